@@ -1,0 +1,75 @@
+/* cart_model.h: the models of MODEL.md (stein, cart) as read-only tables.
+ *
+ * A model is a const table compiled into the library: its name, ordered states with units, its
+ * parameter table (name, unit, default, bounds, meaning), derived outputs (cart: Cblood), and its
+ * right-hand side and analytic Jacobian, which the solver uses and callers never call directly.
+ * Models are looked up by name or index; the pointers returned are valid for the life of the
+ * process and must not be freed. Nothing here allocates or changes state.
+ *
+ * Thread safety: every function here is safe to call from any thread at any time.
+ */
+#ifndef CART_MODEL_H
+#define CART_MODEL_H
+
+#include <stddef.h>
+
+#include <cart/cart_errno.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cart_model cart_model;
+
+/* Where a parameter's value may lie: lower and upper bound, each open or closed. An unbounded side
+ * has an infinite bound (upper = +INFINITY for "> 0"). */
+typedef struct cart_param_info {
+  const char *name;    /* MODEL.md name, e.g. "rho" */
+  const char *unit;    /* e.g. "1/day" */
+  double default_value;
+  double lower, upper; /* bounds */
+  int lower_open;      /* 1: value must be > lower; 0: >= lower */
+  int upper_open;      /* 1: value must be < upper; 0: <= upper */
+  const char *meaning; /* one line */
+} cart_param_info;
+
+/* A state of the ODE system or a derived output (Cblood). */
+typedef struct cart_state_info {
+  const char *name;    /* e.g. "E" */
+  const char *unit;    /* e.g. "cells" */
+  double abs_tol;      /* default absolute tolerance (MODEL.md section 6); 0 for outputs */
+  const char *meaning; /* one line */
+} cart_state_info;
+
+/* Number of models in the registry and the i-th model (NULL when i is out of range). */
+size_t cart_model_count(void);
+const cart_model *cart_model_get(size_t i);
+
+/* The model called `name`, or NULL (and CART_EUNKNOWN_MODEL in *err, which may be NULL) when
+ * there is none. */
+const cart_model *cart_model_find(const char *name, cart_error *err);
+
+const char *cart_model_name(const cart_model *model);
+const char *cart_model_description(const cart_model *model);
+
+size_t cart_model_n_states(const cart_model *model);
+size_t cart_model_n_params(const cart_model *model);
+size_t cart_model_n_outputs(const cart_model *model); /* derived outputs such as Cblood */
+
+/* Copies the table row into *info (its strings are static). CART_EINVAL when i is out of range. */
+int cart_model_state_info(const cart_model *model, size_t i, cart_state_info *info);
+int cart_model_param_info(const cart_model *model, size_t i, cart_param_info *info);
+int cart_model_output_info(const cart_model *model, size_t i, cart_state_info *info);
+
+/* Index of a state or parameter by name; -1 when the model has none of that name. */
+int cart_model_state_index(const cart_model *model, const char *name);
+int cart_model_param_index(const cart_model *model, const char *name);
+
+/* Whether `value` lies inside parameter i's bounds (1) or not (0; also for NaN). */
+int cart_model_param_in_bounds(const cart_model *model, size_t i, double value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CART_MODEL_H */

@@ -1,0 +1,111 @@
+/* cart_solver.h: solving one patient (GSL odeiv2 with exact events).
+ *
+ * A solver is made once for a model and reused for any number of patients: it owns the GSL
+ * stepper, step-size control and evolution workspaces and an event buffer, and a solve allocates
+ * nothing unless a schedule has more events than any before it (the FFTW plan/execute split).
+ *
+ * Methods: CART_METHOD_BDF (GSL msbdf, variable-order BDF with the model's analytic Jacobian; the
+ * default, for this stiff system) and CART_METHOD_RK8PD (explicit Runge-Kutta Prince-Dormand 8(9)).
+ * Error control per state i: |local error_i| <= atol_i + rtol |y_i| (GSL's scaled control), with
+ * rtol 1e-6 and the model's atol (1 cell, 1e-3 pg/mL, 1e-6 mg) by default (MODEL.md section 6).
+ *
+ * Events: the integration stops exactly at every dose time, infusion start and end, and model
+ * switch (stein's tmax), applies it and restarts the stepper there. An output time equal to an
+ * event time reports the state after the event.
+ *
+ * Negative values (MODEL.md section 6): a step that ends with a state below -atol (or not finite)
+ * is rejected like a failed error test and retried from its start with half the length (the BDF
+ * history restarts), as CVODE's inequality constraints do; if the step cannot shrink further the
+ * solve fails with CART_ENEGATIVE (CART_ESOLVER for NaN/inf). A negative value above -atol is
+ * solver noise and is reported as 0. Steps and rejections together count against the step limit.
+ *
+ * Failures: a failed solve returns its code (CART_EMAXSTEPS, CART_ESTEPSIZE, CART_EMODEL,
+ * CART_ENEGATIVE, CART_ESOLVER), records the message and the time reached
+ * (cart_solver_time_reached), and leaves the outputs it had not reached untouched. It is never
+ * retried with another method or looser tolerances.
+ *
+ * GSL's error handler: GSL reports some failures through a process-wide handler whose default
+ * prints and calls abort(). The first cart_solver_new() in a process (pthread_once) switches it
+ * off with gsl_set_error_handler_off(), and libcart checks every GSL return code instead. The
+ * solver's own failure paths (step limit, negative state, step size) never go through GSL's
+ * handler, so they return codes even if the program installs GSL's default handler again later.
+ *
+ * Thread safety: one solver per thread. Different solvers may run in different threads at once,
+ * sharing read-only cart_params and cart_dosing objects.
+ */
+#ifndef CART_SOLVER_H
+#define CART_SOLVER_H
+
+#include <stddef.h>
+
+#include <cart/cart_dosing.h>
+#include <cart/cart_errno.h>
+#include <cart/cart_model.h>
+#include <cart/cart_params.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cart_solver cart_solver;
+
+typedef enum cart_method {
+  CART_METHOD_BDF = 0,  /* gsl_odeiv2_step_msbdf with analytic Jacobian (default) */
+  CART_METHOD_RK8PD = 1 /* gsl_odeiv2_step_rk8pd */
+} cart_method;
+
+#define CART_RTOL_DEFAULT 1e-6
+#define CART_MAX_STEPS_DEFAULT 100000UL
+
+/* Counters of the last solve. */
+typedef struct cart_solver_stats {
+  unsigned long steps;        /* accepted steps */
+  unsigned long failed_steps; /* rejected trial steps */
+  unsigned long events;       /* event times at which the integration was restarted */
+  unsigned long rejected_invalid; /* steps rejected for a state below -atol (or not finite) */
+} cart_solver_stats;
+
+/* A new solver for `model` with the default method, tolerances and step limit, or NULL
+ * (CART_EINVAL or CART_ENOMEM in *err, which may be NULL). Borrows `model` (static). */
+cart_solver *cart_solver_new(const cart_model *model, cart_error *err);
+void cart_solver_free(cart_solver *solver);
+
+/* Options. Each returns CART_OK or CART_EINVAL (with a message) and leaves the solver as it was
+ * on error. atol may be NULL for the model's defaults, else n_states values > 0; rtol > 0. */
+int cart_solver_set_method(cart_solver *solver, cart_method method);
+int cart_solver_set_tolerances(cart_solver *solver, double rtol, const double *atol);
+int cart_solver_set_max_steps(cart_solver *solver, unsigned long max_steps);
+
+cart_method cart_solver_method(const cart_solver *solver);
+const char *cart_method_name(cart_method method); /* "bdf", "rk8pd"; NULL if unknown */
+/* Parses "bdf"/"msbdf" or "rk8pd": CART_OK or CART_EINVAL. */
+int cart_method_from_name(const char *name, cart_method *method);
+
+/* Solves one patient from t = 0 to times[n_times - 1].
+ *   params  parameters of the solver's model (checked with cart_params_check first)
+ *   dosing  extra doses, or NULL for none (the t = 0 infusion is the parameter `dose`)
+ *   times   n_times >= 1 output times, finite, >= 0, non-decreasing
+ *   states  n_times * n_states values, row t: states[k * n_states + i] is state i at times[k]
+ *   outputs n_times * n_outputs derived outputs (Cblood for cart), or NULL
+ * Returns CART_OK or an error code; see the header comment for failures. */
+int cart_solver_solve(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
+                      const double *times, size_t n_times, double *states, double *outputs);
+
+/* As cart_solver_solve, but starting from the state y0 (n_states values) at time t0 >= 0 instead of
+ * the model's initial state at 0: the continuation of a solve that stopped at t0. Events before t0
+ * are skipped, except that a model switch before t0 sets the model's phase (stein after tmax);
+ * events at t0 are applied to y0. Output times must be >= t0. */
+int cart_solver_solve_from(cart_solver *solver, const cart_params *params,
+                           const cart_dosing *dosing, double t0, const double *y0,
+                           const double *times, size_t n_times, double *states, double *outputs);
+
+const cart_error *cart_solver_last_error(const cart_solver *solver);
+/* Time (day) reached by the last solve: the final time on success, the last good time on error. */
+double cart_solver_time_reached(const cart_solver *solver);
+void cart_solver_get_stats(const cart_solver *solver, cart_solver_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CART_SOLVER_H */

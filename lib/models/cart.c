@@ -1,0 +1,354 @@
+/* cart.c: the mechanistic CAR-T / tumour / B-cell / IL-6 / tocilizumab model, MODEL.md 2.2.
+ *
+ * Effector (E), memory (M) and exhausted (X) CAR-T cells expand on antigen (Tp + B) with saturating
+ * stimulation [S2, S3] and, for a week or two after lymphodepletion, without it; effectors kill
+ * antigen-positive tumour and normal B cells; antigen loss makes Tn, which CAR-T cannot kill [S5];
+ * IL-6 comes from killing, from activated CAR-T and from a saturating myeloid loop that
+ * tocilizumab (two-compartment PK with Michaelis-Menten elimination [S8]) interrupts [S7].
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model_impl.h"
+
+enum { E, M, X, TP, TN, B, IL6, D1, D2, N_STATES };
+
+enum {
+  P_DOSE, P_F_MEM, P_RHO, P_KS, P_RHO_LD, P_LD_TAU, P_OMEGA, P_DELTA_E, P_K_MEM, P_K_EXH,
+  P_DELTA_M, P_DELTA_X, P_GAMMA, P_KKILL, P_T0, P_F_NEG0, P_R_TUM, P_R_NEG, P_K_TUM, P_MU_LOSS,
+  P_B0, P_B_LD, P_DELTA_B, P_IL6_0, P_K_IL6, P_K_REC, P_P_KILL, P_P_ACT, P_P_AMP, P_IL6_50, P_H,
+  P_CL, P_V1, P_V2, P_Q, P_VMAX, P_KM, P_KD_TOCI, P_WT, P_V_BLOOD, P_F_BLOOD, N_PARAMS
+};
+
+/* Derived constants, computed once per patient by prepare(). */
+enum { DV_P0, DV_IL6_50_H, DV_H_IS_2, N_DERIVED };
+_Static_assert(N_DERIVED <= CART_MAX_DERIVED, "derived block too small");
+
+static const cart_state_info states[N_STATES] = {
+    {"E", "cells", 1.0, "effector CAR-T cells"},
+    {"M", "cells", 1.0, "memory CAR-T cells"},
+    {"X", "cells", 1.0, "exhausted CAR-T cells"},
+    {"Tp", "cells", 1.0, "antigen-positive tumour cells"},
+    {"Tn", "cells", 1.0, "antigen-negative tumour cells (escape variants)"},
+    {"B", "cells", 1.0, "normal B cells (antigen-positive, on-target off-tumour)"},
+    {"IL6", "pg/mL", 1e-3, "serum IL-6"},
+    {"D1", "mg", 1e-6, "tocilizumab, central compartment"},
+    {"D2", "mg", 1e-6, "tocilizumab, peripheral compartment"},
+};
+
+static const cart_state_info outputs[] = {
+    {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"},
+};
+
+#define OPEN 1
+#define CLOSED 0
+#define INF INFINITY
+/* MODEL.md 2.2 parameter table: name, unit, default, lower, upper, lower open, upper open. */
+static const cart_param_info params[N_PARAMS] = {
+    {"dose", "cells", 1.4e8, 0, 1e11, CLOSED, CLOSED, "CAR-T cells infused at t = 0 (2e6/kg at 70 kg [S6])"},
+    {"f_mem", "1", 0.2, 0, 1, CLOSED, CLOSED, "fraction of the product with memory phenotype"},
+    {"rho", "1/day", 0.6, 0, 10, CLOSED, CLOSED, "maximal effector expansion rate"},
+    {"KS", "cells", 1e9, 0, INF, OPEN, OPEN, "antigen load of half-maximal stimulation"},
+    {"rho_ld", "1/day", 0.6, 0, 10, CLOSED, CLOSED, "antigen-independent expansion right after lymphodepletion"},
+    {"ld_tau", "day", 7, 0, INF, OPEN, OPEN, "decay time of the lymphodepletion-driven expansion"},
+    {"omega", "1/day", 0.2, 0, 10, CLOSED, CLOSED, "antigen-driven memory-to-effector conversion"},
+    {"delta_E", "1/day", 0.25, 0, 10, CLOSED, CLOSED, "effector death rate"},
+    {"k_mem", "1/day", 0.02, 0, 1, CLOSED, CLOSED, "effector-to-memory conversion"},
+    {"k_exh", "1/day", 0.05, 0, 1, CLOSED, CLOSED, "stimulation-driven exhaustion"},
+    {"delta_M", "1/day", 0.005, 0, 1, CLOSED, CLOSED, "memory death rate"},
+    {"delta_X", "1/day", 0.1, 0, 10, CLOSED, CLOSED, "exhausted-cell death rate"},
+    {"gamma", "1/day", 1.0, 0, 100, CLOSED, CLOSED, "targets killed per effector per day at saturation"},
+    {"Kkill", "cells", 1e10, 0, INF, OPEN, OPEN, "target load of half-saturated killing"},
+    {"T0", "cells", 1e11, 0, 1e13, CLOSED, CLOSED, "tumour burden at infusion"},
+    {"f_neg0", "1", 1e-7, 0, 1, CLOSED, CLOSED, "antigen-negative fraction of the tumour at infusion"},
+    {"r_tum", "1/day", 0.03, 0, 2, CLOSED, CLOSED, "antigen-positive tumour growth rate"},
+    {"r_neg", "1/day", 0.025, 0, 2, CLOSED, CLOSED, "antigen-negative tumour growth rate (a small fitness cost)"},
+    {"K_tum", "cells", 1e12, 0, INF, OPEN, OPEN, "tumour carrying capacity"},
+    {"mu_loss", "1/day", 1e-8, 0, 1, CLOSED, CLOSED, "antigen-loss switching rate"},
+    {"B0", "cells", 1e10, 0, 1e13, CLOSED, CLOSED, "normal B-cell pool at homeostasis"},
+    {"b_ld", "1", 0.1, 0, 1, CLOSED, CLOSED, "share of the B-cell pool left after lymphodepletion"},
+    {"delta_B", "1/day", 0.03, 0, 1, CLOSED, CLOSED, "B-cell turnover (sets reconstitution speed)"},
+    {"il6_0", "pg/mL", 3, 0, INF, OPEN, OPEN, "baseline serum IL-6"},
+    {"k_il6", "1/day", 5, 0, INF, OPEN, OPEN, "non-receptor IL-6 elimination"},
+    {"k_rec", "1/day", 15, 0, 1e3, CLOSED, CLOSED, "IL-6R-mediated IL-6 elimination"},
+    {"p_kill", "pg/mL/day per 1e9 cells/day", 50, 0, 1e4, CLOSED, CLOSED, "IL-6 from killed targets"},
+    {"p_act", "pg/mL/day per 1e9 cells", 100, 0, 1e5, CLOSED, CLOSED, "IL-6 from activated effectors"},
+    {"p_amp", "pg/mL/day", 8000, 0, 1e7, CLOSED, CLOSED, "maximal myeloid amplification"},
+    {"IL6_50", "pg/mL", 300, 0, INF, OPEN, OPEN, "IL6s of half-maximal amplification"},
+    {"h", "1", 2, 1, 8, CLOSED, CLOSED, "Hill coefficient of amplification"},
+    /* CL and Q: MODEL.md's table says > 0, but its reference case 7.4 sets Q = CL = 0 (one
+     * compartment with Michaelis-Menten elimination); 0 is allowed so that case can run. */
+    {"CL", "L/day", 0.3, 0, INF, CLOSED, OPEN, "tocilizumab linear clearance [S8]"},
+    {"V1", "L", 3.5, 0, INF, OPEN, OPEN, "tocilizumab central volume [S8]"},
+    {"V2", "L", 2.9, 0, INF, OPEN, OPEN, "tocilizumab peripheral volume [S8]"},
+    {"Q", "L/day", 0.2, 0, INF, CLOSED, OPEN, "tocilizumab inter-compartment clearance [S8]"},
+    {"Vmax", "mg/day", 7.5, 0, INF, CLOSED, OPEN, "tocilizumab saturable elimination [S8]"},
+    {"Km", "mg/L", 2.7, 0, INF, OPEN, OPEN, "tocilizumab saturable elimination constant [S8]"},
+    {"KD_toci", "mg/L", 0.4, 0, INF, OPEN, OPEN, "tocilizumab concentration of half IL-6R occupancy (~2.5 nM)"},
+    {"WT", "kg", 70, 0, 300, OPEN, CLOSED, "body weight (weight-based doses)"},
+    {"V_blood", "L", 5, 0, INF, OPEN, OPEN, "blood volume, converts cells to cells/uL"},
+    {"f_blood", "1", 0.005, 0, 1, OPEN, CLOSED, "share of CAR-T cells that circulate in blood"},
+};
+
+/* x^h for the Hill term; h = 2 (the default) without pow(). */
+static inline double hill_power(double x, double h, int h_is_2)
+{
+  return h_is_2 ? x * x : pow(x, h);
+}
+
+/* amp(x) = p_amp x^h / (IL6_50^h + x^h), x = max(IL6s, 0) (MODEL.md 2.2). */
+static inline double amplification(const double *p, const double *dv, double il6s)
+{
+  if (il6s <= 0.0) {
+    return 0.0;
+  }
+  const double xh = hill_power(il6s, p[P_H], dv[DV_H_IS_2] != 0.0);
+  return p[P_P_AMP] * xh / (dv[DV_IL6_50_H] + xh);
+}
+
+/* d amp / d x; 0 for x < 0 where amp is the constant 0. */
+static inline double amplification_slope(const double *p, const double *dv, double il6s)
+{
+  if (il6s < 0.0) {
+    return 0.0;
+  }
+  const double h = p[P_H];
+  if (il6s == 0.0) {
+    return h == 1.0 ? p[P_P_AMP] / p[P_IL6_50] : 0.0;
+  }
+  const double kh = dv[DV_IL6_50_H];
+  const double xh = hill_power(il6s, h, dv[DV_H_IS_2] != 0.0);
+  const double sum = kh + xh;
+  return p[P_P_AMP] * h * (xh / il6s) * kh / (sum * sum);
+}
+
+static void prepare(const double *p, double *dv)
+{
+  dv[DV_H_IS_2] = p[P_H] == 2.0 ? 1.0 : 0.0;
+  dv[DV_IL6_50_H] = pow(p[P_IL6_50], p[P_H]);
+  /* p0 makes IL6 = il6_0 a steady state before treatment (no CAR-T, no tocilizumab). */
+  dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification(p, dv, p[P_IL6_0]);
+}
+
+/* Largest gain of the amplification loop, max over x of amp(x)/x: the maximum of
+ * x^(h-1) / (K^h + x^h) is at x^h = (h - 1) K^h, giving (h-1)^((h-1)/h) / (h K); h = 1 gives
+ * p_amp / K (the limit x -> 0). MODEL.md 2.2 quotes h = 2: p_amp / (2 IL6_50). */
+static double loop_gain(const double *p)
+{
+  const double h = p[P_H];
+  const double shape = h == 1.0 ? 1.0 : pow(h - 1.0, (h - 1.0) / h);
+  return p[P_P_AMP] * shape / (h * p[P_IL6_50]);
+}
+
+static int check(const double *p, char *message, size_t size)
+{
+  double dv[CART_MAX_DERIVED];
+  prepare(p, dv);
+  const double clearance = p[P_K_IL6] + p[P_K_REC];
+  const double gain = loop_gain(p);
+  /* MODEL.md 2.2: the loop must never sustain itself; its gain may be at most 3/4 of the IL-6
+   * clearance k_il6 + k_rec (a relative 1e-12 absorbs rounding at the limit, e.g. p_amp = 9000). */
+  if (gain > 0.75 * clearance * (1.0 + 1e-12)) {
+    snprintf(message, size,
+             "model 'cart': IL-6 amplification loop gain p_amp*(h-1)^((h-1)/h)/(h*IL6_50) = %g/day "
+             "exceeds 3/4 of k_il6 + k_rec = %g/day (p_amp = %g, IL6_50 = %g, h = %g)",
+             gain, 0.75 * clearance, p[P_P_AMP], p[P_IL6_50], p[P_H]);
+    return CART_ERULE;
+  }
+  if (dv[DV_P0] < 0.0) {
+    snprintf(message, size,
+             "model 'cart': derived baseline IL-6 production p0 = (k_il6 + k_rec)*il6_0 - "
+             "amp(il6_0) = %g pg/mL/day is negative",
+             dv[DV_P0]);
+    return CART_ERULE;
+  }
+  return CART_OK;
+}
+
+static int derived_value(const double *p, const char *name, double *value)
+{
+  if (strcmp(name, "p0") == 0) {
+    double dv[CART_MAX_DERIVED];
+    prepare(p, dv);
+    *value = dv[DV_P0];
+    return CART_OK;
+  }
+  if (strcmp(name, "il6_loop_gain") == 0) {
+    *value = loop_gain(p);
+    return CART_OK;
+  }
+  return CART_EUNKNOWN_PARAM;
+}
+
+static void initial(const double *p, const double *dv, double *y, int *mode)
+{
+  (void)dv;
+  y[E] = (1.0 - p[P_F_MEM]) * p[P_DOSE];
+  y[M] = p[P_F_MEM] * p[P_DOSE];
+  y[X] = 0.0;
+  y[TP] = (1.0 - p[P_F_NEG0]) * p[P_T0];
+  y[TN] = p[P_F_NEG0] * p[P_T0];
+  y[B] = p[P_B_LD] * p[P_B0];
+  y[IL6] = p[P_IL6_0];
+  y[D1] = 0.0;
+  y[D2] = 0.0;
+  *mode = 0;
+}
+
+static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
+{
+  const double *p = ev->p;
+  const double *dv = ev->derived;
+  const double e = y[E], m = y[M], x = y[X], tp = y[TP], tn = y[TN], b = y[B];
+  const double il6 = y[IL6], d1 = y[D1], d2 = y[D2];
+
+  const double antigen = tp + b;
+  const double stim = antigen / (antigen + p[P_KS]);
+  const double homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
+  const double kill_per_target = p[P_GAMMA] * e / (p[P_KKILL] + antigen);
+  const double kill_tp = kill_per_target * tp;
+  const double kill_b = kill_per_target * b;
+  const double c1 = d1 / p[P_V1];
+  const double free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* 1 - RO */
+  const double il6s = il6 * free_receptor;
+  const double growth = 1.0 - (tp + tn) / p[P_K_TUM];
+
+  f[E] = (p[P_RHO] * stim + homeostatic) * e + p[P_OMEGA] * stim * m -
+         (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * stim) * e;
+  f[M] = p[P_K_MEM] * e - p[P_OMEGA] * stim * m - p[P_DELTA_M] * m;
+  f[X] = p[P_K_EXH] * stim * e - p[P_DELTA_X] * x;
+  f[TP] = p[P_R_TUM] * growth * tp - p[P_MU_LOSS] * tp - kill_tp;
+  f[TN] = p[P_R_NEG] * growth * tn + p[P_MU_LOSS] * tp;
+  f[B] = p[P_DELTA_B] * p[P_B0] - p[P_DELTA_B] * b - kill_b;
+  f[IL6] = dv[DV_P0] + p[P_P_KILL] * (kill_tp + kill_b) / 1e9 + p[P_P_ACT] * stim * e / 1e9 +
+           amplification(p, dv, il6s) - (p[P_K_IL6] + p[P_K_REC] * free_receptor) * il6;
+  f[D1] = -(p[P_CL] / p[P_V1]) * d1 - p[P_VMAX] * c1 / (p[P_KM] + c1) - (p[P_Q] / p[P_V1]) * d1 +
+          (p[P_Q] / p[P_V2]) * d2;
+  f[D2] = (p[P_Q] / p[P_V1]) * d1 - (p[P_Q] / p[P_V2]) * d2;
+  return 0;
+}
+
+static int jacobian(double t, const double *y, double *J, double *dfdt, const cart_model_eval *ev)
+{
+  const double *p = ev->p;
+  const double *dv = ev->derived;
+  const double e = y[E], m = y[M], tp = y[TP], tn = y[TN], b = y[B], il6 = y[IL6], d1 = y[D1];
+
+  const double antigen = tp + b;
+  const double ks_sum = antigen + p[P_KS];
+  const double stim = antigen / ks_sum;
+  const double dstim = p[P_KS] / (ks_sum * ks_sum); /* dS/dA */
+  const double homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
+  const double den = p[P_KKILL] + antigen;
+  const double g = p[P_GAMMA];
+  const double c1 = d1 / p[P_V1];
+  const double kd_sum = c1 + p[P_KD_TOCI];
+  const double free_receptor = p[P_KD_TOCI] / kd_sum;
+  const double dro_dd1 = p[P_KD_TOCI] / (kd_sum * kd_sum) / p[P_V1]; /* dRO/dD1 */
+  const double il6s = il6 * free_receptor;
+  const double amp_slope = amplification_slope(p, dv, il6s);
+  const double growth = 1.0 - (tp + tn) / p[P_K_TUM];
+  const double inv_k = 1.0 / p[P_K_TUM];
+
+  for (int i = 0; i < N_STATES * N_STATES; i++) {
+    J[i] = 0.0;
+  }
+#define JAC(i, j) J[(i) * N_STATES + (j)]
+  /* dE/dt */
+  const double e_stim = (p[P_RHO] * e + p[P_OMEGA] * m - p[P_K_EXH] * e) * dstim;
+  JAC(E, E) = p[P_RHO] * stim + homeostatic - (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * stim);
+  JAC(E, M) = p[P_OMEGA] * stim;
+  JAC(E, TP) = e_stim;
+  JAC(E, B) = e_stim;
+  /* dM/dt */
+  JAC(M, E) = p[P_K_MEM];
+  JAC(M, M) = -p[P_OMEGA] * stim - p[P_DELTA_M];
+  JAC(M, TP) = -p[P_OMEGA] * m * dstim;
+  JAC(M, B) = -p[P_OMEGA] * m * dstim;
+  /* dX/dt */
+  JAC(X, E) = p[P_K_EXH] * stim;
+  JAC(X, X) = -p[P_DELTA_X];
+  JAC(X, TP) = p[P_K_EXH] * e * dstim;
+  JAC(X, B) = p[P_K_EXH] * e * dstim;
+  /* dTp/dt; kill_Tp = g E Tp / (Kkill + Tp + B) */
+  JAC(TP, E) = -g * tp / den;
+  JAC(TP, TP) = p[P_R_TUM] * growth - p[P_R_TUM] * tp * inv_k - p[P_MU_LOSS] -
+                g * e * (den - tp) / (den * den);
+  JAC(TP, TN) = -p[P_R_TUM] * tp * inv_k;
+  JAC(TP, B) = g * e * tp / (den * den);
+  /* dTn/dt */
+  JAC(TN, TP) = -p[P_R_NEG] * tn * inv_k + p[P_MU_LOSS];
+  JAC(TN, TN) = p[P_R_NEG] * growth - p[P_R_NEG] * tn * inv_k;
+  /* dB/dt; kill_B = g E B / (Kkill + Tp + B) */
+  JAC(B, E) = -g * b / den;
+  JAC(B, TP) = g * e * b / (den * den);
+  JAC(B, B) = -p[P_DELTA_B] - g * e * (den - b) / (den * den);
+  /* dIL6/dt; kill_Tp + kill_B = g E A / (Kkill + A) */
+  const double il6_from_antigen =
+      p[P_P_KILL] * g * e * p[P_KKILL] / (den * den) / 1e9 + p[P_P_ACT] * e * dstim / 1e9;
+  JAC(IL6, E) = p[P_P_KILL] * g * antigen / den / 1e9 + p[P_P_ACT] * stim / 1e9;
+  JAC(IL6, TP) = il6_from_antigen;
+  JAC(IL6, B) = il6_from_antigen;
+  JAC(IL6, IL6) = amp_slope * free_receptor - (p[P_K_IL6] + p[P_K_REC] * free_receptor);
+  JAC(IL6, D1) = -amp_slope * il6 * dro_dd1 + p[P_K_REC] * dro_dd1 * il6;
+  /* tocilizumab PK */
+  const double km_sum = p[P_KM] + c1;
+  JAC(D1, D1) = -p[P_CL] / p[P_V1] - p[P_VMAX] * p[P_KM] / (km_sum * km_sum) / p[P_V1] -
+                p[P_Q] / p[P_V1];
+  JAC(D1, D2) = p[P_Q] / p[P_V2];
+  JAC(D2, D1) = p[P_Q] / p[P_V1];
+  JAC(D2, D2) = -p[P_Q] / p[P_V2];
+#undef JAC
+  for (int i = 0; i < N_STATES; i++) {
+    dfdt[i] = 0.0;
+  }
+  dfdt[E] = -homeostatic / p[P_LD_TAU] * e; /* only H(t) depends on t */
+  return 0;
+}
+
+static void observe(double t, const double *y, const double *p, double *out)
+{
+  (void)t;
+  out[0] = p[P_F_BLOOD] * (y[E] + y[M] + y[X]) / (p[P_V_BLOOD] * 1e6);
+}
+
+static void add_cart_dose(double *y, double cells, double f_mem)
+{
+  y[E] += (1.0 - f_mem) * cells;
+  y[M] += f_mem * cells;
+}
+
+/* {E, M, X}: no CAR-T ever arises from none; {Tp, Tn}: no tumour from none; {D1, D2}: no
+ * tocilizumab without an infusion. The ODE keeps each set at exactly 0 (every term of their
+ * right-hand sides has a factor from the set), and no row of the set depends on a state outside
+ * it while the set is 0; the solver uses this to keep roundoff from seeding them. */
+static const int car_t_group[] = {E, M, X, -1};
+static const int tumour_group[] = {TP, TN, -1};
+static const int toci_group[] = {D1, D2, -1};
+static const int *const zero_groups[] = {car_t_group, tumour_group, toci_group, NULL};
+
+const cart_model cart_model_cart = {
+    .name = "cart",
+    .description = "mechanistic CAR-T / tumour / B-cell / IL-6 / tocilizumab model (MODEL.md 2.2)",
+    .n_states = N_STATES,
+    .states = states,
+    .n_params = N_PARAMS,
+    .params = params,
+    .n_outputs = 1,
+    .outputs = outputs,
+    .check = check,
+    .derived_value = derived_value,
+    .prepare = prepare,
+    .initial = initial,
+    .rhs = rhs,
+    .jacobian = jacobian,
+    .observe = observe,
+    .add_cart_dose = add_cart_dose,
+    .toci_state = D1,
+    .weight_param = P_WT,
+    .f_mem_param = P_F_MEM,
+    .n_switches = 0,
+    .switches = NULL,
+    .zero_groups = zero_groups,
+};

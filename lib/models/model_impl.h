@@ -1,0 +1,82 @@
+/* model_impl.h: what a model is, inside libcart (MODEL.md section 1).
+ *
+ * A model is one `static const struct cart_model` in its own file (lib/models/<name>.c) plus one
+ * line in the registry (lib/models/registry.c): the GSL step-type pattern. Model functions are
+ * pure: no allocation, no I/O, no knowledge of solvers or threads. They read parameters as an
+ * array in table order and a block of derived constants that `prepare` fills once per patient.
+ */
+#ifndef CART_MODEL_IMPL_H
+#define CART_MODEL_IMPL_H
+
+#include <stddef.h>
+
+#include <cart/cart_model.h>
+
+/* The largest derived block any model needs (doubles). */
+#define CART_MAX_DERIVED 16
+
+/* What the right-hand side and Jacobian see of a patient. */
+typedef struct cart_model_eval {
+  const double *p;       /* parameters, in table order */
+  const double *derived; /* filled by prepare() */
+  int mode;              /* discrete state (stein: 0 before tmax, 1 after the switch) */
+} cart_model_eval;
+
+/* A time at which the model itself changes the state (stein's switch at tmax). */
+typedef struct cart_model_switch {
+  double (*time)(const double *p);                      /* when (day) */
+  void (*apply)(const double *p, double *y, int *mode); /* what happens */
+} cart_model_switch;
+
+struct cart_model {
+  const char *name;
+  const char *description;
+  size_t n_states;
+  const cart_state_info *states;
+  size_t n_params;
+  const cart_param_info *params;
+  size_t n_outputs;
+  const cart_state_info *outputs;
+
+  /* Cross-parameter rules; returns CART_OK or CART_ERULE with a message. NULL: no rules. */
+  int (*check)(const double *p, char *message, size_t size);
+  /* A named quantity derived from the parameters (cart: "p0", "il6_loop_gain"); returns CART_OK or
+   * CART_EUNKNOWN_PARAM. NULL: none. */
+  int (*derived_value)(const double *p, const char *name, double *value);
+  /* Fills derived[0 .. CART_MAX_DERIVED). */
+  void (*prepare)(const double *p, double *derived);
+  /* Initial state at t = 0 and the initial mode. */
+  void (*initial)(const double *p, const double *derived, double *y, int *mode);
+  /* dy/dt. Returns 0; > 0 asks for a smaller step (unphysical trial state); < 0 gives up. */
+  int (*rhs)(double t, const double *y, double *dydt, const cart_model_eval *ev);
+  /* Row-major n_states x n_states Jacobian dfdy[i * n + j] = d f_i / d y_j, and d f / d t. */
+  int (*jacobian)(double t, const double *y, double *dfdy, double *dfdt, const cart_model_eval *ev);
+  /* Derived outputs (e.g. Cblood) from a state; NULL when n_outputs == 0. */
+  void (*observe)(double t, const double *y, const double *p, double *out);
+
+  /* CAR-T infusion: adds cells (f_mem in memory) to the state; NULL: the model takes no doses. */
+  void (*add_cart_dose)(double *y, double cells, double f_mem);
+  /* State that tocilizumab infusions feed (D1), -1 for none; index of the weight parameter. */
+  int toci_state;
+  int weight_param;
+  /* Index of the f_mem parameter (used for CART_FMEM_FROM_PARAMS), -1 for none. */
+  int f_mem_param;
+
+  size_t n_switches;
+  const cart_model_switch *switches;
+
+  /* Invariant zero groups: sets of states that, once all exactly 0, stay exactly 0 without an
+   * external input (no CAR-T cells appear from nothing). Each group is a list of state indices
+   * ended by -1; the list of groups is ended by NULL. May be NULL. */
+  const int *const *zero_groups;
+};
+
+/* Registry (registry.c). */
+extern const cart_model *const cart_model_registry[];
+extern const size_t cart_model_registry_size;
+
+/* The models. */
+extern const cart_model cart_model_stein;
+extern const cart_model cart_model_cart;
+
+#endif /* CART_MODEL_IMPL_H */

@@ -1,0 +1,15 @@
+/* dosing_impl.h: the inside of a cart_dosing (internal; the solver reads it). */
+#ifndef CART_DOSING_IMPL_H
+#define CART_DOSING_IMPL_H
+
+#include <cart/cart_dosing.h>
+
+struct cart_dosing {
+  cart_cart_dose *cart;
+  size_t n_cart, cap_cart;
+  cart_toci_dose *toci;
+  size_t n_toci, cap_toci;
+  cart_error error;
+};
+
+#endif

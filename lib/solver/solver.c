@@ -1,0 +1,715 @@
+/* solver.c: one patient on GSL odeiv2 with exact timed events (MODEL.md sections 3 and 6).
+ *
+ * The solver drives GSL's evolve/control/step layers itself (not gsl_odeiv2_driver_apply) so it
+ * can stop exactly at every event time and output time, count steps against its own limit, and
+ * check every accepted step for non-finite or negative states. A driver object is still made,
+ * because msbdf reads the control through it. Everything is allocated when the solver is made
+ * (or its options change); a solve allocates only when a schedule has more events than any
+ * schedule before it.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_odeiv2.h>
+
+#include <cart/cart_solver.h>
+
+#include "../models/params_impl.h"
+#include "../util/error.h"
+#include "dosing_impl.h"
+
+/* The largest state vector of any model. */
+#define CART_MAX_STATES 32
+
+/* First step after the start and after every event (day). The controller grows it within a few
+ * steps; a fixed small value is safer than the previous step after a discontinuity. */
+#define INITIAL_STEP 1e-4
+
+/* Dense output: the solution between accepted steps is the polynomial through the last accepted
+ * points (at most HISTORY, degree HISTORY - 1 = 5 like BDF's highest order), the interpolant BDF
+ * itself is built on (SciPy's BDF dense output and CVODE's Nordsieck array are the same idea).
+ * Output times then never shorten a step: cutting msbdf's steps at every output time made its
+ * error on the default patient 7x larger (Tp at day 12.5: 1.2e-3 with outputs every 0.25 day,
+ * 1.8e-4 with one output). */
+#define HISTORY 6
+
+typedef enum event_kind {
+  EVENT_MODEL_SWITCH, /* the model's own switch (stein's tmax) */
+  EVENT_CART_DOSE,    /* CAR-T infusion: adds to E and M */
+  EVENT_TOCI_START,   /* tocilizumab infusion begins (or a bolus enters D1) */
+  EVENT_TOCI_END      /* tocilizumab infusion ends */
+} event_kind;
+
+typedef struct timed_event {
+  double time;
+  event_kind kind;
+  size_t index; /* into the model's switches or the schedule's doses */
+} timed_event;
+
+struct cart_solver {
+  const cart_model *model;
+  cart_method method;
+  double rtol;
+  double atol[CART_MAX_STATES];
+  unsigned long max_steps;
+
+  gsl_odeiv2_system system;
+  gsl_odeiv2_driver *driver; /* owns step, control and evolve */
+
+  /* The patient being solved. */
+  cart_model_eval eval;
+  double derived[CART_MAX_DERIVED];
+  double toci_rate; /* mg/day into the model's toci_state, sum of running infusions */
+  double y[CART_MAX_STATES];
+
+  timed_event *events;
+  size_t events_capacity;
+
+  /* Accepted points since the last restart, newest last (ring of HISTORY). */
+  double history_t[HISTORY];
+  double history_y[HISTORY][CART_MAX_STATES];
+  size_t history_count; /* points stored since the restart */
+
+  double time_reached;
+  cart_solver_stats stats;
+  cart_error error;
+};
+
+/* GSL's default error handler prints and aborts the process; libcart checks every return code
+ * instead. The handler is process-wide, so it is switched off once, whichever thread comes first. */
+static pthread_once_t gsl_handler_once = PTHREAD_ONCE_INIT;
+
+static void switch_gsl_handler_off(void)
+{
+  gsl_set_error_handler_off();
+}
+
+/* GSL callbacks: the model's right-hand side plus the zero-order infusion input. A model's
+ * positive return asks GSL for a smaller step (GSL_FAILURE), a negative one gives up. */
+static int system_rhs(double t, const double y[], double dydt[], void *data)
+{
+  cart_solver *solver = data;
+  const int status = solver->model->rhs(t, y, dydt, &solver->eval);
+  if (status != 0) {
+    return status > 0 ? GSL_FAILURE : GSL_EBADFUNC;
+  }
+  if (solver->toci_rate != 0.0) {
+    dydt[solver->model->toci_state] += solver->toci_rate;
+  }
+  return GSL_SUCCESS;
+}
+
+/* Invariant zero groups (model_impl.h): while every state of a group is exactly 0 (and no
+ * infusion feeds it), its columns are cut from the other rows of the Jacobian. Its rows already
+ * hold nothing outside the group there, so the Newton matrix becomes block diagonal, LU with
+ * pivoting cannot mix 1e11-cell rows into the group, and the group's correction is exactly 0.
+ * Without this, roundoff (~1e-5 cells) seeded a zero CAR-T population inside msbdf's history,
+ * where it grew at rho S - delta_E - ... > 0 and cleared the tumour of a patient given no CAR-T.
+ * Only the Newton iteration matrix changes, not the equations: the solution is the ODE's. */
+static void cut_zero_groups(const cart_solver *solver, const double *y, double *dfdy)
+{
+  const cart_model *model = solver->model;
+  const size_t n = model->n_states;
+  const int *const *groups = model->zero_groups;
+  for (size_t g = 0; groups != NULL && groups[g] != NULL; g++) {
+    int all_zero = 1;
+    for (const int *i = groups[g]; *i >= 0 && all_zero; i++) {
+      all_zero = y[*i] == 0.0 && !(*i == model->toci_state && solver->toci_rate != 0.0);
+    }
+    if (!all_zero) {
+      continue;
+    }
+    for (const int *col = groups[g]; *col >= 0; col++) {
+      for (size_t row = 0; row < n; row++) {
+        int in_group = 0;
+        for (const int *k = groups[g]; *k >= 0; k++) {
+          in_group |= (size_t)*k == row;
+        }
+        if (!in_group) {
+          dfdy[row * n + (size_t)*col] = 0.0;
+        }
+      }
+    }
+  }
+}
+
+static int system_jacobian(double t, const double y[], double *dfdy, double dfdt[], void *data)
+{
+  cart_solver *solver = data;
+  const int status = solver->model->jacobian(t, y, dfdy, dfdt, &solver->eval);
+  if (status != 0) {
+    return status > 0 ? GSL_FAILURE : GSL_EBADFUNC;
+  }
+  cut_zero_groups(solver, y, dfdy);
+  return GSL_SUCCESS;
+}
+
+static const gsl_odeiv2_step_type *step_type(cart_method method)
+{
+  return method == CART_METHOD_RK8PD ? gsl_odeiv2_step_rk8pd : gsl_odeiv2_step_msbdf;
+}
+
+/* A driver for the solver's method and tolerances: error per state i is held below
+ * atol_i + rtol |y_i| (GSL scaled control with eps_abs = 1, scale_abs = atol, a_y = 1). */
+static gsl_odeiv2_driver *make_driver(cart_solver *solver, cart_method method, double rtol,
+                                      const double *atol)
+{
+  return gsl_odeiv2_driver_alloc_scaled_new(&solver->system, step_type(method), INITIAL_STEP, 1.0,
+                                            rtol, 1.0, 0.0, atol);
+}
+
+cart_solver *cart_solver_new(const cart_model *model, cart_error *err)
+{
+  pthread_once(&gsl_handler_once, switch_gsl_handler_off);
+  if (model == NULL) {
+    cartp_error(err, CART_EINVAL, "cart_solver_new: model is NULL");
+    return NULL;
+  }
+  if (model->n_states > CART_MAX_STATES) {
+    cartp_error(err, CART_EINVAL, "model '%s' has more than %d states", model->name,
+                CART_MAX_STATES);
+    return NULL;
+  }
+  cart_solver *solver = calloc(1, sizeof *solver);
+  if (solver == NULL) {
+    cartp_error(err, CART_ENOMEM, "cart_solver_new: out of memory");
+    return NULL;
+  }
+  solver->model = model;
+  solver->method = CART_METHOD_BDF;
+  solver->rtol = CART_RTOL_DEFAULT;
+  for (size_t i = 0; i < model->n_states; i++) {
+    solver->atol[i] = model->states[i].abs_tol;
+  }
+  solver->max_steps = CART_MAX_STEPS_DEFAULT;
+  solver->system = (gsl_odeiv2_system){system_rhs, system_jacobian, model->n_states, solver};
+  solver->driver = make_driver(solver, solver->method, solver->rtol, solver->atol);
+  if (solver->driver == NULL) {
+    free(solver);
+    cartp_error(err, CART_ENOMEM, "cart_solver_new: could not allocate the GSL driver");
+    return NULL;
+  }
+  return solver;
+}
+
+void cart_solver_free(cart_solver *solver)
+{
+  if (solver != NULL) {
+    gsl_odeiv2_driver_free(solver->driver);
+    free(solver->events);
+    free(solver);
+  }
+}
+
+/* Replaces the driver; on failure the solver keeps the old one and its settings. */
+static int rebuild_driver(cart_solver *solver, cart_method method, double rtol, const double *atol)
+{
+  gsl_odeiv2_driver *driver = make_driver(solver, method, rtol, atol);
+  if (driver == NULL) {
+    return cartp_error(&solver->error, CART_ENOMEM, "could not allocate the GSL driver");
+  }
+  gsl_odeiv2_driver_free(solver->driver);
+  solver->driver = driver;
+  solver->method = method;
+  solver->rtol = rtol;
+  memmove(solver->atol, atol, solver->model->n_states * sizeof *atol);
+  return CART_OK;
+}
+
+int cart_solver_set_method(cart_solver *solver, cart_method method)
+{
+  if (solver == NULL) {
+    return CART_EINVAL;
+  }
+  if (method != CART_METHOD_BDF && method != CART_METHOD_RK8PD) {
+    return cartp_error(&solver->error, CART_EINVAL, "unknown solver method %d", (int)method);
+  }
+  return rebuild_driver(solver, method, solver->rtol, solver->atol);
+}
+
+int cart_solver_set_tolerances(cart_solver *solver, double rtol, const double *atol)
+{
+  if (solver == NULL) {
+    return CART_EINVAL;
+  }
+  const cart_model *model = solver->model;
+  if (!(rtol > 0 && isfinite(rtol))) {
+    return cartp_error(&solver->error, CART_EINVAL,
+                       "relative tolerance %g must be positive and finite", rtol);
+  }
+  double chosen[CART_MAX_STATES];
+  for (size_t i = 0; i < model->n_states; i++) {
+    chosen[i] = atol ? atol[i] : model->states[i].abs_tol;
+    if (!(chosen[i] > 0 && isfinite(chosen[i]))) {
+      return cartp_error(&solver->error, CART_EINVAL,
+                         "absolute tolerance %g of state '%s' must be positive and finite",
+                         chosen[i], model->states[i].name);
+    }
+  }
+  return rebuild_driver(solver, solver->method, rtol, chosen);
+}
+
+int cart_solver_set_max_steps(cart_solver *solver, unsigned long max_steps)
+{
+  if (solver == NULL) {
+    return CART_EINVAL;
+  }
+  if (max_steps == 0) {
+    return cartp_error(&solver->error, CART_EINVAL, "maximum number of steps must be positive");
+  }
+  solver->max_steps = max_steps;
+  return CART_OK;
+}
+
+cart_method cart_solver_method(const cart_solver *solver)
+{
+  return solver ? solver->method : CART_METHOD_BDF;
+}
+
+const char *cart_method_name(cart_method method)
+{
+  switch (method) {
+  case CART_METHOD_BDF:
+    return "bdf";
+  case CART_METHOD_RK8PD:
+    return "rk8pd";
+  }
+  return NULL;
+}
+
+int cart_method_from_name(const char *name, cart_method *method)
+{
+  if (name == NULL || method == NULL) {
+    return CART_EINVAL;
+  }
+  if (strcmp(name, "bdf") == 0 || strcmp(name, "msbdf") == 0) {
+    *method = CART_METHOD_BDF;
+  } else if (strcmp(name, "rk8pd") == 0) {
+    *method = CART_METHOD_RK8PD;
+  } else {
+    return CART_EINVAL;
+  }
+  return CART_OK;
+}
+
+const cart_error *cart_solver_last_error(const cart_solver *solver)
+{
+  return solver ? &solver->error : NULL;
+}
+
+double cart_solver_time_reached(const cart_solver *solver)
+{
+  return solver ? solver->time_reached : NAN;
+}
+
+void cart_solver_get_stats(const cart_solver *solver, cart_solver_stats *stats)
+{
+  if (solver != NULL && stats != NULL) {
+    *stats = solver->stats;
+  }
+}
+
+/* ---- events ---- */
+
+static int compare_events(const void *a, const void *b)
+{
+  const timed_event *x = a, *y = b;
+  if (x->time != y->time) {
+    return x->time < y->time ? -1 : 1;
+  }
+  if (x->kind != y->kind) {
+    return x->kind < y->kind ? -1 : 1;
+  }
+  return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+/* Collects the timed events of this solve, sorted by time (ties: model switch, CAR-T dose,
+ * infusion start, infusion end; then schedule order). */
+static int collect_events(cart_solver *solver, const cart_dosing *dosing, size_t *n_events)
+{
+  const cart_model *model = solver->model;
+  const size_t n_cart = dosing ? dosing->n_cart : 0;
+  const size_t n_toci = dosing ? dosing->n_toci : 0;
+  if (n_cart > 0 && model->add_cart_dose == NULL) {
+    return cartp_error(&solver->error, CART_EDOSE, "model '%s' takes no CAR-T doses",
+                       model->name);
+  }
+  if (n_toci > 0 && model->toci_state < 0) {
+    return cartp_error(&solver->error, CART_EDOSE, "model '%s' has no tocilizumab compartment",
+                       model->name);
+  }
+  const size_t needed = model->n_switches + n_cart + 2 * n_toci;
+  if (needed > solver->events_capacity) {
+    timed_event *grown = realloc(solver->events, needed * sizeof *grown);
+    if (grown == NULL) {
+      return cartp_error(&solver->error, CART_ENOMEM, "out of memory for %zu events", needed);
+    }
+    solver->events = grown;
+    solver->events_capacity = needed;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < model->n_switches; i++) {
+    solver->events[n++] = (timed_event){model->switches[i].time(solver->eval.p),
+                                        EVENT_MODEL_SWITCH, i};
+  }
+  for (size_t i = 0; i < n_cart; i++) {
+    solver->events[n++] = (timed_event){dosing->cart[i].time, EVENT_CART_DOSE, i};
+  }
+  for (size_t i = 0; i < n_toci; i++) {
+    const cart_toci_dose *dose = &dosing->toci[i];
+    solver->events[n++] = (timed_event){dose->time, EVENT_TOCI_START, i};
+    if (dose->duration > 0) {
+      solver->events[n++] = (timed_event){dose->time + dose->duration, EVENT_TOCI_END, i};
+    }
+  }
+  qsort(solver->events, n, sizeof *solver->events, compare_events);
+  *n_events = n;
+  return CART_OK;
+}
+
+/* Tocilizumab amount of one infusion: mg/kg times the patient's weight, capped (MODEL.md 3). */
+static double toci_amount(const cart_solver *solver, const cart_toci_dose *dose)
+{
+  const double amount = dose->mg_per_kg * solver->eval.p[solver->model->weight_param];
+  return amount < dose->cap_mg ? amount : dose->cap_mg;
+}
+
+/* The infusion rate at time t, summed afresh over the schedule so that starts and ends never
+ * leave rounding residue behind. */
+static double toci_rate_at(const cart_solver *solver, const cart_dosing *dosing, double t)
+{
+  double rate = 0.0;
+  for (size_t i = 0; dosing != NULL && i < dosing->n_toci; i++) {
+    const cart_toci_dose *dose = &dosing->toci[i];
+    if (dose->time <= t && t < dose->time + dose->duration) {
+      rate += toci_amount(solver, dose) / dose->duration;
+    }
+  }
+  return rate;
+}
+
+static void apply_event(cart_solver *solver, const cart_dosing *dosing, const timed_event *event)
+{
+  const cart_model *model = solver->model;
+  switch (event->kind) {
+  case EVENT_MODEL_SWITCH:
+    model->switches[event->index].apply(solver->eval.p, solver->y, &solver->eval.mode);
+    break;
+  case EVENT_CART_DOSE: {
+    const cart_cart_dose *dose = &dosing->cart[event->index];
+    const double f_mem =
+        dose->f_mem == CART_FMEM_FROM_PARAMS ? solver->eval.p[model->f_mem_param] : dose->f_mem;
+    model->add_cart_dose(solver->y, dose->cells, f_mem);
+    break;
+  }
+  case EVENT_TOCI_START: {
+    const cart_toci_dose *dose = &dosing->toci[event->index];
+    if (dose->duration == 0) {
+      solver->y[model->toci_state] += toci_amount(solver, dose); /* a bolus */
+    }
+    break; /* an infusion's rate is recomputed once all events at this time are applied */
+  }
+  case EVENT_TOCI_END:
+    break;
+  }
+}
+
+/* ---- the integration ---- */
+
+static int check_times(cart_solver *solver, const double *times, size_t n_times)
+{
+  for (size_t k = 0; k < n_times; k++) {
+    if (!isfinite(times[k]) || times[k] < 0) {
+      return cartp_error(&solver->error, CART_ETIMES,
+                         "output time %zu is %g: times must be finite and >= 0", k, times[k]);
+    }
+    if (k > 0 && times[k] < times[k - 1]) {
+      return cartp_error(&solver->error, CART_ETIMES,
+                         "output times must not decrease: time %zu is %g after %g", k, times[k],
+                         times[k - 1]);
+    }
+  }
+  return CART_OK;
+}
+
+/* MODEL.md section 6: cell counts, concentrations and amounts cannot be negative; a value below
+ * -atol (or NaN, inf) is not an acceptable solution. Returns the first such state, or -1. */
+static int first_invalid_state(const cart_solver *solver)
+{
+  for (size_t i = 0; i < solver->model->n_states; i++) {
+    if (!(solver->y[i] >= -solver->atol[i]) || isinf(solver->y[i])) {
+      return (int)i;
+    }
+  }
+  return -1;
+}
+
+static int invalid_state_error(cart_solver *solver, int i, double t)
+{
+  const cart_model *model = solver->model;
+  const double v = solver->y[i];
+  if (!isfinite(v)) {
+    return cartp_error(&solver->error, CART_ESOLVER,
+                       "model '%s': state '%s' became %g at t = %.9g day", model->name,
+                       model->states[i].name, v, t);
+  }
+  return cartp_error(&solver->error, CART_ENEGATIVE,
+                     "model '%s': state '%s' = %g %s at t = %.9g day is below minus its absolute "
+                     "tolerance %g, even with the smallest step",
+                     model->name, model->states[i].name, v, model->states[i].unit, t,
+                     solver->atol[i]);
+}
+
+/* Writes `y` (negative noise above -atol reported as 0) and its derived outputs into row k. */
+static void record(const cart_solver *solver, double t, const double *y, size_t k, double *states,
+                   double *outputs)
+{
+  const cart_model *model = solver->model;
+  const size_t n = model->n_states;
+  double *row = states + k * n;
+  for (size_t i = 0; i < n; i++) {
+    row[i] = y[i] < 0.0 ? 0.0 : y[i];
+  }
+  if (outputs != NULL && model->n_outputs > 0) {
+    model->observe(t, row, solver->eval.p, outputs + k * model->n_outputs);
+  }
+}
+
+static void history_push(cart_solver *solver, double t)
+{
+  const size_t slot = solver->history_count % HISTORY;
+  solver->history_t[slot] = t;
+  memcpy(solver->history_y[slot], solver->y, solver->model->n_states * sizeof(double));
+  solver->history_count++;
+}
+
+/* The state at t inside the last accepted step, by Lagrange interpolation through the stored
+ * points (all of them since the restart, at most HISTORY). */
+static void interpolate(const cart_solver *solver, double t, double *y)
+{
+  const size_t n = solver->model->n_states;
+  const size_t count = solver->history_count < HISTORY ? solver->history_count : HISTORY;
+  double weight[HISTORY];
+  for (size_t j = 0; j < count; j++) {
+    double w = 1.0;
+    const double tj = solver->history_t[j];
+    for (size_t m = 0; m < count; m++) {
+      if (m != j) {
+        w *= (t - solver->history_t[m]) / (tj - solver->history_t[m]);
+      }
+    }
+    weight[j] = w;
+  }
+  for (size_t i = 0; i < n; i++) {
+    double sum = 0.0;
+    for (size_t j = 0; j < count; j++) {
+      sum += weight[j] * solver->history_y[j][i];
+    }
+    y[i] = sum;
+  }
+}
+
+static int step_failure(cart_solver *solver, int gsl_status, double t, double h)
+{
+  const char *name = solver->model->name;
+  switch (gsl_status) {
+  case GSL_EBADFUNC:
+    return cartp_error(&solver->error, CART_EMODEL,
+                       "model '%s': right-hand side or Jacobian failed at t = %.9g day", name, t);
+  case GSL_FAILURE:
+    return cartp_error(&solver->error, CART_ESTEPSIZE,
+                       "model '%s': step size underflow at t = %.9g day (h = %g day): the "
+                       "tolerances cannot be met",
+                       name, t, h);
+  default:
+    return cartp_error(&solver->error, CART_ESOLVER, "model '%s': GSL stepper failed at t = %.9g "
+                       "day: %s", name, t, gsl_strerror(gsl_status));
+  }
+}
+
+/* Restarts the integrator after a discontinuity: BDF history and step size start afresh. */
+static void restart(cart_solver *solver, double *h)
+{
+  solver->stats.failed_steps += solver->driver->e->failed_steps;
+  gsl_odeiv2_step_reset(solver->driver->s);
+  gsl_odeiv2_evolve_reset(solver->driver->e);
+  *h = INITIAL_STEP;
+  solver->history_count = 0;
+}
+
+/* Starts the patient at (t0, y0), or at the model's initial state when y0 is NULL (t0 = 0). */
+static int solve(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
+                 double t0, const double *y0, const double *times, size_t n_times, double *states,
+                 double *outputs)
+{
+  if (solver == NULL) {
+    return CART_EINVAL;
+  }
+  cart_error *err = &solver->error;
+  cart_error_clear(err);
+  solver->stats = (cart_solver_stats){0, 0, 0, 0};
+  solver->time_reached = t0;
+  const cart_model *model = solver->model;
+  if (params == NULL || times == NULL || states == NULL || n_times == 0) {
+    return cartp_error(err, CART_EINVAL,
+                       "cart_solver_solve: params, times and states must be given, n_times >= 1");
+  }
+  if (params->model != model) {
+    return cartp_error(err, CART_EINVAL, "parameters are for model '%s', the solver for '%s'",
+                       params->model->name, model->name);
+  }
+  if (!(isfinite(t0) && t0 >= 0)) {
+    return cartp_error(err, CART_ETIMES, "start time %g must be finite and >= 0", t0);
+  }
+  int status = check_times(solver, times, n_times);
+  if (status == CART_OK && times[0] < t0) {
+    status = cartp_error(err, CART_ETIMES, "output time %g is before the start time %g", times[0],
+                         t0);
+  }
+  if (status == CART_OK) {
+    status = cart_params_check(params, err);
+  }
+  if (status != CART_OK) {
+    return status;
+  }
+
+  solver->eval.p = params->values;
+  solver->eval.derived = solver->derived;
+  model->prepare(params->values, solver->derived);
+  model->initial(params->values, solver->derived, solver->y, &solver->eval.mode);
+  size_t n_events = 0;
+  status = collect_events(solver, dosing, &n_events);
+  if (status != CART_OK) {
+    return status;
+  }
+  size_t next_event = 0, next_output = 0;
+  if (y0 != NULL) {
+    for (size_t i = 0; i < model->n_states; i++) {
+      if (!isfinite(y0[i])) {
+        return cartp_error(err, CART_ENOTFINITE, "start state '%s' is %g", model->states[i].name,
+                           y0[i]);
+      }
+    }
+    /* Events before t0 are history; a model switch among them still sets the phase. */
+    for (; next_event < n_events && solver->events[next_event].time < t0; next_event++) {
+      if (solver->events[next_event].kind == EVENT_MODEL_SWITCH) {
+        apply_event(solver, dosing, &solver->events[next_event]);
+      }
+    }
+    memcpy(solver->y, y0, model->n_states * sizeof *y0);
+  }
+
+  gsl_odeiv2_driver *driver = solver->driver;
+  double t = t0, h = INITIAL_STEP;
+  double y_before[CART_MAX_STATES];
+  solver->toci_rate = toci_rate_at(solver, dosing, t0);
+  restart(solver, &h);
+  solver->stats.failed_steps = 0;
+
+  for (;;) {    /* Events due now: apply them all, then restart the integrator once. */
+    if (next_event < n_events && solver->events[next_event].time <= t) {
+      while (next_event < n_events && solver->events[next_event].time <= t) {
+        apply_event(solver, dosing, &solver->events[next_event++]);
+      }
+      solver->toci_rate = toci_rate_at(solver, dosing, t);
+      restart(solver, &h);
+      solver->stats.events++;
+    }
+    /* Outputs due now see the state after the events. */
+    while (next_output < n_times && times[next_output] <= t) {
+      record(solver, t, solver->y, next_output++, states, outputs);
+    }
+    if (next_output == n_times) {
+      break;
+    }
+    if (solver->history_count == 0) {
+      history_push(solver, t);
+    }
+    /* BDF steps freely up to the next event (or the last output time): output times inside a
+     * step are interpolated, only events stop it. rk8pd is a one-step method whose long steps
+     * a past-point polynomial cannot follow: it stops at every output time instead. */
+    double target = solver->method == CART_METHOD_BDF ? times[n_times - 1] : times[next_output];
+    if (next_event < n_events && solver->events[next_event].time < target) {
+      target = solver->events[next_event].time;
+    }
+    while (t < target) {
+      if (solver->stats.steps + solver->stats.rejected_invalid >= solver->max_steps) {
+        solver->time_reached = t;
+        return cartp_error(err, CART_EMAXSTEPS,
+                           "model '%s': %lu steps reached at t = %.9g day before t = %g",
+                           model->name, solver->max_steps, t, times[n_times - 1]);
+      }
+      const double t_before = t;
+      memcpy(y_before, solver->y, model->n_states * sizeof *y_before);
+      const int gsl_status =
+          gsl_odeiv2_evolve_apply(driver->e, driver->c, driver->s, &solver->system, &t, target, &h,
+                                  solver->y);
+      if (gsl_status != GSL_SUCCESS) {
+        /* GSL may have moved t and y to a rejected step (GSL_FAILURE from the error test): go
+         * back to the last good step, as the header promises. */
+        t = t_before;
+        memcpy(solver->y, y_before, model->n_states * sizeof *y_before);
+        solver->time_reached = t;
+        return step_failure(solver, gsl_status, t, h);
+      }
+      const int invalid = first_invalid_state(solver);
+      if (invalid >= 0) {
+        /* The error estimate let through a state that cannot be (a decaying population overshot
+         * zero by more than atol): reject the step like a failed error test, as CVODE's
+         * inequality constraints do, and retry from the step's start with half its length. The
+         * BDF history holds the rejected step, so it restarts (order 1 is L-stable: it cannot
+         * overshoot a decay). Same method, same tolerances; only when the step cannot shrink
+         * further is it an error. */
+        const double taken = t - t_before;
+        double y_after[CART_MAX_STATES];
+        memcpy(y_after, solver->y, model->n_states * sizeof *y_after);
+        t = t_before;
+        memcpy(solver->y, y_before, model->n_states * sizeof *y_before);
+        solver->stats.rejected_invalid++;
+        h = 0.5 * taken;
+        if (!(t + h > t)) {
+          solver->time_reached = t;
+          memcpy(solver->y, y_after, model->n_states * sizeof *y_after);
+          return invalid_state_error(solver, invalid, t_before + taken);
+        }
+        solver->stats.failed_steps += driver->e->failed_steps;
+        gsl_odeiv2_step_reset(driver->s);
+        gsl_odeiv2_evolve_reset(driver->e);
+        continue;
+      }
+      solver->stats.steps++;
+      history_push(solver, t);
+      /* Outputs strictly inside the step (one at its end is recorded exactly, after any event
+       * due there). */
+      while (next_output < n_times && times[next_output] < t) {
+        double y_out[CART_MAX_STATES];
+        interpolate(solver, times[next_output], y_out);
+        record(solver, times[next_output], y_out, next_output, states, outputs);
+        next_output++;
+      }
+    }
+  }
+  solver->stats.failed_steps += driver->e->failed_steps;
+  solver->time_reached = t;
+  return CART_OK;
+}
+
+int cart_solver_solve(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
+                      const double *times, size_t n_times, double *states, double *outputs)
+{
+  return solve(solver, params, dosing, 0.0, NULL, times, n_times, states, outputs);
+}
+
+int cart_solver_solve_from(cart_solver *solver, const cart_params *params,
+                           const cart_dosing *dosing, double t0, const double *y0,
+                           const double *times, size_t n_times, double *states, double *outputs)
+{
+  if (y0 == NULL) {
+    return solver ? cartp_error(&solver->error, CART_EINVAL, "cart_solver_solve_from: y0 is NULL")
+                  : CART_EINVAL;
+  }
+  return solve(solver, params, dosing, t0, y0, times, n_times, states, outputs);
+}

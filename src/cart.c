@@ -1,0 +1,427 @@
+/* cart: the libcart command line.
+ *
+ *   cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]
+ *            [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...] [--times A:B:STEP | --times T1,T2,...]
+ *            [--method bdf|rk8pd] [--rtol R] [--max-steps N]
+ *   cart models
+ *   cart --help | --version
+ *
+ * Exit status: 0 success, 1 the solve failed, 2 bad usage or input. Errors are one line on
+ * stderr, "cart: ..." naming what was wrong.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cart/cart.h>
+
+enum { EXIT_SOLVE_FAILED = 1, EXIT_BAD_INPUT = 2 };
+
+static const char usage_text[] =
+    "usage: cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]\n"
+    "                [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...]\n"
+    "                [--times A:B:STEP | --times T1,T2,...] [--method bdf|rk8pd]\n"
+    "                [--rtol R] [--max-steps N]\n"
+    "       cart models\n"
+    "       cart --help | --version\n"
+    "\n"
+    "cart run solves one virtual patient of a libcart model (default: cart, MODEL.md 2.2) and\n"
+    "prints tab-separated columns: t, every state in model order, then derived outputs (Cblood\n"
+    "for cart), one row per output time (default 0:365:1 days), numbers in %.10g.\n"
+    "\n"
+    "  --model NAME       model to solve (see `cart models`)\n"
+    "  --set NAME=VALUE   set a parameter (repeatable)\n"
+    "  --dose T:CELLS[:F] CAR-T infusion of CELLS at day T with memory fraction F (default: the\n"
+    "                     parameter f_mem). At T = 0 it is the initial infusion: it sets the\n"
+    "                     parameters dose (and f_mem); later doses add to E and M\n"
+    "  --toci T:MGKG[:H[:CAP]]  tocilizumab MGKG mg/kg at day T, infused over H hours (default 1),\n"
+    "                     capped at CAP mg (default 800)\n"
+    "  --times A:B:STEP   output every STEP days from A to B; or a list T1,T2,...\n"
+    "  --method M         bdf (GSL msbdf, analytic Jacobian; default) or rk8pd\n"
+    "  --rtol R           relative tolerance (default 1e-6)\n"
+    "  --max-steps N      step limit per solve (default 100000)\n"
+    "\n"
+    "Exit status: 0 success, 1 the solver failed, 2 bad usage or input.\n";
+
+static int fail(int status, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(int status, const char *format, ...)
+{
+  va_list args;
+  va_start(args, format);
+  fputs("cart: ", stderr);
+  vfprintf(stderr, format, args);
+  fputc('\n', stderr);
+  va_end(args);
+  return status;
+}
+
+/* Parses a whole string as a double; 0 on success. NaN and inf parse (the library rejects them
+ * with a message that names the parameter). */
+static int parse_number(const char *text, double *value)
+{
+  char *end = NULL;
+  if (text == NULL || *text == '\0') {
+    return -1;
+  }
+  errno = 0;
+  *value = strtod(text, &end);
+  return (*end != '\0' || end == text || errno == ERANGE) ? -1 : 0;
+}
+
+/* Splits "a:b:c" into at most `max` numbers; returns how many, or -1 when one is malformed. */
+static int parse_fields(const char *text, double *values, int max)
+{
+  char buffer[256];
+  if (strlen(text) >= sizeof buffer) {
+    return -1;
+  }
+  strcpy(buffer, text);
+  int n = 0;
+  char *save = NULL;
+  for (char *field = strtok_r(buffer, ":", &save); field; field = strtok_r(NULL, ":", &save)) {
+    if (n == max || parse_number(field, &values[n]) != 0) {
+      return -1;
+    }
+    n++;
+  }
+  /* "1::2" or a trailing ':' would silently drop a field */
+  int colons = 0;
+  for (const char *c = text; *c; c++) {
+    colons += *c == ':';
+  }
+  return colons == n - 1 ? n : -1;
+}
+
+/* Output times from "A:B:STEP" or "T1,T2,...". Returns a malloc'd array or NULL (message out). */
+static double *parse_times(const char *text, size_t *n_times)
+{
+  if (strchr(text, ':') != NULL) {
+    double f[3];
+    if (parse_fields(text, f, 3) != 3 || !isfinite(f[0]) || !isfinite(f[1]) || !isfinite(f[2]) ||
+        f[2] <= 0 || f[1] < f[0] || f[0] < 0) {
+      fail(EXIT_BAD_INPUT, "--times %s: expected A:B:STEP with 0 <= A <= B and STEP > 0", text);
+      return NULL;
+    }
+    const double count = floor((f[1] - f[0]) / f[2] * (1 + 1e-12)) + 1;
+    if (count > 1e7) {
+      fail(EXIT_BAD_INPUT, "--times %s: more than 1e7 output times", text);
+      return NULL;
+    }
+    double *times = malloc((size_t)count * sizeof *times);
+    if (times == NULL) {
+      return NULL;
+    }
+    for (size_t k = 0; k < (size_t)count; k++) {
+      times[k] = f[0] + (double)k * f[2];
+    }
+    if (fabs(times[(size_t)count - 1] - f[1]) <= 1e-9 * (1 + fabs(f[1]))) {
+      times[(size_t)count - 1] = f[1]; /* land exactly on B */
+    }
+    *n_times = (size_t)count;
+    return times;
+  }
+  size_t count = 1;
+  for (const char *c = text; *c; c++) {
+    count += *c == ',';
+  }
+  double *times = malloc(count * sizeof *times);
+  char *buffer = strdup(text);
+  if (times == NULL || buffer == NULL) {
+    free(times);
+    free(buffer);
+    return NULL;
+  }
+  size_t n = 0;
+  char *start = buffer;
+  for (;;) {
+    char *comma = strchr(start, ',');
+    if (comma) {
+      *comma = '\0';
+    }
+    if (parse_number(start, &times[n]) != 0) {
+      fail(EXIT_BAD_INPUT, "--times: '%s' is not a number", start);
+      free(times);
+      free(buffer);
+      return NULL;
+    }
+    n++;
+    if (!comma) {
+      break;
+    }
+    start = comma + 1;
+  }
+  free(buffer);
+  *n_times = n;
+  return times;
+}
+
+static int list_models(void)
+{
+  for (size_t m = 0; m < cart_model_count(); m++) {
+    const cart_model *model = cart_model_get(m);
+    printf("model %s: %s\n", cart_model_name(model), cart_model_description(model));
+    printf("  states:\n");
+    for (size_t i = 0; i < cart_model_n_states(model); i++) {
+      cart_state_info s;
+      cart_model_state_info(model, i, &s);
+      printf("    %-8s %-10s atol %-6g %s\n", s.name, s.unit, s.abs_tol, s.meaning);
+    }
+    if (cart_model_n_outputs(model) > 0) {
+      printf("  outputs:\n");
+      for (size_t i = 0; i < cart_model_n_outputs(model); i++) {
+        cart_state_info s;
+        cart_model_output_info(model, i, &s);
+        printf("    %-8s %-10s %s\n", s.name, s.unit, s.meaning);
+      }
+    }
+    printf("  parameters:\n    %-8s %-28s %-10s %-18s %s\n", "name", "unit", "default", "bounds",
+           "meaning");
+    for (size_t i = 0; i < cart_model_n_params(model); i++) {
+      cart_param_info p;
+      cart_model_param_info(model, i, &p);
+      char bounds[64];
+      snprintf(bounds, sizeof bounds, "%c%g, %g%c", p.lower_open ? '(' : '[', p.lower, p.upper,
+               p.upper_open || isinf(p.upper) ? ')' : ']');
+      printf("    %-8s %-28s %-10g %-18s %s\n", p.name, p.unit, p.default_value, bounds, p.meaning);
+    }
+    printf("\n");
+  }
+  return 0;
+}
+
+/* Prints the solution as tab-separated columns. */
+static void print_table(const cart_model *model, const double *times, size_t n_times,
+                        const double *states, const double *outputs)
+{
+  const size_t ns = cart_model_n_states(model), no = cart_model_n_outputs(model);
+  printf("t");
+  for (size_t i = 0; i < ns; i++) {
+    cart_state_info s;
+    cart_model_state_info(model, i, &s);
+    printf("\t%s", s.name);
+  }
+  for (size_t i = 0; i < no; i++) {
+    cart_state_info s;
+    cart_model_output_info(model, i, &s);
+    printf("\t%s", s.name);
+  }
+  printf("\n");
+  for (size_t k = 0; k < n_times; k++) {
+    printf("%.10g", times[k]);
+    for (size_t i = 0; i < ns; i++) {
+      printf("\t%.10g", states[k * ns + i]);
+    }
+    for (size_t i = 0; i < no; i++) {
+      printf("\t%.10g", outputs[k * no + i]);
+    }
+    printf("\n");
+  }
+}
+
+typedef struct run_options {
+  const cart_model *model;
+  cart_params *params;
+  cart_dosing *dosing;
+  double *times;
+  size_t n_times;
+  cart_method method;
+  double rtol;
+  unsigned long max_steps;
+} run_options;
+
+/* Applies one option with its argument to `opt`; returns 0 or an exit status. */
+static int apply_option(run_options *opt, const char *name, const char *arg, int *initial_dose_set)
+{
+  char message[64];
+  if (strcmp(name, "--set") == 0) {
+    const char *eq = strchr(arg, '=');
+    double value;
+    if (eq == NULL || eq == arg) {
+      return fail(EXIT_BAD_INPUT, "--set %s: expected NAME=VALUE", arg);
+    }
+    char pname[64];
+    snprintf(pname, sizeof pname, "%.*s", (int)(eq - arg), arg);
+    if (parse_number(eq + 1, &value) != 0) {
+      return fail(EXIT_BAD_INPUT, "--set %s: '%s' is not a number", arg, eq + 1);
+    }
+    if (cart_params_set(opt->params, pname, value) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "%s", cart_params_last_error(opt->params)->message);
+    }
+  } else if (strcmp(name, "--dose") == 0) {
+    double f[3];
+    const int n = parse_fields(arg, f, 3);
+    if (n < 2) {
+      return fail(EXIT_BAD_INPUT, "--dose %s: expected TIME:CELLS[:FMEM]", arg);
+    }
+    if (f[0] == 0.0 && cart_model_param_index(opt->model, "dose") >= 0) {
+      /* The t = 0 infusion is the patient's `dose` (and `f_mem`), MODEL.md 3. */
+      if (*initial_dose_set) {
+        return fail(EXIT_BAD_INPUT, "--dose %s: a CAR-T dose at t = 0 was already given", arg);
+      }
+      *initial_dose_set = 1;
+      if (cart_params_set(opt->params, "dose", f[1]) != CART_OK ||
+          (n == 3 && cart_params_set(opt->params, "f_mem", f[2]) != CART_OK)) {
+        return fail(EXIT_BAD_INPUT, "--dose %s: %s", arg, cart_params_last_error(opt->params)->message);
+      }
+    } else if (cart_dosing_add_cart(opt->dosing, f[0], f[1],
+                                    n == 3 ? f[2] : CART_FMEM_FROM_PARAMS) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--dose %s: %s", arg, cart_dosing_last_error(opt->dosing)->message);
+    }
+  } else if (strcmp(name, "--toci") == 0) {
+    double f[4];
+    const int n = parse_fields(arg, f, 4);
+    if (n < 2) {
+      return fail(EXIT_BAD_INPUT, "--toci %s: expected TIME:MG_PER_KG[:HOURS[:CAP_MG]]", arg);
+    }
+    const double duration = n >= 3 ? f[2] / 24.0 : CART_TOCI_TINF_DEFAULT;
+    const double cap = n >= 4 ? f[3] : CART_TOCI_CAP_MG_DEFAULT;
+    if (cart_dosing_add_toci(opt->dosing, f[0], f[1], duration, cap) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--toci %s: %s", arg, cart_dosing_last_error(opt->dosing)->message);
+    }
+  } else if (strcmp(name, "--times") == 0) {
+    free(opt->times);
+    opt->times = parse_times(arg, &opt->n_times);
+    if (opt->times == NULL) {
+      return EXIT_BAD_INPUT;
+    }
+  } else if (strcmp(name, "--method") == 0) {
+    if (cart_method_from_name(arg, &opt->method) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--method %s: expected bdf or rk8pd", arg);
+    }
+  } else if (strcmp(name, "--rtol") == 0) {
+    if (parse_number(arg, &opt->rtol) != 0 || !(opt->rtol > 0) || !isfinite(opt->rtol)) {
+      return fail(EXIT_BAD_INPUT, "--rtol %s: expected a positive number", arg);
+    }
+  } else if (strcmp(name, "--max-steps") == 0) {
+    char *end = NULL;
+    errno = 0;
+    const unsigned long v = strtoul(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || errno != 0 || v == 0 || arg[0] == '-') {
+      return fail(EXIT_BAD_INPUT, "--max-steps %s: expected a positive integer", arg);
+    }
+    opt->max_steps = v;
+  } else {
+    snprintf(message, sizeof message, "%s", name);
+    return fail(EXIT_BAD_INPUT, "unknown option '%s' (see cart --help)", message);
+  }
+  return 0;
+}
+
+static int run(int argc, char **argv)
+{
+  run_options opt = {NULL, NULL, NULL, NULL, 0, CART_METHOD_BDF, CART_RTOL_DEFAULT,
+                     CART_MAX_STEPS_DEFAULT};
+  cart_error err;
+  cart_error_clear(&err);
+  int status = 0;
+  cart_solver *solver = NULL;
+  double *states = NULL, *outputs = NULL;
+
+  /* The model first: parameters and doses depend on it. */
+  const char *model_name = "cart";
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--model") == 0) {
+      if (i + 1 >= argc) {
+        return fail(EXIT_BAD_INPUT, "--model needs a model name");
+      }
+      model_name = argv[++i];
+    }
+  }
+  opt.model = cart_model_find(model_name, &err);
+  if (opt.model == NULL) {
+    return fail(EXIT_BAD_INPUT, "%s", err.message);
+  }
+  opt.params = cart_params_new(opt.model, &err);
+  opt.dosing = cart_dosing_new(&err);
+  opt.times = parse_times("0:365:1", &opt.n_times);
+  if (opt.params == NULL || opt.dosing == NULL || opt.times == NULL) {
+    status = fail(EXIT_SOLVE_FAILED, "out of memory");
+    goto cleanup;
+  }
+  int initial_dose_set = 0;
+  for (int i = 0; i < argc && status == 0; i++) {
+    if (strcmp(argv[i], "--model") == 0) {
+      i++;
+      continue;
+    }
+    if (strncmp(argv[i], "--", 2) != 0) {
+      status = fail(EXIT_BAD_INPUT, "unexpected argument '%s' (see cart --help)", argv[i]);
+      break;
+    }
+    if (i + 1 >= argc) {
+      status = fail(EXIT_BAD_INPUT, "%s needs a value (see cart --help)", argv[i]);
+      break;
+    }
+    status = apply_option(&opt, argv[i], argv[i + 1], &initial_dose_set);
+    i++;
+  }
+  if (status != 0) {
+    goto cleanup;
+  }
+
+  solver = cart_solver_new(opt.model, &err);
+  if (solver == NULL) {
+    status = fail(EXIT_SOLVE_FAILED, "%s", err.message);
+    goto cleanup;
+  }
+  if (cart_solver_set_method(solver, opt.method) != CART_OK ||
+      cart_solver_set_tolerances(solver, opt.rtol, NULL) != CART_OK ||
+      cart_solver_set_max_steps(solver, opt.max_steps) != CART_OK) {
+    status = fail(EXIT_BAD_INPUT, "%s", cart_solver_last_error(solver)->message);
+    goto cleanup;
+  }
+  const size_t ns = cart_model_n_states(opt.model), no = cart_model_n_outputs(opt.model);
+  states = malloc(opt.n_times * ns * sizeof *states);
+  outputs = malloc(opt.n_times * (no ? no : 1) * sizeof *outputs);
+  if (states == NULL || outputs == NULL) {
+    status = fail(EXIT_SOLVE_FAILED, "out of memory");
+    goto cleanup;
+  }
+  const int solved =
+      cart_solver_solve(solver, opt.params, opt.dosing, opt.times, opt.n_times, states, outputs);
+  if (solved != CART_OK) {
+    const int input_error = solved == CART_ERULE || solved == CART_ETIMES ||
+                            solved == CART_EDOSE || solved == CART_ERANGE || solved == CART_EINVAL;
+    status = fail(input_error ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED, "%s (%s)",
+                  cart_solver_last_error(solver)->message, cart_status_name(solved));
+    goto cleanup;
+  }
+  print_table(opt.model, opt.times, opt.n_times, states, outputs);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    status = fail(EXIT_SOLVE_FAILED, "could not write the output: %s", strerror(errno));
+  }
+
+cleanup:
+  free(states);
+  free(outputs);
+  free(opt.times);
+  cart_solver_free(solver);
+  cart_dosing_free(opt.dosing);
+  cart_params_free(opt.params);
+  return status;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    fputs(usage_text, argc < 2 ? stderr : stdout);
+    return argc < 2 ? EXIT_BAD_INPUT : 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("cart (libcart) %s\n", cart_version());
+    return 0;
+  }
+  if (strcmp(argv[1], "models") == 0) {
+    return list_models();
+  }
+  if (strcmp(argv[1], "run") == 0) {
+    return run(argc - 2, argv + 2);
+  }
+  return fail(EXIT_BAD_INPUT, "unknown command '%s' (commands: run, models; see cart --help)",
+              argv[1]);
+}

@@ -1,0 +1,249 @@
+/* check_models.c: the model tables and each model's analytic Jacobian (MODEL.md 2.1, 2.2). */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "../lib/models/model_impl.h"
+#include "test_util.h"
+
+START_TEST(test_registry)
+{
+  cart_error err;
+  ck_assert_uint_eq(cart_model_count(), 2);
+  const cart_model *cart = cart_model_find("cart", &err);
+  const cart_model *stein = cart_model_find("stein", &err);
+  ck_assert_ptr_nonnull(cart);
+  ck_assert_ptr_nonnull(stein);
+  ck_assert_str_eq(cart_model_name(cart), "cart");
+  ck_assert_uint_eq(cart_model_n_states(cart), 9);
+  ck_assert_uint_eq(cart_model_n_states(stein), 2);
+  ck_assert_uint_eq(cart_model_n_params(cart), 41);
+  ck_assert_uint_eq(cart_model_n_params(stein), 6);
+  ck_assert_uint_eq(cart_model_n_outputs(cart), 1);
+  ck_assert_ptr_null(cart_model_get(2));
+
+  cart_error_clear(&err);
+  ck_assert_ptr_null(cart_model_find("lupus", &err));
+  ck_assert_int_eq(err.code, CART_EUNKNOWN_MODEL);
+  ck_assert_ptr_nonnull(strstr(err.message, "'lupus'"));
+  ck_assert_ptr_null(cart_model_find("lupus", NULL)); /* err is optional */
+}
+END_TEST
+
+/* MODEL.md 2.2 state order. */
+START_TEST(test_state_order)
+{
+  static const char *const names[] = {"E", "M", "X", "Tp", "Tn", "B", "IL6", "D1", "D2"};
+  const cart_model *model = cart_model_find("cart", NULL);
+  for (size_t i = 0; i < 9; i++) {
+    cart_state_info info;
+    ck_assert_int_eq(cart_model_state_info(model, i, &info), CART_OK);
+    ck_assert_str_eq(info.name, names[i]);
+    ck_assert_int_eq(cart_model_state_index(model, names[i]), (int)i);
+  }
+  ck_assert_int_eq(cart_model_state_info(model, 9, &(cart_state_info){0}), CART_EINVAL);
+  ck_assert_int_eq(cart_model_state_index(model, "T"), -1);
+  cart_state_info out;
+  ck_assert_int_eq(cart_model_output_info(model, 0, &out), CART_OK);
+  ck_assert_str_eq(out.name, "Cblood");
+}
+END_TEST
+
+/* Every default lies inside its bounds, names are unique, units and meanings are filled in. */
+START_TEST(test_tables_consistent)
+{
+  for (size_t m = 0; m < cart_model_count(); m++) {
+    const cart_model *model = cart_model_get(m);
+    for (size_t i = 0; i < cart_model_n_params(model); i++) {
+      cart_param_info info;
+      ck_assert_int_eq(cart_model_param_info(model, i, &info), CART_OK);
+      ck_assert_msg(cart_model_param_in_bounds(model, i, info.default_value),
+                    "%s: default of %s outside bounds", model->name, info.name);
+      ck_assert_int_eq(cart_model_param_index(model, info.name), (int)i);
+      ck_assert(strlen(info.unit) > 0 && strlen(info.meaning) > 0);
+      ck_assert(info.lower <= info.upper);
+    }
+    for (size_t i = 0; i < cart_model_n_states(model); i++) {
+      ck_assert(model->states[i].abs_tol > 0);
+      ck_assert_int_eq(cart_model_state_index(model, model->states[i].name), (int)i);
+    }
+  }
+}
+END_TEST
+
+/* A few defaults and bounds read off MODEL.md's tables. */
+START_TEST(test_defaults_from_model_md)
+{
+  const cart_model *cart = cart_model_find("cart", NULL);
+  const cart_model *stein = cart_model_find("stein", NULL);
+  cart_param_info info;
+  cart_model_param_info(cart, (size_t)cart_model_param_index(cart, "dose"), &info);
+  ck_assert_double_eq(info.default_value, 1.4e8);
+  ck_assert_double_eq(info.upper, 1e11);
+  cart_model_param_info(cart, (size_t)cart_model_param_index(cart, "p_amp"), &info);
+  ck_assert_double_eq(info.default_value, 8000);
+  cart_model_param_info(cart, (size_t)cart_model_param_index(cart, "KS"), &info);
+  ck_assert(info.lower_open && info.lower == 0 && isinf(info.upper));
+  cart_model_param_info(cart, (size_t)cart_model_param_index(cart, "Vmax"), &info);
+  ck_assert(!info.lower_open && info.lower == 0);
+  cart_model_param_info(stein, (size_t)cart_model_param_index(stein, "fb"), &info);
+  ck_assert_double_eq(info.default_value, 0.0079);
+  cart_model_param_info(stein, (size_t)cart_model_param_index(stein, "c0"), &info);
+  ck_assert(info.lower_open && info.upper == 1e6 && !info.upper_open);
+  ck_assert(!cart_model_param_in_bounds(stein, 0, 0.0));
+  ck_assert(cart_model_param_in_bounds(stein, 0, 1e6));
+  ck_assert(!cart_model_param_in_bounds(stein, 0, NAN));
+}
+END_TEST
+
+/* A random parameter set: each default times a log-uniform factor in [1/3, 3], kept in bounds;
+ * h is 2 (the fast path) or a random real in [1, 4]. */
+static void random_params(const cart_model *model, gsl_rng *rng, double *p)
+{
+  for (size_t i = 0; i < model->n_params; i++) {
+    const cart_param_info *info = &model->params[i];
+    double v = info->default_value * exp(log(3.0) * (2 * gsl_rng_uniform(rng) - 1));
+    if (!cart_model_param_in_bounds(model, i, v)) {
+      v = info->default_value;
+    }
+    if (strcmp(info->name, "h") == 0) {
+      v = gsl_rng_uniform(rng) < 0.3 ? 2.0 : 1.0 + 3.0 * gsl_rng_uniform(rng);
+    }
+    p[i] = v;
+  }
+}
+
+/* A random positive state, each component log-uniform over its plausible range. */
+static void random_state(const cart_model *model, gsl_rng *rng, double *y)
+{
+  for (size_t i = 0; i < model->n_states; i++) {
+    const char *unit = model->states[i].unit;
+    double lo = 1e2, hi = 1e12; /* cells */
+    if (strcmp(unit, "pg/mL") == 0) {
+      lo = 0.1, hi = 1e4;
+    } else if (strcmp(unit, "mg") == 0) {
+      lo = 1e-2, hi = 800;
+    } else if (strcmp(unit, "copies/ug") == 0) {
+      lo = 1, hi = 3e4;
+    }
+    y[i] = exp(log(lo) + (log(hi) - log(lo)) * gsl_rng_uniform(rng));
+  }
+}
+
+/* The analytic Jacobian against central finite differences at 100 random states and parameter
+ * sets. Entry (i, j) must agree to 1e-5 relative; the only slack is the round-off floor of the
+ * difference quotient, 1e-9 of the size of the terms of f_i divided by y_j. */
+static void check_jacobian(const char *name)
+{
+  const cart_model *model = cart_model_find(name, NULL);
+  const size_t n = model->n_states;
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, 20261123);
+  double p[64], derived[CART_MAX_DERIVED], y[32], yp[32], ym[32], fp[32], fm[32], f0[32];
+  double J[32 * 32], dfdt[32];
+  double worst = 0;
+  for (int trial = 0; trial < 100; trial++) {
+    random_params(model, rng, p);
+    random_state(model, rng, y);
+    model->prepare(p, derived);
+    const cart_model_eval ev = {p, derived, trial % 2};
+    const double t = 30.0 * gsl_rng_uniform(rng);
+    ck_assert_int_eq(model->jacobian(t, y, J, dfdt, &ev), 0);
+    ck_assert_int_eq(model->rhs(t, y, f0, &ev), 0);
+    for (size_t j = 0; j < n; j++) {
+      const double step = 1e-6 * fabs(y[j]);
+      memcpy(yp, y, n * sizeof *y);
+      memcpy(ym, y, n * sizeof *y);
+      yp[j] += step;
+      ym[j] -= step;
+      model->rhs(t, yp, fp, &ev);
+      model->rhs(t, ym, fm, &ev);
+      for (size_t i = 0; i < n; i++) {
+        double terms = fabs(f0[i]);
+        for (size_t k = 0; k < n; k++) {
+          terms += fabs(J[i * n + k] * y[k]);
+        }
+        const double fd = (fp[i] - fm[i]) / (2 * step);
+        const double analytic = J[i * n + j];
+        const double allowed = 1e-5 * fabs(analytic) + 1e-9 * terms / fabs(y[j]);
+        const double diff = fabs(analytic - fd);
+        ck_assert_msg(diff <= allowed,
+                      "%s trial %d: d f_%s / d %s analytic %.10g, finite difference %.10g",
+                      name, trial, model->states[i].name, model->states[j].name, analytic, fd);
+        if (fabs(analytic) > 0 && diff / fabs(analytic) > worst && diff > 1e-9 * terms / fabs(y[j])) {
+          worst = diff / fabs(analytic);
+        }
+      }
+    }
+    /* d f / d t by the same central difference */
+    double ft[32];
+    const double dt = 1e-5;
+    model->rhs(t + dt, y, fp, &ev);
+    model->rhs(t - dt > 0 ? t - dt : t, y, fm, &ev);
+    for (size_t i = 0; i < n; i++) {
+      ft[i] = (fp[i] - fm[i]) / (t - dt > 0 ? 2 * dt : dt);
+      ck_assert_msg(fabs(ft[i] - dfdt[i]) <= 1e-5 * fabs(dfdt[i]) + 1e-9 * fabs(f0[i]) + 1e-300,
+                    "%s: d f_%s / dt analytic %g, finite difference %g", name,
+                    model->states[i].name, dfdt[i], ft[i]);
+    }
+  }
+  gsl_rng_free(rng);
+}
+
+START_TEST(test_jacobian_cart)
+{
+  check_jacobian("cart");
+}
+END_TEST
+
+START_TEST(test_jacobian_stein)
+{
+  check_jacobian("stein");
+}
+END_TEST
+
+/* The right-hand side at the initial state of MODEL.md 2.2: IL-6 balance p0 holds with no
+ * treatment, and X' = k_exh S E exactly. */
+START_TEST(test_cart_rhs_initial)
+{
+  const cart_model *model = cart_model_find("cart", NULL);
+  cart_params *params = test_params("cart", (const char *const[]){"dose=0"}, 1);
+  double p[64], derived[CART_MAX_DERIVED], y[9], f[9];
+  for (size_t i = 0; i < model->n_params; i++) {
+    cart_params_get_index(params, i, &p[i]);
+  }
+  model->prepare(p, derived);
+  int mode;
+  model->initial(p, derived, y, &mode);
+  const cart_model_eval ev = {p, derived, mode};
+  model->rhs(0, y, f, &ev);
+  ck_assert_double_le(fabs(f[6]), 1e-12); /* IL6 at il6_0 is a steady state (MODEL.md 7.5) */
+  ck_assert_double_eq(f[0], 0.0);
+  ck_assert_double_eq(f[7], 0.0);
+  cart_params_free(params);
+}
+END_TEST
+
+int main(void)
+{
+  Suite *suite = suite_create("models");
+  TCase *tables = tcase_create("tables");
+  tcase_add_test(tables, test_registry);
+  tcase_add_test(tables, test_state_order);
+  tcase_add_test(tables, test_tables_consistent);
+  tcase_add_test(tables, test_defaults_from_model_md);
+  tcase_add_test(tables, test_cart_rhs_initial);
+  suite_add_tcase(suite, tables);
+  TCase *jacobian = tcase_create("jacobian");
+  tcase_add_test(jacobian, test_jacobian_cart);
+  tcase_add_test(jacobian, test_jacobian_stein);
+  suite_add_tcase(suite, jacobian);
+  SRunner *runner = srunner_create(suite);
+  srunner_run_all(runner, CK_NORMAL);
+  const int failed = srunner_ntests_failed(runner);
+  srunner_free(runner);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

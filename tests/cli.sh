@@ -1,0 +1,90 @@
+#!/bin/sh
+# cli.sh: the `cart` command: default run, --help, --version, models, and every bad input giving
+# one clear line on stderr and its exit status (2 bad input, 1 solver failure).
+set -u
+cart=${CART_BIN:-./src/cart}
+tmp=${TMPDIR:-/tmp}/cart-cli-$$
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# expect STATUS PATTERN ARGS...: exit status STATUS, one stderr line matching PATTERN, no stdout.
+expect() {
+  want=$1 pattern=$2
+  shift 2
+  "$cart" "$@" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  if [ "$got" -ne "$want" ]; then bad "cart $*: exit $got, expected $want"; return; fi
+  if [ "$(wc -l <"$tmp/err")" -ne 1 ]; then bad "cart $*: stderr is not one line: $(cat "$tmp/err")"; return; fi
+  if ! grep -q -- "$pattern" "$tmp/err"; then bad "cart $*: stderr '$(cat "$tmp/err")' lacks '$pattern'"; return; fi
+  if [ -s "$tmp/out" ]; then bad "cart $*: wrote to stdout on error"; return; fi
+  ok
+}
+
+# Default run: header, 366 rows (days 0..365), 11 columns, MODEL.md 2.2 initial state at t = 0.
+if "$cart" run >"$tmp/out" 2>"$tmp/err"; then
+  header=$(head -n 1 "$tmp/out")
+  [ "$header" = "$(printf 't\tE\tM\tX\tTp\tTn\tB\tIL6\tD1\tD2\tCblood')" ] && ok || bad "header: $header"
+  [ "$(wc -l <"$tmp/out")" -eq 367 ] && ok || bad "default run: $(wc -l <"$tmp/out") lines"
+  [ "$(sed -n 2p "$tmp/out")" = "$(printf '0\t112000000\t28000000\t0\t9.999999e+10\t10000\t1000000000\t3\t0\t0\t0.14')" ] \
+    && ok || bad "t = 0 row: $(sed -n 2p "$tmp/out")"
+  awk -F'\t' 'NR > 1 && NF != 11 { exit 1 }' "$tmp/out" && ok || bad "a row without 11 columns"
+  # Cblood peaks in the tens of cells/uL near day 12 (MODEL.md 2.2: about 80 cells/uL)
+  awk -F'\t' 'NR > 1 && $11 > m { m = $11; t = $1 } END { exit !(m > 60 && m < 100 && t >= 10 && t <= 14) }' \
+    "$tmp/out" && ok || bad "Cblood peak not about 80 cells/uL near day 12"
+else
+  bad "cart run failed: $(cat "$tmp/err")"
+fi
+
+"$cart" --help >"$tmp/out" 2>&1 && grep -q "usage: cart run" "$tmp/out" && ok || bad "--help"
+"$cart" --version >"$tmp/out" 2>&1 && grep -q "^cart (libcart) [0-9]" "$tmp/out" && ok || bad "--version"
+"$cart" models >"$tmp/out" 2>&1 && grep -q "^model cart" "$tmp/out" && grep -q "^model stein" "$tmp/out" \
+  && grep -q "p_amp .*pg/mL/day .*8000 .*\[0, 1e+07\]" "$tmp/out" && ok || bad "models"
+
+# Times, methods, stein, doses
+"$cart" run --times 0,5,10 >"$tmp/out" 2>&1 && [ "$(wc -l <"$tmp/out")" -eq 4 ] && ok || bad "--times list"
+"$cart" run --times 0:28:0.25 >"$tmp/out" 2>&1 && [ "$(wc -l <"$tmp/out")" -eq 114 ] \
+  && [ "$(tail -n 1 "$tmp/out" | cut -f1)" = 28 ] && ok || bad "--times A:B:STEP"
+"$cart" run --model stein --times 0,9.3,20 >"$tmp/out" 2>&1 && [ "$(head -n 1 "$tmp/out")" = "$(printf 't\tCE\tCM')" ] \
+  && ok || bad "stein run"
+"$cart" run --method rk8pd --times 0,28 >"$tmp/out" 2>&1 && ok || bad "rk8pd run"
+# a dose at an output time shows the state after the dose
+"$cart" run --times 0,14 >"$tmp/a" 2>&1 && "$cart" run --times 0,14 --dose 14:1e8:0 >"$tmp/b" 2>&1 \
+  && awk -F'\t' 'NR == FNR && FNR == 3 { e = $2 } NR != FNR && FNR == 3 { d = $2 - e; exit !(d > 0.99e8 && d < 1.01e8) }' \
+    "$tmp/a" "$tmp/b" && ok || bad "dose at an output time"
+# --dose 0:CELLS is the initial infusion
+"$cart" run --times 0 --dose 0:2e8:0.5 >"$tmp/out" 2>&1 && [ "$(sed -n 2p "$tmp/out" | cut -f2,3)" = "$(printf '100000000\t100000000')" ] \
+  && ok || bad "initial dose"
+"$cart" run --times 0,7 --toci 5:8 >"$tmp/out" 2>&1 && awk -F'\t' 'FNR == 3 { exit !($9 > 0) }' "$tmp/out" \
+  && ok || bad "tocilizumab"
+
+# Bad input: exit 2, one line naming the problem
+expect 2 "unknown model 'lupus'" run --model lupus
+expect 2 "no parameter 'rhoo'" run --set rhoo=1
+expect 2 "'abc' is not a number" run --set rho=abc
+expect 2 "'rho'.*not a finite number" run --set rho=nan
+expect 2 "'rho'.*outside \[0, 10\]" run --set rho=11
+expect 2 "-1e+08 cells must be finite and >= 0" run --dose 5:-1e8
+expect 2 "'dose'.*outside" run --dose 0:-1e8
+expect 2 "time -5 day" run --dose -5:1e8
+expect 2 "f_mem 2 is outside" run --dose 5:1e8:2
+expect 2 "expected TIME:CELLS" run --dose 5
+expect 2 "mg/kg must be finite" run --toci 5:-8
+expect 2 "expected A:B:STEP" run --times 0:10:-1
+expect 2 "must not decrease" run --times 0,5,2
+expect 2 "'x' is not a number" run --times 0,x
+expect 2 "gain" run --set p_amp=12000
+expect 2 "expected bdf or rk8pd" run --method euler
+expect 2 "unknown option '--bogus'" run --bogus 1
+expect 2 "needs a value" run --set
+expect 2 "unknown command 'fly'" fly
+expect 2 "takes no CAR-T doses" run --model stein --dose 3:1e8
+expect 1 "10 steps reached.*CART_EMAXSTEPS" run --max-steps 10
+
+echo "# cli: $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

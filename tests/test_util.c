@@ -1,0 +1,126 @@
+/* test_util.c: helpers shared by the Check suites. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+const char *test_shared_dir(void)
+{
+  const char *dir = getenv("CART_SHARED_DIR");
+  ck_assert_msg(dir != NULL && *dir != '\0',
+                "CART_SHARED_DIR is not set: point it (or configure --with-shared) at the "
+                "project's shared/ directory holding anchors/reference/");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/anchors/reference/README.md", dir);
+  FILE *f = fopen(path, "r");
+  ck_assert_msg(f != NULL,
+                "shared data missing: %s not found (set CART_SHARED_DIR or configure "
+                "--with-shared=DIR)",
+                path);
+  fclose(f);
+  return dir;
+}
+
+test_csv *test_csv_read(const char *path)
+{
+  FILE *f = fopen(path, "r");
+  if (f == NULL) {
+    fprintf(stderr, "cannot open %s\n", path);
+    return NULL;
+  }
+  test_csv *csv = calloc(1, sizeof *csv);
+  size_t capacity = 0;
+  char *line = NULL;
+  size_t line_size = 0;
+  while (getline(&line, &line_size, f) > 0) {
+    if (line[0] == '#' || line[0] == '\n') {
+      continue;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    if (csv->names == NULL) {
+      size_t n = 1;
+      for (const char *c = line; *c; c++) {
+        n += *c == ',';
+      }
+      csv->n_cols = n;
+      csv->names = calloc(n, sizeof *csv->names);
+      size_t k = 0;
+      for (char *save = NULL, *tok = strtok_r(line, ",", &save); tok;
+           tok = strtok_r(NULL, ",", &save)) {
+        csv->names[k++] = strdup(tok);
+      }
+      continue;
+    }
+    if (csv->n_rows == capacity) {
+      capacity = capacity ? 2 * capacity : 256;
+      csv->data = realloc(csv->data, capacity * csv->n_cols * sizeof *csv->data);
+    }
+    size_t k = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(line, ",", &save); tok && k < csv->n_cols;
+         tok = strtok_r(NULL, ",", &save)) {
+      csv->data[csv->n_rows * csv->n_cols + k++] = strtod(tok, NULL);
+    }
+    if (k != csv->n_cols) {
+      fprintf(stderr, "%s: row %zu has %zu columns, expected %zu\n", path, csv->n_rows, k,
+              csv->n_cols);
+      free(line);
+      fclose(f);
+      test_csv_free(csv);
+      return NULL;
+    }
+    csv->n_rows++;
+  }
+  free(line);
+  fclose(f);
+  return csv;
+}
+
+void test_csv_free(test_csv *csv)
+{
+  if (csv == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < csv->n_cols && csv->names; i++) {
+    free(csv->names[i]);
+  }
+  free(csv->names);
+  free(csv->data);
+  free(csv);
+}
+
+int test_csv_column(const test_csv *csv, const char *name)
+{
+  for (size_t i = 0; i < csv->n_cols; i++) {
+    if (strcmp(csv->names[i], name) == 0) {
+      return (int)i;
+    }
+  }
+  return -1;
+}
+
+double test_rel_diff(double a, double b)
+{
+  return b == 0.0 ? fabs(a - b) : fabs(a - b) / fabs(b);
+}
+
+cart_params *test_params(const char *model_name, const char *const *settings, size_t n_settings)
+{
+  cart_error err;
+  const cart_model *model = cart_model_find(model_name, &err);
+  ck_assert_msg(model != NULL, "%s", err.message);
+  cart_params *params = cart_params_new(model, &err);
+  ck_assert_ptr_nonnull(params);
+  for (size_t i = 0; i < n_settings; i++) {
+    char name[64];
+    const char *eq = strchr(settings[i], '=');
+    ck_assert_ptr_nonnull(eq);
+    snprintf(name, sizeof name, "%.*s", (int)(eq - settings[i]), settings[i]);
+    const int status = cart_params_set(params, name, strtod(eq + 1, NULL));
+    ck_assert_msg(status == CART_OK, "%s", cart_params_last_error(params)->message);
+  }
+  return params;
+}

@@ -1,0 +1,32 @@
+/* test_util.h: helpers shared by the Check suites. */
+#ifndef CART_TEST_UTIL_H
+#define CART_TEST_UTIL_H
+
+#include <stddef.h>
+
+#include <cart/cart.h>
+
+/* The shared data directory (MODEL.md, anchors/): $CART_SHARED_DIR. Aborts the test with a clear
+ * message when it is unset or has no anchors/reference/README.md. */
+const char *test_shared_dir(void);
+
+/* A CSV of numbers with '#' comment lines and one header line. */
+typedef struct test_csv {
+  size_t n_rows, n_cols;
+  char **names; /* n_cols column names */
+  double *data; /* n_rows x n_cols, row-major */
+} test_csv;
+
+/* Reads path; NULL on failure (message on stderr). */
+test_csv *test_csv_read(const char *path);
+void test_csv_free(test_csv *csv);
+/* Column index of name, or -1. */
+int test_csv_column(const test_csv *csv, const char *name);
+
+/* Relative difference |a - b| / |b| (|a - b| when b == 0). */
+double test_rel_diff(double a, double b);
+
+/* Parameters of `model_name` with "name=value" settings applied (ck_assert on failure). */
+cart_params *test_params(const char *model_name, const char *const *settings, size_t n_settings);
+
+#endif
