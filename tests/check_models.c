@@ -241,9 +241,5 @@ int main(void)
   tcase_add_test(jacobian, test_jacobian_cart);
   tcase_add_test(jacobian, test_jacobian_stein);
   suite_add_tcase(suite, jacobian);
-  SRunner *runner = srunner_create(suite);
-  srunner_run_all(runner, CK_NORMAL);
-  const int failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return test_run(suite);
 }

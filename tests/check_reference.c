@@ -218,9 +218,5 @@ int main(void)
   tcase_add_loop_test(tc, test_reference_tight_rk8pd, 0, N_VALID);
   tcase_add_test(tc, test_reference_pamp12000_rejected);
   suite_add_tcase(suite, tc);
-  SRunner *runner = srunner_create(suite);
-  srunner_run_all(runner, CK_NORMAL);
-  const int failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return test_run(suite);
 }

@@ -606,9 +606,5 @@ int main(void)
   tcase_add_test(errors, test_no_negative_output);
   tcase_add_test(errors, test_cblood_output);
   suite_add_tcase(suite, errors);
-  SRunner *runner = srunner_create(suite);
-  srunner_run_all(runner, CK_NORMAL);
-  const int failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return test_run(suite);
 }

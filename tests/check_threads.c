@@ -93,9 +93,5 @@ int main(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_two_threads_match_one);
   suite_add_tcase(suite, tc);
-  SRunner *runner = srunner_create(suite);
-  srunner_run_all(runner, CK_NORMAL);
-  const int failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return test_run(suite);
 }

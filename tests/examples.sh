@@ -1,10 +1,10 @@
 #!/bin/sh
-# examples.sh: every example program runs and prints what its .out file says (examples never rot).
+# examples.sh: every example program runs and prints what its .out file says (examples never rot; .expected, not .out: libtool writes PROGRAM.out).
 set -u
 passed=0
 failed=0
-for out in "$CART_SRCDIR"/examples/*.out; do
-  name=$(basename "$out" .out)
+for out in "$CART_SRCDIR"/examples/*.expected; do
+  name=$(basename "$out" .expected)
   if "$CART_BUILDDIR/examples/$name" >"${TMPDIR:-/tmp}/example-$$.txt" 2>&1 \
       && cmp -s "$out" "${TMPDIR:-/tmp}/example-$$.txt"; then
     passed=$((passed + 1))

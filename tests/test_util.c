@@ -124,3 +124,12 @@ cart_params *test_params(const char *model_name, const char *const *settings, si
   }
   return params;
 }
+
+int test_run(Suite *suite)
+{
+  SRunner *runner = srunner_create(suite);
+  srunner_run_all(runner, CK_NORMAL);
+  const int failed = srunner_ntests_failed(runner);
+  srunner_free(runner);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -29,4 +29,8 @@ double test_rel_diff(double a, double b);
 /* Parameters of `model_name` with "name=value" settings applied (ck_assert on failure). */
 cart_params *test_params(const char *model_name, const char *const *settings, size_t n_settings);
 
+/* Runs a suite and returns the process exit status (EXIT_SUCCESS when every test passed). */
+#include <check.h>
+int test_run(Suite *suite);
+
 #endif

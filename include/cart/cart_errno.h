@@ -34,10 +34,7 @@ extern "C" {
   X(CART_ESTEPSIZE, -11, "solver step size underflow")                                        \
   X(CART_EMODEL, -12, "model function failed")                                                \
   X(CART_ENEGATIVE, -13, "a state went negative beyond its absolute tolerance")               \
-  X(CART_ESOLVER, -14, "solver failure")                                                      \
-  X(CART_EUNKNOWN_STATE, -15, "unknown state")                                                \
-  X(CART_EPARSE, -16, "malformed input")                                                      \
-  X(CART_EIO, -17, "input/output error")
+  X(CART_ESOLVER, -14, "solver failure")
 
 enum cart_status {
 #define CART_STATUS_ENUM_(name, value, message) name = value,

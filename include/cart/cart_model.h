@@ -46,7 +46,7 @@ size_t cart_model_count(void);
 const cart_model *cart_model_get(size_t i);
 
 /* The model called `name`, or NULL (and CART_EUNKNOWN_MODEL in *err, which may be NULL) when
- * there is none. */
+ * there is none; CART_EINVAL when name is NULL. */
 const cart_model *cart_model_find(const char *name, cart_error *err);
 
 const char *cart_model_name(const cart_model *model);

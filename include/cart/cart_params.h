@@ -31,7 +31,7 @@ typedef struct cart_params cart_params;
  * *err, which may be NULL). */
 cart_params *cart_params_new(const cart_model *model, cart_error *err);
 
-/* A new copy of `src`, or NULL when out of memory. */
+/* A new copy of `src`, or NULL (CART_EINVAL for a NULL src, CART_ENOMEM). */
 cart_params *cart_params_clone(const cart_params *src, cart_error *err);
 
 void cart_params_free(cart_params *params);
@@ -54,7 +54,8 @@ int cart_params_get_index(const cart_params *params, size_t i, double *value);
 void cart_params_reset(cart_params *params);
 
 /* Applies the model's cross-parameter rules: CART_OK or CART_ERULE, with the message in *err
- * (may be NULL). Does not change `params`, so it may run on a shared set. */
+ * (may be NULL); CART_ERANGE if a value is out of bounds after all (a set copied around by hand),
+ * CART_EINVAL for NULL. Does not change `params`, so it may run on a shared set. */
 int cart_params_check(const cart_params *params, cart_error *err);
 
 /* A quantity the model derives from its parameters, by name. cart: "p0" (pg/mL/day, the baseline
@@ -63,7 +64,7 @@ int cart_params_check(const cart_params *params, cart_error *err);
  * quantity of that name. */
 int cart_params_derived(const cart_params *params, const char *name, double *value);
 
-/* The last error of a failed set/get on this handle. */
+/* The last error of a failed set on this handle (get records none). */
 const cart_error *cart_params_last_error(const cart_params *params);
 
 #ifdef __cplusplus

@@ -13,11 +13,16 @@
  * switch (stein's tmax), applies it and restarts the stepper there. An output time equal to an
  * event time reports the state after the event.
  *
+ * Output times: BDF steps over them and reports the polynomial through its last accepted points
+ * (at most 6, degree <= 5, BDF's own interpolant), so asking for more outputs does not change the
+ * solution; rk8pd stops at each output time.
+ *
  * Negative values (MODEL.md section 6): a step that ends with a state below -atol (or not finite)
  * is rejected like a failed error test and retried from its start with half the length (the BDF
  * history restarts), as CVODE's inequality constraints do; if the step cannot shrink further the
  * solve fails with CART_ENEGATIVE (CART_ESOLVER for NaN/inf). A negative value above -atol is
- * solver noise and is reported as 0. Steps and rejections together count against the step limit.
+ * solver noise and is reported as 0. Accepted steps plus steps rejected for such states count
+ * against the step limit (GSL's own error-test rejections do not).
  *
  * Failures: a failed solve returns its code (CART_EMAXSTEPS, CART_ESTEPSIZE, CART_EMODEL,
  * CART_ENEGATIVE, CART_ESOLVER), records the message and the time reached
@@ -26,7 +31,8 @@
  *
  * GSL's error handler: GSL reports some failures through a process-wide handler whose default
  * prints and calls abort(). The first cart_solver_new() in a process (pthread_once) switches it
- * off with gsl_set_error_handler_off(), and libcart checks every GSL return code instead. The
+ * off with gsl_set_error_handler_off(), and libcart checks the return code of every GSL call that
+ * can fail instead (msbdf can reach the handler through a singular Newton matrix). The
  * solver's own failure paths (step limit, negative state, step size) never go through GSL's
  * handler, so they return codes even if the program installs GSL's default handler again later.
  *
@@ -70,8 +76,9 @@ typedef struct cart_solver_stats {
 cart_solver *cart_solver_new(const cart_model *model, cart_error *err);
 void cart_solver_free(cart_solver *solver);
 
-/* Options. Each returns CART_OK or CART_EINVAL (with a message) and leaves the solver as it was
- * on error. atol may be NULL for the model's defaults, else n_states values > 0; rtol > 0. */
+/* Options. Each returns CART_OK, CART_EINVAL (with a message) or, for method and tolerances, which
+ * rebuild the GSL workspaces, CART_ENOMEM; on error the solver is as it was. atol may be NULL
+ * for the model's defaults, else n_states values > 0; rtol > 0. */
 int cart_solver_set_method(cart_solver *solver, cart_method method);
 int cart_solver_set_tolerances(cart_solver *solver, double rtol, const double *atol);
 int cart_solver_set_max_steps(cart_solver *solver, unsigned long max_steps);
