@@ -365,7 +365,9 @@ static int collect_events(cart_solver *solver, const cart_dosing *dosing, size_t
       solver->events[n++] = (timed_event){dose->time + dose->duration, EVENT_TOCI_END, i};
     }
   }
-  qsort(solver->events, n, sizeof *solver->events, compare_events);
+  if (n > 1) {
+    qsort(solver->events, n, sizeof *solver->events, compare_events);
+  }
   *n_events = n;
   return CART_OK;
 }
