@@ -18,13 +18,16 @@
 
 #include <cart/cart.h>
 
-enum { EXIT_SOLVE_FAILED = 1, EXIT_BAD_INPUT = 2 };
+#include "cli.h"
+
 
 static const char usage_text[] =
     "usage: cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]\n"
     "                [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...]\n"
     "                [--times A:B:STEP | --times T1,T2,...] [--method bdf|rk8pd]\n"
     "                [--rtol R] [--max-steps N]\n"
+    "       cart trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force]\n"
+    "       cart scenario\n"
     "       cart models\n"
     "       cart --help | --version\n"
     "\n"
@@ -44,33 +47,12 @@ static const char usage_text[] =
     "  --rtol R           relative tolerance (default 1e-6)\n"
     "  --max-steps N      step limit per solve (default 100000)\n"
     "\n"
+    "\n"
+    "cart trial runs a virtual trial (the built-in default scenario, 1000 patients, or\n"
+    "SCENARIO.ini; see cart-scenario(5)) into one HDF5 file (default cart-trial.h5) and prints\n"
+    "its summary. cart scenario prints the default scenario. See cart(1).\n"
+    "\n"
     "Exit status: 0 success, 1 the solver failed, 2 bad usage or input.\n";
-
-static int fail(int status, const char *format, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int status, const char *format, ...)
-{
-  va_list args;
-  va_start(args, format);
-  fputs("cart: ", stderr);
-  vfprintf(stderr, format, args);
-  fputc('\n', stderr);
-  va_end(args);
-  return status;
-}
-
-/* Parses a whole string as a double; 0 on success. NaN and inf parse (the library rejects them
- * with a message that names the parameter). */
-static int parse_number(const char *text, double *value)
-{
-  char *end = NULL;
-  if (text == NULL || *text == '\0') {
-    return -1;
-  }
-  errno = 0;
-  *value = strtod(text, &end);
-  return (*end != '\0' || end == text || errno == ERANGE) ? -1 : 0;
-}
 
 /* Splits "a:b:c" into at most `max` numbers; returns how many, or -1 when one is malformed. */
 static int parse_fields(const char *text, double *values, int max)
@@ -422,6 +404,14 @@ int main(int argc, char **argv)
   if (strcmp(argv[1], "run") == 0) {
     return run(argc - 2, argv + 2);
   }
-  return fail(EXIT_BAD_INPUT, "unknown command '%s' (commands: run, models; see cart --help)",
+  if (strcmp(argv[1], "trial") == 0) {
+    return cli_trial(argc - 2, argv + 2);
+  }
+  if (strcmp(argv[1], "scenario") == 0) {
+    fputs(cart_scenario_default(), stdout);
+    return 0;
+  }
+  return fail(EXIT_BAD_INPUT,
+              "unknown command '%s' (commands: run, trial, scenario, models; see cart --help)",
               argv[1]);
 }

@@ -133,3 +133,17 @@ int test_run(Suite *suite)
   srunner_free(runner);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+cart_trial *test_trial_new(size_t n_patients)
+{
+  cart_error err;
+  cart_trial *trial = cart_trial_new(cart_model_find("cart", NULL), &err);
+  ck_assert_msg(trial != NULL, "%s", err.message);
+  ck_assert_int_eq(cart_trial_set_n_patients(trial, n_patients), CART_OK);
+  cart_trial_set_seed(trial, 7);
+  static const char *const varied[] = {"rho", "gamma", "delta_E", "T0"};
+  for (size_t i = 0; i < 4; i++) {
+    ck_assert_int_eq(cart_population_set_cv(cart_trial_population(trial), varied[i], 0.3), CART_OK);
+  }
+  return trial;
+}

@@ -29,6 +29,10 @@ double test_rel_diff(double a, double b);
 /* Parameters of `model_name` with "name=value" settings applied (ck_assert on failure). */
 cart_params *test_params(const char *model_name, const char *const *settings, size_t n_settings);
 
+/* A cart trial of n patients with the anchors' bench variability (rho, gamma, delta_E and T0
+ * vary with cv 0.3), seed 7, weekly output times to day 365. */
+cart_trial *test_trial_new(size_t n_patients);
+
 /* Runs a suite and returns the process exit status (EXIT_SUCCESS when every test passed). */
 #include <check.h>
 int test_run(Suite *suite);

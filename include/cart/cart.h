@@ -1,7 +1,9 @@
 /* cart.h: libcart, simulation of CAR-T cell therapy (MODEL.md). Include this header only.
  *
  * Layers: models (cart_model.h, const tables), parameter sets (cart_params.h), dosing schedules
- * (cart_dosing.h), the solver (cart_solver.h), status codes (cart_errno.h).
+ * (cart_dosing.h), the solver (cart_solver.h), status codes (cart_errno.h); virtual patients
+ * (cart_population.h), trials and endpoints (cart_trial.h), trial files (cart_hdf5.h) and
+ * scenario files (cart_scenario.h).
  */
 #ifndef CART_H
 #define CART_H
@@ -12,5 +14,9 @@
 #include <cart/cart_params.h>
 #include <cart/cart_dosing.h>
 #include <cart/cart_solver.h>
+#include <cart/cart_population.h>
+#include <cart/cart_trial.h>
+#include <cart/cart_hdf5.h>
+#include <cart/cart_scenario.h>
 
 #endif /* CART_H */

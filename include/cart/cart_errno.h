@@ -34,7 +34,10 @@ extern "C" {
   X(CART_ESTEPSIZE, -11, "solver step size underflow")                                        \
   X(CART_EMODEL, -12, "model function failed")                                                \
   X(CART_ENEGATIVE, -13, "a state went negative beyond its absolute tolerance")               \
-  X(CART_ESOLVER, -14, "solver failure")
+  X(CART_ESOLVER, -14, "solver failure")                                                      \
+  X(CART_EIO, -15, "input/output error")                                                      \
+  X(CART_EEXIST, -16, "output file exists")                                                   \
+  X(CART_EPARSE, -17, "malformed scenario")
 
 enum cart_status {
 #define CART_STATUS_ENUM_(name, value, message) name = value,

@@ -313,6 +313,23 @@ static void observe(double t, const double *y, const double *p, double *out)
   out[0] = p[P_F_BLOOD] * (y[E] + y[M] + y[X]) / (p[P_V_BLOOD] * 1e6);
 }
 
+/* Signals: Cblood, the tumour sum Tp + Tn, and IL6s = IL6 (1 - RO) (MODEL.md 2.2). */
+static const cart_state_info signals[] = {
+    {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"},
+    {"tumour", "cells", 0.0, "tumour sum Tp + Tn"},
+    {"IL6s", "pg/mL", 0.0, "IL-6 able to signal: IL6 (1 - RO)"},
+};
+enum { SIG_CBLOOD = N_STATES, SIG_TUMOUR, SIG_IL6S };
+static const char *const default_outputs[] = {"Cblood", "tumour", "B", "IL6", "IL6s", NULL};
+
+static void signal_values(const double *y, const double *p, double *out)
+{
+  observe(0.0, y, p, &out[0]);
+  out[1] = y[TP] + y[TN];
+  const double c1 = y[D1] / p[P_V1];
+  out[2] = y[IL6] * p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]);
+}
+
 static void add_cart_dose(double *y, double cells, double f_mem)
 {
   y[E] += (1.0 - f_mem) * cells;
@@ -350,5 +367,11 @@ const cart_model cart_model_cart = {
     .f_mem_param = P_F_MEM,
     .n_switches = 0,
     .switches = NULL,
+    .n_signals = 3,
+    .signals = signals,
+    .signal_values = signal_values,
+    .roles = {SIG_CBLOOD, SIG_TUMOUR, TN, B, IL6, SIG_IL6S},
+    .b0_param = P_B0,
+    .default_outputs = default_outputs,
     .zero_groups = zero_groups,
 };

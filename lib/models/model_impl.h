@@ -13,6 +13,19 @@
 #include <cart/cart_model.h>
 
 /* The largest derived block any model needs (doubles). */
+#define CART_MAX_SIGNALS 8
+
+/* What the endpoints of MODEL.md section 4 are computed from. */
+typedef enum cart_role {
+  CART_ROLE_CBLOOD,     /* blood CAR-T concentration: cmax, tmax, auc28 */
+  CART_ROLE_TUMOUR,     /* tumour sum: nadir, response, relapse */
+  CART_ROLE_TUMOUR_NEG, /* antigen-negative tumour: relapse_negative */
+  CART_ROLE_B,          /* normal B cells: aplasia_days */
+  CART_ROLE_IL6,        /* serum IL-6: il6_peak */
+  CART_ROLE_IL6S,       /* IL-6 able to signal: il6s_peak, crs_grade, crs_onset */
+  CART_N_ROLES
+} cart_role;
+
 #define CART_MAX_DERIVED 16
 
 /* What the right-hand side and Jacobian see of a patient. */
@@ -64,6 +77,18 @@ struct cart_model {
 
   size_t n_switches;
   const cart_model_switch *switches;
+
+  /* Derived signals for trajectories and endpoints (cart: Cblood, tumour, IL6s), computed from a
+   * state; their index in the "extended" vector [states..., signals...] is n_states + i. */
+  size_t n_signals;
+  const cart_state_info *signals;
+  void (*signal_values)(const double *y, const double *p, double *out);
+  /* For each cart_role, its index in the extended vector, -1 when the model has none. */
+  int roles[CART_N_ROLES];
+  /* Index of the parameter giving the homeostatic B-cell pool (aplasia threshold), -1 for none. */
+  int b0_param;
+  /* Trajectories a trial keeps by default, NULL-terminated names. */
+  const char *const *default_outputs;
 
   /* Invariant zero groups: sets of states that, once all exactly 0, stay exactly 0 without an
    * external input (no CAR-T cells appear from nothing). Each group is a list of state indices

@@ -86,6 +86,18 @@ static void switch_apply(const double *p, double *y, int *mode)
 
 static const cart_model_switch switches[] = {{switch_time, switch_apply}};
 
+/* The observed level C = CE + CM (MODEL.md 2.1) plays the part of Cblood in the endpoints. */
+static const cart_state_info signals[] = {
+    {"C", "copies/ug", 0.0, "observed transgene level CE + CM"},
+};
+static const char *const default_outputs[] = {"C", NULL};
+
+static void signal_values(const double *y, const double *p, double *out)
+{
+  (void)p;
+  out[0] = y[CE] + y[CM];
+}
+
 const cart_model cart_model_stein = {
     .name = "stein",
     .description = "empirical biphasic cellular kinetics (MODEL.md 2.1, Stein et al. 2019)",
@@ -108,5 +120,11 @@ const cart_model cart_model_stein = {
     .f_mem_param = -1,
     .n_switches = 1,
     .switches = switches,
+    .n_signals = 1,
+    .signals = signals,
+    .signal_values = signal_values,
+    .roles = {N_STATES, -1, -1, -1, -1, -1},
+    .b0_param = -1,
+    .default_outputs = default_outputs,
     .zero_groups = NULL,
 };

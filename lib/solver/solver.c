@@ -8,7 +8,6 @@
  * schedule before it.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +18,9 @@
 
 #include "../models/params_impl.h"
 #include "../util/error.h"
+#include "../util/gsl_init.h"
 #include "dosing_impl.h"
+#include "solver_impl.h"
 
 /* The largest state vector of any model. */
 #define CART_MAX_STATES 32
@@ -77,15 +78,6 @@ struct cart_solver {
   cart_solver_stats stats;
   cart_error error;
 };
-
-/* GSL's default error handler prints and aborts the process; libcart checks every return code
- * instead. The handler is process-wide, so it is switched off once, whichever thread comes first. */
-static pthread_once_t gsl_handler_once = PTHREAD_ONCE_INIT;
-
-static void switch_gsl_handler_off(void)
-{
-  gsl_set_error_handler_off();
-}
 
 /* GSL callbacks: the model's right-hand side plus the zero-order infusion input. A model's
  * positive return asks GSL for a smaller step (GSL_FAILURE), a negative one gives up. */
@@ -163,7 +155,7 @@ static gsl_odeiv2_driver *make_driver(cart_solver *solver, cart_method method, d
 
 cart_solver *cart_solver_new(const cart_model *model, cart_error *err)
 {
-  pthread_once(&gsl_handler_once, switch_gsl_handler_off);
+  cartp_gsl_init();
   if (model == NULL) {
     cartp_error(err, CART_EINVAL, "cart_solver_new: model is NULL");
     return NULL;
@@ -490,7 +482,7 @@ static void history_push(cart_solver *solver, double t)
 
 /* The state at t inside the last accepted step, by Lagrange interpolation through the stored
  * points (all of them since the restart, at most HISTORY). */
-static void interpolate(const cart_solver *solver, double t, double *y)
+void cartp_solver_interpolate(const cart_solver *solver, double t, double *y)
 {
   const size_t n = solver->model->n_states;
   const size_t count = solver->history_count < HISTORY ? solver->history_count : HISTORY;
@@ -545,7 +537,7 @@ static void restart(cart_solver *solver, double *h)
 /* Starts the patient at (t0, y0), or at the model's initial state when y0 is NULL (t0 = 0). */
 static int solve(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
                  double t0, const double *y0, const double *times, size_t n_times, double *states,
-                 double *outputs)
+                 double *outputs, const cartp_step_observer *observer)
 {
   if (solver == NULL) {
     return CART_EINVAL;
@@ -607,6 +599,7 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
   gsl_odeiv2_driver *driver = solver->driver;
   double t = t0, h = INITIAL_STEP;
   double y_before[CART_MAX_STATES];
+  int observer_started = 0;
   solver->toci_rate = toci_rate_at(solver, dosing, t0);
   restart(solver, &h);
   solver->stats.failed_steps = 0;
@@ -619,6 +612,9 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
       solver->toci_rate = toci_rate_at(solver, dosing, t);
       restart(solver, &h);
       solver->stats.events++;
+      if (observer != NULL && t > t0) {
+        observer->segment_start(observer->context, solver, t, solver->y);
+      }
     }
     /* Outputs due now see the state after the events. */
     while (next_output < n_times && times[next_output] <= t) {
@@ -629,6 +625,10 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
     }
     if (solver->history_count == 0) {
       history_push(solver, t);
+    }
+    if (observer != NULL && !observer_started) {
+      observer->segment_start(observer->context, solver, t, solver->y);
+      observer_started = 1;
     }
     /* BDF steps freely up to the next event (or the last output time): output times inside a
      * step are interpolated, only events stop it. rk8pd is a one-step method whose long steps
@@ -684,11 +684,14 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
       }
       solver->stats.steps++;
       history_push(solver, t);
+      if (observer != NULL) {
+        observer->step(observer->context, solver, t_before, t, solver->y);
+      }
       /* Outputs strictly inside the step (one at its end is recorded exactly, after any event
        * due there). */
       while (next_output < n_times && times[next_output] < t) {
         double y_out[CART_MAX_STATES];
-        interpolate(solver, times[next_output], y_out);
+        cartp_solver_interpolate(solver, times[next_output], y_out);
         record(solver, times[next_output], y_out, next_output, states, outputs);
         next_output++;
       }
@@ -702,7 +705,7 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
 int cart_solver_solve(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
                       const double *times, size_t n_times, double *states, double *outputs)
 {
-  return solve(solver, params, dosing, 0.0, NULL, times, n_times, states, outputs);
+  return solve(solver, params, dosing, 0.0, NULL, times, n_times, states, outputs, NULL);
 }
 
 int cart_solver_solve_from(cart_solver *solver, const cart_params *params,
@@ -713,5 +716,18 @@ int cart_solver_solve_from(cart_solver *solver, const cart_params *params,
     return solver ? cartp_error(&solver->error, CART_EINVAL, "cart_solver_solve_from: y0 is NULL")
                   : CART_EINVAL;
   }
-  return solve(solver, params, dosing, t0, y0, times, n_times, states, outputs);
+  return solve(solver, params, dosing, t0, y0, times, n_times, states, outputs, NULL);
+}
+
+int cartp_solver_solve_observed(cart_solver *solver, const cart_params *params,
+                                const cart_dosing *dosing, const double *times, size_t n_times,
+                                double *states, double *outputs,
+                                const cartp_step_observer *observer)
+{
+  return solve(solver, params, dosing, 0.0, NULL, times, n_times, states, outputs, observer);
+}
+
+const double *cartp_solver_param_values(const cart_solver *solver)
+{
+  return solver->eval.p;
 }

@@ -1,0 +1,256 @@
+/* bench_patients.c: the baselines' work (../shared/anchors/BASELINES.md) done with libcart.
+ *
+ * The first N patients of bench_params.csv (rows rho, gamma, delta_E, T0; every other parameter
+ * of model `cart` keeps its MODEL.md default) are solved over days 0..365 with output every day,
+ * at the library's default tolerances (rtol 1e-6; atol 1 cell, 1e-3 pg/mL, 1e-6 mg), one patient
+ * after another by ONE solver made once (cart_solver_new before the clock starts,
+ * cart_params_set and cart_solver_solve per patient). Several threads (OMP_NUM_THREADS, default
+ * 1) each get their own solver and parameter set and take patients in chunks of 16 from a shared
+ * counter, as cvode_cart's `schedule(dynamic, 16)`. Threads are POSIX threads: the benchmark
+ * programs are not compiled with the OpenMP flags.
+ *
+ * Usage: bench_patients PARAMS.csv N [bdf|rk8pd]
+ * Prints one line in the baselines' format: tool, N, threads, wall seconds (CLOCK_MONOTONIC
+ * around the solve loop only), patients/s, checksum (sum over patients, in patient order, of E on
+ * day 365 plus Tp + Tn on day 28), then failures and the solver's counters per patient.
+ * Exit status 1 if a patient failed or the input is bad. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cart/cart.h>
+
+enum { N_DAYS = 366, CHUNK = 16 };
+
+static const char *const VARIED[4] = {"rho", "gamma", "delta_E", "T0"};
+
+typedef struct shared_work {
+  const cart_model *model;
+  cart_method method;
+  const double *rows; /* n x 4 */
+  size_t n;
+  const double *times;
+  atomic_size_t next;
+  int param_index[4];
+  int iE, iTp, iTn;
+  double *e365, *tum28; /* per patient */
+} shared_work;
+
+typedef struct worker {
+  shared_work *work;
+  cart_solver *solver;
+  cart_params *params;
+  double *states; /* N_DAYS x n_states */
+  size_t n_states;
+  unsigned long failures, steps, failed_steps, events;
+  int first_error;
+  char first_message[320];
+} worker;
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void *run_worker(void *arg)
+{
+  worker *w = arg;
+  shared_work *s = w->work;
+  for (;;) {
+    const size_t begin = atomic_fetch_add(&s->next, CHUNK);
+    if (begin >= s->n) {
+      break;
+    }
+    const size_t end = begin + CHUNK < s->n ? begin + CHUNK : s->n;
+    for (size_t i = begin; i < end; i++) {
+      int status = CART_OK;
+      for (int j = 0; j < 4 && status == CART_OK; j++) {
+        status = cart_params_set_index(w->params, (size_t)s->param_index[j], s->rows[4 * i + (size_t)j]);
+      }
+      if (status == CART_OK) {
+        status = cart_solver_solve(w->solver, w->params, NULL, s->times, N_DAYS, w->states, NULL);
+      }
+      if (status == CART_OK) {
+        const double *d28 = w->states + 28 * w->n_states, *d365 = w->states + 365 * w->n_states;
+        s->e365[i] = d365[s->iE];
+        s->tum28[i] = d28[s->iTp] + d28[s->iTn];
+        cart_solver_stats st;
+        cart_solver_get_stats(w->solver, &st);
+        w->steps += st.steps;
+        w->failed_steps += st.failed_steps;
+        w->events += st.events;
+      } else {
+        s->e365[i] = s->tum28[i] = 0;
+        if (w->failures++ == 0) {
+          w->first_error = status;
+          snprintf(w->first_message, sizeof w->first_message, "patient %zu: %s", i,
+                   cart_solver_last_error(w->solver)->message);
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+/* Reads up to n rows of 4 numbers; skips comment lines and the header. Returns the row count. */
+static size_t read_rows(const char *path, size_t n, double *rows)
+{
+  FILE *f = fopen(path, "r");
+  if (f == NULL) {
+    perror(path);
+    return 0;
+  }
+  char line[512];
+  size_t k = 0;
+  while (k < n && fgets(line, sizeof line, f) != NULL) {
+    if (line[0] == '#' || strncmp(line, "rho,", 4) == 0) {
+      continue;
+    }
+    double *r = rows + 4 * k;
+    if (sscanf(line, "%lf,%lf,%lf,%lf", &r[0], &r[1], &r[2], &r[3]) == 4) {
+      k++;
+    }
+  }
+  fclose(f);
+  return k;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s PARAMS.csv N [bdf|rk8pd]\n", argv[0]);
+    return 2;
+  }
+  const long n_arg = atol(argv[2]);
+  if (n_arg <= 0) {
+    fprintf(stderr, "N must be positive\n");
+    return 2;
+  }
+  shared_work s;
+  memset(&s, 0, sizeof s);
+  s.method = CART_METHOD_BDF;
+  if (argc > 3 && cart_method_from_name(argv[3], &s.method) != CART_OK) {
+    fprintf(stderr, "unknown method '%s' (bdf or rk8pd)\n", argv[3]);
+    return 2;
+  }
+  /* the header must be the one this program expects */
+  {
+    FILE *f = fopen(argv[1], "r");
+    char line[512];
+    int ok = 0;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+      if (line[0] != '#') {
+        ok = strncmp(line, "rho,gamma,delta_E,T0", 20) == 0;
+        break;
+      }
+    }
+    if (f != NULL) {
+      fclose(f);
+    }
+    if (!ok) {
+      fprintf(stderr, "%s: expected the header rho,gamma,delta_E,T0\n", argv[1]);
+      return 2;
+    }
+  }
+  double *rows = malloc(4 * (size_t)n_arg * sizeof *rows);
+  if (rows == NULL) {
+    return 2;
+  }
+  s.rows = rows;
+  s.n = read_rows(argv[1], (size_t)n_arg, rows);
+  if (s.n == 0) {
+    fprintf(stderr, "%s: no patients\n", argv[1]);
+    return 2;
+  }
+  cart_error err;
+  s.model = cart_model_find("cart", &err);
+  if (s.model == NULL) {
+    fprintf(stderr, "%s\n", err.message);
+    return 2;
+  }
+  for (int j = 0; j < 4; j++) {
+    s.param_index[j] = cart_model_param_index(s.model, VARIED[j]);
+  }
+  s.iE = cart_model_state_index(s.model, "E");
+  s.iTp = cart_model_state_index(s.model, "Tp");
+  s.iTn = cart_model_state_index(s.model, "Tn");
+  double times[N_DAYS];
+  for (int d = 0; d < N_DAYS; d++) {
+    times[d] = d;
+  }
+  s.times = times;
+  s.e365 = calloc(s.n, sizeof *s.e365);
+  s.tum28 = calloc(s.n, sizeof *s.tum28);
+
+  int n_threads = 1;
+  const char *env = getenv("OMP_NUM_THREADS");
+  if (env != NULL && atoi(env) > 0) {
+    n_threads = atoi(env);
+  }
+  worker *w = calloc((size_t)n_threads, sizeof *w);
+  pthread_t *tid = calloc((size_t)n_threads, sizeof *tid);
+  const size_t n_states = cart_model_n_states(s.model);
+  for (int t = 0; t < n_threads; t++) {
+    w[t].work = &s;
+    w[t].n_states = n_states;
+    w[t].solver = cart_solver_new(s.model, &err);
+    w[t].params = w[t].solver ? cart_params_new(s.model, &err) : NULL;
+    w[t].states = malloc(N_DAYS * n_states * sizeof(double));
+    if (w[t].params == NULL || w[t].states == NULL ||
+        cart_solver_set_method(w[t].solver, s.method) != CART_OK) {
+      fprintf(stderr, "cannot make solver %d: %s\n", t, err.message);
+      return 2;
+    }
+  }
+  atomic_init(&s.next, 0);
+
+  const double start = now();
+  for (int t = 1; t < n_threads; t++) {
+    if (pthread_create(&tid[t], NULL, run_worker, &w[t]) != 0) {
+      fprintf(stderr, "pthread_create failed\n");
+      return 2;
+    }
+  }
+  run_worker(&w[0]);
+  for (int t = 1; t < n_threads; t++) {
+    pthread_join(tid[t], NULL);
+  }
+  const double wall = now() - start;
+
+  double checksum = 0;
+  for (size_t i = 0; i < s.n; i++) {
+    checksum += s.e365[i] + s.tum28[i];
+  }
+  unsigned long failures = 0, steps = 0, failed_steps = 0, events = 0;
+  for (int t = 0; t < n_threads; t++) {
+    failures += w[t].failures;
+    steps += w[t].steps;
+    failed_steps += w[t].failed_steps;
+    events += w[t].events;
+    if (w[t].failures > 0) {
+      fprintf(stderr, "thread %d: %lu failures, first: %s (%s)\n", t, w[t].failures,
+              w[t].first_message, cart_strerror(w[t].first_error));
+    }
+  }
+  const double solved = s.n > failures ? (double)(s.n - failures) : 1;
+  printf("tool=libcart-%s N=%zu threads=%d wall_s=%.3f patients_per_s=%.1f checksum=%.10e "
+         "failures=%lu steps/patient=%.0f failed_steps/patient=%.1f events/patient=%.1f\n",
+         cart_method_name(s.method), s.n, n_threads, wall, (double)s.n / wall, checksum, failures,
+         (double)steps / solved, (double)failed_steps / solved, (double)events / solved);
+  for (int t = 0; t < n_threads; t++) {
+    cart_solver_free(w[t].solver);
+    cart_params_free(w[t].params);
+    free(w[t].states);
+  }
+  free(w);
+  free(tid);
+  free(rows);
+  free(s.e365);
+  free(s.tum28);
+  return failures != 0;
+}

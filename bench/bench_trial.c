@@ -1,0 +1,103 @@
+/* bench_trial.c: throughput of the trial layer on the built-in default scenario (model cart,
+ * rho, gamma, delta_E, T0 and WT varied, days 0..365 with weekly output, five trajectories and
+ * the endpoints per patient, BDF at rtol 1e-6), run in blocks of 4096 patients with
+ * cart_trial_run_block (OpenMP inside the library). Nothing is written: no HDF5, no summary.
+ *
+ * Usage: bench_trial N THREADS [REPEATS]
+ * Each repeat runs all N patients; the clock (CLOCK_MONOTONIC) covers the cart_trial_run_block
+ * calls only. The trial and its block are made once; the first repeat also makes the per-thread
+ * workspaces (a few kB each). Prints the median over repeats: tool, N, threads, repeats, wall
+ * seconds, patients/s, patients/s per thread, failures, and a checksum of the endpoints (sum over
+ * patients of cmax + auc28 + tumour_nadir / 1e9), which is independent of threads and blocks. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <cart/cart.h>
+
+enum { BLOCK = 4096, MAX_REPEATS = 101 };
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s N THREADS [REPEATS]\n", argv[0]);
+    return 2;
+  }
+  const double n_arg = atof(argv[1]); /* accepts 1e5 */
+  const int threads = atoi(argv[2]);
+  const int repeats = argc > 3 ? atoi(argv[3]) : 1;
+  if (!(n_arg >= 1) || threads < 1 || repeats < 1 || repeats > MAX_REPEATS) {
+    fprintf(stderr, "N >= 1, THREADS >= 1, 1 <= REPEATS <= %d\n", MAX_REPEATS);
+    return 2;
+  }
+  const size_t n = (size_t)n_arg;
+  cart_error err;
+  cart_trial *trial = cart_scenario_load(cart_scenario_default(), "<default scenario>", &err);
+  if (trial == NULL) {
+    fprintf(stderr, "%s\n", err.message);
+    return 2;
+  }
+  if (cart_trial_set_n_patients(trial, n) != CART_OK || cart_trial_prepare(trial) != CART_OK) {
+    fprintf(stderr, "%s\n", cart_trial_last_error(trial)->message);
+    return 2;
+  }
+  const size_t per_block = n < BLOCK ? n : BLOCK;
+  cart_trial_block *block = cart_trial_block_alloc(trial, per_block, &err);
+  if (block == NULL) {
+    fprintf(stderr, "%s\n", err.message);
+    return 2;
+  }
+  double walls[MAX_REPEATS];
+  size_t failures = 0;
+  double checksum = 0;
+  for (int r = 0; r < repeats; r++) {
+    double elapsed = 0, sum = 0;
+    size_t failed = 0;
+    for (size_t first = 0; first < n; first += per_block) {
+      const size_t count = n - first < per_block ? n - first : per_block;
+      const double t0 = now();
+      if (cart_trial_run_block(trial, first, count, threads, block) != CART_OK) {
+        fprintf(stderr, "%s\n", cart_trial_last_error(trial)->message);
+        return 1;
+      }
+      elapsed += now() - t0;
+      for (size_t k = 0; k < count; k++) { /* outside the clock */
+        if (block->status[k] != CART_OK) {
+          failed++;
+          continue;
+        }
+        const double *e = block->endpoints + k * CART_N_ENDPOINTS;
+        sum += e[CART_ENDPOINT_CMAX] + e[CART_ENDPOINT_AUC28] + e[CART_ENDPOINT_TUMOUR_NADIR] / 1e9;
+      }
+    }
+    walls[r] = elapsed;
+    failures = failed;
+    checksum = sum;
+  }
+  qsort(walls, (size_t)repeats, sizeof walls[0], cmp_double);
+  const double wall = repeats % 2 ? walls[repeats / 2]
+                                  : 0.5 * (walls[repeats / 2 - 1] + walls[repeats / 2]);
+  size_t n_times = 0;
+  cart_trial_times(trial, &n_times);
+  printf("tool=libcart-trial N=%zu threads=%d repeats=%d wall_s=%.3f patients_per_s=%.1f "
+         "per_thread=%.1f failures=%zu checksum=%.10e n_times=%zu n_outputs=%zu\n",
+         n, threads, repeats, wall, (double)n / wall, (double)n / wall / threads, failures,
+         checksum, n_times, cart_trial_n_outputs(trial));
+  cart_trial_block_free(block);
+  cart_trial_free(trial);
+  return 0;
+}

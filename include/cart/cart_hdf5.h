@@ -1,0 +1,60 @@
+/* cart_hdf5.h: a virtual trial written to one HDF5 file (the layout is documented in cart(1)).
+ *
+ *   /            attributes libcart_version, model, scenario, seed, n_patients, complete (0 at
+ *                creation, 1 only after the last block is written and flushed), created (ISO 8601)
+ *   /time        (n_times) float64, unit "day"
+ *   /params      (n_patients x n_params) float64, attributes names, units
+ *   /trajectories/<name>  (n_patients x n_times) float32, attribute unit
+ *   /endpoints/<name>     (n_patients) float64, or int32 for codes and counts, attribute unit
+ *   /status      (n_patients) int32
+ *   /summary     group whose attributes are the cart_trial_summary fields
+ * Datasets are chunked by blocks of patients, with shuffle and deflate (level 4), little-endian
+ * IEEE types. Rows of patients not yet written read as the fill value: NaN in float datasets,
+ * INT32_MIN (-2147483648) in /status and in the int32 endpoints, where it also stands for the
+ * endpoints of a patient that failed (NaN in the block). /params has `names` and `units`
+ * attributes instead of `unit`.
+ * A run that fails or is killed leaves complete = 0 and every block written so far readable.
+ *
+ * Ownership: cart_h5_create returns a handle the caller closes with cart_h5_close (NULL allowed),
+ * which never sets complete; cart_h5_finish does, after writing the summary.
+ * Thread safety: one thread per file; libhdf5 (serial) is not thread-safe, so use one file at a
+ * time in a process.
+ */
+#ifndef CART_HDF5_H
+#define CART_HDF5_H
+
+#include <stddef.h>
+
+#include <cart/cart_errno.h>
+#include <cart/cart_trial.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cart_h5_file cart_h5_file;
+
+/* Creates `path` for `trial` (its model, parameter names and units, outputs, times, seed, N) and
+ * the scenario text that defined it (stored as is; NULL for none). An existing file is an error
+ * (CART_EEXIST) unless `force`; a path that cannot be created is CART_EIO. Nothing is solved
+ * here, so a bad path fails before any work. chunk_patients: patients per chunk (e.g. the block
+ * size). */
+cart_h5_file *cart_h5_create(const char *path, const cart_trial *trial, const char *scenario_text,
+                             int force, size_t chunk_patients, cart_error *err);
+
+/* Writes the rows of the block's patients. CART_EIO on failure. */
+int cart_h5_write_block(cart_h5_file *file, const cart_trial_block *block);
+
+/* Writes /summary, flushes, sets complete = 1 and flushes again. CART_EIO on failure. */
+int cart_h5_finish(cart_h5_file *file, const cart_trial_summary *summary);
+
+/* Closes the file (complete stays as it is). Returns CART_EIO if closing failed. */
+int cart_h5_close(cart_h5_file *file);
+
+const cart_error *cart_h5_last_error(const cart_h5_file *file);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CART_HDF5_H */

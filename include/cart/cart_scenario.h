@@ -1,0 +1,35 @@
+/* cart_scenario.h: virtual-trial scenarios in INI format (cart-scenario(5)), read with libinih.
+ *
+ * A scenario names the model, N, the seed, the output times, the solver and its tolerances,
+ * parameter values, between-patient variability (cv) and correlations, doses, tocilizumab,
+ * endpoint settings and the trajectories to keep. Every unknown section or key, malformed value
+ * or missing required value is an error whose message starts with "SOURCE:LINE: " (SOURCE is the
+ * file name given by the caller).
+ *
+ * Ownership: cart_scenario_load returns a new trial the caller frees with cart_trial_free.
+ * Thread safety: both functions may run in any thread.
+ */
+#ifndef CART_SCENARIO_H
+#define CART_SCENARIO_H
+
+#include <cart/cart_errno.h>
+#include <cart/cart_trial.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The built-in default scenario: a commented INI text that runs as it is (static string). */
+const char *cart_scenario_default(void);
+
+/* Builds a trial from scenario text. `source` names it in messages ("trial.ini", "<default>").
+ * Returns NULL with CART_EPARSE (syntax, unknown section or key, malformed or missing value),
+ * CART_EUNKNOWN_MODEL, CART_EUNKNOWN_PARAM, CART_ENOTFINITE, CART_ERANGE, CART_EDOSE,
+ * CART_ERULE or CART_ENOMEM in *err (which may be NULL); the message names the line. */
+cart_trial *cart_scenario_load(const char *text, const char *source, cart_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CART_SCENARIO_H */

@@ -1,0 +1,171 @@
+/* cart_trial.h: a virtual trial: N patients of a population, their trajectories and endpoints
+ * (MODEL.md sections 4 and 5).
+ *
+ * A cart_trial is the plan (FFTW's plan/execute split): model, population (typical values and
+ * variability), dosing schedule, output times, solver settings, endpoint settings, seed and N,
+ * and the trajectories to keep. cart_trial_run_block() executes patients [first, first + count)
+ * into a cart_trial_block with OpenMP (one solver per thread, made once per call; dynamic
+ * schedule); a patient's results depend only on the plan, the seed and its index, so they are
+ * bit-identical for any thread count or block size. A patient whose draw or solve fails gets its
+ * status code and NaN endpoints and trajectories; the trial goes on.
+ *
+ * Endpoints (MODEL.md 4), computed from the solver's dense output, not only at output times:
+ * cmax and tmax of Cblood, auc28 (the integral of the interpolant, Gauss-Legendre on every step),
+ * tumour_nadir, response (2 CR, 1 PR, 0 NR), relapse_day, relapse_negative, aplasia_days,
+ * il6_peak, il6s_peak, crs_grade, crs_onset, toci_doses; crossing times are located by bisection
+ * on the step's interpolant.
+ *
+ * Ownership: the trial owns its population and schedule (reach them with the getters below);
+ * blocks are the caller's (cart_trial_block_alloc / _free).
+ * Thread safety: cart_trial_run_block makes its own threads; a trial must not be changed while
+ * it runs. Different trials may run in different threads.
+ */
+#ifndef CART_TRIAL_H
+#define CART_TRIAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cart/cart_dosing.h>
+#include <cart/cart_errno.h>
+#include <cart/cart_model.h>
+#include <cart/cart_population.h>
+#include <cart/cart_solver.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cart_trial cart_trial;
+
+/* The endpoints, in the order of the columns of cart_trial_block.endpoints. */
+typedef enum cart_endpoint {
+  CART_ENDPOINT_CMAX,
+  CART_ENDPOINT_TMAX,
+  CART_ENDPOINT_AUC28,
+  CART_ENDPOINT_TUMOUR_NADIR,
+  CART_ENDPOINT_RESPONSE,
+  CART_ENDPOINT_RELAPSE_DAY,
+  CART_ENDPOINT_RELAPSE_NEGATIVE,
+  CART_ENDPOINT_APLASIA_DAYS,
+  CART_ENDPOINT_IL6_PEAK,
+  CART_ENDPOINT_IL6S_PEAK,
+  CART_ENDPOINT_CRS_GRADE,
+  CART_ENDPOINT_CRS_ONSET,
+  CART_ENDPOINT_TOCI_DOSES,
+  CART_N_ENDPOINTS
+} cart_endpoint;
+
+typedef struct cart_endpoint_info {
+  const char *name;    /* "cmax" */
+  const char *unit;    /* "cells/uL"; "1" for codes and counts */
+  int is_integer;      /* stored as int32 (codes, counts, booleans) */
+  const char *meaning; /* one line */
+} cart_endpoint_info;
+
+/* CART_EINVAL when i >= CART_N_ENDPOINTS. */
+int cart_endpoint_get_info(size_t i, cart_endpoint_info *info);
+
+/* MODEL.md section 4 settings. */
+typedef struct cart_endpoint_settings {
+  double n_detect;   /* cells: detection limit of the tumour sum (1e9) */
+  double t_resp;     /* day: CR must be reached before it (90) */
+  double f_aplasia;  /* B below f_aplasia * B0 is aplasia (0.1) */
+  double crs_g[4];   /* pg/mL: IL6s thresholds of CRS grades 1-4 (40, 200, 1000, 5000) */
+  double auc_end;    /* day: upper limit of auc28 (28) */
+} cart_endpoint_settings;
+
+void cart_endpoint_settings_default(cart_endpoint_settings *settings);
+
+/* Results of patients [first, first + count). Arrays are row-major per patient. */
+typedef struct cart_trial_block {
+  size_t first, count, capacity; /* capacity: patients the arrays have room for */
+  size_t n_params, n_outputs, n_times;
+  double *params;       /* count x n_params: each patient's parameters */
+  float *trajectories;  /* n_outputs x count x n_times: output o of patient k at time j is
+                           trajectories[(o * capacity + k) * n_times + j] */
+  double *endpoints;    /* count x CART_N_ENDPOINTS (integer endpoints hold whole numbers) */
+  int *status;          /* count: CART_OK or the code of the failed draw or solve */
+} cart_trial_block;
+
+cart_trial *cart_trial_new(const cart_model *model, cart_error *err);
+void cart_trial_free(cart_trial *trial);
+
+const cart_model *cart_trial_model(const cart_trial *trial);
+cart_population *cart_trial_population(cart_trial *trial);
+cart_dosing *cart_trial_dosing(cart_trial *trial);
+cart_endpoint_settings *cart_trial_endpoint_settings(cart_trial *trial);
+
+/* Output times (>= 1, finite, >= 0, non-decreasing; copied). Default: weekly 0..365. */
+int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times);
+const double *cart_trial_times(const cart_trial *trial, size_t *n_times);
+
+/* Solver settings for every patient: method, rtol, atol (NULL: model defaults), step limit. */
+int cart_trial_set_solver(cart_trial *trial, cart_method method, double rtol, const double *atol,
+                          unsigned long max_steps);
+
+int cart_trial_set_n_patients(cart_trial *trial, size_t n_patients);
+size_t cart_trial_n_patients(const cart_trial *trial);
+void cart_trial_set_seed(cart_trial *trial, uint64_t seed);
+uint64_t cart_trial_seed(const cart_trial *trial);
+
+/* Trajectories kept per patient: a state name or a derived signal of the model (cart: Cblood,
+ * tumour = Tp + Tn, IL6s). cart_trial_new keeps the model's defaults (cart: Cblood, tumour, B,
+ * IL6, IL6s); cart_trial_clear_outputs removes them. CART_EUNKNOWN_PARAM for an unknown name,
+ * CART_EINVAL for a name given twice. */
+int cart_trial_add_output(cart_trial *trial, const char *name);
+void cart_trial_clear_outputs(cart_trial *trial);
+size_t cart_trial_n_outputs(const cart_trial *trial);
+/* Name and unit of output i (static strings). */
+int cart_trial_output_info(const cart_trial *trial, size_t i, const char **name,
+                           const char **unit);
+
+/* Checks the plan (population prepared, times set, schedule valid for the model): CART_OK or the
+ * first problem. Called by cart_trial_run_block. */
+int cart_trial_prepare(cart_trial *trial);
+
+/* A block with room for `capacity` patients of this trial's shape, or NULL (CART_ENOMEM). */
+cart_trial_block *cart_trial_block_alloc(const cart_trial *trial, size_t capacity,
+                                         cart_error *err);
+void cart_trial_block_free(cart_trial_block *block);
+
+/* Runs patients [first, first + count) (count <= block capacity, first + count <= N) with
+ * n_threads OpenMP threads (0: OpenMP's default). Returns CART_OK when the block was run (each
+ * patient's own outcome is in block->status), or an error that stopped the whole block
+ * (CART_EINVAL, CART_ENOMEM, a plan that does not prepare). */
+int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
+                         cart_trial_block *block);
+
+const cart_error *cart_trial_last_error(const cart_trial *trial);
+
+/* The trial's statistics (the /summary of the HDF5 file). Rates are fractions of the patients
+ * solved (status 0), except relapse_rate (of complete responders) and relapse_negative_rate (of
+ * relapses). Percentiles use the patients solved, linear interpolation between order statistics
+ * (numpy's default); NaN when no patient was solved. */
+typedef struct cart_trial_summary {
+  size_t n_patients, n_solved;
+  double cr_rate, orr_rate;             /* response 2; response >= 1 */
+  double crs_any_rate, crs_grade3_rate; /* crs_grade >= 1; >= 3 */
+  double toci_rate, toci_doses_mean;    /* patients given any tocilizumab; doses per patient */
+  double cmax_p5, cmax_p50, cmax_p95;   /* cells/uL */
+  double tmax_p5, tmax_p50, tmax_p95;   /* day */
+  double auc28_p5, auc28_p50, auc28_p95; /* cells/uL*day */
+  double aplasia_days_p50;              /* day */
+  double relapse_rate, relapse_negative_rate;
+} cart_trial_summary;
+
+/* Accumulates blocks, in patient order, into a summary. Memory: 4 doubles per patient (cmax,
+ * tmax, auc28, aplasia_days, kept for the percentiles). */
+typedef struct cart_summary_acc cart_summary_acc;
+cart_summary_acc *cart_summary_acc_new(size_t n_patients, cart_error *err);
+void cart_summary_acc_free(cart_summary_acc *acc);
+/* Blocks must come in patient order (first == patients added so far): CART_EINVAL otherwise. */
+int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block);
+/* The summary of the patients added so far. */
+int cart_summary_acc_get(const cart_summary_acc *acc, cart_trial_summary *summary);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CART_TRIAL_H */

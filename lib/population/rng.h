@@ -1,0 +1,27 @@
+/* rng.h: per-patient random streams (internal).
+ *
+ * xoshiro256** (Blackman and Vigna, "Scrambled linear pseudorandom number generators", ACM TOMS
+ * 2021) with its 256-bit state filled by splitmix64 (Steele, Lea and Flood, OOPSLA 2014) from a
+ * key mixing the run seed and the patient index, so streams of neighbouring patients and seeds are
+ * unrelated and patient i's numbers depend only on (seed, i). The stream is a GSL generator
+ * (gsl_rng) so GSL's distributions can draw from it; it lives on the caller's stack and is seeded
+ * in place: no allocation per patient. */
+#ifndef CART_POPULATION_RNG_H
+#define CART_POPULATION_RNG_H
+
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+typedef struct cartp_stream {
+  uint64_t state[4];
+  gsl_rng rng; /* type = the xoshiro256** type below, state = this struct's state */
+} cartp_stream;
+
+/* Makes `stream` the stream of (seed, patient, purpose); stream->rng is then ready for gsl_ran_*. */
+void cartp_stream_init(cartp_stream *stream, uint64_t seed, uint64_t patient, uint64_t purpose);
+
+/* Next 64 random bits. */
+uint64_t cartp_stream_next(cartp_stream *stream);
+
+#endif

@@ -1,0 +1,1263 @@
+/* scenario.c: virtual-trial scenarios in INI format (cart-scenario(5)).
+ *
+ * libinih does the syntax; this file does the meaning. Loading runs in two passes:
+ *
+ *   1. Reading (file order). libinih calls read_line() for every line and on_entry() for every
+ *      "key = value" it finds. read_line() counts lines, so on_entry() knows the line of its key
+ *      (Debian's libinih is built without INI_HANDLER_LINENO), and it strips leading blanks, so
+ *      libinih never takes an indented line for the continuation of the previous value (its
+ *      Python-configparser multi-line values, which scenarios do not have). on_entry() checks
+ *      the section and key names and the syntax of the value, and collects the entry with its
+ *      line; nothing needs the model yet.
+ *   2. Building (a fixed order, so that sections may come in any order): the model of [trial],
+ *      then [trial], [times], [solver], [parameters], the CAR-T dose at t = 0 (the parameter
+ *      `dose`), the model's rules, [variability], [correlation] (and the population's Cholesky
+ *      factor), [endpoints], [outputs], the other CAR-T doses, tocilizumab, and finally
+ *      cart_trial_prepare().
+ *
+ * The first error stops the load. Its message starts with "SOURCE:LINE: " (or "SOURCE: " where
+ * no line can be named, which only cart_trial_prepare's own checks can give).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include <cart/cart_scenario.h>
+
+/* ---- the built-in default scenario ---- */
+
+static const char default_scenario[] =
+    "# The built-in default trial of libcart, in the scenario format of cart-scenario(5).\n"
+    "# It runs as it is; save it (cart scenario > my.ini), change what you need and run that.\n"
+    "# A line starting with '#' or ';' is a comment, and so is ' ; text' after a value.\n"
+    "# Sections may come in any order and any key may be left out, except [trial] model:\n"
+    "# a key left out keeps the default written here.\n"
+    "\n"
+    "[trial]\n"
+    "# the model to simulate (MODEL.md 2.2; `cart models` lists the models)\n"
+    "model = cart\n"
+    "# number of virtual patients\n"
+    "n_patients = 1000\n"
+    "# random seed: patient i's parameters depend only on (seed, i), whatever N or the threads\n"
+    "seed = 20261123\n"
+    "\n"
+    "[times]\n"
+    "# output times in days: 0, step, 2 step, ... up to horizon, and horizon itself\n"
+    "# (here 0, 7, ..., 364, 365); the solve runs from day 0 to the horizon\n"
+    "horizon = 365\n"
+    "step = 7\n"
+    "# or an explicit, non-decreasing list instead of horizon and step:\n"
+    "# list = 0, 1, 7, 14, 28, 90, 180, 365\n"
+    "\n"
+    "[solver]\n"
+    "# bdf (GSL msbdf with the analytic Jacobian, for this stiff system) or rk8pd\n"
+    "method = bdf\n"
+    "# relative tolerance of every state (MODEL.md 6)\n"
+    "rtol = 1e-6\n"
+    "# absolute tolerance of each state (MODEL.md 6): 1 cell, 1e-3 pg/mL of IL-6, 1e-6 mg of\n"
+    "# tocilizumab; a state left out keeps the model's value\n"
+    "atol.E = 1\n"
+    "atol.M = 1\n"
+    "atol.X = 1\n"
+    "atol.Tp = 1\n"
+    "atol.Tn = 1\n"
+    "atol.B = 1\n"
+    "atol.IL6 = 1e-3\n"
+    "atol.D1 = 1e-6\n"
+    "atol.D2 = 1e-6\n"
+    "# most steps of one patient's solve; a patient that needs more fails with CART_EMAXSTEPS\n"
+    "max_steps = 100000\n"
+    "\n"
+    "[parameters]\n"
+    "# typical values, NAME = VALUE; a parameter left out keeps its MODEL.md default\n"
+    "# (`cart models` lists them with units and bounds). The defaults describe a typical adult\n"
+    "# with relapsed/refractory LBCL; the t = 0 infusion is the parameter dose (1.4e8 cells,\n"
+    "# 2e6/kg at 70 kg) with the memory fraction f_mem. For example:\n"
+    "# T0 = 1e11\n"
+    "\n"
+    "[variability]\n"
+    "# between-patient variability, NAME = CV (coefficient of variation): log-normal, or\n"
+    "# logit-normal for parameters bounded in [0, 1]. The anchors' bench patients vary rho,\n"
+    "# gamma, delta_E and T0 by exp(0.3 z), z ~ N(0, 1); cv 0.3 is close (omega 0.29):\n"
+    "rho = 0.3\n"
+    "gamma = 0.3\n"
+    "delta_E = 0.3\n"
+    "T0 = 0.3\n"
+    "# body weight (kg), which sets weight-based tocilizumab doses\n"
+    "WT = 0.2\n"
+    "\n"
+    "[correlation]\n"
+    "# correlation of two varied parameters, NAME1, NAME2 = R with -1 < R < 1; none here:\n"
+    "# rho, gamma = 0.5\n"
+    "\n"
+    "[dosing]\n"
+    "# extra CAR-T infusions, cart = TIME:CELLS[:FMEM] (day, cells, memory fraction; FMEM\n"
+    "# left out: the parameter f_mem); repeat the key for more. None here: the t = 0 infusion\n"
+    "# is the parameter dose. A second infusion of 1e8 cells on day 14 would be:\n"
+    "# cart = 14:1e8\n"
+    "# fixed tocilizumab, toci = TIME:MG_PER_KG[:HOURS[:CAP_MG]] (infused over 1 h and capped at\n"
+    "# 800 mg unless given); none here. MODEL.md's rule-based tocilizumab (8 mg/kg when IL6s\n"
+    "# passes the grade-2 threshold) is the default standard of care and will be switched on\n"
+    "# here once the rule is implemented. 8 mg/kg on day 3 would be:\n"
+    "# toci = 3:8\n"
+    "\n"
+    "[endpoints]\n"
+    "# settings of the endpoints (MODEL.md 4)\n"
+    "# cells: detection limit of the tumour (Tp + Tn); below it is a complete response\n"
+    "n_detect = 1e9\n"
+    "# day: a complete response must be reached before it\n"
+    "t_resp = 90\n"
+    "# B cells below f_aplasia * B0 count as B-cell aplasia\n"
+    "f_aplasia = 0.1\n"
+    "# pg/mL: IL6s thresholds of CRS grades 1 to 4 (a model convention, not clinical grading)\n"
+    "crs_g1 = 40\n"
+    "crs_g2 = 200\n"
+    "crs_g3 = 1000\n"
+    "crs_g4 = 5000\n"
+    "# day: upper limit of the endpoint auc28\n"
+    "auc_end = 28\n"
+    "\n"
+    "[outputs]\n"
+    "# trajectories kept for every patient at the output times: states of the model or its\n"
+    "# derived signals (cart: Cblood in cells/uL, tumour = Tp + Tn, IL6s); empty: none\n"
+    "trajectories = Cblood, tumour, B, IL6, IL6s\n";
+
+const char *cart_scenario_default(void)
+{
+  return default_scenario;
+}
+
+/* ---- what pass 1 collects ---- */
+
+enum section {
+  SECTION_TRIAL,
+  SECTION_TIMES,
+  SECTION_SOLVER,
+  SECTION_PARAMETERS,
+  SECTION_VARIABILITY,
+  SECTION_CORRELATION,
+  SECTION_DOSING,
+  SECTION_ENDPOINTS,
+  SECTION_OUTPUTS,
+  N_SECTIONS
+};
+
+static const char *const section_names[N_SECTIONS] = {
+    "trial", "times", "solver", "parameters", "variability", "correlation", "dosing",
+    "endpoints", "outputs"};
+
+/* Keys of the sections with fixed keys, for "unknown key" messages. */
+static const char *const section_keys[N_SECTIONS] = {
+    "model, n_patients, seed", "horizon, step, list", "method, rtol, atol.STATE, max_steps", NULL,
+    NULL, NULL, "cart, toci",
+    "n_detect, t_resp, f_aplasia, crs_g1, crs_g2, crs_g3, crs_g4, auc_end", "trajectories"};
+
+enum endpoint_key {
+  ENDPOINT_N_DETECT,
+  ENDPOINT_T_RESP,
+  ENDPOINT_F_APLASIA,
+  ENDPOINT_CRS_G1, /* CRS_G2..G4 follow */
+  ENDPOINT_AUC_END = ENDPOINT_CRS_G1 + 4,
+  N_ENDPOINT_KEYS
+};
+
+static const char *const endpoint_keys[N_ENDPOINT_KEYS] = {
+    "n_detect", "t_resp", "f_aplasia", "crs_g1", "crs_g2", "crs_g3", "crs_g4", "auc_end"};
+
+/* One repeatable entry: a parameter value, a cv, a correlation, a dose, a state's atol. */
+typedef struct entry {
+  char *name;      /* parameter or state; NULL for doses */
+  char *name2;     /* the second parameter of a correlation */
+  double value[4]; /* the value, or the fields of a dose */
+  int n_values;
+  int line;
+} entry;
+
+typedef struct entry_list {
+  entry *items;
+  size_t count, capacity;
+} entry_list;
+
+/* A value given once: its line (0: not given) and what it holds. */
+typedef struct number_setting {
+  int line;
+  double value;
+} number_setting;
+
+typedef struct integer_setting {
+  int line;
+  uint64_t value;
+} integer_setting;
+
+typedef struct loader {
+  const char *source;
+  const char *position; /* next character for read_line */
+  int line;             /* lines read so far: the line libinih is working on */
+  int section_line;     /* line of the latest section header */
+  int trial_line;       /* line of the first [trial] header (0: none) */
+  int failed;
+  int error_line;
+  cart_error error;
+
+  char *model;
+  int model_line;
+  integer_setting n_patients, seed;
+  number_setting horizon, step;
+  double *times; /* [times] list, every `list` key joined */
+  int *time_lines;
+  size_t n_times, times_capacity;
+  int list_line; /* the first `list` key */
+  cart_method method;
+  int method_line;
+  number_setting rtol;
+  integer_setting max_steps;
+  entry_list atol, parameters, variability, correlation, cart_doses, toci_doses;
+  number_setting endpoints[N_ENDPOINT_KEYS];
+  char *trajectories;
+  int trajectories_line;
+} loader;
+
+/* Records the first error: "SOURCE:LINE: message" ("SOURCE: message" for line 0). Returns 0 so
+ * that a libinih handler can return it. */
+static int fail(loader *ld, int code, int line, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(loader *ld, int code, int line, const char *format, ...)
+{
+  if (ld->failed) {
+    return 0;
+  }
+  ld->failed = 1;
+  ld->error_line = line;
+  ld->error.code = code;
+  int used = line > 0 ? snprintf(ld->error.message, sizeof ld->error.message, "%s:%d: ",
+                                 ld->source, line)
+                      : snprintf(ld->error.message, sizeof ld->error.message, "%s: ", ld->source);
+  if (used < 0 || (size_t)used >= sizeof ld->error.message) {
+    return 0;
+  }
+  va_list args;
+  va_start(args, format);
+  vsnprintf(ld->error.message + used, sizeof ld->error.message - (size_t)used, format, args);
+  va_end(args);
+  return 0;
+}
+
+static int out_of_memory(loader *ld)
+{
+  return fail(ld, CART_ENOMEM, 0, "out of memory");
+}
+
+static char *copy_string(const char *text, size_t length)
+{
+  char *copy = malloc(length + 1);
+  if (copy != NULL) {
+    memcpy(copy, text, length);
+    copy[length] = '\0';
+  }
+  return copy;
+}
+
+/* Makes room for one more entry and returns it (zeroed), or NULL. */
+static entry *entry_add(entry_list *list)
+{
+  if (list->count == list->capacity) {
+    const size_t wanted = list->capacity ? 2 * list->capacity : 16;
+    entry *grown = realloc(list->items, wanted * sizeof *grown);
+    if (grown == NULL) {
+      return NULL;
+    }
+    list->items = grown;
+    list->capacity = wanted;
+  }
+  entry *e = &list->items[list->count++];
+  memset(e, 0, sizeof *e);
+  return e;
+}
+
+static void entry_list_clear(entry_list *list)
+{
+  for (size_t i = 0; i < list->count; i++) {
+    free(list->items[i].name);
+    free(list->items[i].name2);
+  }
+  free(list->items);
+}
+
+/* The entry of `list` named `name` (and `name2`, either order, when given), or NULL. */
+static const entry *entry_find(const entry_list *list, const char *name, const char *name2)
+{
+  for (size_t i = 0; i < list->count; i++) {
+    const entry *e = &list->items[i];
+    if (name2 == NULL ? strcmp(e->name, name) == 0
+                      : (strcmp(e->name, name) == 0 && strcmp(e->name2, name2) == 0) ||
+                            (strcmp(e->name, name2) == 0 && strcmp(e->name2, name) == 0)) {
+      return e;
+    }
+  }
+  return NULL;
+}
+
+/* ---- values ---- */
+
+static int is_blank(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* [start, end) without blanks at either end. */
+static void trim(const char **start, const char **end)
+{
+  while (*start < *end && is_blank(**start)) {
+    (*start)++;
+  }
+  while (*end > *start && is_blank((*end)[-1])) {
+    (*end)--;
+  }
+}
+
+/* A whole string (libinih has trimmed it) as a double: 0, or -1 when it is empty or has
+ * anything after the number. NaN and inf parse; callers decide. */
+static int parse_double(const char *text, double *value)
+{
+  char *end = NULL;
+  if (*text == '\0' || is_blank(*text)) {
+    return -1;
+  }
+  *value = strtod(text, &end); /* overflow gives +-inf, which the callers reject */
+  return end == text || *end != '\0' ? -1 : 0;
+}
+
+/* A whole string as an unsigned 64-bit decimal integer (digits only, no sign): 0 or -1. */
+static int parse_u64(const char *text, uint64_t *value)
+{
+  if (!isdigit((unsigned char)text[0])) {
+    return -1;
+  }
+  char *end = NULL;
+  errno = 0;
+  const unsigned long long v = strtoull(text, &end, 10);
+  if (*end != '\0' || errno == ERANGE || v > UINT64_MAX) {
+    return -1;
+  }
+  *value = (uint64_t)v;
+  return 0;
+}
+
+/* The value of [section] key as a finite double; records the error and returns -1 if not. */
+static int finite_value(loader *ld, const char *section, const char *key, const char *text,
+                        double *value)
+{
+  const int parsed = parse_double(text, value) == 0;
+  if (parsed && isfinite(*value)) {
+    return 0;
+  }
+  fail(ld, CART_EPARSE, ld->line, "[%s] %s: '%s' is not a %snumber", section, key, text,
+       parsed ? "finite " : "");
+  return -1;
+}
+
+enum { FIELDS_NOT_NUMBER = -1, FIELDS_NOT_FINITE = -2, FIELDS_TOO_MANY = -3 };
+
+/* Splits `text` at `separator` into at most `max` finite numbers (blanks around each allowed).
+ * Returns how many, or FIELDS_NOT_NUMBER (an empty or malformed field), FIELDS_NOT_FINITE or
+ * FIELDS_TOO_MANY; `field` (`size` bytes) then holds the field at fault. */
+static int parse_fields(const char *text, char separator, double *values, int max, char *field,
+                        size_t size)
+{
+  int n = 0;
+  const char *start = text;
+  for (;;) {
+    const char *stop = strchr(start, separator);
+    const char *a = start, *b = stop ? stop : start + strlen(start);
+    trim(&a, &b);
+    snprintf(field, size, "%.*s", (int)(b - a), a);
+    if (n == max) {
+      return FIELDS_TOO_MANY;
+    }
+    if (parse_double(field, &values[n]) != 0) {
+      return FIELDS_NOT_NUMBER;
+    }
+    if (!isfinite(values[n])) {
+      return FIELDS_NOT_FINITE;
+    }
+    n++;
+    if (stop == NULL) {
+      return n;
+    }
+    start = stop + 1;
+  }
+}
+
+/* ---- pass 1: libinih's reader and handler ---- */
+
+static int find_section(const char *name, size_t length)
+{
+  for (int s = 0; s < N_SECTIONS; s++) {
+    if (strlen(section_names[s]) == length && strncmp(section_names[s], name, length) == 0) {
+      return s;
+    }
+  }
+  return -1;
+}
+
+/* libinih's fgets-like reader: the next line of the text, without its leading blanks. */
+static char *read_line(char *buffer, int size, void *stream)
+{
+  loader *ld = stream;
+  if (ld->failed || *ld->position == '\0') {
+    return NULL; /* stop at the first error: later lines cannot matter */
+  }
+  const char *start = ld->position;
+  const char *newline = strchr(start, '\n');
+  size_t length = newline ? (size_t)(newline - start) : strlen(start);
+  ld->position = newline ? newline + 1 : start + length;
+  ld->line++;
+  if (ld->line == 1 && length >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
+    start += 3; /* a UTF-8 byte order mark */
+    length -= 3;
+  }
+  while (length > 0 && (*start == ' ' || *start == '\t')) {
+    start++;
+    length--;
+  }
+  if (length >= (size_t)size) {
+    fail(ld, CART_EPARSE, ld->line, "line longer than %d characters", size - 1);
+    buffer[0] = '\0';
+    return buffer;
+  }
+  memcpy(buffer, start, length);
+  buffer[length] = '\0';
+  if (buffer[0] == '[') {
+    /* A section header (libinih reports one without ']'). Checked here, not in on_entry, so
+     * that an unknown section without keys is an error too. */
+    ld->section_line = ld->line;
+    const char *close = strchr(buffer, ']');
+    if (close != NULL) {
+      const int s = find_section(buffer + 1, (size_t)(close - buffer - 1));
+      const char *rest = close + 1;
+      while (is_blank(*rest)) {
+        rest++;
+      }
+      if (*rest != '\0' && *rest != ';' && *rest != '#') {
+        /* libinih would drop it silently */
+        fail(ld, CART_EPARSE, ld->line, "text after the section header: '%s'", rest);
+      } else if (s < 0) {
+        fail(ld, CART_EPARSE, ld->line,
+             "unknown section [%.*s] (sections: trial, times, solver, parameters, variability, "
+             "correlation, dosing, endpoints, outputs)",
+             (int)(close - buffer - 1), buffer + 1);
+      } else if (s == SECTION_TRIAL && ld->trial_line == 0) {
+        ld->trial_line = ld->line;
+      }
+    }
+  }
+  return buffer;
+}
+
+static int given_twice(loader *ld, const char *section, const char *key, int first_line)
+{
+  return fail(ld, CART_EPARSE, ld->line, "[%s] %s: given twice (first at line %d)", section, key,
+              first_line);
+}
+
+static int unknown_key(loader *ld, int s, const char *key)
+{
+  return fail(ld, CART_EPARSE, ld->line, "[%s] unknown key '%s' (keys: %s)", section_names[s],
+              key, section_keys[s]);
+}
+
+static void on_trial(loader *ld, const char *key, const char *value)
+{
+  if (strcmp(key, "model") == 0) {
+    if (ld->model_line) {
+      given_twice(ld, "trial", key, ld->model_line);
+    } else if (*value == '\0') {
+      fail(ld, CART_EPARSE, ld->line, "[trial] model: empty (e.g. model = cart)");
+    } else if ((ld->model = copy_string(value, strlen(value))) == NULL) {
+      out_of_memory(ld);
+    } else {
+      ld->model_line = ld->line;
+    }
+  } else if (strcmp(key, "n_patients") == 0 || strcmp(key, "seed") == 0) {
+    integer_setting *setting = key[0] == 'n' ? &ld->n_patients : &ld->seed;
+    uint64_t v;
+    if (setting->line) {
+      given_twice(ld, "trial", key, setting->line);
+    } else if (parse_u64(value, &v) != 0) {
+      fail(ld, CART_EPARSE, ld->line, "[trial] %s: '%s' is not an unsigned 64-bit integer", key,
+           value);
+    } else if (setting == &ld->n_patients && (v < 1 || v > SIZE_MAX)) {
+      fail(ld, CART_ERANGE, ld->line, "[trial] n_patients: must be at least 1");
+    } else {
+      setting->value = v;
+      setting->line = ld->line;
+    }
+  } else {
+    unknown_key(ld, SECTION_TRIAL, key);
+  }
+}
+
+static void on_times(loader *ld, const char *key, const char *value)
+{
+  if (strcmp(key, "horizon") == 0 || strcmp(key, "step") == 0) {
+    number_setting *setting = key[0] == 'h' ? &ld->horizon : &ld->step;
+    if (setting->line) {
+      given_twice(ld, "times", key, setting->line);
+    } else if (finite_value(ld, "times", key, value, &setting->value) == 0) {
+      setting->line = ld->line;
+    }
+  } else if (strcmp(key, "list") == 0) {
+    /* Repeated `list` keys join: a long list may be split over lines (libinih reads lines of
+     * at most 199 characters). */
+    size_t count = 1;
+    for (const char *c = value; *c; c++) {
+      count += *c == ',';
+    }
+    if (ld->n_times + count > ld->times_capacity) {
+      const size_t wanted = 2 * (ld->n_times + count);
+      double *times = realloc(ld->times, wanted * sizeof *times);
+      if (times == NULL) {
+        out_of_memory(ld);
+        return;
+      }
+      ld->times = times;
+      int *lines = realloc(ld->time_lines, wanted * sizeof *lines);
+      if (lines == NULL) {
+        out_of_memory(ld);
+        return;
+      }
+      ld->time_lines = lines;
+      ld->times_capacity = wanted;
+    }
+    char field[64];
+    const int n = parse_fields(value, ',', ld->times + ld->n_times, (int)count, field,
+                               sizeof field);
+    if (n < 0) {
+      fail(ld, CART_EPARSE, ld->line, "[times] list: '%s' is not a %snumber", field,
+           n == FIELDS_NOT_FINITE ? "finite " : "");
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      ld->time_lines[ld->n_times + (size_t)i] = ld->line;
+    }
+    ld->n_times += (size_t)n;
+    if (ld->list_line == 0) {
+      ld->list_line = ld->line;
+    }
+  } else {
+    unknown_key(ld, SECTION_TIMES, key);
+  }
+}
+
+static void on_solver(loader *ld, const char *key, const char *value)
+{
+  if (strcmp(key, "method") == 0) {
+    if (ld->method_line) {
+      given_twice(ld, "solver", key, ld->method_line);
+    } else if (cart_method_from_name(value, &ld->method) != CART_OK) {
+      fail(ld, CART_EPARSE, ld->line, "[solver] method: '%s' is not bdf or rk8pd", value);
+    } else {
+      ld->method_line = ld->line;
+    }
+  } else if (strcmp(key, "rtol") == 0) {
+    if (ld->rtol.line) {
+      given_twice(ld, "solver", key, ld->rtol.line);
+    } else if (finite_value(ld, "solver", key, value, &ld->rtol.value) == 0) {
+      if (!(ld->rtol.value > 0)) {
+        fail(ld, CART_ERANGE, ld->line, "[solver] rtol: %g must be > 0", ld->rtol.value);
+      } else {
+        ld->rtol.line = ld->line;
+      }
+    }
+  } else if (strncmp(key, "atol.", 5) == 0 && key[5] != '\0') {
+    const entry *first = entry_find(&ld->atol, key + 5, NULL);
+    double v;
+    if (first != NULL) {
+      given_twice(ld, "solver", key, first->line);
+    } else if (finite_value(ld, "solver", key, value, &v) == 0) {
+      entry *e = NULL;
+      if (!(v > 0)) {
+        fail(ld, CART_ERANGE, ld->line, "[solver] %s: %g must be > 0", key, v);
+      } else if ((e = entry_add(&ld->atol)) == NULL ||
+                 (e->name = copy_string(key + 5, strlen(key + 5))) == NULL) {
+        out_of_memory(ld);
+      } else {
+        e->value[0] = v;
+        e->n_values = 1;
+        e->line = ld->line;
+      }
+    }
+  } else if (strcmp(key, "max_steps") == 0) {
+    uint64_t v;
+    if (ld->max_steps.line) {
+      given_twice(ld, "solver", key, ld->max_steps.line);
+    } else if (parse_u64(value, &v) != 0) {
+      fail(ld, CART_EPARSE, ld->line, "[solver] max_steps: '%s' is not an unsigned integer",
+           value);
+    } else if (v < 1 || v > ULONG_MAX) {
+      fail(ld, CART_ERANGE, ld->line, "[solver] max_steps: %s is outside [1, %lu]", value,
+           ULONG_MAX);
+    } else {
+      ld->max_steps.value = v;
+      ld->max_steps.line = ld->line;
+    }
+  } else {
+    unknown_key(ld, SECTION_SOLVER, key);
+  }
+}
+
+/* [parameters] and [variability]: NAME = number. Parameter values may be NaN or inf here, so
+ * that cart_params_set reports CART_ENOTFINITE with its own message. */
+static void on_named_number(loader *ld, int s, const char *key, const char *value)
+{
+  entry_list *list = s == SECTION_PARAMETERS ? &ld->parameters : &ld->variability;
+  const entry *first = entry_find(list, key, NULL);
+  double v;
+  if (first != NULL) {
+    given_twice(ld, section_names[s], key, first->line);
+    return;
+  }
+  if (s == SECTION_PARAMETERS && parse_double(value, &v) != 0) {
+    fail(ld, CART_EPARSE, ld->line, "[parameters] %s: '%s' is not a number", key, value);
+    return;
+  }
+  if (s == SECTION_VARIABILITY && finite_value(ld, "variability", key, value, &v) != 0) {
+    return;
+  }
+  entry *e = entry_add(list);
+  if (e == NULL || (e->name = copy_string(key, strlen(key))) == NULL) {
+    out_of_memory(ld);
+    return;
+  }
+  e->value[0] = v;
+  e->n_values = 1;
+  e->line = ld->line;
+}
+
+/* [correlation] NAME1, NAME2 = R. */
+static void on_correlation(loader *ld, const char *key, const char *value)
+{
+  const char *comma = strchr(key, ',');
+  if (comma == NULL || strchr(comma + 1, ',') != NULL) {
+    fail(ld, CART_EPARSE, ld->line,
+         "[correlation] '%s': expected two parameter names separated by a comma (rho, gamma = "
+         "0.5)",
+         key);
+    return;
+  }
+  const char *a = key, *a_end = comma, *b = comma + 1, *b_end = key + strlen(key);
+  trim(&a, &a_end);
+  trim(&b, &b_end);
+  if (a == a_end || b == b_end) {
+    fail(ld, CART_EPARSE, ld->line, "[correlation] '%s': a parameter name is empty", key);
+    return;
+  }
+  char *name = copy_string(a, (size_t)(a_end - a));
+  char *name2 = copy_string(b, (size_t)(b_end - b));
+  entry *e = NULL;
+  double r;
+  const entry *first = name && name2 ? entry_find(&ld->correlation, name, name2) : NULL;
+  if (name == NULL || name2 == NULL) {
+    out_of_memory(ld);
+  } else if (first != NULL) {
+    given_twice(ld, "correlation", key, first->line);
+  } else if (finite_value(ld, "correlation", key, value, &r) != 0) {
+    /* recorded */
+  } else if ((e = entry_add(&ld->correlation)) == NULL) {
+    out_of_memory(ld);
+  } else {
+    e->name = name;
+    e->name2 = name2;
+    e->value[0] = r;
+    e->n_values = 1;
+    e->line = ld->line;
+    return;
+  }
+  free(name);
+  free(name2);
+}
+
+/* [dosing] cart = TIME:CELLS[:FMEM], toci = TIME:MG_PER_KG[:HOURS[:CAP_MG]] (the syntax of the
+ * cart command's --dose and --toci). */
+static void on_dosing(loader *ld, const char *key, const char *value)
+{
+  const int is_cart = strcmp(key, "cart") == 0;
+  if (!is_cart && strcmp(key, "toci") != 0) {
+    unknown_key(ld, SECTION_DOSING, key);
+    return;
+  }
+  const char *syntax = is_cart ? "TIME:CELLS[:FMEM]" : "TIME:MG_PER_KG[:HOURS[:CAP_MG]]";
+  double fields[4];
+  char field[64];
+  const int n = parse_fields(value, ':', fields, is_cart ? 3 : 4, field, sizeof field);
+  if (n == FIELDS_NOT_NUMBER && field[0] != '\0') {
+    fail(ld, CART_EPARSE, ld->line, "[dosing] %s = %s: '%s' is not a number (expected %s)", key,
+         value, field, syntax);
+    return;
+  }
+  if (n == FIELDS_NOT_FINITE) {
+    fail(ld, CART_EPARSE, ld->line, "[dosing] %s = %s: '%s' is not a finite number", key, value,
+         field);
+    return;
+  }
+  if (n < 2) {
+    fail(ld, CART_EPARSE, ld->line, "[dosing] %s = %s: expected %s", key, value, syntax);
+    return;
+  }
+  entry *e = entry_add(is_cart ? &ld->cart_doses : &ld->toci_doses);
+  if (e == NULL) {
+    out_of_memory(ld);
+    return;
+  }
+  memcpy(e->value, fields, (size_t)n * sizeof fields[0]);
+  e->n_values = n;
+  e->line = ld->line;
+}
+
+static void on_endpoints(loader *ld, const char *key, const char *value)
+{
+  for (int i = 0; i < N_ENDPOINT_KEYS; i++) {
+    if (strcmp(key, endpoint_keys[i]) == 0) {
+      number_setting *setting = &ld->endpoints[i];
+      if (setting->line) {
+        given_twice(ld, "endpoints", key, setting->line);
+      } else if (finite_value(ld, "endpoints", key, value, &setting->value) == 0) {
+        if (!(setting->value > 0)) {
+          fail(ld, CART_ERANGE, ld->line, "[endpoints] %s: %g must be > 0", key, setting->value);
+        } else {
+          setting->line = ld->line;
+        }
+      }
+      return;
+    }
+  }
+  unknown_key(ld, SECTION_ENDPOINTS, key);
+}
+
+static void on_outputs(loader *ld, const char *key, const char *value)
+{
+  if (strcmp(key, "trajectories") != 0) {
+    unknown_key(ld, SECTION_OUTPUTS, key);
+  } else if (ld->trajectories_line) {
+    given_twice(ld, "outputs", key, ld->trajectories_line);
+  } else if ((ld->trajectories = copy_string(value, strlen(value))) == NULL) {
+    out_of_memory(ld);
+  } else {
+    ld->trajectories_line = ld->line;
+  }
+}
+
+/* libinih's handler: one "key = value" of the line read last. Returns 1 (go on) except when out
+ * of memory; our own errors are in ld. */
+static int on_entry(void *user, const char *section, const char *key, const char *value)
+{
+  loader *ld = user;
+  if (ld->failed) {
+    return 1;
+  }
+  const int s = find_section(section, strlen(section));
+  if (section[0] == '\0') {
+    fail(ld, CART_EPARSE, ld->line, "key '%s' before any [section]", key);
+  } else if (s < 0) {
+    fail(ld, CART_EPARSE, ld->section_line, "unknown section [%s]", section);
+  } else if (key[0] == '\0') {
+    fail(ld, CART_EPARSE, ld->line, "[%s] a key is missing before '='", section);
+  } else {
+    switch (s) {
+    case SECTION_TRIAL:
+      on_trial(ld, key, value);
+      break;
+    case SECTION_TIMES:
+      on_times(ld, key, value);
+      break;
+    case SECTION_SOLVER:
+      on_solver(ld, key, value);
+      break;
+    case SECTION_PARAMETERS:
+    case SECTION_VARIABILITY:
+      on_named_number(ld, s, key, value);
+      break;
+    case SECTION_CORRELATION:
+      on_correlation(ld, key, value);
+      break;
+    case SECTION_DOSING:
+      on_dosing(ld, key, value);
+      break;
+    case SECTION_ENDPOINTS:
+      on_endpoints(ld, key, value);
+      break;
+    default:
+      on_outputs(ld, key, value);
+      break;
+    }
+  }
+  return !(ld->failed && ld->error.code == CART_ENOMEM);
+}
+
+/* ---- pass 2: building the trial ---- */
+
+/* Records `code` with "[section] key: " (key may be NULL) and a library message, at `line`. */
+static int fail_library(loader *ld, int code, int line, const char *section, const char *key,
+                        const cart_error *library)
+{
+  fail(ld, code, line, "[%s] %s%s%s", section, key ? key : "", key ? ": " : "",
+       library && library->message[0] ? library->message : cart_strerror(code));
+  return code;
+}
+
+static int build_times(loader *ld, cart_trial *trial)
+{
+  double *times = NULL;
+  size_t n = 0;
+  if (ld->list_line) {
+    const int clash = ld->step.line ? ld->step.line : ld->horizon.line;
+    if (clash) {
+      const int later = clash > ld->list_line ? clash : ld->list_line;
+      fail(ld, CART_EPARSE, later,
+           "[times] list conflicts with %s (line %d): give a list, or horizon and step",
+           ld->step.line ? "step" : "horizon", later == clash ? ld->list_line : clash);
+      return CART_EPARSE;
+    }
+    for (size_t k = 0; k < ld->n_times; k++) {
+      if (ld->times[k] < 0) {
+        fail(ld, CART_ETIMES, ld->time_lines[k], "[times] list: time %g is negative",
+             ld->times[k]);
+        return CART_ETIMES;
+      }
+      if (k > 0 && ld->times[k] < ld->times[k - 1]) {
+        fail(ld, CART_ETIMES, ld->time_lines[k],
+             "[times] list: time %g comes after %g (times must not decrease)", ld->times[k],
+             ld->times[k - 1]);
+        return CART_ETIMES;
+      }
+    }
+    n = ld->n_times;
+  } else {
+    const double horizon = ld->horizon.line ? ld->horizon.value : 365.0;
+    const double step = ld->step.line ? ld->step.value : 7.0;
+    if (horizon < 0) {
+      fail(ld, CART_ETIMES, ld->horizon.line, "[times] horizon: %g is negative", horizon);
+      return CART_ETIMES;
+    }
+    if (!(step > 0)) {
+      fail(ld, CART_ETIMES, ld->step.line, "[times] step: %g must be > 0", step);
+      return CART_ETIMES;
+    }
+    if (horizon / step > 1e7) {
+      fail(ld, CART_ETIMES, ld->step.line ? ld->step.line : ld->horizon.line,
+           "[times] horizon %g / step %g gives more than 1e7 output times", horizon, step);
+      return CART_ETIMES;
+    }
+    /* 0, step, ..., the last k step <= horizon (within rounding, then exactly horizon), then
+     * horizon if it was not reached. */
+    const size_t whole = (size_t)floor(horizon / step * (1 + 1e-12));
+    times = malloc((whole + 2) * sizeof *times);
+    if (times == NULL) {
+      out_of_memory(ld);
+      return CART_ENOMEM;
+    }
+    for (size_t k = 0; k <= whole; k++) {
+      times[k] = (double)k * step;
+    }
+    n = whole + 1;
+    if (fabs(times[whole] - horizon) <= 1e-9 * (1 + horizon)) {
+      times[whole] = horizon;
+    } else {
+      times[n++] = horizon;
+    }
+  }
+  const int status = cart_trial_set_times(trial, times ? times : ld->times, n);
+  free(times);
+  if (status != CART_OK) {
+    const int line = ld->list_line ? ld->list_line : ld->step.line ? ld->step.line
+                                                                    : ld->horizon.line;
+    return fail_library(ld, status, line, "times", NULL, cart_trial_last_error(trial));
+  }
+  return CART_OK;
+}
+
+static int build_solver(loader *ld, cart_trial *trial)
+{
+  const cart_model *model = cart_trial_model(trial);
+  const size_t n_states = cart_model_n_states(model);
+  double *atol = NULL;
+  if (ld->atol.count > 0) {
+    atol = malloc(n_states * sizeof *atol);
+    if (atol == NULL) {
+      out_of_memory(ld);
+      return CART_ENOMEM;
+    }
+    for (size_t i = 0; i < n_states; i++) {
+      cart_state_info info;
+      cart_model_state_info(model, i, &info);
+      atol[i] = info.abs_tol;
+    }
+    for (size_t j = 0; j < ld->atol.count; j++) {
+      const entry *e = &ld->atol.items[j];
+      const int i = cart_model_state_index(model, e->name);
+      if (i < 0) {
+        char states[160] = "";
+        for (size_t k = 0; k < n_states && strlen(states) + 24 < sizeof states; k++) {
+          cart_state_info info;
+          cart_model_state_info(model, k, &info);
+          strcat(states, k ? ", " : "");
+          strcat(states, info.name);
+        }
+        fail(ld, CART_EUNKNOWN_PARAM, e->line,
+             "[solver] atol.%s: model '%s' has no state '%s' (states: %s)", e->name,
+             cart_model_name(model), e->name, states);
+        free(atol);
+        return CART_EUNKNOWN_PARAM;
+      }
+      atol[i] = e->value[0];
+    }
+  }
+  const cart_method method = ld->method_line ? ld->method : CART_METHOD_BDF;
+  const double rtol = ld->rtol.line ? ld->rtol.value : CART_RTOL_DEFAULT;
+  const unsigned long max_steps =
+      ld->max_steps.line ? (unsigned long)ld->max_steps.value : CART_MAX_STEPS_DEFAULT;
+  const int status = cart_trial_set_solver(trial, method, rtol, atol, max_steps);
+  free(atol);
+  if (status != CART_OK) {
+    const int line = ld->rtol.line ? ld->rtol.line : ld->method_line;
+    return fail_library(ld, status, line, "solver", NULL, cart_trial_last_error(trial));
+  }
+  return CART_OK;
+}
+
+static int build_parameters(loader *ld, cart_params *typical)
+{
+  for (size_t j = 0; j < ld->parameters.count; j++) {
+    const entry *e = &ld->parameters.items[j];
+    const int status = cart_params_set(typical, e->name, e->value[0]);
+    if (status != CART_OK) {
+      return fail_library(ld, status, e->line, "parameters", NULL, cart_params_last_error(typical));
+    }
+  }
+  return CART_OK;
+}
+
+/* The CAR-T dose at t = 0 is the patient's parameter `dose` (and `f_mem`) when the model has one
+ * (MODEL.md 3; the cart command's --dose does the same); other doses go to the schedule
+ * (add_schedule). */
+static int build_initial_dose(loader *ld, const cart_model *model, cart_params *typical)
+{
+  if (cart_model_param_index(model, "dose") < 0) {
+    return CART_OK;
+  }
+  int initial_line = 0;
+  for (size_t j = 0; j < ld->cart_doses.count; j++) {
+    const entry *e = &ld->cart_doses.items[j];
+    if (e->value[0] != 0.0) {
+      continue;
+    }
+    const int has_f_mem = e->n_values == 3;
+    const entry *set = entry_find(&ld->parameters, "dose", NULL);
+    const entry *set_f = has_f_mem ? entry_find(&ld->parameters, "f_mem", NULL) : NULL;
+    if (initial_line) {
+      fail(ld, CART_EDOSE, e->line,
+           "[dosing] cart: a CAR-T dose at t = 0 was already given (line %d)", initial_line);
+      return CART_EDOSE;
+    }
+    if (set != NULL || set_f != NULL) {
+      fail(ld, CART_EDOSE, e->line,
+           "[dosing] cart: the t = 0 infusion sets the parameter %s, which [parameters] sets "
+           "too (line %d); give it once",
+           set ? "dose" : "f_mem", set ? set->line : set_f->line);
+      return CART_EDOSE;
+    }
+    initial_line = e->line;
+    if (cart_params_set(typical, "dose", e->value[1]) != CART_OK ||
+        (has_f_mem && cart_params_set(typical, "f_mem", e->value[2]) != CART_OK)) {
+      return fail_library(ld, CART_EDOSE, e->line, "dosing", "cart",
+                          cart_params_last_error(typical));
+    }
+  }
+  return CART_OK;
+}
+
+/* Adds the doses of `list` (CAR-T or tocilizumab) to the schedule, then asks
+ * cart_trial_prepare whether the model takes them, so that a model without doses of that kind
+ * (stein) is reported at the first one. */
+static int add_schedule(loader *ld, cart_trial *trial, int is_cart)
+{
+  const entry_list *list = is_cart ? &ld->cart_doses : &ld->toci_doses;
+  cart_dosing *dosing = cart_trial_dosing(trial);
+  const int has_dose = cart_model_param_index(cart_trial_model(trial), "dose") >= 0;
+  int first_line = 0;
+  for (size_t j = 0; j < list->count; j++) {
+    const entry *e = &list->items[j];
+    int status;
+    if (is_cart) {
+      if (e->value[0] == 0.0 && has_dose) {
+        continue; /* build_initial_dose */
+      }
+      if (e->n_values == 3 && !(e->value[2] >= 0 && e->value[2] <= 1)) {
+        /* checked here: f_mem -1 would pass as CART_FMEM_FROM_PARAMS */
+        fail(ld, CART_EDOSE, e->line, "[dosing] cart: f_mem %g is outside [0, 1]", e->value[2]);
+        return CART_EDOSE;
+      }
+      status = cart_dosing_add_cart(dosing, e->value[0], e->value[1],
+                                    e->n_values == 3 ? e->value[2] : CART_FMEM_FROM_PARAMS);
+    } else {
+      const double hours = e->n_values >= 3 ? e->value[2] : CART_TOCI_TINF_DEFAULT * 24.0;
+      const double cap = e->n_values == 4 ? e->value[3] : CART_TOCI_CAP_MG_DEFAULT;
+      status = cart_dosing_add_toci(dosing, e->value[0], e->value[1], hours / 24.0, cap);
+    }
+    if (status != CART_OK) {
+      return fail_library(ld, status, e->line, "dosing", is_cart ? "cart" : "toci",
+                          cart_dosing_last_error(dosing));
+    }
+    if (first_line == 0) {
+      first_line = e->line;
+    }
+  }
+  if (first_line) {
+    const int status = cart_trial_prepare(trial);
+    if (status != CART_OK) {
+      return fail_library(ld, status, first_line, "dosing", is_cart ? "cart" : "toci",
+                          cart_trial_last_error(trial));
+    }
+  }
+  return CART_OK;
+}
+
+/* The model's rules on the typical values (cart: p0 >= 0 and the IL-6 loop gain, MODEL.md 2.2).
+ * A rule involves several parameters; the line named is the latest [parameters] entry whose
+ * return to its default alone would satisfy the rules, else the latest entry. */
+static int check_rules(loader *ld, cart_params *typical)
+{
+  cart_error error;
+  cart_error_clear(&error);
+  const int status = cart_params_check(typical, &error);
+  if (status == CART_OK) {
+    return CART_OK;
+  }
+  const cart_model *model = cart_params_model(typical);
+  const entry *blamed = ld->parameters.count ? &ld->parameters.items[ld->parameters.count - 1]
+                                             : NULL;
+  for (size_t j = ld->parameters.count; j-- > 0;) {
+    const entry *e = &ld->parameters.items[j];
+    cart_param_info info;
+    cart_params *trial_set = cart_params_clone(typical, NULL);
+    if (trial_set == NULL) {
+      out_of_memory(ld);
+      return CART_ENOMEM;
+    }
+    const int ok = cart_model_param_info(model, (size_t)cart_model_param_index(model, e->name),
+                                         &info) == CART_OK &&
+                   cart_params_set(trial_set, e->name, info.default_value) == CART_OK &&
+                   cart_params_check(trial_set, NULL) == CART_OK;
+    cart_params_free(trial_set);
+    if (ok) {
+      blamed = e;
+      break;
+    }
+  }
+  if (blamed != NULL) {
+    fail(ld, status, blamed->line, "[parameters] %s: %s", blamed->name, error.message);
+  } else {
+    fail(ld, status, 0, "%s", error.message);
+  }
+  return status;
+}
+
+static int build_population(loader *ld, cart_population *population)
+{
+  for (size_t j = 0; j < ld->variability.count; j++) {
+    const entry *e = &ld->variability.items[j];
+    const int status = cart_population_set_cv(population, e->name, e->value[0]);
+    if (status != CART_OK) {
+      return fail_library(ld, status, e->line, "variability", NULL,
+                          cart_population_last_error(population));
+    }
+  }
+  for (size_t j = 0; j < ld->correlation.count; j++) {
+    const entry *e = &ld->correlation.items[j];
+    const int status = cart_population_set_correlation(population, e->name, e->name2,
+                                                       e->value[0]);
+    if (status != CART_OK) {
+      return fail_library(ld, status, e->line, "correlation", NULL,
+                          cart_population_last_error(population));
+    }
+  }
+  /* A correlation matrix that is not positive definite is a property of all the entries; it
+   * is reported at the last one. */
+  const int status = cart_population_prepare(population);
+  if (status != CART_OK) {
+    const int line = ld->correlation.count
+                         ? ld->correlation.items[ld->correlation.count - 1].line
+                         : 0;
+    return fail_library(ld, status, line, line ? "correlation" : "variability", NULL,
+                        cart_population_last_error(population));
+  }
+  return CART_OK;
+}
+
+static int build_endpoints(loader *ld, cart_trial *trial)
+{
+  cart_endpoint_settings *settings = cart_trial_endpoint_settings(trial);
+  double *fields[N_ENDPOINT_KEYS] = {&settings->n_detect,   &settings->t_resp,
+                                     &settings->f_aplasia,  &settings->crs_g[0],
+                                     &settings->crs_g[1],   &settings->crs_g[2],
+                                     &settings->crs_g[3],   &settings->auc_end};
+  for (int i = 0; i < N_ENDPOINT_KEYS; i++) {
+    if (ld->endpoints[i].line) {
+      *fields[i] = ld->endpoints[i].value;
+    }
+  }
+  for (int g = 0; g < 3; g++) {
+    if (!(settings->crs_g[g] < settings->crs_g[g + 1])) {
+      const number_setting *upper = &ld->endpoints[ENDPOINT_CRS_G1 + g + 1];
+      const int line = upper->line ? upper->line : ld->endpoints[ENDPOINT_CRS_G1 + g].line;
+      fail(ld, CART_ERANGE, line,
+           "[endpoints] crs_g%d = %g must be above crs_g%d = %g (thresholds increase with the "
+           "grade)",
+           g + 2, settings->crs_g[g + 1], g + 1, settings->crs_g[g]);
+      return CART_ERANGE;
+    }
+  }
+  return CART_OK;
+}
+
+static int build_outputs(loader *ld, cart_trial *trial)
+{
+  if (ld->trajectories_line == 0) {
+    return CART_OK; /* the model's defaults */
+  }
+  cart_trial_clear_outputs(trial);
+  const char *start = ld->trajectories;
+  if (*start == '\0') {
+    return CART_OK; /* an empty list keeps no trajectories */
+  }
+  for (;;) {
+    const char *comma = strchr(start, ',');
+    const char *a = start, *b = comma ? comma : start + strlen(start);
+    trim(&a, &b);
+    if (a == b) {
+      fail(ld, CART_EPARSE, ld->trajectories_line,
+           "[outputs] trajectories: an empty name in '%s'", ld->trajectories);
+      return CART_EPARSE;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(b - a), a);
+    const int status = cart_trial_add_output(trial, name);
+    if (status != CART_OK) {
+      return fail_library(ld, status, ld->trajectories_line, "outputs", "trajectories",
+                          cart_trial_last_error(trial));
+    }
+    if (comma == NULL) {
+      return CART_OK;
+    }
+    start = comma + 1;
+  }
+}
+
+static cart_trial *build(loader *ld)
+{
+  if (ld->model_line == 0) {
+    const int line = ld->trial_line ? ld->trial_line : ld->line > 0 ? ld->line : 1;
+    fail(ld, CART_EPARSE, line, "missing [trial] model (e.g. [trial] model = cart)");
+    return NULL;
+  }
+  cart_error error;
+  const cart_model *model = cart_model_find(ld->model, &error);
+  if (model == NULL) {
+    fail_library(ld, error.code, ld->model_line, "trial", "model", &error);
+    return NULL;
+  }
+  cart_trial *trial = cart_trial_new(model, &error);
+  if (trial == NULL) {
+    fail(ld, error.code, 0, "%s", error.message);
+    return NULL;
+  }
+  cart_population *population = cart_trial_population(trial);
+  cart_params *typical = cart_population_typical(population);
+  /* the format's defaults, whatever cart_trial_new chose */
+  const size_t n_patients = ld->n_patients.line ? (size_t)ld->n_patients.value : 1000;
+  if (cart_trial_set_n_patients(trial, n_patients) != CART_OK) {
+    fail_library(ld, cart_trial_last_error(trial)->code, ld->n_patients.line, "trial",
+                 "n_patients", cart_trial_last_error(trial));
+  }
+  cart_trial_set_seed(trial, ld->seed.line ? ld->seed.value : 1);
+  int status;
+  if (ld->failed || (status = build_times(ld, trial)) != CART_OK ||
+      (status = build_solver(ld, trial)) != CART_OK ||
+      (status = build_parameters(ld, typical)) != CART_OK ||
+      (status = build_initial_dose(ld, model, typical)) != CART_OK ||
+      (status = check_rules(ld, typical)) != CART_OK ||
+      (status = build_population(ld, population)) != CART_OK ||
+      (status = build_endpoints(ld, trial)) != CART_OK ||
+      (status = build_outputs(ld, trial)) != CART_OK ||
+      (status = add_schedule(ld, trial, 1)) != CART_OK ||
+      (status = add_schedule(ld, trial, 0)) != CART_OK) {
+    cart_trial_free(trial);
+    return NULL;
+  }
+  status = cart_trial_prepare(trial);
+  if (status != CART_OK) {
+    const cart_error *last = cart_trial_last_error(trial);
+    fail(ld, status, 0, "%s", last->message[0] ? last->message : cart_strerror(status));
+    cart_trial_free(trial);
+    return NULL;
+  }
+  return trial;
+}
+
+static void loader_clear(loader *ld)
+{
+  free(ld->model);
+  free(ld->times);
+  free(ld->time_lines);
+  free(ld->trajectories);
+  entry_list_clear(&ld->atol);
+  entry_list_clear(&ld->parameters);
+  entry_list_clear(&ld->variability);
+  entry_list_clear(&ld->correlation);
+  entry_list_clear(&ld->cart_doses);
+  entry_list_clear(&ld->toci_doses);
+}
+
+cart_trial *cart_scenario_load(const char *text, const char *source, cart_error *err)
+{
+  loader ld;
+  memset(&ld, 0, sizeof ld);
+  ld.source = source ? source : "<scenario>";
+  if (text == NULL) {
+    fail(&ld, CART_EINVAL, 0, "cart_scenario_load: no text");
+    if (err != NULL) {
+      *err = ld.error;
+    }
+    return NULL;
+  }
+  ld.position = text;
+  const int syntax = ini_parse_stream(read_line, &ld, on_entry, &ld);
+  /* libinih's return: the first line it could not parse (or where the handler gave up, which
+   * ld already describes). An earlier line wins. */
+  if (syntax > 0 && (!ld.failed || syntax < ld.error_line)) {
+    ld.failed = 0;
+    fail(&ld, CART_EPARSE, syntax,
+         "syntax error: expected '[section]', 'key = value' or a comment");
+  } else if (syntax < 0 && !ld.failed) {
+    out_of_memory(&ld);
+  }
+  cart_trial *trial = ld.failed ? NULL : build(&ld);
+  if (err != NULL) {
+    if (trial != NULL) {
+      cart_error_clear(err);
+    } else {
+      *err = ld.error;
+    }
+  }
+  loader_clear(&ld);
+  return trial;
+}

@@ -1,0 +1,30 @@
+/* solver_impl.h: what the trial layer sees of the solver (internal).
+ *
+ * An observer follows a solve step by step, for endpoints that need the solution between output
+ * times (maxima, integrals, threshold crossings): `segment_start` at t = 0 and after the events
+ * at an event time (the state after them), `step` after every accepted step [t0, t1]; inside
+ * `step`, cartp_solver_interpolate gives the state anywhere in [t0, t1]. */
+#ifndef CART_SOLVER_IMPL_H
+#define CART_SOLVER_IMPL_H
+
+#include <cart/cart_solver.h>
+
+typedef struct cartp_step_observer {
+  void (*segment_start)(void *context, const cart_solver *solver, double t, const double *y);
+  void (*step)(void *context, const cart_solver *solver, double t0, double t1, const double *y1);
+  void *context;
+} cartp_step_observer;
+
+/* cart_solver_solve with an observer (NULL: none). */
+int cartp_solver_solve_observed(cart_solver *solver, const cart_params *params,
+                                const cart_dosing *dosing, const double *times, size_t n_times,
+                                double *states, double *outputs,
+                                const cartp_step_observer *observer);
+
+/* The state at t within the last accepted step (dense output). */
+void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
+
+/* Parameters of the patient being solved (valid inside observer callbacks). */
+const double *cartp_solver_param_values(const cart_solver *solver);
+
+#endif

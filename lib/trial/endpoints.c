@@ -1,0 +1,309 @@
+/* endpoints.c: the endpoints of MODEL.md section 4 from the solver's dense output.
+ *
+ * After every accepted step [t0, t1] the step is sampled at its ends and at the three
+ * Gauss-Legendre nodes; between consecutive samples:
+ * - maxima and the nadir take the sampled values; when a step's extreme sample is interior and
+ *   beats the running extreme, it is refined by golden-section search on the interpolant;
+ * - threshold crossings (CR, relapse, aplasia, CRS onset) are located by bisection on the
+ *   interpolant, to 1e-10 day;
+ * - auc28 is the 3-point Gauss-Legendre rule on the interpolant over [t0, min(t1, 28)], exact for
+ *   the polynomial of degree <= 5 that BDF's dense output is.
+ * A crossing that happens and reverts between two samples of one step is not seen; the samples
+ * are at most a fifth of a step apart. */
+#include <math.h>
+#include <string.h>
+
+#include "endpoints.h"
+
+#define GL_NODE 0.7745966692414834  /* sqrt(3/5): 3-point Gauss-Legendre on [-1, 1] */
+#define GL_W_OUTER (5.0 / 9.0)
+#define GL_W_MID (8.0 / 9.0)
+
+static const cart_endpoint_info endpoint_table[CART_N_ENDPOINTS] = {
+    {"cmax", "cells/uL", 0, "max of Cblood over the horizon"},
+    {"tmax", "day", 0, "time of cmax"},
+    {"auc28", "cells/uL*day", 0, "integral of Cblood from 0 to 28"},
+    {"tumour_nadir", "cells", 0, "min of the tumour sum"},
+    {"response", "1", 1, "2 CR (tumour below n_detect before t_resp), 1 PR (nadir <= T0/2), 0 NR"},
+    {"relapse_day", "day", 0, "first time after CR the tumour sum returns above n_detect; NaN if none"},
+    {"relapse_negative", "1", 1, "at relapse, antigen-negative cells are more than half the tumour"},
+    {"aplasia_days", "day", 0, "total time with B below f_aplasia * B0"},
+    {"il6_peak", "pg/mL", 0, "max serum IL6"},
+    {"il6s_peak", "pg/mL", 0, "max IL6s"},
+    {"crs_grade", "1", 1, "number of the thresholds crs_g1..crs_g4 that max IL6s exceeded"},
+    {"crs_onset", "day", 0, "first time IL6s exceeds crs_g1; NaN if never"},
+    {"toci_doses", "1", 1, "tocilizumab doses given"},
+};
+
+int cart_endpoint_get_info(size_t i, cart_endpoint_info *info)
+{
+  if (i >= CART_N_ENDPOINTS || info == NULL) {
+    return CART_EINVAL;
+  }
+  *info = endpoint_table[i];
+  return CART_OK;
+}
+
+void cart_endpoint_settings_default(cart_endpoint_settings *settings)
+{
+  *settings = (cart_endpoint_settings){1e9, 90, 0.1, {40, 200, 1000, 5000}, 28};
+}
+
+/* The role values of a state (signals computed once; cell counts and concentrations clamped at
+ * 0 as the solver reports them). NaN for roles the model lacks. */
+static void role_values(const cartp_endpoint_tracker *tr, const double *y, double *v)
+{
+  const cart_model *model = tr->model;
+  double signals[CART_MAX_SIGNALS];
+  model->signal_values(y, tr->p, signals);
+  for (int r = 0; r < CART_N_ROLES; r++) {
+    const int i = model->roles[r];
+    if (i < 0) {
+      v[r] = NAN;
+      continue;
+    }
+    const double x = (size_t)i < model->n_states ? y[i] : signals[(size_t)i - model->n_states];
+    v[r] = x < 0.0 ? 0.0 : x;
+  }
+}
+
+static double role_at(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
+                      double t)
+{
+  double y[CART_MAX_STATES_ENDPOINTS], v[CART_N_ROLES];
+  cartp_solver_interpolate(solver, t, y);
+  role_values(tr, y, v);
+  return v[role];
+}
+
+/* The time in [a, b] where role crosses `level`, given (value(a) - level)(value(b) - level) <= 0. */
+static double crossing(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
+                       double level, double a, double va, double b)
+{
+  const int a_below = va < level;
+  for (int i = 0; i < 200 && b - a > 1e-10; i++) {
+    const double m = 0.5 * (a + b);
+    if ((role_at(tr, solver, role, m) < level) == a_below) {
+      a = m;
+    } else {
+      b = m;
+    }
+  }
+  return 0.5 * (a + b);
+}
+
+/* Golden-section search for the extreme of role on [a, b] (sign +1: max, -1: min). */
+static void refine_extreme(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
+                           double sign, double a, double b, double *t_best, double *v_best)
+{
+  const double g = 0.6180339887498949;
+  double c = b - g * (b - a), d = a + g * (b - a);
+  double fc = sign * role_at(tr, solver, role, c), fd = sign * role_at(tr, solver, role, d);
+  for (int i = 0; i < 100 && b - a > 1e-9 * (1.0 + fabs(b)); i++) {
+    if (fc > fd) {
+      b = d, d = c, fd = fc;
+      c = b - g * (b - a);
+      fc = sign * role_at(tr, solver, role, c);
+    } else {
+      a = c, c = d, fc = fd;
+      d = a + g * (b - a);
+      fd = sign * role_at(tr, solver, role, d);
+    }
+  }
+  const double t = fc > fd ? c : d, f = fc > fd ? fc : fd;
+  if (sign * f > sign * *v_best) {
+    *v_best = sign * f;
+    *t_best = t;
+  }
+}
+
+/* One sampled point (t, v) after the previous one (tr->t_last, tr->v_last): extremes and the
+ * threshold states between them. */
+static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, double t,
+                    const double *v)
+{
+  const cart_endpoint_settings *s = tr->settings;
+  const double t0 = tr->t_last;
+  const double *v0 = tr->v_last;
+  if (v[CART_ROLE_CBLOOD] > tr->cmax) {
+    tr->cmax = v[CART_ROLE_CBLOOD];
+    tr->tmax = t;
+  }
+  if (v[CART_ROLE_IL6] > tr->il6_peak) {
+    tr->il6_peak = v[CART_ROLE_IL6];
+  }
+  if (v[CART_ROLE_IL6S] > tr->il6s_peak) {
+    tr->il6s_peak = v[CART_ROLE_IL6S];
+  }
+  if (v[CART_ROLE_TUMOUR] < tr->nadir) {
+    tr->nadir = v[CART_ROLE_TUMOUR];
+  }
+  /* Complete response: the tumour below n_detect before t_resp; then relapse above it. */
+  const double tum0 = v0[CART_ROLE_TUMOUR], tum1 = v[CART_ROLE_TUMOUR];
+  if (isnan(tr->cr_time) && tum1 < s->n_detect && tum0 >= s->n_detect) {
+    const double tc = solver ? crossing(tr, solver, CART_ROLE_TUMOUR, s->n_detect, t0, tum0, t) : t;
+    if (tc < s->t_resp) {
+      tr->cr_time = tc;
+    }
+  } else if (!isnan(tr->cr_time) && isnan(tr->relapse_day) && tum1 > s->n_detect &&
+             tum0 <= s->n_detect) {
+    const double tr_day = solver ? crossing(tr, solver, CART_ROLE_TUMOUR, s->n_detect, t0, tum0, t) : t;
+    tr->relapse_day = tr_day;
+    double y[CART_MAX_STATES_ENDPOINTS], vr[CART_N_ROLES];
+    if (solver) {
+      cartp_solver_interpolate(solver, tr_day, y);
+      role_values(tr, y, vr);
+    } else {
+      memcpy(vr, v, sizeof vr);
+    }
+    tr->relapse_negative = vr[CART_ROLE_TUMOUR_NEG] > 0.5 * vr[CART_ROLE_TUMOUR];
+  }
+  /* B-cell aplasia: time with B below f_aplasia B0 */
+  const double b0 = v0[CART_ROLE_B], b1 = v[CART_ROLE_B], thr = tr->b_threshold;
+  if (!isnan(thr) && t > t0) {
+    if (b0 < thr && b1 < thr) {
+      tr->aplasia += t - t0;
+    } else if ((b0 < thr) != (b1 < thr)) {
+      const double tc = solver ? crossing(tr, solver, CART_ROLE_B, thr, t0, b0, t) : 0.5 * (t0 + t);
+      tr->aplasia += b0 < thr ? tc - t0 : t - tc;
+    }
+  }
+  /* CRS onset: IL6s first above crs_g1 */
+  const double s0 = v0[CART_ROLE_IL6S], s1 = v[CART_ROLE_IL6S];
+  if (isnan(tr->crs_onset) && s1 > s->crs_g[0]) {
+    tr->crs_onset = solver && s0 <= s->crs_g[0] ? crossing(tr, solver, CART_ROLE_IL6S, s->crs_g[0], t0, s0, t) : t;
+  }
+  tr->t_last = t;
+  memcpy(tr->v_last, v, sizeof tr->v_last);
+}
+
+static void on_segment_start(void *context, const cart_solver *solver, double t, const double *y)
+{
+  (void)solver;
+  cartp_endpoint_tracker *tr = context;
+  double v[CART_N_ROLES];
+  role_values(tr, y, v);
+  if (!tr->started) {
+    tr->started = 1;
+    tr->tumour0 = v[CART_ROLE_TUMOUR];
+    tr->t_last = t;
+    memcpy(tr->v_last, v, sizeof v);
+    tr->cmax = v[CART_ROLE_CBLOOD];
+    tr->tmax = t;
+    tr->nadir = v[CART_ROLE_TUMOUR];
+    tr->il6_peak = v[CART_ROLE_IL6];
+    tr->il6s_peak = v[CART_ROLE_IL6S];
+    if (v[CART_ROLE_TUMOUR] < tr->settings->n_detect && t < tr->settings->t_resp) {
+      tr->cr_time = t;
+    }
+    if (v[CART_ROLE_IL6S] > tr->settings->crs_g[0]) {
+      tr->crs_onset = t;
+    }
+  }
+  /* an event's jump happens at one instant: the point is taken as it is */
+  advance(tr, NULL, t, v);
+}
+
+static void on_step(void *context, const cart_solver *solver, double t0, double t1, const double *y1)
+{
+  cartp_endpoint_tracker *tr = context;
+  const double mid = 0.5 * (t0 + t1), half = 0.5 * (t1 - t0);
+  const double nodes[3] = {mid - GL_NODE * half, mid, mid + GL_NODE * half};
+  double v[5][CART_N_ROLES], t[5] = {t0, nodes[0], nodes[1], nodes[2], t1};
+  memcpy(v[0], tr->v_last, sizeof v[0]);
+  for (int i = 1; i < 4; i++) {
+    double y[CART_MAX_STATES_ENDPOINTS];
+    cartp_solver_interpolate(solver, t[i], y);
+    role_values(tr, y, v[i]);
+  }
+  role_values(tr, y1, v[4]);
+
+  /* auc28 over [t0, min(t1, auc_end)] */
+  const double end = tr->settings->auc_end;
+  if (t0 < end) {
+    if (t1 <= end) {
+      tr->auc += half * (GL_W_OUTER * (v[1][CART_ROLE_CBLOOD] + v[3][CART_ROLE_CBLOOD]) +
+                         GL_W_MID * v[2][CART_ROLE_CBLOOD]);
+    } else {
+      const double m = 0.5 * (t0 + end), hh = 0.5 * (end - t0);
+      tr->auc += hh * (GL_W_OUTER * (role_at(tr, solver, CART_ROLE_CBLOOD, m - GL_NODE * hh) +
+                                     role_at(tr, solver, CART_ROLE_CBLOOD, m + GL_NODE * hh)) +
+                       GL_W_MID * role_at(tr, solver, CART_ROLE_CBLOOD, m));
+    }
+  }
+
+  /* extremes that peak inside the step: refine before the samples update the running values */
+  static const struct { int role; double sign; } extremes[] = {
+      {CART_ROLE_CBLOOD, 1}, {CART_ROLE_IL6, 1}, {CART_ROLE_IL6S, 1}, {CART_ROLE_TUMOUR, -1}};
+  for (size_t e = 0; e < sizeof extremes / sizeof extremes[0]; e++) {
+    const int role = extremes[e].role;
+    const double sign = extremes[e].sign;
+    if (isnan(v[0][role])) {
+      continue;
+    }
+    int best = 0;
+    for (int i = 1; i < 5; i++) {
+      if (sign * v[i][role] > sign * v[best][role]) {
+        best = i;
+      }
+    }
+    double *running = role == CART_ROLE_CBLOOD ? &tr->cmax
+                      : role == CART_ROLE_IL6  ? &tr->il6_peak
+                      : role == CART_ROLE_IL6S ? &tr->il6s_peak
+                                               : &tr->nadir;
+    if (best > 0 && best < 4 && sign * v[best][role] > sign * *running) {
+      double t_best = t[best], v_best = v[best][role];
+      refine_extreme(tr, solver, role, sign, t[best - 1], t[best + 1], &t_best, &v_best);
+      *running = v_best;
+      if (role == CART_ROLE_CBLOOD) {
+        tr->tmax = t_best;
+      }
+    }
+  }
+  for (int i = 1; i < 5; i++) {
+    advance(tr, solver, t[i], v[i]);
+  }
+}
+
+cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const cart_model *model,
+                                          const cart_endpoint_settings *settings,
+                                          const double *p)
+{
+  memset(tracker, 0, sizeof *tracker);
+  tracker->model = model;
+  tracker->settings = settings;
+  tracker->p = p;
+  tracker->b_threshold = model->b0_param >= 0 ? settings->f_aplasia * p[model->b0_param] : NAN;
+  tracker->crs_onset = NAN;
+  tracker->cr_time = NAN;
+  tracker->relapse_day = NAN;
+  return (cartp_step_observer){on_segment_start, on_step, tracker};
+}
+
+void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int toci_doses,
+                         double *e)
+{
+  (void)horizon;
+  const cart_endpoint_settings *s = tr->settings;
+  const int has_tumour = !isnan(tr->tumour0);
+  e[CART_ENDPOINT_CMAX] = tr->cmax;
+  e[CART_ENDPOINT_TMAX] = tr->tmax;
+  e[CART_ENDPOINT_AUC28] = tr->auc;
+  e[CART_ENDPOINT_TUMOUR_NADIR] = has_tumour ? tr->nadir : NAN;
+  e[CART_ENDPOINT_RESPONSE] = !has_tumour             ? NAN
+                              : !isnan(tr->cr_time)   ? 2
+                              : tr->nadir <= 0.5 * tr->tumour0 ? 1
+                                                      : 0;
+  e[CART_ENDPOINT_RELAPSE_DAY] = tr->relapse_day;
+  e[CART_ENDPOINT_RELAPSE_NEGATIVE] = !has_tumour ? NAN : isnan(tr->relapse_day) ? 0 : tr->relapse_negative;
+  e[CART_ENDPOINT_APLASIA_DAYS] = isnan(tr->b_threshold) ? NAN : tr->aplasia;
+  e[CART_ENDPOINT_IL6_PEAK] = tr->il6_peak;
+  e[CART_ENDPOINT_IL6S_PEAK] = tr->il6s_peak;
+  int grade = 0;
+  for (int g = 0; g < 4; g++) {
+    grade += tr->il6s_peak > s->crs_g[g];
+  }
+  e[CART_ENDPOINT_CRS_GRADE] = isnan(tr->il6s_peak) ? NAN : grade;
+  e[CART_ENDPOINT_CRS_ONSET] = tr->crs_onset;
+  e[CART_ENDPOINT_TOCI_DOSES] = toci_doses;
+}

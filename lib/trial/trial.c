@@ -1,0 +1,444 @@
+/* trial.c: the plan of a virtual trial and the work for one patient (see cart_trial.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cart/cart_trial.h>
+
+#include "../models/params_impl.h"
+#include "../solver/dosing_impl.h"
+#include "../util/error.h"
+#include "endpoints.h"
+#include "trial_impl.h"
+
+/* Default output times: weekly to one year (MODEL.md's trials run a year). */
+#define DEFAULT_HORIZON 365.0
+#define DEFAULT_STEP 7.0
+
+const cart_state_info *cartp_trial_extended_info(const cart_model *model, int i)
+{
+  if (i < 0) {
+    return NULL;
+  }
+  if ((size_t)i < model->n_states) {
+    return &model->states[i];
+  }
+  return (size_t)i - model->n_states < model->n_signals ? &model->signals[(size_t)i - model->n_states]
+                                                        : NULL;
+}
+
+static int extended_index(const cart_model *model, const char *name)
+{
+  const int state = cart_model_state_index(model, name);
+  if (state >= 0) {
+    return state;
+  }
+  for (size_t i = 0; i < model->n_signals; i++) {
+    if (strcmp(model->signals[i].name, name) == 0) {
+      return (int)(model->n_states + i);
+    }
+  }
+  return -1;
+}
+
+cart_trial *cart_trial_new(const cart_model *model, cart_error *err)
+{
+  if (model == NULL) {
+    cartp_error(err, CART_EINVAL, "cart_trial_new: model is NULL");
+    return NULL;
+  }
+  cart_trial *trial = calloc(1, sizeof *trial);
+  if (trial == NULL) {
+    cartp_error(err, CART_ENOMEM, "cart_trial_new: out of memory");
+    return NULL;
+  }
+  trial->model = model;
+  cart_params *typical = cart_params_new(model, err);
+  trial->population = typical ? cart_population_new(typical, err) : NULL;
+  cart_params_free(typical);
+  trial->dosing = cart_dosing_new(err);
+  const size_t n_times = (size_t)(DEFAULT_HORIZON / DEFAULT_STEP) + 2;
+  trial->times = malloc(n_times * sizeof *trial->times);
+  if (trial->population == NULL || trial->dosing == NULL || trial->times == NULL) {
+    cart_trial_free(trial);
+    cartp_error(err, CART_ENOMEM, "cart_trial_new: out of memory");
+    return NULL;
+  }
+  for (double t = 0; t <= DEFAULT_HORIZON; t += DEFAULT_STEP) {
+    trial->times[trial->n_times++] = t;
+  }
+  if (trial->times[trial->n_times - 1] < DEFAULT_HORIZON) {
+    trial->times[trial->n_times++] = DEFAULT_HORIZON;
+  }
+  trial->method = CART_METHOD_BDF;
+  trial->rtol = CART_RTOL_DEFAULT;
+  for (size_t i = 0; i < model->n_states; i++) {
+    trial->atol[i] = model->states[i].abs_tol;
+  }
+  trial->max_steps = CART_MAX_STEPS_DEFAULT;
+  trial->n_patients = 1000;
+  trial->seed = 1;
+  cart_endpoint_settings_default(&trial->endpoints);
+  for (const char *const *name = model->default_outputs; name && *name; name++) {
+    cart_trial_add_output(trial, *name);
+  }
+  return trial;
+}
+
+void cart_trial_free(cart_trial *trial)
+{
+  if (trial == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < trial->n_workspaces; i++) {
+    cartp_workspace_clear(&trial->workspaces[i]);
+  }
+  free(trial->workspaces);
+  cart_population_free(trial->population);
+  cart_dosing_free(trial->dosing);
+  free(trial->times);
+  free(trial);
+}
+
+const cart_model *cart_trial_model(const cart_trial *trial)
+{
+  return trial ? trial->model : NULL;
+}
+
+cart_population *cart_trial_population(cart_trial *trial)
+{
+  if (trial == NULL) {
+    return NULL;
+  }
+  trial->prepared = 0;
+  return trial->population;
+}
+
+cart_dosing *cart_trial_dosing(cart_trial *trial)
+{
+  if (trial == NULL) {
+    return NULL;
+  }
+  trial->prepared = 0;
+  return trial->dosing;
+}
+
+cart_endpoint_settings *cart_trial_endpoint_settings(cart_trial *trial)
+{
+  return trial ? &trial->endpoints : NULL;
+}
+
+int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times)
+{
+  if (trial == NULL) {
+    return CART_EINVAL;
+  }
+  if (times == NULL || n_times == 0) {
+    return cartp_error(&trial->error, CART_ETIMES, "a trial needs at least one output time");
+  }
+  for (size_t k = 0; k < n_times; k++) {
+    if (!isfinite(times[k]) || times[k] < 0 || (k > 0 && times[k] < times[k - 1])) {
+      return cartp_error(&trial->error, CART_ETIMES,
+                         "output time %zu is %g: times must be finite, >= 0 and non-decreasing", k,
+                         times[k]);
+    }
+  }
+  double *copy = malloc(n_times * sizeof *copy);
+  if (copy == NULL) {
+    return cartp_error(&trial->error, CART_ENOMEM, "out of memory for %zu times", n_times);
+  }
+  memcpy(copy, times, n_times * sizeof *copy);
+  free(trial->times);
+  trial->times = copy;
+  trial->n_times = n_times;
+  trial->prepared = 0;
+  return CART_OK;
+}
+
+const double *cart_trial_times(const cart_trial *trial, size_t *n_times)
+{
+  if (trial == NULL) {
+    return NULL;
+  }
+  if (n_times != NULL) {
+    *n_times = trial->n_times;
+  }
+  return trial->times;
+}
+
+int cart_trial_set_solver(cart_trial *trial, cart_method method, double rtol, const double *atol,
+                          unsigned long max_steps)
+{
+  if (trial == NULL) {
+    return CART_EINVAL;
+  }
+  /* Validate with a throwaway solver, which checks exactly as every patient's will. */
+  cart_solver *probe = cart_solver_new(trial->model, &trial->error);
+  if (probe == NULL) {
+    return trial->error.code;
+  }
+  int status = cart_solver_set_method(probe, method);
+  if (status == CART_OK) {
+    status = cart_solver_set_tolerances(probe, rtol, atol);
+  }
+  if (status == CART_OK) {
+    status = cart_solver_set_max_steps(probe, max_steps);
+  }
+  if (status != CART_OK) {
+    cartp_error_copy(&trial->error, cart_solver_last_error(probe));
+    cart_solver_free(probe);
+    return status;
+  }
+  cart_solver_free(probe);
+  trial->method = method;
+  trial->rtol = rtol;
+  for (size_t i = 0; i < trial->model->n_states; i++) {
+    trial->atol[i] = atol ? atol[i] : trial->model->states[i].abs_tol;
+  }
+  trial->max_steps = max_steps;
+  trial->prepared = 0;
+  return CART_OK;
+}
+
+int cart_trial_set_n_patients(cart_trial *trial, size_t n_patients)
+{
+  if (trial == NULL) {
+    return CART_EINVAL;
+  }
+  if (n_patients == 0) {
+    return cartp_error(&trial->error, CART_EINVAL, "a trial needs at least one patient");
+  }
+  trial->n_patients = n_patients;
+  return CART_OK;
+}
+
+size_t cart_trial_n_patients(const cart_trial *trial)
+{
+  return trial ? trial->n_patients : 0;
+}
+
+void cart_trial_set_seed(cart_trial *trial, uint64_t seed)
+{
+  if (trial != NULL) {
+    trial->seed = seed;
+  }
+}
+
+uint64_t cart_trial_seed(const cart_trial *trial)
+{
+  return trial ? trial->seed : 0;
+}
+
+int cart_trial_add_output(cart_trial *trial, const char *name)
+{
+  if (trial == NULL || name == NULL) {
+    return CART_EINVAL;
+  }
+  const int index = extended_index(trial->model, name);
+  if (index < 0) {
+    return cartp_error(&trial->error, CART_EUNKNOWN_PARAM,
+                       "model '%s' has no state or signal '%s' to output", trial->model->name,
+                       name);
+  }
+  for (size_t i = 0; i < trial->n_outputs; i++) {
+    if (trial->outputs[i] == index) {
+      return cartp_error(&trial->error, CART_EINVAL, "output '%s' is already kept", name);
+    }
+  }
+  if (trial->n_outputs == CART_MAX_OUTPUTS) {
+    return cartp_error(&trial->error, CART_EINVAL, "more than %d outputs", CART_MAX_OUTPUTS);
+  }
+  trial->outputs[trial->n_outputs++] = index;
+  return CART_OK;
+}
+
+void cart_trial_clear_outputs(cart_trial *trial)
+{
+  if (trial != NULL) {
+    trial->n_outputs = 0;
+  }
+}
+
+size_t cart_trial_n_outputs(const cart_trial *trial)
+{
+  return trial ? trial->n_outputs : 0;
+}
+
+int cart_trial_output_info(const cart_trial *trial, size_t i, const char **name, const char **unit)
+{
+  if (trial == NULL || i >= trial->n_outputs) {
+    return CART_EINVAL;
+  }
+  const cart_state_info *info = cartp_trial_extended_info(trial->model, trial->outputs[i]);
+  if (name != NULL) {
+    *name = info->name;
+  }
+  if (unit != NULL) {
+    *unit = info->unit;
+  }
+  return CART_OK;
+}
+
+int cart_trial_prepare(cart_trial *trial)
+{
+  if (trial == NULL) {
+    return CART_EINVAL;
+  }
+  const cart_endpoint_settings *s = &trial->endpoints;
+  if (!(s->n_detect > 0 && s->t_resp > 0 && s->f_aplasia > 0 && s->auc_end > 0 && s->crs_g[0] > 0 &&
+        s->crs_g[1] > s->crs_g[0] && s->crs_g[2] > s->crs_g[1] && s->crs_g[3] > s->crs_g[2] &&
+        isfinite(s->n_detect + s->t_resp + s->f_aplasia + s->auc_end + s->crs_g[3]))) {
+    return cartp_error(&trial->error, CART_ERANGE,
+                       "endpoint settings: n_detect, t_resp, f_aplasia, auc_end must be positive "
+                       "and crs_g1 < crs_g2 < crs_g3 < crs_g4");
+  }
+  int status = cart_population_prepare(trial->population);
+  if (status != CART_OK) {
+    return cartp_error_copy(&trial->error, cart_population_last_error(trial->population));
+  }
+  if (trial->dosing->n_cart > 0 && trial->model->add_cart_dose == NULL) {
+    return cartp_error(&trial->error, CART_EDOSE, "model '%s' takes no CAR-T doses",
+                       trial->model->name);
+  }
+  if (trial->dosing->n_toci > 0 && trial->model->toci_state < 0) {
+    return cartp_error(&trial->error, CART_EDOSE, "model '%s' has no tocilizumab compartment",
+                       trial->model->name);
+  }
+  trial->prepared = 1;
+  cart_error_clear(&trial->error);
+  return CART_OK;
+}
+
+const cart_error *cart_trial_last_error(const cart_trial *trial)
+{
+  return trial ? &trial->error : NULL;
+}
+
+/* ---- blocks ---- */
+
+cart_trial_block *cart_trial_block_alloc(const cart_trial *trial, size_t capacity, cart_error *err)
+{
+  if (trial == NULL || capacity == 0) {
+    cartp_error(err, CART_EINVAL, "cart_trial_block_alloc: no trial, or capacity 0");
+    return NULL;
+  }
+  cart_trial_block *block = calloc(1, sizeof *block);
+  if (block == NULL) {
+    cartp_error(err, CART_ENOMEM, "out of memory for a block");
+    return NULL;
+  }
+  block->capacity = capacity;
+  block->n_params = trial->model->n_params;
+  block->n_outputs = trial->n_outputs;
+  block->n_times = trial->n_times;
+  block->params = malloc(capacity * block->n_params * sizeof *block->params);
+  block->trajectories =
+      malloc((block->n_outputs ? block->n_outputs : 1) * capacity * block->n_times * sizeof(float));
+  block->endpoints = malloc(capacity * CART_N_ENDPOINTS * sizeof *block->endpoints);
+  block->status = malloc(capacity * sizeof *block->status);
+  if (!block->params || !block->trajectories || !block->endpoints || !block->status) {
+    cart_trial_block_free(block);
+    cartp_error(err, CART_ENOMEM, "out of memory for a block of %zu patients", capacity);
+    return NULL;
+  }
+  return block;
+}
+
+void cart_trial_block_free(cart_trial_block *block)
+{
+  if (block != NULL) {
+    free(block->params);
+    free(block->trajectories);
+    free(block->endpoints);
+    free(block->status);
+    free(block);
+  }
+}
+
+/* ---- one patient ---- */
+
+int cartp_workspace_init(const cart_trial *trial, cartp_workspace *ws, cart_error *err)
+{
+  memset(ws, 0, sizeof *ws);
+  ws->solver = cart_solver_new(trial->model, err);
+  ws->params = cart_params_new(trial->model, err);
+  ws->n_times = trial->n_times;
+  ws->states = malloc(trial->n_times * trial->model->n_states * sizeof *ws->states);
+  if (ws->solver == NULL || ws->params == NULL || ws->states == NULL) {
+    cartp_workspace_clear(ws);
+    return cartp_error(err, CART_ENOMEM, "out of memory for a solver workspace");
+  }
+  int status = cart_solver_set_method(ws->solver, trial->method);
+  if (status == CART_OK) {
+    status = cart_solver_set_tolerances(ws->solver, trial->rtol, trial->atol);
+  }
+  if (status == CART_OK) {
+    status = cart_solver_set_max_steps(ws->solver, trial->max_steps);
+  }
+  if (status != CART_OK) {
+    cartp_error_copy(err, cart_solver_last_error(ws->solver));
+    cartp_workspace_clear(ws);
+  }
+  return status;
+}
+
+void cartp_workspace_clear(cartp_workspace *ws)
+{
+  cart_solver_free(ws->solver);
+  cart_params_free(ws->params);
+  free(ws->states);
+  memset(ws, 0, sizeof *ws);
+}
+
+/* Tocilizumab doses of the fixed schedule that start within the horizon. */
+static int toci_doses_given(const cart_trial *trial, double horizon)
+{
+  int n = 0;
+  for (size_t i = 0; i < trial->dosing->n_toci; i++) {
+    n += trial->dosing->toci[i].time <= horizon;
+  }
+  return n;
+}
+
+void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_t patient,
+                             size_t k, cart_trial_block *block)
+{
+  const cart_model *model = trial->model;
+  const size_t n_params = model->n_params, n_states = model->n_states;
+  const size_t n_times = trial->n_times, cap = block->capacity;
+  double *endpoints = block->endpoints + k * CART_N_ENDPOINTS;
+  int status = cart_population_draw(trial->population, trial->seed, patient, ws->params, NULL);
+  memcpy(block->params + k * n_params, ws->params->values, n_params * sizeof(double));
+  cartp_endpoint_tracker tracker;
+  if (status == CART_OK) {
+    const cartp_step_observer observer =
+        cartp_endpoints_begin(&tracker, model, &trial->endpoints, ws->params->values);
+    status = cartp_solver_solve_observed(ws->solver, ws->params, trial->dosing, trial->times,
+                                         n_times, ws->states, NULL, &observer);
+  }
+  block->status[k] = status;
+  if (status != CART_OK) {
+    for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+      endpoints[e] = NAN;
+    }
+    for (size_t o = 0; o < trial->n_outputs; o++) {
+      float *row = block->trajectories + (o * cap + k) * n_times;
+      for (size_t j = 0; j < n_times; j++) {
+        row[j] = NAN;
+      }
+    }
+    return;
+  }
+  const double horizon = trial->times[n_times - 1];
+  cartp_endpoints_end(&tracker, horizon, toci_doses_given(trial, horizon), endpoints);
+  for (size_t j = 0; j < n_times; j++) {
+    const double *y = ws->states + j * n_states;
+    double signals[CART_MAX_SIGNALS];
+    model->signal_values(y, ws->params->values, signals);
+    for (size_t o = 0; o < trial->n_outputs; o++) {
+      const int i = trial->outputs[o];
+      const double v = (size_t)i < n_states ? y[i] : signals[(size_t)i - n_states];
+      block->trajectories[(o * cap + k) * n_times + j] = (float)v;
+    }
+  }
+}

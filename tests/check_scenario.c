@@ -1,0 +1,414 @@
+/* check_scenario.c: scenario files (cart-scenario(5)): the built-in default, the example files,
+ * what each key builds, and every error with its code and its line. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+/* Loads `text` as "test.ini"; ck_assert on failure. */
+static cart_trial *load_ok(const char *text)
+{
+  cart_error err;
+  cart_trial *trial = cart_scenario_load(text, "test.ini", &err);
+  ck_assert_msg(trial != NULL, "load failed: %s (%s)", err.message, cart_status_name(err.code));
+  ck_assert_int_eq(err.code, CART_OK);
+  return trial;
+}
+
+static double typical_value(cart_trial *trial, const char *name)
+{
+  double value = NAN;
+  ck_assert_int_eq(cart_params_get(cart_population_typical(cart_trial_population(trial)), name,
+                                   &value),
+                   CART_OK);
+  return value;
+}
+
+/* Reads $CART_SRCDIR/examples/<name> (CART_SRCDIR unset: "."); the caller frees. */
+static char *read_example(const char *name)
+{
+  const char *dir = getenv("CART_SRCDIR");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/examples/%s", dir && *dir ? dir : ".", name);
+  FILE *file = fopen(path, "rb");
+  ck_assert_msg(file != NULL, "cannot open %s (set CART_SRCDIR to the source directory)", path);
+  ck_assert_int_eq(fseek(file, 0, SEEK_END), 0);
+  const long size = ftell(file);
+  ck_assert_int_ge(size, 0);
+  rewind(file);
+  char *text = malloc((size_t)size + 1);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_uint_eq(fread(text, 1, (size_t)size, file), (size_t)size);
+  text[size] = '\0';
+  fclose(file);
+  return text;
+}
+
+/* The default text gives the trial its comments describe. */
+START_TEST(test_default_scenario)
+{
+  const char *text = cart_scenario_default();
+  ck_assert_ptr_nonnull(text);
+  ck_assert_ptr_eq(text, cart_scenario_default());
+  cart_trial *trial = cart_scenario_load(text, "<default>", NULL);
+  ck_assert_ptr_nonnull(trial);
+
+  ck_assert_str_eq(cart_model_name(cart_trial_model(trial)), "cart");
+  ck_assert_uint_eq(cart_trial_n_patients(trial), 1000);
+  ck_assert_uint_eq(cart_trial_seed(trial), 20261123u);
+
+  size_t n_times = 0;
+  const double *times = cart_trial_times(trial, &n_times);
+  ck_assert_uint_eq(n_times, 54); /* 0, 7, ..., 364, then 365 */
+  for (size_t k = 0; k < 53; k++) {
+    ck_assert_double_eq(times[k], 7.0 * (double)k);
+  }
+  ck_assert_double_eq(times[53], 365.0);
+
+  static const char *const outputs[] = {"Cblood", "tumour", "B", "IL6", "IL6s"};
+  ck_assert_uint_eq(cart_trial_n_outputs(trial), 5);
+  for (size_t i = 0; i < 5; i++) {
+    const char *name = NULL, *unit = NULL;
+    ck_assert_int_eq(cart_trial_output_info(trial, i, &name, &unit), CART_OK);
+    ck_assert_str_eq(name, outputs[i]);
+  }
+
+  static const char *const varied[] = {"rho", "gamma", "delta_E", "T0", "WT"};
+  static const double cvs[] = {0.3, 0.3, 0.3, 0.3, 0.2};
+  const cart_population *population = cart_trial_population(trial);
+  ck_assert_uint_eq(cart_population_n_varied(population), 5);
+  for (size_t i = 0; i < 5; i++) {
+    const char *name = NULL;
+    double cv = 0;
+    ck_assert_int_eq(cart_population_varied(population, i, &name, &cv), CART_OK);
+    ck_assert_str_eq(name, varied[i]);
+    ck_assert_double_eq(cv, cvs[i]);
+  }
+
+  /* no extra doses: the t = 0 infusion is the parameter dose, at its default */
+  ck_assert_uint_eq(cart_dosing_n_cart(cart_trial_dosing(trial)), 0);
+  ck_assert_uint_eq(cart_dosing_n_toci(cart_trial_dosing(trial)), 0);
+  ck_assert_double_eq(typical_value(trial, "dose"), 1.4e8);
+
+  cart_endpoint_settings defaults;
+  cart_endpoint_settings_default(&defaults);
+  const cart_endpoint_settings *settings = cart_trial_endpoint_settings(trial);
+  ck_assert_double_eq(settings->n_detect, defaults.n_detect);
+  ck_assert_double_eq(settings->t_resp, defaults.t_resp);
+  ck_assert_double_eq(settings->f_aplasia, defaults.f_aplasia);
+  ck_assert_double_eq(settings->auc_end, defaults.auc_end);
+  for (int g = 0; g < 4; g++) {
+    ck_assert_double_eq(settings->crs_g[g], defaults.crs_g[g]);
+  }
+  ck_assert_int_eq(cart_trial_prepare(trial), CART_OK);
+  cart_trial_free(trial);
+}
+END_TEST
+
+/* Each example file loads and sets what it is about. */
+START_TEST(test_example_files)
+{
+  static const char *const names[] = {"lbcl_typical.ini", "dose_ranging.ini", "high_burden.ini"};
+  for (size_t i = 0; i < 3; i++) {
+    char *text = read_example(names[i]);
+    cart_error err;
+    cart_trial *trial = cart_scenario_load(text, names[i], &err);
+    ck_assert_msg(trial != NULL, "%s: %s", names[i], err.message);
+    ck_assert_str_eq(cart_model_name(cart_trial_model(trial)), "cart");
+    ck_assert_uint_gt(cart_trial_n_patients(trial), 0);
+    if (i == 2) {
+      ck_assert_double_eq(typical_value(trial, "T0"), 5e11);
+    }
+    cart_trial_free(trial);
+    free(text);
+  }
+}
+END_TEST
+
+/* Keys build the trial: sections in any order, comments, doses, times, solver, outputs. */
+START_TEST(test_keys)
+{
+  cart_trial *trial = load_ok("; sections in any order, the model last\n"
+                              "[parameters]\n"
+                              "rho = 0.5   ; an inline comment\n"
+                              "  T0 = 2e11\n" /* indented lines are ordinary lines */
+                              "[dosing]\n"
+                              "cart = 0:2e8:0.3\n"
+                              "cart = 14 : 1e8\n"
+                              "cart = 28:5e7:0.5\n"
+                              "toci = 3:8\n"
+                              "toci = 4:8:2:600\n"
+                              "[variability]\n"
+                              "rho = 0.2\n"
+                              "gamma = 0.25\n"
+                              "[correlation]\n"
+                              "rho , gamma = 0.4\n"
+                              "[times]\n"
+                              "list = 0, 1, 7\n"
+                              "list = 7, 28\n"
+                              "[solver]\n"
+                              "method = rk8pd\n"
+                              "rtol = 1e-7\n"
+                              "atol.IL6 = 1e-4\n"
+                              "max_steps = 5000\n"
+                              "[endpoints]\n"
+                              "crs_g1 = 50\n"
+                              "t_resp = 60\n"
+                              "[outputs]\n"
+                              "trajectories = IL6s,E\n"
+                              "[trial]\n"
+                              "model = cart\n"
+                              "n_patients = 12\n"
+                              "seed = 18446744073709551615\n");
+  ck_assert_uint_eq(cart_trial_n_patients(trial), 12);
+  ck_assert_uint_eq(cart_trial_seed(trial), UINT64_MAX);
+  ck_assert_double_eq(typical_value(trial, "rho"), 0.5);
+  ck_assert_double_eq(typical_value(trial, "T0"), 2e11);
+  /* the t = 0 dose sets the parameters dose and f_mem, the others go to the schedule */
+  ck_assert_double_eq(typical_value(trial, "dose"), 2e8);
+  ck_assert_double_eq(typical_value(trial, "f_mem"), 0.3);
+  const cart_dosing *dosing = cart_trial_dosing(trial);
+  ck_assert_uint_eq(cart_dosing_n_cart(dosing), 2);
+  cart_cart_dose dose;
+  ck_assert_int_eq(cart_dosing_get_cart(dosing, 0, &dose), CART_OK);
+  ck_assert_double_eq(dose.time, 14);
+  ck_assert_double_eq(dose.cells, 1e8);
+  ck_assert_double_eq(dose.f_mem, CART_FMEM_FROM_PARAMS);
+  ck_assert_int_eq(cart_dosing_get_cart(dosing, 1, &dose), CART_OK);
+  ck_assert_double_eq(dose.f_mem, 0.5);
+  ck_assert_uint_eq(cart_dosing_n_toci(dosing), 2);
+  cart_toci_dose toci;
+  ck_assert_int_eq(cart_dosing_get_toci(dosing, 0, &toci), CART_OK);
+  ck_assert_double_eq(toci.time, 3);
+  ck_assert_double_eq(toci.mg_per_kg, 8);
+  ck_assert_double_eq(toci.duration, CART_TOCI_TINF_DEFAULT);
+  ck_assert_double_eq(toci.cap_mg, CART_TOCI_CAP_MG_DEFAULT);
+  ck_assert_int_eq(cart_dosing_get_toci(dosing, 1, &toci), CART_OK);
+  ck_assert_double_eq_tol(toci.duration, 2.0 / 24.0, 1e-15);
+  ck_assert_double_eq(toci.cap_mg, 600);
+
+  ck_assert_uint_eq(cart_population_n_varied(cart_trial_population(trial)), 2);
+  size_t n_times = 0;
+  const double *times = cart_trial_times(trial, &n_times);
+  static const double expected_times[] = {0, 1, 7, 7, 28};
+  ck_assert_uint_eq(n_times, 5);
+  for (size_t k = 0; k < n_times; k++) {
+    ck_assert_double_eq(times[k], expected_times[k]);
+  }
+  ck_assert_double_eq(cart_trial_endpoint_settings(trial)->crs_g[0], 50);
+  ck_assert_double_eq(cart_trial_endpoint_settings(trial)->t_resp, 60);
+  ck_assert_double_eq(cart_trial_endpoint_settings(trial)->crs_g[1], 200);
+  ck_assert_uint_eq(cart_trial_n_outputs(trial), 2);
+  const char *name = NULL, *unit = NULL;
+  ck_assert_int_eq(cart_trial_output_info(trial, 1, &name, &unit), CART_OK);
+  ck_assert_str_eq(name, "E");
+  cart_trial_free(trial);
+
+  /* horizon and step: land on the horizon when it is a whole number of steps, else add it */
+  trial = load_ok("[trial]\nmodel = cart\n[times]\nhorizon = 28\n");
+  cart_trial_times(trial, &n_times);
+  ck_assert_uint_eq(n_times, 5);
+  cart_trial_free(trial);
+  trial = load_ok("[trial]\nmodel = cart\n[times]\nhorizon = 10\nstep = 3\n");
+  times = cart_trial_times(trial, &n_times);
+  ck_assert_uint_eq(n_times, 5);
+  ck_assert_double_eq(times[3], 9);
+  ck_assert_double_eq(times[4], 10);
+  cart_trial_free(trial);
+  trial = load_ok("[trial]\nmodel = cart\n[times]\nhorizon = 1\nstep = 0.1\n");
+  times = cart_trial_times(trial, &n_times);
+  ck_assert_uint_eq(n_times, 11);
+  ck_assert_double_eq(times[10], 1.0);
+  cart_trial_free(trial);
+  trial = load_ok("[trial]\nmodel = cart\n[times]\nhorizon = 0\n");
+  cart_trial_times(trial, &n_times);
+  ck_assert_uint_eq(n_times, 1);
+  cart_trial_free(trial);
+
+  /* comments after a section header; repeated sections; "key: value" */
+  trial = load_ok("[trial] ; the trial\nmodel: cart\n[parameters] # typical values\nrho = 0.4\n"
+                  "[trial]\nseed = 5\n[parameters]\ngamma = 2\n");
+  ck_assert_uint_eq(cart_trial_seed(trial), 5);
+  ck_assert_double_eq(typical_value(trial, "rho"), 0.4);
+  ck_assert_double_eq(typical_value(trial, "gamma"), 2);
+  cart_trial_free(trial);
+
+  /* an empty trajectories list keeps none; CRLF line ends and a byte order mark are fine */
+  trial = load_ok("\xEF\xBB\xBF[trial]\r\nmodel = cart\r\n[outputs]\r\ntrajectories =\r\n");
+  ck_assert_uint_eq(cart_trial_n_outputs(trial), 0);
+  cart_trial_free(trial);
+
+  /* stein has no parameter dose: a t = 0 CAR-T dose would go to its schedule, and stein takes
+   * no doses; without doses it loads */
+  trial = load_ok("[trial]\nmodel = stein\n[parameters]\nc0 = 10\n[outputs]\ntrajectories = C\n");
+  ck_assert_str_eq(cart_model_name(cart_trial_model(trial)), "stein");
+  cart_trial_free(trial);
+
+  /* NULL arguments */
+  cart_error err;
+  ck_assert_ptr_null(cart_scenario_load(NULL, "x", &err));
+  ck_assert_int_eq(err.code, CART_EINVAL);
+  ck_assert_ptr_null(cart_scenario_load("", NULL, NULL));
+}
+END_TEST
+
+typedef struct bad_case {
+  const char *what;
+  const char *text;
+  int code;
+  int line;
+  const char *mentions; /* a piece of the message, or NULL */
+} bad_case;
+
+static const bad_case bad_cases[] = {
+    {"unknown section", "[trial]\nmodel = cart\n[trail]\nseed = 1\n", CART_EPARSE, 3, "[trail]"},
+    {"unknown empty section", "[trial]\nmodel = cart\n\n[extra]\n", CART_EPARSE, 4, "[extra]"},
+    {"unknown key", "[trial]\nmodel = cart\nmodle = cart\n", CART_EPARSE, 3, "'modle'"},
+    {"unknown key in [dosing]", "[trial]\nmodel = cart\n[dosing]\ncar = 1:1e8\n", CART_EPARSE, 4,
+     "'car'"},
+    {"text after a section header", "[trial] x\nmodel = cart\n", CART_EPARSE, 1, "'x'"},
+    {"section names are case-sensitive", "[Trial]\nmodel = cart\n", CART_EPARSE, 1, "[Trial]"},
+    {"key given twice", "[trial]\nmodel = cart\n[solver]\nrtol = 1e-6\n[trial]\nmodel = stein\n",
+     CART_EPARSE, 6, "first at line 2"},
+    {"key before a section", "model = cart\n[trial]\nmodel = cart\n", CART_EPARSE, 1, "model"},
+    {"unknown parameter", "[trial]\nmodel = cart\n[parameters]\nrho = 0.5\nrhoo = 1\n",
+     CART_EUNKNOWN_PARAM, 5, "rhoo"},
+    {"bad number", "[trial]\nmodel = cart\n[parameters]\nrho = 0.5x\n", CART_EPARSE, 4,
+     "[parameters] rho: '0.5x' is not a number"},
+    {"empty number", "[trial]\nmodel = cart\n[parameters]\nrho =\n", CART_EPARSE, 4, "rho"},
+    {"'#' is no inline comment", "[trial]\nmodel = cart\n[parameters]\nrho = 0.5 # no\n",
+     CART_EPARSE, 4, "'0.5 # no'"},
+    {"NaN parameter", "[trial]\nmodel = cart\n[parameters]\n\nrho = nan\n", CART_ENOTFINITE, 5,
+     "rho"},
+    {"infinite parameter", "[trial]\nmodel = cart\n[parameters]\nT0 = 1e999\n", CART_ENOTFINITE,
+     4, "T0"},
+    {"out-of-range parameter", "[trial]\nmodel = cart\n[parameters]\nrho = 11\n", CART_ERANGE, 4,
+     "[0, 10]"},
+    {"parameter given twice", "[trial]\nmodel = cart\n[parameters]\nrho = 1\nrho = 2\n",
+     CART_EPARSE, 5, "first at line 4"},
+    {"negative dose", "[trial]\nmodel = cart\n[dosing]\ncart = 14:1e8\ncart = 21:-1e8\n",
+     CART_EDOSE, 5, "-1e+08"},
+    {"negative dose at t = 0", "[trial]\nmodel = cart\n[dosing]\ncart = 0:-1e8\n", CART_EDOSE, 4,
+     "dose"},
+    {"negative dose time", "[trial]\nmodel = cart\n[dosing]\ncart = -1:1e8\n", CART_EDOSE, 4,
+     NULL},
+    {"f_mem -1", "[trial]\nmodel = cart\n[dosing]\ncart = 7:1e8:-1\n", CART_EDOSE, 4, "f_mem"},
+    {"f_mem at t = 0", "[trial]\nmodel = cart\n[dosing]\ncart = 0:1e8:1.5\n", CART_EDOSE, 4,
+     "f_mem"},
+    {"malformed dose", "[trial]\nmodel = cart\n[dosing]\ncart = 14\n", CART_EPARSE, 4,
+     "TIME:CELLS[:FMEM]"},
+    {"dose with too many fields", "[trial]\nmodel = cart\n[dosing]\ncart = 14:1e8:0.2:3\n",
+     CART_EPARSE, 4, "TIME:CELLS[:FMEM]"},
+    {"dose with an empty field", "[trial]\nmodel = cart\n[dosing]\ncart = 14::1e8\n",
+     CART_EPARSE, 4, "TIME:CELLS[:FMEM]"},
+    {"dose that is not a number", "[trial]\nmodel = cart\n[dosing]\ncart = 14:lots\n",
+     CART_EPARSE, 4, "'lots'"},
+    {"NaN dose time", "[trial]\nmodel = cart\n[dosing]\ncart = nan:1e8\n", CART_EPARSE, 4,
+     "finite"},
+    {"malformed tocilizumab", "[trial]\nmodel = cart\n[dosing]\ntoci = 3\n", CART_EPARSE, 4,
+     "TIME:MG_PER_KG"},
+    {"negative tocilizumab", "[trial]\nmodel = cart\n[dosing]\ntoci = 3:-8\n", CART_EDOSE, 4,
+     NULL},
+    {"two doses at t = 0", "[trial]\nmodel = cart\n[dosing]\ncart = 0:1e8\ncart = 0:2e8\n",
+     CART_EDOSE, 5, "line 4"},
+    {"t = 0 dose and [parameters] dose",
+     "[trial]\nmodel = cart\n[parameters]\ndose = 1e8\n[dosing]\ncart = 0:2e8\n", CART_EDOSE, 6,
+     "line 4"},
+    {"stein takes no CAR-T doses", "[trial]\nmodel = stein\n[dosing]\n\ncart = 0:1e8\n",
+     CART_EDOSE, 5, "stein"},
+    {"unknown model", "# a comment\n[trial]\nmodel = cartt\n", CART_EUNKNOWN_MODEL, 3, "cartt"},
+    {"missing [trial] model", "[trial]\nseed = 3\n[parameters]\nrho = 1\n", CART_EPARSE, 1,
+     "missing [trial] model"},
+    {"missing [trial]", "[parameters]\nrho = 1\n\n", CART_EPARSE, 3, "missing [trial] model"},
+    {"empty text", "", CART_EPARSE, 1, "missing [trial] model"},
+    {"n_patients 0", "[trial]\nmodel = cart\nn_patients = 0\n", CART_ERANGE, 3, "n_patients"},
+    {"n_patients negative", "[trial]\nmodel = cart\nn_patients = -5\n", CART_EPARSE, 3,
+     "n_patients"},
+    {"seed too large", "[trial]\nmodel = cart\nseed = 18446744073709551616\n", CART_EPARSE, 3,
+     "seed"},
+    {"correlation not positive definite",
+     "[trial]\nmodel = cart\n[variability]\nrho = 0.3\ngamma = 0.3\ndelta_E = 0.3\n"
+     "[correlation]\nrho, gamma = 0.9\nrho, delta_E = 0.9\ngamma, delta_E = -0.9\n"
+     "[outputs]\ntrajectories = B\n",
+     CART_ERANGE, 10, "rho, gamma"},
+    {"correlation key without a comma", "[trial]\nmodel = cart\n[correlation]\nrho gamma = 0.5\n",
+     CART_EPARSE, 4, "rho gamma"},
+    {"correlation of an unvaried parameter",
+     "[trial]\nmodel = cart\n[variability]\nrho = 0.3\n[correlation]\nrho, gamma = 0.5\n",
+     CART_EINVAL, 6, "gamma"},
+    {"bad cv", "[trial]\nmodel = cart\n[variability]\nrho = -0.3\n", CART_ERANGE, 4, "rho"},
+    {"loop-gain rule", "[trial]\nmodel = cart\n[parameters]\nrho = 0.5\np_amp = 12000\nT0 = 1e11\n",
+     CART_ERULE, 5, "p_amp"},
+    {"times list decreasing", "[trial]\nmodel = cart\n[times]\nlist = 0, 7, 3\n", CART_ETIMES, 4,
+     "3"},
+    {"times list decreasing across keys",
+     "[trial]\nmodel = cart\n[times]\nlist = 0, 7\nlist = 28\nlist = 14\n", CART_ETIMES, 6, "14"},
+    {"negative time", "[trial]\nmodel = cart\n[times]\nlist = -1, 7\n", CART_ETIMES, 4, NULL},
+    {"NaN time", "[trial]\nmodel = cart\n[times]\nlist = 0, nan\n", CART_EPARSE, 4, "'nan'"},
+    {"times list and step", "[trial]\nmodel = cart\n[times]\nstep = 1\nlist = 0, 1\n",
+     CART_EPARSE, 5, "step"},
+    {"step 0", "[trial]\nmodel = cart\n[times]\nhorizon = 28\nstep = 0\n", CART_ETIMES, 5,
+     "step"},
+    {"step negative", "[trial]\nmodel = cart\n[times]\nstep = -7\nhorizon = 28\n", CART_ETIMES,
+     4, "step"},
+    {"unknown state in atol", "[trial]\nmodel = cart\n[solver]\natol.E = 1\natol.IL7 = 1e-3\n",
+     CART_EUNKNOWN_PARAM, 5, "IL7"},
+    {"atol not positive", "[trial]\nmodel = cart\n[solver]\natol.E = 0\n", CART_ERANGE, 4,
+     "atol.E"},
+    {"unknown method", "[trial]\nmodel = cart\n[solver]\nmethod = euler\n", CART_EPARSE, 4,
+     "euler"},
+    {"rtol negative", "[trial]\nmodel = cart\n[solver]\nrtol = -1\n", CART_ERANGE, 4, "rtol"},
+    {"crs thresholds not increasing", "[trial]\nmodel = cart\n[endpoints]\ncrs_g2 = 30\n",
+     CART_ERANGE, 4, "crs_g2"},
+    {"endpoint not positive", "[trial]\nmodel = cart\n[endpoints]\nt_resp = 0\n", CART_ERANGE, 4,
+     "t_resp"},
+    {"unknown output", "[trial]\nmodel = cart\n[outputs]\ntrajectories = Cblood, IL7\n",
+     CART_EUNKNOWN_PARAM, 4, "IL7"},
+    {"output twice", "[trial]\nmodel = cart\n[outputs]\ntrajectories = B, B\n", CART_EINVAL, 4,
+     "B"},
+    {"empty output name", "[trial]\nmodel = cart\n[outputs]\ntrajectories = B,,E\n", CART_EPARSE,
+     4, "empty"},
+    {"syntax error", "[trial]\nmodel = cart\n[parameters]\nrho 0.5\n", CART_EPARSE, 4, "syntax"},
+    {"unclosed section", "[trial]\nmodel = cart\n[parameters\n", CART_EPARSE, 3, "syntax"},
+    {"the first error by line wins", "[trial]\nmodel = cart\nmodle = 1\nno equals sign\n",
+     CART_EPARSE, 3, "modle"},
+    {"a syntax error before a key error", "[trial]\nno equals sign\nmodle = 1\n", CART_EPARSE, 2,
+     "syntax"},
+    {"a long line",
+     "[trial]\nmodel = cart\n[times]\nlist = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, "
+     "15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, "
+     "37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53\n",
+     CART_EPARSE, 4, "longer than"},
+};
+
+START_TEST(test_errors)
+{
+  const bad_case *c = &bad_cases[_i];
+  cart_error err;
+  cart_trial *trial = cart_scenario_load(c->text, "test.ini", &err);
+  ck_assert_msg(trial == NULL, "%s: loaded", c->what);
+  ck_assert_msg(err.code == c->code, "%s: %s instead of %s (%s)", c->what,
+                cart_status_name(err.code), cart_status_name(c->code), err.message);
+  char prefix[32];
+  snprintf(prefix, sizeof prefix, "test.ini:%d: ", c->line);
+  ck_assert_msg(strncmp(err.message, prefix, strlen(prefix)) == 0, "%s: message '%s', not %s...",
+                c->what, err.message, prefix);
+  ck_assert_msg(c->mentions == NULL || strstr(err.message, c->mentions) != NULL,
+                "%s: message '%s' does not mention '%s'", c->what, err.message, c->mentions);
+}
+END_TEST
+
+int main(void)
+{
+  Suite *suite = suite_create("scenario");
+  TCase *tc = tcase_create("scenario");
+  tcase_add_test(tc, test_default_scenario);
+  tcase_add_test(tc, test_example_files);
+  tcase_add_test(tc, test_keys);
+  tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
+  suite_add_tcase(suite, tc);
+  return test_run(suite);
+}

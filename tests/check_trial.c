@@ -1,0 +1,376 @@
+/* check_trial.c: virtual trials: bit-identical for 1, 2 and 4 threads and for any N; endpoints
+ * (MODEL.md 4) against a fine grid of the same patient and against anchors/reference; failed
+ * patients; the summary. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+/* The anchors' bench population: rho, gamma, delta_E and T0 vary by exp(0.3 z). */
+static cart_trial *bench_trial(size_t n)
+{
+  cart_trial *trial = test_trial_new(n);
+  return trial;
+}
+
+static void run_all(cart_trial *trial, size_t block_size, int threads, cart_trial_block *out)
+{
+  const size_t n = cart_trial_n_patients(trial);
+  cart_trial_block *block = cart_trial_block_alloc(trial, block_size, NULL);
+  ck_assert_ptr_nonnull(block);
+  const size_t nt = out->n_times, no = out->n_outputs, np = out->n_params;
+  for (size_t first = 0; first < n; first += block_size) {
+    const size_t count = n - first < block_size ? n - first : block_size;
+    ck_assert_int_eq(cart_trial_run_block(trial, first, count, threads, block), CART_OK);
+    memcpy(out->params + first * np, block->params, count * np * sizeof(double));
+    memcpy(out->endpoints + first * CART_N_ENDPOINTS, block->endpoints,
+           count * CART_N_ENDPOINTS * sizeof(double));
+    memcpy(out->status + first, block->status, count * sizeof(int));
+    for (size_t o = 0; o < no; o++) {
+      memcpy(out->trajectories + (o * out->capacity + first) * nt,
+             block->trajectories + o * block->capacity * nt, count * nt * sizeof(float));
+    }
+  }
+  out->first = 0;
+  out->count = n;
+  cart_trial_block_free(block);
+}
+
+static int same_rows(const cart_trial_block *a, const cart_trial_block *b, size_t rows)
+{
+  const size_t nt = a->n_times;
+  int same = memcmp(a->params, b->params, rows * a->n_params * sizeof(double)) == 0 &&
+             memcmp(a->endpoints, b->endpoints, rows * CART_N_ENDPOINTS * sizeof(double)) == 0 &&
+             memcmp(a->status, b->status, rows * sizeof(int)) == 0;
+  for (size_t o = 0; o < a->n_outputs; o++) {
+    same = same && memcmp(a->trajectories + o * a->capacity * nt,
+                          b->trajectories + o * b->capacity * nt, rows * nt * sizeof(float)) == 0;
+  }
+  return same;
+}
+
+START_TEST(test_threads_bit_identical)
+{
+  const size_t n = 96;
+  cart_trial *trial = bench_trial(n);
+  cart_trial_block *one = cart_trial_block_alloc(trial, n, NULL);
+  cart_trial_block *two = cart_trial_block_alloc(trial, n, NULL);
+  cart_trial_block *four = cart_trial_block_alloc(trial, n, NULL);
+  run_all(trial, n, 1, one);
+  run_all(trial, 40, 2, two);
+  run_all(trial, 17, 4, four);
+  ck_assert(same_rows(one, two, n));
+  ck_assert(same_rows(one, four, n));
+  for (size_t k = 0; k < n; k++) {
+    ck_assert_int_eq(one->status[k], CART_OK);
+  }
+  /* the patients differ */
+  ck_assert_double_ne(one->endpoints[CART_ENDPOINT_CMAX], one->endpoints[CART_N_ENDPOINTS + CART_ENDPOINT_CMAX]);
+  cart_trial_block_free(one);
+  cart_trial_block_free(two);
+  cart_trial_block_free(four);
+  cart_trial_free(trial);
+}
+END_TEST
+
+START_TEST(test_patient_independent_of_n)
+{
+  cart_trial *small = bench_trial(10), *large = bench_trial(1000);
+  cart_trial_block *a = cart_trial_block_alloc(small, 10, NULL);
+  cart_trial_block *b = cart_trial_block_alloc(large, 1000, NULL);
+  run_all(small, 10, 1, a);
+  run_all(large, 256, 2, b);
+  /* same shape of rows: compare patient by patient */
+  const size_t nt = a->n_times;
+  for (size_t k = 0; k < 10; k++) {
+    ck_assert_int_eq(memcmp(a->params + k * a->n_params, b->params + k * b->n_params,
+                            a->n_params * sizeof(double)), 0);
+    ck_assert_int_eq(memcmp(a->endpoints + k * CART_N_ENDPOINTS, b->endpoints + k * CART_N_ENDPOINTS,
+                            CART_N_ENDPOINTS * sizeof(double)), 0);
+    for (size_t o = 0; o < a->n_outputs; o++) {
+      ck_assert_int_eq(memcmp(a->trajectories + (o * a->capacity + k) * nt,
+                              b->trajectories + (o * b->capacity + k) * nt, nt * sizeof(float)), 0);
+    }
+  }
+  cart_trial_block_free(a);
+  cart_trial_block_free(b);
+  cart_trial_free(small);
+  cart_trial_free(large);
+}
+END_TEST
+
+/* One patient's endpoints against its own trajectory on a 0.0005-day grid (days 0-60) and a
+ * 0.01-day grid (60-365), from the same solver: maxima, minima and crossings to the grid's
+ * resolution, auc28 by the trapezoid rule (error ~ h^2/12 * int |C''| < 1e-7 relative). */
+START_TEST(test_endpoints_against_fine_grid)
+{
+  cart_trial *trial = test_trial_new(1);
+  cart_population_set_cv(cart_trial_population(trial), "rho", 0); /* the typical patient */
+  cart_population_set_cv(cart_trial_population(trial), "gamma", 0);
+  cart_population_set_cv(cart_trial_population(trial), "delta_E", 0);
+  cart_population_set_cv(cart_trial_population(trial), "T0", 0);
+  cart_trial_block *block = cart_trial_block_alloc(trial, 1, NULL);
+  ck_assert_int_eq(cart_trial_run_block(trial, 0, 1, 1, block), CART_OK);
+  ck_assert_int_eq(block->status[0], CART_OK);
+  const double *e = block->endpoints;
+
+  const size_t n = 120000 + 30500 + 1;
+  double *times = malloc(n * sizeof *times), *y = malloc(n * 9 * sizeof *y), *c = malloc(n * sizeof *c);
+  size_t m = 0;
+  for (size_t i = 0; i < 120000; i++) {
+    times[m++] = 0.0005 * (double)i;
+  }
+  for (size_t i = 0; i <= 30500; i++) {
+    times[m++] = 60.0 + 0.01 * (double)i;
+  }
+  cart_params *params = test_params("cart", NULL, 0);
+  cart_solver *solver = cart_solver_new(cart_params_model(params), NULL);
+  ck_assert_int_eq(cart_solver_solve(solver, params, NULL, times, m, y, c), CART_OK);
+  double cmax = 0, tmax = 0, auc = 0, nadir = INFINITY, il6 = 0, il6s = 0, onset = NAN, cr = NAN;
+  double aplasia = 0;
+  for (size_t i = 0; i < m; i++) {
+    const double tumour = y[9 * i + 3] + y[9 * i + 4];
+    const double c1 = y[9 * i + 7] / 3.5, s = y[9 * i + 6] * 0.4 / (c1 + 0.4);
+    if (c[i] > cmax) {
+      cmax = c[i], tmax = times[i];
+    }
+    nadir = tumour < nadir ? tumour : nadir;
+    il6 = y[9 * i + 6] > il6 ? y[9 * i + 6] : il6;
+    il6s = s > il6s ? s : il6s;
+    if (isnan(onset) && s > 40) {
+      onset = times[i];
+    }
+    if (isnan(cr) && tumour < 1e9) {
+      cr = times[i];
+    }
+    if (i > 0) {
+      const double dt = times[i] - times[i - 1];
+      if (times[i] <= 28) {
+        auc += 0.5 * dt * (c[i] + c[i - 1]);
+      }
+      aplasia += y[9 * i + 5] < 1e9 ? dt : 0;
+    }
+  }
+  ck_assert_double_le(test_rel_diff(e[CART_ENDPOINT_CMAX], cmax), 1e-6);
+  ck_assert_double_ge(e[CART_ENDPOINT_CMAX], cmax); /* the refined max is never below a sample */
+  ck_assert_double_le(fabs(e[CART_ENDPOINT_TMAX] - tmax), 1e-3);
+  ck_assert_double_le(test_rel_diff(e[CART_ENDPOINT_AUC28], auc), 1e-6);
+  ck_assert_double_le(test_rel_diff(e[CART_ENDPOINT_TUMOUR_NADIR], nadir), 1e-5);
+  ck_assert_double_le(test_rel_diff(e[CART_ENDPOINT_IL6_PEAK], il6), 1e-6);
+  ck_assert_double_le(test_rel_diff(e[CART_ENDPOINT_IL6S_PEAK], il6s), 1e-6);
+  ck_assert_double_le(fabs(e[CART_ENDPOINT_CRS_ONSET] - onset), 1e-3);
+  ck_assert_double_le(fabs(e[CART_ENDPOINT_APLASIA_DAYS] - aplasia), 0.03);
+  ck_assert_double_eq(e[CART_ENDPOINT_RESPONSE], 2); /* CR, at day ~11 */
+  ck_assert_double_lt(cr, 90);
+  ck_assert(isnan(e[CART_ENDPOINT_RELAPSE_DAY]));
+  ck_assert_double_eq(e[CART_ENDPOINT_RELAPSE_NEGATIVE], 0);
+  ck_assert_double_eq(e[CART_ENDPOINT_CRS_GRADE], 2); /* MODEL.md 2.2: IL-6 peak ~700, grade 2 */
+  ck_assert_double_eq(e[CART_ENDPOINT_TOCI_DOSES], 0);
+  /* MODEL.md 2.2's description of the default patient */
+  ck_assert(e[CART_ENDPOINT_CMAX] > 60 && e[CART_ENDPOINT_CMAX] < 100);
+  ck_assert(e[CART_ENDPOINT_TMAX] > 10 && e[CART_ENDPOINT_TMAX] < 14);
+  free(times);
+  free(y);
+  free(c);
+  cart_solver_free(solver);
+  cart_params_free(params);
+  cart_trial_block_free(block);
+  cart_trial_free(trial);
+}
+END_TEST
+
+/* cmax and auc28 of the default patient against anchors/reference/cart_default.csv (Radau,
+ * rtol 1e-10; Cblood every 0.25 day to day 28): auc28 by Simpson's rule on the reference grid,
+ * cmax by the maximum of the quartic through the five samples around the largest. libcart at
+ * tight tolerances (rtol 1e-10, atol 1e-5 cells). */
+START_TEST(test_endpoints_against_reference)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/anchors/reference/cart_default.csv", test_shared_dir());
+  test_csv *csv = test_csv_read(path);
+  ck_assert_ptr_nonnull(csv);
+  const int ct = test_csv_column(csv, "t"), cc = test_csv_column(csv, "Cblood");
+  double simpson = 0;
+  size_t top = 0;
+  for (size_t i = 0; i < csv->n_rows; i++) {
+    const double t = csv->data[i * csv->n_cols + ct];
+    if (csv->data[i * csv->n_cols + cc] > csv->data[top * csv->n_cols + cc]) {
+      top = i;
+    }
+    if (t < 28) {
+      const double w = (i == 0) ? 1 : (i % 2 == 1 ? 4 : 2);
+      simpson += w * csv->data[i * csv->n_cols + cc];
+    } else if (t == 28) {
+      simpson += csv->data[i * csv->n_cols + cc];
+    }
+  }
+  simpson *= 0.25 / 3;
+  const double y_top = csv->data[top * csv->n_cols + cc];
+  /* the maximum of the degree-4 polynomial through the five samples around the largest one */
+  double vertex = 0;
+  for (int i = 0; i <= 40000; i++) {
+    const double x = -1.0 + i / 20000.0; /* in steps of 0.25 day, around the top sample */
+    double value = 0;
+    for (int j = -2; j <= 2; j++) {
+      double w = 1;
+      for (int m = -2; m <= 2; m++) {
+        w *= m == j ? 1 : (x - m) / (j - m);
+      }
+      value += w * csv->data[(top + (size_t)(ptrdiff_t)j) * csv->n_cols + cc];
+    }
+    vertex = value > vertex ? value : vertex;
+  }
+
+  cart_trial *trial = test_trial_new(1);
+  cart_population *population = cart_trial_population(trial);
+  const char *varied[] = {"rho", "gamma", "delta_E", "T0"};
+  for (int i = 0; i < 4; i++) {
+    cart_population_set_cv(population, varied[i], 0);
+  }
+  double atol[9] = {1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-9, 1e-14, 1e-14};
+  ck_assert_int_eq(cart_trial_set_solver(trial, CART_METHOD_BDF, 1e-10, atol, 1000000), CART_OK);
+  cart_trial_block *block = cart_trial_block_alloc(trial, 1, NULL);
+  ck_assert_int_eq(cart_trial_run_block(trial, 0, 1, 1, block), CART_OK);
+  printf("auc28 %.9g (reference Simpson %.9g), cmax %.9g (reference quartic %.9g)\n",
+         block->endpoints[CART_ENDPOINT_AUC28], simpson, block->endpoints[CART_ENDPOINT_CMAX], vertex);
+  ck_assert_double_le(test_rel_diff(block->endpoints[CART_ENDPOINT_AUC28], simpson), 1e-5);
+  /* The peak is sharp (expansion stops within half a day as the tumour clears), so five samples
+   * 0.25 day apart pin it only to a few 1e-4 (parabola: 6.7e-4 off, quartic 2.6e-4); the solver
+   * itself matches the reference samples to 1.4e-7 at these tolerances (check_reference). */
+  ck_assert_double_le(test_rel_diff(block->endpoints[CART_ENDPOINT_CMAX], vertex), 5e-4);
+  ck_assert_double_ge(block->endpoints[CART_ENDPOINT_CMAX], y_top * (1 - 1e-7));
+  cart_trial_block_free(block);
+  cart_trial_free(trial);
+  test_csv_free(csv);
+}
+END_TEST
+
+/* A patient whose solve fails gets its code and NaN endpoints and trajectories; the block runs. */
+START_TEST(test_failed_patients)
+{
+  cart_trial *trial = bench_trial(6);
+  ck_assert_int_eq(cart_trial_set_solver(trial, CART_METHOD_BDF, 1e-6, NULL, 30), CART_OK);
+  cart_trial_block *block = cart_trial_block_alloc(trial, 6, NULL);
+  ck_assert_int_eq(cart_trial_run_block(trial, 0, 6, 2, block), CART_OK);
+  for (size_t k = 0; k < 6; k++) {
+    ck_assert_int_eq(block->status[k], CART_EMAXSTEPS);
+    for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+      ck_assert(isnan(block->endpoints[k * CART_N_ENDPOINTS + e]));
+    }
+    ck_assert(isnan(block->trajectories[k * block->n_times + 3]));
+    ck_assert(!isnan(block->params[k * block->n_params])); /* the draw is still recorded */
+  }
+  cart_trial_block_free(block);
+  cart_trial_free(trial);
+}
+END_TEST
+
+/* The summary: rates and numpy-style percentiles of a hand-made block. */
+START_TEST(test_summary)
+{
+  cart_trial *trial = bench_trial(5);
+  cart_trial_block *block = cart_trial_block_alloc(trial, 5, NULL);
+  block->first = 0;
+  block->count = 5;
+  const double cmax[5] = {10, 40, 20, 30, 99};
+  const double response[5] = {2, 2, 1, 0, 2}, grade[5] = {0, 1, 3, 2, 4};
+  const double relapse[5] = {100, NAN, NAN, NAN, 50}, negative[5] = {1, 0, 0, 0, 0};
+  for (size_t k = 0; k < 5; k++) {
+    double *e = block->endpoints + k * CART_N_ENDPOINTS;
+    for (size_t j = 0; j < CART_N_ENDPOINTS; j++) {
+      e[j] = 0;
+    }
+    e[CART_ENDPOINT_CMAX] = cmax[k];
+    e[CART_ENDPOINT_TMAX] = (double)k;
+    e[CART_ENDPOINT_RESPONSE] = response[k];
+    e[CART_ENDPOINT_CRS_GRADE] = grade[k];
+    e[CART_ENDPOINT_RELAPSE_DAY] = relapse[k];
+    e[CART_ENDPOINT_RELAPSE_NEGATIVE] = negative[k];
+    e[CART_ENDPOINT_TOCI_DOSES] = k == 2 ? 3 : 0;
+    block->status[k] = k == 4 ? CART_EMAXSTEPS : CART_OK; /* the last one failed */
+  }
+  cart_summary_acc *acc = cart_summary_acc_new(5, NULL);
+  ck_assert_int_eq(cart_summary_acc_add(acc, block), CART_OK);
+  ck_assert_int_eq(cart_summary_acc_add(acc, block), CART_EINVAL); /* out of order */
+  cart_trial_summary s;
+  ck_assert_int_eq(cart_summary_acc_get(acc, &s), CART_OK);
+  ck_assert_uint_eq(s.n_patients, 5);
+  ck_assert_uint_eq(s.n_solved, 4);
+  ck_assert_double_eq(s.cr_rate, 0.5);
+  ck_assert_double_eq(s.orr_rate, 0.75);
+  ck_assert_double_eq(s.crs_any_rate, 0.75);
+  ck_assert_double_eq(s.crs_grade3_rate, 0.25);
+  ck_assert_double_eq(s.toci_rate, 0.25);
+  ck_assert_double_eq(s.toci_doses_mean, 0.75);
+  /* solved cmax 10, 40, 20, 30 -> sorted 10 20 30 40: p50 = 25, p5 = 10 + 0.15*10, p95 = 38.5 */
+  ck_assert_double_eq_tol(s.cmax_p50, 25, 1e-12);
+  ck_assert_double_eq_tol(s.cmax_p5, 11.5, 1e-12);
+  ck_assert_double_eq_tol(s.cmax_p95, 38.5, 1e-12);
+  ck_assert_double_eq_tol(s.tmax_p50, 1.5, 1e-12);
+  ck_assert_double_eq(s.relapse_rate, 0.5);          /* 1 of the 2 solved CRs relapsed */
+  ck_assert_double_eq(s.relapse_negative_rate, 1.0); /* antigen-negative */
+  cart_summary_acc_free(acc);
+  cart_trial_block_free(block);
+  cart_trial_free(trial);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+  cart_error err;
+  ck_assert_ptr_null(cart_trial_new(NULL, &err));
+  ck_assert_int_eq(err.code, CART_EINVAL);
+  cart_trial *trial = bench_trial(10);
+  ck_assert_int_eq(cart_trial_add_output(trial, "nope"), CART_EUNKNOWN_PARAM);
+  ck_assert_int_eq(cart_trial_add_output(trial, "Cblood"), CART_EINVAL); /* already kept */
+  ck_assert_uint_eq(cart_trial_n_outputs(trial), 5);
+  const char *name, *unit;
+  ck_assert_int_eq(cart_trial_output_info(trial, 1, &name, &unit), CART_OK);
+  ck_assert_str_eq(name, "tumour");
+  ck_assert_str_eq(unit, "cells");
+  const double bad_times[] = {0, 5, 1};
+  ck_assert_int_eq(cart_trial_set_times(trial, bad_times, 3), CART_ETIMES);
+  ck_assert_int_eq(cart_trial_set_solver(trial, CART_METHOD_BDF, -1, NULL, 100), CART_EINVAL);
+  ck_assert_int_eq(cart_trial_set_n_patients(trial, 0), CART_EINVAL);
+  cart_trial_block *block = cart_trial_block_alloc(trial, 4, NULL);
+  ck_assert_int_eq(cart_trial_run_block(trial, 0, 5, 1, block), CART_EINVAL); /* > capacity */
+  ck_assert_int_eq(cart_trial_run_block(trial, 8, 4, 1, block), CART_EINVAL); /* > N */
+  cart_trial_clear_outputs(trial);
+  ck_assert_int_eq(cart_trial_run_block(trial, 0, 4, 1, block), CART_EINVAL); /* other shape */
+  cart_trial_block_free(block);
+  cart_endpoint_settings *s = cart_trial_endpoint_settings(trial);
+  s->crs_g[1] = 10; /* below crs_g1 */
+  ck_assert_int_eq(cart_trial_prepare(trial), CART_ERANGE);
+  cart_endpoint_settings_default(s);
+  ck_assert_int_eq(cart_params_set(cart_population_typical(cart_trial_population(trial)), "p_amp", 12000),
+                   CART_OK);
+  ck_assert_int_eq(cart_trial_prepare(trial), CART_ERULE);
+  cart_trial_free(trial);
+  cart_trial_free(NULL);
+  cart_endpoint_info info;
+  ck_assert_int_eq(cart_endpoint_get_info(CART_N_ENDPOINTS, &info), CART_EINVAL);
+  ck_assert_int_eq(cart_endpoint_get_info(CART_ENDPOINT_AUC28, &info), CART_OK);
+  ck_assert_str_eq(info.name, "auc28");
+  ck_assert_str_eq(info.unit, "cells/uL*day");
+}
+END_TEST
+
+int main(void)
+{
+  Suite *suite = suite_create("trial");
+  TCase *tc = tcase_create("trial");
+  tcase_set_timeout(tc, 240);
+  tcase_add_test(tc, test_threads_bit_identical);
+  tcase_add_test(tc, test_patient_independent_of_n);
+  tcase_add_test(tc, test_endpoints_against_fine_grid);
+  tcase_add_test(tc, test_endpoints_against_reference);
+  tcase_add_test(tc, test_failed_patients);
+  tcase_add_test(tc, test_summary);
+  tcase_add_test(tc, test_errors);
+  suite_add_tcase(suite, tc);
+  return test_run(suite);
+}

@@ -1,0 +1,135 @@
+#!/bin/sh
+# trial_cli.sh: `cart trial` and `cart scenario` end to end: the HDF5 file (bit-identical datasets
+# for 1, 2 and 4 threads, and patient i the same for N = 10 and N = 1000), --force, an unwritable
+# path failing before any solving, an interrupted run leaving complete = 0, bad scenarios.
+set -u
+cart=${CART_BIN:-./src/cart}
+python=${PYTHON:-/usr/bin/python3}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cart-trial-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+have_h5py=0
+"$python" -c "import h5py, numpy" 2>/dev/null && have_h5py=1
+
+# h5attr FILE NAME: a root attribute, printed by h5dump
+h5attr() { h5dump -a "/$2" "$1" 2>/dev/null | sed -n 's/^ *(0): *//p' | tr -d '"'; }
+
+# The default scenario prints and runs as it is.
+"$cart" scenario >"$tmp/default.ini" && grep -q '^\[trial\]' "$tmp/default.ini" && ok || bad "cart scenario"
+
+# A small trial from the printed default, 1, 2 and 4 threads, 2 blocks each.
+for k in 1 2 4; do
+  if "$cart" trial "$tmp/default.ini" -n 40 --seed 11 --threads $k --block 16 -o "$tmp/t$k.h5" \
+      >"$tmp/out$k" 2>"$tmp/err$k"; then ok; else bad "trial with $k threads: $(cat "$tmp/err$k")"; fi
+done
+grep -q "complete response" "$tmp/out1" && ok || bad "no summary table"
+grep -q "^cart: 40 patients in" "$tmp/err1" && ok || bad "no final progress line: $(cat "$tmp/err1")"
+[ "$(h5attr "$tmp/t1.h5" complete)" = 1 ] && ok || bad "complete != 1"
+[ "$(h5attr "$tmp/t1.h5" n_patients)" = 40 ] && ok || bad "n_patients"
+[ "$(h5attr "$tmp/t1.h5" seed)" = 11 ] && ok || bad "seed"
+for k in 2 4; do
+  for d in /time /params /status /trajectories/Cblood /trajectories/tumour /trajectories/B \
+           /trajectories/IL6 /trajectories/IL6s /endpoints/cmax /endpoints/auc28 /endpoints/response \
+           /endpoints/relapse_day /endpoints/crs_grade /endpoints/crs_onset; do
+    h5diff -N "$tmp/t1.h5" "$tmp/t$k.h5" "$d" "$d" >/dev/null 2>&1 && ok || bad "$d differs between 1 and $k threads"
+  done
+done
+
+# Patient i is the same in a run of 10 and of 1000 patients.
+"$cart" trial "$tmp/default.ini" -n 10 --seed 11 -o "$tmp/n10.h5" >/dev/null 2>&1 && ok || bad "N = 10"
+"$cart" trial "$tmp/default.ini" -n 1000 --seed 11 --threads 2 -o "$tmp/n1000.h5" >/dev/null 2>&1 && ok || bad "N = 1000"
+if [ $have_h5py = 1 ]; then
+  "$python" - "$tmp/n10.h5" "$tmp/n1000.h5" <<'PY' && ok || bad "patients 0-9 differ between N = 10 and N = 1000"
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+def same(x, y):
+    return np.array_equal(x, y, equal_nan=True)
+names = ["params", "status"] + ["trajectories/" + n for n in a["trajectories"]] + ["endpoints/" + n for n in a["endpoints"]]
+sys.exit(0 if all(same(a[n][:10], b[n][:10]) for n in names) else 1)
+PY
+else
+  echo "SKIP: N = 10 vs 1000 comparison needs python3-h5py"
+fi
+
+# An existing file is never overwritten without --force; with it, it is.
+"$cart" trial "$tmp/default.ini" -n 5 -o "$tmp/t1.h5" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "exists (use --force" "$tmp/err" && ok || bad "existing file: $(cat "$tmp/err")"
+[ "$(h5attr "$tmp/t1.h5" n_patients)" = 40 ] && ok || bad "existing file was touched"
+"$cart" trial "$tmp/default.ini" -n 5 -o "$tmp/t1.h5" --force >/dev/null 2>&1 && \
+  [ "$(h5attr "$tmp/t1.h5" n_patients)" = 5 ] && ok || bad "--force"
+
+# An unwritable path fails before any solving (fast, even for a million patients).
+start=$(date +%s)
+"$cart" trial -n 1000000 -o "$tmp/no/such/dir/x.h5" >/dev/null 2>"$tmp/err"
+status=$?
+[ $status -ne 0 ] && grep -q "no/such/dir/x.h5" "$tmp/err" && [ $(( $(date +%s) - start )) -lt 5 ] && ok \
+  || bad "unwritable path: status $status, $(cat "$tmp/err")"
+
+# A run cut short after one block: complete = 0, the block readable, the rest fill values.
+"$cart" trial "$tmp/default.ini" -n 40 --seed 11 --block 16 --stop-after-blocks 1 -o "$tmp/cut.h5" >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "incomplete" "$tmp/err" && ok || bad "interrupted run: $(cat "$tmp/err")"
+[ "$(h5attr "$tmp/cut.h5" complete)" = 0 ] && ok || bad "interrupted run has complete != 0"
+if [ $have_h5py = 1 ]; then
+  "$python" - "$tmp/cut.h5" "$tmp/t2.h5" <<'PY' && ok || bad "interrupted file content"
+import sys, h5py, numpy as np
+cut, full = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+s = cut["status"][:]
+assert (s[:16] == full["status"][:16]).all() and (s[16:] == np.iinfo(np.int32).min).all(), s
+assert np.array_equal(cut["trajectories/Cblood"][:16], full["trajectories/Cblood"][:16])
+assert np.isnan(cut["trajectories/Cblood"][16:]).all() and np.isnan(cut["endpoints/cmax"][16:]).all()
+assert "summary" not in cut
+PY
+fi
+
+# Every dataset, attribute and unit, read with h5py.
+if [ $have_h5py = 1 ]; then
+  "$python" - "$tmp/t2.h5" <<'PY' && ok || bad "h5py read-back"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+for a in ["libcart_version", "model", "scenario", "seed", "n_patients", "complete", "created"]:
+    assert a in f.attrs, a
+assert f.attrs["model"] == "cart" and f.attrs["complete"] == 1 and f.attrs["n_patients"] == 40
+assert "[trial]" in f.attrs["scenario"] and "n_patients = 40" in f.attrs["scenario"]
+assert f["time"].attrs["unit"] == "day" and f["time"][-1] == 365
+names = [n.decode() if isinstance(n, bytes) else n for n in f["params"].attrs["names"]]
+assert f["params"].shape == (40, len(names)) and "rho" in names and len(f["params"].attrs["units"]) == len(names)
+units = {"Cblood": "cells/uL", "tumour": "cells", "B": "cells", "IL6": "pg/mL", "IL6s": "pg/mL"}
+for n, u in units.items():
+    d = f["trajectories"][n]
+    assert d.shape == (40, f["time"].shape[0]) and d.dtype == np.float32 and d.attrs["unit"] == u, n
+ints = {"response", "relapse_negative", "crs_grade", "toci_doses"}
+for n in ["cmax", "tmax", "auc28", "tumour_nadir", "response", "relapse_day", "relapse_negative",
+          "aplasia_days", "il6_peak", "il6s_peak", "crs_grade", "crs_onset", "toci_doses"]:
+    d = f["endpoints"][n]
+    assert d.shape == (40,) and "unit" in d.attrs, n
+    assert d.dtype == (np.int32 if n in ints else np.float64), (n, d.dtype)
+assert f["status"].dtype == np.int32 and (f["status"][:] == 0).all()
+s = f["summary"].attrs
+for a in ["n_patients", "n_solved", "cr_rate", "orr_rate", "crs_any_rate", "crs_grade3_rate",
+          "toci_rate", "cmax_p5", "cmax_p50", "cmax_p95", "tmax_p50", "auc28_p50", "aplasia_days_p50",
+          "relapse_rate", "relapse_negative_rate"]:
+    assert a in s, a
+cmax = f["endpoints/cmax"][:]
+assert abs(s["cmax_p50"] - np.percentile(cmax, 50)) <= 1e-12 * cmax.max()
+assert abs(s["cr_rate"] - np.mean(f["endpoints/response"][:] == 2)) < 1e-15
+PY
+else
+  echo "SKIP: h5py read-back needs python3-h5py"
+fi
+
+# Bad input: one line, exit 2.
+printf '[trial]\nmodel = cart\n[parameters]\nrhoo = 1\n' >"$tmp/bad.ini"
+"$cart" trial "$tmp/bad.ini" -o "$tmp/bad.h5" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "bad.ini:4:" "$tmp/err" && [ ! -e "$tmp/bad.h5" ] && ok || bad "bad scenario: $(cat "$tmp/err")"
+"$cart" trial "$tmp/missing.ini" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "missing.ini" "$tmp/err" && ok || bad "missing scenario file"
+"$cart" trial -n 0 -o "$tmp/z.h5" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && ok || bad "-n 0"
+"$cart" trial --threads x >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && ok || bad "--threads x"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
