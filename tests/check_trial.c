@@ -319,6 +319,41 @@ START_TEST(test_summary)
 }
 END_TEST
 
+/* A plan changed after a run (longer times, other tolerances, endpoint settings, variability
+ * through a kept pointer) is what the next run uses: the same numbers as a fresh trial. */
+START_TEST(test_plan_changed_after_run)
+{
+  cart_trial *trial = bench_trial(8), *fresh = bench_trial(8);
+  cart_trial_block *block = cart_trial_block_alloc(trial, 8, NULL);
+  ck_assert_int_eq(cart_trial_run_block(trial, 0, 8, 2, block), CART_OK);
+  cart_trial_block_free(block);
+  double times[200];
+  for (int i = 0; i < 200; i++) {
+    times[i] = 0.5 * i;
+  }
+  cart_population *kept = cart_trial_population(trial);
+  ck_assert_int_eq(cart_population_set_cv(kept, "gamma", 0.5), CART_OK);
+  ck_assert_int_eq(cart_population_set_cv(cart_trial_population(fresh), "gamma", 0.5), CART_OK);
+  cart_trial *both[2] = {trial, fresh};
+  cart_trial_block *out[2];
+  for (int i = 0; i < 2; i++) {
+    ck_assert_int_eq(cart_trial_set_times(both[i], times, 200), CART_OK);
+    ck_assert_int_eq(cart_trial_set_solver(both[i], CART_METHOD_BDF, 1e-7, NULL, 50000), CART_OK);
+    ck_assert_int_eq(cart_trial_prepare(both[i]), CART_OK);
+    out[i] = cart_trial_block_alloc(both[i], 8, NULL);
+    ck_assert_int_eq(cart_trial_run_block(both[i], 0, 8, 2, out[i]), CART_OK);
+  }
+  ck_assert(same_rows(out[0], out[1], 8));
+  ck_assert_int_eq(out[0]->status[3], CART_OK);
+  cart_trial_endpoint_settings(trial)->crs_g[1] = 1; /* below crs_g1: refused at the next run */
+  ck_assert_int_eq(cart_trial_run_block(trial, 0, 8, 2, out[0]), CART_ERANGE);
+  cart_trial_block_free(out[0]);
+  cart_trial_block_free(out[1]);
+  cart_trial_free(trial);
+  cart_trial_free(fresh);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
   cart_error err;
@@ -370,6 +405,7 @@ int main(void)
   tcase_add_test(tc, test_endpoints_against_reference);
   tcase_add_test(tc, test_failed_patients);
   tcase_add_test(tc, test_summary);
+  tcase_add_test(tc, test_plan_changed_after_run);
   tcase_add_test(tc, test_errors);
   suite_add_tcase(suite, tc);
   return test_run(suite);

@@ -35,17 +35,19 @@ extern "C" {
 typedef struct cart_h5_file cart_h5_file;
 
 /* Creates `path` for `trial` (its model, parameter names and units, outputs, times, seed, N) and
- * the scenario text that defined it (stored as is; NULL for none). An existing file is an error
+ * the scenario text that defined it (stored as is; NULL is stored as ""). An existing file is an error
  * (CART_EEXIST) unless `force`; a path that cannot be created is CART_EIO. Nothing is solved
  * here, so a bad path fails before any work. chunk_patients: patients per chunk (e.g. the block
  * size). */
 cart_h5_file *cart_h5_create(const char *path, const cart_trial *trial, const char *scenario_text,
                              int force, size_t chunk_patients, cart_error *err);
 
-/* Writes the rows of the block's patients. CART_EIO on failure. */
+/* Writes the rows of the block's patients. CART_EIO on failure; CART_EINVAL for a block of
+ * another shape or outside the file's patients; CART_ENOMEM. */
 int cart_h5_write_block(cart_h5_file *file, const cart_trial_block *block);
 
-/* Writes /summary, flushes, sets complete = 1 and flushes again. CART_EIO on failure. */
+/* Writes /summary, flushes, sets complete = 1 and flushes again. CART_EIO on failure,
+ * CART_EINVAL for NULL arguments. */
 int cart_h5_finish(cart_h5_file *file, const cart_trial_summary *summary);
 
 /* Closes the file (complete stays as it is). Returns CART_EIO if closing failed. */

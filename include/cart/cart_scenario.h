@@ -24,8 +24,10 @@ const char *cart_scenario_default(void);
 
 /* Builds a trial from scenario text. `source` names it in messages ("trial.ini", "<default>").
  * Returns NULL with CART_EPARSE (syntax, unknown section or key, malformed or missing value),
- * CART_EUNKNOWN_MODEL, CART_EUNKNOWN_PARAM, CART_ENOTFINITE, CART_ERANGE, CART_EDOSE,
- * CART_ERULE or CART_ENOMEM in *err (which may be NULL); the message names the line. */
+ * CART_EUNKNOWN_MODEL, CART_EUNKNOWN_PARAM, CART_ENOTFINITE, CART_ERANGE, CART_ETIMES,
+ * CART_EDOSE, CART_ERULE or CART_ENOMEM in *err (which may be NULL), CART_EINVAL for NULL text;
+ * the message names the line. Numbers are read with strtod in the C locale's format: a program
+ * that sets a locale with a decimal comma must parse scenarios under LC_NUMERIC=C. */
 cart_trial *cart_scenario_load(const char *text, const char *source, cart_error *err);
 
 #ifdef __cplusplus

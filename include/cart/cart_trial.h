@@ -4,8 +4,9 @@
  * A cart_trial is the plan (FFTW's plan/execute split): model, population (typical values and
  * variability), dosing schedule, output times, solver settings, endpoint settings, seed and N,
  * and the trajectories to keep. cart_trial_run_block() executes patients [first, first + count)
- * into a cart_trial_block with OpenMP (one solver per thread, made once per call; dynamic
- * schedule); a patient's results depend only on the plan, the seed and its index, so they are
+ * into a cart_trial_block with OpenMP (dynamic schedule; one solver workspace per thread, made by
+ * the first call and kept by the trial until its times or solver settings change); a patient's
+ * results depend only on the plan, the seed and its index, so they are
  * bit-identical for any thread count or block size. A patient whose draw or solve fails gets its
  * status code and NaN endpoints and trajectories; the trial goes on.
  *
@@ -96,7 +97,8 @@ cart_population *cart_trial_population(cart_trial *trial);
 cart_dosing *cart_trial_dosing(cart_trial *trial);
 cart_endpoint_settings *cart_trial_endpoint_settings(cart_trial *trial);
 
-/* Output times (>= 1, finite, >= 0, non-decreasing; copied). Default: weekly 0..365. */
+/* Output times (>= 1, finite, >= 0, non-decreasing; copied): CART_ETIMES otherwise (NULL too).
+ * Default: weekly 0..365. */
 int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times);
 const double *cart_trial_times(const cart_trial *trial, size_t *n_times);
 
@@ -120,8 +122,10 @@ size_t cart_trial_n_outputs(const cart_trial *trial);
 int cart_trial_output_info(const cart_trial *trial, size_t i, const char **name,
                            const char **unit);
 
-/* Checks the plan (population prepared, times set, schedule valid for the model): CART_OK or the
- * first problem. Called by cart_trial_run_block. */
+/* Checks the plan: prepares the population (CART_ERULE, CART_ERANGE for a correlation matrix
+ * that is not positive definite), checks the endpoint settings (CART_ERANGE) and that the
+ * schedule suits the model (CART_EDOSE). cart_trial_run_block calls it for every block, so
+ * changes made through the getters' pointers are always seen. */
 int cart_trial_prepare(cart_trial *trial);
 
 /* A block with room for `capacity` patients of this trial's shape, or NULL (CART_ENOMEM). */
@@ -140,8 +144,9 @@ const cart_error *cart_trial_last_error(const cart_trial *trial);
 
 /* The trial's statistics (the /summary of the HDF5 file). Rates are fractions of the patients
  * solved (status 0), except relapse_rate (of complete responders) and relapse_negative_rate (of
- * relapses). Percentiles use the patients solved, linear interpolation between order statistics
- * (numpy's default); NaN when no patient was solved. */
+ * relapses). Percentiles use the patients solved whose value is a number (NaN values, such as
+ * the aplasia days of a model without B cells, are left out), linear interpolation between order
+ * statistics (numpy's default); NaN when there is none. */
 typedef struct cart_trial_summary {
   size_t n_patients, n_solved;
   double cr_rate, orr_rate;             /* response 2; response >= 1 */

@@ -47,19 +47,21 @@ int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_th
       block->n_params != trial->model->n_params) {
     return cartp_error(err, CART_EINVAL, "block was made for another trial shape");
   }
-  if (!trial->prepared) {
-    const int status = cart_trial_prepare(trial);
-    if (status != CART_OK) {
-      return status;
-    }
-    /* a changed plan needs new workspaces (times, tolerances) */
+  /* Prepared afresh for every block (cheap: the rules, a Cholesky factor of at most 64 x 64),
+   * because the population and settings are reachable through pointers the caller keeps. */
+  int status = cart_trial_prepare(trial);
+  if (status != CART_OK) {
+    return status;
+  }
+  if (trial->workspaces_stale) { /* times or solver settings changed since they were made */
     for (size_t i = 0; i < trial->n_workspaces; i++) {
       cartp_workspace_clear(&trial->workspaces[i]);
     }
     trial->n_workspaces = 0;
+    trial->workspaces_stale = 0;
   }
   const int threads = n_threads > 0 ? n_threads : omp_get_max_threads();
-  int status = ensure_workspaces(trial, (size_t)threads);
+  status = ensure_workspaces(trial, (size_t)threads);
   if (status != CART_OK) {
     return status;
   }

@@ -110,7 +110,6 @@ cart_population *cart_trial_population(cart_trial *trial)
   if (trial == NULL) {
     return NULL;
   }
-  trial->prepared = 0;
   return trial->population;
 }
 
@@ -119,7 +118,6 @@ cart_dosing *cart_trial_dosing(cart_trial *trial)
   if (trial == NULL) {
     return NULL;
   }
-  trial->prepared = 0;
   return trial->dosing;
 }
 
@@ -151,7 +149,7 @@ int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times)
   free(trial->times);
   trial->times = copy;
   trial->n_times = n_times;
-  trial->prepared = 0;
+  trial->workspaces_stale = 1;
   return CART_OK;
 }
 
@@ -196,7 +194,7 @@ int cart_trial_set_solver(cart_trial *trial, cart_method method, double rtol, co
     trial->atol[i] = atol ? atol[i] : trial->model->states[i].abs_tol;
   }
   trial->max_steps = max_steps;
-  trial->prepared = 0;
+  trial->workspaces_stale = 1;
   return CART_OK;
 }
 
@@ -304,7 +302,6 @@ int cart_trial_prepare(cart_trial *trial)
     return cartp_error(&trial->error, CART_EDOSE, "model '%s' has no tocilizumab compartment",
                        trial->model->name);
   }
-  trial->prepared = 1;
   cart_error_clear(&trial->error);
   return CART_OK;
 }

@@ -32,7 +32,7 @@ struct cart_trial {
   cart_endpoint_settings endpoints;
   size_t n_outputs;
   int outputs[CART_MAX_OUTPUTS]; /* index into the extended vector [states..., signals...] */
-  int prepared;
+  int workspaces_stale; /* set when times or solver settings change */
 
   cartp_workspace *workspaces; /* one per thread, made by the first run (openmp.c) */
   size_t n_workspaces;
