@@ -25,7 +25,7 @@ static const char usage_text[] =
     "usage: cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]\n"
     "                [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...]\n"
     "                [--times A:B:STEP | --times T1,T2,...] [--method bdf|rk8pd]\n"
-    "                [--rtol R] [--max-steps N]\n"
+    "                [--rtol R] [--max-steps N] [--n-ext CELLS] [--toci-rule RULE]\n"
     "       cart trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force]\n"
     "       cart scenario\n"
     "       cart models\n"
@@ -46,6 +46,11 @@ static const char usage_text[] =
     "  --method M         bdf (GSL msbdf, analytic Jacobian; default) or rk8pd\n"
     "  --rtol R           relative tolerance (default 1e-6)\n"
     "  --max-steps N      step limit per solve (default 100000)\n"
+    "  --n-ext CELLS      extinction: a tumour phenotype falling through CELLS is set to 0\n"
+    "                     (default 1; 0 turns it off)\n"
+    "  --toci-rule RULE   tocilizumab by rule: 'on' (MODEL.md 3 defaults: 8 mg/kg when IL6s rises\n"
+    "                     through 200 pg/mL, again every 8 h while above, at most 4 doses) or\n"
+    "                     TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG]]]\n"
     "\n"
     "\n"
     "cart trial runs a virtual trial (the built-in default scenario, 1000 patients, or\n"
@@ -213,6 +218,7 @@ typedef struct run_options {
   cart_method method;
   double rtol;
   unsigned long max_steps;
+  double n_ext;
 } run_options;
 
 /* Applies one option with its argument to `opt`; returns 0 or an exit status. */
@@ -278,6 +284,36 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
     if (parse_number(arg, &opt->rtol) != 0 || !(opt->rtol > 0) || !isfinite(opt->rtol)) {
       return fail(EXIT_BAD_INPUT, "--rtol %s: expected a positive number", arg);
     }
+  } else if (strcmp(name, "--n-ext") == 0) {
+    if (parse_number(arg, &opt->n_ext) != 0 || !(opt->n_ext >= 0) || !isfinite(opt->n_ext)) {
+      return fail(EXIT_BAD_INPUT, "--n-ext %s: expected a number >= 0", arg);
+    }
+  } else if (strcmp(name, "--toci-rule") == 0) {
+    cart_toci_rule rule;
+    cart_toci_rule_default(&rule);
+    if (strcmp(arg, "off") == 0) {
+      rule.enabled = 0;
+    } else if (strcmp(arg, "on") != 0) {
+      double f[4];
+      const int n = parse_fields(arg, f, 4);
+      if (n < 1) {
+        return fail(EXIT_BAD_INPUT,
+                    "--toci-rule %s: expected on, off or TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG]]]",
+                    arg);
+      }
+      rule.trigger = f[0];
+      rule.interval = n >= 2 ? f[1] / 24.0 : rule.interval;
+      if (n >= 3 && (f[2] != floor(f[2]) || f[2] < 1 || f[2] > CART_TOCI_RULE_MAX_DOSES)) {
+        return fail(EXIT_BAD_INPUT, "--toci-rule %s: MAX_DOSES must be a whole number 1..%d", arg,
+                    CART_TOCI_RULE_MAX_DOSES);
+      }
+      rule.max_doses = n >= 3 ? (int)f[2] : rule.max_doses;
+      rule.mg_per_kg = n >= 4 ? f[3] : rule.mg_per_kg;
+    }
+    if (cart_dosing_set_toci_rule(opt->dosing, &rule) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--toci-rule %s: %s", arg,
+                  cart_dosing_last_error(opt->dosing)->message);
+    }
   } else if (strcmp(name, "--max-steps") == 0) {
     char *end = NULL;
     errno = 0;
@@ -296,7 +332,7 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
 static int run(int argc, char **argv)
 {
   run_options opt = {NULL, NULL, NULL, NULL, 0, CART_METHOD_BDF, CART_RTOL_DEFAULT,
-                     CART_MAX_STEPS_DEFAULT};
+                     CART_MAX_STEPS_DEFAULT, CART_N_EXT_DEFAULT};
   cart_error err;
   cart_error_clear(&err);
   int status = 0;
@@ -352,7 +388,8 @@ static int run(int argc, char **argv)
   }
   if (cart_solver_set_method(solver, opt.method) != CART_OK ||
       cart_solver_set_tolerances(solver, opt.rtol, NULL) != CART_OK ||
-      cart_solver_set_max_steps(solver, opt.max_steps) != CART_OK) {
+      cart_solver_set_max_steps(solver, opt.max_steps) != CART_OK ||
+      cart_solver_set_extinction(solver, opt.n_ext) != CART_OK) {
     status = fail(EXIT_BAD_INPUT, "%s", cart_solver_last_error(solver)->message);
     goto cleanup;
   }

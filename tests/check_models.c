@@ -12,7 +12,7 @@
 START_TEST(test_registry)
 {
   cart_error err;
-  ck_assert_uint_eq(cart_model_count(), 2);
+  ck_assert_uint_eq(cart_model_count(), 3);
   const cart_model *cart = cart_model_find("cart", &err);
   const cart_model *stein = cart_model_find("stein", &err);
   ck_assert_ptr_nonnull(cart);
@@ -23,7 +23,13 @@ START_TEST(test_registry)
   ck_assert_uint_eq(cart_model_n_params(cart), 41);
   ck_assert_uint_eq(cart_model_n_params(stein), 6);
   ck_assert_uint_eq(cart_model_n_outputs(cart), 1);
-  ck_assert_ptr_null(cart_model_get(2));
+  const cart_model *cart2 = cart_model_find("cart2", &err);
+  ck_assert_ptr_nonnull(cart2);
+  ck_assert_str_eq(cart_model_name(cart2), "cart2");
+  ck_assert_uint_eq(cart_model_n_states(cart2), 11);
+  ck_assert_uint_eq(cart_model_n_params(cart2), 44); /* cart's 41 - 3 + 6 (MODEL.md 2.3) */
+  ck_assert_uint_eq(cart_model_n_outputs(cart2), 1);
+  ck_assert_ptr_null(cart_model_get(3));
 
   cart_error_clear(&err);
   ck_assert_ptr_null(cart_model_find("lupus", &err));
@@ -48,6 +54,41 @@ START_TEST(test_state_order)
   ck_assert_int_eq(cart_model_state_index(model, "T"), -1);
   cart_state_info out;
   ck_assert_int_eq(cart_model_output_info(model, 0, &out), CART_OK);
+  ck_assert_str_eq(out.name, "Cblood");
+
+  /* MODEL.md 2.3 state order of cart2; its parameters start with cart's, in cart's order. */
+  static const char *const names2[] = {"E", "M", "X", "Tab", "Ta", "Tb", "T0n",
+                                       "B", "IL6", "D1", "D2"};
+  const cart_model *cart2 = cart_model_find("cart2", NULL);
+  for (size_t i = 0; i < 11; i++) {
+    cart_state_info info;
+    ck_assert_int_eq(cart_model_state_info(cart2, i, &info), CART_OK);
+    ck_assert_str_eq(info.name, names2[i]);
+    ck_assert_int_eq(cart_model_state_index(cart2, names2[i]), (int)i);
+  }
+  ck_assert_int_eq(cart_model_state_index(cart2, "Tp"), -1);
+  ck_assert_int_eq(cart_model_param_index(cart2, "f_neg0"), -1);
+  ck_assert_int_eq(cart_model_param_index(cart2, "r_neg"), -1);
+  ck_assert_int_eq(cart_model_param_index(cart2, "mu_loss"), -1);
+  size_t k = 0;
+  for (size_t i = 0; i < cart_model_n_params(model); i++) {
+    cart_param_info a, b;
+    cart_model_param_info(model, i, &a);
+    if (cart_model_param_index(cart2, a.name) < 0) {
+      continue;
+    }
+    cart_model_param_info(cart2, k++, &b);
+    ck_assert_str_eq(b.name, a.name);
+    ck_assert_str_eq(b.unit, a.unit);
+    ck_assert_double_eq(b.default_value, a.default_value);
+    ck_assert(b.lower == a.lower && b.upper == a.upper);
+    ck_assert(b.lower_open == a.lower_open && b.upper_open == a.upper_open);
+  }
+  static const char *const extra[] = {"mu_a", "mu_b", "f_a0", "f_b0", "f_n0", "car_targets"};
+  for (size_t i = 0; i < 6; i++) {
+    ck_assert_int_eq(cart_model_param_index(cart2, extra[i]), (int)(k + i));
+  }
+  ck_assert_int_eq(cart_model_output_info(cart2, 0, &out), CART_OK);
   ck_assert_str_eq(out.name, "Cblood");
 }
 END_TEST
@@ -111,6 +152,9 @@ static void random_params(const cart_model *model, gsl_rng *rng, double *p)
     }
     if (strcmp(info->name, "h") == 0) {
       v = gsl_rng_uniform(rng) < 0.3 ? 2.0 : 1.0 + 3.0 * gsl_rng_uniform(rng);
+    }
+    if (strcmp(info->name, "car_targets") == 0) { /* cart2: an integer 1, 2 or 3 */
+      v = (double)(1 + gsl_rng_uniform_int(rng, 3));
     }
     p[i] = v;
   }
@@ -199,6 +243,12 @@ START_TEST(test_jacobian_cart)
 }
 END_TEST
 
+START_TEST(test_jacobian_cart2)
+{
+  check_jacobian("cart2");
+}
+END_TEST
+
 START_TEST(test_jacobian_stein)
 {
   check_jacobian("stein");
@@ -239,6 +289,7 @@ int main(void)
   suite_add_tcase(suite, tables);
   TCase *jacobian = tcase_create("jacobian");
   tcase_add_test(jacobian, test_jacobian_cart);
+  tcase_add_test(jacobian, test_jacobian_cart2);
   tcase_add_test(jacobian, test_jacobian_stein);
   suite_add_tcase(suite, jacobian);
   return test_run(suite);

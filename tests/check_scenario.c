@@ -47,6 +47,28 @@ static char *read_example(const char *name)
   return text;
 }
 
+/* The rule in force is `expected` (enabled included); durations compared to rounding. */
+static void assert_rule(const cart_trial *trial, const cart_toci_rule *expected)
+{
+  cart_toci_rule rule;
+  memset(&rule, 0xff, sizeof rule);
+  cart_dosing_get_toci_rule(cart_trial_dosing((cart_trial *)trial), &rule);
+  ck_assert_int_eq(rule.enabled, expected->enabled);
+  ck_assert_double_eq(rule.trigger, expected->trigger);
+  ck_assert_double_eq_tol(rule.interval, expected->interval, 1e-15);
+  ck_assert_int_eq(rule.max_doses, expected->max_doses);
+  ck_assert_double_eq(rule.mg_per_kg, expected->mg_per_kg);
+  ck_assert_double_eq(rule.cap_mg, expected->cap_mg);
+  ck_assert_double_eq_tol(rule.duration, expected->duration, 1e-15);
+}
+
+static int rule_enabled(const cart_trial *trial)
+{
+  cart_toci_rule rule;
+  cart_dosing_get_toci_rule(cart_trial_dosing((cart_trial *)trial), &rule);
+  return rule.enabled;
+}
+
 /* The default text gives the trial its comments describe. */
 START_TEST(test_default_scenario)
 {
@@ -93,6 +115,20 @@ START_TEST(test_default_scenario)
   ck_assert_uint_eq(cart_dosing_n_toci(cart_trial_dosing(trial)), 0);
   ck_assert_double_eq(typical_value(trial, "dose"), 1.4e8);
 
+  /* the standard of care: tocilizumab by rule, on with MODEL.md's defaults; extinction at 1 */
+  cart_toci_rule rule;
+  cart_toci_rule_default(&rule);
+  ck_assert_int_eq(rule.enabled, 1);
+  ck_assert_double_eq(rule.trigger, 200);
+  ck_assert_double_eq_tol(rule.interval, 8.0 / 24.0, 1e-15);
+  ck_assert_int_eq(rule.max_doses, 4);
+  ck_assert_double_eq(rule.mg_per_kg, 8);
+  ck_assert_double_eq(rule.cap_mg, 800);
+  ck_assert_double_eq_tol(rule.duration, 1.0 / 24.0, 1e-15);
+  assert_rule(trial, &rule);
+  ck_assert_double_eq(cart_trial_extinction(trial), 1.0);
+  ck_assert_uint_eq(cart_trial_max_toci_doses(trial), 4);
+
   cart_endpoint_settings defaults;
   cart_endpoint_settings_default(&defaults);
   const cart_endpoint_settings *settings = cart_trial_endpoint_settings(trial);
@@ -122,6 +158,9 @@ START_TEST(test_example_files)
     if (i == 2) {
       ck_assert_double_eq(typical_value(trial, "T0"), 5e11);
     }
+    /* every example treats CRS by the rule, as in practice */
+    ck_assert_msg(rule_enabled(trial), "%s: tocilizumab rule off", names[i]);
+    ck_assert_double_eq(cart_trial_extinction(trial), 1.0);
     cart_trial_free(trial);
     free(text);
   }
@@ -245,6 +284,65 @@ START_TEST(test_keys)
    * no doses; without doses it loads */
   trial = load_ok("[trial]\nmodel = stein\n[parameters]\nc0 = 10\n[outputs]\ntrajectories = C\n");
   ck_assert_str_eq(cart_model_name(cart_trial_model(trial)), "stein");
+  cart_trial_free(trial);
+
+  /* no [tocilizumab]: the rule is off; no [events]: extinction at 1 cell */
+  trial = load_ok("[trial]\nmodel = cart\n");
+  ck_assert_int_eq(rule_enabled(trial), 0);
+  ck_assert_uint_eq(cart_trial_max_toci_doses(trial), 0);
+  ck_assert_double_eq(cart_trial_extinction(trial), 1.0);
+  cart_trial_free(trial);
+
+  /* rule = on alone: the defaults */
+  cart_toci_rule rule;
+  cart_toci_rule_default(&rule);
+  trial = load_ok("[trial]\nmodel = cart\n[tocilizumab]\nrule = on\n[events]\nn_ext = 0\n");
+  assert_rule(trial, &rule);
+  ck_assert_double_eq(cart_trial_extinction(trial), 0.0);
+  cart_trial_free(trial);
+
+  /* every key, in any order, sections after the rest */
+  trial = load_ok("[events]\nn_ext = 10\n"
+                  "[tocilizumab]\n"
+                  "infusion_h = 2\n"
+                  "cap_mg = 600\n"
+                  "mg_per_kg = 4\n"
+                  "max_doses = 16\n"
+                  "interval_h = 12\n"
+                  "trigger = 1000\n"
+                  "rule = on ; the standard of care\n"
+                  "[dosing]\ntoci = 2:8\n"
+                  "[trial]\nmodel = cart\n");
+  const cart_toci_rule every = {1, 1000, 0.5, 16, 4, 600, 2.0 / 24.0};
+  assert_rule(trial, &every);
+  ck_assert_double_eq(cart_trial_extinction(trial), 10.0);
+  ck_assert_uint_eq(cart_dosing_n_toci(cart_trial_dosing(trial)), 1); /* the fixed dose stays */
+  ck_assert_uint_eq(cart_trial_max_toci_doses(trial), 17);
+  cart_trial_free(trial);
+
+  /* a bolus, and the smallest max_doses */
+  trial = load_ok("[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ninfusion_h = 0\n"
+                  "max_doses = 1\n");
+  cart_toci_rule bolus = rule;
+  bolus.duration = 0;
+  bolus.max_doses = 1;
+  assert_rule(trial, &bolus);
+  cart_trial_free(trial);
+
+  /* rule = off keeps (and checks) the settings, so that turning it on is one edit */
+  trial = load_ok("[trial]\nmodel = cart\n[tocilizumab]\ntrigger = 500\nrule = off\n"
+                  "max_doses = 2\n");
+  cart_toci_rule off = rule;
+  off.enabled = 0;
+  off.trigger = 500;
+  off.max_doses = 2;
+  assert_rule(trial, &off);
+  ck_assert_uint_eq(cart_trial_max_toci_doses(trial), 0);
+  cart_trial_free(trial);
+
+  /* an empty [tocilizumab] leaves the rule off */
+  trial = load_ok("[trial]\nmodel = cart\n[tocilizumab]\n[events]\n");
+  ck_assert_int_eq(rule_enabled(trial), 0);
   cart_trial_free(trial);
 
   /* NULL arguments */
@@ -377,6 +475,53 @@ static const bad_case bad_cases[] = {
      CART_EPARSE, 3, "modle"},
     {"a syntax error before a key error", "[trial]\nno equals sign\nmodle = 1\n", CART_EPARSE, 2,
      "syntax"},
+    {"rule neither on nor off", "[trial]\nmodel = cart\n[tocilizumab]\nrule = maybe\n",
+     CART_EPARSE, 4, "'maybe'"},
+    {"rule given twice", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\nrule = off\n",
+     CART_EPARSE, 5, "first at line 4"},
+    {"max_doses 0", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\n\nmax_doses = 0\n",
+     CART_EDOSE, 6, "max_doses"},
+    {"max_doses 17", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\nmax_doses = 17\n",
+     CART_EDOSE, 5, "max_doses"},
+    {"max_doses huge",
+     "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\nmax_doses = 99999999999999999999\n",
+     CART_EPARSE, 5, "max_doses"},
+    {"max_doses 2.5", "[trial]\nmodel = cart\n[tocilizumab]\nmax_doses = 2.5\nrule = on\n",
+     CART_EPARSE, 4, "'2.5'"},
+    {"trigger -1", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ntrigger = -1\n",
+     CART_EDOSE, 5, "trigger"},
+    {"trigger 0 with the rule off",
+     "[trial]\nmodel = cart\n[tocilizumab]\nrule = off\ncap_mg = 600\ntrigger = 0\n",
+     CART_EDOSE, 6, "trigger"},
+    {"interval_h 0", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ninterval_h = 0\n",
+     CART_EDOSE, 5, "interval_h"},
+    {"mg_per_kg 0", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\nmg_per_kg = 0\n",
+     CART_EDOSE, 5, "mg_per_kg"},
+    {"cap_mg -1", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ncap_mg = -1\n",
+     CART_EDOSE, 5, "cap_mg"},
+    {"infusion_h -1", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ninfusion_h = -1\n",
+     CART_EDOSE, 5, "infusion_h"},
+    {"the first bad rule setting by line",
+     "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\nmg_per_kg = -8\ntrigger = -1\n",
+     CART_EDOSE, 5, "mg_per_kg"},
+    {"trigger not a number", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ntrigger = high\n",
+     CART_EPARSE, 5, "'high'"},
+    {"unknown key in [tocilizumab]",
+     "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ninterval = 8\n", CART_EPARSE, 5,
+     "'interval'"},
+    {"settings without rule = on",
+     "[trial]\nmodel = cart\n[tocilizumab]\n\ninterval_h = 12\ntrigger = 500\n", CART_EPARSE, 5,
+     "[tocilizumab] settings without rule = on"},
+    {"settings without rule = on, sections repeated",
+     "[tocilizumab]\nmax_doses = 2\n[trial]\nmodel = cart\n[tocilizumab]\ntrigger = 500\n",
+     CART_EPARSE, 2, "[tocilizumab] settings without rule = on"},
+    {"n_ext -1", "[trial]\nmodel = cart\n[events]\nn_ext = -1\n", CART_ERANGE, 4, "n_ext"},
+    {"n_ext infinite", "[trial]\nmodel = cart\n[events]\nn_ext = inf\n", CART_EPARSE, 4,
+     "finite"},
+    {"n_ext given twice", "[trial]\nmodel = cart\n[events]\nn_ext = 1\nn_ext = 2\n", CART_EPARSE,
+     5, "first at line 4"},
+    {"unknown key in [events]", "[trial]\nmodel = cart\n[events]\nn_extinct = 1\n", CART_EPARSE,
+     4, "'n_extinct'"},
     {"a long line",
      "[trial]\nmodel = cart\n[times]\nlist = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, "
      "15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, "

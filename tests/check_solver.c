@@ -364,7 +364,7 @@ START_TEST(test_events_inside_steps)
   cart_solver_stats stats;
   cart_solver_solve(solver, params, dosing, times, 5, events, NULL);
   cart_solver_get_stats(solver, &stats);
-  ck_assert_uint_eq(stats.events, 2); /* 7.3 and 7.6; the two at 7.6 restart once */
+  ck_assert_uint_eq(stats.events, 3); /* 7.3, 7.6 (two doses, one restart), Tp's extinction */
   cart_dosing_free(dosing);
   cart_solver_free(solver);
   cart_params_free(params);

@@ -45,6 +45,26 @@ typedef struct cart_cart_dose {
   double f_mem; /* [0, 1], or CART_FMEM_FROM_PARAMS */
 } cart_cart_dose;
 
+/* Tocilizumab by rule (MODEL.md 3, the clinical practice): when IL6s rises through `trigger`, give
+ * mg_per_kg (capped at cap_mg) over `duration`; then every `interval` while IL6s is still above
+ * the trigger at that time, give it again; at most max_doses rule doses in all. A later rise
+ * through the trigger, after IL6s fell below it, starts a new series within the same maximum.
+ * The crossing is found by root finding on the solver's dense output (to 1e-10 day). Off unless
+ * set. */
+#define CART_TOCI_RULE_MAX_DOSES 16
+typedef struct cart_toci_rule {
+  int enabled;       /* 0: off */
+  double trigger;    /* pg/mL of IL6s: default 200, the CRS grade 2 threshold of MODEL.md 4 */
+  double interval;   /* day: default 8 h */
+  int max_doses;     /* default 4, at most CART_TOCI_RULE_MAX_DOSES */
+  double mg_per_kg;  /* default 8 */
+  double cap_mg;     /* default 800 */
+  double duration;   /* day: default 1 h (0: bolus) */
+} cart_toci_rule;
+
+/* The MODEL.md 3 defaults, with enabled = 1. */
+void cart_toci_rule_default(cart_toci_rule *rule);
+
 typedef struct cart_toci_dose {
   double time;      /* day, >= 0: infusion start */
   double mg_per_kg; /* >= 0 */
@@ -75,6 +95,13 @@ size_t cart_dosing_n_toci(const cart_dosing *dosing);
 /* Copies dose i into *dose: CART_OK or CART_EINVAL (i out of range). */
 int cart_dosing_get_cart(const cart_dosing *dosing, size_t i, cart_cart_dose *dose);
 int cart_dosing_get_toci(const cart_dosing *dosing, size_t i, cart_toci_dose *dose);
+
+/* Turns the rule on with these settings (rule->enabled = 0, or rule = NULL, turns it off).
+ * CART_EDOSE naming the field for a trigger, interval or mg/kg that is not positive and finite, a
+ * negative cap or duration, or max_doses outside 1..CART_TOCI_RULE_MAX_DOSES. */
+int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule);
+/* The rule in force (enabled = 0 when off). */
+void cart_dosing_get_toci_rule(const cart_dosing *dosing, cart_toci_rule *rule);
 
 const cart_error *cart_dosing_last_error(const cart_dosing *dosing);
 

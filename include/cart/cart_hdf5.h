@@ -6,6 +6,9 @@
  *   /params      (n_patients x n_params) float64, attributes names, units
  *   /trajectories/<name>  (n_patients x n_times) float32, attribute unit
  *   /endpoints/<name>     (n_patients) float64, or int32 for codes and counts, attribute unit
+ *   /events/toci_times  (n_patients x max(1, cart_trial_max_toci_doses)) float64, unit "day": the
+ *                days of each patient's tocilizumab doses (fixed and by rule), in time order,
+ *                NaN after the last
  *   /status      (n_patients) int32
  *   /summary     group whose attributes are the cart_trial_summary fields
  * Datasets are chunked by blocks of patients, with shuffle and deflate (level 4), little-endian

@@ -61,6 +61,21 @@ typedef enum cart_method {
 } cart_method;
 
 #define CART_RTOL_DEFAULT 1e-6
+#define CART_N_EXT_DEFAULT 1.0 /* cells: MODEL.md 3 extinction threshold */
+#define CART_EVENT_LOG_MAX 64  /* root-found events kept per solve */
+
+/* What happened at a root-found event of the last solve. */
+typedef enum cart_event_kind {
+  CART_EVENT_EXTINCTION = 0, /* a tumour phenotype fell through n_ext and was set to 0 */
+  CART_EVENT_TOCI_RULE = 1   /* a tocilizumab dose given by the rule */
+} cart_event_kind;
+
+typedef struct cart_event_record {
+  double time;          /* day */
+  cart_event_kind kind;
+  int state;            /* the phenotype set to 0 (extinction), else -1 */
+  double amount_mg;     /* the dose (rule), else 0 */
+} cart_event_record;
 #define CART_MAX_STEPS_DEFAULT 100000UL
 
 /* Counters of the last solve. */
@@ -82,6 +97,11 @@ void cart_solver_free(cart_solver *solver);
 int cart_solver_set_method(cart_solver *solver, cart_method method);
 int cart_solver_set_tolerances(cart_solver *solver, double rtol, const double *atol);
 int cart_solver_set_max_steps(cart_solver *solver, unsigned long max_steps);
+/* Extinction (MODEL.md 3): a tumour phenotype that falls through n_ext cells is set to exactly 0
+ * (a root-found event), and one that starts below n_ext starts at 0. Default CART_N_EXT_DEFAULT
+ * (1 cell); 0 turns it off. CART_EINVAL for a negative or non-finite value. */
+int cart_solver_set_extinction(cart_solver *solver, double n_ext);
+double cart_solver_extinction(const cart_solver *solver);
 
 cart_method cart_solver_method(const cart_solver *solver);
 const char *cart_method_name(cart_method method); /* "bdf", "rk8pd"; NULL if unknown */
@@ -110,6 +130,11 @@ const cart_error *cart_solver_last_error(const cart_solver *solver);
 /* Time (day) reached by the last solve: the final time on success, the last good time on error. */
 double cart_solver_time_reached(const cart_solver *solver);
 void cart_solver_get_stats(const cart_solver *solver, cart_solver_stats *stats);
+
+/* Root-found events of the last solve, in time order: extinctions and rule doses (at most
+ * CART_EVENT_LOG_MAX are kept; later ones still happen). CART_EINVAL when i is out of range. */
+size_t cart_solver_n_events(const cart_solver *solver);
+int cart_solver_get_event(const cart_solver *solver, size_t i, cart_event_record *record);
 
 #ifdef __cplusplus
 }

@@ -86,6 +86,9 @@ typedef struct cart_trial_block {
   float *trajectories;  /* n_outputs x count x n_times: output o of patient k at time j is
                            trajectories[(o * capacity + k) * n_times + j] */
   double *endpoints;    /* count x CART_N_ENDPOINTS (integer endpoints hold whole numbers) */
+  size_t max_toci;      /* columns of toci_times: fixed doses + the rule's maximum */
+  double *toci_times;   /* count x max_toci: day of each tocilizumab dose given, in time order,
+                           NaN after the last (and for a failed patient) */
   int *status;          /* count: CART_OK or the code of the failed draw or solve */
 } cart_trial_block;
 
@@ -106,6 +109,10 @@ const double *cart_trial_times(const cart_trial *trial, size_t *n_times);
 int cart_trial_set_solver(cart_trial *trial, cart_method method, double rtol, const double *atol,
                           unsigned long max_steps);
 
+/* Extinction threshold for every patient (cart_solver_set_extinction): default 1 cell, 0 off. */
+int cart_trial_set_extinction(cart_trial *trial, double n_ext);
+double cart_trial_extinction(const cart_trial *trial);
+
 int cart_trial_set_n_patients(cart_trial *trial, size_t n_patients);
 size_t cart_trial_n_patients(const cart_trial *trial);
 void cart_trial_set_seed(cart_trial *trial, uint64_t seed);
@@ -121,6 +128,10 @@ size_t cart_trial_n_outputs(const cart_trial *trial);
 /* Name and unit of output i (static strings). */
 int cart_trial_output_info(const cart_trial *trial, size_t i, const char **name,
                            const char **unit);
+
+/* The most tocilizumab doses a patient can get: the fixed schedule's plus the rule's maximum
+ * (the columns of a block's toci_times and of /events/toci_times). */
+size_t cart_trial_max_toci_doses(const cart_trial *trial);
 
 /* Checks the plan: prepares the population (CART_ERULE, CART_ERANGE for a correlation matrix
  * that is not positive definite), checks the endpoint settings (CART_ERANGE) and that the

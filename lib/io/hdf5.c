@@ -41,7 +41,9 @@ struct cart_h5_file {
   const char *endpoint_name[CART_N_ENDPOINTS]; /* static strings of cart_endpoint_get_info */
   const char **output_name;                    /* n_outputs static strings */
   hid_t status;
+  hid_t toci_times; /* /events/toci_times */
   size_t n_patients, n_params, n_outputs, n_times;
+  size_t max_toci;  /* columns the block carries; the dataset has max(1, max_toci) */
   char *path;
   cart_error error;
 };
@@ -216,8 +218,9 @@ static void iso8601_now(char *buf, size_t size)
 /* Closes every HDF5 object of the handle; 0, or -1 if a close failed. Leaves the ids invalid. */
 static int handle_close_ids(cart_h5_file *h5)
 {
-  int status = close_id(h5->params, H5Dclose) | close_id(h5->status, H5Dclose);
-  h5->params = h5->status = H5I_INVALID_HID;
+  int status = close_id(h5->params, H5Dclose) | close_id(h5->status, H5Dclose) |
+               close_id(h5->toci_times, H5Dclose);
+  h5->params = h5->status = h5->toci_times = H5I_INVALID_HID;
   for (size_t o = 0; h5->trajectories != NULL && o < h5->n_outputs; o++) {
     status |= close_id(h5->trajectories[o], H5Dclose);
     h5->trajectories[o] = H5I_INVALID_HID;
@@ -248,6 +251,7 @@ static cart_h5_file *handle_alloc(const char *path, size_t n_outputs)
     return NULL;
   }
   h5->file = h5->params = h5->status = H5I_INVALID_HID;
+  h5->toci_times = H5I_INVALID_HID;
   for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
     h5->endpoints[e] = H5I_INVALID_HID;
   }
@@ -474,6 +478,21 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
     status = create_endpoints(h5, chunk_patients, err);
   }
   if (status == CART_OK) {
+    /* /events/toci_times: the days of each patient's tocilizumab doses (fixed and by rule), in
+     * time order, NaN-padded to the most a patient can get (at least one column). */
+    hid_t group = H5Gcreate2(h5->file, "events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const double fill = NAN;
+    h5->max_toci = cart_trial_max_toci_doses(trial);
+    h5->toci_times = group < 0 ? H5I_INVALID_HID
+                               : dataset_create(group, "toci_times", H5T_IEEE_F64LE, n_patients,
+                                                h5->max_toci ? h5->max_toci : 1, chunk_patients,
+                                                H5T_NATIVE_DOUBLE, &fill, "day");
+    if (close_id(group, H5Gclose) != 0 || h5->toci_times < 0) {
+      status = cartp_error(err, CART_EIO, "cannot create dataset '/events/toci_times' in '%s'",
+                           path);
+    }
+  }
+  if (status == CART_OK) {
     const int fill = STATUS_FILL;
     h5->status = dataset_create(h5->file, "status", H5T_STD_I32LE, n_patients, 0,
                                 chunk_patients, H5T_NATIVE_INT, &fill, "1");
@@ -516,7 +535,7 @@ static int check_block(const cart_h5_file *h5, const cart_trial_block *block, ca
     return cartp_error(err, CART_EINVAL, "cart_h5_write_block: block is NULL");
   }
   if (block->n_params != h5->n_params || block->n_outputs != h5->n_outputs
-      || block->n_times != h5->n_times) {
+      || block->n_times != h5->n_times || block->max_toci != h5->max_toci) {
     return cartp_error(err, CART_EINVAL,
                        "cart_h5_write_block: block of %zu parameters, %zu outputs, %zu times "
                        "does not match '%s' (%zu, %zu, %zu)",
@@ -611,6 +630,12 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
   if (rows_write(h5->status, H5T_NATIVE_INT, first, count, 0, H5I_INVALID_HID, block->status)
       != 0) {
     return cartp_error(err, CART_EIO, "cannot write patients %zu-%zu of '/status' in '%s'", first,
+                       last, h5->path);
+  }
+  if (h5->max_toci > 0 && rows_write(h5->toci_times, H5T_NATIVE_DOUBLE, first, count,
+                                     h5->max_toci, H5I_INVALID_HID, block->toci_times) != 0) {
+    return cartp_error(err, CART_EIO,
+                       "cannot write patients %zu-%zu of '/events/toci_times' in '%s'", first,
                        last, h5->path);
   }
   /* A run killed after this returns keeps this block. */

@@ -343,7 +343,9 @@ static void add_cart_dose(double *y, double cells, double f_mem)
 static const int car_t_group[] = {E, M, X, -1};
 static const int tumour_group[] = {TP, TN, -1};
 static const int toci_group[] = {D1, D2, -1};
-static const int *const zero_groups[] = {car_t_group, tumour_group, toci_group, NULL};
+static const int tp_group[] = {TP, -1}; /* Tp alone: after its extinction while Tn lives */
+static const int *const zero_groups[] = {car_t_group, tumour_group, tp_group, toci_group, NULL};
+static const int extinct_states[] = {TP, TN, -1};
 
 const cart_model cart_model_cart = {
     .name = "cart",
@@ -373,5 +375,6 @@ const cart_model cart_model_cart = {
     .roles = {SIG_CBLOOD, SIG_TUMOUR, TN, B, IL6, SIG_IL6S},
     .b0_param = P_B0,
     .default_outputs = default_outputs,
+    .extinct_states = extinct_states,
     .zero_groups = zero_groups,
 };

@@ -90,6 +90,10 @@ struct cart_model {
   /* Trajectories a trial keeps by default, NULL-terminated names. */
   const char *const *default_outputs;
 
+  /* Tumour phenotypes that go extinct (MODEL.md 3): each is set to exactly 0 when it falls
+   * through n_ext cells. Indices ended by -1; NULL for none. */
+  const int *extinct_states;
+
   /* Invariant zero groups: sets of states that, once all exactly 0, stay exactly 0 without an
    * external input (no CAR-T cells appear from nothing). Each group is a list of state indices
    * ended by -1; the list of groups is ended by NULL. May be NULL. */
@@ -103,5 +107,6 @@ extern const size_t cart_model_registry_size;
 /* The models. */
 extern const cart_model cart_model_stein;
 extern const cart_model cart_model_cart;
+extern const cart_model cart_model_cart2;
 
 #endif /* CART_MODEL_IMPL_H */

@@ -5,6 +5,7 @@
 const cart_model *const cart_model_registry[] = {
     &cart_model_cart,
     &cart_model_stein,
+    &cart_model_cart2,
 };
 
 const size_t cart_model_registry_size = sizeof cart_model_registry / sizeof cart_model_registry[0];

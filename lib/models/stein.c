@@ -126,5 +126,6 @@ const cart_model cart_model_stein = {
     .roles = {N_STATES, -1, -1, -1, -1, -1},
     .b0_param = -1,
     .default_outputs = default_outputs,
+    .extinct_states = NULL,
     .zero_groups = NULL,
 };

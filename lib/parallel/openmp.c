@@ -44,7 +44,7 @@ int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_th
                        first + count, block->capacity, trial->n_patients);
   }
   if (block->n_outputs != trial->n_outputs || block->n_times != trial->n_times ||
-      block->n_params != trial->model->n_params) {
+      block->n_params != trial->model->n_params || block->max_toci != cartp_trial_max_toci(trial)) {
     return cartp_error(err, CART_EINVAL, "block was made for another trial shape");
   }
   /* Prepared afresh for every block (cheap: the rules, a Cholesky factor of at most 64 x 64),

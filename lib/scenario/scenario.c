@@ -12,8 +12,8 @@
  *   2. Building (a fixed order, so that sections may come in any order): the model of [trial],
  *      then [trial], [times], [solver], [parameters], the CAR-T dose at t = 0 (the parameter
  *      `dose`), the model's rules, [variability], [correlation] (and the population's Cholesky
- *      factor), [endpoints], [outputs], the other CAR-T doses, tocilizumab, and finally
- *      cart_trial_prepare().
+ *      factor), [endpoints], [outputs], the other CAR-T doses, the fixed tocilizumab doses,
+ *      the tocilizumab rule ([tocilizumab]), [events], and finally cart_trial_prepare().
  *
  * The first error stops the load. Its message starts with "SOURCE:LINE: " (or "SOURCE: " where
  * no line can be named, which only cart_trial_prepare's own checks can give).
@@ -104,10 +104,33 @@ static const char default_scenario[] =
     "# is the parameter dose. A second infusion of 1e8 cells on day 14 would be:\n"
     "# cart = 14:1e8\n"
     "# fixed tocilizumab, toci = TIME:MG_PER_KG[:HOURS[:CAP_MG]] (infused over 1 h and capped at\n"
-    "# 800 mg unless given); none here. MODEL.md's rule-based tocilizumab (8 mg/kg when IL6s\n"
-    "# passes the grade-2 threshold) is the default standard of care and will be switched on\n"
-    "# here once the rule is implemented. 8 mg/kg on day 3 would be:\n"
+    "# 800 mg unless given), for every patient whatever their IL-6; none here: tocilizumab is\n"
+    "# given by rule instead ([tocilizumab] below). 8 mg/kg on day 3 would be:\n"
     "# toci = 3:8\n"
+    "\n"
+    "[tocilizumab]\n"
+    "# tocilizumab by rule (MODEL.md 3), the standard of care: when IL6s rises through the\n"
+    "# trigger, give a dose; then every interval, while IL6s is still above the trigger, again.\n"
+    "# on or off (a scenario without this section has it off); with rule = off the settings\n"
+    "# below are kept, so that switching it back on is one edit\n"
+    "rule = on\n"
+    "# pg/mL of IL6s: the CRS grade-2 threshold (changing crs_g2 in [endpoints] does not move it)\n"
+    "trigger = 200\n"
+    "# hours between the checks that repeat a dose while IL6s is above the trigger\n"
+    "interval_h = 8\n"
+    "# most doses the rule gives to a patient, 1 to 16 (a later rise through the trigger starts\n"
+    "# a new series within the same maximum)\n"
+    "max_doses = 4\n"
+    "# each dose is mg_per_kg times the weight WT, at most cap_mg mg, infused over infusion_h\n"
+    "# hours (0: a bolus)\n"
+    "mg_per_kg = 8\n"
+    "cap_mg = 800\n"
+    "infusion_h = 1\n"
+    "\n"
+    "[events]\n"
+    "# extinction (MODEL.md 3): a tumour phenotype (Tp or Tn) that falls through n_ext cells is\n"
+    "# set to exactly 0, and one that starts below n_ext starts at 0; 0 turns extinction off\n"
+    "n_ext = 1\n"
     "\n"
     "[endpoints]\n"
     "# settings of the endpoints (MODEL.md 4)\n"
@@ -147,18 +170,21 @@ enum section {
   SECTION_DOSING,
   SECTION_ENDPOINTS,
   SECTION_OUTPUTS,
+  SECTION_TOCILIZUMAB,
+  SECTION_EVENTS,
   N_SECTIONS
 };
 
 static const char *const section_names[N_SECTIONS] = {
     "trial", "times", "solver", "parameters", "variability", "correlation", "dosing",
-    "endpoints", "outputs"};
+    "endpoints", "outputs", "tocilizumab", "events"};
 
 /* Keys of the sections with fixed keys, for "unknown key" messages. */
 static const char *const section_keys[N_SECTIONS] = {
     "model, n_patients, seed", "horizon, step, list", "method, rtol, atol.STATE, max_steps", NULL,
     NULL, NULL, "cart, toci",
-    "n_detect, t_resp, f_aplasia, crs_g1, crs_g2, crs_g3, crs_g4, auc_end", "trajectories"};
+    "n_detect, t_resp, f_aplasia, crs_g1, crs_g2, crs_g3, crs_g4, auc_end", "trajectories",
+    "rule, trigger, interval_h, max_doses, mg_per_kg, cap_mg, infusion_h", "n_ext"};
 
 enum endpoint_key {
   ENDPOINT_N_DETECT,
@@ -171,6 +197,20 @@ enum endpoint_key {
 
 static const char *const endpoint_keys[N_ENDPOINT_KEYS] = {
     "n_detect", "t_resp", "f_aplasia", "crs_g1", "crs_g2", "crs_g3", "crs_g4", "auc_end"};
+
+/* The settings of [tocilizumab] besides `rule` (cart_toci_rule, in the scenario's units). */
+enum rule_key {
+  RULE_TRIGGER,    /* pg/mL */
+  RULE_INTERVAL_H, /* hours */
+  RULE_MAX_DOSES,  /* an integer */
+  RULE_MG_PER_KG,
+  RULE_CAP_MG,
+  RULE_INFUSION_H, /* hours */
+  N_RULE_KEYS
+};
+
+static const char *const rule_keys[N_RULE_KEYS] = {"trigger", "interval_h", "max_doses",
+                                                   "mg_per_kg", "cap_mg", "infusion_h"};
 
 /* One repeatable entry: a parameter value, a cv, a correlation, a dose, a state's atol. */
 typedef struct entry {
@@ -223,6 +263,10 @@ typedef struct loader {
   number_setting endpoints[N_ENDPOINT_KEYS];
   char *trajectories;
   int trajectories_line;
+  int rule_on;   /* [tocilizumab] rule: 1 on, 0 off */
+  int rule_line; /* its line (0: not given) */
+  number_setting rule_settings[N_RULE_KEYS];
+  number_setting n_ext;
 } loader;
 
 /* Records the first error: "SOURCE:LINE: message" ("SOURCE: message" for line 0). Returns 0 so
@@ -453,7 +497,7 @@ static char *read_line(char *buffer, int size, void *stream)
       } else if (s < 0) {
         fail(ld, CART_EPARSE, ld->line,
              "unknown section [%.*s] (sections: trial, times, solver, parameters, variability, "
-             "correlation, dosing, endpoints, outputs)",
+             "correlation, dosing, tocilizumab, events, endpoints, outputs)",
              (int)(close - buffer - 1), buffer + 1);
       } else if (s == SECTION_TRIAL && ld->trial_line == 0) {
         ld->trial_line = ld->line;
@@ -756,6 +800,66 @@ static void on_outputs(loader *ld, const char *key, const char *value)
   }
 }
 
+/* [tocilizumab] rule = on | off and its settings. Only the form is checked here (numbers,
+ * max_doses an integer); cart_dosing_set_toci_rule checks the values (build_toci_rule). */
+static void on_tocilizumab(loader *ld, const char *key, const char *value)
+{
+  if (strcmp(key, "rule") == 0) {
+    if (ld->rule_line) {
+      given_twice(ld, "tocilizumab", key, ld->rule_line);
+    } else if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+      fail(ld, CART_EPARSE, ld->line, "[tocilizumab] rule: '%s' is not on or off", value);
+    } else {
+      ld->rule_on = value[1] == 'n';
+      ld->rule_line = ld->line;
+    }
+    return;
+  }
+  for (int i = 0; i < N_RULE_KEYS; i++) {
+    if (strcmp(key, rule_keys[i]) != 0) {
+      continue;
+    }
+    number_setting *setting = &ld->rule_settings[i];
+    if (setting->line) {
+      given_twice(ld, "tocilizumab", key, setting->line);
+    } else if (i == RULE_MAX_DOSES) {
+      uint64_t v;
+      if (parse_u64(value, &v) != 0) {
+        fail(ld, CART_EPARSE, ld->line, "[tocilizumab] max_doses: '%s' is not an unsigned integer",
+             value);
+      } else if (v > CART_TOCI_RULE_MAX_DOSES) {
+        /* here, so that a huge count need not fit an int; 0 goes to the library */
+        fail(ld, CART_EDOSE, ld->line, "[tocilizumab] max_doses: %s is outside 1..%d", value,
+             CART_TOCI_RULE_MAX_DOSES);
+      } else {
+        setting->value = (double)v;
+        setting->line = ld->line;
+      }
+    } else if (finite_value(ld, "tocilizumab", key, value, &setting->value) == 0) {
+      setting->line = ld->line;
+    }
+    return;
+  }
+  unknown_key(ld, SECTION_TOCILIZUMAB, key);
+}
+
+/* [events] n_ext = CELLS. */
+static void on_events(loader *ld, const char *key, const char *value)
+{
+  if (strcmp(key, "n_ext") != 0) {
+    unknown_key(ld, SECTION_EVENTS, key);
+  } else if (ld->n_ext.line) {
+    given_twice(ld, "events", key, ld->n_ext.line);
+  } else if (finite_value(ld, "events", key, value, &ld->n_ext.value) == 0) {
+    if (!(ld->n_ext.value >= 0)) {
+      fail(ld, CART_ERANGE, ld->line, "[events] n_ext: %g must be >= 0 (0 turns extinction off)",
+           ld->n_ext.value);
+    } else {
+      ld->n_ext.line = ld->line;
+    }
+  }
+}
+
 /* libinih's handler: one "key = value" of the line read last. Returns 1 (go on) except when out
  * of memory; our own errors are in ld. */
 static int on_entry(void *user, const char *section, const char *key, const char *value)
@@ -795,8 +899,14 @@ static int on_entry(void *user, const char *section, const char *key, const char
     case SECTION_ENDPOINTS:
       on_endpoints(ld, key, value);
       break;
-    default:
+    case SECTION_OUTPUTS:
       on_outputs(ld, key, value);
+      break;
+    case SECTION_TOCILIZUMAB:
+      on_tocilizumab(ld, key, value);
+      break;
+    default:
+      on_events(ld, key, value);
       break;
     }
   }
@@ -1162,6 +1272,104 @@ static int build_outputs(loader *ld, cart_trial *trial)
   }
 }
 
+/* [tocilizumab]: the rule, with the defaults of cart_toci_rule_default() for the settings left
+ * out. The settings are applied one at a time in file order, each checked by
+ * cart_dosing_set_toci_rule, so that an error names the line of the key at fault; they are checked
+ * with rule = off too (and kept), so that turning the rule on is one edit. Settings without any
+ * `rule` key are an error: they would do nothing. */
+static int build_toci_rule(loader *ld, cart_trial *trial)
+{
+  cart_dosing *dosing = cart_trial_dosing(trial);
+  int first = -1; /* the setting given first in the file */
+  for (int i = 0; i < N_RULE_KEYS; i++) {
+    const int line = ld->rule_settings[i].line;
+    if (line && (first < 0 || line < ld->rule_settings[first].line)) {
+      first = i;
+    }
+  }
+  if (ld->rule_line == 0) {
+    if (first >= 0) {
+      fail(ld, CART_EPARSE, ld->rule_settings[first].line,
+           "[tocilizumab] settings without rule = on (%s here; add rule = on, or rule = off to "
+           "keep them with the rule off)",
+           rule_keys[first]);
+      return CART_EPARSE;
+    }
+    cart_dosing_set_toci_rule(dosing, NULL); /* no [tocilizumab]: off */
+    return CART_OK;
+  }
+  cart_toci_rule rule;
+  cart_toci_rule_default(&rule);
+  int done[N_RULE_KEYS] = {0};
+  for (;;) {
+    int next = -1; /* the earliest setting not applied yet */
+    for (int i = 0; i < N_RULE_KEYS; i++) {
+      const int line = ld->rule_settings[i].line;
+      if (line && !done[i] && (next < 0 || line < ld->rule_settings[next].line)) {
+        next = i;
+      }
+    }
+    if (next < 0) {
+      break;
+    }
+    done[next] = 1;
+    const double v = ld->rule_settings[next].value;
+    switch (next) {
+    case RULE_TRIGGER:
+      rule.trigger = v;
+      break;
+    case RULE_INTERVAL_H:
+      rule.interval = v / 24.0;
+      break;
+    case RULE_MAX_DOSES:
+      rule.max_doses = (int)v; /* 0..CART_TOCI_RULE_MAX_DOSES (on_tocilizumab) */
+      break;
+    case RULE_MG_PER_KG:
+      rule.mg_per_kg = v;
+      break;
+    case RULE_CAP_MG:
+      rule.cap_mg = v;
+      break;
+    default:
+      rule.duration = v / 24.0;
+      break;
+    }
+    const int status = cart_dosing_set_toci_rule(dosing, &rule);
+    if (status != CART_OK) {
+      fail(ld, status, ld->rule_settings[next].line, "[tocilizumab] %s = %g: %s", rule_keys[next],
+           v, cart_dosing_last_error(dosing)->message[0] ? cart_dosing_last_error(dosing)->message
+                                                          : cart_strerror(status));
+      return status;
+    }
+  }
+  rule.enabled = ld->rule_on;
+  int status = cart_dosing_set_toci_rule(dosing, &rule);
+  if (status != CART_OK) {
+    return fail_library(ld, status, ld->rule_line, "tocilizumab", "rule",
+                        cart_dosing_last_error(dosing));
+  }
+  if (ld->rule_on) {
+    /* a model the rule does not suit, at the rule's line */
+    status = cart_trial_prepare(trial);
+    if (status != CART_OK) {
+      return fail_library(ld, status, ld->rule_line, "tocilizumab", "rule",
+                          cart_trial_last_error(trial));
+    }
+  }
+  return CART_OK;
+}
+
+static int build_events(loader *ld, cart_trial *trial)
+{
+  const double n_ext = ld->n_ext.line ? ld->n_ext.value : CART_N_EXT_DEFAULT;
+  const int status = cart_trial_set_extinction(trial, n_ext);
+  if (status != CART_OK) {
+    return fail_library(ld, status, ld->n_ext.line, "events", "n_ext",
+                        cart_trial_last_error(trial));
+  }
+  return CART_OK;
+}
+
 static cart_trial *build(loader *ld)
 {
   if (ld->model_line == 0) {
@@ -1199,7 +1407,9 @@ static cart_trial *build(loader *ld)
       (status = build_endpoints(ld, trial)) != CART_OK ||
       (status = build_outputs(ld, trial)) != CART_OK ||
       (status = add_schedule(ld, trial, 1)) != CART_OK ||
-      (status = add_schedule(ld, trial, 0)) != CART_OK) {
+      (status = add_schedule(ld, trial, 0)) != CART_OK ||
+      (status = build_toci_rule(ld, trial)) != CART_OK ||
+      (status = build_events(ld, trial)) != CART_OK) {
     cart_trial_free(trial);
     return NULL;
   }

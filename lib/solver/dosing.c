@@ -95,11 +95,52 @@ int cart_dosing_add_toci(cart_dosing *dosing, double time, double mg_per_kg, dou
   return CART_OK;
 }
 
+void cart_toci_rule_default(cart_toci_rule *rule)
+{
+  *rule = (cart_toci_rule){1, 200.0, 8.0 / 24.0, 4, 8.0, CART_TOCI_CAP_MG_DEFAULT,
+                           CART_TOCI_TINF_DEFAULT};
+}
+
+int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule)
+{
+  if (dosing == NULL) {
+    return CART_EINVAL;
+  }
+  cart_error *err = &dosing->error;
+  if (rule == NULL || !rule->enabled) {
+    dosing->rule.enabled = 0;
+    return CART_OK;
+  }
+  const char *bad = !(rule->trigger > 0 && isfinite(rule->trigger))     ? "trigger"
+                    : !(rule->interval > 0 && isfinite(rule->interval)) ? "interval"
+                    : !(rule->mg_per_kg > 0 && isfinite(rule->mg_per_kg)) ? "mg_per_kg"
+                    : !(rule->cap_mg >= 0 && isfinite(rule->cap_mg))     ? "cap_mg"
+                    : !(rule->duration >= 0 && isfinite(rule->duration)) ? "duration"
+                                                                         : NULL;
+  if (bad != NULL) {
+    return cartp_error(err, CART_EDOSE, "tocilizumab rule: %s is not a valid value", bad);
+  }
+  if (rule->max_doses < 1 || rule->max_doses > CART_TOCI_RULE_MAX_DOSES) {
+    return cartp_error(err, CART_EDOSE, "tocilizumab rule: max_doses %d is outside 1..%d",
+                       rule->max_doses, CART_TOCI_RULE_MAX_DOSES);
+  }
+  dosing->rule = *rule;
+  return CART_OK;
+}
+
+void cart_dosing_get_toci_rule(const cart_dosing *dosing, cart_toci_rule *rule)
+{
+  if (dosing != NULL && rule != NULL) {
+    *rule = dosing->rule;
+  }
+}
+
 void cart_dosing_clear(cart_dosing *dosing)
 {
   if (dosing != NULL) {
     dosing->n_cart = 0;
     dosing->n_toci = 0;
+    dosing->rule.enabled = 0;
     cart_error_clear(&dosing->error);
   }
 }

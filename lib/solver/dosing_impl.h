@@ -9,6 +9,7 @@ struct cart_dosing {
   size_t n_cart, cap_cart;
   cart_toci_dose *toci;
   size_t n_toci, cap_toci;
+  cart_toci_rule rule;
   cart_error error;
 };
 

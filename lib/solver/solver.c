@@ -19,65 +19,8 @@
 #include "../models/params_impl.h"
 #include "../util/error.h"
 #include "../util/gsl_init.h"
-#include "dosing_impl.h"
 #include "solver_impl.h"
-
-/* The largest state vector of any model. */
-#define CART_MAX_STATES 32
-
-/* First step after the start and after every event (day). The controller grows it within a few
- * steps; a fixed small value is safer than the previous step after a discontinuity. */
-#define INITIAL_STEP 1e-4
-
-/* Dense output: the solution between accepted steps is the polynomial through the last accepted
- * points (at most HISTORY, degree HISTORY - 1 = 5 like BDF's highest order), the interpolant BDF
- * itself is built on (SciPy's BDF dense output and CVODE's Nordsieck array are the same idea).
- * Output times then never shorten a step: cutting msbdf's steps at every output time made its
- * error on the default patient 7x larger (Tp at day 12.5: 1.2e-3 with outputs every 0.25 day,
- * 1.8e-4 with one output). */
-#define HISTORY 6
-
-typedef enum event_kind {
-  EVENT_MODEL_SWITCH, /* the model's own switch (stein's tmax) */
-  EVENT_CART_DOSE,    /* CAR-T infusion: adds to E and M */
-  EVENT_TOCI_START,   /* tocilizumab infusion begins (or a bolus enters D1) */
-  EVENT_TOCI_END      /* tocilizumab infusion ends */
-} event_kind;
-
-typedef struct timed_event {
-  double time;
-  event_kind kind;
-  size_t index; /* into the model's switches or the schedule's doses */
-} timed_event;
-
-struct cart_solver {
-  const cart_model *model;
-  cart_method method;
-  double rtol;
-  double atol[CART_MAX_STATES];
-  unsigned long max_steps;
-
-  gsl_odeiv2_system system;
-  gsl_odeiv2_driver *driver; /* owns step, control and evolve */
-
-  /* The patient being solved. */
-  cart_model_eval eval;
-  double derived[CART_MAX_DERIVED];
-  double toci_rate; /* mg/day into the model's toci_state, sum of running infusions */
-  double y[CART_MAX_STATES];
-
-  timed_event *events;
-  size_t events_capacity;
-
-  /* Accepted points since the last restart, newest last (ring of HISTORY). */
-  double history_t[HISTORY];
-  double history_y[HISTORY][CART_MAX_STATES];
-  size_t history_count; /* points stored since the restart */
-
-  double time_reached;
-  cart_solver_stats stats;
-  cart_error error;
-};
+#include "solver_struct.h"
 
 /* GSL callbacks: the model's right-hand side plus the zero-order infusion input. A model's
  * positive return asks GSL for a smaller step (GSL_FAILURE), a negative one gives up. */
@@ -177,9 +120,21 @@ cart_solver *cart_solver_new(const cart_model *model, cart_error *err)
     solver->atol[i] = model->states[i].abs_tol;
   }
   solver->max_steps = CART_MAX_STEPS_DEFAULT;
+  solver->n_ext = CART_N_EXT_DEFAULT;
   solver->system = (gsl_odeiv2_system){system_rhs, system_jacobian, model->n_states, solver};
   solver->driver = make_driver(solver, solver->method, solver->rtol, solver->atol);
-  if (solver->driver == NULL) {
+  solver->restep = calloc(1, sizeof *solver->restep);
+  if (solver->restep != NULL) {
+    solver->restep->step = gsl_odeiv2_step_alloc(gsl_odeiv2_step_rk8pd, model->n_states);
+  }
+  if (solver->driver == NULL || solver->restep == NULL || solver->restep->step == NULL) {
+    if (solver->driver != NULL) {
+      gsl_odeiv2_driver_free(solver->driver);
+    }
+    if (solver->restep != NULL && solver->restep->step != NULL) {
+      gsl_odeiv2_step_free(solver->restep->step);
+    }
+    free(solver->restep);
     free(solver);
     cartp_error(err, CART_ENOMEM, "cart_solver_new: could not allocate the GSL driver");
     return NULL;
@@ -191,6 +146,8 @@ void cart_solver_free(cart_solver *solver)
 {
   if (solver != NULL) {
     gsl_odeiv2_driver_free(solver->driver);
+    gsl_odeiv2_step_free(solver->restep->step);
+    free(solver->restep);
     free(solver->events);
     free(solver);
   }
@@ -256,6 +213,24 @@ int cart_solver_set_max_steps(cart_solver *solver, unsigned long max_steps)
   return CART_OK;
 }
 
+int cart_solver_set_extinction(cart_solver *solver, double n_ext)
+{
+  if (solver == NULL) {
+    return CART_EINVAL;
+  }
+  if (!(n_ext >= 0 && isfinite(n_ext))) {
+    return cartp_error(&solver->error, CART_EINVAL,
+                       "extinction threshold n_ext %g must be finite and >= 0", n_ext);
+  }
+  solver->n_ext = n_ext;
+  return CART_OK;
+}
+
+double cart_solver_extinction(const cart_solver *solver)
+{
+  return solver ? solver->n_ext : NAN;
+}
+
 cart_method cart_solver_method(const cart_solver *solver)
 {
   return solver ? solver->method : CART_METHOD_BDF;
@@ -301,113 +276,6 @@ void cart_solver_get_stats(const cart_solver *solver, cart_solver_stats *stats)
 {
   if (solver != NULL && stats != NULL) {
     *stats = solver->stats;
-  }
-}
-
-/* ---- events ---- */
-
-static int compare_events(const void *a, const void *b)
-{
-  const timed_event *x = a, *y = b;
-  if (x->time != y->time) {
-    return x->time < y->time ? -1 : 1;
-  }
-  if (x->kind != y->kind) {
-    return x->kind < y->kind ? -1 : 1;
-  }
-  return x->index < y->index ? -1 : (x->index > y->index);
-}
-
-/* Collects the timed events of this solve, sorted by time (ties: model switch, CAR-T dose,
- * infusion start, infusion end; then schedule order). */
-static int collect_events(cart_solver *solver, const cart_dosing *dosing, size_t *n_events)
-{
-  const cart_model *model = solver->model;
-  const size_t n_cart = dosing ? dosing->n_cart : 0;
-  const size_t n_toci = dosing ? dosing->n_toci : 0;
-  if (n_cart > 0 && model->add_cart_dose == NULL) {
-    return cartp_error(&solver->error, CART_EDOSE, "model '%s' takes no CAR-T doses",
-                       model->name);
-  }
-  if (n_toci > 0 && model->toci_state < 0) {
-    return cartp_error(&solver->error, CART_EDOSE, "model '%s' has no tocilizumab compartment",
-                       model->name);
-  }
-  const size_t needed = model->n_switches + n_cart + 2 * n_toci;
-  if (needed > solver->events_capacity) {
-    timed_event *grown = realloc(solver->events, needed * sizeof *grown);
-    if (grown == NULL) {
-      return cartp_error(&solver->error, CART_ENOMEM, "out of memory for %zu events", needed);
-    }
-    solver->events = grown;
-    solver->events_capacity = needed;
-  }
-  size_t n = 0;
-  for (size_t i = 0; i < model->n_switches; i++) {
-    solver->events[n++] = (timed_event){model->switches[i].time(solver->eval.p),
-                                        EVENT_MODEL_SWITCH, i};
-  }
-  for (size_t i = 0; i < n_cart; i++) {
-    solver->events[n++] = (timed_event){dosing->cart[i].time, EVENT_CART_DOSE, i};
-  }
-  for (size_t i = 0; i < n_toci; i++) {
-    const cart_toci_dose *dose = &dosing->toci[i];
-    solver->events[n++] = (timed_event){dose->time, EVENT_TOCI_START, i};
-    if (dose->duration > 0) {
-      solver->events[n++] = (timed_event){dose->time + dose->duration, EVENT_TOCI_END, i};
-    }
-  }
-  if (n > 1) {
-    qsort(solver->events, n, sizeof *solver->events, compare_events);
-  }
-  *n_events = n;
-  return CART_OK;
-}
-
-/* Tocilizumab amount of one infusion: mg/kg times the patient's weight, capped (MODEL.md 3). */
-static double toci_amount(const cart_solver *solver, const cart_toci_dose *dose)
-{
-  const double amount = dose->mg_per_kg * solver->eval.p[solver->model->weight_param];
-  return amount < dose->cap_mg ? amount : dose->cap_mg;
-}
-
-/* The infusion rate at time t, summed afresh over the schedule so that starts and ends never
- * leave rounding residue behind. */
-static double toci_rate_at(const cart_solver *solver, const cart_dosing *dosing, double t)
-{
-  double rate = 0.0;
-  for (size_t i = 0; dosing != NULL && i < dosing->n_toci; i++) {
-    const cart_toci_dose *dose = &dosing->toci[i];
-    if (dose->time <= t && t < dose->time + dose->duration) {
-      rate += toci_amount(solver, dose) / dose->duration;
-    }
-  }
-  return rate;
-}
-
-static void apply_event(cart_solver *solver, const cart_dosing *dosing, const timed_event *event)
-{
-  const cart_model *model = solver->model;
-  switch (event->kind) {
-  case EVENT_MODEL_SWITCH:
-    model->switches[event->index].apply(solver->eval.p, solver->y, &solver->eval.mode);
-    break;
-  case EVENT_CART_DOSE: {
-    const cart_cart_dose *dose = &dosing->cart[event->index];
-    const double f_mem =
-        dose->f_mem == CART_FMEM_FROM_PARAMS ? solver->eval.p[model->f_mem_param] : dose->f_mem;
-    model->add_cart_dose(solver->y, dose->cells, f_mem);
-    break;
-  }
-  case EVENT_TOCI_START: {
-    const cart_toci_dose *dose = &dosing->toci[event->index];
-    if (dose->duration == 0) {
-      solver->y[model->toci_state] += toci_amount(solver, dose); /* a bolus */
-    }
-    break; /* an infusion's rate is recomputed once all events at this time are applied */
-  }
-  case EVENT_TOCI_END:
-    break;
   }
 }
 
@@ -486,6 +354,24 @@ void cartp_solver_interpolate(const cart_solver *solver, double t, double *y)
 {
   const size_t n = solver->model->n_states;
   const size_t count = solver->history_count < HISTORY ? solver->history_count : HISTORY;
+  if (solver->method == CART_METHOD_RK8PD && solver->history_count >= 2) {
+    /* a one-step method: the past points say little about the inside of a long step */
+    const size_t last = (solver->history_count - 1) % HISTORY;
+    const size_t prev = (solver->history_count - 2) % HISTORY;
+    const double t_prev = solver->history_t[prev];
+    if (t == solver->history_t[last]) {
+      memcpy(y, solver->history_y[last], n * sizeof *y);
+      return;
+    }
+    struct dense_restep *r = solver->restep;
+    memcpy(r->y, solver->history_y[prev], n * sizeof *y);
+    if (t == t_prev || gsl_odeiv2_step_apply(r->step, t_prev, t - t_prev, r->y, r->yerr, NULL,
+                                             NULL, &solver->system) == GSL_SUCCESS) {
+      memcpy(y, r->y, n * sizeof *y);
+      return;
+    }
+    /* the right-hand side refused the state: fall back to the polynomial */
+  }
   double weight[HISTORY];
   for (size_t j = 0; j < count; j++) {
     double w = 1.0;
@@ -575,7 +461,10 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
   model->prepare(params->values, solver->derived);
   model->initial(params->values, solver->derived, solver->y, &solver->eval.mode);
   size_t n_events = 0;
-  status = collect_events(solver, dosing, &n_events);
+  status = cartp_events_collect(solver, dosing, &n_events);
+  if (status == CART_OK) {
+    status = cartp_roots_setup(solver, dosing);
+  }
   if (status != CART_OK) {
     return status;
   }
@@ -590,7 +479,7 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
     /* Events before t0 are history; a model switch among them still sets the phase. */
     for (; next_event < n_events && solver->events[next_event].time < t0; next_event++) {
       if (solver->events[next_event].kind == EVENT_MODEL_SWITCH) {
-        apply_event(solver, dosing, &solver->events[next_event]);
+        cartp_events_apply(solver, dosing, &solver->events[next_event]);
       }
     }
     memcpy(solver->y, y0, model->n_states * sizeof *y0);
@@ -600,19 +489,28 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
   double t = t0, h = INITIAL_STEP;
   double y_before[CART_MAX_STATES];
   int observer_started = 0;
-  solver->toci_rate = toci_rate_at(solver, dosing, t0);
+  solver->toci_rate = cartp_toci_rate_at(solver, dosing, t0);
   restart(solver, &h);
   solver->stats.failed_steps = 0;
+  cartp_extinction_at_start(solver, t0);
+  cartp_roots_start(solver);
 
-  for (;;) {    /* Events due now: apply them all, then restart the integrator once. */
-    if (next_event < n_events && solver->events[next_event].time <= t) {
-      while (next_event < n_events && solver->events[next_event].time <= t) {
-        apply_event(solver, dosing, &solver->events[next_event++]);
-      }
-      solver->toci_rate = toci_rate_at(solver, dosing, t);
+  for (;;) {
+    /* Everything due now (timed events, the rule's checks, root-found events): apply it all,
+     * then restart the integrator once. */
+    int due = 0;
+    while (next_event < n_events && solver->events[next_event].time <= t) {
+      cartp_events_apply(solver, dosing, &solver->events[next_event++]);
+      due = 1;
+    }
+    due |= cartp_rule_due(solver, t);
+    due |= cartp_roots_apply(solver, t);
+    if (due) {
+      solver->toci_rate = cartp_toci_rate_at(solver, dosing, t);
       restart(solver, &h);
+      cartp_roots_start(solver);
       solver->stats.events++;
-      if (observer != NULL && t > t0) {
+      if (observer != NULL && observer_started) {
         observer->segment_start(observer->context, solver, t, solver->y);
       }
     }
@@ -637,6 +535,8 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
     if (next_event < n_events && solver->events[next_event].time < target) {
       target = solver->events[next_event].time;
     }
+    const double rule_next = cartp_rule_next_time(solver, t);
+    target = rule_next < target ? rule_next : target;
     while (t < target) {
       if (solver->stats.steps + solver->stats.rejected_invalid >= solver->max_steps) {
         solver->time_reached = t;
@@ -684,6 +584,14 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
       }
       solver->stats.steps++;
       history_push(solver, t);
+      /* A root-found event inside the step: go back to it (the dense output gives the state
+       * there), finish the step's outputs before it, and let the outer loop apply it. */
+      double t_event;
+      const int event_found = cartp_roots_search(solver, t_before, t, &t_event);
+      if (event_found && t_event < t) {
+        cartp_solver_interpolate(solver, t_event, solver->y);
+        t = t_event;
+      }
       if (observer != NULL) {
         observer->step(observer->context, solver, t_before, t, solver->y);
       }
@@ -694,6 +602,9 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
         cartp_solver_interpolate(solver, times[next_output], y_out);
         record(solver, times[next_output], y_out, next_output, states, outputs);
         next_output++;
+      }
+      if (event_found) {
+        break;
       }
     }
   }

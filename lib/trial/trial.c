@@ -76,6 +76,7 @@ cart_trial *cart_trial_new(const cart_model *model, cart_error *err)
     trial->atol[i] = model->states[i].abs_tol;
   }
   trial->max_steps = CART_MAX_STEPS_DEFAULT;
+  trial->n_ext = CART_N_EXT_DEFAULT;
   trial->n_patients = 1000;
   trial->seed = 1;
   cart_endpoint_settings_default(&trial->endpoints);
@@ -198,6 +199,25 @@ int cart_trial_set_solver(cart_trial *trial, cart_method method, double rtol, co
   return CART_OK;
 }
 
+int cart_trial_set_extinction(cart_trial *trial, double n_ext)
+{
+  if (trial == NULL) {
+    return CART_EINVAL;
+  }
+  if (!(n_ext >= 0 && isfinite(n_ext))) {
+    return cartp_error(&trial->error, CART_EINVAL,
+                       "extinction threshold n_ext %g must be finite and >= 0", n_ext);
+  }
+  trial->n_ext = n_ext;
+  trial->workspaces_stale = 1;
+  return CART_OK;
+}
+
+double cart_trial_extinction(const cart_trial *trial)
+{
+  return trial ? trial->n_ext : NAN;
+}
+
 int cart_trial_set_n_patients(cart_trial *trial, size_t n_patients)
 {
   if (trial == NULL) {
@@ -298,6 +318,12 @@ int cart_trial_prepare(cart_trial *trial)
     return cartp_error(&trial->error, CART_EDOSE, "model '%s' takes no CAR-T doses",
                        trial->model->name);
   }
+  if (trial->dosing->rule.enabled &&
+      (trial->model->toci_state < 0 || trial->model->roles[CART_ROLE_IL6S] < 0)) {
+    return cartp_error(&trial->error, CART_EDOSE,
+                       "model '%s' has no IL6s or tocilizumab compartment for the tocilizumab rule",
+                       trial->model->name);
+  }
   if (trial->dosing->n_toci > 0 && trial->model->toci_state < 0) {
     return cartp_error(&trial->error, CART_EDOSE, "model '%s' has no tocilizumab compartment",
                        trial->model->name);
@@ -333,7 +359,10 @@ cart_trial_block *cart_trial_block_alloc(const cart_trial *trial, size_t capacit
       malloc((block->n_outputs ? block->n_outputs : 1) * capacity * block->n_times * sizeof(float));
   block->endpoints = malloc(capacity * CART_N_ENDPOINTS * sizeof *block->endpoints);
   block->status = malloc(capacity * sizeof *block->status);
-  if (!block->params || !block->trajectories || !block->endpoints || !block->status) {
+  block->max_toci = cartp_trial_max_toci(trial);
+  block->toci_times = malloc(capacity * (block->max_toci ? block->max_toci : 1) * sizeof(double));
+  if (!block->params || !block->trajectories || !block->endpoints || !block->status ||
+      !block->toci_times) {
     cart_trial_block_free(block);
     cartp_error(err, CART_ENOMEM, "out of memory for a block of %zu patients", capacity);
     return NULL;
@@ -348,6 +377,7 @@ void cart_trial_block_free(cart_trial_block *block)
     free(block->trajectories);
     free(block->endpoints);
     free(block->status);
+    free(block->toci_times);
     free(block);
   }
 }
@@ -372,6 +402,9 @@ int cartp_workspace_init(const cart_trial *trial, cartp_workspace *ws, cart_erro
   if (status == CART_OK) {
     status = cart_solver_set_max_steps(ws->solver, trial->max_steps);
   }
+  if (status == CART_OK) {
+    status = cart_solver_set_extinction(ws->solver, trial->n_ext);
+  }
   if (status != CART_OK) {
     cartp_error_copy(err, cart_solver_last_error(ws->solver));
     cartp_workspace_clear(ws);
@@ -387,14 +420,47 @@ void cartp_workspace_clear(cartp_workspace *ws)
   memset(ws, 0, sizeof *ws);
 }
 
-/* Tocilizumab doses of the fixed schedule that start within the horizon. */
-static int toci_doses_given(const cart_trial *trial, double horizon)
+size_t cartp_trial_max_toci(const cart_trial *trial)
 {
-  int n = 0;
-  for (size_t i = 0; i < trial->dosing->n_toci; i++) {
-    n += trial->dosing->toci[i].time <= horizon;
+  cart_toci_rule rule;
+  cart_dosing_get_toci_rule(trial->dosing, &rule);
+  return trial->dosing->n_toci + (rule.enabled ? (size_t)rule.max_doses : 0);
+}
+
+size_t cart_trial_max_toci_doses(const cart_trial *trial)
+{
+  return trial ? cartp_trial_max_toci(trial) : 0;
+}
+
+static int compare_times(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The patient's tocilizumab doses: the fixed ones within the horizon and the rule's (from the
+ * solver's event log), in time order, NaN after the last. Returns how many. */
+static int toci_doses_given(const cart_trial *trial, const cart_solver *solver, double horizon,
+                            double *times, size_t max_toci)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < trial->dosing->n_toci && n < max_toci; i++) {
+    if (trial->dosing->toci[i].time <= horizon) {
+      times[n++] = trial->dosing->toci[i].time;
+    }
   }
-  return n;
+  for (size_t i = 0; i < cart_solver_n_events(solver) && n < max_toci; i++) {
+    cart_event_record record;
+    cart_solver_get_event(solver, i, &record);
+    if (record.kind == CART_EVENT_TOCI_RULE) {
+      times[n++] = record.time;
+    }
+  }
+  qsort(times, n, sizeof *times, compare_times);
+  for (size_t i = n; i < max_toci; i++) {
+    times[i] = NAN;
+  }
+  return (int)n;
 }
 
 void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_t patient,
@@ -414,9 +480,13 @@ void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_
                                          n_times, ws->states, NULL, &observer);
   }
   block->status[k] = status;
+  double *toci_times = block->toci_times + k * block->max_toci;
   if (status != CART_OK) {
     for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
       endpoints[e] = NAN;
+    }
+    for (size_t i = 0; i < block->max_toci; i++) {
+      toci_times[i] = NAN;
     }
     for (size_t o = 0; o < trial->n_outputs; o++) {
       float *row = block->trajectories + (o * cap + k) * n_times;
@@ -427,7 +497,8 @@ void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_
     return;
   }
   const double horizon = trial->times[n_times - 1];
-  cartp_endpoints_end(&tracker, horizon, toci_doses_given(trial, horizon), endpoints);
+  const int n_toci = toci_doses_given(trial, ws->solver, horizon, toci_times, block->max_toci);
+  cartp_endpoints_end(&tracker, horizon, n_toci, endpoints);
   for (size_t j = 0; j < n_times; j++) {
     const double *y = ws->states + j * n_states;
     double signals[CART_MAX_SIGNALS];

@@ -27,6 +27,7 @@ struct cart_trial {
   double rtol;
   double atol[CART_MAX_STATES_TRIAL];
   unsigned long max_steps;
+  double n_ext;
   size_t n_patients;
   uint64_t seed;
   cart_endpoint_settings endpoints;
@@ -45,6 +46,9 @@ const cart_state_info *cartp_trial_extended_info(const cart_model *model, int i)
 /* Runs patient `patient` in workspace `ws`, writing row k of `block` (trial.c). */
 void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_t patient,
                              size_t k, cart_trial_block *block);
+
+/* Columns of the block's toci_times: fixed doses plus the rule's maximum (trial.c). */
+size_t cartp_trial_max_toci(const cart_trial *trial);
 
 /* Workspaces: made / freed (trial.c). */
 int cartp_workspace_init(const cart_trial *trial, cartp_workspace *ws, cart_error *err);

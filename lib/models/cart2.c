@@ -1,0 +1,485 @@
+/* cart2.c: the two-antigen CAR-T model, MODEL.md 2.3.
+ *
+ * `cart` (MODEL.md 2.2) with antigens a and b (for example CD19 and CD20 or CD22): the tumour is
+ * split by phenotype into Tab (both antigens), Ta (a only), Tb (b only) and T0n (neither). The CAR
+ * recognises the antigens named by the integer parameter car_targets (1 = a, 2 = b, 3 = both, an
+ * OR gate), and a cell is a target if it carries a recognised antigen: Tab always, Ta when a is
+ * recognised, Tb when b is, T0n never. B cells carry both antigens, so they are always targets.
+ * Antigen loss is a phenotype switch per antigen (mu_a, mu_b); all four phenotypes grow at r_tum
+ * under one logistic limit. CAR-T cells, B cells, IL-6 and tocilizumab are exactly as in cart.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model_impl.h"
+
+enum { E, M, X, TAB, TA, TB, T0N, B, IL6, D1, D2, N_STATES };
+
+/* cart's parameters in cart's order, less f_neg0, r_neg and mu_loss (MODEL.md 2.3: one growth
+ * rate, antigen loss by mu_a and mu_b), then the parameters cart2 adds. */
+enum {
+  P_DOSE, P_F_MEM, P_RHO, P_KS, P_RHO_LD, P_LD_TAU, P_OMEGA, P_DELTA_E, P_K_MEM, P_K_EXH,
+  P_DELTA_M, P_DELTA_X, P_GAMMA, P_KKILL, P_T0, P_R_TUM, P_K_TUM, P_B0, P_B_LD, P_DELTA_B,
+  P_IL6_0, P_K_IL6, P_K_REC, P_P_KILL, P_P_ACT, P_P_AMP, P_IL6_50, P_H, P_CL, P_V1, P_V2, P_Q,
+  P_VMAX, P_KM, P_KD_TOCI, P_WT, P_V_BLOOD, P_F_BLOOD, P_MU_A, P_MU_B, P_F_A0, P_F_B0, P_F_N0,
+  P_CAR_TARGETS, N_PARAMS
+};
+
+/* Derived constants, computed once per patient by prepare(). DV_W_A and DV_W_B are 1 when Ta
+ * and Tb are targets of the CAR, else 0: the right-hand side multiplies by them, so one set of
+ * equations covers every car_targets. */
+enum { DV_P0, DV_IL6_50_H, DV_H_IS_2, DV_W_A, DV_W_B, N_DERIVED };
+_Static_assert(N_DERIVED <= CART_MAX_DERIVED, "derived block too small");
+
+static const cart_state_info states[N_STATES] = {
+    {"E", "cells", 1.0, "effector CAR-T cells"},
+    {"M", "cells", 1.0, "memory CAR-T cells"},
+    {"X", "cells", 1.0, "exhausted CAR-T cells"},
+    {"Tab", "cells", 1.0, "tumour cells carrying antigens a and b"},
+    {"Ta", "cells", 1.0, "tumour cells carrying antigen a only"},
+    {"Tb", "cells", 1.0, "tumour cells carrying antigen b only"},
+    {"T0n", "cells", 1.0, "tumour cells carrying neither antigen (escape variants)"},
+    {"B", "cells", 1.0, "normal B cells (carry both antigens, on-target off-tumour)"},
+    {"IL6", "pg/mL", 1e-3, "serum IL-6"},
+    {"D1", "mg", 1e-6, "tocilizumab, central compartment"},
+    {"D2", "mg", 1e-6, "tocilizumab, peripheral compartment"},
+};
+
+static const cart_state_info outputs[] = {
+    {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"},
+};
+
+#define OPEN 1
+#define CLOSED 0
+#define INF INFINITY
+/* MODEL.md 2.2 parameter table (cart's rows as they are) and the rows 2.3 adds. */
+static const cart_param_info params[N_PARAMS] = {
+    {"dose", "cells", 1.4e8, 0, 1e11, CLOSED, CLOSED, "CAR-T cells infused at t = 0 (2e6/kg at 70 kg [S6])"},
+    {"f_mem", "1", 0.2, 0, 1, CLOSED, CLOSED, "fraction of the product with memory phenotype"},
+    {"rho", "1/day", 0.6, 0, 10, CLOSED, CLOSED, "maximal effector expansion rate"},
+    {"KS", "cells", 1e9, 0, INF, OPEN, OPEN, "antigen load of half-maximal stimulation"},
+    {"rho_ld", "1/day", 0.6, 0, 10, CLOSED, CLOSED, "antigen-independent expansion right after lymphodepletion"},
+    {"ld_tau", "day", 7, 0, INF, OPEN, OPEN, "decay time of the lymphodepletion-driven expansion"},
+    {"omega", "1/day", 0.2, 0, 10, CLOSED, CLOSED, "antigen-driven memory-to-effector conversion"},
+    {"delta_E", "1/day", 0.25, 0, 10, CLOSED, CLOSED, "effector death rate"},
+    {"k_mem", "1/day", 0.02, 0, 1, CLOSED, CLOSED, "effector-to-memory conversion"},
+    {"k_exh", "1/day", 0.05, 0, 1, CLOSED, CLOSED, "stimulation-driven exhaustion"},
+    {"delta_M", "1/day", 0.005, 0, 1, CLOSED, CLOSED, "memory death rate"},
+    {"delta_X", "1/day", 0.1, 0, 10, CLOSED, CLOSED, "exhausted-cell death rate"},
+    {"gamma", "1/day", 1.0, 0, 100, CLOSED, CLOSED, "targets killed per effector per day at saturation"},
+    {"Kkill", "cells", 1e10, 0, INF, OPEN, OPEN, "target load of half-saturated killing"},
+    {"T0", "cells", 1e11, 0, 1e13, CLOSED, CLOSED, "tumour burden at infusion"},
+    {"r_tum", "1/day", 0.03, 0, 2, CLOSED, CLOSED, "tumour growth rate (all four phenotypes)"},
+    {"K_tum", "cells", 1e12, 0, INF, OPEN, OPEN, "tumour carrying capacity"},
+    {"B0", "cells", 1e10, 0, 1e13, CLOSED, CLOSED, "normal B-cell pool at homeostasis"},
+    {"b_ld", "1", 0.1, 0, 1, CLOSED, CLOSED, "share of the B-cell pool left after lymphodepletion"},
+    {"delta_B", "1/day", 0.03, 0, 1, CLOSED, CLOSED, "B-cell turnover (sets reconstitution speed)"},
+    {"il6_0", "pg/mL", 3, 0, INF, OPEN, OPEN, "baseline serum IL-6"},
+    {"k_il6", "1/day", 5, 0, INF, OPEN, OPEN, "non-receptor IL-6 elimination"},
+    {"k_rec", "1/day", 15, 0, 1e3, CLOSED, CLOSED, "IL-6R-mediated IL-6 elimination"},
+    {"p_kill", "pg/mL/day per 1e9 cells/day", 50, 0, 1e4, CLOSED, CLOSED, "IL-6 from killed targets"},
+    {"p_act", "pg/mL/day per 1e9 cells", 100, 0, 1e5, CLOSED, CLOSED, "IL-6 from activated effectors"},
+    {"p_amp", "pg/mL/day", 8000, 0, 1e7, CLOSED, CLOSED, "maximal myeloid amplification"},
+    {"IL6_50", "pg/mL", 300, 0, INF, OPEN, OPEN, "IL6s of half-maximal amplification"},
+    {"h", "1", 2, 1, 8, CLOSED, CLOSED, "Hill coefficient of amplification"},
+    /* CL and Q may be 0 as in cart (reference case 7.4 runs one compartment). */
+    {"CL", "L/day", 0.3, 0, INF, CLOSED, OPEN, "tocilizumab linear clearance [S8]"},
+    {"V1", "L", 3.5, 0, INF, OPEN, OPEN, "tocilizumab central volume [S8]"},
+    {"V2", "L", 2.9, 0, INF, OPEN, OPEN, "tocilizumab peripheral volume [S8]"},
+    {"Q", "L/day", 0.2, 0, INF, CLOSED, OPEN, "tocilizumab inter-compartment clearance [S8]"},
+    {"Vmax", "mg/day", 7.5, 0, INF, CLOSED, OPEN, "tocilizumab saturable elimination [S8]"},
+    {"Km", "mg/L", 2.7, 0, INF, OPEN, OPEN, "tocilizumab saturable elimination constant [S8]"},
+    {"KD_toci", "mg/L", 0.4, 0, INF, OPEN, OPEN, "tocilizumab concentration of half IL-6R occupancy (~2.5 nM)"},
+    {"WT", "kg", 70, 0, 300, OPEN, CLOSED, "body weight (weight-based doses)"},
+    {"V_blood", "L", 5, 0, INF, OPEN, OPEN, "blood volume, converts cells to cells/uL"},
+    {"f_blood", "1", 0.005, 0, 1, OPEN, CLOSED, "share of CAR-T cells that circulate in blood"},
+    {"mu_a", "1/day", 1e-8, 0, 1, CLOSED, CLOSED, "loss of antigen a (Tab -> Tb, Ta -> T0n)"},
+    {"mu_b", "1/day", 1e-8, 0, 1, CLOSED, CLOSED, "loss of antigen b (Tab -> Ta, Tb -> T0n)"},
+    {"f_a0", "1", 1e-7, 0, 1, CLOSED, CLOSED, "share of the tumour at infusion with antigen a only (Ta)"},
+    {"f_b0", "1", 1e-7, 0, 1, CLOSED, CLOSED, "share of the tumour at infusion with antigen b only (Tb)"},
+    {"f_n0", "1", 1e-12, 0, 1, CLOSED, CLOSED, "share of the tumour at infusion with neither antigen (T0n)"},
+    /* A real-valued parameter (the tables hold doubles); check() accepts only 1, 2 and 3. */
+    {"car_targets", "1", 3, 1, 3, CLOSED, CLOSED, "antigens the CAR recognises: 1 = a, 2 = b, 3 = both (OR gate)"},
+};
+
+/* Whether Ta and Tb are targets (MODEL.md 2.3: a cell is a target if it carries a recognised
+ * antigen). A non-integer car_targets never reaches a solve: check() rejects it. */
+static void target_weights(const double *p, double *w_a, double *w_b)
+{
+  const double ct = p[P_CAR_TARGETS];
+  *w_a = ct == 1.0 || ct == 3.0 ? 1.0 : 0.0;
+  *w_b = ct == 2.0 || ct == 3.0 ? 1.0 : 0.0;
+}
+
+/* x^h for the Hill term; h = 2 (the default) without pow(). */
+static inline double hill_power(double x, double h, int h_is_2)
+{
+  return h_is_2 ? x * x : pow(x, h);
+}
+
+/* amp(x) = p_amp x^h / (IL6_50^h + x^h), x = max(IL6s, 0) (MODEL.md 2.2). */
+static inline double amplification(const double *p, const double *dv, double il6s)
+{
+  if (il6s <= 0.0) {
+    return 0.0;
+  }
+  const double xh = hill_power(il6s, p[P_H], dv[DV_H_IS_2] != 0.0);
+  return p[P_P_AMP] * xh / (dv[DV_IL6_50_H] + xh);
+}
+
+/* d amp / d x; 0 for x < 0 where amp is the constant 0 (h = 1 has slope p_amp/IL6_50 at 0). */
+static inline double amplification_slope(const double *p, const double *dv, double il6s)
+{
+  if (il6s < 0.0) {
+    return 0.0;
+  }
+  const double h = p[P_H];
+  if (il6s == 0.0) {
+    return h == 1.0 ? p[P_P_AMP] / p[P_IL6_50] : 0.0;
+  }
+  const double kh = dv[DV_IL6_50_H];
+  const double xh = hill_power(il6s, h, dv[DV_H_IS_2] != 0.0);
+  const double sum = kh + xh;
+  return p[P_P_AMP] * h * (xh / il6s) * kh / (sum * sum);
+}
+
+static void prepare(const double *p, double *dv)
+{
+  dv[DV_H_IS_2] = p[P_H] == 2.0 ? 1.0 : 0.0;
+  dv[DV_IL6_50_H] = pow(p[P_IL6_50], p[P_H]);
+  /* p0 makes IL6 = il6_0 a steady state before treatment (MODEL.md 2.2, kept by 2.3). */
+  dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification(p, dv, p[P_IL6_0]);
+  target_weights(p, &dv[DV_W_A], &dv[DV_W_B]);
+}
+
+/* Largest gain of the amplification loop, max over x of amp(x)/x = p_amp (h-1)^((h-1)/h) /
+ * (h IL6_50), p_amp / IL6_50 for h = 1 (MODEL.md 2.2). */
+static double loop_gain(const double *p)
+{
+  const double h = p[P_H];
+  const double shape = h == 1.0 ? 1.0 : pow(h - 1.0, (h - 1.0) / h);
+  return p[P_P_AMP] * shape / (h * p[P_IL6_50]);
+}
+
+static int check(const double *p, char *message, size_t size)
+{
+  const double ct = p[P_CAR_TARGETS];
+  if (ct != 1.0 && ct != 2.0 && ct != 3.0) {
+    snprintf(message, size, "model 'cart2': car_targets must be 1, 2 or 3 (got %g)", ct);
+    return CART_ERULE;
+  }
+  /* Tab gets the rest of the tumour, 1 - f_a0 - f_b0 - f_n0, which must not be negative; a
+   * relative 1e-12 lets fractions that add up to 1 in decimal (0.7 + 0.2 + 0.1) through. */
+  const double f_sum = p[P_F_A0] + p[P_F_B0] + p[P_F_N0];
+  if (f_sum > 1.0 + 1e-12) {
+    snprintf(message, size,
+             "model 'cart2': initial phenotype fractions f_a0 + f_b0 + f_n0 = %g exceed 1 "
+             "(f_a0 = %g, f_b0 = %g, f_n0 = %g)",
+             f_sum, p[P_F_A0], p[P_F_B0], p[P_F_N0]);
+    return CART_ERULE;
+  }
+  double dv[CART_MAX_DERIVED];
+  prepare(p, dv);
+  const double clearance = p[P_K_IL6] + p[P_K_REC];
+  const double gain = loop_gain(p);
+  /* The IL-6 rules of MODEL.md 2.2, as in cart: loop gain at most 3/4 of the clearance, p0 >= 0. */
+  if (gain > 0.75 * clearance * (1.0 + 1e-12)) {
+    snprintf(message, size,
+             "model 'cart2': IL-6 amplification loop gain p_amp*(h-1)^((h-1)/h)/(h*IL6_50) = %g/day "
+             "exceeds 3/4 of k_il6 + k_rec = %g/day (p_amp = %g, IL6_50 = %g, h = %g)",
+             gain, 0.75 * clearance, p[P_P_AMP], p[P_IL6_50], p[P_H]);
+    return CART_ERULE;
+  }
+  if (dv[DV_P0] < 0.0) {
+    snprintf(message, size,
+             "model 'cart2': derived baseline IL-6 production p0 = (k_il6 + k_rec)*il6_0 - "
+             "amp(il6_0) = %g pg/mL/day is negative",
+             dv[DV_P0]);
+    return CART_ERULE;
+  }
+  return CART_OK;
+}
+
+static int derived_value(const double *p, const char *name, double *value)
+{
+  if (strcmp(name, "p0") == 0) {
+    double dv[CART_MAX_DERIVED];
+    prepare(p, dv);
+    *value = dv[DV_P0];
+    return CART_OK;
+  }
+  if (strcmp(name, "il6_loop_gain") == 0) {
+    *value = loop_gain(p);
+    return CART_OK;
+  }
+  return CART_EUNKNOWN_PARAM;
+}
+
+static void initial(const double *p, const double *dv, double *y, int *mode)
+{
+  (void)dv;
+  y[E] = (1.0 - p[P_F_MEM]) * p[P_DOSE];
+  y[M] = p[P_F_MEM] * p[P_DOSE];
+  y[X] = 0.0;
+  /* MODEL.md 2.3: Tab gets what the other phenotypes leave; check() allows a sum a rounding
+   * above 1, which must not make Tab negative. */
+  const double f_ab = 1.0 - p[P_F_A0] - p[P_F_B0] - p[P_F_N0];
+  y[TAB] = (f_ab > 0.0 ? f_ab : 0.0) * p[P_T0];
+  y[TA] = p[P_F_A0] * p[P_T0];
+  y[TB] = p[P_F_B0] * p[P_T0];
+  y[T0N] = p[P_F_N0] * p[P_T0];
+  y[B] = p[P_B_LD] * p[P_B0];
+  y[IL6] = p[P_IL6_0];
+  y[D1] = 0.0;
+  y[D2] = 0.0;
+  *mode = 0;
+}
+
+/* Net per-cell rate of dE/dt without the memory term: (rho - k_exh) S + H - delta_E - k_mem.
+ * Where S is near 1 it is formed from 1 - S = KS/(A + KS), so no intermediate of size rho (or
+ * rho E) carries the small change of S with the antigen load: that change is then resolved to
+ * rounding of the rate itself, which is what the solver's Newton matrix and the finite-difference
+ * Jacobian check (tests/check_models.c) both see. The same value either way, to rounding. */
+static inline double effector_rate(const double *p, double homeostatic, double antigen)
+{
+  const double net = p[P_RHO] - p[P_K_EXH];
+  const double fixed = homeostatic - p[P_DELTA_E] - p[P_K_MEM];
+  if (antigen > p[P_KS]) {
+    return (net + fixed) - net * (p[P_KS] / (antigen + p[P_KS]));
+  }
+  return net * (antigen / (antigen + p[P_KS])) + fixed;
+}
+
+static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
+{
+  const double *p = ev->p;
+  const double *dv = ev->derived;
+  const double w_a = dv[DV_W_A], w_b = dv[DV_W_B];
+  const double e = y[E], m = y[M], x = y[X], b = y[B], il6 = y[IL6], d1 = y[D1], d2 = y[D2];
+  const double tab = y[TAB], ta = y[TA], tb = y[TB], t0n = y[T0N];
+
+  /* MODEL.md 2.3: A is every target phenotype plus B; each target Y loses gamma E Y/(Kkill + A). */
+  const double antigen = tab + w_a * ta + w_b * tb + b;
+  const double stim = antigen / (antigen + p[P_KS]);
+  const double homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
+  const double kill_per_target = p[P_GAMMA] * e / (p[P_KKILL] + antigen);
+  const double c1 = d1 / p[P_V1];
+  const double free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* 1 - RO */
+  const double il6s = il6 * free_receptor;
+  const double growth = p[P_R_TUM] * (1.0 - (tab + ta + tb + t0n) / p[P_K_TUM]);
+  const double mu_a = p[P_MU_A], mu_b = p[P_MU_B];
+
+  f[E] = effector_rate(p, homeostatic, antigen) * e + p[P_OMEGA] * stim * m;
+  f[M] = p[P_K_MEM] * e - p[P_OMEGA] * stim * m - p[P_DELTA_M] * m;
+  f[X] = p[P_K_EXH] * stim * e - p[P_DELTA_X] * x;
+  /* Antigen loss: losing a turns Tab into Tb and Ta into T0n; losing b turns Tab into Ta and Tb
+   * into T0n. */
+  f[TAB] = growth * tab - (mu_a + mu_b) * tab - kill_per_target * tab;
+  f[TA] = growth * ta + mu_b * tab - mu_a * ta - kill_per_target * w_a * ta;
+  f[TB] = growth * tb + mu_a * tab - mu_b * tb - kill_per_target * w_b * tb;
+  f[T0N] = growth * t0n + mu_a * ta + mu_b * tb;
+  f[B] = p[P_DELTA_B] * p[P_B0] - p[P_DELTA_B] * b - kill_per_target * b;
+  /* IL-6 from killing counts every kill: tumour of each target phenotype and B cells. */
+  f[IL6] = dv[DV_P0] + p[P_P_KILL] * kill_per_target * antigen / 1e9 +
+           p[P_P_ACT] * stim * e / 1e9 + amplification(p, dv, il6s) -
+           (p[P_K_IL6] + p[P_K_REC] * free_receptor) * il6;
+  f[D1] = -(p[P_CL] / p[P_V1]) * d1 - p[P_VMAX] * c1 / (p[P_KM] + c1) - (p[P_Q] / p[P_V1]) * d1 +
+          (p[P_Q] / p[P_V2]) * d2;
+  f[D2] = (p[P_Q] / p[P_V1]) * d1 - (p[P_Q] / p[P_V2]) * d2;
+  return 0;
+}
+
+/* The tumour phenotypes, in the order of the jacobian's per-phenotype arrays. */
+static const int tumour[4] = {TAB, TA, TB, T0N};
+
+static int jacobian(double t, const double *y, double *J, double *dfdt, const cart_model_eval *ev)
+{
+  const double *p = ev->p;
+  const double *dv = ev->derived;
+  const double e = y[E], m = y[M], b = y[B], il6 = y[IL6], d1 = y[D1];
+  const double w[4] = {1.0, dv[DV_W_A], dv[DV_W_B], 0.0}; /* weight of each phenotype in A */
+  const double mu_a = p[P_MU_A], mu_b = p[P_MU_B];
+  /* loss[i][k]: coefficient of phenotype k in the antigen-loss terms of phenotype i's equation */
+  const double loss[4][4] = {
+      {-(mu_a + mu_b), 0.0, 0.0, 0.0},
+      {mu_b, -mu_a, 0.0, 0.0},
+      {mu_a, 0.0, -mu_b, 0.0},
+      {0.0, mu_a, mu_b, 0.0},
+  };
+
+  double antigen = b, total = 0.0;
+  for (int k = 0; k < 4; k++) {
+    antigen += w[k] * y[tumour[k]];
+    total += y[tumour[k]];
+  }
+  const double ks_sum = antigen + p[P_KS];
+  const double stim = antigen / ks_sum;
+  const double dstim = p[P_KS] / (ks_sum * ks_sum); /* dS/dA */
+  const double homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
+  const double den = p[P_KKILL] + antigen;
+  const double g = p[P_GAMMA];
+  const double q = g * e / den;          /* kill per target */
+  const double dq = g * e / (den * den); /* -dq/dA */
+  const double c1 = d1 / p[P_V1];
+  const double kd_sum = c1 + p[P_KD_TOCI];
+  const double free_receptor = p[P_KD_TOCI] / kd_sum;
+  const double dro_dd1 = p[P_KD_TOCI] / (kd_sum * kd_sum) / p[P_V1]; /* dRO/dD1 */
+  const double il6s = il6 * free_receptor;
+  const double amp_slope = amplification_slope(p, dv, il6s);
+  const double r = p[P_R_TUM];
+  const double growth = r * (1.0 - total / p[P_K_TUM]);
+
+  for (int i = 0; i < N_STATES * N_STATES; i++) {
+    J[i] = 0.0;
+  }
+#define JAC(i, j) J[(i) * N_STATES + (j)]
+  /* Rows that see the antigen load A = sum w_k T_k + B: d/dT_k = w_k d/dA, d/dB = d/dA. */
+  const double e_by_a = (p[P_RHO] * e + p[P_OMEGA] * m - p[P_K_EXH] * e) * dstim;
+  const double m_by_a = -p[P_OMEGA] * m * dstim;
+  const double x_by_a = p[P_K_EXH] * e * dstim;
+  /* total kill = g E A / (Kkill + A): d/dA = g E Kkill / (Kkill + A)^2 */
+  const double il6_by_a = p[P_P_KILL] * dq * p[P_KKILL] / 1e9 + p[P_P_ACT] * e * dstim / 1e9;
+  const double b_by_a = b * dq; /* kill_B = q B */
+  for (int k = 0; k < 4; k++) {
+    const int j = tumour[k];
+    JAC(E, j) = e_by_a * w[k];
+    JAC(M, j) = m_by_a * w[k];
+    JAC(X, j) = x_by_a * w[k];
+    JAC(B, j) = b_by_a * w[k];
+    JAC(IL6, j) = il6_by_a * w[k];
+  }
+  JAC(E, B) = e_by_a;
+  JAC(M, B) = m_by_a;
+  JAC(X, B) = x_by_a;
+  JAC(IL6, B) = il6_by_a;
+  /* dE/dt, dM/dt, dX/dt */
+  JAC(E, E) = effector_rate(p, homeostatic, antigen);
+  JAC(E, M) = p[P_OMEGA] * stim;
+  JAC(M, E) = p[P_K_MEM];
+  JAC(M, M) = -p[P_OMEGA] * stim - p[P_DELTA_M];
+  JAC(X, E) = p[P_K_EXH] * stim;
+  JAC(X, X) = -p[P_DELTA_X];
+  /* Tumour phenotype i: growth(N) y_i + loss terms - w_i q y_i. */
+  for (int i = 0; i < 4; i++) {
+    const int row = tumour[i];
+    const double yi = y[row];
+    JAC(row, E) = -w[i] * g * yi / den;
+    for (int k = 0; k < 4; k++) {
+      JAC(row, tumour[k]) = -r * yi / p[P_K_TUM] + loss[i][k] + w[i] * yi * dq * w[k];
+    }
+    JAC(row, row) += growth - w[i] * q;
+    JAC(row, B) = w[i] * yi * dq;
+  }
+  /* dB/dt: delta_B (B0 - B) - q B */
+  JAC(B, E) = -g * b / den;
+  JAC(B, B) = -p[P_DELTA_B] - q + b_by_a;
+  /* dIL6/dt */
+  JAC(IL6, E) = p[P_P_KILL] * g * antigen / den / 1e9 + p[P_P_ACT] * stim / 1e9;
+  JAC(IL6, IL6) = amp_slope * free_receptor - (p[P_K_IL6] + p[P_K_REC] * free_receptor);
+  JAC(IL6, D1) = -amp_slope * il6 * dro_dd1 + p[P_K_REC] * dro_dd1 * il6;
+  /* tocilizumab PK */
+  const double km_sum = p[P_KM] + c1;
+  JAC(D1, D1) = -p[P_CL] / p[P_V1] - p[P_VMAX] * p[P_KM] / (km_sum * km_sum) / p[P_V1] -
+                p[P_Q] / p[P_V1];
+  JAC(D1, D2) = p[P_Q] / p[P_V2];
+  JAC(D2, D1) = p[P_Q] / p[P_V1];
+  JAC(D2, D2) = -p[P_Q] / p[P_V2];
+#undef JAC
+  for (int i = 0; i < N_STATES; i++) {
+    dfdt[i] = 0.0;
+  }
+  dfdt[E] = -homeostatic / p[P_LD_TAU] * e; /* only H(t) depends on t */
+  return 0;
+}
+
+static void observe(double t, const double *y, const double *p, double *out)
+{
+  (void)t;
+  out[0] = p[P_F_BLOOD] * (y[E] + y[M] + y[X]) / (p[P_V_BLOOD] * 1e6);
+}
+
+/* Signals: Cblood, the tumour sum, the escape cells (the phenotypes this CAR cannot target) and
+ * IL6s = IL6 (1 - RO). Tesc plays Tn's part in relapse_negative (MODEL.md 4). */
+static const cart_state_info signals[] = {
+    {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"},
+    {"tumour", "cells", 0.0, "tumour sum Tab + Ta + Tb + T0n"},
+    {"Tesc", "cells", 0.0, "tumour cells the CAR cannot target (T0n, and Ta or Tb by car_targets)"},
+    {"IL6s", "pg/mL", 0.0, "IL-6 able to signal: IL6 (1 - RO)"},
+};
+enum { SIG_CBLOOD = N_STATES, SIG_TUMOUR, SIG_TESC, SIG_IL6S };
+static const char *const default_outputs[] = {"Cblood", "tumour", "Tesc", "B", "IL6", "IL6s", NULL};
+
+static void signal_values(const double *y, const double *p, double *out)
+{
+  double w_a, w_b;
+  target_weights(p, &w_a, &w_b);
+  observe(0.0, y, p, &out[0]);
+  out[1] = y[TAB] + y[TA] + y[TB] + y[T0N];
+  out[2] = (1.0 - w_a) * y[TA] + (1.0 - w_b) * y[TB] + y[T0N];
+  const double c1 = y[D1] / p[P_V1];
+  out[3] = y[IL6] * (p[P_KD_TOCI] / (c1 + p[P_KD_TOCI])); /* as rhs() forms IL6s */
+}
+
+static void add_cart_dose(double *y, double cells, double f_mem)
+{
+  y[E] += (1.0 - f_mem) * cells;
+  y[M] += f_mem * cells;
+}
+
+/* Invariant zero groups (model_impl.h), each checked against rhs() and jacobian() above:
+ *  {E, M, X}: every term of f_E, f_M, f_X has a factor E, M or X, and their derivatives by the
+ *    tumour and B (through A) carry E or M: no CAR-T from none.
+ *  {Tab}: every term of f_Tab has the factor Tab (growth, loss, kill), so its derivatives by
+ *    every other state vanish at Tab = 0.
+ *  {Tab, Ta}: f_Ta adds mu_b Tab (in the group); the rest has the factor Ta. The state after the
+ *    targets of car_targets = 1 die out.
+ *  {Tab, Tb}: the same by symmetry (mu_a Tab); after the targets of car_targets = 2 die out.
+ *  {Tab, Ta, Tb}: f_Tb's mu_a Tab and f_Ta's mu_b Tab are in the group; after the targets of
+ *    car_targets = 3 die out (only T0n left).
+ *  {Tab, Ta, Tb, T0n}: f_T0n = growth T0n + mu_a Ta + mu_b Tb: no tumour from none.
+ *  {D1, D2}: linear and Michaelis-Menten terms in D1, D2 only: no tocilizumab without infusion.
+ * The solver cuts a zero group's columns from the other rows so roundoff cannot seed it. */
+static const int car_t_group[] = {E, M, X, -1};
+static const int tab_group[] = {TAB, -1};
+static const int tab_ta_group[] = {TAB, TA, -1};
+static const int tab_tb_group[] = {TAB, TB, -1};
+static const int targets_group[] = {TAB, TA, TB, -1};
+static const int tumour_group[] = {TAB, TA, TB, T0N, -1};
+static const int toci_group[] = {D1, D2, -1};
+static const int *const zero_groups[] = {car_t_group, tab_group, tab_ta_group, tab_tb_group,
+                                         targets_group, tumour_group, toci_group, NULL};
+/* Every tumour phenotype can be cured (MODEL.md 3). */
+static const int extinct_states[] = {TAB, TA, TB, T0N, -1};
+
+const cart_model cart_model_cart2 = {
+    .name = "cart2",
+    .description = "cart with two target antigens and dual-targeting CARs (MODEL.md 2.3)",
+    .n_states = N_STATES,
+    .states = states,
+    .n_params = N_PARAMS,
+    .params = params,
+    .n_outputs = 1,
+    .outputs = outputs,
+    .check = check,
+    .derived_value = derived_value,
+    .prepare = prepare,
+    .initial = initial,
+    .rhs = rhs,
+    .jacobian = jacobian,
+    .observe = observe,
+    .add_cart_dose = add_cart_dose,
+    .toci_state = D1,
+    .weight_param = P_WT,
+    .f_mem_param = P_F_MEM,
+    .n_switches = 0,
+    .switches = NULL,
+    .n_signals = 4,
+    .signals = signals,
+    .signal_values = signal_values,
+    .roles = {SIG_CBLOOD, SIG_TUMOUR, SIG_TESC, B, IL6, SIG_IL6S},
+    .b0_param = P_B0,
+    .default_outputs = default_outputs,
+    .extinct_states = extinct_states,
+    .zero_groups = zero_groups,
+};

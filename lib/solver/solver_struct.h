@@ -1,0 +1,130 @@
+/* solver_struct.h: the inside of a cart_solver, shared by solver.c (the integration) and
+ * events.c (timed events, the tocilizumab rule and root-found events). Internal. */
+#ifndef CART_SOLVER_STRUCT_H
+#define CART_SOLVER_STRUCT_H
+
+#include <stddef.h>
+
+#include <gsl/gsl_odeiv2.h>
+
+#include <cart/cart_solver.h>
+
+#include "../models/params_impl.h"
+#include "dosing_impl.h"
+
+/* The largest state vector of any model. */
+#define CART_MAX_STATES 32
+
+/* First step after the start and after every event (day). The controller grows it within a few
+ * steps; a fixed small value is safer than the previous step after a discontinuity. */
+#define INITIAL_STEP 1e-4
+
+/* Dense output: the solution between accepted steps is the polynomial through the last accepted
+ * points (at most HISTORY, degree HISTORY - 1 = 5 like BDF's highest order), the interpolant BDF
+ * itself is built on (SciPy's BDF dense output and CVODE's Nordsieck array are the same idea).
+ * Output times then never shorten a step: cutting msbdf's steps at every output time made its
+ * error on the default patient 7x larger (Tp at day 12.5: 1.2e-3 with outputs every 0.25 day,
+ * 1.8e-4 with one output). */
+#define HISTORY 6
+
+typedef enum event_kind {
+  EVENT_MODEL_SWITCH, /* the model's own switch (stein's tmax) */
+  EVENT_CART_DOSE,    /* CAR-T infusion: adds to E and M */
+  EVENT_TOCI_START,   /* tocilizumab infusion begins (or a bolus enters D1) */
+  EVENT_TOCI_END      /* tocilizumab infusion ends */
+} event_kind;
+
+typedef struct timed_event {
+  double time;
+  event_kind kind;
+  size_t index; /* into the model's switches or the schedule's doses */
+} timed_event;
+
+/* Root-found events (MODEL.md 3): g(y) = value - level crossing 0 in one direction. */
+typedef enum root_kind {
+  ROOT_EXTINCTION, /* a tumour phenotype falls through n_ext: set it to 0 */
+  ROOT_TOCI_RULE   /* IL6s rises through the rule's trigger: a tocilizumab dose */
+} root_kind;
+
+#define CART_MAX_ROOTS 8
+
+typedef struct root_fn {
+  root_kind kind;
+  int index;     /* in the extended vector [states..., signals...] */
+  double level;
+  int direction; /* -1: falling through the level, +1: rising through it */
+} root_fn;
+
+/* The tocilizumab rule while a patient is solved. */
+typedef struct rule_state {
+  cart_toci_rule rule;
+  int doses;                            /* given so far */
+  int series_active;                    /* doses repeat every interval while IL6s stays above */
+  double next_check;                    /* time of the next repeat check */
+  double dose_time[CART_TOCI_RULE_MAX_DOSES];
+  double dose_amount[CART_TOCI_RULE_MAX_DOSES]; /* mg */
+} rule_state;
+
+struct cart_solver {
+  const cart_model *model;
+  cart_method method;
+  double rtol;
+  double atol[CART_MAX_STATES];
+  unsigned long max_steps;
+
+  gsl_odeiv2_system system;
+  gsl_odeiv2_driver *driver; /* owns step, control and evolve */
+
+  /* The patient being solved. */
+  cart_model_eval eval;
+  double derived[CART_MAX_DERIVED];
+  double toci_rate; /* mg/day into the model's toci_state, sum of running infusions */
+  double y[CART_MAX_STATES];
+
+  timed_event *events;
+  size_t events_capacity;
+
+  /* Root-found events and the rule (events.c). */
+  double n_ext;
+  root_fn roots[CART_MAX_ROOTS];
+  size_t n_roots;
+  double root_prev[CART_MAX_ROOTS];  /* g at the last accepted point */
+  int root_pending[CART_MAX_ROOTS];  /* fired at the current event time */
+  rule_state rule;
+  cart_event_record log[CART_EVENT_LOG_MAX];
+  size_t n_log, n_log_dropped;
+
+  /* rk8pd's dense output: one rk8pd step from the start of the last step to the time wanted (a
+   * shorter step than the accepted one, so at least as accurate). Reached through a pointer so
+   * that it can serve a const solver. */
+  struct dense_restep {
+    gsl_odeiv2_step *step;
+    double y[CART_MAX_STATES], yerr[CART_MAX_STATES];
+  } *restep;
+
+  /* Accepted points since the last restart, newest last (ring of HISTORY). */
+  double history_t[HISTORY];
+  double history_y[HISTORY][CART_MAX_STATES];
+  size_t history_count; /* points stored since the restart */
+
+  double time_reached;
+  cart_solver_stats stats;
+  cart_error error;
+};
+
+/* events.c */
+int cartp_events_collect(cart_solver *solver, const cart_dosing *dosing, size_t *n_events);
+void cartp_events_apply(cart_solver *solver, const cart_dosing *dosing, const timed_event *event);
+double cartp_toci_rate_at(const cart_solver *solver, const cart_dosing *dosing, double t);
+int cartp_roots_setup(cart_solver *solver, const cart_dosing *dosing);
+void cartp_roots_start(cart_solver *solver);
+int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_event);
+int cartp_roots_apply(cart_solver *solver, double t);
+void cartp_extinction_at_start(cart_solver *solver, double t);
+double cartp_rule_next_time(const cart_solver *solver, double t);
+int cartp_rule_due(cart_solver *solver, double t);
+
+/* solver.c */
+void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
+
+#endif
