@@ -30,6 +30,8 @@ static void run_all(cart_trial *trial, size_t block_size, int threads, cart_tria
     memcpy(out->endpoints + first * CART_N_ENDPOINTS, block->endpoints,
            count * CART_N_ENDPOINTS * sizeof(double));
     memcpy(out->status + first, block->status, count * sizeof(int));
+    memcpy(out->toci_times + first * out->max_toci, block->toci_times,
+           count * out->max_toci * sizeof(double));
     for (size_t o = 0; o < no; o++) {
       memcpy(out->trajectories + (o * out->capacity + first) * nt,
              block->trajectories + o * block->capacity * nt, count * nt * sizeof(float));
@@ -57,6 +59,11 @@ START_TEST(test_threads_bit_identical)
 {
   const size_t n = 96;
   cart_trial *trial = bench_trial(n);
+  /* with every kind of event: the tocilizumab rule, extinction (default), a fixed dose */
+  cart_toci_rule rule;
+  cart_toci_rule_default(&rule);
+  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_dosing(trial), &rule), CART_OK);
+  ck_assert_int_eq(cart_dosing_add_toci(cart_trial_dosing(trial), 20, 4, 1.0 / 24, 800), CART_OK);
   cart_trial_block *one = cart_trial_block_alloc(trial, n, NULL);
   cart_trial_block *two = cart_trial_block_alloc(trial, n, NULL);
   cart_trial_block *four = cart_trial_block_alloc(trial, n, NULL);
@@ -65,6 +72,14 @@ START_TEST(test_threads_bit_identical)
   run_all(trial, 17, 4, four);
   ck_assert(same_rows(one, two, n));
   ck_assert(same_rows(one, four, n));
+  ck_assert_int_eq(memcmp(one->toci_times, two->toci_times, n * one->max_toci * sizeof(double)), 0);
+  ck_assert_int_eq(memcmp(one->toci_times, four->toci_times, n * one->max_toci * sizeof(double)), 0);
+  ck_assert_uint_eq(one->max_toci, 5); /* the fixed dose + the rule's 4 */
+  size_t rule_doses = 0;
+  for (size_t k = 0; k < n; k++) {
+    rule_doses += one->endpoints[k * CART_N_ENDPOINTS + CART_ENDPOINT_TOCI_DOSES] > 1;
+  }
+  ck_assert_uint_gt(rule_doses, 10); /* the rule did fire in many patients */
   for (size_t k = 0; k < n; k++) {
     ck_assert_int_eq(one->status[k], CART_OK);
   }

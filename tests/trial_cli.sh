@@ -107,6 +107,10 @@ for n in ["cmax", "tmax", "auc28", "tumour_nadir", "response", "relapse_day", "r
     assert d.shape == (40,) and "unit" in d.attrs, n
     assert d.dtype == (np.int32 if n in ints else np.float64), (n, d.dtype)
 assert f["status"].dtype == np.int32 and (f["status"][:] == 0).all()
+toci = f["events/toci_times"]
+assert toci.attrs["unit"] == "day" and toci.shape[0] == 40 and toci.shape[1] >= 4
+given = (~np.isnan(toci[:])).sum(axis=1)
+assert (given == f["endpoints/toci_doses"][:]).all() and given.max() >= 1, given
 s = f["summary"].attrs
 for a in ["n_patients", "n_solved", "cr_rate", "orr_rate", "crs_any_rate", "crs_grade3_rate",
           "toci_rate", "cmax_p5", "cmax_p50", "cmax_p95", "tmax_p50", "auc28_p50", "aplasia_days_p50",

@@ -254,6 +254,24 @@ static double hidden_extreme(const cart_solver *solver, const root_fn *r, double
   return fc > fd ? c : d;
 }
 
+/* Whether sample b, between a and c (equally spaced), is a strict local extreme on the safe side
+ * of the level (a peak below it for a rising event, a trough above it for a falling one) whose
+ * parabola through a, b, c comes at least halfway to the level: only then can the curve cross
+ * and come back between the samples. The parabola screen keeps the golden-section search to the
+ * few steps that hold an extreme (the tumour's nadir, IL-6's peak), not every flat stretch. */
+static int may_hide_crossing(int direction, double a, double b, double c)
+{
+  const double s = (double)direction; /* +1: looking for a peak below 0; -1: a trough above 0 */
+  const int safe = s * b < 0;
+  const int extreme = s * b >= s * a && s * b >= s * c && (s * b > s * a || s * b > s * c);
+  if (!safe || !extreme) {
+    return 0;
+  }
+  const double curvature = a - 2 * b + c;
+  const double vertex = curvature != 0 ? b - (c - a) * (c - a) / (8 * curvature) : b;
+  return s * vertex >= 0.5 * s * b; /* b is on the safe side: s b < 0 */
+}
+
 int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_event)
 {
   const size_t n = solver->n_roots;
@@ -282,11 +300,8 @@ int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_even
     for (int j = 0; j + 1 < S && isinf(found[r]); j++) {
       if (crosses(root->direction, g[j][r], g[j + 1][r])) {
         found[r] = locate(solver, root, ts[j], g[j][r], ts[j + 1]);
-      } else if (j > 0) {
-        /* sample j a local extreme on the safe side: the curve may dip across and back */
-        const double s = (double)root->direction;
-        if (s * g[j][r] >= s * g[j - 1][r] && s * g[j][r] >= s * g[j + 1][r] &&
-            !crosses(root->direction, g[j - 1][r], g[j][r])) {
+      } else if (j > 0 && may_hide_crossing(root->direction, g[j - 1][r], g[j][r], g[j + 1][r])) {
+        {
           double g_ext;
           const double t_ext = hidden_extreme(solver, root, ts[j - 1], ts[j + 1], &g_ext);
           if (crosses(root->direction, g[j - 1][r], g_ext)) {

@@ -346,6 +346,16 @@ static void history_push(cart_solver *solver, double t)
   solver->history_t[slot] = t;
   memcpy(solver->history_y[slot], solver->y, solver->model->n_states * sizeof(double));
   solver->history_count++;
+  const size_t count = solver->history_count < HISTORY ? solver->history_count : HISTORY;
+  for (size_t j = 0; j < count; j++) {
+    double product = 1.0;
+    for (size_t m = 0; m < count; m++) {
+      if (m != j) {
+        product *= solver->history_t[j] - solver->history_t[m];
+      }
+    }
+    solver->history_w[j] = 1.0 / product;
+  }
 }
 
 /* The state at t inside the last accepted step, by Lagrange interpolation through the stored
@@ -372,16 +382,19 @@ void cartp_solver_interpolate(const cart_solver *solver, double t, double *y)
     }
     /* the right-hand side refused the state: fall back to the polynomial */
   }
-  double weight[HISTORY];
+  /* Lagrange's polynomial in barycentric form: y(t) = sum c_j y_j / sum c_j, c_j = w_j / (t - t_j) */
+  double weight[HISTORY], total = 0.0;
   for (size_t j = 0; j < count; j++) {
-    double w = 1.0;
-    const double tj = solver->history_t[j];
-    for (size_t m = 0; m < count; m++) {
-      if (m != j) {
-        w *= (t - solver->history_t[m]) / (tj - solver->history_t[m]);
-      }
+    const double dt = t - solver->history_t[j];
+    if (dt == 0.0) {
+      memcpy(y, solver->history_y[j], n * sizeof *y);
+      return;
     }
-    weight[j] = w;
+    weight[j] = solver->history_w[j] / dt;
+    total += weight[j];
+  }
+  for (size_t j = 0; j < count; j++) {
+    weight[j] /= total;
   }
   for (size_t i = 0; i < n; i++) {
     double sum = 0.0;

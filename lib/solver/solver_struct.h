@@ -106,6 +106,9 @@ struct cart_solver {
   double history_t[HISTORY];
   double history_y[HISTORY][CART_MAX_STATES];
   size_t history_count; /* points stored since the restart */
+  /* Barycentric weights 1 / prod_{m != j} (t_j - t_m) of the stored points, remade at every
+   * push, so that each interpolation costs one division per point (Berrut and Trefethen 2004). */
+  double history_w[HISTORY];
 
   double time_reached;
   cart_solver_stats stats;
