@@ -1,6 +1,7 @@
 /* dosing.c: CAR-T and fixed tocilizumab schedules (MODEL.md section 3). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../util/error.h"
 #include "dosing_impl.h"
@@ -130,8 +131,12 @@ int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule)
 
 void cart_dosing_get_toci_rule(const cart_dosing *dosing, cart_toci_rule *rule)
 {
-  if (dosing != NULL && rule != NULL) {
-    *rule = dosing->rule;
+  if (rule != NULL) {
+    if (dosing != NULL) {
+      *rule = dosing->rule;
+    } else {
+      memset(rule, 0, sizeof *rule); /* no schedule: no rule */
+    }
   }
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../util/error.h"
+#include "solver_impl.h"
 #include "solver_struct.h"
 
 #define ROOT_SAMPLES 5
@@ -400,6 +401,12 @@ int cartp_rule_due(cart_solver *solver, double t)
     }
   }
   return due;
+}
+
+int cartp_solver_rule_doses(const cart_solver *solver, const double **times)
+{
+  *times = solver->rule.dose_time;
+  return solver->rule.doses;
 }
 
 /* ---- the event log ---- */

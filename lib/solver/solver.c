@@ -445,6 +445,8 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
   cart_error_clear(err);
   solver->stats = (cart_solver_stats){0, 0, 0, 0};
   solver->time_reached = t0;
+  solver->n_log = solver->n_log_dropped = 0;
+  solver->rule.doses = 0;
   const cart_model *model = solver->model;
   if (params == NULL || times == NULL || states == NULL || n_times == 0) {
     return cartp_error(err, CART_EINVAL,

@@ -24,6 +24,10 @@ int cartp_solver_solve_observed(cart_solver *solver, const cart_params *params,
 /* The state at t within the last accepted step (dense output). */
 void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
 
+/* The tocilizumab rule's doses of the last solve (all of them, whatever the event log kept):
+ * their number, and their times in *times. */
+int cartp_solver_rule_doses(const cart_solver *solver, const double **times);
+
 /* Parameters of the patient being solved (valid inside observer callbacks). */
 const double *cartp_solver_param_values(const cart_solver *solver);
 

@@ -8,6 +8,7 @@
 #include "../models/params_impl.h"
 #include "../solver/dosing_impl.h"
 #include "../util/error.h"
+#include "../solver/solver_impl.h"
 #include "endpoints.h"
 #include "trial_impl.h"
 
@@ -438,8 +439,8 @@ static int compare_times(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* The patient's tocilizumab doses: the fixed ones within the horizon and the rule's (from the
- * solver's event log), in time order, NaN after the last. Returns how many. */
+/* The patient's tocilizumab doses: the fixed ones within the horizon and the rule's, in time
+ * order, NaN after the last. Returns how many. */
 static int toci_doses_given(const cart_trial *trial, const cart_solver *solver, double horizon,
                             double *times, size_t max_toci)
 {
@@ -449,12 +450,10 @@ static int toci_doses_given(const cart_trial *trial, const cart_solver *solver, 
       times[n++] = trial->dosing->toci[i].time;
     }
   }
-  for (size_t i = 0; i < cart_solver_n_events(solver) && n < max_toci; i++) {
-    cart_event_record record;
-    cart_solver_get_event(solver, i, &record);
-    if (record.kind == CART_EVENT_TOCI_RULE) {
-      times[n++] = record.time;
-    }
+  const double *rule_times = NULL;
+  const int n_rule = cartp_solver_rule_doses(solver, &rule_times);
+  for (int i = 0; i < n_rule && n < max_toci; i++) {
+    times[n++] = rule_times[i];
   }
   qsort(times, n, sizeof *times, compare_times);
   for (size_t i = n; i < max_toci; i++) {
