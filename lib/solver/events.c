@@ -5,7 +5,7 @@
  * crosses a level: a tumour phenotype falling through n_ext (extinction) and IL6s rising
  * through the tocilizumab rule's trigger. GSL's odeiv2 has no root finding, so it is done here
  * on the solver's dense output after every accepted step: the step is sampled at its ends and
- * ROOT_SAMPLES interior points; a sign change in the event's direction brackets a crossing; an
+ * its three Gauss-Legendre nodes (shared with the endpoints); a sign change in the event's direction brackets a crossing; an
  * interior sample that is a local extreme on the safe side is refined by golden-section search,
  * so a crossing that happens and reverts between two samples of a long step is still seen; the
  * bracket is then bisected to ROOT_TOL. The earliest crossing of all events wins; the solver goes
@@ -19,7 +19,6 @@
 #include "solver_impl.h"
 #include "solver_struct.h"
 
-#define ROOT_SAMPLES 5
 #define ROOT_TOL 1e-10 /* day: bracket width of a located crossing */
 
 
@@ -255,12 +254,13 @@ static double hidden_extreme(const cart_solver *solver, const root_fn *r, double
   return fc > fd ? c : d;
 }
 
-/* Whether sample b, between a and c (equally spaced), is a strict local extreme on the safe side
+/* Whether sample (xb, b), between (xa, a) and (xc, c), is a strict local extreme on the safe side
  * of the level (a peak below it for a rising event, a trough above it for a falling one) whose
- * parabola through a, b, c comes at least halfway to the level: only then can the curve cross
+ * parabola through the three comes at least halfway to the level: only then can the curve cross
  * and come back between the samples. The parabola screen keeps the golden-section search to the
  * few steps that hold an extreme (the tumour's nadir, IL-6's peak), not every flat stretch. */
-static int may_hide_crossing(int direction, double a, double b, double c)
+static int may_hide_crossing(int direction, double xa, double a, double xb, double b, double xc,
+                             double c)
 {
   const double s = (double)direction; /* +1: looking for a peak below 0; -1: a trough above 0 */
   const int safe = s * b < 0;
@@ -268,8 +268,10 @@ static int may_hide_crossing(int direction, double a, double b, double c)
   if (!safe || !extreme) {
     return 0;
   }
-  const double curvature = a - 2 * b + c;
-  const double vertex = curvature != 0 ? b - (c - a) * (c - a) / (8 * curvature) : b;
+  /* p(x) = b + d1 (x - xb) + d2 (x - xb)^2 through the three points; its vertex b - d1^2/(4 d2) */
+  const double fab = (b - a) / (xb - xa), fbc = (c - b) / (xc - xb);
+  const double d2 = (fbc - fab) / (xc - xa), d1 = fab + d2 * (xb - xa);
+  const double vertex = d2 != 0 ? b - d1 * d1 / (4 * d2) : b;
   return s * vertex >= 0.5 * s * b; /* b is on the safe side: s b < 0 */
 }
 
@@ -279,16 +281,13 @@ int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_even
   if (n == 0) {
     return 0;
   }
-  enum { S = ROOT_SAMPLES + 2 };
+  enum { S = CARTP_STEP_SAMPLES + 2 };
+  const double *node_t, *node_y;
+  cartp_solver_step_samples(solver, t0, t1, &node_t, &node_y);
   double ts[S], g[S][CART_MAX_ROOTS];
   for (int j = 0; j < S; j++) {
-    ts[j] = j == S - 1 ? t1 : t0 + (t1 - t0) * j / (S - 1);
-    double y[CART_MAX_STATES];
-    const double *yj = solver->y;
-    if (j > 0 && j < S - 1) {
-      cartp_solver_interpolate(solver, ts[j], y);
-      yj = y;
-    }
+    ts[j] = j == 0 ? t0 : j == S - 1 ? t1 : node_t[j - 1];
+    const double *yj = j > 0 && j < S - 1 ? node_y + (j - 1) * CARTP_SAMPLE_STRIDE : solver->y;
     for (size_t r = 0; r < n; r++) {
       g[j][r] = j == 0 ? solver->root_prev[r]
                        : watched(solver, &solver->roots[r], yj) - solver->roots[r].level;
@@ -301,7 +300,8 @@ int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_even
     for (int j = 0; j + 1 < S && isinf(found[r]); j++) {
       if (crosses(root->direction, g[j][r], g[j + 1][r])) {
         found[r] = locate(solver, root, ts[j], g[j][r], ts[j + 1]);
-      } else if (j > 0 && may_hide_crossing(root->direction, g[j - 1][r], g[j][r], g[j + 1][r])) {
+      } else if (j > 0 && may_hide_crossing(root->direction, ts[j - 1], g[j - 1][r], ts[j],
+                                            g[j][r], ts[j + 1], g[j + 1][r])) {
         {
           double g_ext;
           const double t_ext = hidden_extreme(solver, root, ts[j - 1], ts[j + 1], &g_ext);

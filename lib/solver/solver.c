@@ -342,6 +342,7 @@ static void record(const cart_solver *solver, double t, const double *y, size_t 
 
 static void history_push(cart_solver *solver, double t)
 {
+  solver->restep->sample_t0 = solver->restep->sample_t1 = NAN; /* a new step: new samples */
   const size_t slot = solver->history_count % HISTORY;
   solver->history_t[slot] = t;
   memcpy(solver->history_y[slot], solver->y, solver->model->n_states * sizeof(double));
@@ -393,16 +394,37 @@ void cartp_solver_interpolate(const cart_solver *solver, double t, double *y)
     weight[j] = solver->history_w[j] / dt;
     total += weight[j];
   }
-  for (size_t j = 0; j < count; j++) {
-    weight[j] /= total;
-  }
+  const double scale = 1.0 / total;
   for (size_t i = 0; i < n; i++) {
-    double sum = 0.0;
-    for (size_t j = 0; j < count; j++) {
-      sum += weight[j] * solver->history_y[j][i];
-    }
-    y[i] = sum;
+    y[i] = 0.0;
   }
+  for (size_t j = 0; j < count; j++) { /* row by row: contiguous, vectorisable */
+    const double c = weight[j] * scale;
+    const double *row = solver->history_y[j];
+    for (size_t i = 0; i < n; i++) {
+      y[i] += c * row[i];
+    }
+  }
+}
+
+_Static_assert(CARTP_SAMPLE_STRIDE == CART_MAX_STATES, "sample rows are CART_MAX_STATES long");
+
+void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,
+                               const double **times, const double **states)
+{
+  struct dense_restep *r = solver->restep;
+  if (r->sample_t0 != t0 || r->sample_t1 != t1) {
+    const double mid = 0.5 * (t0 + t1), half = 0.5 * (t1 - t0);
+    static const double node[CARTP_STEP_SAMPLES] = {-0.7745966692414834, 0.0, 0.7745966692414834};
+    for (int i = 0; i < CARTP_STEP_SAMPLES; i++) {
+      r->sample_t[i] = mid + node[i] * half;
+      cartp_solver_interpolate(solver, r->sample_t[i], r->sample_y[i]);
+    }
+    r->sample_t0 = t0;
+    r->sample_t1 = t1;
+  }
+  *times = r->sample_t;
+  *states = &r->sample_y[0][0];
 }
 
 static int step_failure(cart_solver *solver, int gsl_status, double t, double h)

@@ -24,6 +24,14 @@ int cartp_solver_solve_observed(cart_solver *solver, const cart_params *params,
 /* The state at t within the last accepted step (dense output). */
 void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
 
+/* The 3-point Gauss-Legendre nodes of [t0, t1] (inside the last accepted step) and the state at
+ * each, row i of *states holding node i (rows CARTP_SAMPLE_STRIDE doubles apart); computed once
+ * per step and shared by every user. */
+#define CARTP_STEP_SAMPLES 3
+#define CARTP_SAMPLE_STRIDE 32
+void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,
+                               const double **times, const double **states);
+
 /* The tocilizumab rule's doses of the last solve (all of them, whatever the event log kept):
  * their number, and their times in *times. */
 int cartp_solver_rule_doses(const cart_solver *solver, const double **times);

@@ -11,6 +11,7 @@
 
 #include "../models/params_impl.h"
 #include "dosing_impl.h"
+#include "solver_impl.h"
 
 /* The largest state vector of any model. */
 #define CART_MAX_STATES 32
@@ -100,6 +101,11 @@ struct cart_solver {
   struct dense_restep {
     gsl_odeiv2_step *step;
     double y[CART_MAX_STATES], yerr[CART_MAX_STATES];
+    /* The state at the 3 Gauss-Legendre nodes of the step [t0, t1], shared by the root search
+     * and the endpoints (cartp_solver_step_samples). */
+    double sample_t0, sample_t1;
+    double sample_t[CARTP_STEP_SAMPLES];
+    double sample_y[CARTP_STEP_SAMPLES][CART_MAX_STATES];
   } *restep;
 
   /* Accepted points since the last restart, newest last (ring of HISTORY). */
@@ -127,7 +133,5 @@ void cartp_extinction_at_start(cart_solver *solver, double t);
 double cartp_rule_next_time(const cart_solver *solver, double t);
 int cartp_rule_due(cart_solver *solver, double t);
 
-/* solver.c */
-void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
 
 #endif

@@ -207,14 +207,13 @@ static void on_segment_start(void *context, const cart_solver *solver, double t,
 static void on_step(void *context, const cart_solver *solver, double t0, double t1, const double *y1)
 {
   cartp_endpoint_tracker *tr = context;
-  const double mid = 0.5 * (t0 + t1), half = 0.5 * (t1 - t0);
-  const double nodes[3] = {mid - GL_NODE * half, mid, mid + GL_NODE * half};
-  double v[5][CART_N_ROLES], t[5] = {t0, nodes[0], nodes[1], nodes[2], t1};
+  const double half = 0.5 * (t1 - t0);
+  const double *node_t, *node_y; /* the step's Gauss-Legendre nodes, shared with the solver */
+  cartp_solver_step_samples(solver, t0, t1, &node_t, &node_y);
+  double v[5][CART_N_ROLES], t[5] = {t0, node_t[0], node_t[1], node_t[2], t1};
   memcpy(v[0], tr->v_last, sizeof v[0]);
   for (int i = 1; i < 4; i++) {
-    double y[CART_MAX_STATES_ENDPOINTS];
-    cartp_solver_interpolate(solver, t[i], y);
-    role_values(tr, y, v[i]);
+    role_values(tr, node_y + (i - 1) * CARTP_SAMPLE_STRIDE, v[i]);
   }
   role_values(tr, y1, v[4]);
 
