@@ -9,7 +9,11 @@
  * counter, as cvode_cart's `schedule(dynamic, 16)`. Threads are POSIX threads: the benchmark
  * programs are not compiled with the OpenMP flags.
  *
- * Usage: bench_patients PARAMS.csv N [bdf|rk8pd]
+ * Extinction (MODEL.md 3, on by default in the library since the events landed) is turned off,
+ * as in the baselines ("only the t = 0 infusion: no extinction, no tocilizumab"); the option `ext`
+ * keeps the library's default (n_ext = 1 cell), to see what the root finding costs.
+ *
+ * Usage: bench_patients PARAMS.csv N [bdf|rk8pd] [ext]
  * Prints one line in the baselines' format: tool, N, threads, wall seconds (CLOCK_MONOTONIC
  * around the solve loop only), patients/s, checksum (sum over patients, in patient order, of E on
  * day 365 plus Tp + Tn on day 28), then failures and the solver's counters per patient.
@@ -134,10 +138,21 @@ int main(int argc, char **argv)
   shared_work s;
   memset(&s, 0, sizeof s);
   s.method = CART_METHOD_BDF;
-  if (argc > 3 && cart_method_from_name(argv[3], &s.method) != CART_OK) {
-    fprintf(stderr, "unknown method '%s' (bdf or rk8pd)\n", argv[3]);
+  int extinction = 0;
+  for (int a = 3; a < argc; a++) {
+    if (strcmp(argv[a], "ext") == 0) {
+      extinction = 1;
+    } else if (cart_method_from_name(argv[a], &s.method) != CART_OK) {
+      fprintf(stderr, "unknown option '%s' (bdf, rk8pd or ext)\n", argv[a]);
+      return 2;
+    }
+  }
+#ifndef CART_N_EXT_DEFAULT
+  if (extinction) {
+    fprintf(stderr, "this libcart has no extinction events\n");
     return 2;
   }
+#endif
   /* the header must be the one this program expects */
   {
     FILE *f = fopen(argv[1], "r");
@@ -202,7 +217,11 @@ int main(int argc, char **argv)
     w[t].params = w[t].solver ? cart_params_new(s.model, &err) : NULL;
     w[t].states = malloc(N_DAYS * n_states * sizeof(double));
     if (w[t].params == NULL || w[t].states == NULL ||
-        cart_solver_set_method(w[t].solver, s.method) != CART_OK) {
+        cart_solver_set_method(w[t].solver, s.method) != CART_OK
+#ifdef CART_N_EXT_DEFAULT
+        || cart_solver_set_extinction(w[t].solver, extinction ? CART_N_EXT_DEFAULT : 0.0) != CART_OK
+#endif
+    ) {
       fprintf(stderr, "cannot make solver %d: %s\n", t, err.message);
       return 2;
     }
@@ -238,9 +257,9 @@ int main(int argc, char **argv)
     }
   }
   const double solved = s.n > failures ? (double)(s.n - failures) : 1;
-  printf("tool=libcart-%s N=%zu threads=%d wall_s=%.3f patients_per_s=%.1f checksum=%.10e "
+  printf("tool=libcart-%s%s N=%zu threads=%d wall_s=%.3f patients_per_s=%.1f checksum=%.10e "
          "failures=%lu steps/patient=%.0f failed_steps/patient=%.1f events/patient=%.1f\n",
-         cart_method_name(s.method), s.n, n_threads, wall, (double)s.n / wall, checksum, failures,
+         cart_method_name(s.method), extinction ? "-ext" : "", s.n, n_threads, wall, (double)s.n / wall, checksum, failures,
          (double)steps / solved, (double)failed_steps / solved, (double)events / solved);
   for (int t = 0; t < n_threads; t++) {
     cart_solver_free(w[t].solver);
