@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model_impl.h"
+#include "cart_common.h"
 
 enum { E, M, X, TP, TN, B, IL6, D1, D2, N_STATES };
 
@@ -41,86 +41,27 @@ static const cart_state_info outputs[] = {
     {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"},
 };
 
-#define OPEN 1
-#define CLOSED 0
-#define INF INFINITY
 /* MODEL.md 2.2 parameter table: name, unit, default, lower, upper, lower open, upper open. */
 static const cart_param_info params[N_PARAMS] = {
-    {"dose", "cells", 1.4e8, 0, 1e11, CLOSED, CLOSED, "CAR-T cells infused at t = 0 (2e6/kg at 70 kg [S6])"},
-    {"f_mem", "1", 0.2, 0, 1, CLOSED, CLOSED, "fraction of the product with memory phenotype"},
-    {"rho", "1/day", 0.6, 0, 10, CLOSED, CLOSED, "maximal effector expansion rate"},
-    {"KS", "cells", 1e9, 0, INF, OPEN, OPEN, "antigen load of half-maximal stimulation"},
-    {"rho_ld", "1/day", 0.6, 0, 10, CLOSED, CLOSED, "antigen-independent expansion right after lymphodepletion"},
-    {"ld_tau", "day", 7, 0, INF, OPEN, OPEN, "decay time of the lymphodepletion-driven expansion"},
-    {"omega", "1/day", 0.2, 0, 10, CLOSED, CLOSED, "antigen-driven memory-to-effector conversion"},
-    {"delta_E", "1/day", 0.25, 0, 10, CLOSED, CLOSED, "effector death rate"},
-    {"k_mem", "1/day", 0.02, 0, 1, CLOSED, CLOSED, "effector-to-memory conversion"},
-    {"k_exh", "1/day", 0.05, 0, 1, CLOSED, CLOSED, "stimulation-driven exhaustion"},
-    {"delta_M", "1/day", 0.005, 0, 1, CLOSED, CLOSED, "memory death rate"},
-    {"delta_X", "1/day", 0.1, 0, 10, CLOSED, CLOSED, "exhausted-cell death rate"},
-    {"gamma", "1/day", 1.0, 0, 100, CLOSED, CLOSED, "targets killed per effector per day at saturation"},
-    {"Kkill", "cells", 1e10, 0, INF, OPEN, OPEN, "target load of half-saturated killing"},
-    {"T0", "cells", 1e11, 0, 1e13, CLOSED, CLOSED, "tumour burden at infusion"},
+    CARTP_ROWS_CAR_T
     {"f_neg0", "1", 1e-7, 0, 1, CLOSED, CLOSED, "antigen-negative fraction of the tumour at infusion"},
     {"r_tum", "1/day", 0.03, 0, 2, CLOSED, CLOSED, "antigen-positive tumour growth rate"},
     {"r_neg", "1/day", 0.025, 0, 2, CLOSED, CLOSED, "antigen-negative tumour growth rate (a small fitness cost)"},
     {"K_tum", "cells", 1e12, 0, INF, OPEN, OPEN, "tumour carrying capacity"},
     {"mu_loss", "1/day", 1e-8, 0, 1, CLOSED, CLOSED, "antigen-loss switching rate"},
-    {"B0", "cells", 1e10, 0, 1e13, CLOSED, CLOSED, "normal B-cell pool at homeostasis"},
-    {"b_ld", "1", 0.1, 0, 1, CLOSED, CLOSED, "share of the B-cell pool left after lymphodepletion"},
-    {"delta_B", "1/day", 0.03, 0, 1, CLOSED, CLOSED, "B-cell turnover (sets reconstitution speed)"},
-    {"il6_0", "pg/mL", 3, 0, INF, OPEN, OPEN, "baseline serum IL-6"},
-    {"k_il6", "1/day", 5, 0, INF, OPEN, OPEN, "non-receptor IL-6 elimination"},
-    {"k_rec", "1/day", 15, 0, 1e3, CLOSED, CLOSED, "IL-6R-mediated IL-6 elimination"},
-    {"p_kill", "pg/mL/day per 1e9 cells/day", 50, 0, 1e4, CLOSED, CLOSED, "IL-6 from killed targets"},
-    {"p_act", "pg/mL/day per 1e9 cells", 100, 0, 1e5, CLOSED, CLOSED, "IL-6 from activated effectors"},
-    {"p_amp", "pg/mL/day", 8000, 0, 1e7, CLOSED, CLOSED, "maximal myeloid amplification"},
-    {"IL6_50", "pg/mL", 300, 0, INF, OPEN, OPEN, "IL6s of half-maximal amplification"},
-    {"h", "1", 2, 1, 8, CLOSED, CLOSED, "Hill coefficient of amplification"},
-    /* CL and Q: MODEL.md's table says > 0, but its reference case 7.4 sets Q = CL = 0 (one
-     * compartment with Michaelis-Menten elimination); 0 is allowed so that case can run. */
-    {"CL", "L/day", 0.3, 0, INF, CLOSED, OPEN, "tocilizumab linear clearance [S8]"},
-    {"V1", "L", 3.5, 0, INF, OPEN, OPEN, "tocilizumab central volume [S8]"},
-    {"V2", "L", 2.9, 0, INF, OPEN, OPEN, "tocilizumab peripheral volume [S8]"},
-    {"Q", "L/day", 0.2, 0, INF, CLOSED, OPEN, "tocilizumab inter-compartment clearance [S8]"},
-    {"Vmax", "mg/day", 7.5, 0, INF, CLOSED, OPEN, "tocilizumab saturable elimination [S8]"},
-    {"Km", "mg/L", 2.7, 0, INF, OPEN, OPEN, "tocilizumab saturable elimination constant [S8]"},
-    {"KD_toci", "mg/L", 0.4, 0, INF, OPEN, OPEN, "tocilizumab concentration of half IL-6R occupancy (~2.5 nM)"},
-    {"WT", "kg", 70, 0, 300, OPEN, CLOSED, "body weight (weight-based doses)"},
-    {"V_blood", "L", 5, 0, INF, OPEN, OPEN, "blood volume, converts cells to cells/uL"},
-    {"f_blood", "1", 0.005, 0, 1, OPEN, CLOSED, "share of CAR-T cells that circulate in blood"},
+    CARTP_ROWS_HOST
 };
 
-/* x^h for the Hill term; h = 2 (the default) without pow(). */
-static inline double hill_power(double x, double h, int h_is_2)
-{
-  return h_is_2 ? x * x : pow(x, h);
-}
-
-/* amp(x) = p_amp x^h / (IL6_50^h + x^h), x = max(IL6s, 0) (MODEL.md 2.2). */
+/* The IL-6 loop of cart_common.h with this model's parameters. */
 static inline double amplification(const double *p, const double *dv, double il6s)
 {
-  if (il6s <= 0.0) {
-    return 0.0;
-  }
-  const double xh = hill_power(il6s, p[P_H], dv[DV_H_IS_2] != 0.0);
-  return p[P_P_AMP] * xh / (dv[DV_IL6_50_H] + xh);
+  return cartp_amplification(p[P_P_AMP], dv[DV_IL6_50_H], p[P_H], dv[DV_H_IS_2] != 0.0, il6s);
 }
 
-/* d amp / d x; 0 for x < 0 where amp is the constant 0. */
 static inline double amplification_slope(const double *p, const double *dv, double il6s)
 {
-  if (il6s < 0.0) {
-    return 0.0;
-  }
-  const double h = p[P_H];
-  if (il6s == 0.0) {
-    return h == 1.0 ? p[P_P_AMP] / p[P_IL6_50] : 0.0;
-  }
-  const double kh = dv[DV_IL6_50_H];
-  const double xh = hill_power(il6s, h, dv[DV_H_IS_2] != 0.0);
-  const double sum = kh + xh;
-  return p[P_P_AMP] * h * (xh / il6s) * kh / (sum * sum);
+  return cartp_amplification_slope(p[P_P_AMP], p[P_IL6_50], dv[DV_IL6_50_H], p[P_H],
+                                   dv[DV_H_IS_2] != 0.0, il6s);
 }
 
 static void prepare(const double *p, double *dv)
@@ -131,39 +72,17 @@ static void prepare(const double *p, double *dv)
   dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification(p, dv, p[P_IL6_0]);
 }
 
-/* Largest gain of the amplification loop, max over x of amp(x)/x: the maximum of
- * x^(h-1) / (K^h + x^h) is at x^h = (h - 1) K^h, giving (h-1)^((h-1)/h) / (h K); h = 1 gives
- * p_amp / K (the limit x -> 0). MODEL.md 2.2 quotes h = 2: p_amp / (2 IL6_50). */
 static double loop_gain(const double *p)
 {
-  const double h = p[P_H];
-  const double shape = h == 1.0 ? 1.0 : pow(h - 1.0, (h - 1.0) / h);
-  return p[P_P_AMP] * shape / (h * p[P_IL6_50]);
+  return cartp_il6_loop_gain(p[P_P_AMP], p[P_IL6_50], p[P_H]);
 }
 
 static int check(const double *p, char *message, size_t size)
 {
   double dv[CART_MAX_DERIVED];
   prepare(p, dv);
-  const double clearance = p[P_K_IL6] + p[P_K_REC];
-  const double gain = loop_gain(p);
-  /* MODEL.md 2.2: the loop must never sustain itself; its gain may be at most 3/4 of the IL-6
-   * clearance k_il6 + k_rec (a relative 1e-12 absorbs rounding at the limit, e.g. p_amp = 9000). */
-  if (gain > 0.75 * clearance * (1.0 + 1e-12)) {
-    snprintf(message, size,
-             "model 'cart': IL-6 amplification loop gain p_amp*(h-1)^((h-1)/h)/(h*IL6_50) = %g/day "
-             "exceeds 3/4 of k_il6 + k_rec = %g/day (p_amp = %g, IL6_50 = %g, h = %g)",
-             gain, 0.75 * clearance, p[P_P_AMP], p[P_IL6_50], p[P_H]);
-    return CART_ERULE;
-  }
-  if (dv[DV_P0] < 0.0) {
-    snprintf(message, size,
-             "model 'cart': derived baseline IL-6 production p0 = (k_il6 + k_rec)*il6_0 - "
-             "amp(il6_0) = %g pg/mL/day is negative",
-             dv[DV_P0]);
-    return CART_ERULE;
-  }
-  return CART_OK;
+  return cartp_il6_rules("cart", p[P_P_AMP], p[P_IL6_50], p[P_H], p[P_K_IL6], p[P_K_REC],
+                         dv[DV_P0], message, size);
 }
 
 static int derived_value(const double *p, const char *name, double *value)
