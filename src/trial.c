@@ -74,10 +74,20 @@ static int parse_count(const char *option, const char *text, unsigned long long 
   return 0;
 }
 
-static void progress(size_t done, size_t total, double elapsed, int tty, int final)
+typedef struct progress_state {
+  double start;
+  int tty;
+  size_t blocks, stop_after; /* stop_after: --stop-after-blocks (testing), 0 for none */
+} progress_state;
+
+/* After every block: a bar on a terminal, one final line otherwise. */
+static int progress(size_t done, size_t total, void *data)
 {
+  progress_state *state = data;
+  const double elapsed = now() - state->start;
   const double rate = elapsed > 0 ? (double)done / elapsed : 0;
-  if (tty) {
+  const int final = done == total;
+  if (state->tty) {
     const int width = 30, filled = (int)(width * (double)done / (double)total);
     const double left = rate > 0 ? (double)(total - done) / rate : 0;
     fprintf(stderr, "\r[%.*s%*s] %zu/%zu patients, %.0f/s, %02d:%02d left ", filled,
@@ -89,6 +99,8 @@ static void progress(size_t done, size_t total, double elapsed, int tty, int fin
   } else if (final) {
     fprintf(stderr, "cart: %zu patients in %.2f s (%.0f patients/s)\n", done, elapsed, rate);
   }
+  state->blocks++;
+  return state->stop_after > 0 && state->blocks >= state->stop_after;
 }
 
 static void print_summary(const cart_trial_summary *s, const char *path)
@@ -170,9 +182,6 @@ int cli_trial(int argc, char **argv)
   cart_error err;
   cart_error_clear(&err);
   int exit_status = 0;
-  cart_trial_block *block = NULL;
-  cart_summary_acc *acc = NULL;
-  cart_h5_file *file = NULL;
   char *as_run = NULL;
   cart_trial *trial = cart_scenario_load(text, source, &err);
   if (trial == NULL) {
@@ -200,45 +209,13 @@ int cli_trial(int argc, char **argv)
   sprintf(as_run, "%s%s# cart trial command line: n_patients = %zu, seed = %llu\n", text,
           text[0] && text[strlen(text) - 1] != '\n' ? "\n" : "", n,
           (unsigned long long)cart_trial_seed(trial));
-  const size_t per_block = block_size < n ? (size_t)block_size : n;
-  file = cart_h5_create(output, trial, as_run, force, per_block, &err);
-  if (file == NULL) {
-    exit_status = fail(err.code == CART_EEXIST ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED, "%s",
-                       err.message);
-    goto cleanup;
-  }
-  block = cart_trial_block_alloc(trial, per_block, &err);
-  acc = block ? cart_summary_acc_new(n, &err) : NULL;
-  if (block == NULL || acc == NULL) {
-    exit_status = fail(EXIT_SOLVE_FAILED, "%s", err.message);
-    goto cleanup;
-  }
-  const int tty = isatty(STDERR_FILENO);
-  const double start = now();
-  size_t done = 0, blocks = 0;
-  while (done < n) {
-    if (max_blocks > 0 && blocks == max_blocks) {
-      exit_status = fail(EXIT_SOLVE_FAILED, "stopped after %zu blocks (--stop-after-blocks): "
-                         "%s is incomplete", blocks, output);
-      goto cleanup;
-    }
-    const size_t count = n - done < per_block ? n - done : per_block;
-    if (cart_trial_run_block(trial, done, count, (int)threads, block) != CART_OK) {
-      exit_status = fail(EXIT_SOLVE_FAILED, "%s", cart_trial_last_error(trial)->message);
-      goto cleanup;
-    }
-    if (cart_h5_write_block(file, block) != CART_OK) {
-      exit_status = fail(EXIT_SOLVE_FAILED, "%s", cart_h5_last_error(file)->message);
-      goto cleanup;
-    }
-    cart_summary_acc_add(acc, block);
-    done += count;
-    blocks++;
-    progress(done, n, now() - start, tty, done == n);
-  }
+  progress_state state = {now(), isatty(STDERR_FILENO), 0, (size_t)max_blocks};
   cart_trial_summary summary;
-  if (cart_summary_acc_get(acc, &summary) != CART_OK || cart_h5_finish(file, &summary) != CART_OK) {
-    exit_status = fail(EXIT_SOLVE_FAILED, "%s", cart_h5_last_error(file)->message);
+  const int status = cart_trial_run_file(trial, output, as_run, force, (size_t)block_size,
+                                         (int)threads, progress, &state, &summary, &err);
+  if (status != CART_OK) {
+    exit_status = fail(status == CART_EEXIST ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED, "%s%s",
+                       err.message, status == CART_ESTOPPED ? " (--stop-after-blocks)" : "");
     goto cleanup;
   }
   print_summary(&summary, output);
@@ -248,11 +225,6 @@ int cli_trial(int argc, char **argv)
   }
 
 cleanup:
-  if (cart_h5_close(file) != CART_OK && exit_status == 0) {
-    exit_status = fail(EXIT_SOLVE_FAILED, "closing %s failed", output);
-  }
-  cart_summary_acc_free(acc);
-  cart_trial_block_free(block);
   cart_trial_free(trial);
   free(as_run);
   free(owned_text);

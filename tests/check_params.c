@@ -170,7 +170,7 @@ START_TEST(test_strerror)
   ck_assert_str_eq(cart_status_name(CART_EMAXSTEPS), "CART_EMAXSTEPS");
   ck_assert_str_eq(cart_status_name(-999), "CART_UNKNOWN");
   /* every code has its own message */
-  for (int a = CART_ESOLVER; a <= CART_OK; a++) {
+  for (int a = CART_ESTOPPED; a <= CART_OK; a++) {
     for (int b = a + 1; b <= CART_OK; b++) {
       ck_assert_str_ne(cart_strerror(a), cart_strerror(b));
     }

@@ -37,7 +37,8 @@ extern "C" {
   X(CART_ESOLVER, -14, "solver failure")                                                      \
   X(CART_EIO, -15, "input/output error")                                                      \
   X(CART_EEXIST, -16, "output file exists")                                                   \
-  X(CART_EPARSE, -17, "malformed scenario")
+  X(CART_EPARSE, -17, "malformed scenario")                                                  \
+  X(CART_ESTOPPED, -18, "stopped by the caller")
 
 enum cart_status {
 #define CART_STATUS_ENUM_(name, value, message) name = value,

@@ -58,6 +58,20 @@ int cart_h5_close(cart_h5_file *file);
 
 const cart_error *cart_h5_last_error(const cart_h5_file *file);
 
+/* Called after every block with the patients done so far and the total; a nonzero return stops
+ * the run (the file stays marked incomplete). */
+typedef int (*cart_progress_fn)(size_t done, size_t total, void *data);
+
+/* A whole trial into `path`: creates the file (as cart_h5_create, before any solving), runs the
+ * patients in blocks of block_size with n_threads OpenMP threads (0: OpenMP's default), writes
+ * and flushes every block, and sets complete = 1 only after the last. The summary goes to
+ * *summary (may be NULL). Returns CART_OK, the code that stopped it (CART_EEXIST, CART_EIO, the
+ * plan's errors, CART_ENOMEM), or CART_ESTOPPED when `progress` asked to stop; *err (may be NULL)
+ * says what. Patients that fail are recorded in /status and do not stop the run. */
+int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenario_text, int force,
+                        size_t block_size, int n_threads, cart_progress_fn progress,
+                        void *progress_data, cart_trial_summary *summary, cart_error *err);
+
 #ifdef __cplusplus
 }
 #endif
