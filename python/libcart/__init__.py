@@ -1,0 +1,703 @@
+"""libcart: simulation of CAR-T cell therapy (MODEL.md), from Python.
+
+A thin ctypes wrapper of the C library libcart (no compiled code, no model logic of its own):
+models and parameters come from the library's own tables, and every failure is the library's
+status code and message, raised as LibcartError.
+
+    import libcart
+    sol = libcart.solve(params={"rho": 0.7}, doses=[(14, 1e8)], times=range(0, 61))
+    sol["Cblood"]                       # cells/uL at each output time (day)
+    result = libcart.trial(n=200, seed=1, output="run.h5", force=True)
+    result.endpoints["response"].value_counts()
+
+Functions: models(), model_info(name), solve(...), trial(...), read_trial(path),
+default_scenario(). Units: time in days, cells in cells, IL-6 in pg/mL, tocilizumab in mg
+(states D1, D2) and mg/kg (doses), Cblood in cells/uL; MODEL.md and `cart models` list them all.
+
+Thread safety: solve() makes and frees its own C handles, and ctypes releases the GIL during C
+calls, so several Python threads may solve at once. trial() and read_trial() use HDF5, which is
+not thread-safe: run one of them at a time in a process.
+
+The shared library is found as described in libcart._clib (LIBCART_LIBRARY first).
+"""
+
+import ctypes
+import numbers
+import os
+import warnings
+
+import numpy as np
+
+from . import _clib
+from ._clib import LibcartError
+
+__all__ = ["LibcartError", "IncompleteTrialWarning", "ModelInfo", "Solution", "TrialResult",
+           "models", "model_info", "solve", "trial", "read_trial", "default_scenario",
+           "__version__"]
+
+__version__ = _clib.text(_clib.lib.cart_version())
+
+_lib = _clib.lib
+
+
+class IncompleteTrialWarning(UserWarning):
+    """read_trial() read a file marked incomplete (complete = 0): a run that was stopped, failed
+    or is still running; rows of patients not written read as NaN or NA."""
+
+
+def _pandas():
+    import pandas  # imported on first use: solve() without frames does not need it
+    return pandas
+
+
+# ---- models ------------------------------------------------------------------------------
+
+
+def _model_by_index(i):
+    return _lib.cart_model_get(i)
+
+
+def models():
+    """Names of the models compiled into libcart, in registry order (e.g. cart, stein, cart2)."""
+    return [_clib.text(_lib.cart_model_name(_model_by_index(i)))
+            for i in range(_lib.cart_model_count())]
+
+
+def _state_infos(model, count, getter):
+    infos = []
+    for i in range(count):
+        info = _clib.StateInfo()
+        _clib.check(getter(model, i, ctypes.byref(info)))
+        infos.append(info)
+    return infos
+
+
+def _state_names(model):
+    return [_clib.text(s.name) for s in
+            _state_infos(model, _lib.cart_model_n_states(model), _lib.cart_model_state_info)]
+
+
+def _output_names(model):
+    return [_clib.text(s.name) for s in
+            _state_infos(model, _lib.cart_model_n_outputs(model), _lib.cart_model_output_info)]
+
+
+def _param_infos(model):
+    infos = []
+    for i in range(_lib.cart_model_n_params(model)):
+        info = _clib.ParamInfo()
+        _clib.check(_lib.cart_model_param_info(model, i, ctypes.byref(info)))
+        infos.append(info)
+    return infos
+
+
+class ModelInfo:
+    """A model's table as libcart holds it (read through the C API, never copied by hand).
+
+    Attributes:
+      name, description   str
+      states    [(name, unit, meaning)] in model order (the columns of a solve)
+      outputs   [(name, unit, meaning)] of the derived outputs (cart: Cblood, cells/uL)
+      atol      {state: default absolute tolerance} (MODEL.md section 6), in the state's unit
+      params    pandas DataFrame indexed by parameter name, columns unit, default, lower, upper,
+                lower_open, upper_open (bool: the bound itself is excluded), meaning; an
+                unbounded side is +-inf
+    """
+
+    def __init__(self, name, description, states, outputs, atol, params):
+        self.name = name
+        self.description = description
+        self.states = states
+        self.outputs = outputs
+        self.atol = atol
+        self.params = params
+
+    @property
+    def units(self):
+        """{name: unit} of every state, output and parameter."""
+        units = {n: u for n, u, _ in self.states + self.outputs}
+        units.update(self.params["unit"].to_dict())
+        return units
+
+    def __repr__(self):
+        return "<libcart.ModelInfo %s: %d states, %d outputs, %d parameters>" % (
+            self.name, len(self.states), len(self.outputs), len(self.params))
+
+
+def model_info(name="cart"):
+    """The states, derived outputs and parameter table (units, defaults, bounds, meanings) of
+    model `name`, as a ModelInfo. LibcartError (CART_EUNKNOWN_MODEL) for an unknown name."""
+    pd = _pandas()
+    model = _clib.find_model(name)
+    states = _state_infos(model, _lib.cart_model_n_states(model), _lib.cart_model_state_info)
+    outputs = _state_infos(model, _lib.cart_model_n_outputs(model), _lib.cart_model_output_info)
+    rows = [(_clib.text(p.name), _clib.text(p.unit), p.default_value, p.lower, p.upper,
+             bool(p.lower_open), bool(p.upper_open), _clib.text(p.meaning))
+            for p in _param_infos(model)]
+    params = pd.DataFrame(rows, columns=["name", "unit", "default", "lower", "upper",
+                                         "lower_open", "upper_open", "meaning"]).set_index("name")
+    return ModelInfo(
+        name=_clib.text(_lib.cart_model_name(model)),
+        description=_clib.text(_lib.cart_model_description(model)),
+        states=[(_clib.text(s.name), _clib.text(s.unit), _clib.text(s.meaning)) for s in states],
+        outputs=[(_clib.text(s.name), _clib.text(s.unit), _clib.text(s.meaning))
+                 for s in outputs],
+        atol={_clib.text(s.name): s.abs_tol for s in states},
+        params=params)
+
+
+def default_scenario():
+    """The built-in default trial scenario (INI text, cart-scenario(5)), as `cart scenario`
+    prints it; trial() runs it when given no scenario."""
+    return _clib.text(_lib.cart_scenario_default())
+
+
+# ---- one patient -------------------------------------------------------------------------
+
+
+class Solution:
+    """One patient's solution from solve().
+
+    Attributes:
+      model     model name
+      t         output times (day), numpy float64
+      states    {name: numpy float64 array}: every state in model order, then the derived
+                outputs (cart: Cblood in cells/uL); sol["E"] is sol.states["E"]
+      units     {name: unit} of those columns
+      params    {name: value} of every parameter as solved (defaults plus `params`)
+      events    root-found events, in time order, as dicts: time (day), kind ("extinction" or
+                "toci_rule"), state (the extinct phenotype's name, else None), amount_mg (the
+                rule's dose, else 0.0); at most 64 are logged
+      toci_times  numpy array of the days of every tocilizumab dose given (fixed ones starting
+                within the horizon, and the rule's), sorted
+      stats     {steps, failed_steps, events, rejected_invalid} of the solver
+    """
+
+    def __init__(self, model, t, states, units, params, events, toci_times, stats):
+        self.model = model
+        self.t = t
+        self.states = states
+        self.units = units
+        self.params = params
+        self.events = events
+        self.toci_times = toci_times
+        self.stats = stats
+
+    def __getitem__(self, name):
+        if name == "t":
+            return self.t
+        return self.states[name]
+
+    def __contains__(self, name):
+        return name == "t" or name in self.states
+
+    def keys(self):
+        """Column names: t, then the states and outputs."""
+        return ["t"] + list(self.states)
+
+    def to_frame(self):
+        """A pandas DataFrame with columns t, every state (model order), then the outputs."""
+        pd = _pandas()
+        columns = {"t": self.t}
+        columns.update(self.states)
+        return pd.DataFrame(columns)
+
+    def __repr__(self):
+        return "<libcart.Solution %s: %d times, %g..%g day, %d events>" % (
+            self.model, len(self.t), self.t[0] if len(self.t) else float("nan"),
+            self.t[-1] if len(self.t) else float("nan"), len(self.events))
+
+
+_RULE_FIELDS = {  # Python name: (cart_toci_rule field, factor from the Python unit)
+    "trigger": ("trigger", 1.0),  # pg/mL of IL6s
+    "interval_h": ("interval", 1.0 / 24.0),  # hours -> day
+    "max_doses": ("max_doses", None),
+    "mg_per_kg": ("mg_per_kg", 1.0),
+    "cap_mg": ("cap_mg", 1.0),
+    "infusion_h": ("duration", 1.0 / 24.0),  # hours -> day
+}
+
+
+def _toci_rule(spec):
+    """A cart_toci_rule from None/False (off), True (the defaults) or a dict of fields."""
+    rule = _clib.TociRule()
+    _lib.cart_toci_rule_default(ctypes.byref(rule))
+    if spec is None or spec is False:
+        rule.enabled = 0
+        return rule
+    if spec is True:
+        return rule
+    if not hasattr(spec, "items"):
+        raise TypeError("toci_rule must be None, False, True or a dict of %s, not %s"
+                        % (", ".join(_RULE_FIELDS), type(spec).__name__))
+    for key, value in spec.items():
+        if key == "enabled":
+            rule.enabled = 1 if value else 0
+            continue
+        if key not in _RULE_FIELDS:
+            raise ValueError("toci_rule: unknown field %r (fields: enabled, %s)"
+                             % (key, ", ".join(_RULE_FIELDS)))
+        field, factor = _RULE_FIELDS[key]
+        if factor is None:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                if not (isinstance(value, numbers.Real) and float(value).is_integer()):
+                    raise ValueError("toci_rule: max_doses must be a whole number, not %r"
+                                     % (value,))
+            value = int(value)
+            if not -2**31 <= value < 2**31:
+                raise ValueError("toci_rule: max_doses %d is out of range" % value)
+            setattr(rule, field, value)
+        else:
+            setattr(rule, field, float(value) * factor)
+    return rule
+
+
+def _times_array(times):
+    if times is None:
+        return np.arange(0, 366, dtype=np.float64)
+    array = np.ascontiguousarray(np.asarray(times, dtype=np.float64).reshape(-1))
+    if np.ndim(times) > 1:
+        raise ValueError("times must be one-dimensional")
+    return array
+
+
+def _atol_array(model, atol):
+    """The absolute tolerances as an array of n_states values (None: the model's)."""
+    if atol is None:
+        return None
+    states = _state_infos(model, _lib.cart_model_n_states(model), _lib.cart_model_state_info)
+    names = [_clib.text(s.name) for s in states]
+    values = np.array([s.abs_tol for s in states], dtype=np.float64)
+    if hasattr(atol, "items"):
+        for name, value in atol.items():
+            if name not in names:
+                raise ValueError("atol: model '%s' has no state %r (states: %s)"
+                                 % (_clib.text(_lib.cart_model_name(model)), name,
+                                    ", ".join(names)))
+            values[names.index(name)] = float(value)
+    elif np.ndim(atol) == 0:
+        values[:] = float(atol)
+    else:
+        given = np.asarray(atol, dtype=np.float64).reshape(-1)
+        if given.size != len(names):
+            raise ValueError("atol: expected %d values (%s), got %d"
+                             % (len(names), ", ".join(names), given.size))
+        values[:] = given
+    return np.ascontiguousarray(values)
+
+
+def _dose_fields(dose, what, least, most):
+    try:
+        fields = [float(x) for x in dose]
+    except TypeError:
+        raise TypeError("%s: each dose must be a tuple of numbers, got %r" % (what, dose)) \
+            from None
+    if not least <= len(fields) <= most:
+        raise ValueError("%s: expected %d to %d numbers per dose, got %r"
+                         % (what, least, most, dose))
+    return fields
+
+
+def solve(model="cart", params=None, times=None, doses=(), toci=(), method="bdf", rtol=None,
+          atol=None, max_steps=None, n_ext=None, toci_rule=None, as_frame=False):
+    """Solves one virtual patient (the C cart_solver_solve; `cart run` does the same).
+
+    model     model name (see models()); default "cart"
+    params    {name: value} overriding the model's defaults, in the parameter's unit (see
+              model_info(model).params); an unknown name, NaN or out-of-bounds value raises
+              LibcartError with libcart's message (CART_EUNKNOWN_PARAM, CART_ENOTFINITE,
+              CART_ERANGE), and a set breaking a model rule raises CART_ERULE at solve time
+    times     output times in days, finite, >= 0, non-decreasing (default numpy.arange(0, 366):
+              every day to day 365); the solve runs from 0 to the last one
+    doses     extra CAR-T infusions, each (time, cells) or (time, cells, f_mem): day, cells,
+              memory fraction (default: the parameter f_mem). The t = 0 infusion is the
+              parameter `dose` (cells, with f_mem); a dose given here at t = 0 is added to it.
+              This differs from `cart run --dose 0:X`, which sets the parameter dose to X: for
+              the same effect here, pass params={"dose": X}.
+    toci      fixed tocilizumab infusions, each (time, mg_per_kg[, hours[, cap_mg]]) as in
+              `cart run --toci`: day, mg/kg of body weight WT, infusion hours (default 1; 0 is
+              a bolus), cap in mg (default 800)
+    method    "bdf" (GSL msbdf with the analytic Jacobian, default) or "rk8pd"
+    rtol      relative tolerance (default 1e-6)
+    atol      absolute tolerances: None (the model's: 1 cell, 1e-3 pg/mL, 1e-6 mg), one number
+              for every state, a sequence of n_states numbers, or {state: value}
+    max_steps step limit of the solve (default 100000); reaching it raises CART_EMAXSTEPS
+    n_ext     extinction threshold in cells (default 1; 0 turns extinction off)
+    toci_rule tocilizumab by rule: None or False (off, default), True (MODEL.md 3 defaults:
+              8 mg/kg, capped at 800 mg, over 1 h, when IL6s rises through 200 pg/mL, again
+              every 8 h while above, at most 4 doses), or a dict of fields to change from the
+              defaults: trigger (pg/mL), interval_h (hours), max_doses, mg_per_kg, cap_mg,
+              infusion_h (hours; 0 is a bolus)
+    as_frame  return Solution.to_frame() (a pandas DataFrame) instead of the Solution
+
+    Returns a Solution (see its docstring). Raises LibcartError (code, name, message from C)
+    for every failure libcart reports, TypeError/ValueError for arguments of the wrong shape.
+    """
+    model_p = _clib.find_model(model)
+    n_states = _lib.cart_model_n_states(model_p)
+    n_outputs = _lib.cart_model_n_outputs(model_p)
+    times_array = _times_array(times)
+    atol_array = _atol_array(model_p, atol)
+    rule = _toci_rule(toci_rule)
+    method_code = ctypes.c_int(0)
+    if not isinstance(method, str):
+        raise TypeError("method must be a str ('bdf' or 'rk8pd')")
+    status = _lib.cart_method_from_name(method.encode(), ctypes.byref(method_code))
+    if status != _clib.CART_OK:
+        raise _clib.error(status, "unknown method '%s': expected bdf or rk8pd" % method)
+
+    err = _clib.new_error()
+    params_p = dosing_p = solver_p = None
+    try:
+        params_p = _lib.cart_params_new(model_p, ctypes.byref(err))
+        if not params_p:
+            raise _clib.error_from(err.code, err)
+        for name, value in (params or {}).items():
+            if not isinstance(name, str):
+                raise TypeError("parameter names must be str, got %r" % (name,))
+            _clib.check(_lib.cart_params_set(params_p, name.encode(), float(value)),
+                        _lib.cart_params_last_error, params_p)
+
+        dosing_p = _lib.cart_dosing_new(ctypes.byref(err))
+        if not dosing_p:
+            raise _clib.error_from(err.code, err)
+        for dose in doses:
+            fields = _dose_fields(dose, "doses", 2, 3)
+            f_mem = fields[2] if len(fields) == 3 else _clib.CART_FMEM_FROM_PARAMS
+            _clib.check(_lib.cart_dosing_add_cart(dosing_p, fields[0], fields[1], f_mem),
+                        _lib.cart_dosing_last_error, dosing_p)
+        for dose in toci:
+            fields = _dose_fields(dose, "toci", 2, 4)
+            duration = fields[2] / 24.0 if len(fields) >= 3 else _clib.CART_TOCI_TINF_DEFAULT
+            cap = fields[3] if len(fields) >= 4 else _clib.CART_TOCI_CAP_MG_DEFAULT
+            _clib.check(_lib.cart_dosing_add_toci(dosing_p, fields[0], fields[1], duration, cap),
+                        _lib.cart_dosing_last_error, dosing_p)
+        if rule.enabled:
+            _clib.check(_lib.cart_dosing_set_toci_rule(dosing_p, ctypes.byref(rule)),
+                        _lib.cart_dosing_last_error, dosing_p)
+
+        solver_p = _lib.cart_solver_new(model_p, ctypes.byref(err))
+        if not solver_p:
+            raise _clib.error_from(err.code, err)
+        last = _lib.cart_solver_last_error
+        _clib.check(_lib.cart_solver_set_method(solver_p, method_code.value), last, solver_p)
+        if rtol is not None or atol_array is not None:
+            _clib.check(_lib.cart_solver_set_tolerances(
+                solver_p, _clib.CART_RTOL_DEFAULT if rtol is None else float(rtol),
+                _clib.as_double_p(atol_array)), last, solver_p)
+        if max_steps is not None:
+            if isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) \
+                    or max_steps < 0:
+                raise ValueError("max_steps must be a positive integer, not %r" % (max_steps,))
+            _clib.check(_lib.cart_solver_set_max_steps(solver_p, int(max_steps)), last, solver_p)
+        if n_ext is not None:
+            _clib.check(_lib.cart_solver_set_extinction(solver_p, float(n_ext)), last, solver_p)
+
+        n_times = times_array.size
+        states = np.zeros((n_times, n_states), dtype=np.float64)
+        outputs = np.zeros((n_times, n_outputs), dtype=np.float64) if n_outputs else None
+        _clib.check(_lib.cart_solver_solve(solver_p, params_p, dosing_p,
+                                           _clib.as_double_p(times_array), n_times,
+                                           _clib.as_double_p(states),
+                                           _clib.as_double_p(outputs)),
+                    last, solver_p)
+
+        state_infos = _state_infos(model_p, n_states, _lib.cart_model_state_info)
+        output_infos = _state_infos(model_p, n_outputs, _lib.cart_model_output_info)
+        columns, units = {}, {}
+        for i, info in enumerate(state_infos):
+            columns[_clib.text(info.name)] = states[:, i].copy()
+            units[_clib.text(info.name)] = _clib.text(info.unit)
+        for i, info in enumerate(output_infos):
+            columns[_clib.text(info.name)] = outputs[:, i].copy()
+            units[_clib.text(info.name)] = _clib.text(info.unit)
+        state_names = [_clib.text(s.name) for s in state_infos]
+
+        events = []
+        for i in range(_lib.cart_solver_n_events(solver_p)):
+            record = _clib.EventRecord()
+            _clib.check(_lib.cart_solver_get_event(solver_p, i, ctypes.byref(record)),
+                        last, solver_p)
+            kind = {_clib.CART_EVENT_EXTINCTION: "extinction",
+                    _clib.CART_EVENT_TOCI_RULE: "toci_rule"}.get(record.kind, record.kind)
+            events.append({"time": record.time, "kind": kind,
+                           "state": state_names[record.state]
+                           if 0 <= record.state < n_states else None,
+                           "amount_mg": record.amount_mg})
+        stats = _clib.SolverStats()
+        _lib.cart_solver_get_stats(solver_p, ctypes.byref(stats))
+
+        values = {}
+        value = ctypes.c_double()
+        for info in _param_infos(model_p):
+            _clib.check(_lib.cart_params_get(params_p, info.name, ctypes.byref(value)))
+            values[_clib.text(info.name)] = value.value
+    finally:
+        _lib.cart_solver_free(solver_p)
+        _lib.cart_dosing_free(dosing_p)
+        _lib.cart_params_free(params_p)
+
+    horizon = times_array[-1] if times_array.size else 0.0
+    toci_times = sorted([float(d[0]) for d in toci if float(d[0]) <= horizon]
+                        + [e["time"] for e in events if e["kind"] == "toci_rule"])
+    solution = Solution(model=_clib.text(_lib.cart_model_name(model_p)), t=times_array.copy(),
+                        states=columns, units=units, params=values, events=events,
+                        toci_times=np.array(toci_times, dtype=np.float64),
+                        stats={name: getattr(stats, name) for name, _ in stats._fields_})
+    return solution.to_frame() if as_frame else solution
+
+
+# ---- trials ------------------------------------------------------------------------------
+
+
+def _scenario_text(scenario):
+    """(text, source) of a scenario argument."""
+    if scenario is None:
+        return default_scenario(), "<default scenario>"
+    if isinstance(scenario, bytes):
+        scenario = scenario.decode("utf-8")
+    if isinstance(scenario, os.PathLike):
+        path = os.fspath(scenario)
+        with open(path, encoding="utf-8") as f:
+            return f.read(), path
+    if not isinstance(scenario, str):
+        raise TypeError("scenario must be None, a path or the scenario text, not %s"
+                        % type(scenario).__name__)
+    if os.path.isfile(scenario):
+        with open(scenario, encoding="utf-8") as f:
+            return f.read(), scenario
+    if "\n" not in scenario:
+        # a scenario needs at least "[trial]" and "model = ..." on two lines
+        raise FileNotFoundError("scenario file '%s' does not exist (scenario text must have "
+                                "a [trial] section and its model on separate lines)" % scenario)
+    return scenario, "<text>"
+
+
+def _count(value, what, least):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError("%s must be an integer, not %r" % (what, value))
+    if value < least:
+        raise ValueError("%s must be at least %d, got %d" % (what, least, value))
+    return int(value)
+
+
+def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False, block=4096,
+          progress=None):
+    """Runs a virtual trial into one HDF5 file, as `cart trial` does, and returns
+    read_trial(output).
+
+    scenario  None (the built-in default scenario, see default_scenario()), the path of a
+              scenario file (cart-scenario(5)), or the scenario text itself; libcart's messages
+              name the file, or "<text>" for text
+    n, seed   override the scenario's number of patients (>= 1) and seed (0 <= seed < 2**64);
+              the scenario stored in the file gets a last line
+              "# python trial(): n_patients = N, seed = S" with the values run
+    threads   OpenMP threads (0: OpenMP's default); results do not depend on it
+    output    the HDF5 file to write (default "cart-trial.h5" in the current directory); an
+              existing file raises LibcartError CART_EEXIST unless force=True
+    block     patients per block (memory is proportional to it); each block is written and
+              flushed before the next
+    progress  optional callable(done, total) called after every block with the patients done;
+              a truthy return stops the run after that block, leaving the file marked
+              incomplete, and trial() then returns what was written (read_trial warns with
+              IncompleteTrialWarning). An exception raised by progress also stops the run; it
+              is raised again from trial() once the file is closed.
+
+    Returns a TrialResult. Raises LibcartError for scenario errors (CART_EPARSE etc., with the
+    line), CART_EEXIST, CART_EIO and the plan's errors.
+    """
+    text, source = _scenario_text(scenario)
+    threads = _count(threads, "threads", 0)
+    block = _count(block, "block", 1)
+    if threads > 1024:
+        raise ValueError("threads must be at most 1024, got %d" % threads)
+    if n is not None:
+        n = _count(n, "n", 1)
+    if seed is not None:
+        seed = _count(seed, "seed", 0)
+        if seed >= 2**64:
+            raise ValueError("seed must be below 2**64, got %d" % seed)
+    path = os.fspath(output) if output is not None else "cart-trial.h5"
+
+    err = _clib.new_error()
+    trial_p = _lib.cart_scenario_load(text.encode("utf-8"), source.encode("utf-8"),
+                                      ctypes.byref(err))
+    if not trial_p:
+        raise _clib.error_from(err.code, err)
+    caught = []
+
+    def call_progress(done, total, _data):
+        try:
+            return 1 if progress(done, total) else 0
+        except BaseException as exc:  # never let it cross the C boundary
+            caught.append(exc)
+            return 1
+
+    try:
+        if n is not None:
+            _clib.check(_lib.cart_trial_set_n_patients(trial_p, n), _lib.cart_trial_last_error,
+                        trial_p)
+        if seed is not None:
+            _lib.cart_trial_set_seed(trial_p, seed)
+        separator = "\n" if text and not text.endswith("\n") else ""
+        as_run = "%s%s# python trial(): n_patients = %d, seed = %d\n" % (
+            text, separator, _lib.cart_trial_n_patients(trial_p), _lib.cart_trial_seed(trial_p))
+        # PROGRESS_FN() is a NULL function pointer: no callback
+        callback = _clib.PROGRESS_FN(call_progress) if progress is not None \
+            else _clib.PROGRESS_FN()
+        summary = _clib.TrialSummary()
+        status = _lib.cart_trial_run_file(trial_p, os.fsencode(path), as_run.encode("utf-8"),
+                                          1 if force else 0, block, threads, callback, None,
+                                          ctypes.byref(summary), ctypes.byref(err))
+    finally:
+        _lib.cart_trial_free(trial_p)
+    if caught:
+        raise caught[0]
+    if status != _clib.CART_OK and not (status == _clib.CART_ESTOPPED and progress is not None):
+        raise _clib.error_from(status, err)
+    return _read_trial(path, stacklevel=3)
+
+
+class TrialResult:
+    """A trial file read into memory by read_trial() (numpy arrays and pandas frames; the file
+    is closed). Rows are patients 0..N-1.
+
+    Attributes:
+      path          the file read
+      attrs         {libcart_version, model, scenario (text as run), seed, n_patients,
+                    complete (bool), created (ISO 8601)}
+      complete      attrs["complete"]
+      time          output times (day), numpy float64
+      params        DataFrame, one column per parameter (each patient's values);
+                    param_units {name: unit}
+      trajectories  {name: numpy array patients x times} (float32 as stored; NaN for rows not
+                    written and failed patients); trajectory_units {name: unit}
+      endpoints     DataFrame, one column per endpoint in libcart's order: float64 ones with NaN
+                    kept, int32 ones (codes, counts) as pandas "Int32" with the fill value
+                    -2147483648 (failed or unwritten patients) as NA; endpoint_units {name: unit}
+      status        numpy int32: 0 solved, else the libcart code of the failed draw or solve
+                    (-2147483648 for rows not written)
+      toci_times    numpy float64 patients x doses: days of each tocilizumab dose, NaN after the
+                    last
+      summary       {field: value} of /summary ({} when the file has none)
+      units         {dataset path ("/time", "/trajectories/Cblood", ...): unit}; "/params" maps
+                    to the list of its columns' units
+    """
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    @property
+    def n_patients(self):
+        """Number of patients of the trial."""
+        return self.attrs.get("n_patients", len(self.status))
+
+    @property
+    def model(self):
+        """Model name."""
+        return self.attrs.get("model")
+
+    def __repr__(self):
+        return "<libcart.TrialResult %s: model %s, %s patients, %d times%s>" % (
+            self.path, self.model, self.n_patients, len(self.time),
+            "" if self.complete else ", INCOMPLETE")
+
+
+def _plain(value):
+    """An HDF5 attribute value as a plain Python value."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "OSU":
+            return [_plain(v) for v in value.tolist()]
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# The root attributes of a trial file, in the order of cart(1).
+_ROOT_ATTRS = ("libcart_version", "model", "scenario", "seed", "n_patients", "complete",
+               "created")
+
+
+def _endpoint_order():
+    names = []
+    for i in range(2**16):
+        info = _clib.EndpointInfo()
+        if _lib.cart_endpoint_get_info(i, ctypes.byref(info)) != _clib.CART_OK:
+            break
+        names.append(_clib.text(info.name))
+    return names
+
+
+def read_trial(path):
+    """Reads a trial file written by trial() or `cart trial` (layout: cart(1), TRIAL FILES)
+    into a TrialResult, with h5py; the file is closed on return. A file marked incomplete
+    (complete = 0: stopped, failed or still running) is read too, with an
+    IncompleteTrialWarning."""
+    return _read_trial(path, stacklevel=3)
+
+
+def _read_trial(path, stacklevel):
+    import h5py
+    pd = _pandas()
+    path = os.fspath(path)
+    units = {}
+    with h5py.File(path, "r") as f:
+        found = {key: _plain(value) for key, value in f.attrs.items()}
+        attrs = {key: found.pop(key) for key in _ROOT_ATTRS if key in found}
+        attrs.update(found)
+        complete = bool(attrs.get("complete", 0))
+        attrs["complete"] = complete
+
+        def visit(name, item):
+            if isinstance(item, h5py.Dataset):
+                unit = item.attrs.get("unit", item.attrs.get("units"))
+                units["/" + name] = _plain(unit) if unit is not None else None
+        f.visititems(visit)
+
+        time = f["time"][()]
+        params_set = f["params"]
+        names = [_plain(n) for n in params_set.attrs["names"]]
+        param_units = dict(zip(names, [_plain(u) for u in params_set.attrs["units"]]))
+        params = pd.DataFrame(params_set[()], columns=names)
+
+        trajectories, trajectory_units = {}, {}
+        for name, item in f["trajectories"].items():
+            trajectories[name] = item[()]
+            trajectory_units[name] = _plain(item.attrs.get("unit"))
+
+        group = f["endpoints"]
+        order = [n for n in _endpoint_order() if n in group]
+        order += sorted(n for n in group if n not in order)
+        columns, endpoint_units = {}, {}
+        for name in order:
+            data = group[name][()]
+            if data.dtype.kind in "iu":
+                data = data.astype(np.int32)
+                columns[name] = pd.arrays.IntegerArray(data, data == _clib.INT32_FILL)
+            else:
+                columns[name] = data
+            endpoint_units[name] = _plain(group[name].attrs.get("unit"))
+        endpoints = pd.DataFrame(columns, index=pd.RangeIndex(len(params)))
+
+        status = f["status"][()].astype(np.int32)
+        toci_times = f["events/toci_times"][()] if "events/toci_times" in f \
+            else np.full((len(status), 0), np.nan)
+        summary = {}
+        if "summary" in f:
+            found = {key: _plain(value) for key, value in f["summary"].attrs.items()}
+            for field, _ in _clib.TrialSummary._fields_:
+                if field in found:
+                    summary[field] = found.pop(field)
+            summary.update(found)
+    if not complete:
+        warnings.warn("trial file '%s' is marked incomplete (complete = 0): its run was stopped, "
+                      "failed or is still running; patients not written read as NaN/NA"
+                      % path, IncompleteTrialWarning, stacklevel=stacklevel)
+    return TrialResult(path=path, attrs=attrs, complete=complete, time=time, params=params,
+                       param_units=param_units, trajectories=trajectories,
+                       trajectory_units=trajectory_units, endpoints=endpoints,
+                       endpoint_units=endpoint_units, status=status, toci_times=toci_times,
+                       summary=summary, units=units)

@@ -1,0 +1,378 @@
+"""The C library libcart through ctypes: loading it, its structures and every prototype.
+
+This is the one module that declares argtypes and restype (STYLE.md, section 5: "a ctypes
+package that declares argtypes/restype for every function in one module"). The structures
+mirror the public headers in include/cart/ field by field; change them together.
+
+The library is loaded once, at import, from the first of:
+
+1. the environment variable LIBCART_LIBRARY (a path to libcart.so.0; no fallback if it fails);
+2. the build tree's lib/.libs/libcart.so.0, when this package is imported from inside that
+   build tree (python/libcart of the tree configure ran in);
+3. the installed library, libdir/libcart.so.0 (libdir as configured);
+4. ctypes.util.find_library("cart").
+
+Nothing here keeps mutable state besides the loaded library itself: every handle is made and
+freed by its caller, so threads may call libcart at once (ctypes releases the GIL in calls).
+"""
+
+import ctypes
+import ctypes.util
+import os
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_int, c_size_t,
+                    c_uint64, c_ulong, c_void_p)
+
+try:
+    from . import _paths
+except ImportError:  # a source tree that configure has not processed
+    _paths = None
+
+# ---- errors ------------------------------------------------------------------------------
+
+CART_ERROR_MESSAGE_SIZE = 256  # cart_errno.h
+
+
+class LibcartError(Exception):
+    """A libcart function failed.
+
+    Attributes: ``code`` (the negative CART_E... status, an int), ``name`` (its C name, e.g.
+    ``"CART_ERANGE"``) and ``message`` (libcart's own message, verbatim: it names the parameter,
+    value, time or line that was wrong). ``str()`` of the exception is the message.
+    """
+
+    def __init__(self, code, name, message):
+        super().__init__(code, name, message)
+        self.code = code
+        self.name = name
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+    def __repr__(self):
+        return "LibcartError(%d, %r, %r)" % (self.code, self.name, self.message)
+
+
+# ---- loading -----------------------------------------------------------------------------
+
+LIBRARY_NAME = "libcart.so.0"
+
+
+def _expand_libdir(libdir, prefix, exec_prefix):
+    """libdir as configure wrote it, with ${exec_prefix} and ${prefix} expanded."""
+    if not prefix or prefix == "NONE" or prefix.startswith("@"):
+        prefix = "/usr/local"
+    if not exec_prefix or exec_prefix == "NONE" or exec_prefix.startswith("@"):
+        exec_prefix = prefix
+    exec_prefix = exec_prefix.replace("${prefix}", prefix).replace("$(prefix)", prefix)
+    for _ in range(4):  # nested references, e.g. libdir=${exec_prefix}/lib, exec_prefix=${prefix}
+        libdir = (libdir.replace("${exec_prefix}", exec_prefix)
+                  .replace("$(exec_prefix)", exec_prefix)
+                  .replace("${prefix}", prefix).replace("$(prefix)", prefix))
+    return libdir
+
+
+def _inside(path, directory):
+    """Whether `path` lies under `directory` (both made real first)."""
+    path, directory = os.path.realpath(path), os.path.realpath(directory)
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _candidates():
+    """(description, path) of each place to try, in order, after LIBCART_LIBRARY."""
+    places = []
+    if _paths is not None:
+        build = getattr(_paths, "BUILD_LIBRARY", "")
+        if build and not build.startswith("@"):
+            # BUILD_LIBRARY is <builddir>/lib/.libs/libcart.so.0
+            builddir = os.path.dirname(os.path.dirname(os.path.dirname(build)))
+            package = os.path.dirname(os.path.abspath(__file__))
+            if _inside(package, os.path.join(builddir, "python")):
+                places.append(("the build tree", build))
+        libdir = getattr(_paths, "INSTALLED_LIBDIR", "")
+        if libdir and not libdir.startswith("@"):
+            libdir = _expand_libdir(libdir, getattr(_paths, "PREFIX", ""),
+                                    getattr(_paths, "EXEC_PREFIX", ""))
+            places.append(("the installed libdir", os.path.join(libdir, LIBRARY_NAME)))
+    return places
+
+
+def _load():
+    explicit = os.environ.get("LIBCART_LIBRARY")
+    if explicit:
+        try:
+            return ctypes.CDLL(explicit)
+        except OSError as exc:
+            raise ImportError("libcart: cannot load LIBCART_LIBRARY=%s: %s" % (explicit, exc)) \
+                from exc
+    tried = []
+    for what, path in _candidates():
+        if not os.path.exists(path):
+            tried.append("%s (%s): not found" % (path, what))
+            continue
+        try:
+            return ctypes.CDLL(path)
+        except OSError as exc:
+            tried.append("%s (%s): %s" % (path, what, exc))
+    found = ctypes.util.find_library("cart")
+    if found:
+        try:
+            return ctypes.CDLL(found)
+        except OSError as exc:
+            tried.append("%s (ctypes.util.find_library): %s" % (found, exc))
+    else:
+        tried.append("ctypes.util.find_library('cart'): nothing found")
+    if _paths is None:
+        tried.insert(0, "python/libcart/_paths.py: missing (run configure)")
+    raise ImportError("libcart: cannot find the shared library libcart.so.0; set LIBCART_LIBRARY "
+                      "to its path. Tried: LIBCART_LIBRARY (not set); " + "; ".join(tried))
+
+
+lib = _load()
+
+# ---- structures (field by field as in include/cart/*.h) ----------------------------------
+
+
+class CartError(Structure):
+    """cart_error (cart_errno.h)."""
+    _fields_ = [("code", c_int), ("message", c_char * CART_ERROR_MESSAGE_SIZE)]
+
+
+class ParamInfo(Structure):
+    """cart_param_info (cart_model.h)."""
+    _fields_ = [("name", c_char_p), ("unit", c_char_p), ("default_value", c_double),
+                ("lower", c_double), ("upper", c_double), ("lower_open", c_int),
+                ("upper_open", c_int), ("meaning", c_char_p)]
+
+
+class StateInfo(Structure):
+    """cart_state_info (cart_model.h): a state or a derived output."""
+    _fields_ = [("name", c_char_p), ("unit", c_char_p), ("abs_tol", c_double),
+                ("meaning", c_char_p)]
+
+
+class TociRule(Structure):
+    """cart_toci_rule (cart_dosing.h): interval and duration in days."""
+    _fields_ = [("enabled", c_int), ("trigger", c_double), ("interval", c_double),
+                ("max_doses", c_int), ("mg_per_kg", c_double), ("cap_mg", c_double),
+                ("duration", c_double)]
+
+
+class EventRecord(Structure):
+    """cart_event_record (cart_solver.h); kind is the enum cart_event_kind (an int)."""
+    _fields_ = [("time", c_double), ("kind", c_int), ("state", c_int), ("amount_mg", c_double)]
+
+
+class SolverStats(Structure):
+    """cart_solver_stats (cart_solver.h)."""
+    _fields_ = [("steps", c_ulong), ("failed_steps", c_ulong), ("events", c_ulong),
+                ("rejected_invalid", c_ulong)]
+
+
+class EndpointInfo(Structure):
+    """cart_endpoint_info (cart_trial.h)."""
+    _fields_ = [("name", c_char_p), ("unit", c_char_p), ("is_integer", c_int),
+                ("meaning", c_char_p)]
+
+
+class EndpointSettings(Structure):
+    """cart_endpoint_settings (cart_trial.h)."""
+    _fields_ = [("n_detect", c_double), ("t_resp", c_double), ("f_aplasia", c_double),
+                ("crs_g", c_double * 4), ("auc_end", c_double)]
+
+
+class TrialSummary(Structure):
+    """cart_trial_summary (cart_trial.h)."""
+    _fields_ = [("n_patients", c_size_t), ("n_solved", c_size_t),
+                ("cr_rate", c_double), ("orr_rate", c_double),
+                ("crs_any_rate", c_double), ("crs_grade3_rate", c_double),
+                ("toci_rate", c_double), ("toci_doses_mean", c_double),
+                ("cmax_p5", c_double), ("cmax_p50", c_double), ("cmax_p95", c_double),
+                ("tmax_p5", c_double), ("tmax_p50", c_double), ("tmax_p95", c_double),
+                ("auc28_p5", c_double), ("auc28_p50", c_double), ("auc28_p95", c_double),
+                ("aplasia_days_p50", c_double),
+                ("relapse_rate", c_double), ("relapse_negative_rate", c_double)]
+
+
+# Opaque handles: distinct pointer types, so that ctypes refuses a params where a solver is due.
+class _Model(Structure):
+    pass
+
+
+class _Params(Structure):
+    pass
+
+
+class _Dosing(Structure):
+    pass
+
+
+class _Solver(Structure):
+    pass
+
+
+class _Trial(Structure):
+    pass
+
+
+ModelP = POINTER(_Model)
+ParamsP = POINTER(_Params)
+DosingP = POINTER(_Dosing)
+SolverP = POINTER(_Solver)
+TrialP = POINTER(_Trial)
+ErrorP = POINTER(CartError)
+DoubleP = POINTER(c_double)
+
+# int (*cart_progress_fn)(size_t done, size_t total, void *data)
+PROGRESS_FN = CFUNCTYPE(c_int, c_size_t, c_size_t, c_void_p)
+
+# ---- constants of the headers ------------------------------------------------------------
+
+CART_OK = 0
+CART_ESTOPPED = -18
+CART_FMEM_FROM_PARAMS = -1.0  # cart_dosing.h
+CART_TOCI_TINF_DEFAULT = 1.0 / 24.0  # day
+CART_TOCI_CAP_MG_DEFAULT = 800.0  # mg
+CART_TOCI_RULE_MAX_DOSES = 16
+CART_RTOL_DEFAULT = 1e-6
+CART_EVENT_EXTINCTION = 0
+CART_EVENT_TOCI_RULE = 1
+INT32_FILL = -2147483648  # cart_hdf5.h: int32 fill value
+
+# ---- prototypes --------------------------------------------------------------------------
+
+_PROTOTYPES = {
+    # cart_version.h, cart_errno.h
+    "cart_version": (c_char_p, []),
+    "cart_strerror": (c_char_p, [c_int]),
+    "cart_status_name": (c_char_p, [c_int]),
+    "cart_error_clear": (None, [ErrorP]),
+    # cart_model.h
+    "cart_model_count": (c_size_t, []),
+    "cart_model_get": (ModelP, [c_size_t]),
+    "cart_model_find": (ModelP, [c_char_p, ErrorP]),
+    "cart_model_name": (c_char_p, [ModelP]),
+    "cart_model_description": (c_char_p, [ModelP]),
+    "cart_model_n_states": (c_size_t, [ModelP]),
+    "cart_model_n_params": (c_size_t, [ModelP]),
+    "cart_model_n_outputs": (c_size_t, [ModelP]),
+    "cart_model_state_info": (c_int, [ModelP, c_size_t, POINTER(StateInfo)]),
+    "cart_model_param_info": (c_int, [ModelP, c_size_t, POINTER(ParamInfo)]),
+    "cart_model_output_info": (c_int, [ModelP, c_size_t, POINTER(StateInfo)]),
+    "cart_model_state_index": (c_int, [ModelP, c_char_p]),
+    "cart_model_param_index": (c_int, [ModelP, c_char_p]),
+    # cart_params.h
+    "cart_params_new": (ParamsP, [ModelP, ErrorP]),
+    "cart_params_free": (None, [ParamsP]),
+    "cart_params_set": (c_int, [ParamsP, c_char_p, c_double]),
+    "cart_params_get": (c_int, [ParamsP, c_char_p, DoubleP]),
+    "cart_params_check": (c_int, [ParamsP, ErrorP]),
+    "cart_params_last_error": (ErrorP, [ParamsP]),
+    # cart_dosing.h
+    "cart_dosing_new": (DosingP, [ErrorP]),
+    "cart_dosing_free": (None, [DosingP]),
+    "cart_dosing_add_cart": (c_int, [DosingP, c_double, c_double, c_double]),
+    "cart_dosing_add_toci": (c_int, [DosingP, c_double, c_double, c_double, c_double]),
+    "cart_toci_rule_default": (None, [POINTER(TociRule)]),
+    "cart_dosing_set_toci_rule": (c_int, [DosingP, POINTER(TociRule)]),
+    "cart_dosing_get_toci_rule": (None, [DosingP, POINTER(TociRule)]),
+    "cart_dosing_last_error": (ErrorP, [DosingP]),
+    # cart_solver.h
+    "cart_solver_new": (SolverP, [ModelP, ErrorP]),
+    "cart_solver_free": (None, [SolverP]),
+    "cart_method_from_name": (c_int, [c_char_p, POINTER(c_int)]),
+    "cart_solver_set_method": (c_int, [SolverP, c_int]),
+    "cart_solver_set_tolerances": (c_int, [SolverP, c_double, DoubleP]),
+    "cart_solver_set_max_steps": (c_int, [SolverP, c_ulong]),
+    "cart_solver_set_extinction": (c_int, [SolverP, c_double]),
+    "cart_solver_solve": (c_int, [SolverP, ParamsP, DosingP, DoubleP, c_size_t, DoubleP,
+                                  DoubleP]),
+    "cart_solver_last_error": (ErrorP, [SolverP]),
+    "cart_solver_time_reached": (c_double, [SolverP]),
+    "cart_solver_get_stats": (None, [SolverP, POINTER(SolverStats)]),
+    "cart_solver_n_events": (c_size_t, [SolverP]),
+    "cart_solver_get_event": (c_int, [SolverP, c_size_t, POINTER(EventRecord)]),
+    # cart_trial.h
+    "cart_endpoint_get_info": (c_int, [c_size_t, POINTER(EndpointInfo)]),
+    "cart_endpoint_settings_default": (None, [POINTER(EndpointSettings)]),
+    "cart_trial_free": (None, [TrialP]),
+    "cart_trial_set_n_patients": (c_int, [TrialP, c_size_t]),
+    "cart_trial_n_patients": (c_size_t, [TrialP]),
+    "cart_trial_set_seed": (None, [TrialP, c_uint64]),
+    "cart_trial_seed": (c_uint64, [TrialP]),
+    "cart_trial_last_error": (ErrorP, [TrialP]),
+    # cart_hdf5.h
+    "cart_trial_run_file": (c_int, [TrialP, c_char_p, c_char_p, c_int, c_size_t, c_int,
+                                    PROGRESS_FN, c_void_p, POINTER(TrialSummary), ErrorP]),
+    # cart_scenario.h
+    "cart_scenario_default": (c_char_p, []),
+    "cart_scenario_load": (TrialP, [c_char_p, c_char_p, ErrorP]),
+}
+
+for _name, (_restype, _argtypes) in _PROTOTYPES.items():
+    _function = getattr(lib, _name)
+    _function.restype = _restype
+    _function.argtypes = _argtypes
+del _name, _restype, _argtypes, _function
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
+def text(value):
+    """A C string (bytes or None) as str."""
+    return None if value is None else value.decode("utf-8", errors="replace")
+
+
+def status_name(code):
+    """The C name of a status code, e.g. "CART_ERANGE"."""
+    return text(lib.cart_status_name(code))
+
+
+def error(code, message=None):
+    """A LibcartError for `code`, with the C message, or cart_strerror when there is none."""
+    if not message:
+        message = text(lib.cart_strerror(code))
+    return LibcartError(code, status_name(code), message)
+
+
+def error_from(code, err):
+    """A LibcartError from a cart_error (a structure, or a pointer to one; NULL allowed)."""
+    if isinstance(err, ErrorP):
+        err = err.contents if err else None
+    message = text(err.message) if err is not None else None
+    return error(code, message)
+
+
+def check(code, last_error=None, handle=None, err=None):
+    """Raises LibcartError for a negative code, with the message of handle's last error
+    (last_error(handle)) or of the cart_error `err`; returns the code otherwise."""
+    if code >= 0:
+        return code
+    if last_error is not None and handle:
+        raise error_from(code, last_error(handle))
+    if err is not None:
+        raise error_from(code, err)
+    raise error(code)
+
+
+def new_error():
+    """A cleared cart_error."""
+    err = CartError()
+    lib.cart_error_clear(ctypes.byref(err))
+    return err
+
+
+def find_model(name):
+    """The model pointer for `name`; LibcartError (CART_EUNKNOWN_MODEL) when there is none."""
+    if not isinstance(name, str):
+        raise TypeError("model name must be a str, not %s" % type(name).__name__)
+    err = new_error()
+    model = lib.cart_model_find(name.encode(), ctypes.byref(err))
+    if not model:
+        raise error_from(err.code or -3, err)
+    return model
+
+
+def as_double_p(array):
+    """A double * to the data of a C-contiguous float64 numpy array (None: NULL)."""
+    return None if array is None else array.ctypes.data_as(DoubleP)
