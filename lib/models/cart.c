@@ -266,7 +266,7 @@ static const int tp_group[] = {TP, -1}; /* Tp alone: after its extinction while 
 static const int *const zero_groups[] = {car_t_group, tumour_group, tp_group, toci_group, NULL};
 static const int extinct_states[] = {TP, TN, -1};
 
-const cart_model cart_model_cart = {
+const cart_model cartp_model_cart = {
     .name = "cart",
     .description = "mechanistic CAR-T / tumour / B-cell / IL-6 / tocilizumab model (MODEL.md 2.2)",
     .n_states = N_STATES,

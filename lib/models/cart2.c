@@ -374,7 +374,7 @@ static const int *const zero_groups[] = {car_t_group, tab_group, tab_ta_group, t
 /* Every tumour phenotype can be cured (MODEL.md 3). */
 static const int extinct_states[] = {TAB, TA, TB, T0N, -1};
 
-const cart_model cart_model_cart2 = {
+const cart_model cartp_model_cart2 = {
     .name = "cart2",
     .description = "cart with two target antigens and dual-targeting CARs (MODEL.md 2.3)",
     .n_states = N_STATES,

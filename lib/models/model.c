@@ -9,12 +9,12 @@
 
 size_t cart_model_count(void)
 {
-  return cart_model_registry_size;
+  return cartp_model_registry_size;
 }
 
 const cart_model *cart_model_get(size_t i)
 {
-  return i < cart_model_registry_size ? cart_model_registry[i] : NULL;
+  return i < cartp_model_registry_size ? cartp_model_registry[i] : NULL;
 }
 
 const cart_model *cart_model_find(const char *name, cart_error *err)
@@ -23,15 +23,15 @@ const cart_model *cart_model_find(const char *name, cart_error *err)
     cartp_error(err, CART_EINVAL, "model name is NULL");
     return NULL;
   }
-  for (size_t i = 0; i < cart_model_registry_size; i++) {
-    if (strcmp(cart_model_registry[i]->name, name) == 0) {
-      return cart_model_registry[i];
+  for (size_t i = 0; i < cartp_model_registry_size; i++) {
+    if (strcmp(cartp_model_registry[i]->name, name) == 0) {
+      return cartp_model_registry[i];
     }
   }
   char known[128] = "";
-  for (size_t i = 0; i < cart_model_registry_size; i++) {
+  for (size_t i = 0; i < cartp_model_registry_size; i++) {
     strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
-    strncat(known, cart_model_registry[i]->name, sizeof known - strlen(known) - 1);
+    strncat(known, cartp_model_registry[i]->name, sizeof known - strlen(known) - 1);
   }
   cartp_error(err, CART_EUNKNOWN_MODEL, "unknown model '%s' (known: %s)", name, known);
   return NULL;

@@ -101,12 +101,12 @@ struct cart_model {
 };
 
 /* Registry (registry.c). */
-extern const cart_model *const cart_model_registry[];
-extern const size_t cart_model_registry_size;
+extern const cart_model *const cartp_model_registry[];
+extern const size_t cartp_model_registry_size;
 
 /* The models. */
-extern const cart_model cart_model_stein;
-extern const cart_model cart_model_cart;
-extern const cart_model cart_model_cart2;
+extern const cart_model cartp_model_stein;
+extern const cart_model cartp_model_cart;
+extern const cart_model cartp_model_cart2;
 
 #endif /* CART_MODEL_IMPL_H */

@@ -2,10 +2,10 @@
  * one file in lib/models/ and one line here (the GSL rng/types.c pattern). */
 #include "model_impl.h"
 
-const cart_model *const cart_model_registry[] = {
-    &cart_model_cart,
-    &cart_model_stein,
-    &cart_model_cart2,
+const cart_model *const cartp_model_registry[] = {
+    &cartp_model_cart,
+    &cartp_model_stein,
+    &cartp_model_cart2,
 };
 
-const size_t cart_model_registry_size = sizeof cart_model_registry / sizeof cart_model_registry[0];
+const size_t cartp_model_registry_size = sizeof cartp_model_registry / sizeof cartp_model_registry[0];

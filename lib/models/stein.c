@@ -98,7 +98,7 @@ static void signal_values(const double *y, const double *p, double *out)
   out[0] = y[CE] + y[CM];
 }
 
-const cart_model cart_model_stein = {
+const cart_model cartp_model_stein = {
     .name = "stein",
     .description = "empirical biphasic cellular kinetics (MODEL.md 2.1, Stein et al. 2019)",
     .n_states = N_STATES,
