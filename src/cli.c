@@ -1,8 +1,10 @@
-/* cli.c: what the `cart` commands share: error lines and number parsing. */
+/* cli.c: what the `cart` commands share (error lines, number parsing) and what `cart trial` shares
+ * with `cart-mpi trial` (options, reading the scenario, the summary table). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -10,7 +12,7 @@ int fail(int status, const char *format, ...)
 {
   va_list args;
   va_start(args, format);
-  fputs("cart: ", stderr);
+  fputs(CLI_NAME ": ", stderr);
   vfprintf(stderr, format, args);
   fputc('\n', stderr);
   va_end(args);
@@ -30,3 +32,131 @@ int parse_number(const char *text, double *value)
   return (*end != '\0' || end == text || errno == ERANGE) ? -1 : 0;
 }
 
+
+/* ---- `cart trial` and `cart-mpi trial` ---- */
+
+/* The whole file as a NUL-terminated string, or NULL (message printed). */
+char *cli_read_scenario(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    fail(EXIT_BAD_INPUT, "cannot read scenario '%s': %s", path, strerror(errno));
+    return NULL;
+  }
+  size_t size = 0, capacity = 4096;
+  char *text = malloc(capacity);
+  size_t got;
+  while (text != NULL && (got = fread(text + size, 1, capacity - size - 1, f)) > 0) {
+    size += got;
+    if (capacity - size - 1 == 0) {
+      char *grown = realloc(text, 2 * capacity);
+      if (grown == NULL) {
+        free(text);
+        text = NULL;
+      }
+      text = grown;
+      capacity *= 2;
+    }
+  }
+  const int read_error = ferror(f);
+  fclose(f);
+  if (text == NULL || read_error) {
+    free(text);
+    fail(EXIT_BAD_INPUT, "cannot read scenario '%s'", path);
+    return NULL;
+  }
+  text[size] = '\0';
+  return text;
+}
+
+static int parse_count(const char *option, const char *text, unsigned long long *value)
+{
+  char *end = NULL;
+  errno = 0;
+  if (text[0] == '-' || text[0] == '\0') {
+    return fail(EXIT_BAD_INPUT, "%s %s: expected a non-negative integer", option, text);
+  }
+  *value = strtoull(text, &end, 10);
+  if (*end != '\0' || errno != 0) {
+    return fail(EXIT_BAD_INPUT, "%s %s: expected a non-negative integer", option, text);
+  }
+  return 0;
+}
+
+int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *o)
+{
+  memset(o, 0, sizeof *o);
+  o->output = "cart-trial.h5";
+  o->block_size = CLI_DEFAULT_BLOCK;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    const int has_value = i + 1 < argc;
+    int status = 0;
+    if (strcmp(a, "--force") == 0) {
+      o->force = 1;
+    } else if (mpi && strcmp(a, "--timing") == 0) {
+      o->timing = 1;
+    } else if (mpi && strcmp(a, "--fail-on-rank") == 0 && has_value) {
+      status = parse_count(a, argv[++i], &o->fail_rank); /* testing: the abort path */
+      o->have_fail_rank = 1;
+    } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) {
+      o->output = argv[++i];
+    } else if ((strcmp(a, "-n") == 0 || strcmp(a, "--patients") == 0) && has_value) {
+      status = parse_count(a, argv[++i], &o->n_patients);
+      o->have_n = 1;
+      if (status == 0 && o->n_patients == 0) {
+        status = fail(EXIT_BAD_INPUT, "%s: a trial needs at least one patient", a);
+      }
+    } else if (strcmp(a, "--seed") == 0 && has_value) {
+      status = parse_count(a, argv[++i], &o->seed);
+      o->have_seed = 1;
+    } else if (strcmp(a, "--threads") == 0 && has_value) {
+      status = parse_count(a, argv[++i], &o->threads);
+      if (status == 0 && (o->threads == 0 || o->threads > 1024)) {
+        status = fail(EXIT_BAD_INPUT, "--threads %llu: expected 1..1024", o->threads);
+      }
+    } else if (strcmp(a, "--block") == 0 && has_value) {
+      status = parse_count(a, argv[++i], &o->block_size);
+      o->have_block = 1;
+      if (status == 0 && o->block_size == 0) {
+        status = fail(EXIT_BAD_INPUT, "--block: must be at least 1");
+      }
+    } else if (strcmp(a, "--stop-after-blocks") == 0 && has_value) {
+      /* testing: a run cut short */
+      status = parse_count(a, argv[++i], &o->stop_after_blocks);
+    } else if (a[0] == '-' && a[1] != '\0') {
+      status = fail(EXIT_BAD_INPUT, "unknown option '%s' for " CLI_NAME " trial, or it needs a "
+                    "value (see " CLI_NAME " --help)", a);
+    } else if (o->scenario_path == NULL) {
+      o->scenario_path = a;
+    } else {
+      status = fail(EXIT_BAD_INPUT, CLI_NAME " trial takes one scenario file, got '%s' and '%s'",
+                    o->scenario_path, a);
+    }
+    if (status != 0) {
+      return status;
+    }
+  }
+  return 0;
+}
+
+void cli_print_summary(const cart_trial_summary *s, const char *path)
+{
+  printf("trial summary (%s)\n", path);
+  printf("  patients             %zu (%zu solved)\n", s->n_patients, s->n_solved);
+  printf("  complete response    %.1f %%\n", 100 * s->cr_rate);
+  printf("  overall response     %.1f %%\n", 100 * s->orr_rate);
+  printf("  CRS any grade        %.1f %%   (IL-6 convention, not ASTCT grading)\n", 100 * s->crs_any_rate);
+  printf("  CRS grade >= 3       %.1f %%\n", 100 * s->crs_grade3_rate);
+  printf("  tocilizumab given    %.1f %%   (%.2f doses per patient)\n", 100 * s->toci_rate,
+         s->toci_doses_mean);
+  printf("  cmax                 %.4g cells/uL median (5-95%%: %.4g-%.4g)\n", s->cmax_p50,
+         s->cmax_p5, s->cmax_p95);
+  printf("  tmax                 %.4g day median (5-95%%: %.4g-%.4g)\n", s->tmax_p50, s->tmax_p5,
+         s->tmax_p95);
+  printf("  auc28                %.4g cells/uL*day median (5-95%%: %.4g-%.4g)\n", s->auc28_p50,
+         s->auc28_p5, s->auc28_p95);
+  printf("  B-cell aplasia       %.4g days median\n", s->aplasia_days_p50);
+  printf("  relapse              %.1f %% of complete responders (%.1f %% of relapses antigen-negative)\n",
+         100 * s->relapse_rate, 100 * s->relapse_negative_rate);
+}

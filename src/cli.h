@@ -1,10 +1,18 @@
-/* cli.h: shared pieces of the `cart` command (not part of the library). */
+/* cli.h: shared pieces of the `cart` command (not part of the library); cart-mpi (mpi/) compiles
+ * cli.c too, for the same `trial` options, scenario reading and summary table. */
 #ifndef CART_CLI_H
 #define CART_CLI_H
 
+#include <cart/cart_trial.h>
+
 enum { EXIT_SOLVE_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
-/* Prints "cart: MESSAGE" on stderr and returns status. */
+/* The program named in error lines; cart-mpi compiles cli.c with -DCLI_NAME='"cart-mpi"'. */
+#ifndef CLI_NAME
+#define CLI_NAME "cart"
+#endif
+
+/* Prints "cart: MESSAGE" (CLI_NAME) on stderr and returns status. */
 int fail(int status, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 /* Parses a whole string as a double; 0 on success, -1 if malformed. */
@@ -12,5 +20,30 @@ int parse_number(const char *text, double *value);
 
 /* `cart trial` (trial.c). */
 int cli_trial(int argc, char **argv);
+
+/* Patients per block: results are written (and memory reused) block by block. */
+#define CLI_DEFAULT_BLOCK 4096
+
+/* The options of `cart trial` and `cart-mpi trial`:
+ *   [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force] [--block B]
+ *   [--stop-after-blocks K] (testing)
+ * and cart-mpi's own: [--timing] [--fail-on-rank R] (testing: rank R fails after its first
+ * block, to exercise the abort path). */
+typedef struct cli_trial_options {
+  const char *scenario_path; /* NULL: the built-in default scenario */
+  const char *output;        /* "cart-trial.h5" */
+  unsigned long long n_patients, seed, threads, block_size, stop_after_blocks, fail_rank;
+  int have_n, have_seed, have_block, force, timing, have_fail_rank;
+} cli_trial_options;
+
+/* Parses argv (after the word `trial`) into *options; 0, or EXIT_BAD_INPUT after printing why.
+ * mpi: also accept cart-mpi's own options. */
+int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *options);
+
+/* The whole file as a NUL-terminated string the caller frees, or NULL (message printed). */
+char *cli_read_scenario(const char *path);
+
+/* The summary table of a trial written to `path`, on stdout. */
+void cli_print_summary(const cart_trial_summary *summary, const char *path);
 
 #endif

@@ -4,7 +4,6 @@
  * bad path or an existing file fails at once), runs the patients block by block, writing each
  * finished block, and marks the file complete only at the end. Progress on stderr: a bar when
  * stderr is a terminal, one final line otherwise. Then the summary table on stdout. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,62 +15,11 @@
 
 #include "cli.h"
 
-/* Patients per block: results are written (and memory reused) block by block. */
-#define DEFAULT_BLOCK 4096
-
 static double now(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The whole file as a NUL-terminated string, or NULL (message printed). */
-static char *read_file(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    fail(EXIT_BAD_INPUT, "cannot read scenario '%s': %s", path, strerror(errno));
-    return NULL;
-  }
-  size_t size = 0, capacity = 4096;
-  char *text = malloc(capacity);
-  size_t got;
-  while (text != NULL && (got = fread(text + size, 1, capacity - size - 1, f)) > 0) {
-    size += got;
-    if (capacity - size - 1 == 0) {
-      char *grown = realloc(text, 2 * capacity);
-      if (grown == NULL) {
-        free(text);
-        text = NULL;
-      }
-      text = grown;
-      capacity *= 2;
-    }
-  }
-  const int read_error = ferror(f);
-  fclose(f);
-  if (text == NULL || read_error) {
-    free(text);
-    fail(EXIT_BAD_INPUT, "cannot read scenario '%s'", path);
-    return NULL;
-  }
-  text[size] = '\0';
-  return text;
-}
-
-static int parse_count(const char *option, const char *text, unsigned long long *value)
-{
-  char *end = NULL;
-  errno = 0;
-  if (text[0] == '-' || text[0] == '\0') {
-    return fail(EXIT_BAD_INPUT, "%s %s: expected a non-negative integer", option, text);
-  }
-  *value = strtoull(text, &end, 10);
-  if (*end != '\0' || errno != 0) {
-    return fail(EXIT_BAD_INPUT, "%s %s: expected a non-negative integer", option, text);
-  }
-  return 0;
 }
 
 typedef struct progress_state {
@@ -103,77 +51,15 @@ static int progress(size_t done, size_t total, void *data)
   return state->stop_after > 0 && state->blocks >= state->stop_after;
 }
 
-static void print_summary(const cart_trial_summary *s, const char *path)
-{
-  printf("trial summary (%s)\n", path);
-  printf("  patients             %zu (%zu solved)\n", s->n_patients, s->n_solved);
-  printf("  complete response    %.1f %%\n", 100 * s->cr_rate);
-  printf("  overall response     %.1f %%\n", 100 * s->orr_rate);
-  printf("  CRS any grade        %.1f %%   (IL-6 convention, not ASTCT grading)\n", 100 * s->crs_any_rate);
-  printf("  CRS grade >= 3       %.1f %%\n", 100 * s->crs_grade3_rate);
-  printf("  tocilizumab given    %.1f %%   (%.2f doses per patient)\n", 100 * s->toci_rate,
-         s->toci_doses_mean);
-  printf("  cmax                 %.4g cells/uL median (5-95%%: %.4g-%.4g)\n", s->cmax_p50,
-         s->cmax_p5, s->cmax_p95);
-  printf("  tmax                 %.4g day median (5-95%%: %.4g-%.4g)\n", s->tmax_p50, s->tmax_p5,
-         s->tmax_p95);
-  printf("  auc28                %.4g cells/uL*day median (5-95%%: %.4g-%.4g)\n", s->auc28_p50,
-         s->auc28_p5, s->auc28_p95);
-  printf("  B-cell aplasia       %.4g days median\n", s->aplasia_days_p50);
-  printf("  relapse              %.1f %% of complete responders (%.1f %% of relapses antigen-negative)\n",
-         100 * s->relapse_rate, 100 * s->relapse_negative_rate);
-}
-
 int cli_trial(int argc, char **argv)
 {
-  const char *scenario_path = NULL, *output = "cart-trial.h5";
-  unsigned long long n_patients = 0, seed = 0, threads = 0, block_size = DEFAULT_BLOCK;
-  unsigned long long max_blocks = 0;
-  int have_n = 0, have_seed = 0, force = 0;
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    const int has_value = i + 1 < argc;
-    int status = 0;
-    if (strcmp(a, "--force") == 0) {
-      force = 1;
-    } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) {
-      output = argv[++i];
-    } else if ((strcmp(a, "-n") == 0 || strcmp(a, "--patients") == 0) && has_value) {
-      status = parse_count(a, argv[++i], &n_patients);
-      have_n = 1;
-      if (status == 0 && n_patients == 0) {
-        status = fail(EXIT_BAD_INPUT, "%s: a trial needs at least one patient", a);
-      }
-    } else if (strcmp(a, "--seed") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &seed);
-      have_seed = 1;
-    } else if (strcmp(a, "--threads") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &threads);
-      if (status == 0 && (threads == 0 || threads > 1024)) {
-        status = fail(EXIT_BAD_INPUT, "--threads %llu: expected 1..1024", threads);
-      }
-    } else if (strcmp(a, "--block") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &block_size);
-      if (status == 0 && block_size == 0) {
-        status = fail(EXIT_BAD_INPUT, "--block: must be at least 1");
-      }
-    } else if (strcmp(a, "--stop-after-blocks") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &max_blocks); /* testing: a run cut short */
-    } else if (a[0] == '-' && a[1] != '\0') {
-      status = fail(EXIT_BAD_INPUT, "unknown option '%s' for cart trial, or it needs a value "
-                    "(see cart --help)", a);
-    } else if (scenario_path == NULL) {
-      scenario_path = a;
-    } else {
-      status = fail(EXIT_BAD_INPUT, "cart trial takes one scenario file, got '%s' and '%s'",
-                    scenario_path, a);
-    }
-    if (status != 0) {
-      return status;
-    }
+  cli_trial_options options;
+  const int parse_status = cli_trial_parse(argc, argv, 0, &options);
+  if (parse_status != 0) {
+    return parse_status;
   }
-
-  char *owned_text = scenario_path ? read_file(scenario_path) : NULL;
+  const char *scenario_path = options.scenario_path, *output = options.output;
+  char *owned_text = scenario_path ? cli_read_scenario(scenario_path) : NULL;
   if (scenario_path != NULL && owned_text == NULL) {
     return EXIT_BAD_INPUT;
   }
@@ -188,12 +74,12 @@ int cli_trial(int argc, char **argv)
     exit_status = fail(EXIT_BAD_INPUT, "%s", err.message);
     goto cleanup;
   }
-  if (have_n && cart_trial_set_n_patients(trial, (size_t)n_patients) != CART_OK) {
+  if (options.have_n && cart_trial_set_n_patients(trial, (size_t)options.n_patients) != CART_OK) {
     exit_status = fail(EXIT_BAD_INPUT, "%s", cart_trial_last_error(trial)->message);
     goto cleanup;
   }
-  if (have_seed) {
-    cart_trial_set_seed(trial, (uint64_t)seed);
+  if (options.have_seed) {
+    cart_trial_set_seed(trial, (uint64_t)options.seed);
   }
   if (cart_trial_prepare(trial) != CART_OK) {
     exit_status = fail(EXIT_BAD_INPUT, "%s: %s", source, cart_trial_last_error(trial)->message);
@@ -209,16 +95,17 @@ int cli_trial(int argc, char **argv)
   sprintf(as_run, "%s%s# cart trial command line: n_patients = %zu, seed = %llu\n", text,
           text[0] && text[strlen(text) - 1] != '\n' ? "\n" : "", n,
           (unsigned long long)cart_trial_seed(trial));
-  progress_state state = {now(), isatty(STDERR_FILENO), 0, (size_t)max_blocks};
+  progress_state state = {now(), isatty(STDERR_FILENO), 0, (size_t)options.stop_after_blocks};
   cart_trial_summary summary;
-  const int status = cart_trial_run_file(trial, output, as_run, force, (size_t)block_size,
-                                         (int)threads, progress, &state, &summary, &err);
+  const int status = cart_trial_run_file(trial, output, as_run, options.force,
+                                         (size_t)options.block_size, (int)options.threads,
+                                         progress, &state, &summary, &err);
   if (status != CART_OK) {
     exit_status = fail(status == CART_EEXIST ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED, "%s%s",
                        err.message, status == CART_ESTOPPED ? " (--stop-after-blocks)" : "");
     goto cleanup;
   }
-  print_summary(&summary, output);
+  cli_print_summary(&summary, output);
   if (summary.n_solved < summary.n_patients) {
     fprintf(stderr, "cart: %zu of %zu patients failed to solve (see /status in %s)\n",
             summary.n_patients - summary.n_solved, summary.n_patients, output);

@@ -6,6 +6,12 @@
  * back as it was; every HDF5 return is checked and mapped to CART_EIO with a message that names
  * the file and the object. Strings are variable-length UTF-8: they have no length limit (a long
  * scenario stays out of the 64 KiB object header) and read back as str in h5py.
+ *
+ * cart-mpi (mpi/) compiles this file a second time, with CART_H5_MPI, against parallel HDF5 and
+ * under other names (mpi/cart_h5_mpi.h): every rank of MPI_COMM_WORLD then opens the one file
+ * through MPI-IO and takes part in every call (parallel HDF5 changes metadata collectively and
+ * writes deflated datasets only with collective transfers), a rank without rows joining each
+ * write with an empty selection. The #ifdef CART_H5_MPI regions below are all that differs.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,6 +23,9 @@
 #include <time.h>
 
 #include <hdf5.h>
+#ifdef CART_H5_MPI
+#include <mpi.h>
+#endif
 
 #include <cart/cart_hdf5.h>
 #include <cart/cart_version.h>
@@ -42,6 +51,7 @@ struct cart_h5_file {
   const char **output_name;                    /* n_outputs static strings */
   hid_t status;
   hid_t toci_times; /* /events/toci_times */
+  hid_t xfer;       /* dataset transfer properties: H5P_DEFAULT, or collective with MPI */
   size_t n_patients, n_params, n_outputs, n_times;
   size_t max_toci;  /* columns the block carries; the dataset has max(1, max_toci) */
   char *path;
@@ -63,6 +73,45 @@ static int close_id(hid_t id, herr_t (*close)(hid_t))
     return 0;
   }
   return close(id) < 0 ? -1 : 0;
+}
+
+/* File access and dataset transfer properties: HDF5's defaults, or with MPI the file opened by
+ * every rank through MPI-IO and collective transfers. Close them with plist_close. */
+#ifdef CART_H5_MPI
+static hid_t file_access_plist(void)
+{
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl >= 0 && H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL) < 0) {
+    H5Pclose(fapl);
+    fapl = H5I_INVALID_HID;
+  }
+  return fapl;
+}
+
+static hid_t transfer_plist(void)
+{
+  hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+  if (dxpl >= 0 && H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
+    H5Pclose(dxpl);
+    dxpl = H5I_INVALID_HID;
+  }
+  return dxpl;
+}
+#else
+static hid_t file_access_plist(void)
+{
+  return H5P_DEFAULT;
+}
+
+static hid_t transfer_plist(void)
+{
+  return H5P_DEFAULT;
+}
+#endif
+
+static int plist_close(hid_t plist)
+{
+  return plist == H5P_DEFAULT ? 0 : close_id(plist, H5Pclose);
 }
 
 /* A variable-length UTF-8 string type (the caller closes it), or a negative id. */
@@ -184,9 +233,10 @@ static hid_t dataset_create(hid_t loc, const char *name, hid_t file_type, size_t
 }
 
 /* Writes rows [first, first + count) of a rank-1 or rank-2 dataset from mem_space (NULL: the rows
- * lie contiguously in buf). */
+ * lie contiguously in buf) with transfer properties xfer. count == 0 writes nothing, but still
+ * calls H5Dwrite: with MPI, a rank without rows must join the collective write. */
 static int rows_write(hid_t dataset, hid_t mem_type, size_t first, size_t count, size_t columns,
-                      hid_t mem_space, const void *buf)
+                      hid_t mem_space, const void *buf, hid_t xfer)
 {
   const int rank = columns == 0 ? 1 : 2;
   const hsize_t start[2] = {first, 0};
@@ -196,8 +246,10 @@ static int rows_write(hid_t dataset, hid_t mem_type, size_t first, size_t count,
   const hid_t space = mem_space < 0 ? own_space : mem_space;
   int status = -1;
   if (file_space >= 0 && space >= 0
-      && H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, size, NULL) >= 0
-      && H5Dwrite(dataset, mem_type, space, file_space, H5P_DEFAULT, buf) >= 0) {
+      && (count == 0
+              ? H5Sselect_none(file_space) >= 0 && H5Sselect_none(space) >= 0
+              : H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, size, NULL) >= 0)
+      && H5Dwrite(dataset, mem_type, space, file_space, xfer, buf) >= 0) {
     status = 0;
   }
   status |= close_id(own_space, H5Sclose);
@@ -215,6 +267,10 @@ static void iso8601_now(char *buf, size_t size)
       || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0) {
     buf[0] = '\0';
   }
+#ifdef CART_H5_MPI
+  /* Attributes are written collectively, with the same value on every rank: rank 0's clock. */
+  MPI_Bcast(buf, (int)size, MPI_CHAR, 0, MPI_COMM_WORLD);
+#endif
 }
 
 /* ---- the handle ---- */
@@ -235,6 +291,8 @@ static int handle_close_ids(cart_h5_file *h5)
   }
   status |= close_id(h5->file, H5Fclose);
   h5->file = H5I_INVALID_HID;
+  status |= plist_close(h5->xfer);
+  h5->xfer = H5P_DEFAULT;
   return status;
 }
 
@@ -256,6 +314,7 @@ static cart_h5_file *handle_alloc(const char *path, size_t n_outputs)
   }
   h5->file = h5->params = h5->status = H5I_INVALID_HID;
   h5->toci_times = H5I_INVALID_HID;
+  h5->xfer = H5P_DEFAULT;
   for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
     h5->endpoints[e] = H5I_INVALID_HID;
   }
@@ -299,7 +358,7 @@ static int create_root(cart_h5_file *h5, const cart_trial *trial, const char *sc
                              : H5Dcreate2(root, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT,
                                           H5P_DEFAULT, H5P_DEFAULT);
   int status = time_set >= 0
-                       && H5Dwrite(time_set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                       && H5Dwrite(time_set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, h5->xfer,
                                    times) >= 0
                        && attr_string(time_set, "unit", "day") == 0
                    ? 0
@@ -437,7 +496,12 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
     return NULL;
   }
   struct stat info;
-  if (!force && stat(path, &info) == 0) {
+  int exists = !force && stat(path, &info) == 0;
+#ifdef CART_H5_MPI
+  /* Rank 0's look decides for all: another rank may look after rank 0 has created the file. */
+  MPI_Bcast(&exists, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#endif
+  if (exists) {
     cartp_error(err, CART_EEXIST, "output file '%s' exists (use --force to overwrite)", path);
     return NULL;
   }
@@ -452,10 +516,19 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
   h5->n_times = n_times;
 
   /* H5F_ACC_EXCL also refuses a file that appeared after the check above. */
+  hid_t fapl = file_access_plist();
+  h5->xfer = transfer_plist();
   errno = 0;
-  h5->file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+  h5->file = fapl < 0 || h5->xfer < 0
+                 ? H5I_INVALID_HID
+                 : H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+#ifdef CART_H5_MPI
+  const int saved_errno = 0; /* MPI-IO leaves no errno that means anything: the caller explains */
+#else
+  const int saved_errno = errno;
+#endif
+  plist_close(fapl);
   if (h5->file < 0) {
-    const int saved_errno = errno;
     if (!force && saved_errno == EEXIST) {
       cartp_error(err, CART_EEXIST, "output file '%s' exists (use --force to overwrite)", path);
     } else if (saved_errno != 0) {
@@ -467,6 +540,7 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
     } else {
       cartp_error(err, CART_EIO, "cannot create output file '%s'", path);
     }
+    plist_close(h5->xfer);
     handle_free(h5);
     return NULL;
   }
@@ -576,7 +650,7 @@ static int write_endpoint(cart_h5_file *h5, const cart_trial_block *block, size_
                      : INT_ENDPOINT_FILL;
     }
     return rows_write(h5->endpoints[e], H5T_NATIVE_INT32, first, count, 0, H5I_INVALID_HID,
-                      codes);
+                      codes, h5->xfer);
   }
   /* Column e of the row-major table, selected in memory: no copy. */
   const hsize_t table[2] = {count, CART_N_ENDPOINTS};
@@ -587,7 +661,7 @@ static int write_endpoint(cart_h5_file *h5, const cart_trial_block *block, size_
   if (mem_space >= 0
       && H5Sselect_hyperslab(mem_space, H5S_SELECT_SET, start, NULL, column, NULL) >= 0) {
     status = rows_write(h5->endpoints[e], H5T_NATIVE_DOUBLE, first, count, 0, mem_space,
-                        block->endpoints);
+                        block->endpoints, h5->xfer);
   }
   status |= close_id(mem_space, H5Sclose);
   return status;
@@ -597,25 +671,30 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
 {
   cart_error *err = &h5->error;
   int status = check_block(h5, block, err);
+#ifdef CART_H5_MPI
+  /* A rank with no rows this round still takes part in every collective write and flush. */
+  if (status != CART_OK) {
+#else
   if (status != CART_OK || block->count == 0) {
+#endif
     return status;
   }
   const size_t first = block->first, count = block->count, last = first + count - 1;
   if (rows_write(h5->params, H5T_NATIVE_DOUBLE, first, count, h5->n_params, H5I_INVALID_HID,
-                 block->params) != 0) {
+                 block->params, h5->xfer) != 0) {
     return cartp_error(err, CART_EIO, "cannot write patients %zu-%zu of '/params' in '%s'", first,
                        last, h5->path);
   }
   for (size_t o = 0; o < h5->n_outputs; o++) {
     const float *rows = block->trajectories + o * block->capacity * h5->n_times;
     if (rows_write(h5->trajectories[o], H5T_NATIVE_FLOAT, first, count, h5->n_times,
-                   H5I_INVALID_HID, rows) != 0) {
+                   H5I_INVALID_HID, rows, h5->xfer) != 0) {
       return cartp_error(err, CART_EIO,
                          "cannot write patients %zu-%zu of '/trajectories/%s' in '%s'", first,
                          last, h5->output_name[o], h5->path);
     }
   }
-  int32_t *codes = malloc(count * sizeof *codes);
+  int32_t *codes = malloc((count ? count : 1) * sizeof *codes);
   if (codes == NULL) {
     return cartp_error(err, CART_ENOMEM, "cannot write patients %zu-%zu of '%s': out of memory",
                        first, last, h5->path);
@@ -631,13 +710,14 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
   if (status != CART_OK) {
     return status;
   }
-  if (rows_write(h5->status, H5T_NATIVE_INT, first, count, 0, H5I_INVALID_HID, block->status)
-      != 0) {
+  if (rows_write(h5->status, H5T_NATIVE_INT, first, count, 0, H5I_INVALID_HID, block->status,
+                 h5->xfer) != 0) {
     return cartp_error(err, CART_EIO, "cannot write patients %zu-%zu of '/status' in '%s'", first,
                        last, h5->path);
   }
   if (h5->max_toci > 0 && rows_write(h5->toci_times, H5T_NATIVE_DOUBLE, first, count,
-                                     h5->max_toci, H5I_INVALID_HID, block->toci_times) != 0) {
+                                     h5->max_toci, H5I_INVALID_HID, block->toci_times,
+                                     h5->xfer) != 0) {
     return cartp_error(err, CART_EIO,
                        "cannot write patients %zu-%zu of '/events/toci_times' in '%s'", first,
                        last, h5->path);

@@ -1,0 +1,198 @@
+#!/bin/sh
+# mpi.sh: `cart-mpi trial` under mpirun (configure --with-mpi): every dataset bit-identical to the
+# serial `cart trial` for 1, 2 and 3 ranks and 1 and 2 threads per rank (N = 37 in blocks of 5:
+# 8 blocks, so 3 ranks get 3, 3 and 2), the summary the same; an existing output without --force,
+# a bad scenario, a run stopped on purpose, a rank failing on purpose and a rank killed mid-run. Every mpirun is bounded by
+# `timeout`: a hang fails the test instead of blocking make check. Skipped (77) when cart-mpi was
+# not built.
+set -u
+cart=${CART_BIN:-./src/cart}
+cart_mpi=${CART_MPI_BIN:-./src/cart-mpi}
+python=${PYTHON:-/usr/bin/python3}
+if [ ! -x "$cart_mpi" ]; then
+  echo "SKIP: cart-mpi was not built (configure found no mpicc or no hdf5-openmpi, or --with-mpi=no)"
+  exit 77
+fi
+if ! command -v mpirun >/dev/null 2>&1; then
+  echo "SKIP: cart-mpi was built but mpirun is not on PATH (Debian: apt-get install openmpi-bin)"
+  exit 77
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cart-mpi-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+have_h5py=0
+"$python" -c "import h5py, numpy" 2>/dev/null && have_h5py=1
+
+# Under --enable-sanitizers, LeakSanitizer reports what Open MPI leaves allocated at exit (in
+# libmpi and its plugins, not ours); AddressSanitizer and UBSan still check cart-mpi.
+if [ -n "${CART_SANITIZERS:-}" ]; then
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+  export ASAN_OPTIONS
+fi
+# Root in a container (CI) needs --allow-run-as-root; this 2-core machine needs --oversubscribe
+# for 3 ranks. Shared-memory single copy (CMA) is often refused in containers: plain copies.
+OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMPI_MCA_btl_vader_single_copy_mechanism
+# mpirun_bounded SECONDS NP ARGS...: cart-mpi on NP ranks, killed if it runs past SECONDS.
+mpirun_bounded() {
+  seconds=$1
+  np=$2
+  shift 2
+  timeout "$seconds" mpirun --allow-run-as-root --oversubscribe -np "$np" "$cart_mpi" "$@"
+}
+# children PID: the processes whose parent is PID (from /proc: no procps needed)
+children() { awk -v parent="$1" '$4 == parent { print $1 }' /proc/[0-9]*/stat 2>/dev/null; }
+# h5attr FILE NAME: a root attribute, printed by h5dump
+h5attr() { h5dump -a "/$2" "$1" 2>/dev/null | sed -n 's/^ *(0): *//p' | head -1 | tr -d '"'; }
+
+"$cart" scenario >"$tmp/default.ini" || bad "cart scenario"
+common="-n 37 --seed 11 --block 5"
+# shellcheck disable=SC2086
+"$cart" trial "$tmp/default.ini" $common --threads 1 -o "$tmp/serial.h5" >"$tmp/serial.out" 2>"$tmp/serial.err" \
+  && ok || bad "serial trial: $(cat "$tmp/serial.err")"
+datasets=$(h5ls -r "$tmp/serial.h5" | awk '$2 == "Dataset" { print $1 }')
+n_datasets=$(echo "$datasets" | wc -w)
+[ "$n_datasets" -ge 20 ] && ok || bad "only $n_datasets datasets in the serial file"
+
+# 1, 2 and 3 ranks, 1 and 2 threads each: every dataset and the summary as the serial run's.
+for np in 1 2 3; do
+  for k in 1 2; do
+    out=$tmp/r${np}t$k.h5
+    # shellcheck disable=SC2086
+    if mpirun_bounded 120 "$np" trial "$tmp/default.ini" $common --threads "$k" -o "$out" \
+        >"$tmp/r${np}t$k.out" 2>"$tmp/r${np}t$k.err"; then ok; else
+      bad "$np ranks x $k threads: exit $?: $(cat "$tmp/r${np}t$k.err")"
+      continue
+    fi
+    differ=""
+    for d in $datasets; do
+      h5diff -N "$tmp/serial.h5" "$out" "$d" "$d" >/dev/null 2>&1 || differ="$differ $d"
+    done
+    [ -z "$differ" ] && ok || bad "$np ranks x $k threads: datasets differ from the serial run:$differ"
+    h5diff "$tmp/serial.h5" "$out" /summary /summary >/dev/null 2>&1 && ok \
+      || bad "$np ranks x $k threads: /summary attributes differ"
+    [ "$(h5attr "$out" complete)" = 1 ] && ok || bad "$np ranks x $k threads: complete != 1"
+    [ "$(h5attr "$out" n_patients)" = 37 ] && ok || bad "$np ranks x $k threads: n_patients"
+    # the summary table, but for the file name in its first line
+    sed 1d "$tmp/serial.out" >"$tmp/a" && sed 1d "$tmp/r${np}t$k.out" >"$tmp/b" && cmp -s "$tmp/a" "$tmp/b" \
+      && ok || bad "$np ranks x $k threads: summary table differs: $(diff "$tmp/a" "$tmp/b")"
+    grep -q "^cart-mpi: 37 patients in .* $np ranks x $k threads" "$tmp/r${np}t$k.err" && ok \
+      || bad "$np ranks x $k threads: no final progress line: $(cat "$tmp/r${np}t$k.err")"
+  done
+done
+echo "compared $n_datasets datasets:" $datasets
+
+# Other scenarios on 3 ranks: high_burden (fixed tocilizumab doses) and the two-antigen model cart2.
+printf '[trial]\nmodel = cart2\nn_patients = 23\nseed = 5\n' >"$tmp/cart2.ini"
+for scenario in "$CART_SRCDIR/examples/high_burden.ini" "$tmp/cart2.ini"; do
+  name=$(basename "$scenario" .ini)
+  "$cart" trial "$scenario" -n 23 --block 4 -o "$tmp/$name-serial.h5" >/dev/null 2>&1 || bad "$name: serial run"
+  if mpirun_bounded 120 3 trial "$scenario" -n 23 --block 4 -o "$tmp/$name-mpi.h5" >/dev/null 2>"$tmp/err"; then
+    differ=""
+    for d in $(h5ls -r "$tmp/$name-serial.h5" | awk '$2 == "Dataset" { print $1 }'); do
+      h5diff -N "$tmp/$name-serial.h5" "$tmp/$name-mpi.h5" "$d" "$d" >/dev/null 2>&1 || differ="$differ $d"
+    done
+    [ -z "$differ" ] && ok || bad "$name, 3 ranks: datasets differ from the serial run:$differ"
+  else
+    bad "$name, 3 ranks: $(cat "$tmp/err")"
+  fi
+done
+
+# The default block size: N / ranks, at most 4096 (every rank gets work); same datasets.
+mpirun_bounded 120 2 trial "$tmp/default.ini" -n 37 --seed 11 -o "$tmp/default_block.h5" >/dev/null 2>&1 \
+  && h5diff -N "$tmp/serial.h5" "$tmp/default_block.h5" /params /params >/dev/null 2>&1 \
+  && h5diff -N "$tmp/serial.h5" "$tmp/default_block.h5" /trajectories/Cblood /trajectories/Cblood >/dev/null 2>&1 \
+  && ok || bad "default block size"
+
+# An existing output is never overwritten without --force: message on stderr, exit 2.
+mpirun_bounded 60 2 trial "$tmp/default.ini" -n 5 -o "$tmp/r2t1.h5" >/dev/null 2>"$tmp/err"
+status=$?
+[ $status -eq 2 ] && grep -q "^cart-mpi: output file '.*r2t1.h5' exists (use --force" "$tmp/err" && ok \
+  || bad "existing file: exit $status, $(cat "$tmp/err")"
+[ "$(h5attr "$tmp/r2t1.h5" n_patients)" = 37 ] && ok || bad "existing file was touched"
+mpirun_bounded 60 2 trial "$tmp/default.ini" -n 5 -o "$tmp/r2t1.h5" --force >/dev/null 2>&1 \
+  && [ "$(h5attr "$tmp/r2t1.h5" n_patients)" = 5 ] && ok || bad "--force"
+
+# A bad scenario line: one message from rank 0, exit 2, no file.
+printf '[trial]\nmodel = cart\n[parameters]\nrhoo = 1\n' >"$tmp/bad.ini"
+mpirun_bounded 60 3 trial "$tmp/bad.ini" -o "$tmp/bad.h5" >/dev/null 2>"$tmp/err"
+status=$?
+[ $status -eq 2 ] && [ "$(grep -c "bad.ini:4:" "$tmp/err")" = 1 ] && [ ! -e "$tmp/bad.h5" ] && ok \
+  || bad "bad scenario: exit $status, $(cat "$tmp/err")"
+mpirun_bounded 60 2 trial --threads x >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "^cart-mpi: --threads x" "$tmp/err" && ok || bad "--threads x: $(cat "$tmp/err")"
+mpirun_bounded 60 2 trial -n 10 -o "$tmp/no/such/dir/x.h5" >/dev/null 2>"$tmp/err"
+status=$?
+[ $status -eq 1 ] && grep -q "no/such/dir/x.h5" "$tmp/err" && ok || bad "unwritable path: exit $status, $(cat "$tmp/err")"
+
+# A run stopped on purpose after 2 rounds (3 ranks: blocks 0-1, 3-4, 6-7 written): exit 1,
+# complete = 0, the written rows as the serial run's, the others fill values.
+# shellcheck disable=SC2086
+mpirun_bounded 60 3 trial "$tmp/default.ini" $common --stop-after-blocks 2 -o "$tmp/cut.h5" >/dev/null 2>"$tmp/err"
+status=$?
+[ $status -eq 1 ] && grep -q "stopped after 27 of 37 patients: '.*cut.h5' is incomplete" "$tmp/err" && ok \
+  || bad "stopped run: exit $status, $(cat "$tmp/err")"
+[ "$(h5attr "$tmp/cut.h5" complete)" = 0 ] && ok || bad "stopped run has complete != 0"
+if [ $have_h5py = 1 ]; then
+  "$python" - "$tmp/cut.h5" "$tmp/serial.h5" <<'PY' && ok || bad "stopped run: file content"
+import sys, h5py, numpy as np
+cut, full = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+written = np.zeros(37, bool)
+for first in (0, 5, 15, 20, 30, 35):   # blocks 0, 1 / 3, 4 / 6, 7
+    written[first:first + 5] = True
+s = cut["status"][:]
+assert (s[written] == full["status"][:][written]).all() and (s[~written] == np.iinfo(np.int32).min).all(), s
+c = cut["trajectories/Cblood"][:]
+assert np.array_equal(c[written], full["trajectories/Cblood"][:][written])
+assert np.isnan(c[~written]).all() and np.isnan(cut["endpoints/cmax"][:][~written]).all()
+assert "summary" not in cut
+PY
+else
+  echo "SKIP: stopped-run content check needs python3-h5py"
+fi
+
+# A rank that fails after the file exists (on purpose, --fail-on-rank: rank 2 after its first
+# block): rank 0 reports it, MPI_Abort ends the job with status 1, complete = 0, no hang.
+# shellcheck disable=SC2086
+mpirun_bounded 60 3 trial "$tmp/default.ini" $common --fail-on-rank 2 -o "$tmp/failed.h5" >/dev/null 2>"$tmp/err"
+status=$?
+[ $status -eq 1 ] && grep -q "^cart-mpi: rank 2: failing on purpose .*'.*failed.h5' is incomplete" "$tmp/err" && ok \
+  || bad "failing rank: exit $status, $(cat "$tmp/err")"
+[ "$(h5attr "$tmp/failed.h5" complete)" = 0 ] && ok || bad "failing rank: complete != 0"
+
+# A rank killed mid-run (SIGKILL once the file holds a block): mpirun ends the job with a
+# non-zero status (not the timeout's 124), and the file says complete = 0.
+timeout 120 mpirun --allow-run-as-root --oversubscribe -np 2 "$cart_mpi" trial "$tmp/default.ini" \
+  -n 20000 --seed 3 --block 20 -o "$tmp/killed.h5" >/dev/null 2>"$tmp/killed.err" &
+timeout_pid=$!
+first_row=""
+i=0
+while [ $i -lt 600 ]; do # at most 60 s
+  # the writer holds no lock (MPI-IO), so h5dump may read the file as it grows
+  first_row=$(HDF5_USE_FILE_LOCKING=FALSE h5dump -d /status -s 0 -c 1 "$tmp/killed.h5" 2>/dev/null |
+              sed -n 's/^ *(0): *//p' | head -1)
+  [ "$first_row" = 0 ] && break
+  sleep 0.1
+  i=$((i + 1))
+done
+mpirun_pid=$(children "$timeout_pid" | head -1)
+victim=""
+[ -n "$mpirun_pid" ] && victim=$(children "$mpirun_pid" | tail -1)
+if [ "$first_row" = 0 ] && [ -n "$victim" ]; then
+  kill -KILL "$victim"
+  wait "$timeout_pid"
+  status=$?
+  [ $status -ne 0 ] && [ $status -ne 124 ] && ok || bad "killed rank: mpirun exit $status: $(cat "$tmp/killed.err")"
+  [ "$(h5attr "$tmp/killed.h5" complete)" = 0 ] && ok || bad "killed rank: complete != 0"
+  [ "$(HDF5_USE_FILE_LOCKING=FALSE h5dump -d /status -s 0 -c 1 "$tmp/killed.h5" 2>/dev/null |
+       sed -n 's/^ *(0): *//p' | head -1)" = 0 ] && ok || bad "killed rank: the first block is not readable"
+else
+  wait "$timeout_pid"
+  bad "killed rank: the run wrote no block (row 0: '$first_row') or ended before the kill: $(cat "$tmp/killed.err")"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
