@@ -253,23 +253,9 @@ static size_t patients_done(const mpi_run *run, size_t rounds)
 /* Rank 0, after every round: a bar on a terminal, one final line otherwise (as `cart trial`). */
 static void progress(const mpi_run *run, size_t done, double start, int threads, int tty)
 {
-  const size_t total = run->n_patients;
-  const double elapsed = now() - start;
-  const double rate = elapsed > 0 ? (double)done / elapsed : 0;
-  const int final = done == total;
-  if (tty) {
-    const int width = 30, filled = (int)(width * (double)done / (double)total);
-    const double left = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu patients, %.0f/s, %02d:%02d left ", filled,
-            "##############################", width - filled, "", done, total, rate,
-            (int)left / 60, (int)left % 60);
-    if (final) {
-      fputc('\n', stderr);
-    }
-  } else if (final) {
-    fprintf(stderr, CLI_NAME ": %zu patients in %.2f s (%.0f patients/s, %d ranks x %d threads)\n",
-            done, elapsed, rate, run->size, threads);
-  }
+  char detail[64];
+  snprintf(detail, sizeof detail, ", %d ranks x %d threads", run->size, threads);
+  cli_progress(done, run->n_patients, now() - start, tty, detail);
 }
 
 /* ---- the summary, in patient order on rank 0 ---- */

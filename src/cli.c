@@ -140,6 +140,25 @@ int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *o)
   return 0;
 }
 
+void cli_progress(size_t done, size_t total, double elapsed, int tty, const char *detail)
+{
+  const double rate = elapsed > 0 ? (double)done / elapsed : 0;
+  const int final = done == total;
+  if (tty) {
+    const int width = 30, filled = (int)(width * (double)done / (double)total);
+    const double left = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu patients, %.0f/s, %02d:%02d left ", filled,
+            "##############################", width - filled, "", done, total, rate,
+            (int)left / 60, (int)left % 60);
+    if (final) {
+      fputc('\n', stderr);
+    }
+  } else if (final) {
+    fprintf(stderr, CLI_NAME ": %zu patients in %.2f s (%.0f patients/s%s)\n", done, elapsed,
+            rate, detail ? detail : "");
+  }
+}
+
 void cli_print_summary(const cart_trial_summary *s, const char *path)
 {
   printf("trial summary (%s)\n", path);

@@ -43,6 +43,10 @@ int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *options);
 /* The whole file as a NUL-terminated string the caller frees, or NULL (message printed). */
 char *cli_read_scenario(const char *path);
 
+/* Progress on stderr after a block: on a terminal a bar (patients done, rate, time left),
+ * otherwise one line at the end, "CLI_NAME: N patients in S s (R patients/s<detail>)". */
+void cli_progress(size_t done, size_t total, double elapsed, int tty, const char *detail);
+
 /* The summary table of a trial written to `path`, on stdout. */
 void cli_print_summary(const cart_trial_summary *summary, const char *path);
 

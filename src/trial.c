@@ -32,21 +32,7 @@ typedef struct progress_state {
 static int progress(size_t done, size_t total, void *data)
 {
   progress_state *state = data;
-  const double elapsed = now() - state->start;
-  const double rate = elapsed > 0 ? (double)done / elapsed : 0;
-  const int final = done == total;
-  if (state->tty) {
-    const int width = 30, filled = (int)(width * (double)done / (double)total);
-    const double left = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu patients, %.0f/s, %02d:%02d left ", filled,
-            "##############################", width - filled, "", done, total, rate,
-            (int)left / 60, (int)left % 60);
-    if (final) {
-      fputc('\n', stderr);
-    }
-  } else if (final) {
-    fprintf(stderr, "cart: %zu patients in %.2f s (%.0f patients/s)\n", done, elapsed, rate);
-  }
+  cli_progress(done, total, now() - state->start, state->tty, NULL);
   state->blocks++;
   return state->stop_after > 0 && state->blocks >= state->stop_after;
 }
