@@ -42,6 +42,7 @@
 
 #include <cart/cart.h>
 
+#include "../lib/util/error.h"
 #include "../src/cli.h"
 
 static const char usage_text[] =
@@ -344,19 +345,6 @@ static void directory_problem(const char *path, char *out, size_t size)
   }
 }
 
-/* Records code and a printf-style message in *err and returns code. */
-static int say(cart_error *err, int code, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static int say(cart_error *err, int code, const char *format, ...)
-{
-  va_list args;
-  va_start(args, format);
-  err->code = code;
-  vsnprintf(err->message, sizeof err->message, format, args);
-  va_end(args);
-  return code;
-}
-
 static void copy_message(cart_error *err, int code, const cart_error *from)
 {
   err->code = code;
@@ -388,7 +376,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
   /* The trial, the same on every rank. */
   int status = CART_OK;
   if (text == NULL || output == NULL || source == NULL) {
-    status = say(&err, CART_ENOMEM, "out of memory for the scenario");
+    status = cartp_error(&err, CART_ENOMEM, "out of memory for the scenario");
   }
   if (status == CART_OK && (trial = cart_scenario_load(text, source, &err)) == NULL) {
     status = err.code != CART_OK ? err.code : CART_EPARSE;
@@ -401,7 +389,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
     cart_trial_set_seed(trial, (uint64_t)opts.seed);
   }
   if (status == CART_OK && (status = cart_trial_prepare(trial)) != CART_OK) {
-    say(&err, status, "%s: %s", source, cart_trial_last_error(trial)->message);
+    cartp_error(&err, status, "%s: %s", source, cart_trial_last_error(trial)->message);
   }
   if (agree(run, status, err.message, &failure)) {
     exit_status = failure.code == CART_ENOMEM ? EXIT_SOLVE_FAILED : EXIT_BAD_INPUT;
@@ -427,7 +415,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
 
   /* The scenario as run: the text, plus the command line's overrides as comments. */
   as_run = malloc(strlen(text) + 256);
-  status = as_run != NULL ? CART_OK : say(&err, CART_ENOMEM, "out of memory");
+  status = as_run != NULL ? CART_OK : cartp_error(&err, CART_ENOMEM, "out of memory");
   if (as_run != NULL) {
     sprintf(as_run, "%s%s# cart-mpi trial command line: n_patients = %zu, seed = %llu, ranks = %d\n",
             text, text[0] && text[strlen(text) - 1] != '\n' ? "\n" : "", n,
@@ -471,7 +459,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
   kept_status = malloc((mine ? mine : 1) * sizeof *kept_status);
   status = block != NULL && kept_endpoints != NULL && kept_status != NULL
                ? CART_OK
-               : say(&err, CART_ENOMEM, "out of memory for %zu patients", mine);
+               : cartp_error(&err, CART_ENOMEM, "out of memory for %zu patients", mine);
   if (agree(run, status, err.message, &failure)) {
     abort_run(run, &failure, output);
   }
@@ -515,7 +503,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
       copy_message(&err, status, cart_h5_last_error(file));
     } else if (opts.have_fail_rank && opts.fail_rank == (unsigned long long)run->rank
                && round == 0) {
-      status = say(&err, CART_EIO, "failing on purpose after its first block (--fail-on-rank)");
+      status = cartp_error(&err, CART_EIO, "failing on purpose after its first block (--fail-on-rank)");
     }
     write_s += now() - t0;
     if (agree(run, status, err.message, &failure)) {
@@ -537,7 +525,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
     status = cart_h5_close(file);
     file = NULL;
     if (status != CART_OK) {
-      say(&err, status, "closing '%s' failed", output);
+      cartp_error(&err, status, "closing '%s' failed", output);
     }
     if (agree(run, status, err.message, &failure)) {
       abort_run(run, &failure, output);
@@ -566,7 +554,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
     status = cart_summary_acc_get(acc, &summary);
   }
   if (status != CART_OK) {
-    say(&err, status, "the summary failed: %s", cart_strerror(status));
+    cartp_error(&err, status, "the summary failed: %s", cart_strerror(status));
   }
   if (agree(run, status, err.message, &failure)) {
     abort_run(run, &failure, output);
@@ -583,7 +571,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
   status = cart_h5_close(file);
   file = NULL;
   if (status != CART_OK) {
-    say(&err, status, "closing '%s' failed", output);
+    cartp_error(&err, status, "closing '%s' failed", output);
   }
   if (agree(run, status, err.message, &failure)) {
     abort_run(run, &failure, output);

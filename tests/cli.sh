@@ -1,16 +1,8 @@
 #!/bin/sh
 # cli.sh: the `cart` command: default run, --help, --version, models, and every bad input giving
 # one clear line on stderr and its exit status (2 bad input, 1 solver failure).
-set -u
+. "$(dirname "$0")/harness.sh"
 cart=${CART_BIN:-./src/cart}
-tmp=${TMPDIR:-/tmp}/cart-cli-$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
 # expect STATUS PATTERN ARGS...: exit status STATUS, one stderr line matching PATTERN, no stdout.
 expect() {
@@ -85,6 +77,4 @@ expect 2 "unknown command 'fly'" fly
 expect 2 "takes no CAR-T doses" run --model stein --dose 3:1e8
 expect 1 "10 steps reached.*CART_EMAXSTEPS" run --max-steps 10
 
-echo "# cli: $passed passed, $failed failed"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

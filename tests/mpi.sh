@@ -8,7 +8,6 @@
 set -u
 cart=${CART_BIN:-./src/cart}
 cart_mpi=${CART_MPI_BIN:-./src/cart-mpi}
-python=${PYTHON:-/usr/bin/python3}
 if [ ! -x "$cart_mpi" ]; then
   echo "SKIP: cart-mpi was not built (configure found no mpicc or no hdf5-openmpi, or --with-mpi=no)"
   exit 77
@@ -17,14 +16,7 @@ if ! command -v mpirun >/dev/null 2>&1; then
   echo "SKIP: cart-mpi was built but mpirun is not on PATH (Debian: apt-get install openmpi-bin)"
   exit 77
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cart-mpi-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-have_h5py=0
-"$python" -c "import h5py, numpy" 2>/dev/null && have_h5py=1
+. "$(dirname "$0")/harness.sh"
 
 # Under --enable-sanitizers, LeakSanitizer reports what Open MPI leaves allocated at exit (in
 # libmpi and its plugins, not ours); AddressSanitizer and UBSan still check cart-mpi.
@@ -194,5 +186,4 @@ else
   bad "killed rank: the run wrote no block (row 0: '$first_row') or ended before the kill: $(cat "$tmp/killed.err")"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

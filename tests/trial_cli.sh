@@ -2,17 +2,8 @@
 # trial_cli.sh: `cart trial` and `cart scenario` end to end: the HDF5 file (bit-identical datasets
 # for 1, 2 and 4 threads, and patient i the same for N = 10 and N = 1000), --force, an unwritable
 # path failing before any solving, an interrupted run leaving complete = 0, bad scenarios.
-set -u
+. "$(dirname "$0")/harness.sh"
 cart=${CART_BIN:-./src/cart}
-python=${PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cart-trial-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-have_h5py=0
-"$python" -c "import h5py, numpy" 2>/dev/null && have_h5py=1
 
 # h5attr FILE NAME: a root attribute, printed by h5dump
 h5attr() { h5dump -a "/$2" "$1" 2>/dev/null | sed -n 's/^ *(0): *//p' | tr -d '"'; }
@@ -135,5 +126,4 @@ printf '[trial]\nmodel = cart\n[parameters]\nrhoo = 1\n' >"$tmp/bad.ini"
 "$cart" trial --threads x >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && ok || bad "--threads x"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
