@@ -18,7 +18,9 @@ enum {
   P_DOSE, P_F_MEM, P_RHO, P_KS, P_RHO_LD, P_LD_TAU, P_OMEGA, P_DELTA_E, P_K_MEM, P_K_EXH,
   P_DELTA_M, P_DELTA_X, P_GAMMA, P_KKILL, P_T0, P_F_NEG0, P_R_TUM, P_R_NEG, P_K_TUM, P_MU_LOSS,
   P_B0, P_B_LD, P_DELTA_B, P_IL6_0, P_K_IL6, P_K_REC, P_P_KILL, P_P_ACT, P_P_AMP, P_IL6_50, P_H,
-  P_CL, P_V1, P_V2, P_Q, P_VMAX, P_KM, P_KD_TOCI, P_WT, P_V_BLOOD, P_F_BLOOD, N_PARAMS
+  P_CL, P_V1, P_V2, P_Q, P_VMAX, P_KM, P_KD_TOCI, P_WT, P_V_BLOOD, P_F_BLOOD,
+  /* opt-in mechanisms (doc/models.md): each default switches its term off */
+  P_T_PROG, P_N_PROG, P_K_IMM, P_K_IMM_HALF, P_Q_IFN, N_PARAMS
 };
 
 /* Derived constants, computed once per patient by prepare(). */
@@ -50,6 +52,15 @@ static const cart_param_info params[N_PARAMS] = {
     {"K_tum", "cells", 1e12, 0, INF, OPEN, OPEN, "tumour carrying capacity"},
     {"mu_loss", "1/day", 1e-8, 0, 1, CLOSED, CLOSED, "antigen-loss switching rate"},
     CARTP_ROWS_HOST
+    /* Opt-in mechanisms (doc/models.md, "cart: opt-in mechanisms"); the defaults are MODEL.md
+     * 2.2 exactly. Programmed expansion and contraction [Kaech 2001, Badovinac 2002]: */
+    {"t_prog", "day", 0, 0, 365, CLOSED, CLOSED, "time at which antigen-driven proliferation has halved (0: off)"},
+    {"n_prog", "1", 4, 1, 20, CLOSED, CLOSED, "steepness of the programmed decline of proliferation"},
+    /* Immune control of small tumours [Kuznetsov 1994, de Pillis 2005]: */
+    {"k_imm", "1/day", 0, 0, 10, CLOSED, CLOSED, "largest per-cell kill rate of endogenous immune control (0: off)"},
+    {"K_imm", "cells", 1e8, 0, INF, OPEN, OPEN, "tumour size at which immune control is half saturated"},
+    /* CRS signal that IL-6R blockade does not block [Teachey 2016, Norelli 2018]: */
+    {"q_ifn", "pg/mL per 1e9 cells", 0, 0, 1e5, CLOSED, CLOSED, "CRS signal from activated CAR-T that tocilizumab does not block"},
 };
 
 /* The IL-6 loop of cart_common.h with this model's parameters. */
@@ -62,6 +73,38 @@ static inline double amplification_slope(const double *p, const double *dv, doub
 {
   return cartp_amplification_slope(p[P_P_AMP], p[P_IL6_50], dv[DV_IL6_50_H], p[P_H],
                                    dv[DV_H_IS_2] != 0.0, il6s);
+}
+
+/* Programmed expansion and contraction: the share of antigen-driven proliferation left at time
+ * t, P(t) = 1 / (1 + (t / t_prog)^n_prog); exactly 1 when t_prog = 0 (off). After antigen
+ * encounter T cells run a program of expansion then contraction largely independent of further
+ * antigen (Kaech & Ahmed, Nat Immunol 2001;2:415; Badovinac et al., Nat Immunol 2002;3:619). */
+static inline double programme(const double *p, double t)
+{
+  if (p[P_T_PROG] <= 0.0 || t <= 0.0) {
+    return 1.0;
+  }
+  return 1.0 / (1.0 + pow(t / p[P_T_PROG], p[P_N_PROG]));
+}
+
+/* dP/dt = -P^2 n (t / t_prog)^(n-1) / t_prog; 0 when off. */
+static inline double programme_slope(const double *p, double t)
+{
+  if (p[P_T_PROG] <= 0.0 || t <= 0.0) {
+    return 0.0;
+  }
+  const double u = t / p[P_T_PROG];
+  const double share = 1.0 / (1.0 + pow(u, p[P_N_PROG]));
+  return -share * share * p[P_N_PROG] * pow(u, p[P_N_PROG] - 1.0) / p[P_T_PROG];
+}
+
+/* Immune control of small tumours: per-cell kill rate k_imm K_imm / (K_imm + Tp + Tn), so a
+ * small clone dies at up to k_imm a day while a large tumour escapes (total kill saturates at
+ * k_imm K_imm cells a day; Kuznetsov et al., Bull Math Biol 1994;56:295; de Pillis et al., Cancer
+ * Res 2005;65:7950). 0 when k_imm = 0 (off). */
+static inline double immune_control(const double *p, double tumour)
+{
+  return p[P_K_IMM] * p[P_K_IMM_HALF] / (p[P_K_IMM_HALF] + tumour);
 }
 
 static void prepare(const double *p, double *dv)
@@ -132,13 +175,19 @@ static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
   const double free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* 1 - RO */
   const double il6s = il6 * free_receptor;
   const double growth = 1.0 - (tp + tn) / p[P_K_TUM];
+  const double prog = programme(p, t);
 
-  f[E] = (p[P_RHO] * stim + homeostatic) * e + p[P_OMEGA] * stim * m -
+  f[E] = (p[P_RHO] * stim * prog + homeostatic) * e + p[P_OMEGA] * stim * m -
          (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * stim) * e;
   f[M] = p[P_K_MEM] * e - p[P_OMEGA] * stim * m - p[P_DELTA_M] * m;
   f[X] = p[P_K_EXH] * stim * e - p[P_DELTA_X] * x;
   f[TP] = p[P_R_TUM] * growth * tp - p[P_MU_LOSS] * tp - kill_tp;
   f[TN] = p[P_R_NEG] * growth * tn + p[P_MU_LOSS] * tp;
+  if (p[P_K_IMM] > 0.0) {
+    const double imm = immune_control(p, tp + tn);
+    f[TP] -= imm * tp;
+    f[TN] -= imm * tn;
+  }
   f[B] = p[P_DELTA_B] * p[P_B0] - p[P_DELTA_B] * b - kill_b;
   f[IL6] = dv[DV_P0] + p[P_P_KILL] * (kill_tp + kill_b) / 1e9 + p[P_P_ACT] * stim * e / 1e9 +
            amplification(p, dv, il6s) - (p[P_K_IL6] + p[P_K_REC] * free_receptor) * il6;
@@ -169,14 +218,15 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
   const double amp_slope = amplification_slope(p, dv, il6s);
   const double growth = 1.0 - (tp + tn) / p[P_K_TUM];
   const double inv_k = 1.0 / p[P_K_TUM];
+  const double rho_prog = p[P_RHO] * programme(p, t); /* rho when the program is off */
 
   for (int i = 0; i < N_STATES * N_STATES; i++) {
     J[i] = 0.0;
   }
 #define JAC(i, j) J[(i) * N_STATES + (j)]
   /* dE/dt */
-  const double e_stim = (p[P_RHO] * e + p[P_OMEGA] * m - p[P_K_EXH] * e) * dstim;
-  JAC(E, E) = p[P_RHO] * stim + homeostatic - (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * stim);
+  const double e_stim = (rho_prog * e + p[P_OMEGA] * m - p[P_K_EXH] * e) * dstim;
+  JAC(E, E) = rho_prog * stim + homeostatic - (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * stim);
   JAC(E, M) = p[P_OMEGA] * stim;
   JAC(E, TP) = e_stim;
   JAC(E, B) = e_stim;
@@ -199,6 +249,15 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
   /* dTn/dt */
   JAC(TN, TP) = -p[P_R_NEG] * tn * inv_k + p[P_MU_LOSS];
   JAC(TN, TN) = p[P_R_NEG] * growth - p[P_R_NEG] * tn * inv_k;
+  if (p[P_K_IMM] > 0.0) {
+    /* d(imm Y)/dY' with imm = k K / (K + T): imm [Y == Y'] - imm Y / (K + T) */
+    const double imm = immune_control(p, tp + tn);
+    const double per_cell = imm / (p[P_K_IMM_HALF] + tp + tn);
+    JAC(TP, TP) -= imm - per_cell * tp;
+    JAC(TP, TN) += per_cell * tp;
+    JAC(TN, TN) -= imm - per_cell * tn;
+    JAC(TN, TP) += per_cell * tn;
+  }
   /* dB/dt; kill_B = g E B / (Kkill + Tp + B) */
   JAC(B, E) = -g * b / den;
   JAC(B, TP) = g * e * b / (den * den);
@@ -222,7 +281,10 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
   for (int i = 0; i < N_STATES; i++) {
     dfdt[i] = 0.0;
   }
-  dfdt[E] = -homeostatic / p[P_LD_TAU] * e; /* only H(t) depends on t */
+  dfdt[E] = -homeostatic / p[P_LD_TAU] * e; /* H(t) and the program P(t) depend on t */
+  if (p[P_T_PROG] > 0.0) {
+    dfdt[E] += p[P_RHO] * stim * programme_slope(p, t) * e;
+  }
   return 0;
 }
 
@@ -237,8 +299,9 @@ static const cart_state_info signals[] = {
     {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"},
     {"tumour", "cells", 0.0, "tumour sum Tp + Tn"},
     {"IL6s", "pg/mL", 0.0, "IL-6 able to signal: IL6 (1 - RO)"},
+    {"CRS", "pg/mL", 0.0, "CRS severity signal: IL6s + q_ifn S E / 1e9 (IL6s when q_ifn = 0)"},
 };
-enum { SIG_CBLOOD = N_STATES, SIG_TUMOUR, SIG_IL6S };
+enum { SIG_CBLOOD = N_STATES, SIG_TUMOUR, SIG_IL6S, SIG_CRS };
 static const char *const default_outputs[] = {"Cblood", "tumour", "B", "IL6", "IL6s", NULL};
 
 static void signal_values(const double *y, const double *p, double *out)
@@ -247,6 +310,12 @@ static void signal_values(const double *y, const double *p, double *out)
   out[1] = y[TP] + y[TN];
   const double c1 = y[D1] / p[P_V1];
   out[2] = y[IL6] * p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]);
+  /* A CAR-T-derived cytokine (IFN-gamma-like, half-life of hours: at quasi-steady state) that
+   * IL-6R blockade does not block (Teachey et al., Cancer Discov 2016;6:664; Norelli et al.,
+   * Nat Med 2018;24:739), in IL-6-equivalent pg/mL. */
+  const double antigen = y[TP] + y[B];
+  const double stim = antigen > 0.0 ? antigen / (antigen + p[P_KS]) : 0.0;
+  out[3] = p[P_Q_IFN] > 0.0 ? out[2] + p[P_Q_IFN] * stim * y[E] / 1e9 : out[2];
 }
 
 static void add_cart_dose(double *y, double cells, double f_mem)
@@ -288,7 +357,7 @@ const cart_model cartp_model_cart = {
     .f_mem_param = P_F_MEM,
     .n_switches = 0,
     .switches = NULL,
-    .n_signals = 3,
+    .n_signals = 4,
     .signals = signals,
     .signal_values = signal_values,
     .roles = {SIG_CBLOOD, SIG_TUMOUR, TN, B, IL6, SIG_IL6S},

@@ -1,0 +1,109 @@
+/* check_mechanisms.c: cart's opt-in mechanisms (doc/models.md, "cart: opt-in mechanisms")
+ * against exact solutions of cases they reduce to. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "test_util.h"
+
+enum { E, M, X, TP, TN, B, N_CART = 9 };
+
+static double *solve(const char *const *settings, size_t n, const double *times, size_t n_times)
+{
+  cart_params *params = test_params("cart", settings, n);
+  cart_solver *solver = cart_solver_new(cart_model_find("cart", NULL), NULL);
+  ck_assert_ptr_nonnull(solver);
+  ck_assert_int_eq(cart_solver_set_extinction(solver, 0.0), CART_OK);
+  const double atol[N_CART] = {1e-6, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6, 1e-9, 1e-9, 1e-9};
+  ck_assert_int_eq(cart_solver_set_tolerances(solver, 1e-10, atol), CART_OK);
+  double *y = malloc(n_times * N_CART * sizeof *y);
+  const int rc = cart_solver_solve(solver, params, NULL, times, n_times, y, NULL);
+  ck_assert_msg(rc == CART_OK, "solve: %s", cart_solver_last_error(solver)->message);
+  cart_solver_free(solver);
+  cart_params_free(params);
+  return y;
+}
+
+/* Programmed expansion with constant antigen (no killing, no tumour growth, B at B0) and no
+ * memory traffic: E' = (rho S P(t) - delta_E - k_exh S) E with P = 1 / (1 + (t / t_prog)^2),
+ * so ln(E / E0) = rho S t_prog atan(t / t_prog) - (delta_E + k_exh S) t. */
+START_TEST(test_programme_exact)
+{
+  const char *const settings[] = {"t_prog=8", "n_prog=2", "gamma=0", "r_tum=0", "mu_loss=0",
+                                  "b_ld=1", "omega=0", "k_mem=0", "rho_ld=0", "T0=1e10",
+                                  "f_neg0=0", "dose=1e8", "f_mem=0"};
+  const double times[] = {0, 2, 5, 8, 12, 20, 40};
+  const size_t n_times = sizeof times / sizeof *times;
+  double *y = solve(settings, sizeof settings / sizeof *settings, times, n_times);
+  const double rho = 0.6, delta_e = 0.25, k_exh = 0.05, t_prog = 8.0;
+  const double antigen = 1e10 + 1e10, stim = antigen / (antigen + 1e9);
+  double worst = 0.0;
+  for (size_t k = 0; k < n_times; k++) {
+    const double t = times[k];
+    const double exact =
+        1e8 * exp(rho * stim * t_prog * atan(t / t_prog) - (delta_e + k_exh * stim) * t);
+    const double rel = test_rel_diff(y[k * N_CART + E], exact);
+    worst = rel > worst ? rel : worst;
+  }
+  ck_assert_msg(worst < 1e-7, "programmed expansion: largest relative error %g", worst);
+  /* the program is what stops the expansion: without it E grows through day 40 */
+  ck_assert_double_lt(y[(n_times - 1) * N_CART + E], y[3 * N_CART + E]);
+  free(y);
+}
+END_TEST
+
+/* Immune control alone (no CAR-T, no tumour growth): T' = -k K T / (K + T), whose solution
+ * satisfies ln(T / T0) + (T - T0) / K = -k t exactly. Tp and Tn obey it apart (each carries its
+ * own share of the same per-cell rate), so the sum does too. */
+START_TEST(test_immune_control_exact)
+{
+  const char *const settings[] = {"dose=0", "r_tum=0", "r_neg=0", "mu_loss=0", "k_imm=0.05",
+                                  "K_imm=1e8", "T0=1e9", "f_neg0=0.25"};
+  const double times[] = {0, 10, 30, 60, 120, 240};
+  const size_t n_times = sizeof times / sizeof *times;
+  double *y = solve(settings, sizeof settings / sizeof *settings, times, n_times);
+  const double k = 0.05, K = 1e8, T0 = 1e9;
+  double worst = 0.0;
+  for (size_t i = 0; i < n_times; i++) {
+    const double tumour = y[i * N_CART + TP] + y[i * N_CART + TN];
+    const double residual = log(tumour / T0) + (tumour - T0) / K + k * times[i];
+    worst = fabs(residual) > worst ? fabs(residual) : worst;
+    /* the share of Tn is constant: both phenotypes die at the same per-cell rate */
+    ck_assert_double_lt(fabs(y[i * N_CART + TN] / tumour - 0.25), 1e-8);
+  }
+  /* residual is an error in ln T: 1e-7 relative */
+  ck_assert_msg(worst < 1e-7, "immune control: largest residual %g", worst);
+  /* a large tumour escapes: the decline is far slower than k while T >> K */
+  ck_assert_double_gt(y[1 * N_CART + TP] + y[1 * N_CART + TN], T0 * exp(-k * 10) * 1.5);
+  free(y);
+}
+END_TEST
+
+/* With every opt-in parameter at its default the model is MODEL.md 2.2 bit for bit: the same
+ * patient solved with the defaults and with the defaults written out explicitly. */
+START_TEST(test_defaults_are_off)
+{
+  const double times[] = {0, 7, 14, 28, 90, 365};
+  const size_t n_times = sizeof times / sizeof *times;
+  const char *const off[] = {"t_prog=0", "k_imm=0", "q_ifn=0", "n_prog=3", "K_imm=1e5"};
+  double *a = solve(NULL, 0, times, n_times);
+  double *b = solve(off, sizeof off / sizeof *off, times, n_times);
+  for (size_t i = 0; i < n_times * N_CART; i++) {
+    ck_assert_msg(a[i] == b[i], "value %zu differs: %.17g vs %.17g", i, a[i], b[i]);
+  }
+  free(a);
+  free(b);
+}
+END_TEST
+
+int main(void)
+{
+  Suite *suite = suite_create("mechanisms");
+  TCase *exact = tcase_create("exact");
+  tcase_set_timeout(exact, 60);
+  tcase_add_test(exact, test_programme_exact);
+  tcase_add_test(exact, test_immune_control_exact);
+  tcase_add_test(exact, test_defaults_are_off);
+  suite_add_tcase(suite, exact);
+  return test_run(suite);
+}
