@@ -63,7 +63,7 @@ static const cart_model decay_model = {
     .name = "decay", .description = "Y' = -k Y (test)", .n_states = 1, .states = decay_states,
     .n_params = 2, .params = decay_params, .prepare = decay_prepare, .initial = decay_initial,
     .rhs = decay_rhs, .jacobian = decay_jac, .toci_state = -1, .weight_param = -1,
-    .f_mem_param = -1, .signal_values = no_signals, .roles = {-1, -1, -1, -1, -1, -1},
+    .f_mem_param = -1, .signal_values = no_signals, .roles = {-1, -1, -1, -1, -1, -1, -1},
     .b0_param = -1, .extinct_states = decay_extinct, .zero_groups = decay_groups};
 
 /* t* = ln(y0 / n_ext) / k, located to 1e-8 day with BDF and rk8pd; the state is exactly 0 from
@@ -159,7 +159,7 @@ static const cart_model bump_model = {
     .states = bump_states, .n_params = 4, .params = bump_params, .prepare = decay_prepare,
     .initial = bump_initial, .rhs = bump_rhs, .jacobian = bump_jac, .toci_state = 1,
     .weight_param = 2, .f_mem_param = -1, .signal_values = no_signals,
-    .roles = {-1, -1, -1, -1, -1, 0}, .b0_param = -1};
+    .roles = {-1, -1, -1, -1, -1, 0, 0}, .b0_param = -1};
 
 /* Records the steps of a solve. */
 typedef struct step_log {

@@ -277,6 +277,39 @@ START_TEST(test_cart_rhs_initial)
 }
 END_TEST
 
+/* Every model sets every endpoint role: a role left out of `.roles = {...}` would silently be 0,
+ * the first state (a cell count), so the roles read in pg/mL must name a pg/mL quantity. The CRS
+ * signal (crs_grade, crs_onset, the tocilizumab rule) is IL6s in cart2 and absent in stein. */
+START_TEST(test_roles)
+{
+  static const int pg_per_ml[] = {CART_ROLE_IL6, CART_ROLE_IL6S, CART_ROLE_CRS};
+  for (size_t m = 0; m < cart_model_count(); m++) {
+    const cart_model *model = cart_model_get(m);
+    const int n_extended = (int)(model->n_states + model->n_signals);
+    for (int r = 0; r < CART_N_ROLES; r++) {
+      ck_assert_msg(model->roles[r] >= -1 && model->roles[r] < n_extended,
+                    "%s: role %d is %d", model->name, r, model->roles[r]);
+    }
+    for (size_t k = 0; k < sizeof pg_per_ml / sizeof pg_per_ml[0]; k++) {
+      const int i = model->roles[pg_per_ml[k]];
+      if (i < 0) {
+        continue;
+      }
+      const cart_state_info *info = (size_t)i < model->n_states
+                                        ? &model->states[i]
+                                        : &model->signals[(size_t)i - model->n_states];
+      ck_assert_msg(strcmp(info->unit, "pg/mL") == 0, "%s: role %d is '%s' in %s", model->name,
+                    pg_per_ml[k], info->name, info->unit);
+    }
+    /* a model with IL6s has a CRS signal for the rule and the CRS endpoints */
+    ck_assert_int_eq(model->roles[CART_ROLE_IL6S] < 0, model->roles[CART_ROLE_CRS] < 0);
+  }
+  const cart_model *cart2 = cart_model_find("cart2", NULL);
+  ck_assert_int_eq(cart2->roles[CART_ROLE_CRS], cart2->roles[CART_ROLE_IL6S]);
+  ck_assert_int_eq(cart_model_find("stein", NULL)->roles[CART_ROLE_CRS], -1);
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("models");
@@ -286,6 +319,7 @@ int main(void)
   tcase_add_test(tables, test_tables_consistent);
   tcase_add_test(tables, test_defaults_from_model_md);
   tcase_add_test(tables, test_cart_rhs_initial);
+  tcase_add_test(tables, test_roles);
   suite_add_tcase(suite, tables);
   TCase *jacobian = tcase_create("jacobian");
   tcase_add_test(jacobian, test_jacobian_cart);

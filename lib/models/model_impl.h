@@ -22,7 +22,8 @@ typedef enum cart_role {
   CART_ROLE_TUMOUR_NEG, /* antigen-negative tumour: relapse_negative */
   CART_ROLE_B,          /* normal B cells: aplasia_days */
   CART_ROLE_IL6,        /* serum IL-6: il6_peak */
-  CART_ROLE_IL6S,       /* IL-6 able to signal: il6s_peak, crs_grade, crs_onset */
+  CART_ROLE_IL6S,       /* IL-6 able to signal: il6s_peak */
+  CART_ROLE_CRS,        /* the CRS severity signal: crs_grade, crs_onset and the tocilizumab rule */
   CART_N_ROLES
 } cart_role;
 
@@ -83,7 +84,9 @@ struct cart_model {
   size_t n_signals;
   const cart_state_info *signals;
   void (*signal_values)(const double *y, const double *p, double *out);
-  /* For each cart_role, its index in the extended vector, -1 when the model has none. */
+  /* For each cart_role, its index in the extended vector, -1 when the model has none. Every
+   * model gives all CART_N_ROLES: a role left out would be 0, the first state
+   * (check_models.c test_roles). */
   int roles[CART_N_ROLES];
   /* Index of the parameter giving the homeostatic B-cell pool (aplasia threshold), -1 for none. */
   int b0_param;

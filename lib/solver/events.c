@@ -2,8 +2,8 @@
  *
  * Timed events (doses, infusion starts and ends, stein's switch) come from the schedule and the
  * model and are known before the solve. Root-found events happen when a function of the state
- * crosses a level: a tumour phenotype falling through n_ext (extinction) and IL6s rising
- * through the tocilizumab rule's trigger. GSL's odeiv2 has no root finding, so it is done here
+ * crosses a level: a tumour phenotype falling through n_ext (extinction) and the CRS signal
+ * (the model's CART_ROLE_CRS) rising through the tocilizumab rule's trigger. GSL's odeiv2 has no root finding, so it is done here
  * on the solver's dense output after every accepted step: the step is sampled at its ends and
  * its three Gauss-Legendre nodes (shared with the endpoints); a sign change in the event's direction brackets a crossing; an
  * interior sample that is a local extreme on the safe side is refined by golden-section search,
@@ -167,15 +167,16 @@ int cartp_roots_setup(cart_solver *solver, const cart_dosing *dosing)
     }
   }
   if (dosing != NULL && dosing->rule.enabled) {
-    const int il6s = model->roles[CART_ROLE_IL6S];
-    if (il6s < 0 || model->toci_state < 0) {
+    const int crs = model->roles[CART_ROLE_CRS];
+    if (crs < 0 || model->toci_state < 0) {
       return cartp_error(&solver->error, CART_EDOSE,
-                         "model '%s' has no IL6s or tocilizumab compartment for the tocilizumab rule",
+                         "model '%s' has no CRS signal or tocilizumab compartment for the "
+                         "tocilizumab rule",
                          model->name);
     }
     solver->rule.rule = dosing->rule;
     solver->rule.next_check = INFINITY;
-    solver->roots[solver->n_roots++] = (root_fn){ROOT_TOCI_RULE, il6s, dosing->rule.trigger, +1};
+    solver->roots[solver->n_roots++] = (root_fn){ROOT_TOCI_RULE, crs, dosing->rule.trigger, +1};
   }
   return CART_OK;
 }
@@ -387,7 +388,7 @@ int cartp_rule_due(cart_solver *solver, double t)
   }
   if (rs->series_active && rs->next_check <= t) {
     due = 1;
-    /* repeat while IL6s is still above the trigger (MODEL.md 3), up to the maximum */
+    /* repeat while the CRS signal is still above the trigger (MODEL.md 3), up to the maximum */
     const root_fn *trigger = NULL;
     for (size_t r = 0; r < solver->n_roots; r++) {
       trigger = solver->roots[r].kind == ROOT_TOCI_RULE ? &solver->roots[r] : trigger;

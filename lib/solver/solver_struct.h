@@ -44,7 +44,7 @@ typedef struct timed_event {
 /* Root-found events (MODEL.md 3): g(y) = value - level crossing 0 in one direction. */
 typedef enum root_kind {
   ROOT_EXTINCTION, /* a tumour phenotype falls through n_ext: set it to 0 */
-  ROOT_TOCI_RULE   /* IL6s rises through the rule's trigger: a tocilizumab dose */
+  ROOT_TOCI_RULE   /* the CRS signal rises through the rule's trigger: a tocilizumab dose */
 } root_kind;
 
 #define CART_MAX_ROOTS 8
@@ -60,7 +60,7 @@ typedef struct root_fn {
 typedef struct rule_state {
   cart_toci_rule rule;
   int doses;                            /* given so far */
-  int series_active;                    /* doses repeat every interval while IL6s stays above */
+  int series_active;                    /* doses repeat every interval while CRS stays above */
   double next_check;                    /* time of the next repeat check */
   double dose_time[CART_TOCI_RULE_MAX_DOSES];
   double dose_amount[CART_TOCI_RULE_MAX_DOSES]; /* mg */

@@ -30,8 +30,8 @@ static const cart_endpoint_info endpoint_table[CART_N_ENDPOINTS] = {
     {"aplasia_days", "day", 0, "total time with B below f_aplasia * B0"},
     {"il6_peak", "pg/mL", 0, "max serum IL6"},
     {"il6s_peak", "pg/mL", 0, "max IL6s"},
-    {"crs_grade", "1", 1, "number of the thresholds crs_g1..crs_g4 that max IL6s exceeded"},
-    {"crs_onset", "day", 0, "first time IL6s exceeds crs_g1; NaN if never"},
+    {"crs_grade", "1", 1, "number of the thresholds crs_g1..crs_g4 that the max CRS signal exceeded"},
+    {"crs_onset", "day", 0, "first time the CRS signal exceeds crs_g1; NaN if never"},
     {"toci_doses", "1", 1, "tocilizumab doses given"},
 };
 
@@ -135,6 +135,9 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
   if (v[CART_ROLE_IL6S] > tr->il6s_peak) {
     tr->il6s_peak = v[CART_ROLE_IL6S];
   }
+  if (v[CART_ROLE_CRS] > tr->crs_peak) {
+    tr->crs_peak = v[CART_ROLE_CRS];
+  }
   if (v[CART_ROLE_TUMOUR] < tr->nadir) {
     tr->nadir = v[CART_ROLE_TUMOUR];
   }
@@ -168,10 +171,10 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
       tr->aplasia += b0 < thr ? tc - t0 : t - tc;
     }
   }
-  /* CRS onset: IL6s first above crs_g1 */
-  const double s0 = v0[CART_ROLE_IL6S], s1 = v[CART_ROLE_IL6S];
+  /* CRS onset: the CRS signal first above crs_g1 */
+  const double s0 = v0[CART_ROLE_CRS], s1 = v[CART_ROLE_CRS];
   if (isnan(tr->crs_onset) && s1 > s->crs_g[0]) {
-    tr->crs_onset = solver && s0 <= s->crs_g[0] ? crossing(tr, solver, CART_ROLE_IL6S, s->crs_g[0], t0, s0, t) : t;
+    tr->crs_onset = solver && s0 <= s->crs_g[0] ? crossing(tr, solver, CART_ROLE_CRS, s->crs_g[0], t0, s0, t) : t;
   }
   tr->t_last = t;
   memcpy(tr->v_last, v, sizeof tr->v_last);
@@ -193,10 +196,11 @@ static void on_segment_start(void *context, const cart_solver *solver, double t,
     tr->nadir = v[CART_ROLE_TUMOUR];
     tr->il6_peak = v[CART_ROLE_IL6];
     tr->il6s_peak = v[CART_ROLE_IL6S];
+    tr->crs_peak = v[CART_ROLE_CRS];
     if (v[CART_ROLE_TUMOUR] < tr->settings->n_detect && t < tr->settings->t_resp) {
       tr->cr_time = t;
     }
-    if (v[CART_ROLE_IL6S] > tr->settings->crs_g[0]) {
+    if (v[CART_ROLE_CRS] > tr->settings->crs_g[0]) {
       tr->crs_onset = t;
     }
   }
@@ -233,11 +237,17 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
 
   /* extremes that peak inside the step: refine before the samples update the running values */
   static const struct { int role; double sign; } extremes[] = {
-      {CART_ROLE_CBLOOD, 1}, {CART_ROLE_IL6, 1}, {CART_ROLE_IL6S, 1}, {CART_ROLE_TUMOUR, -1}};
+      {CART_ROLE_CBLOOD, 1}, {CART_ROLE_IL6, 1}, {CART_ROLE_IL6S, 1}, {CART_ROLE_CRS, 1},
+      {CART_ROLE_TUMOUR, -1}};
+  const cart_model *model = tr->model;
   for (size_t e = 0; e < sizeof extremes / sizeof extremes[0]; e++) {
     const int role = extremes[e].role;
     const double sign = extremes[e].sign;
     if (isnan(v[0][role])) {
+      continue;
+    }
+    if (role == CART_ROLE_CRS && model->roles[CART_ROLE_CRS] == model->roles[CART_ROLE_IL6S]) {
+      tr->crs_peak = tr->il6s_peak; /* the same signal (cart2): refined once, just above */
       continue;
     }
     int best = 0;
@@ -249,6 +259,7 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
     double *running = role == CART_ROLE_CBLOOD ? &tr->cmax
                       : role == CART_ROLE_IL6  ? &tr->il6_peak
                       : role == CART_ROLE_IL6S ? &tr->il6s_peak
+                      : role == CART_ROLE_CRS  ? &tr->crs_peak
                                                : &tr->nadir;
     if (best > 0 && best < 4 && sign * v[best][role] > sign * *running) {
       double t_best = t[best], v_best = v[best][role];
@@ -300,9 +311,9 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
   e[CART_ENDPOINT_IL6S_PEAK] = tr->il6s_peak;
   int grade = 0;
   for (int g = 0; g < 4; g++) {
-    grade += tr->il6s_peak > s->crs_g[g];
+    grade += tr->crs_peak > s->crs_g[g];
   }
-  e[CART_ENDPOINT_CRS_GRADE] = isnan(tr->il6s_peak) ? NAN : grade;
+  e[CART_ENDPOINT_CRS_GRADE] = isnan(tr->crs_peak) ? NAN : grade;
   e[CART_ENDPOINT_CRS_ONSET] = tr->crs_onset;
   e[CART_ENDPOINT_TOCI_DOSES] = toci_doses;
 }

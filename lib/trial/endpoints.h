@@ -20,6 +20,7 @@ typedef struct cartp_endpoint_tracker {
   double v_last[CART_N_ROLES];
   /* results so far */
   double cmax, tmax, auc, nadir, il6_peak, il6s_peak, aplasia, crs_onset, cr_time, relapse_day;
+  double crs_peak; /* max of the CRS role: crs_grade */
   int relapse_negative;
 } cartp_endpoint_tracker;
 
