@@ -60,6 +60,7 @@ static void assert_rule(const cart_trial *trial, const cart_toci_rule *expected)
   ck_assert_double_eq(rule.mg_per_kg, expected->mg_per_kg);
   ck_assert_double_eq(rule.cap_mg, expected->cap_mg);
   ck_assert_double_eq_tol(rule.duration, expected->duration, 1e-15);
+  ck_assert_double_eq_tol(rule.delay, expected->delay, 1e-15);
 }
 
 static int rule_enabled(const cart_trial *trial)
@@ -313,7 +314,7 @@ START_TEST(test_keys)
                   "rule = on ; the standard of care\n"
                   "[dosing]\ntoci = 2:8\n"
                   "[trial]\nmodel = cart\n");
-  const cart_toci_rule every = {1, 1000, 0.5, 16, 4, 600, 2.0 / 24.0};
+  const cart_toci_rule every = {1, 1000, 0.5, 16, 4, 600, 2.0 / 24.0, 0};
   assert_rule(trial, &every);
   ck_assert_double_eq(cart_trial_extinction(trial), 10.0);
   ck_assert_uint_eq(cart_dosing_n_toci(cart_trial_dosing(trial)), 1); /* the fixed dose stays */
