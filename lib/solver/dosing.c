@@ -126,8 +126,9 @@ int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule)
                        rule->max_doses, CART_TOCI_RULE_MAX_DOSES);
   }
   if (!(rule->delay >= 0 && rule->delay <= CART_TOCI_RULE_MAX_DELAY)) { /* NaN fails too */
-    return cartp_error(err, CART_EDOSE, "tocilizumab rule: delay %g day is outside 0..%g days",
-                       rule->delay, CART_TOCI_RULE_MAX_DELAY);
+    return cartp_error(err, CART_EDOSE,
+                       "tocilizumab rule: delay %g day (%g h) is outside 0..%g days", rule->delay,
+                       24 * rule->delay, CART_TOCI_RULE_MAX_DELAY);
   }
   dosing->rule = *rule;
   return CART_OK;
