@@ -3,14 +3,15 @@
  * Timed events (doses, infusion starts and ends, stein's switch) come from the schedule and the
  * model and are known before the solve. Root-found events happen when a function of the state
  * crosses a level: a tumour phenotype falling through n_ext (extinction) and the CRS signal
- * (the model's CART_ROLE_CRS) rising through the tocilizumab rule's trigger. GSL's odeiv2 has no root finding, so it is done here
- * on the solver's dense output after every accepted step: the step is sampled at its ends and
- * its three Gauss-Legendre nodes (shared with the endpoints); a sign change in the event's direction brackets a crossing; an
- * interior sample that is a local extreme on the safe side is refined by golden-section search,
- * so a crossing that happens and reverts between two samples of a long step is still seen; the
- * bracket is then bisected to ROOT_TOL. The earliest crossing of all events wins; the solver goes
- * back to it, applies it and restarts there. The rule's repeat checks, and the delayed first dose
- * of a series, are timed events it schedules itself. */
+ * (the model's CART_ROLE_CRS) rising through the tocilizumab rule's trigger. GSL's odeiv2 has no
+ * root finding, so it is done here on the solver's dense output after every accepted step: the
+ * step is sampled at its ends and its three Gauss-Legendre nodes (shared with the endpoints); a
+ * sign change in the event's direction brackets a crossing; an interior sample that is a local
+ * extreme on the safe side is refined by golden-section search, so a crossing that happens and
+ * reverts between two samples of a long step is still seen; the bracket is then bisected to
+ * ROOT_TOL. The earliest crossing of all events wins; the solver goes back to it, applies it and
+ * restarts there. The rule's repeat checks, and the delayed first dose of a series, are timed
+ * events it schedules itself. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
