@@ -1,6 +1,7 @@
 /* check_events.c: root-found events (MODEL.md 3): a crossing located to 1e-8 day with both
- * methods, one that happens and reverts inside one long solver step, extinction in cart, and the
- * tocilizumab rule on the default patient against an independent scan. */
+ * methods, one that happens and reverts inside one long solver step, extinction in cart, the
+ * tocilizumab rule on the default patient against an independent scan, and the rule's clinical
+ * delay (the first dose at t* + delay, none when the signal has fallen back by then). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -421,12 +422,114 @@ START_TEST(test_toci_rule_repeats_and_maximum)
   bad = rule;
   bad.trigger = NAN;
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &bad), CART_EDOSE);
-  /* stein has no IL6s */
+  bad = rule;
+  bad.delay = -1.0 / 24;
+  ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &bad), CART_EDOSE);
+  ck_assert_ptr_nonnull(strstr(cart_dosing_last_error(dosing)->message, "delay"));
+  bad.delay = NAN;
+  ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &bad), CART_EDOSE);
+  bad.delay = CART_TOCI_RULE_MAX_DELAY * 1.001;
+  ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &bad), CART_EDOSE);
+  bad.delay = CART_TOCI_RULE_MAX_DELAY;
+  ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &bad), CART_OK);
+  ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
+  /* stein has no CRS signal */
   cart_params *stein = test_params("stein", NULL, 0);
   cart_solver *stein_solver = cart_solver_new(cart_params_model(stein), NULL);
   ck_assert_int_eq(cart_solver_solve(stein_solver, stein, dosing, times, 2, y, NULL), CART_EDOSE);
   cart_solver_free(stein_solver);
   cart_params_free(stein);
+  cart_dosing_free(dosing);
+  cart_solver_free(solver);
+  cart_params_free(params);
+}
+END_TEST
+
+/* The rule's doses of the last solve, in time order; returns how many (at most max). */
+static int rule_dose_times(const cart_solver *solver, double *times, int max)
+{
+  int n = 0;
+  for (size_t i = 0; i < cart_solver_n_events(solver); i++) {
+    cart_event_record r;
+    cart_solver_get_event(solver, i, &r);
+    if (r.kind == CART_EVENT_TOCI_RULE && n < max) {
+      times[n++] = r.time;
+    }
+  }
+  return n;
+}
+
+/* The default patient's IL6s rises through 200 pg/mL at t* (day 7.01: the first dose without a
+ * delay, located by root finding) and stays above it for days untreated. With a delay of 12 h
+ * the first dose comes at exactly t* + 12 h: the solution up to t* does not depend on the delay,
+ * and the solver stops at the delayed dose time, it does not step across it. Repeat doses follow
+ * every 8 h from there while IL6s is above, as without a delay. */
+START_TEST(test_toci_rule_delay_first_dose)
+{
+  cart_params *params = test_params("cart", NULL, 0);
+  cart_solver *solver = cart_solver_new(cart_params_model(params), NULL);
+  cart_dosing *dosing = cart_dosing_new(NULL);
+  cart_toci_rule rule;
+  cart_toci_rule_default(&rule);
+  ck_assert_double_eq(rule.delay, 0.0);
+  ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
+  const double times[] = {0, 60};
+  double y[18];
+  double now[CART_TOCI_RULE_MAX_DOSES], later[CART_TOCI_RULE_MAX_DOSES];
+  ck_assert_int_eq(cart_solver_solve(solver, params, dosing, times, 2, y, NULL), CART_OK);
+  const int n_now = rule_dose_times(solver, now, CART_TOCI_RULE_MAX_DOSES);
+  ck_assert_int_ge(n_now, 1);
+  const double t_star = now[0];
+  ck_assert(t_star > 5 && t_star < 15);
+
+  rule.delay = 12.0 / 24.0;
+  ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
+  ck_assert_int_eq(cart_solver_solve(solver, params, dosing, times, 2, y, NULL), CART_OK);
+  const int n_later = rule_dose_times(solver, later, CART_TOCI_RULE_MAX_DOSES);
+  ck_assert_int_ge(n_later, 1);
+  ck_assert_int_le(n_later, rule.max_doses);
+  printf("tocilizumab rule with a 12 h delay: rise at %.9f day, first dose at %.9f\n", t_star,
+         later[0]);
+  ck_assert_msg(fabs(later[0] - (t_star + 0.5)) <= 1e-8, "first dose at %.12f, expected %.12f",
+                later[0], t_star + 0.5);
+  for (int k = 1; k < n_later; k++) {
+    ck_assert_double_eq_tol(later[k] - later[k - 1], 8.0 / 24.0, 1e-9);
+  }
+  cart_dosing_free(dosing);
+  cart_solver_free(solver);
+  cart_params_free(params);
+}
+END_TEST
+
+/* The bump model's Y is above L = 100 only from t = 4.9 to 5.1. With a delay shorter than that
+ * excursion the dose comes at 4.9 + delay; with a longer one Y is back below L at the delayed
+ * time: no dose, no series (the check does not come back 3 days later), D stays empty. */
+START_TEST(test_toci_rule_delay_outlasts_excursion)
+{
+  cart_params *params = cart_params_new(&bump_model, NULL);
+  cart_solver *solver = cart_solver_new(&bump_model, NULL);
+  cart_dosing *dosing = cart_dosing_new(NULL);
+  cart_toci_rule rule;
+  cart_toci_rule_default(&rule);
+  rule.trigger = 100;
+  rule.interval = 3.0;
+  rule.duration = 0;
+  rule.mg_per_kg = 1;
+  const double times[] = {0, 8};
+  double y[4], doses[CART_TOCI_RULE_MAX_DOSES];
+
+  rule.delay = 0.1; /* inside the excursion */
+  ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
+  ck_assert_int_eq(cart_solver_solve(solver, params, dosing, times, 2, y, NULL), CART_OK);
+  ck_assert_int_eq(rule_dose_times(solver, doses, CART_TOCI_RULE_MAX_DOSES), 1);
+  ck_assert_msg(fabs(doses[0] - 5.0) < 5e-3, "dose at %.12f, expected 5.0", doses[0]);
+  ck_assert_double_eq_tol(y[3], 70, 1e-9);
+
+  rule.delay = 0.25; /* Y is back below L at 4.9 + 0.25 */
+  ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
+  ck_assert_int_eq(cart_solver_solve(solver, params, dosing, times, 2, y, NULL), CART_OK);
+  ck_assert_int_eq(rule_dose_times(solver, doses, CART_TOCI_RULE_MAX_DOSES), 0);
+  ck_assert_double_eq(y[3], 0.0);
   cart_dosing_free(dosing);
   cart_solver_free(solver);
   cart_params_free(params);
@@ -446,6 +549,8 @@ int main(void)
   tcase_add_test(tc, test_extinction_at_start_and_refed);
   tcase_add_test(tc, test_toci_rule_default_patient);
   tcase_add_test(tc, test_toci_rule_repeats_and_maximum);
+  tcase_add_test(tc, test_toci_rule_delay_first_dose);
+  tcase_add_test(tc, test_toci_rule_delay_outlasts_excursion);
   suite_add_tcase(suite, tc);
   return test_run(suite);
 }

@@ -60,6 +60,7 @@ static void assert_rule(const cart_trial *trial, const cart_toci_rule *expected)
   ck_assert_double_eq(rule.mg_per_kg, expected->mg_per_kg);
   ck_assert_double_eq(rule.cap_mg, expected->cap_mg);
   ck_assert_double_eq_tol(rule.duration, expected->duration, 1e-15);
+  ck_assert_double_eq_tol(rule.delay, expected->delay, 1e-15);
 }
 
 static int rule_enabled(const cart_trial *trial)
@@ -310,10 +311,11 @@ START_TEST(test_keys)
                   "max_doses = 16\n"
                   "interval_h = 12\n"
                   "trigger = 1000\n"
+                  "delay_h = 12\n"
                   "rule = on ; the standard of care\n"
                   "[dosing]\ntoci = 2:8\n"
                   "[trial]\nmodel = cart\n");
-  const cart_toci_rule every = {1, 1000, 0.5, 16, 4, 600, 2.0 / 24.0};
+  const cart_toci_rule every = {1, 1000, 0.5, 16, 4, 600, 2.0 / 24.0, 0.5};
   assert_rule(trial, &every);
   ck_assert_double_eq(cart_trial_extinction(trial), 10.0);
   ck_assert_uint_eq(cart_dosing_n_toci(cart_trial_dosing(trial)), 1); /* the fixed dose stays */
@@ -501,6 +503,18 @@ static const bad_case bad_cases[] = {
      CART_EDOSE, 5, "cap_mg"},
     {"infusion_h -1", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ninfusion_h = -1\n",
      CART_EDOSE, 5, "infusion_h"},
+    {"delay_h -1", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ndelay_h = -1\n",
+     CART_EDOSE, 5, "delay_h"},
+    {"delay_h over 30 days", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ndelay_h = 721\n",
+     CART_EDOSE, 5, "delay_h"},
+    {"delay_h not a number",
+     "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\n\ndelay_h = soon\n", CART_EPARSE, 6,
+     "'soon'"},
+    {"delay_h nan", "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ndelay_h = nan\n",
+     CART_EPARSE, 5, "delay_h"},
+    {"delay_h given twice",
+     "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ndelay_h = 1\ndelay_h = 2\n", CART_EPARSE,
+     6, "first at line 5"},
     {"the first bad rule setting by line",
      "[trial]\nmodel = cart\n[tocilizumab]\nrule = on\nmg_per_kg = -8\ntrigger = -1\n",
      CART_EDOSE, 5, "mg_per_kg"},

@@ -284,6 +284,44 @@ START_TEST(test_failed_patients)
 }
 END_TEST
 
+/* toci_doses with the rule's delay: a trigger at 99% of the typical patient's IL6s peak is
+ * exceeded for about 0.3 day (10.63 to 10.95), so the rule doses at once without a delay and not
+ * at all with a 12 h one (the signal has fallen back by then); a trigger at 200 pg/mL, exceeded
+ * for days, still doses with the delay. */
+START_TEST(test_toci_rule_delay_short_excursion)
+{
+  cart_trial *trial = test_trial_new(1);
+  static const char *const varied[] = {"rho", "gamma", "delta_E", "T0"};
+  for (size_t i = 0; i < 4; i++) {
+    cart_population_set_cv(cart_trial_population(trial), varied[i], 0); /* the typical patient */
+  }
+  cart_trial_block *block = cart_trial_block_alloc(trial, 1, NULL);
+  ck_assert_int_eq(cart_trial_run_block(trial, 0, 1, 1, block), CART_OK);
+  const double peak = block->endpoints[CART_ENDPOINT_IL6S_PEAK];
+  ck_assert(peak > 400 && peak < 2000);
+  cart_trial_block_free(block);
+
+  const double near_peak = 0.99 * peak;
+  const struct { double trigger, delay_h, doses_min, doses_max; } cases[] = {
+      {near_peak, 0, 1, 4}, {near_peak, 12, 0, 0}, {200, 12, 1, 4}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    cart_toci_rule rule;
+    cart_toci_rule_default(&rule);
+    rule.trigger = cases[c].trigger;
+    rule.delay = cases[c].delay_h / 24.0;
+    ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_dosing(trial), &rule), CART_OK);
+    block = cart_trial_block_alloc(trial, 1, NULL);
+    ck_assert_int_eq(cart_trial_run_block(trial, 0, 1, 1, block), CART_OK);
+    ck_assert_int_eq(block->status[0], CART_OK);
+    const double doses = block->endpoints[CART_ENDPOINT_TOCI_DOSES];
+    ck_assert_msg(doses >= cases[c].doses_min && doses <= cases[c].doses_max,
+                  "trigger %g, delay %g h: %g doses", rule.trigger, cases[c].delay_h, doses);
+    cart_trial_block_free(block);
+  }
+  cart_trial_free(trial);
+}
+END_TEST
+
 /* The summary: rates and numpy-style percentiles of a hand-made block. */
 START_TEST(test_summary)
 {
@@ -419,6 +457,7 @@ int main(void)
   tcase_add_test(tc, test_endpoints_against_fine_grid);
   tcase_add_test(tc, test_endpoints_against_reference);
   tcase_add_test(tc, test_failed_patients);
+  tcase_add_test(tc, test_toci_rule_delay_short_excursion);
   tcase_add_test(tc, test_summary);
   tcase_add_test(tc, test_plan_changed_after_run);
   tcase_add_test(tc, test_errors);

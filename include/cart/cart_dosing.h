@@ -45,21 +45,26 @@ typedef struct cart_cart_dose {
   double f_mem; /* [0, 1], or CART_FMEM_FROM_PARAMS */
 } cart_cart_dose;
 
-/* Tocilizumab by rule (MODEL.md 3, the clinical practice): when IL6s rises through `trigger`, give
- * mg_per_kg (capped at cap_mg) over `duration`; then every `interval` while IL6s is still above
- * the trigger at that time, give it again; at most max_doses rule doses in all. A later rise
- * through the trigger, after IL6s fell below it, starts a new series within the same maximum.
- * The crossing is found by root finding on the solver's dense output (to 1e-10 day). Off unless
- * set. */
+/* Tocilizumab by rule (MODEL.md 3, the clinical practice): when the CRS signal (IL6s in cart and
+ * cart2) rises through `trigger` at t*, give mg_per_kg (capped at cap_mg) over `duration` at
+ * t* + delay, if the signal is still above the trigger then (otherwise no dose and no series);
+ * then every `interval` while the signal is still above the trigger at that time, give it again;
+ * at most max_doses rule doses in all. A later rise through the trigger, after the signal fell
+ * below it, starts a new series within the same maximum; a rise while a delayed first dose is
+ * pending changes nothing. The crossing is found by root finding on the solver's dense output
+ * (to 1e-10 day); the solver stops exactly at t* + delay. Off unless set. */
 #define CART_TOCI_RULE_MAX_DOSES 16
+#define CART_TOCI_RULE_MAX_DELAY 30.0 /* day: the longest delay the rule accepts */
 typedef struct cart_toci_rule {
   int enabled;       /* 0: off */
-  double trigger;    /* pg/mL of IL6s: default 200, the CRS grade 2 threshold of MODEL.md 4 */
+  double trigger;    /* pg/mL of the CRS signal: default 200, CRS grade 2 (MODEL.md 4) */
   double interval;   /* day: default 8 h */
   int max_doses;     /* default 4, at most CART_TOCI_RULE_MAX_DOSES */
   double mg_per_kg;  /* default 8 */
   double cap_mg;     /* default 800 */
   double duration;   /* day: default 1 h (0: bolus) */
+  double delay;      /* day from the rise to the first dose of a series: default 0, at most
+                        CART_TOCI_RULE_MAX_DELAY (Lee DW et al., Blood 2014;124:188-195) */
 } cart_toci_rule;
 
 /* The MODEL.md 3 defaults, with enabled = 1. */
@@ -98,7 +103,8 @@ int cart_dosing_get_toci(const cart_dosing *dosing, size_t i, cart_toci_dose *do
 
 /* Turns the rule on with these settings (rule->enabled = 0, or rule = NULL, turns it off).
  * CART_EDOSE naming the field for a trigger, interval or mg/kg that is not positive and finite, a
- * negative cap or duration, or max_doses outside 1..CART_TOCI_RULE_MAX_DOSES. */
+ * negative cap or duration, a delay outside 0..CART_TOCI_RULE_MAX_DELAY, or max_doses outside
+ * 1..CART_TOCI_RULE_MAX_DOSES. */
 int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule);
 /* The rule in force (enabled = 0 when off). */
 void cart_dosing_get_toci_rule(const cart_dosing *dosing, cart_toci_rule *rule);

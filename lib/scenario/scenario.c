@@ -126,6 +126,8 @@ static const char default_scenario[] =
     "mg_per_kg = 8\n"
     "cap_mg = 800\n"
     "infusion_h = 1\n"
+    "# hours from the rise to the first dose, given only if still above the trigger then (0-720)\n"
+    "delay_h = 0\n"
     "\n"
     "[events]\n"
     "# extinction (MODEL.md 3): a tumour phenotype (Tp or Tn) that falls through n_ext cells is\n"
@@ -206,11 +208,13 @@ enum rule_key {
   RULE_MG_PER_KG,
   RULE_CAP_MG,
   RULE_INFUSION_H, /* hours */
+  RULE_DELAY_H,    /* hours */
   N_RULE_KEYS
 };
 
 static const char *const rule_keys[N_RULE_KEYS] = {"trigger", "interval_h", "max_doses",
-                                                   "mg_per_kg", "cap_mg", "infusion_h"};
+                                                   "mg_per_kg", "cap_mg", "infusion_h",
+                                                   "delay_h"};
 
 /* One repeatable entry: a parameter value, a cv, a correlation, a dose, a state's atol. */
 typedef struct entry {
@@ -1329,6 +1333,9 @@ static int build_toci_rule(loader *ld, cart_trial *trial)
       break;
     case RULE_CAP_MG:
       rule.cap_mg = v;
+      break;
+    case RULE_DELAY_H:
+      rule.delay = v / 24.0;
       break;
     default:
       rule.duration = v / 24.0;

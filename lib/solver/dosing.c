@@ -99,7 +99,7 @@ int cart_dosing_add_toci(cart_dosing *dosing, double time, double mg_per_kg, dou
 void cart_toci_rule_default(cart_toci_rule *rule)
 {
   *rule = (cart_toci_rule){1, 200.0, 8.0 / 24.0, 4, 8.0, CART_TOCI_CAP_MG_DEFAULT,
-                           CART_TOCI_TINF_DEFAULT};
+                           CART_TOCI_TINF_DEFAULT, 0.0};
 }
 
 int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule)
@@ -124,6 +124,11 @@ int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule)
   if (rule->max_doses < 1 || rule->max_doses > CART_TOCI_RULE_MAX_DOSES) {
     return cartp_error(err, CART_EDOSE, "tocilizumab rule: max_doses %d is outside 1..%d",
                        rule->max_doses, CART_TOCI_RULE_MAX_DOSES);
+  }
+  if (!(rule->delay >= 0 && rule->delay <= CART_TOCI_RULE_MAX_DELAY)) { /* NaN fails too */
+    return cartp_error(err, CART_EDOSE,
+                       "tocilizumab rule: delay %g day (%g h) is outside 0..%g days", rule->delay,
+                       24 * rule->delay, CART_TOCI_RULE_MAX_DELAY);
   }
   dosing->rule = *rule;
   return CART_OK;

@@ -3,14 +3,15 @@
  * Timed events (doses, infusion starts and ends, stein's switch) come from the schedule and the
  * model and are known before the solve. Root-found events happen when a function of the state
  * crosses a level: a tumour phenotype falling through n_ext (extinction) and the CRS signal
- * (the model's CART_ROLE_CRS) rising through the tocilizumab rule's trigger. GSL's odeiv2 has no root finding, so it is done here
- * on the solver's dense output after every accepted step: the step is sampled at its ends and
- * its three Gauss-Legendre nodes (shared with the endpoints); a sign change in the event's direction brackets a crossing; an
- * interior sample that is a local extreme on the safe side is refined by golden-section search,
- * so a crossing that happens and reverts between two samples of a long step is still seen; the
- * bracket is then bisected to ROOT_TOL. The earliest crossing of all events wins; the solver goes
- * back to it, applies it and restarts there. The rule's repeat checks are timed events it
- * schedules itself. */
+ * (the model's CART_ROLE_CRS) rising through the tocilizumab rule's trigger. GSL's odeiv2 has no
+ * root finding, so it is done here on the solver's dense output after every accepted step: the
+ * step is sampled at its ends and its three Gauss-Legendre nodes (shared with the endpoints); a
+ * sign change in the event's direction brackets a crossing; an interior sample that is a local
+ * extreme on the safe side is refined by golden-section search, so a crossing that happens and
+ * reverts between two samples of a long step is still seen; the bracket is then bisected to
+ * ROOT_TOL. The earliest crossing of all events wins; the solver goes back to it, applies it and
+ * restarts there. The rule's repeat checks, and the delayed first dose of a series, are timed
+ * events it schedules itself. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,22 @@ static void rule_dose(cart_solver *solver, double t)
   log_event(solver, t, CART_EVENT_TOCI_RULE, -1, amount);
 }
 
+/* The CRS signal rose through the trigger at t: a series starts. Without a delay its first dose is
+ * given now; with one, the first dose is the rule's ordinary check at t + delay, which doses only
+ * if the signal is still above the trigger then and otherwise ends the series undosed (a later
+ * rise starts a new one). While that check is pending the series counts as active, so a second
+ * rise before it changes nothing. */
+static void rule_rise(cart_solver *solver, double t)
+{
+  rule_state *rs = &solver->rule;
+  if (rs->rule.delay == 0) {
+    rule_dose(solver, t);
+    return;
+  }
+  rs->series_active = 1;
+  rs->next_check = t + rs->rule.delay;
+}
+
 int cartp_roots_apply(cart_solver *solver, double t)
 {
   int applied = 0;
@@ -358,13 +375,13 @@ int cartp_roots_apply(cart_solver *solver, double t)
       solver->y[root->index] = 0.0;
       log_event(solver, t, CART_EVENT_EXTINCTION, root->index, 0.0);
     } else if (!solver->rule.series_active && solver->rule.doses < solver->rule.rule.max_doses) {
-      rule_dose(solver, t);
+      rule_rise(solver, t);
     }
   }
   return applied;
 }
 
-/* ---- the rule's own timed events: repeat checks and the ends of its infusions ---- */
+/* ---- the rule's own timed events: delayed first doses, repeat checks, ends of infusions ---- */
 
 double cartp_rule_next_time(const cart_solver *solver, double t)
 {
@@ -388,7 +405,8 @@ int cartp_rule_due(cart_solver *solver, double t)
   }
   if (rs->series_active && rs->next_check <= t) {
     due = 1;
-    /* repeat while the CRS signal is still above the trigger (MODEL.md 3), up to the maximum */
+    /* a delayed first dose, or a repeat, while the CRS signal is still above the trigger
+     * (MODEL.md 3), up to the maximum */
     const root_fn *trigger = NULL;
     for (size_t r = 0; r < solver->n_roots; r++) {
       trigger = solver->roots[r].kind == ROOT_TOCI_RULE ? &solver->roots[r] : trigger;

@@ -60,8 +60,11 @@ typedef struct root_fn {
 typedef struct rule_state {
   cart_toci_rule rule;
   int doses;                            /* given so far */
-  int series_active;                    /* doses repeat every interval while CRS stays above */
-  double next_check;                    /* time of the next repeat check */
+  int series_active;                    /* doses repeat every interval while CRS stays above
+                                           (set from the rise on when the first dose waits for
+                                           the rule's delay) */
+  double next_check;                    /* time of the next check: the delayed first dose or a
+                                           repeat */
   double dose_time[CART_TOCI_RULE_MAX_DOSES];
   double dose_amount[CART_TOCI_RULE_MAX_DOSES]; /* mg */
 } rule_state;

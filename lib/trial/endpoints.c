@@ -30,7 +30,7 @@ static const cart_endpoint_info endpoint_table[CART_N_ENDPOINTS] = {
     {"aplasia_days", "day", 0, "total time with B below f_aplasia * B0"},
     {"il6_peak", "pg/mL", 0, "max serum IL6"},
     {"il6s_peak", "pg/mL", 0, "max IL6s"},
-    {"crs_grade", "1", 1, "number of the thresholds crs_g1..crs_g4 that the max CRS signal exceeded"},
+    {"crs_grade", "1", 1, "number of the thresholds crs_g1..crs_g4 that max CRS signal exceeded"},
     {"crs_onset", "day", 0, "first time the CRS signal exceeds crs_g1; NaN if never"},
     {"toci_doses", "1", 1, "tocilizumab doses given"},
 };

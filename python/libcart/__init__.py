@@ -209,12 +209,13 @@ class Solution:
 
 
 _RULE_FIELDS = {  # Python name: (cart_toci_rule field, factor from the Python unit)
-    "trigger": ("trigger", 1.0),  # pg/mL of IL6s
+    "trigger": ("trigger", 1.0),  # pg/mL of the CRS signal (IL6s)
     "interval_h": ("interval", 1.0 / 24.0),  # hours -> day
     "max_doses": ("max_doses", None),
     "mg_per_kg": ("mg_per_kg", 1.0),
     "cap_mg": ("cap_mg", 1.0),
     "infusion_h": ("duration", 1.0 / 24.0),  # hours -> day
+    "delay_h": ("delay", 1.0 / 24.0),  # hours -> day
 }
 
 
@@ -327,7 +328,8 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="bdf"
               8 mg/kg, capped at 800 mg, over 1 h, when IL6s rises through 200 pg/mL, again
               every 8 h while above, at most 4 doses), or a dict of fields to change from the
               defaults: trigger (pg/mL), interval_h (hours), max_doses, mg_per_kg, cap_mg,
-              infusion_h (hours; 0 is a bolus)
+              infusion_h (hours; 0 is a bolus), delay_h (hours from the rise through the
+              trigger to the first dose, given only if still above then; default 0)
     as_frame  return Solution.to_frame() (a pandas DataFrame) instead of the Solution
 
     Returns a Solution (see its docstring). Raises LibcartError (code, name, message from C)

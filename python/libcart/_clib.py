@@ -152,10 +152,10 @@ class StateInfo(Structure):
 
 
 class TociRule(Structure):
-    """cart_toci_rule (cart_dosing.h): interval and duration in days."""
+    """cart_toci_rule (cart_dosing.h): interval, duration and delay in days."""
     _fields_ = [("enabled", c_int), ("trigger", c_double), ("interval", c_double),
                 ("max_doses", c_int), ("mg_per_kg", c_double), ("cap_mg", c_double),
-                ("duration", c_double)]
+                ("duration", c_double), ("delay", c_double)]
 
 
 class EventRecord(Structure):

@@ -61,6 +61,7 @@ def test_struct_layouts_against_c_defaults():
     assert (rule.enabled, rule.trigger, rule.max_doses, rule.mg_per_kg, rule.cap_mg) == \
         (1, 200.0, 4, 8.0, 800.0)
     assert rule.interval == pytest.approx(8 / 24) and rule.duration == pytest.approx(1 / 24)
+    assert rule.delay == 0.0  # the last field: the layout matches cart_toci_rule to its end
     settings = _clib.EndpointSettings()
     _clib.lib.cart_endpoint_settings_default(settings)
     assert (settings.n_detect, settings.t_resp, settings.f_aplasia, list(settings.crs_g),
@@ -78,7 +79,7 @@ def test_struct_layouts_against_c_defaults():
 def test_struct_sizes_lp64():
     """The C sizes on LP64 (x86_64, aarch64) of the structures of the headers."""
     sizes = {_clib.CartError: 260, _clib.ParamInfo: 56, _clib.StateInfo: 32,
-             _clib.TociRule: 56, _clib.EventRecord: 24, _clib.SolverStats: 32,
+             _clib.TociRule: 64, _clib.EventRecord: 24, _clib.SolverStats: 32,
              _clib.EndpointInfo: 32, _clib.EndpointSettings: 64, _clib.TrialSummary: 160}
     for struct, size in sizes.items():
         assert ctypes.sizeof(struct) == size, struct.__name__
@@ -175,6 +176,22 @@ def test_events_log():
     np.testing.assert_array_equal(sol.toci_times, [e["time"] for e in rule])
     extinct = [e for e in libcart.solve().events if e["kind"] == "extinction"]
     assert extinct and extinct[0]["state"] in ("Tp", "Tn") and extinct[0]["amount_mg"] == 0.0
+
+
+def test_toci_rule_delay():
+    """delay_h: the first dose 12 h after the rise through the trigger (still above then), and
+    none when the signal is above the trigger for less than the delay."""
+    at_once = libcart.solve(times=[0, 60], toci_rule=True).toci_times
+    delayed = libcart.solve(times=[0, 60], toci_rule={"delay_h": 12}).toci_times
+    assert len(at_once) >= 1 and len(delayed) >= 1
+    assert delayed[0] == pytest.approx(at_once[0] + 0.5, abs=1e-8)
+    # the typical patient's IL6s peaks near 731 pg/mL and stays above 99% of that for ~0.3 day
+    peak = 0.99 * 731
+    assert len(libcart.solve(times=[0, 60], toci_rule={"trigger": peak}).toci_times) >= 1
+    assert len(libcart.solve(times=[0, 60],
+                             toci_rule={"trigger": peak, "delay_h": 12}).toci_times) == 0
+    error = _raises("CART_EDOSE", toci_rule={"delay_h": -1})
+    assert "delay" in error.message
 
 
 # ---- reference trajectories --------------------------------------------------------------
