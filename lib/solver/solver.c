@@ -607,6 +607,15 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
         memcpy(y_after, solver->y, model->n_states * sizeof *y_after);
         t = t_before;
         memcpy(solver->y, y_before, model->n_states * sizeof *y_before);
+        /* Restart from the step's start with its noise (values in [-atol, 0), MODEL.md 6) set
+         * to 0: a noise-negative state can itself drive another below -atol through the exact
+         * ODE (D1 < 0 pulls D2 down), which no shorter step can undo. The stepper restarts
+         * here anyway, so no history is lost. */
+        for (size_t i = 0; i < model->n_states; i++) {
+          if (solver->y[i] < 0.0) {
+            solver->y[i] = 0.0;
+          }
+        }
         solver->stats.rejected_invalid++;
         h = 0.5 * taken;
         if (!(t + h > t)) {
