@@ -96,6 +96,66 @@ START_TEST(test_defaults_are_off)
 }
 END_TEST
 
+/* The CRS signal: its trajectory is IL6s + q_ifn S E / 1e9 (S from Tp and B), the CRS grade and
+ * onset read it, the tocilizumab rule fires on it, and tocilizumab lowers IL6s but not the part
+ * it does not block: the typical patient of the default population, rule on. */
+START_TEST(test_crs_signal)
+{
+  cart_trial *trial = test_trial_new(1);
+  static const char *const varied[] = {"rho", "gamma", "delta_E", "T0"};
+  for (size_t i = 0; i < 4; i++) {
+    cart_population_set_cv(cart_trial_population(trial), varied[i], 0);
+  }
+  double times[61];
+  for (int k = 0; k <= 60; k++) {
+    times[k] = 0.5 * k;
+  }
+  ck_assert_int_eq(cart_trial_set_times(trial, times, 61), CART_OK);
+  cart_trial_clear_outputs(trial);
+  static const char *const outs[] = {"E", "Tp", "B", "IL6s", "CRS"};
+  for (size_t i = 0; i < 5; i++) {
+    ck_assert_int_eq(cart_trial_add_output(trial, outs[i]), CART_OK);
+  }
+  cart_toci_rule rule;
+  cart_toci_rule_default(&rule);
+  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_dosing(trial), &rule), CART_OK);
+  double grade[2], onset[2], il6s_peak[2], first_dose[2];
+  for (int on = 0; on < 2; on++) {
+    const double q = on ? 60.0 : 0.0;
+    ck_assert_int_eq(cart_params_set(cart_population_typical(cart_trial_population(trial)),
+                                     "q_ifn", q), CART_OK);
+    cart_trial_block *block = cart_trial_block_alloc(trial, 1, NULL);
+    ck_assert_int_eq(cart_trial_run_block(trial, 0, 1, 1, block), CART_OK);
+    ck_assert_int_eq(block->status[0], CART_OK);
+    const float *tr = block->trajectories;
+    const size_t nt = block->n_times, cap = block->capacity;
+    for (size_t k = 0; k < nt; k++) {
+      const double e = tr[(0 * cap) * nt + k], tp = tr[(1 * cap) * nt + k];
+      const double b = tr[(2 * cap) * nt + k], il6s = tr[(3 * cap) * nt + k];
+      const double crs = tr[(4 * cap) * nt + k];
+      const double stim = (tp + b) / (tp + b + 1e9);
+      const double expect = il6s + q * stim * e / 1e9;
+      ck_assert_msg(fabs(crs - expect) <= 1e-5 * expect + 1e-6, "t %g: CRS %g, expected %g",
+                    times[k], crs, expect);
+    }
+    grade[on] = block->endpoints[CART_ENDPOINT_CRS_GRADE];
+    onset[on] = block->endpoints[CART_ENDPOINT_CRS_ONSET];
+    il6s_peak[on] = block->endpoints[CART_ENDPOINT_IL6S_PEAK];
+    first_dose[on] = block->toci_times[0];
+    cart_trial_block_free(block);
+  }
+  /* q_ifn = 0: the rule caps IL6s at grade 2 (MODEL.md as written) */
+  ck_assert_double_eq(grade[0], 2);
+  /* the unblocked signal: earlier onset, earlier tocilizumab, and severe CRS despite it */
+  ck_assert_double_lt(onset[1], onset[0]);
+  ck_assert_double_lt(first_dose[1], first_dose[0]);
+  ck_assert_double_ge(grade[1], 3);
+  /* il6s_peak stays the peak of IL6s, which the earlier tocilizumab lowers */
+  ck_assert_double_le(il6s_peak[1], il6s_peak[0]);
+  cart_trial_free(trial);
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("mechanisms");
@@ -104,6 +164,7 @@ int main(void)
   tcase_add_test(exact, test_programme_exact);
   tcase_add_test(exact, test_immune_control_exact);
   tcase_add_test(exact, test_defaults_are_off);
+  tcase_add_test(exact, test_crs_signal);
   suite_add_tcase(suite, exact);
   return test_run(suite);
 }
