@@ -267,6 +267,27 @@ START_TEST(test_keys)
   cart_trial_times(trial, &n_times);
   ck_assert_uint_eq(n_times, 1);
   cart_trial_free(trial);
+  /* an early, finer grid: daily to day 28, then weekly from there, and the horizon */
+  trial = load_ok("[trial]\nmodel = cart\n[times]\nhorizon = 365\nstep = 7\nearly_step = 1\n"
+                  "early_until = 28\n");
+  times = cart_trial_times(trial, &n_times);
+  ck_assert_uint_eq(n_times, 29 + 48 + 1);
+  for (size_t k = 0; k <= 28; k++) {
+    ck_assert_double_eq(times[k], (double)k);
+  }
+  ck_assert_double_eq(times[29], 35);
+  ck_assert_double_eq(times[76], 364);
+  ck_assert_double_eq(times[77], 365);
+  cart_trial_free(trial);
+  /* early_until off the early grid: it is an output time itself, and the late grid starts there */
+  trial = load_ok("[trial]\nmodel = cart\n[times]\nhorizon = 20\nstep = 5\nearly_step = 2\n"
+                  "early_until = 5\n");
+  times = cart_trial_times(trial, &n_times);
+  ck_assert_uint_eq(n_times, 7); /* 0 2 4 5 10 15 20 */
+  ck_assert_double_eq(times[3], 5);
+  ck_assert_double_eq(times[4], 10);
+  ck_assert_double_eq(times[6], 20);
+  cart_trial_free(trial);
 
   /* comments after a section header; repeated sections; "key: value" */
   trial = load_ok("[trial] ; the trial\nmodel: cart\n[parameters] # typical values\nrho = 0.4\n"
@@ -452,6 +473,16 @@ static const bad_case bad_cases[] = {
      CART_EPARSE, 5, "step"},
     {"step 0", "[trial]\nmodel = cart\n[times]\nhorizon = 28\nstep = 0\n", CART_ETIMES, 5,
      "step"},
+    {"early_step without early_until", "[trial]\nmodel = cart\n[times]\nearly_step = 1\n",
+     CART_EPARSE, 4, "early_until"},
+    {"early_until past the horizon",
+     "[trial]\nmodel = cart\n[times]\nhorizon = 28\nearly_step = 1\nearly_until = 30\n",
+     CART_ETIMES, 6, "early_until"},
+    {"early_step 0", "[trial]\nmodel = cart\n[times]\nearly_step = 0\nearly_until = 28\n",
+     CART_ETIMES, 4, "early_step"},
+    {"times list and early_step",
+     "[trial]\nmodel = cart\n[times]\nlist = 0, 1\nearly_step = 1\nearly_until = 1\n",
+     CART_EPARSE, 5, "early_step"},
     {"step negative", "[trial]\nmodel = cart\n[times]\nstep = -7\nhorizon = 28\n", CART_ETIMES,
      4, "step"},
     {"unknown state in atol", "[trial]\nmodel = cart\n[solver]\natol.E = 1\natol.IL7 = 1e-3\n",

@@ -183,7 +183,7 @@ static const char *const section_names[N_SECTIONS] = {
 
 /* Keys of the sections with fixed keys, for "unknown key" messages. */
 static const char *const section_keys[N_SECTIONS] = {
-    "model, n_patients, seed", "horizon, step, list", "method, rtol, atol.STATE, max_steps", NULL,
+    "model, n_patients, seed", "horizon, step, early_step, early_until, list", "method, rtol, atol.STATE, max_steps", NULL,
     NULL, NULL, "cart, toci",
     "n_detect, t_resp, f_aplasia, crs_g1, crs_g2, crs_g3, crs_g4, auc_end", "trajectories",
     "rule, trigger, interval_h, max_doses, mg_per_kg, cap_mg, infusion_h", "n_ext"};
@@ -254,7 +254,7 @@ typedef struct loader {
   char *model;
   int model_line;
   integer_setting n_patients, seed;
-  number_setting horizon, step;
+  number_setting horizon, step, early_step, early_until;
   double *times; /* [times] list, every `list` key joined */
   int *time_lines;
   size_t n_times, times_capacity;
@@ -556,8 +556,12 @@ static void on_trial(loader *ld, const char *key, const char *value)
 
 static void on_times(loader *ld, const char *key, const char *value)
 {
-  if (strcmp(key, "horizon") == 0 || strcmp(key, "step") == 0) {
-    number_setting *setting = key[0] == 'h' ? &ld->horizon : &ld->step;
+  if (strcmp(key, "horizon") == 0 || strcmp(key, "step") == 0 ||
+      strcmp(key, "early_step") == 0 || strcmp(key, "early_until") == 0) {
+    number_setting *setting = strcmp(key, "horizon") == 0      ? &ld->horizon
+                              : strcmp(key, "step") == 0       ? &ld->step
+                              : strcmp(key, "early_step") == 0 ? &ld->early_step
+                                                               : &ld->early_until;
     if (setting->line) {
       given_twice(ld, "times", key, setting->line);
     } else if (finite_value(ld, "times", key, value, &setting->value) == 0) {
@@ -933,13 +937,17 @@ static int build_times(loader *ld, cart_trial *trial)
   double *times = NULL;
   size_t n = 0;
   if (ld->list_line) {
-    const int clash = ld->step.line ? ld->step.line : ld->horizon.line;
-    if (clash) {
-      const int later = clash > ld->list_line ? clash : ld->list_line;
-      fail(ld, CART_EPARSE, later,
-           "[times] list conflicts with %s (line %d): give a list, or horizon and step",
-           ld->step.line ? "step" : "horizon", later == clash ? ld->list_line : clash);
-      return CART_EPARSE;
+    const number_setting *grid[] = {&ld->step, &ld->horizon, &ld->early_step, &ld->early_until};
+    static const char *const grid_names[] = {"step", "horizon", "early_step", "early_until"};
+    for (size_t g = 0; g < 4; g++) {
+      const int clash = grid[g]->line;
+      if (clash) {
+        const int later = clash > ld->list_line ? clash : ld->list_line;
+        fail(ld, CART_EPARSE, later,
+             "[times] list conflicts with %s (line %d): give a list, or horizon and step",
+             grid_names[g], later == clash ? ld->list_line : clash);
+        return CART_EPARSE;
+      }
     }
     for (size_t k = 0; k < ld->n_times; k++) {
       if (ld->times[k] < 0) {
@@ -971,20 +979,59 @@ static int build_times(loader *ld, cart_trial *trial)
            "[times] horizon %g / step %g gives more than 1e7 output times", horizon, step);
       return CART_ETIMES;
     }
-    /* 0, step, ..., the last k step <= horizon (within rounding, then exactly horizon), then
-     * horizon if it was not reached. */
-    const size_t whole = (size_t)floor(horizon / step * (1 + 1e-12));
-    times = malloc((whole + 2) * sizeof *times);
+    /* An early, finer grid (CRS and the expansion are over in weeks): 0, early_step, ... up to
+     * early_until, then on with `step` from there. Both keys or neither. */
+    double early_step = 0.0, early_until = 0.0;
+    if (ld->early_step.line || ld->early_until.line) {
+      if (!ld->early_step.line || !ld->early_until.line) {
+        fail(ld, CART_EPARSE, ld->early_step.line ? ld->early_step.line : ld->early_until.line,
+             "[times] early_step and early_until go together: give both or neither");
+        return CART_EPARSE;
+      }
+      early_step = ld->early_step.value;
+      early_until = ld->early_until.value;
+      if (!(early_step > 0)) {
+        fail(ld, CART_ETIMES, ld->early_step.line, "[times] early_step: %g must be > 0",
+             early_step);
+        return CART_ETIMES;
+      }
+      if (!(early_until > 0 && early_until <= horizon)) {
+        fail(ld, CART_ETIMES, ld->early_until.line,
+             "[times] early_until: %g must be > 0 and at most the horizon %g", early_until,
+             horizon);
+        return CART_ETIMES;
+      }
+      if (early_until / early_step > 1e7) {
+        fail(ld, CART_ETIMES, ld->early_step.line,
+             "[times] early_until %g / early_step %g gives more than 1e7 output times",
+             early_until, early_step);
+        return CART_ETIMES;
+      }
+    }
+    /* 0, early_step, ..., the last k early_step <= early_until, then early_until + k step for
+     * as long as <= horizon (each grid's end within rounding taken exactly), then horizon if it
+     * was not reached. */
+    const size_t early = early_step > 0 ? (size_t)floor(early_until / early_step * (1 + 1e-12))
+                                        : 0;
+    const size_t late = (size_t)floor((horizon - early_until) / step * (1 + 1e-12));
+    times = malloc((early + late + 3) * sizeof *times);
     if (times == NULL) {
       out_of_memory(ld);
       return CART_ENOMEM;
     }
-    for (size_t k = 0; k <= whole; k++) {
-      times[k] = (double)k * step;
+    for (size_t k = 0; k <= early && early_step > 0; k++) {
+      times[n++] = (double)k * early_step;
     }
-    n = whole + 1;
-    if (fabs(times[whole] - horizon) <= 1e-9 * (1 + horizon)) {
-      times[whole] = horizon;
+    if (n > 0 && fabs(times[n - 1] - early_until) <= 1e-9 * (1 + early_until)) {
+      times[n - 1] = early_until;
+    } else if (n > 0) {
+      times[n++] = early_until;
+    }
+    for (size_t k = n > 0 ? 1 : 0; k <= late; k++) {
+      times[n++] = early_until + (double)k * step;
+    }
+    if (fabs(times[n - 1] - horizon) <= 1e-9 * (1 + horizon)) {
+      times[n - 1] = horizon;
     } else {
       times[n++] = horizon;
     }
@@ -992,8 +1039,10 @@ static int build_times(loader *ld, cart_trial *trial)
   const int status = cart_trial_set_times(trial, times ? times : ld->times, n);
   free(times);
   if (status != CART_OK) {
-    const int line = ld->list_line ? ld->list_line : ld->step.line ? ld->step.line
-                                                                    : ld->horizon.line;
+    const int line = ld->list_line     ? ld->list_line
+                     : ld->step.line   ? ld->step.line
+                     : ld->early_step.line ? ld->early_step.line
+                                           : ld->horizon.line;
     return fail_library(ld, status, line, "times", NULL, cart_trial_last_error(trial));
   }
   return CART_OK;
