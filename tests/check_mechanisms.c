@@ -85,7 +85,7 @@ START_TEST(test_defaults_are_off)
 {
   const double times[] = {0, 7, 14, 28, 90, 365};
   const size_t n_times = sizeof times / sizeof *times;
-  const char *const off[] = {"t_prog=0", "k_imm=0", "q_ifn=0", "n_prog=3", "K_imm=1e5"};
+  const char *const off[] = {"t_prog=0", "k_imm=0", "q_ifn=0", "n_prog=3", "K_imm=1e5", "a_tum=1"};
   double *a = solve(NULL, 0, times, n_times);
   double *b = solve(off, sizeof off / sizeof *off, times, n_times);
   for (size_t i = 0; i < n_times * N_CART; i++) {
@@ -156,6 +156,41 @@ START_TEST(test_crs_signal)
 }
 END_TEST
 
+/* Tumour susceptibility a_tum: with mass-action killing (Kkill far above the targets), saturated
+ * stimulation (KS tiny, so E does not depend on the tumour) and no growth, ln(Tp / T0) is
+ * -a_tum gamma/Kkill times the integral of E, so it scales with a_tum exactly (to the 1e-6 of
+ * Tp / Kkill left in the denominator); B cells (none here) keep the full rate. */
+START_TEST(test_tumour_susceptibility_scales_kill)
+{
+  const double times[] = {0, 8, 11, 14};
+  const size_t n_times = sizeof times / sizeof *times;
+  const char *const full[] = {"dose=1e8", "T0=1e9", "f_neg0=0", "r_tum=0", "r_neg=0",
+                              "mu_loss=0", "B0=0", "b_ld=0", "KS=1e-3", "Kkill=1e15",
+                              "gamma=100", "rho=0.9", "a_tum=1"};
+  const size_t n = sizeof full / sizeof *full;
+  const char *quarter[sizeof full / sizeof *full];
+  for (size_t i = 0; i < n; i++) {
+    quarter[i] = full[i];
+  }
+  quarter[n - 1] = "a_tum=0.25";
+  double *a = solve(full, n, times, n_times);
+  double *b = solve(quarter, n, times, n_times);
+  for (size_t k = 1; k < n_times; k++) {
+    const double log_kill_full = log(a[k * N_CART + TP] / 1e9);
+    const double log_kill_quarter = log(b[k * N_CART + TP] / 1e9);
+    /* the case kills, but not so far that the stimulation by Tp itself fades */
+    ck_assert_msg(log_kill_full < -0.01 && log_kill_full > -15, "day %g: ln(Tp/T0) %g",
+                  times[k], log_kill_full);
+    ck_assert_msg(fabs(log_kill_quarter / log_kill_full - 0.25) < 1e-5,
+                  "day %g: log-kill ratio %.9g, expected 0.25", times[k],
+                  log_kill_quarter / log_kill_full);
+    ck_assert_double_eq_tol(a[k * N_CART + E], b[k * N_CART + E], 1e-6 * a[k * N_CART + E]);
+  }
+  free(a);
+  free(b);
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("mechanisms");
@@ -165,6 +200,7 @@ int main(void)
   tcase_add_test(exact, test_immune_control_exact);
   tcase_add_test(exact, test_defaults_are_off);
   tcase_add_test(exact, test_crs_signal);
+  tcase_add_test(exact, test_tumour_susceptibility_scales_kill);
   suite_add_tcase(suite, exact);
   return test_run(suite);
 }

@@ -20,7 +20,7 @@ START_TEST(test_registry)
   ck_assert_str_eq(cart_model_name(cart), "cart");
   ck_assert_uint_eq(cart_model_n_states(cart), 9);
   ck_assert_uint_eq(cart_model_n_states(stein), 2);
-  ck_assert_uint_eq(cart_model_n_params(cart), 46); /* MODEL.md 2.2's 41 + 5 opt-in */
+  ck_assert_uint_eq(cart_model_n_params(cart), 47); /* MODEL.md 2.2's 41 + 6 opt-in */
   ck_assert_uint_eq(cart_model_n_params(stein), 6);
   ck_assert_uint_eq(cart_model_n_outputs(cart), 1);
   const cart_model *cart2 = cart_model_find("cart2", &err);
@@ -197,6 +197,7 @@ static void check_jacobian(const char *name, int mechanisms)
       p[cart_model_param_index(model, "k_imm")] = 0.3 * gsl_rng_uniform(rng);
       p[cart_model_param_index(model, "K_imm")] = exp(log(1e6) + log(1e4) * gsl_rng_uniform(rng));
       p[cart_model_param_index(model, "q_ifn")] = 100.0 * gsl_rng_uniform(rng);
+      p[cart_model_param_index(model, "a_tum")] = 0.01 + 0.99 * gsl_rng_uniform(rng);
     }
     random_state(model, rng, y);
     model->prepare(p, derived);

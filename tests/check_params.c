@@ -20,7 +20,7 @@ START_TEST(test_defaults_and_set_get)
   ck_assert_int_eq(cart_params_get(params, "rho", &v), CART_OK);
   ck_assert_double_eq(v, 0.6);
   ck_assert_int_eq(cart_params_get(params, "nope", &v), CART_EUNKNOWN_PARAM);
-  ck_assert_int_eq(cart_params_get_index(params, 46, &v), CART_EINVAL);
+  ck_assert_int_eq(cart_params_get_index(params, 47, &v), CART_EINVAL);
   cart_params *copy = cart_params_clone(params, NULL);
   ck_assert_int_eq(cart_params_set(copy, "gamma", 2), CART_OK);
   ck_assert_int_eq(cart_params_get(params, "gamma", &v), CART_OK);

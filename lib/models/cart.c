@@ -20,7 +20,7 @@ enum {
   P_B0, P_B_LD, P_DELTA_B, P_IL6_0, P_K_IL6, P_K_REC, P_P_KILL, P_P_ACT, P_P_AMP, P_IL6_50, P_H,
   P_CL, P_V1, P_V2, P_Q, P_VMAX, P_KM, P_KD_TOCI, P_WT, P_V_BLOOD, P_F_BLOOD,
   /* opt-in mechanisms (doc/models.md): each default switches its term off */
-  P_T_PROG, P_N_PROG, P_K_IMM, P_K_IMM_HALF, P_Q_IFN, N_PARAMS
+  P_T_PROG, P_N_PROG, P_K_IMM, P_K_IMM_HALF, P_Q_IFN, P_A_TUM, N_PARAMS
 };
 
 /* Derived constants, computed once per patient by prepare(). */
@@ -61,6 +61,8 @@ static const cart_param_info params[N_PARAMS] = {
     {"K_imm", "cells", 1e8, 0, INF, OPEN, OPEN, "tumour size at which immune control is half saturated"},
     /* CRS signal that IL-6R blockade does not block [Teachey 2016, Norelli 2018]: */
     {"q_ifn", "pg/mL per 1e9 cells", 0, 0, 1e5, CLOSED, CLOSED, "CRS signal from activated CAR-T that tocilizumab does not block"},
+    /* Tumour cells harder to reach and kill than normal B cells [Locke 2020, Jain 2021]: */
+    {"a_tum", "1", 1, 0, 1, CLOSED, CLOSED, "susceptibility of tumour cells to CAR-T killing relative to normal B cells"},
 };
 
 /* The IL-6 loop of cart_common.h with this model's parameters. */
@@ -169,7 +171,11 @@ static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
   const double stim = antigen / (antigen + p[P_KS]);
   const double homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
   const double kill_per_target = p[P_GAMMA] * e / (p[P_KKILL] + antigen);
-  const double kill_tp = kill_per_target * tp;
+  /* a_tum < 1: a lymphoma mass is reached and killed less readily than B cells in blood and
+   * marrow (its microenvironment suppresses killing; bulky disease, Locke et al., Blood Adv
+   * 2020;4:4898; Jain et al., Blood 2021;137:2621); 1 (the default) is MODEL.md 2.2. */
+  const double kill_tp = p[P_A_TUM] == 1.0 ? kill_per_target * tp
+                                            : p[P_A_TUM] * kill_per_target * tp;
   const double kill_b = kill_per_target * b;
   const double c1 = d1 / p[P_V1];
   const double free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* 1 - RO */
@@ -240,12 +246,14 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
   JAC(X, X) = -p[P_DELTA_X];
   JAC(X, TP) = p[P_K_EXH] * e * dstim;
   JAC(X, B) = p[P_K_EXH] * e * dstim;
-  /* dTp/dt; kill_Tp = g E Tp / (Kkill + Tp + B) */
-  JAC(TP, E) = -g * tp / den;
+  /* dTp/dt; kill_Tp = a g E Tp / (Kkill + Tp + B), a = a_tum (1: MODEL.md 2.2) */
+  const double a = p[P_A_TUM];
+  const double ga = a == 1.0 ? g : a * g;
+  JAC(TP, E) = -ga * tp / den;
   JAC(TP, TP) = p[P_R_TUM] * growth - p[P_R_TUM] * tp * inv_k - p[P_MU_LOSS] -
-                g * e * (den - tp) / (den * den);
+                ga * e * (den - tp) / (den * den);
   JAC(TP, TN) = -p[P_R_TUM] * tp * inv_k;
-  JAC(TP, B) = g * e * tp / (den * den);
+  JAC(TP, B) = ga * e * tp / (den * den);
   /* dTn/dt */
   JAC(TN, TP) = -p[P_R_NEG] * tn * inv_k + p[P_MU_LOSS];
   JAC(TN, TN) = p[P_R_NEG] * growth - p[P_R_NEG] * tn * inv_k;
@@ -262,12 +270,20 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
   JAC(B, E) = -g * b / den;
   JAC(B, TP) = g * e * b / (den * den);
   JAC(B, B) = -p[P_DELTA_B] - g * e * (den - b) / (den * den);
-  /* dIL6/dt; kill_Tp + kill_B = g E A / (Kkill + A) */
+  /* dIL6/dt; kill_Tp + kill_B = g E A / (Kkill + A) when a = 1 */
   const double il6_from_antigen =
       p[P_P_KILL] * g * e * p[P_KKILL] / (den * den) / 1e9 + p[P_P_ACT] * e * dstim / 1e9;
   JAC(IL6, E) = p[P_P_KILL] * g * antigen / den / 1e9 + p[P_P_ACT] * stim / 1e9;
   JAC(IL6, TP) = il6_from_antigen;
   JAC(IL6, B) = il6_from_antigen;
+  if (a != 1.0) {
+    /* kill_Tp + kill_B = g E (a Tp + B) / (Kkill + Tp + B) */
+    const double killed = a * tp + b;
+    const double act = p[P_P_ACT] * e * dstim / 1e9;
+    JAC(IL6, E) = p[P_P_KILL] * g * killed / den / 1e9 + p[P_P_ACT] * stim / 1e9;
+    JAC(IL6, TP) = p[P_P_KILL] * g * e * (a * den - killed) / (den * den) / 1e9 + act;
+    JAC(IL6, B) = p[P_P_KILL] * g * e * (den - killed) / (den * den) / 1e9 + act;
+  }
   JAC(IL6, IL6) = amp_slope * free_receptor - (p[P_K_IL6] + p[P_K_REC] * free_receptor);
   JAC(IL6, D1) = -amp_slope * il6 * dro_dd1 + p[P_K_REC] * dro_dd1 * il6;
   /* tocilizumab PK */

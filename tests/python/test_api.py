@@ -26,7 +26,7 @@ from libcart import _clib
 def test_models_and_model_info():
     assert {"cart", "cart2", "stein"} <= set(libcart.models())
     info = libcart.model_info("cart")
-    assert len(info.params) == 46  # MODEL.md 2.2: 41, and 5 opt-in mechanisms
+    assert len(info.params) == 47  # MODEL.md 2.2: 41, and 6 opt-in mechanisms
     assert info.params.loc["rho", "default"] == 0.6
     assert info.params.loc["rho", "unit"] == "1/day"
     assert list(info.params.columns) == ["unit", "default", "lower", "upper", "lower_open",

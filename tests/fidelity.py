@@ -1,0 +1,101 @@
+"""fidelity.py: the built-in default trial against ZUMA-1, and the five-year example's plateau.
+
+Runs `cart trial` (no scenario: the built-in default) at N = 2000 with two seeds and checks every
+row of the ZUMA-1 table of ../shared/anchors/clinical/README.md and the relations listed there;
+then the five-year example (examples/zuma1-5y.ini) for the cure plateau. The default was
+calibrated to these summary statistics with `cart calibrate`; this test runs it afresh, it does
+not read back the numbers it was fitted to. Prints one line per check and 'N passed, M failed'.
+Usage: fidelity.py CART_BIN SRCDIR TMPDIR
+"""
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+cart, srcdir, tmp = sys.argv[1:4]
+passed = failed = 0
+
+
+def check(name, ok, detail):
+    global passed, failed
+    print("%-4s %-58s %s" % ("ok" if ok else "FAIL", name, detail))
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+
+
+def run(args, path):
+    subprocess.run([cart, "trial", *args, "-n", "2000", "--threads", "2", "-o", path, "--force"],
+                   check=True, stdout=subprocess.DEVNULL)
+    f = h5py.File(path, "r")
+    ok = f["status"][:] == 0
+    ep = {k: f["endpoints"][k][:][ok] for k in f["endpoints"]}
+    names = [n.decode() if isinstance(n, bytes) else n for n in f["params"].attrs["names"]]
+    params = {n: f["params"][:, i][ok] for i, n in enumerate(names)}
+    traj = {k: f["trajectories"][k][:][ok] for k in f["trajectories"]}
+    return ep, params, traj, f["time"][:], int(ok.sum())
+
+
+for seed in ("1", "2"):
+    ep, params, traj, times, n = run(["--seed", seed], "%s/default-%s.h5" % (tmp, seed))
+    check("seed %s: patients solved" % seed, n == 2000, "%d of 2000" % n)
+    r, grade, toci = ep["response"], ep["crs_grade"], ep["toci_doses"]
+    cr = r == 2
+    rel = ep["relapse_day"]
+    relapse = cr & np.isfinite(rel) & (rel <= 365)
+    # the ZUMA-1 table: statistic, simulated value, range (percent or its unit)
+    rows = [
+        ("ORR %", 100 * np.mean(r >= 1), 74, 90),
+        ("CR %", 100 * np.mean(cr), 46, 64),
+        ("CRS any grade %", 100 * np.mean(grade >= 1), 85, 98),
+        ("CRS grade >= 3 %", 100 * np.mean(grade >= 3), 6, 22),
+        ("tocilizumab given %", 100 * np.mean(toci >= 1), 30, 56),
+        ("median peak blood CAR-T, cells/uL", np.median(ep["cmax"]), 20, 80),
+        ("median day of the peak", np.median(ep["tmax"]), 7, 14),
+        ("CR relapsing within 365 d %", 100 * relapse.sum() / cr.sum(), 15, 45),
+        ("antigen-negative share of those relapses %",
+         100 * (ep["relapse_negative"][relapse] > 0).sum() / max(relapse.sum(), 1), 15, 50),
+    ]
+    for name, value, lo, hi in rows:
+        check("seed %s: %s" % (seed, name), lo <= value <= hi, "%.1f in [%g, %g]" % (value, lo, hi))
+    # relations (clinical/README.md): burden, expansion of non-responders, aplasia, early CRS
+    t0 = params["T0"]
+    lo_t, hi_t = np.quantile(t0, [1 / 3, 2 / 3])
+    cr_low, cr_high = np.mean(cr[t0 <= lo_t]), np.mean(cr[t0 > hi_t])
+    check("seed %s: CR lower in the highest T0 tercile" % seed, cr_high < cr_low - 0.05,
+          "%.1f %% vs %.1f %% in the lowest" % (100 * cr_high, 100 * cr_low))
+    nr, resp = ep["cmax"][r == 0], ep["cmax"][r >= 1]
+    ratio = np.median(nr) / np.median(resp)
+    check("seed %s: non-responders expand (median cmax NR / R)" % seed, 0.2 <= ratio <= 1.5,
+          "%.2f in [0.2, 1.5] (NR %.1f, R %.1f cells/uL)" % (ratio, np.median(nr), np.median(resp)))
+    day28 = int(np.argmin(np.abs(times - 28)))
+    aplastic = traj["B"][:, day28] < 0.1 * params["B0"]
+    share = np.mean(aplastic[r >= 1])
+    check("seed %s: responders in B-cell aplasia on day %g" % (seed, times[day28]), share >= 0.5,
+          "%.1f %% (most: >= 50 %%)" % (100 * share))
+    onset = ep["crs_onset"][np.isfinite(ep["crs_onset"])]
+    late = 100 * np.mean(onset > 14)
+    check("seed %s: CRS begins by day 14" % seed, late < 1.0, "%.2f %% begin later (< 1 %%)" % late)
+    severe = grade >= 3
+    check("seed %s: severe CRS goes with higher burden" % seed,
+          np.median(t0[severe]) > np.median(t0[~severe]),
+          "median T0 %.3g vs %.3g" % (np.median(t0[severe]), np.median(t0[~severe])))
+    given = np.mean(toci[severe] >= 1)
+    check("seed %s: severe CRS occurs in patients given tocilizumab" % seed, given >= 0.5,
+          "%.0f %% of grade >= 3 got it" % (100 * given))
+
+# the five-year example: complete responders' relapses flatten into a plateau of cures
+ep, params, traj, times, n = run(["%s/examples/zuma1-5y.ini" % srcdir, "--seed", "1"],
+                                 "%s/five-year.h5" % tmp)
+cr = ep["response"] == 2
+rel = ep["relapse_day"]
+durable = 100 * np.mean(cr & ~(np.isfinite(rel) & (rel <= 1825)))
+check("5 years: in CR without relapse, share of all", 20 <= durable <= 50,
+      "%.1f %% in [20, 50]" % durable)
+late = 100 * np.sum(cr & np.isfinite(rel) & (rel > 730)) / cr.sum()
+check("5 years: CR relapsing after day 730", late < 5, "%.1f %% of CR (< 5 %%)" % late)
+
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
