@@ -112,9 +112,17 @@ static void print_report(const cart_calibration *cal, const char *trial_name,
     printf("  %-24s %12.6g %12s  [%g, %g] (%g)\n", name, q.value, se, q.lower, q.upper, q.start);
   }
   if (s.complete) {
-    printf("\n  SE: sandwich (1 + 1/R)(G'WG)^-1 with factor %.4g, condition number of G'WG %.3g",
+    printf("\n  SE: sandwich (1 + 1/R)(G'WG)^-1 with factor %.4g, condition number of G'WG %.3g\n",
            s.variance_factor, s.condition);
-    printf("\n  'unidentified': the targets do not determine the parameter (no SE is given)\n");
+    int unidentified = 0;
+    for (size_t k = 0; k < s.n_free; k++) {
+      cart_calibration_param q;
+      cart_calibration_get_param(cal, k, &q);
+      unidentified |= !q.identified;
+    }
+    if (unidentified) {
+      printf("  'unidentified': the targets do not determine the parameter (no SE is given)\n");
+    }
   }
 }
 
