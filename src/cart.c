@@ -3,6 +3,7 @@
  *   cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]
  *            [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...] [--times A:B:STEP | --times T1,T2,...]
  *            [--method bdf|rk8pd] [--rtol R] [--max-steps N]
+ *   cart trial ... | cart calibrate ... (trial.c, calibrate.c)
  *   cart models
  *   cart --help | --version
  *
@@ -27,6 +28,8 @@ static const char usage_text[] =
     "                [--times A:B:STEP | --times T1,T2,...] [--method bdf|rk8pd]\n"
     "                [--rtol R] [--max-steps N] [--n-ext CELLS] [--toci-rule RULE]\n"
     "       cart trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force]\n"
+    "       cart calibrate SCENARIO.ini TARGETS.ini -o CALIBRATED.ini [-n N] [--seed S]\n"
+    "                [--max-evaluations K] [--threads K] [--force] [--quiet]\n"
     "       cart scenario\n"
     "       cart models\n"
     "       cart --help | --version\n"
@@ -55,7 +58,9 @@ static const char usage_text[] =
     "\n"
     "cart trial runs a virtual trial (the built-in default scenario, 1000 patients, or\n"
     "SCENARIO.ini; see cart-scenario(5)) into one HDF5 file (default cart-trial.h5) and prints\n"
-    "its summary. cart scenario prints the default scenario. See cart(1).\n"
+    "its summary. cart calibrate fits a scenario's free typical values and CVs to a trial's\n"
+    "summary statistics (TARGETS.ini, see cart-targets(5)) and writes the calibrated scenario.\n"
+    "cart scenario prints the default scenario. See cart(1).\n"
     "\n"
     "Exit status: 0 success, 1 the solver failed, 2 bad usage or input.\n";
 
@@ -444,11 +449,14 @@ int main(int argc, char **argv)
   if (strcmp(argv[1], "trial") == 0) {
     return cli_trial(argc - 2, argv + 2);
   }
+  if (strcmp(argv[1], "calibrate") == 0) {
+    return cli_calibrate(argc - 2, argv + 2);
+  }
   if (strcmp(argv[1], "scenario") == 0) {
     fputs(cart_scenario_default(), stdout);
     return 0;
   }
   return fail(EXIT_BAD_INPUT,
-              "unknown command '%s' (commands: run, trial, scenario, models; see cart --help)",
+              "unknown command '%s' (commands: run, trial, calibrate, scenario, models; see cart --help)",
               argv[1]);
 }

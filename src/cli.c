@@ -38,9 +38,14 @@ int parse_number(const char *text, double *value)
 /* The whole file as a NUL-terminated string, or NULL (message printed). */
 char *cli_read_scenario(const char *path)
 {
+  return cli_read_file(path, "scenario");
+}
+
+char *cli_read_file(const char *path, const char *what)
+{
   FILE *f = fopen(path, "rb");
   if (f == NULL) {
-    fail(EXIT_BAD_INPUT, "cannot read scenario '%s': %s", path, strerror(errno));
+    fail(EXIT_BAD_INPUT, "cannot read %s '%s': %s", what, path, strerror(errno));
     return NULL;
   }
   size_t size = 0, capacity = 4096;
@@ -62,7 +67,7 @@ char *cli_read_scenario(const char *path)
   fclose(f);
   if (text == NULL || read_error) {
     free(text);
-    fail(EXIT_BAD_INPUT, "cannot read scenario '%s'", path);
+    fail(EXIT_BAD_INPUT, "cannot read %s '%s'", what, path);
     return NULL;
   }
   text[size] = '\0';
@@ -140,23 +145,39 @@ int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *o)
   return 0;
 }
 
+/* The bar of a terminal: "[####    ] done/total UNIT, STATUS, MM:SS left". */
+static void progress_bar(size_t done, size_t total, double elapsed, const char *unit,
+                         const char *status)
+{
+  const double rate = elapsed > 0 ? (double)done / elapsed : 0;
+  const int width = 30, filled = total ? (int)(width * (double)done / (double)total) : width;
+  const double left = rate > 0 ? (double)(total - done) / rate : 0;
+  fprintf(stderr, "\r[%.*s%*s] %zu/%zu %s, %s, %02d:%02d left ", filled,
+          "##############################", width - filled, "", done, total, unit, status,
+          (int)left / 60, (int)left % 60);
+  if (done == total) {
+    fputc('\n', stderr);
+  }
+}
+
 void cli_progress(size_t done, size_t total, double elapsed, int tty, const char *detail)
 {
   const double rate = elapsed > 0 ? (double)done / elapsed : 0;
   const int final = done == total;
   if (tty) {
-    const int width = 30, filled = (int)(width * (double)done / (double)total);
-    const double left = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu patients, %.0f/s, %02d:%02d left ", filled,
-            "##############################", width - filled, "", done, total, rate,
-            (int)left / 60, (int)left % 60);
-    if (final) {
-      fputc('\n', stderr);
-    }
+    char status[32];
+    snprintf(status, sizeof status, "%.0f/s", rate);
+    progress_bar(done, total, elapsed, "patients", status);
   } else if (final) {
     fprintf(stderr, CLI_NAME ": %zu patients in %.2f s (%.0f patients/s%s)\n", done, elapsed,
             rate, detail ? detail : "");
   }
+}
+
+void cli_progress_units(size_t done, size_t total, double elapsed, const char *unit,
+                        const char *status)
+{
+  progress_bar(done, total, elapsed, unit, status);
 }
 
 void cli_print_summary(const cart_trial_summary *s, const char *path)

@@ -42,10 +42,20 @@ int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *options);
 
 /* The whole file as a NUL-terminated string the caller frees, or NULL (message printed). */
 char *cli_read_scenario(const char *path);
+/* The same for any file; `what` names it in the message ("targets file"). */
+char *cli_read_file(const char *path, const char *what);
 
 /* Progress on stderr after a block: on a terminal a bar (patients done, rate, time left),
  * otherwise one line at the end, "CLI_NAME: N patients in S s (R patients/s<detail>)". */
 void cli_progress(size_t done, size_t total, double elapsed, int tty, const char *detail);
+
+/* The same bar for other work (terminals only): "[###  ] done/total UNIT, STATUS, MM:SS left";
+ * a newline when done == total. */
+void cli_progress_units(size_t done, size_t total, double elapsed, const char *unit,
+                        const char *status);
+
+/* `cart calibrate` (calibrate.c). */
+int cli_calibrate(int argc, char **argv);
 
 /* The summary table of a trial written to `path`, on stdout. */
 void cli_print_summary(const cart_trial_summary *summary, const char *path);

@@ -3,7 +3,8 @@
  * Layers: models (cart_model.h, const tables), parameter sets (cart_params.h), dosing schedules
  * (cart_dosing.h), the solver (cart_solver.h), status codes (cart_errno.h); virtual patients
  * (cart_population.h), trials and endpoints (cart_trial.h), trial files (cart_hdf5.h) and
- * scenario files (cart_scenario.h).
+ * scenario files (cart_scenario.h), calibration to a trial's summary statistics
+ * (cart_calibrate.h).
  */
 #ifndef CART_H
 #define CART_H
@@ -18,5 +19,6 @@
 #include <cart/cart_trial.h>
 #include <cart/cart_hdf5.h>
 #include <cart/cart_scenario.h>
+#include <cart/cart_calibrate.h>
 
 #endif /* CART_H */

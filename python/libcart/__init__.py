@@ -11,7 +11,7 @@ status code and message, raised as LibcartError.
     result.endpoints["response"].value_counts()
 
 Functions: models(), model_info(name), solve(...), trial(...), read_trial(path),
-default_scenario(). Units: time in days, cells in cells, IL-6 in pg/mL, tocilizumab in mg
+default_scenario(), calibrate(scenario, targets, ...). Units: time in days, cells in cells, IL-6 in pg/mL, tocilizumab in mg
 (states D1, D2) and mg/kg (doses), Cblood in cells/uL; MODEL.md and `cart models` list them all.
 
 Thread safety: solve() makes and frees its own C handles, and ctypes releases the GIL during C
@@ -32,8 +32,8 @@ from . import _clib
 from ._clib import LibcartError
 
 __all__ = ["LibcartError", "IncompleteTrialWarning", "ModelInfo", "Solution", "TrialResult",
-           "models", "model_info", "solve", "trial", "read_trial", "default_scenario",
-           "__version__"]
+           "CalibrationResult", "models", "model_info", "solve", "trial", "read_trial",
+           "default_scenario", "calibrate", "__version__"]
 
 __version__ = _clib.text(_clib.lib.cart_version())
 
@@ -558,6 +558,161 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
     if status != _clib.CART_OK and not (status == _clib.CART_ESTOPPED and progress is not None):
         raise _clib.error_from(status, err)
     return _read_trial(path, stacklevel=3)
+
+
+# ---- calibration -------------------------------------------------------------------------
+
+
+def _targets_text(targets):
+    """(text, source) of a targets argument: a path or the text itself."""
+    if isinstance(targets, bytes):
+        targets = targets.decode("utf-8")
+    if isinstance(targets, os.PathLike):
+        targets = os.fspath(targets)
+    if not isinstance(targets, str):
+        raise TypeError("targets must be a path or the targets text, not %s"
+                        % type(targets).__name__)
+    if os.path.isfile(targets):
+        with open(targets, encoding="utf-8") as f:
+            return f.read(), targets
+    if "\n" not in targets:
+        raise FileNotFoundError("targets file '%s' does not exist" % targets)
+    return targets, "<targets>"
+
+
+class CalibrationResult:
+    """The result of calibrate().
+
+    Attributes:
+      targets      DataFrame indexed by target name (e.g. "median(cmax)"): observed, lower,
+                   upper (the observed 95 % interval), se_observed, simulated, mc_se (Monte-Carlo
+                   SE of the simulated statistic), in_range (bool)
+      params       DataFrame indexed by "rho" or "cv.rho": value, se (NaN when not identified
+                   or stopped), identified (bool), lower, upper (search bounds), start
+      fitted       {name: value}, the same values as a dict
+      scenario     the calibrated scenario text (cart-scenario(5)), with the comment block
+      objective, evaluations, wall_seconds, converged, complete, n_patients, seed,
+      variance_factor (1 + 1/R), condition (of G'WG), trial_name
+    """
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    def __repr__(self):
+        return "<libcart.CalibrationResult %s: objective %.4g, %d evaluations%s>" % (
+            self.trial_name or "unnamed trial", self.objective, self.evaluations,
+            "" if self.complete else ", STOPPED")
+
+
+def calibrate(scenario, targets, threads=0, progress=None, n=None, seed=None,
+              max_evaluations=None):
+    """Calibrates a scenario's free typical values and CVs to a trial's summary statistics,
+    as `cart calibrate` does (simulated method of moments with common random numbers; see
+    cart(1) and cart-targets(5)), and returns a CalibrationResult.
+
+    scenario   a scenario path or text (as for trial(); None: the built-in default)
+    targets    a targets file path or text (cart-targets(5)): [trial], [targets], [free],
+               [calibrate]
+    threads    OpenMP threads per evaluation (0: OpenMP's default); the result does not depend
+               on it, bit for bit
+    n, seed, max_evaluations   override the targets' [calibrate] n_patients, seed and
+               max_evaluations
+    progress   optional callable(evaluations, max_evaluations, best_objective) called after
+               every evaluation; a truthy return stops the fit, and the result holds the best
+               point so far with complete = False and no SEs. An exception raised by progress
+               stops the fit too and is raised again.
+
+    Raises LibcartError for bad scenarios or targets (the message names file and line),
+    and for a trial that does not run.
+    """
+    text, source = _scenario_text(scenario)
+    targets_text, targets_source = _targets_text(targets)
+    threads = _count(threads, "threads", 0)
+    err = _clib.new_error()
+    trial_p = _lib.cart_scenario_load(text.encode("utf-8"), source.encode("utf-8"),
+                                      ctypes.byref(err))
+    if not trial_p:
+        raise _clib.error_from(err.code, err)
+    targets_p = _lib.cart_targets_load(targets_text.encode("utf-8"),
+                                       targets_source.encode("utf-8"), ctypes.byref(err))
+    if not targets_p:
+        _lib.cart_trial_free(trial_p)
+        raise _clib.error_from(err.code, err)
+    caught = []
+
+    def call_progress(done, total, best, _data):
+        try:
+            return 1 if progress(done, total, best) else 0
+        except BaseException as exc:  # never let it cross the C boundary
+            caught.append(exc)
+            return 1
+
+    cal_p = _clib.CalibrationP()
+    try:
+        settings = _clib.CalibrateSettings()
+        _lib.cart_calibrate_settings_default(ctypes.byref(settings))
+        _lib.cart_targets_settings(targets_p, ctypes.byref(settings))
+        if n is not None:
+            settings.n_patients = _count(n, "n", 1)
+        if seed is not None:
+            seed = _count(seed, "seed", 0)
+            if seed >= 2**64:
+                raise ValueError("seed must be below 2**64, got %d" % seed)
+            settings.seed = seed
+            settings.use_seed = 1
+        if max_evaluations is not None:
+            settings.max_evaluations = _count(max_evaluations, "max_evaluations", 1)
+        settings.n_threads = threads
+        callback = _clib.CALIBRATE_PROGRESS_FN(call_progress) if progress is not None \
+            else _clib.CALIBRATE_PROGRESS_FN()
+        status = _lib.cart_calibrate(trial_p, targets_p, ctypes.byref(settings), callback, None,
+                                     ctypes.byref(cal_p), ctypes.byref(err))
+        if caught:
+            raise caught[0]
+        if status != _clib.CART_OK and status != _clib.CART_ESTOPPED:
+            raise _clib.error_from(status, err)
+        return _calibration_result(cal_p, text, _clib.text(_lib.cart_targets_trial_name(targets_p)))
+    finally:
+        if cal_p:
+            _lib.cart_calibration_free(cal_p)
+        _lib.cart_targets_free(targets_p)
+        _lib.cart_trial_free(trial_p)
+
+
+def _calibration_result(cal_p, scenario_text, trial_name):
+    pd = _pandas()
+    summary = _clib.CalibrationSummary()
+    _lib.cart_calibration_get_summary(cal_p, ctypes.byref(summary))
+    rows = []
+    for i in range(summary.n_targets):
+        t = _clib.CalibrationTarget()
+        _lib.cart_calibration_get_target(cal_p, i, ctypes.byref(t))
+        rows.append({"name": _clib.text(t.name), "observed": t.observed, "lower": t.lower,
+                     "upper": t.upper, "se_observed": t.se_observed, "simulated": t.simulated,
+                     "mc_se": t.mc_se, "in_range": bool(t.in_range)})
+    targets = pd.DataFrame(rows).set_index("name")
+    rows = []
+    for k in range(summary.n_free):
+        q = _clib.CalibrationParam()
+        _lib.cart_calibration_get_param(cal_p, k, ctypes.byref(q))
+        rows.append({"name": ("cv." if q.is_cv else "") + _clib.text(q.name), "value": q.value,
+                     "se": q.se, "identified": bool(q.identified), "lower": q.lower,
+                     "upper": q.upper, "start": q.start})
+    params = pd.DataFrame(rows).set_index("name")
+    encoded = scenario_text.encode("utf-8")
+    length = ctypes.c_size_t()
+    _lib.cart_calibration_scenario(cal_p, encoded, None, 0, ctypes.byref(length))
+    buffer = ctypes.create_string_buffer(length.value + 1)
+    _clib.check(_lib.cart_calibration_scenario(cal_p, encoded, buffer, length.value + 1,
+                                               ctypes.byref(length)))
+    return CalibrationResult(
+        targets=targets, params=params, fitted=dict(params["value"].items()),
+        scenario=buffer.value.decode("utf-8"), objective=summary.objective,
+        evaluations=summary.evaluations, wall_seconds=summary.wall_seconds,
+        converged=bool(summary.converged), complete=bool(summary.complete),
+        n_patients=summary.n_patients, seed=summary.seed,
+        variance_factor=summary.variance_factor, condition=summary.condition,
+        trial_name=trial_name)
 
 
 class TrialResult:

@@ -194,6 +194,36 @@ class TrialSummary(Structure):
                 ("relapse_rate", c_double), ("relapse_negative_rate", c_double)]
 
 
+class CalibrateSettings(Structure):
+    """cart_calibrate_settings (cart_calibrate.h)."""
+    _fields_ = [("n_patients", c_size_t), ("seed", c_uint64), ("use_seed", c_int),
+                ("max_evaluations", c_size_t), ("initial_step", c_double),
+                ("size_tolerance", c_double), ("fd_step", c_double), ("n_observed", c_size_t),
+                ("n_threads", c_int)]
+
+
+class CalibrationSummary(Structure):
+    """cart_calibration_summary (cart_calibrate.h)."""
+    _fields_ = [("complete", c_int), ("converged", c_int), ("objective", c_double),
+                ("evaluations", c_size_t), ("wall_seconds", c_double), ("n_patients", c_size_t),
+                ("seed", c_uint64), ("variance_factor", c_double), ("condition", c_double),
+                ("n_targets", c_size_t), ("n_free", c_size_t)]
+
+
+class CalibrationTarget(Structure):
+    """cart_calibration_target (cart_calibrate.h)."""
+    _fields_ = [("name", c_char_p), ("observed", c_double), ("lower", c_double),
+                ("upper", c_double), ("se_observed", c_double), ("simulated", c_double),
+                ("mc_se", c_double), ("in_range", c_int)]
+
+
+class CalibrationParam(Structure):
+    """cart_calibration_param (cart_calibrate.h)."""
+    _fields_ = [("name", c_char_p), ("is_cv", c_int), ("lower", c_double), ("upper", c_double),
+                ("start", c_double), ("value", c_double), ("se", c_double),
+                ("identified", c_int)]
+
+
 # Opaque handles: distinct pointer types, so that ctypes refuses a params where a solver is due.
 class _Model(Structure):
     pass
@@ -215,16 +245,28 @@ class _Trial(Structure):
     pass
 
 
+class _Targets(Structure):
+    pass
+
+
+class _Calibration(Structure):
+    pass
+
+
 ModelP = POINTER(_Model)
 ParamsP = POINTER(_Params)
 DosingP = POINTER(_Dosing)
 SolverP = POINTER(_Solver)
 TrialP = POINTER(_Trial)
+TargetsP = POINTER(_Targets)
+CalibrationP = POINTER(_Calibration)
 ErrorP = POINTER(CartError)
 DoubleP = POINTER(c_double)
 
 # int (*cart_progress_fn)(size_t done, size_t total, void *data)
 PROGRESS_FN = CFUNCTYPE(c_int, c_size_t, c_size_t, c_void_p)
+# int (*cart_calibrate_progress_fn)(size_t evaluations, size_t max, double best, void *data)
+CALIBRATE_PROGRESS_FN = CFUNCTYPE(c_int, c_size_t, c_size_t, c_double, c_void_p)
 
 # ---- constants of the headers ------------------------------------------------------------
 
@@ -307,6 +349,23 @@ _PROTOTYPES = {
     # cart_scenario.h
     "cart_scenario_default": (c_char_p, []),
     "cart_scenario_load": (TrialP, [c_char_p, c_char_p, ErrorP]),
+    # cart_calibrate.h
+    "cart_calibrate_settings_default": (None, [POINTER(CalibrateSettings)]),
+    "cart_targets_load": (TargetsP, [c_char_p, c_char_p, ErrorP]),
+    "cart_targets_free": (None, [TargetsP]),
+    "cart_targets_trial_name": (c_char_p, [TargetsP]),
+    "cart_targets_n_targets": (c_size_t, [TargetsP]),
+    "cart_targets_n_free": (c_size_t, [TargetsP]),
+    "cart_targets_settings": (None, [TargetsP, POINTER(CalibrateSettings)]),
+    "cart_targets_check": (c_int, [TargetsP, TrialP, ErrorP]),
+    "cart_calibrate": (c_int, [TrialP, TargetsP, POINTER(CalibrateSettings),
+                               CALIBRATE_PROGRESS_FN, c_void_p, POINTER(CalibrationP), ErrorP]),
+    "cart_calibration_free": (None, [CalibrationP]),
+    "cart_calibration_get_summary": (c_int, [CalibrationP, POINTER(CalibrationSummary)]),
+    "cart_calibration_get_target": (c_int, [CalibrationP, c_size_t, POINTER(CalibrationTarget)]),
+    "cart_calibration_get_param": (c_int, [CalibrationP, c_size_t, POINTER(CalibrationParam)]),
+    "cart_calibration_scenario": (c_int, [CalibrationP, c_char_p, c_char_p, c_size_t,
+                                          POINTER(c_size_t)]),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

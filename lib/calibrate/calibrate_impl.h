@@ -1,0 +1,80 @@
+/* calibrate_impl.h: the inside of cart_targets and the statistics of a simulated trial
+ * (internal; targets.c owns both, calibrate.c uses them). */
+#ifndef CART_CALIBRATE_IMPL_H
+#define CART_CALIBRATE_IMPL_H
+
+#include <cart/cart_calibrate.h>
+
+typedef struct cartp_target {
+  char *name;     /* blanks removed */
+  char *argument; /* endpoint or parameter, or NULL */
+  cart_statistic statistic;
+  int is_rate;
+  int endpoint;   /* cart_endpoint of QUANTILE and MEDIAN_RATIO, else -1 */
+  double day, q;
+  double observed, lower, upper, se;
+  size_t count, total;
+  int line;
+} cartp_target;
+
+typedef struct cartp_free {
+  char *name;
+  int is_cv;
+  double lower, upper;
+  int line;
+} cartp_free;
+
+/* A [calibrate] or [trial] number: its line (0: not given) and value. */
+typedef struct cartp_setting {
+  int line;
+  double value;
+} cartp_setting;
+
+enum {
+  SETTING_N_OBSERVED, /* [trial] n */
+  SETTING_N_PATIENTS,
+  SETTING_SEED,
+  SETTING_MAX_EVALUATIONS,
+  SETTING_INITIAL_STEP,
+  SETTING_TOLERANCE,
+  SETTING_FD_STEP,
+  N_SETTINGS
+};
+
+struct cart_targets {
+  char *source;
+  char *trial_name;
+  cartp_target *targets;
+  size_t n_targets;
+  cartp_free *free;
+  size_t n_free;
+  cartp_setting settings[N_SETTINGS];
+  uint64_t seed; /* exact, beside settings[SETTING_SEED] */
+};
+
+/* The endpoints and parameters of a trial's patients in patient order (status kept, so that
+ * statistics use the patients solved). */
+typedef struct cartp_sim {
+  size_t n, n_params;
+  int *status;
+  double *endpoints; /* n x CART_N_ENDPOINTS */
+  double *params;    /* n x n_params */
+  double *scratch;   /* n: sorted values */
+  double *scratch2;  /* 2 n: (value, index) pairs for terciles */
+} cartp_sim;
+
+int cartp_sim_init(cartp_sim *sim, size_t n, size_t n_params, cart_error *err);
+void cartp_sim_clear(cartp_sim *sim);
+/* Runs every patient of `trial` (sim->n must equal its N) in blocks. */
+int cartp_sim_run(cartp_sim *sim, cart_trial *trial, int n_threads, cart_error *err);
+/* Each target's statistic and Monte-Carlo SE (NaN where undefined). `param_index[i]` is the
+ * model index of target i's cr_tercile_diff parameter (-1 otherwise). */
+void cartp_statistics(const cart_targets *targets, const int *param_index, cartp_sim *sim,
+                      double *values, double *mc_se);
+/* param_index as above for `model` (targets already checked). */
+void cartp_target_param_index(const cart_targets *targets, const cart_model *model,
+                              int *param_index);
+
+#define CARTP_Z95 1.959963984540054 /* the 97.5 % normal quantile */
+
+#endif

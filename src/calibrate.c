@@ -1,0 +1,275 @@
+/* calibrate.c: `cart calibrate SCENARIO.ini TARGETS.ini -o CALIBRATED.ini [-n N] [--seed S]
+ * [--max-evaluations K] [--threads K] [--force] [--quiet]`.
+ *
+ * Loads the scenario and the targets (cart-targets(5)), checks them together and that the
+ * output can be written (an existing file needs --force) before any simulation, fits the free
+ * parameters (cart_calibrate, see cart_calibrate.h for the method), prints the table of targets
+ * and fitted values on stdout and writes the calibrated scenario. Progress on stderr: a bar when
+ * stderr is a terminal (not with --quiet).
+ *
+ * Ctrl-C (SIGINT) stops the fit after the evaluation under way: the best point so far is printed,
+ * marked incomplete, nothing is written, and the exit status is 1. A second Ctrl-C kills at
+ * once (the handler is reset by the first).
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cart/cart.h>
+
+#include "cli.h"
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_sigint(int signal_number)
+{
+  (void)signal_number;
+  interrupted = 1;
+}
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct progress_state {
+  double start;
+  int show; /* a bar on a terminal, unless --quiet */
+  size_t done, total;
+} progress_state;
+
+static int progress(size_t evaluations, size_t max_evaluations, double best, void *data)
+{
+  progress_state *state = data;
+  state->done = evaluations;
+  state->total = max_evaluations;
+  if (state->show) {
+    char status[64];
+    snprintf(status, sizeof status, "best objective %.4g", best);
+    /* the bar ends at the maximum; a fit that converges earlier ends the line itself */
+    cli_progress_units(evaluations, max_evaluations, now() - state->start, "evaluations",
+                       status);
+  }
+  return interrupted != 0;
+}
+
+static int parse_count(const char *option, const char *text, unsigned long long *value)
+{
+  char *end = NULL;
+  errno = 0;
+  if (text[0] == '-' || text[0] == '\0') {
+    return fail(EXIT_BAD_INPUT, "%s %s: expected a non-negative integer", option, text);
+  }
+  *value = strtoull(text, &end, 10);
+  if (*end != '\0' || errno != 0) {
+    return fail(EXIT_BAD_INPUT, "%s %s: expected a non-negative integer", option, text);
+  }
+  return 0;
+}
+
+static void print_report(const cart_calibration *cal, const char *trial_name,
+                         const char *targets_path)
+{
+  cart_calibration_summary s;
+  cart_calibration_get_summary(cal, &s);
+  printf("calibration to %s (%s)%s\n", trial_name[0] ? trial_name : "unnamed trial",
+         targets_path, s.complete ? "" : ": STOPPED, best point so far");
+  printf("  N = %zu virtual patients per evaluation, seed %llu\n", s.n_patients,
+         (unsigned long long)s.seed);
+  printf("  objective %.6g after %zu evaluations in %.1f s (%s)\n", s.objective, s.evaluations,
+         s.wall_seconds,
+         !s.complete ? "stopped" : s.converged ? "converged" : "max_evaluations reached");
+  printf("\n  %-24s %10s %21s %10s %9s  %s\n", "target", "observed", "95 % interval",
+         "simulated", "MC SE", "in range");
+  for (size_t j = 0; j < s.n_targets; j++) {
+    cart_calibration_target t;
+    cart_calibration_get_target(cal, j, &t);
+    char interval[64];
+    snprintf(interval, sizeof interval, "[%.4g, %.4g]", t.lower, t.upper);
+    printf("  %-24s %10.4g %21s %10.4g %9.2g  %s\n", t.name, t.observed, interval, t.simulated,
+           t.mc_se, t.in_range ? "yes" : "no");
+  }
+  printf("\n  %-24s %12s %12s  %s\n", "fitted", "value", "SE", "search bounds (start)");
+  for (size_t k = 0; k < s.n_free; k++) {
+    cart_calibration_param q;
+    cart_calibration_get_param(cal, k, &q);
+    char name[80], se[32];
+    snprintf(name, sizeof name, "%s%s", q.is_cv ? "cv." : "", q.name);
+    if (!s.complete) {
+      snprintf(se, sizeof se, "-");
+    } else if (!q.identified) {
+      snprintf(se, sizeof se, "unidentified");
+    } else {
+      snprintf(se, sizeof se, "%.3g", q.se);
+    }
+    printf("  %-24s %12.6g %12s  [%g, %g] (%g)\n", name, q.value, se, q.lower, q.upper, q.start);
+  }
+  if (s.complete) {
+    printf("\n  SE: sandwich (1 + 1/R)(G'WG)^-1 with factor %.4g, condition number of G'WG %.3g\n",
+           s.variance_factor, s.condition);
+    int unidentified = 0;
+    for (size_t k = 0; k < s.n_free; k++) {
+      cart_calibration_param q;
+      cart_calibration_get_param(cal, k, &q);
+      unidentified |= !q.identified;
+    }
+    if (unidentified) {
+      printf("  'unidentified': the targets do not determine the parameter (no SE is given)\n");
+    }
+  }
+}
+
+int cli_calibrate(int argc, char **argv)
+{
+  const char *paths[2] = {NULL, NULL}, *output = NULL;
+  unsigned long long n = 0, seed = 0, max_evaluations = 0, threads = 0;
+  int have_n = 0, have_seed = 0, have_max = 0, force = 0, quiet = 0, n_paths = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    const int has_value = i + 1 < argc;
+    int status = 0;
+    if (strcmp(a, "--force") == 0) {
+      force = 1;
+    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+      quiet = 1;
+    } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) {
+      output = argv[++i];
+    } else if ((strcmp(a, "-n") == 0 || strcmp(a, "--patients") == 0) && has_value) {
+      status = parse_count(a, argv[++i], &n);
+      have_n = 1;
+      if (status == 0 && n == 0) {
+        status = fail(EXIT_BAD_INPUT, "%s: a trial needs at least one patient", a);
+      }
+    } else if (strcmp(a, "--seed") == 0 && has_value) {
+      status = parse_count(a, argv[++i], &seed);
+      have_seed = 1;
+    } else if (strcmp(a, "--max-evaluations") == 0 && has_value) {
+      status = parse_count(a, argv[++i], &max_evaluations);
+      have_max = 1;
+      if (status == 0 && max_evaluations == 0) {
+        status = fail(EXIT_BAD_INPUT, "--max-evaluations: must be at least 1");
+      }
+    } else if (strcmp(a, "--threads") == 0 && has_value) {
+      status = parse_count(a, argv[++i], &threads);
+      if (status == 0 && (threads == 0 || threads > 1024)) {
+        status = fail(EXIT_BAD_INPUT, "--threads %llu: expected 1..1024", threads);
+      }
+    } else if (a[0] == '-' && a[1] != '\0') {
+      status = fail(EXIT_BAD_INPUT,
+                    "unknown option '%s' for cart calibrate, or it needs a value (see cart --help)",
+                    a);
+    } else if (n_paths < 2) {
+      paths[n_paths++] = a;
+    } else {
+      status = fail(EXIT_BAD_INPUT, "cart calibrate takes two files, SCENARIO.ini TARGETS.ini; "
+                    "got a third, '%s'", a);
+    }
+    if (status != 0) {
+      return status;
+    }
+  }
+  if (n_paths < 2 || output == NULL) {
+    return fail(EXIT_BAD_INPUT,
+                "usage: cart calibrate SCENARIO.ini TARGETS.ini -o CALIBRATED.ini [-n N] "
+                "[--seed S] [--max-evaluations K] [--threads K] [--force] [--quiet]");
+  }
+  if (!force && access(output, F_OK) == 0) {
+    return fail(EXIT_BAD_INPUT, "'%s' exists (use --force to replace it)", output);
+  }
+
+  int exit_status = 0;
+  char *scenario_text = NULL, *targets_text = NULL, *calibrated = NULL;
+  cart_trial *trial = NULL;
+  cart_targets *targets = NULL;
+  cart_calibration *cal = NULL;
+  cart_error err;
+  cart_error_clear(&err);
+  scenario_text = cli_read_scenario(paths[0]);
+  targets_text = scenario_text ? cli_read_file(paths[1], "targets file") : NULL;
+  if (targets_text == NULL) {
+    exit_status = EXIT_BAD_INPUT;
+    goto cleanup;
+  }
+  trial = cart_scenario_load(scenario_text, paths[0], &err);
+  if (trial == NULL) {
+    exit_status = fail(EXIT_BAD_INPUT, "%s", err.message);
+    goto cleanup;
+  }
+  targets = cart_targets_load(targets_text, paths[1], &err);
+  if (targets == NULL || cart_targets_check(targets, trial, &err) != CART_OK) {
+    exit_status = fail(EXIT_BAD_INPUT, "%s", err.message);
+    goto cleanup;
+  }
+  cart_calibrate_settings settings;
+  cart_calibrate_settings_default(&settings);
+  cart_targets_settings(targets, &settings);
+  if (have_n) {
+    settings.n_patients = (size_t)n;
+  }
+  if (have_seed) {
+    settings.seed = (uint64_t)seed;
+    settings.use_seed = 1;
+  }
+  if (have_max) {
+    settings.max_evaluations = (size_t)max_evaluations;
+  }
+  settings.n_threads = (int)threads;
+
+  struct sigaction action, previous;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = on_sigint;
+  action.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills */
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &previous);
+  progress_state state = {now(), !quiet && isatty(STDERR_FILENO), 0, 0};
+  const int status = cart_calibrate(trial, targets, &settings, progress, &state, &cal, &err);
+  sigaction(SIGINT, &previous, NULL);
+  if (state.show && state.done > 0 && state.done < state.total) {
+    fputc('\n', stderr);
+  }
+  if (status != CART_OK && status != CART_ESTOPPED) {
+    exit_status = fail(EXIT_SOLVE_FAILED, "%s", err.message);
+    goto cleanup;
+  }
+  print_report(cal, cart_targets_trial_name(targets), paths[1]);
+  if (status == CART_ESTOPPED) {
+    exit_status = fail(EXIT_SOLVE_FAILED, "interrupted: %s; '%s' was not written", err.message,
+                       output);
+    goto cleanup;
+  }
+  size_t length = 0;
+  cart_calibration_scenario(cal, scenario_text, NULL, 0, &length);
+  calibrated = malloc(length + 1);
+  if (calibrated == NULL ||
+      cart_calibration_scenario(cal, scenario_text, calibrated, length + 1, &length) != CART_OK) {
+    exit_status = fail(EXIT_SOLVE_FAILED, "out of memory for the calibrated scenario");
+    goto cleanup;
+  }
+  FILE *out = fopen(output, "w");
+  if (out == NULL) {
+    exit_status = fail(EXIT_BAD_INPUT, "cannot write '%s': %s", output, strerror(errno));
+    goto cleanup;
+  }
+  const int write_failed = fwrite(calibrated, 1, length, out) != length;
+  if (fclose(out) != 0 || write_failed) {
+    exit_status = fail(EXIT_SOLVE_FAILED, "writing '%s' failed", output);
+    goto cleanup;
+  }
+  printf("\ncalibrated scenario written to %s\n", output);
+
+cleanup:
+  cart_calibration_free(cal);
+  cart_targets_free(targets);
+  cart_trial_free(trial);
+  free(calibrated);
+  free(scenario_text);
+  free(targets_text);
+  return exit_status;
+}
