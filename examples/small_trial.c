@@ -1,8 +1,8 @@
 /* small_trial.c: a small virtual trial with the C API, without an HDF5 file.
  *
- * Model: `cart` (MODEL.md 2.2) with the built-in default scenario (cart_scenario_default(): the
- * LBCL population of MODEL.md 5 with rho, gamma, delta_E and T0 varied by cv 0.3 and WT by 0.2,
- * tocilizumab by rule (MODEL.md 3), endpoints of MODEL.md 4), cut down to 200 patients with
+ * Model: `cart` with the built-in default scenario (cart_scenario_default(): its opt-in
+ * mechanisms on and a population calibrated to ZUMA-1, tocilizumab by rule after a 12 h delay,
+ * endpoints of MODEL.md 4), cut down to 200 patients with
  * seed 1. Interval: days 0..365 (the scenario's horizon). Tolerances: the scenario's, which are
  * MODEL.md 6's defaults (rtol 1e-6; atol 1 cell, 1e-3 pg/mL, 1e-6 mg), BDF.
  *

@@ -85,30 +85,39 @@ START_TEST(test_default_scenario)
 
   size_t n_times = 0;
   const double *times = cart_trial_times(trial, &n_times);
-  ck_assert_uint_eq(n_times, 54); /* 0, 7, ..., 364, then 365 */
-  for (size_t k = 0; k < 53; k++) {
-    ck_assert_double_eq(times[k], 7.0 * (double)k);
+  ck_assert_uint_eq(n_times, 78); /* daily 0..28, weekly 35..364, then 365 */
+  for (size_t k = 0; k <= 28; k++) {
+    ck_assert_double_eq(times[k], (double)k);
   }
-  ck_assert_double_eq(times[53], 365.0);
+  for (size_t k = 29; k < 77; k++) {
+    ck_assert_double_eq(times[k], 28.0 + 7.0 * (double)(k - 28));
+  }
+  ck_assert_double_eq(times[77], 365.0);
 
-  static const char *const outputs[] = {"Cblood", "tumour", "B", "IL6", "IL6s"};
-  ck_assert_uint_eq(cart_trial_n_outputs(trial), 5);
-  for (size_t i = 0; i < 5; i++) {
+  static const char *const outputs[] = {"Cblood", "tumour", "B", "IL6", "IL6s", "CRS"};
+  ck_assert_uint_eq(cart_trial_n_outputs(trial), 6);
+  for (size_t i = 0; i < 6; i++) {
     const char *name = NULL, *unit = NULL;
     ck_assert_int_eq(cart_trial_output_info(trial, i, &name, &unit), CART_OK);
     ck_assert_str_eq(name, outputs[i]);
   }
 
-  static const char *const varied[] = {"rho", "gamma", "delta_E", "T0", "WT"};
-  static const double cvs[] = {0.3, 0.3, 0.3, 0.3, 0.2};
+  /* calibrated to ZUMA-1 (tests/fidelity.sh runs it): the opt-in mechanisms are on */
+  ck_assert_double_gt(typical_value(trial, "t_prog"), 0);
+  ck_assert_double_gt(typical_value(trial, "k_imm"), 0);
+  ck_assert_double_gt(typical_value(trial, "q_ifn"), 0);
+  ck_assert_double_lt(typical_value(trial, "a_tum"), 1);
+  static const char *const varied[] = {"rho", "delta_E", "gamma", "T0", "f_neg0",
+                                       "r_tum", "k_imm", "q_ifn", "p_act", "WT"};
+  const size_t n_varied = sizeof varied / sizeof *varied;
   const cart_population *population = cart_trial_population(trial);
-  ck_assert_uint_eq(cart_population_n_varied(population), 5);
-  for (size_t i = 0; i < 5; i++) {
+  ck_assert_uint_eq(cart_population_n_varied(population), n_varied);
+  for (size_t i = 0; i < n_varied; i++) {
     const char *name = NULL;
     double cv = 0;
     ck_assert_int_eq(cart_population_varied(population, i, &name, &cv), CART_OK);
     ck_assert_str_eq(name, varied[i]);
-    ck_assert_double_eq(cv, cvs[i]);
+    ck_assert_double_gt(cv, 0);
   }
 
   /* no extra doses: the t = 0 infusion is the parameter dose, at its default */
@@ -126,6 +135,7 @@ START_TEST(test_default_scenario)
   ck_assert_double_eq(rule.mg_per_kg, 8);
   ck_assert_double_eq(rule.cap_mg, 800);
   ck_assert_double_eq_tol(rule.duration, 1.0 / 24.0, 1e-15);
+  rule.delay = 12.0 / 24.0; /* given once grade-2 CRS persists (doc/models.md 2.8) */
   assert_rule(trial, &rule);
   ck_assert_double_eq(cart_trial_extinction(trial), 1.0);
   ck_assert_uint_eq(cart_trial_max_toci_doses(trial), 4);

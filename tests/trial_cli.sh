@@ -126,4 +126,11 @@ printf '[trial]\nmodel = cart\n[parameters]\nrhoo = 1\n' >"$tmp/bad.ini"
 "$cart" trial --threads x >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && ok || bad "--threads x"
 
+# examples/zuma1-5y.ini is the built-in default with a five-year horizon and nothing else: the
+# two cannot drift apart (its three header lines aside).
+src=${CART_SRCDIR:-.}
+tail -n +4 "$src/examples/zuma1-5y.ini" | sed 's/^horizon = 1825$/horizon = 365/' >"$tmp/5y.ini"
+"$cart" scenario >"$tmp/default.ini"
+cmp -s "$tmp/5y.ini" "$tmp/default.ini" && ok || bad "examples/zuma1-5y.ini differs from cart scenario beyond its horizon"
+
 finish

@@ -1,8 +1,8 @@
 """small_trial.py: a small virtual trial with libcart.trial(), and its endpoints with pandas.
 
 Runs 100 patients of the built-in default scenario (libcart.default_scenario(): the `cart` model
-of MODEL.md 2.2, the LBCL population of MODEL.md 5 with rho, gamma, delta_E and T0 varied by
-cv 0.3, tocilizumab by rule, days 0..365 at MODEL.md 6's tolerances) with seed 1, into one HDF5
+with its opt-in mechanisms, a population calibrated to ZUMA-1 (see the README), tocilizumab by
+rule, days 0..365 at MODEL.md 6's tolerances) with seed 1, into one HDF5
 trial file (layout: cart(1)), the same file `cart trial -n 100 --seed 1` writes. Patient i's
 parameters depend only on (seed, i), so the numbers are the same on every run and thread count.
 
