@@ -186,7 +186,7 @@ void cli_print_summary(const cart_trial_summary *s, const char *path)
   printf("  patients             %zu (%zu solved)\n", s->n_patients, s->n_solved);
   printf("  complete response    %.1f %%\n", 100 * s->cr_rate);
   printf("  overall response     %.1f %%\n", 100 * s->orr_rate);
-  printf("  CRS any grade        %.1f %%   (IL-6 convention, not ASTCT grading)\n", 100 * s->crs_any_rate);
+  printf("  CRS any grade        %.1f %%   (CRS-signal convention, not ASTCT grading)\n", 100 * s->crs_any_rate);
   printf("  CRS grade >= 3       %.1f %%\n", 100 * s->crs_grade3_rate);
   printf("  tocilizumab given    %.1f %%   (%.2f doses per patient)\n", 100 * s->toci_rate,
          s->toci_doses_mean);

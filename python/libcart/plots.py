@@ -11,8 +11,9 @@ Every function returns a matplotlib Figure. It draws into the Figure or SubFigur
     report(trial)                       all of the above for a trial on one Figure
 
 `trial` is what libcart.read_trial() returns. Only patients with status 0 (solved) are shown.
-The CRS grade is the IL-6 convention of MODEL.md section 4 (peak IL6s against thresholds), not
-ASTCT clinical grading, and the plots say so.
+The CRS grade is the model convention of MODEL.md section 4 (the peak of the model's CRS signal,
+IL6s or IL6s plus cart's q_ifn term, against thresholds), not ASTCT clinical grading, and the
+plots say so.
 """
 
 import math
@@ -55,8 +56,9 @@ LOG_ENDPOINTS = frozenset({"cmax", "auc28", "tumour_nadir", "il6_peak", "il6s_pe
 
 RESPONSE_LABELS = ("NR", "PR", "CR")  # codes 0, 1, 2
 CRS_GRADES = (0, 1, 2, 3, 4)
-CRS_CAPTION = ("CRS grade: peak IL6s against the model's thresholds (MODEL.md 4), an IL-6 model "
-               "convention,\nnot ASTCT clinical grading (fever, hypotension, hypoxia).")
+CRS_CAPTION = ("CRS grade: peak CRS signal (IL6s, plus cart's q_ifn term) against the model's "
+               "thresholds (MODEL.md 4),\na model convention, not ASTCT clinical grading (fever, "
+               "hypotension, hypoxia).")
 
 # MODEL.md 2.2 defaults, used only when a Solution carries neither IL6s nor its parameters.
 KD_TOCI_DEFAULT = 0.4  # mg/L, tocilizumab concentration of half IL-6R occupancy
@@ -450,7 +452,7 @@ def response_crs(trial_result, ax=None, fig=None):
 
     Two bar groups on one Axes (containers labelled 'response' and 'CRS grade'); each group
     sums to 100 over the solved patients that have the endpoint. A caption says that the CRS
-    grade is an IL-6 model convention, not ASTCT clinical grading."""
+    grade is a model convention on the CRS signal, not ASTCT clinical grading."""
     if ax is None:
         fig = _new_figure(fig, (7, 4.5))
         ax = fig.subplots()
@@ -468,7 +470,7 @@ def response_crs(trial_result, ax=None, fig=None):
                   list(RESPONSE_LABELS) + [f"G{g}" for g in CRS_GRADES])
     ax.set_ylim(0, 115)
     ax.set_ylabel("% of solved patients")
-    ax.set_xlabel("response (NR, PR, CR) | CRS grade (G0-G4, IL-6 model)")
+    ax.set_xlabel("response (NR, PR, CR) | CRS grade (G0-G4, model convention)")
     ax.set_title(f"Response and CRS grade ({n_solved} solved)")
     ax.legend(fontsize=8, loc="upper center")
     ax.grid(True, axis="y", alpha=0.3)
