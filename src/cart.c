@@ -51,9 +51,10 @@ static const char usage_text[] =
     "  --max-steps N      step limit per solve (default 100000)\n"
     "  --n-ext CELLS      extinction: a tumour phenotype falling through CELLS is set to 0\n"
     "                     (default 1; 0 turns it off)\n"
-    "  --toci-rule RULE   tocilizumab by rule: 'on' (MODEL.md 3 defaults: 8 mg/kg when IL6s rises\n"
-    "                     through 200 pg/mL, again every 8 h while above, at most 4 doses),\n"
-    "                     'off' (the default), or TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG]]]\n"
+    "  --toci-rule RULE   tocilizumab by rule: 'on' (MODEL.md 3 defaults: 8 mg/kg when the CRS\n"
+    "                     signal (IL6s unless q_ifn > 0) rises through 200 pg/mL, again every\n"
+    "                     8 h while above, at most 4 doses), 'off' (the default), or\n"
+    "                     TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG[:DELAY_H]]]]\n"
     "\n"
     "\n"
     "cart trial runs a virtual trial (the built-in default scenario, 1000 patients, or\n"
@@ -299,11 +300,12 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
     if (strcmp(arg, "off") == 0) {
       rule.enabled = 0;
     } else if (strcmp(arg, "on") != 0) {
-      double f[4];
-      const int n = parse_fields(arg, f, 4);
+      double f[5];
+      const int n = parse_fields(arg, f, 5);
       if (n < 1) {
         return fail(EXIT_BAD_INPUT,
-                    "--toci-rule %s: expected on, off or TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG]]]",
+                    "--toci-rule %s: expected on, off or "
+                    "TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG[:DELAY_H]]]]",
                     arg);
       }
       rule.trigger = f[0];
@@ -314,6 +316,7 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
       }
       rule.max_doses = n >= 3 ? (int)f[2] : rule.max_doses;
       rule.mg_per_kg = n >= 4 ? f[3] : rule.mg_per_kg;
+      rule.delay = n >= 5 ? f[4] / 24.0 : rule.delay;
     }
     if (cart_dosing_set_toci_rule(opt->dosing, &rule) != CART_OK) {
       return fail(EXIT_BAD_INPUT, "--toci-rule %s: %s", arg,

@@ -77,4 +77,13 @@ expect 2 "unknown command 'fly'" fly
 expect 2 "takes no CAR-T doses" run --model stein --dose 3:1e8
 expect 1 "10 steps reached.*CART_EMAXSTEPS" run --max-steps 10
 
+# --toci-rule's fifth field, the delay: the first dose 12 h after the trigger is crossed
+"$cart" run --toci-rule 200 --times 0:20:0.25 >"$tmp/now" 2>&1 \
+  && "$cart" run --toci-rule 200:8:4:8:12 --times 0:20:0.25 >"$tmp/later" 2>&1 \
+  && first_dose() { awk -F'\t' 'NR > 1 && $9 > 0 { print $1; exit }' "$1"; } \
+  && [ "$(first_dose "$tmp/now")" != "" ] \
+  && awk -v a="$(first_dose "$tmp/now")" -v b="$(first_dose "$tmp/later")" 'BEGIN { exit !(b - a >= 0.25 && b - a <= 0.75) }' \
+  && ok || bad "--toci-rule with a 12 h delay: first dose not about half a day later"
+expect 2 "delay" run --toci-rule 200:8:4:8:-1
+
 finish
