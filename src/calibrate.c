@@ -60,20 +60,6 @@ static int progress(size_t evaluations, size_t max_evaluations, double best, voi
   return interrupted != 0;
 }
 
-static int parse_count(const char *option, const char *text, unsigned long long *value)
-{
-  char *end = NULL;
-  errno = 0;
-  if (text[0] == '-' || text[0] == '\0') {
-    return fail(EXIT_BAD_INPUT, "%s %s: expected a non-negative integer", option, text);
-  }
-  *value = strtoull(text, &end, 10);
-  if (*end != '\0' || errno != 0) {
-    return fail(EXIT_BAD_INPUT, "%s %s: expected a non-negative integer", option, text);
-  }
-  return 0;
-}
-
 static void print_report(const cart_calibration *cal, const char *trial_name,
                          const char *targets_path)
 {
@@ -142,22 +128,22 @@ int cli_calibrate(int argc, char **argv)
     } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) {
       output = argv[++i];
     } else if ((strcmp(a, "-n") == 0 || strcmp(a, "--patients") == 0) && has_value) {
-      status = parse_count(a, argv[++i], &n);
+      status = cli_parse_count(a, argv[++i], &n);
       have_n = 1;
       if (status == 0 && n == 0) {
         status = fail(EXIT_BAD_INPUT, "%s: a trial needs at least one patient", a);
       }
     } else if (strcmp(a, "--seed") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &seed);
+      status = cli_parse_count(a, argv[++i], &seed);
       have_seed = 1;
     } else if (strcmp(a, "--max-evaluations") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &max_evaluations);
+      status = cli_parse_count(a, argv[++i], &max_evaluations);
       have_max = 1;
       if (status == 0 && max_evaluations == 0) {
         status = fail(EXIT_BAD_INPUT, "--max-evaluations: must be at least 1");
       }
     } else if (strcmp(a, "--threads") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &threads);
+      status = cli_parse_count(a, argv[++i], &threads);
       if (status == 0 && (threads == 0 || threads > 1024)) {
         status = fail(EXIT_BAD_INPUT, "--threads %llu: expected 1..1024", threads);
       }

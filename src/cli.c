@@ -74,7 +74,7 @@ char *cli_read_file(const char *path, const char *what)
   return text;
 }
 
-static int parse_count(const char *option, const char *text, unsigned long long *value)
+int cli_parse_count(const char *option, const char *text, unsigned long long *value)
 {
   char *end = NULL;
   errno = 0;
@@ -102,33 +102,33 @@ int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *o)
     } else if (mpi && strcmp(a, "--timing") == 0) {
       o->timing = 1;
     } else if (mpi && strcmp(a, "--fail-on-rank") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &o->fail_rank); /* testing: the abort path */
+      status = cli_parse_count(a, argv[++i], &o->fail_rank); /* testing: the abort path */
       o->have_fail_rank = 1;
     } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) {
       o->output = argv[++i];
     } else if ((strcmp(a, "-n") == 0 || strcmp(a, "--patients") == 0) && has_value) {
-      status = parse_count(a, argv[++i], &o->n_patients);
+      status = cli_parse_count(a, argv[++i], &o->n_patients);
       o->have_n = 1;
       if (status == 0 && o->n_patients == 0) {
         status = fail(EXIT_BAD_INPUT, "%s: a trial needs at least one patient", a);
       }
     } else if (strcmp(a, "--seed") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &o->seed);
+      status = cli_parse_count(a, argv[++i], &o->seed);
       o->have_seed = 1;
     } else if (strcmp(a, "--threads") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &o->threads);
+      status = cli_parse_count(a, argv[++i], &o->threads);
       if (status == 0 && (o->threads == 0 || o->threads > 1024)) {
         status = fail(EXIT_BAD_INPUT, "--threads %llu: expected 1..1024", o->threads);
       }
     } else if (strcmp(a, "--block") == 0 && has_value) {
-      status = parse_count(a, argv[++i], &o->block_size);
+      status = cli_parse_count(a, argv[++i], &o->block_size);
       o->have_block = 1;
       if (status == 0 && o->block_size == 0) {
         status = fail(EXIT_BAD_INPUT, "--block: must be at least 1");
       }
     } else if (strcmp(a, "--stop-after-blocks") == 0 && has_value) {
       /* testing: a run cut short */
-      status = parse_count(a, argv[++i], &o->stop_after_blocks);
+      status = cli_parse_count(a, argv[++i], &o->stop_after_blocks);
     } else if (a[0] == '-' && a[1] != '\0') {
       status = fail(EXIT_BAD_INPUT, "unknown option '%s' for " CLI_NAME " trial, or it needs a "
                     "value (see " CLI_NAME " --help)", a);

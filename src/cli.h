@@ -14,6 +14,8 @@ enum { EXIT_SOLVE_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
 /* Prints "cart: MESSAGE" (CLI_NAME) on stderr and returns status. */
 int fail(int status, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* OPTION's value TEXT as a non-negative integer; 0, or fail()'s status with a message. */
+int cli_parse_count(const char *option, const char *text, unsigned long long *value);
 
 /* Parses a whole string as a double; 0 on success, -1 if malformed. */
 int parse_number(const char *text, double *value);

@@ -85,15 +85,10 @@ static int fail(loader *ld, int code, int line, const char *format, ...)
   }
   ld->failed = 1;
   ld->error_line = line;
-  ld->error.code = code;
-  const int used = snprintf(ld->error.message, sizeof ld->error.message, "%s:%d: ", ld->source,
-                            line);
-  if (used > 0 && (size_t)used < sizeof ld->error.message) {
-    va_list args;
-    va_start(args, format);
-    vsnprintf(ld->error.message + used, sizeof ld->error.message - (size_t)used, format, args);
-    va_end(args);
-  }
+  va_list args;
+  va_start(args, format);
+  cartp_verror_at(&ld->error, code, ld->source, line, format, args);
+  va_end(args);
   return 0;
 }
 

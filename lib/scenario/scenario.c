@@ -32,6 +32,8 @@
 
 #include <cart/cart_scenario.h>
 
+#include "../util/error.h"
+
 /* ---- the built-in default scenario ---- */
 
 static const char default_scenario[] =
@@ -340,16 +342,9 @@ static int fail(loader *ld, int code, int line, const char *format, ...)
   }
   ld->failed = 1;
   ld->error_line = line;
-  ld->error.code = code;
-  int used = line > 0 ? snprintf(ld->error.message, sizeof ld->error.message, "%s:%d: ",
-                                 ld->source, line)
-                      : snprintf(ld->error.message, sizeof ld->error.message, "%s: ", ld->source);
-  if (used < 0 || (size_t)used >= sizeof ld->error.message) {
-    return 0;
-  }
   va_list args;
   va_start(args, format);
-  vsnprintf(ld->error.message + used, sizeof ld->error.message - (size_t)used, format, args);
+  cartp_verror_at(&ld->error, code, ld->source, line, format, args);
   va_end(args);
   return 0;
 }

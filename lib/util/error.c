@@ -54,6 +54,31 @@ int cartp_error(cart_error *err, int code, const char *format, ...)
   return code;
 }
 
+int cartp_verror_at(cart_error *err, int code, const char *source, int line, const char *format,
+                    va_list args)
+{
+  if (err == NULL) {
+    return code;
+  }
+  err->code = code;
+  const int used = line > 0 ? snprintf(err->message, sizeof err->message, "%s:%d: ", source, line)
+                            : snprintf(err->message, sizeof err->message, "%s: ", source);
+  if (used >= 0 && (size_t)used < sizeof err->message) {
+    vsnprintf(err->message + used, sizeof err->message - (size_t)used, format, args);
+  }
+  return code;
+}
+
+int cartp_error_at(cart_error *err, int code, const char *source, int line, const char *format,
+                   ...)
+{
+  va_list args;
+  va_start(args, format);
+  cartp_verror_at(err, code, source, line, format, args);
+  va_end(args);
+  return code;
+}
+
 int cartp_error_copy(cart_error *dst, const cart_error *src)
 {
   if (dst != NULL && dst != src) {
