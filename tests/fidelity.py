@@ -2,7 +2,8 @@
 
 Runs `cart trial` (no scenario: the built-in default) at N = 2000 with two seeds and checks every
 row of the ZUMA-1 table of ../shared/anchors/clinical/README.md and the relations listed there;
-then the five-year example (examples/zuma1-5y.ini) for the cure plateau. The default was
+then the five-year example (examples/zuma1-5y.ini) for the cure plateau, and examples/juliet.ini
+against JULIET. The default was
 calibrated to these summary statistics with `cart calibrate`; this test runs it afresh, it does
 not read back the numbers it was fitted to. Prints one line per check and 'N passed, M failed'.
 Usage: fidelity.py CART_BIN SRCDIR TMPDIR
@@ -96,6 +97,25 @@ check("5 years: in CR without relapse, share of all", 20 <= durable <= 50,
       "%.1f %% in [20, 50]" % durable)
 late = 100 * np.sum(cr & np.isfinite(rel) & (rel > 730)) / cr.sum()
 check("5 years: CR relapsing after day 730", late < 5, "%.1f %% of CR (< 5 %%)" % late)
+
+# examples/juliet.ini, calibrated the same way to JULIET (Schuster 2019; Penn CRS grading)
+for seed in ("1", "2"):
+    ep, params, traj, times, n = run(["%s/examples/juliet.ini" % srcdir, "--seed", seed],
+                                     "%s/juliet-%s.h5" % (tmp, seed))
+    r, grade = ep["response"], ep["crs_grade"]
+    ratio = np.median(ep["cmax"][r == 0]) / np.median(ep["cmax"][r >= 1])
+    rows = [
+        ("ORR %", 100 * np.mean(r >= 1), 41, 62),
+        ("CR %", 100 * np.mean(r == 2), 30, 50),
+        ("CRS any grade %", 100 * np.mean(grade >= 1), 48, 68),
+        ("CRS grade >= 3 (Penn) %", 100 * np.mean(grade >= 3), 14, 30),
+        ("tocilizumab given %", 100 * np.mean(ep["toci_doses"] >= 1), 8, 22),
+        ("median day of the peak", np.median(ep["tmax"]), 7, 14),
+        ("median peak, non-responders / responders", ratio, 0.5, 2),
+    ]
+    for name, value, lo, hi in rows:
+        check("JULIET seed %s: %s" % (seed, name), lo <= value <= hi,
+              "%.2f in [%g, %g]" % (value, lo, hi))
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
