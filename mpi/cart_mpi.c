@@ -438,7 +438,8 @@ static int run_trial(mpi_run *run, int argc, char **argv)
     if (any_file) {
       abort_run(run, &failure, output); /* some ranks hold the file: no collective close */
     }
-    exit_status = failure.code == CART_EEXIST ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED;
+    exit_status = failure.code == CART_EEXIST || failure.code == CART_EINVAL ? EXIT_BAD_INPUT
+                                                                           : EXIT_SOLVE_FAILED;
     if (run->rank == 0) {
       char reason[4200] = "";
       if (failure.code == CART_EIO) {

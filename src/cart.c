@@ -417,10 +417,7 @@ static int run(int argc, char **argv)
                   cart_solver_last_error(solver)->message, cart_status_name(solved));
     goto cleanup;
   }
-  print_table(opt.model, opt.times, opt.n_times, states, outputs);
-  if (fflush(stdout) != 0 || ferror(stdout)) {
-    status = fail(EXIT_SOLVE_FAILED, "could not write the output: %s", strerror(errno));
-  }
+  print_table(opt.model, opt.times, opt.n_times, states, outputs); /* checked in main */
 
 cleanup:
   free(states);
@@ -432,7 +429,35 @@ cleanup:
   return status;
 }
 
+/* Standard output, checked once for every command when it is done: a write that failed (a full
+ * disk, a closed pipe) is an error, never a success with lost results. A command that already
+ * failed keeps its status and its one message. */
+static int close_stdout(int status)
+{
+  errno = 0;
+  int failed = fflush(stdout) != 0;
+  int error = errno;
+  failed |= ferror(stdout) != 0;
+  errno = 0;
+  if (fclose(stdout) != 0 && !failed) {
+    failed = 1;
+    error = errno;
+  }
+  if (failed && status == 0) {
+    status = fail(EXIT_SOLVE_FAILED, "cannot write the output: %s",
+                  error != 0 ? strerror(error) : "write error");
+  }
+  return status;
+}
+
+static int command(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+  return close_stdout(command(argc, argv));
+}
+
+static int command(int argc, char **argv)
 {
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
       strcmp(argv[1], "help") == 0) {
@@ -456,7 +481,9 @@ int main(int argc, char **argv)
     return cli_calibrate(argc - 2, argv + 2);
   }
   if (strcmp(argv[1], "scenario") == 0) {
-    fputs(cart_scenario_default(), stdout);
+    if (fputs(cart_scenario_default(), stdout) == EOF) { /* longer than the buffer: errno now */
+      return fail(EXIT_SOLVE_FAILED, "cannot write the output: %s", strerror(errno));
+    }
     return 0;
   }
   return fail(EXIT_BAD_INPUT,

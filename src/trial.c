@@ -87,7 +87,8 @@ int cli_trial(int argc, char **argv)
                                          (size_t)options.block_size, (int)options.threads,
                                          progress, &state, &summary, &err);
   if (status != CART_OK) {
-    exit_status = fail(status == CART_EEXIST ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED, "%s%s",
+    const int bad_input = status == CART_EEXIST || status == CART_EINVAL; /* or not a file */
+    exit_status = fail(bad_input ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED, "%s%s",
                        err.message, status == CART_ESTOPPED ? " (--stop-after-blocks)" : "");
     goto cleanup;
   }

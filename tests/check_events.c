@@ -192,6 +192,35 @@ static void log_step(void *context, const cart_solver *solver, double t0, double
  * miss it, and so would the step's evenly spaced samples, which straddle the 0.2-day excursion:
  * the golden-section search around the sample nearest its top finds it. The rule's bolus lands
  * in D at t = 4.9, once: its repeat check comes 3 days later, when Y is below L again. */
+/* The rule's doses, too, are boluses when their duration is below CART_TOCI_BOLUS_EPS: a 1e-20 h
+ * or 1e-12 h rule dose puts the bolus's 70 mg in D (a 1e-20 h one used to be lost). */
+START_TEST(test_toci_rule_tiny_duration_is_bolus)
+{
+  cart_params *params = cart_params_new(&bump_model, NULL);
+  cart_solver *solver = cart_solver_new(&bump_model, NULL);
+  const double hours[] = {1e-20, 1e-12};
+  for (size_t k = 0; k < 2; k++) {
+    cart_dosing *dosing = cart_dosing_new(NULL);
+    cart_toci_rule rule;
+    cart_toci_rule_default(&rule);
+    rule.trigger = 100;
+    rule.interval = 3.0;
+    rule.duration = hours[k] / 24;
+    rule.mg_per_kg = 1;
+    ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
+    const double times[] = {0, 8};
+    double y[2 * 2]; /* Y, D at t = 0 and 8 */
+    ck_assert_int_eq(cart_solver_solve(solver, params, dosing, times, 2, y, NULL), CART_OK);
+    ck_assert_uint_eq(cart_solver_n_events(solver), 1);
+    ck_assert_msg(fabs(y[2 + 1] - 70) <= 1e-12 * 70, "%g h rule dose: D at t = 8 is %.17g, not 70",
+                  hours[k], y[2 + 1]);
+    cart_dosing_free(dosing);
+  }
+  cart_solver_free(solver);
+  cart_params_free(params);
+}
+END_TEST
+
 START_TEST(test_crossing_inside_one_long_step)
 {
   cart_params *params = cart_params_new(&bump_model, NULL);
@@ -544,6 +573,7 @@ int main(void)
   tcase_add_test(tc, test_crossing_time_bdf);
   tcase_add_test(tc, test_crossing_time_rk8pd);
   tcase_add_test(tc, test_crossing_inside_one_long_step);
+  tcase_add_test(tc, test_toci_rule_tiny_duration_is_bolus);
   tcase_add_test(tc, test_extinction_default_patient);
   tcase_add_test(tc, test_extinction_cures_what_the_ode_regrows);
   tcase_add_test(tc, test_extinction_at_start_and_refed);

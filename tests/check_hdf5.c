@@ -1,6 +1,7 @@
 /* check_hdf5.c: the HDF5 trial file (cart_hdf5.h): layout, values, attributes, refusals, and what
  * an interrupted run leaves. Blocks are filled by hand with known numbers (nothing is solved) and
  * the files are read back with the HDF5 C API. */
+#define _XOPEN_SOURCE 700 /* mknod */
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -657,6 +659,75 @@ START_TEST(test_missing_directory)
 }
 END_TEST
 
+/* (3b) a path that is there but is not a regular file (a FIFO; a character device like
+ * /dev/null, made here with mknod when we may; a directory) is refused with CART_EINVAL, with and
+ * without force, and left as it was: it is never opened, truncated, written or removed, HDF5
+ * prints nothing (a failed H5Fcreate of a FIFO used to leave an object HDF5 could not close and
+ * complained about at exit; a /dev/null took a whole trial and a failed layout removed it), and
+ * HDF5's automatic error handler is the caller's again after the call. */
+START_TEST(test_not_a_regular_file)
+{
+  test_files files;
+  files_make(&files);
+  char fifo[128], device[128], dir[128], stderr_path[128];
+  snprintf(fifo, sizeof fifo, "%s/fifo", files.dir);
+  snprintf(device, sizeof device, "%s/null", files.dir);
+  snprintf(dir, sizeof dir, "%s/dir", files.dir);
+  snprintf(stderr_path, sizeof stderr_path, "%s/stderr.txt", files.dir);
+  ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+  ck_assert_int_eq(mkdir(dir, 0700), 0);
+  const int have_device = mknod(device, S_IFCHR | 0600, makedev(1, 3)) == 0; /* root only */
+  if (!have_device) {
+    fprintf(stderr, "check_hdf5: SKIP the character device (mknod: not root)\n");
+  }
+  const char *paths[] = {fifo, dir, device};
+  const mode_t types[] = {S_IFIFO, S_IFDIR, S_IFCHR};
+  cart_trial *trial = trial_make();
+
+  H5E_auto2_t handler_before = NULL, handler_after = NULL;
+  void *data_before = NULL, *data_after = NULL;
+  ck_assert_int_ge(H5Eget_auto2(H5E_DEFAULT, &handler_before, &data_before), 0);
+  fflush(stderr);
+  const int saved = dup(STDERR_FILENO);
+  const int capture = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ck_assert_int_ge(capture, 0);
+  dup2(capture, STDERR_FILENO);
+  cart_error err[3][2];
+  cart_h5_file *h5[3][2];
+  for (int i = 0; i < 2 + have_device; i++) {
+    for (int force = 0; force < 2; force++) {
+      h5[i][force] = cart_h5_create(paths[i], trial, scenario_text, force, 6, &err[i][force]);
+    }
+  }
+  H5close(); /* what exit does: it complained here about the object a failed create left */
+  fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  close(capture);
+  ck_assert_int_ge(H5Eget_auto2(H5E_DEFAULT, &handler_after, &data_after), 0);
+  ck_assert(handler_after == handler_before && data_after == data_before);
+
+  for (int i = 0; i < 2 + have_device; i++) {
+    for (int force = 0; force < 2; force++) {
+      ck_assert_ptr_null(h5[i][force]);
+      ck_assert_int_eq(err[i][force].code, CART_EINVAL);
+      char expected[192];
+      snprintf(expected, sizeof expected, "output '%s' is not a regular file", paths[i]);
+      ck_assert_str_eq(err[i][force].message, expected);
+    }
+    struct stat info;
+    ck_assert_int_eq(lstat(paths[i], &info), 0);
+    ck_assert_msg((info.st_mode & S_IFMT) == types[i], "%s changed its type", paths[i]);
+  }
+  struct stat info;
+  ck_assert_int_eq(stat(stderr_path, &info), 0);
+  ck_assert_msg(info.st_size == 0, "%lld bytes on stderr", (long long)info.st_size);
+
+  cart_trial_free(trial);
+  files_remove(&files);
+}
+END_TEST
+
 /* (4) closed without cart_h5_finish: complete = 0, the first block readable, the rest fill. */
 START_TEST(test_incomplete_run)
 {
@@ -809,6 +880,7 @@ int main(void)
   tcase_add_test(tc, test_chunk_larger_than_trial);
   tcase_add_test(tc, test_exists_and_force);
   tcase_add_test(tc, test_missing_directory);
+  tcase_add_test(tc, test_not_a_regular_file);
   tcase_add_test(tc, test_incomplete_run);
   tcase_add_test(tc, test_killed_run);
   tcase_add_test(tc, test_long_scenario);

@@ -280,6 +280,42 @@ START_TEST(test_toci_infusion_and_cap)
 }
 END_TEST
 
+/* Infusions shorter than CART_TOCI_BOLUS_EPS are boluses: 1e-20 h (time + duration rounds to
+ * time, which dropped the whole dose) and 1e-12 h (whose rounded end gave more than the dose)
+ * put the bolus's amount in D1 at the dose time and after it; 1e-6 h is still an infusion. */
+START_TEST(test_toci_tiny_infusion_is_bolus)
+{
+  const char *const set[] = {"dose=0", "T0=0", "Q=0", "CL=0", "Vmax=0"};
+  const double start = 2.0, hours[] = {0, 1e-20, 1e-12, 1e-6};
+  double times[] = {0, start, start + 1e-6, 3, 10};
+  double bolus[9 * 5];
+  for (size_t k = 0; k < sizeof hours / sizeof *hours; k++) {
+    cart_dosing *dosing = cart_dosing_new(NULL);
+    ck_assert_int_eq(cart_dosing_add_toci(dosing, start, 8, hours[k] / 24, 800), CART_OK);
+    double states[9 * 5];
+    cart_solver_free(solve_or_fail(test_params("cart", set, 5), dosing, CART_METHOD_BDF, 1, times,
+                                   5, k == 0 ? bolus : states, NULL));
+    cart_dosing_free(dosing);
+    if (k == 0) {
+      ck_assert_double_le(test_rel_diff(bolus[9 * 1 + D1], 560), 1e-15); /* 8 mg/kg * 70 kg */
+      continue;
+    }
+    const int is_bolus = hours[k] / 24 < CART_TOCI_BOLUS_EPS;
+    ck_assert_int_eq(is_bolus, hours[k] < 1e-6);
+    /* a real infusion starts empty; its amount is exact up to the rounding of the solver's steps
+     * (each of their ends is rounded to the double near day 2) */
+    if (!is_bolus) {
+      ck_assert_double_eq(states[9 * 1 + D1], 0.0);
+    }
+    for (size_t i = is_bolus ? 1 : 2; i < 5; i++) {
+      ck_assert_msg(test_rel_diff(states[9 * i + D1], bolus[9 * i + D1]) <= (is_bolus ? 1e-12 : 1e-7),
+                    "%g h infusion: D1 at day %g is %.17g, the bolus gives %.17g", hours[k],
+                    times[i], states[9 * i + D1], bolus[9 * i + D1]);
+    }
+  }
+}
+END_TEST
+
 /* ---- events ---- */
 
 /* Solves cart from 0 with `dosing`; returns the state at each time. */
@@ -637,6 +673,7 @@ int main(void)
   tcase_add_test(exact, test_toci_lambert_bdf);
   tcase_add_test(exact, test_toci_lambert_rk8pd);
   tcase_add_test(exact, test_toci_infusion_and_cap);
+  tcase_add_test(exact, test_toci_tiny_infusion_is_bolus);
   suite_add_tcase(suite, exact);
   TCase *events = tcase_create("events");
   tcase_add_test(events, test_dose_equals_stop_add_restart);

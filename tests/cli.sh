@@ -86,4 +86,32 @@ expect 1 "10 steps reached.*CART_EMAXSTEPS" run --max-steps 10
   && ok || bad "--toci-rule with a 12 h delay: first dose not about half a day later"
 expect 2 "delay" run --toci-rule 200:8:4:8:-1
 
+# Output that cannot be written (a full disk: /dev/full) is an error, exit 1 with one line, never
+# a success with the output lost: every command's stdout is checked at the end.
+full() {
+  want=$1
+  shift
+  "$cart" "$@" >/dev/full 2>"$tmp/err"
+  got=$?
+  if [ "$got" -ne "$want" ]; then bad "cart $* >/dev/full: exit $got, expected $want"; return; fi
+  if [ "$(grep -c "^cart: cannot write the output: No space left on device$" "$tmp/err")" -ne 1 ] || \
+     grep -v "^cart: cannot write the output\|^cart: [0-9]* patients in" "$tmp/err" | grep -q .; then
+    bad "cart $* >/dev/full: stderr '$(cat "$tmp/err")'"; return
+  fi
+  ok
+}
+if [ -w /dev/full ]; then
+  full 1 scenario
+  full 1 models
+  full 1 run
+  full 1 run --times 0:1:1
+  full 1 trial -n 3 --seed 1 -o "$tmp/full.h5"
+  full 1 --version
+  # a command that failed already keeps its status and its one message
+  "$cart" run --set rhoo=1 >/dev/full 2>"$tmp/err"
+  [ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && ok || bad "bad input >/dev/full: $(cat "$tmp/err")"
+else
+  echo "SKIP: no writable /dev/full"
+fi
+
 finish

@@ -7,7 +7,9 @@
  * Tocilizumab, fixed: (time, mg/kg, duration, cap). The amount is min(mg/kg * WT, cap) mg, with WT
  * the patient's weight parameter; it enters D1 at the constant rate amount / duration (mg/day)
  * from `time` to `time + duration`. Infusions may overlap. A duration of 0 is a bolus: the amount
- * is added to D1 at `time`.
+ * is added to D1 at `time`. So is any duration below CART_TOCI_BOLUS_EPS (1e-9 day, 86.4 us): an
+ * infusion that short cannot be resolved in double precision (time + duration may round to time),
+ * so it is given as the bolus it practically is. This holds for the rule's duration too.
  *
  * The solver stops exactly at every dose time and at the start and end of every infusion, applies
  * what happens there, and restarts the integration (it never steps across them). A state reported
@@ -38,6 +40,8 @@ typedef struct cart_dosing cart_dosing;
 /* MODEL.md section 3 defaults for tocilizumab infusions. */
 #define CART_TOCI_TINF_DEFAULT (1.0 / 24.0) /* day: 1 h */
 #define CART_TOCI_CAP_MG_DEFAULT 800.0      /* mg per dose [S7] */
+/* day: a tocilizumab infusion shorter than this is a bolus (given like a duration of 0) */
+#define CART_TOCI_BOLUS_EPS 1e-9
 
 typedef struct cart_cart_dose {
   double time;  /* day, >= 0 */
@@ -62,7 +66,7 @@ typedef struct cart_toci_rule {
   int max_doses;     /* default 4, at most CART_TOCI_RULE_MAX_DOSES */
   double mg_per_kg;  /* default 8 */
   double cap_mg;     /* default 800 */
-  double duration;   /* day: default 1 h (0: bolus) */
+  double duration;   /* day: default 1 h (0, or below CART_TOCI_BOLUS_EPS: bolus) */
   double delay;      /* day from the rise to the first dose of a series: default 0, at most
                         CART_TOCI_RULE_MAX_DELAY (Lee DW et al., Blood 2014;124:188-195) */
 } cart_toci_rule;
@@ -73,7 +77,7 @@ void cart_toci_rule_default(cart_toci_rule *rule);
 typedef struct cart_toci_dose {
   double time;      /* day, >= 0: infusion start */
   double mg_per_kg; /* >= 0 */
-  double duration;  /* day, >= 0 (0: bolus) */
+  double duration;  /* day, >= 0 (0, or below CART_TOCI_BOLUS_EPS: bolus) */
   double cap_mg;    /* mg, >= 0: largest amount given */
 } cart_toci_dose;
 

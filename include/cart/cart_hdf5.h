@@ -39,9 +39,12 @@ typedef struct cart_h5_file cart_h5_file;
 
 /* Creates `path` for `trial` (its model, parameter names and units, outputs, times, seed, N) and
  * the scenario text that defined it (stored as is; NULL is stored as ""). An existing file is an error
- * (CART_EEXIST) unless `force`; a path that cannot be created is CART_EIO. Nothing is solved
- * here, so a bad path fails before any work. chunk_patients: patients per chunk (e.g. the block
- * size). */
+ * (CART_EEXIST) unless `force`; a path that exists and is not a regular file (a device, a FIFO, a
+ * directory) is CART_EINVAL, even with `force`; a path that cannot be created is CART_EIO.
+ * Nothing is solved here, so a bad path fails before any work. A file this call created but
+ * could not lay out is removed; nothing that was there before ever is. HDF5 prints nothing: its
+ * automatic error printing is off during every cart_h5_ call and restored after it.
+ * chunk_patients: patients per chunk (e.g. the block size). */
 cart_h5_file *cart_h5_create(const char *path, const cart_trial *trial, const char *scenario_text,
                              int force, size_t chunk_patients, cart_error *err);
 

@@ -495,13 +495,20 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
                 "cart_h5_create: the trial needs a model, patients and output times");
     return NULL;
   }
+  /* What is at the path before: nothing, a regular file, or something else (a device, a FIFO,
+   * a directory), which is never an output: HDF5 cannot write a trial there, and a failed
+   * H5Fcreate of an opened file leaves an object behind in HDF5 1.10 that no call can close. */
   struct stat info;
-  int exists = !force && stat(path, &info) == 0;
+  int found = stat(path, &info) == 0 ? (S_ISREG(info.st_mode) ? 1 : 2) : 0;
 #ifdef CART_H5_MPI
   /* Rank 0's look decides for all: another rank may look after rank 0 has created the file. */
-  MPI_Bcast(&exists, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  MPI_Bcast(&found, 1, MPI_INT, 0, MPI_COMM_WORLD);
 #endif
-  if (exists) {
+  if (found == 2) {
+    cartp_error(err, CART_EINVAL, "output '%s' is not a regular file", path);
+    return NULL;
+  }
+  if (found == 1 && !force) {
     cartp_error(err, CART_EEXIST, "output file '%s' exists (use --force to overwrite)", path);
     return NULL;
   }
@@ -545,6 +552,10 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
     return NULL;
   }
 
+  /* The file this call created, if it did: only that one is removed when the layout fails. */
+  struct stat created;
+  const int own_file = found == 0 && stat(path, &created) == 0 && S_ISREG(created.st_mode);
+
   int status = create_root(h5, trial, scenario_text, err);
   if (status == CART_OK) {
     status = create_params(h5, model, chunk_patients, err);
@@ -583,9 +594,14 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
     status = cartp_error(err, CART_EIO, "cannot flush '%s'", path);
   }
   if (status != CART_OK) {
-    /* Half a layout is no trial file: remove what this call created. */
+    /* Half a layout is no trial file: remove it if this call created it (and it is still the
+     * same regular file), never anything that was there before. */
     handle_close_ids(h5);
-    remove(path);
+    struct stat now;
+    if (own_file && stat(path, &now) == 0 && S_ISREG(now.st_mode) &&
+        now.st_dev == created.st_dev && now.st_ino == created.st_ino) {
+      remove(path);
+    }
     handle_free(h5);
     return NULL;
   }

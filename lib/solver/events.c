@@ -70,7 +70,7 @@ int cartp_events_collect(cart_solver *solver, const cart_dosing *dosing, size_t 
   for (size_t i = 0; i < n_toci; i++) {
     const cart_toci_dose *dose = &dosing->toci[i];
     solver->events[n++] = (timed_event){dose->time, EVENT_TOCI_START, i};
-    if (dose->duration > 0) {
+    if (!cartp_toci_is_bolus(dose->duration)) {
       solver->events[n++] = (timed_event){dose->time + dose->duration, EVENT_TOCI_END, i};
     }
   }
@@ -95,14 +95,14 @@ double cartp_toci_rate_at(const cart_solver *solver, const cart_dosing *dosing, 
   double rate = 0.0;
   for (size_t i = 0; dosing != NULL && i < dosing->n_toci; i++) {
     const cart_toci_dose *dose = &dosing->toci[i];
-    if (dose->duration > 0 && dose->time <= t && t < dose->time + dose->duration) {
+    if (!cartp_toci_is_bolus(dose->duration) && dose->time <= t && t < dose->time + dose->duration) {
       rate += toci_amount(solver, dose) / dose->duration;
     }
   }
   const rule_state *rs = &solver->rule;
   for (int k = 0; k < rs->doses; k++) {
     const double d = rs->rule.duration;
-    if (d > 0 && rs->dose_time[k] <= t && t < rs->dose_time[k] + d) {
+    if (!cartp_toci_is_bolus(d) && rs->dose_time[k] <= t && t < rs->dose_time[k] + d) {
       rate += rs->dose_amount[k] / d;
     }
   }
@@ -125,7 +125,7 @@ void cartp_events_apply(cart_solver *solver, const cart_dosing *dosing, const ti
   }
   case EVENT_TOCI_START: {
     const cart_toci_dose *dose = &dosing->toci[event->index];
-    if (dose->duration == 0) {
+    if (cartp_toci_is_bolus(dose->duration)) {
       solver->y[model->toci_state] += toci_amount(solver, dose); /* a bolus */
     }
     break; /* an infusion's rate is recomputed once all events at this time are applied */
@@ -337,7 +337,7 @@ static void rule_dose(cart_solver *solver, double t)
   rs->dose_time[rs->doses] = t;
   rs->dose_amount[rs->doses] = amount;
   rs->doses++;
-  if (rs->rule.duration == 0) {
+  if (cartp_toci_is_bolus(rs->rule.duration)) {
     solver->y[solver->model->toci_state] += amount; /* a bolus */
   }
   rs->series_active = 1;
@@ -389,7 +389,7 @@ double cartp_rule_next_time(const cart_solver *solver, double t)
   double next = rs->series_active ? rs->next_check : INFINITY;
   for (int k = 0; k < rs->doses; k++) {
     const double end = rs->dose_time[k] + rs->rule.duration;
-    if (rs->rule.duration > 0 && end > t && end < next) {
+    if (!cartp_toci_is_bolus(rs->rule.duration) && end > t && end < next) {
       next = end;
     }
   }
@@ -401,7 +401,7 @@ int cartp_rule_due(cart_solver *solver, double t)
   rule_state *rs = &solver->rule;
   int due = 0;
   for (int k = 0; k < rs->doses; k++) {
-    due |= rs->rule.duration > 0 && rs->dose_time[k] + rs->rule.duration == t;
+    due |= !cartp_toci_is_bolus(rs->rule.duration) && rs->dose_time[k] + rs->rule.duration == t;
   }
   if (rs->series_active && rs->next_check <= t) {
     due = 1;

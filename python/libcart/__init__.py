@@ -50,6 +50,12 @@ def _pandas():
     return pandas
 
 
+# The ranges of the C integer types that arguments are passed as.
+_SIZE_MAX = 2**(8 * ctypes.sizeof(ctypes.c_size_t)) - 1
+_ULONG_MAX = 2**(8 * ctypes.sizeof(ctypes.c_ulong)) - 1
+_UINT64_MAX = 2**64 - 1
+_MAX_THREADS = 1024  # as cart trial --threads
+
 # ---- models ------------------------------------------------------------------------------
 
 
@@ -245,8 +251,9 @@ def _toci_rule(spec):
                     raise ValueError("toci_rule: max_doses must be a whole number, not %r"
                                      % (value,))
             value = int(value)
-            if not -2**31 <= value < 2**31:
-                raise ValueError("toci_rule: max_doses %d is out of range" % value)
+            if not -2**31 <= value < 2**31:  # a C int; libcart checks 1..16 (CART_EDOSE)
+                raise ValueError("toci_rule: max_doses must be in %d..%d, got %d"
+                                 % (-2**31, 2**31 - 1, value))
             setattr(rule, field, value)
         else:
             setattr(rule, field, float(value) * factor)
@@ -388,10 +395,10 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="bdf"
                 solver_p, _clib.CART_RTOL_DEFAULT if rtol is None else float(rtol),
                 _clib.as_double_p(atol_array)), last, solver_p)
         if max_steps is not None:
-            if isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) \
-                    or max_steps < 0:
+            if isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral):
                 raise ValueError("max_steps must be a positive integer, not %r" % (max_steps,))
-            _clib.check(_lib.cart_solver_set_max_steps(solver_p, int(max_steps)), last, solver_p)
+            max_steps = _count(max_steps, "max_steps", 1, _ULONG_MAX)
+            _clib.check(_lib.cart_solver_set_max_steps(solver_p, max_steps), last, solver_p)
         if n_ext is not None:
             _clib.check(_lib.cart_solver_set_extinction(solver_p, float(n_ext)), last, solver_p)
 
@@ -475,12 +482,15 @@ def _scenario_text(scenario):
     return scenario, "<text>"
 
 
-def _count(value, what, least):
+def _count(value, what, least, most):
+    """value as an int in least..most (the range of the C type it goes to, or tighter): ctypes
+    would silently wrap an integer outside it modulo 2**bits."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError("%s must be an integer, not %r" % (what, value))
-    if value < least:
-        raise ValueError("%s must be at least %d, got %d" % (what, least, value))
-    return int(value)
+    value = int(value)
+    if not least <= value <= most:
+        raise ValueError("%s must be in %d..%d, got %d" % (what, least, most, value))
+    return value
 
 
 def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False, block=4096,
@@ -509,16 +519,12 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
     line), CART_EEXIST, CART_EIO and the plan's errors.
     """
     text, source = _scenario_text(scenario)
-    threads = _count(threads, "threads", 0)
-    block = _count(block, "block", 1)
-    if threads > 1024:
-        raise ValueError("threads must be at most 1024, got %d" % threads)
+    threads = _count(threads, "threads", 0, _MAX_THREADS)
+    block = _count(block, "block", 1, _SIZE_MAX)
     if n is not None:
-        n = _count(n, "n", 1)
+        n = _count(n, "n", 1, _SIZE_MAX)
     if seed is not None:
-        seed = _count(seed, "seed", 0)
-        if seed >= 2**64:
-            raise ValueError("seed must be below 2**64, got %d" % seed)
+        seed = _count(seed, "seed", 0, _UINT64_MAX)
     path = os.fspath(output) if output is not None else "cart-trial.h5"
 
     err = _clib.new_error()
@@ -627,7 +633,7 @@ def calibrate(scenario, targets, threads=0, progress=None, n=None, seed=None,
     """
     text, source = _scenario_text(scenario)
     targets_text, targets_source = _targets_text(targets)
-    threads = _count(threads, "threads", 0)
+    threads = _count(threads, "threads", 0, _MAX_THREADS)
     err = _clib.new_error()
     trial_p = _lib.cart_scenario_load(text.encode("utf-8"), source.encode("utf-8"),
                                       ctypes.byref(err))
@@ -653,15 +659,12 @@ def calibrate(scenario, targets, threads=0, progress=None, n=None, seed=None,
         _lib.cart_calibrate_settings_default(ctypes.byref(settings))
         _lib.cart_targets_settings(targets_p, ctypes.byref(settings))
         if n is not None:
-            settings.n_patients = _count(n, "n", 1)
+            settings.n_patients = _count(n, "n", 1, _SIZE_MAX)
         if seed is not None:
-            seed = _count(seed, "seed", 0)
-            if seed >= 2**64:
-                raise ValueError("seed must be below 2**64, got %d" % seed)
-            settings.seed = seed
+            settings.seed = _count(seed, "seed", 0, _UINT64_MAX)
             settings.use_seed = 1
         if max_evaluations is not None:
-            settings.max_evaluations = _count(max_evaluations, "max_evaluations", 1)
+            settings.max_evaluations = _count(max_evaluations, "max_evaluations", 1, _SIZE_MAX)
         settings.n_threads = threads
         callback = _clib.CALIBRATE_PROGRESS_FN(call_progress) if progress is not None \
             else _clib.CALIBRATE_PROGRESS_FN()

@@ -449,6 +449,46 @@ def test_trial_scenario_file_and_text(tmp_dir, cart_bin):
     assert not os.path.exists(os.path.join(tmp_dir, "x.h5"))
 
 
+SIZE_MAX = 2**(8 * ctypes.sizeof(ctypes.c_size_t)) - 1
+ULONG_MAX = 2**(8 * ctypes.sizeof(ctypes.c_ulong)) - 1
+
+
+def _range_error(call, name, allowed):
+    """call() raises ValueError naming the argument and its allowed range."""
+    with pytest.raises(ValueError) as caught:
+        call()
+    message = str(caught.value)
+    assert name in message and allowed in message, message
+
+
+def test_integers_out_of_range_are_refused(tmp_dir):
+    """Integers outside their C type used to wrap modulo 2**64: n = 2**64 + 2 ran 2 patients and
+    max_steps = 2**64 + 5 became 5. Nothing runs and no file is made."""
+    out = os.path.join(tmp_dir, "t.h5")
+    size_range = "1..%d" % SIZE_MAX
+    for bad in (2**64 + 2, SIZE_MAX + 1, 0, -1):
+        _range_error(lambda: libcart.trial(n=bad, output=out), "n", size_range)
+        _range_error(lambda: libcart.trial(n=2, block=bad, output=out), "block", size_range)
+    for bad in (2**64, 2**64 + 11, -1):
+        _range_error(lambda: libcart.trial(n=2, seed=bad, output=out), "seed",
+                     "0..%d" % (2**64 - 1))
+    for bad in (2**64 + 2, 2**32 + 2, 1025, -1):
+        _range_error(lambda: libcart.trial(n=2, threads=bad, output=out), "threads", "0..1024")
+    assert not os.path.exists(out)
+    for bad in (2**64 + 5, ULONG_MAX + 1, 0, -3):
+        _range_error(lambda: libcart.solve(max_steps=bad), "max_steps", "1..%d" % ULONG_MAX)
+    for bad in (2**32 + 3, 2**64 + 3, -2**31 - 1):
+        _range_error(lambda: libcart.solve(toci_rule={"max_doses": bad}), "max_doses",
+                     "%d..%d" % (-2**31, 2**31 - 1))
+    # the largest values are passed through, to libcart's own checks
+    with pytest.raises(libcart.LibcartError) as caught:
+        libcart.solve(toci_rule={"max_doses": 2**31 - 1})
+    assert caught.value.name == "CART_EDOSE"
+    assert libcart.solve(max_steps=ULONG_MAX, times=[0, 1]).t[-1] == 1
+    # numpy integers are integers too
+    _range_error(lambda: libcart.solve(max_steps=np.uint64(0)), "max_steps", "1..")
+
+
 def test_trial_default_output_in_cwd(tmp_dir, monkeypatch):
     monkeypatch.chdir(tmp_dir)
     result = libcart.trial(n=2, seed=5)

@@ -2,6 +2,7 @@
 trial() to the reported median cmax, 1 and 2 threads alike), errors with file and line, and a
 fit stopped by its progress callback."""
 
+import ctypes
 import math
 
 import numpy as np
@@ -86,3 +87,16 @@ def test_calibrate_progress_stops():
     assert not result.complete and result.evaluations == 2
     assert seen[0][1] == 15 + 4 and seen[-1][2] == result.objective
     assert result.params["se"].isna().all()
+
+
+def test_calibrate_integers_out_of_range():
+    """Integers outside their C type are refused before anything runs (ctypes wrapped them
+    modulo 2**bits: n = 2**64 + 2 ran 2 patients per evaluation)."""
+    size_max = 2**(8 * ctypes.sizeof(ctypes.c_size_t)) - 1
+    for name, allowed, bad in (("n", "1..%d" % size_max, 2**64 + 2),
+                               ("seed", "0..%d" % (2**64 - 1), 2**64 + 1),
+                               ("max_evaluations", "1..%d" % size_max, 2**64 + 3),
+                               ("threads", "0..1024", 2**32 + 1)):
+        with pytest.raises(ValueError) as caught:
+            libcart.calibrate(SCENARIO, TARGETS, **{name: bad})
+        assert name in str(caught.value) and allowed in str(caught.value), str(caught.value)
