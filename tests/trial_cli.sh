@@ -125,6 +125,17 @@ printf '[trial]\nmodel = cart\n[parameters]\nrhoo = 1\n' >"$tmp/bad.ini"
 [ $? -eq 2 ] && ok || bad "-n 0"
 "$cart" trial --threads x >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && ok || bad "--threads x"
+# More patients than their data can address (2^61, 2^63): refused at once, nothing written.
+for n in 2305843009213693952 9223372036854775808; do
+  start=$(date +%s)
+  "$cart" trial -n $n -o "$tmp/huge.h5" >/dev/null 2>"$tmp/err"
+  [ $? -eq 2 ] && grep -q "^cart: $n patients are too many" "$tmp/err" && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
+    && [ ! -e "$tmp/huge.h5" ] && [ $(( $(date +%s) - start )) -lt 5 ] && ok || bad "-n $n: $(cat "$tmp/err")"
+done
+printf '[trial]\nmodel = cart\nn_patients = 2305843009213693952\n' >"$tmp/huge.ini"
+"$cart" trial "$tmp/huge.ini" -o "$tmp/huge.h5" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "huge.ini:3: .*too many" "$tmp/err" && [ ! -e "$tmp/huge.h5" ] && ok \
+  || bad "n_patients = 2^61 in a scenario: $(cat "$tmp/err")"
 
 # examples/zuma1-5y.ini is the built-in default with a five-year horizon and nothing else: the
 # two cannot drift apart (its three header lines aside).
