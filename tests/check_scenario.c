@@ -471,6 +471,8 @@ static const bad_case bad_cases[] = {
      "[trial]\nmodel = cart\n[variability]\nrho = 0.3\n[correlation]\nrho, gamma = 0.5\n",
      CART_EINVAL, 6, "gamma"},
     {"bad cv", "[trial]\nmodel = cart\n[variability]\nrho = -0.3\n", CART_ERANGE, 4, "rho"},
+    {"cv with omega not finite", "[trial]\nmodel = cart\n[variability]\nrho = 0.3\ngamma = 1e300\n",
+     CART_ERANGE, 5, "gamma"},
     {"loop-gain rule", "[trial]\nmodel = cart\n[parameters]\nrho = 0.5\np_amp = 12000\nT0 = 1e11\n",
      CART_ERULE, 5, "p_amp"},
     {"times list decreasing", "[trial]\nmodel = cart\n[times]\nlist = 0, 7, 3\n", CART_ETIMES, 4,
