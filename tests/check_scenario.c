@@ -504,6 +504,8 @@ static const bad_case bad_cases[] = {
     {"unknown method", "[trial]\nmodel = cart\n[solver]\nmethod = euler\n", CART_EPARSE, 4,
      "euler"},
     {"rtol negative", "[trial]\nmodel = cart\n[solver]\nrtol = -1\n", CART_ERANGE, 4, "rtol"},
+    {"rtol 1e300", "[trial]\nmodel = cart\n[solver]\nrtol = 1e300\n", CART_ERANGE, 4,
+     "rtol: 1e+300 must be in (0, 0.1]"},
     {"crs thresholds not increasing", "[trial]\nmodel = cart\n[endpoints]\ncrs_g2 = 30\n",
      CART_ERANGE, 4, "crs_g2"},
     {"endpoint not positive", "[trial]\nmodel = cart\n[endpoints]\nt_resp = 0\n", CART_ERANGE, 4,

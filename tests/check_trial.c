@@ -455,6 +455,9 @@ START_TEST(test_errors)
   const double bad_times[] = {0, 5, 1};
   ck_assert_int_eq(cart_trial_set_times(trial, bad_times, 3), CART_ETIMES);
   ck_assert_int_eq(cart_trial_set_solver(trial, CART_METHOD_BDF, -1, NULL, 100), CART_EINVAL);
+  ck_assert_int_eq(cart_trial_set_solver(trial, CART_METHOD_BDF, 1e300, NULL, 100), CART_EINVAL);
+  ck_assert_msg(strstr(cart_trial_last_error(trial)->message, "relative tolerance") != NULL, "%s",
+                cart_trial_last_error(trial)->message);
   ck_assert_int_eq(cart_trial_set_n_patients(trial, 0), CART_EINVAL);
   cart_trial_block *block = cart_trial_block_alloc(trial, 4, NULL);
   ck_assert_int_eq(cart_trial_run_block(trial, 0, 5, 1, block), CART_EINVAL); /* > capacity */
