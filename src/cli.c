@@ -138,6 +138,9 @@ int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *o)
       o->have_fail_rank = 1;
     } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) {
       o->output = argv[++i];
+      if (o->output[0] == '\0') {
+        status = fail(EXIT_BAD_INPUT, "%s: empty file name", a);
+      }
     } else if ((strcmp(a, "-n") == 0 || strcmp(a, "--patients") == 0) && has_value) {
       status = cli_parse_count(a, argv[++i], &o->n_patients);
       o->have_n = 1;

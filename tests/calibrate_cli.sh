@@ -69,6 +69,8 @@ printf '[trial]\nname = test\n[targets]\norr = 1/2\n[free]\nrho = 0.1, 1\n[calib
 "$cart" calibrate "$tmp/stein.ini" "$tmp/nul.ini" -o "$tmp/x.ini" >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "^cart: targets file '.*nul.ini': NUL byte at offset 92" "$tmp/err" && [ ! -e "$tmp/x.ini" ] \
   && ok || bad "NUL in targets: $(cat "$tmp/err")"
+"$cart" calibrate "$tmp/stein.ini" "$tmp/targets.ini" -o "" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && [ "$(cat "$tmp/err")" = "cart: -o: empty file name" ] && ok || bad "-o '': $(cat "$tmp/err")"
 "$cart" calibrate "$tmp/stein.ini" "$tmp/targets.ini" -o "$tmp/x.ini" --threads 0 >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "threads" "$tmp/err" && ok || bad "--threads 0: $(cat "$tmp/err")"
 

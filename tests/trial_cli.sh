@@ -125,6 +125,10 @@ printf '[trial]\nmodel = cart\n[parameters]\nrhoo = 1\n' >"$tmp/bad.ini"
 [ $? -eq 2 ] && ok || bad "-n 0"
 "$cart" trial --threads x >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && ok || bad "--threads x"
+for o in -o --output; do
+  "$cart" trial -n 3 $o "" >/dev/null 2>"$tmp/err"
+  [ $? -eq 2 ] && [ "$(cat "$tmp/err")" = "cart: $o: empty file name" ] && ok || bad "$o '': $(cat "$tmp/err")"
+done
 # A scenario is text up to 16 MiB: a NUL byte (the bad key after it was once silently ignored), a
 # device that never ends, a directory and a larger file are refused, one line, exit 2.
 printf '[trial]\nmodel = cart\nn_patients = 3\n\0[parameters]\nrhoo = 1\n' >"$tmp/nul.ini"
