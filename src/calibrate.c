@@ -127,6 +127,9 @@ int cli_calibrate(int argc, char **argv)
       quiet = 1;
     } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) {
       output = argv[++i];
+      if (output[0] == '\0') {
+        status = fail(EXIT_BAD_INPUT, "%s: empty file name", a);
+      }
     } else if ((strcmp(a, "-n") == 0 || strcmp(a, "--patients") == 0) && has_value) {
       status = cli_parse_count(a, argv[++i], &n);
       have_n = 1;

@@ -47,7 +47,7 @@ static const char usage_text[] =
     "                     capped at CAP mg (default 800)\n"
     "  --times A:B:STEP   output every STEP days from A to B; or a list T1,T2,...\n"
     "  --method M         bdf (GSL msbdf, analytic Jacobian; default) or rk8pd\n"
-    "  --rtol R           relative tolerance (default 1e-6)\n"
+    "  --rtol R           relative tolerance, 0 < R <= 0.1 (default 1e-6)\n"
     "  --max-steps N      step limit per solve (default 100000)\n"
     "  --n-ext CELLS      extinction: a tumour phenotype falling through CELLS is set to 0\n"
     "                     (default 1; 0 turns it off)\n"
@@ -287,8 +287,8 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
       return fail(EXIT_BAD_INPUT, "--method %s: expected bdf or rk8pd", arg);
     }
   } else if (strcmp(name, "--rtol") == 0) {
-    if (parse_number(arg, &opt->rtol) != 0 || !(opt->rtol > 0) || !isfinite(opt->rtol)) {
-      return fail(EXIT_BAD_INPUT, "--rtol %s: expected a positive number", arg);
+    if (parse_number(arg, &opt->rtol) != 0 || !(opt->rtol > 0 && opt->rtol <= CART_RTOL_MAX)) {
+      return fail(EXIT_BAD_INPUT, "--rtol %s: expected a number in (0, %g]", arg, CART_RTOL_MAX);
     }
   } else if (strcmp(name, "--n-ext") == 0) {
     if (parse_number(arg, &opt->n_ext) != 0 || !(opt->n_ext >= 0) || !isfinite(opt->n_ext)) {

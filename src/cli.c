@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -48,26 +49,57 @@ char *cli_read_file(const char *path, const char *what)
     fail(EXIT_BAD_INPUT, "cannot read %s '%s': %s", what, path, strerror(errno));
     return NULL;
   }
+  struct stat info;
+  if (fstat(fileno(f), &info) == 0 && S_ISDIR(info.st_mode)) {
+    fclose(f);
+    fail(EXIT_BAD_INPUT, "%s '%s' is a directory", what, path);
+    return NULL;
+  }
+  /* Read in pieces up to the limit (a FIFO or a device has no size to trust), stopping at the
+   * first NUL: the text goes on as a C string, which would end there without a word. */
   size_t size = 0, capacity = 4096;
   char *text = malloc(capacity);
   size_t got;
+  const char *problem = NULL;
   while (text != NULL && (got = fread(text + size, 1, capacity - size - 1, f)) > 0) {
+    const char *nul = memchr(text + size, '\0', got);
+    if (nul != NULL) {
+      fclose(f);
+      fail(EXIT_BAD_INPUT, "%s '%s': NUL byte at offset %zu (a %s is text)", what, path,
+           (size_t)(nul - text), what);
+      free(text);
+      return NULL;
+    }
     size += got;
+    if (size > CLI_MAX_FILE_BYTES) {
+      problem = "too large";
+      break;
+    }
     if (capacity - size - 1 == 0) {
       char *grown = realloc(text, 2 * capacity);
       if (grown == NULL) {
         free(text);
-        text = NULL;
       }
       text = grown;
       capacity *= 2;
     }
   }
-  const int read_error = ferror(f);
+  const int read_error = text != NULL && problem == NULL && ferror(f);
+  const int saved_errno = errno;
   fclose(f);
+  if (problem != NULL) {
+    free(text);
+    fail(EXIT_BAD_INPUT, "%s '%s' is larger than %d MiB", what, path,
+         CLI_MAX_FILE_BYTES / (1024 * 1024));
+    return NULL;
+  }
   if (text == NULL || read_error) {
     free(text);
-    fail(EXIT_BAD_INPUT, "cannot read %s '%s'", what, path);
+    if (read_error) {
+      fail(EXIT_BAD_INPUT, "cannot read %s '%s': %s", what, path, strerror(saved_errno));
+    } else {
+      fail(EXIT_BAD_INPUT, "cannot read %s '%s': out of memory", what, path);
+    }
     return NULL;
   }
   text[size] = '\0';
@@ -106,6 +138,9 @@ int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *o)
       o->have_fail_rank = 1;
     } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) {
       o->output = argv[++i];
+      if (o->output[0] == '\0') {
+        status = fail(EXIT_BAD_INPUT, "%s: empty file name", a);
+      }
     } else if ((strcmp(a, "-n") == 0 || strcmp(a, "--patients") == 0) && has_value) {
       status = cli_parse_count(a, argv[++i], &o->n_patients);
       o->have_n = 1;

@@ -42,7 +42,13 @@ typedef struct cli_trial_options {
  * mpi: also accept cart-mpi's own options. */
 int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *options);
 
-/* The whole file as a NUL-terminated string the caller frees, or NULL (message printed). */
+/* Input files (scenarios, targets) are read up to this size. */
+#define CLI_MAX_FILE_BYTES (16 * 1024 * 1024)
+
+/* The whole file as a NUL-terminated string the caller frees, or NULL (message printed, exit
+ * status EXIT_BAD_INPUT): a directory, a file larger than CLI_MAX_FILE_BYTES (read in pieces, so
+ * a FIFO or a device that never ends stops there) or one with a NUL byte (by its offset) is
+ * refused. */
 char *cli_read_scenario(const char *path);
 /* The same for any file; `what` names it in the message ("targets file"). */
 char *cli_read_file(const char *path, const char *what);

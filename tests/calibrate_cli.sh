@@ -63,6 +63,14 @@ targets 'cr_tercile_diff(c0) = 0 [-1, 1]\n' 'rho = 0.1, 1\n'; expect_error 4 "'c
 [ $? -eq 2 ] && grep -q "usage: cart calibrate" "$tmp/err" && ok || bad "usage: $(cat "$tmp/err")"
 "$cart" calibrate "$tmp/stein.ini" "$tmp/none.ini" -o "$tmp/x.ini" >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "cannot read targets file '.*none.ini'" "$tmp/err" && ok || bad "missing targets: $(cat "$tmp/err")"
+# A NUL byte in the targets file: refused by its offset, not read as the end of the file.
+printf '[trial]\nname = test\n[targets]\norr = 1/2\n[free]\nrho = 0.1, 1\n[calibrate]\nmax_evaluations = 1\n\0bogus\n' \
+  >"$tmp/nul.ini"
+"$cart" calibrate "$tmp/stein.ini" "$tmp/nul.ini" -o "$tmp/x.ini" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "^cart: targets file '.*nul.ini': NUL byte at offset 92" "$tmp/err" && [ ! -e "$tmp/x.ini" ] \
+  && ok || bad "NUL in targets: $(cat "$tmp/err")"
+"$cart" calibrate "$tmp/stein.ini" "$tmp/targets.ini" -o "" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && [ "$(cat "$tmp/err")" = "cart: -o: empty file name" ] && ok || bad "-o '': $(cat "$tmp/err")"
 "$cart" calibrate "$tmp/stein.ini" "$tmp/targets.ini" -o "$tmp/x.ini" --threads 0 >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "threads" "$tmp/err" && ok || bad "--threads 0: $(cat "$tmp/err")"
 

@@ -155,6 +155,15 @@ START_TEST(test_errors)
   ck_assert_int_eq(cart_population_set_cv(population, "nope", 0.3), CART_EUNKNOWN_PARAM);
   ck_assert_int_eq(cart_population_set_cv(population, "rho", -0.1), CART_ERANGE);
   ck_assert_int_eq(cart_population_set_cv(population, "rho", NAN), CART_ERANGE);
+  /* omega^2 = ln(1 + cv^2) overflows: refused, naming the parameter, not drawn as infinity */
+  ck_assert_int_eq(cart_population_set_cv(population, "rho", 1e200), CART_ERANGE);
+  ck_assert_msg(strstr(cart_population_last_error(population)->message, "'rho'") != NULL &&
+                    strstr(cart_population_last_error(population)->message, "too large") != NULL,
+                "%s", cart_population_last_error(population)->message);
+  ck_assert_int_eq(cart_population_set_cv(population, "rho", 1.4e154), CART_ERANGE);
+  ck_assert_uint_eq(cart_population_n_varied(population), 0);
+  ck_assert_int_eq(cart_population_set_cv(population, "rho", 1e150), CART_OK); /* finite omega */
+  ck_assert_int_eq(cart_population_set_cv(population, "rho", 0), CART_OK);
   ck_assert_int_eq(cart_population_set_cv(population, "Vmax", 0.3), CART_OK);
   ck_assert_int_eq(cart_params_set(cart_population_typical(population), "Vmax", 0), CART_OK);
   ck_assert_int_eq(cart_population_set_cv(population, "Vmax", 0.3), CART_ERANGE); /* typical 0 */

@@ -521,6 +521,13 @@ START_TEST(test_bad_input)
   /* options */
   ck_assert_int_eq(cart_solver_set_tolerances(solver, 0, NULL), CART_EINVAL);
   ck_assert_int_eq(cart_solver_set_tolerances(solver, NAN, NULL), CART_EINVAL);
+  /* rtol >= 1 controls nothing: refused above CART_RTOL_MAX, with the bound in the message */
+  ck_assert_int_eq(cart_solver_set_tolerances(solver, 1, NULL), CART_EINVAL);
+  ck_assert_int_eq(cart_solver_set_tolerances(solver, 1e300, NULL), CART_EINVAL);
+  ck_assert_msg(strstr(cart_solver_last_error(solver)->message, "must be in (0, 0.1]") != NULL, "%s",
+                cart_solver_last_error(solver)->message);
+  ck_assert_int_eq(cart_solver_set_tolerances(solver, 0.11, NULL), CART_EINVAL);
+  ck_assert_int_eq(cart_solver_set_tolerances(solver, CART_RTOL_MAX, NULL), CART_OK);
   const double bad_atol[9] = {1, 1, 1, 1, 1, -1, 1, 1, 1};
   ck_assert_int_eq(cart_solver_set_tolerances(solver, 1e-6, bad_atol), CART_EINVAL);
   ck_assert_ptr_nonnull(strstr(cart_solver_last_error(solver)->message, "'B'"));

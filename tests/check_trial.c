@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -407,6 +408,37 @@ START_TEST(test_plan_changed_after_run)
 }
 END_TEST
 
+/* Patient counts whose sizes wrap a size_t (2^61 patients of 8-byte values is 2^64 bytes) are
+ * refused with a message, never allocated short and written past. */
+START_TEST(test_sizes_overflow)
+{
+  const size_t huge[] = {(size_t)1 << 61, (size_t)1 << 63, SIZE_MAX};
+  for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+    cart_error err;
+    cart_error_clear(&err);
+    ck_assert_ptr_null(cart_summary_acc_new(huge[i], &err));
+    ck_assert_int_eq(err.code, CART_ENOMEM);
+    ck_assert_msg(strstr(err.message, "too large") != NULL, "%s", err.message);
+    cart_trial *trial = bench_trial(10);
+    cart_error_clear(&err);
+    ck_assert_ptr_null(cart_trial_block_alloc(trial, huge[i], &err));
+    ck_assert_int_eq(err.code, CART_ENOMEM);
+    ck_assert_msg(strstr(err.message, "too large") != NULL, "%s", err.message);
+    ck_assert_int_eq(cart_trial_set_n_patients(trial, huge[i]), CART_EINVAL);
+    ck_assert_msg(strstr(cart_trial_last_error(trial)->message, "too many") != NULL, "%s",
+                  cart_trial_last_error(trial)->message);
+    ck_assert_uint_eq(cart_trial_n_patients(trial), 10); /* unchanged */
+    cart_trial_free(trial);
+  }
+  /* a count that fits alone but not with the trial's data per patient */
+  cart_trial *trial = bench_trial(10);
+  ck_assert_int_eq(cart_trial_set_n_patients(trial, SIZE_MAX / 64), CART_EINVAL);
+  ck_assert_int_eq(cart_trial_set_n_patients(trial, 1000000), CART_OK);
+  ck_assert_int_eq(cart_trial_prepare(trial), CART_OK);
+  cart_trial_free(trial);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
   cart_error err;
@@ -423,6 +455,9 @@ START_TEST(test_errors)
   const double bad_times[] = {0, 5, 1};
   ck_assert_int_eq(cart_trial_set_times(trial, bad_times, 3), CART_ETIMES);
   ck_assert_int_eq(cart_trial_set_solver(trial, CART_METHOD_BDF, -1, NULL, 100), CART_EINVAL);
+  ck_assert_int_eq(cart_trial_set_solver(trial, CART_METHOD_BDF, 1e300, NULL, 100), CART_EINVAL);
+  ck_assert_msg(strstr(cart_trial_last_error(trial)->message, "relative tolerance") != NULL, "%s",
+                cart_trial_last_error(trial)->message);
   ck_assert_int_eq(cart_trial_set_n_patients(trial, 0), CART_EINVAL);
   cart_trial_block *block = cart_trial_block_alloc(trial, 4, NULL);
   ck_assert_int_eq(cart_trial_run_block(trial, 0, 5, 1, block), CART_EINVAL); /* > capacity */
@@ -461,6 +496,7 @@ int main(void)
   tcase_add_test(tc, test_summary);
   tcase_add_test(tc, test_plan_changed_after_run);
   tcase_add_test(tc, test_errors);
+  tcase_add_test(tc, test_sizes_overflow);
   suite_add_tcase(suite, tc);
   return test_run(suite);
 }

@@ -145,6 +145,38 @@ printf '[trial]\nmodel = cart\n[parameters]\nrhoo = 1\n' >"$tmp/bad.ini"
 [ $? -eq 2 ] && ok || bad "-n 0"
 "$cart" trial --threads x >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && ok || bad "--threads x"
+for o in -o --output; do
+  "$cart" trial -n 3 $o "" >/dev/null 2>"$tmp/err"
+  [ $? -eq 2 ] && [ "$(cat "$tmp/err")" = "cart: $o: empty file name" ] && ok || bad "$o '': $(cat "$tmp/err")"
+done
+# A scenario is text up to 16 MiB: a NUL byte (the bad key after it was once silently ignored), a
+# device that never ends, a directory and a larger file are refused, one line, exit 2.
+printf '[trial]\nmodel = cart\nn_patients = 3\n\0[parameters]\nrhoo = 1\n' >"$tmp/nul.ini"
+"$cart" trial "$tmp/nul.ini" -o "$tmp/nul.h5" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "^cart: scenario '.*nul.ini': NUL byte at offset 36" "$tmp/err" && [ ! -e "$tmp/nul.h5" ] \
+  && ok || bad "NUL in a scenario: $(cat "$tmp/err")"
+(ulimit -v 1000000; timeout 20 "$cart" trial /dev/zero -o "$tmp/zero.h5") >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "^cart: scenario '/dev/zero': NUL byte at offset 0" "$tmp/err" && ok \
+  || bad "/dev/zero: $(cat "$tmp/err")"
+"$cart" trial "$tmp" -o "$tmp/dir.h5" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "^cart: scenario '$tmp' is a directory$" "$tmp/err" && ok || bad "directory: $(cat "$tmp/err")"
+yes '# a comment line' | head -c 17000000 >"$tmp/big.ini"
+"$cart" trial "$tmp/big.ini" -o "$tmp/big.h5" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "^cart: scenario '.*big.ini' is larger than 16 MiB$" "$tmp/err" && ok \
+  || bad "17 MB scenario: $(cat "$tmp/err")"
+rm -f "$tmp/big.ini"
+
+# More patients than their data can address (2^61, 2^63): refused at once, nothing written.
+for n in 2305843009213693952 9223372036854775808; do
+  start=$(date +%s)
+  "$cart" trial -n $n -o "$tmp/huge.h5" >/dev/null 2>"$tmp/err"
+  [ $? -eq 2 ] && grep -q "^cart: $n patients are too many" "$tmp/err" && [ "$(wc -l <"$tmp/err")" -eq 1 ] \
+    && [ ! -e "$tmp/huge.h5" ] && [ $(( $(date +%s) - start )) -lt 5 ] && ok || bad "-n $n: $(cat "$tmp/err")"
+done
+printf '[trial]\nmodel = cart\nn_patients = 2305843009213693952\n' >"$tmp/huge.ini"
+"$cart" trial "$tmp/huge.ini" -o "$tmp/huge.h5" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "huge.ini:3: .*too many" "$tmp/err" && [ ! -e "$tmp/huge.h5" ] && ok \
+  || bad "n_patients = 2^61 in a scenario: $(cat "$tmp/err")"
 
 # examples/zuma1-5y.ini is the built-in default with a five-year horizon and nothing else: the
 # two cannot drift apart (its three header lines aside).

@@ -46,9 +46,9 @@ void cart_population_free(cart_population *population);
 /* The typical values (may be changed with cart_params_set before prepare). */
 cart_params *cart_population_typical(cart_population *population);
 
-/* Variability of a parameter: cv >= 0 and finite (0 removes it). CART_EUNKNOWN_PARAM,
- * CART_ERANGE (bad cv, or a parameter whose typical value is 0 or on a bound, which a log- or
- * logit-normal draw cannot vary). */
+/* Variability of a parameter: cv >= 0 and finite (0 removes it), with omega^2 = ln(1 + cv^2)
+ * finite (cv below about 1.3e154). CART_EUNKNOWN_PARAM, CART_ERANGE (bad cv, or a parameter
+ * whose typical value is 0 or on a bound, which a log- or logit-normal draw cannot vary). */
 int cart_population_set_cv(cart_population *population, const char *name, double cv);
 
 /* Correlation between the etas of two varied parameters, -1 < r < 1 (set their cv first).

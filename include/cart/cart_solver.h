@@ -61,6 +61,7 @@ typedef enum cart_method {
 } cart_method;
 
 #define CART_RTOL_DEFAULT 1e-6
+#define CART_RTOL_MAX 0.1 /* the largest relative tolerance taken: rtol is in (0, 0.1] */
 #define CART_N_EXT_DEFAULT 1.0 /* cells: MODEL.md 3 extinction threshold */
 #define CART_EVENT_LOG_MAX 64  /* root-found events kept per solve */
 
@@ -93,7 +94,8 @@ void cart_solver_free(cart_solver *solver);
 
 /* Options. Each returns CART_OK, CART_EINVAL (with a message) or, for method and tolerances, which
  * rebuild the GSL workspaces, CART_ENOMEM; on error the solver is as it was. atol may be NULL
- * for the model's defaults, else n_states values > 0; rtol > 0. */
+ * for the model's defaults, else n_states values > 0; 0 < rtol <= CART_RTOL_MAX (0.1: a larger
+ * one controls no error worth the name). */
 int cart_solver_set_method(cart_solver *solver, cart_method method);
 int cart_solver_set_tolerances(cart_solver *solver, double rtol, const double *atol);
 int cart_solver_set_max_steps(cart_solver *solver, unsigned long max_steps);

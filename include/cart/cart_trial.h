@@ -113,6 +113,9 @@ int cart_trial_set_solver(cart_trial *trial, cart_method method, double rtol, co
 int cart_trial_set_extinction(cart_trial *trial, double n_ext);
 double cart_trial_extinction(const cart_trial *trial);
 
+/* CART_EINVAL for 0, or for so many patients that the trial's data (parameters, trajectories,
+ * endpoints per patient) would not fit in a size_t; cart_trial_prepare checks it again with the
+ * final outputs and times. */
 int cart_trial_set_n_patients(cart_trial *trial, size_t n_patients);
 size_t cart_trial_n_patients(const cart_trial *trial);
 void cart_trial_set_seed(cart_trial *trial, uint64_t seed);
@@ -133,13 +136,15 @@ int cart_trial_output_info(const cart_trial *trial, size_t i, const char **name,
  * (the columns of a block's toci_times and of /events/toci_times). */
 size_t cart_trial_max_toci_doses(const cart_trial *trial);
 
-/* Checks the plan: prepares the population (CART_ERULE, CART_ERANGE for a correlation matrix
- * that is not positive definite), checks the endpoint settings (CART_ERANGE) and that the
- * schedule suits the model (CART_EDOSE). cart_trial_run_block calls it for every block, so
+/* Checks the plan: the number of patients against the size of their data (CART_EINVAL),
+ * prepares the population (CART_ERULE, CART_ERANGE for a correlation matrix that is not positive
+ * definite), checks the endpoint settings (CART_ERANGE) and that the schedule suits the model
+ * (CART_EDOSE). cart_trial_run_block calls it for every block, so
  * changes made through the getters' pointers are always seen. */
 int cart_trial_prepare(cart_trial *trial);
 
-/* A block with room for `capacity` patients of this trial's shape, or NULL (CART_ENOMEM). */
+/* A block with room for `capacity` patients of this trial's shape, or NULL (CART_ENOMEM, also
+ * when its size would not fit in a size_t). */
 cart_trial_block *cart_trial_block_alloc(const cart_trial *trial, size_t capacity,
                                          cart_error *err);
 void cart_trial_block_free(cart_trial_block *block);
@@ -171,7 +176,8 @@ typedef struct cart_trial_summary {
 } cart_trial_summary;
 
 /* Accumulates blocks, in patient order, into a summary. Memory: 4 doubles per patient (cmax,
- * tmax, auc28, aplasia_days, kept for the percentiles). */
+ * tmax, auc28, aplasia_days, kept for the percentiles); NULL (CART_ENOMEM) when that does not
+ * fit in a size_t or cannot be had. */
 typedef struct cart_summary_acc cart_summary_acc;
 cart_summary_acc *cart_summary_acc_new(size_t n_patients, cart_error *err);
 void cart_summary_acc_free(cart_summary_acc *acc);

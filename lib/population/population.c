@@ -98,6 +98,14 @@ int cart_population_set_cv(cart_population *population, const char *name, double
   if (!isfinite(cv) || cv < 0) {
     return cartp_error(err, CART_ERANGE, "cv of '%s': %g must be finite and >= 0", name, cv);
   }
+  /* omega^2 = ln(1 + cv^2) overflows beyond cv ~ 1e154: an infinite omega would turn every
+   * draw into 0 or infinity (or NaN for eta = 0) without a word. */
+  const double omega = sqrt(log1p(cv * cv));
+  if (!isfinite(omega)) {
+    return cartp_error(err, CART_ERANGE,
+                       "cv of '%s': %g is too large (omega^2 = ln(1 + cv^2) is not finite)", name,
+                       cv);
+  }
   const cart_param_info *info = &model->params[param];
   const double typical = population->typical->values[param];
   const int logit = is_unit_interval(info);
@@ -139,7 +147,7 @@ int cart_population_set_cv(cart_population *population, const char *name, double
   }
   population->index[slot] = param;
   population->cv[slot] = cv;
-  population->omega[slot] = sqrt(log1p(cv * cv));
+  population->omega[slot] = omega;
   population->logit[slot] = logit;
   return CART_OK;
 }

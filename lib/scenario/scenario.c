@@ -674,8 +674,9 @@ static void on_solver(loader *ld, const char *key, const char *value)
     if (ld->rtol.line) {
       given_twice(ld, "solver", key, ld->rtol.line);
     } else if (finite_value(ld, "solver", key, value, &ld->rtol.value) == 0) {
-      if (!(ld->rtol.value > 0)) {
-        fail(ld, CART_ERANGE, ld->line, "[solver] rtol: %g must be > 0", ld->rtol.value);
+      if (!(ld->rtol.value > 0 && ld->rtol.value <= CART_RTOL_MAX)) {
+        fail(ld, CART_ERANGE, ld->line, "[solver] rtol: %g must be in (0, %g]", ld->rtol.value,
+             CART_RTOL_MAX);
       } else {
         ld->rtol.line = ld->line;
       }

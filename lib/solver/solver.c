@@ -185,9 +185,9 @@ int cart_solver_set_tolerances(cart_solver *solver, double rtol, const double *a
     return CART_EINVAL;
   }
   const cart_model *model = solver->model;
-  if (!(rtol > 0 && isfinite(rtol))) {
+  if (!(rtol > 0 && rtol <= CART_RTOL_MAX)) {
     return cartp_error(&solver->error, CART_EINVAL,
-                       "relative tolerance %g must be positive and finite", rtol);
+                       "relative tolerance %g must be in (0, %g]", rtol, CART_RTOL_MAX);
   }
   double chosen[CART_MAX_STATES];
   for (size_t i = 0; i < model->n_states; i++) {

@@ -6,6 +6,7 @@
 
 #include <cart/cart_trial.h>
 
+#include "../util/checked.h"
 #include "../util/error.h"
 
 enum { KEPT_CMAX, KEPT_TMAX, KEPT_AUC28, KEPT_APLASIA, N_KEPT };
@@ -18,6 +19,13 @@ struct cart_summary_acc {
 
 cart_summary_acc *cart_summary_acc_new(size_t n_patients, cart_error *err)
 {
+  size_t bytes;
+  if (cartp_mul3_size(n_patients ? n_patients : 1, N_KEPT, sizeof(double), &bytes) != 0) {
+    cartp_error(err, CART_ENOMEM,
+                "a summary of %zu patients is too large (%d values per patient exceed the "
+                "address space)", n_patients, N_KEPT);
+    return NULL;
+  }
   cart_summary_acc *acc = calloc(1, sizeof *acc);
   int ok = acc != NULL;
   for (int i = 0; ok && i < N_KEPT; i++) {
@@ -46,7 +54,7 @@ void cart_summary_acc_free(cart_summary_acc *acc)
 int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block)
 {
   if (acc == NULL || block == NULL || block->first != acc->n_added ||
-      acc->n_added + block->count > acc->n_patients) {
+      block->count > acc->n_patients - acc->n_added) {
     return CART_EINVAL;
   }
   for (size_t k = 0; k < block->count; k++) {

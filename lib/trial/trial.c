@@ -7,6 +7,7 @@
 
 #include "../models/params_impl.h"
 #include "../solver/dosing_impl.h"
+#include "../util/checked.h"
 #include "../util/error.h"
 #include "../solver/solver_impl.h"
 #include "endpoints.h"
@@ -219,6 +220,39 @@ double cart_trial_extinction(const cart_trial *trial)
   return trial ? trial->n_ext : NAN;
 }
 
+/* The bytes one patient takes in a block, in the HDF5 file and in the summary: parameters,
+ * trajectories, endpoints, tocilizumab times, status and the summary's kept values. SIZE_MAX when
+ * that does not fit in a size_t. */
+static size_t bytes_per_patient(const cart_trial *trial)
+{
+  const size_t max_toci = cartp_trial_max_toci(trial);
+  size_t params, trajectories, toci, total;
+  if (cartp_mul_size(trial->model->n_params, sizeof(double), &params) != 0 ||
+      cartp_mul3_size(trial->n_outputs ? trial->n_outputs : 1, trial->n_times, sizeof(float),
+                      &trajectories) != 0 ||
+      cartp_mul_size(max_toci ? max_toci : 1, sizeof(double), &toci) != 0 ||
+      cartp_add_size(params, trajectories, &total) != 0 || cartp_add_size(total, toci, &total) != 0 ||
+      cartp_add_size(total, (CART_N_ENDPOINTS + 4) * sizeof(double) + sizeof(int), &total) != 0) {
+    return SIZE_MAX;
+  }
+  return total;
+}
+
+/* CART_EINVAL when n patients of this trial's shape cannot be addressed: every size product of
+ * the trial path (blocks, the summary, the HDF5 datasets) is then below SIZE_MAX. */
+static int check_trial_size(cart_trial *trial, size_t n_patients)
+{
+  const size_t per_patient = bytes_per_patient(trial);
+  size_t total;
+  if (cartp_mul_size(n_patients, per_patient, &total) != 0) {
+    return cartp_error(&trial->error, CART_EINVAL,
+                       "%zu patients are too many: at %zu bytes per patient (parameters, "
+                       "trajectories, endpoints) their data exceed the address space",
+                       n_patients, per_patient);
+  }
+  return CART_OK;
+}
+
 int cart_trial_set_n_patients(cart_trial *trial, size_t n_patients)
 {
   if (trial == NULL) {
@@ -226,6 +260,10 @@ int cart_trial_set_n_patients(cart_trial *trial, size_t n_patients)
   }
   if (n_patients == 0) {
     return cartp_error(&trial->error, CART_EINVAL, "a trial needs at least one patient");
+  }
+  const int status = check_trial_size(trial, n_patients);
+  if (status != CART_OK) {
+    return status;
   }
   trial->n_patients = n_patients;
   return CART_OK;
@@ -311,7 +349,11 @@ int cart_trial_prepare(cart_trial *trial)
                        "endpoint settings: n_detect, t_resp, f_aplasia, auc_end must be positive "
                        "and crs_g1 < crs_g2 < crs_g3 < crs_g4");
   }
-  int status = cart_population_prepare(trial->population);
+  int status = check_trial_size(trial, trial->n_patients);
+  if (status != CART_OK) {
+    return status;
+  }
+  status = cart_population_prepare(trial->population);
   if (status != CART_OK) {
     return cartp_error_copy(&trial->error, cart_population_last_error(trial->population));
   }
@@ -347,6 +389,19 @@ cart_trial_block *cart_trial_block_alloc(const cart_trial *trial, size_t capacit
     cartp_error(err, CART_EINVAL, "cart_trial_block_alloc: no trial, or capacity 0");
     return NULL;
   }
+  const size_t n_outputs = trial->n_outputs, max_toci = cartp_trial_max_toci(trial);
+  size_t params_bytes, trajectory_bytes, endpoint_bytes, status_bytes, toci_bytes, per_output;
+  if (cartp_mul3_size(capacity, trial->model->n_params, sizeof(double), &params_bytes) != 0 ||
+      cartp_mul3_size(capacity, trial->n_times, sizeof(float), &per_output) != 0 ||
+      cartp_mul_size(per_output, n_outputs ? n_outputs : 1, &trajectory_bytes) != 0 ||
+      cartp_mul3_size(capacity, CART_N_ENDPOINTS, sizeof(double), &endpoint_bytes) != 0 ||
+      cartp_mul_size(capacity, sizeof(int), &status_bytes) != 0 ||
+      cartp_mul3_size(capacity, max_toci ? max_toci : 1, sizeof(double), &toci_bytes) != 0) {
+    cartp_error(err, CART_ENOMEM,
+                "a block of %zu patients is too large (its size exceeds the address space)",
+                capacity);
+    return NULL;
+  }
   cart_trial_block *block = calloc(1, sizeof *block);
   if (block == NULL) {
     cartp_error(err, CART_ENOMEM, "out of memory for a block");
@@ -354,15 +409,14 @@ cart_trial_block *cart_trial_block_alloc(const cart_trial *trial, size_t capacit
   }
   block->capacity = capacity;
   block->n_params = trial->model->n_params;
-  block->n_outputs = trial->n_outputs;
+  block->n_outputs = n_outputs;
   block->n_times = trial->n_times;
-  block->params = malloc(capacity * block->n_params * sizeof *block->params);
-  block->trajectories =
-      malloc((block->n_outputs ? block->n_outputs : 1) * capacity * block->n_times * sizeof(float));
-  block->endpoints = malloc(capacity * CART_N_ENDPOINTS * sizeof *block->endpoints);
-  block->status = malloc(capacity * sizeof *block->status);
-  block->max_toci = cartp_trial_max_toci(trial);
-  block->toci_times = malloc(capacity * (block->max_toci ? block->max_toci : 1) * sizeof(double));
+  block->params = malloc(params_bytes);
+  block->trajectories = malloc(trajectory_bytes);
+  block->endpoints = malloc(endpoint_bytes);
+  block->status = malloc(status_bytes);
+  block->max_toci = max_toci;
+  block->toci_times = malloc(toci_bytes);
   if (!block->params || !block->trajectories || !block->endpoints || !block->status ||
       !block->toci_times) {
     cart_trial_block_free(block);

@@ -326,7 +326,7 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="bdf"
               `cart run --toci`: day, mg/kg of body weight WT, infusion hours (default 1; 0 is
               a bolus), cap in mg (default 800)
     method    "bdf" (GSL msbdf with the analytic Jacobian, default) or "rk8pd"
-    rtol      relative tolerance (default 1e-6)
+    rtol      relative tolerance, 0 < rtol <= 0.1 (default 1e-6)
     atol      absolute tolerances: None (the model's: 1 cell, 1e-3 pg/mL, 1e-6 mg), one number
               for every state, a sequence of n_states numbers, or {state: value}
     max_steps step limit of the solve (default 100000); reaching it raises CART_EMAXSTEPS
