@@ -459,27 +459,36 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="bdf"
 # ---- trials ------------------------------------------------------------------------------
 
 
+def _text_checked(text, source):
+    """(text, source), refusing a NUL byte: the library reads C strings, so the text after it
+    would be silently ignored (cart(1) refuses such files the same way)."""
+    at = text.find("\0")
+    if at >= 0:
+        raise ValueError("%s: NUL byte at offset %d" % (source, at))
+    return text, source
+
+
 def _scenario_text(scenario):
     """(text, source) of a scenario argument."""
     if scenario is None:
-        return default_scenario(), "<default scenario>"
+        return _text_checked(default_scenario(), "<default scenario>")
     if isinstance(scenario, bytes):
         scenario = scenario.decode("utf-8")
     if isinstance(scenario, os.PathLike):
         path = os.fspath(scenario)
         with open(path, encoding="utf-8") as f:
-            return f.read(), path
+            return _text_checked(f.read(), path)
     if not isinstance(scenario, str):
         raise TypeError("scenario must be None, a path or the scenario text, not %s"
                         % type(scenario).__name__)
     if os.path.isfile(scenario):
         with open(scenario, encoding="utf-8") as f:
-            return f.read(), scenario
+            return _text_checked(f.read(), scenario)
     if "\n" not in scenario:
         # a scenario needs at least "[trial]" and "model = ..." on two lines
         raise FileNotFoundError("scenario file '%s' does not exist (scenario text must have "
                                 "a [trial] section and its model on separate lines)" % scenario)
-    return scenario, "<text>"
+    return _text_checked(scenario, "<text>")
 
 
 def _count(value, what, least, most):
@@ -580,10 +589,10 @@ def _targets_text(targets):
                         % type(targets).__name__)
     if os.path.isfile(targets):
         with open(targets, encoding="utf-8") as f:
-            return f.read(), targets
+            return _text_checked(f.read(), targets)
     if "\n" not in targets:
         raise FileNotFoundError("targets file '%s' does not exist" % targets)
-    return targets, "<targets>"
+    return _text_checked(targets, "<targets>")
 
 
 class CalibrationResult:

@@ -548,3 +548,16 @@ def test_expand_libdir():
     assert _clib._expand_libdir("${exec_prefix}/lib", "/opt/c", "${prefix}") == "/opt/c/lib"
     assert _clib._expand_libdir("/usr/lib64", "/usr", "/usr") == "/usr/lib64"
     assert _clib._expand_libdir("${prefix}/lib", "NONE", "NONE") == "/usr/local/lib"
+
+
+def test_nul_byte_in_scenario_or_targets_is_refused(tmp_path):
+    text = libcart.default_scenario()
+    with pytest.raises(ValueError, match="<text>: NUL byte at offset 5"):
+        libcart.trial(text[:5] + "\0" + text[5:], n=1, output=tmp_path / "t.h5")
+    path = tmp_path / "s.ini"
+    path.write_text("[trial]\nmodel = cart\n\0[nonsense\n")
+    with pytest.raises(ValueError, match="NUL byte at offset 21"):
+        libcart.trial(str(path), n=1, output=tmp_path / "t.h5")
+    with pytest.raises(ValueError, match="<targets>: NUL byte"):
+        libcart.calibrate(text, "[targets]\n\0orr = 1/2\n")
+
