@@ -32,13 +32,6 @@ static void on_sigint(int signal_number)
   interrupted = 1;
 }
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 typedef struct progress_state {
   double start;
   int show; /* a bar on a terminal, unless --quiet */
@@ -54,7 +47,7 @@ static int progress(size_t evaluations, size_t max_evaluations, double best, voi
     char status[64];
     snprintf(status, sizeof status, "best objective %.4g", best);
     /* the bar ends at the maximum; a fit that converges earlier ends the line itself */
-    cli_progress_units(evaluations, max_evaluations, now() - state->start, "evaluations",
+    cli_progress_units(evaluations, max_evaluations, cli_now() - state->start, "evaluations",
                        status);
   }
   return interrupted != 0;
@@ -217,7 +210,7 @@ int cli_calibrate(int argc, char **argv)
   action.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills */
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, &previous);
-  progress_state state = {now(), !quiet && isatty(STDERR_FILENO), 0, 0};
+  progress_state state = {cli_now(), !quiet && isatty(STDERR_FILENO), 0, 0};
   const int status = cart_calibrate(trial, targets, &settings, progress, &state, &cal, &err);
   sigaction(SIGINT, &previous, NULL);
   if (state.show && state.done > 0 && state.done < state.total) {

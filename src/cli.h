@@ -14,6 +14,8 @@ enum { EXIT_SOLVE_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
 /* Prints "cart: MESSAGE" (CLI_NAME) on stderr and returns status. */
 int fail(int status, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* Seconds on the monotonic clock (progress lines). */
+double cli_now(void);
 /* OPTION's value TEXT as a non-negative integer; 0, or fail()'s status with a message. */
 int cli_parse_count(const char *option, const char *text, unsigned long long *value);
 

@@ -15,13 +15,6 @@
 
 #include "cli.h"
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 typedef struct progress_state {
   double start;
   int tty;
@@ -32,7 +25,7 @@ typedef struct progress_state {
 static int progress(size_t done, size_t total, void *data)
 {
   progress_state *state = data;
-  cli_progress(done, total, now() - state->start, state->tty, NULL);
+  cli_progress(done, total, cli_now() - state->start, state->tty, NULL);
   state->blocks++;
   return state->stop_after > 0 && state->blocks >= state->stop_after;
 }
@@ -81,7 +74,7 @@ int cli_trial(int argc, char **argv)
   sprintf(as_run, "%s%s# cart trial command line: n_patients = %zu, seed = %llu\n", text,
           text[0] && text[strlen(text) - 1] != '\n' ? "\n" : "", n,
           (unsigned long long)cart_trial_seed(trial));
-  progress_state state = {now(), isatty(STDERR_FILENO), 0, (size_t)options.stop_after_blocks};
+  progress_state state = {cli_now(), isatty(STDERR_FILENO), 0, (size_t)options.stop_after_blocks};
   cart_trial_summary summary;
   const int status = cart_trial_run_file(trial, output, as_run, options.force,
                                          (size_t)options.block_size, (int)options.threads,

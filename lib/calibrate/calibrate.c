@@ -750,6 +750,25 @@ static void value_line(text_buffer *b, const cart_calibration_param *q, const ch
   append(b, "\n", 1);
 }
 
+/* At the end of [section] (parameters or variability): the fitted keys the scenario did not
+ * give there, once. done[k]: parameter k written; added[0], added[1]: each section completed. */
+static void end_of_section(text_buffer *b, const cart_calibration *c, const char *section,
+                           int *done, int *added)
+{
+  static const char *const section_of[2] = {"parameters", "variability"};
+  for (int s = 0; s < 2; s++) {
+    if (strcmp(section, section_of[s]) == 0 && !added[s]) {
+      for (size_t k = 0; k < c->summary.n_free; k++) {
+        if (c->params[k].is_cv == s && !done[k]) {
+          value_line(b, &c->params[k], "", 0, NULL);
+          done[k] = 1;
+        }
+      }
+      added[s] = 1;
+    }
+  }
+}
+
 int cart_calibration_scenario(const cart_calibration *c, const char *scenario_text,
                               char *buffer, size_t size, size_t *length)
 {
@@ -786,17 +805,7 @@ int cart_calibration_scenario(const cart_calibration *c, const char *scenario_te
     const int is_header = header_name(line, line_length, name, sizeof name) == 0;
     if (is_header) {
       /* the end of the current section: add its missing keys */
-      for (int s = 0; s < 2; s++) {
-        if (strcmp(section, section_of[s]) == 0 && !added[s]) {
-          for (size_t k = 0; k < p; k++) {
-            if (c->params[k].is_cv == s && !done[k]) {
-              value_line(&b, &c->params[k], "", 0, NULL);
-              done[k] = 1;
-            }
-          }
-          added[s] = 1;
-        }
-      }
+      end_of_section(&b, c, section, done, added);
       append(&b, held ? held : "", held_length);
       held = NULL;
       held_length = 0;
@@ -846,17 +855,7 @@ int cart_calibration_scenario(const cart_calibration *c, const char *scenario_te
     line = newline + 1;
   }
   /* the end of the last section, then sections the scenario lacks */
-  for (int s = 0; s < 2; s++) {
-    if (strcmp(section, section_of[s]) == 0 && !added[s]) {
-      for (size_t k = 0; k < p; k++) {
-        if (c->params[k].is_cv == s && !done[k]) {
-          value_line(&b, &c->params[k], "", 0, NULL);
-          done[k] = 1;
-        }
-      }
-      added[s] = 1;
-    }
-  }
+  end_of_section(&b, c, section, done, added);
   append(&b, held ? held : "", held_length);
   if (held != NULL && held_length > 0 && held[held_length - 1] != '\n') {
     append(&b, "\n", 1);
