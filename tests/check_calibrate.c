@@ -139,6 +139,18 @@ static const bad_case bad_cases[] = {
     {"median(cmax) = 1/2\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "median(cmax)"},
 };
 
+/* err is code, starts "t.ini:LINE: " and names what is wrong (case i of a table). */
+static void assert_error_at(const cart_error *err, int code, int line, const char *name, int i)
+{
+  char where[32];
+  snprintf(where, sizeof where, "t.ini:%d: ", line);
+  ck_assert_msg(err->code == code, "case %d: %s, expected %s: %s", i, cart_status_name(err->code),
+                cart_status_name(code), err->message);
+  ck_assert_msg(strncmp(err->message, where, strlen(where)) == 0, "case %d: %s", i, err->message);
+  ck_assert_msg(strstr(err->message, name) != NULL, "case %d: no '%s' in %s", i, name,
+                err->message);
+}
+
 START_TEST(test_targets_errors)
 {
   const bad_case *c = &bad_cases[_i];
@@ -147,13 +159,7 @@ START_TEST(test_targets_errors)
   cart_error err;
   cart_targets *t = cart_targets_load(text, "t.ini", &err);
   ck_assert_msg(t == NULL, "case %d loaded", _i);
-  char where[32];
-  snprintf(where, sizeof where, "t.ini:%d: ", c->line);
-  ck_assert_msg(err.code == c->code, "case %d: %s, expected %s: %s", _i, cart_status_name(err.code),
-                cart_status_name(c->code), err.message);
-  ck_assert_msg(strncmp(err.message, where, strlen(where)) == 0, "case %d: %s", _i, err.message);
-  ck_assert_msg(strstr(err.message, c->name) != NULL, "case %d: no '%s' in %s", _i, c->name,
-                err.message);
+  assert_error_at(&err, c->code, c->line, c->name, _i);
 }
 END_TEST
 
@@ -185,10 +191,7 @@ START_TEST(test_targets_model_errors)
   cart_trial *trial = cart_scenario_load(cart_scenario_default(), "<default>", &err);
   ck_assert_ptr_nonnull(trial);
   ck_assert_int_eq(cart_targets_check(t, trial, &err), c->code);
-  char where[32];
-  snprintf(where, sizeof where, "t.ini:%d: ", c->line);
-  ck_assert_msg(strncmp(err.message, where, strlen(where)) == 0, "case %d: %s", _i, err.message);
-  ck_assert_msg(strstr(err.message, c->name) != NULL, "case %d: %s", _i, err.message);
+  assert_error_at(&err, c->code, c->line, c->name, _i);
   /* cart_calibrate refuses it the same way, without a result */
   cart_calibration *cal = (cart_calibration *)&err; /* must be reset to NULL */
   ck_assert_int_eq(cart_calibrate(trial, t, NULL, NULL, NULL, &cal, &err), c->code);

@@ -270,14 +270,14 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
   JAC(B, E) = -g * b / den;
   JAC(B, TP) = g * e * b / (den * den);
   JAC(B, B) = -p[P_DELTA_B] - g * e * (den - b) / (den * den);
-  /* dIL6/dt; kill_Tp + kill_B = g E A / (Kkill + A) when a = 1 */
-  const double il6_from_antigen =
-      p[P_P_KILL] * g * e * p[P_KKILL] / (den * den) / 1e9 + p[P_P_ACT] * e * dstim / 1e9;
-  JAC(IL6, E) = p[P_P_KILL] * g * antigen / den / 1e9 + p[P_P_ACT] * stim / 1e9;
-  JAC(IL6, TP) = il6_from_antigen;
-  JAC(IL6, B) = il6_from_antigen;
-  if (a != 1.0) {
-    /* kill_Tp + kill_B = g E (a Tp + B) / (Kkill + Tp + B) */
+  /* dIL6/dt; kill_Tp + kill_B = g E (a Tp + B) / (Kkill + Tp + B) */
+  if (a == 1.0) { /* = g E A / (Kkill + A): MODEL.md 2.2's expressions, bit for bit */
+    const double il6_from_antigen =
+        p[P_P_KILL] * g * e * p[P_KKILL] / (den * den) / 1e9 + p[P_P_ACT] * e * dstim / 1e9;
+    JAC(IL6, E) = p[P_P_KILL] * g * antigen / den / 1e9 + p[P_P_ACT] * stim / 1e9;
+    JAC(IL6, TP) = il6_from_antigen;
+    JAC(IL6, B) = il6_from_antigen;
+  } else {
     const double killed = a * tp + b;
     const double act = p[P_P_ACT] * e * dstim / 1e9;
     JAC(IL6, E) = p[P_P_KILL] * g * killed / den / 1e9 + p[P_P_ACT] * stim / 1e9;
@@ -329,9 +329,12 @@ static void signal_values(const double *y, const double *p, double *out)
   /* A CAR-T-derived cytokine (IFN-gamma-like, half-life of hours: at quasi-steady state) that
    * IL-6R blockade does not block (Teachey et al., Cancer Discov 2016;6:664; Norelli et al.,
    * Nat Med 2018;24:739), in IL-6-equivalent pg/mL. */
-  const double antigen = y[TP] + y[B];
-  const double stim = antigen > 0.0 ? antigen / (antigen + p[P_KS]) : 0.0;
-  out[3] = p[P_Q_IFN] > 0.0 ? out[2] + p[P_Q_IFN] * stim * y[E] / 1e9 : out[2];
+  out[3] = out[2];
+  if (p[P_Q_IFN] > 0.0) {
+    const double antigen = y[TP] + y[B];
+    const double stim = antigen / (antigen + p[P_KS]);
+    out[3] += p[P_Q_IFN] * stim * y[E] / 1e9;
+  }
 }
 
 static void add_cart_dose(double *y, double cells, double f_mem)

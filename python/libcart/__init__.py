@@ -468,27 +468,32 @@ def _text_checked(text, source):
     return text, source
 
 
+def _text_or_path(value, what, text_source, missing_hint=""):
+    """(text, source) of an argument that is a file's path or the text itself (bytes, str or
+    os.PathLike); a text has at least one newline, so a single line is a path that must exist."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8")
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise TypeError("%s must be a path or the %s text, not %s"
+                        % (what, what, type(value).__name__))
+    if os.path.isfile(value):
+        with open(value, encoding="utf-8") as f:
+            return _text_checked(f.read(), value)
+    if "\n" not in value:
+        raise FileNotFoundError("%s file '%s' does not exist%s" % (what, value, missing_hint))
+    return _text_checked(value, text_source)
+
+
 def _scenario_text(scenario):
-    """(text, source) of a scenario argument."""
+    """(text, source) of a scenario argument: None (the default), a path or the text."""
     if scenario is None:
         return _text_checked(default_scenario(), "<default scenario>")
-    if isinstance(scenario, bytes):
-        scenario = scenario.decode("utf-8")
-    if isinstance(scenario, os.PathLike):
-        path = os.fspath(scenario)
-        with open(path, encoding="utf-8") as f:
-            return _text_checked(f.read(), path)
-    if not isinstance(scenario, str):
-        raise TypeError("scenario must be None, a path or the scenario text, not %s"
-                        % type(scenario).__name__)
-    if os.path.isfile(scenario):
-        with open(scenario, encoding="utf-8") as f:
-            return _text_checked(f.read(), scenario)
-    if "\n" not in scenario:
-        # a scenario needs at least "[trial]" and "model = ..." on two lines
-        raise FileNotFoundError("scenario file '%s' does not exist (scenario text must have "
-                                "a [trial] section and its model on separate lines)" % scenario)
-    return _text_checked(scenario, "<text>")
+    # a scenario needs at least "[trial]" and "model = ..." on two lines
+    return _text_or_path(scenario, "scenario", "<text>",
+                         " (scenario text must have a [trial] section and its model on "
+                         "separate lines)")
 
 
 def _count(value, what, least, most):
@@ -580,19 +585,7 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
 
 def _targets_text(targets):
     """(text, source) of a targets argument: a path or the text itself."""
-    if isinstance(targets, bytes):
-        targets = targets.decode("utf-8")
-    if isinstance(targets, os.PathLike):
-        targets = os.fspath(targets)
-    if not isinstance(targets, str):
-        raise TypeError("targets must be a path or the targets text, not %s"
-                        % type(targets).__name__)
-    if os.path.isfile(targets):
-        with open(targets, encoding="utf-8") as f:
-            return _text_checked(f.read(), targets)
-    if "\n" not in targets:
-        raise FileNotFoundError("targets file '%s' does not exist" % targets)
-    return _text_checked(targets, "<targets>")
+    return _text_or_path(targets, "targets", "<targets>")
 
 
 class CalibrationResult:
