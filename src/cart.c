@@ -2,7 +2,7 @@
  *
  *   cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]
  *            [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...] [--times A:B:STEP | --times T1,T2,...]
- *            [--method bdf|rk8pd] [--rtol R] [--max-steps N]
+ *            [--method rodas5p|gsl-bdf|rk8pd] [--rtol R] [--max-steps N]
  *   cart trial ... | cart calibrate ... (trial.c, calibrate.c)
  *   cart models
  *   cart --help | --version
@@ -25,7 +25,7 @@
 static const char usage_text[] =
     "usage: cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]\n"
     "                [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...]\n"
-    "                [--times A:B:STEP | --times T1,T2,...] [--method bdf|rk8pd]\n"
+    "                [--times A:B:STEP | --times T1,T2,...] [--method rodas5p|gsl-bdf|rk8pd]\n"
     "                [--rtol R] [--max-steps N] [--n-ext CELLS] [--toci-rule RULE]\n"
     "       cart trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force]\n"
     "       cart calibrate SCENARIO.ini TARGETS.ini -o CALIBRATED.ini [-n N] [--seed S]\n"
@@ -46,7 +46,8 @@ static const char usage_text[] =
     "  --toci T:MGKG[:H[:CAP]]  tocilizumab MGKG mg/kg at day T, infused over H hours (default 1),\n"
     "                     capped at CAP mg (default 800)\n"
     "  --times A:B:STEP   output every STEP days from A to B; or a list T1,T2,...\n"
-    "  --method M         bdf (GSL msbdf, analytic Jacobian; default) or rk8pd\n"
+    "  --method M         rodas5p (Rosenbrock order 5, analytic Jacobian; default), gsl-bdf\n"
+    "                     (GSL msbdf; also 'bdf') or rk8pd\n"
     "  --rtol R           relative tolerance, 0 < R <= 0.1 (default 1e-6)\n"
     "  --max-steps N      step limit per solve (default 100000)\n"
     "  --n-ext CELLS      extinction: a tumour phenotype falling through CELLS is set to 0\n"
@@ -284,7 +285,7 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
     }
   } else if (strcmp(name, "--method") == 0) {
     if (cart_method_from_name(arg, &opt->method) != CART_OK) {
-      return fail(EXIT_BAD_INPUT, "--method %s: expected bdf or rk8pd", arg);
+      return fail(EXIT_BAD_INPUT, "--method %s: expected rodas5p, gsl-bdf (bdf) or rk8pd", arg);
     }
   } else if (strcmp(name, "--rtol") == 0) {
     if (parse_number(arg, &opt->rtol) != 0 || !(opt->rtol > 0 && opt->rtol <= CART_RTOL_MAX)) {
@@ -339,7 +340,7 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
 
 static int run(int argc, char **argv)
 {
-  run_options opt = {NULL, NULL, NULL, NULL, 0, CART_METHOD_BDF, CART_RTOL_DEFAULT,
+  run_options opt = {NULL, NULL, NULL, NULL, 0, CART_METHOD_DEFAULT, CART_RTOL_DEFAULT,
                      CART_MAX_STEPS_DEFAULT, CART_N_EXT_DEFAULT};
   cart_error err;
   cart_error_clear(&err);

@@ -190,6 +190,18 @@ START_TEST(test_reference_tight_rk8pd)
 }
 END_TEST
 
+START_TEST(test_reference_default_rodas5p)
+{
+  compare(valid_files[_i], 0, CART_METHOD_RODAS5P);
+}
+END_TEST
+
+START_TEST(test_reference_tight_rodas5p)
+{
+  compare(valid_files[_i], 1, CART_METHOD_RODAS5P);
+}
+END_TEST
+
 /* p_amp = 12000: the loop gain is 20 = k_il6 + k_rec, far above 3/4 of it; the reference shows
  * IL-6 stuck near 374 pg/mL all year. libcart refuses to solve it. */
 START_TEST(test_reference_pamp12000_rejected)
@@ -219,6 +231,8 @@ int main(void)
   tcase_add_loop_test(tc, test_reference_tight_bdf, 0, N_VALID);
   tcase_add_loop_test(tc, test_reference_default_rk8pd, 0, N_VALID);
   tcase_add_loop_test(tc, test_reference_tight_rk8pd, 0, N_VALID);
+  tcase_add_loop_test(tc, test_reference_default_rodas5p, 0, N_VALID);
+  tcase_add_loop_test(tc, test_reference_tight_rodas5p, 0, N_VALID);
   tcase_add_test(tc, test_reference_pamp12000_rejected);
   suite_add_tcase(suite, tc);
   return test_run(suite);

@@ -647,6 +647,9 @@ START_TEST(test_noise_negative_restart)
   rule.delay = 0.5;
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
   cart_solver *solver = cart_solver_new(cart_model_find("cart", NULL), NULL);
+  /* msbdf is the method that reaches the retry here (Rodas5P, L-stable and restarting at no
+   * cost, takes other steps and does not overshoot) */
+  ck_assert_int_eq(cart_solver_set_method(solver, CART_METHOD_BDF), CART_OK);
   double times[366], y[366 * 9];
   for (int k = 0; k <= 365; k++) {
     times[k] = k;

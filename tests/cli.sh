@@ -70,7 +70,7 @@ expect 2 "expected A:B:STEP" run --times 0:10:-1
 expect 2 "must not decrease" run --times 0,5,2
 expect 2 "'x' is not a number" run --times 0,x
 expect 2 "gain" run --set p_amp=12000
-expect 2 "expected bdf or rk8pd" run --method euler
+expect 2 "expected rodas5p, gsl-bdf (bdf) or rk8pd" run --method euler
 expect 2 "--rtol 1: expected a number in (0, 0.1\]" run --rtol 1
 expect 2 "--rtol 1e300: expected a number in (0, 0.1\]" run --rtol 1e300
 expect 2 "--rtol 0: expected a number in (0, 0.1\]" run --rtol 0

@@ -56,9 +56,13 @@ extern "C" {
 typedef struct cart_solver cart_solver;
 
 typedef enum cart_method {
-  CART_METHOD_BDF = 0,  /* gsl_odeiv2_step_msbdf with analytic Jacobian (default) */
-  CART_METHOD_RK8PD = 1 /* gsl_odeiv2_step_rk8pd */
+  CART_METHOD_BDF = 0,    /* gsl_odeiv2_step_msbdf with analytic Jacobian */
+  CART_METHOD_RK8PD = 1,  /* gsl_odeiv2_step_rk8pd */
+  CART_METHOD_RODAS5P = 2 /* libcart's Rodas5P with analytic Jacobian and block LU */
 } cart_method;
+
+/* The method a new solver, trial or scenario uses unless told otherwise. */
+#define CART_METHOD_DEFAULT CART_METHOD_RODAS5P
 
 #define CART_RTOL_DEFAULT 1e-6
 #define CART_RTOL_MAX 0.1 /* the largest relative tolerance taken: rtol is in (0, 0.1] */

@@ -353,6 +353,19 @@ static const int toci_group[] = {D1, D2, -1};
 static const int tp_group[] = {TP, -1}; /* Tp alone: after its extinction while Tn lives */
 static const int *const zero_groups[] = {car_t_group, tumour_group, tp_group, toci_group, NULL};
 static const int extinct_states[] = {TP, TN, -1};
+/* The core {E, M, Tp, Tn, B} is one block; X and IL-6 only read it, {D1, D2} stands alone. */
+static const char *const jacobian_pattern[N_STATES] = {
+    /* E M X Tp Tn B IL6 D1 D2 */
+    "xx.x.x...", /* E */
+    "xx.x.x...", /* M */
+    "x.xx.x...", /* X */
+    "x..xxx...", /* Tp */
+    "...xx....", /* Tn */
+    "x..x.x...", /* B */
+    "x..x.xxx.", /* IL6 */
+    ".......xx", /* D1 */
+    ".......xx", /* D2 */
+};
 
 const cart_model cartp_model_cart = {
     .name = "cart",
@@ -384,4 +397,5 @@ const cart_model cartp_model_cart = {
     .default_outputs = default_outputs,
     .extinct_states = extinct_states,
     .zero_groups = zero_groups,
+    .jacobian_pattern = jacobian_pattern,
 };

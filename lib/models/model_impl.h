@@ -101,6 +101,12 @@ struct cart_model {
    * external input (no CAR-T cells appear from nothing). Each group is a list of state indices
    * ended by -1; the list of groups is ended by NULL. May be NULL. */
   const int *const *zero_groups;
+
+  /* The Jacobian's structure: row i has 'x' at column j where d f_i / d y_j can be nonzero for
+   * some state and parameters (every mechanism on), '.' where it is always 0. The solver orders
+   * the states so that the matrix is block lower-triangular and factorises the blocks alone
+   * (rosenbrock.h). NULL: dense. check_models.c test_jacobian_pattern holds it to the Jacobian. */
+  const char *const *jacobian_pattern;
 };
 
 /* Registry (registry.c). */

@@ -92,8 +92,8 @@ static const char default_scenario[] =
     "# list = 0, 1, 7, 14, 28, 90, 180, 365\n"
     "\n"
     "[solver]\n"
-    "# bdf (GSL msbdf with the analytic Jacobian, for this stiff system) or rk8pd\n"
-    "method = bdf\n"
+    "# rodas5p (libcart's Rosenbrock method, order 5, analytic Jacobian), gsl-bdf (GSL msbdf) or rk8pd\n"
+    "method = rodas5p\n"
     "# relative tolerance of every state (MODEL.md 6)\n"
     "rtol = 1e-6\n"
     "# absolute tolerance of each state (MODEL.md 6): 1 cell, 1e-3 pg/mL of IL-6, 1e-6 mg of\n"
@@ -666,7 +666,7 @@ static void on_solver(loader *ld, const char *key, const char *value)
     if (ld->method_line) {
       given_twice(ld, "solver", key, ld->method_line);
     } else if (cart_method_from_name(value, &ld->method) != CART_OK) {
-      fail(ld, CART_EPARSE, ld->line, "[solver] method: '%s' is not bdf or rk8pd", value);
+      fail(ld, CART_EPARSE, ld->line, "[solver] method: '%s' is not rodas5p, gsl-bdf (bdf) or rk8pd", value);
     } else {
       ld->method_line = ld->line;
     }
@@ -1135,7 +1135,7 @@ static int build_solver(loader *ld, cart_trial *trial)
       atol[i] = e->value[0];
     }
   }
-  const cart_method method = ld->method_line ? ld->method : CART_METHOD_BDF;
+  const cart_method method = ld->method_line ? ld->method : CART_METHOD_DEFAULT;
   const double rtol = ld->rtol.line ? ld->rtol.value : CART_RTOL_DEFAULT;
   const unsigned long max_steps =
       ld->max_steps.line ? (unsigned long)ld->max_steps.value : CART_MAX_STEPS_DEFAULT;

@@ -82,6 +82,27 @@ static int system_jacobian(double t, const double y[], double *dfdy, double dfdt
   return GSL_SUCCESS;
 }
 
+/* The same for libcart's own integrator, which takes the model's status as it is. */
+static int rosenbrock_rhs(double t, const double *y, double *dydt, void *data)
+{
+  cart_solver *solver = data;
+  const int status = solver->model->rhs(t, y, dydt, &solver->eval);
+  if (status == 0 && solver->toci_rate != 0.0) {
+    dydt[solver->model->toci_state] += solver->toci_rate;
+  }
+  return status;
+}
+
+static int rosenbrock_jacobian(double t, const double *y, double *dfdy, double *dfdt, void *data)
+{
+  cart_solver *solver = data;
+  const int status = solver->model->jacobian(t, y, dfdy, dfdt, &solver->eval);
+  if (status == 0) {
+    cut_zero_groups(solver, y, dfdy);
+  }
+  return status;
+}
+
 static const gsl_odeiv2_step_type *step_type(cart_method method)
 {
   return method == CART_METHOD_RK8PD ? gsl_odeiv2_step_rk8pd : gsl_odeiv2_step_msbdf;
@@ -94,6 +115,23 @@ static gsl_odeiv2_driver *make_driver(cart_solver *solver, cart_method method, d
 {
   return gsl_odeiv2_driver_alloc_scaled_new(&solver->system, step_type(method), INITIAL_STEP, 1.0,
                                             rtol, 1.0, 0.0, atol);
+}
+
+/* The integrator for the current tolerances, with the model's block structure. */
+static void setup_rosenbrock(cart_solver *solver)
+{
+  const cart_model *model = solver->model;
+  const size_t n = model->n_states;
+  cartp_rosenbrock_init(&solver->rosenbrock, n, solver->rtol, solver->atol);
+  if (model->jacobian_pattern != NULL) {
+    unsigned char pattern[CART_MAX_STATES * CART_MAX_STATES];
+    for (size_t i = 0; i < n; i++) {
+      for (size_t j = 0; j < n; j++) {
+        pattern[i * n + j] = model->jacobian_pattern[i][j] != '.';
+      }
+    }
+    cartp_rosenbrock_set_blocks(&solver->rosenbrock, pattern);
+  }
 }
 
 cart_solver *cart_solver_new(const cart_model *model, cart_error *err)
@@ -114,7 +152,7 @@ cart_solver *cart_solver_new(const cart_model *model, cart_error *err)
     return NULL;
   }
   solver->model = model;
-  solver->method = CART_METHOD_BDF;
+  solver->method = CART_METHOD_DEFAULT;
   solver->rtol = CART_RTOL_DEFAULT;
   for (size_t i = 0; i < model->n_states; i++) {
     solver->atol[i] = model->states[i].abs_tol;
@@ -122,6 +160,9 @@ cart_solver *cart_solver_new(const cart_model *model, cart_error *err)
   solver->max_steps = CART_MAX_STEPS_DEFAULT;
   solver->n_ext = CART_N_EXT_DEFAULT;
   solver->system = (gsl_odeiv2_system){system_rhs, system_jacobian, model->n_states, solver};
+  solver->rosenbrock_system =
+      (cartp_rosenbrock_system){rosenbrock_rhs, rosenbrock_jacobian, solver};
+  setup_rosenbrock(solver);
   solver->driver = make_driver(solver, solver->method, solver->rtol, solver->atol);
   solver->restep = calloc(1, sizeof *solver->restep);
   if (solver->restep != NULL) {
@@ -165,6 +206,7 @@ static int rebuild_driver(cart_solver *solver, cart_method method, double rtol, 
   solver->method = method;
   solver->rtol = rtol;
   memmove(solver->atol, atol, solver->model->n_states * sizeof *atol);
+  setup_rosenbrock(solver);
   return CART_OK;
 }
 
@@ -173,7 +215,7 @@ int cart_solver_set_method(cart_solver *solver, cart_method method)
   if (solver == NULL) {
     return CART_EINVAL;
   }
-  if (method != CART_METHOD_BDF && method != CART_METHOD_RK8PD) {
+  if (method != CART_METHOD_BDF && method != CART_METHOD_RK8PD && method != CART_METHOD_RODAS5P) {
     return cartp_error(&solver->error, CART_EINVAL, "unknown solver method %d", (int)method);
   }
   return rebuild_driver(solver, method, solver->rtol, solver->atol);
@@ -233,7 +275,7 @@ double cart_solver_extinction(const cart_solver *solver)
 
 cart_method cart_solver_method(const cart_solver *solver)
 {
-  return solver ? solver->method : CART_METHOD_BDF;
+  return solver ? solver->method : CART_METHOD_DEFAULT;
 }
 
 const char *cart_method_name(cart_method method)
@@ -243,6 +285,8 @@ const char *cart_method_name(cart_method method)
     return "bdf";
   case CART_METHOD_RK8PD:
     return "rk8pd";
+  case CART_METHOD_RODAS5P:
+    return "rodas5p";
   }
   return NULL;
 }
@@ -252,10 +296,12 @@ int cart_method_from_name(const char *name, cart_method *method)
   if (name == NULL || method == NULL) {
     return CART_EINVAL;
   }
-  if (strcmp(name, "bdf") == 0 || strcmp(name, "msbdf") == 0) {
+  if (strcmp(name, "bdf") == 0 || strcmp(name, "gsl-bdf") == 0 || strcmp(name, "msbdf") == 0) {
     *method = CART_METHOD_BDF;
   } else if (strcmp(name, "rk8pd") == 0) {
     *method = CART_METHOD_RK8PD;
+  } else if (strcmp(name, "rodas5p") == 0) {
+    *method = CART_METHOD_RODAS5P;
   } else {
     return CART_EINVAL;
   }
@@ -340,93 +386,6 @@ static void record(const cart_solver *solver, double t, const double *y, size_t 
   }
 }
 
-static void history_push(cart_solver *solver, double t)
-{
-  solver->restep->sample_t0 = solver->restep->sample_t1 = NAN; /* a new step: new samples */
-  const size_t slot = solver->history_count % HISTORY;
-  solver->history_t[slot] = t;
-  memcpy(solver->history_y[slot], solver->y, solver->model->n_states * sizeof(double));
-  solver->history_count++;
-  const size_t count = solver->history_count < HISTORY ? solver->history_count : HISTORY;
-  for (size_t j = 0; j < count; j++) {
-    double product = 1.0;
-    for (size_t m = 0; m < count; m++) {
-      if (m != j) {
-        product *= solver->history_t[j] - solver->history_t[m];
-      }
-    }
-    solver->history_w[j] = 1.0 / product;
-  }
-}
-
-/* The state at t inside the last accepted step, by Lagrange interpolation through the stored
- * points (all of them since the restart, at most HISTORY). */
-void cartp_solver_interpolate(const cart_solver *solver, double t, double *y)
-{
-  const size_t n = solver->model->n_states;
-  const size_t count = solver->history_count < HISTORY ? solver->history_count : HISTORY;
-  if (solver->method == CART_METHOD_RK8PD && solver->history_count >= 2) {
-    /* a one-step method: the past points say little about the inside of a long step */
-    const size_t last = (solver->history_count - 1) % HISTORY;
-    const size_t prev = (solver->history_count - 2) % HISTORY;
-    const double t_prev = solver->history_t[prev];
-    if (t == solver->history_t[last]) {
-      memcpy(y, solver->history_y[last], n * sizeof *y);
-      return;
-    }
-    struct dense_restep *r = solver->restep;
-    memcpy(r->y, solver->history_y[prev], n * sizeof *y);
-    if (t == t_prev || gsl_odeiv2_step_apply(r->step, t_prev, t - t_prev, r->y, r->yerr, NULL,
-                                             NULL, &solver->system) == GSL_SUCCESS) {
-      memcpy(y, r->y, n * sizeof *y);
-      return;
-    }
-    /* the right-hand side refused the state: fall back to the polynomial */
-  }
-  /* Lagrange's polynomial in barycentric form: y(t) = sum c_j y_j / sum c_j, c_j = w_j / (t - t_j) */
-  double weight[HISTORY], total = 0.0;
-  for (size_t j = 0; j < count; j++) {
-    const double dt = t - solver->history_t[j];
-    if (dt == 0.0) {
-      memcpy(y, solver->history_y[j], n * sizeof *y);
-      return;
-    }
-    weight[j] = solver->history_w[j] / dt;
-    total += weight[j];
-  }
-  const double scale = 1.0 / total;
-  for (size_t i = 0; i < n; i++) {
-    y[i] = 0.0;
-  }
-  for (size_t j = 0; j < count; j++) { /* row by row: contiguous, vectorisable */
-    const double c = weight[j] * scale;
-    const double *row = solver->history_y[j];
-    for (size_t i = 0; i < n; i++) {
-      y[i] += c * row[i];
-    }
-  }
-}
-
-_Static_assert(CARTP_SAMPLE_STRIDE == CART_MAX_STATES, "sample rows are CART_MAX_STATES long");
-
-void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,
-                               const double **times, const double **states)
-{
-  struct dense_restep *r = solver->restep;
-  if (r->sample_t0 != t0 || r->sample_t1 != t1) {
-    const double mid = 0.5 * (t0 + t1), half = 0.5 * (t1 - t0);
-    static const double node[CARTP_STEP_SAMPLES] = {-0.7745966692414834, 0.0, 0.7745966692414834};
-    for (int i = 0; i < CARTP_STEP_SAMPLES; i++) {
-      r->sample_t[i] = mid + node[i] * half;
-      cartp_solver_interpolate(solver, r->sample_t[i], r->sample_y[i]);
-    }
-    r->sample_t0 = t0;
-    r->sample_t1 = t1;
-  }
-  *times = r->sample_t;
-  *states = &r->sample_y[0][0];
-}
-
 static int step_failure(cart_solver *solver, int gsl_status, double t, double h)
 {
   const char *name = solver->model->name;
@@ -446,13 +405,54 @@ static int step_failure(cart_solver *solver, int gsl_status, double t, double h)
 }
 
 /* Restarts the integrator after a discontinuity: BDF history and step size start afresh. */
+/* The stepper's own rejections since its last reset, into the solver's count. */
+static void count_failed_steps(cart_solver *solver)
+{
+  if (solver->method == CART_METHOD_RODAS5P) {
+    solver->stats.failed_steps += solver->rosenbrock.rejected;
+    solver->rosenbrock.rejected = 0;
+  } else {
+    solver->stats.failed_steps += solver->driver->e->failed_steps;
+    solver->driver->e->failed_steps = 0;
+  }
+}
+
+/* Forgets the stepper's past (BDF history, step-size controller) but not the dense output. */
+static void reset_stepper(cart_solver *solver)
+{
+  count_failed_steps(solver);
+  if (solver->method == CART_METHOD_RODAS5P) {
+    cartp_rosenbrock_reset(&solver->rosenbrock);
+  } else {
+    gsl_odeiv2_step_reset(solver->driver->s);
+    gsl_odeiv2_evolve_reset(solver->driver->e);
+  }
+}
+
 static void restart(cart_solver *solver, double *h)
 {
-  solver->stats.failed_steps += solver->driver->e->failed_steps;
-  gsl_odeiv2_step_reset(solver->driver->s);
-  gsl_odeiv2_evolve_reset(solver->driver->e);
+  reset_stepper(solver);
   *h = INITIAL_STEP;
   solver->history_count = 0;
+}
+
+/* One accepted step towards target with the solver's method: GSL's status codes. */
+static int advance(cart_solver *solver, double *t, double target, double *h)
+{
+  if (solver->method == CART_METHOD_RODAS5P) {
+    switch (cartp_rosenbrock_evolve(&solver->rosenbrock, &solver->rosenbrock_system, t, target, h,
+                                    solver->y)) {
+    case CARTP_ROSENBROCK_OK:
+      return GSL_SUCCESS;
+    case CARTP_ROSENBROCK_EMODEL:
+      return GSL_EBADFUNC;
+    default:
+      return GSL_FAILURE;
+    }
+  }
+  gsl_odeiv2_driver *driver = solver->driver;
+  return gsl_odeiv2_evolve_apply(driver->e, driver->c, driver->s, &solver->system, t, target, h,
+                                 solver->y);
 }
 
 /* Starts the patient at (t0, y0), or at the model's initial state when y0 is NULL (t0 = 0). */
@@ -522,7 +522,6 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
     memcpy(solver->y, y0, model->n_states * sizeof *y0);
   }
 
-  gsl_odeiv2_driver *driver = solver->driver;
   double t = t0, h = INITIAL_STEP;
   double y_before[CART_MAX_STATES];
   int observer_started = 0;
@@ -559,7 +558,7 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
       break;
     }
     if (solver->history_count == 0) {
-      history_push(solver, t);
+      cartp_dense_push(solver, t);
     }
     if (observer != NULL && !observer_started) {
       observer->segment_start(observer->context, solver, t, solver->y);
@@ -568,7 +567,7 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
     /* BDF steps freely up to the next event (or the last output time): output times inside a
      * step are interpolated, only events stop it. rk8pd is a one-step method whose long steps
      * a past-point polynomial cannot follow: it stops at every output time instead. */
-    double target = solver->method == CART_METHOD_BDF ? times[n_times - 1] : times[next_output];
+    double target = solver->method == CART_METHOD_RK8PD ? times[next_output] : times[n_times - 1];
     if (next_event < n_events && solver->events[next_event].time < target) {
       target = solver->events[next_event].time;
     }
@@ -583,9 +582,7 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
       }
       const double t_before = t;
       memcpy(y_before, solver->y, model->n_states * sizeof *y_before);
-      const int gsl_status =
-          gsl_odeiv2_evolve_apply(driver->e, driver->c, driver->s, &solver->system, &t, target, &h,
-                                  solver->y);
+      const int gsl_status = advance(solver, &t, target, &h);
       if (gsl_status != GSL_SUCCESS) {
         /* GSL may have moved t and y to a rejected step (GSL_FAILURE from the error test): go
          * back to the last good step, as the header promises. */
@@ -623,13 +620,11 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
           memcpy(solver->y, y_after, model->n_states * sizeof *y_after);
           return invalid_state_error(solver, invalid, t_before + taken);
         }
-        solver->stats.failed_steps += driver->e->failed_steps;
-        gsl_odeiv2_step_reset(driver->s);
-        gsl_odeiv2_evolve_reset(driver->e);
+        reset_stepper(solver);
         continue;
       }
       solver->stats.steps++;
-      history_push(solver, t);
+      cartp_dense_push(solver, t);
       /* A root-found event inside the step: go back to it (the dense output gives the state
        * there), finish the step's outputs before it, and let the outer loop apply it. */
       double t_event;
@@ -654,7 +649,7 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
       }
     }
   }
-  solver->stats.failed_steps += driver->e->failed_steps;
+  count_failed_steps(solver);
   solver->time_reached = t;
   return CART_OK;
 }

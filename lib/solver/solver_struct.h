@@ -11,6 +11,7 @@
 
 #include "../models/params_impl.h"
 #include "dosing_impl.h"
+#include "rosenbrock.h"
 #include "solver_impl.h"
 
 /* The largest state vector of any model. */
@@ -20,12 +21,10 @@
  * steps; a fixed small value is safer than the previous step after a discontinuity. */
 #define INITIAL_STEP 1e-4
 
-/* Dense output: the solution between accepted steps is the polynomial through the last accepted
- * points (at most HISTORY, degree HISTORY - 1 = 5 like BDF's highest order), the interpolant BDF
- * itself is built on (SciPy's BDF dense output and CVODE's Nordsieck array are the same idea).
- * Output times then never shorten a step: cutting msbdf's steps at every output time made its
- * error on the default patient 7x larger (Tp at day 12.5: 1.2e-3 with outputs every 0.25 day,
- * 1.8e-4 with one output). */
+/* Dense output (dense.c): BDF's is the polynomial through the last accepted points (at most
+ * HISTORY, degree HISTORY - 1 = 5 like BDF's highest order). Output times then never shorten a
+ * step: cutting msbdf's steps at every output time made its error on the default patient 7x
+ * larger (Tp at day 12.5: 1.2e-3 with outputs every 0.25 day, 1.8e-4 with one output). */
 #define HISTORY 6
 
 typedef enum event_kind {
@@ -77,7 +76,9 @@ struct cart_solver {
   unsigned long max_steps;
 
   gsl_odeiv2_system system;
-  gsl_odeiv2_driver *driver; /* owns step, control and evolve */
+  gsl_odeiv2_driver *driver; /* owns step, control and evolve (the GSL methods) */
+  cartp_rosenbrock_system rosenbrock_system;
+  cartp_rosenbrock rosenbrock; /* the integrator and dense output of CART_METHOD_RODAS5P */
 
   /* The patient being solved. */
   cart_model_eval eval;
@@ -123,6 +124,9 @@ struct cart_solver {
   cart_solver_stats stats;
   cart_error error;
 };
+
+/* dense.c: stores the accepted point (t, solver->y) */
+void cartp_dense_push(cart_solver *solver, double t);
 
 /* events.c */
 int cartp_events_collect(cart_solver *solver, const cart_dosing *dosing, size_t *n_events);

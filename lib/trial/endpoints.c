@@ -261,9 +261,15 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
                       : role == CART_ROLE_IL6S ? &tr->il6s_peak
                       : role == CART_ROLE_CRS  ? &tr->crs_peak
                                                : &tr->nadir;
-    if (best > 0 && best < 4 && sign * v[best][role] > sign * *running) {
+    /* The best sample at an end of the step: the extreme may still lie between it and the
+     * nearest node (a one-step method's interpolant is a polynomial per step, its slope not
+     * continuous across steps: the running extreme at the step's start may rise further just
+     * after it). */
+    const double best_value = sign * v[best][role], so_far = sign * *running;
+    if ((best > 0 && best_value > so_far) || (best == 0 && best_value >= so_far)) {
       double t_best = t[best], v_best = v[best][role];
-      refine_extreme(tr, solver, role, sign, t[best - 1], t[best + 1], &t_best, &v_best);
+      refine_extreme(tr, solver, role, sign, t[best > 0 ? best - 1 : 0], t[best < 4 ? best + 1 : 4],
+                     &t_best, &v_best);
       *running = v_best;
       if (role == CART_ROLE_CBLOOD) {
         tr->tmax = t_best;

@@ -72,7 +72,7 @@ cart_trial *cart_trial_new(const cart_model *model, cart_error *err)
   if (trial->times[trial->n_times - 1] < DEFAULT_HORIZON) {
     trial->times[trial->n_times++] = DEFAULT_HORIZON;
   }
-  trial->method = CART_METHOD_BDF;
+  trial->method = CART_METHOD_DEFAULT;
   trial->rtol = CART_RTOL_DEFAULT;
   for (size_t i = 0; i < model->n_states; i++) {
     trial->atol[i] = model->states[i].abs_tol;

@@ -306,7 +306,7 @@ def _dose_fields(dose, what, least, most):
     return fields
 
 
-def solve(model="cart", params=None, times=None, doses=(), toci=(), method="bdf", rtol=None,
+def solve(model="cart", params=None, times=None, doses=(), toci=(), method="rodas5p", rtol=None,
           atol=None, max_steps=None, n_ext=None, toci_rule=None, as_frame=False):
     """Solves one virtual patient (the C cart_solver_solve; `cart run` does the same).
 
@@ -325,7 +325,8 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="bdf"
     toci      fixed tocilizumab infusions, each (time, mg_per_kg[, hours[, cap_mg]]) as in
               `cart run --toci`: day, mg/kg of body weight WT, infusion hours (default 1; 0 is
               a bolus), cap in mg (default 800)
-    method    "bdf" (GSL msbdf with the analytic Jacobian, default) or "rk8pd"
+    method    "rodas5p" (libcart's Rosenbrock method Rodas5P with the analytic Jacobian,
+              default), "gsl-bdf" (GSL msbdf; also "bdf") or "rk8pd"
     rtol      relative tolerance, 0 < rtol <= 0.1 (default 1e-6)
     atol      absolute tolerances: None (the model's: 1 cell, 1e-3 pg/mL, 1e-6 mg), one number
               for every state, a sequence of n_states numbers, or {state: value}
@@ -350,10 +351,10 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="bdf"
     rule = _toci_rule(toci_rule)
     method_code = ctypes.c_int(0)
     if not isinstance(method, str):
-        raise TypeError("method must be a str ('bdf' or 'rk8pd')")
+        raise TypeError("method must be a str ('rodas5p', 'gsl-bdf' or 'rk8pd')")
     status = _lib.cart_method_from_name(method.encode(), ctypes.byref(method_code))
     if status != _clib.CART_OK:
-        raise _clib.error(status, "unknown method '%s': expected bdf or rk8pd" % method)
+        raise _clib.error(status, "unknown method '%s': expected rodas5p, gsl-bdf (bdf) or rk8pd" % method)
 
     err = _clib.new_error()
     params_p = dosing_p = solver_p = None

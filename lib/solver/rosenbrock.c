@@ -1,0 +1,494 @@
+/* rosenbrock.c: Rodas5P with block LU, error control and dense output (see rosenbrock.h).
+ *
+ * The step, in the transformed form of Hairer and Wanner (Solving ODEs II, 2nd ed., 1996, IV.7,
+ * eq. 7.25), with W = I/(h gamma) - J at the step's start:
+ *
+ *   W k_i = f(t + c_i h, y + sum_{j<i} a_ij k_j) + sum_{j<i} (C_ij / h) k_j + h d_i df/dt,
+ *
+ * i = 1..8. The method is stiffly accurate: stages 7 and 8 are evaluated at y + sum a_6j k_j +
+ * k_6 (+ k_7), the solution is y1 = that + k_7 + k_8, the embedded order-4 solution leaves out
+ * k_8, so k_8 is the error estimate. Coefficients: Steinebach 2023 (BIT 63:27), as tabulated in
+ * the reference implementation of OrdinaryDiffEq.jl (Rodas5P tableau: gamma, a, C, c, d and the
+ * dense-output rows h). */
+#include <math.h>
+#include <string.h>
+
+#include "rosenbrock.h"
+
+/* ---- Rodas5P (Steinebach 2023) ---- */
+
+static const double GAMMA = 0.21193756319429014;
+
+/* a_ij, i = 2..6 (rows), j < i */
+static const double A[6][5] = {
+    {0},
+    {3.0},
+    {2.849394379747939, 0.45842242204463923},
+    {-6.954028509809101, 2.489845061869568, -10.358996098473584},
+    {2.8029986275628964, 0.5072464736228206, -0.3988312541770524, -0.04721187230404641},
+    {-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256,
+     0.030198172008377946},
+};
+
+/* C_ij, i = 2..8 (rows), j < i */
+static const double C[8][7] = {
+    {0},
+    {-14.155112264123755},
+    {-17.97296035885952, -2.859693295451294},
+    {147.12150275711716, -1.41221402718213, 71.68940251302358},
+    {165.43517024871676, -0.4592823456491126, 42.90938336958603, -5.961986721573306},
+    {24.854864614690072, -3.0009227002832186, 47.4931110020768, 5.5814197821558125,
+     -0.6610691825249471},
+    {30.91273214028599, -3.1208243349937974, 77.79954646070892, 34.28646028294783,
+     -19.097331116725623, -28.087943162872662},
+    {37.80277123390563, -3.2571969029072276, 112.26918849496327, 66.9347231244047,
+     -40.06618937091002, -54.66780262877968, -9.48861652309627},
+};
+
+/* c_i (stage times) and d_i (the df/dt weights), i = 1..8 */
+static const double CT[8] = {0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716,
+                             0.4288403609558664, 1.0, 1.0, 1.0};
+static const double D[8] = {0.21193756319429014, -0.42387512638858027, -0.3384627126235924,
+                            1.8046452872882734, 2.325825639765069, 0.0, 0.0, 0.0};
+
+/* Dense output: y(t0 + theta h) = (1 - theta) y0 + theta (y1 + (1 - theta) (v0 + theta (v1 +
+ * theta v2))), v_m = sum_j H[m][j] k_j. */
+static const double H[3][8] = {
+    {25.948786856663858, -2.5579724845846235, 10.433815404888879, -2.3679251022685204,
+     0.524948541321073, 1.1241088310450404, 0.4272876194431874, -0.17202221070155493},
+    {-9.91568850695171, -0.9689944594115154, 3.0438037242978453, -24.495224566215796,
+     20.176138334709044, 15.98066361424651, -6.789040303419874, -6.710236069923372},
+    {11.419903575922262, 2.8879645146136994, 72.92137995996029, 80.12511834622643,
+     -52.072871366152654, -59.78993625266729, -0.15582684282751913, 4.883087185713722},
+};
+
+/* The controller (Hairer and Wanner II, IV.8, eq. 8.21 and the RODAS code): the new step is
+ * h / fac with fac = err^(1/5) / SAFETY kept in [1/MAX_GROWTH, 1/MIN_SHRINK]; the error
+ * estimate is of order 4, so err ~ h^5. */
+#define SAFETY 0.9
+#define MAX_GROWTH 6.0
+#define MIN_SHRINK 0.2
+#define REFUSED_SHRINK 0.25 /* a trial state the model refuses, or a singular W */
+
+enum { CARTP_OP_SUB, CARTP_OP_DIV, CARTP_OP_PIVOT };
+
+/* The substitution's operations for the current blocks and couplings, in order: per block, the
+ * couplings to earlier blocks (in the rows' own order), the row swaps, L (unit diagonal), then U
+ * from the bottom row up. */
+static void make_ops(cartp_rosenbrock *r)
+{
+  size_t count = 0;
+  for (size_t b = 0; b < r->n_blocks; b++) {
+    const int s = r->block_start[b], e = r->block_start[b + 1];
+    for (int i = s; i < e; i++) {
+      for (int c = r->coupling_start[i]; c < r->coupling_start[i + 1]; c++) {
+        r->ops[count++] = (struct cartp_rosenbrock_op){CARTP_OP_SUB, (unsigned char)i,
+                                                       r->coupling_position[c]};
+      }
+    }
+    if (e - s > 1) {
+      r->ops[count++] = (struct cartp_rosenbrock_op){CARTP_OP_PIVOT, (unsigned char)s,
+                                                     (unsigned char)e};
+    }
+    for (int i = s + 1; i < e; i++) {
+      for (int q = s; q < i; q++) {
+        r->ops[count++] =
+            (struct cartp_rosenbrock_op){CARTP_OP_SUB, (unsigned char)i, (unsigned char)q};
+      }
+    }
+    for (int i = e - 1; i >= s; i--) {
+      for (int q = i + 1; q < e; q++) {
+        r->ops[count++] =
+            (struct cartp_rosenbrock_op){CARTP_OP_SUB, (unsigned char)i, (unsigned char)q};
+      }
+      r->ops[count++] = (struct cartp_rosenbrock_op){CARTP_OP_DIV, (unsigned char)i, 0};
+    }
+  }
+  r->n_ops = count;
+}
+
+void cartp_rosenbrock_init(cartp_rosenbrock *r, size_t n, double rtol, const double *atol)
+{
+  r->n = n;
+  r->rtol = rtol;
+  memcpy(r->atol, atol, n * sizeof *atol);
+  for (size_t i = 0; i < n; i++) {
+    r->order[i] = (int)i;
+  }
+  r->block_start[0] = 0;
+  r->block_start[1] = (int)n;
+  r->n_blocks = 1;
+  for (size_t p = 0; p <= n; p++) {
+    r->coupling_start[p] = 0;
+  }
+  make_ops(r);
+  r->t0 = r->t1 = 0.0;
+  cartp_rosenbrock_reset(r);
+}
+
+void cartp_rosenbrock_reset(cartp_rosenbrock *r)
+{
+  r->h_accepted = r->err_accepted = 0.0;
+  r->have_accepted = r->last_rejected = 0;
+  r->rejected = 0;
+}
+
+/* ---- block structure: Tarjan's strongly connected components ---- */
+
+typedef struct scc_search {
+  const unsigned char *pattern;
+  int n, counter, stack_size;
+  int index[CARTP_ROSENBROCK_MAX], low[CARTP_ROSENBROCK_MAX], on_stack[CARTP_ROSENBROCK_MAX];
+  int stack[CARTP_ROSENBROCK_MAX];
+  cartp_rosenbrock *r;
+  int placed;
+} scc_search;
+
+/* Tarjan (SIAM J Comput 1972;1:146-160). An edge i -> j means f_i depends on y_j; a component is
+ * finished only after every component it depends on, so the order of completion is the order of
+ * forward substitution. */
+static void scc_visit(scc_search *s, int v)
+{
+  s->index[v] = s->low[v] = s->counter++;
+  s->stack[s->stack_size++] = v;
+  s->on_stack[v] = 1;
+  for (int w = 0; w < s->n; w++) {
+    if (w == v || !s->pattern[v * s->n + w]) {
+      continue;
+    }
+    if (s->index[w] < 0) {
+      scc_visit(s, w);
+      s->low[v] = s->low[w] < s->low[v] ? s->low[w] : s->low[v];
+    } else if (s->on_stack[w]) {
+      s->low[v] = s->index[w] < s->low[v] ? s->index[w] : s->low[v];
+    }
+  }
+  if (s->low[v] == s->index[v]) {
+    cartp_rosenbrock *r = s->r;
+    r->block_start[r->n_blocks++] = s->placed;
+    int w;
+    do {
+      w = s->stack[--s->stack_size];
+      s->on_stack[w] = 0;
+      r->order[s->placed++] = w;
+    } while (w != v);
+  }
+}
+
+void cartp_rosenbrock_set_blocks(cartp_rosenbrock *r, const unsigned char *pattern)
+{
+  scc_search s = {.pattern = pattern, .n = (int)r->n, .r = r};
+  for (int v = 0; v < s.n; v++) {
+    s.index[v] = -1;
+    s.on_stack[v] = 0;
+  }
+  r->n_blocks = 0;
+  for (int v = 0; v < s.n; v++) {
+    if (s.index[v] < 0) {
+      scc_visit(&s, v);
+    }
+  }
+  r->block_start[r->n_blocks] = s.n;
+  /* Inside a block, keep the model's order (the stack pops it reversed): only the blocks'
+   * sequence matters for the structure, and the model's order is easier to read in a debugger. */
+  int count = 0;
+  for (size_t b = 0; b < r->n_blocks; b++) {
+    const int start = r->block_start[b], end = r->block_start[b + 1];
+    for (int i = start, j = end - 1; i < j; i++, j--) {
+      const int swap = r->order[i];
+      r->order[i] = r->order[j];
+      r->order[j] = swap;
+    }
+    for (int p = start; p < end; p++) {
+      r->coupling_start[p] = count;
+      for (int q = 0; q < start; q++) {
+        if (pattern[r->order[p] * s.n + r->order[q]]) {
+          r->coupling_position[count++] = (unsigned char)q;
+        }
+      }
+    }
+  }
+  r->coupling_start[s.n] = count;
+  make_ops(r);
+}
+
+/* ---- the linear algebra ---- */
+
+/* W = I/(h gamma) - J in the block order: each diagonal block factorised with partial pivoting
+ * (rows swapped inside the block), the declared couplings to earlier blocks kept apart. Returns
+ * 0, or 1 when a pivot is exactly zero. */
+static int factorise(cartp_rosenbrock *r, double h)
+{
+  const size_t n = r->n;
+  const double diagonal = 1.0 / (h * GAMMA);
+  r->any_pivot = 0;
+  for (size_t b = 0; b < r->n_blocks; b++) {
+    const size_t s = (size_t)r->block_start[b], e = (size_t)r->block_start[b + 1];
+    for (size_t p = s; p < e; p++) {
+      const double *jrow = r->jac + (size_t)r->order[p] * n;
+      double *row = r->lu + p * n;
+      for (size_t q = s; q < e; q++) {
+        row[q] = -jrow[r->order[q]];
+      }
+      row[p] += diagonal;
+      for (int c = r->coupling_start[p]; c < r->coupling_start[p + 1]; c++) {
+        const int q = r->coupling_position[c];
+        row[q] = -jrow[r->order[q]];
+      }
+    }
+    for (size_t j = s; j < e; j++) {
+      size_t best = j;
+      double largest = fabs(r->lu[j * n + j]);
+      for (size_t i = j + 1; i < e; i++) {
+        const double v = fabs(r->lu[i * n + j]);
+        if (v > largest) {
+          largest = v;
+          best = i;
+        }
+      }
+      if (largest == 0.0) {
+        return 1;
+      }
+      r->pivot[j] = (int)best;
+      if (best != j) {
+        r->any_pivot = 1;
+        for (size_t q = s; q < e; q++) {
+          const double swap = r->lu[j * n + q];
+          r->lu[j * n + q] = r->lu[best * n + q];
+          r->lu[best * n + q] = swap;
+        }
+      }
+      const double inverse = 1.0 / r->lu[j * n + j];
+      for (size_t i = j + 1; i < e; i++) {
+        double *row = r->lu + i * n;
+        const double l = row[j] * inverse;
+        row[j] = l;
+        if (l != 0.0) {
+          for (size_t q = j + 1; q < e; q++) {
+            row[q] -= l * r->lu[j * n + q];
+          }
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/* x = W^{-1} b (b and x in the model's order; they may be the same array). */
+static void solve(const cartp_rosenbrock *r, const double *b, double *x)
+{
+  const size_t n = r->n;
+  const double *lu = r->lu;
+  double z[CARTP_ROSENBROCK_MAX];
+  for (size_t p = 0; p < n; p++) {
+    z[p] = b[r->order[p]];
+  }
+  const struct cartp_rosenbrock_op *op = r->ops, *end = r->ops + r->n_ops;
+  for (; op < end; op++) {
+    const size_t i = op->i, q = op->q;
+    if (op->kind == CARTP_OP_SUB) {
+      z[i] -= lu[i * n + q] * z[q];
+    } else if (op->kind == CARTP_OP_DIV) {
+      z[i] /= lu[i * n + i];
+    } else if (r->any_pivot) { /* rows i .. q - 1 */
+      for (size_t j = i; j < q; j++) {
+        const size_t p = (size_t)r->pivot[j];
+        const double swap = z[j];
+        z[j] = z[p];
+        z[p] = swap;
+      }
+    }
+  }
+  for (size_t p = 0; p < n; p++) {
+    x[r->order[p]] = z[p];
+  }
+}
+
+/* ---- one step ---- */
+
+/* Stage i (0-based) of a step: its state (i > 0), f there, and k_i. Inlined with a constant i,
+ * so that the sums over the earlier stages are unrolled (a loop of 1 to 7 terms per state cost
+ * more in its own bookkeeping than in its arithmetic). Returns the model's status. */
+static inline __attribute__((always_inline)) int stage_k(cartp_rosenbrock *r,
+                                                         const cartp_rosenbrock_system *sys,
+                                                         const int i, double t, double h,
+                                                         double inv_h, const double *y)
+{
+  const size_t n = r->n;
+  double *stage = r->stage;
+  if (i > 0) {
+    /* y + sum a_ij k_j for i < 6; then the previous stage's state + k_{i-1} */
+    if (i <= 5) {
+      for (size_t m = 0; m < n; m++) {
+        double sum = y[m];
+        for (int j = 0; j < i; j++) {
+          sum += A[i][j] * r->k[j][m];
+        }
+        stage[m] = sum;
+      }
+    } else {
+      for (size_t m = 0; m < n; m++) {
+        stage[m] += r->k[i - 1][m];
+      }
+    }
+    const int status = sys->rhs(t + CT[i] * h, stage, r->f, sys->context);
+    if (status != 0) {
+      return status;
+    }
+  }
+  /* k_i = W^{-1} (f + h d_i df/dt + sum_j (C_ij / h) k_j) */
+  double c[CARTP_ROSENBROCK_STAGES];
+  for (int j = 0; j < i; j++) {
+    c[j] = C[i][j] * inv_h;
+  }
+  const double hd = h * D[i];
+  double *k = r->k[i];
+  for (size_t m = 0; m < n; m++) {
+    double sum = r->f[m] + hd * r->dfdt[m];
+    for (int j = 0; j < i; j++) {
+      sum += c[j] * r->k[j][m];
+    }
+    k[m] = sum;
+  }
+  solve(r, k, k);
+  return 0;
+}
+
+/* One Rodas5P step of size h from (t, y): y_new and the stages in r, the error norm in *err (max
+ * over states of |k_8| / (atol + rtol max(|y|, |y_new|)), the norm of GSL's scaled control).
+ * Returns 0, > 0 when the model refuses a trial state or W is singular (try a smaller step),
+ * < 0 when the model gives up. */
+static int attempt(cartp_rosenbrock *r, const cartp_rosenbrock_system *sys, double t, double h,
+                   const double *y, double *err)
+{
+  const size_t n = r->n;
+  int status = sys->rhs(t, y, r->f, sys->context);
+  if (status == 0) {
+    status = sys->jacobian(t, y, r->jac, r->dfdt, sys->context);
+  }
+  if (status != 0) {
+    return status;
+  }
+  if (factorise(r, h)) {
+    return 1;
+  }
+  const double inv_h = 1.0 / h;
+  if ((status = stage_k(r, sys, 0, t, h, inv_h, y)) != 0 ||
+      (status = stage_k(r, sys, 1, t, h, inv_h, y)) != 0 ||
+      (status = stage_k(r, sys, 2, t, h, inv_h, y)) != 0 ||
+      (status = stage_k(r, sys, 3, t, h, inv_h, y)) != 0 ||
+      (status = stage_k(r, sys, 4, t, h, inv_h, y)) != 0 ||
+      (status = stage_k(r, sys, 5, t, h, inv_h, y)) != 0 ||
+      (status = stage_k(r, sys, 6, t, h, inv_h, y)) != 0 ||
+      (status = stage_k(r, sys, 7, t, h, inv_h, y)) != 0) {
+    return status;
+  }
+  double worst = 0.0;
+  for (size_t m = 0; m < n; m++) {
+    r->y_new[m] = r->stage[m] + r->k[7][m];
+    const double a = fabs(y[m]), b = fabs(r->y_new[m]);
+    const double scale = r->atol[m] + r->rtol * (a > b ? a : b);
+    const double e = fabs(r->k[7][m]) / scale;
+    worst = e > worst || isnan(e) ? e : worst;
+  }
+  *err = worst;
+  return 0;
+}
+
+/* The dense output's vectors of the step just taken. */
+static void keep_dense(cartp_rosenbrock *r, double t0, double t1, const double *y)
+{
+  const size_t n = r->n;
+  r->t0 = t0;
+  r->t1 = t1;
+  memcpy(r->y0, y, n * sizeof *y);
+  memcpy(r->y1, r->y_new, n * sizeof *y);
+  for (size_t m = 0; m < n; m++) {
+    double v0 = 0.0, v1 = 0.0, v2 = 0.0;
+    for (int j = 0; j < CARTP_ROSENBROCK_STAGES; j++) {
+      const double kj = r->k[j][m];
+      v0 += H[0][j] * kj;
+      v1 += H[1][j] * kj;
+      v2 += H[2][j] * kj;
+    }
+    r->dense[0][m] = v0;
+    r->dense[1][m] = v1;
+    r->dense[2][m] = v2;
+  }
+}
+
+static double clamp(double x, double lo, double hi)
+{
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+
+int cartp_rosenbrock_evolve(cartp_rosenbrock *r, const cartp_rosenbrock_system *sys, double *t,
+                            double t_end, double *h, double *y)
+{
+  const double t0 = *t;
+  double h_try = *h;
+  for (;;) {
+    /* within 0.01 % of t_end: stretch to it rather than leave a sliver (Hairer's RODAS) */
+    const int last = t0 + 1.0001 * h_try >= t_end;
+    if (last) {
+      h_try = t_end - t0;
+    }
+    if (!(h_try > 0.0) || !(t0 + h_try > t0)) {
+      *h = h_try;
+      return CARTP_ROSENBROCK_ESTEPSIZE;
+    }
+    double err = 0.0;
+    const int status = attempt(r, sys, t0, h_try, y, &err);
+    if (status < 0) {
+      *h = h_try;
+      return CARTP_ROSENBROCK_EMODEL;
+    }
+    if (status > 0 || !isfinite(err)) {
+      r->rejected++;
+      r->last_rejected = 1;
+      h_try *= REFUSED_SHRINK;
+      continue;
+    }
+    double fac = clamp(pow(err, 0.2) / SAFETY, 1.0 / MAX_GROWTH, 1.0 / MIN_SHRINK);
+    if (err <= 1.0) {
+      if (r->have_accepted) { /* Gustafsson's predictive correction */
+        const double predicted =
+            r->h_accepted / h_try * pow(err * err / r->err_accepted, 0.2) / SAFETY;
+        fac = fmax(fac, clamp(predicted, 1.0 / MAX_GROWTH, 1.0 / MIN_SHRINK));
+      }
+      double h_next = h_try / fac;
+      if (r->last_rejected && h_next > h_try) {
+        h_next = h_try;
+      }
+      r->h_accepted = h_try;
+      r->err_accepted = fmax(1e-2, err);
+      r->have_accepted = 1;
+      r->last_rejected = 0;
+      const double t1 = last ? t_end : t0 + h_try;
+      keep_dense(r, t0, t1, y);
+      memcpy(y, r->y_new, r->n * sizeof *y);
+      *t = t1;
+      /* a step cut short to land on t_end says nothing about the step the solution allows */
+      *h = last && h_next < *h ? *h : h_next;
+      return CARTP_ROSENBROCK_OK;
+    }
+    r->rejected++;
+    r->last_rejected = 1;
+    h_try /= fac;
+  }
+}
+
+void cartp_rosenbrock_dense(const cartp_rosenbrock *r, double t, double *y)
+{
+  const size_t n = r->n;
+  if (t == r->t1) {
+    memcpy(y, r->y1, n * sizeof *y);
+    return;
+  }
+  const double theta = (t - r->t0) / (r->t1 - r->t0), theta1 = 1.0 - theta;
+  for (size_t m = 0; m < n; m++) {
+    y[m] = theta1 * r->y0[m] +
+           theta * (r->y1[m] +
+                    theta1 * (r->dense[0][m] + theta * (r->dense[1][m] + theta * r->dense[2][m])));
+  }
+}
