@@ -86,7 +86,7 @@ static inline double programme(const double *p, double t)
   if (p[P_T_PROG] <= 0.0 || t <= 0.0) {
     return 1.0;
   }
-  return 1.0 / (1.0 + pow(t / p[P_T_PROG], p[P_N_PROG]));
+  return 1.0 / (1.0 + cartp_power(t / p[P_T_PROG], p[P_N_PROG]));
 }
 
 /* dP/dt = -P^2 n (t / t_prog)^(n-1) / t_prog; 0 when off. */
@@ -96,8 +96,8 @@ static inline double programme_slope(const double *p, double t)
     return 0.0;
   }
   const double u = t / p[P_T_PROG];
-  const double share = 1.0 / (1.0 + pow(u, p[P_N_PROG]));
-  return -share * share * p[P_N_PROG] * pow(u, p[P_N_PROG] - 1.0) / p[P_T_PROG];
+  const double share = 1.0 / (1.0 + cartp_power(u, p[P_N_PROG]));
+  return -share * share * p[P_N_PROG] * cartp_power(u, p[P_N_PROG] - 1.0) / p[P_T_PROG];
 }
 
 /* Immune control of small tumours: per-cell kill rate k_imm K_imm / (K_imm + Tp + Tn), so a

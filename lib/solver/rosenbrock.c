@@ -70,41 +70,58 @@ static const double H[3][8] = {
 #define MIN_SHRINK 0.2
 #define REFUSED_SHRINK 0.25 /* a trial state the model refuses, or a singular W */
 
-enum { CARTP_OP_SUB, CARTP_OP_DIV, CARTP_OP_PIVOT };
+/* Appends a row update of position i (terms added after by add_term). */
+static struct cartp_rosenbrock_row *add_row(cartp_rosenbrock *r, int i, int swap_end, int divide,
+                                            size_t n_terms_so_far)
+{
+  struct cartp_rosenbrock_row *row = &r->rows[r->n_rows++];
+  *row = (struct cartp_rosenbrock_row){(unsigned char)i, (unsigned char)swap_end,
+                                       (unsigned char)divide, (unsigned short)n_terms_so_far, 0};
+  return row;
+}
 
-/* The substitution's operations for the current blocks and couplings, in order: per block, the
+static void add_term(cartp_rosenbrock *r, struct cartp_rosenbrock_row *row, size_t *n_terms, int i,
+                     int q)
+{
+  r->term_lu[*n_terms] = (unsigned short)((size_t)i * r->n + (size_t)q);
+  r->term_position[*n_terms] = (unsigned char)q;
+  (*n_terms)++;
+  row->n_terms++;
+}
+
+/* The substitution's row updates for the current blocks and couplings, in order: per block, the
  * couplings to earlier blocks (in the rows' own order), the row swaps, L (unit diagonal), then U
  * from the bottom row up. */
-static void make_ops(cartp_rosenbrock *r)
+static void make_rows(cartp_rosenbrock *r)
 {
-  size_t count = 0;
+  size_t n_terms = 0;
+  r->n_rows = 0;
   for (size_t b = 0; b < r->n_blocks; b++) {
     const int s = r->block_start[b], e = r->block_start[b + 1];
     for (int i = s; i < e; i++) {
-      for (int c = r->coupling_start[i]; c < r->coupling_start[i + 1]; c++) {
-        r->ops[count++] = (struct cartp_rosenbrock_op){CARTP_OP_SUB, (unsigned char)i,
-                                                       r->coupling_position[c]};
+      if (r->coupling_start[i] < r->coupling_start[i + 1]) {
+        struct cartp_rosenbrock_row *row = add_row(r, i, 0, 0, n_terms);
+        for (int c = r->coupling_start[i]; c < r->coupling_start[i + 1]; c++) {
+          add_term(r, row, &n_terms, i, r->coupling_position[c]);
+        }
       }
     }
     if (e - s > 1) {
-      r->ops[count++] = (struct cartp_rosenbrock_op){CARTP_OP_PIVOT, (unsigned char)s,
-                                                     (unsigned char)e};
+      add_row(r, s, e, 0, n_terms);
     }
     for (int i = s + 1; i < e; i++) {
+      struct cartp_rosenbrock_row *row = add_row(r, i, 0, 0, n_terms);
       for (int q = s; q < i; q++) {
-        r->ops[count++] =
-            (struct cartp_rosenbrock_op){CARTP_OP_SUB, (unsigned char)i, (unsigned char)q};
+        add_term(r, row, &n_terms, i, q);
       }
     }
     for (int i = e - 1; i >= s; i--) {
+      struct cartp_rosenbrock_row *row = add_row(r, i, 0, 1, n_terms);
       for (int q = i + 1; q < e; q++) {
-        r->ops[count++] =
-            (struct cartp_rosenbrock_op){CARTP_OP_SUB, (unsigned char)i, (unsigned char)q};
+        add_term(r, row, &n_terms, i, q);
       }
-      r->ops[count++] = (struct cartp_rosenbrock_op){CARTP_OP_DIV, (unsigned char)i, 0};
     }
   }
-  r->n_ops = count;
 }
 
 void cartp_rosenbrock_init(cartp_rosenbrock *r, size_t n, double rtol, const double *atol)
@@ -121,7 +138,7 @@ void cartp_rosenbrock_init(cartp_rosenbrock *r, size_t n, double rtol, const dou
   for (size_t p = 0; p <= n; p++) {
     r->coupling_start[p] = 0;
   }
-  make_ops(r);
+  make_rows(r);
   r->t0 = r->t1 = 0.0;
   cartp_rosenbrock_reset(r);
 }
@@ -209,7 +226,7 @@ void cartp_rosenbrock_set_blocks(cartp_rosenbrock *r, const unsigned char *patte
     }
   }
   r->coupling_start[s.n] = count;
-  make_ops(r);
+  make_rows(r);
 }
 
 /* ---- the linear algebra ---- */
@@ -283,21 +300,27 @@ static void solve(const cartp_rosenbrock *r, const double *b, double *x)
   for (size_t p = 0; p < n; p++) {
     z[p] = b[r->order[p]];
   }
-  const struct cartp_rosenbrock_op *op = r->ops, *end = r->ops + r->n_ops;
-  for (; op < end; op++) {
-    const size_t i = op->i, q = op->q;
-    if (op->kind == CARTP_OP_SUB) {
-      z[i] -= lu[i * n + q] * z[q];
-    } else if (op->kind == CARTP_OP_DIV) {
-      z[i] /= lu[i * n + i];
-    } else if (r->any_pivot) { /* rows i .. q - 1 */
-      for (size_t j = i; j < q; j++) {
-        const size_t p = (size_t)r->pivot[j];
-        const double swap = z[j];
-        z[j] = z[p];
-        z[p] = swap;
+  for (const struct cartp_rosenbrock_row *row = r->rows, *end = r->rows + r->n_rows; row < end;
+       row++) {
+    const size_t i = row->i;
+    if (row->swap_end > 0) {
+      if (r->any_pivot) {
+        for (size_t j = i; j < row->swap_end; j++) {
+          const size_t p = (size_t)r->pivot[j];
+          const double swap = z[j];
+          z[j] = z[p];
+          z[p] = swap;
+        }
       }
+      continue;
     }
+    double sum = z[i];
+    const unsigned short *term_lu = r->term_lu + row->first_term;
+    const unsigned char *term_position = r->term_position + row->first_term;
+    for (size_t k = 0; k < row->n_terms; k++) {
+      sum -= lu[term_lu[k]] * z[term_position[k]];
+    }
+    z[i] = row->divide ? sum / lu[i * n + i] : sum;
   }
   for (size_t p = 0; p < n; p++) {
     x[r->order[p]] = z[p];

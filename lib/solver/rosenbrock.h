@@ -56,14 +56,17 @@ typedef struct cartp_rosenbrock {
    * earlier blocks are coupling_position[coupling_start[p] .. coupling_start[p + 1]). */
   int coupling_start[CARTP_ROSENBROCK_MAX + 1];
   unsigned char coupling_position[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX];
-  /* The substitution as a fixed list of operations on z (in the block order), made once with the
-   * structure: a solve then runs one flat loop instead of nested loops over tiny blocks. */
-  struct cartp_rosenbrock_op {
-    unsigned char kind; /* CARTP_OP_SUB: z[i] -= lu[i][q] z[q]; _DIV: z[i] /= lu[i][i];
-                           _PIVOT: the row swaps of the block starting at i */
-    unsigned char i, q;
-  } ops[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX + 2 * CARTP_ROSENBROCK_MAX];
-  size_t n_ops;
+  /* The substitution as a fixed list of row updates on z (in the block order), made once with
+   * the structure, so that a solve runs flat loops instead of nested loops over tiny blocks:
+   * z[i] = (z[i] - sum_k lu[term_lu[k]] z[term_position[k]]) (/ lu[i][i] when divide), or, for
+   * a row with swap_end > 0, the pivots' row swaps of positions i .. swap_end - 1. */
+  struct cartp_rosenbrock_row {
+    unsigned char i, swap_end, divide;
+    unsigned short first_term, n_terms;
+  } rows[3 * CARTP_ROSENBROCK_MAX + CARTP_ROSENBROCK_MAX];
+  size_t n_rows;
+  unsigned short term_lu[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX];
+  unsigned char term_position[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX];
 
   /* The step-size controller's memory (Gustafsson's predictive controller, as Hairer and
    * Wanner's RODAS): the last accepted step and its error, whether the last attempt failed. */

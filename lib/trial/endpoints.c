@@ -239,6 +239,8 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
   static const struct { int role; double sign; } extremes[] = {
       {CART_ROLE_CBLOOD, 1}, {CART_ROLE_IL6, 1}, {CART_ROLE_IL6S, 1}, {CART_ROLE_CRS, 1},
       {CART_ROLE_TUMOUR, -1}};
+  _Static_assert(sizeof extremes / sizeof extremes[0] <= sizeof tr->extreme_at_step_end,
+                 "one flag per extreme");
   const cart_model *model = tr->model;
   for (size_t e = 0; e < sizeof extremes / sizeof extremes[0]; e++) {
     const int role = extremes[e].role;
@@ -263,10 +265,17 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
                                                : &tr->nadir;
     /* The best sample at an end of the step: the extreme may still lie between it and the
      * nearest node (a one-step method's interpolant is a polynomial per step, its slope not
-     * continuous across steps: the running extreme at the step's start may rise further just
-     * after it). */
+     * continuous across steps: a running extreme set at the end of one step may rise further
+     * just after the start of the next). */
     const double best_value = sign * v[best][role], so_far = sign * *running;
-    if ((best > 0 && best_value > so_far) || (best == 0 && best_value >= so_far)) {
+    const int after_end = tr->extreme_at_step_end[e];
+    tr->extreme_at_step_end[e] = best == 4 && best_value > so_far;
+    /* at the end: an extreme inside (last node, end) only if the value turns just before it */
+    const int turns_before_end =
+        best == 4 && best_value > so_far &&
+        sign * role_at(tr, solver, role, t[4] - 1e-6 * (t[4] - t[3])) > best_value;
+    if ((best > 0 && best < 4 && best_value > so_far) || turns_before_end ||
+        (best == 0 && after_end && best_value >= so_far)) {
       double t_best = t[best], v_best = v[best][role];
       refine_extreme(tr, solver, role, sign, t[best > 0 ? best - 1 : 0], t[best < 4 ? best + 1 : 4],
                      &t_best, &v_best);

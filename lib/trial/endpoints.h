@@ -22,6 +22,9 @@ typedef struct cartp_endpoint_tracker {
   double cmax, tmax, auc, nadir, il6_peak, il6s_peak, aplasia, crs_onset, cr_time, relapse_day;
   double crs_peak; /* max of the CRS role: crs_grade */
   int relapse_negative;
+  /* per refined extreme (endpoints.c): the running value was set at the end of the last step,
+   * so it may still rise just after the start of the next */
+  unsigned char extreme_at_step_end[8];
 } cartp_endpoint_tracker;
 
 /* Prepares the tracker for one patient and returns the observer to pass to the solver. */
