@@ -116,7 +116,9 @@ static void compare(const char *file, int tight, cart_method method)
   const int status = cart_solver_solve(solver, rc.params, dosing, times, n, states, outputs);
   ck_assert_msg(status == CART_OK, "%s: %s", file, cart_solver_last_error(solver)->message);
 
-  const double limit = tight ? 1e-6 : 1e-3;
+  /* default tolerances: the README's 1e-3 for the GSL methods; issue 11's 1e-4 for the default
+   * method (Rodas5P: 2.2e-5 at worst when written) */
+  const double limit = tight ? 1e-6 : method == CART_METHOD_RODAS5P ? 1e-4 : 1e-3;
   double worst = 0;
   const char *worst_column = "";
   double worst_t = 0;
