@@ -1,28 +1,34 @@
-/* cart_solver.h: solving one patient (GSL odeiv2 with exact events).
+/* cart_solver.h: solving one patient (a stiff integrator with exact events).
  *
- * A solver is made once for a model and reused for any number of patients: it owns the GSL
- * stepper, step-size control and evolution workspaces and an event buffer, and a solve allocates
- * nothing unless a schedule has more events than any before it (the FFTW plan/execute split).
+ * A solver is made once for a model and reused for any number of patients: it owns the stepper,
+ * step-size control and evolution workspaces and an event buffer, and a solve allocates nothing
+ * unless a schedule has more events than any before it (the FFTW plan/execute split).
  *
- * Methods: CART_METHOD_BDF (GSL msbdf, variable-order BDF with the model's analytic Jacobian; the
- * default, for this stiff system) and CART_METHOD_RK8PD (explicit Runge-Kutta Prince-Dormand 8(9)).
- * Error control per state i: |local error_i| <= atol_i + rtol |y_i| (GSL's scaled control), with
- * rtol 1e-6 and the model's atol (1 cell, 1e-3 pg/mL, 1e-6 mg) by default (MODEL.md section 6).
+ * Methods: CART_METHOD_RODAS5P (the default: libcart's own Rodas5P, Steinebach 2023, an 8-stage
+ * order-5 Rosenbrock method, L-stable and stiffly accurate, with the model's analytic Jacobian,
+ * an LU per step factorised block by block in the order the model's declared Jacobian structure
+ * allows, and an order-4 dense output; no GSL and no allocation in its path), CART_METHOD_BDF
+ * (GSL msbdf, variable-order BDF with the analytic Jacobian; "gsl-bdf", an independent
+ * cross-check) and CART_METHOD_RK8PD (GSL's explicit Runge-Kutta Prince-Dormand 8(9)).
+ * Error control per state i: |local error_i| <= atol_i + rtol |y_i| (the max norm of GSL's
+ * scaled control; Rodas5P takes max(|y_i|) over the step's ends), with rtol 1e-6 and the model's
+ * atol (1 cell, 1e-3 pg/mL, 1e-6 mg) by default (MODEL.md section 6).
  *
  * Events: the integration stops exactly at every dose time, infusion start and end, and model
  * switch (stein's tmax), applies it and restarts the stepper there. An output time equal to an
  * event time reports the state after the event.
  *
- * Output times: BDF steps over them and reports the polynomial through its last accepted points
- * (at most 6, degree <= 5, BDF's own interpolant), so asking for more outputs does not change the
+ * Output times: Rodas5P and BDF step over them and report their dense output (Rodas5P: its
+ * order-4 interpolant of the step; BDF: the polynomial through its last accepted points, at most
+ * 6, degree <= 5, BDF's own interpolant), so asking for more outputs does not change the
  * solution; rk8pd stops at each output time.
  *
  * Negative values (MODEL.md section 6): a step that ends with a state below -atol (or not finite)
- * is rejected like a failed error test and retried from its start with half the length (the BDF
- * history restarts), as CVODE's inequality constraints do; if the step cannot shrink further the
+ * is rejected like a failed error test and retried from its start with half the length (the
+ * stepper restarts), as CVODE's inequality constraints do; if the step cannot shrink further the
  * solve fails with CART_ENEGATIVE (CART_ESOLVER for NaN/inf). A negative value above -atol is
  * solver noise and is reported as 0. Accepted steps plus steps rejected for such states count
- * against the step limit (GSL's own error-test rejections do not).
+ * against the step limit (the stepper's own error-test rejections do not).
  *
  * Failures: a failed solve returns its code (CART_EMAXSTEPS, CART_ESTEPSIZE, CART_EMODEL,
  * CART_ENEGATIVE, CART_ESOLVER), records the message and the time reached
@@ -110,8 +116,9 @@ int cart_solver_set_extinction(cart_solver *solver, double n_ext);
 double cart_solver_extinction(const cart_solver *solver);
 
 cart_method cart_solver_method(const cart_solver *solver);
-const char *cart_method_name(cart_method method); /* "bdf", "rk8pd"; NULL if unknown */
-/* Parses "bdf"/"msbdf" or "rk8pd": CART_OK or CART_EINVAL. */
+/* "rodas5p", "gsl-bdf", "rk8pd"; NULL if unknown */
+const char *cart_method_name(cart_method method);
+/* Parses "rodas5p", "gsl-bdf" (or "bdf", "msbdf") or "rk8pd": CART_OK or CART_EINVAL. */
 int cart_method_from_name(const char *name, cart_method *method);
 
 /* Solves one patient from t = 0 to times[n_times - 1].

@@ -1,9 +1,10 @@
-/* solver.c: one patient on GSL odeiv2 with exact timed events (MODEL.md sections 3 and 6).
+/* solver.c: one patient with exact timed events (MODEL.md sections 3 and 6).
  *
- * The solver drives GSL's evolve/control/step layers itself (not gsl_odeiv2_driver_apply) so it
- * can stop exactly at every event time and output time, count steps against its own limit, and
- * check every accepted step for non-finite or negative states. A driver object is still made,
- * because msbdf reads the control through it. Everything is allocated when the solver is made
+ * The solver drives its stepper one accepted step at a time (libcart's Rodas5P, rosenbrock.c; or
+ * GSL's evolve/control/step layers, not gsl_odeiv2_driver_apply) so it can stop exactly at every
+ * event time and output time, count steps against its own limit, and check every accepted step
+ * for non-finite or negative states. A GSL driver object is still made, because msbdf reads the
+ * control through it. Everything is allocated when the solver is made
  * (or its options change); a solve allocates only when a schedule has more events than any
  * schedule before it.
  */
@@ -282,7 +283,7 @@ const char *cart_method_name(cart_method method)
 {
   switch (method) {
   case CART_METHOD_BDF:
-    return "bdf";
+    return "gsl-bdf";
   case CART_METHOD_RK8PD:
     return "rk8pd";
   case CART_METHOD_RODAS5P:
