@@ -456,10 +456,166 @@ static int advance(cart_solver *solver, double *t, double target, double *h)
                                  solver->y);
 }
 
+/* ---- a solve as a resumable machine ----
+ *
+ * run_begin checks the input and sets the patient up; it and run_after_step then run the solve
+ * until it needs the next accepted step from (run.t, solver->y) towards run.target, trying run.h
+ * (CARTP_RUN_STEP), or is done (CART_OK) or failed (an error code). The step itself is taken by
+ * the caller: `advance` below for one patient, or anything else that leaves the same state,
+ * time, proposed size and dense output behind (patients in vector lanes). Events, outputs, the
+ * observer and the invalid-state retry all live here, once. */
+
+/* The loop's top: everything due at run.t, the outputs there, then the next target. Returns
+ * CARTP_RUN_STEP, CART_OK when every output is written, or an error. */
+static int run_continue(cart_solver *solver)
+{
+  struct cartp_run *run = &solver->run;
+  for (;;) {
+    const double t = run->t;
+    /* Everything due now (timed events, the rule's checks, root-found events): apply it all,
+     * then restart the integrator once. */
+    int due = 0;
+    while (run->next_event < run->n_events && solver->events[run->next_event].time <= t) {
+      cartp_events_apply(solver, run->dosing, &solver->events[run->next_event++]);
+      due = 1;
+    }
+    due |= cartp_rule_due(solver, t);
+    due |= cartp_roots_apply(solver, t);
+    if (due) {
+      solver->toci_rate = cartp_toci_rate_at(solver, run->dosing, t);
+      restart(solver, &run->h);
+      cartp_roots_start(solver);
+      solver->stats.events++;
+      if (run->observer != NULL && run->observer_started) {
+        run->observer->segment_start(run->observer->context, solver, t, solver->y);
+      }
+    }
+    /* Outputs due now see the state after the events. */
+    while (run->next_output < run->n_times && run->times[run->next_output] <= t) {
+      record(solver, t, solver->y, run->next_output++, run->states, run->outputs);
+    }
+    if (run->next_output == run->n_times) {
+      count_failed_steps(solver);
+      solver->time_reached = t;
+      return CART_OK;
+    }
+    if (solver->history_count == 0) {
+      cartp_dense_push(solver, t);
+    }
+    if (run->observer != NULL && !run->observer_started) {
+      run->observer->segment_start(run->observer->context, solver, t, solver->y);
+      run->observer_started = 1;
+    }
+    /* Rodas5P and BDF step freely up to the next event (or the last output time): output times
+     * inside a step are interpolated, only events stop it. rk8pd is a one-step method whose
+     * long steps a past-point polynomial cannot follow: it stops at every output time instead. */
+    double target = solver->method == CART_METHOD_RK8PD ? run->times[run->next_output]
+                                                         : run->times[run->n_times - 1];
+    if (run->next_event < run->n_events && solver->events[run->next_event].time < target) {
+      target = solver->events[run->next_event].time;
+    }
+    const double rule_next = cartp_rule_next_time(solver, t);
+    run->target = rule_next < target ? rule_next : target;
+    if (t < run->target) {
+      break;
+    }
+  }
+  return CARTP_RUN_STEP;
+}
+
+/* Before a step: the step limit, and the state to go back to. */
+static int run_request_step(cart_solver *solver)
+{
+  struct cartp_run *run = &solver->run;
+  if (solver->stats.steps + solver->stats.rejected_invalid >= solver->max_steps) {
+    solver->time_reached = run->t;
+    return cartp_error(&solver->error, CART_EMAXSTEPS,
+                       "model '%s': %lu steps reached at t = %.9g day before t = %g",
+                       solver->model->name, solver->max_steps, run->t,
+                       run->times[run->n_times - 1]);
+  }
+  run->t_before = run->t;
+  memcpy(run->y_before, solver->y, solver->model->n_states * sizeof *solver->y);
+  return CARTP_RUN_STEP;
+}
+
+int cartp_run_after_step(cart_solver *solver, int step_status)
+{
+  struct cartp_run *run = &solver->run;
+  const cart_model *model = solver->model;
+  const size_t n = model->n_states;
+  if (step_status != GSL_SUCCESS) {
+    /* GSL may have moved t and y to a rejected step (GSL_FAILURE from the error test): go back
+     * to the last good step, as the header promises. */
+    run->t = run->t_before;
+    memcpy(solver->y, run->y_before, n * sizeof *solver->y);
+    solver->time_reached = run->t;
+    return step_failure(solver, step_status, run->t, run->h);
+  }
+  const int invalid = first_invalid_state(solver);
+  if (invalid >= 0) {
+    /* The error estimate let through a state that cannot be (a decaying population overshot
+     * zero by more than atol): reject the step like a failed error test, as CVODE's inequality
+     * constraints do, and retry from the step's start with half its length. The stepper
+     * restarts (BDF's order 1 and Rodas5P are L-stable: they cannot overshoot a decay). Same
+     * method, same tolerances; only when the step cannot shrink further is it an error. */
+    const double taken = run->t - run->t_before;
+    double y_after[CART_MAX_STATES];
+    memcpy(y_after, solver->y, n * sizeof *y_after);
+    run->t = run->t_before;
+    memcpy(solver->y, run->y_before, n * sizeof *solver->y);
+    /* Restart from the step's start with its noise (values in [-atol, 0), MODEL.md 6) set to 0:
+     * a noise-negative state can itself drive another below -atol through the exact ODE (D1 < 0
+     * pulls D2 down), which no shorter step can undo. The stepper restarts here anyway, so no
+     * history is lost. */
+    for (size_t i = 0; i < n; i++) {
+      if (solver->y[i] < 0.0) {
+        solver->y[i] = 0.0;
+      }
+    }
+    solver->stats.rejected_invalid++;
+    run->h = 0.5 * taken;
+    if (!(run->t + run->h > run->t)) {
+      solver->time_reached = run->t;
+      memcpy(solver->y, y_after, n * sizeof *y_after);
+      return invalid_state_error(solver, invalid, run->t_before + taken);
+    }
+    reset_stepper(solver);
+    return run_request_step(solver);
+  }
+  solver->stats.steps++;
+  cartp_dense_push(solver, run->t);
+  /* A root-found event inside the step: go back to it (the dense output gives the state there),
+   * finish the step's outputs before it, and let the loop's top apply it. */
+  double t_event;
+  const int event_found = cartp_roots_search(solver, run->t_before, run->t, &t_event);
+  if (event_found && t_event < run->t) {
+    cartp_solver_interpolate(solver, t_event, solver->y);
+    run->t = t_event;
+  }
+  if (run->observer != NULL) {
+    run->observer->step(run->observer->context, solver, run->t_before, run->t, solver->y);
+  }
+  /* Outputs strictly inside the step (one at its end is recorded exactly, after any event due
+   * there). */
+  while (run->next_output < run->n_times && run->times[run->next_output] < run->t) {
+    double y_out[CART_MAX_STATES];
+    cartp_solver_interpolate(solver, run->times[run->next_output], y_out);
+    record(solver, run->times[run->next_output], y_out, run->next_output, run->states,
+           run->outputs);
+    run->next_output++;
+  }
+  if (event_found || !(run->t < run->target)) {
+    const int status = run_continue(solver);
+    return status == CARTP_RUN_STEP ? run_request_step(solver) : status;
+  }
+  return run_request_step(solver);
+}
+
 /* Starts the patient at (t0, y0), or at the model's initial state when y0 is NULL (t0 = 0). */
-static int solve(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
-                 double t0, const double *y0, const double *times, size_t n_times, double *states,
-                 double *outputs, const cartp_step_observer *observer)
+int cartp_run_begin(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
+                    double t0, const double *y0, const double *times, size_t n_times,
+                    double *states, double *outputs, const cartp_step_observer *observer)
 {
   if (solver == NULL) {
     return CART_EINVAL;
@@ -498,15 +654,16 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
   solver->eval.derived = solver->derived;
   model->prepare(params->values, solver->derived);
   model->initial(params->values, solver->derived, solver->y, &solver->eval.mode);
-  size_t n_events = 0;
-  status = cartp_events_collect(solver, dosing, &n_events);
+  struct cartp_run *run = &solver->run;
+  *run = (struct cartp_run){.dosing = dosing, .times = times, .n_times = n_times,
+                            .states = states, .outputs = outputs, .observer = observer};
+  status = cartp_events_collect(solver, dosing, &run->n_events);
   if (status == CART_OK) {
     status = cartp_roots_setup(solver, dosing);
   }
   if (status != CART_OK) {
     return status;
   }
-  size_t next_event = 0, next_output = 0;
   if (y0 != NULL) {
     for (size_t i = 0; i < model->n_states; i++) {
       if (!isfinite(y0[i])) {
@@ -515,144 +672,37 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
       }
     }
     /* Events before t0 are history; a model switch among them still sets the phase. */
-    for (; next_event < n_events && solver->events[next_event].time < t0; next_event++) {
-      if (solver->events[next_event].kind == EVENT_MODEL_SWITCH) {
-        cartp_events_apply(solver, dosing, &solver->events[next_event]);
+    for (; run->next_event < run->n_events && solver->events[run->next_event].time < t0;
+         run->next_event++) {
+      if (solver->events[run->next_event].kind == EVENT_MODEL_SWITCH) {
+        cartp_events_apply(solver, dosing, &solver->events[run->next_event]);
       }
     }
     memcpy(solver->y, y0, model->n_states * sizeof *y0);
   }
 
-  double t = t0, h = INITIAL_STEP;
-  double y_before[CART_MAX_STATES];
-  int observer_started = 0;
+  run->t = t0;
   solver->toci_rate = cartp_toci_rate_at(solver, dosing, t0);
-  restart(solver, &h);
+  restart(solver, &run->h);
   solver->stats.failed_steps = 0;
   cartp_extinction_at_start(solver, t0);
   cartp_roots_start(solver);
+  status = run_continue(solver);
+  return status == CARTP_RUN_STEP ? run_request_step(solver) : status;
+}
 
-  for (;;) {
-    /* Everything due now (timed events, the rule's checks, root-found events): apply it all,
-     * then restart the integrator once. */
-    int due = 0;
-    while (next_event < n_events && solver->events[next_event].time <= t) {
-      cartp_events_apply(solver, dosing, &solver->events[next_event++]);
-      due = 1;
-    }
-    due |= cartp_rule_due(solver, t);
-    due |= cartp_roots_apply(solver, t);
-    if (due) {
-      solver->toci_rate = cartp_toci_rate_at(solver, dosing, t);
-      restart(solver, &h);
-      cartp_roots_start(solver);
-      solver->stats.events++;
-      if (observer != NULL && observer_started) {
-        observer->segment_start(observer->context, solver, t, solver->y);
-      }
-    }
-    /* Outputs due now see the state after the events. */
-    while (next_output < n_times && times[next_output] <= t) {
-      record(solver, t, solver->y, next_output++, states, outputs);
-    }
-    if (next_output == n_times) {
-      break;
-    }
-    if (solver->history_count == 0) {
-      cartp_dense_push(solver, t);
-    }
-    if (observer != NULL && !observer_started) {
-      observer->segment_start(observer->context, solver, t, solver->y);
-      observer_started = 1;
-    }
-    /* BDF steps freely up to the next event (or the last output time): output times inside a
-     * step are interpolated, only events stop it. rk8pd is a one-step method whose long steps
-     * a past-point polynomial cannot follow: it stops at every output time instead. */
-    double target = solver->method == CART_METHOD_RK8PD ? times[next_output] : times[n_times - 1];
-    if (next_event < n_events && solver->events[next_event].time < target) {
-      target = solver->events[next_event].time;
-    }
-    const double rule_next = cartp_rule_next_time(solver, t);
-    target = rule_next < target ? rule_next : target;
-    while (t < target) {
-      if (solver->stats.steps + solver->stats.rejected_invalid >= solver->max_steps) {
-        solver->time_reached = t;
-        return cartp_error(err, CART_EMAXSTEPS,
-                           "model '%s': %lu steps reached at t = %.9g day before t = %g",
-                           model->name, solver->max_steps, t, times[n_times - 1]);
-      }
-      const double t_before = t;
-      memcpy(y_before, solver->y, model->n_states * sizeof *y_before);
-      const int gsl_status = advance(solver, &t, target, &h);
-      if (gsl_status != GSL_SUCCESS) {
-        /* GSL may have moved t and y to a rejected step (GSL_FAILURE from the error test): go
-         * back to the last good step, as the header promises. */
-        t = t_before;
-        memcpy(solver->y, y_before, model->n_states * sizeof *y_before);
-        solver->time_reached = t;
-        return step_failure(solver, gsl_status, t, h);
-      }
-      const int invalid = first_invalid_state(solver);
-      if (invalid >= 0) {
-        /* The error estimate let through a state that cannot be (a decaying population overshot
-         * zero by more than atol): reject the step like a failed error test, as CVODE's
-         * inequality constraints do, and retry from the step's start with half its length. The
-         * BDF history holds the rejected step, so it restarts (order 1 is L-stable: it cannot
-         * overshoot a decay). Same method, same tolerances; only when the step cannot shrink
-         * further is it an error. */
-        const double taken = t - t_before;
-        double y_after[CART_MAX_STATES];
-        memcpy(y_after, solver->y, model->n_states * sizeof *y_after);
-        t = t_before;
-        memcpy(solver->y, y_before, model->n_states * sizeof *y_before);
-        /* Restart from the step's start with its noise (values in [-atol, 0), MODEL.md 6) set
-         * to 0: a noise-negative state can itself drive another below -atol through the exact
-         * ODE (D1 < 0 pulls D2 down), which no shorter step can undo. The stepper restarts
-         * here anyway, so no history is lost. */
-        for (size_t i = 0; i < model->n_states; i++) {
-          if (solver->y[i] < 0.0) {
-            solver->y[i] = 0.0;
-          }
-        }
-        solver->stats.rejected_invalid++;
-        h = 0.5 * taken;
-        if (!(t + h > t)) {
-          solver->time_reached = t;
-          memcpy(solver->y, y_after, model->n_states * sizeof *y_after);
-          return invalid_state_error(solver, invalid, t_before + taken);
-        }
-        reset_stepper(solver);
-        continue;
-      }
-      solver->stats.steps++;
-      cartp_dense_push(solver, t);
-      /* A root-found event inside the step: go back to it (the dense output gives the state
-       * there), finish the step's outputs before it, and let the outer loop apply it. */
-      double t_event;
-      const int event_found = cartp_roots_search(solver, t_before, t, &t_event);
-      if (event_found && t_event < t) {
-        cartp_solver_interpolate(solver, t_event, solver->y);
-        t = t_event;
-      }
-      if (observer != NULL) {
-        observer->step(observer->context, solver, t_before, t, solver->y);
-      }
-      /* Outputs strictly inside the step (one at its end is recorded exactly, after any event
-       * due there). */
-      while (next_output < n_times && times[next_output] < t) {
-        double y_out[CART_MAX_STATES];
-        cartp_solver_interpolate(solver, times[next_output], y_out);
-        record(solver, times[next_output], y_out, next_output, states, outputs);
-        next_output++;
-      }
-      if (event_found) {
-        break;
-      }
-    }
+/* One patient: the machine driven by the solver's own stepper. */
+static int solve(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
+                 double t0, const double *y0, const double *times, size_t n_times, double *states,
+                 double *outputs, const cartp_step_observer *observer)
+{
+  int status = cartp_run_begin(solver, params, dosing, t0, y0, times, n_times, states, outputs,
+                               observer);
+  while (status == CARTP_RUN_STEP) {
+    struct cartp_run *run = &solver->run;
+    status = cartp_run_after_step(solver, advance(solver, &run->t, run->target, &run->h));
   }
-  count_failed_steps(solver);
-  solver->time_reached = t;
-  return CART_OK;
+  return status;
 }
 
 int cart_solver_solve(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
