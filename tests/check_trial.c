@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/trial/trial_impl.h"
 #include "test_util.h"
 
 /* The anchors' bench population: rho, gamma, delta_E and T0 vary by exp(0.3 z). */
@@ -89,6 +90,33 @@ START_TEST(test_threads_bit_identical)
   cart_trial_block_free(one);
   cart_trial_block_free(two);
   cart_trial_block_free(four);
+  cart_trial_free(trial);
+}
+END_TEST
+
+/* Several patients in flight per thread (lanes), each stepped in turn and replaced as soon as it
+ * is done: the same rows bit for bit as one patient at a time, with every kind of event. */
+START_TEST(test_lanes_bit_identical)
+{
+  const size_t n = 70;
+  cart_trial *trial = bench_trial(n);
+  cart_toci_rule rule;
+  cart_toci_rule_default(&rule);
+  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_dosing(trial), &rule), CART_OK);
+  ck_assert_int_eq(cart_dosing_add_toci(cart_trial_dosing(trial), 20, 4, 1.0 / 24, 800), CART_OK);
+  ck_assert_int_eq(cart_dosing_add_cart(cart_trial_dosing(trial), 30, 5e7, 0.5), CART_OK);
+  cart_trial_block *one = cart_trial_block_alloc(trial, n, NULL);
+  cart_trial_block *many = cart_trial_block_alloc(trial, n, NULL);
+  run_all(trial, n, 1, one);
+  ck_assert_int_eq(cartp_trial_set_lanes(trial, 7), CART_OK);
+  run_all(trial, 33, 2, many);
+  ck_assert(same_rows(one, many, n));
+  ck_assert_int_eq(memcmp(one->toci_times, many->toci_times, n * one->max_toci * sizeof(double)),
+                   0);
+  ck_assert_int_eq(cartp_trial_set_lanes(trial, 0), CART_EINVAL);
+  ck_assert_int_eq(cartp_trial_set_lanes(trial, CARTP_MAX_LANES + 1), CART_EINVAL);
+  cart_trial_block_free(one);
+  cart_trial_block_free(many);
   cart_trial_free(trial);
 }
 END_TEST
@@ -488,6 +516,7 @@ int main(void)
   TCase *tc = tcase_create("trial");
   tcase_set_timeout(tc, 240);
   tcase_add_test(tc, test_threads_bit_identical);
+  tcase_add_test(tc, test_lanes_bit_identical);
   tcase_add_test(tc, test_patient_independent_of_n);
   tcase_add_test(tc, test_endpoints_against_fine_grid);
   tcase_add_test(tc, test_endpoints_against_reference);

@@ -1,9 +1,13 @@
-/* openmp.c: which patients run where. One workspace per thread, made by the first block and kept
- * by the trial; patients are handed out dynamically in chunks. A patient's numbers depend only on
- * the plan, the seed and its index, never on the thread that ran it. */
+/* openmp.c: which patients run where. Each thread keeps `lanes` patients in flight, each in its
+ * own workspace (made by the first block and kept by the trial), steps them in turn and lets a
+ * new patient into a lane as soon as its patient is done; patients are handed out dynamically in
+ * chunks. A patient's numbers depend only on the plan, the seed and its index, never on the
+ * thread or lane that ran it, nor on its neighbours. */
 #include <omp.h>
+#include <stdint.h>
 #include <stdlib.h>
 
+#include "../solver/solver_impl.h"
 #include "../trial/trial_impl.h"
 #include "../util/error.h"
 
@@ -29,6 +33,72 @@ static int ensure_workspaces(cart_trial *trial, size_t n_threads)
     trial->n_workspaces = i + 1;
   }
   return CART_OK;
+}
+
+/* A thread's patients: the next of its chunk, taking a new chunk from the shared counter when
+ * it is used up; SIZE_MAX when none is left. */
+typedef struct patient_source {
+  size_t *next; /* shared: the first patient of the next chunk */
+  size_t count;
+  size_t chunk_next, chunk_end;
+} patient_source;
+
+static size_t take_patient(patient_source *source)
+{
+  if (source->chunk_next == source->chunk_end) {
+    size_t start;
+#pragma omp atomic capture
+    {
+      start = *source->next;
+      *source->next += CHUNK;
+    }
+    if (start >= source->count) {
+      return SIZE_MAX;
+    }
+    source->chunk_next = start;
+    source->chunk_end = start + CHUNK < source->count ? start + CHUNK : source->count;
+  }
+  return source->chunk_next++;
+}
+
+/* One thread: its lanes, stepped one accepted step each in turn, refilled as patients finish. */
+static void run_lanes(const cart_trial *plan, cartp_workspace *lane, size_t lanes, size_t first,
+                      patient_source *source, cart_trial_block *block)
+{
+  int busy[CARTP_MAX_LANES] = {0};
+  int exhausted = 0;
+  for (;;) {
+    size_t active = 0;
+    for (size_t l = 0; l < lanes; l++) {
+      while (!busy[l] && !exhausted) {
+        const size_t k = take_patient(source);
+        if (k == SIZE_MAX) {
+          exhausted = 1;
+          break;
+        }
+        const int status = cartp_trial_patient_begin(plan, &lane[l], first + k, k, block);
+        if (status == CARTP_RUN_STEP) {
+          busy[l] = 1;
+        } else {
+          cartp_trial_patient_end(plan, &lane[l], status, block);
+        }
+      }
+      active += (size_t)busy[l];
+    }
+    if (active == 0) {
+      return;
+    }
+    for (size_t l = 0; l < lanes; l++) {
+      if (busy[l]) {
+        cart_solver *solver = lane[l].solver;
+        const int status = cartp_run_after_step(solver, cartp_solver_advance(solver));
+        if (status != CARTP_RUN_STEP) {
+          cartp_trial_patient_end(plan, &lane[l], status, block);
+          busy[l] = 0;
+        }
+      }
+    }
+  }
 }
 
 int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
@@ -61,7 +131,8 @@ int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_th
     trial->workspaces_stale = 0;
   }
   const int threads = n_threads > 0 ? n_threads : omp_get_max_threads();
-  status = ensure_workspaces(trial, (size_t)threads);
+  const size_t lanes = trial->lanes;
+  status = ensure_workspaces(trial, (size_t)threads * lanes);
   if (status != CART_OK) {
     return status;
   }
@@ -69,12 +140,13 @@ int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_th
   block->count = count;
   const cart_trial *plan = trial;
   cartp_workspace *workspaces = trial->workspaces;
-  const long n = (long)count;
-#pragma omp parallel for default(none) shared(plan, workspaces, block, first, n) \
-    schedule(dynamic, CHUNK) num_threads(threads)
-  for (long k = 0; k < n; k++) {
-    cartp_trial_run_patient(plan, &workspaces[omp_get_thread_num()], first + (size_t)k, (size_t)k,
-                            block);
+  size_t next = 0;
+#pragma omp parallel default(none) shared(plan, workspaces, block, first, count, lanes, next) \
+    num_threads(threads)
+  {
+    patient_source source = {&next, count, 0, 0};
+    run_lanes(plan, workspaces + (size_t)omp_get_thread_num() * lanes, lanes, first, &source,
+              block);
   }
   return CART_OK;
 }

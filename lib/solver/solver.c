@@ -691,6 +691,11 @@ int cartp_run_begin(cart_solver *solver, const cart_params *params, const cart_d
   return status == CARTP_RUN_STEP ? run_request_step(solver) : status;
 }
 
+int cartp_solver_advance(cart_solver *solver)
+{
+  return advance(solver, &solver->run.t, solver->run.target, &solver->run.h);
+}
+
 /* One patient: the machine driven by the solver's own stepper. */
 static int solve(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
                  double t0, const double *y0, const double *times, size_t n_times, double *states,
@@ -699,8 +704,7 @@ static int solve(cart_solver *solver, const cart_params *params, const cart_dosi
   int status = cartp_run_begin(solver, params, dosing, t0, y0, times, n_times, states, outputs,
                                observer);
   while (status == CARTP_RUN_STEP) {
-    struct cartp_run *run = &solver->run;
-    status = cartp_run_after_step(solver, advance(solver, &run->t, run->target, &run->h));
+    status = cartp_run_after_step(solver, cartp_solver_advance(solver));
   }
   return status;
 }

@@ -21,6 +21,18 @@ int cartp_solver_solve_observed(cart_solver *solver, const cart_params *params,
                                 double *states, double *outputs,
                                 const cartp_step_observer *observer);
 
+/* A solve as a resumable machine (solver.c), so that a caller can hold several patients in
+ * flight: begin and after_step return CARTP_RUN_STEP when the solve needs its next accepted
+ * step, CART_OK when it is complete, or an error code (message in the solver). The step is taken
+ * by cartp_solver_advance (the solver's own method), whose status goes to after_step. Between
+ * the calls the solver belongs to that patient. */
+#define CARTP_RUN_STEP (-1000)
+int cartp_run_begin(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
+                    double t0, const double *y0, const double *times, size_t n_times,
+                    double *states, double *outputs, const cartp_step_observer *observer);
+int cartp_run_after_step(cart_solver *solver, int step_status);
+int cartp_solver_advance(cart_solver *solver);
+
 /* The state at t within the last accepted step (dense output). */
 void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
 

@@ -139,16 +139,7 @@ struct cart_solver {
   cart_error error;
 };
 
-/* solver.c: a solve as a resumable machine. Each returns CARTP_RUN_STEP when the solve needs
- * its next accepted step (from (run.t, y) towards run.target, trying run.h; the step leaves t,
- * y, h and the dense output as the solver's own `advance` does, and GSL's status: GSL_SUCCESS,
- * GSL_EBADFUNC when the model gave up, GSL_FAILURE when the step cannot shrink further), CART_OK
- * when the solve is complete, or an error code (message in solver->error). */
-#define CARTP_RUN_STEP (-1000)
-int cartp_run_begin(cart_solver *solver, const cart_params *params, const cart_dosing *dosing,
-                    double t0, const double *y0, const double *times, size_t n_times,
-                    double *states, double *outputs, const cartp_step_observer *observer);
-int cartp_run_after_step(cart_solver *solver, int step_status);
+
 
 /* dense.c: stores the accepted point (t, solver->y) */
 void cartp_dense_push(cart_solver *solver, double t);

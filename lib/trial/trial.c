@@ -73,6 +73,7 @@ cart_trial *cart_trial_new(const cart_model *model, cart_error *err)
     trial->times[trial->n_times++] = DEFAULT_HORIZON;
   }
   trial->method = CART_METHOD_DEFAULT;
+  trial->lanes = 1;
   trial->rtol = CART_RTOL_DEFAULT;
   for (size_t i = 0; i < model->n_states; i++) {
     trial->atol[i] = model->states[i].abs_tol;
@@ -517,22 +518,30 @@ static int toci_doses_given(const cart_trial *trial, const cart_solver *solver, 
   return (int)n;
 }
 
-void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_t patient,
-                             size_t k, cart_trial_block *block)
+int cartp_trial_patient_begin(const cart_trial *trial, cartp_workspace *ws, size_t patient,
+                              size_t k, cart_trial_block *block)
 {
   const cart_model *model = trial->model;
-  const size_t n_params = model->n_params, n_states = model->n_states;
-  const size_t n_times = trial->n_times, cap = block->capacity;
-  double *endpoints = block->endpoints + k * CART_N_ENDPOINTS;
-  int status = cart_population_draw(trial->population, trial->seed, patient, ws->params, NULL);
+  const size_t n_params = model->n_params;
+  ws->patient = patient;
+  ws->k = k;
+  const int status = cart_population_draw(trial->population, trial->seed, patient, ws->params, NULL);
   memcpy(block->params + k * n_params, ws->params->values, n_params * sizeof(double));
-  cartp_endpoint_tracker tracker;
-  if (status == CART_OK) {
-    const cartp_step_observer observer =
-        cartp_endpoints_begin(&tracker, model, &trial->endpoints, ws->params->values);
-    status = cartp_solver_solve_observed(ws->solver, ws->params, trial->dosing, trial->times,
-                                         n_times, ws->states, NULL, &observer);
+  if (status != CART_OK) {
+    return status;
   }
+  ws->observer = cartp_endpoints_begin(&ws->tracker, model, &trial->endpoints, ws->params->values);
+  return cartp_run_begin(ws->solver, ws->params, trial->dosing, 0.0, NULL, trial->times,
+                         trial->n_times, ws->states, NULL, &ws->observer);
+}
+
+void cartp_trial_patient_end(const cart_trial *trial, cartp_workspace *ws, int status,
+                             cart_trial_block *block)
+{
+  const cart_model *model = trial->model;
+  const size_t n_states = model->n_states;
+  const size_t n_times = trial->n_times, cap = block->capacity, k = ws->k;
+  double *endpoints = block->endpoints + k * CART_N_ENDPOINTS;
   block->status[k] = status;
   double *toci_times = block->toci_times + k * block->max_toci;
   if (status != CART_OK) {
@@ -552,7 +561,7 @@ void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_
   }
   const double horizon = trial->times[n_times - 1];
   const int n_toci = toci_doses_given(trial, ws->solver, horizon, toci_times, block->max_toci);
-  cartp_endpoints_end(&tracker, horizon, n_toci, endpoints);
+  cartp_endpoints_end(&ws->tracker, horizon, n_toci, endpoints);
   for (size_t j = 0; j < n_times; j++) {
     const double *y = ws->states + j * n_states;
     double signals[CART_MAX_SIGNALS];
@@ -563,4 +572,25 @@ void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_
       block->trajectories[(o * cap + k) * n_times + j] = (float)v;
     }
   }
+}
+
+void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_t patient,
+                             size_t k, cart_trial_block *block)
+{
+  int status = cartp_trial_patient_begin(trial, ws, patient, k, block);
+  while (status == CARTP_RUN_STEP) {
+    status = cartp_run_after_step(ws->solver, cartp_solver_advance(ws->solver));
+  }
+  cartp_trial_patient_end(trial, ws, status, block);
+}
+
+int cartp_trial_set_lanes(cart_trial *trial, size_t lanes)
+{
+  if (lanes < 1 || lanes > CARTP_MAX_LANES) {
+    return cartp_error(&trial->error, CART_EINVAL, "patients in flight per thread: %zu is not "
+                       "in 1..%d", lanes, CARTP_MAX_LANES);
+  }
+  trial->lanes = lanes;
+  trial->workspaces_stale = 1;
+  return CART_OK;
 }

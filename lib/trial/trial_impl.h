@@ -5,6 +5,7 @@
 #include <cart/cart_trial.h>
 
 #include "../models/model_impl.h"
+#include "endpoints.h"
 
 #define CART_MAX_OUTPUTS 32
 #define CART_MAX_STATES_TRIAL 32
@@ -15,7 +16,16 @@ typedef struct cartp_workspace {
   cart_params *params;
   double *states;  /* n_times x n_states */
   size_t n_times;
+  /* the patient in flight (cartp_trial_patient_begin .. _end) */
+  size_t patient, k;
+  cartp_endpoint_tracker tracker;
+  cartp_step_observer observer;
 } cartp_workspace;
+
+/* Patients a thread keeps in flight at once, each in its own workspace (a lane): openmp.c steps
+ * them in turn, a new patient entering a lane as soon as its patient is done. Results do not
+ * depend on it (each patient's arithmetic is its own). */
+#define CARTP_MAX_LANES 16
 
 struct cart_trial {
   const cart_model *model;
@@ -34,8 +44,9 @@ struct cart_trial {
   size_t n_outputs;
   int outputs[CART_MAX_OUTPUTS]; /* index into the extended vector [states..., signals...] */
   int workspaces_stale; /* set when times or solver settings change */
+  size_t lanes;         /* patients in flight per thread, 1 .. CARTP_MAX_LANES */
 
-  cartp_workspace *workspaces; /* one per thread, made by the first run (openmp.c) */
+  cartp_workspace *workspaces; /* `lanes` per thread, made by the first run (openmp.c) */
   size_t n_workspaces;
   cart_error error;
 };
@@ -43,9 +54,19 @@ struct cart_trial {
 /* Name and unit of extended-vector index i (a state or a signal). */
 const cart_state_info *cartp_trial_extended_info(const cart_model *model, int i);
 
-/* Runs patient `patient` in workspace `ws`, writing row k of `block` (trial.c). */
+/* Runs patient `patient` in workspace `ws`, writing row k of `block` (trial.c): begin draws the
+ * patient and starts the solve, returning CARTP_RUN_STEP while it needs steps (taken with
+ * cartp_solver_advance and handed to cartp_run_after_step) or its final status; end writes the
+ * row from that final status. run_patient does all three. */
+int cartp_trial_patient_begin(const cart_trial *trial, cartp_workspace *ws, size_t patient,
+                              size_t k, cart_trial_block *block);
+void cartp_trial_patient_end(const cart_trial *trial, cartp_workspace *ws, int status,
+                             cart_trial_block *block);
 void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_t patient,
                              size_t k, cart_trial_block *block);
+
+/* Patients in flight per thread (tests; default 1). CART_EINVAL outside 1..CARTP_MAX_LANES. */
+int cartp_trial_set_lanes(cart_trial *trial, size_t lanes);
 
 /* Columns of the block's toci_times: fixed doses plus the rule's maximum (trial.c). */
 size_t cartp_trial_max_toci(const cart_trial *trial);
