@@ -8,13 +8,29 @@
  * (GCC then keeps a * b + c as two roundings), so no width rounds differently from the scalar
  * path.
  *
- * Events inside lanes (not done yet) need solver.c's outer loop per lane: the timed events due
- * now (doses: add to the state; infusion starts and ends: the lane's own infusion rate added to
- * f[toci_state] and breaking the zero-group cut), the tocilizumab rule's checks, root-found
- * events (extinction, the rule's trigger) searched on the lane's dense output after every
- * accepted step (events.c's crossing test and bracketing on the interpolant), the step's end
- * moved back to the root, then a restart (controller reset, h = INITIAL_STEP); each lane's
- * target becomes its own next event time. */
+ * Events inside lanes (not done yet). solver.c's solve() is a two-level loop; in a lane it
+ * becomes these states, each lane in its own (per lane: next_event, toci_rate, n_roots,
+ * root_prev[], root_pending[], rule_state, the event log):
+ *   EVENTS  (solver.c's outer loop head, at the lane's t): apply every timed event with
+ *           time <= t (cartp_events_apply: a CAR-T dose adds to E and M, a bolus to D1), then
+ *           cartp_rule_due and cartp_roots_apply (extinction sets the state to exactly 0, the
+ *           rule's rise starts a series); if any applied: the lane's toci_rate afresh
+ *           (cartp_toci_rate_at), a restart (controller reset, h = INITIAL_STEP), root_prev
+ *           from the new state (cartp_roots_start), stats.events++. Then the outputs with
+ *           time <= t from the state after the events; done when none is left. The lane's
+ *           target: min(last output, next timed event, cartp_rule_next_time).
+ *   STEP    the evolve state machine of batch_lanes.h towards the lane's own target; the lane
+ *           rhs needs the infusion rate added to f[toci_state] (a lane vector: 0 where none
+ *           runs), and the zero-group cut must not cut D1/D2 where it is nonzero.
+ *   ACCEPT  the invalid-state rule as now; then cartp_roots_search on the lane's dense output
+ *           over [t_before, t] (a sign change at the step's end, or one hidden inside found
+ *           by golden-section search for the extreme, then bisection on the interpolant to
+ *           ROOT_TOL, as events.c does): if a root lies inside, t and y move back to it (dense output) and its
+ *           root_pending flag is set; the outputs strictly before the new t by dense output;
+ *           then EVENTS when a root was found or t reached the target, else STEP again.
+ * The scalar helpers of events.c read a cart_solver (y, eval.p, the rule); they would take a
+ * small per-patient struct instead, filled from the lane, so that scalar and lanes share them
+ * (the searches are per lane and rare: scalar code over lanes is fine there). */
 #include <math.h>
 #include <string.h>
 
