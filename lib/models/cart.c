@@ -65,56 +65,21 @@ static const cart_param_info params[N_PARAMS] = {
     {"a_tum", "1", 1, 0, 1, CLOSED, CLOSED, "susceptibility of tumour cells to CAR-T killing relative to normal B cells"},
 };
 
-/* The IL-6 loop of cart_common.h with this model's parameters. */
-static inline double amplification(const double *p, const double *dv, double il6s)
-{
-  return cartp_amplification(p[P_P_AMP], dv[DV_IL6_50_H], p[P_H], dv[DV_H_IS_2] != 0.0, il6s);
-}
-
-static inline double amplification_slope(const double *p, const double *dv, double il6s)
-{
-  return cartp_amplification_slope(p[P_P_AMP], p[P_IL6_50], dv[DV_IL6_50_H], p[P_H],
-                                   dv[DV_H_IS_2] != 0.0, il6s);
-}
-
-/* Programmed expansion and contraction: the share of antigen-driven proliferation left at time
- * t, P(t) = 1 / (1 + (t / t_prog)^n_prog); exactly 1 when t_prog = 0 (off). After antigen
- * encounter T cells run a program of expansion then contraction largely independent of further
- * antigen (Kaech & Ahmed, Nat Immunol 2001;2:415; Badovinac et al., Nat Immunol 2002;3:619). */
-static inline double programme(const double *p, double t)
-{
-  if (p[P_T_PROG] <= 0.0 || t <= 0.0) {
-    return 1.0;
-  }
-  return 1.0 / (1.0 + cartp_power(t / p[P_T_PROG], p[P_N_PROG]));
-}
-
-/* dP/dt = -P^2 n (t / t_prog)^(n-1) / t_prog; 0 when off. */
-static inline double programme_slope(const double *p, double t)
-{
-  if (p[P_T_PROG] <= 0.0 || t <= 0.0) {
-    return 0.0;
-  }
-  const double u = t / p[P_T_PROG];
-  const double share = 1.0 / (1.0 + cartp_power(u, p[P_N_PROG]));
-  return -share * share * p[P_N_PROG] * cartp_power(u, p[P_N_PROG] - 1.0) / p[P_T_PROG];
-}
-
-/* Immune control of small tumours: per-cell kill rate k_imm K_imm / (K_imm + Tp + Tn), so a
- * small clone dies at up to k_imm a day while a large tumour escapes (total kill saturates at
- * k_imm K_imm cells a day; Kuznetsov et al., Bull Math Biol 1994;56:295; de Pillis et al., Cancer
- * Res 2005;65:7950). 0 when k_imm = 0 (off). */
-static inline double immune_control(const double *p, double tumour)
-{
-  return p[P_K_IMM] * p[P_K_IMM_HALF] / (p[P_K_IMM_HALF] + tumour);
-}
+/* The right-hand side and Jacobian, written once (cart_equations.h) and compiled here for one
+ * patient (the functions named _1) and below for one patient per SIMD lane. The mechanisms'
+ * sources are cited there: programmed expansion and contraction [Kaech 2001, Badovinac 2002],
+ * immune control of small tumours [Kuznetsov 1994, de Pillis 2005], a_tum [Locke 2020, Jain
+ * 2021]. */
+#define CARTP_LANE_W 1
+#include "../util/lanes.h"
+#include "cart_equations.h"
 
 static void prepare(const double *p, double *dv)
 {
   dv[DV_H_IS_2] = p[P_H] == 2.0 ? 1.0 : 0.0;
   dv[DV_IL6_50_H] = pow(p[P_IL6_50], p[P_H]);
   /* p0 makes IL6 = il6_0 a steady state before treatment (no CAR-T, no tocilizumab). */
-  dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification(p, dv, p[P_IL6_0]);
+  dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification_1(p, dv, p[P_IL6_0]);
 }
 
 static double loop_gain(const double *p)
@@ -162,147 +127,61 @@ static void initial(const double *p, const double *dv, double *y, int *mode)
 
 static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
 {
-  const double *p = ev->p;
-  const double *dv = ev->derived;
-  const double e = y[E], m = y[M], x = y[X], tp = y[TP], tn = y[TN], b = y[B];
-  const double il6 = y[IL6], d1 = y[D1], d2 = y[D2];
-
-  const double antigen = tp + b;
-  const double stim = antigen / (antigen + p[P_KS]);
-  const double homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
-  const double kill_per_target = p[P_GAMMA] * e / (p[P_KKILL] + antigen);
-  /* a_tum < 1: a lymphoma mass is reached and killed less readily than B cells in blood and
-   * marrow (its microenvironment suppresses killing; bulky disease, Locke et al., Blood Adv
-   * 2020;4:4898; Jain et al., Blood 2021;137:2621); 1 (the default) is MODEL.md 2.2. */
-  const double kill_tp = p[P_A_TUM] == 1.0 ? kill_per_target * tp
-                                            : p[P_A_TUM] * kill_per_target * tp;
-  const double kill_b = kill_per_target * b;
-  const double c1 = d1 / p[P_V1];
-  const double free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* 1 - RO */
-  const double il6s = il6 * free_receptor;
-  const double growth = 1.0 - (tp + tn) / p[P_K_TUM];
-  const double prog = programme(p, t);
-
-  f[E] = (p[P_RHO] * stim * prog + homeostatic) * e + p[P_OMEGA] * stim * m -
-         (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * stim) * e;
-  f[M] = p[P_K_MEM] * e - p[P_OMEGA] * stim * m - p[P_DELTA_M] * m;
-  f[X] = p[P_K_EXH] * stim * e - p[P_DELTA_X] * x;
-  f[TP] = p[P_R_TUM] * growth * tp - p[P_MU_LOSS] * tp - kill_tp;
-  f[TN] = p[P_R_NEG] * growth * tn + p[P_MU_LOSS] * tp;
-  if (p[P_K_IMM] > 0.0) {
-    const double imm = immune_control(p, tp + tn);
-    f[TP] -= imm * tp;
-    f[TN] -= imm * tn;
-  }
-  f[B] = p[P_DELTA_B] * p[P_B0] - p[P_DELTA_B] * b - kill_b;
-  f[IL6] = dv[DV_P0] + p[P_P_KILL] * (kill_tp + kill_b) / 1e9 + p[P_P_ACT] * stim * e / 1e9 +
-           amplification(p, dv, il6s) - (p[P_K_IL6] + p[P_K_REC] * free_receptor) * il6;
-  f[D1] = -(p[P_CL] / p[P_V1]) * d1 - p[P_VMAX] * c1 / (p[P_KM] + c1) - (p[P_Q] / p[P_V1]) * d1 +
-          (p[P_Q] / p[P_V2]) * d2;
-  f[D2] = (p[P_Q] / p[P_V1]) * d1 - (p[P_Q] / p[P_V2]) * d2;
+  rhs_1(t, y, f, ev->p, ev->derived);
   return 0;
 }
 
 static int jacobian(double t, const double *y, double *J, double *dfdt, const cart_model_eval *ev)
 {
-  const double *p = ev->p;
-  const double *dv = ev->derived;
-  const double e = y[E], m = y[M], tp = y[TP], tn = y[TN], b = y[B], il6 = y[IL6], d1 = y[D1];
-
-  const double antigen = tp + b;
-  const double ks_sum = antigen + p[P_KS];
-  const double stim = antigen / ks_sum;
-  const double dstim = p[P_KS] / (ks_sum * ks_sum); /* dS/dA */
-  const double homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
-  const double den = p[P_KKILL] + antigen;
-  const double g = p[P_GAMMA];
-  const double c1 = d1 / p[P_V1];
-  const double kd_sum = c1 + p[P_KD_TOCI];
-  const double free_receptor = p[P_KD_TOCI] / kd_sum;
-  const double dro_dd1 = p[P_KD_TOCI] / (kd_sum * kd_sum) / p[P_V1]; /* dRO/dD1 */
-  const double il6s = il6 * free_receptor;
-  const double amp_slope = amplification_slope(p, dv, il6s);
-  const double growth = 1.0 - (tp + tn) / p[P_K_TUM];
-  const double inv_k = 1.0 / p[P_K_TUM];
-  const double rho_prog = p[P_RHO] * programme(p, t); /* rho when the program is off */
-
-  for (int i = 0; i < N_STATES * N_STATES; i++) {
-    J[i] = 0.0;
-  }
-#define JAC(i, j) J[(i) * N_STATES + (j)]
-  /* dE/dt */
-  const double e_stim = (rho_prog * e + p[P_OMEGA] * m - p[P_K_EXH] * e) * dstim;
-  JAC(E, E) = rho_prog * stim + homeostatic - (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * stim);
-  JAC(E, M) = p[P_OMEGA] * stim;
-  JAC(E, TP) = e_stim;
-  JAC(E, B) = e_stim;
-  /* dM/dt */
-  JAC(M, E) = p[P_K_MEM];
-  JAC(M, M) = -p[P_OMEGA] * stim - p[P_DELTA_M];
-  JAC(M, TP) = -p[P_OMEGA] * m * dstim;
-  JAC(M, B) = -p[P_OMEGA] * m * dstim;
-  /* dX/dt */
-  JAC(X, E) = p[P_K_EXH] * stim;
-  JAC(X, X) = -p[P_DELTA_X];
-  JAC(X, TP) = p[P_K_EXH] * e * dstim;
-  JAC(X, B) = p[P_K_EXH] * e * dstim;
-  /* dTp/dt; kill_Tp = a g E Tp / (Kkill + Tp + B), a = a_tum (1: MODEL.md 2.2) */
-  const double a = p[P_A_TUM];
-  const double ga = a == 1.0 ? g : a * g;
-  JAC(TP, E) = -ga * tp / den;
-  JAC(TP, TP) = p[P_R_TUM] * growth - p[P_R_TUM] * tp * inv_k - p[P_MU_LOSS] -
-                ga * e * (den - tp) / (den * den);
-  JAC(TP, TN) = -p[P_R_TUM] * tp * inv_k;
-  JAC(TP, B) = ga * e * tp / (den * den);
-  /* dTn/dt */
-  JAC(TN, TP) = -p[P_R_NEG] * tn * inv_k + p[P_MU_LOSS];
-  JAC(TN, TN) = p[P_R_NEG] * growth - p[P_R_NEG] * tn * inv_k;
-  if (p[P_K_IMM] > 0.0) {
-    /* d(imm Y)/dY' with imm = k K / (K + T): imm [Y == Y'] - imm Y / (K + T) */
-    const double imm = immune_control(p, tp + tn);
-    const double per_cell = imm / (p[P_K_IMM_HALF] + tp + tn);
-    JAC(TP, TP) -= imm - per_cell * tp;
-    JAC(TP, TN) += per_cell * tp;
-    JAC(TN, TN) -= imm - per_cell * tn;
-    JAC(TN, TP) += per_cell * tn;
-  }
-  /* dB/dt; kill_B = g E B / (Kkill + Tp + B) */
-  JAC(B, E) = -g * b / den;
-  JAC(B, TP) = g * e * b / (den * den);
-  JAC(B, B) = -p[P_DELTA_B] - g * e * (den - b) / (den * den);
-  /* dIL6/dt; kill_Tp + kill_B = g E (a Tp + B) / (Kkill + Tp + B) */
-  if (a == 1.0) { /* = g E A / (Kkill + A): MODEL.md 2.2's expressions, bit for bit */
-    const double il6_from_antigen =
-        p[P_P_KILL] * g * e * p[P_KKILL] / (den * den) / 1e9 + p[P_P_ACT] * e * dstim / 1e9;
-    JAC(IL6, E) = p[P_P_KILL] * g * antigen / den / 1e9 + p[P_P_ACT] * stim / 1e9;
-    JAC(IL6, TP) = il6_from_antigen;
-    JAC(IL6, B) = il6_from_antigen;
-  } else {
-    const double killed = a * tp + b;
-    const double act = p[P_P_ACT] * e * dstim / 1e9;
-    JAC(IL6, E) = p[P_P_KILL] * g * killed / den / 1e9 + p[P_P_ACT] * stim / 1e9;
-    JAC(IL6, TP) = p[P_P_KILL] * g * e * (a * den - killed) / (den * den) / 1e9 + act;
-    JAC(IL6, B) = p[P_P_KILL] * g * e * (den - killed) / (den * den) / 1e9 + act;
-  }
-  JAC(IL6, IL6) = amp_slope * free_receptor - (p[P_K_IL6] + p[P_K_REC] * free_receptor);
-  JAC(IL6, D1) = -amp_slope * il6 * dro_dd1 + p[P_K_REC] * dro_dd1 * il6;
-  /* tocilizumab PK */
-  const double km_sum = p[P_KM] + c1;
-  JAC(D1, D1) = -p[P_CL] / p[P_V1] - p[P_VMAX] * p[P_KM] / (km_sum * km_sum) / p[P_V1] -
-                p[P_Q] / p[P_V1];
-  JAC(D1, D2) = p[P_Q] / p[P_V2];
-  JAC(D2, D1) = p[P_Q] / p[P_V1];
-  JAC(D2, D2) = -p[P_Q] / p[P_V2];
-#undef JAC
-  for (int i = 0; i < N_STATES; i++) {
-    dfdt[i] = 0.0;
-  }
-  dfdt[E] = -homeostatic / p[P_LD_TAU] * e; /* H(t) and the program P(t) depend on t */
-  if (p[P_T_PROG] > 0.0) {
-    dfdt[E] += p[P_RHO] * stim * programme_slope(p, t) * e;
-  }
+  jacobian_1(t, y, J, dfdt, ev->p, ev->derived);
   return 0;
 }
+
+/* The same equations over lanes of 8 (AVX-512), 4 (AVX2) and 2 (SSE2) patients, each compiled
+ * for its instruction set (lib/solver/batch.c chooses one at run time). */
+#define CART_LANE_WRAPPERS(W)                                                                     \
+  static void rhs_lanes##W(const cartp_lane##W *t, const cartp_lane##W *y, cartp_lane##W *f,     \
+                           const cartp_lane##W *p, const cartp_lane##W *dv)                      \
+  {                                                                                               \
+    rhs_##W(*t, y, f, p, dv);                                                                     \
+  }                                                                                               \
+  static void jacobian_lanes##W(const cartp_lane##W *t, const cartp_lane##W *y,                  \
+                                cartp_lane##W *J, cartp_lane##W *dfdt, const cartp_lane##W *p,   \
+                                const cartp_lane##W *dv)                                         \
+  {                                                                                               \
+    jacobian_##W(*t, y, J, dfdt, p, dv);                                                          \
+  }
+
+#pragma GCC push_options
+#if defined(__x86_64__)
+#pragma GCC target("avx512f")
+#endif
+#undef CARTP_LANE_W
+#define CARTP_LANE_W 8
+#include "../util/lanes.h"
+#include "cart_equations.h"
+CART_LANE_WRAPPERS(8)
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#if defined(__x86_64__)
+#pragma GCC target("avx2")
+#endif
+#undef CARTP_LANE_W
+#define CARTP_LANE_W 4
+#include "../util/lanes.h"
+#include "cart_equations.h"
+CART_LANE_WRAPPERS(4)
+#pragma GCC pop_options
+
+#undef CARTP_LANE_W
+#define CARTP_LANE_W 2
+#include "../util/lanes.h"
+#include "cart_equations.h"
+CART_LANE_WRAPPERS(2)
+
+static const cartp_model_lanes lanes = {rhs_lanes8, jacobian_lanes8, rhs_lanes4,
+                                        jacobian_lanes4, rhs_lanes2, jacobian_lanes2};
 
 static void observe(double t, const double *y, const double *p, double *out)
 {
@@ -398,4 +277,5 @@ const cart_model cartp_model_cart = {
     .extinct_states = extinct_states,
     .zero_groups = zero_groups,
     .jacobian_pattern = jacobian_pattern,
+    .lanes = &lanes,
 };

@@ -12,6 +12,8 @@
 
 #include <cart/cart_model.h>
 
+#include "../util/lanes.h"
+
 /* The largest derived block any model needs (doubles). */
 #define CART_MAX_SIGNALS 8
 
@@ -107,6 +109,11 @@ struct cart_model {
    * the states so that the matrix is block lower-triangular and factorises the blocks alone
    * (rosenbrock.h). NULL: dense. check_models.c test_jacobian_pattern holds it to the Jacobian. */
   const char *const *jacobian_pattern;
+
+  /* The right-hand side and Jacobian over SIMD lanes, one patient per lane (lib/util/lanes.h),
+   * from the same source as rhs and jacobian and bit-identical to them lane by lane; used by
+   * the batch solve (lib/solver/batch.c). NULL: the model is solved one patient at a time. */
+  const cartp_model_lanes *lanes;
 };
 
 /* Registry (registry.c). */

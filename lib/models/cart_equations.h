@@ -1,0 +1,236 @@
+/* cart_equations.h: model cart's right-hand side and Jacobian (MODEL.md 2.2), written once and
+ * compiled for one patient (double) and for one patient per SIMD lane (lib/util/lanes.h).
+ *
+ * Included by cart.c only, once per width, after defining CARTP_LANE_W (1: scalar) and
+ * including lib/util/lanes.h; the state and parameter names are cart.c's. Every branch on a
+ * parameter or a state is a select (CARTP_SEL) that picks, lane by lane, exactly what the scalar
+ * code computes; a term that costs a library call (pow, exp) is computed only when some lane
+ * needs it. The scalar instantiation is the code cart.c had before, operation for operation. */
+
+#define CARTP_EQ_NAME_(name, w) name##_##w
+#define CARTP_EQ_NAME(name, w) CARTP_EQ_NAME_(name, w)
+#define CARTP_EQ(name) CARTP_EQ_NAME(name, CARTP_LANE_W)
+
+/* x^e lane by lane, by cart_common.h's cartp_power (binary powering for a whole e). */
+static inline CARTP_R CARTP_EQ(power)(CARTP_R x, CARTP_R e)
+{
+  CARTP_R out;
+  CARTP_LANEWISE(out, cartp_power, x, e);
+  return out;
+}
+
+/* amp(x) of cart_common.h with this model's parameters; x^h as x * x where h = 2. */
+static inline CARTP_R CARTP_EQ(amplification)(const CARTP_R *p, const CARTP_R *dv, CARTP_R x)
+{
+  const CARTP_M h_is_2 = CARTP_MASK(dv[DV_H_IS_2] != 0.0);
+  CARTP_R xh = x * x;
+  if (CARTP_ANY(CARTP_NOT(h_is_2))) {
+    xh = CARTP_SEL(h_is_2, xh, CARTP_EQ(power)(x, p[P_H]));
+  }
+  return CARTP_SEL(x <= 0.0, CARTP_ZERO, p[P_P_AMP] * xh / (dv[DV_IL6_50_H] + xh));
+}
+
+/* d amp / d x; 0 for x < 0, and at x = 0 the slope p_amp / IL6_50 for h = 1 (else 0). */
+static inline CARTP_R CARTP_EQ(amplification_slope)(const CARTP_R *p, const CARTP_R *dv,
+                                                     CARTP_R x)
+{
+  const CARTP_M h_is_2 = CARTP_MASK(dv[DV_H_IS_2] != 0.0);
+  const CARTP_R h = p[P_H], k_h = dv[DV_IL6_50_H];
+  CARTP_R xh = x * x;
+  if (CARTP_ANY(CARTP_NOT(h_is_2))) {
+    xh = CARTP_SEL(h_is_2, xh, CARTP_EQ(power)(x, h));
+  }
+  const CARTP_R sum = k_h + xh;
+  const CARTP_R slope = p[P_P_AMP] * h * (xh / x) * k_h / (sum * sum);
+  const CARTP_R at_zero = CARTP_SEL(h == 1.0, p[P_P_AMP] / p[P_IL6_50], CARTP_ZERO);
+  return CARTP_SEL(x < 0.0, CARTP_ZERO, CARTP_SEL(x == 0.0, at_zero, slope));
+}
+
+/* Programmed expansion and contraction: the share of antigen-driven proliferation left at time
+ * t, P(t) = 1 / (1 + (t / t_prog)^n_prog); exactly 1 where t_prog = 0 (off) or t <= 0. After
+ * antigen encounter T cells run a program of expansion then contraction largely independent of
+ * further antigen (Kaech & Ahmed, Nat Immunol 2001;2:415; Badovinac et al., Nat Immunol
+ * 2002;3:619). */
+static inline CARTP_R CARTP_EQ(programme)(const CARTP_R *p, CARTP_R t)
+{
+  const CARTP_M on = CARTP_AND(p[P_T_PROG] > 0.0, t > 0.0);
+  CARTP_R prog = CARTP_SPLAT(1.0);
+  if (CARTP_ANY(on)) {
+    prog = CARTP_SEL(on, 1.0 / (1.0 + CARTP_EQ(power)(t / p[P_T_PROG], p[P_N_PROG])), prog);
+  }
+  return prog;
+}
+
+/* dP/dt = -P^2 n (t / t_prog)^(n-1) / t_prog; 0 when off. */
+static inline CARTP_R CARTP_EQ(programme_slope)(const CARTP_R *p, CARTP_R t)
+{
+  const CARTP_M on = CARTP_AND(p[P_T_PROG] > 0.0, t > 0.0);
+  CARTP_R slope = CARTP_ZERO;
+  if (CARTP_ANY(on)) {
+    const CARTP_R u = t / p[P_T_PROG];
+    const CARTP_R share = 1.0 / (1.0 + CARTP_EQ(power)(u, p[P_N_PROG]));
+    slope = CARTP_SEL(on,
+                      -share * share * p[P_N_PROG] * CARTP_EQ(power)(u, p[P_N_PROG] - 1.0) /
+                          p[P_T_PROG],
+                      slope);
+  }
+  return slope;
+}
+
+/* Immune control of small tumours: per-cell kill rate k_imm K_imm / (K_imm + Tp + Tn), so a
+ * small clone dies at up to k_imm a day while a large tumour escapes (total kill saturates at
+ * k_imm K_imm cells a day; Kuznetsov et al., Bull Math Biol 1994;56:295; de Pillis et al., Cancer
+ * Res 2005;65:7950). 0 when k_imm = 0 (off). */
+static inline CARTP_R CARTP_EQ(immune_control)(const CARTP_R *p, CARTP_R tumour)
+{
+  return p[P_K_IMM] * p[P_K_IMM_HALF] / (p[P_K_IMM_HALF] + tumour);
+}
+
+static inline void CARTP_EQ(rhs)(CARTP_R t, const CARTP_R *y, CARTP_R *f, const CARTP_R *p,
+                                 const CARTP_R *dv)
+{
+  const CARTP_R e = y[E], m = y[M], x = y[X], tp = y[TP], tn = y[TN], b = y[B];
+  const CARTP_R il6 = y[IL6], d1 = y[D1], d2 = y[D2];
+
+  const CARTP_R antigen = tp + b;
+  const CARTP_R stim = antigen / (antigen + p[P_KS]);
+  const CARTP_R homeostatic = p[P_RHO_LD] * CARTP_EXP(-t / p[P_LD_TAU]);
+  const CARTP_R kill_per_target = p[P_GAMMA] * e / (p[P_KKILL] + antigen);
+  /* a_tum < 1: a lymphoma mass is reached and killed less readily than B cells in blood and
+   * marrow (its microenvironment suppresses killing; bulky disease, Locke et al., Blood Adv
+   * 2020;4:4898; Jain et al., Blood 2021;137:2621); 1 (the default) is MODEL.md 2.2. */
+  const CARTP_R kill_tp = CARTP_SEL(p[P_A_TUM] == 1.0, kill_per_target * tp,
+                                    p[P_A_TUM] * kill_per_target * tp);
+  const CARTP_R kill_b = kill_per_target * b;
+  const CARTP_R c1 = d1 / p[P_V1];
+  const CARTP_R free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* 1 - RO */
+  const CARTP_R il6s = il6 * free_receptor;
+  const CARTP_R growth = 1.0 - (tp + tn) / p[P_K_TUM];
+  const CARTP_R prog = CARTP_EQ(programme)(p, t);
+
+  f[E] = (p[P_RHO] * stim * prog + homeostatic) * e + p[P_OMEGA] * stim * m -
+         (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * stim) * e;
+  f[M] = p[P_K_MEM] * e - p[P_OMEGA] * stim * m - p[P_DELTA_M] * m;
+  f[X] = p[P_K_EXH] * stim * e - p[P_DELTA_X] * x;
+  f[TP] = p[P_R_TUM] * growth * tp - p[P_MU_LOSS] * tp - kill_tp;
+  f[TN] = p[P_R_NEG] * growth * tn + p[P_MU_LOSS] * tp;
+  const CARTP_M imm_on = CARTP_MASK(p[P_K_IMM] > 0.0);
+  if (CARTP_ANY(imm_on)) {
+    const CARTP_R imm = CARTP_EQ(immune_control)(p, tp + tn);
+    f[TP] = CARTP_SEL(imm_on, f[TP] - imm * tp, f[TP]);
+    f[TN] = CARTP_SEL(imm_on, f[TN] - imm * tn, f[TN]);
+  }
+  f[B] = p[P_DELTA_B] * p[P_B0] - p[P_DELTA_B] * b - kill_b;
+  f[IL6] = dv[DV_P0] + p[P_P_KILL] * (kill_tp + kill_b) / 1e9 + p[P_P_ACT] * stim * e / 1e9 +
+           CARTP_EQ(amplification)(p, dv, il6s) -
+           (p[P_K_IL6] + p[P_K_REC] * free_receptor) * il6;
+  f[D1] = -(p[P_CL] / p[P_V1]) * d1 - p[P_VMAX] * c1 / (p[P_KM] + c1) - (p[P_Q] / p[P_V1]) * d1 +
+          (p[P_Q] / p[P_V2]) * d2;
+  f[D2] = (p[P_Q] / p[P_V1]) * d1 - (p[P_Q] / p[P_V2]) * d2;
+}
+
+static inline void CARTP_EQ(jacobian)(CARTP_R t, const CARTP_R *y, CARTP_R *J, CARTP_R *dfdt,
+                                      const CARTP_R *p, const CARTP_R *dv)
+{
+  const CARTP_R e = y[E], m = y[M], tp = y[TP], tn = y[TN], b = y[B], il6 = y[IL6], d1 = y[D1];
+
+  const CARTP_R antigen = tp + b;
+  const CARTP_R ks_sum = antigen + p[P_KS];
+  const CARTP_R stim = antigen / ks_sum;
+  const CARTP_R dstim = p[P_KS] / (ks_sum * ks_sum); /* dS/dA */
+  const CARTP_R homeostatic = p[P_RHO_LD] * CARTP_EXP(-t / p[P_LD_TAU]);
+  const CARTP_R den = p[P_KKILL] + antigen;
+  const CARTP_R g = p[P_GAMMA];
+  const CARTP_R c1 = d1 / p[P_V1];
+  const CARTP_R kd_sum = c1 + p[P_KD_TOCI];
+  const CARTP_R free_receptor = p[P_KD_TOCI] / kd_sum;
+  const CARTP_R dro_dd1 = p[P_KD_TOCI] / (kd_sum * kd_sum) / p[P_V1]; /* dRO/dD1 */
+  const CARTP_R il6s = il6 * free_receptor;
+  const CARTP_R amp_slope = CARTP_EQ(amplification_slope)(p, dv, il6s);
+  const CARTP_R growth = 1.0 - (tp + tn) / p[P_K_TUM];
+  const CARTP_R inv_k = 1.0 / p[P_K_TUM];
+  const CARTP_R rho_prog = p[P_RHO] * CARTP_EQ(programme)(p, t); /* rho when the program is off */
+
+  for (int i = 0; i < N_STATES * N_STATES; i++) {
+    J[i] = CARTP_ZERO;
+  }
+#define JAC(i, j) J[(i) * N_STATES + (j)]
+  /* dE/dt */
+  const CARTP_R e_stim = (rho_prog * e + p[P_OMEGA] * m - p[P_K_EXH] * e) * dstim;
+  JAC(E, E) = rho_prog * stim + homeostatic - (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * stim);
+  JAC(E, M) = p[P_OMEGA] * stim;
+  JAC(E, TP) = e_stim;
+  JAC(E, B) = e_stim;
+  /* dM/dt */
+  JAC(M, E) = p[P_K_MEM];
+  JAC(M, M) = -p[P_OMEGA] * stim - p[P_DELTA_M];
+  JAC(M, TP) = -p[P_OMEGA] * m * dstim;
+  JAC(M, B) = -p[P_OMEGA] * m * dstim;
+  /* dX/dt */
+  JAC(X, E) = p[P_K_EXH] * stim;
+  JAC(X, X) = -p[P_DELTA_X];
+  JAC(X, TP) = p[P_K_EXH] * e * dstim;
+  JAC(X, B) = p[P_K_EXH] * e * dstim;
+  /* dTp/dt; kill_Tp = a g E Tp / (Kkill + Tp + B), a = a_tum (1: MODEL.md 2.2) */
+  const CARTP_R a = p[P_A_TUM];
+  const CARTP_M a_is_1 = CARTP_MASK(a == 1.0);
+  const CARTP_R ga = CARTP_SEL(a_is_1, g, a * g);
+  JAC(TP, E) = -ga * tp / den;
+  JAC(TP, TP) = p[P_R_TUM] * growth - p[P_R_TUM] * tp * inv_k - p[P_MU_LOSS] -
+                ga * e * (den - tp) / (den * den);
+  JAC(TP, TN) = -p[P_R_TUM] * tp * inv_k;
+  JAC(TP, B) = ga * e * tp / (den * den);
+  /* dTn/dt */
+  JAC(TN, TP) = -p[P_R_NEG] * tn * inv_k + p[P_MU_LOSS];
+  JAC(TN, TN) = p[P_R_NEG] * growth - p[P_R_NEG] * tn * inv_k;
+  const CARTP_M imm_on = CARTP_MASK(p[P_K_IMM] > 0.0);
+  if (CARTP_ANY(imm_on)) {
+    /* d(imm Y)/dY' with imm = k K / (K + T): imm [Y == Y'] - imm Y / (K + T) */
+    const CARTP_R imm = CARTP_EQ(immune_control)(p, tp + tn);
+    const CARTP_R per_cell = imm / (p[P_K_IMM_HALF] + tp + tn);
+    JAC(TP, TP) = CARTP_SEL(imm_on, JAC(TP, TP) - (imm - per_cell * tp), JAC(TP, TP));
+    JAC(TP, TN) = CARTP_SEL(imm_on, JAC(TP, TN) + per_cell * tp, JAC(TP, TN));
+    JAC(TN, TN) = CARTP_SEL(imm_on, JAC(TN, TN) - (imm - per_cell * tn), JAC(TN, TN));
+    JAC(TN, TP) = CARTP_SEL(imm_on, JAC(TN, TP) + per_cell * tn, JAC(TN, TP));
+  }
+  /* dB/dt; kill_B = g E B / (Kkill + Tp + B) */
+  JAC(B, E) = -g * b / den;
+  JAC(B, TP) = g * e * b / (den * den);
+  JAC(B, B) = -p[P_DELTA_B] - g * e * (den - b) / (den * den);
+  /* dIL6/dt; kill_Tp + kill_B = g E (a Tp + B) / (Kkill + Tp + B). Where a = 1 the expressions
+   * are MODEL.md 2.2's (g E A / (Kkill + A)), bit for bit; the general ones only where needed. */
+  const CARTP_R il6_from_antigen =
+      p[P_P_KILL] * g * e * p[P_KKILL] / (den * den) / 1e9 + p[P_P_ACT] * e * dstim / 1e9;
+  JAC(IL6, E) = p[P_P_KILL] * g * antigen / den / 1e9 + p[P_P_ACT] * stim / 1e9;
+  JAC(IL6, TP) = il6_from_antigen;
+  JAC(IL6, B) = il6_from_antigen;
+  if (CARTP_ANY(CARTP_NOT(a_is_1))) {
+    const CARTP_R killed = a * tp + b;
+    const CARTP_R act = p[P_P_ACT] * e * dstim / 1e9;
+    JAC(IL6, E) = CARTP_SEL(a_is_1, JAC(IL6, E),
+                            p[P_P_KILL] * g * killed / den / 1e9 + p[P_P_ACT] * stim / 1e9);
+    JAC(IL6, TP) = CARTP_SEL(a_is_1, JAC(IL6, TP),
+                             p[P_P_KILL] * g * e * (a * den - killed) / (den * den) / 1e9 + act);
+    JAC(IL6, B) = CARTP_SEL(a_is_1, JAC(IL6, B),
+                            p[P_P_KILL] * g * e * (den - killed) / (den * den) / 1e9 + act);
+  }
+  JAC(IL6, IL6) = amp_slope * free_receptor - (p[P_K_IL6] + p[P_K_REC] * free_receptor);
+  JAC(IL6, D1) = -amp_slope * il6 * dro_dd1 + p[P_K_REC] * dro_dd1 * il6;
+  /* tocilizumab PK */
+  const CARTP_R km_sum = p[P_KM] + c1;
+  JAC(D1, D1) = -p[P_CL] / p[P_V1] - p[P_VMAX] * p[P_KM] / (km_sum * km_sum) / p[P_V1] -
+                p[P_Q] / p[P_V1];
+  JAC(D1, D2) = p[P_Q] / p[P_V2];
+  JAC(D2, D1) = p[P_Q] / p[P_V1];
+  JAC(D2, D2) = -p[P_Q] / p[P_V2];
+#undef JAC
+  for (int i = 0; i < N_STATES; i++) {
+    dfdt[i] = CARTP_ZERO;
+  }
+  dfdt[E] = -homeostatic / p[P_LD_TAU] * e; /* H(t) and the program P(t) depend on t */
+  const CARTP_M prog_on = CARTP_MASK(p[P_T_PROG] > 0.0);
+  if (CARTP_ANY(prog_on)) {
+    dfdt[E] = CARTP_SEL(prog_on,
+                        dfdt[E] + p[P_RHO] * stim * CARTP_EQ(programme_slope)(p, t) * e, dfdt[E]);
+  }
+}

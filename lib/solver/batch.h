@@ -1,0 +1,47 @@
+/* batch.h: many patients of one model solved together, one patient per SIMD lane (internal).
+ *
+ * The baselines' work (../shared/anchors/BASELINES.md): each patient from the model's initial
+ * state (the t = 0 infusion) with no timed or root-found events: no extinction, no tocilizumab,
+ * no further doses. Every patient's outputs, step counts and failure are bit for bit those of
+ * cart_solver_solve with method rodas5p, extinction off and no dosing, on the same solver
+ * settings (tolerances, step limit), whichever width runs: each lane does the scalar path's
+ * operations (lib/util/lanes.h). Events inside the lanes are the next step (batch.c says what
+ * they need). */
+#ifndef CART_SOLVER_BATCH_H
+#define CART_SOLVER_BATCH_H
+
+#include <stddef.h>
+
+#include <cart/cart_solver.h>
+
+/* One patient's outcome: CART_OK or what cart_solver_solve would have returned
+ * (CART_EMAXSTEPS, CART_ESTEPSIZE, CART_ENEGATIVE, CART_ESOLVER), the time reached, and the
+ * solve's counters. */
+typedef struct cartp_batch_result {
+  int status;
+  double time_reached;
+  cart_solver_stats stats;
+} cartp_batch_result;
+
+/* The widest lanes this processor runs: 8 (AVX-512F), 4 (AVX2) or 2 (SSE2, any x86-64; other
+ * processors get 2 lanes of generic code). */
+int cartp_batch_lanes_best(void);
+
+/* The instruction set a width runs on ("avx512f", "avx2", "sse2"). */
+const char *cartp_batch_lanes_isa(int lanes);
+
+/* Solves n_patients of the solver's model (which must have lanes, cart_model's `lanes`) with the
+ * solver's tolerances and step limit: params holds each patient's parameter values in table
+ * order (n_params per patient, valid: checked by the caller, as cart_params_check does), states
+ * receives each patient's n_times x n_states outputs one patient after another (negative noise
+ * reported as 0, as cart_solver_solve; NaN past a failure), results each patient's outcome.
+ * lanes: 0 for the widest this processor runs, or 8, 4 or 2. Returns CART_OK when the batch ran
+ * (each patient's status in results), else CART_EINVAL or CART_ETIMES with a message in the
+ * solver's last error: a method other than rodas5p, extinction on, a model without lanes, bad
+ * times, or a width this processor cannot run. Allocates nothing; thread-safe for distinct
+ * solvers. */
+int cartp_solver_solve_batch(cart_solver *solver, const double *params, size_t n_patients,
+                             const double *times, size_t n_times, double *states,
+                             cartp_batch_result *results, int lanes);
+
+#endif

@@ -1,0 +1,260 @@
+/* rosenbrock_lanes.h: Rodas5P over SIMD lanes, one patient per lane (template, internal).
+ *
+ * Included by batch.c once per width after defining CARTP_LANE_W and including
+ * lib/util/lanes.h. Every function here is the scalar integrator's (rosenbrock.c) with the
+ * same operations in the same order on lane vectors, so each lane is bit for bit the scalar
+ * computation of its patient:
+ *   - the attempt (stage_k, attempt, keep_dense): the vector versions of the scalar ones;
+ *   - the block LU of W = I/(h gamma) - J with partial pivoting by mask: each lane picks its own
+ *     pivot (the first largest |entry|, as the scalar loop), rows are swapped by select, and
+ *     the scalar's "skip a zero multiplier" becomes a select that keeps the row as it was;
+ *   - a lane whose W is singular is refused like the scalar's factorise() returning 1 (its
+ *     stages are computed anyway and ignored).
+ * The step-size controller and the solve loop's bookkeeping (batch.c) are the scalar code run
+ * lane by lane on the lanes' own errors, steps and times. */
+
+#define CARTP_LN_(name, w) name##w
+#define CARTP_LN(name, w) CARTP_LN_(name, w)
+#define LN(name) CARTP_LN(name, CARTP_LANE_W)
+#define R CARTP_R
+#define MK CARTP_M
+/* a where m, else b, on masks */
+#define SELM(m, a, b) (((m) & (a)) | (~(m) & (b)))
+
+/* The workspace of W patients: their parameters and derived blocks (lanes of the model's
+ * table), states and the attempt's vectors. */
+typedef struct LN(lanes_work) {
+  R p[CART_MAX_PARAMS];
+  R derived[CART_MAX_DERIVED];
+  R y[CARTP_LANES_MAX];
+  R t, h; /* the attempt's start and size */
+  R err;  /* its error norm */
+  MK refused; /* lanes whose W is singular */
+  R k[CARTP_ROSENBROCK_STAGES][CARTP_LANES_MAX];
+  R y_new[CARTP_LANES_MAX], stage[CARTP_LANES_MAX], f[CARTP_LANES_MAX], dfdt[CARTP_LANES_MAX];
+  R jac[CARTP_LANES_MAX * CARTP_LANES_MAX];
+  R lu[CARTP_LANES_MAX * CARTP_LANES_MAX];
+  MK pivot[CARTP_LANES_MAX];
+  int any_pivot;
+  R dense[3][CARTP_LANES_MAX];
+} LN(lanes_work);
+
+/* solver.c's cut_zero_groups lane by lane (no infusion runs in a batch). */
+static void LN(cut_zero_groups)(const cart_model *model, const R *y, R *dfdy)
+{
+  const size_t n = model->n_states;
+  const int *const *groups = model->zero_groups;
+  for (size_t g = 0; groups != NULL && groups[g] != NULL; g++) {
+    MK all_zero = ~(MK){0};
+    for (const int *i = groups[g]; *i >= 0; i++) {
+      all_zero &= (MK)(y[*i] == 0.0);
+    }
+    if (!CARTP_ANY(all_zero)) {
+      continue;
+    }
+    for (const int *col = groups[g]; *col >= 0; col++) {
+      for (size_t row = 0; row < n; row++) {
+        int in_group = 0;
+        for (const int *k = groups[g]; *k >= 0; k++) {
+          in_group |= (size_t)*k == row;
+        }
+        if (!in_group) {
+          R *entry = &dfdy[row * n + (size_t)*col];
+          *entry = CARTP_SEL(all_zero, CARTP_ZERO, *entry);
+        }
+      }
+    }
+  }
+}
+
+/* rosenbrock.c's factorise, lane by lane; lanes with a zero pivot are marked refused. */
+static void LN(factorise)(const cartp_rosenbrock *r, LN(lanes_work) *w)
+{
+  const size_t n = r->n;
+  const R diagonal = 1.0 / (w->h * GAMMA);
+  MK singular = (MK){0}, swapped = (MK){0};
+  for (size_t b = 0; b < r->n_blocks; b++) {
+    const size_t s = (size_t)r->block_start[b], e = (size_t)r->block_start[b + 1];
+    for (size_t p = s; p < e; p++) {
+      const R *jrow = w->jac + (size_t)r->order[p] * n;
+      R *row = w->lu + p * n;
+      for (size_t q = s; q < e; q++) {
+        row[q] = -jrow[r->order[q]];
+      }
+      row[p] += diagonal;
+      for (int c = r->coupling_start[p]; c < r->coupling_start[p + 1]; c++) {
+        const int q = r->coupling_position[c];
+        row[q] = -jrow[r->order[q]];
+      }
+    }
+    for (size_t j = s; j < e; j++) {
+      MK best = (MK){0} + (long)j;
+      R largest = CARTP_FABS(w->lu[j * n + j]);
+      for (size_t i = j + 1; i < e; i++) {
+        const R v = CARTP_FABS(w->lu[i * n + j]);
+        const MK bigger = (MK)(v > largest);
+        largest = CARTP_SEL(bigger, v, largest);
+        best = SELM(bigger, (MK){0} + (long)i, best);
+      }
+      singular |= (MK)(largest == 0.0);
+      w->pivot[j] = best;
+      for (size_t i = j + 1; i < e; i++) {
+        const MK m = (MK)(best == (long)i);
+        if (!CARTP_ANY(m)) {
+          continue;
+        }
+        swapped |= m;
+        for (size_t q = s; q < e; q++) {
+          const R a = w->lu[j * n + q], c = w->lu[i * n + q];
+          w->lu[j * n + q] = CARTP_SEL(m, c, a);
+          w->lu[i * n + q] = CARTP_SEL(m, a, c);
+        }
+      }
+      const R inverse = 1.0 / w->lu[j * n + j];
+      for (size_t i = j + 1; i < e; i++) {
+        R *row = w->lu + i * n;
+        const R l = row[j] * inverse;
+        row[j] = l;
+        const MK nonzero = (MK)(l != 0.0);
+        if (CARTP_ANY(nonzero)) {
+          for (size_t q = j + 1; q < e; q++) {
+            row[q] = CARTP_SEL(nonzero, row[q] - l * w->lu[j * n + q], row[q]);
+          }
+        }
+      }
+    }
+  }
+  w->refused = singular;
+  w->any_pivot = CARTP_ANY(swapped);
+}
+
+/* rosenbrock.c's solve: x = W^{-1} b lane by lane (x may be b). */
+static void LN(solve)(const cartp_rosenbrock *r, const LN(lanes_work) *w, const R *b, R *x)
+{
+  const size_t n = r->n;
+  const R *lu = w->lu;
+  R z[CARTP_LANES_MAX];
+  for (size_t p = 0; p < n; p++) {
+    z[p] = b[r->order[p]];
+  }
+  for (const struct cartp_rosenbrock_row *row = r->rows, *end = r->rows + r->n_rows; row < end;
+       row++) {
+    const size_t i = row->i;
+    if (row->swap_end > 0) {
+      if (w->any_pivot) { /* z[j] <-> z[pivot[j]], each lane its own pivot */
+        for (size_t j = i; j < row->swap_end; j++) {
+          for (size_t q = j + 1; q < row->swap_end; q++) {
+            const MK m = (MK)(w->pivot[j] == (long)q);
+            const R a = z[j], c = z[q];
+            z[j] = CARTP_SEL(m, c, a);
+            z[q] = CARTP_SEL(m, a, c);
+          }
+        }
+      }
+      continue;
+    }
+    R sum = z[i];
+    const unsigned short *term_lu = r->term_lu + row->first_term;
+    const unsigned char *term_position = r->term_position + row->first_term;
+    for (size_t k = 0; k < row->n_terms; k++) {
+      sum -= lu[term_lu[k]] * z[term_position[k]];
+    }
+    z[i] = row->divide ? sum / lu[i * n + i] : sum;
+  }
+  for (size_t p = 0; p < n; p++) {
+    x[r->order[p]] = z[p];
+  }
+}
+
+/* rosenbrock.c's stage_k over the lanes. */
+static inline __attribute__((always_inline)) void
+LN(stage_k)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w, const int i,
+            R inv_h)
+{
+  const size_t n = r->n;
+  R *stage = w->stage;
+  const R t = w->t, h = w->h;
+  if (i > 0) {
+    if (i <= 5) {
+      for (size_t m = 0; m < n; m++) {
+        R sum = w->y[m];
+        for (int j = 0; j < i; j++) {
+          sum += A[i][j] * w->k[j][m];
+        }
+        stage[m] = sum;
+      }
+    } else {
+      for (size_t m = 0; m < n; m++) {
+        stage[m] += w->k[i - 1][m];
+      }
+    }
+    const R ti = t + CT[i] * h;
+    model->lanes->CARTP_LN(rhs, CARTP_LANE_W)(&ti, stage, w->f, w->p, w->derived);
+  }
+  R c[CARTP_ROSENBROCK_STAGES];
+  for (int j = 0; j < i; j++) {
+    c[j] = C[i][j] * inv_h;
+  }
+  const R hd = h * D[i];
+  R *k = w->k[i];
+  for (size_t m = 0; m < n; m++) {
+    R sum = w->f[m] + hd * w->dfdt[m];
+    for (int j = 0; j < i; j++) {
+      sum += c[j] * w->k[j][m];
+    }
+    k[m] = sum;
+  }
+  LN(solve)(r, w, k, k);
+}
+
+/* rosenbrock.c's attempt over the lanes: one step of size w->h from (w->t, w->y): y_new, the
+ * stages and the error norm w->err of every lane; w->refused marks lanes with a singular W. */
+static void LN(attempt)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w)
+{
+  const size_t n = r->n;
+  model->lanes->CARTP_LN(rhs, CARTP_LANE_W)(&w->t, w->y, w->f, w->p, w->derived);
+  model->lanes->CARTP_LN(jacobian, CARTP_LANE_W)(&w->t, w->y, w->jac, w->dfdt, w->p,
+                                                 w->derived);
+  LN(cut_zero_groups)(model, w->y, w->jac);
+  LN(factorise)(r, w);
+  const R inv_h = 1.0 / w->h;
+  LN(stage_k)(r, model, w, 0, inv_h);
+  LN(stage_k)(r, model, w, 1, inv_h);
+  LN(stage_k)(r, model, w, 2, inv_h);
+  LN(stage_k)(r, model, w, 3, inv_h);
+  LN(stage_k)(r, model, w, 4, inv_h);
+  LN(stage_k)(r, model, w, 5, inv_h);
+  LN(stage_k)(r, model, w, 6, inv_h);
+  LN(stage_k)(r, model, w, 7, inv_h);
+  R worst = CARTP_ZERO;
+  for (size_t m = 0; m < n; m++) {
+    w->y_new[m] = w->stage[m] + w->k[7][m];
+    const R a = CARTP_FABS(w->y[m]), b = CARTP_FABS(w->y_new[m]);
+    const R scale = r->atol[m] + r->rtol * CARTP_SEL(a > b, a, b);
+    const R e = CARTP_FABS(w->k[7][m]) / scale;
+    worst = CARTP_SEL(CARTP_OR(e > worst, e != e), e, worst);
+  }
+  w->err = worst;
+}
+
+/* rosenbrock.c's keep_dense: the interpolant's three vectors of every lane's step. */
+static void LN(keep_dense)(const cartp_rosenbrock *r, LN(lanes_work) *w)
+{
+  for (size_t m = 0; m < r->n; m++) {
+    R v0 = CARTP_SPLAT(0.0), v1 = CARTP_SPLAT(0.0), v2 = CARTP_SPLAT(0.0);
+    for (int j = 0; j < CARTP_ROSENBROCK_STAGES; j++) {
+      const R kj = w->k[j][m];
+      v0 += H[0][j] * kj;
+      v1 += H[1][j] * kj;
+      v2 += H[2][j] * kj;
+    }
+    w->dense[0][m] = v0;
+    w->dense[1][m] = v1;
+    w->dense[2][m] = v2;
+  }
+}
+
+#undef SELM
+#undef MK
+#undef R
+#undef LN
