@@ -61,10 +61,24 @@ static size_t take_patient(patient_source *source)
   return source->chunk_next++;
 }
 
-/* One thread: its lanes, stepped one accepted step each in turn, refilled as patients finish. */
+/* A lane's step is done (GSL's status for it): the solve goes on, or the patient is. */
+static void after_step(const cart_trial *plan, cartp_workspace *lane, int step_status, int *busy,
+                       cart_trial_block *block)
+{
+  const int status = cartp_run_after_step(lane->solver, step_status);
+  if (status != CARTP_RUN_STEP) {
+    cartp_trial_patient_end(plan, lane, status, block);
+    *busy = 0;
+  }
+}
+
+/* One thread: its lanes, stepped together (SIMD rounds when the thread has a lanes workspace,
+ * else one accepted step each in turn), refilled as patients finish. */
 static void run_lanes(const cart_trial *plan, cartp_workspace *lane, size_t lanes, size_t first,
                       patient_source *source, cart_trial_block *block)
 {
+  cartp_lanes_work *work = lane[0].lanes_work;
+  const size_t width = work != NULL ? (size_t)cartp_lanes_width(work) : 1;
   int busy[CARTP_MAX_LANES] = {0};
   int exhausted = 0;
   for (;;) {
@@ -88,13 +102,25 @@ static void run_lanes(const cart_trial *plan, cartp_workspace *lane, size_t lane
     if (active == 0) {
       return;
     }
-    for (size_t l = 0; l < lanes; l++) {
-      if (busy[l]) {
-        cart_solver *solver = lane[l].solver;
-        const int status = cartp_run_after_step(solver, cartp_solver_advance(solver));
-        if (status != CARTP_RUN_STEP) {
-          cartp_trial_patient_end(plan, &lane[l], status, block);
-          busy[l] = 0;
+    if (work == NULL) {
+      for (size_t l = 0; l < lanes; l++) {
+        if (busy[l]) {
+          after_step(plan, &lane[l], cartp_solver_advance(lane[l].solver), &busy[l], block);
+        }
+      }
+      continue;
+    }
+    for (size_t group = 0; group < lanes; group += width) {
+      cart_solver *solvers[8];
+      int results[8];
+      for (size_t i = 0; i < width; i++) {
+        const size_t l = group + i;
+        solvers[i] = l < lanes && busy[l] ? lane[l].solver : NULL;
+      }
+      cartp_lanes_round(work, solvers, results);
+      for (size_t i = 0; i < width; i++) {
+        if (results[i] != CARTP_LANE_PENDING && results[i] != CARTP_LANE_IDLE) {
+          after_step(plan, &lane[group + i], results[i], &busy[group + i], block);
         }
       }
     }
@@ -131,10 +157,20 @@ int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_th
     trial->workspaces_stale = 0;
   }
   const int threads = n_threads > 0 ? n_threads : omp_get_max_threads();
-  const size_t lanes = trial->lanes;
+  /* SIMD lanes where the model has them and the method is Rodas5P */
+  const int simd = trial->model->lanes != NULL && trial->method == CART_METHOD_RODAS5P;
+  const size_t lanes = trial->lanes > 0 ? trial->lanes
+                       : simd           ? (size_t)cartp_batch_lanes_best()
+                                        : 1;
   status = ensure_workspaces(trial, (size_t)threads * lanes);
   if (status != CART_OK) {
     return status;
+  }
+  for (size_t t = 0; simd && lanes > 1 && t < (size_t)threads; t++) {
+    cartp_workspace *head = &trial->workspaces[t * lanes];
+    if (head->lanes_work == NULL && (head->lanes_work = cartp_lanes_work_new(0)) == NULL) {
+      return cartp_error(err, CART_ENOMEM, "out of memory for SIMD lanes");
+    }
   }
   block->first = first;
   block->count = count;

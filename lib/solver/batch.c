@@ -32,7 +32,10 @@
  * small per-patient struct instead, filled from the lane, so that scalar and lanes share them
  * (the searches are per lane and rare: scalar code over lanes is fine there). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <gsl/gsl_errno.h>
 
 #include <cart/cart_errno.h>
 
@@ -139,6 +142,63 @@ static void batch_finish(const batch_job *job, batch_lane *lane, int status)
 #include "../util/lanes.h"
 #include "rosenbrock_lanes.h"
 #include "batch_lanes.h"
+
+/* ---- patients in flight with their events (batch.h: cartp_lanes_round) ---- */
+
+struct cartp_lanes_work {
+  int width;
+  const cart_solver *loaded[8]; /* the patient whose parameters each lane holds */
+  unsigned long serial[8];
+  union {
+    lanes_work8 w8;
+    lanes_work4 w4;
+    lanes_work2 w2;
+  } u;
+};
+
+cartp_lanes_work *cartp_lanes_work_new(int width)
+{
+  if (width == 0) {
+    width = cartp_batch_lanes_best();
+  }
+  const int best = cartp_batch_lanes_best();
+  if (!(width == 2 || (width == 4 && best >= 4) || (width == 8 && best >= 8))) {
+    return NULL;
+  }
+  /* 64-byte vectors want 64-byte alignment; the size rounded up as aligned_alloc asks */
+  const size_t size = (sizeof(cartp_lanes_work) + 63) / 64 * 64;
+  cartp_lanes_work *w = aligned_alloc(64, size);
+  if (w != NULL) {
+    memset(w, 0, sizeof *w);
+    w->width = width;
+  }
+  return w;
+}
+
+void cartp_lanes_work_free(cartp_lanes_work *w)
+{
+  free(w);
+}
+
+int cartp_lanes_width(const cartp_lanes_work *w)
+{
+  return w->width;
+}
+
+void cartp_lanes_round(cartp_lanes_work *w, cart_solver *const *solvers, int *results)
+{
+  switch (w->width) {
+  case 8:
+    round8(&w->u.w8, w->loaded, w->serial, solvers, results);
+    break;
+  case 4:
+    round4(&w->u.w4, w->loaded, w->serial, solvers, results);
+    break;
+  default:
+    round2(&w->u.w2, w->loaded, w->serial, solvers, results);
+    break;
+  }
+}
 
 int cartp_batch_lanes_best(void)
 {

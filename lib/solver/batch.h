@@ -44,4 +44,25 @@ int cartp_solver_solve_batch(cart_solver *solver, const double *params, size_t n
                              const double *times, size_t n_times, double *states,
                              cartp_batch_result *results, int lanes);
 
+/* ---- patients in flight, with every event: SIMD lanes under solver.c's resumable machine ----
+ *
+ * Each lane holds a cart_solver whose solve (cartp_run_begin / cartp_run_after_step) waits for
+ * its next step (CARTP_RUN_STEP). A round takes one Rodas5P attempt for all of them at once and
+ * judges each lane by the scalar controller: results[l] is GSL_SUCCESS (the step is taken: the
+ * solver's state, time, next size and dense output are what cartp_solver_advance leaves, bit
+ * for bit), GSL_FAILURE (the step cannot shrink further), CARTP_LANE_PENDING (rejected: the
+ * lane tries a smaller step next round) or CARTP_LANE_IDLE (no solver in the lane). Every
+ * solver must use CART_METHOD_RODAS5P on a model with lanes (cart_model's `lanes`), with the
+ * same tolerances. The workspace (about 60 KiB) is one per thread. */
+#define CARTP_LANE_PENDING (-2000)
+#define CARTP_LANE_IDLE (-2001)
+typedef struct cartp_lanes_work cartp_lanes_work;
+/* width: 8, 4 or 2 lanes, or 0 for the widest this processor runs; NULL when it cannot run that
+ * width or memory is short. */
+cartp_lanes_work *cartp_lanes_work_new(int width);
+void cartp_lanes_work_free(cartp_lanes_work *work);
+int cartp_lanes_width(const cartp_lanes_work *work);
+/* solvers: `width` entries, NULL for an idle lane. */
+void cartp_lanes_round(cartp_lanes_work *work, cart_solver *const *solvers, int *results);
+
 #endif

@@ -392,59 +392,73 @@ static double clamp(double x, double lo, double hi)
   return x < lo ? lo : (x > hi ? hi : x);
 }
 
+int cartp_rosenbrock_size(double t0, double t_end, double *h_try, int *last)
+{
+  /* within 0.01 % of t_end: stretch to it rather than leave a sliver (Hairer's RODAS) */
+  *last = t0 + 1.0001 * *h_try >= t_end;
+  if (*last) {
+    *h_try = t_end - t0;
+  }
+  return *h_try > 0.0 && t0 + *h_try > t0 ? CARTP_ROSENBROCK_OK : CARTP_ROSENBROCK_ESTEPSIZE;
+}
+
+int cartp_rosenbrock_judge(cartp_rosenbrock *r, int refused, double err, double *h_try,
+                           double *h_next)
+{
+  if (refused || !isfinite(err)) {
+    r->rejected++;
+    r->last_rejected = 1;
+    *h_try *= REFUSED_SHRINK;
+    return 0;
+  }
+  double fac = clamp(pow(err, 0.2) / SAFETY, 1.0 / MAX_GROWTH, 1.0 / MIN_SHRINK);
+  if (!(err <= 1.0)) {
+    r->rejected++;
+    r->last_rejected = 1;
+    *h_try /= fac;
+    return 0;
+  }
+  if (r->have_accepted) { /* Gustafsson's predictive correction */
+    const double predicted =
+        r->h_accepted / *h_try * pow(err * err / r->err_accepted, 0.2) / SAFETY;
+    fac = fmax(fac, clamp(predicted, 1.0 / MAX_GROWTH, 1.0 / MIN_SHRINK));
+  }
+  *h_next = *h_try / fac;
+  if (r->last_rejected && *h_next > *h_try) {
+    *h_next = *h_try;
+  }
+  r->h_accepted = *h_try;
+  r->err_accepted = fmax(1e-2, err);
+  r->have_accepted = 1;
+  r->last_rejected = 0;
+  return 1;
+}
+
 int cartp_rosenbrock_evolve(cartp_rosenbrock *r, const cartp_rosenbrock_system *sys, double *t,
                             double t_end, double *h, double *y)
 {
   const double t0 = *t;
   double h_try = *h;
   for (;;) {
-    /* within 0.01 % of t_end: stretch to it rather than leave a sliver (Hairer's RODAS) */
-    const int last = t0 + 1.0001 * h_try >= t_end;
-    if (last) {
-      h_try = t_end - t0;
-    }
-    if (!(h_try > 0.0) || !(t0 + h_try > t0)) {
+    int last;
+    if (cartp_rosenbrock_size(t0, t_end, &h_try, &last) != CARTP_ROSENBROCK_OK) {
       *h = h_try;
       return CARTP_ROSENBROCK_ESTEPSIZE;
     }
-    double err = 0.0;
+    double err = 0.0, h_next;
     const int status = attempt(r, sys, t0, h_try, y, &err);
     if (status < 0) {
       *h = h_try;
       return CARTP_ROSENBROCK_EMODEL;
     }
-    if (status > 0 || !isfinite(err)) {
-      r->rejected++;
-      r->last_rejected = 1;
-      h_try *= REFUSED_SHRINK;
-      continue;
-    }
-    double fac = clamp(pow(err, 0.2) / SAFETY, 1.0 / MAX_GROWTH, 1.0 / MIN_SHRINK);
-    if (err <= 1.0) {
-      if (r->have_accepted) { /* Gustafsson's predictive correction */
-        const double predicted =
-            r->h_accepted / h_try * pow(err * err / r->err_accepted, 0.2) / SAFETY;
-        fac = fmax(fac, clamp(predicted, 1.0 / MAX_GROWTH, 1.0 / MIN_SHRINK));
-      }
-      double h_next = h_try / fac;
-      if (r->last_rejected && h_next > h_try) {
-        h_next = h_try;
-      }
-      r->h_accepted = h_try;
-      r->err_accepted = fmax(1e-2, err);
-      r->have_accepted = 1;
-      r->last_rejected = 0;
+    if (cartp_rosenbrock_judge(r, status > 0, err, &h_try, &h_next)) {
       const double t1 = last ? t_end : t0 + h_try;
       keep_dense(r, t0, t1, y);
       memcpy(y, r->y_new, r->n * sizeof *y);
       *t = t1;
-      /* a step cut short to land on t_end says nothing about the step the solution allows */
-      *h = last && h_next < *h ? *h : h_next;
+      *h = cartp_rosenbrock_next_size(last, h_next, *h);
       return CARTP_ROSENBROCK_OK;
     }
-    r->rejected++;
-    r->last_rejected = 1;
-    h_try /= fac;
   }
 }
 

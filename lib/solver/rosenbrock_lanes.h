@@ -28,6 +28,7 @@ typedef struct LN(lanes_work) {
   R derived[CART_MAX_DERIVED];
   R y[CARTP_LANES_MAX];
   R t, h; /* the attempt's start and size */
+  R toci_rate; /* mg/day into the model's toci_state: solver.c's toci_rate of each lane */
   R err;  /* its error norm */
   MK refused; /* lanes whose W is singular */
   R k[CARTP_ROSENBROCK_STAGES][CARTP_LANES_MAX];
@@ -39,8 +40,17 @@ typedef struct LN(lanes_work) {
   R dense[3][CARTP_LANES_MAX];
 } LN(lanes_work);
 
-/* solver.c's cut_zero_groups lane by lane (no infusion runs in a batch). */
-static void LN(cut_zero_groups)(const cart_model *model, const R *y, R *dfdy)
+/* solver.c's system_rhs lane by lane: the running infusion added where one runs. */
+static inline void LN(add_infusion)(const cart_model *model, const LN(lanes_work) *w, R *f)
+{
+  if (model->toci_state >= 0) {
+    R *ft = &f[model->toci_state];
+    *ft = CARTP_SEL(w->toci_rate != 0.0, *ft + w->toci_rate, *ft);
+  }
+}
+
+/* solver.c's cut_zero_groups lane by lane (a group fed by an infusion is not zero). */
+static void LN(cut_zero_groups)(const cart_model *model, const R *y, const R toci_rate, R *dfdy)
 {
   const size_t n = model->n_states;
   const int *const *groups = model->zero_groups;
@@ -48,6 +58,9 @@ static void LN(cut_zero_groups)(const cart_model *model, const R *y, R *dfdy)
     MK all_zero = ~(MK){0};
     for (const int *i = groups[g]; *i >= 0; i++) {
       all_zero &= (MK)(y[*i] == 0.0);
+      if (*i == model->toci_state) {
+        all_zero &= (MK)(toci_rate == 0.0);
+      }
     }
     if (!CARTP_ANY(all_zero)) {
       continue;
@@ -190,6 +203,7 @@ LN(stage_k)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *
     }
     const R ti = t + CT[i] * h;
     model->lanes->CARTP_LN(rhs, CARTP_LANE_W)(&ti, stage, w->f, w->p, w->derived);
+    LN(add_infusion)(model, w, w->f);
   }
   R c[CARTP_ROSENBROCK_STAGES];
   for (int j = 0; j < i; j++) {
@@ -213,9 +227,10 @@ static void LN(attempt)(const cartp_rosenbrock *r, const cart_model *model, LN(l
 {
   const size_t n = r->n;
   model->lanes->CARTP_LN(rhs, CARTP_LANE_W)(&w->t, w->y, w->f, w->p, w->derived);
+  LN(add_infusion)(model, w, w->f);
   model->lanes->CARTP_LN(jacobian, CARTP_LANE_W)(&w->t, w->y, w->jac, w->dfdt, w->p,
                                                  w->derived);
-  LN(cut_zero_groups)(model, w->y, w->jac);
+  LN(cut_zero_groups)(model, w->y, w->toci_rate, w->jac);
   LN(factorise)(r, w);
   const R inv_h = 1.0 / w->h;
   LN(stage_k)(r, model, w, 0, inv_h);

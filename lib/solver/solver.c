@@ -657,6 +657,8 @@ int cartp_run_begin(cart_solver *solver, const cart_params *params, const cart_d
   struct cartp_run *run = &solver->run;
   *run = (struct cartp_run){.dosing = dosing, .times = times, .n_times = n_times,
                             .states = states, .outputs = outputs, .observer = observer};
+  solver->serial++;
+  solver->lane_step.active = 0;
   status = cartp_events_collect(solver, dosing, &run->n_events);
   if (status == CART_OK) {
     status = cartp_roots_setup(solver, dosing);

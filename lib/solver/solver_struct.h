@@ -133,6 +133,13 @@ struct cart_solver {
     double t_before;           /* the last step's start, and its state: */
     double y_before[CART_MAX_STATES];
   } run;
+  unsigned long serial; /* patients begun by this solver: tells SIMD lanes a new one came */
+  /* The step under way in SIMD lanes (batch.c's rounds): the size being tried, the size the
+   * step was asked with, whether it lands on the target. */
+  struct cartp_lane_step {
+    int active, last;
+    double h_try, h_called;
+  } lane_step;
 
   double time_reached;
   cart_solver_stats stats;

@@ -73,7 +73,7 @@ cart_trial *cart_trial_new(const cart_model *model, cart_error *err)
     trial->times[trial->n_times++] = DEFAULT_HORIZON;
   }
   trial->method = CART_METHOD_DEFAULT;
-  trial->lanes = 1;
+  trial->lanes = 0;
   trial->rtol = CART_RTOL_DEFAULT;
   for (size_t i = 0; i < model->n_states; i++) {
     trial->atol[i] = model->states[i].abs_tol;
@@ -471,6 +471,7 @@ int cartp_workspace_init(const cart_trial *trial, cartp_workspace *ws, cart_erro
 
 void cartp_workspace_clear(cartp_workspace *ws)
 {
+  cartp_lanes_work_free(ws->lanes_work);
   cart_solver_free(ws->solver);
   cart_params_free(ws->params);
   free(ws->states);
@@ -586,9 +587,9 @@ void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_
 
 int cartp_trial_set_lanes(cart_trial *trial, size_t lanes)
 {
-  if (lanes < 1 || lanes > CARTP_MAX_LANES) {
+  if (lanes > CARTP_MAX_LANES) {
     return cartp_error(&trial->error, CART_EINVAL, "patients in flight per thread: %zu is not "
-                       "in 1..%d", lanes, CARTP_MAX_LANES);
+                       "in 0..%d", lanes, CARTP_MAX_LANES);
   }
   trial->lanes = lanes;
   trial->workspaces_stale = 1;

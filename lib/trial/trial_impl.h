@@ -5,6 +5,7 @@
 #include <cart/cart_trial.h>
 
 #include "../models/model_impl.h"
+#include "../solver/batch.h"
 #include "endpoints.h"
 
 #define CART_MAX_OUTPUTS 32
@@ -20,11 +21,14 @@ typedef struct cartp_workspace {
   size_t patient, k;
   cartp_endpoint_tracker tracker;
   cartp_step_observer observer;
+  /* the SIMD lanes' workspace of the thread (in its first lane only; NULL: steps one by one) */
+  cartp_lanes_work *lanes_work;
 } cartp_workspace;
 
 /* Patients a thread keeps in flight at once, each in its own workspace (a lane): openmp.c steps
- * them in turn, a new patient entering a lane as soon as its patient is done. Results do not
- * depend on it (each patient's arithmetic is its own). */
+ * them together, one Rodas5P attempt per SIMD lane (batch.h) where the model has lanes and the
+ * method is rodas5p, else one by one, a new patient entering a lane as soon as its patient is
+ * done. Results do not depend on it (each patient's arithmetic is its own, bit for bit). */
 #define CARTP_MAX_LANES 16
 
 struct cart_trial {
@@ -44,7 +48,9 @@ struct cart_trial {
   size_t n_outputs;
   int outputs[CART_MAX_OUTPUTS]; /* index into the extended vector [states..., signals...] */
   int workspaces_stale; /* set when times or solver settings change */
-  size_t lanes;         /* patients in flight per thread, 1 .. CARTP_MAX_LANES */
+  size_t lanes;         /* patients in flight per thread, 1 .. CARTP_MAX_LANES (1: one by
+                           one, no SIMD); 0: the processor's SIMD width where the model and
+                           method allow, else 1 */
 
   cartp_workspace *workspaces; /* `lanes` per thread, made by the first run (openmp.c) */
   size_t n_workspaces;
@@ -65,7 +71,8 @@ void cartp_trial_patient_end(const cart_trial *trial, cartp_workspace *ws, int s
 void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_t patient,
                              size_t k, cart_trial_block *block);
 
-/* Patients in flight per thread (tests; default 1). CART_EINVAL outside 1..CARTP_MAX_LANES. */
+/* Patients in flight per thread (tests, benchmarks; 0 is the default, automatic). CART_EINVAL
+ * above CARTP_MAX_LANES. */
 int cartp_trial_set_lanes(cart_trial *trial, size_t lanes);
 
 /* Columns of the block's toci_times: fixed doses plus the rule's maximum (trial.c). */
