@@ -3,8 +3,8 @@
  * For about 200 varied patients of model cart (the bench variability of rho, gamma, delta_E
  * and T0, and the opt-in mechanisms, Hill exponents other than 2, no CAR-T or no tumour in
  * some), every width this processor runs must give exactly, bit for bit, cart_solver_solve's
- * outputs (method rodas5p, extinction off, no dosing), step counts and failures; so must the
- * lane right-hand side and Jacobian, entry by entry. */
+ * outputs (method rodas5p, no dosing, extinction off and on), step counts, events and failures;
+ * so must the lane right-hand side and Jacobian, entry by entry. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -189,6 +189,15 @@ START_TEST(test_batch_equals_scalar)
   }
   ck_assert_uint_gt(steps, 100 * N_PATIENTS);
   compare_widths(solver, model, values, N_PATIENTS, times, expected, results);
+  /* extinction on (the library's default): root-found events inside the lanes */
+  ck_assert_int_eq(cart_solver_set_extinction(solver, CART_N_EXT_DEFAULT), CART_OK);
+  solve_scalar(solver, model, values, N_PATIENTS, times, expected, results);
+  unsigned long events = 0;
+  for (size_t i = 0; i < N_PATIENTS; i++) {
+    events += results[i].stats.events;
+  }
+  ck_assert_uint_gt(events, 20); /* tumours do go extinct */
+  compare_widths(solver, model, values, N_PATIENTS, times, expected, results);
   /* a tight tolerance takes other paths (more rejections); the same must hold */
   ck_assert_int_eq(cart_solver_set_tolerances(solver, 1e-9, NULL), CART_OK);
   solve_scalar(solver, model, values, 40, times, expected, results);
@@ -286,16 +295,15 @@ START_TEST(test_batch_rejects_what_it_cannot_do)
   cartp_batch_result result;
   unsigned long rng = 1;
   patient(model, 0, &rng, values);
-  /* extinction is on by default: the batch has no events */
-  ck_assert_int_eq(cartp_solver_solve_batch(solver, values, 1, times, 1, states, &result, 0),
-                   CART_EINVAL);
-  ck_assert_int_eq(cart_solver_set_extinction(solver, 0.0), CART_OK);
   ck_assert_int_eq(cartp_solver_solve_batch(solver, values, 1, times, 1, states, &result, 3),
                    CART_EINVAL);
   ck_assert_int_eq(cartp_solver_solve_batch(solver, values, 1, times, 1, states, &result, 0),
                    CART_OK);
   ck_assert_int_eq(result.status, CART_OK);
   ck_assert_uint_eq(result.stats.steps, 0);
+  ck_assert_int_eq(cart_solver_set_method(solver, CART_METHOD_BDF), CART_OK);
+  ck_assert_int_eq(cartp_solver_solve_batch(solver, values, 1, times, 1, states, &result, 0),
+                   CART_EINVAL);
   cart_solver_free(solver);
   const cart_model *stein = cart_model_find("stein", NULL);
   ck_assert_ptr_null(stein->lanes);

@@ -36,95 +36,43 @@ static int ensure_workspaces(cart_trial *trial, size_t n_threads)
 }
 
 /* A thread's patients: the next of its chunk, taking a new chunk from the shared counter when
- * it is used up; SIZE_MAX when none is left. */
-typedef struct patient_source {
+ * it is used up; each starts in the lane (workspace) that asked. */
+typedef struct thread_feed {
+  const cart_trial *plan;
+  cartp_workspace *lane;
+  cart_trial_block *block;
+  size_t first;
   size_t *next; /* shared: the first patient of the next chunk */
   size_t count;
   size_t chunk_next, chunk_end;
-} patient_source;
+} thread_feed;
 
-static size_t take_patient(patient_source *source)
+_Static_assert(CARTP_MAX_LANES <= CARTP_LANES_MAX_RUN, "a thread's lanes fit cartp_lanes_run");
+
+static int feed_next(void *context, size_t l)
 {
-  if (source->chunk_next == source->chunk_end) {
+  thread_feed *f = context;
+  if (f->chunk_next == f->chunk_end) {
     size_t start;
 #pragma omp atomic capture
     {
-      start = *source->next;
-      *source->next += CHUNK;
+      start = *f->next;
+      *f->next += CHUNK;
     }
-    if (start >= source->count) {
-      return SIZE_MAX;
+    if (start >= f->count) {
+      return CARTP_LANES_NONE;
     }
-    source->chunk_next = start;
-    source->chunk_end = start + CHUNK < source->count ? start + CHUNK : source->count;
+    f->chunk_next = start;
+    f->chunk_end = start + CHUNK < f->count ? start + CHUNK : f->count;
   }
-  return source->chunk_next++;
+  const size_t k = f->chunk_next++;
+  return cartp_trial_patient_begin(f->plan, &f->lane[l], f->first + k, k, f->block);
 }
 
-/* A lane's step is done (GSL's status for it): the solve goes on, or the patient is. */
-static void after_step(const cart_trial *plan, cartp_workspace *lane, int step_status, int *busy,
-                       cart_trial_block *block)
+static void feed_done(void *context, size_t l, int status)
 {
-  const int status = cartp_run_after_step(lane->solver, step_status);
-  if (status != CARTP_RUN_STEP) {
-    cartp_trial_patient_end(plan, lane, status, block);
-    *busy = 0;
-  }
-}
-
-/* One thread: its lanes, stepped together (SIMD rounds when the thread has a lanes workspace,
- * else one accepted step each in turn), refilled as patients finish. */
-static void run_lanes(const cart_trial *plan, cartp_workspace *lane, size_t lanes, size_t first,
-                      patient_source *source, cart_trial_block *block)
-{
-  cartp_lanes_work *work = lane[0].lanes_work;
-  const size_t width = work != NULL ? (size_t)cartp_lanes_width(work) : 1;
-  int busy[CARTP_MAX_LANES] = {0};
-  int exhausted = 0;
-  for (;;) {
-    size_t active = 0;
-    for (size_t l = 0; l < lanes; l++) {
-      while (!busy[l] && !exhausted) {
-        const size_t k = take_patient(source);
-        if (k == SIZE_MAX) {
-          exhausted = 1;
-          break;
-        }
-        const int status = cartp_trial_patient_begin(plan, &lane[l], first + k, k, block);
-        if (status == CARTP_RUN_STEP) {
-          busy[l] = 1;
-        } else {
-          cartp_trial_patient_end(plan, &lane[l], status, block);
-        }
-      }
-      active += (size_t)busy[l];
-    }
-    if (active == 0) {
-      return;
-    }
-    if (work == NULL) {
-      for (size_t l = 0; l < lanes; l++) {
-        if (busy[l]) {
-          after_step(plan, &lane[l], cartp_solver_advance(lane[l].solver), &busy[l], block);
-        }
-      }
-      continue;
-    }
-    for (size_t group = 0; group < lanes; group += width) {
-      cart_solver *solvers[8];
-      int results[8];
-      for (size_t i = 0; i < width; i++) {
-        const size_t l = group + i;
-        solvers[i] = l < lanes && busy[l] ? lane[l].solver : NULL;
-      }
-      cartp_lanes_round(work, solvers, results);
-      for (size_t i = 0; i < width; i++) {
-        if (results[i] != CARTP_LANE_PENDING && results[i] != CARTP_LANE_IDLE) {
-          after_step(plan, &lane[group + i], results[i], &busy[group + i], block);
-        }
-      }
-    }
-  }
+  thread_feed *f = context;
+  cartp_trial_patient_end(f->plan, &f->lane[l], status, f->block);
 }
 
 int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
@@ -180,9 +128,14 @@ int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_th
 #pragma omp parallel default(none) shared(plan, workspaces, block, first, count, lanes, next) \
     num_threads(threads)
   {
-    patient_source source = {&next, count, 0, 0};
-    run_lanes(plan, workspaces + (size_t)omp_get_thread_num() * lanes, lanes, first, &source,
-              block);
+    cartp_workspace *lane = workspaces + (size_t)omp_get_thread_num() * lanes;
+    thread_feed f = {plan, lane, block, first, &next, count, 0, 0};
+    cart_solver *solvers[CARTP_MAX_LANES];
+    for (size_t l = 0; l < lanes; l++) {
+      solvers[l] = lane[l].solver;
+    }
+    const cartp_lanes_feed feed = {feed_next, feed_done, &f};
+    cartp_lanes_run(lane[0].lanes_work, solvers, lanes, &feed);
   }
   return CART_OK;
 }

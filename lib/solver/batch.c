@@ -8,29 +8,12 @@
  * (GCC then keeps a * b + c as two roundings), so no width rounds differently from the scalar
  * path.
  *
- * Events inside lanes (not done yet). solver.c's solve() is a two-level loop; in a lane it
- * becomes these states, each lane in its own (per lane: next_event, toci_rate, n_roots,
- * root_prev[], root_pending[], rule_state, the event log):
- *   EVENTS  (solver.c's outer loop head, at the lane's t): apply every timed event with
- *           time <= t (cartp_events_apply: a CAR-T dose adds to E and M, a bolus to D1), then
- *           cartp_rule_due and cartp_roots_apply (extinction sets the state to exactly 0, the
- *           rule's rise starts a series); if any applied: the lane's toci_rate afresh
- *           (cartp_toci_rate_at), a restart (controller reset, h = INITIAL_STEP), root_prev
- *           from the new state (cartp_roots_start), stats.events++. Then the outputs with
- *           time <= t from the state after the events; done when none is left. The lane's
- *           target: min(last output, next timed event, cartp_rule_next_time).
- *   STEP    the evolve state machine of batch_lanes.h towards the lane's own target; the lane
- *           rhs needs the infusion rate added to f[toci_state] (a lane vector: 0 where none
- *           runs), and the zero-group cut must not cut D1/D2 where it is nonzero.
- *   ACCEPT  the invalid-state rule as now; then cartp_roots_search on the lane's dense output
- *           over [t_before, t] (a sign change at the step's end, or one hidden inside found
- *           by golden-section search for the extreme, then bisection on the interpolant to
- *           ROOT_TOL, as events.c does): if a root lies inside, t and y move back to it (dense output) and its
- *           root_pending flag is set; the outputs strictly before the new t by dense output;
- *           then EVENTS when a root was found or t reached the target, else STEP again.
- * The scalar helpers of events.c read a cart_solver (y, eval.p, the rule); they would take a
- * small per-patient struct instead, filled from the lane, so that scalar and lanes share them
- * (the searches are per lane and rare: scalar code over lanes is fine there). */
+ * Events: each lane's patient is a cart_solver inside solver.c's resumable machine
+ * (cartp_run_begin / cartp_run_after_step), so doses, infusions, extinction and the tocilizumab
+ * rule are handled per lane by the scalar code that handles them for one patient; only the
+ * Rodas5P attempt is shared (cartp_lanes_round), and each lane's step is sized and judged by
+ * the scalar controller (cartp_rosenbrock_size, cartp_rosenbrock_judge). cartp_lanes_run keeps
+ * the lanes full; the trial layer and cartp_solver_solve_batch both feed it. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,72 +32,8 @@
 /* The largest model the lanes take (states); keeps a lane workspace at about 50 KiB. */
 #define CARTP_LANES_MAX 16
 
-typedef struct batch_job {
-  const cart_solver *solver;
-  const double *params;
-  size_t n_patients, next_patient;
-  const double *times;
-  size_t n_times;
-  double *states;
-  cartp_batch_result *results;
-} batch_job;
-
-/* What solver.c and cartp_rosenbrock keep for one patient, for the patient in one lane. */
-typedef struct batch_lane {
-  long patient; /* -1: idle */
-  double t, h;  /* solver.c's t and h */
-  /* the evolve call under way: its start, the size tried, the size it was called with */
-  int in_evolve, last;
-  double t_before, h_try, h_entry;
-  /* cartp_rosenbrock's controller memory */
-  double h_accepted, err_accepted;
-  int have_accepted, last_rejected;
-  unsigned long rejected;
-  size_t next_output;
-  cart_solver_stats stats;
-} batch_lane;
-
-static double batch_clamp(double x, double lo, double hi)
-{
-  return x < lo ? lo : (x > hi ? hi : x);
-}
-
-/* solver.c's reset_stepper: the rejections so far counted, the controller forgotten. */
-static void batch_reset_controller(batch_lane *lane)
-{
-  lane->stats.failed_steps += lane->rejected;
-  lane->rejected = 0;
-  lane->h_accepted = lane->err_accepted = 0.0;
-  lane->have_accepted = lane->last_rejected = 0;
-}
-
-/* solver.c's record: the next output row, negative noise as 0. */
-static void batch_record(const batch_job *job, batch_lane *lane, const double *y)
-{
-  const size_t n = job->solver->model->n_states;
-  double *row = job->states + ((size_t)lane->patient * job->n_times + lane->next_output++) * n;
-  for (size_t i = 0; i < n; i++) {
-    row[i] = y[i] < 0.0 ? 0.0 : y[i];
-  }
-}
-
-/* The patient in the lane is done: its outcome (on success the last rejections counted, as
- * solver.c's count_failed_steps; after a failure the outputs not reached are NaN). */
-static void batch_finish(const batch_job *job, batch_lane *lane, int status)
-{
-  if (status == CART_OK) {
-    lane->stats.failed_steps += lane->rejected;
-    lane->rejected = 0;
-  } else {
-    const size_t n = job->solver->model->n_states;
-    double *rows = job->states + (size_t)lane->patient * job->n_times * n;
-    for (size_t k = lane->next_output * n; k < job->n_times * n; k++) {
-      rows[k] = NAN;
-    }
-  }
-  job->results[lane->patient] = (cartp_batch_result){status, lane->t, lane->stats};
-  lane->patient = -1;
-}
+/* The largest model the lanes take (states); keeps a lane workspace at about 50 KiB. */
+#define CARTP_LANES_MAX 16
 
 #pragma GCC push_options
 #if defined(__x86_64__)
@@ -123,7 +42,7 @@ static void batch_finish(const batch_job *job, batch_lane *lane, int status)
 #define CARTP_LANE_W 8
 #include "../util/lanes.h"
 #include "rosenbrock_lanes.h"
-#include "batch_lanes.h"
+#include "lanes_round.h"
 #pragma GCC pop_options
 
 #pragma GCC push_options
@@ -134,14 +53,14 @@ static void batch_finish(const batch_job *job, batch_lane *lane, int status)
 #define CARTP_LANE_W 4
 #include "../util/lanes.h"
 #include "rosenbrock_lanes.h"
-#include "batch_lanes.h"
+#include "lanes_round.h"
 #pragma GCC pop_options
 
 #undef CARTP_LANE_W
 #define CARTP_LANE_W 2
 #include "../util/lanes.h"
 #include "rosenbrock_lanes.h"
-#include "batch_lanes.h"
+#include "lanes_round.h"
 
 /* ---- patients in flight with their events (batch.h: cartp_lanes_round) ---- */
 
@@ -223,6 +142,102 @@ const char *cartp_batch_lanes_isa(int lanes)
 #endif
 }
 
+/* ---- the lanes kept full ---- */
+
+void cartp_lanes_run(cartp_lanes_work *work, cart_solver *const *solvers, size_t n_lanes,
+                     const cartp_lanes_feed *feed)
+{
+  int busy[CARTP_LANES_MAX_RUN] = {0};
+  int exhausted = 0;
+  const size_t width = work != NULL ? (size_t)work->width : 1;
+  for (;;) {
+    size_t active = 0;
+    for (size_t l = 0; l < n_lanes; l++) {
+      while (!busy[l] && !exhausted) {
+        const int status = feed->next(feed->context, l);
+        if (status == CARTP_LANES_NONE) {
+          exhausted = 1;
+        } else if (status == CARTP_RUN_STEP) {
+          busy[l] = 1;
+        } else {
+          feed->done(feed->context, l, status);
+        }
+      }
+      active += (size_t)busy[l];
+    }
+    if (active == 0) {
+      return;
+    }
+    for (size_t group = 0; group < n_lanes; group += width) {
+      cart_solver *in_round[8] = {NULL};
+      int results[8];
+      for (size_t i = 0; i < width && group + i < n_lanes; i++) {
+        in_round[i] = busy[group + i] ? solvers[group + i] : NULL;
+      }
+      if (work != NULL) {
+        cartp_lanes_round(work, in_round, results);
+      } else {
+        results[0] = in_round[0] != NULL ? cartp_solver_advance(in_round[0]) : CARTP_LANE_IDLE;
+      }
+      for (size_t i = 0; i < width && group + i < n_lanes; i++) {
+        if (results[i] == CARTP_LANE_PENDING || results[i] == CARTP_LANE_IDLE) {
+          continue;
+        }
+        const size_t l = group + i;
+        const int status = cartp_run_after_step(solvers[l], results[i]);
+        if (status != CARTP_RUN_STEP) {
+          feed->done(feed->context, l, status);
+          busy[l] = 0;
+        }
+      }
+    }
+  }
+}
+
+/* ---- many patients of one model without a trial ---- */
+
+typedef struct batch_feed {
+  const cart_solver *settings;
+  cart_solver *solvers[8];
+  cart_params *params[8];
+  size_t patient[8];
+  const double *values;
+  size_t n_patients, next_patient;
+  const double *times;
+  size_t n_times;
+  double *states;
+  cartp_batch_result *results;
+} batch_feed;
+
+static int batch_next(void *context, size_t lane)
+{
+  batch_feed *f = context;
+  if (f->next_patient == f->n_patients) {
+    return CARTP_LANES_NONE;
+  }
+  const size_t i = f->next_patient++;
+  const cart_model *model = f->settings->model;
+  f->patient[lane] = i;
+  memcpy(f->params[lane]->values, f->values + i * model->n_params,
+         model->n_params * sizeof(double));
+  return cartp_run_begin(f->solvers[lane], f->params[lane], NULL, 0.0, NULL, f->times,
+                         f->n_times, f->states + i * f->n_times * model->n_states, NULL, NULL);
+}
+
+static void batch_done(void *context, size_t lane, int status)
+{
+  batch_feed *f = context;
+  const cart_solver *solver = f->solvers[lane];
+  const size_t i = f->patient[lane], n = solver->model->n_states;
+  if (status != CART_OK) { /* the outputs not reached: NaN */
+    double *rows = f->states + i * f->n_times * n;
+    for (size_t k = solver->run.next_output * n; k < f->n_times * n; k++) {
+      rows[k] = NAN;
+    }
+  }
+  f->results[i] = (cartp_batch_result){status, solver->time_reached, solver->stats};
+}
+
 int cartp_solver_solve_batch(cart_solver *solver, const double *params, size_t n_patients,
                              const double *times, size_t n_times, double *states,
                              cartp_batch_result *results, int lanes)
@@ -242,16 +257,8 @@ int cartp_solver_solve_batch(cart_solver *solver, const double *params, size_t n
     return cartp_error(err, CART_EINVAL, "model '%s' has no lanes: solve it patient by patient",
                        model->name);
   }
-  if (solver->method != CART_METHOD_RODAS5P || solver->n_ext > 0) {
-    return cartp_error(err, CART_EINVAL,
-                       "batch solve: only method rodas5p without extinction events");
-  }
-  for (size_t k = 0; k < n_times; k++) {
-    if (!isfinite(times[k]) || times[k] < 0 || (k > 0 && times[k] < times[k - 1])) {
-      return cartp_error(err, CART_ETIMES,
-                         "output time %zu is %g: times must be finite, >= 0 and not decrease",
-                         k, times[k]);
-    }
+  if (solver->method != CART_METHOD_RODAS5P) {
+    return cartp_error(err, CART_EINVAL, "batch solve: only method rodas5p runs in lanes");
   }
   const int best = cartp_batch_lanes_best();
   if (lanes == 0) {
@@ -261,17 +268,31 @@ int cartp_solver_solve_batch(cart_solver *solver, const double *params, size_t n
     return cartp_error(err, CART_EINVAL, "batch solve: this processor cannot run %d lanes (best %d)",
                        lanes, best);
   }
-  batch_job job = {solver, params, n_patients, 0, times, n_times, states, results};
-  switch (lanes) {
-  case 8:
-    batch_run8(&job);
-    break;
-  case 4:
-    batch_run4(&job);
-    break;
-  default:
-    batch_run2(&job);
-    break;
+  batch_feed f = {.settings = solver, .values = params, .n_patients = n_patients,
+                  .times = times, .n_times = n_times, .states = states, .results = results};
+  cartp_lanes_work *work = cartp_lanes_work_new(lanes);
+  int status = work != NULL ? CART_OK : CART_ENOMEM;
+  for (int l = 0; l < lanes && status == CART_OK; l++) {
+    f.solvers[l] = cart_solver_new(model, NULL);
+    f.params[l] = cart_params_new(model, NULL);
+    if (f.solvers[l] == NULL || f.params[l] == NULL) {
+      status = CART_ENOMEM;
+    } else if (cart_solver_set_tolerances(f.solvers[l], solver->rtol, solver->atol) != CART_OK ||
+               cart_solver_set_max_steps(f.solvers[l], solver->max_steps) != CART_OK ||
+               cart_solver_set_extinction(f.solvers[l], solver->n_ext) != CART_OK) {
+      status = CART_ENOMEM; /* the settings are the solver's own: valid */
+    }
   }
-  return CART_OK;
+  if (status == CART_OK) {
+    const cartp_lanes_feed feed = {batch_next, batch_done, &f};
+    cartp_lanes_run(work, f.solvers, (size_t)lanes, &feed);
+  } else {
+    cartp_error(err, CART_ENOMEM, "batch solve: out of memory for %d lanes", lanes);
+  }
+  for (int l = 0; l < lanes; l++) {
+    cart_solver_free(f.solvers[l]);
+    cart_params_free(f.params[l]);
+  }
+  cartp_lanes_work_free(work);
+  return status;
 }

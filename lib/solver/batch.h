@@ -1,12 +1,9 @@
-/* batch.h: many patients of one model solved together, one patient per SIMD lane (internal).
+/* batch.h: patients solved together, one patient per SIMD lane (internal).
  *
- * The baselines' work (../shared/anchors/BASELINES.md): each patient from the model's initial
- * state (the t = 0 infusion) with no timed or root-found events: no extinction, no tocilizumab,
- * no further doses. Every patient's outputs, step counts and failure are bit for bit those of
- * cart_solver_solve with method rodas5p, extinction off and no dosing, on the same solver
- * settings (tolerances, step limit), whichever width runs: each lane does the scalar path's
- * operations (lib/util/lanes.h). Events inside the lanes are the next step (batch.c says what
- * they need). */
+ * Every patient's outputs, step counts, events and failure are bit for bit those of
+ * cart_solver_solve with method rodas5p on the same settings, whichever width runs: each lane
+ * does the scalar path's operations (lib/util/lanes.h), and everything but the Rodas5P attempt
+ * (events, outputs, the step-size controller) is the scalar code itself (batch.c). */
 #ifndef CART_SOLVER_BATCH_H
 #define CART_SOLVER_BATCH_H
 
@@ -31,15 +28,16 @@ int cartp_batch_lanes_best(void);
 const char *cartp_batch_lanes_isa(int lanes);
 
 /* Solves n_patients of the solver's model (which must have lanes, cart_model's `lanes`) with the
- * solver's tolerances and step limit: params holds each patient's parameter values in table
- * order (n_params per patient, valid: checked by the caller, as cart_params_check does), states
- * receives each patient's n_times x n_states outputs one patient after another (negative noise
- * reported as 0, as cart_solver_solve; NaN past a failure), results each patient's outcome.
- * lanes: 0 for the widest this processor runs, or 8, 4 or 2. Returns CART_OK when the batch ran
- * (each patient's status in results), else CART_EINVAL or CART_ETIMES with a message in the
- * solver's last error: a method other than rodas5p, extinction on, a model without lanes, bad
- * times, or a width this processor cannot run. Allocates nothing; thread-safe for distinct
- * solvers. */
+ * solver's tolerances, step limit and extinction threshold and no dosing (the t = 0 infusion
+ * only: the baselines' work, ../shared/anchors/BASELINES.md): params holds each patient's
+ * parameter values in table order (n_params per patient, valid: checked by the caller, as
+ * cart_params_check does), states receives each patient's n_times x n_states outputs one
+ * patient after another (negative noise reported as 0, as cart_solver_solve; NaN past a
+ * failure), results each patient's outcome (bad output times: CART_ETIMES there). lanes: 0 for
+ * the widest this processor runs, or 8, 4 or 2. Returns CART_OK when the batch ran, else
+ * CART_EINVAL (a method other than rodas5p, a model without lanes, a width this processor cannot
+ * run) or CART_ENOMEM with a message in the solver's last error. Allocates a solver per lane
+ * for the call; thread-safe for distinct solvers. */
 int cartp_solver_solve_batch(cart_solver *solver, const double *params, size_t n_patients,
                              const double *times, size_t n_times, double *states,
                              cartp_batch_result *results, int lanes);
@@ -64,5 +62,23 @@ void cartp_lanes_work_free(cartp_lanes_work *work);
 int cartp_lanes_width(const cartp_lanes_work *work);
 /* solvers: `width` entries, NULL for an idle lane. */
 void cartp_lanes_round(cartp_lanes_work *work, cart_solver *const *solvers, int *results);
+
+/* Where cartp_lanes_run gets its patients: next() starts the next patient in lane l (its solver
+ * is solvers[l]) and returns what cartp_run_begin returned, or CARTP_LANES_NONE when none is
+ * left; done() takes the final status of lane l's patient (the solver still holds its run). */
+#define CARTP_LANES_NONE (-2002)
+#define CARTP_LANES_MAX_RUN 16
+typedef struct cartp_lanes_feed {
+  int (*next)(void *context, size_t lane);
+  void (*done)(void *context, size_t lane, int status);
+  void *context;
+} cartp_lanes_feed;
+
+/* Runs patients until the feed has none left, n_lanes (<= CARTP_LANES_MAX_RUN) in flight, each
+ * a solver of its own: SIMD rounds in groups of the workspace's width, or with work NULL one
+ * accepted step per lane in turn (cartp_solver_advance: any method and model). A lane is
+ * refilled as soon as its patient is done. */
+void cartp_lanes_run(cartp_lanes_work *work, cart_solver *const *solvers, size_t n_lanes,
+                     const cartp_lanes_feed *feed);
 
 #endif

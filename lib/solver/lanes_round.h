@@ -1,0 +1,92 @@
+/* lanes_round.h: one round of patients in flight over W SIMD lanes (template, internal; see
+ * batch.c, which includes it once per width after lanes.h and rosenbrock_lanes.h). */
+
+#define CARTP_LN_(name, w) name##w
+#define CARTP_LN(name, w) CARTP_LN_(name, w)
+#define LN(name) CARTP_LN(name, CARTP_LANE_W)
+
+/* One round of patients in flight (batch.h, cartp_lanes_round): each lane's step is sized by
+ * the scalar controller (cartp_rosenbrock_size), all lanes attempt together, and each lane's
+ * attempt is judged by the scalar controller on that lane's own cartp_rosenbrock
+ * (cartp_rosenbrock_judge): an accepted step leaves the solver's state, time, next size and
+ * dense output exactly as cartp_rosenbrock_evolve would; a rejected one waits for the next
+ * round with its smaller size. */
+static void LN(round)(LN(lanes_work) *w, const cart_solver **loaded, unsigned long *serial,
+                      cart_solver *const *solvers, int *results)
+{
+  const cart_solver *lead = NULL;
+  for (int l = 0; l < CARTP_LANE_W; l++) {
+    cart_solver *s = solvers[l];
+    results[l] = CARTP_LANE_IDLE;
+    if (s == NULL) {
+      w->t[l] = 0.0;
+      w->h[l] = 1.0;
+      continue;
+    }
+    const cart_model *model = s->model;
+    struct cartp_lane_step *step = &s->lane_step;
+    if (!step->active) {
+      step->active = 1;
+      step->h_try = step->h_called = s->run.h;
+    }
+    if (cartp_rosenbrock_size(s->run.t, s->run.target, &step->h_try, &step->last) !=
+        CARTP_ROSENBROCK_OK) {
+      s->run.h = step->h_try;
+      step->active = 0;
+      results[l] = GSL_FAILURE;
+      continue;
+    }
+    if (loaded[l] != s || serial[l] != s->serial) { /* a new patient in this lane */
+      for (size_t j = 0; j < model->n_params; j++) {
+        w->p[j][l] = s->eval.p[j];
+      }
+      for (size_t j = 0; j < CART_MAX_DERIVED; j++) {
+        w->derived[j][l] = s->eval.derived[j];
+      }
+      loaded[l] = s;
+      serial[l] = s->serial;
+    }
+    for (size_t j = 0; j < model->n_states; j++) {
+      w->y[j][l] = s->y[j];
+    }
+    w->t[l] = s->run.t;
+    w->h[l] = step->h_try;
+    w->toci_rate[l] = s->toci_rate;
+    results[l] = CARTP_LANE_PENDING;
+    lead = s;
+  }
+  if (lead == NULL) {
+    return;
+  }
+  LN(attempt)(&lead->rosenbrock, lead->model, w);
+  LN(keep_dense)(&lead->rosenbrock, w);
+  const size_t n = lead->model->n_states;
+  for (int l = 0; l < CARTP_LANE_W; l++) {
+    if (results[l] != CARTP_LANE_PENDING) {
+      continue;
+    }
+    cart_solver *s = solvers[l];
+    struct cartp_lane_step *step = &s->lane_step;
+    cartp_rosenbrock *r = &s->rosenbrock;
+    double h_next;
+    if (!cartp_rosenbrock_judge(r, w->refused[l] != 0, w->err[l], &step->h_try, &h_next)) {
+      continue; /* retried next round */
+    }
+    const double t0 = s->run.t, t1 = step->last ? s->run.target : t0 + step->h_try;
+    r->t0 = t0;
+    r->t1 = t1;
+    for (size_t m = 0; m < n; m++) {
+      r->y0[m] = s->y[m];
+      r->y1[m] = s->y[m] = w->y_new[m][l];
+      r->dense[0][m] = w->dense[0][m][l];
+      r->dense[1][m] = w->dense[1][m][l];
+      r->dense[2][m] = w->dense[2][m][l];
+    }
+    s->run.t = t1;
+    s->run.h = cartp_rosenbrock_next_size(step->last, h_next, step->h_called);
+    step->active = 0;
+    results[l] = GSL_SUCCESS;
+  }
+}
+
+#undef LN
