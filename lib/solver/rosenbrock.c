@@ -223,6 +223,7 @@ static int factorise(cartp_rosenbrock *r, double h)
         }
       }
       const double inverse = 1.0 / r->lu[j * n + j];
+      r->inv_diag[j] = inverse;
       for (size_t i = j + 1; i < e; i++) {
         double *row = r->lu + i * n;
         const double l = row[j] * inverse;
@@ -267,7 +268,7 @@ static void solve(const cartp_rosenbrock *r, const double *b, double *x)
     for (size_t k = 0; k < row->n_terms; k++) {
       sum -= lu[term_lu[k]] * z[term_position[k]];
     }
-    z[i] = row->divide ? sum / lu[i * n + i] : sum;
+    z[i] = row->divide ? sum * r->inv_diag[i] : sum;
   }
   for (size_t p = 0; p < n; p++) {
     x[r->order[p]] = z[p];

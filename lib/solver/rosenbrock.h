@@ -58,7 +58,7 @@ typedef struct cartp_rosenbrock {
   unsigned char coupling_position[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX];
   /* The substitution as a fixed list of row updates on z (in the block order), made once with
    * the structure, so that a solve runs flat loops instead of nested loops over tiny blocks:
-   * z[i] = (z[i] - sum_k lu[term_lu[k]] z[term_position[k]]) (/ lu[i][i] when divide), or, for
+   * z[i] = (z[i] - sum_k lu[term_lu[k]] z[term_position[k]]) (* inv_diag[i] when divide), or, for
    * a row with swap_end > 0, the pivots' row swaps of positions i .. swap_end - 1. */
   struct cartp_rosenbrock_row {
     unsigned char i, swap_end, divide;
@@ -89,6 +89,9 @@ typedef struct cartp_rosenbrock {
                                                               couplings below them as they are */
   int any_pivot; /* a row swap in the last factorisation */
   int pivot[CARTP_ROSENBROCK_MAX];
+  /* 1 / U's diagonal, made by the factorisation: the substitution multiplies (a division in
+   * each of the 8 solves of a step is a long dependent latency, most of all in SIMD lanes) */
+  double inv_diag[CARTP_ROSENBROCK_MAX];
 } cartp_rosenbrock;
 
 /* Sets up for n states (n <= CARTP_ROSENBROCK_MAX) with error weights atol_i + rtol |y_i|; one

@@ -36,6 +36,7 @@ typedef struct LN(lanes_work) {
   R jac[CARTP_LANES_MAX * CARTP_LANES_MAX];
   R lu[CARTP_LANES_MAX * CARTP_LANES_MAX];
   MK pivot[CARTP_LANES_MAX];
+  R inv_diag[CARTP_LANES_MAX]; /* rosenbrock.h's inv_diag */
   int any_pivot;
   R dense[3][CARTP_LANES_MAX];
 } LN(lanes_work);
@@ -124,6 +125,7 @@ static void LN(factorise)(const cartp_rosenbrock *r, LN(lanes_work) *w)
         }
       }
       const R inverse = 1.0 / w->lu[j * n + j];
+      w->inv_diag[j] = inverse;
       for (size_t i = j + 1; i < e; i++) {
         R *row = w->lu + i * n;
         const R l = row[j] * inverse;
@@ -172,7 +174,7 @@ static void LN(solve)(const cartp_rosenbrock *r, const LN(lanes_work) *w, const 
     for (size_t k = 0; k < row->n_terms; k++) {
       sum -= lu[term_lu[k]] * z[term_position[k]];
     }
-    z[i] = row->divide ? sum / lu[i * n + i] : sum;
+    z[i] = row->divide ? sum * w->inv_diag[i] : sum;
   }
   for (size_t p = 0; p < n; p++) {
     x[r->order[p]] = z[p];
