@@ -20,6 +20,7 @@
 /* lib/io/hdf5.c (cart_hdf5.h) */
 #define cart_h5_create cartmpi_h5_create
 #define cart_h5_write_block cartmpi_h5_write_block
+#define cart_h5_summarize cartmpi_h5_summarize
 #define cart_h5_finish cartmpi_h5_finish
 #define cart_h5_close cartmpi_h5_close
 #define cart_h5_last_error cartmpi_h5_last_error

@@ -13,9 +13,10 @@
  * parallel HDF5 (lib/io/hdf5.c compiled with CART_H5_MPI: collective writes, a rank with no
  * block left joining with an empty selection). A patient's results depend only on the plan, the
  * seed and its index, so the datasets are bit-identical to `cart trial`'s for any number of ranks
- * and threads. The summary is reduced on rank 0 in patient order (its own rows, then rank 1's
- * ...), broadcast, and written collectively; complete = 1 comes only after every rank's last
- * block is written and flushed.
+ * and threads. No rank keeps rows for the summary: after every rank's last block is written and
+ * flushed, rank 0 reads it back from the file (cart_h5_summarize, independent reads, memory
+ * independent of N), broadcasts it, and all write it collectively; complete = 1 comes only
+ * after that.
  *
  * Errors: after every step that can fail on one rank only (loading, creating, running, writing,
  * summarising), all ranks agree (MPI_Allreduce of the first failing rank, then its message
@@ -259,55 +260,6 @@ static void progress(const mpi_run *run, size_t done, double start, int threads,
   cli_progress(done, run->n_patients, now() - start, tty, detail);
 }
 
-/* ---- the summary, in patient order on rank 0 ---- */
-
-enum { TAG_ENDPOINTS = 1, TAG_STATUS = 2 };
-
-/* Rank 0 adds every rank's rows to acc in patient order (its own, then rank 1's ...), passing
- * them through `block` in pieces of at most its capacity; the other ranks send their kept rows in
- * the same pieces. Rank 0 receives everything even after an error, so no sender blocks. Returns
- * CART_OK or rank 0's first error. */
-static int gather_summary(const mpi_run *run, cart_summary_acc *acc, cart_trial_block *block,
-                          const double *kept_endpoints, const int *kept_status)
-{
-  const size_t piece = block->capacity;
-  int status = CART_OK;
-  for (int r = 0; r < run->size; r++) {
-    if (run->rank != 0 && run->rank != r) {
-      continue;
-    }
-    size_t first_block, blocks, first, end;
-    rank_blocks(run->n_blocks, run->size, r, &first_block, &blocks);
-    block_patients(run, first_block, blocks, &first, &end);
-    for (size_t p = first; p < end; p += piece) {
-      const size_t count = end - p < piece ? end - p : piece;
-      if (run->rank == r) { /* this rank's own rows (kept from my first patient on) */
-        const double *rows = kept_endpoints + (p - first) * CART_N_ENDPOINTS;
-        const int *codes = kept_status + (p - first);
-        if (run->rank != 0) {
-          MPI_Send(rows, (int)(count * CART_N_ENDPOINTS), MPI_DOUBLE, 0, TAG_ENDPOINTS,
-                   MPI_COMM_WORLD);
-          MPI_Send(codes, (int)count, MPI_INT, 0, TAG_STATUS, MPI_COMM_WORLD);
-          continue;
-        }
-        memcpy(block->endpoints, rows, count * CART_N_ENDPOINTS * sizeof *rows);
-        memcpy(block->status, codes, count * sizeof *codes);
-      } else {
-        MPI_Recv(block->endpoints, (int)(count * CART_N_ENDPOINTS), MPI_DOUBLE, r, TAG_ENDPOINTS,
-                 MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        MPI_Recv(block->status, (int)count, MPI_INT, r, TAG_STATUS, MPI_COMM_WORLD,
-                 MPI_STATUS_IGNORE);
-      }
-      block->first = p;
-      block->count = count;
-      if (status == CART_OK) {
-        status = cart_summary_acc_add(acc, block);
-      }
-    }
-  }
-  return status;
-}
-
 /* ---- timing (--timing) ---- */
 
 /* Bytes of one patient's rows in the file, uncompressed: what a block write moves. */
@@ -359,9 +311,6 @@ static int run_trial(mpi_run *run, int argc, char **argv)
   cart_trial *trial = NULL;
   cart_h5_file *file = NULL;
   cart_trial_block *block = NULL;
-  cart_summary_acc *acc = NULL;
-  double *kept_endpoints = NULL;
-  int *kept_status = NULL;
   mpi_failure failure;
   cart_error err;
   cart_error_clear(&err);
@@ -450,17 +399,13 @@ static int run_trial(mpi_run *run, int argc, char **argv)
     goto cleanup;
   }
 
-  /* This rank's patients, a block of memory to run them in, and their endpoints and status kept
-   * for the summary. */
+  /* This rank's patients and a block of memory to run them in. */
   size_t my_first, my_end;
   block_patients(run, run->first_block, run->my_blocks, &my_first, &my_end);
-  const size_t mine = my_end - my_first;
   block = cart_trial_block_alloc(trial, block_size, &err);
-  kept_endpoints = malloc((mine ? mine : 1) * CART_N_ENDPOINTS * sizeof *kept_endpoints);
-  kept_status = malloc((mine ? mine : 1) * sizeof *kept_status);
-  status = block != NULL && kept_endpoints != NULL && kept_status != NULL
-               ? CART_OK
-               : cartp_error(&err, CART_ENOMEM, "out of memory for %zu patients", mine);
+  status = block != NULL ? CART_OK
+                         : cartp_error(&err, CART_ENOMEM, "out of memory for a block of %zu patients",
+                                       block_size);
   if (agree(run, status, err.message, &failure)) {
     abort_run(run, &failure, output);
   }
@@ -511,10 +456,6 @@ static int run_trial(mpi_run *run, int argc, char **argv)
       abort_run(run, &failure, output);
     }
     if (end > first) {
-      memcpy(kept_endpoints + (first - my_first) * CART_N_ENDPOINTS, block->endpoints,
-             (end - first) * CART_N_ENDPOINTS * sizeof *kept_endpoints);
-      memcpy(kept_status + (first - my_first), block->status,
-             (end - first) * sizeof *kept_status);
       bytes += (unsigned long long)((end - first) * row_bytes);
     }
     if (run->rank == 0) {
@@ -540,22 +481,13 @@ static int run_trial(mpi_run *run, int argc, char **argv)
     goto cleanup;
   }
 
-  /* The summary: reduced in patient order on rank 0, the same attributes written by all. */
-  if (run->rank == 0) {
-    acc = cart_summary_acc_new(n, &err);
-  }
-  status = run->rank != 0 || acc != NULL ? CART_OK : CART_ENOMEM;
-  if (agree(run, status, err.message, &failure)) {
-    abort_run(run, &failure, output);
-  }
+  /* The summary: read back from the file by rank 0 alone (every block is written and flushed:
+   * the agree() above ordered it after every rank's writes), so no rank holds rows for it. */
   cart_trial_summary summary;
   memset(&summary, 0, sizeof summary);
-  status = gather_summary(run, acc, block, kept_endpoints, kept_status);
-  if (status == CART_OK && run->rank == 0) {
-    status = cart_summary_acc_get(acc, &summary);
-  }
-  if (status != CART_OK) {
-    cartp_error(&err, status, "the summary failed: %s", cart_strerror(status));
+  status = CART_OK;
+  if (run->rank == 0 && (status = cart_h5_summarize(file, &summary)) != CART_OK) {
+    copy_message(&err, status, cart_h5_last_error(file));
   }
   if (agree(run, status, err.message, &failure)) {
     abort_run(run, &failure, output);
@@ -604,10 +536,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
 
 cleanup:
   cart_h5_close(file);
-  cart_summary_acc_free(acc);
   cart_trial_block_free(block);
-  free(kept_endpoints);
-  free(kept_status);
   cart_trial_free(trial);
   free(as_run);
   free(text);

@@ -52,6 +52,15 @@ cart_h5_file *cart_h5_create(const char *path, const cart_trial *trial, const ch
  * another shape or outside the file's patients; CART_ENOMEM. */
 int cart_h5_write_block(cart_h5_file *file, const cart_trial_block *block);
 
+/* The summary of the patients in the file (every one of its N; a row not written counts as not
+ * solved), read back from /status and /endpoints in bounded chunks: the rates in one pass, each
+ * percentile by the exact selection of cart_summary_acc (cart_trial.h), a few passes over its
+ * column. Bit-identical to a cart_summary_acc_new accumulator fed the same blocks (integer
+ * endpoints are whole numbers by contract, so int32 keeps them), and memory does not grow with N.
+ * CART_EIO when a read fails, CART_ENOMEM, CART_EINVAL for NULL. With parallel HDF5 (cart-mpi)
+ * the reads are independent: one rank may call it alone. */
+int cart_h5_summarize(cart_h5_file *file, cart_trial_summary *summary);
+
 /* Writes /summary, flushes, sets complete = 1 and flushes again. CART_EIO on failure,
  * CART_EINVAL for NULL arguments. */
 int cart_h5_finish(cart_h5_file *file, const cart_trial_summary *summary);
@@ -67,7 +76,8 @@ typedef int (*cart_progress_fn)(size_t done, size_t total, void *data);
 
 /* A whole trial into `path`: creates the file (as cart_h5_create, before any solving), runs the
  * patients in blocks of block_size with n_threads OpenMP threads (0: OpenMP's default), writes
- * and flushes every block, and sets complete = 1 only after the last. The summary goes to
+ * and flushes every block, computes the summary from the file (cart_h5_summarize: memory
+ * independent of N) and sets complete = 1 only after the last. The summary goes to
  * *summary (may be NULL). Returns CART_OK, the code that stopped it (CART_EEXIST, CART_EIO, the
  * plan's errors, CART_ENOMEM), or CART_ESTOPPED when `progress` asked to stop; *err (may be NULL)
  * says what. Patients that fail are recorded in /status and do not stop the run. */

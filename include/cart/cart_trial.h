@@ -175,15 +175,37 @@ typedef struct cart_trial_summary {
   double relapse_rate, relapse_negative_rate;
 } cart_trial_summary;
 
-/* Accumulates blocks, in patient order, into a summary. Memory: 4 doubles per patient (cmax,
- * tmax, auc28, aplasia_days, kept for the percentiles); NULL (CART_ENOMEM) when that does not
- * fit in a size_t or cannot be had. */
+/* Accumulates blocks, in patient order, into a summary. The rates need only counts; the
+ * percentiles are exact (bit-identical to sorting every value), so their values must be had
+ * again when the summary is taken: either kept in memory (cart_summary_acc_new: 4 doubles per
+ * patient, for cmax, tmax, auc28 and aplasia_days) or read back through a reader
+ * (cart_summary_acc_new_reader: memory independent of N, as cart_trial_run_file does from the
+ * file's endpoint columns). Either way cart_summary_acc_get finds each percentile by an exact
+ * selection over the values read in chunks of 64 Ki: a first pass counts the numbers and
+ * histograms the top 16 bits of each (its bits ordered as an integer), every further pass pins
+ * down 16 more bits of the wanted order statistics, and a bracket of at most 64 Ki values is
+ * collected and sorted; at most five passes, a few MiB. */
 typedef struct cart_summary_acc cart_summary_acc;
+
+/* Reads endpoint `endpoint` (a cart_endpoint: CART_ENDPOINT_CMAX, _TMAX, _AUC28 or
+ * _APLASIA_DAYS) of patients [first, first + count) into values, NaN for a patient not solved;
+ * returns CART_OK or an error code, which cart_summary_acc_get passes on. Every call for the same
+ * patients must give the same values. */
+typedef int (*cart_endpoint_reader)(void *data, size_t endpoint, size_t first, size_t count,
+                                    double *values);
+
+/* NULL (CART_ENOMEM) when the kept values do not fit in a size_t or cannot be had. */
 cart_summary_acc *cart_summary_acc_new(size_t n_patients, cart_error *err);
+/* Keeps counts only; `read` and `data` (borrowed: they must outlive the accumulator) give the
+ * values back. NULL with CART_EINVAL (no reader) or CART_ENOMEM. */
+cart_summary_acc *cart_summary_acc_new_reader(size_t n_patients, cart_endpoint_reader read,
+                                              void *data, cart_error *err);
 void cart_summary_acc_free(cart_summary_acc *acc);
 /* Blocks must come in patient order (first == patients added so far): CART_EINVAL otherwise. */
 int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block);
-/* The summary of the patients added so far. */
+/* The summary of the patients added so far. CART_OK; or the reader's error, CART_ENOMEM (a few
+ * MiB for the selection), or CART_EIO when a reader gave different values in two passes: the
+ * percentiles are then NaN, never an inexact number. */
 int cart_summary_acc_get(const cart_summary_acc *acc, cart_trial_summary *summary);
 
 #ifdef __cplusplus

@@ -760,6 +760,213 @@ int cart_h5_write_block(cart_h5_file *file, const cart_trial_block *block)
   return status;
 }
 
+/* ---- read back: the summary from the file ---- */
+
+/* Transfer properties for reading back: HDF5's defaults, or with MPI independent reads, so that
+ * one rank can read alone while the others wait. Close with plist_close. */
+#ifdef CART_H5_MPI
+static hid_t read_plist(void)
+{
+  hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+  if (dxpl >= 0 && H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_INDEPENDENT) < 0) {
+    H5Pclose(dxpl);
+    dxpl = H5I_INVALID_HID;
+  }
+  return dxpl;
+}
+#else
+static hid_t read_plist(void)
+{
+  return H5P_DEFAULT;
+}
+#endif
+
+/* Reads rows [first, first + count) (count >= 1) of a rank-1 dataset into buf as mem_type. */
+static int rows_read(hid_t dataset, hid_t mem_type, size_t first, size_t count, void *buf,
+                     hid_t xfer)
+{
+  const hsize_t start[1] = {first};
+  const hsize_t size[1] = {count};
+  hid_t file_space = H5Dget_space(dataset);
+  hid_t mem_space = H5Screate_simple(1, size, NULL);
+  int status = -1;
+  if (file_space >= 0 && mem_space >= 0
+      && H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, size, NULL) >= 0
+      && H5Dread(dataset, mem_type, mem_space, file_space, xfer, buf) >= 0) {
+    status = 0;
+  }
+  status |= close_id(mem_space, H5Sclose);
+  status |= close_id(file_space, H5Sclose);
+  return status;
+}
+
+/* What the summary reads with: the file, the transfer properties and room for the status and
+ * int32 rows of one read. */
+typedef struct h5_reader {
+  cart_h5_file *h5;
+  hid_t xfer;
+  int32_t *codes;
+  int *status;
+  size_t capacity;
+} h5_reader;
+
+static int reader_reserve(h5_reader *reader, size_t count)
+{
+  if (count <= reader->capacity) {
+    return CART_OK;
+  }
+  free(reader->codes);
+  free(reader->status);
+  reader->codes = malloc(count * sizeof *reader->codes);
+  reader->status = malloc(count * sizeof *reader->status);
+  reader->capacity = reader->codes && reader->status ? count : 0;
+  return reader->capacity ? CART_OK
+                          : cartp_error(&reader->h5->error, CART_ENOMEM,
+                                        "cannot read back '%s': out of memory",
+                                        reader->h5->path);
+}
+
+/* Endpoint e of patients [first, first + count) as the block held it: int32 columns as doubles,
+ * their fill value (a failed or unwritten patient) as NaN. */
+static int read_endpoint(h5_reader *reader, size_t e, size_t first, size_t count, double *values)
+{
+  cart_h5_file *h5 = reader->h5;
+  int failed;
+  if (h5->endpoint_is_integer[e]) {
+    failed = reader_reserve(reader, count) != CART_OK
+             || rows_read(h5->endpoints[e], H5T_NATIVE_INT32, first, count, reader->codes,
+                          reader->xfer) != 0;
+    for (size_t k = 0; !failed && k < count; k++) {
+      values[k] = reader->codes[k] == INT_ENDPOINT_FILL ? NAN : (double)reader->codes[k];
+    }
+  } else {
+    failed = rows_read(h5->endpoints[e], H5T_NATIVE_DOUBLE, first, count, values, reader->xfer)
+             != 0;
+  }
+  if (failed) {
+    return h5->error.code != CART_OK
+               ? h5->error.code
+               : cartp_error(&h5->error, CART_EIO,
+                             "cannot read back patients %zu-%zu of '/endpoints/%s' in '%s'",
+                             first, first + count - 1, h5->endpoint_name[e], h5->path);
+  }
+  return CART_OK;
+}
+
+static int read_status(h5_reader *reader, size_t first, size_t count, int *status)
+{
+  if (rows_read(reader->h5->status, H5T_NATIVE_INT, first, count, status, reader->xfer) != 0) {
+    return cartp_error(&reader->h5->error, CART_EIO,
+                       "cannot read back patients %zu-%zu of '/status' in '%s'", first,
+                       first + count - 1, reader->h5->path);
+  }
+  return CART_OK;
+}
+
+/* The summary's cart_endpoint_reader: the column, NaN for every patient not solved. */
+static int read_solved(void *data, size_t endpoint, size_t first, size_t count, double *values)
+{
+  h5_reader *reader = data;
+  if (endpoint >= CART_N_ENDPOINTS || count == 0) {
+    return count == 0 ? CART_OK : CART_EINVAL;
+  }
+  int status = reader_reserve(reader, count);
+  if (status == CART_OK) {
+    status = read_status(reader, first, count, reader->status);
+  }
+  if (status == CART_OK) {
+    status = read_endpoint(reader, endpoint, first, count, values);
+  }
+  for (size_t k = 0; status == CART_OK && k < count; k++) {
+    if (reader->status[k] != CART_OK) {
+      values[k] = NAN;
+    }
+  }
+  return status;
+}
+
+/* Patients per read of the counting pass: 16 Ki rows of the block (1.7 MiB), independent of N. */
+#define SUMMARY_ROWS 16384
+
+static int h5_summarize(cart_h5_file *h5, cart_trial_summary *summary)
+{
+  cart_error *err = &h5->error;
+  if (summary == NULL) {
+    return cartp_error(err, CART_EINVAL, "cart_h5_summarize: summary is NULL");
+  }
+  cart_error_clear(err);
+  /* The endpoints the rates count; the percentile columns are read by the accumulator itself. */
+  static const size_t counted[] = {CART_ENDPOINT_RESPONSE, CART_ENDPOINT_RELAPSE_DAY,
+                                   CART_ENDPOINT_RELAPSE_NEGATIVE, CART_ENDPOINT_CRS_GRADE,
+                                   CART_ENDPOINT_TOCI_DOSES};
+  const size_t rows = h5->n_patients < SUMMARY_ROWS ? h5->n_patients : SUMMARY_ROWS;
+  h5_reader reader = {h5, read_plist(), NULL, NULL, 0};
+  cart_trial_block block;
+  memset(&block, 0, sizeof block);
+  block.capacity = rows;
+  block.endpoints = malloc((rows ? rows : 1) * CART_N_ENDPOINTS * sizeof *block.endpoints);
+  block.status = malloc((rows ? rows : 1) * sizeof *block.status);
+  double *column = malloc((rows ? rows : 1) * sizeof *column);
+  cart_summary_acc *acc = cart_summary_acc_new_reader(h5->n_patients, read_solved, &reader, err);
+  int status = CART_OK;
+  if (reader.xfer < 0) {
+    status = cartp_error(err, CART_EIO, "cannot read back '%s'", h5->path);
+  } else if (acc == NULL) {
+    status = err->code;
+  } else if (block.endpoints == NULL || block.status == NULL || column == NULL) {
+    status = cartp_error(err, CART_ENOMEM, "cannot read back '%s': out of memory", h5->path);
+  }
+  for (size_t first = 0; status == CART_OK && first < h5->n_patients; first += rows) {
+    const size_t count = h5->n_patients - first < rows ? h5->n_patients - first : rows;
+    block.first = first;
+    block.count = count;
+    for (size_t k = 0; k < count * CART_N_ENDPOINTS; k++) {
+      block.endpoints[k] = NAN;
+    }
+    status = read_status(&reader, first, count, block.status);
+    for (size_t c = 0; status == CART_OK && c < sizeof counted / sizeof *counted; c++) {
+      status = read_endpoint(&reader, counted[c], first, count, column);
+      for (size_t k = 0; status == CART_OK && k < count; k++) {
+        block.endpoints[k * CART_N_ENDPOINTS + counted[c]] = column[k];
+      }
+    }
+    if (status == CART_OK) {
+      status = cart_summary_acc_add(acc, &block);
+    }
+  }
+  if (status == CART_OK) {
+    status = cart_summary_acc_get(acc, summary);
+    if (status != CART_OK && err->code == CART_OK) {
+      cartp_error(err, status, "cannot compute the percentiles of '%s': %s", h5->path,
+                  cart_strerror(status));
+    }
+  }
+  cart_summary_acc_free(acc);
+  free(column);
+  free(block.endpoints);
+  free(block.status);
+  free(reader.codes);
+  free(reader.status);
+  if (reader.xfer >= 0) {
+    plist_close(reader.xfer);
+  }
+  return status;
+}
+
+int cart_h5_summarize(cart_h5_file *file, cart_trial_summary *summary)
+{
+  if (file == NULL) {
+    return CART_EINVAL;
+  }
+  int status = CART_OK;
+  H5E_BEGIN_TRY
+  {
+    status = h5_summarize(file, summary);
+  }
+  H5E_END_TRY;
+  return status;
+}
+
 /* ---- finish and close ---- */
 
 static int h5_finish(cart_h5_file *h5, const cart_trial_summary *summary)

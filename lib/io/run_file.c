@@ -1,6 +1,7 @@
 /* run_file.c: a whole trial into one HDF5 file, block by block (the loop `cart trial` and the
  * Python package share): create the file before any solving, run each block, write and flush it,
- * add it to the summary in patient order, and mark the file complete only at the end. */
+ * read the summary back from the file (so memory does not grow with N), and mark the file
+ * complete only at the end. */
 #include <cart/cart_hdf5.h>
 
 #include "../util/error.h"
@@ -24,8 +25,7 @@ int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenari
     return err ? err->code : CART_EIO;
   }
   cart_trial_block *block = cart_trial_block_alloc(trial, per_block, err);
-  cart_summary_acc *acc = block ? cart_summary_acc_new(n, err) : NULL;
-  status = block == NULL || acc == NULL ? CART_ENOMEM : CART_OK;
+  status = block == NULL ? CART_ENOMEM : CART_OK;
   for (size_t done = 0; status == CART_OK && done < n;) {
     const size_t count = n - done < per_block ? n - done : per_block;
     if (cart_trial_run_block(trial, done, count, n_threads, block) != CART_OK) {
@@ -33,7 +33,6 @@ int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenari
     } else if (cart_h5_write_block(file, block) != CART_OK) {
       status = cartp_error_copy(err, cart_h5_last_error(file));
     } else {
-      cart_summary_acc_add(acc, block);
       done += count;
       if (progress != NULL && progress(done, n, progress_data) != 0 && done < n) {
         status = cartp_error(err, CART_ESTOPPED,
@@ -44,8 +43,8 @@ int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenari
   }
   cart_trial_summary local;
   cart_trial_summary *s = summary != NULL ? summary : &local;
-  if (status == CART_OK && cart_summary_acc_get(acc, s) != CART_OK) {
-    status = cartp_error(err, CART_ENOMEM, "out of memory for the summary");
+  if (status == CART_OK && cart_h5_summarize(file, s) != CART_OK) {
+    status = cartp_error_copy(err, cart_h5_last_error(file));
   }
   if (status == CART_OK && cart_h5_finish(file, s) != CART_OK) {
     status = cartp_error_copy(err, cart_h5_last_error(file));
@@ -53,7 +52,6 @@ int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenari
   if (cart_h5_close(file) != CART_OK && status == CART_OK) {
     status = cartp_error(err, CART_EIO, "closing '%s' failed", path);
   }
-  cart_summary_acc_free(acc);
   cart_trial_block_free(block);
   return status;
 }

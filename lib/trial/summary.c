@@ -8,14 +8,36 @@
 
 #include "../util/checked.h"
 #include "../util/error.h"
+#include "select.h"
+#include "summary_impl.h"
 
 enum { KEPT_CMAX, KEPT_TMAX, KEPT_AUC28, KEPT_APLASIA, N_KEPT };
+
+/* The endpoint behind each kept column. */
+static const size_t kept_endpoint[N_KEPT] = {CART_ENDPOINT_CMAX, CART_ENDPOINT_TMAX,
+                                             CART_ENDPOINT_AUC28, CART_ENDPOINT_APLASIA_DAYS};
 
 struct cart_summary_acc {
   size_t n_patients, n_added, n_solved;
   size_t n_cr, n_or, n_crs_any, n_crs3, n_toci, n_toci_doses, n_relapse, n_relapse_negative;
-  double *kept[N_KEPT]; /* values of the solved patients, in patient order */
+  /* Either the values of the solved patients, in patient order (cart_summary_acc_new), or a
+   * reader that gives them back (cart_summary_acc_new_reader): kept[] is then NULL. */
+  double *kept[N_KEPT];
+  cart_endpoint_reader reader;
+  void *reader_data;
+  cartp_select_limits limits;
 };
+
+static cart_summary_acc *acc_alloc(size_t n_patients)
+{
+  cart_summary_acc *acc = calloc(1, sizeof *acc);
+  if (acc != NULL) {
+    acc->n_patients = n_patients;
+    acc->limits.chunk = CARTP_SELECT_CHUNK;
+    acc->limits.max_candidates = CARTP_SELECT_MAX_CANDIDATES;
+  }
+  return acc;
+}
 
 cart_summary_acc *cart_summary_acc_new(size_t n_patients, cart_error *err)
 {
@@ -26,7 +48,7 @@ cart_summary_acc *cart_summary_acc_new(size_t n_patients, cart_error *err)
                 "address space)", n_patients, N_KEPT);
     return NULL;
   }
-  cart_summary_acc *acc = calloc(1, sizeof *acc);
+  cart_summary_acc *acc = acc_alloc(n_patients);
   int ok = acc != NULL;
   for (int i = 0; ok && i < N_KEPT; i++) {
     acc->kept[i] = malloc((n_patients ? n_patients : 1) * sizeof(double));
@@ -37,8 +59,29 @@ cart_summary_acc *cart_summary_acc_new(size_t n_patients, cart_error *err)
     cartp_error(err, CART_ENOMEM, "out of memory for the summary of %zu patients", n_patients);
     return NULL;
   }
-  acc->n_patients = n_patients;
   return acc;
+}
+
+cart_summary_acc *cart_summary_acc_new_reader(size_t n_patients, cart_endpoint_reader read,
+                                              void *data, cart_error *err)
+{
+  if (read == NULL) {
+    cartp_error(err, CART_EINVAL, "cart_summary_acc_new_reader: no reader");
+    return NULL;
+  }
+  cart_summary_acc *acc = acc_alloc(n_patients);
+  if (acc == NULL) {
+    cartp_error(err, CART_ENOMEM, "out of memory for a summary");
+    return NULL;
+  }
+  acc->reader = read;
+  acc->reader_data = data;
+  return acc;
+}
+
+void cartp_summary_acc_set_limits(cart_summary_acc *acc, const cartp_select_limits *limits)
+{
+  acc->limits = *limits;
 }
 
 void cart_summary_acc_free(cart_summary_acc *acc)
@@ -63,10 +106,9 @@ int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block)
     }
     const double *e = block->endpoints + k * CART_N_ENDPOINTS;
     const size_t s = acc->n_solved++;
-    acc->kept[KEPT_CMAX][s] = e[CART_ENDPOINT_CMAX];
-    acc->kept[KEPT_TMAX][s] = e[CART_ENDPOINT_TMAX];
-    acc->kept[KEPT_AUC28][s] = e[CART_ENDPOINT_AUC28];
-    acc->kept[KEPT_APLASIA][s] = e[CART_ENDPOINT_APLASIA_DAYS];
+    for (int i = 0; i < N_KEPT && acc->reader == NULL; i++) {
+      acc->kept[i][s] = e[kept_endpoint[i]];
+    }
     acc->n_cr += e[CART_ENDPOINT_RESPONSE] == 2;
     acc->n_or += e[CART_ENDPOINT_RESPONSE] >= 1;
     acc->n_crs_any += e[CART_ENDPOINT_CRS_GRADE] >= 1;
@@ -81,39 +123,21 @@ int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block)
   return CART_OK;
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-  const double x = *(const double *)a, y = *(const double *)b;
-  /* NaN last, so they never mix into the order statistics of the numbers */
-  if (isnan(x) || isnan(y)) {
-    return isnan(x) - isnan(y);
-  }
-  return (x > y) - (x < y);
-}
+/* Where the percentiles read a kept column from: the acc's own array, or its reader. */
+typedef struct column_source {
+  const cart_summary_acc *acc;
+  int kept;
+} column_source;
 
-/* Percentile q (0..100) of sorted[0..n), numpy's default linear rule. */
-static double percentile(const double *sorted, size_t n, double q)
+static int read_column(void *data, size_t first, size_t count, double *values)
 {
-  if (n == 0) {
-    return NAN;
+  const column_source *source = data;
+  const cart_summary_acc *acc = source->acc;
+  if (acc->reader != NULL) {
+    return acc->reader(acc->reader_data, kept_endpoint[source->kept], first, count, values);
   }
-  const double position = q / 100.0 * (double)(n - 1);
-  const size_t below = (size_t)floor(position);
-  const size_t above = below + 1 < n ? below + 1 : below;
-  const double fraction = position - (double)below;
-  return sorted[below] + fraction * (sorted[above] - sorted[below]);
-}
-
-/* Sorts a copy of kept values (NaN dropped) and returns the count of numbers. */
-static size_t sorted_copy(const double *values, size_t n, double *out)
-{
-  memcpy(out, values, n * sizeof *out);
-  qsort(out, n, sizeof *out, compare_doubles);
-  size_t m = n;
-  while (m > 0 && isnan(out[m - 1])) {
-    m--;
-  }
-  return m;
+  memcpy(values, acc->kept[source->kept] + first, count * sizeof *values);
+  return CART_OK;
 }
 
 static double ratio(size_t a, size_t b)
@@ -127,10 +151,6 @@ int cart_summary_acc_get(const cart_summary_acc *acc, cart_trial_summary *s)
     return CART_EINVAL;
   }
   const size_t n = acc->n_solved;
-  double *sorted = malloc((n ? n : 1) * sizeof *sorted);
-  if (sorted == NULL) {
-    return CART_ENOMEM;
-  }
   s->n_patients = acc->n_added;
   s->n_solved = n;
   s->cr_rate = ratio(acc->n_cr, n);
@@ -139,21 +159,29 @@ int cart_summary_acc_get(const cart_summary_acc *acc, cart_trial_summary *s)
   s->crs_grade3_rate = ratio(acc->n_crs3, n);
   s->toci_rate = ratio(acc->n_toci, n);
   s->toci_doses_mean = ratio(acc->n_toci_doses, n);
+  s->relapse_rate = ratio(acc->n_relapse, acc->n_cr);
+  s->relapse_negative_rate = ratio(acc->n_relapse_negative, acc->n_relapse);
   double *fields[N_KEPT][3] = {{&s->cmax_p5, &s->cmax_p50, &s->cmax_p95},
                                {&s->tmax_p5, &s->tmax_p50, &s->tmax_p95},
                                {&s->auc28_p5, &s->auc28_p50, &s->auc28_p95},
-                               {NULL, &s->aplasia_days_p50, NULL}};
-  static const double q[3] = {5, 50, 95};
+                               {&s->aplasia_days_p50, NULL, NULL}};
+  static const double q[N_KEPT][3] = {{5, 50, 95}, {5, 50, 95}, {5, 50, 95}, {50, 0, 0}};
+  static const size_t n_q[N_KEPT] = {3, 3, 3, 1};
+  /* A reader gives every patient added (NaN for those not solved); the kept arrays only the
+   * solved ones. Either way the numbers are the same, and so are the percentiles. */
+  const size_t rows = acc->reader != NULL ? acc->n_added : n;
+  int status = CART_OK;
   for (int k = 0; k < N_KEPT; k++) {
-    const size_t m = sorted_copy(acc->kept[k], n, sorted);
-    for (int j = 0; j < 3; j++) {
-      if (fields[k][j] != NULL) {
-        *fields[k][j] = percentile(sorted, m, q[j]);
-      }
+    column_source source = {acc, k};
+    double values[3];
+    const int code = cartp_percentiles(read_column, &source, rows, q[k], n_q[k], &acc->limits,
+                                       values);
+    if (code != CART_OK && status == CART_OK) {
+      status = code;
+    }
+    for (size_t j = 0; j < n_q[k]; j++) {
+      *fields[k][j] = code == CART_OK ? values[j] : NAN; /* never a number that is not exact */
     }
   }
-  s->relapse_rate = ratio(acc->n_relapse, acc->n_cr);
-  s->relapse_negative_rate = ratio(acc->n_relapse_negative, acc->n_relapse);
-  free(sorted);
-  return CART_OK;
+  return status;
 }

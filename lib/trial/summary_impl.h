@@ -1,0 +1,13 @@
+/* summary_impl.h: the summary accumulator's test hook (internal). */
+#ifndef CART_TRIAL_SUMMARY_IMPL_H
+#define CART_TRIAL_SUMMARY_IMPL_H
+
+#include <cart/cart_trial.h>
+
+#include "select.h"
+
+/* Sets the chunk and bracket sizes of the percentile selection (default: select.h's), so tests can
+ * force many small reads and many passes on a few values. */
+void cartp_summary_acc_set_limits(cart_summary_acc *acc, const cartp_select_limits *limits);
+
+#endif
