@@ -109,6 +109,12 @@ START_TEST(test_crossing_time_bdf)
 }
 END_TEST
 
+START_TEST(test_crossing_time_rodas5p)
+{
+  check_decay(CART_METHOD_RODAS5P);
+}
+END_TEST
+
 START_TEST(test_crossing_time_rk8pd)
 {
   check_decay(CART_METHOD_RK8PD);
@@ -572,6 +578,7 @@ int main(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_crossing_time_bdf);
   tcase_add_test(tc, test_crossing_time_rk8pd);
+  tcase_add_test(tc, test_crossing_time_rodas5p);
   tcase_add_test(tc, test_crossing_inside_one_long_step);
   tcase_add_test(tc, test_toci_rule_tiny_duration_is_bolus);
   tcase_add_test(tc, test_extinction_default_patient);

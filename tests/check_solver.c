@@ -109,6 +109,12 @@ START_TEST(test_stein_analytic_bdf)
 }
 END_TEST
 
+START_TEST(test_stein_analytic_rodas5p)
+{
+  check_stein(CART_METHOD_RODAS5P);
+}
+END_TEST
+
 START_TEST(test_stein_analytic_rk8pd)
 {
   check_stein(CART_METHOD_RK8PD);
@@ -158,6 +164,12 @@ static void check_no_antigen(cart_method method)
 START_TEST(test_no_antigen_bdf)
 {
   check_no_antigen(CART_METHOD_BDF);
+}
+END_TEST
+
+START_TEST(test_no_antigen_rodas5p)
+{
+  check_no_antigen(CART_METHOD_RODAS5P);
 }
 END_TEST
 
@@ -251,6 +263,12 @@ static void check_lambert(cart_method method)
 START_TEST(test_toci_lambert_bdf)
 {
   check_lambert(CART_METHOD_BDF);
+}
+END_TEST
+
+START_TEST(test_toci_lambert_rodas5p)
+{
+  check_lambert(CART_METHOD_RODAS5P);
 }
 END_TEST
 
@@ -675,13 +693,16 @@ int main(void)
   tcase_set_timeout(exact, 60);
   tcase_add_test(exact, test_stein_analytic_bdf);
   tcase_add_test(exact, test_stein_analytic_rk8pd);
+  tcase_add_test(exact, test_stein_analytic_rodas5p);
   tcase_add_test(exact, test_no_antigen_bdf);
   tcase_add_test(exact, test_no_antigen_rk8pd);
+  tcase_add_test(exact, test_no_antigen_rodas5p);
   tcase_add_test(exact, test_no_cart);
   tcase_add_test(exact, test_il6_steady_default_tolerances);
   tcase_add_test(exact, test_toci_biexponential);
   tcase_add_test(exact, test_toci_lambert_bdf);
   tcase_add_test(exact, test_toci_lambert_rk8pd);
+  tcase_add_test(exact, test_toci_lambert_rodas5p);
   tcase_add_test(exact, test_toci_infusion_and_cap);
   tcase_add_test(exact, test_toci_tiny_infusion_is_bolus);
   suite_add_tcase(suite, exact);
