@@ -101,8 +101,8 @@ static double *parse_times(const char *text, size_t *n_times)
       return NULL;
     }
     const double count = floor((f[1] - f[0]) / f[2] * (1 + 1e-12)) + 1;
-    if (count > 1e7) {
-      fail(EXIT_BAD_INPUT, "--times %s: more than 1e7 output times", text);
+    if (count > CART_MAX_OUTPUT_TIMES) {
+      fail(EXIT_BAD_INPUT, "--times %s: more than %d output times", text, CART_MAX_OUTPUT_TIMES);
       return NULL;
     }
     double *times = malloc((size_t)count * sizeof *times);

@@ -483,6 +483,9 @@ static const bad_case bad_cases[] = {
     {"NaN time", "[trial]\nmodel = cart\n[times]\nlist = 0, nan\n", CART_EPARSE, 4, "'nan'"},
     {"times list and step", "[trial]\nmodel = cart\n[times]\nstep = 1\nlist = 0, 1\n",
      CART_EPARSE, 5, "step"},
+    /* fuzzing found horizon = 47413274 (6.8 million weekly times) slow to build */
+    {"too many output times", "[trial]\nmodel = cart\n[times]\nhorizon = 47413274\n",
+     CART_ETIMES, 4, "more than 1000000 output times"},
     {"step 0", "[trial]\nmodel = cart\n[times]\nhorizon = 28\nstep = 0\n", CART_ETIMES, 5,
      "step"},
     {"early_step without early_until", "[trial]\nmodel = cart\n[times]\nearly_step = 1\n",

@@ -448,6 +448,14 @@ END_TEST
  * refused with a message, never allocated short and written past. */
 START_TEST(test_sizes_overflow)
 {
+  { /* more output times than CART_MAX_OUTPUT_TIMES: refused before they are read */
+    cart_trial *trial = bench_trial(1);
+    const double one = 0.0;
+    ck_assert_int_eq(cart_trial_set_times(trial, &one, (size_t)CART_MAX_OUTPUT_TIMES + 1),
+                     CART_ETIMES);
+    ck_assert_ptr_nonnull(strstr(cart_trial_last_error(trial)->message, "at most 1000000"));
+    cart_trial_free(trial);
+  }
   const size_t huge[] = {(size_t)1 << 61, (size_t)1 << 63, SIZE_MAX};
   for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
     cart_error err;

@@ -100,6 +100,11 @@ cart_population *cart_trial_population(cart_trial *trial);
 cart_dosing *cart_trial_dosing(cart_trial *trial);
 cart_endpoint_settings *cart_trial_endpoint_settings(cart_trial *trial);
 
+/* The most output times a trial (and `cart run`) takes: daily for 2,700 years. Each is kept for
+ * every patient's trajectories, so a larger grid is a mistake, and building one would take
+ * minutes before any patient is solved. */
+#define CART_MAX_OUTPUT_TIMES 1000000
+
 /* Output times (>= 1, finite, >= 0, non-decreasing; copied): CART_ETIMES otherwise (NULL too).
  * Default: weekly 0..365. */
 int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times);

@@ -1025,9 +1025,10 @@ static int build_times(loader *ld, cart_trial *trial)
       fail(ld, CART_ETIMES, ld->step.line, "[times] step: %g must be > 0", step);
       return CART_ETIMES;
     }
-    if (horizon / step > 1e7) {
+    if (horizon / step > CART_MAX_OUTPUT_TIMES) {
       fail(ld, CART_ETIMES, ld->step.line ? ld->step.line : ld->horizon.line,
-           "[times] horizon %g / step %g gives more than 1e7 output times", horizon, step);
+           "[times] horizon %g / step %g gives more than %d output times", horizon, step,
+           CART_MAX_OUTPUT_TIMES);
       return CART_ETIMES;
     }
     /* An early, finer grid (CRS and the expansion are over in weeks): 0, early_step, ... up to
@@ -1052,10 +1053,10 @@ static int build_times(loader *ld, cart_trial *trial)
              horizon);
         return CART_ETIMES;
       }
-      if (early_until / early_step > 1e7) {
+      if (early_until / early_step > CART_MAX_OUTPUT_TIMES) {
         fail(ld, CART_ETIMES, ld->early_step.line,
-             "[times] early_until %g / early_step %g gives more than 1e7 output times",
-             early_until, early_step);
+             "[times] early_until %g / early_step %g gives more than %d output times",
+             early_until, early_step, CART_MAX_OUTPUT_TIMES);
         return CART_ETIMES;
       }
     }

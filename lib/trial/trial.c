@@ -138,6 +138,10 @@ int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times)
   if (times == NULL || n_times == 0) {
     return cartp_error(&trial->error, CART_ETIMES, "a trial needs at least one output time");
   }
+  if (n_times > CART_MAX_OUTPUT_TIMES) {
+    return cartp_error(&trial->error, CART_ETIMES, "%zu output times: at most %d", n_times,
+                       CART_MAX_OUTPUT_TIMES);
+  }
   for (size_t k = 0; k < n_times; k++) {
     if (!isfinite(times[k]) || times[k] < 0 || (k > 0 && times[k] < times[k - 1])) {
       return cartp_error(&trial->error, CART_ETIMES,
