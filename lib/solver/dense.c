@@ -118,9 +118,15 @@ void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,
   if (r->sample_t0 != t0 || r->sample_t1 != t1) {
     const double mid = 0.5 * (t0 + t1), half = 0.5 * (t1 - t0);
     static const double node[CARTP_STEP_SAMPLES] = {-0.7745966692414834, 0.0, 0.7745966692414834};
+    const cart_model *model = solver->model;
     for (int i = 0; i < CARTP_STEP_SAMPLES; i++) {
       r->sample_t[i] = mid + node[i] * half;
       cartp_solver_interpolate(solver, r->sample_t[i], r->sample_y[i]);
+      /* the signals after the states: each sample's extended vector, computed once for the
+       * root search and the endpoints alike */
+      if (model->n_signals > 0) {
+        model->signal_values(r->sample_y[i], solver->eval.p, r->sample_y[i] + model->n_states);
+      }
     }
     r->sample_t0 = t0;
     r->sample_t1 = t1;

@@ -289,10 +289,13 @@ int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_even
   double ts[S], g[S][CART_MAX_ROOTS];
   for (int j = 0; j < S; j++) {
     ts[j] = j == 0 ? t0 : j == S - 1 ? t1 : node_t[j - 1];
-    const double *yj = j > 0 && j < S - 1 ? node_y + (j - 1) * CARTP_SAMPLE_STRIDE : solver->y;
+    const double *node = j > 0 && j < S - 1 ? node_y + (j - 1) * CARTP_SAMPLE_STRIDE : NULL;
     for (size_t r = 0; r < n; r++) {
-      g[j][r] = j == 0 ? solver->root_prev[r]
-                       : watched(solver, &solver->roots[r], yj) - solver->roots[r].level;
+      const root_fn *root = &solver->roots[r];
+      /* the nodes hold their signals already (extended vectors) */
+      g[j][r] = j == 0        ? solver->root_prev[r]
+                : node != NULL ? node[root->index] - root->level
+                               : watched(solver, root, solver->y) - root->level;
     }
   }
   double found[CART_MAX_ROOTS], earliest = INFINITY;

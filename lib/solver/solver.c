@@ -142,8 +142,8 @@ cart_solver *cart_solver_new(const cart_model *model, cart_error *err)
     cartp_error(err, CART_EINVAL, "cart_solver_new: model is NULL");
     return NULL;
   }
-  if (model->n_states > CART_MAX_STATES) {
-    cartp_error(err, CART_EINVAL, "model '%s' has more than %d states", model->name,
+  if (model->n_states + model->n_signals > CART_MAX_STATES) { /* the extended vectors */
+    cartp_error(err, CART_EINVAL, "model '%s' has more than %d states and signals", model->name,
                 CART_MAX_STATES);
     return NULL;
   }

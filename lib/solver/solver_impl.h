@@ -36,9 +36,9 @@ int cartp_solver_advance(cart_solver *solver);
 /* The state at t within the last accepted step (dense output). */
 void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
 
-/* The 3-point Gauss-Legendre nodes of [t0, t1] (inside the last accepted step) and the state at
- * each, row i of *states holding node i (rows CARTP_SAMPLE_STRIDE doubles apart); computed once
- * per step and shared by every user. */
+/* The 3-point Gauss-Legendre nodes of [t0, t1] (inside the last accepted step) and the extended
+ * vector at each (the states, then the model's signals), row i of *states holding node i (rows
+ * CARTP_SAMPLE_STRIDE doubles apart); computed once per step and shared by every user. */
 #define CARTP_STEP_SAMPLES 3
 #define CARTP_SAMPLE_STRIDE 32
 void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,

@@ -67,6 +67,16 @@ static void role_values(const cartp_endpoint_tracker *tr, const double *y, doubl
   }
 }
 
+/* The same from an extended vector [states..., signals...] (the step's samples). */
+static void role_values_extended(const cartp_endpoint_tracker *tr, const double *x, double *v)
+{
+  const cart_model *model = tr->model;
+  for (int r = 0; r < CART_N_ROLES; r++) {
+    const int i = model->roles[r];
+    v[r] = i < 0 ? NAN : x[i] < 0.0 ? 0.0 : x[i];
+  }
+}
+
 static double role_at(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
                       double t)
 {
@@ -217,7 +227,7 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
   double v[5][CART_N_ROLES], t[5] = {t0, node_t[0], node_t[1], node_t[2], t1};
   memcpy(v[0], tr->v_last, sizeof v[0]);
   for (int i = 1; i < 4; i++) {
-    role_values(tr, node_y + (i - 1) * CARTP_SAMPLE_STRIDE, v[i]);
+    role_values_extended(tr, node_y + (i - 1) * CARTP_SAMPLE_STRIDE, v[i]);
   }
   role_values(tr, y1, v[4]);
 
