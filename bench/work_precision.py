@@ -121,11 +121,29 @@ def report(args):
                     % (r['tool'], r['rtol'], r['n'], r['time'], len(r['walls']), r['checksum'],
                        r['max'], r['median'], r['steps'], r['failures']))
     if args.png:
-        plot(args.png, tools, runs, order)
+        plot(args.png, tools, runs, order, resolution(args.reference))
     return 0
 
 
-def plot(path, tools, runs, order):
+def resolution(path):
+    """(checksum, max rel.) agreement of the reference with its closest cross-check: errors below
+    these are not resolved. From the reference's header; None where it has none."""
+    best = None
+    with open(path, encoding='ascii') as f:
+        for line in f:
+            if not line.startswith('#   ') or ':' not in line:
+                continue
+            try:
+                c, rest = line.rsplit(':', 1)[1].split(';')
+                m = float(rest.split(',')[0])
+                c = float(c)
+            except ValueError:
+                continue
+            best = (c, m) if best is None else (min(best[0], c), min(best[1], m))
+    return best
+
+
+def plot(path, tools, runs, order, floor):
     try:
         import matplotlib  # pylint: disable=import-outside-toplevel
         matplotlib.use('Agg')
@@ -153,6 +171,10 @@ def plot(path, tools, runs, order):
                     if i == 0:
                         ax.annotate('%g' % runs[k]['rtol'], (max(e, 1e-16), tt), fontsize=7,
                                     textcoords='offset points', xytext=(4, -9))
+        if floor is not None:
+            ax.axvline(floor[panel], color='grey', linestyle=':', linewidth=1)
+            ax.text(floor[panel], ax.get_ylim()[1], ' reference\n agreement', color='grey',
+                    fontsize=7, va='top')
         ax.set_xlabel(title)
         ax.set_ylabel('time per patient (ms), min of runs, 1 thread')
         ax.grid(True, which='both', alpha=0.3)

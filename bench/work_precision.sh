@@ -208,7 +208,7 @@ one_round() {
     fi
     if [ -n "$SCIPY" ]; then
       for sm in $WP_SCIPY_METHODS; do
-        key=scipy-$(echo "$sm" | tr 'A-Z' 'a-z').$rtol
+        key=scipy-$(echo "$sm" | tr '[:upper:]' '[:lower:]').$rtol
         [ "$round" -gt 1 ] && long "$key" && continue
         run "$key" env PYTHONDONTWRITEBYTECODE=1 "$PY" "$SCIPY" "$ANCHORS" "$P" "$WP_SCIPY_N" "$sm" "$rtol" "$s" \
           "$([ "$round" -eq 1 ] && echo "$DUMPS/$key.csv" || echo /dev/null)"
