@@ -151,7 +151,7 @@ def plot(path, tools, runs, order, floor):
     except ImportError:
         print('matplotlib not found: no plot', file=sys.stderr)
         return
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 6.2))
     markers = 'osD^v<>ph*'
     for panel, (ax, what, title) in enumerate(zip(
             axes, ('checksum', 'max'),
@@ -173,15 +173,16 @@ def plot(path, tools, runs, order, floor):
                                     textcoords='offset points', xytext=(4, -9))
         if floor is not None:
             ax.axvline(floor[panel], color='grey', linestyle=':', linewidth=1)
-            ax.text(floor[panel], ax.get_ylim()[1], ' reference\n agreement', color='grey',
-                    fontsize=7, va='top')
+            ax.text(floor[panel], ax.get_ylim()[0], ' reference agreement', color='grey',
+                    fontsize=7, va='bottom', rotation=90)
         ax.set_xlabel(title)
         ax.set_ylabel('time per patient (ms), min of runs, 1 thread')
         ax.grid(True, which='both', alpha=0.3)
-    axes[0].legend(fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc='lower center', ncol=4, fontsize=8, frameon=False)
     fig.suptitle('libcart work-precision: 365 days, daily output, rtol 1e-3 .. 1e-10, '
                  'atol = MODEL.md\'s x rtol / 1e-6 (labels: rtol of the first line)', fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(path, dpi=110)
 
 
