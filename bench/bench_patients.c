@@ -13,8 +13,16 @@
  * as in the baselines ("only the t = 0 infusion: no extinction, no tocilizumab"); the option `ext`
  * keeps the library's default (n_ext = 1 cell), to see what the root finding costs.
  *
- * Usage: bench_patients PARAMS.csv N [bdf|rk8pd] [ext]
- * Prints one line in the baselines' format: tool, N, threads, wall seconds (CLOCK_MONOTONIC
+ * Usage: bench_patients PARAMS.csv N [METHOD] [ext] [--method METHOD] [--rtol X]
+ *                       [--atol-scale S] [--dump FILE]
+ *   METHOD        any name cart_method_from_name() takes ("bdf", "rk8pd", ...); default bdf
+ *   --rtol X      relative tolerance (default: the library's, 1e-6); the absolute tolerances are
+ *                 then the model's (MODEL.md 6: 1 cell, 1e-3 pg/mL, 1e-6 mg) times X / 1e-6,
+ *                 the rule of bench/work_precision.sh, unless --atol-scale says otherwise
+ *   --atol-scale S  absolute tolerances = the model's times S
+ *   --dump FILE   writes per patient E and Tp + Tn on days 14, 28, 90 and 365 (CSV, %.17g),
+ *                 after the clock stops
+ * Prints one line in the baselines' format: tool, N, threads, rtol, wall seconds (CLOCK_MONOTONIC
  * around the solve loop only), patients/s, checksum (sum over patients, in patient order, of E on
  * day 365 plus Tp + Tn on day 28), then failures and the solver's counters per patient.
  * Exit status 1 if a patient failed or the input is bad. */
@@ -27,7 +35,8 @@
 
 #include <cart/cart.h>
 
-enum { N_DAYS = 366, CHUNK = 16 };
+enum { N_DAYS = 366, CHUNK = 16, N_REPORT = 4 };
+static const int REPORT_DAYS[N_REPORT] = {14, 28, 90, 365}; /* --dump */
 
 static const char *const VARIED[4] = {"rho", "gamma", "delta_E", "T0"};
 
@@ -40,7 +49,7 @@ typedef struct shared_work {
   atomic_size_t next;
   int param_index[4];
   int iE, iTp, iTn;
-  double *e365, *tum28; /* per patient */
+  double *report; /* per patient: E on the REPORT_DAYS, then Tp + Tn on them */
 } shared_work;
 
 typedef struct worker {
@@ -80,16 +89,20 @@ static void *run_worker(void *arg)
         status = cart_solver_solve(w->solver, w->params, NULL, s->times, N_DAYS, w->states, NULL);
       }
       if (status == CART_OK) {
-        const double *d28 = w->states + 28 * w->n_states, *d365 = w->states + 365 * w->n_states;
-        s->e365[i] = d365[s->iE];
-        s->tum28[i] = d28[s->iTp] + d28[s->iTn];
+        for (int k = 0; k < N_REPORT; k++) {
+          const double *day = w->states + (size_t)REPORT_DAYS[k] * w->n_states;
+          s->report[2 * N_REPORT * i + (size_t)k] = day[s->iE];
+          s->report[2 * N_REPORT * i + N_REPORT + (size_t)k] = day[s->iTp] + day[s->iTn];
+        }
         cart_solver_stats st;
         cart_solver_get_stats(w->solver, &st);
         w->steps += st.steps;
         w->failed_steps += st.failed_steps;
         w->events += st.events;
       } else {
-        s->e365[i] = s->tum28[i] = 0;
+        for (int k = 0; k < 2 * N_REPORT; k++) {
+          s->report[2 * N_REPORT * i + (size_t)k] = 0;
+        }
         if (w->failures++ == 0) {
           w->first_error = status;
           snprintf(w->first_message, sizeof w->first_message, "patient %zu: %s", i,
@@ -124,10 +137,36 @@ static size_t read_rows(const char *path, size_t n, double *rows)
   return k;
 }
 
+/* --dump: per patient E on days 14, 28, 90, 365, then Tp + Tn on the same days. 0 or -1. */
+static int write_dump(const char *path, const shared_work *s, double rtol, double atol_scale)
+{
+  FILE *f = fopen(path, "w");
+  if (f == NULL) {
+    perror(path);
+    return -1;
+  }
+  fprintf(f, "# bench_patients: libcart %s, method %s; rtol %g, atol %g x MODEL.md's\n",
+          cart_version(), cart_method_name(s->method), rtol, atol_scale);
+  fprintf(f, "patient,E14,E28,E90,E365,T14,T28,T90,T365\n");
+  for (size_t i = 0; i < s->n; i++) {
+    fprintf(f, "%zu", i);
+    for (size_t k = 0; k < 2 * N_REPORT; k++) {
+      fprintf(f, ",%.17g", s->report[2 * N_REPORT * i + k]);
+    }
+    fputc('\n', f);
+  }
+  if (fclose(f) != 0) {
+    perror(path);
+    return -1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 3) {
-    fprintf(stderr, "usage: %s PARAMS.csv N [bdf|rk8pd]\n", argv[0]);
+    fprintf(stderr, "usage: %s PARAMS.csv N [METHOD] [ext] [--method METHOD] [--rtol X] "
+                    "[--atol-scale S] [--dump FILE]\n", argv[0]);
     return 2;
   }
   const long n_arg = atol(argv[2]);
@@ -139,13 +178,43 @@ int main(int argc, char **argv)
   memset(&s, 0, sizeof s);
   s.method = CART_METHOD_BDF;
   int extinction = 0;
+  double rtol = 0, atol_scale = 0; /* 0: not given */
+  const char *dump = NULL;
   for (int a = 3; a < argc; a++) {
+    const char *value = a + 1 < argc ? argv[a + 1] : NULL;
     if (strcmp(argv[a], "ext") == 0) {
       extinction = 1;
+    } else if (strcmp(argv[a], "--rtol") == 0 || strcmp(argv[a], "--atol-scale") == 0) {
+      char *end = NULL;
+      const double x = value != NULL ? strtod(value, &end) : 0;
+      if (value == NULL || end == value || *end != '\0' || !(x > 0)) {
+        fprintf(stderr, "%s needs a positive number\n", argv[a]);
+        return 2;
+      }
+      *(argv[a][2] == 'r' ? &rtol : &atol_scale) = x;
+      a++;
+    } else if (strcmp(argv[a], "--dump") == 0 || strcmp(argv[a], "--method") == 0) {
+      if (value == NULL) {
+        fprintf(stderr, "%s needs a value\n", argv[a]);
+        return 2;
+      }
+      if (argv[a][2] == 'd') {
+        dump = value;
+      } else if (cart_method_from_name(value, &s.method) != CART_OK) {
+        fprintf(stderr, "unknown method '%s'\n", value);
+        return 2;
+      }
+      a++;
     } else if (cart_method_from_name(argv[a], &s.method) != CART_OK) {
-      fprintf(stderr, "unknown option '%s' (bdf, rk8pd or ext)\n", argv[a]);
+      fprintf(stderr, "unknown option '%s' (a method such as bdf or rk8pd, ext, --method, --rtol, "
+                      "--atol-scale or --dump)\n", argv[a]);
       return 2;
     }
+  }
+  if (atol_scale > 0 && rtol == 0) {
+    rtol = CART_RTOL_DEFAULT;
+  } else if (rtol > 0 && atol_scale == 0) {
+    atol_scale = rtol / CART_RTOL_DEFAULT;
   }
 #ifndef CART_N_EXT_DEFAULT
   if (extinction) {
@@ -199,8 +268,17 @@ int main(int argc, char **argv)
     times[d] = d;
   }
   s.times = times;
-  s.e365 = calloc(s.n, sizeof *s.e365);
-  s.tum28 = calloc(s.n, sizeof *s.tum28);
+  s.report = calloc(2 * N_REPORT * s.n, sizeof *s.report);
+  const size_t n_states = cart_model_n_states(s.model);
+  double *atol = calloc(n_states, sizeof *atol);
+  if (s.report == NULL || atol == NULL) {
+    return 2;
+  }
+  for (size_t i = 0; i < n_states; i++) {
+    cart_state_info info;
+    cart_model_state_info(s.model, i, &info);
+    atol[i] = info.abs_tol * atol_scale;
+  }
 
   int n_threads = 1;
   const char *env = getenv("OMP_NUM_THREADS");
@@ -209,7 +287,6 @@ int main(int argc, char **argv)
   }
   worker *w = calloc((size_t)n_threads, sizeof *w);
   pthread_t *tid = calloc((size_t)n_threads, sizeof *tid);
-  const size_t n_states = cart_model_n_states(s.model);
   for (int t = 0; t < n_threads; t++) {
     w[t].work = &s;
     w[t].n_states = n_states;
@@ -217,7 +294,8 @@ int main(int argc, char **argv)
     w[t].params = w[t].solver ? cart_params_new(s.model, &err) : NULL;
     w[t].states = malloc(N_DAYS * n_states * sizeof(double));
     if (w[t].params == NULL || w[t].states == NULL ||
-        cart_solver_set_method(w[t].solver, s.method) != CART_OK
+        cart_solver_set_method(w[t].solver, s.method) != CART_OK ||
+        (rtol > 0 && cart_solver_set_tolerances(w[t].solver, rtol, atol) != CART_OK)
 #ifdef CART_N_EXT_DEFAULT
         || cart_solver_set_extinction(w[t].solver, extinction ? CART_N_EXT_DEFAULT : 0.0) != CART_OK
 #endif
@@ -243,7 +321,7 @@ int main(int argc, char **argv)
 
   double checksum = 0;
   for (size_t i = 0; i < s.n; i++) {
-    checksum += s.e365[i] + s.tum28[i];
+    checksum += s.report[2 * N_REPORT * i + 3] + s.report[2 * N_REPORT * i + N_REPORT + 1];
   }
   unsigned long failures = 0, steps = 0, failed_steps = 0, events = 0;
   for (int t = 0; t < n_threads; t++) {
@@ -257,10 +335,17 @@ int main(int argc, char **argv)
     }
   }
   const double solved = s.n > failures ? (double)(s.n - failures) : 1;
-  printf("tool=libcart-%s%s N=%zu threads=%d wall_s=%.3f patients_per_s=%.1f checksum=%.10e "
-         "failures=%lu steps/patient=%.0f failed_steps/patient=%.1f events/patient=%.1f\n",
-         cart_method_name(s.method), extinction ? "-ext" : "", s.n, n_threads, wall, (double)s.n / wall, checksum, failures,
+  printf("tool=libcart-%s%s N=%zu threads=%d rtol=%g wall_s=%.3f patients_per_s=%.1f "
+         "checksum=%.10e failures=%lu steps/patient=%.0f failed_steps/patient=%.1f "
+         "events/patient=%.1f\n",
+         cart_method_name(s.method), extinction ? "-ext" : "", s.n, n_threads,
+         rtol > 0 ? rtol : CART_RTOL_DEFAULT, wall, (double)s.n / wall, checksum, failures,
          (double)steps / solved, (double)failed_steps / solved, (double)events / solved);
+  int status = failures != 0;
+  if (dump != NULL && write_dump(dump, &s, rtol > 0 ? rtol : CART_RTOL_DEFAULT,
+                                 atol_scale > 0 ? atol_scale : 1.0) != 0) {
+    status = 2;
+  }
   for (int t = 0; t < n_threads; t++) {
     cart_solver_free(w[t].solver);
     cart_params_free(w[t].params);
@@ -269,7 +354,7 @@ int main(int argc, char **argv)
   free(w);
   free(tid);
   free(rows);
-  free(s.e365);
-  free(s.tum28);
-  return failures != 0;
+  free(s.report);
+  free(atol);
+  return status;
 }
