@@ -11,6 +11,10 @@
  * patient order, of E on day 365 plus Tp + Tn on day 28); the two checksums must be equal.
  *
  * Usage: bench_lanes PARAMS.csv N [8|4|2]
+ *        bench_lanes PARAMS.csv N --wp RTOL ATOL_SCALE [DUMP]
+ * The second form is bench/work_precision.sh's: the lanes path only, once, at rtol RTOL and
+ * MODEL.md's atol x ATOL_SCALE, printing bench_patients.c's tool= line and writing its --dump
+ * file (E and Tp + Tn on days 14, 28, 90, 365 per patient).
  * Exit status 1 if a patient failed, the two paths differ, or the input is bad. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,14 +102,90 @@ static run_result summarise(const double *states, const cartp_batch_result *resu
   return r;
 }
 
+/* --wp: the lanes path alone at the given tolerances (bench/work_precision.sh). */
+static int work_precision(cart_solver *solver, const cart_model *model, const double *values,
+                          size_t n, const double *times, double rtol, double atol_scale,
+                          const char *dump)
+{
+  const size_t n_states = cart_model_n_states(model);
+  double atol[16];
+  for (size_t i = 0; i < n_states; i++) {
+    cart_state_info info;
+    cart_model_state_info(model, i, &info);
+    atol[i] = info.abs_tol * atol_scale;
+  }
+  if (cart_solver_set_tolerances(solver, rtol, atol) != CART_OK) {
+    fprintf(stderr, "%s\n", cart_solver_last_error(solver)->message);
+    return 2;
+  }
+  double *states = malloc(n * N_DAYS * n_states * sizeof *states);
+  cartp_batch_result *results = malloc(n * sizeof *results);
+  if (states == NULL || results == NULL) {
+    return 2;
+  }
+  const int lanes = cartp_batch_lanes_best();
+  const double start = now();
+  if (cartp_solver_solve_batch(solver, values, n, times, N_DAYS, states, results, lanes) !=
+      CART_OK) {
+    fprintf(stderr, "batch: %s\n", cart_solver_last_error(solver)->message);
+    return 2;
+  }
+  const double wall = now() - start;
+  const int iE = cart_model_state_index(model, "E"), iTp = cart_model_state_index(model, "Tp"),
+            iTn = cart_model_state_index(model, "Tn");
+  const run_result r = summarise(states, results, n, n_states, iE, iTp, iTn);
+  const double solved = r.failures < n ? (double)(n - r.failures) : 1.0;
+  printf("tool=libcart-rodas5p-lanes%d N=%zu threads=1 rtol=%g wall_s=%.3f patients_per_s=%.1f "
+         "checksum=%.10e failures=%lu steps/patient=%.0f\n",
+         lanes, n, rtol, wall, (double)n / wall, r.checksum, r.failures, (double)r.steps / solved);
+  int status = r.failures != 0;
+  FILE *f = dump != NULL ? fopen(dump, "w") : NULL;
+  if (dump != NULL && f == NULL) {
+    perror(dump);
+    status = 2;
+  }
+  if (f != NULL) {
+    static const int days[4] = {14, 28, 90, 365};
+    fprintf(f, "# bench_lanes: libcart %s, rodas5p in %d SIMD lanes (%s); rtol %g, atol %g x "
+               "MODEL.md's\n", cart_version(), lanes, cartp_batch_lanes_isa(lanes), rtol,
+            atol_scale);
+    fprintf(f, "patient,E14,E28,E90,E365,T14,T28,T90,T365\n");
+    for (size_t i = 0; i < n; i++) {
+      const double *rows = states + i * N_DAYS * n_states;
+      fprintf(f, "%zu", i);
+      for (int k = 0; k < 4; k++) {
+        fprintf(f, ",%.17g", rows[(size_t)days[k] * n_states + (size_t)iE]);
+      }
+      for (int k = 0; k < 4; k++) {
+        const double *y = rows + (size_t)days[k] * n_states;
+        fprintf(f, ",%.17g", y[iTp] + y[iTn]);
+      }
+      fputc('\n', f);
+    }
+    if (fclose(f) != 0) {
+      perror(dump);
+      status = 2;
+    }
+  }
+  free(states);
+  free(results);
+  return status;
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 3) {
-    fprintf(stderr, "usage: %s PARAMS.csv N [8|4|2]\n", argv[0]);
+    fprintf(stderr, "usage: %s PARAMS.csv N [8|4|2]\n"
+                    "       %s PARAMS.csv N --wp RTOL ATOL_SCALE [DUMP]\n", argv[0], argv[0]);
     return 2;
   }
   const long n_arg = atol(argv[2]);
-  const int lanes = argc > 3 ? atoi(argv[3]) : cartp_batch_lanes_best();
+  const int wp = argc > 3 && strcmp(argv[3], "--wp") == 0;
+  if (wp && (argc < 6 || !(atof(argv[4]) > 0) || !(atof(argv[5]) > 0))) {
+    fprintf(stderr, "--wp needs RTOL and ATOL_SCALE, both positive\n");
+    return 2;
+  }
+  const int lanes = argc > 3 && !wp ? atoi(argv[3]) : cartp_batch_lanes_best();
   if (n_arg <= 0) {
     fprintf(stderr, "N must be positive\n");
     return 2;
@@ -158,6 +238,19 @@ int main(int argc, char **argv)
     }
   }
 
+  if (wp) {
+    const int status = work_precision(solver, model, values, n, times, atof(argv[4]),
+                                      atof(argv[5]), argc > 6 ? argv[6] : NULL);
+    cart_params_free(params);
+    cart_solver_free(solver);
+    free(rows);
+    free(values);
+    free(states);
+    free(lane_states);
+    free(results);
+    free(lane_results);
+    return status;
+  }
   double scalar_s[REPEATS], lanes_s[REPEATS];
   for (int rep = 0; rep < REPEATS; rep++) {
     double start = now();

@@ -156,6 +156,11 @@ setup() {
     fi
   done
   echo "  libcart methods:$METHODS"
+  LANES=
+  if [ -x "$BUILDDIR/bench/bench_lanes" ] && "$BUILDDIR/bench/bench_lanes" "$P" 1 --wp 1e-6 1 >/dev/null 2>&1; then
+    LANES=$BUILDDIR/bench/bench_lanes
+    echo "  libcart rodas5p in SIMD lanes: bench/bench_lanes --wp"
+  fi
   echo
 }
 
@@ -193,6 +198,13 @@ one_round() {
       # shellcheck disable=SC2086
       run "$key" env OMP_NUM_THREADS=1 "$BP" "$P" "$WP_N" --method "$m" --rtol "$rtol" --atol-scale "$s" $dump
     done
+    if [ -n "$LANES" ]; then
+      key=libcart-rodas5p-lanes.$rtol
+      if [ "$round" -eq 1 ] || ! long "$key"; then
+        run "$key" "$LANES" "$P" "$WP_N" --wp "$rtol" "$s" \
+          "$([ "$round" -eq 1 ] && echo "$DUMPS/$key.csv" || echo /dev/null)"
+      fi
+    fi
     if [ -n "$CVODE" ]; then
       key=cvode-bdf.$rtol
       if [ "$round" -eq 1 ] || ! long "$key"; then
