@@ -70,7 +70,7 @@ typedef struct cartp_rosenbrock {
 
   /* The step-size controller's memory (Gustafsson's predictive controller, as Hairer and
    * Wanner's RODAS): the last accepted step and its error, whether the last attempt failed. */
-  double h_accepted, err_accepted;
+  double h_accepted, err_accepted_root; /* (max(1e-2, err))^(1/5) of the accepted step */
   int have_accepted, last_rejected;
   unsigned long rejected; /* error-test failures and refused trial states, since the last reset */
 

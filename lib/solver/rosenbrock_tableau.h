@@ -58,5 +58,7 @@ static const double H[3][8] = {
 #define MAX_GROWTH 6.0
 #define MIN_SHRINK 0.2
 #define REFUSED_SHRINK 0.25 /* a trial state the model refuses, or a singular W */
+/* RODAS keeps the accepted error at least 1e-2 for the predictive term: its fifth root */
+#define ERR_FLOOR_ROOT 0.39810717055349726 /* pow(1e-2, 0.2) */
 
 #endif
