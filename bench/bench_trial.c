@@ -1,9 +1,11 @@
 /* bench_trial.c: throughput of the trial layer on the built-in default scenario (model cart,
  * rho, gamma, delta_E, T0 and WT varied, days 0..365 with weekly output, five trajectories and
- * the endpoints per patient, BDF at rtol 1e-6), run in blocks of 4096 patients with
+ * the endpoints per patient, Rodas5P at rtol 1e-6), run in blocks of 4096 patients with
  * cart_trial_run_block (OpenMP inside the library). Nothing is written: no HDF5, no summary.
  *
- * Usage: bench_trial N THREADS [REPEATS]
+ * Usage: bench_trial N THREADS [REPEATS [LANES]]
+ * LANES: patients in flight per thread (the library's default 0: the processor's SIMD width; 1:
+ * one patient at a time, the scalar path), through the trial's internal setting.
  * Each repeat runs all N patients; the clock (CLOCK_MONOTONIC) covers the cart_trial_run_block
  * calls only. The trial and its block are made once; the first repeat also makes the per-thread
  * workspaces (a few kB each). Prints the median over repeats: tool, N, threads, repeats, wall
@@ -15,6 +17,8 @@
 #include <time.h>
 
 #include <cart/cart.h>
+
+#include "../lib/trial/trial_impl.h"
 
 enum { BLOCK = 4096, MAX_REPEATS = 101 };
 
@@ -40,6 +44,7 @@ int main(int argc, char **argv)
   const double n_arg = atof(argv[1]); /* accepts 1e5 */
   const int threads = atoi(argv[2]);
   const int repeats = argc > 3 ? atoi(argv[3]) : 1;
+  const int lanes = argc > 4 ? atoi(argv[4]) : 0;
   if (!(n_arg >= 1) || threads < 1 || repeats < 1 || repeats > MAX_REPEATS) {
     fprintf(stderr, "N >= 1, THREADS >= 1, 1 <= REPEATS <= %d\n", MAX_REPEATS);
     return 2;
@@ -51,7 +56,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "%s\n", err.message);
     return 2;
   }
-  if (cart_trial_set_n_patients(trial, n) != CART_OK || cart_trial_prepare(trial) != CART_OK) {
+  if (cart_trial_set_n_patients(trial, n) != CART_OK || lanes < 0 ||
+      cartp_trial_set_lanes(trial, (size_t)lanes) != CART_OK || cart_trial_prepare(trial) != CART_OK) {
     fprintf(stderr, "%s\n", cart_trial_last_error(trial)->message);
     return 2;
   }
@@ -93,9 +99,10 @@ int main(int argc, char **argv)
                                   : 0.5 * (walls[repeats / 2 - 1] + walls[repeats / 2]);
   size_t n_times = 0;
   cart_trial_times(trial, &n_times);
-  printf("tool=libcart-trial N=%zu threads=%d repeats=%d wall_s=%.3f patients_per_s=%.1f "
+  printf("tool=libcart-trial%s N=%zu threads=%d repeats=%d wall_s=%.3f patients_per_s=%.1f "
          "per_thread=%.1f failures=%zu checksum=%.10e n_times=%zu n_outputs=%zu\n",
-         n, threads, repeats, wall, (double)n / wall, (double)n / wall / threads, failures,
+         lanes == 1 ? "-scalar" : "", n, threads, repeats, wall, (double)n / wall,
+         (double)n / wall / threads, failures,
          checksum, n_times, cart_trial_n_outputs(trial));
   cart_trial_block_free(block);
   cart_trial_free(trial);
