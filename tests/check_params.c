@@ -1,6 +1,7 @@
 /* check_params.c: parameter sets, their checks (MODEL.md 2.2 rules) and dosing schedules. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,11 @@ START_TEST(test_strerror)
     }
   }
   ck_assert_str_eq(cart_version(), CART_VERSION_STRING);
+  /* the numbers say what the string says (they once lagged a release behind) */
+  char numbers[32];
+  snprintf(numbers, sizeof numbers, "%d.%d.%d", CART_VERSION_MAJOR, CART_VERSION_MINOR,
+           CART_VERSION_PATCH);
+  ck_assert_str_eq(numbers, CART_VERSION_STRING);
 }
 END_TEST
 
