@@ -1,7 +1,7 @@
-/* batch.c: the batch solve over SIMD lanes (batch.h), with run-time dispatch.
+/* batch.c: patients in SIMD lanes (batch.h), with run-time dispatch.
  *
- * The lane code (rosenbrock_lanes.h: the Rodas5P attempt; batch_lanes.h: the solve loop per
- * lane) is compiled three times in this file, for 8 lanes under GCC's target("avx512f"), for 4
+ * The lane code (rosenbrock_lanes.h: the Rodas5P attempt; lanes_round.h: one round of the
+ * patients in flight) is compiled three times in this file, for 8 lanes under GCC's target("avx512f"), for 4
  * under target("avx2") and for 2 with the baseline instruction set, and
  * cartp_batch_lanes_best asks the processor (__builtin_cpu_supports) which of them it runs, so
  * the library runs on any x86-64. None of the targets has FMA and libcart is built with -std=c11
