@@ -6,9 +6,17 @@
 # outcome. Exit status 1 when a target crashed, leaked, hit undefined behaviour, ran out of memory
 # (libFuzzer's 2 GB limit) or timed out on one input (10 s): the reproducer is kept in WORKDIR.
 # CI runs it for 60 s a target (.ci/run); `sh tests/fuzz/run.sh 3600` is the long run.
+# FUZZ_BUILDDIR: a configured build tree for the generated headers (default: the source tree).
 set -u
 SECONDS_PER_TARGET=${1:?usage: sh tests/fuzz/run.sh SECONDS [WORKDIR]}
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+# a configured build tree, for the headers configure generates (include/cart/cart_version.h);
+# the source tree itself when configured in place
+BUILD=$(cd "${FUZZ_BUILDDIR:-$SRCDIR}" && pwd)
+if [ ! -f "$BUILD/include/cart/cart_version.h" ]; then
+  echo "fuzz: no include/cart/cart_version.h in $BUILD: configure first, or set FUZZ_BUILDDIR" >&2
+  exit 2
+fi
 WORK=${2:-${TMPDIR:-/tmp}/cart-fuzz}
 CC=${FUZZ_CC:-clang}
 mkdir -p "$WORK"
@@ -19,7 +27,7 @@ fi
 # The library's sources, compiled with coverage for the fuzzer; a generated version header
 # comes from a configured tree (config.h is not needed by lib/).
 FLAGS="-g -O1 -fopenmp -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
--fno-omit-frame-pointer -I$SRCDIR/include -I$SRCDIR/src $(pkg-config --cflags gsl hdf5 inih 2>/dev/null)"
+-fno-omit-frame-pointer -I$BUILD/include -I$SRCDIR/include -I$SRCDIR/src $(pkg-config --cflags gsl hdf5 inih 2>/dev/null)"
 LIBS="$(pkg-config --libs gsl hdf5 inih 2>/dev/null) -lm -lpthread"
 [ -n "$(pkg-config --libs hdf5 2>/dev/null)" ] || LIBS="$LIBS -lhdf5_serial"
 LIBSRC=$(ls "$SRCDIR"/lib/*/*.c)
