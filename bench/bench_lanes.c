@@ -24,49 +24,13 @@
 #include <cart/cart.h>
 
 #include "../lib/solver/batch.h"
+#include "bench_util.h"
 
 enum { N_DAYS = 366, REPEATS = 3 };
 
 static const char *const VARIED[4] = {"rho", "gamma", "delta_E", "T0"};
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
-/* Reads up to n rows of 4 numbers; skips comment lines and the header. Returns the row count,
- * 0 when the header is not rho,gamma,delta_E,T0. */
-static size_t read_rows(const char *path, size_t n, double *rows)
-{
-  FILE *f = fopen(path, "r");
-  if (f == NULL) {
-    perror(path);
-    return 0;
-  }
-  char line[512];
-  size_t k = 0;
-  int header = 0;
-  while (k < n && fgets(line, sizeof line, f) != NULL) {
-    if (line[0] == '#') {
-      continue;
-    }
-    if (!header) {
-      header = 1;
-      if (strncmp(line, "rho,gamma,delta_E,T0", 20) != 0) {
-        break;
-      }
-      continue;
-    }
-    double *r = rows + 4 * k;
-    if (sscanf(line, "%lf,%lf,%lf,%lf", &r[0], &r[1], &r[2], &r[3]) == 4) {
-      k++;
-    }
-  }
-  fclose(f);
-  return k;
-}
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -124,13 +88,13 @@ static int work_precision(cart_solver *solver, const cart_model *model, const do
     return 2;
   }
   const int lanes = cartp_batch_lanes_best();
-  const double start = now();
+  const double start = bench_now();
   if (cartp_solver_solve_batch(solver, values, n, times, N_DAYS, states, results, lanes) !=
       CART_OK) {
     fprintf(stderr, "batch: %s\n", cart_solver_last_error(solver)->message);
     return 2;
   }
-  const double wall = now() - start;
+  const double wall = bench_now() - start;
   const int iE = cart_model_state_index(model, "E"), iTp = cart_model_state_index(model, "Tp"),
             iTn = cart_model_state_index(model, "Tn");
   const run_result r = summarise(states, results, n, n_states, iE, iTp, iTn);
@@ -191,7 +155,7 @@ int main(int argc, char **argv)
     return 2;
   }
   double *rows = malloc(4 * (size_t)n_arg * sizeof *rows);
-  const size_t n = rows ? read_rows(argv[1], (size_t)n_arg, rows) : 0;
+  const size_t n = rows ? bench_read_rows(argv[1], (size_t)n_arg, rows) : 0;
   if (n == 0) {
     fprintf(stderr, "%s: no patients (header rho,gamma,delta_E,T0 expected)\n", argv[1]);
     return 2;
@@ -253,7 +217,7 @@ int main(int argc, char **argv)
   }
   double scalar_s[REPEATS], lanes_s[REPEATS];
   for (int rep = 0; rep < REPEATS; rep++) {
-    double start = now();
+    double start = bench_now();
     for (size_t i = 0; i < n; i++) {
       for (size_t j = 0; j < n_params; j++) {
         cart_params_set_index(params, j, values[i * n_params + j]);
@@ -263,14 +227,14 @@ int main(int argc, char **argv)
                             NULL);
       cart_solver_get_stats(solver, &results[i].stats);
     }
-    scalar_s[rep] = now() - start;
-    start = now();
+    scalar_s[rep] = bench_now() - start;
+    start = bench_now();
     if (cartp_solver_solve_batch(solver, values, n, times, N_DAYS, lane_states, lane_results,
                                  lanes) != CART_OK) {
       fprintf(stderr, "batch: %s\n", cart_solver_last_error(solver)->message);
       return 2;
     }
-    lanes_s[rep] = now() - start;
+    lanes_s[rep] = bench_now() - start;
   }
   const run_result a = summarise(states, results, n, n_states, iE, iTp, iTn);
   const run_result b = summarise(lane_states, lane_results, n, n_states, iE, iTp, iTn);

@@ -35,6 +35,8 @@
 
 #include <cart/cart.h>
 
+#include "bench_util.h"
+
 enum { N_DAYS = 366, CHUNK = 16, N_REPORT = 4 };
 static const int REPORT_DAYS[N_REPORT] = {14, 28, 90, 365}; /* --dump */
 
@@ -63,12 +65,6 @@ typedef struct worker {
   char first_message[320];
 } worker;
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void *run_worker(void *arg)
 {
@@ -114,28 +110,6 @@ static void *run_worker(void *arg)
   return NULL;
 }
 
-/* Reads up to n rows of 4 numbers; skips comment lines and the header. Returns the row count. */
-static size_t read_rows(const char *path, size_t n, double *rows)
-{
-  FILE *f = fopen(path, "r");
-  if (f == NULL) {
-    perror(path);
-    return 0;
-  }
-  char line[512];
-  size_t k = 0;
-  while (k < n && fgets(line, sizeof line, f) != NULL) {
-    if (line[0] == '#' || strncmp(line, "rho,", 4) == 0) {
-      continue;
-    }
-    double *r = rows + 4 * k;
-    if (sscanf(line, "%lf,%lf,%lf,%lf", &r[0], &r[1], &r[2], &r[3]) == 4) {
-      k++;
-    }
-  }
-  fclose(f);
-  return k;
-}
 
 /* --dump: per patient E on days 14, 28, 90, 365, then Tp + Tn on the same days. 0 or -1. */
 static int write_dump(const char *path, const shared_work *s, double rtol, double atol_scale)
@@ -246,7 +220,7 @@ int main(int argc, char **argv)
     return 2;
   }
   s.rows = rows;
-  s.n = read_rows(argv[1], (size_t)n_arg, rows);
+  s.n = bench_read_rows(argv[1], (size_t)n_arg, rows);
   if (s.n == 0) {
     fprintf(stderr, "%s: no patients\n", argv[1]);
     return 2;
@@ -306,7 +280,7 @@ int main(int argc, char **argv)
   }
   atomic_init(&s.next, 0);
 
-  const double start = now();
+  const double start = bench_now();
   for (int t = 1; t < n_threads; t++) {
     if (pthread_create(&tid[t], NULL, run_worker, &w[t]) != 0) {
       fprintf(stderr, "pthread_create failed\n");
@@ -317,7 +291,7 @@ int main(int argc, char **argv)
   for (int t = 1; t < n_threads; t++) {
     pthread_join(tid[t], NULL);
   }
-  const double wall = now() - start;
+  const double wall = bench_now() - start;
 
   double checksum = 0;
   for (size_t i = 0; i < s.n; i++) {

@@ -19,15 +19,10 @@
 #include <cart/cart.h>
 
 #include "../lib/trial/trial_impl.h"
+#include "bench_util.h"
 
 enum { BLOCK = 4096, MAX_REPEATS = 101 };
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -75,12 +70,12 @@ int main(int argc, char **argv)
     size_t failed = 0;
     for (size_t first = 0; first < n; first += per_block) {
       const size_t count = n - first < per_block ? n - first : per_block;
-      const double t0 = now();
+      const double t0 = bench_now();
       if (cart_trial_run_block(trial, first, count, threads, block) != CART_OK) {
         fprintf(stderr, "%s\n", cart_trial_last_error(trial)->message);
         return 1;
       }
-      elapsed += now() - t0;
+      elapsed += bench_now() - t0;
       for (size_t k = 0; k < count; k++) { /* outside the clock */
         if (block->status[k] != CART_OK) {
           failed++;

@@ -24,6 +24,7 @@ if [ $# -lt 1 ] || [ ! -d "$1" ]; then
 fi
 BUILDDIR=$(cd "$1" && pwd)
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+. "$SRCDIR/bench/common.sh" # apt_install
 SHARED=${CART_SHARED_DIR:-$SRCDIR/../shared}
 ANCHORS=$SHARED/anchors
 P=$ANCHORS/bench_params.csv
@@ -45,23 +46,6 @@ COMMAND="CART_BENCH_INSTALL=${CART_BENCH_INSTALL:-0} ROUNDS=$ROUNDS sh bench/run
 
 # ---- helpers ----
 
-# apt_install PACKAGE: installs it when CART_BENCH_INSTALL=1 (0 on success), else says how.
-apt_install() {
-  if [ "${CART_BENCH_INSTALL:-0}" != 1 ]; then
-    echo "  $1 is not installed: skipped (set CART_BENCH_INSTALL=1 or apt-get install -y $1)"
-    return 1
-  fi
-  echo "  installing $1 (CART_BENCH_INSTALL=1)"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >"$TMP/apt.log" 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$TMP/apt.log" 2>&1
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >>"$TMP/apt.log" 2>&1; then
-      echo "  apt-get install -y $1 failed:"
-      tail -3 "$TMP/apt.log" | sed 's/^/    /'
-      return 1
-    fi
-  fi
-  return 0
-}
 
 # run CMD...: runs a benchmark, keeps its tool= line in $LOG and prints it; a failure is shown.
 run() {

@@ -42,6 +42,7 @@ fi
 BUILDDIR=$(cd "$1" && pwd)
 MODE=${2:-}
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+. "$SRCDIR/bench/common.sh" # apt_install
 SHARED=${CART_SHARED_DIR:-$SRCDIR/../shared}
 ANCHORS=$(cd "$SHARED/anchors" && pwd) || exit 2
 P=$ANCHORS/bench_params.csv
@@ -62,23 +63,6 @@ mkdir -p "$OUTDIR"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cart-wp.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
-# apt_install PACKAGE: installs it when CART_BENCH_INSTALL=1 (0 on success), else says how.
-apt_install() {
-  if [ "${CART_BENCH_INSTALL:-0}" != 1 ]; then
-    echo "  $1 is not installed: skipped (set CART_BENCH_INSTALL=1 or apt-get install -y $1)"
-    return 1
-  fi
-  echo "  installing $1 (CART_BENCH_INSTALL=1)"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >"$TMP/apt.log" 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$TMP/apt.log" 2>&1
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >>"$TMP/apt.log" 2>&1; then
-      echo "  apt-get install -y $1 failed:"
-      tail -3 "$TMP/apt.log" | sed 's/^/    /'
-      return 1
-    fi
-  fi
-  return 0
-}
 
 # atol_scale RTOL: the rule above, rtol / 1e-6
 atol_scale() {

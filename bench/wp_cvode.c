@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include <cvode/cvode.h>
 #include <nvector/nvector_serial.h>
 #include <sunlinsol/sunlinsol_dense.h>
@@ -167,35 +169,22 @@ static void initial_state(const model_params *p, double *y)
   y[7] = y[8] = 0;
 }
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
-/* Reads up to n patients (rows rho,gamma,delta_E,T0 after the header and # comments). */
+/* Reads up to n patients (rows rho,gamma,delta_E,T0; bench_util.h), the rest MODEL.md's. */
 static size_t read_patients(const char *path, size_t n, model_params *pats)
 {
-  FILE *f = fopen(path, "r");
-  if (f == NULL) {
-    perror(path);
-    return 0;
-  }
-  char line[512];
-  size_t k = 0;
-  while (k < n && fgets(line, sizeof line, f) != NULL) {
-    if (line[0] == '#' || strncmp(line, "rho,", 4) == 0) {
-      continue;
-    }
-    model_params *p = &pats[k];
+  double *rows = malloc(4 * n * sizeof *rows);
+  const size_t k = rows != NULL ? bench_read_rows(path, n, rows) : 0;
+  for (size_t i = 0; i < k; i++) {
+    model_params *p = &pats[i];
     *p = defaults();
-    if (sscanf(line, "%lf,%lf,%lf,%lf", &p->rho, &p->gamma, &p->delta_E, &p->T0) == 4) {
-      p->p0 = (p->k_il6 + p->k_rec) * p->il6_0 - amplification(p, p->il6_0);
-      k++;
-    }
+    p->rho = rows[4 * i];
+    p->gamma = rows[4 * i + 1];
+    p->delta_E = rows[4 * i + 2];
+    p->T0 = rows[4 * i + 3];
+    p->p0 = (p->k_il6 + p->k_rec) * p->il6_0 - amplification(p, p->il6_0);
   }
-  fclose(f);
+  free(rows);
   return k;
 }
 
@@ -294,7 +283,7 @@ int main(int argc, char **argv)
 
   unsigned long failures = 0;
   long steps = 0, rhs_evals = 0, jac_evals = 0;
-  const double start = now();
+  const double start = bench_now();
   for (size_t i = 0; i < n; i++) {
     const model_params *p = &pats[i];
     double *r = report + 2 * N_REPORT * i;
@@ -326,7 +315,7 @@ int main(int argc, char **argv)
     rhs_evals += s2;
     jac_evals += s3;
   }
-  const double wall = now() - start;
+  const double wall = bench_now() - start;
 
   double checksum = 0;
   for (size_t i = 0; i < n; i++) {
