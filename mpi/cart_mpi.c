@@ -582,7 +582,7 @@ int main(int argc, char **argv)
   int exit_status = action == ACTION_TRIAL  ? run_trial(&run, argc - 2, argv + 2)
                     : action == ACTION_DONE ? 0
                                             : EXIT_BAD_INPUT;
-  fflush(stdout);
+  exit_status = cli_close_stdout(exit_status); /* rank 0's summary, on every rank's stdout */
   MPI_Finalize();
   return exit_status;
 }

@@ -430,32 +430,12 @@ cleanup:
   return status;
 }
 
-/* Standard output, checked once for every command when it is done: a write that failed (a full
- * disk, a closed pipe) is an error, never a success with lost results. A command that already
- * failed keeps its status and its one message. */
-static int close_stdout(int status)
-{
-  errno = 0;
-  int failed = fflush(stdout) != 0;
-  int error = errno;
-  failed |= ferror(stdout) != 0;
-  errno = 0;
-  if (fclose(stdout) != 0 && !failed) {
-    failed = 1;
-    error = errno;
-  }
-  if (failed && status == 0) {
-    status = fail(EXIT_SOLVE_FAILED, "cannot write the output: %s",
-                  error != 0 ? strerror(error) : "write error");
-  }
-  return status;
-}
 
 static int command(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
-  return close_stdout(command(argc, argv));
+  return cli_close_stdout(command(argc, argv));
 }
 
 static int command(int argc, char **argv)

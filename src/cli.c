@@ -243,3 +243,21 @@ void cli_print_summary(const cart_trial_summary *s, const char *path)
   printf("  relapse              %.1f %% of complete responders (%.1f %% of relapses antigen-negative)\n",
          100 * s->relapse_rate, 100 * s->relapse_negative_rate);
 }
+
+int cli_close_stdout(int status)
+{
+  errno = 0;
+  int failed = fflush(stdout) != 0;
+  int error = errno;
+  failed |= ferror(stdout) != 0;
+  errno = 0;
+  if (fclose(stdout) != 0 && !failed) {
+    failed = 1;
+    error = errno;
+  }
+  if (failed && status == 0) {
+    status = fail(EXIT_SOLVE_FAILED, "cannot write the output: %s",
+                  error != 0 ? strerror(error) : "write error");
+  }
+  return status;
+}

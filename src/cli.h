@@ -12,6 +12,11 @@ enum { EXIT_SOLVE_FAILED = 1, EXIT_BAD_INPUT = 2 };
 #define CLI_NAME "cart"
 #endif
 
+/* Flushes and closes stdout at the end of a command: a write that failed (a full disk, /dev/full)
+ * turns a success into EXIT_SOLVE_FAILED with "cannot write the output: REASON"; other statuses
+ * pass through. Both commands end with it. */
+int cli_close_stdout(int status);
+
 /* Prints "cart: MESSAGE" (CLI_NAME) on stderr and returns status. */
 int fail(int status, const char *format, ...) __attribute__((format(printf, 2, 3)));
 /* Seconds on the monotonic clock (progress lines). */

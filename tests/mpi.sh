@@ -120,6 +120,16 @@ mpirun_bounded 60 2 trial -n 10 -o "$tmp/no/such/dir/x.h5" >/dev/null 2>"$tmp/er
 status=$?
 [ $status -eq 1 ] && grep -q "no/such/dir/x.h5" "$tmp/err" && ok || bad "unwritable path: exit $status, $(cat "$tmp/err")"
 
+# Output that cannot be written (/dev/full): exit 1 and the reason, as cart does. Run as an MPI
+# singleton: under mpirun, standard output goes through mpirun's forwarding, which drops a failed
+# write without telling the ranks (cart-mpi(1) says so).
+if [ -w /dev/full ]; then
+  timeout 120 "$cart_mpi" trial "$tmp/default.ini" -n 5 -o "$tmp/full.h5" --force >/dev/full 2>"$tmp/err"
+  status=$?
+  [ $status -eq 1 ] && grep -q "No space left on device" "$tmp/err" && ok \
+    || bad "stdout /dev/full: exit $status, $(cat "$tmp/err")"
+fi
+
 # A run stopped on purpose after 2 rounds (3 ranks: blocks 0-1, 3-4, 6-7 written): exit 1,
 # complete = 0, the written rows as the serial run's, the others fill values.
 # shellcheck disable=SC2086
