@@ -202,57 +202,52 @@ int main(int argc, char **argv)
     }
   }
 
+  int status;
   if (wp) {
-    const int status = work_precision(solver, model, values, n, times, atof(argv[4]),
-                                      atof(argv[5]), argc > 6 ? argv[6] : NULL);
-    cart_params_free(params);
-    cart_solver_free(solver);
-    free(rows);
-    free(values);
-    free(states);
-    free(lane_states);
-    free(results);
-    free(lane_results);
-    return status;
-  }
-  double scalar_s[REPEATS], lanes_s[REPEATS];
-  for (int rep = 0; rep < REPEATS; rep++) {
-    double start = bench_now();
-    for (size_t i = 0; i < n; i++) {
-      for (size_t j = 0; j < n_params; j++) {
-        cart_params_set_index(params, j, values[i * n_params + j]);
+    status = work_precision(solver, model, values, n, times, atof(argv[4]), atof(argv[5]),
+                            argc > 6 ? argv[6] : NULL);
+  } else {
+    double scalar_s[REPEATS], lanes_s[REPEATS];
+    for (int rep = 0; rep < REPEATS; rep++) {
+      double start = bench_now();
+      for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n_params; j++) {
+          cart_params_set_index(params, j, values[i * n_params + j]);
+        }
+        results[i].status =
+            cart_solver_solve(solver, params, NULL, times, N_DAYS, states + i * N_DAYS * n_states,
+                              NULL);
+        cart_solver_get_stats(solver, &results[i].stats);
       }
-      results[i].status =
-          cart_solver_solve(solver, params, NULL, times, N_DAYS, states + i * N_DAYS * n_states,
-                            NULL);
-      cart_solver_get_stats(solver, &results[i].stats);
+      scalar_s[rep] = bench_now() - start;
+      start = bench_now();
+      if (cartp_solver_solve_batch(solver, values, n, times, N_DAYS, lane_states, lane_results,
+                                   lanes) != CART_OK) {
+        fprintf(stderr, "batch: %s\n", cart_solver_last_error(solver)->message);
+        return 2;
+      }
+      lanes_s[rep] = bench_now() - start;
     }
-    scalar_s[rep] = bench_now() - start;
-    start = bench_now();
-    if (cartp_solver_solve_batch(solver, values, n, times, N_DAYS, lane_states, lane_results,
-                                 lanes) != CART_OK) {
-      fprintf(stderr, "batch: %s\n", cart_solver_last_error(solver)->message);
-      return 2;
-    }
-    lanes_s[rep] = bench_now() - start;
+    const run_result a = summarise(states, results, n, n_states, iE, iTp, iTn);
+    const run_result b = summarise(lane_states, lane_results, n, n_states, iE, iTp, iTn);
+    const int identical =
+        memcmp(states, lane_states, n * N_DAYS * n_states * sizeof *states) == 0 &&
+        a.steps == b.steps;
+    const double ts = median(scalar_s), tl = median(lanes_s);
+    const double solved_a = a.failures < n ? (double)(n - a.failures) : 1.0;
+    const double solved_b = b.failures < n ? (double)(n - b.failures) : 1.0;
+    printf("path=scalar N=%zu wall_s=%.3f patients_per_s=%.1f steps/patient=%.1f checksum=%.10e "
+           "failures=%lu\n",
+           n, ts, (double)n / ts, (double)a.steps / solved_a, a.checksum, a.failures);
+    printf("path=lanes%d isa=%s N=%zu wall_s=%.3f patients_per_s=%.1f steps/patient=%.1f "
+           "checksum=%.10e failures=%lu\n",
+           lanes, cartp_batch_lanes_isa(lanes), n, tl, (double)n / tl, (double)b.steps / solved_b,
+           b.checksum, b.failures);
+    printf("speedup=%.2f outputs_bit_identical=%s (medians of %d; widest lanes here: %d, %s)\n",
+           ts / tl, identical ? "yes" : "NO", REPEATS, cartp_batch_lanes_best(),
+           cartp_batch_lanes_isa(cartp_batch_lanes_best()));
+    status = a.failures != 0 || b.failures != 0 || !identical;
   }
-  const run_result a = summarise(states, results, n, n_states, iE, iTp, iTn);
-  const run_result b = summarise(lane_states, lane_results, n, n_states, iE, iTp, iTn);
-  const int identical =
-      memcmp(states, lane_states, n * N_DAYS * n_states * sizeof *states) == 0 && a.steps == b.steps;
-  const double ts = median(scalar_s), tl = median(lanes_s);
-  const double solved_a = a.failures < n ? (double)(n - a.failures) : 1.0;
-  const double solved_b = b.failures < n ? (double)(n - b.failures) : 1.0;
-  printf("path=scalar N=%zu wall_s=%.3f patients_per_s=%.1f steps/patient=%.1f checksum=%.10e "
-         "failures=%lu\n",
-         n, ts, (double)n / ts, (double)a.steps / solved_a, a.checksum, a.failures);
-  printf("path=lanes%d isa=%s N=%zu wall_s=%.3f patients_per_s=%.1f steps/patient=%.1f "
-         "checksum=%.10e failures=%lu\n",
-         lanes, cartp_batch_lanes_isa(lanes), n, tl, (double)n / tl, (double)b.steps / solved_b,
-         b.checksum, b.failures);
-  printf("speedup=%.2f outputs_bit_identical=%s (medians of %d; widest lanes here: %d, %s)\n",
-         ts / tl, identical ? "yes" : "NO", REPEATS, cartp_batch_lanes_best(),
-         cartp_batch_lanes_isa(cartp_batch_lanes_best()));
   cart_params_free(params);
   cart_solver_free(solver);
   free(rows);
@@ -261,5 +256,5 @@ int main(int argc, char **argv)
   free(lane_states);
   free(results);
   free(lane_results);
-  return a.failures != 0 || b.failures != 0 || !identical;
+  return status;
 }

@@ -47,8 +47,6 @@ typedef struct thread_feed {
   size_t chunk_next, chunk_end;
 } thread_feed;
 
-_Static_assert(CARTP_MAX_LANES <= CARTP_LANES_MAX_RUN, "a thread's lanes fit cartp_lanes_run");
-
 static int feed_next(void *context, size_t l)
 {
   thread_feed *f = context;

@@ -99,11 +99,6 @@ void cartp_lanes_work_free(cartp_lanes_work *w)
   free(w);
 }
 
-int cartp_lanes_width(const cartp_lanes_work *w)
-{
-  return w->width;
-}
-
 void cartp_lanes_round(cartp_lanes_work *w, cart_solver *const *solvers, int *results)
 {
   switch (w->width) {
@@ -277,16 +272,17 @@ int cartp_solver_solve_batch(cart_solver *solver, const double *params, size_t n
     f.params[l] = cart_params_new(model, NULL);
     if (f.solvers[l] == NULL || f.params[l] == NULL) {
       status = CART_ENOMEM;
-    } else if (cart_solver_set_tolerances(f.solvers[l], solver->rtol, solver->atol) != CART_OK ||
-               cart_solver_set_max_steps(f.solvers[l], solver->max_steps) != CART_OK ||
-               cart_solver_set_extinction(f.solvers[l], solver->n_ext) != CART_OK) {
-      status = CART_ENOMEM; /* the settings are the solver's own: valid */
+    } else if ((status = cart_solver_set_tolerances(f.solvers[l], solver->rtol, solver->atol)) !=
+                   CART_OK || /* the settings are the solver's own: only memory can fail */
+               (status = cart_solver_set_max_steps(f.solvers[l], solver->max_steps)) != CART_OK ||
+               (status = cart_solver_set_extinction(f.solvers[l], solver->n_ext)) != CART_OK) {
+      cartp_error_copy(err, cart_solver_last_error(f.solvers[l]));
     }
   }
   if (status == CART_OK) {
     const cartp_lanes_feed feed = {batch_next, batch_done, &f};
     cartp_lanes_run(work, f.solvers, (size_t)lanes, &feed);
-  } else {
+  } else if (err->code == CART_OK) {
     cartp_error(err, CART_ENOMEM, "batch solve: out of memory for %d lanes", lanes);
   }
   for (int l = 0; l < lanes; l++) {

@@ -59,7 +59,6 @@ typedef struct cartp_lanes_work cartp_lanes_work;
  * width or memory is short. */
 cartp_lanes_work *cartp_lanes_work_new(int width);
 void cartp_lanes_work_free(cartp_lanes_work *work);
-int cartp_lanes_width(const cartp_lanes_work *work);
 /* solvers: `width` entries, NULL for an idle lane. */
 void cartp_lanes_round(cartp_lanes_work *work, cart_solver *const *solvers, int *results);
 

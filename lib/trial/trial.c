@@ -579,16 +579,6 @@ void cartp_trial_patient_end(const cart_trial *trial, cartp_workspace *ws, int s
   }
 }
 
-void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_t patient,
-                             size_t k, cart_trial_block *block)
-{
-  int status = cartp_trial_patient_begin(trial, ws, patient, k, block);
-  while (status == CARTP_RUN_STEP) {
-    status = cartp_run_after_step(ws->solver, cartp_solver_advance(ws->solver));
-  }
-  cartp_trial_patient_end(trial, ws, status, block);
-}
-
 int cartp_trial_set_lanes(cart_trial *trial, size_t lanes)
 {
   if (lanes > CARTP_MAX_LANES) {

@@ -29,7 +29,7 @@ typedef struct cartp_workspace {
  * them together, one Rodas5P attempt per SIMD lane (batch.h) where the model has lanes and the
  * method is rodas5p, else one by one, a new patient entering a lane as soon as its patient is
  * done. Results do not depend on it (each patient's arithmetic is its own, bit for bit). */
-#define CARTP_MAX_LANES 16
+#define CARTP_MAX_LANES CARTP_LANES_MAX_RUN
 
 struct cart_trial {
   const cart_model *model;
@@ -61,15 +61,12 @@ struct cart_trial {
 const cart_state_info *cartp_trial_extended_info(const cart_model *model, int i);
 
 /* Runs patient `patient` in workspace `ws`, writing row k of `block` (trial.c): begin draws the
- * patient and starts the solve, returning CARTP_RUN_STEP while it needs steps (taken with
- * cartp_solver_advance and handed to cartp_run_after_step) or its final status; end writes the
- * row from that final status. run_patient does all three. */
+ * patient and starts the solve, returning CARTP_RUN_STEP while it needs steps (cartp_lanes_run
+ * takes them) or its final status; end writes the row from that final status. */
 int cartp_trial_patient_begin(const cart_trial *trial, cartp_workspace *ws, size_t patient,
                               size_t k, cart_trial_block *block);
 void cartp_trial_patient_end(const cart_trial *trial, cartp_workspace *ws, int status,
                              cart_trial_block *block);
-void cartp_trial_run_patient(const cart_trial *trial, cartp_workspace *ws, size_t patient,
-                             size_t k, cart_trial_block *block);
 
 /* Patients in flight per thread (tests, benchmarks; 0 is the default, automatic). CART_EINVAL
  * above CARTP_MAX_LANES. */
