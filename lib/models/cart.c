@@ -24,7 +24,13 @@ enum {
 };
 
 /* Derived constants, computed once per patient by prepare(). */
-enum { DV_P0, DV_IL6_50_H, DV_H_IS_2, N_DERIVED };
+enum {
+  DV_P0, DV_IL6_50_H, DV_H_IS_2,
+  /* parameter quotients, so that a right-hand side divides only by what depends on the state
+   * (a division costs 4-16 multiplications' time, in SIMD lanes most of all) */
+  DV_INV_LD_TAU, DV_INV_V1, DV_INV_K_TUM, DV_CL_V1, DV_Q_V1, DV_Q_V2, DV_P_KILL_9, DV_P_ACT_9,
+  N_DERIVED
+};
 _Static_assert(N_DERIVED <= CART_MAX_DERIVED, "derived block too small");
 
 static const cart_state_info states[N_STATES] = {
@@ -78,6 +84,14 @@ static void prepare(const double *p, double *dv)
 {
   dv[DV_H_IS_2] = p[P_H] == 2.0 ? 1.0 : 0.0;
   dv[DV_IL6_50_H] = pow(p[P_IL6_50], p[P_H]);
+  dv[DV_INV_LD_TAU] = 1.0 / p[P_LD_TAU];
+  dv[DV_INV_V1] = 1.0 / p[P_V1];
+  dv[DV_INV_K_TUM] = 1.0 / p[P_K_TUM];
+  dv[DV_CL_V1] = p[P_CL] / p[P_V1];
+  dv[DV_Q_V1] = p[P_Q] / p[P_V1];
+  dv[DV_Q_V2] = p[P_Q] / p[P_V2];
+  dv[DV_P_KILL_9] = p[P_P_KILL] / 1e9; /* IL-6 per killed cell, pg/mL per cell */
+  dv[DV_P_ACT_9] = p[P_P_ACT] / 1e9;
   /* p0 makes IL6 = il6_0 a steady state before treatment (no CAR-T, no tocilizumab). */
   dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification_1(p, dv, p[P_IL6_0]);
 }

@@ -94,7 +94,7 @@ static inline void CARTP_EQ(rhs)(CARTP_R t, const CARTP_R *y, CARTP_R *f, const 
 
   const CARTP_R antigen = tp + b;
   const CARTP_R stim = antigen / (antigen + p[P_KS]);
-  const CARTP_R homeostatic = p[P_RHO_LD] * CARTP_EXP(-t / p[P_LD_TAU]);
+  const CARTP_R homeostatic = p[P_RHO_LD] * CARTP_EXP(-t * dv[DV_INV_LD_TAU]);
   const CARTP_R kill_per_target = p[P_GAMMA] * e / (p[P_KKILL] + antigen);
   /* a_tum < 1: a lymphoma mass is reached and killed less readily than B cells in blood and
    * marrow (its microenvironment suppresses killing; bulky disease, Locke et al., Blood Adv
@@ -102,10 +102,10 @@ static inline void CARTP_EQ(rhs)(CARTP_R t, const CARTP_R *y, CARTP_R *f, const 
   const CARTP_R kill_tp = CARTP_SEL(p[P_A_TUM] == 1.0, kill_per_target * tp,
                                     p[P_A_TUM] * kill_per_target * tp);
   const CARTP_R kill_b = kill_per_target * b;
-  const CARTP_R c1 = d1 / p[P_V1];
+  const CARTP_R c1 = d1 * dv[DV_INV_V1];
   const CARTP_R free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* 1 - RO */
   const CARTP_R il6s = il6 * free_receptor;
-  const CARTP_R growth = 1.0 - (tp + tn) / p[P_K_TUM];
+  const CARTP_R growth = 1.0 - (tp + tn) * dv[DV_INV_K_TUM];
   const CARTP_R prog = CARTP_EQ(programme)(p, t);
 
   f[E] = (p[P_RHO] * stim * prog + homeostatic) * e + p[P_OMEGA] * stim * m -
@@ -121,12 +121,12 @@ static inline void CARTP_EQ(rhs)(CARTP_R t, const CARTP_R *y, CARTP_R *f, const 
     f[TN] = CARTP_SEL(imm_on, f[TN] - imm * tn, f[TN]);
   }
   f[B] = p[P_DELTA_B] * p[P_B0] - p[P_DELTA_B] * b - kill_b;
-  f[IL6] = dv[DV_P0] + p[P_P_KILL] * (kill_tp + kill_b) / 1e9 + p[P_P_ACT] * stim * e / 1e9 +
+  f[IL6] = dv[DV_P0] + dv[DV_P_KILL_9] * (kill_tp + kill_b) + dv[DV_P_ACT_9] * stim * e +
            CARTP_EQ(amplification)(p, dv, il6s) -
            (p[P_K_IL6] + p[P_K_REC] * free_receptor) * il6;
-  f[D1] = -(p[P_CL] / p[P_V1]) * d1 - p[P_VMAX] * c1 / (p[P_KM] + c1) - (p[P_Q] / p[P_V1]) * d1 +
-          (p[P_Q] / p[P_V2]) * d2;
-  f[D2] = (p[P_Q] / p[P_V1]) * d1 - (p[P_Q] / p[P_V2]) * d2;
+  f[D1] = -dv[DV_CL_V1] * d1 - p[P_VMAX] * c1 / (p[P_KM] + c1) - dv[DV_Q_V1] * d1 +
+          dv[DV_Q_V2] * d2;
+  f[D2] = dv[DV_Q_V1] * d1 - dv[DV_Q_V2] * d2;
 }
 
 static inline void CARTP_EQ(jacobian)(CARTP_R t, const CARTP_R *y, CARTP_R *J, CARTP_R *dfdt,
@@ -135,20 +135,21 @@ static inline void CARTP_EQ(jacobian)(CARTP_R t, const CARTP_R *y, CARTP_R *J, C
   const CARTP_R e = y[E], m = y[M], tp = y[TP], tn = y[TN], b = y[B], il6 = y[IL6], d1 = y[D1];
 
   const CARTP_R antigen = tp + b;
-  const CARTP_R ks_sum = antigen + p[P_KS];
-  const CARTP_R stim = antigen / ks_sum;
-  const CARTP_R dstim = p[P_KS] / (ks_sum * ks_sum); /* dS/dA */
-  const CARTP_R homeostatic = p[P_RHO_LD] * CARTP_EXP(-t / p[P_LD_TAU]);
+  const CARTP_R inv_ks_sum = 1.0 / (antigen + p[P_KS]);
+  const CARTP_R stim = antigen * inv_ks_sum;
+  const CARTP_R dstim = p[P_KS] * inv_ks_sum * inv_ks_sum; /* dS/dA */
+  const CARTP_R homeostatic = p[P_RHO_LD] * CARTP_EXP(-t * dv[DV_INV_LD_TAU]);
   const CARTP_R den = p[P_KKILL] + antigen;
+  const CARTP_R inv_den = 1.0 / den, inv_den2 = inv_den * inv_den;
   const CARTP_R g = p[P_GAMMA];
-  const CARTP_R c1 = d1 / p[P_V1];
-  const CARTP_R kd_sum = c1 + p[P_KD_TOCI];
-  const CARTP_R free_receptor = p[P_KD_TOCI] / kd_sum;
-  const CARTP_R dro_dd1 = p[P_KD_TOCI] / (kd_sum * kd_sum) / p[P_V1]; /* dRO/dD1 */
+  const CARTP_R c1 = d1 * dv[DV_INV_V1];
+  const CARTP_R inv_kd_sum = 1.0 / (c1 + p[P_KD_TOCI]);
+  const CARTP_R free_receptor = p[P_KD_TOCI] * inv_kd_sum;
+  const CARTP_R dro_dd1 = free_receptor * inv_kd_sum * dv[DV_INV_V1]; /* dRO/dD1 */
   const CARTP_R il6s = il6 * free_receptor;
   const CARTP_R amp_slope = CARTP_EQ(amplification_slope)(p, dv, il6s);
-  const CARTP_R growth = 1.0 - (tp + tn) / p[P_K_TUM];
-  const CARTP_R inv_k = 1.0 / p[P_K_TUM];
+  const CARTP_R inv_k = dv[DV_INV_K_TUM];
+  const CARTP_R growth = 1.0 - (tp + tn) * inv_k;
   const CARTP_R rho_prog = p[P_RHO] * CARTP_EQ(programme)(p, t); /* rho when the program is off */
 
   for (int i = 0; i < N_STATES * N_STATES; i++) {
@@ -175,11 +176,11 @@ static inline void CARTP_EQ(jacobian)(CARTP_R t, const CARTP_R *y, CARTP_R *J, C
   const CARTP_R a = p[P_A_TUM];
   const CARTP_M a_is_1 = CARTP_MASK(a == 1.0);
   const CARTP_R ga = CARTP_SEL(a_is_1, g, a * g);
-  JAC(TP, E) = -ga * tp / den;
+  JAC(TP, E) = -ga * tp * inv_den;
   JAC(TP, TP) = p[P_R_TUM] * growth - p[P_R_TUM] * tp * inv_k - p[P_MU_LOSS] -
-                ga * e * (den - tp) / (den * den);
+                ga * e * (den - tp) * inv_den2;
   JAC(TP, TN) = -p[P_R_TUM] * tp * inv_k;
-  JAC(TP, B) = ga * e * tp / (den * den);
+  JAC(TP, B) = ga * e * tp * inv_den2;
   /* dTn/dt */
   JAC(TN, TP) = -p[P_R_NEG] * tn * inv_k + p[P_MU_LOSS];
   JAC(TN, TN) = p[P_R_NEG] * growth - p[P_R_NEG] * tn * inv_k;
@@ -194,40 +195,38 @@ static inline void CARTP_EQ(jacobian)(CARTP_R t, const CARTP_R *y, CARTP_R *J, C
     JAC(TN, TP) = CARTP_SEL(imm_on, JAC(TN, TP) + per_cell * tn, JAC(TN, TP));
   }
   /* dB/dt; kill_B = g E B / (Kkill + Tp + B) */
-  JAC(B, E) = -g * b / den;
-  JAC(B, TP) = g * e * b / (den * den);
-  JAC(B, B) = -p[P_DELTA_B] - g * e * (den - b) / (den * den);
+  JAC(B, E) = -g * b * inv_den;
+  JAC(B, TP) = g * e * b * inv_den2;
+  JAC(B, B) = -p[P_DELTA_B] - g * e * (den - b) * inv_den2;
   /* dIL6/dt; kill_Tp + kill_B = g E (a Tp + B) / (Kkill + Tp + B). Where a = 1 the expressions
    * are MODEL.md 2.2's (g E A / (Kkill + A)), bit for bit; the general ones only where needed. */
-  const CARTP_R il6_from_antigen =
-      p[P_P_KILL] * g * e * p[P_KKILL] / (den * den) / 1e9 + p[P_P_ACT] * e * dstim / 1e9;
-  JAC(IL6, E) = p[P_P_KILL] * g * antigen / den / 1e9 + p[P_P_ACT] * stim / 1e9;
+  const CARTP_R p_kill = dv[DV_P_KILL_9], p_act = dv[DV_P_ACT_9];
+  const CARTP_R il6_from_antigen = p_kill * g * e * p[P_KKILL] * inv_den2 + p_act * e * dstim;
+  JAC(IL6, E) = p_kill * g * antigen * inv_den + p_act * stim;
   JAC(IL6, TP) = il6_from_antigen;
   JAC(IL6, B) = il6_from_antigen;
   if (CARTP_ANY(CARTP_NOT(a_is_1))) {
     const CARTP_R killed = a * tp + b;
-    const CARTP_R act = p[P_P_ACT] * e * dstim / 1e9;
-    JAC(IL6, E) = CARTP_SEL(a_is_1, JAC(IL6, E),
-                            p[P_P_KILL] * g * killed / den / 1e9 + p[P_P_ACT] * stim / 1e9);
+    const CARTP_R act = p_act * e * dstim;
+    JAC(IL6, E) = CARTP_SEL(a_is_1, JAC(IL6, E), p_kill * g * killed * inv_den + p_act * stim);
     JAC(IL6, TP) = CARTP_SEL(a_is_1, JAC(IL6, TP),
-                             p[P_P_KILL] * g * e * (a * den - killed) / (den * den) / 1e9 + act);
-    JAC(IL6, B) = CARTP_SEL(a_is_1, JAC(IL6, B),
-                            p[P_P_KILL] * g * e * (den - killed) / (den * den) / 1e9 + act);
+                             p_kill * g * e * (a * den - killed) * inv_den2 + act);
+    JAC(IL6, B) = CARTP_SEL(a_is_1, JAC(IL6, B), p_kill * g * e * (den - killed) * inv_den2 + act);
   }
   JAC(IL6, IL6) = amp_slope * free_receptor - (p[P_K_IL6] + p[P_K_REC] * free_receptor);
   JAC(IL6, D1) = -amp_slope * il6 * dro_dd1 + p[P_K_REC] * dro_dd1 * il6;
   /* tocilizumab PK */
   const CARTP_R km_sum = p[P_KM] + c1;
-  JAC(D1, D1) = -p[P_CL] / p[P_V1] - p[P_VMAX] * p[P_KM] / (km_sum * km_sum) / p[P_V1] -
-                p[P_Q] / p[P_V1];
-  JAC(D1, D2) = p[P_Q] / p[P_V2];
-  JAC(D2, D1) = p[P_Q] / p[P_V1];
-  JAC(D2, D2) = -p[P_Q] / p[P_V2];
+  JAC(D1, D1) = -dv[DV_CL_V1] - p[P_VMAX] * p[P_KM] / (km_sum * km_sum) * dv[DV_INV_V1] -
+                dv[DV_Q_V1];
+  JAC(D1, D2) = dv[DV_Q_V2];
+  JAC(D2, D1) = dv[DV_Q_V1];
+  JAC(D2, D2) = -dv[DV_Q_V2];
 #undef JAC
   for (int i = 0; i < N_STATES; i++) {
     dfdt[i] = CARTP_ZERO;
   }
-  dfdt[E] = -homeostatic / p[P_LD_TAU] * e; /* H(t) and the program P(t) depend on t */
+  dfdt[E] = -homeostatic * dv[DV_INV_LD_TAU] * e; /* H(t) and the program P(t) depend on t */
   const CARTP_M prog_on = CARTP_MASK(p[P_T_PROG] > 0.0);
   if (CARTP_ANY(prog_on)) {
     dfdt[E] = CARTP_SEL(prog_on,

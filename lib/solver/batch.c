@@ -66,12 +66,13 @@
 
 struct cartp_lanes_work {
   int width;
-  const cart_solver *loaded[8]; /* the patient whose parameters each lane holds */
-  unsigned long serial[8];
-  union {
-    lanes_work8 w8;
-    lanes_work4 w4;
-    lanes_work2 w2;
+  const cart_solver *loaded[CARTP_LANES_MAX_RUN]; /* the patient whose parameters each lane
+                                                      holds */
+  unsigned long serial[CARTP_LANES_MAX_RUN];
+  union { /* one workspace per group of `width` lanes */
+    lanes_work8 w8[CARTP_LANES_MAX_RUN / 8];
+    lanes_work4 w4[CARTP_LANES_MAX_RUN / 4];
+    lanes_work2 w2[CARTP_LANES_MAX_RUN / 2];
   } u;
 };
 
@@ -99,19 +100,30 @@ void cartp_lanes_work_free(cartp_lanes_work *w)
   free(w);
 }
 
-void cartp_lanes_round(cartp_lanes_work *w, cart_solver *const *solvers, int *results)
+void cartp_lanes_round(cartp_lanes_work *w, size_t first, int pair, cart_solver *const *solvers,
+                       int *results)
 {
+  const size_t g = first / (size_t)w->width;
+  const cart_solver **loaded = w->loaded + first;
+  unsigned long *serial = w->serial + first;
+#define CARTP_ROUND(W)                                                                            \
+  if (pair) {                                                                                     \
+    round_pair##W(w->u.w##W + g, loaded, serial, solvers, results);                               \
+  } else {                                                                                        \
+    round##W(w->u.w##W + g, loaded, serial, solvers, results);                                    \
+  }
   switch (w->width) {
   case 8:
-    round8(&w->u.w8, w->loaded, w->serial, solvers, results);
+    CARTP_ROUND(8)
     break;
   case 4:
-    round4(&w->u.w4, w->loaded, w->serial, solvers, results);
+    CARTP_ROUND(4)
     break;
   default:
-    round2(&w->u.w2, w->loaded, w->serial, solvers, results);
+    CARTP_ROUND(2)
     break;
   }
+#undef CARTP_ROUND
 }
 
 int cartp_batch_lanes_best(void)
@@ -163,18 +175,20 @@ void cartp_lanes_run(cartp_lanes_work *work, cart_solver *const *solvers, size_t
     if (active == 0) {
       return;
     }
-    for (size_t group = 0; group < n_lanes; group += width) {
-      cart_solver *in_round[8] = {NULL};
-      int results[8];
-      for (size_t i = 0; i < width && group + i < n_lanes; i++) {
+    for (size_t group = 0; group < n_lanes;) {
+      /* two groups of lanes at once where there are two (cartp_lanes_round_pair) */
+      const size_t span = work != NULL && group + width < n_lanes ? 2 * width : width;
+      cart_solver *in_round[CARTP_LANES_MAX_RUN] = {NULL};
+      int results[CARTP_LANES_MAX_RUN];
+      for (size_t i = 0; i < span && group + i < n_lanes; i++) {
         in_round[i] = busy[group + i] ? solvers[group + i] : NULL;
       }
-      if (work != NULL) {
-        cartp_lanes_round(work, in_round, results);
-      } else {
+      if (work == NULL) {
         results[0] = in_round[0] != NULL ? cartp_solver_advance(in_round[0]) : CARTP_LANE_IDLE;
+      } else {
+        cartp_lanes_round(work, group, span > width, in_round, results);
       }
-      for (size_t i = 0; i < width && group + i < n_lanes; i++) {
+      for (size_t i = 0; i < span && group + i < n_lanes; i++) {
         if (results[i] == CARTP_LANE_PENDING || results[i] == CARTP_LANE_IDLE) {
           continue;
         }
@@ -185,6 +199,7 @@ void cartp_lanes_run(cartp_lanes_work *work, cart_solver *const *solvers, size_t
           busy[l] = 0;
         }
       }
+      group += span;
     }
   }
 }
@@ -193,9 +208,9 @@ void cartp_lanes_run(cartp_lanes_work *work, cart_solver *const *solvers, size_t
 
 typedef struct batch_feed {
   const cart_solver *settings;
-  cart_solver *solvers[8];
-  cart_params *params[8];
-  size_t patient[8];
+  cart_solver *solvers[CARTP_LANES_MAX_RUN];
+  cart_params *params[CARTP_LANES_MAX_RUN];
+  size_t patient[CARTP_LANES_MAX_RUN];
   const double *values;
   size_t n_patients, next_patient;
   const double *times;
@@ -267,7 +282,8 @@ int cartp_solver_solve_batch(cart_solver *solver, const double *params, size_t n
                   .times = times, .n_times = n_times, .states = states, .results = results};
   cartp_lanes_work *work = cartp_lanes_work_new(lanes);
   int status = work != NULL ? CART_OK : CART_ENOMEM;
-  for (int l = 0; l < lanes && status == CART_OK; l++) {
+  const int in_flight = 2 * lanes; /* two groups: cartp_lanes_round's pairs */
+  for (int l = 0; l < in_flight && status == CART_OK; l++) {
     f.solvers[l] = cart_solver_new(model, NULL);
     f.params[l] = cart_params_new(model, NULL);
     if (f.solvers[l] == NULL || f.params[l] == NULL) {
@@ -281,11 +297,11 @@ int cartp_solver_solve_batch(cart_solver *solver, const double *params, size_t n
   }
   if (status == CART_OK) {
     const cartp_lanes_feed feed = {batch_next, batch_done, &f};
-    cartp_lanes_run(work, f.solvers, (size_t)lanes, &feed);
+    cartp_lanes_run(work, f.solvers, (size_t)in_flight, &feed);
   } else if (err->code == CART_OK) {
     cartp_error(err, CART_ENOMEM, "batch solve: out of memory for %d lanes", lanes);
   }
-  for (int l = 0; l < lanes; l++) {
+  for (int l = 0; l < in_flight; l++) {
     cart_solver_free(f.solvers[l]);
     cart_params_free(f.params[l]);
   }

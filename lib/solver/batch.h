@@ -59,8 +59,12 @@ typedef struct cartp_lanes_work cartp_lanes_work;
  * width or memory is short. */
 cartp_lanes_work *cartp_lanes_work_new(int width);
 void cartp_lanes_work_free(cartp_lanes_work *work);
-/* solvers: `width` entries, NULL for an idle lane. */
-void cartp_lanes_round(cartp_lanes_work *work, cart_solver *const *solvers, int *results);
+/* The round of lanes first .. first + width - 1 (first a multiple of the width, below
+ * CARTP_LANES_MAX_RUN), or with pair two groups at once, first .. first + 2 width - 1 (their
+ * attempts interleaved, for instruction-level parallelism; each lane's outcome is the same).
+ * solvers: an entry per lane, NULL for an idle lane; each group keeps its own workspace. */
+void cartp_lanes_round(cartp_lanes_work *work, size_t first, int pair, cart_solver *const *solvers,
+                       int *results);
 
 /* Where cartp_lanes_run gets its patients: next() starts the next patient in lane l (its solver
  * is solvers[l]) and returns what cartp_run_begin returned, or CARTP_LANES_NONE when none is

@@ -5,14 +5,12 @@
 #define CARTP_LN(name, w) CARTP_LN_(name, w)
 #define LN(name) CARTP_LN(name, CARTP_LANE_W)
 
-/* One round of patients in flight (batch.h, cartp_lanes_round): each lane's step is sized by
- * the scalar controller (cartp_rosenbrock_size), all lanes attempt together, and each lane's
- * attempt is judged by the scalar controller on that lane's own cartp_rosenbrock
- * (cartp_rosenbrock_judge): an accepted step leaves the solver's state, time, next size and
- * dense output exactly as cartp_rosenbrock_evolve would; a rejected one waits for the next
- * round with its smaller size. */
-static void LN(round)(LN(lanes_work) *w, const cart_solver **loaded, unsigned long *serial,
-                      cart_solver *const *solvers, int *results)
+/* Loads the lanes of one round (see round below): each lane's step sized by the scalar
+ * controller, its state, time and, for a new patient, its parameters. Returns a solver in a
+ * pending lane, or NULL when no lane attempts a step. */
+static const cart_solver *LN(load)(LN(lanes_work) *w, const cart_solver **loaded,
+                                   unsigned long *serial, cart_solver *const *solvers,
+                                   int *results)
 {
   const cart_solver *lead = NULL;
   for (int l = 0; l < CARTP_LANE_W; l++) {
@@ -55,17 +53,19 @@ static void LN(round)(LN(lanes_work) *w, const cart_solver **loaded, unsigned lo
     results[l] = CARTP_LANE_PENDING;
     lead = s;
   }
-  if (lead == NULL) {
-    return;
-  }
-  LN(attempt)(&lead->rosenbrock, lead->model, w);
-  LN(keep_dense)(&lead->rosenbrock, w);
-  const size_t n = lead->model->n_states;
+  return lead;
+}
+
+/* Judges each pending lane of an attempted round by the scalar controller on that lane's own
+ * cartp_rosenbrock and takes its accepted step. */
+static void LN(store)(LN(lanes_work) *w, cart_solver *const *solvers, int *results)
+{
   for (int l = 0; l < CARTP_LANE_W; l++) {
     if (results[l] != CARTP_LANE_PENDING) {
       continue;
     }
     cart_solver *s = solvers[l];
+    const size_t n = s->model->n_states;
     struct cartp_lane_step *step = &s->lane_step;
     cartp_rosenbrock *r = &s->rosenbrock;
     double h_next;
@@ -86,6 +86,46 @@ static void LN(round)(LN(lanes_work) *w, const cart_solver **loaded, unsigned lo
     s->run.h = cartp_rosenbrock_next_size(step->last, h_next, step->h_called);
     step->active = 0;
     results[l] = GSL_SUCCESS;
+  }
+}
+
+/* One round of patients in flight (batch.h, cartp_lanes_round): each lane's step is sized by
+ * the scalar controller (cartp_rosenbrock_size), all lanes attempt together, and each lane's
+ * attempt is judged by the scalar controller on that lane's own cartp_rosenbrock
+ * (cartp_rosenbrock_judge): an accepted step leaves the solver's state, time, next size and
+ * dense output exactly as cartp_rosenbrock_evolve would; a rejected one waits for the next
+ * round with its smaller size. */
+static void LN(round)(LN(lanes_work) *w, const cart_solver **loaded, unsigned long *serial,
+                      cart_solver *const *solvers, int *results)
+{
+  const cart_solver *lead = LN(load)(w, loaded, serial, solvers, results);
+  if (lead == NULL) {
+    return;
+  }
+  LN(attempt)(&lead->rosenbrock, lead->model, w);
+  LN(keep_dense)(&lead->rosenbrock, w);
+  LN(store)(w, solvers, results);
+}
+
+/* Two rounds at once, of 2 W lanes in two workspaces (attempt_pair); each lane's outcome is
+ * round()'s. */
+static void LN(round_pair)(LN(lanes_work) *w, const cart_solver **loaded, unsigned long *serial,
+                           cart_solver *const *solvers, int *results)
+{
+  const int W = CARTP_LANE_W;
+  const cart_solver *lead_a = LN(load)(&w[0], loaded, serial, solvers, results);
+  const cart_solver *lead_b = LN(load)(&w[1], loaded + W, serial + W, solvers + W, results + W);
+  if (lead_a != NULL && lead_b != NULL) {
+    LN(attempt_pair)(&lead_a->rosenbrock, lead_a->model, &w[0], &w[1]);
+  } else if (lead_a != NULL || lead_b != NULL) {
+    const cart_solver *lead = lead_a != NULL ? lead_a : lead_b;
+    LN(attempt)(&lead->rosenbrock, lead->model, &w[lead_a != NULL ? 0 : 1]);
+  }
+  for (int g = 0; g < 2; g++) {
+    if ((g == 0 ? lead_a : lead_b) != NULL) {
+      LN(keep_dense)(&(g == 0 ? lead_a : lead_b)->rosenbrock, &w[g]);
+      LN(store)(&w[g], solvers + g * W, results + g * W);
+    }
   }
 }
 

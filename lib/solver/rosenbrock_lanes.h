@@ -181,9 +181,60 @@ static void LN(solve)(const cartp_rosenbrock *r, const LN(lanes_work) *w, const 
   }
 }
 
-/* rosenbrock.c's stage_k over the lanes. */
+/* solve() of two workspaces at once (x may be b in each): the same row updates on both, so
+ * that each index fetched serves two vectors and the two chains of dependent subtractions run
+ * side by side. Each result is solve()'s bit for bit. */
+static void LN(solve_pair)(const cartp_rosenbrock *r, const LN(lanes_work) *wa, R *xa,
+                           const LN(lanes_work) *wb, R *xb)
+{
+  const size_t n = r->n;
+  const R *lua = wa->lu, *lub = wb->lu;
+  R za[CARTP_LANES_MAX], zb[CARTP_LANES_MAX];
+  for (size_t p = 0; p < n; p++) {
+    za[p] = xa[r->order[p]];
+    zb[p] = xb[r->order[p]];
+  }
+  for (const struct cartp_rosenbrock_row *row = r->rows, *end = r->rows + r->n_rows; row < end;
+       row++) {
+    const size_t i = row->i;
+    if (row->swap_end > 0) {
+      for (int g = 0; g < 2; g++) {
+        const LN(lanes_work) *w = g == 0 ? wa : wb;
+        R *z = g == 0 ? za : zb;
+        if (w->any_pivot) {
+          for (size_t j = i; j < row->swap_end; j++) {
+            for (size_t q = j + 1; q < row->swap_end; q++) {
+              const MK m = (MK)(w->pivot[j] == (long)q);
+              const R a = z[j], c = z[q];
+              z[j] = CARTP_SEL(m, c, a);
+              z[q] = CARTP_SEL(m, a, c);
+            }
+          }
+        }
+      }
+      continue;
+    }
+    R sa = za[i], sb = zb[i];
+    const unsigned short *term_lu = r->term_lu + row->first_term;
+    const unsigned char *term_position = r->term_position + row->first_term;
+    for (size_t k = 0; k < row->n_terms; k++) {
+      const size_t e = term_lu[k], q = term_position[k];
+      sa -= lua[e] * za[q];
+      sb -= lub[e] * zb[q];
+    }
+    za[i] = row->divide ? sa * wa->inv_diag[i] : sa;
+    zb[i] = row->divide ? sb * wb->inv_diag[i] : sb;
+  }
+  for (size_t p = 0; p < n; p++) {
+    xa[r->order[p]] = za[p];
+    xb[r->order[p]] = zb[p];
+  }
+}
+
+/* rosenbrock.c's stage_k over the lanes up to its linear system: k_i holds the system's
+ * right-hand side (stage_k below solves it). */
 static inline __attribute__((always_inline)) void
-LN(stage_k)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w, const int i,
+LN(stage_rhs)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w, const int i,
             R inv_h)
 {
   const size_t n = r->n;
@@ -220,21 +271,51 @@ LN(stage_k)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *
     }
     k[m] = sum;
   }
-  LN(solve)(r, w, k, k);
 }
 
-/* rosenbrock.c's attempt over the lanes: one step of size w->h from (w->t, w->y): y_new, the
- * stages and the error norm w->err of every lane; w->refused marks lanes with a singular W. */
-static void LN(attempt)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w)
+/* rosenbrock.c's stage_k over the lanes. */
+static inline __attribute__((always_inline)) void
+LN(stage_k)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w, const int i,
+            R inv_h)
 {
-  const size_t n = r->n;
+  LN(stage_rhs)(r, model, w, i, inv_h);
+  LN(solve)(r, w, w->k[i], w->k[i]);
+}
+
+/* The first half of rosenbrock.c's attempt over the lanes, up to the factorised W. */
+static inline __attribute__((always_inline)) void
+LN(attempt_begin)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w)
+{
   model->lanes->CARTP_LN(rhs, CARTP_LANE_W)(&w->t, w->y, w->f, w->p, w->derived);
   LN(add_infusion)(model, w, w->f);
   model->lanes->CARTP_LN(jacobian, CARTP_LANE_W)(&w->t, w->y, w->jac, w->dfdt, w->p,
                                                  w->derived);
   LN(cut_zero_groups)(model, w->y, w->toci_rate, w->jac);
   LN(factorise)(r, w);
+}
+
+/* The step's end and rosenbrock.c's error norm of every lane. */
+static inline __attribute__((always_inline)) void LN(attempt_end)(const cartp_rosenbrock *r,
+                                                                  LN(lanes_work) *w)
+{
+  R worst = CARTP_ZERO;
+  for (size_t m = 0; m < r->n; m++) {
+    w->y_new[m] = w->stage[m] + w->k[7][m];
+    const R a = CARTP_FABS(w->y[m]), b = CARTP_FABS(w->y_new[m]);
+    const R scale = r->atol[m] + r->rtol * CARTP_SEL(a > b, a, b);
+    const R e = CARTP_FABS(w->k[7][m]) / scale;
+    worst = CARTP_SEL(CARTP_OR(e > worst, e != e), e, worst);
+  }
+  w->err = worst;
+}
+
+/* rosenbrock.c's attempt over the lanes: one step of size w->h from (w->t, w->y): y_new, the
+ * stages and the error norm w->err of every lane; w->refused marks lanes with a singular W. */
+static void LN(attempt)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w)
+{
+  LN(attempt_begin)(r, model, w);
   const R inv_h = 1.0 / w->h;
+  /* the stages one by one, so that each call sees its stage number as a constant */
   LN(stage_k)(r, model, w, 0, inv_h);
   LN(stage_k)(r, model, w, 1, inv_h);
   LN(stage_k)(r, model, w, 2, inv_h);
@@ -243,15 +324,34 @@ static void LN(attempt)(const cartp_rosenbrock *r, const cart_model *model, LN(l
   LN(stage_k)(r, model, w, 5, inv_h);
   LN(stage_k)(r, model, w, 6, inv_h);
   LN(stage_k)(r, model, w, 7, inv_h);
-  R worst = CARTP_ZERO;
-  for (size_t m = 0; m < n; m++) {
-    w->y_new[m] = w->stage[m] + w->k[7][m];
-    const R a = CARTP_FABS(w->y[m]), b = CARTP_FABS(w->y_new[m]);
-    const R scale = r->atol[m] + r->rtol * CARTP_SEL(a > b, a, b);
-    const R e = CARTP_FABS(w->k[7][m]) / scale;
-    worst = CARTP_SEL(CARTP_OR(e > worst, e != e), e, worst);
-  }
-  w->err = worst;
+  LN(attempt_end)(r, w);
+}
+
+/* Two attempts at once, of two workspaces of lanes: each stage of one is a chain of dependent
+ * operations (right-hand side, substitution) too short to keep the vector units busy, and the
+ * other's, independent of it, fills the gaps (instruction-level parallelism). Each workspace's
+ * results are those of attempt() on it alone. */
+static void LN(attempt_pair)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *a,
+                             LN(lanes_work) *b)
+{
+  LN(attempt_begin)(r, model, a);
+  LN(attempt_begin)(r, model, b);
+  const R inv_ha = 1.0 / a->h, inv_hb = 1.0 / b->h;
+#define CARTP_STAGE_PAIR(i)                                                                       \
+  LN(stage_rhs)(r, model, a, i, inv_ha);                                                          \
+  LN(stage_rhs)(r, model, b, i, inv_hb);                                                          \
+  LN(solve_pair)(r, a, a->k[i], b, b->k[i])
+  CARTP_STAGE_PAIR(0);
+  CARTP_STAGE_PAIR(1);
+  CARTP_STAGE_PAIR(2);
+  CARTP_STAGE_PAIR(3);
+  CARTP_STAGE_PAIR(4);
+  CARTP_STAGE_PAIR(5);
+  CARTP_STAGE_PAIR(6);
+  CARTP_STAGE_PAIR(7);
+#undef CARTP_STAGE_PAIR
+  LN(attempt_end)(r, a);
+  LN(attempt_end)(r, b);
 }
 
 /* rosenbrock.c's keep_dense: the interpolant's three vectors of every lane's step. */
