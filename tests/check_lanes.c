@@ -15,7 +15,7 @@
 #include "../lib/solver/batch.h"
 #include "test_util.h"
 
-/* lanes.h's exp, for one patient and for 2 lanes (SSE2, the baseline instruction set; the wider
+/* lanes.h's exp and fifth root, for one patient and for 2 lanes (SSE2, the baseline instruction set; the wider
  * ones do the same IEEE operations and are compared through the models in the tests below) */
 #define CARTP_LANE_W 1
 #include "../lib/util/lanes.h"
@@ -308,6 +308,42 @@ START_TEST(test_exp_against_libm)
 }
 END_TEST
 
+/* The controller's fifth root (lanes.h): within 2 ulp of the fifth root over the range the
+ * controller meets (error norms from 1e-30 to 1e30), clamped outside it, NaN taken as 1, and the
+ * lanes bit for bit the scalar. The reference is powl(x, 1/5) in long double: pow(x, 0.2) itself
+ * is off by up to 7 ulp at the ends, since the double 0.2 is 0.2 (1 + 5.6e-17). */
+START_TEST(test_root5_against_libm)
+{
+  double worst = 0.0, at = 0.0;
+  unsigned long state = 777;
+  for (int i = 0; i < 200000; i++) {
+    state = state * 6364136223846793005UL + 1442695040888963407UL;
+    const double u = (double)(state >> 11) / 9007199254740992.0; /* [0, 1) */
+    const double x = i < 100000 ? pow(10.0, -30.0 + 60.0 * u) : 1e-3 + 10.0 * u;
+    const double got = cartp_root5_1(x), want = (double)powl(x, 1.0L / 5.0L);
+    const double d = ulps(got, want);
+    if (d > worst) {
+      worst = d, at = x;
+    }
+    const cartp_lane2 v = {x, x * 0.37};
+    const cartp_lane2 r = cartp_root5_2(v);
+    for (int l = 0; l < 2; l++) {
+      const double s = cartp_root5_1(v[l]);
+      ck_assert_msg(memcmp(&s, &r[l], sizeof s) == 0, "lane root5(%.17g) = %.17g, scalar %.17g",
+                    v[l], r[l], s);
+    }
+  }
+  printf("root5: largest error %.2f ulp (at x = %.17g)\n", worst, at);
+  ck_assert_double_le(worst, 2.0);
+  ck_assert_double_eq(cartp_root5_1(1.0), 1.0);
+  ck_assert_double_eq(cartp_root5_1(32.0), 2.0);
+  ck_assert_double_le(ulps(cartp_root5_1(1e-10), 1e-2), 1.0);
+  ck_assert_double_eq(cartp_root5_1(0.0), cartp_root5_1(1e-30));
+  ck_assert_double_eq(cartp_root5_1(INFINITY), cartp_root5_1(1e30));
+  ck_assert_double_eq(cartp_root5_1(NAN), 1.0);
+}
+END_TEST
+
 START_TEST(test_lane_equations_equal_scalar)
 {
   const cart_model *model = cart_model_find("cart", NULL);
@@ -388,6 +424,7 @@ int main(void)
   TCase *tc = tcase_create("lanes");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_exp_against_libm);
+  tcase_add_test(tc, test_root5_against_libm);
   tcase_add_test(tc, test_lane_equations_equal_scalar);
   tcase_add_test(tc, test_batch_rejects_what_it_cannot_do);
   tcase_add_test(tc, test_batch_failures_equal_scalar);

@@ -69,7 +69,8 @@ static void LN(store)(LN(lanes_work) *w, cart_solver *const *solvers, int *resul
     struct cartp_lane_step *step = &s->lane_step;
     cartp_rosenbrock *r = &s->rosenbrock;
     double h_next;
-    if (!cartp_rosenbrock_judge(r, w->refused[l] != 0, w->err[l], &step->h_try, &h_next)) {
+    if (!cartp_rosenbrock_judge(r, w->refused[l] != 0, w->err[l], w->err_root[l], &step->h_try,
+                                &h_next)) {
       continue; /* retried next round */
     }
     const double t0 = s->run.t, t1 = step->last ? s->run.target : t0 + step->h_try;

@@ -15,6 +15,10 @@
 
 #include "rosenbrock.h"
 
+#define CARTP_LANE_W 1 /* the models' exp and the controller's fifth root (lanes.h) */
+#include "../util/lanes.h"
+#undef CARTP_LANE_W
+
 #include "rosenbrock_tableau.h"
 
 /* Appends a row update of position i (terms added after by add_term). */
@@ -403,8 +407,8 @@ int cartp_rosenbrock_size(double t0, double t_end, double *h_try, int *last)
   return *h_try > 0.0 && t0 + *h_try > t0 ? CARTP_ROSENBROCK_OK : CARTP_ROSENBROCK_ESTEPSIZE;
 }
 
-int cartp_rosenbrock_judge(cartp_rosenbrock *r, int refused, double err, double *h_try,
-                           double *h_next)
+int cartp_rosenbrock_judge(cartp_rosenbrock *r, int refused, double err, double root,
+                           double *h_try, double *h_next)
 {
   if (refused || !isfinite(err)) {
     r->rejected++;
@@ -412,9 +416,8 @@ int cartp_rosenbrock_judge(cartp_rosenbrock *r, int refused, double err, double 
     *h_try *= REFUSED_SHRINK;
     return 0;
   }
-  /* err^(1/5), once: the predictive term (err^2 / err_acc)^(1/5) is built from it and the
-   * accepted step's own root (pow was 8 % of a step in SIMD lanes, called twice) */
-  const double root = pow(err, 0.2);
+  /* root = err^(1/5), once: the predictive term (err^2 / err_acc)^(1/5) is built from it and
+   * the accepted step's own root */
   double fac = clamp(root / SAFETY, 1.0 / MAX_GROWTH, 1.0 / MIN_SHRINK);
   if (!(err <= 1.0)) {
     r->rejected++;
@@ -454,7 +457,7 @@ int cartp_rosenbrock_evolve(cartp_rosenbrock *r, const cartp_rosenbrock_system *
       *h = h_try;
       return CARTP_ROSENBROCK_EMODEL;
     }
-    if (cartp_rosenbrock_judge(r, status > 0, err, &h_try, &h_next)) {
+    if (cartp_rosenbrock_judge(r, status > 0, err, cartp_root5_1(err), &h_try, &h_next)) {
       const double t1 = last ? t_end : t0 + h_try;
       keep_dense(r, t0, t1, y);
       memcpy(y, r->y_new, r->n * sizeof *y);

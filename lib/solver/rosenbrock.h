@@ -117,14 +117,15 @@ int cartp_rosenbrock_evolve(cartp_rosenbrock *r, const cartp_rosenbrock_system *
  * SIMD lanes, rosenbrock_lanes.h) and must keep the same controller:
  *   size   the size to try from t0 towards t_end: *h_try, stretched to t_end (then *last = 1)
  *          when within 0.01 %; CARTP_ROSENBROCK_ESTEPSIZE when it cannot be taken;
- *   judge  after an attempt of size *h_try with error norm err (refused: the model refused a
- *          state or W was singular): 1 accepted (the next size in *h_next), or 0 rejected (the
- *          size to retry in *h_try);
+ *   judge  after an attempt of size *h_try with error norm err and root = cartp_root5_1(err)
+ *          (lib/util/lanes.h: err^(1/5), computed where the attempt was, for all lanes at once)
+ *          (refused: the model refused a state or W was singular): 1 accepted (the next size in
+ *          *h_next), or 0 rejected (the size to retry in *h_try);
  *   next_size  the proposal after an accepted step: a step cut short to land on t_end says
  *          nothing about the step the solution allows, so the size it was called with stays. */
 int cartp_rosenbrock_size(double t0, double t_end, double *h_try, int *last);
-int cartp_rosenbrock_judge(cartp_rosenbrock *r, int refused, double err, double *h_try,
-                           double *h_next);
+int cartp_rosenbrock_judge(cartp_rosenbrock *r, int refused, double err, double root,
+                           double *h_try, double *h_next);
 static inline double cartp_rosenbrock_next_size(int last, double h_next, double h_called)
 {
   return last && h_next < h_called ? h_called : h_next;

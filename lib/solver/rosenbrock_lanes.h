@@ -30,6 +30,7 @@ typedef struct LN(lanes_work) {
   R t, h; /* the attempt's start and size */
   R toci_rate; /* mg/day into the model's toci_state: solver.c's toci_rate of each lane */
   R err;  /* its error norm */
+  R err_root; /* err^(1/5) for the controller (lanes.h's root5) */
   MK refused; /* lanes whose W is singular */
   R k[CARTP_ROSENBROCK_STAGES][CARTP_LANES_MAX];
   R y_new[CARTP_LANES_MAX], stage[CARTP_LANES_MAX], f[CARTP_LANES_MAX], dfdt[CARTP_LANES_MAX];
@@ -307,6 +308,7 @@ static inline __attribute__((always_inline)) void LN(attempt_end)(const cartp_ro
     worst = CARTP_SEL(CARTP_OR(e > worst, e != e), e, worst);
   }
   w->err = worst;
+  w->err_root = CARTP_PASTE(cartp_root5_, CARTP_LANE_W)(worst);
 }
 
 /* rosenbrock.c's attempt over the lanes: one step of size w->h from (w->t, w->y): y_new, the
