@@ -10,6 +10,7 @@
 
 #include "../lib/models/model_impl.h"
 #include "../lib/solver/solver_impl.h"
+#include "../lib/util/search.h"
 #include "test_util.h"
 
 /* ---- test model "decay": Y' = -k Y, Y(0) = y0, a tumour phenotype that goes extinct ---- */
@@ -571,11 +572,93 @@ START_TEST(test_toci_rule_delay_outlasts_excursion)
 }
 END_TEST
 
+/* ---- the searches the events and endpoints share (lib/util/search.h) ---- */
+
+typedef struct counted {
+  int calls;
+  double shift;
+} counted;
+
+/* near side positive: cos(t) - 0.3 falls through 0 at acos(0.3) */
+static double falling_cosine(void *context, double t)
+{
+  counted *c = context;
+  c->calls++;
+  return cos(t) - c->shift;
+}
+
+/* a steep logistic through 0 at t = 2: a crossing where false position alone would stall */
+static double steep_logistic(void *context, double t)
+{
+  counted *c = context;
+  c->calls++;
+  return 1.0 - 2.0 / (1.0 + exp(-40.0 * (t - 2.0))) + c->shift;
+}
+
+START_TEST(test_search_crossing)
+{
+  counted c = {0, 0.3};
+  double lo, hi;
+  cartp_search_crossing(falling_cosine, &c, 0.0, cos(0.0) - 0.3, 3.0, cos(3.0) - 0.3, 1e-10, &lo,
+                        &hi);
+  const double root = acos(0.3);
+  const int calls = c.calls;
+  ck_assert_double_le(hi - lo, 1e-10);
+  ck_assert_msg(lo <= root && root <= hi, "bracket [%.17g, %.17g] misses %.17g", lo, hi, root);
+  ck_assert_double_gt(falling_cosine(&c, lo), 0.0);
+  ck_assert_double_le(falling_cosine(&c, hi), 0.0);
+  /* superlinear: bisection needs 35 evaluations for this bracket and tolerance */
+  printf("search: crossings in %d evaluations", calls);
+  ck_assert_int_le(calls, 15);
+  c = (counted){0, 0.0};
+  cartp_search_crossing(steep_logistic, &c, 0.0, 1.0, 10.0, -1.0, 1e-10, &lo, &hi);
+  ck_assert_double_le(hi - lo, 1e-10);
+  ck_assert(lo <= 2.0 && 2.0 <= hi);
+  printf(" and %d (steep)\n", c.calls);
+  ck_assert_int_le(c.calls, 70); /* about twice bisection's 37 at worst */
+}
+END_TEST
+
+static double quartic_peak(void *context, double t)
+{
+  counted *c = context;
+  c->calls++;
+  const double u = t - c->shift;
+  return 5.0 - u * u * (1.0 + 0.5 * u * u) + 0.1 * u * u * u;
+}
+
+static double rising(void *context, double t)
+{
+  counted *c = context;
+  c->calls++;
+  return t * t;
+}
+
+START_TEST(test_search_maximum)
+{
+  counted c = {0, 0.37};
+  double f;
+  const double t = cartp_search_maximum(quartic_peak, &c, 0.0, 1.0, 0.25e-9, &f);
+  /* f'(u) = -2u - 2u^3 + 0.3u^2 = 0 at u = 0: the peak at t = 0.37, value 5 */
+  printf("search: maximum in %d evaluations, crossing checks above\n", c.calls);
+  ck_assert_double_le(fabs(t - 0.37), 1e-8);
+  ck_assert_double_eq_tol(f, 5.0, 1e-15);
+  ck_assert_int_le(c.calls, 40); /* golden section alone needs 45 for this tolerance */
+  c = (counted){0, 0.0};
+  const double end = cartp_search_maximum(rising, &c, 1.0, 2.0, 1e-9, &f);
+  ck_assert_double_le(2.0 - end, 1e-8); /* at the interval's end when the function only rises */
+  ck_assert_double_le(f, 4.0);
+  ck_assert_double_ge(f, 4.0 - 1e-7);
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("events");
   TCase *tc = tcase_create("events");
   tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_search_crossing);
+  tcase_add_test(tc, test_search_maximum);
   tcase_add_test(tc, test_crossing_time_bdf);
   tcase_add_test(tc, test_crossing_time_rk8pd);
   tcase_add_test(tc, test_crossing_time_rodas5p);

@@ -217,8 +217,10 @@ static void signal_values(const double *y, const double *p, double *out)
 {
   observe(0.0, y, p, &out[0]);
   out[1] = y[TP] + y[TN];
-  const double c1 = y[D1] / p[P_V1];
-  out[2] = y[IL6] * p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]);
+  /* 1 - RO = KD / (D1 / V1 + KD) = KD V1 / (D1 + KD V1): one division (the endpoints and the
+   * events sample this several times a step); exactly 1 without tocilizumab */
+  const double kd_v1 = p[P_KD_TOCI] * p[P_V1];
+  out[2] = y[IL6] * (kd_v1 / (y[D1] + kd_v1));
   /* A CAR-T-derived cytokine (IFN-gamma-like, half-life of hours: at quasi-steady state) that
    * IL-6R blockade does not block (Teachey et al., Cancer Discov 2016;6:664; Norelli et al.,
    * Nat Med 2018;24:739), in IL-6-equivalent pg/mL. */

@@ -105,8 +105,9 @@ int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_th
   const int threads = n_threads > 0 ? n_threads : omp_get_max_threads();
   /* SIMD lanes where the model has them and the method is Rodas5P */
   const int simd = trial->model->lanes != NULL && trial->method == CART_METHOD_RODAS5P;
+  /* two SIMD vectors of patients: cartp_lanes_round takes two groups at once */
   const size_t lanes = trial->lanes > 0 ? trial->lanes
-                       : simd           ? (size_t)cartp_batch_lanes_best()
+                       : simd           ? 2 * (size_t)cartp_batch_lanes_best()
                                         : 1;
   status = ensure_workspaces(trial, (size_t)threads * lanes);
   if (status != CART_OK) {

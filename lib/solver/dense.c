@@ -119,9 +119,13 @@ void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,
     const double mid = 0.5 * (t0 + t1), half = 0.5 * (t1 - t0);
     static const double node[CARTP_STEP_SAMPLES] = {-0.7745966692414834, 0.0, 0.7745966692414834};
     const cart_model *model = solver->model;
-    for (int i = 0; i < CARTP_STEP_SAMPLES; i++) {
-      r->sample_t[i] = mid + node[i] * half;
-      cartp_solver_interpolate(solver, r->sample_t[i], r->sample_y[i]);
+    for (int i = 0; i <= CARTP_STEP_SAMPLES; i++) {
+      if (i < CARTP_STEP_SAMPLES) {
+        r->sample_t[i] = mid + node[i] * half;
+        cartp_solver_interpolate(solver, r->sample_t[i], r->sample_y[i]);
+      } else { /* the end: the solver's state itself */
+        memcpy(r->sample_y[i], solver->y, model->n_states * sizeof solver->y[0]);
+      }
       /* the signals after the states: each sample's extended vector, computed once for the
        * root search and the endpoints alike */
       if (model->n_signals > 0) {

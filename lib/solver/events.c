@@ -7,9 +7,9 @@
  * root finding, so it is done here on the solver's dense output after every accepted step: the
  * step is sampled at its ends and its three Gauss-Legendre nodes (shared with the endpoints); a
  * sign change in the event's direction brackets a crossing; an interior sample that is a local
- * extreme on the safe side is refined by golden-section search, so a crossing that happens and
- * reverts between two samples of a long step is still seen; the bracket is then bisected to
- * ROOT_TOL. The earliest crossing of all events wins; the solver goes back to it, applies it and
+ * extreme on the safe side is refined (Brent's search, lib/util/search.h), so a crossing that
+ * happens and reverts between two samples of a long step is still seen; the bracket is then
+ * closed to ROOT_TOL by safeguarded false position (search.h). The earliest crossing of all events wins; the solver goes back to it, applies it and
  * restarts there. The rule's repeat checks, and the delayed first dose of a series, are timed
  * events it schedules itself. */
 #include <math.h>
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../util/error.h"
+#include "../util/search.h"
 #include "solver_impl.h"
 #include "solver_struct.h"
 
@@ -217,43 +218,44 @@ static int crosses(int direction, double a, double b)
   return direction < 0 ? (a > 0 && b <= 0) : (a < 0 && b >= 0);
 }
 
-/* Bisection of [a, b] (crossing inside) to ROOT_TOL; returns b, the first time on the far side,
- * so that the event's own value never crosses again right after the restart. */
-static double locate(const cart_solver *solver, const root_fn *r, double a, double ga, double b)
+/* The searches' view of a root function: its value at t, signed so that the side it starts
+ * on is positive (search.h); and the same with the sign s of an extreme searched for. */
+typedef struct root_view {
+  const cart_solver *solver;
+  const root_fn *root;
+  double sign;
+} root_view;
+
+static double root_value(void *context, double t)
 {
-  for (int i = 0; i < 200 && b - a > ROOT_TOL; i++) {
-    const double m = 0.5 * (a + b);
-    const double gm = g_at(solver, r, m);
-    if (crosses(r->direction, ga, gm)) {
-      b = m;
-    } else {
-      a = m, ga = gm;
-    }
-  }
-  return b;
+  const root_view *v = context;
+  return v->sign * g_at(v->solver, v->root, t);
 }
 
-/* Golden-section search on [a, b] for the extreme of g on the crossing side (minimum when falling,
- * maximum when rising); returns its time and value. */
+/* The crossing in [a, b] (g(a) = ga on the near side, g(b) = gb on the far side) to ROOT_TOL
+ * (search.h); returns the first time found on the far side, so that the event's own value never
+ * crosses again right after the restart. */
+static double locate(const cart_solver *solver, const root_fn *r, double a, double ga, double b,
+                     double gb)
+{
+  /* falling (direction < 0): near g > 0, far g <= 0; rising: near g < 0, far g >= 0 */
+  root_view view = {solver, r, r->direction < 0 ? 1.0 : -1.0};
+  double lo, hi;
+  cartp_search_crossing(root_value, &view, a, view.sign * ga, b, view.sign * gb, ROOT_TOL, &lo,
+                        &hi);
+  return hi;
+}
+
+/* The extreme of g on [a, b] on the crossing side (minimum when falling, maximum when rising),
+ * to ROOT_TOL (search.h); returns its time and value. */
 static double hidden_extreme(const cart_solver *solver, const root_fn *r, double a, double b,
                              double *g_extreme)
 {
-  const double golden = 0.6180339887498949, s = (double)r->direction; /* maximise s*g */
-  double c = b - golden * (b - a), d = a + golden * (b - a);
-  double fc = s * g_at(solver, r, c), fd = s * g_at(solver, r, d);
-  for (int i = 0; i < 80 && b - a > ROOT_TOL; i++) {
-    if (fc > fd) {
-      b = d, d = c, fd = fc;
-      c = b - golden * (b - a);
-      fc = s * g_at(solver, r, c);
-    } else {
-      a = c, c = d, fc = fd;
-      d = a + golden * (b - a);
-      fd = s * g_at(solver, r, d);
-    }
-  }
-  *g_extreme = s * (fc > fd ? fc : fd);
-  return fc > fd ? c : d;
+  root_view view = {solver, r, (double)r->direction}; /* maximise s*g */
+  double best;
+  const double t = cartp_search_maximum(root_value, &view, a, b, 0.25 * ROOT_TOL, &best);
+  *g_extreme = view.sign * best;
+  return t;
 }
 
 /* Whether sample (xb, b), between (xa, a) and (xc, c), is a strict local extreme on the safe side
@@ -289,13 +291,11 @@ int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_even
   double ts[S], g[S][CART_MAX_ROOTS];
   for (int j = 0; j < S; j++) {
     ts[j] = j == 0 ? t0 : j == S - 1 ? t1 : node_t[j - 1];
-    const double *node = j > 0 && j < S - 1 ? node_y + (j - 1) * CARTP_SAMPLE_STRIDE : NULL;
+    /* the samples hold their signals already (extended vectors); the last one is the end */
+    const double *node = j > 0 ? node_y + (j - 1) * CARTP_SAMPLE_STRIDE : NULL;
     for (size_t r = 0; r < n; r++) {
       const root_fn *root = &solver->roots[r];
-      /* the nodes hold their signals already (extended vectors) */
-      g[j][r] = j == 0        ? solver->root_prev[r]
-                : node != NULL ? node[root->index] - root->level
-                               : watched(solver, root, solver->y) - root->level;
+      g[j][r] = j == 0 ? solver->root_prev[r] : node[root->index] - root->level;
     }
   }
   double found[CART_MAX_ROOTS], earliest = INFINITY;
@@ -304,14 +304,14 @@ int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_even
     found[r] = INFINITY;
     for (int j = 0; j + 1 < S && isinf(found[r]); j++) {
       if (crosses(root->direction, g[j][r], g[j + 1][r])) {
-        found[r] = locate(solver, root, ts[j], g[j][r], ts[j + 1]);
+        found[r] = locate(solver, root, ts[j], g[j][r], ts[j + 1], g[j + 1][r]);
       } else if (j > 0 && may_hide_crossing(root->direction, ts[j - 1], g[j - 1][r], ts[j],
                                             g[j][r], ts[j + 1], g[j + 1][r])) {
         {
           double g_ext;
           const double t_ext = hidden_extreme(solver, root, ts[j - 1], ts[j + 1], &g_ext);
           if (crosses(root->direction, g[j - 1][r], g_ext)) {
-            found[r] = locate(solver, root, ts[j - 1], g[j - 1][r], t_ext);
+            found[r] = locate(solver, root, ts[j - 1], g[j - 1][r], t_ext, g_ext);
           }
         }
       }

@@ -38,7 +38,8 @@ void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
 
 /* The 3-point Gauss-Legendre nodes of [t0, t1] (inside the last accepted step) and the extended
  * vector at each (the states, then the model's signals), row i of *states holding node i (rows
- * CARTP_SAMPLE_STRIDE doubles apart); computed once per step and shared by every user. */
+ * CARTP_SAMPLE_STRIDE doubles apart), then in row CARTP_STEP_SAMPLES the extended vector of the
+ * solver's state, which is the state at t1; computed once per step and shared by every user. */
 #define CARTP_STEP_SAMPLES 3
 #define CARTP_SAMPLE_STRIDE 32
 void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,

@@ -105,11 +105,11 @@ struct cart_solver {
   struct dense_restep {
     gsl_odeiv2_step *step;
     double y[CART_MAX_STATES], yerr[CART_MAX_STATES];
-    /* The state at the 3 Gauss-Legendre nodes of the step [t0, t1], shared by the root search
-     * and the endpoints (cartp_solver_step_samples). */
+    /* The state at the 3 Gauss-Legendre nodes of the step [t0, t1] and at its end, shared by
+     * the root search and the endpoints (cartp_solver_step_samples). */
     double sample_t0, sample_t1;
     double sample_t[CARTP_STEP_SAMPLES];
-    double sample_y[CARTP_STEP_SAMPLES][CART_MAX_STATES];
+    double sample_y[CARTP_STEP_SAMPLES + 1][CART_MAX_STATES]; /* and the step's end */
   } *restep;
 
   /* Accepted points since the last restart, newest last (ring of HISTORY). */

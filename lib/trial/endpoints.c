@@ -3,9 +3,10 @@
  * After every accepted step [t0, t1] the step is sampled at its ends and at the three
  * Gauss-Legendre nodes; between consecutive samples:
  * - maxima and the nadir take the sampled values; when a step's extreme sample is interior and
- *   beats the running extreme, it is refined by golden-section search on the interpolant;
- * - threshold crossings (CR, relapse, aplasia, CRS onset) are located by bisection on the
- *   interpolant, to 1e-10 day;
+ *   beats the running extreme, it is refined on the interpolant by Brent's search
+ *   (lib/util/search.h);
+ * - threshold crossings (CR, relapse, aplasia, CRS onset) are located on the interpolant by
+ *   safeguarded false position (search.h), to 1e-10 day;
  * - auc28 is the 3-point Gauss-Legendre rule on the interpolant over [t0, min(t1, 28)], exact for
  *   the polynomial of degree <= 5 that BDF's dense output is.
  * A crossing that happens and reverts between two samples of one step is not seen; the samples
@@ -13,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../util/search.h"
 #include "endpoints.h"
 
 #define GL_NODE 0.7745966692414834  /* sqrt(3/5): 3-point Gauss-Legendre on [-1, 1] */
@@ -86,41 +88,43 @@ static double role_at(const cartp_endpoint_tracker *tr, const cart_solver *solve
   return v[role];
 }
 
-/* The time in [a, b] where role crosses `level`, given (value(a) - level)(value(b) - level) <= 0. */
-static double crossing(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
-                       double level, double a, double va, double b)
+/* The searches' view of a role (search.h): sign * (value - level) at t. */
+typedef struct role_view {
+  const cartp_endpoint_tracker *tr;
+  const cart_solver *solver;
+  int role;
+  double sign, level;
+} role_view;
+
+static double role_value(void *context, double t)
 {
-  const int a_below = va < level;
-  for (int i = 0; i < 200 && b - a > 1e-10; i++) {
-    const double m = 0.5 * (a + b);
-    if ((role_at(tr, solver, role, m) < level) == a_below) {
-      a = m;
-    } else {
-      b = m;
-    }
-  }
-  return 0.5 * (a + b);
+  const role_view *v = context;
+  return v->sign * (role_at(v->tr, v->solver, v->role, t) - v->level);
 }
 
-/* Golden-section search for the extreme of role on [a, b] (sign +1: max, -1: min). */
+/* The time in [a, b] where role crosses `level`, given values va at a and vb at b on either
+ * side, to 1e-10 day (search.h). */
+static double crossing(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
+                       double level, double a, double va, double b, double vb)
+{
+  /* positive on a's side: below the level (v < level) or at or above it */
+  role_view view = {tr, solver, role, va < level ? -1.0 : 1.0, level};
+  const double fa = view.sign * (va - level);
+  if (!(fa > 0)) { /* a sits on the level itself */
+    return a;
+  }
+  double lo, hi;
+  cartp_search_crossing(role_value, &view, a, fa, b, view.sign * (vb - level), 1e-10, &lo, &hi);
+  return 0.5 * (lo + hi);
+}
+
+/* The extreme of role on [a, b] (sign +1: max, -1: min; search.h), kept if it beats *v_best. */
 static void refine_extreme(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
                            double sign, double a, double b, double *t_best, double *v_best)
 {
-  const double g = 0.6180339887498949;
-  double c = b - g * (b - a), d = a + g * (b - a);
-  double fc = sign * role_at(tr, solver, role, c), fd = sign * role_at(tr, solver, role, d);
-  for (int i = 0; i < 100 && b - a > 1e-9 * (1.0 + fabs(b)); i++) {
-    if (fc > fd) {
-      b = d, d = c, fd = fc;
-      c = b - g * (b - a);
-      fc = sign * role_at(tr, solver, role, c);
-    } else {
-      a = c, c = d, fc = fd;
-      d = a + g * (b - a);
-      fd = sign * role_at(tr, solver, role, d);
-    }
-  }
-  const double t = fc > fd ? c : d, f = fc > fd ? fc : fd;
+  role_view view = {tr, solver, role, sign, 0.0};
+  double f;
+  const double t = cartp_search_maximum(role_value, &view, a, b, 0.25e-9 * (1.0 + fabs(b)), &f);
   if (sign * f > sign * *v_best) {
     *v_best = sign * f;
     *t_best = t;
@@ -154,13 +158,14 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
   /* Complete response: the tumour below n_detect before t_resp; then relapse above it. */
   const double tum0 = v0[CART_ROLE_TUMOUR], tum1 = v[CART_ROLE_TUMOUR];
   if (isnan(tr->cr_time) && tum1 < s->n_detect && tum0 >= s->n_detect) {
-    const double tc = solver ? crossing(tr, solver, CART_ROLE_TUMOUR, s->n_detect, t0, tum0, t) : t;
+    const double tc = solver ? crossing(tr, solver, CART_ROLE_TUMOUR, s->n_detect, t0, tum0, t, tum1) : t;
     if (tc < s->t_resp) {
       tr->cr_time = tc;
     }
   } else if (!isnan(tr->cr_time) && isnan(tr->relapse_day) && tum1 > s->n_detect &&
              tum0 <= s->n_detect) {
-    const double tr_day = solver ? crossing(tr, solver, CART_ROLE_TUMOUR, s->n_detect, t0, tum0, t) : t;
+    const double tr_day =
+        solver ? crossing(tr, solver, CART_ROLE_TUMOUR, s->n_detect, t0, tum0, t, tum1) : t;
     tr->relapse_day = tr_day;
     double y[CART_MAX_STATES_ENDPOINTS], vr[CART_N_ROLES];
     if (solver) {
@@ -177,14 +182,15 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
     if (b0 < thr && b1 < thr) {
       tr->aplasia += t - t0;
     } else if ((b0 < thr) != (b1 < thr)) {
-      const double tc = solver ? crossing(tr, solver, CART_ROLE_B, thr, t0, b0, t) : 0.5 * (t0 + t);
+      const double tc =
+          solver ? crossing(tr, solver, CART_ROLE_B, thr, t0, b0, t, b1) : 0.5 * (t0 + t);
       tr->aplasia += b0 < thr ? tc - t0 : t - tc;
     }
   }
   /* CRS onset: the CRS signal first above crs_g1 */
   const double s0 = v0[CART_ROLE_CRS], s1 = v[CART_ROLE_CRS];
   if (isnan(tr->crs_onset) && s1 > s->crs_g[0]) {
-    tr->crs_onset = solver && s0 <= s->crs_g[0] ? crossing(tr, solver, CART_ROLE_CRS, s->crs_g[0], t0, s0, t) : t;
+    tr->crs_onset = solver && s0 <= s->crs_g[0] ? crossing(tr, solver, CART_ROLE_CRS, s->crs_g[0], t0, s0, t, s1) : t;
   }
   tr->t_last = t;
   memcpy(tr->v_last, v, sizeof tr->v_last);
@@ -226,10 +232,10 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
   cartp_solver_step_samples(solver, t0, t1, &node_t, &node_y);
   double v[5][CART_N_ROLES], t[5] = {t0, node_t[0], node_t[1], node_t[2], t1};
   memcpy(v[0], tr->v_last, sizeof v[0]);
-  for (int i = 1; i < 4; i++) {
+  for (int i = 1; i < 5; i++) { /* the nodes, then the end (y1) */
     role_values_extended(tr, node_y + (i - 1) * CARTP_SAMPLE_STRIDE, v[i]);
   }
-  role_values(tr, y1, v[4]);
+  (void)y1; /* the end sample: the extended vector of y1 */
 
   /* auc28 over [t0, min(t1, auc_end)] */
   const double end = tr->settings->auc_end;

@@ -49,8 +49,8 @@ struct cart_trial {
   int outputs[CART_MAX_OUTPUTS]; /* index into the extended vector [states..., signals...] */
   int workspaces_stale; /* set when times or solver settings change */
   size_t lanes;         /* patients in flight per thread, 1 .. CARTP_MAX_LANES (1: one by
-                           one, no SIMD); 0: the processor's SIMD width where the model and
-                           method allow, else 1 */
+                           one, no SIMD); 0: twice the processor's SIMD width where the
+                           model and method allow, else 1 */
 
   cartp_workspace *workspaces; /* `lanes` per thread, made by the first run (openmp.c) */
   size_t n_workspaces;
