@@ -20,6 +20,10 @@
 #define GL_NODE 0.7745966692414834  /* sqrt(3/5): 3-point Gauss-Legendre on [-1, 1] */
 #define GL_W_OUTER (5.0 / 9.0)
 #define GL_W_MID (8.0 / 9.0)
+/* d/dtheta at theta = 1 of the quartic through the samples at theta = 0, (1 -+ sqrt(3/5)) / 2,
+ * 1/2 and 1 (the step's ends and Gauss-Legendre nodes): the Lagrange weights' derivatives there */
+static const double SLOPE_END[5] = {1.0, -1.8783610896543055, 8.0 / 3.0, -14.788305577012363,
+                                    13.0};
 
 static const cart_endpoint_info endpoint_table[CART_N_ENDPOINTS] = {
     {"cmax", "cells/uL", 0, "max of Cblood over the horizon"},
@@ -286,9 +290,14 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
     const double best_value = sign * v[best][role], so_far = sign * *running;
     const int after_end = tr->extreme_at_step_end[e];
     tr->extreme_at_step_end[e] = best == 4 && best_value > so_far;
-    /* at the end: an extreme inside (last node, end) only if the value turns just before it */
+    /* at the end: an extreme inside (last node, end) only if the value turns just before it;
+     * probed on the interpolant unless the quartic through the five samples (exact for a role
+     * linear in the states: the interpolant is a quartic) still clearly moves on at the end */
+    const double moves_on =
+        sign * (SLOPE_END[0] * v[0][role] + SLOPE_END[1] * v[1][role] +
+                SLOPE_END[2] * v[2][role] + SLOPE_END[3] * v[3][role] + SLOPE_END[4] * v[4][role]);
     const int turns_before_end =
-        best == 4 && best_value > so_far &&
+        best == 4 && best_value > so_far && !(moves_on > 1e-6 * fabs(v[4][role])) &&
         sign * role_at(tr, solver, role, t[4] - 1e-6 * (t[4] - t[3])) > best_value;
     if ((best > 0 && best < 4 && best_value > so_far) || turns_before_end ||
         (best == 0 && after_end && best_value >= so_far)) {
