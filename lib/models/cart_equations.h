@@ -11,12 +11,29 @@
 #define CARTP_EQ_NAME(name, w) CARTP_EQ_NAME_(name, w)
 #define CARTP_EQ(name) CARTP_EQ_NAME(name, CARTP_LANE_W)
 
-/* x^e lane by lane, by cart_common.h's cartp_power (binary powering for a whole e). */
+/* x^e lane by lane, as cart_common.h's cartp_power: binary powering for a whole e in 0..16
+ * (here on the vectors at once: each lane multiplies in the same squares in the same order, the
+ * squarings past its own exponent unused), libm's pow for any other e (lane by lane). */
 static inline CARTP_R CARTP_EQ(power)(CARTP_R x, CARTP_R e)
 {
-  CARTP_R out;
-  CARTP_LANEWISE(out, cartp_power, x, e);
-  return out;
+#if CARTP_LANE_W == 1
+  return cartp_power(x, e);
+#else
+  const CARTP_R two52 = CARTP_SPLAT(4503599627370496.0); /* e + 2^52 holds round(e) in its bits */
+  const CARTP_M whole = CARTP_AND(CARTP_AND(e >= 0.0, e <= 16.0), ((e + two52) - two52) == e);
+  if (CARTP_ANY(CARTP_NOT(whole))) {
+    CARTP_R out;
+    CARTP_LANEWISE(out, cartp_power, x, e);
+    return out;
+  }
+  const CARTP_M k = (CARTP_M)(e + two52) - (CARTP_M)two52;
+  CARTP_R result = CARTP_SPLAT(1.0), square = x;
+  for (int bit = 0; bit < 5; bit++) {
+    result = CARTP_SEL(((k >> bit) & 1) != 0, result * square, result);
+    square = square * square;
+  }
+  return result;
+#endif
 }
 
 /* amp(x) of cart_common.h with this model's parameters; x^h as x * x where h = 2. */
