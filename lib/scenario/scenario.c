@@ -30,9 +30,11 @@
 
 #include <ini.h>
 
+#include <cart/cart_grammar.h>
 #include <cart/cart_scenario.h>
 
 #include "../util/error.h"
+#include "../util/text.h"
 
 /* ---- the built-in default scenario ---- */
 
@@ -275,10 +277,11 @@ static const char *const rule_keys[N_RULE_KEYS] = {"trigger", "interval_h", "max
 
 /* One repeatable entry: a parameter value, a cv, a correlation, a dose, a state's atol. */
 typedef struct entry {
-  char *name;      /* parameter or state; NULL for doses */
-  char *name2;     /* the second parameter of a correlation */
-  double value[4]; /* the value, or the fields of a dose */
-  int n_values;
+  char *name;  /* parameter or state; NULL for doses */
+  char *name2; /* the second parameter of a correlation */
+  double value;
+  cart_cart_dose cart_dose; /* [dosing] cart, as cart_parse_cart_dose read it */
+  cart_toci_dose toci_dose; /* [dosing] toci, as cart_parse_toci_dose read it */
   int line;
 } entry;
 
@@ -406,34 +409,6 @@ static const entry *entry_find(const entry_list *list, const char *name, const c
 
 /* ---- values ---- */
 
-static int is_blank(char c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-/* [start, end) without blanks at either end. */
-static void trim(const char **start, const char **end)
-{
-  while (*start < *end && is_blank(**start)) {
-    (*start)++;
-  }
-  while (*end > *start && is_blank((*end)[-1])) {
-    (*end)--;
-  }
-}
-
-/* A whole string (libinih has trimmed it) as a double: 0, or -1 when it is empty or has
- * anything after the number. NaN and inf parse; callers decide. */
-static int parse_double(const char *text, double *value)
-{
-  char *end = NULL;
-  if (*text == '\0' || is_blank(*text)) {
-    return -1;
-  }
-  *value = strtod(text, &end); /* overflow gives +-inf, which the callers reject */
-  return end == text || *end != '\0' ? -1 : 0;
-}
-
 /* A whole string as an unsigned 64-bit decimal integer (digits only, no sign): 0 or -1. */
 static int parse_u64(const char *text, uint64_t *value)
 {
@@ -454,45 +429,13 @@ static int parse_u64(const char *text, uint64_t *value)
 static int finite_value(loader *ld, const char *section, const char *key, const char *text,
                         double *value)
 {
-  const int parsed = parse_double(text, value) == 0;
+  const int parsed = cartp_parse_double(text, value) == 0;
   if (parsed && isfinite(*value)) {
     return 0;
   }
   fail(ld, CART_EPARSE, ld->line, "[%s] %s: '%s' is not a %snumber", section, key, text,
        parsed ? "finite " : "");
   return -1;
-}
-
-enum { FIELDS_NOT_NUMBER = -1, FIELDS_NOT_FINITE = -2, FIELDS_TOO_MANY = -3 };
-
-/* Splits `text` at `separator` into at most `max` finite numbers (blanks around each allowed).
- * Returns how many, or FIELDS_NOT_NUMBER (an empty or malformed field), FIELDS_NOT_FINITE or
- * FIELDS_TOO_MANY; `field` (`size` bytes) then holds the field at fault. */
-static int parse_fields(const char *text, char separator, double *values, int max, char *field,
-                        size_t size)
-{
-  int n = 0;
-  const char *start = text;
-  for (;;) {
-    const char *stop = strchr(start, separator);
-    const char *a = start, *b = stop ? stop : start + strlen(start);
-    trim(&a, &b);
-    snprintf(field, size, "%.*s", (int)(b - a), a);
-    if (n == max) {
-      return FIELDS_TOO_MANY;
-    }
-    if (parse_double(field, &values[n]) != 0) {
-      return FIELDS_NOT_NUMBER;
-    }
-    if (!isfinite(values[n])) {
-      return FIELDS_NOT_FINITE;
-    }
-    n++;
-    if (stop == NULL) {
-      return n;
-    }
-    start = stop + 1;
-  }
 }
 
 /* ---- pass 1: libinih's reader and handler ---- */
@@ -542,7 +485,7 @@ static char *read_line(char *buffer, int size, void *stream)
     if (close != NULL) {
       const int s = find_section(buffer + 1, (size_t)(close - buffer - 1));
       const char *rest = close + 1;
-      while (is_blank(*rest)) {
+      while (cartp_is_blank(*rest)) {
         rest++;
       }
       if (*rest != '\0' && *rest != ';' && *rest != '#') {
@@ -620,9 +563,11 @@ static void on_times(loader *ld, const char *key, const char *value)
   } else if (strcmp(key, "list") == 0) {
     /* Repeated `list` keys join: a long list may be split over lines (libinih reads lines of
      * at most 199 characters). */
-    size_t count = 1;
-    for (const char *c = value; *c; c++) {
-      count += *c == ',';
+    size_t count = 0;
+    cart_error error;
+    if (cart_parse_time_list(value, NULL, 0, &count, &error) != CART_OK) {
+      fail(ld, error.code, ld->line, "[times] list: %s", error.message);
+      return;
     }
     if (ld->n_times + count > ld->times_capacity) {
       const size_t wanted = 2 * (ld->n_times + count);
@@ -640,18 +585,12 @@ static void on_times(loader *ld, const char *key, const char *value)
       ld->time_lines = lines;
       ld->times_capacity = wanted;
     }
-    char field[64];
-    const int n = parse_fields(value, ',', ld->times + ld->n_times, (int)count, field,
-                               sizeof field);
-    if (n < 0) {
-      fail(ld, CART_EPARSE, ld->line, "[times] list: '%s' is not a %snumber", field,
-           n == FIELDS_NOT_FINITE ? "finite " : "");
-      return;
+    cart_parse_time_list(value, ld->times + ld->n_times, count, &count, NULL);
+    const size_t n = count;
+    for (size_t i = 0; i < n; i++) {
+      ld->time_lines[ld->n_times + i] = ld->line;
     }
-    for (int i = 0; i < n; i++) {
-      ld->time_lines[ld->n_times + (size_t)i] = ld->line;
-    }
-    ld->n_times += (size_t)n;
+    ld->n_times += n;
     if (ld->list_line == 0) {
       ld->list_line = ld->line;
     }
@@ -694,8 +633,7 @@ static void on_solver(loader *ld, const char *key, const char *value)
                  (e->name = copy_string(key + 5, strlen(key + 5))) == NULL) {
         out_of_memory(ld);
       } else {
-        e->value[0] = v;
-        e->n_values = 1;
+        e->value = v;
         e->line = ld->line;
       }
     }
@@ -729,7 +667,7 @@ static void on_named_number(loader *ld, int s, const char *key, const char *valu
     given_twice(ld, section_names[s], key, first->line);
     return;
   }
-  if (s == SECTION_PARAMETERS && parse_double(value, &v) != 0) {
+  if (s == SECTION_PARAMETERS && cartp_parse_double(value, &v) != 0) {
     fail(ld, CART_EPARSE, ld->line, "[parameters] %s: '%s' is not a number", key, value);
     return;
   }
@@ -741,8 +679,7 @@ static void on_named_number(loader *ld, int s, const char *key, const char *valu
     out_of_memory(ld);
     return;
   }
-  e->value[0] = v;
-  e->n_values = 1;
+  e->value = v;
   e->line = ld->line;
 }
 
@@ -758,8 +695,8 @@ static void on_correlation(loader *ld, const char *key, const char *value)
     return;
   }
   const char *a = key, *a_end = comma, *b = comma + 1, *b_end = key + strlen(key);
-  trim(&a, &a_end);
-  trim(&b, &b_end);
+  cartp_trim(&a, &a_end);
+  cartp_trim(&b, &b_end);
   if (a == a_end || b == b_end) {
     fail(ld, CART_EPARSE, ld->line, "[correlation] '%s': a parameter name is empty", key);
     return;
@@ -780,8 +717,7 @@ static void on_correlation(loader *ld, const char *key, const char *value)
   } else {
     e->name = name;
     e->name2 = name2;
-    e->value[0] = r;
-    e->n_values = 1;
+    e->value = r;
     e->line = ld->line;
     return;
   }
@@ -789,8 +725,8 @@ static void on_correlation(loader *ld, const char *key, const char *value)
   free(name2);
 }
 
-/* [dosing] cart = TIME:CELLS[:FMEM], toci = TIME:MG_PER_KG[:HOURS[:CAP_MG]] (the syntax of the
- * cart command's --dose and --toci). */
+/* [dosing] cart = TIME:CELLS[:FMEM], toci = TIME:MG_PER_KG[:HOURS[:CAP_MG]], read by
+ * cart_parse_cart_dose and cart_parse_toci_dose as the cart command's --dose and --toci are. */
 static void on_dosing(loader *ld, const char *key, const char *value)
 {
   const int is_cart = strcmp(key, "cart") == 0;
@@ -798,22 +734,13 @@ static void on_dosing(loader *ld, const char *key, const char *value)
     unknown_key(ld, SECTION_DOSING, key);
     return;
   }
-  const char *syntax = is_cart ? "TIME:CELLS[:FMEM]" : "TIME:MG_PER_KG[:HOURS[:CAP_MG]]";
-  double fields[4];
-  char field[64];
-  const int n = parse_fields(value, ':', fields, is_cart ? 3 : 4, field, sizeof field);
-  if (n == FIELDS_NOT_NUMBER && field[0] != '\0') {
-    fail(ld, CART_EPARSE, ld->line, "[dosing] %s = %s: '%s' is not a number (expected %s)", key,
-         value, field, syntax);
-    return;
-  }
-  if (n == FIELDS_NOT_FINITE) {
-    fail(ld, CART_EPARSE, ld->line, "[dosing] %s = %s: '%s' is not a finite number", key, value,
-         field);
-    return;
-  }
-  if (n < 2) {
-    fail(ld, CART_EPARSE, ld->line, "[dosing] %s = %s: expected %s", key, value, syntax);
+  cart_cart_dose cart_dose;
+  cart_toci_dose toci_dose;
+  cart_error error;
+  const int status = is_cart ? cart_parse_cart_dose(value, &cart_dose, &error)
+                             : cart_parse_toci_dose(value, &toci_dose, &error);
+  if (status != CART_OK) {
+    fail(ld, status, ld->line, "[dosing] %s = %s: %s", key, value, error.message);
     return;
   }
   entry *e = entry_add(is_cart ? &ld->cart_doses : &ld->toci_doses);
@@ -821,8 +748,11 @@ static void on_dosing(loader *ld, const char *key, const char *value)
     out_of_memory(ld);
     return;
   }
-  memcpy(e->value, fields, (size_t)n * sizeof fields[0]);
-  e->n_values = n;
+  if (is_cart) {
+    e->cart_dose = cart_dose;
+  } else {
+    e->toci_dose = toci_dose;
+  }
   e->line = ld->line;
 }
 
@@ -1133,7 +1063,7 @@ static int build_solver(loader *ld, cart_trial *trial)
         free(atol);
         return CART_EUNKNOWN_PARAM;
       }
-      atol[i] = e->value[0];
+      atol[i] = e->value;
     }
   }
   const cart_method method = ld->method_line ? ld->method : CART_METHOD_DEFAULT;
@@ -1153,7 +1083,7 @@ static int build_parameters(loader *ld, cart_params *typical)
 {
   for (size_t j = 0; j < ld->parameters.count; j++) {
     const entry *e = &ld->parameters.items[j];
-    const int status = cart_params_set(typical, e->name, e->value[0]);
+    const int status = cart_params_set(typical, e->name, e->value);
     if (status != CART_OK) {
       return fail_library(ld, status, e->line, "parameters", NULL, cart_params_last_error(typical));
     }
@@ -1162,20 +1092,18 @@ static int build_parameters(loader *ld, cart_params *typical)
 }
 
 /* The CAR-T dose at t = 0 is the patient's parameter `dose` (and `f_mem`) when the model has one
- * (MODEL.md 3; the cart command's --dose does the same); other doses go to the schedule
- * (add_schedule). */
-static int build_initial_dose(loader *ld, const cart_model *model, cart_params *typical)
+ * (cart_cart_dose_is_initial, MODEL.md 3; the cart command's --dose does the same); other doses
+ * go to the schedule (add_schedule). Both are given by cart_dose_give_cart. */
+static int build_initial_dose(loader *ld, cart_trial *trial, cart_params *typical)
 {
-  if (cart_model_param_index(model, "dose") < 0) {
-    return CART_OK;
-  }
+  const cart_model *model = cart_trial_model(trial);
   int initial_line = 0;
   for (size_t j = 0; j < ld->cart_doses.count; j++) {
     const entry *e = &ld->cart_doses.items[j];
-    if (e->value[0] != 0.0) {
+    if (!cart_cart_dose_is_initial(model, e->cart_dose.time)) {
       continue;
     }
-    const int has_f_mem = e->n_values == 3;
+    const int has_f_mem = e->cart_dose.f_mem != CART_FMEM_FROM_PARAMS;
     const entry *set = entry_find(&ld->parameters, "dose", NULL);
     const entry *set_f = has_f_mem ? entry_find(&ld->parameters, "f_mem", NULL) : NULL;
     if (initial_line) {
@@ -1191,10 +1119,11 @@ static int build_initial_dose(loader *ld, const cart_model *model, cart_params *
       return CART_EDOSE;
     }
     initial_line = e->line;
-    if (cart_params_set(typical, "dose", e->value[1]) != CART_OK ||
-        (has_f_mem && cart_params_set(typical, "f_mem", e->value[2]) != CART_OK)) {
-      return fail_library(ld, CART_EDOSE, e->line, "dosing", "cart",
-                          cart_params_last_error(typical));
+    cart_error error;
+    const int status = cart_dose_give_cart(typical, cart_trial_dosing(trial), &e->cart_dose,
+                                           NULL, &error);
+    if (status != CART_OK) {
+      return fail_library(ld, status, e->line, "dosing", "cart", &error);
     }
   }
   return CART_OK;
@@ -1207,30 +1136,25 @@ static int add_schedule(loader *ld, cart_trial *trial, int is_cart)
 {
   const entry_list *list = is_cart ? &ld->cart_doses : &ld->toci_doses;
   cart_dosing *dosing = cart_trial_dosing(trial);
-  const int has_dose = cart_model_param_index(cart_trial_model(trial), "dose") >= 0;
+  const cart_model *model = cart_trial_model(trial);
+  cart_params *typical = cart_population_typical(cart_trial_population(trial));
   int first_line = 0;
   for (size_t j = 0; j < list->count; j++) {
     const entry *e = &list->items[j];
+    cart_error error;
     int status;
     if (is_cart) {
-      if (e->value[0] == 0.0 && has_dose) {
+      if (cart_cart_dose_is_initial(model, e->cart_dose.time)) {
         continue; /* build_initial_dose */
       }
-      if (e->n_values == 3 && !(e->value[2] >= 0 && e->value[2] <= 1)) {
-        /* checked here: f_mem -1 would pass as CART_FMEM_FROM_PARAMS */
-        fail(ld, CART_EDOSE, e->line, "[dosing] cart: f_mem %g is outside [0, 1]", e->value[2]);
-        return CART_EDOSE;
-      }
-      status = cart_dosing_add_cart(dosing, e->value[0], e->value[1],
-                                    e->n_values == 3 ? e->value[2] : CART_FMEM_FROM_PARAMS);
+      status = cart_dose_give_cart(typical, dosing, &e->cart_dose, NULL, &error);
     } else {
-      const double hours = e->n_values >= 3 ? e->value[2] : CART_TOCI_TINF_DEFAULT * 24.0;
-      const double cap = e->n_values == 4 ? e->value[3] : CART_TOCI_CAP_MG_DEFAULT;
-      status = cart_dosing_add_toci(dosing, e->value[0], e->value[1], hours / 24.0, cap);
+      const cart_toci_dose *d = &e->toci_dose;
+      status = cart_dosing_add_toci(dosing, d->time, d->mg_per_kg, d->duration, d->cap_mg);
+      cartp_error_copy(&error, cart_dosing_last_error(dosing));
     }
     if (status != CART_OK) {
-      return fail_library(ld, status, e->line, "dosing", is_cart ? "cart" : "toci",
-                          cart_dosing_last_error(dosing));
+      return fail_library(ld, status, e->line, "dosing", is_cart ? "cart" : "toci", &error);
     }
     if (first_line == 0) {
       first_line = e->line;
@@ -1290,7 +1214,7 @@ static int build_population(loader *ld, cart_population *population)
 {
   for (size_t j = 0; j < ld->variability.count; j++) {
     const entry *e = &ld->variability.items[j];
-    const int status = cart_population_set_cv(population, e->name, e->value[0]);
+    const int status = cart_population_set_cv(population, e->name, e->value);
     if (status != CART_OK) {
       return fail_library(ld, status, e->line, "variability", NULL,
                           cart_population_last_error(population));
@@ -1299,7 +1223,7 @@ static int build_population(loader *ld, cart_population *population)
   for (size_t j = 0; j < ld->correlation.count; j++) {
     const entry *e = &ld->correlation.items[j];
     const int status = cart_population_set_correlation(population, e->name, e->name2,
-                                                       e->value[0]);
+                                                       e->value);
     if (status != CART_OK) {
       return fail_library(ld, status, e->line, "correlation", NULL,
                           cart_population_last_error(population));
@@ -1357,7 +1281,7 @@ static int build_outputs(loader *ld, cart_trial *trial)
   for (;;) {
     const char *comma = strchr(start, ',');
     const char *a = start, *b = comma ? comma : start + strlen(start);
-    trim(&a, &b);
+    cartp_trim(&a, &b);
     if (a == b) {
       fail(ld, CART_EPARSE, ld->trajectories_line,
            "[outputs] trajectories: an empty name in '%s'", ld->trajectories);
@@ -1424,7 +1348,7 @@ static int build_toci_rule(loader *ld, cart_trial *trial)
       rule.trigger = v;
       break;
     case RULE_INTERVAL_H:
-      rule.interval = v / 24.0;
+      rule.interval = cart_days_from_hours(v);
       break;
     case RULE_MAX_DOSES:
       rule.max_doses = (int)v; /* 0..CART_TOCI_RULE_MAX_DOSES (on_tocilizumab) */
@@ -1436,10 +1360,10 @@ static int build_toci_rule(loader *ld, cart_trial *trial)
       rule.cap_mg = v;
       break;
     case RULE_DELAY_H:
-      rule.delay = v / 24.0;
+      rule.delay = cart_days_from_hours(v);
       break;
     default:
-      rule.duration = v / 24.0;
+      rule.duration = cart_days_from_hours(v);
       break;
     }
     const int status = cart_dosing_set_toci_rule(dosing, &rule);
@@ -1509,7 +1433,7 @@ static cart_trial *build(loader *ld)
   if (ld->failed || (status = build_times(ld, trial)) != CART_OK ||
       (status = build_solver(ld, trial)) != CART_OK ||
       (status = build_parameters(ld, typical)) != CART_OK ||
-      (status = build_initial_dose(ld, model, typical)) != CART_OK ||
+      (status = build_initial_dose(ld, trial, typical)) != CART_OK ||
       (status = check_rules(ld, typical)) != CART_OK ||
       (status = build_population(ld, population)) != CART_OK ||
       (status = build_endpoints(ld, trial)) != CART_OK ||
