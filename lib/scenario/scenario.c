@@ -661,23 +661,6 @@ static int in_range(loader *ld, const key_row *row, const char *key, double v, c
   return 0;
 }
 
-/* A name that must not be empty ([trial] model). */
-static void read_name(loader *ld, const key_row *row, const char *key, const char *value)
-{
-  setting *target = first_time(ld, row, key);
-  if (target == NULL) {
-    return;
-  }
-  if (*value == '\0') {
-    fail(ld, CART_EPARSE, ld->line, "[%s] %s: empty (e.g. model = cart)",
-         section_names[row->section], key);
-  } else if ((target->text = copy_string(value, strlen(value))) == NULL) {
-    out_of_memory(ld);
-  } else {
-    given(ld, target);
-  }
-}
-
 /* Any text, empty too ([outputs] trajectories: empty keeps none). */
 static void read_text(loader *ld, const key_row *row, const char *key, const char *value)
 {
@@ -689,6 +672,17 @@ static void read_text(loader *ld, const key_row *row, const char *key, const cha
     out_of_memory(ld);
   } else {
     given(ld, target);
+  }
+}
+
+/* A name that must not be empty ([trial] model). */
+static void read_name(loader *ld, const key_row *row, const char *key, const char *value)
+{
+  if (*value == '\0' && target_of(ld, row)->line == 0) {
+    fail(ld, CART_EPARSE, ld->line, "[%s] %s: empty (e.g. model = cart)",
+         section_names[row->section], key);
+  } else {
+    read_text(ld, row, key, value);
   }
 }
 

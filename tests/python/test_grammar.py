@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import libcart
+from test_api import _cli_table as _cli_rows, _python_table as _python_rows
 
 TIMES = "0,1,7,14,15,28"
 
@@ -68,18 +69,6 @@ def test_bad_times_and_rule_same_message(cart_bin):
         with pytest.raises(libcart.LibcartError) as caught:
             libcart.solve(**{what: text})
         assert caught.value.message == "%s %s: %s" % (what, text, cli)
-
-
-def _cli_rows(cart_bin, args):
-    out = subprocess.run([cart_bin, "run"] + args, check=True, capture_output=True,
-                         text=True).stdout
-    lines = out.strip("\n").split("\n")
-    return lines[0].split("\t"), [line.split("\t") for line in lines[1:]]
-
-
-def _python_rows(solution):
-    frame = solution.to_frame()
-    return list(frame.columns), [["%.10g" % v for v in row] for row in frame.to_numpy()]
 
 
 @pytest.mark.parametrize("dose, as_tuple, cells0", [
