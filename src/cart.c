@@ -66,90 +66,20 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 success, 1 the solver failed, 2 bad usage or input.\n";
 
-/* Splits "a:b:c" into at most `max` numbers; returns how many, or -1 when one is malformed. */
-static int parse_fields(const char *text, double *values, int max)
+/* Output times from TEXT (cart_parse_times: "A:B:STEP" or "T1,T2,..."). Returns a malloc'd array
+ * or NULL, with the message out (`option` names where TEXT came from). */
+static double *parse_times(const char *option, const char *text, size_t *n_times)
 {
-  char buffer[256];
-  if (strlen(text) >= sizeof buffer) {
-    return -1;
-  }
-  strcpy(buffer, text);
-  int n = 0;
-  char *save = NULL;
-  for (char *field = strtok_r(buffer, ":", &save); field; field = strtok_r(NULL, ":", &save)) {
-    if (n == max || parse_number(field, &values[n]) != 0) {
-      return -1;
-    }
-    n++;
-  }
-  /* "1::2" or a trailing ':' would silently drop a field */
-  int colons = 0;
-  for (const char *c = text; *c; c++) {
-    colons += *c == ':';
-  }
-  return colons == n - 1 ? n : -1;
-}
-
-/* Output times from "A:B:STEP" or "T1,T2,...". Returns a malloc'd array or NULL (message out). */
-static double *parse_times(const char *text, size_t *n_times)
-{
-  if (strchr(text, ':') != NULL) {
-    double f[3];
-    if (parse_fields(text, f, 3) != 3 || !isfinite(f[0]) || !isfinite(f[1]) || !isfinite(f[2]) ||
-        f[2] <= 0 || f[1] < f[0] || f[0] < 0) {
-      fail(EXIT_BAD_INPUT, "--times %s: expected A:B:STEP with 0 <= A <= B and STEP > 0", text);
-      return NULL;
-    }
-    const double count = floor((f[1] - f[0]) / f[2] * (1 + 1e-12)) + 1;
-    if (count > CART_MAX_OUTPUT_TIMES) {
-      fail(EXIT_BAD_INPUT, "--times %s: more than %d output times", text, CART_MAX_OUTPUT_TIMES);
-      return NULL;
-    }
-    double *times = malloc((size_t)count * sizeof *times);
-    if (times == NULL) {
-      return NULL;
-    }
-    for (size_t k = 0; k < (size_t)count; k++) {
-      times[k] = f[0] + (double)k * f[2];
-    }
-    if (fabs(times[(size_t)count - 1] - f[1]) <= 1e-9 * (1 + fabs(f[1]))) {
-      times[(size_t)count - 1] = f[1]; /* land exactly on B */
-    }
-    *n_times = (size_t)count;
-    return times;
-  }
-  size_t count = 1;
-  for (const char *c = text; *c; c++) {
-    count += *c == ',';
-  }
-  double *times = malloc(count * sizeof *times);
-  char *buffer = strdup(text);
-  if (times == NULL || buffer == NULL) {
-    free(times);
-    free(buffer);
+  cart_error err;
+  size_t n = 0;
+  if (cart_parse_times(text, NULL, 0, &n, &err) != CART_OK) {
+    fail(EXIT_BAD_INPUT, "%s %s: %s", option, text, err.message);
     return NULL;
   }
-  size_t n = 0;
-  char *start = buffer;
-  for (;;) {
-    char *comma = strchr(start, ',');
-    if (comma) {
-      *comma = '\0';
-    }
-    if (parse_number(start, &times[n]) != 0) {
-      fail(EXIT_BAD_INPUT, "--times: '%s' is not a number", start);
-      free(times);
-      free(buffer);
-      return NULL;
-    }
-    n++;
-    if (!comma) {
-      break;
-    }
-    start = comma + 1;
+  double *times = malloc(n * sizeof *times);
+  if (times != NULL) {
+    cart_parse_times(text, times, n, n_times, NULL);
   }
-  free(buffer);
-  *n_times = n;
   return times;
 }
 
@@ -247,39 +177,25 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
       return fail(EXIT_BAD_INPUT, "%s", cart_params_last_error(opt->params)->message);
     }
   } else if (strcmp(name, "--dose") == 0) {
-    double f[3];
-    const int n = parse_fields(arg, f, 3);
-    if (n < 2) {
-      return fail(EXIT_BAD_INPUT, "--dose %s: expected TIME:CELLS[:FMEM]", arg);
-    }
-    if (f[0] == 0.0 && cart_model_param_index(opt->model, "dose") >= 0) {
-      /* The t = 0 infusion is the patient's `dose` (and `f_mem`), MODEL.md 3. */
-      if (*initial_dose_set) {
-        return fail(EXIT_BAD_INPUT, "--dose %s: a CAR-T dose at t = 0 was already given", arg);
-      }
-      *initial_dose_set = 1;
-      if (cart_params_set(opt->params, "dose", f[1]) != CART_OK ||
-          (n == 3 && cart_params_set(opt->params, "f_mem", f[2]) != CART_OK)) {
-        return fail(EXIT_BAD_INPUT, "--dose %s: %s", arg, cart_params_last_error(opt->params)->message);
-      }
-    } else if (cart_dosing_add_cart(opt->dosing, f[0], f[1],
-                                    n == 3 ? f[2] : CART_FMEM_FROM_PARAMS) != CART_OK) {
-      return fail(EXIT_BAD_INPUT, "--dose %s: %s", arg, cart_dosing_last_error(opt->dosing)->message);
+    cart_cart_dose dose;
+    cart_error err;
+    if (cart_parse_cart_dose(arg, &dose, &err) != CART_OK ||
+        cart_dose_give_cart(opt->params, opt->dosing, &dose, initial_dose_set, &err) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--dose %s: %s", arg, err.message);
     }
   } else if (strcmp(name, "--toci") == 0) {
-    double f[4];
-    const int n = parse_fields(arg, f, 4);
-    if (n < 2) {
-      return fail(EXIT_BAD_INPUT, "--toci %s: expected TIME:MG_PER_KG[:HOURS[:CAP_MG]]", arg);
+    cart_toci_dose dose;
+    cart_error err;
+    if (cart_parse_toci_dose(arg, &dose, &err) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--toci %s: %s", arg, err.message);
     }
-    const double duration = n >= 3 ? f[2] / 24.0 : CART_TOCI_TINF_DEFAULT;
-    const double cap = n >= 4 ? f[3] : CART_TOCI_CAP_MG_DEFAULT;
-    if (cart_dosing_add_toci(opt->dosing, f[0], f[1], duration, cap) != CART_OK) {
+    if (cart_dosing_add_toci(opt->dosing, dose.time, dose.mg_per_kg, dose.duration,
+                             dose.cap_mg) != CART_OK) {
       return fail(EXIT_BAD_INPUT, "--toci %s: %s", arg, cart_dosing_last_error(opt->dosing)->message);
     }
   } else if (strcmp(name, "--times") == 0) {
     free(opt->times);
-    opt->times = parse_times(arg, &opt->n_times);
+    opt->times = parse_times(name, arg, &opt->n_times);
     if (opt->times == NULL) {
       return EXIT_BAD_INPUT;
     }
@@ -297,27 +213,9 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
     }
   } else if (strcmp(name, "--toci-rule") == 0) {
     cart_toci_rule rule;
-    cart_toci_rule_default(&rule);
-    if (strcmp(arg, "off") == 0) {
-      rule.enabled = 0;
-    } else if (strcmp(arg, "on") != 0) {
-      double f[5];
-      const int n = parse_fields(arg, f, 5);
-      if (n < 1) {
-        return fail(EXIT_BAD_INPUT,
-                    "--toci-rule %s: expected on, off or "
-                    "TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG[:DELAY_H]]]]",
-                    arg);
-      }
-      rule.trigger = f[0];
-      rule.interval = n >= 2 ? f[1] / 24.0 : rule.interval;
-      if (n >= 3 && (f[2] != floor(f[2]) || f[2] < 1 || f[2] > CART_TOCI_RULE_MAX_DOSES)) {
-        return fail(EXIT_BAD_INPUT, "--toci-rule %s: MAX_DOSES must be a whole number 1..%d", arg,
-                    CART_TOCI_RULE_MAX_DOSES);
-      }
-      rule.max_doses = n >= 3 ? (int)f[2] : rule.max_doses;
-      rule.mg_per_kg = n >= 4 ? f[3] : rule.mg_per_kg;
-      rule.delay = n >= 5 ? f[4] / 24.0 : rule.delay;
+    cart_error err;
+    if (cart_parse_toci_rule(arg, &rule, &err) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--toci-rule %s: %s", arg, err.message);
     }
     if (cart_dosing_set_toci_rule(opt->dosing, &rule) != CART_OK) {
       return fail(EXIT_BAD_INPUT, "--toci-rule %s: %s", arg,
@@ -364,7 +262,7 @@ static int run(int argc, char **argv)
   }
   opt.params = cart_params_new(opt.model, &err);
   opt.dosing = cart_dosing_new(&err);
-  opt.times = parse_times("0:365:1", &opt.n_times);
+  opt.times = parse_times("--times", "0:365:1", &opt.n_times);
   if (opt.params == NULL || opt.dosing == NULL || opt.times == NULL) {
     status = fail(EXIT_SOLVE_FAILED, "out of memory");
     goto cleanup;

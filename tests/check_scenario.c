@@ -608,6 +608,164 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* The scenario reads doses with cart_grammar.h, as cart run and Python do: each text gives the
+ * doses that cart_parse_*_dose give, with the expected values (so the owner itself is held
+ * too), and a bad text the same message after "[dosing] KEY = TEXT: ". */
+static const char *const cart_dose_texts[] = {"14:1e8", " 7 : 2e8 : 0.25 ", "0:3e8", "0:2e8:0.5"};
+static const cart_cart_dose cart_dose_expected[] = {
+    {14, 1e8, CART_FMEM_FROM_PARAMS}, {7, 2e8, 0.25}, {0, 3e8, CART_FMEM_FROM_PARAMS}, {0, 2e8, 0.5}};
+static const char *const toci_dose_texts[] = {"5:8", "4:8:2:600", "3:4:0"};
+static const cart_toci_dose toci_dose_expected[] = {
+    {5, 8, 1.0 / 24.0, 800}, {4, 8, 2.0 / 24.0, 600}, {3, 4, 0, 800}};
+
+START_TEST(test_doses_as_the_grammar_reads_them)
+{
+  char text[256];
+  for (size_t i = 0; i < sizeof cart_dose_texts / sizeof cart_dose_texts[0]; i++) {
+    cart_cart_dose parsed;
+    ck_assert_int_eq(cart_parse_cart_dose(cart_dose_texts[i], &parsed, NULL), CART_OK);
+    ck_assert_double_eq(parsed.time, cart_dose_expected[i].time);
+    ck_assert_double_eq(parsed.cells, cart_dose_expected[i].cells);
+    ck_assert_double_eq(parsed.f_mem, cart_dose_expected[i].f_mem);
+    snprintf(text, sizeof text, "[trial]\nmodel = cart\n[dosing]\ncart = %s\n", cart_dose_texts[i]);
+    cart_trial *trial = load_ok(text);
+    const cart_dosing *dosing = cart_trial_dosing(trial);
+    if (parsed.time == 0) {
+      /* the t = 0 rule: the initial infusion is the parameter dose, not a schedule entry */
+      ck_assert_int_eq(cart_cart_dose_is_initial(cart_trial_model(trial), parsed.time), 1);
+      ck_assert_uint_eq(cart_dosing_n_cart(dosing), 0);
+      ck_assert_double_eq(typical_value(trial, "dose"), parsed.cells);
+      if (parsed.f_mem != CART_FMEM_FROM_PARAMS) {
+        ck_assert_double_eq(typical_value(trial, "f_mem"), parsed.f_mem);
+      }
+    } else {
+      cart_cart_dose dose;
+      ck_assert_uint_eq(cart_dosing_n_cart(dosing), 1);
+      ck_assert_int_eq(cart_dosing_get_cart(dosing, 0, &dose), CART_OK);
+      ck_assert_double_eq(dose.time, parsed.time);
+      ck_assert_double_eq(dose.cells, parsed.cells);
+      ck_assert_double_eq(dose.f_mem, parsed.f_mem);
+    }
+    cart_trial_free(trial);
+  }
+  for (size_t i = 0; i < sizeof toci_dose_texts / sizeof toci_dose_texts[0]; i++) {
+    cart_toci_dose parsed, dose;
+    ck_assert_int_eq(cart_parse_toci_dose(toci_dose_texts[i], &parsed, NULL), CART_OK);
+    ck_assert_double_eq(parsed.time, toci_dose_expected[i].time);
+    ck_assert_double_eq(parsed.mg_per_kg, toci_dose_expected[i].mg_per_kg);
+    ck_assert_double_eq_tol(parsed.duration, toci_dose_expected[i].duration, 1e-15);
+    ck_assert_double_eq(parsed.cap_mg, toci_dose_expected[i].cap_mg);
+    snprintf(text, sizeof text, "[trial]\nmodel = cart\n[dosing]\ntoci = %s\n", toci_dose_texts[i]);
+    cart_trial *trial = load_ok(text);
+    ck_assert_int_eq(cart_dosing_get_toci(cart_trial_dosing(trial), 0, &dose), CART_OK);
+    ck_assert_double_eq(dose.time, parsed.time);
+    ck_assert_double_eq(dose.duration, parsed.duration);
+    ck_assert_double_eq(dose.cap_mg, parsed.cap_mg);
+    cart_trial_free(trial);
+  }
+}
+END_TEST
+
+static const struct {
+  const char *key, *text;
+} bad_dose_texts[] = {{"cart", "5"},         {"cart", "14:lots"},  {"cart", "nan:1e8"},
+                      {"cart", "14::1e8"},   {"cart", "1:2:0.5:4"}, {"cart", "7:1e8:-1"},
+                      {"toci", "3"},         {"toci", "3:8:x"},    {"toci", "1:2:3:4:5"}};
+
+START_TEST(test_bad_dose_same_message)
+{
+  const char *key = bad_dose_texts[_i].key, *value = bad_dose_texts[_i].text;
+  cart_error parsed, loaded;
+  cart_cart_dose cart_dose;
+  cart_toci_dose toci_dose;
+  const int code = strcmp(key, "cart") == 0 ? cart_parse_cart_dose(value, &cart_dose, &parsed)
+                                            : cart_parse_toci_dose(value, &toci_dose, &parsed);
+  ck_assert_int_lt(code, 0);
+  char text[256], expected[512];
+  snprintf(text, sizeof text, "[trial]\nmodel = cart\n[dosing]\n%s = %s\n", key, value);
+  ck_assert_ptr_null(cart_scenario_load(text, "test.ini", &loaded));
+  snprintf(expected, sizeof expected, "test.ini:4: [dosing] %s = %s: %s", key, value,
+           parsed.message);
+  ck_assert_int_eq(loaded.code, code);
+  ck_assert_str_eq(loaded.message, expected);
+}
+END_TEST
+
+/* Times and the rule's hours: the scenario's list is cart_parse_time_list's, and its hours are
+ * converted by cart_days_from_hours (CART_HOURS_PER_DAY), as cart run's --toci-rule. */
+START_TEST(test_times_and_hours_as_the_grammar_reads_them)
+{
+  double list[4];
+  size_t n = 0;
+  ck_assert_int_eq(cart_parse_time_list(" 0, 1.5 ,7,28", list, 4, &n, NULL), CART_OK);
+  ck_assert_uint_eq(n, 4);
+  cart_trial *trial = load_ok("[trial]\nmodel = cart\n[times]\nlist = 0, 1.5 ,7,28\n"
+                              "[tocilizumab]\nrule = on\ninterval_h = 6\ndelay_h = 12\n"
+                              "infusion_h = 2\n");
+  size_t n_times = 0;
+  const double *times = cart_trial_times(trial, &n_times);
+  ck_assert_uint_eq(n_times, n);
+  for (size_t k = 0; k < n; k++) {
+    ck_assert_double_eq(times[k], list[k]);
+  }
+  ck_assert_double_eq(list[1], 1.5);
+  cart_toci_rule rule, parsed;
+  cart_dosing_get_toci_rule(cart_trial_dosing(trial), &rule);
+  ck_assert_int_eq(cart_parse_toci_rule("200:6:4:8:12", &parsed, NULL), CART_OK);
+  ck_assert_double_eq(rule.interval, parsed.interval);
+  ck_assert_double_eq(rule.delay, parsed.delay);
+  ck_assert_double_eq(rule.interval, cart_days_from_hours(6));
+  ck_assert_double_eq_tol(rule.interval, 0.25, 1e-15);
+  ck_assert_double_eq_tol(rule.duration, 2.0 / 24.0, 1e-15);
+  ck_assert_double_eq(cart_days_from_hours(CART_HOURS_PER_DAY), 1.0);
+  cart_trial_free(trial);
+
+  /* A:B:STEP, and its count first */
+  ck_assert_int_eq(cart_parse_times("0:1:0.1", NULL, 0, &n, NULL), CART_OK);
+  ck_assert_uint_eq(n, 11);
+  double grid[11];
+  ck_assert_int_eq(cart_parse_times("0:1:0.1", grid, 11, &n, NULL), CART_OK);
+  ck_assert_double_eq(grid[10], 1.0);
+  cart_error err;
+  ck_assert_int_eq(cart_parse_times("0:10:-1", grid, 11, &n, &err), CART_ETIMES);
+  ck_assert_str_eq(err.message, "expected A:B:STEP with 0 <= A <= B and STEP > 0");
+  ck_assert_int_eq(cart_parse_time_list("0,x", NULL, 0, &n, &err), CART_EPARSE);
+  ck_assert_str_eq(err.message, "'x' is not a number");
+  ck_assert_int_eq(cart_parse_toci_rule("200:8:2.5", &parsed, &err), CART_EDOSE);
+  ck_assert_int_eq(cart_parse_toci_rule("off", &parsed, NULL), CART_OK);
+  ck_assert_int_eq(parsed.enabled, 0);
+}
+END_TEST
+
+/* cart_dose_give_cart: the one t = 0 rule. */
+START_TEST(test_give_cart_dose)
+{
+  const cart_model *model = cart_model_find("cart", NULL);
+  cart_params *params = cart_params_new(model, NULL);
+  cart_dosing *dosing = cart_dosing_new(NULL);
+  int initial = 0;
+  cart_error err;
+  const cart_cart_dose first = {0, 2e8, 0.5}, later = {14, 1e8, CART_FMEM_FROM_PARAMS};
+  ck_assert_int_eq(cart_dose_give_cart(params, dosing, &first, &initial, &err), CART_OK);
+  ck_assert_int_eq(initial, 1);
+  ck_assert_uint_eq(cart_dosing_n_cart(dosing), 0);
+  double value;
+  cart_params_get(params, "dose", &value);
+  ck_assert_double_eq(value, 2e8);
+  cart_params_get(params, "f_mem", &value);
+  ck_assert_double_eq(value, 0.5);
+  ck_assert_int_eq(cart_dose_give_cart(params, dosing, &later, &initial, &err), CART_OK);
+  ck_assert_uint_eq(cart_dosing_n_cart(dosing), 1);
+  ck_assert_int_eq(cart_dose_give_cart(params, dosing, &first, &initial, &err), CART_EDOSE);
+  ck_assert_str_eq(err.message, "a CAR-T dose at t = 0 was already given");
+  /* stein has no parameter dose: its t = 0 dose is a schedule entry (refused at solve time) */
+  ck_assert_int_eq(cart_cart_dose_is_initial(cart_model_find("stein", NULL), 0), 0);
+  ck_assert_int_eq(cart_cart_dose_is_initial(model, 1e-300), 0);
+  cart_dosing_free(dosing);
+  cart_params_free(params);
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("scenario");
@@ -616,6 +774,11 @@ int main(void)
   tcase_add_test(tc, test_example_files);
   tcase_add_test(tc, test_keys);
   tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
+  tcase_add_test(tc, test_doses_as_the_grammar_reads_them);
+  tcase_add_loop_test(tc, test_bad_dose_same_message, 0,
+                      (int)(sizeof bad_dose_texts / sizeof bad_dose_texts[0]));
+  tcase_add_test(tc, test_times_and_hours_as_the_grammar_reads_them);
+  tcase_add_test(tc, test_give_cart_dose);
   suite_add_tcase(suite, tc);
   return test_run(suite);
 }

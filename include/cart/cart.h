@@ -19,6 +19,7 @@
 #include <cart/cart_trial.h>
 #include <cart/cart_hdf5.h>
 #include <cart/cart_scenario.h>
+#include <cart/cart_grammar.h>
 #include <cart/cart_calibrate.h>
 
 #endif /* CART_H */

@@ -37,8 +37,12 @@ typedef struct cart_dosing cart_dosing;
 /* f_mem value meaning "the patient's parameter f_mem". */
 #define CART_FMEM_FROM_PARAMS (-1.0)
 
+/* Hours per day: settings given in hours (infusion, the rule's interval and delay) are converted
+ * to the library's days by this one factor (cart_days_from_hours, cart_grammar.h). */
+#define CART_HOURS_PER_DAY 24.0
+
 /* MODEL.md section 3 defaults for tocilizumab infusions. */
-#define CART_TOCI_TINF_DEFAULT (1.0 / 24.0) /* day: 1 h */
+#define CART_TOCI_TINF_DEFAULT (1.0 / CART_HOURS_PER_DAY) /* day: 1 h */
 #define CART_TOCI_CAP_MG_DEFAULT 800.0      /* mg per dose [S7] */
 /* day: a tocilizumab infusion shorter than this is a bolus (given like a duration of 0) */
 #define CART_TOCI_BOLUS_EPS 1e-9

@@ -61,6 +61,12 @@ int cart_model_state_info(const cart_model *model, size_t i, cart_state_info *in
 int cart_model_param_info(const cart_model *model, size_t i, cart_param_info *info);
 int cart_model_output_info(const cart_model *model, size_t i, cart_state_info *info);
 
+/* Derived signals (cart: Cblood, tumour, IL6s, CRS; MODEL.md 2.2 and 4): the names a trial's
+ * trajectories may use besides the states, computed from a state and the parameters by
+ * cart_params_signals (cart_params.h). cart_model_signal_info: CART_OK or CART_EINVAL. */
+size_t cart_model_n_signals(const cart_model *model);
+int cart_model_signal_info(const cart_model *model, size_t i, cart_state_info *info);
+
 /* Index of a state or parameter by name; -1 when the model has none of that name. */
 int cart_model_state_index(const cart_model *model, const char *name);
 int cart_model_param_index(const cart_model *model, const char *name);

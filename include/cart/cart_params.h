@@ -65,6 +65,11 @@ int cart_params_check(const cart_params *params, cart_error *err);
 int cart_params_derived(const cart_params *params, const char *name, double *value);
 
 /* The last error of a failed set on this handle (get records none). */
+/* The model's derived signals (cart_model_n_signals of them, cart_model_signal_info names them)
+ * at state y (cart_model_n_states values) with these parameters, into signals. CART_OK, or
+ * CART_EINVAL for a NULL argument. Only reads params. */
+int cart_params_signals(const cart_params *params, const double y[], double signals[]);
+
 const cart_error *cart_params_last_error(const cart_params *params);
 
 #ifdef __cplusplus

@@ -6,9 +6,11 @@
  *      "key = value" it finds. read_line() counts lines, so on_entry() knows the line of its key
  *      (Debian's libinih is built without INI_HANDLER_LINENO), and it strips leading blanks, so
  *      libinih never takes an indented line for the continuation of the previous value (its
- *      Python-configparser multi-line values, which scenarios do not have). on_entry() checks
- *      the section and key names and the syntax of the value, and collects the entry with its
- *      line; nothing needs the model yet.
+ *      Python-configparser multi-line values, which scenarios do not have). on_entry() finds
+ *      the key's row in key_table (one row per key: how its value is read, where it goes, the
+ *      values it takes, its unit) and the row's reader checks the value and collects it with its
+ *      line; doses and time lists are read by cart_grammar.h, as the cart command reads them.
+ *      Nothing needs the model yet.
  *   2. Building (a fixed order, so that sections may come in any order): the model of [trial],
  *      then [trial], [times], [solver], [parameters], the CAR-T dose at t = 0 (the parameter
  *      `dose`), the model's rules, [variability], [correlation] (and the population's Cholesky
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,9 +33,11 @@
 
 #include <ini.h>
 
+#include <cart/cart_grammar.h>
 #include <cart/cart_scenario.h>
 
 #include "../util/error.h"
+#include "../util/text.h"
 
 /* ---- the built-in default scenario ---- */
 
@@ -238,13 +243,6 @@ static const char *const section_names[N_SECTIONS] = {
     "trial", "times", "solver", "parameters", "variability", "correlation", "dosing",
     "endpoints", "outputs", "tocilizumab", "events"};
 
-/* Keys of the sections with fixed keys, for "unknown key" messages. */
-static const char *const section_keys[N_SECTIONS] = {
-    "model, n_patients, seed", "horizon, step, early_step, early_until, list", "method, rtol, atol.STATE, max_steps", NULL,
-    NULL, NULL, "cart, toci",
-    "n_detect, t_resp, f_aplasia, crs_g1, crs_g2, crs_g3, crs_g4, auc_end", "trajectories",
-    "rule, trigger, interval_h, max_doses, mg_per_kg, cap_mg, infusion_h", "n_ext"};
-
 enum endpoint_key {
   ENDPOINT_N_DETECT,
   ENDPOINT_T_RESP,
@@ -253,9 +251,6 @@ enum endpoint_key {
   ENDPOINT_AUC_END = ENDPOINT_CRS_G1 + 4,
   N_ENDPOINT_KEYS
 };
-
-static const char *const endpoint_keys[N_ENDPOINT_KEYS] = {
-    "n_detect", "t_resp", "f_aplasia", "crs_g1", "crs_g2", "crs_g3", "crs_g4", "auc_end"};
 
 /* The settings of [tocilizumab] besides `rule` (cart_toci_rule, in the scenario's units). */
 enum rule_key {
@@ -269,16 +264,13 @@ enum rule_key {
   N_RULE_KEYS
 };
 
-static const char *const rule_keys[N_RULE_KEYS] = {"trigger", "interval_h", "max_doses",
-                                                   "mg_per_kg", "cap_mg", "infusion_h",
-                                                   "delay_h"};
-
 /* One repeatable entry: a parameter value, a cv, a correlation, a dose, a state's atol. */
 typedef struct entry {
-  char *name;      /* parameter or state; NULL for doses */
-  char *name2;     /* the second parameter of a correlation */
-  double value[4]; /* the value, or the fields of a dose */
-  int n_values;
+  char *name;  /* parameter or state; NULL for doses */
+  char *name2; /* the second parameter of a correlation */
+  double value;
+  cart_cart_dose cart_dose; /* [dosing] cart, as cart_parse_cart_dose read it */
+  cart_toci_dose toci_dose; /* [dosing] toci, as cart_parse_toci_dose read it */
   int line;
 } entry;
 
@@ -287,16 +279,14 @@ typedef struct entry_list {
   size_t count, capacity;
 } entry_list;
 
-/* A value given once: its line (0: not given) and what it holds. */
-typedef struct number_setting {
+/* A key given once: its line (0: not given) and its value, in the field its type fills
+ * (key_row). */
+typedef struct setting {
   int line;
-  double value;
-} number_setting;
-
-typedef struct integer_setting {
-  int line;
-  uint64_t value;
-} integer_setting;
+  double number;  /* KEY_NUMBER, and KEY_COUNT's value as a double */
+  uint64_t count; /* KEY_COUNT; KEY_METHOD's cart_method; KEY_ON_OFF's 1 (on) or 0 (off) */
+  char *text;     /* KEY_NAME, KEY_TEXT */
+} setting;
 
 typedef struct loader {
   const char *source;
@@ -308,26 +298,19 @@ typedef struct loader {
   int error_line;
   cart_error error;
 
-  char *model;
-  int model_line;
-  integer_setting n_patients, seed;
-  number_setting horizon, step, early_step, early_until;
+  setting model, n_patients, seed;
+  setting horizon, step, early_step, early_until;
   double *times; /* [times] list, every `list` key joined */
   int *time_lines;
   size_t n_times, times_capacity;
   int list_line; /* the first `list` key */
-  cart_method method;
-  int method_line;
-  number_setting rtol;
-  integer_setting max_steps;
+  setting method, rtol, max_steps;
   entry_list atol, parameters, variability, correlation, cart_doses, toci_doses;
-  number_setting endpoints[N_ENDPOINT_KEYS];
-  char *trajectories;
-  int trajectories_line;
-  int rule_on;   /* [tocilizumab] rule: 1 on, 0 off */
-  int rule_line; /* its line (0: not given) */
-  number_setting rule_settings[N_RULE_KEYS];
-  number_setting n_ext;
+  setting endpoints[N_ENDPOINT_KEYS];
+  setting trajectories;
+  setting rule; /* [tocilizumab] rule */
+  setting rule_settings[N_RULE_KEYS];
+  setting n_ext;
 } loader;
 
 /* Records the first error: "SOURCE:LINE: message" ("SOURCE: message" for line 0). Returns 0 so
@@ -406,34 +389,6 @@ static const entry *entry_find(const entry_list *list, const char *name, const c
 
 /* ---- values ---- */
 
-static int is_blank(char c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-/* [start, end) without blanks at either end. */
-static void trim(const char **start, const char **end)
-{
-  while (*start < *end && is_blank(**start)) {
-    (*start)++;
-  }
-  while (*end > *start && is_blank((*end)[-1])) {
-    (*end)--;
-  }
-}
-
-/* A whole string (libinih has trimmed it) as a double: 0, or -1 when it is empty or has
- * anything after the number. NaN and inf parse; callers decide. */
-static int parse_double(const char *text, double *value)
-{
-  char *end = NULL;
-  if (*text == '\0' || is_blank(*text)) {
-    return -1;
-  }
-  *value = strtod(text, &end); /* overflow gives +-inf, which the callers reject */
-  return end == text || *end != '\0' ? -1 : 0;
-}
-
 /* A whole string as an unsigned 64-bit decimal integer (digits only, no sign): 0 or -1. */
 static int parse_u64(const char *text, uint64_t *value)
 {
@@ -454,45 +409,13 @@ static int parse_u64(const char *text, uint64_t *value)
 static int finite_value(loader *ld, const char *section, const char *key, const char *text,
                         double *value)
 {
-  const int parsed = parse_double(text, value) == 0;
+  const int parsed = cartp_parse_double(text, value) == 0;
   if (parsed && isfinite(*value)) {
     return 0;
   }
   fail(ld, CART_EPARSE, ld->line, "[%s] %s: '%s' is not a %snumber", section, key, text,
        parsed ? "finite " : "");
   return -1;
-}
-
-enum { FIELDS_NOT_NUMBER = -1, FIELDS_NOT_FINITE = -2, FIELDS_TOO_MANY = -3 };
-
-/* Splits `text` at `separator` into at most `max` finite numbers (blanks around each allowed).
- * Returns how many, or FIELDS_NOT_NUMBER (an empty or malformed field), FIELDS_NOT_FINITE or
- * FIELDS_TOO_MANY; `field` (`size` bytes) then holds the field at fault. */
-static int parse_fields(const char *text, char separator, double *values, int max, char *field,
-                        size_t size)
-{
-  int n = 0;
-  const char *start = text;
-  for (;;) {
-    const char *stop = strchr(start, separator);
-    const char *a = start, *b = stop ? stop : start + strlen(start);
-    trim(&a, &b);
-    snprintf(field, size, "%.*s", (int)(b - a), a);
-    if (n == max) {
-      return FIELDS_TOO_MANY;
-    }
-    if (parse_double(field, &values[n]) != 0) {
-      return FIELDS_NOT_NUMBER;
-    }
-    if (!isfinite(values[n])) {
-      return FIELDS_NOT_FINITE;
-    }
-    n++;
-    if (stop == NULL) {
-      return n;
-    }
-    start = stop + 1;
-  }
 }
 
 /* ---- pass 1: libinih's reader and handler ---- */
@@ -542,7 +465,7 @@ static char *read_line(char *buffer, int size, void *stream)
     if (close != NULL) {
       const int s = find_section(buffer + 1, (size_t)(close - buffer - 1));
       const char *rest = close + 1;
-      while (is_blank(*rest)) {
+      while (cartp_is_blank(*rest)) {
         rest++;
       }
       if (*rest != '\0' && *rest != ';' && *rest != '#') {
@@ -567,62 +490,275 @@ static int given_twice(loader *ld, const char *section, const char *key, int fir
               first_line);
 }
 
-static int unknown_key(loader *ld, int s, const char *key)
+/* ---- the key table ---- */
+
+struct key_row;
+typedef void key_reader(loader *ld, const struct key_row *row, const char *key, const char *value);
+
+/* One key of a section: how its value is read, where it goes and which values it takes (FFTW's
+ * "favor a table"; the values' own rules stay with the library functions that pass 2 calls). */
+typedef struct key_row {
+  enum section section;
+  const char *key;    /* NULL: any key (a parameter's name); ending in '.': a prefix (atol.) */
+  key_reader *read;   /* reads the value into the loader */
+  size_t target;      /* offsetof the setting in the loader (single keys) */
+  double lower, upper; /* the values taken (a count's too), lower excluded when lower_open */
+  int lower_open;
+  int range_code;     /* the status of a value outside them */
+  const char *note;   /* said after a value outside them */
+  int hours;          /* the value is in hours: pass 2 gives the library cart_days_from_hours */
+} key_row;
+
+static key_reader read_name, read_text, read_number, read_count, read_method, read_on_off,
+    read_time_list, read_atol, read_named_number, read_correlation, read_dose;
+
+#define AT(field) offsetof(loader, field)
+#define ANY -INFINITY, INFINITY, 0, 0, NULL
+#define ABOVE(bound) (bound), INFINITY, 1, CART_ERANGE, NULL
+
+static const key_row key_table[] = {
+    {SECTION_TRIAL, "model", read_name, AT(model), ANY, 0},
+    {SECTION_TRIAL, "n_patients", read_count, AT(n_patients), 1, (double)SIZE_MAX, 0, CART_ERANGE,
+     NULL, 0},
+    {SECTION_TRIAL, "seed", read_count, AT(seed), 0, (double)UINT64_MAX, 0, 0, NULL, 0},
+    {SECTION_TIMES, "horizon", read_number, AT(horizon), ANY, 0},
+    {SECTION_TIMES, "step", read_number, AT(step), ANY, 0},
+    {SECTION_TIMES, "early_step", read_number, AT(early_step), ANY, 0},
+    {SECTION_TIMES, "early_until", read_number, AT(early_until), ANY, 0},
+    {SECTION_TIMES, "list", read_time_list, 0, ANY, 0},
+    {SECTION_SOLVER, "method", read_method, AT(method), ANY, 0},
+    {SECTION_SOLVER, "rtol", read_number, AT(rtol), 0, CART_RTOL_MAX, 1, CART_ERANGE, NULL, 0},
+    {SECTION_SOLVER, "atol.", read_atol, 0, ABOVE(0), 0},
+    {SECTION_SOLVER, "max_steps", read_count, AT(max_steps), 1, (double)ULONG_MAX, 0, CART_ERANGE,
+     NULL, 0},
+    {SECTION_PARAMETERS, NULL, read_named_number, 0, ANY, 0},
+    {SECTION_VARIABILITY, NULL, read_named_number, 0, ANY, 0},
+    {SECTION_CORRELATION, NULL, read_correlation, 0, ANY, 0},
+    {SECTION_DOSING, "cart", read_dose, 0, ANY, 0},
+    {SECTION_DOSING, "toci", read_dose, 0, ANY, 0},
+    {SECTION_ENDPOINTS, "n_detect", read_number, AT(endpoints[ENDPOINT_N_DETECT]), ABOVE(0), 0},
+    {SECTION_ENDPOINTS, "t_resp", read_number, AT(endpoints[ENDPOINT_T_RESP]), ABOVE(0), 0},
+    {SECTION_ENDPOINTS, "f_aplasia", read_number, AT(endpoints[ENDPOINT_F_APLASIA]), ABOVE(0), 0},
+    {SECTION_ENDPOINTS, "crs_g1", read_number, AT(endpoints[ENDPOINT_CRS_G1]), ABOVE(0), 0},
+    {SECTION_ENDPOINTS, "crs_g2", read_number, AT(endpoints[ENDPOINT_CRS_G1 + 1]), ABOVE(0), 0},
+    {SECTION_ENDPOINTS, "crs_g3", read_number, AT(endpoints[ENDPOINT_CRS_G1 + 2]), ABOVE(0), 0},
+    {SECTION_ENDPOINTS, "crs_g4", read_number, AT(endpoints[ENDPOINT_CRS_G1 + 3]), ABOVE(0), 0},
+    {SECTION_ENDPOINTS, "auc_end", read_number, AT(endpoints[ENDPOINT_AUC_END]), ABOVE(0), 0},
+    {SECTION_OUTPUTS, "trajectories", read_text, AT(trajectories), ANY, 0},
+    /* the rule's settings are checked by cart_dosing_set_toci_rule (build_toci_rule); max_doses
+     * here too, so that a huge count need not fit an int */
+    {SECTION_TOCILIZUMAB, "rule", read_on_off, AT(rule), ANY, 0},
+    {SECTION_TOCILIZUMAB, "trigger", read_number, AT(rule_settings[RULE_TRIGGER]), ANY, 0},
+    {SECTION_TOCILIZUMAB, "interval_h", read_number, AT(rule_settings[RULE_INTERVAL_H]), ANY, 1},
+    {SECTION_TOCILIZUMAB, "max_doses", read_count, AT(rule_settings[RULE_MAX_DOSES]), 1,
+     CART_TOCI_RULE_MAX_DOSES, 0, CART_EDOSE, NULL, 0},
+    {SECTION_TOCILIZUMAB, "mg_per_kg", read_number, AT(rule_settings[RULE_MG_PER_KG]), ANY, 0},
+    {SECTION_TOCILIZUMAB, "cap_mg", read_number, AT(rule_settings[RULE_CAP_MG]), ANY, 0},
+    {SECTION_TOCILIZUMAB, "infusion_h", read_number, AT(rule_settings[RULE_INFUSION_H]), ANY, 1},
+    {SECTION_TOCILIZUMAB, "delay_h", read_number, AT(rule_settings[RULE_DELAY_H]), ANY, 1},
+    {SECTION_EVENTS, "n_ext", read_number, AT(n_ext), 0, INFINITY, 0, CART_ERANGE,
+     " (0 turns extinction off)", 0},
+};
+
+#undef AT
+#undef ANY
+#undef ABOVE
+
+enum { N_KEY_ROWS = sizeof key_table / sizeof key_table[0] };
+
+static setting *target_of(loader *ld, const key_row *row)
 {
-  return fail(ld, CART_EPARSE, ld->line, "[%s] unknown key '%s' (keys: %s)", section_names[s],
-              key, section_keys[s]);
+  return (setting *)((char *)ld + row->target);
 }
 
-static void on_trial(loader *ld, const char *key, const char *value)
+/* The row of [section] key, or NULL. */
+static const key_row *find_key(int section, const char *key)
 {
-  if (strcmp(key, "model") == 0) {
-    if (ld->model_line) {
-      given_twice(ld, "trial", key, ld->model_line);
-    } else if (*value == '\0') {
-      fail(ld, CART_EPARSE, ld->line, "[trial] model: empty (e.g. model = cart)");
-    } else if ((ld->model = copy_string(value, strlen(value))) == NULL) {
-      out_of_memory(ld);
-    } else {
-      ld->model_line = ld->line;
+  for (size_t r = 0; r < N_KEY_ROWS; r++) {
+    const key_row *row = &key_table[r];
+    if ((int)row->section != section) {
+      continue;
     }
-  } else if (strcmp(key, "n_patients") == 0 || strcmp(key, "seed") == 0) {
-    integer_setting *setting = key[0] == 'n' ? &ld->n_patients : &ld->seed;
-    uint64_t v;
-    if (setting->line) {
-      given_twice(ld, "trial", key, setting->line);
-    } else if (parse_u64(value, &v) != 0) {
-      fail(ld, CART_EPARSE, ld->line, "[trial] %s: '%s' is not an unsigned 64-bit integer", key,
-           value);
-    } else if (setting == &ld->n_patients && (v < 1 || v > SIZE_MAX)) {
-      fail(ld, CART_ERANGE, ld->line, "[trial] n_patients: must be at least 1");
-    } else {
-      setting->value = v;
-      setting->line = ld->line;
+    if (row->key == NULL) {
+      return row;
     }
+    const size_t length = strlen(row->key);
+    if (row->key[length - 1] == '.' ? strncmp(key, row->key, length) == 0 && key[length] != '\0'
+                                    : strcmp(key, row->key) == 0) {
+      return row;
+    }
+  }
+  return NULL;
+}
+
+/* The row whose setting is at `target` in the loader (for its key's name in messages). */
+static const key_row *row_at(size_t target)
+{
+  for (size_t r = 0; r < N_KEY_ROWS; r++) {
+    if (key_table[r].target == target && key_table[r].read != read_time_list) {
+      return &key_table[r];
+    }
+  }
+  return NULL;
+}
+
+static int unknown_key(loader *ld, int s, const char *key)
+{
+  char keys[256] = "";
+  for (size_t r = 0; r < N_KEY_ROWS; r++) {
+    const key_row *row = &key_table[r];
+    if ((int)row->section == s && row->key != NULL) {
+      const size_t used = strlen(keys);
+      snprintf(keys + used, sizeof keys - used, "%s%s%s", used ? ", " : "", row->key,
+               row->key[strlen(row->key) - 1] == '.' ? "STATE" : "");
+    }
+  }
+  return fail(ld, CART_EPARSE, ld->line, "[%s] unknown key '%s' (keys: %s)", section_names[s],
+              key, keys);
+}
+
+/* The setting of a key given once, or NULL (then reported) when it was given before. */
+static setting *first_time(loader *ld, const key_row *row, const char *key)
+{
+  setting *target = target_of(ld, row);
+  if (target->line) {
+    given_twice(ld, section_names[row->section], key, target->line);
+    return NULL;
+  }
+  return target;
+}
+
+/* Records the setting as given at this line. */
+static void given(loader *ld, setting *target)
+{
+  target->line = ld->line;
+}
+
+/* Whether v is within the row's values; records the error if not. */
+static int in_range(loader *ld, const key_row *row, const char *key, double v, const char *text)
+{
+  if (row->lower_open ? v > row->lower : v >= row->lower) {
+    if (v <= row->upper) {
+      return 1;
+    }
+  }
+  const char *section = section_names[row->section];
+  if (text != NULL) { /* a count */
+    if (row->upper >= (double)UINT64_MAX) {
+      fail(ld, row->range_code, ld->line, "[%s] %s: %s must be at least %.0f", section, key, text,
+           row->lower);
+    } else {
+      fail(ld, row->range_code, ld->line, "[%s] %s: %s is outside %.0f..%.0f", section, key, text,
+           row->lower, row->upper);
+    }
+  } else if (isinf(row->upper)) {
+    fail(ld, row->range_code, ld->line, "[%s] %s: %g must be %s %g%s", section, key, v,
+         row->lower_open ? ">" : ">=", row->lower, row->note ? row->note : "");
   } else {
-    unknown_key(ld, SECTION_TRIAL, key);
+    fail(ld, row->range_code, ld->line, "[%s] %s: %g must be in %c%g, %g]%s", section, key, v,
+         row->lower_open ? '(' : '[', row->lower, row->upper, row->note ? row->note : "");
+  }
+  return 0;
+}
+
+/* Any text, empty too ([outputs] trajectories: empty keeps none). */
+static void read_text(loader *ld, const key_row *row, const char *key, const char *value)
+{
+  setting *target = first_time(ld, row, key);
+  if (target == NULL) {
+    return;
+  }
+  if ((target->text = copy_string(value, strlen(value))) == NULL) {
+    out_of_memory(ld);
+  } else {
+    given(ld, target);
   }
 }
 
-static void on_times(loader *ld, const char *key, const char *value)
+/* A name that must not be empty ([trial] model). */
+static void read_name(loader *ld, const key_row *row, const char *key, const char *value)
 {
-  if (strcmp(key, "horizon") == 0 || strcmp(key, "step") == 0 ||
-      strcmp(key, "early_step") == 0 || strcmp(key, "early_until") == 0) {
-    number_setting *setting = strcmp(key, "horizon") == 0      ? &ld->horizon
-                              : strcmp(key, "step") == 0       ? &ld->step
-                              : strcmp(key, "early_step") == 0 ? &ld->early_step
-                                                               : &ld->early_until;
-    if (setting->line) {
-      given_twice(ld, "times", key, setting->line);
-    } else if (finite_value(ld, "times", key, value, &setting->value) == 0) {
-      setting->line = ld->line;
-    }
-  } else if (strcmp(key, "list") == 0) {
+  if (*value == '\0' && target_of(ld, row)->line == 0) {
+    fail(ld, CART_EPARSE, ld->line, "[%s] %s: empty (e.g. model = cart)",
+         section_names[row->section], key);
+  } else {
+    read_text(ld, row, key, value);
+  }
+}
+
+/* A finite number within the row's values. */
+static void read_number(loader *ld, const key_row *row, const char *key, const char *value)
+{
+  setting *target = first_time(ld, row, key);
+  double v;
+  if (target != NULL && finite_value(ld, section_names[row->section], key, value, &v) == 0 &&
+      in_range(ld, row, key, v, NULL)) {
+    target->number = v;
+    given(ld, target);
+  }
+}
+
+/* An unsigned 64-bit decimal integer within the row's values. */
+static void read_count(loader *ld, const key_row *row, const char *key, const char *value)
+{
+  setting *target = first_time(ld, row, key);
+  uint64_t v;
+  if (target == NULL) {
+    return;
+  }
+  if (parse_u64(value, &v) != 0) {
+    fail(ld, CART_EPARSE, ld->line, "[%s] %s: '%s' is not an unsigned 64-bit integer",
+         section_names[row->section], key, value);
+  } else if (in_range(ld, row, key, (double)v, value)) {
+    target->count = v;
+    target->number = (double)v;
+    given(ld, target);
+  }
+}
+
+static void read_method(loader *ld, const key_row *row, const char *key, const char *value)
+{
+  setting *target = first_time(ld, row, key);
+  cart_method method;
+  if (target == NULL) {
+    return;
+  }
+  if (cart_method_from_name(value, &method) != CART_OK) {
+    fail(ld, CART_EPARSE, ld->line, "[%s] %s: '%s' is not rodas5p, gsl-bdf (bdf) or rk8pd",
+         section_names[row->section], key, value);
+  } else {
+    target->count = (uint64_t)method;
+    given(ld, target);
+  }
+}
+
+static void read_on_off(loader *ld, const key_row *row, const char *key, const char *value)
+{
+  setting *target = first_time(ld, row, key);
+  if (target == NULL) {
+    return;
+  }
+  if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+    fail(ld, CART_EPARSE, ld->line, "[%s] %s: '%s' is not on or off", section_names[row->section],
+         key, value);
+  } else {
+    target->count = value[1] == 'n';
+    given(ld, target);
+  }
+}
+
+/* [times] list = T1, T2, ... (cart_parse_time_list). */
+static void read_time_list(loader *ld, const key_row *row, const char *key, const char *value)
+{
+  (void)row;
+  (void)key;
     /* Repeated `list` keys join: a long list may be split over lines (libinih reads lines of
      * at most 199 characters). */
-    size_t count = 1;
-    for (const char *c = value; *c; c++) {
-      count += *c == ',';
+    size_t count = 0;
+    cart_error error;
+    if (cart_parse_time_list(value, NULL, 0, &count, &error) != CART_OK) {
+      fail(ld, error.code, ld->line, "[times] list: %s", error.message);
+      return;
     }
     if (ld->n_times + count > ld->times_capacity) {
       const size_t wanted = 2 * (ld->n_times + count);
@@ -640,88 +776,43 @@ static void on_times(loader *ld, const char *key, const char *value)
       ld->time_lines = lines;
       ld->times_capacity = wanted;
     }
-    char field[64];
-    const int n = parse_fields(value, ',', ld->times + ld->n_times, (int)count, field,
-                               sizeof field);
-    if (n < 0) {
-      fail(ld, CART_EPARSE, ld->line, "[times] list: '%s' is not a %snumber", field,
-           n == FIELDS_NOT_FINITE ? "finite " : "");
-      return;
+    cart_parse_time_list(value, ld->times + ld->n_times, count, &count, NULL);
+    const size_t n = count;
+    for (size_t i = 0; i < n; i++) {
+      ld->time_lines[ld->n_times + i] = ld->line;
     }
-    for (int i = 0; i < n; i++) {
-      ld->time_lines[ld->n_times + (size_t)i] = ld->line;
-    }
-    ld->n_times += (size_t)n;
+    ld->n_times += n;
     if (ld->list_line == 0) {
       ld->list_line = ld->line;
     }
-  } else {
-    unknown_key(ld, SECTION_TIMES, key);
-  }
 }
 
-static void on_solver(loader *ld, const char *key, const char *value)
+/* [solver] atol.STATE = a number > 0. */
+static void read_atol(loader *ld, const key_row *row, const char *key, const char *value)
 {
-  if (strcmp(key, "method") == 0) {
-    if (ld->method_line) {
-      given_twice(ld, "solver", key, ld->method_line);
-    } else if (cart_method_from_name(value, &ld->method) != CART_OK) {
-      fail(ld, CART_EPARSE, ld->line, "[solver] method: '%s' is not rodas5p, gsl-bdf (bdf) or rk8pd", value);
-    } else {
-      ld->method_line = ld->line;
-    }
-  } else if (strcmp(key, "rtol") == 0) {
-    if (ld->rtol.line) {
-      given_twice(ld, "solver", key, ld->rtol.line);
-    } else if (finite_value(ld, "solver", key, value, &ld->rtol.value) == 0) {
-      if (!(ld->rtol.value > 0 && ld->rtol.value <= CART_RTOL_MAX)) {
-        fail(ld, CART_ERANGE, ld->line, "[solver] rtol: %g must be in (0, %g]", ld->rtol.value,
-             CART_RTOL_MAX);
-      } else {
-        ld->rtol.line = ld->line;
-      }
-    }
-  } else if (strncmp(key, "atol.", 5) == 0 && key[5] != '\0') {
     const entry *first = entry_find(&ld->atol, key + 5, NULL);
     double v;
     if (first != NULL) {
       given_twice(ld, "solver", key, first->line);
-    } else if (finite_value(ld, "solver", key, value, &v) == 0) {
+    } else if (finite_value(ld, "solver", key, value, &v) == 0 &&
+               in_range(ld, row, key, v, NULL)) {
       entry *e = NULL;
-      if (!(v > 0)) {
-        fail(ld, CART_ERANGE, ld->line, "[solver] %s: %g must be > 0", key, v);
-      } else if ((e = entry_add(&ld->atol)) == NULL ||
+      if ((e = entry_add(&ld->atol)) == NULL ||
                  (e->name = copy_string(key + 5, strlen(key + 5))) == NULL) {
         out_of_memory(ld);
       } else {
-        e->value[0] = v;
-        e->n_values = 1;
+        e->value = v;
         e->line = ld->line;
       }
     }
-  } else if (strcmp(key, "max_steps") == 0) {
-    uint64_t v;
-    if (ld->max_steps.line) {
-      given_twice(ld, "solver", key, ld->max_steps.line);
-    } else if (parse_u64(value, &v) != 0) {
-      fail(ld, CART_EPARSE, ld->line, "[solver] max_steps: '%s' is not an unsigned integer",
-           value);
-    } else if (v < 1 || v > ULONG_MAX) {
-      fail(ld, CART_ERANGE, ld->line, "[solver] max_steps: %s is outside [1, %lu]", value,
-           ULONG_MAX);
-    } else {
-      ld->max_steps.value = v;
-      ld->max_steps.line = ld->line;
-    }
-  } else {
-    unknown_key(ld, SECTION_SOLVER, key);
-  }
 }
 
 /* [parameters] and [variability]: NAME = number. Parameter values may be NaN or inf here, so
  * that cart_params_set reports CART_ENOTFINITE with its own message. */
-static void on_named_number(loader *ld, int s, const char *key, const char *value)
+static void read_named_number(loader *ld, const key_row *row, const char *key,
+                              const char *value)
 {
+  const int s = (int)row->section;
   entry_list *list = s == SECTION_PARAMETERS ? &ld->parameters : &ld->variability;
   const entry *first = entry_find(list, key, NULL);
   double v;
@@ -729,7 +820,7 @@ static void on_named_number(loader *ld, int s, const char *key, const char *valu
     given_twice(ld, section_names[s], key, first->line);
     return;
   }
-  if (s == SECTION_PARAMETERS && parse_double(value, &v) != 0) {
+  if (s == SECTION_PARAMETERS && cartp_parse_double(value, &v) != 0) {
     fail(ld, CART_EPARSE, ld->line, "[parameters] %s: '%s' is not a number", key, value);
     return;
   }
@@ -741,14 +832,15 @@ static void on_named_number(loader *ld, int s, const char *key, const char *valu
     out_of_memory(ld);
     return;
   }
-  e->value[0] = v;
-  e->n_values = 1;
+  e->value = v;
   e->line = ld->line;
 }
 
 /* [correlation] NAME1, NAME2 = R. */
-static void on_correlation(loader *ld, const char *key, const char *value)
+static void read_correlation(loader *ld, const key_row *row, const char *key,
+                             const char *value)
 {
+  (void)row;
   const char *comma = strchr(key, ',');
   if (comma == NULL || strchr(comma + 1, ',') != NULL) {
     fail(ld, CART_EPARSE, ld->line,
@@ -758,8 +850,8 @@ static void on_correlation(loader *ld, const char *key, const char *value)
     return;
   }
   const char *a = key, *a_end = comma, *b = comma + 1, *b_end = key + strlen(key);
-  trim(&a, &a_end);
-  trim(&b, &b_end);
+  cartp_trim(&a, &a_end);
+  cartp_trim(&b, &b_end);
   if (a == a_end || b == b_end) {
     fail(ld, CART_EPARSE, ld->line, "[correlation] '%s': a parameter name is empty", key);
     return;
@@ -780,8 +872,7 @@ static void on_correlation(loader *ld, const char *key, const char *value)
   } else {
     e->name = name;
     e->name2 = name2;
-    e->value[0] = r;
-    e->n_values = 1;
+    e->value = r;
     e->line = ld->line;
     return;
   }
@@ -789,31 +880,19 @@ static void on_correlation(loader *ld, const char *key, const char *value)
   free(name2);
 }
 
-/* [dosing] cart = TIME:CELLS[:FMEM], toci = TIME:MG_PER_KG[:HOURS[:CAP_MG]] (the syntax of the
- * cart command's --dose and --toci). */
-static void on_dosing(loader *ld, const char *key, const char *value)
+/* [dosing] cart = TIME:CELLS[:FMEM], toci = TIME:MG_PER_KG[:HOURS[:CAP_MG]], read by
+ * cart_parse_cart_dose and cart_parse_toci_dose as the cart command's --dose and --toci are. */
+static void read_dose(loader *ld, const key_row *row, const char *key, const char *value)
 {
+  (void)row;
   const int is_cart = strcmp(key, "cart") == 0;
-  if (!is_cart && strcmp(key, "toci") != 0) {
-    unknown_key(ld, SECTION_DOSING, key);
-    return;
-  }
-  const char *syntax = is_cart ? "TIME:CELLS[:FMEM]" : "TIME:MG_PER_KG[:HOURS[:CAP_MG]]";
-  double fields[4];
-  char field[64];
-  const int n = parse_fields(value, ':', fields, is_cart ? 3 : 4, field, sizeof field);
-  if (n == FIELDS_NOT_NUMBER && field[0] != '\0') {
-    fail(ld, CART_EPARSE, ld->line, "[dosing] %s = %s: '%s' is not a number (expected %s)", key,
-         value, field, syntax);
-    return;
-  }
-  if (n == FIELDS_NOT_FINITE) {
-    fail(ld, CART_EPARSE, ld->line, "[dosing] %s = %s: '%s' is not a finite number", key, value,
-         field);
-    return;
-  }
-  if (n < 2) {
-    fail(ld, CART_EPARSE, ld->line, "[dosing] %s = %s: expected %s", key, value, syntax);
+  cart_cart_dose cart_dose;
+  cart_toci_dose toci_dose;
+  cart_error error;
+  const int status = is_cart ? cart_parse_cart_dose(value, &cart_dose, &error)
+                             : cart_parse_toci_dose(value, &toci_dose, &error);
+  if (status != CART_OK) {
+    fail(ld, status, ld->line, "[dosing] %s = %s: %s", key, value, error.message);
     return;
   }
   entry *e = entry_add(is_cart ? &ld->cart_doses : &ld->toci_doses);
@@ -821,102 +900,12 @@ static void on_dosing(loader *ld, const char *key, const char *value)
     out_of_memory(ld);
     return;
   }
-  memcpy(e->value, fields, (size_t)n * sizeof fields[0]);
-  e->n_values = n;
-  e->line = ld->line;
-}
-
-static void on_endpoints(loader *ld, const char *key, const char *value)
-{
-  for (int i = 0; i < N_ENDPOINT_KEYS; i++) {
-    if (strcmp(key, endpoint_keys[i]) == 0) {
-      number_setting *setting = &ld->endpoints[i];
-      if (setting->line) {
-        given_twice(ld, "endpoints", key, setting->line);
-      } else if (finite_value(ld, "endpoints", key, value, &setting->value) == 0) {
-        if (!(setting->value > 0)) {
-          fail(ld, CART_ERANGE, ld->line, "[endpoints] %s: %g must be > 0", key, setting->value);
-        } else {
-          setting->line = ld->line;
-        }
-      }
-      return;
-    }
-  }
-  unknown_key(ld, SECTION_ENDPOINTS, key);
-}
-
-static void on_outputs(loader *ld, const char *key, const char *value)
-{
-  if (strcmp(key, "trajectories") != 0) {
-    unknown_key(ld, SECTION_OUTPUTS, key);
-  } else if (ld->trajectories_line) {
-    given_twice(ld, "outputs", key, ld->trajectories_line);
-  } else if ((ld->trajectories = copy_string(value, strlen(value))) == NULL) {
-    out_of_memory(ld);
+  if (is_cart) {
+    e->cart_dose = cart_dose;
   } else {
-    ld->trajectories_line = ld->line;
+    e->toci_dose = toci_dose;
   }
-}
-
-/* [tocilizumab] rule = on | off and its settings. Only the form is checked here (numbers,
- * max_doses an integer); cart_dosing_set_toci_rule checks the values (build_toci_rule). */
-static void on_tocilizumab(loader *ld, const char *key, const char *value)
-{
-  if (strcmp(key, "rule") == 0) {
-    if (ld->rule_line) {
-      given_twice(ld, "tocilizumab", key, ld->rule_line);
-    } else if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
-      fail(ld, CART_EPARSE, ld->line, "[tocilizumab] rule: '%s' is not on or off", value);
-    } else {
-      ld->rule_on = value[1] == 'n';
-      ld->rule_line = ld->line;
-    }
-    return;
-  }
-  for (int i = 0; i < N_RULE_KEYS; i++) {
-    if (strcmp(key, rule_keys[i]) != 0) {
-      continue;
-    }
-    number_setting *setting = &ld->rule_settings[i];
-    if (setting->line) {
-      given_twice(ld, "tocilizumab", key, setting->line);
-    } else if (i == RULE_MAX_DOSES) {
-      uint64_t v;
-      if (parse_u64(value, &v) != 0) {
-        fail(ld, CART_EPARSE, ld->line, "[tocilizumab] max_doses: '%s' is not an unsigned integer",
-             value);
-      } else if (v > CART_TOCI_RULE_MAX_DOSES) {
-        /* here, so that a huge count need not fit an int; 0 goes to the library */
-        fail(ld, CART_EDOSE, ld->line, "[tocilizumab] max_doses: %s is outside 1..%d", value,
-             CART_TOCI_RULE_MAX_DOSES);
-      } else {
-        setting->value = (double)v;
-        setting->line = ld->line;
-      }
-    } else if (finite_value(ld, "tocilizumab", key, value, &setting->value) == 0) {
-      setting->line = ld->line;
-    }
-    return;
-  }
-  unknown_key(ld, SECTION_TOCILIZUMAB, key);
-}
-
-/* [events] n_ext = CELLS. */
-static void on_events(loader *ld, const char *key, const char *value)
-{
-  if (strcmp(key, "n_ext") != 0) {
-    unknown_key(ld, SECTION_EVENTS, key);
-  } else if (ld->n_ext.line) {
-    given_twice(ld, "events", key, ld->n_ext.line);
-  } else if (finite_value(ld, "events", key, value, &ld->n_ext.value) == 0) {
-    if (!(ld->n_ext.value >= 0)) {
-      fail(ld, CART_ERANGE, ld->line, "[events] n_ext: %g must be >= 0 (0 turns extinction off)",
-           ld->n_ext.value);
-    } else {
-      ld->n_ext.line = ld->line;
-    }
-  }
+  e->line = ld->line;
 }
 
 /* libinih's handler: one "key = value" of the line read last. Returns 1 (go on) except when out
@@ -928,46 +917,17 @@ static int on_entry(void *user, const char *section, const char *key, const char
     return 1;
   }
   const int s = find_section(section, strlen(section));
+  const key_row *row = s >= 0 && key[0] != '\0' ? find_key(s, key) : NULL;
   if (section[0] == '\0') {
     fail(ld, CART_EPARSE, ld->line, "key '%s' before any [section]", key);
   } else if (s < 0) {
     fail(ld, CART_EPARSE, ld->section_line, "unknown section [%s]", section);
   } else if (key[0] == '\0') {
     fail(ld, CART_EPARSE, ld->line, "[%s] a key is missing before '='", section);
+  } else if (row == NULL) {
+    unknown_key(ld, s, key);
   } else {
-    switch (s) {
-    case SECTION_TRIAL:
-      on_trial(ld, key, value);
-      break;
-    case SECTION_TIMES:
-      on_times(ld, key, value);
-      break;
-    case SECTION_SOLVER:
-      on_solver(ld, key, value);
-      break;
-    case SECTION_PARAMETERS:
-    case SECTION_VARIABILITY:
-      on_named_number(ld, s, key, value);
-      break;
-    case SECTION_CORRELATION:
-      on_correlation(ld, key, value);
-      break;
-    case SECTION_DOSING:
-      on_dosing(ld, key, value);
-      break;
-    case SECTION_ENDPOINTS:
-      on_endpoints(ld, key, value);
-      break;
-    case SECTION_OUTPUTS:
-      on_outputs(ld, key, value);
-      break;
-    case SECTION_TOCILIZUMAB:
-      on_tocilizumab(ld, key, value);
-      break;
-    default:
-      on_events(ld, key, value);
-      break;
-    }
+    row->read(ld, row, key, value);
   }
   return !(ld->failed && ld->error.code == CART_ENOMEM);
 }
@@ -988,7 +948,7 @@ static int build_times(loader *ld, cart_trial *trial)
   double *times = NULL;
   size_t n = 0;
   if (ld->list_line) {
-    const number_setting *grid[] = {&ld->step, &ld->horizon, &ld->early_step, &ld->early_until};
+    const setting *grid[] = {&ld->step, &ld->horizon, &ld->early_step, &ld->early_until};
     static const char *const grid_names[] = {"step", "horizon", "early_step", "early_until"};
     for (size_t g = 0; g < 4; g++) {
       const int clash = grid[g]->line;
@@ -1015,8 +975,8 @@ static int build_times(loader *ld, cart_trial *trial)
     }
     n = ld->n_times;
   } else {
-    const double horizon = ld->horizon.line ? ld->horizon.value : 365.0;
-    const double step = ld->step.line ? ld->step.value : 7.0;
+    const double horizon = ld->horizon.line ? ld->horizon.number : 365.0;
+    const double step = ld->step.line ? ld->step.number : 7.0;
     if (horizon < 0) {
       fail(ld, CART_ETIMES, ld->horizon.line, "[times] horizon: %g is negative", horizon);
       return CART_ETIMES;
@@ -1040,8 +1000,8 @@ static int build_times(loader *ld, cart_trial *trial)
              "[times] early_step and early_until go together: give both or neither");
         return CART_EPARSE;
       }
-      early_step = ld->early_step.value;
-      early_until = ld->early_until.value;
+      early_step = ld->early_step.number;
+      early_until = ld->early_until.number;
       if (!(early_step > 0)) {
         fail(ld, CART_ETIMES, ld->early_step.line, "[times] early_step: %g must be > 0",
              early_step);
@@ -1133,17 +1093,17 @@ static int build_solver(loader *ld, cart_trial *trial)
         free(atol);
         return CART_EUNKNOWN_PARAM;
       }
-      atol[i] = e->value[0];
+      atol[i] = e->value;
     }
   }
-  const cart_method method = ld->method_line ? ld->method : CART_METHOD_DEFAULT;
-  const double rtol = ld->rtol.line ? ld->rtol.value : CART_RTOL_DEFAULT;
+  const cart_method method = ld->method.line ? (cart_method)ld->method.count : CART_METHOD_DEFAULT;
+  const double rtol = ld->rtol.line ? ld->rtol.number : CART_RTOL_DEFAULT;
   const unsigned long max_steps =
-      ld->max_steps.line ? (unsigned long)ld->max_steps.value : CART_MAX_STEPS_DEFAULT;
+      ld->max_steps.line ? (unsigned long)ld->max_steps.count : CART_MAX_STEPS_DEFAULT;
   const int status = cart_trial_set_solver(trial, method, rtol, atol, max_steps);
   free(atol);
   if (status != CART_OK) {
-    const int line = ld->rtol.line ? ld->rtol.line : ld->method_line;
+    const int line = ld->rtol.line ? ld->rtol.line : ld->method.line;
     return fail_library(ld, status, line, "solver", NULL, cart_trial_last_error(trial));
   }
   return CART_OK;
@@ -1153,7 +1113,7 @@ static int build_parameters(loader *ld, cart_params *typical)
 {
   for (size_t j = 0; j < ld->parameters.count; j++) {
     const entry *e = &ld->parameters.items[j];
-    const int status = cart_params_set(typical, e->name, e->value[0]);
+    const int status = cart_params_set(typical, e->name, e->value);
     if (status != CART_OK) {
       return fail_library(ld, status, e->line, "parameters", NULL, cart_params_last_error(typical));
     }
@@ -1162,20 +1122,18 @@ static int build_parameters(loader *ld, cart_params *typical)
 }
 
 /* The CAR-T dose at t = 0 is the patient's parameter `dose` (and `f_mem`) when the model has one
- * (MODEL.md 3; the cart command's --dose does the same); other doses go to the schedule
- * (add_schedule). */
-static int build_initial_dose(loader *ld, const cart_model *model, cart_params *typical)
+ * (cart_cart_dose_is_initial, MODEL.md 3; the cart command's --dose does the same); other doses
+ * go to the schedule (add_schedule). Both are given by cart_dose_give_cart. */
+static int build_initial_dose(loader *ld, cart_trial *trial, cart_params *typical)
 {
-  if (cart_model_param_index(model, "dose") < 0) {
-    return CART_OK;
-  }
+  const cart_model *model = cart_trial_model(trial);
   int initial_line = 0;
   for (size_t j = 0; j < ld->cart_doses.count; j++) {
     const entry *e = &ld->cart_doses.items[j];
-    if (e->value[0] != 0.0) {
+    if (!cart_cart_dose_is_initial(model, e->cart_dose.time)) {
       continue;
     }
-    const int has_f_mem = e->n_values == 3;
+    const int has_f_mem = e->cart_dose.f_mem != CART_FMEM_FROM_PARAMS;
     const entry *set = entry_find(&ld->parameters, "dose", NULL);
     const entry *set_f = has_f_mem ? entry_find(&ld->parameters, "f_mem", NULL) : NULL;
     if (initial_line) {
@@ -1191,10 +1149,11 @@ static int build_initial_dose(loader *ld, const cart_model *model, cart_params *
       return CART_EDOSE;
     }
     initial_line = e->line;
-    if (cart_params_set(typical, "dose", e->value[1]) != CART_OK ||
-        (has_f_mem && cart_params_set(typical, "f_mem", e->value[2]) != CART_OK)) {
-      return fail_library(ld, CART_EDOSE, e->line, "dosing", "cart",
-                          cart_params_last_error(typical));
+    cart_error error;
+    const int status = cart_dose_give_cart(typical, cart_trial_dosing(trial), &e->cart_dose,
+                                           NULL, &error);
+    if (status != CART_OK) {
+      return fail_library(ld, status, e->line, "dosing", "cart", &error);
     }
   }
   return CART_OK;
@@ -1207,30 +1166,25 @@ static int add_schedule(loader *ld, cart_trial *trial, int is_cart)
 {
   const entry_list *list = is_cart ? &ld->cart_doses : &ld->toci_doses;
   cart_dosing *dosing = cart_trial_dosing(trial);
-  const int has_dose = cart_model_param_index(cart_trial_model(trial), "dose") >= 0;
+  const cart_model *model = cart_trial_model(trial);
+  cart_params *typical = cart_population_typical(cart_trial_population(trial));
   int first_line = 0;
   for (size_t j = 0; j < list->count; j++) {
     const entry *e = &list->items[j];
+    cart_error error;
     int status;
     if (is_cart) {
-      if (e->value[0] == 0.0 && has_dose) {
+      if (cart_cart_dose_is_initial(model, e->cart_dose.time)) {
         continue; /* build_initial_dose */
       }
-      if (e->n_values == 3 && !(e->value[2] >= 0 && e->value[2] <= 1)) {
-        /* checked here: f_mem -1 would pass as CART_FMEM_FROM_PARAMS */
-        fail(ld, CART_EDOSE, e->line, "[dosing] cart: f_mem %g is outside [0, 1]", e->value[2]);
-        return CART_EDOSE;
-      }
-      status = cart_dosing_add_cart(dosing, e->value[0], e->value[1],
-                                    e->n_values == 3 ? e->value[2] : CART_FMEM_FROM_PARAMS);
+      status = cart_dose_give_cart(typical, dosing, &e->cart_dose, NULL, &error);
     } else {
-      const double hours = e->n_values >= 3 ? e->value[2] : CART_TOCI_TINF_DEFAULT * 24.0;
-      const double cap = e->n_values == 4 ? e->value[3] : CART_TOCI_CAP_MG_DEFAULT;
-      status = cart_dosing_add_toci(dosing, e->value[0], e->value[1], hours / 24.0, cap);
+      const cart_toci_dose *d = &e->toci_dose;
+      status = cart_dosing_add_toci(dosing, d->time, d->mg_per_kg, d->duration, d->cap_mg);
+      cartp_error_copy(&error, cart_dosing_last_error(dosing));
     }
     if (status != CART_OK) {
-      return fail_library(ld, status, e->line, "dosing", is_cart ? "cart" : "toci",
-                          cart_dosing_last_error(dosing));
+      return fail_library(ld, status, e->line, "dosing", is_cart ? "cart" : "toci", &error);
     }
     if (first_line == 0) {
       first_line = e->line;
@@ -1290,7 +1244,7 @@ static int build_population(loader *ld, cart_population *population)
 {
   for (size_t j = 0; j < ld->variability.count; j++) {
     const entry *e = &ld->variability.items[j];
-    const int status = cart_population_set_cv(population, e->name, e->value[0]);
+    const int status = cart_population_set_cv(population, e->name, e->value);
     if (status != CART_OK) {
       return fail_library(ld, status, e->line, "variability", NULL,
                           cart_population_last_error(population));
@@ -1299,7 +1253,7 @@ static int build_population(loader *ld, cart_population *population)
   for (size_t j = 0; j < ld->correlation.count; j++) {
     const entry *e = &ld->correlation.items[j];
     const int status = cart_population_set_correlation(population, e->name, e->name2,
-                                                       e->value[0]);
+                                                       e->value);
     if (status != CART_OK) {
       return fail_library(ld, status, e->line, "correlation", NULL,
                           cart_population_last_error(population));
@@ -1327,12 +1281,12 @@ static int build_endpoints(loader *ld, cart_trial *trial)
                                      &settings->crs_g[3],   &settings->auc_end};
   for (int i = 0; i < N_ENDPOINT_KEYS; i++) {
     if (ld->endpoints[i].line) {
-      *fields[i] = ld->endpoints[i].value;
+      *fields[i] = ld->endpoints[i].number;
     }
   }
   for (int g = 0; g < 3; g++) {
     if (!(settings->crs_g[g] < settings->crs_g[g + 1])) {
-      const number_setting *upper = &ld->endpoints[ENDPOINT_CRS_G1 + g + 1];
+      const setting *upper = &ld->endpoints[ENDPOINT_CRS_G1 + g + 1];
       const int line = upper->line ? upper->line : ld->endpoints[ENDPOINT_CRS_G1 + g].line;
       fail(ld, CART_ERANGE, line,
            "[endpoints] crs_g%d = %g must be above crs_g%d = %g (thresholds increase with the "
@@ -1346,28 +1300,28 @@ static int build_endpoints(loader *ld, cart_trial *trial)
 
 static int build_outputs(loader *ld, cart_trial *trial)
 {
-  if (ld->trajectories_line == 0) {
+  if (ld->trajectories.line == 0) {
     return CART_OK; /* the model's defaults */
   }
   cart_trial_clear_outputs(trial);
-  const char *start = ld->trajectories;
+  const char *start = ld->trajectories.text;
   if (*start == '\0') {
     return CART_OK; /* an empty list keeps no trajectories */
   }
   for (;;) {
     const char *comma = strchr(start, ',');
     const char *a = start, *b = comma ? comma : start + strlen(start);
-    trim(&a, &b);
+    cartp_trim(&a, &b);
     if (a == b) {
-      fail(ld, CART_EPARSE, ld->trajectories_line,
-           "[outputs] trajectories: an empty name in '%s'", ld->trajectories);
+      fail(ld, CART_EPARSE, ld->trajectories.line,
+           "[outputs] trajectories: an empty name in '%s'", ld->trajectories.text);
       return CART_EPARSE;
     }
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)(b - a), a);
     const int status = cart_trial_add_output(trial, name);
     if (status != CART_OK) {
-      return fail_library(ld, status, ld->trajectories_line, "outputs", "trajectories",
+      return fail_library(ld, status, ld->trajectories.line, "outputs", "trajectories",
                           cart_trial_last_error(trial));
     }
     if (comma == NULL) {
@@ -1382,6 +1336,12 @@ static int build_outputs(loader *ld, cart_trial *trial)
  * cart_dosing_set_toci_rule, so that an error names the line of the key at fault; they are checked
  * with rule = off too (and kept), so that turning the rule on is one edit. Settings without any
  * `rule` key are an error: they would do nothing. */
+/* The key_row of rule setting i (its name, and whether it is in hours). */
+static const key_row *rule_row(int i)
+{
+  return row_at(offsetof(loader, rule_settings) + (size_t)i * sizeof(setting));
+}
+
 static int build_toci_rule(loader *ld, cart_trial *trial)
 {
   cart_dosing *dosing = cart_trial_dosing(trial);
@@ -1392,12 +1352,12 @@ static int build_toci_rule(loader *ld, cart_trial *trial)
       first = i;
     }
   }
-  if (ld->rule_line == 0) {
+  if (ld->rule.line == 0) {
     if (first >= 0) {
       fail(ld, CART_EPARSE, ld->rule_settings[first].line,
            "[tocilizumab] settings without rule = on (%s here; add rule = on, or rule = off to "
            "keep them with the rule off)",
-           rule_keys[first]);
+           rule_row(first)->key);
       return CART_EPARSE;
     }
     cart_dosing_set_toci_rule(dosing, NULL); /* no [tocilizumab]: off */
@@ -1418,16 +1378,18 @@ static int build_toci_rule(loader *ld, cart_trial *trial)
       break;
     }
     done[next] = 1;
-    const double v = ld->rule_settings[next].value;
+    const key_row *row = rule_row(next);
+    const double given_value = ld->rule_settings[next].number; /* in the key's unit */
+    const double v = row->hours ? cart_days_from_hours(given_value) : given_value;
     switch (next) {
     case RULE_TRIGGER:
       rule.trigger = v;
       break;
     case RULE_INTERVAL_H:
-      rule.interval = v / 24.0;
+      rule.interval = v;
       break;
     case RULE_MAX_DOSES:
-      rule.max_doses = (int)v; /* 0..CART_TOCI_RULE_MAX_DOSES (on_tocilizumab) */
+      rule.max_doses = (int)v; /* 1..CART_TOCI_RULE_MAX_DOSES (key_table) */
       break;
     case RULE_MG_PER_KG:
       rule.mg_per_kg = v;
@@ -1436,31 +1398,31 @@ static int build_toci_rule(loader *ld, cart_trial *trial)
       rule.cap_mg = v;
       break;
     case RULE_DELAY_H:
-      rule.delay = v / 24.0;
+      rule.delay = v;
       break;
     default:
-      rule.duration = v / 24.0;
+      rule.duration = v;
       break;
     }
     const int status = cart_dosing_set_toci_rule(dosing, &rule);
     if (status != CART_OK) {
-      fail(ld, status, ld->rule_settings[next].line, "[tocilizumab] %s = %g: %s", rule_keys[next],
-           v, cart_dosing_last_error(dosing)->message[0] ? cart_dosing_last_error(dosing)->message
+      fail(ld, status, ld->rule_settings[next].line, "[tocilizumab] %s = %g: %s", row->key,
+           given_value, cart_dosing_last_error(dosing)->message[0] ? cart_dosing_last_error(dosing)->message
                                                           : cart_strerror(status));
       return status;
     }
   }
-  rule.enabled = ld->rule_on;
+  rule.enabled = (int)ld->rule.count;
   int status = cart_dosing_set_toci_rule(dosing, &rule);
   if (status != CART_OK) {
-    return fail_library(ld, status, ld->rule_line, "tocilizumab", "rule",
+    return fail_library(ld, status, ld->rule.line, "tocilizumab", "rule",
                         cart_dosing_last_error(dosing));
   }
-  if (ld->rule_on) {
+  if ((int)ld->rule.count) {
     /* a model the rule does not suit, at the rule's line */
     status = cart_trial_prepare(trial);
     if (status != CART_OK) {
-      return fail_library(ld, status, ld->rule_line, "tocilizumab", "rule",
+      return fail_library(ld, status, ld->rule.line, "tocilizumab", "rule",
                           cart_trial_last_error(trial));
     }
   }
@@ -1469,7 +1431,7 @@ static int build_toci_rule(loader *ld, cart_trial *trial)
 
 static int build_events(loader *ld, cart_trial *trial)
 {
-  const double n_ext = ld->n_ext.line ? ld->n_ext.value : CART_N_EXT_DEFAULT;
+  const double n_ext = ld->n_ext.line ? ld->n_ext.number : CART_N_EXT_DEFAULT;
   const int status = cart_trial_set_extinction(trial, n_ext);
   if (status != CART_OK) {
     return fail_library(ld, status, ld->n_ext.line, "events", "n_ext",
@@ -1480,15 +1442,15 @@ static int build_events(loader *ld, cart_trial *trial)
 
 static cart_trial *build(loader *ld)
 {
-  if (ld->model_line == 0) {
+  if (ld->model.line == 0) {
     const int line = ld->trial_line ? ld->trial_line : ld->line > 0 ? ld->line : 1;
     fail(ld, CART_EPARSE, line, "missing [trial] model (e.g. [trial] model = cart)");
     return NULL;
   }
   cart_error error;
-  const cart_model *model = cart_model_find(ld->model, &error);
+  const cart_model *model = cart_model_find(ld->model.text, &error);
   if (model == NULL) {
-    fail_library(ld, error.code, ld->model_line, "trial", "model", &error);
+    fail_library(ld, error.code, ld->model.line, "trial", "model", &error);
     return NULL;
   }
   cart_trial *trial = cart_trial_new(model, &error);
@@ -1499,17 +1461,17 @@ static cart_trial *build(loader *ld)
   cart_population *population = cart_trial_population(trial);
   cart_params *typical = cart_population_typical(population);
   /* the format's defaults, whatever cart_trial_new chose */
-  const size_t n_patients = ld->n_patients.line ? (size_t)ld->n_patients.value : 1000;
+  const size_t n_patients = ld->n_patients.line ? (size_t)ld->n_patients.count : 1000;
   if (cart_trial_set_n_patients(trial, n_patients) != CART_OK) {
     fail_library(ld, cart_trial_last_error(trial)->code, ld->n_patients.line, "trial",
                  "n_patients", cart_trial_last_error(trial));
   }
-  cart_trial_set_seed(trial, ld->seed.line ? ld->seed.value : 1);
+  cart_trial_set_seed(trial, ld->seed.line ? ld->seed.count : 1);
   int status;
   if (ld->failed || (status = build_times(ld, trial)) != CART_OK ||
       (status = build_solver(ld, trial)) != CART_OK ||
       (status = build_parameters(ld, typical)) != CART_OK ||
-      (status = build_initial_dose(ld, model, typical)) != CART_OK ||
+      (status = build_initial_dose(ld, trial, typical)) != CART_OK ||
       (status = check_rules(ld, typical)) != CART_OK ||
       (status = build_population(ld, population)) != CART_OK ||
       (status = build_endpoints(ld, trial)) != CART_OK ||
@@ -1533,10 +1495,10 @@ static cart_trial *build(loader *ld)
 
 static void loader_clear(loader *ld)
 {
-  free(ld->model);
+  free(ld->model.text);
   free(ld->times);
   free(ld->time_lines);
-  free(ld->trajectories);
+  free(ld->trajectories.text);
   entry_list_clear(&ld->atol);
   entry_list_clear(&ld->parameters);
   entry_list_clear(&ld->variability);

@@ -29,9 +29,9 @@ import warnings
 import numpy as np
 
 from . import _clib
-from ._clib import LibcartError
+from ._clib import LibcartError, LibcartParseError
 
-__all__ = ["LibcartError", "IncompleteTrialWarning", "ModelInfo", "Solution", "TrialResult",
+__all__ = ["LibcartError", "LibcartParseError", "IncompleteTrialWarning", "ModelInfo", "Solution", "TrialResult",
            "CalibrationResult", "models", "model_info", "solve", "trial", "read_trial",
            "default_scenario", "calibrate", "__version__"]
 
@@ -169,7 +169,10 @@ class Solution:
       t         output times (day), numpy float64
       states    {name: numpy float64 array}: every state in model order, then the derived
                 outputs (cart: Cblood in cells/uL); sol["E"] is sol.states["E"]
-      units     {name: unit} of those columns
+      signals   {name: numpy float64 array}: the model's derived signals at each output time,
+                computed by libcart (cart: Cblood, tumour, IL6s, CRS; MODEL.md 2.2 and 4), the
+                names a trial's trajectories use
+      units     {name: unit} of those columns and signals
       params    {name: value} of every parameter as solved (defaults plus `params`)
       events    root-found events, in time order, as dicts: time (day), kind ("extinction" or
                 "toci_rule"), state (the extinct phenotype's name, else None), amount_mg (the
@@ -179,10 +182,11 @@ class Solution:
       stats     {steps, failed_steps, events, rejected_invalid} of the solver
     """
 
-    def __init__(self, model, t, states, units, params, events, toci_times, stats):
+    def __init__(self, model, t, states, units, params, events, toci_times, stats, signals=None):
         self.model = model
         self.t = t
         self.states = states
+        self.signals = signals if signals is not None else {}
         self.units = units
         self.params = params
         self.events = events
@@ -214,19 +218,44 @@ class Solution:
             self.t[-1] if len(self.t) else float("nan"), len(self.events))
 
 
-_RULE_FIELDS = {  # Python name: (cart_toci_rule field, factor from the Python unit)
-    "trigger": ("trigger", 1.0),  # pg/mL of the CRS signal (IL6s)
-    "interval_h": ("interval", 1.0 / 24.0),  # hours -> day
-    "max_doses": ("max_doses", None),
-    "mg_per_kg": ("mg_per_kg", 1.0),
-    "cap_mg": ("cap_mg", 1.0),
-    "infusion_h": ("duration", 1.0 / 24.0),  # hours -> day
-    "delay_h": ("delay", 1.0 / 24.0),  # hours -> day
+_RULE_FIELDS = {  # Python name: (cart_toci_rule field, unit: "hours", "count" or None)
+    "trigger": ("trigger", None),  # pg/mL of the CRS signal (IL6s)
+    "interval_h": ("interval", "hours"),
+    "max_doses": ("max_doses", "count"),
+    "mg_per_kg": ("mg_per_kg", None),
+    "cap_mg": ("cap_mg", None),
+    "infusion_h": ("duration", "hours"),
+    "delay_h": ("delay", "hours"),
 }
 
 
+def _parsed(function, text, out, what):
+    """`out` filled by libcart's reader `function` (cart_grammar.h) from `text`: the grammar of
+    `cart run` and the scenario, read by the same C code. LibcartError (a LibcartParseError,
+    also a ValueError, for a malformed text) with libcart's message after "WHAT TEXT: "."""
+    err = _clib.new_error()
+    status = function(text.encode("utf-8"), ctypes.byref(out), ctypes.byref(err))
+    if status != _clib.CART_OK:
+        raise _clib.error(status, "%s %s: %s" % (what, text, _clib.text(err.message)))
+    return out
+
+
+def _text_form(value, what):
+    """A dose as libcart's text form: a str as it is ("14:1e8", as `cart run --dose` takes it),
+    a tuple of numbers joined with ':' (repr keeps every float exactly), so that libcart reads
+    and checks both alike."""
+    if isinstance(value, str):
+        return value
+    try:
+        return ":".join(repr(float(x)) for x in value)
+    except (TypeError, ValueError):
+        raise TypeError("%s: each dose must be a str such as '14:1e8' or a tuple of numbers, "
+                        "got %r" % (what, value)) from None
+
+
 def _toci_rule(spec):
-    """A cart_toci_rule from None/False (off), True (the defaults) or a dict of fields."""
+    """A cart_toci_rule from None/False (off), True (the defaults), a str (`cart run
+    --toci-rule`'s grammar, read by libcart) or a dict of fields."""
     rule = _clib.TociRule()
     _lib.cart_toci_rule_default(ctypes.byref(rule))
     if spec is None or spec is False:
@@ -234,8 +263,10 @@ def _toci_rule(spec):
         return rule
     if spec is True:
         return rule
+    if isinstance(spec, str):
+        return _parsed(_lib.cart_parse_toci_rule, spec, rule, "toci_rule")
     if not hasattr(spec, "items"):
-        raise TypeError("toci_rule must be None, False, True or a dict of %s, not %s"
+        raise TypeError("toci_rule must be None, False, True, a str or a dict of %s, not %s"
                         % (", ".join(_RULE_FIELDS), type(spec).__name__))
     for key, value in spec.items():
         if key == "enabled":
@@ -244,8 +275,8 @@ def _toci_rule(spec):
         if key not in _RULE_FIELDS:
             raise ValueError("toci_rule: unknown field %r (fields: enabled, %s)"
                              % (key, ", ".join(_RULE_FIELDS)))
-        field, factor = _RULE_FIELDS[key]
-        if factor is None:
+        field, unit = _RULE_FIELDS[key]
+        if unit == "count":
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 if not (isinstance(value, numbers.Real) and float(value).is_integer()):
                     raise ValueError("toci_rule: max_doses must be a whole number, not %r"
@@ -255,14 +286,27 @@ def _toci_rule(spec):
                 raise ValueError("toci_rule: max_doses must be in %d..%d, got %d"
                                  % (-2**31, 2**31 - 1, value))
             setattr(rule, field, value)
+        elif unit == "hours":
+            setattr(rule, field, _lib.cart_days_from_hours(float(value)))
         else:
-            setattr(rule, field, float(value) * factor)
+            setattr(rule, field, float(value))
     return rule
 
 
 def _times_array(times):
     if times is None:
         return np.arange(0, 366, dtype=np.float64)
+    if isinstance(times, str):  # "A:B:STEP" or "T1,T2,...", as `cart run --times`
+        err = _clib.new_error()
+        count = ctypes.c_size_t()
+        status = _lib.cart_parse_times(times.encode("utf-8"), None, 0, ctypes.byref(count),
+                                       ctypes.byref(err))
+        if status != _clib.CART_OK:
+            raise _clib.error(status, "times %s: %s" % (times, _clib.text(err.message)))
+        array = np.zeros(count.value, dtype=np.float64)
+        _clib.check(_lib.cart_parse_times(times.encode("utf-8"), _clib.as_double_p(array),
+                                          array.size, ctypes.byref(count), None))
+        return array
     array = np.ascontiguousarray(np.asarray(times, dtype=np.float64).reshape(-1))
     if np.ndim(times) > 1:
         raise ValueError("times must be one-dimensional")
@@ -294,16 +338,22 @@ def _atol_array(model, atol):
     return np.ascontiguousarray(values)
 
 
-def _dose_fields(dose, what, least, most):
-    try:
-        fields = [float(x) for x in dose]
-    except TypeError:
-        raise TypeError("%s: each dose must be a tuple of numbers, got %r" % (what, dose)) \
-            from None
-    if not least <= len(fields) <= most:
-        raise ValueError("%s: expected %d to %d numbers per dose, got %r"
-                         % (what, least, most, dose))
-    return fields
+def _signals(model_p, params_p, states, units):
+    """{name: array} of the model's derived signals at each row of `states` (times x n_states),
+    computed by libcart (cart_params_signals); adds their units to `units`."""
+    infos = _state_infos(model_p, _lib.cart_model_n_signals(model_p), _lib.cart_model_signal_info)
+    values = np.zeros((states.shape[0], len(infos)), dtype=np.float64)
+    row = np.zeros(len(infos), dtype=np.float64)
+    for k in range(states.shape[0]):
+        y = np.ascontiguousarray(states[k])
+        _clib.check(_lib.cart_params_signals(params_p, _clib.as_double_p(y),
+                                             _clib.as_double_p(row)))
+        values[k] = row
+    signals = {}
+    for i, info in enumerate(infos):
+        signals[_clib.text(info.name)] = values[:, i].copy()
+        units.setdefault(_clib.text(info.name), _clib.text(info.unit))
+    return signals
 
 
 def solve(model="cart", params=None, times=None, doses=(), toci=(), method="rodas5p", rtol=None,
@@ -316,15 +366,16 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
               LibcartError with libcart's message (CART_EUNKNOWN_PARAM, CART_ENOTFINITE,
               CART_ERANGE), and a set breaking a model rule raises CART_ERULE at solve time
     times     output times in days, finite, >= 0, non-decreasing (default numpy.arange(0, 366):
-              every day to day 365); the solve runs from 0 to the last one
-    doses     extra CAR-T infusions, each (time, cells) or (time, cells, f_mem): day, cells,
-              memory fraction (default: the parameter f_mem). The t = 0 infusion is the
-              parameter `dose` (cells, with f_mem); a dose given here at t = 0 is added to it.
-              This differs from `cart run --dose 0:X`, which sets the parameter dose to X: for
-              the same effect here, pass params={"dose": X}.
-    toci      fixed tocilizumab infusions, each (time, mg_per_kg[, hours[, cap_mg]]) as in
-              `cart run --toci`: day, mg/kg of body weight WT, infusion hours (default 1; 0 is
-              a bolus), cap in mg (default 800)
+              every day to day 365); the solve runs from 0 to the last one. Or a str as
+              `cart run --times` takes it: "A:B:STEP" or "T1,T2,..."
+    doses     CAR-T infusions, each (time, cells) or (time, cells, f_mem): day, cells, memory
+              fraction (default: the parameter f_mem), or the same as a str "TIME:CELLS[:FMEM]"
+              as `cart run --dose` takes it. A dose at t = 0 is the patient's initial infusion,
+              as in `cart run --dose 0:X` and a scenario's [dosing] cart = 0:X: it sets the
+              parameter dose (and f_mem when given), after `params`; at most one dose at t = 0.
+    toci      fixed tocilizumab infusions, each (time, mg_per_kg[, hours[, cap_mg]]) or a str
+              "TIME:MG_PER_KG[:HOURS[:CAP_MG]]" as `cart run --toci` takes it: day, mg/kg of
+              body weight WT, infusion hours (default 1; 0 is a bolus), cap in mg (default 800)
     method    "rodas5p" (libcart's Rosenbrock method Rodas5P with the analytic Jacobian,
               default), "gsl-bdf" (GSL msbdf; also "bdf") or "rk8pd"
     rtol      relative tolerance, 0 < rtol <= 0.1 (default 1e-6)
@@ -332,7 +383,8 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
               for every state, a sequence of n_states numbers, or {state: value}
     max_steps step limit of the solve (default 100000); reaching it raises CART_EMAXSTEPS
     n_ext     extinction threshold in cells (default 1; 0 turns extinction off)
-    toci_rule tocilizumab by rule: None or False (off, default), True (MODEL.md 3 defaults:
+    toci_rule tocilizumab by rule: None or False (off, default), a str as `cart run
+              --toci-rule` takes it ("on", "off" or "TRIGGER[:INTERVAL_H[:...]]"), True (MODEL.md 3 defaults:
               8 mg/kg, capped at 800 mg, over 1 h, when IL6s rises through 200 pg/mL, again
               every 8 h while above, at most 4 doses), or a dict of fields to change from the
               defaults: trigger (pg/mL), interval_h (hours), max_doses, mg_per_kg, cap_mg,
@@ -371,17 +423,24 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
         dosing_p = _lib.cart_dosing_new(ctypes.byref(err))
         if not dosing_p:
             raise _clib.error_from(err.code, err)
+        initial_given = ctypes.c_int(0)
         for dose in doses:
-            fields = _dose_fields(dose, "doses", 2, 3)
-            f_mem = fields[2] if len(fields) == 3 else _clib.CART_FMEM_FROM_PARAMS
-            _clib.check(_lib.cart_dosing_add_cart(dosing_p, fields[0], fields[1], f_mem),
-                        _lib.cart_dosing_last_error, dosing_p)
+            text = _text_form(dose, "doses")
+            parsed = _parsed(_lib.cart_parse_cart_dose, text, _clib.CartDose(), "doses")
+            status = _lib.cart_dose_give_cart(params_p, dosing_p, ctypes.byref(parsed),
+                                              ctypes.byref(initial_given), ctypes.byref(err))
+            if status != _clib.CART_OK:
+                raise _clib.error(status, "doses %s: %s" % (text, _clib.text(err.message)))
+        toci_starts = []
         for dose in toci:
-            fields = _dose_fields(dose, "toci", 2, 4)
-            duration = fields[2] / 24.0 if len(fields) >= 3 else _clib.CART_TOCI_TINF_DEFAULT
-            cap = fields[3] if len(fields) >= 4 else _clib.CART_TOCI_CAP_MG_DEFAULT
-            _clib.check(_lib.cart_dosing_add_toci(dosing_p, fields[0], fields[1], duration, cap),
-                        _lib.cart_dosing_last_error, dosing_p)
+            text = _text_form(dose, "toci")
+            parsed = _parsed(_lib.cart_parse_toci_dose, text, _clib.TociDose(), "toci")
+            if _lib.cart_dosing_add_toci(dosing_p, parsed.time, parsed.mg_per_kg,
+                                         parsed.duration, parsed.cap_mg) != _clib.CART_OK:
+                last_error = _lib.cart_dosing_last_error(dosing_p).contents
+                raise _clib.error(last_error.code, "toci %s: %s"
+                                  % (text, _clib.text(last_error.message)))
+            toci_starts.append(parsed.time)
         if rule.enabled:
             _clib.check(_lib.cart_dosing_set_toci_rule(dosing_p, ctypes.byref(rule)),
                         _lib.cart_dosing_last_error, dosing_p)
@@ -422,6 +481,7 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
             columns[_clib.text(info.name)] = outputs[:, i].copy()
             units[_clib.text(info.name)] = _clib.text(info.unit)
         state_names = [_clib.text(s.name) for s in state_infos]
+        signals = _signals(model_p, params_p, states, units)
 
         events = []
         for i in range(_lib.cart_solver_n_events(solver_p)):
@@ -448,10 +508,11 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
         _lib.cart_params_free(params_p)
 
     horizon = times_array[-1] if times_array.size else 0.0
-    toci_times = sorted([float(d[0]) for d in toci if float(d[0]) <= horizon]
+    toci_times = sorted([start for start in toci_starts if start <= horizon]
                         + [e["time"] for e in events if e["kind"] == "toci_rule"])
     solution = Solution(model=_clib.text(_lib.cart_model_name(model_p)), t=times_array.copy(),
                         states=columns, units=units, params=values, events=events,
+                        signals=signals,
                         toci_times=np.array(toci_times, dtype=np.float64),
                         stats={name: getattr(stats, name) for name, _ in stats._fields_})
     return solution.to_frame() if as_frame else solution

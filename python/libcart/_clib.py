@@ -50,7 +50,13 @@ class LibcartError(Exception):
         return self.message
 
     def __repr__(self):
-        return "LibcartError(%d, %r, %r)" % (self.code, self.name, self.message)
+        return "%s(%d, %r, %r)" % (type(self).__name__, self.code, self.name, self.message)
+
+
+class LibcartParseError(LibcartError, ValueError):
+    """A LibcartError with code CART_EPARSE (a malformed scenario, targets file or text form
+    such as a dose "TIME:CELLS[:FMEM]"); also a ValueError, as a malformed argument is in
+    Python."""
 
 
 # ---- loading -----------------------------------------------------------------------------
@@ -156,6 +162,17 @@ class TociRule(Structure):
     _fields_ = [("enabled", c_int), ("trigger", c_double), ("interval", c_double),
                 ("max_doses", c_int), ("mg_per_kg", c_double), ("cap_mg", c_double),
                 ("duration", c_double), ("delay", c_double)]
+
+
+class CartDose(Structure):
+    """cart_cart_dose (cart_dosing.h): time in days."""
+    _fields_ = [("time", c_double), ("cells", c_double), ("f_mem", c_double)]
+
+
+class TociDose(Structure):
+    """cart_toci_dose (cart_dosing.h): time and duration in days."""
+    _fields_ = [("time", c_double), ("mg_per_kg", c_double), ("duration", c_double),
+                ("cap_mg", c_double)]
 
 
 class EventRecord(Structure):
@@ -271,10 +288,9 @@ CALIBRATE_PROGRESS_FN = CFUNCTYPE(c_int, c_size_t, c_size_t, c_double, c_void_p)
 # ---- constants of the headers ------------------------------------------------------------
 
 CART_OK = 0
+CART_EPARSE = -17
 CART_ESTOPPED = -18
 CART_FMEM_FROM_PARAMS = -1.0  # cart_dosing.h
-CART_TOCI_TINF_DEFAULT = 1.0 / 24.0  # day
-CART_TOCI_CAP_MG_DEFAULT = 800.0  # mg
 CART_TOCI_RULE_MAX_DOSES = 16
 CART_RTOL_DEFAULT = 1e-6
 CART_EVENT_EXTINCTION = 0
@@ -301,6 +317,8 @@ _PROTOTYPES = {
     "cart_model_state_info": (c_int, [ModelP, c_size_t, POINTER(StateInfo)]),
     "cart_model_param_info": (c_int, [ModelP, c_size_t, POINTER(ParamInfo)]),
     "cart_model_output_info": (c_int, [ModelP, c_size_t, POINTER(StateInfo)]),
+    "cart_model_n_signals": (c_size_t, [ModelP]),
+    "cart_model_signal_info": (c_int, [ModelP, c_size_t, POINTER(StateInfo)]),
     "cart_model_state_index": (c_int, [ModelP, c_char_p]),
     "cart_model_param_index": (c_int, [ModelP, c_char_p]),
     # cart_params.h
@@ -310,6 +328,7 @@ _PROTOTYPES = {
     "cart_params_get": (c_int, [ParamsP, c_char_p, DoubleP]),
     "cart_params_check": (c_int, [ParamsP, ErrorP]),
     "cart_params_last_error": (ErrorP, [ParamsP]),
+    "cart_params_signals": (c_int, [ParamsP, DoubleP, DoubleP]),
     # cart_dosing.h
     "cart_dosing_new": (DosingP, [ErrorP]),
     "cart_dosing_free": (None, [DosingP]),
@@ -319,6 +338,16 @@ _PROTOTYPES = {
     "cart_dosing_set_toci_rule": (c_int, [DosingP, POINTER(TociRule)]),
     "cart_dosing_get_toci_rule": (None, [DosingP, POINTER(TociRule)]),
     "cart_dosing_last_error": (ErrorP, [DosingP]),
+    # cart_grammar.h
+    "cart_days_from_hours": (c_double, [c_double]),
+    "cart_parse_cart_dose": (c_int, [c_char_p, POINTER(CartDose), ErrorP]),
+    "cart_parse_toci_dose": (c_int, [c_char_p, POINTER(TociDose), ErrorP]),
+    "cart_parse_toci_rule": (c_int, [c_char_p, POINTER(TociRule), ErrorP]),
+    "cart_parse_time_list": (c_int, [c_char_p, DoubleP, c_size_t, POINTER(c_size_t), ErrorP]),
+    "cart_parse_times": (c_int, [c_char_p, DoubleP, c_size_t, POINTER(c_size_t), ErrorP]),
+    "cart_cart_dose_is_initial": (c_int, [ModelP, c_double]),
+    "cart_dose_give_cart": (c_int, [ParamsP, DosingP, POINTER(CartDose), POINTER(c_int),
+                                    ErrorP]),
     # cart_solver.h
     "cart_solver_new": (SolverP, [ModelP, ErrorP]),
     "cart_solver_free": (None, [SolverP]),
@@ -391,7 +420,8 @@ def error(code, message=None):
     """A LibcartError for `code`, with the C message, or cart_strerror when there is none."""
     if not message:
         message = text(lib.cart_strerror(code))
-    return LibcartError(code, status_name(code), message)
+    kind = LibcartParseError if code == CART_EPARSE else LibcartError
+    return kind(code, status_name(code), message)
 
 
 def error_from(code, err):

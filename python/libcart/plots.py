@@ -60,10 +60,6 @@ CRS_CAPTION = ("CRS grade: peak CRS signal (IL6s, plus cart's q_ifn term) agains
                "thresholds (MODEL.md 4),\na model convention, not ASTCT clinical grading (fever, "
                "hypotension, hypoxia).")
 
-# MODEL.md 2.2 defaults, used only when a Solution carries neither IL6s nor its parameters.
-KD_TOCI_DEFAULT = 0.4  # mg/L, tocilizumab concentration of half IL-6R occupancy
-V1_DEFAULT = 3.5       # L, tocilizumab central volume
-
 # The status of a row that an incomplete trial file has not written (cart(1) TRIAL FILES).
 INT32_FILL = -2147483648
 
@@ -164,37 +160,16 @@ def _is_toci_event(kind):
     return kind == 1  # CART_EVENT_TOCI_RULE
 
 
-def _solution_params(solution):
-    params = getattr(solution, "params", None)
-    if isinstance(params, dict):
-        return params
-    if params is not None and hasattr(params, "get"):  # e.g. a pandas Series
-        return params
-    return {}
-
-
 def _il6s(solution, states):
-    """IL6s from the Solution if it has it, else IL6 * KD/(D1/V1 + KD); and a note or None."""
-    for source in (states, getattr(solution, "outputs", None) or {},
-                   getattr(solution, "signals", None) or {}):
+    """IL6s as libcart computed it: the Solution's signals (libcart.solve() fills them from the
+    model's own formula, cart_params_signals), or a column of that name; None when there is
+    none (the model has no IL6s, or the solution does not come from libcart)."""
+    for source in (getattr(solution, "signals", None) or {}, states,
+                   getattr(solution, "outputs", None) or {}):
         if "IL6s" in source:
-            return np.asarray(source["IL6s"], dtype=float), None
+            return np.asarray(source["IL6s"], dtype=float)
     value = getattr(solution, "IL6s", None)
-    if value is not None:
-        return np.asarray(value, dtype=float), None
-    if "IL6" not in states or "D1" not in states:
-        return None, None
-    params = _solution_params(solution)
-    kd = params.get("KD_toci")
-    v1 = params.get("V1")
-    note = None
-    if kd is None or v1 is None:
-        kd, v1 = KD_TOCI_DEFAULT, V1_DEFAULT
-        note = (f"IL6s computed as IL6 KD/(D1/V1 + KD) with the defaults "
-                f"KD_toci = {KD_TOCI_DEFAULT:g} mg/L, V1 = {V1_DEFAULT:g} L")
-    il6 = np.asarray(states["IL6"], dtype=float)
-    c1 = np.asarray(states["D1"], dtype=float) / float(v1)
-    return il6 * float(kd) / (c1 + float(kd)), note
+    return None if value is None else np.asarray(value, dtype=float)
 
 
 def _toci_doses(solution, toci_times):
@@ -235,8 +210,7 @@ def patient_course(solution, fig=None, axes=None, toci_times=None, title=None, x
     B cells (cells, log); 4 IL-6 and IL6s (pg/mL, log) with tocilizumab doses marked: the rule's
     doses from solution.events and fixed doses from `toci_times` (days) or solution.toci_times.
     `xlim`: (first, last) day shown, e.g. (0, 60) for the first two months (default: all).
-    IL6s is the Solution's own when it has one, else IL6 KD_toci/(D1/V1 + KD_toci) with its
-    params or the MODEL.md defaults (a note on the panel says so). Zeros (an extinct tumour) are
+    IL6s is the one libcart computed (solution.signals), drawn only when there is one. Zeros (an extinct tumour) are
     not drawn on the log axes. `axes`: four Axes to draw into instead of a new 2 x 2 grid."""
     t = np.asarray(solution.t, dtype=float)
     states = solution.states
@@ -290,7 +264,7 @@ def patient_course(solution, fig=None, axes=None, toci_times=None, title=None, x
     ax_b.set_title("Normal B cells")
     ax_b.set_ylabel(_unit_label("B", "cells"))
 
-    il6s, note = _il6s(solution, states)
+    il6s = _il6s(solution, states)
     if "IL6" in states:
         ax_il6.plot(t, _positive_or_nan(states["IL6"]), color="tab:brown", label="IL6 (serum)")
     if il6s is not None:
@@ -302,9 +276,6 @@ def patient_course(solution, fig=None, axes=None, toci_times=None, title=None, x
     else:
         _empty_panel(ax_il6, "no IL-6 in this solution")
     _mark_toci(ax_il6, _toci_doses(solution, toci_times))
-    if note:
-        ax_il6.text(0.99, 0.02, note, transform=ax_il6.transAxes, ha="right", va="bottom",
-                    fontsize=6, color="0.35", wrap=True)
     ax_il6.set_title("IL-6 and tocilizumab")
     ax_il6.set_ylabel(_unit_label("IL-6", "pg/mL"))
     if ax_il6.get_legend_handles_labels()[0]:

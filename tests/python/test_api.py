@@ -161,10 +161,17 @@ def test_solution_access():
     assert libcart.solve().t.tolist() == list(range(366))
 
 
-def test_dose_at_zero_adds_to_parameter_dose():
-    """A dose at t = 0 in `doses` adds to the parameter dose (unlike cart run --dose 0:X)."""
-    twice = libcart.solve(times=[0], doses=[(0, 1.4e8)])
-    assert twice["E"][0] + twice["M"][0] == pytest.approx(2 * 1.4e8)
+def test_dose_at_zero_is_the_initial_infusion():
+    """A dose at t = 0 in `doses` is the initial infusion: it sets the parameters dose and f_mem
+    (libcart's cart_dose_give_cart), as `cart run --dose 0:X` and [dosing] cart = 0:X do."""
+    sol = libcart.solve(times=[0], doses=[(0, 1.4e8)])
+    assert sol["E"][0] + sol["M"][0] == pytest.approx(1.4e8)
+    assert sol.params["dose"] == 1.4e8
+    sol = libcart.solve(times=[0], doses=["0:2e8:0.25"])
+    assert (sol.params["dose"], sol.params["f_mem"]) == (2e8, 0.25)
+    assert sol["M"][0] == pytest.approx(0.5e8)
+    error = _raises("CART_EDOSE", doses=[(0, 1e8), (0, 2e8)])
+    assert "already given" in str(error)
 
 
 def test_events_log():

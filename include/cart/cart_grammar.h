@@ -1,0 +1,84 @@
+/* cart_grammar.h: the text forms of doses, the tocilizumab rule and output times, read once.
+ *
+ * The `cart run` options (cart(1)), the scenario keys (cart-scenario(5)) and Python's solve() all
+ * read these grammars through the functions here, so that the same text gives the same doses
+ * and times, and a bad text the same message, wherever it is written:
+ *
+ *   CAR-T dose          TIME:CELLS[:FMEM]                       cart_parse_cart_dose
+ *   tocilizumab dose    TIME:MG_PER_KG[:HOURS[:CAP_MG]]         cart_parse_toci_dose
+ *   tocilizumab rule    on | off | TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG[:DELAY_H]]]]
+ *                                                               cart_parse_toci_rule
+ *   output times        T1,T2,...                               cart_parse_time_list
+ *                       A:B:STEP or T1,T2,...                   cart_parse_times
+ *
+ * Fields are decimal numbers (strtod's syntax) with optional blanks around them; every field must
+ * be finite. A parse function checks the form and the defaults; the values themselves are checked
+ * where they are used (cart_dosing_add_cart, cart_params_set, the solver's times), so each
+ * message comes from the one place that owns the rule. Times are in days; HOURS, INTERVAL_H and
+ * DELAY_H are hours, converted with cart_days_from_hours.
+ *
+ * Errors: CART_EPARSE (a field that is missing, empty, not a number or not finite, or too many
+ * fields), CART_EDOSE (FMEM outside [0, 1], MAX_DOSES not a whole number in
+ * 1..CART_TOCI_RULE_MAX_DOSES), CART_ETIMES (a grid that is not 0 <= A <= B with STEP > 0, or
+ * more than CART_MAX_OUTPUT_TIMES times), with a message in *err (which may be NULL) that names
+ * the field at fault but not the option or key it came from: callers put that in front.
+ *
+ * Thread safety: every function here only reads its arguments and writes its outputs.
+ */
+#ifndef CART_GRAMMAR_H
+#define CART_GRAMMAR_H
+
+#include <stddef.h>
+
+#include <cart/cart_dosing.h>
+#include <cart/cart_errno.h>
+#include <cart/cart_params.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* hours / CART_HOURS_PER_DAY: the one conversion from the hours of the text forms and of
+ * Python's toci_rule to the library's days. */
+double cart_days_from_hours(double hours);
+
+/* "TIME:CELLS[:FMEM]" into *dose (f_mem CART_FMEM_FROM_PARAMS when FMEM is left out). */
+int cart_parse_cart_dose(const char *text, cart_cart_dose *dose, cart_error *err);
+
+/* "TIME:MG_PER_KG[:HOURS[:CAP_MG]]" into *dose: HOURS (default 1 h, CART_TOCI_TINF_DEFAULT; 0 is
+ * a bolus) becomes the duration in days, CAP_MG defaults to CART_TOCI_CAP_MG_DEFAULT. */
+int cart_parse_toci_dose(const char *text, cart_toci_dose *dose, cart_error *err);
+
+/* "on" (cart_toci_rule_default), "off" (the defaults with enabled = 0) or
+ * "TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG[:DELAY_H]]]]" (on, the fields left out at their
+ * defaults) into *rule. */
+int cart_parse_toci_rule(const char *text, cart_toci_rule *rule, cart_error *err);
+
+/* "T1,T2,..." (days): writes the first `capacity` times to `times` (NULL when capacity is 0) and
+ * their number to *n_times, which may exceed capacity: call with capacity 0 to size the array. */
+int cart_parse_time_list(const char *text, double *times, size_t capacity, size_t *n_times,
+                         cart_error *err);
+
+/* As cart_parse_time_list, and also "A:B:STEP": A, A + STEP, ... up to B (within rounding, taken
+ * exactly), at most CART_MAX_OUTPUT_TIMES times. */
+int cart_parse_times(const char *text, double *times, size_t capacity, size_t *n_times,
+                     cart_error *err);
+
+/* The t = 0 dose rule (MODEL.md 3, cart(1), cart-scenario(5)): a CAR-T dose at time 0 of a model
+ * with the parameter `dose` is the patient's initial infusion, so it sets the parameters dose (and
+ * f_mem, when given) instead of adding to a schedule. 1 when `time` is such a dose, else 0. */
+int cart_cart_dose_is_initial(const cart_model *model, double time);
+
+/* Gives a CAR-T dose as a user's dose is given: the initial infusion (cart_cart_dose_is_initial)
+ * sets params' dose and f_mem; any other dose is added to `dosing` (cart_dosing_add_cart).
+ * `initial_given` (may be NULL) counts across calls: when it is nonzero, a second initial
+ * infusion is CART_EDOSE; it is set to 1 by the first. Errors are those of cart_params_set
+ * (as CART_EDOSE) and cart_dosing_add_cart, with their messages in *err. */
+int cart_dose_give_cart(cart_params *params, cart_dosing *dosing, const cart_cart_dose *dose,
+                        int *initial_given, cart_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CART_GRAMMAR_H */

@@ -1,0 +1,216 @@
+/* grammar.c: the text forms of doses, the tocilizumab rule and output times (cart_grammar.h), the
+ * one reader behind `cart run`, the scenario loader and Python's solve(). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cart/cart_grammar.h>
+#include <cart/cart_trial.h>
+
+#include "../util/error.h"
+#include "../util/text.h"
+
+/* Hours per day: the unit of the hours of the text forms (HOURS, INTERVAL_H, DELAY_H). */
+double cart_days_from_hours(double hours)
+{
+  return hours / CART_HOURS_PER_DAY;
+}
+
+/* Room for one field of a text form; a longer field is reported (shortened), never cut and
+ * read as another number. */
+enum { FIELD_SIZE = 128 };
+
+enum field_kind { FIELD_NUMBER, FIELD_NOT_NUMBER, FIELD_NOT_FINITE };
+
+/* The field of *cursor up to `separator` (or the end) without blanks around it, in `field`, and
+ * what it is, with its value in *value; *cursor moves past the separator, or becomes NULL after
+ * the last field. */
+static enum field_kind next_field(const char **cursor, char separator, char field[FIELD_SIZE],
+                                  double *value)
+{
+  const char *stop = strchr(*cursor, separator);
+  const char *a = *cursor, *b = stop ? stop : *cursor + strlen(*cursor);
+  cartp_trim(&a, &b);
+  *cursor = stop ? stop + 1 : NULL;
+  snprintf(field, FIELD_SIZE, "%.*s", (int)(b - a), a);
+  if (b - a >= FIELD_SIZE || cartp_parse_double(field, value) != 0) {
+    return FIELD_NOT_NUMBER;
+  }
+  return isfinite(*value) ? FIELD_NUMBER : FIELD_NOT_FINITE;
+}
+
+/* `text` as `least` to `most` numbers separated by ':' into values. Returns how many, or
+ * CART_EPARSE with a message that names the field at fault, or `syntax` when fields are missing,
+ * empty or too many. */
+static int read_fields(const char *text, double *values, int least, int most, const char *syntax,
+                       cart_error *err)
+{
+  if (text == NULL) {
+    return cartp_error(err, CART_EINVAL, "no text (expected %s)", syntax);
+  }
+  int n = 0;
+  for (const char *cursor = text; cursor != NULL; n++) {
+    char field[FIELD_SIZE];
+    double value = 0.0;
+    const enum field_kind kind = next_field(&cursor, ':', field, &value);
+    if (n == most || (kind == FIELD_NOT_NUMBER && field[0] == '\0')) {
+      return cartp_error(err, CART_EPARSE, "expected %s", syntax);
+    }
+    if (kind == FIELD_NOT_NUMBER) {
+      return cartp_error(err, CART_EPARSE, "'%s' is not a number (expected %s)", field, syntax);
+    }
+    if (kind == FIELD_NOT_FINITE) {
+      return cartp_error(err, CART_EPARSE, "'%s' is not a finite number", field);
+    }
+    values[n] = value;
+  }
+  return n < least ? cartp_error(err, CART_EPARSE, "expected %s", syntax) : n;
+}
+
+int cart_parse_cart_dose(const char *text, cart_cart_dose *dose, cart_error *err)
+{
+  double f[3];
+  const int n = read_fields(text, f, 2, 3, "TIME:CELLS[:FMEM]", err);
+  if (n < 0) {
+    return n;
+  }
+  if (n == 3 && !(f[2] >= 0 && f[2] <= 1)) {
+    /* here, not only in cart_dosing_add_cart: FMEM -1 would pass as CART_FMEM_FROM_PARAMS */
+    return cartp_error(err, CART_EDOSE, "f_mem %g is outside [0, 1]", f[2]);
+  }
+  dose->time = f[0];
+  dose->cells = f[1];
+  dose->f_mem = n == 3 ? f[2] : CART_FMEM_FROM_PARAMS;
+  cart_error_clear(err);
+  return CART_OK;
+}
+
+int cart_parse_toci_dose(const char *text, cart_toci_dose *dose, cart_error *err)
+{
+  double f[4];
+  const int n = read_fields(text, f, 2, 4, "TIME:MG_PER_KG[:HOURS[:CAP_MG]]", err);
+  if (n < 0) {
+    return n;
+  }
+  dose->time = f[0];
+  dose->mg_per_kg = f[1];
+  dose->duration = n >= 3 ? cart_days_from_hours(f[2]) : CART_TOCI_TINF_DEFAULT;
+  dose->cap_mg = n >= 4 ? f[3] : CART_TOCI_CAP_MG_DEFAULT;
+  cart_error_clear(err);
+  return CART_OK;
+}
+
+int cart_parse_toci_rule(const char *text, cart_toci_rule *rule, cart_error *err)
+{
+  cart_toci_rule_default(rule);
+  if (text != NULL && (strcmp(text, "on") == 0 || strcmp(text, "off") == 0)) {
+    rule->enabled = text[1] == 'n';
+    cart_error_clear(err);
+    return CART_OK;
+  }
+  double f[5];
+  const int n = read_fields(text, f, 1, 5,
+                            "on, off or TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG[:DELAY_H]]]]",
+                            err);
+  if (n < 0) {
+    return n;
+  }
+  if (n >= 3 && (f[2] != floor(f[2]) || f[2] < 1 || f[2] > CART_TOCI_RULE_MAX_DOSES)) {
+    return cartp_error(err, CART_EDOSE, "MAX_DOSES must be a whole number 1..%d",
+                       CART_TOCI_RULE_MAX_DOSES);
+  }
+  rule->trigger = f[0];
+  rule->interval = n >= 2 ? cart_days_from_hours(f[1]) : rule->interval;
+  rule->max_doses = n >= 3 ? (int)f[2] : rule->max_doses;
+  rule->mg_per_kg = n >= 4 ? f[3] : rule->mg_per_kg;
+  rule->delay = n >= 5 ? cart_days_from_hours(f[4]) : rule->delay;
+  cart_error_clear(err);
+  return CART_OK;
+}
+
+int cart_parse_time_list(const char *text, double *times, size_t capacity, size_t *n_times,
+                         cart_error *err)
+{
+  if (text == NULL || n_times == NULL || (times == NULL && capacity > 0)) {
+    return cartp_error(err, CART_EINVAL, "cart_parse_time_list: NULL argument");
+  }
+  size_t n = 0;
+  for (const char *cursor = text; cursor != NULL; n++) {
+    char field[FIELD_SIZE];
+    double value = 0.0;
+    const enum field_kind kind = next_field(&cursor, ',', field, &value);
+    if (kind != FIELD_NUMBER) {
+      return cartp_error(err, CART_EPARSE, "'%s' is not a %snumber", field,
+                         kind == FIELD_NOT_FINITE ? "finite " : "");
+    }
+    if (n < capacity) {
+      times[n] = value;
+    }
+  }
+  *n_times = n;
+  cart_error_clear(err);
+  return CART_OK;
+}
+
+int cart_parse_times(const char *text, double *times, size_t capacity, size_t *n_times,
+                     cart_error *err)
+{
+  if (text == NULL || strchr(text, ':') == NULL) {
+    return cart_parse_time_list(text, times, capacity, n_times, err);
+  }
+  if (n_times == NULL || (times == NULL && capacity > 0)) {
+    return cartp_error(err, CART_EINVAL, "cart_parse_times: NULL argument");
+  }
+  double f[3];
+  if (read_fields(text, f, 3, 3, "A:B:STEP", NULL) != 3 || !(f[2] > 0) || f[1] < f[0] ||
+      f[0] < 0) {
+    return cartp_error(err, CART_ETIMES, "expected A:B:STEP with 0 <= A <= B and STEP > 0");
+  }
+  /* the end B within rounding counts, and is then taken exactly */
+  const double count = floor((f[1] - f[0]) / f[2] * (1 + 1e-12)) + 1;
+  if (count > CART_MAX_OUTPUT_TIMES) {
+    return cartp_error(err, CART_ETIMES, "more than %d output times", CART_MAX_OUTPUT_TIMES);
+  }
+  const size_t n = (size_t)count;
+  for (size_t k = 0; k < n && k < capacity; k++) {
+    times[k] = f[0] + (double)k * f[2];
+  }
+  if (n <= capacity && fabs(times[n - 1] - f[1]) <= 1e-9 * (1 + fabs(f[1]))) {
+    times[n - 1] = f[1];
+  }
+  *n_times = n;
+  cart_error_clear(err);
+  return CART_OK;
+}
+
+int cart_cart_dose_is_initial(const cart_model *model, double time)
+{
+  return model != NULL && time == 0.0 && cart_model_param_index(model, "dose") >= 0;
+}
+
+int cart_dose_give_cart(cart_params *params, cart_dosing *dosing, const cart_cart_dose *dose,
+                        int *initial_given, cart_error *err)
+{
+  if (params == NULL || dosing == NULL || dose == NULL) {
+    return cartp_error(err, CART_EINVAL, "cart_dose_give_cart: NULL argument");
+  }
+  if (!cart_cart_dose_is_initial(cart_params_model(params), dose->time)) {
+    const int status = cart_dosing_add_cart(dosing, dose->time, dose->cells, dose->f_mem);
+    return status == CART_OK ? (cart_error_clear(err), CART_OK)
+                             : cartp_error_copy(err, cart_dosing_last_error(dosing));
+  }
+  if (initial_given != NULL && *initial_given) {
+    return cartp_error(err, CART_EDOSE, "a CAR-T dose at t = 0 was already given");
+  }
+  if (cart_params_set(params, "dose", dose->cells) != CART_OK ||
+      (dose->f_mem != CART_FMEM_FROM_PARAMS &&
+       cart_params_set(params, "f_mem", dose->f_mem) != CART_OK)) {
+    /* a bad amount is a bad dose, whatever the parameter's own code */
+    return cartp_error(err, CART_EDOSE, "%s", cart_params_last_error(params)->message);
+  }
+  if (initial_given != NULL) {
+    *initial_given = 1;
+  }
+  cart_error_clear(err);
+  return CART_OK;
+}
