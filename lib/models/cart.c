@@ -164,6 +164,11 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
                                 const cartp_lane##W *dv)                                         \
   {                                                                                               \
     jacobian_##W(*t, y, J, dfdt, p, dv);                                                          \
+  }                                                                                               \
+  static void signals_lanes##W(const cartp_lane##W *y, const cartp_lane##W *p,                   \
+                               cartp_lane##W *out)                                               \
+  {                                                                                               \
+    signals_##W(y, p, out);                                                                       \
   }
 
 #pragma GCC push_options
@@ -194,8 +199,9 @@ CART_LANE_WRAPPERS(4)
 #include "cart_equations.h"
 CART_LANE_WRAPPERS(2)
 
-static const cartp_model_lanes lanes = {rhs_lanes8, jacobian_lanes8, rhs_lanes4,
-                                        jacobian_lanes4, rhs_lanes2, jacobian_lanes2};
+static const cartp_model_lanes lanes = {rhs_lanes8,     jacobian_lanes8, signals_lanes8,
+                                        rhs_lanes4,     jacobian_lanes4, signals_lanes4,
+                                        rhs_lanes2,     jacobian_lanes2, signals_lanes2};
 
 static void observe(double t, const double *y, const double *p, double *out)
 {
@@ -215,21 +221,7 @@ static const char *const default_outputs[] = {"Cblood", "tumour", "B", "IL6", "I
 
 static void signal_values(const double *y, const double *p, double *out)
 {
-  observe(0.0, y, p, &out[0]);
-  out[1] = y[TP] + y[TN];
-  /* 1 - RO = KD / (D1 / V1 + KD) = KD V1 / (D1 + KD V1): one division (the endpoints and the
-   * events sample this several times a step); exactly 1 without tocilizumab */
-  const double kd_v1 = p[P_KD_TOCI] * p[P_V1];
-  out[2] = y[IL6] * (kd_v1 / (y[D1] + kd_v1));
-  /* A CAR-T-derived cytokine (IFN-gamma-like, half-life of hours: at quasi-steady state) that
-   * IL-6R blockade does not block (Teachey et al., Cancer Discov 2016;6:664; Norelli et al.,
-   * Nat Med 2018;24:739), in IL-6-equivalent pg/mL. */
-  out[3] = out[2];
-  if (p[P_Q_IFN] > 0.0) {
-    const double antigen = y[TP] + y[B];
-    const double stim = antigen / (antigen + p[P_KS]);
-    out[3] += p[P_Q_IFN] * stim * y[E] / 1e9;
-  }
+  signals_1(y, p, out); /* cart_equations.h, the same for one patient and for lanes */
 }
 
 static void add_cart_dose(double *y, double cells, double f_mem)

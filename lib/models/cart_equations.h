@@ -250,3 +250,22 @@ static inline void CARTP_EQ(jacobian)(CARTP_R t, const CARTP_R *y, CARTP_R *J, C
                         dfdt[E] + p[P_RHO] * stim * CARTP_EQ(programme_slope)(p, t) * e, dfdt[E]);
   }
 }
+
+/* The signals (cart.c's signal list): Cblood, the tumour sum, IL6s = IL6 (1 - RO), and the CRS
+ * signal IL6s + q_ifn S E / 1e9 [Teachey 2016, Norelli 2018]; out holds them in that order. One
+ * division for 1 - RO = KD / (D1 / V1 + KD) = KD V1 / (D1 + KD V1), exactly 1 without
+ * tocilizumab: the endpoints and events sample the signals several times a step. */
+static inline void CARTP_EQ(signals)(const CARTP_R *y, const CARTP_R *p, CARTP_R *out)
+{
+  out[0] = p[P_F_BLOOD] * (y[E] + y[M] + y[X]) / (p[P_V_BLOOD] * 1e6); /* observe() */
+  out[1] = y[TP] + y[TN];
+  const CARTP_R kd_v1 = p[P_KD_TOCI] * p[P_V1];
+  out[2] = y[IL6] * (kd_v1 / (y[D1] + kd_v1));
+  out[3] = out[2];
+  const CARTP_M ifn_on = CARTP_MASK(p[P_Q_IFN] > 0.0);
+  if (CARTP_ANY(ifn_on)) {
+    const CARTP_R antigen = y[TP] + y[B];
+    const CARTP_R stim = antigen / (antigen + p[P_KS]);
+    out[3] = CARTP_SEL(ifn_on, out[3] + p[P_Q_IFN] * stim * y[E] / 1e9, out[3]);
+  }
+}

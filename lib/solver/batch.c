@@ -27,6 +27,7 @@
 #include "../util/error.h"
 #include "batch.h"
 #include "rosenbrock_tableau.h"
+#include "solver_impl.h"
 #include "solver_struct.h"
 
 /* The largest model the lanes take (states); keeps a lane workspace at about 50 KiB. */

@@ -17,7 +17,12 @@
 
 void cartp_dense_push(cart_solver *solver, double t)
 {
-  solver->restep->sample_t0 = solver->restep->sample_t1 = NAN; /* a new step: new samples */
+  struct dense_restep *r = solver->restep;
+  /* a new step: new samples, unless SIMD lanes made them with the step itself (lanes_round.h) */
+  if (!(r->samples_for_step == solver->stats.steps && r->sample_t1 == t)) {
+    r->sample_t0 = r->sample_t1 = NAN;
+  }
+  r->samples_for_step = 0;
   const size_t slot = solver->history_count % HISTORY;
   solver->history_t[slot] = t;
   memcpy(solver->history_y[slot], solver->y, solver->model->n_states * sizeof(double));
@@ -117,7 +122,7 @@ void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,
   struct dense_restep *r = solver->restep;
   if (r->sample_t0 != t0 || r->sample_t1 != t1) {
     const double mid = 0.5 * (t0 + t1), half = 0.5 * (t1 - t0);
-    static const double node[CARTP_STEP_SAMPLES] = {-0.7745966692414834, 0.0, 0.7745966692414834};
+    static const double node[CARTP_STEP_SAMPLES] = {-CARTP_GAUSS_NODE, 0.0, CARTP_GAUSS_NODE};
     const cart_model *model = solver->model;
     for (int i = 0; i <= CARTP_STEP_SAMPLES; i++) {
       if (i < CARTP_STEP_SAMPLES) {

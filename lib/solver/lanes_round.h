@@ -5,6 +5,17 @@
 #define CARTP_LN(name, w) CARTP_LN_(name, w)
 #define LN(name) CARTP_LN(name, CARTP_LANE_W)
 
+#ifndef CARTP_WANTS_SAMPLES_DEFINED
+#define CARTP_WANTS_SAMPLES_DEFINED
+/* Whether a patient's step will be sampled (dense.c's cartp_solver_step_samples): by its
+ * endpoints (an observer) or its root-found events; and its model has lanes for its signals. */
+static inline int wants_samples(const cart_solver *s)
+{
+  return (s->run.observer != NULL || s->n_roots > 0) &&
+         (s->model->n_signals == 0 || s->model->lanes->signals8 != NULL);
+}
+#endif
+
 /* Loads the lanes of one round (see round below): each lane's step sized by the scalar
  * controller, its state, time and, for a new patient, its parameters. Returns a solver in a
  * pending lane, or NULL when no lane attempts a step. */
@@ -13,12 +24,14 @@ static const cart_solver *LN(load)(LN(lanes_work) *w, const cart_solver **loaded
                                    int *results)
 {
   const cart_solver *lead = NULL;
+  w->want_samples = 0;
   for (int l = 0; l < CARTP_LANE_W; l++) {
     cart_solver *s = solvers[l];
     results[l] = CARTP_LANE_IDLE;
     if (s == NULL) {
       w->t[l] = 0.0;
       w->h[l] = 1.0;
+      w->t_end[l] = 1.0;
       continue;
     }
     const cart_model *model = s->model;
@@ -49,6 +62,8 @@ static const cart_solver *LN(load)(LN(lanes_work) *w, const cart_solver **loaded
     }
     w->t[l] = s->run.t;
     w->h[l] = step->h_try;
+    w->t_end[l] = step->last ? s->run.target : s->run.t + step->h_try;
+    w->want_samples |= wants_samples(s);
     w->toci_rate[l] = s->toci_rate;
     results[l] = CARTP_LANE_PENDING;
     lead = s;
@@ -73,7 +88,7 @@ static void LN(store)(LN(lanes_work) *w, cart_solver *const *solvers, int *resul
                                 &h_next)) {
       continue; /* retried next round */
     }
-    const double t0 = s->run.t, t1 = step->last ? s->run.target : t0 + step->h_try;
+    const double t0 = s->run.t, t1 = w->t_end[l];
     r->t0 = t0;
     r->t1 = t1;
     for (size_t m = 0; m < n; m++) {
@@ -87,6 +102,21 @@ static void LN(store)(LN(lanes_work) *w, cart_solver *const *solvers, int *resul
     s->run.h = cartp_rosenbrock_next_size(step->last, h_next, step->h_called);
     step->active = 0;
     results[l] = GSL_SUCCESS;
+    if (w->want_samples && wants_samples(s)) { /* the step's samples, made with it */
+      struct dense_restep *cache = s->restep;
+      const size_t extended = n + s->model->n_signals;
+      for (int i = 0; i <= CARTP_STEP_SAMPLES; i++) {
+        if (i < CARTP_STEP_SAMPLES) {
+          cache->sample_t[i] = w->sample_t[i][l];
+        }
+        for (size_t m = 0; m < extended; m++) {
+          cache->sample_y[i][m] = w->sample[i][m][l];
+        }
+      }
+      cache->sample_t0 = t0;
+      cache->sample_t1 = t1;
+      cache->samples_for_step = s->stats.steps + 1;
+    }
   }
 }
 
@@ -105,6 +135,9 @@ static void LN(round)(LN(lanes_work) *w, const cart_solver **loaded, unsigned lo
   }
   LN(attempt)(&lead->rosenbrock, lead->model, w);
   LN(keep_dense)(&lead->rosenbrock, w);
+  if (w->want_samples) {
+    LN(samples)(&lead->rosenbrock, lead->model, w);
+  }
   LN(store)(w, solvers, results);
 }
 
@@ -124,7 +157,11 @@ static void LN(round_pair)(LN(lanes_work) *w, const cart_solver **loaded, unsign
   }
   for (int g = 0; g < 2; g++) {
     if ((g == 0 ? lead_a : lead_b) != NULL) {
-      LN(keep_dense)(&(g == 0 ? lead_a : lead_b)->rosenbrock, &w[g]);
+      const cart_solver *lead = g == 0 ? lead_a : lead_b;
+      LN(keep_dense)(&lead->rosenbrock, &w[g]);
+      if (w[g].want_samples) {
+        LN(samples)(&lead->rosenbrock, lead->model, &w[g]);
+      }
       LN(store)(&w[g], solvers + g * W, results + g * W);
     }
   }

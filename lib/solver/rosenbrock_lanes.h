@@ -28,6 +28,7 @@ typedef struct LN(lanes_work) {
   R derived[CART_MAX_DERIVED];
   R y[CARTP_LANES_MAX];
   R t, h; /* the attempt's start and size */
+  R t_end; /* the step's end if accepted: t + h, or exactly the target it lands on */
   R toci_rate; /* mg/day into the model's toci_state: solver.c's toci_rate of each lane */
   R err;  /* its error norm */
   R err_root; /* err^(1/5) for the controller (lanes.h's root5) */
@@ -40,6 +41,12 @@ typedef struct LN(lanes_work) {
   R inv_diag[CARTP_LANES_MAX]; /* rosenbrock.h's inv_diag */
   int any_pivot;
   R dense[3][CARTP_LANES_MAX];
+  /* The step's samples for the endpoints and events (dense.c's cartp_solver_step_samples): the
+   * three Gauss-Legendre nodes, then the end, each an extended vector (states, then signals);
+   * made when some lane's patient wants them (want_samples). */
+  int want_samples;
+  R sample_t[CARTP_STEP_SAMPLES];
+  R sample[CARTP_STEP_SAMPLES + 1][CARTP_LANES_MAX + CART_MAX_SIGNALS];
 } LN(lanes_work);
 
 /* solver.c's system_rhs lane by lane: the running infusion added where one runs. */
@@ -370,6 +377,35 @@ static void LN(keep_dense)(const cartp_rosenbrock *r, LN(lanes_work) *w)
     w->dense[0][m] = v0;
     w->dense[1][m] = v1;
     w->dense[2][m] = v2;
+  }
+}
+
+/* dense.c's cartp_solver_step_samples for every lane's step [t, t_end], from the step's dense
+ * output (rosenbrock.c's cartp_rosenbrock_dense, operation for operation) and the model's
+ * signals over the lanes. */
+static void LN(samples)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w)
+{
+  const size_t n = r->n;
+  const R t0 = w->t, t1 = w->t_end;
+  const R mid = 0.5 * (t0 + t1), half = 0.5 * (t1 - t0);
+  static const double node[CARTP_STEP_SAMPLES] = {-CARTP_GAUSS_NODE, 0.0, CARTP_GAUSS_NODE};
+  for (int i = 0; i < CARTP_STEP_SAMPLES; i++) {
+    const R t = mid + node[i] * half;
+    const R theta = (t - t0) / (t1 - t0), theta1 = 1.0 - theta;
+    const MK at_end = (MK)(t == t1);
+    w->sample_t[i] = t;
+    for (size_t m = 0; m < n; m++) {
+      const R v = theta1 * w->y[m] +
+                  theta * (w->y_new[m] +
+                           theta1 * (w->dense[0][m] + theta * (w->dense[1][m] + theta * w->dense[2][m])));
+      w->sample[i][m] = CARTP_SEL(at_end, w->y_new[m], v);
+    }
+  }
+  for (size_t m = 0; m < n; m++) {
+    w->sample[CARTP_STEP_SAMPLES][m] = w->y_new[m];
+  }
+  for (int i = 0; i <= CARTP_STEP_SAMPLES && model->n_signals > 0; i++) {
+    model->lanes->CARTP_LN(signals, CARTP_LANE_W)(w->sample[i], w->p, w->sample[i] + n);
   }
 }
 

@@ -41,6 +41,7 @@ void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
  * CARTP_SAMPLE_STRIDE doubles apart), then in row CARTP_STEP_SAMPLES the extended vector of the
  * solver's state, which is the state at t1; computed once per step and shared by every user. */
 #define CARTP_STEP_SAMPLES 3
+#define CARTP_GAUSS_NODE 0.7745966692414834 /* sqrt(3/5): the outer nodes at mid -+ it half */
 #define CARTP_SAMPLE_STRIDE 32
 void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,
                                const double **times, const double **states);

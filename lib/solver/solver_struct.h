@@ -108,6 +108,9 @@ struct cart_solver {
     /* The state at the 3 Gauss-Legendre nodes of the step [t0, t1] and at its end, shared by
      * the root search and the endpoints (cartp_solver_step_samples). */
     double sample_t0, sample_t1;
+    /* set by SIMD lanes that made the samples of the step they took: the step count the solver
+     * will have once it has taken it (cartp_dense_push keeps them for that step only) */
+    unsigned long samples_for_step;
     double sample_t[CARTP_STEP_SAMPLES];
     double sample_y[CARTP_STEP_SAMPLES + 1][CART_MAX_STATES]; /* and the step's end */
   } *restep;

@@ -23,13 +23,15 @@ typedef long cartp_mask2 __attribute__((vector_size(16)));
 
 /* A model's right-hand side and Jacobian over the lanes of one width: t, states, parameters (in
  * table order) and the derived block, each entry a lane vector (structure of arrays); J
- * row-major as the scalar Jacobian. A model with lanes never refuses a state (the scalar path
+ * row-major as the scalar Jacobian; and its signals (model_impl.h's signal_values), NULL when it
+ * has none. A model with lanes never refuses a state (the scalar path
  * serves models that do). */
 #define CARTP_LANE_FUNCTIONS(W)                                                                   \
   void (*rhs##W)(const cartp_lane##W *t, const cartp_lane##W *y, cartp_lane##W *f,               \
                  const cartp_lane##W *p, const cartp_lane##W *derived);                          \
   void (*jacobian##W)(const cartp_lane##W *t, const cartp_lane##W *y, cartp_lane##W *J,          \
-                      cartp_lane##W *dfdt, const cartp_lane##W *p, const cartp_lane##W *derived)
+                      cartp_lane##W *dfdt, const cartp_lane##W *p, const cartp_lane##W *derived); \
+  void (*signals##W)(const cartp_lane##W *y, const cartp_lane##W *p, cartp_lane##W *out)
 
 typedef struct cartp_model_lanes {
   CARTP_LANE_FUNCTIONS(8);
