@@ -374,14 +374,21 @@ START_TEST(test_lane_equations_equal_scalar)
   }
   model->lanes->rhs2(&t, y, f, p, dv);
   model->lanes->jacobian2(&t, y, J, dfdt, p, dv);
+  cartp_lane2 signals[CART_MAX_SIGNALS];
+  model->lanes->signals2(y, p, signals);
   for (int l = 0; l < W; l++) {
-    double fs[16], Js[256], dfdts[16];
+    double fs[16], Js[256], dfdts[16], signals_s[CART_MAX_SIGNALS];
     const cart_model_eval ev = {values[l], derived[l], 0};
     ck_assert_int_eq(model->rhs(t[l], ys[l], fs, &ev), 0);
     ck_assert_int_eq(model->jacobian(t[l], ys[l], Js, dfdts, &ev), 0);
+    model->signal_values(ys[l], values[l], signals_s);
     for (size_t i = 0; i < n; i++) {
       ck_assert(same_bits(f[i][l], fs[i]));
       ck_assert(same_bits(dfdt[i][l], dfdts[i]));
+    }
+    for (size_t i = 0; i < model->n_signals; i++) {
+      ck_assert_msg(same_bits(signals[i][l], signals_s[i]), "lane %d, signal %s: %.17g, scalar "
+                    "%.17g", l, model->signals[i].name, signals[i][l], signals_s[i]);
     }
     for (size_t i = 0; i < n * n; i++) {
       ck_assert_msg(same_bits(J[i][l], Js[i]), "lane %d, J[%zu]: %.17g, scalar %.17g", l, i,
