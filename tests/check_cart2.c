@@ -252,7 +252,7 @@ START_TEST(test_initial_and_signals)
     ck_assert_double_eq(f[E], 0.0);
     ck_assert_double_eq(f[X], 0.0);
   }
-  ck_assert_int_eq(model->roles[CART_ROLE_TUMOUR_NEG], N2 + 2);
+  ck_assert_int_eq(cartp_model_role(model, CART_ROLE_TUMOUR_NEG), N2 + 2);
   ck_assert_str_eq(model->signals[2].name, "Tesc");
 }
 END_TEST

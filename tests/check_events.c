@@ -64,9 +64,8 @@ static const int *const decay_groups[] = {decay_group, NULL};
 static const cart_model decay_model = {
     .name = "decay", .description = "Y' = -k Y (test)", .n_states = 1, .states = decay_states,
     .n_params = 2, .params = decay_params, .prepare = decay_prepare, .initial = decay_initial,
-    .rhs = decay_rhs, .jacobian = decay_jac, .toci_state = -1, .weight_param = -1,
-    .f_mem_param = -1, .signal_values = no_signals, .roles = {-1, -1, -1, -1, -1, -1, -1},
-    .b0_param = -1, .extinct_states = decay_extinct, .zero_groups = decay_groups};
+    .rhs = decay_rhs, .jacobian = decay_jac, .signal_values = no_signals,
+    .extinct_states = decay_extinct, .zero_groups = decay_groups};
 
 /* t* = ln(y0 / n_ext) / k, located to 1e-8 day with BDF and rk8pd; the state is exactly 0 from
  * then on and positive before. */
@@ -165,9 +164,9 @@ static int bump_jac(double t, const double *y, double *J, double *dfdt, const ca
 static const cart_model bump_model = {
     .name = "bump", .description = "a bump above a trigger (test)", .n_states = 2,
     .states = bump_states, .n_params = 4, .params = bump_params, .prepare = decay_prepare,
-    .initial = bump_initial, .rhs = bump_rhs, .jacobian = bump_jac, .toci_state = 1,
-    .weight_param = 2, .f_mem_param = -1, .signal_values = no_signals,
-    .roles = {-1, -1, -1, -1, -1, 0, 0}, .b0_param = -1};
+    .initial = bump_initial, .rhs = bump_rhs, .jacobian = bump_jac,
+    .toci_slot = CARTP_SLOT(1), .weight_slot = CARTP_SLOT(2), .signal_values = no_signals,
+    .role_slots = {[CART_ROLE_IL6S] = CARTP_SLOT(0), [CART_ROLE_CRS] = CARTP_SLOT(0)}};
 
 /* Records the steps of a solve. */
 typedef struct step_log {

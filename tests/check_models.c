@@ -304,9 +304,9 @@ START_TEST(test_cart_rhs_initial)
 }
 END_TEST
 
-/* Every model sets every endpoint role: a role left out of `.roles = {...}` would silently be 0,
- * the first state (a cell count), so the roles read in pg/mL must name a pg/mL quantity. The CRS
- * signal (crs_grade, crs_onset, the tocilizumab rule) is IL6s in cart2 and absent in stein. */
+/* The roles read in pg/mL name a pg/mL quantity. The CRS signal (crs_grade, crs_onset, the
+ * tocilizumab rule) is IL6s in cart2 and absent in stein. A field a model's table leaves out is
+ * "none" (model_impl.h's slots): stein names only Cblood and takes no doses. */
 START_TEST(test_roles)
 {
   static const int pg_per_ml[] = {CART_ROLE_IL6, CART_ROLE_IL6S, CART_ROLE_CRS};
@@ -314,11 +314,11 @@ START_TEST(test_roles)
     const cart_model *model = cart_model_get(m);
     const int n_extended = (int)(model->n_states + model->n_signals);
     for (int r = 0; r < CART_N_ROLES; r++) {
-      ck_assert_msg(model->roles[r] >= -1 && model->roles[r] < n_extended,
-                    "%s: role %d is %d", model->name, r, model->roles[r]);
+      ck_assert_msg(cartp_model_role(model, r) >= -1 && cartp_model_role(model, r) < n_extended,
+                    "%s: role %d is %d", model->name, r, cartp_model_role(model, r));
     }
     for (size_t k = 0; k < sizeof pg_per_ml / sizeof pg_per_ml[0]; k++) {
-      const int i = model->roles[pg_per_ml[k]];
+      const int i = cartp_model_role(model, pg_per_ml[k]);
       if (i < 0) {
         continue;
       }
@@ -329,11 +329,28 @@ START_TEST(test_roles)
                     pg_per_ml[k], info->name, info->unit);
     }
     /* a model with IL6s has a CRS signal for the rule and the CRS endpoints */
-    ck_assert_int_eq(model->roles[CART_ROLE_IL6S] < 0, model->roles[CART_ROLE_CRS] < 0);
+    ck_assert_int_eq(cartp_model_role(model, CART_ROLE_IL6S) < 0,
+                     cartp_model_role(model, CART_ROLE_CRS) < 0);
   }
+  const cart_model *cart = cart_model_find("cart", NULL);
+  for (int r = 0; r < CART_N_ROLES; r++) {
+    ck_assert_int_ge(cartp_model_role(cart, r), 0);
+  }
+  ck_assert_int_eq(cartp_model_role(cart, CART_ROLE_B), cart_model_state_index(cart, "B"));
+  ck_assert_int_eq(cartp_model_toci_state(cart), cart_model_state_index(cart, "D1"));
+  ck_assert_int_eq(cartp_model_weight_param(cart), cart_model_param_index(cart, "WT"));
+  ck_assert_int_eq(cartp_model_b0_param(cart), cart_model_param_index(cart, "B0"));
+  const cart_model *stein = cart_model_find("stein", NULL);
+  ck_assert_int_eq(cartp_model_role(stein, CART_ROLE_CBLOOD), (int)stein->n_states);
+  ck_assert_int_eq(cartp_model_role(stein, CART_ROLE_B), -1);
+  ck_assert_int_eq(cartp_model_toci_state(stein), -1);
+  ck_assert_int_eq(cartp_model_weight_param(stein), -1);
+  ck_assert_int_eq(cartp_model_f_mem_param(stein), -1);
+  ck_assert_int_eq(cartp_model_b0_param(stein), -1);
   const cart_model *cart2 = cart_model_find("cart2", NULL);
-  ck_assert_int_eq(cart2->roles[CART_ROLE_CRS], cart2->roles[CART_ROLE_IL6S]);
-  ck_assert_int_eq(cart_model_find("stein", NULL)->roles[CART_ROLE_CRS], -1);
+  ck_assert_int_eq(cartp_model_role(cart2, CART_ROLE_CRS),
+                   cartp_model_role(cart2, CART_ROLE_IL6S));
+  ck_assert_int_eq(cartp_model_role(cart_model_find("stein", NULL), CART_ROLE_CRS), -1);
 }
 END_TEST
 

@@ -446,11 +446,6 @@ static const cart_model failing_model = {
     .initial = failing_initial,
     .rhs = failing_rhs,
     .jacobian = failing_jacobian,
-    .toci_state = -1,
-    .weight_param = -1,
-    .f_mem_param = -1,
-    .roles = {-1, -1, -1, -1, -1, -1, -1},
-    .b0_param = -1,
 };
 
 START_TEST(test_rhs_fails_mid_step)

@@ -72,11 +72,12 @@ struct cart_model {
 
   /* CAR-T infusion: adds cells (f_mem in memory) to the state; NULL: the model takes no doses. */
   void (*add_cart_dose)(double *y, double cells, double f_mem);
-  /* State that tocilizumab infusions feed (D1), -1 for none; index of the weight parameter. */
-  int toci_state;
-  int weight_param;
-  /* Index of the f_mem parameter (used for CART_FMEM_FROM_PARAMS), -1 for none. */
-  int f_mem_param;
+  /* State that tocilizumab infusions feed (D1) and the weight parameter, as slots (CARTP_SLOT
+   * below: left out means none). */
+  int toci_slot;
+  int weight_slot;
+  /* The f_mem parameter (used for CART_FMEM_FROM_PARAMS), a slot. */
+  int f_mem_slot;
 
   size_t n_switches;
   const cart_model_switch *switches;
@@ -86,12 +87,11 @@ struct cart_model {
   size_t n_signals;
   const cart_state_info *signals;
   void (*signal_values)(const double *y, const double *p, double *out);
-  /* For each cart_role, its index in the extended vector, -1 when the model has none. Every
-   * model gives all CART_N_ROLES: a role left out would be 0, the first state
-   * (check_models.c test_roles). */
-  int roles[CART_N_ROLES];
-  /* Index of the parameter giving the homeostatic B-cell pool (aplasia threshold), -1 for none. */
-  int b0_param;
+  /* For each cart_role, its index in the extended vector as a slot ([CART_ROLE_B] =
+   * CARTP_SLOT(B)); a role left out is one the model does not have. */
+  int role_slots[CART_N_ROLES];
+  /* The parameter giving the homeostatic B-cell pool (aplasia threshold), a slot. */
+  int b0_slot;
   /* Trajectories a trial keeps by default, NULL-terminated names. */
   const char *const *default_outputs;
 
@@ -115,6 +115,31 @@ struct cart_model {
    * the batch solve (lib/solver/batch.c). NULL: the model is solved one patient at a time. */
   const cartp_model_lanes *lanes;
 };
+
+/* The optional indices of a model's table (a state, a parameter, an extended-vector entry) are
+ * slots, the index plus one, so that a field the table leaves out is 0, "none", rather than a
+ * silent index 0 (the first state). The accessors give the index back, -1 for none. */
+#define CARTP_SLOT(index) ((index) + 1)
+static inline int cartp_model_toci_state(const cart_model *m)
+{
+  return m->toci_slot - 1;
+}
+static inline int cartp_model_weight_param(const cart_model *m)
+{
+  return m->weight_slot - 1;
+}
+static inline int cartp_model_f_mem_param(const cart_model *m)
+{
+  return m->f_mem_slot - 1;
+}
+static inline int cartp_model_b0_param(const cart_model *m)
+{
+  return m->b0_slot - 1;
+}
+static inline int cartp_model_role(const cart_model *m, int role)
+{
+  return m->role_slots[role] - 1;
+}
 
 /* Registry (registry.c). */
 extern const cart_model *const cartp_model_registry[];

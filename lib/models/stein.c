@@ -115,16 +115,13 @@ const cart_model cartp_model_stein = {
     .jacobian = jacobian,
     .observe = NULL,
     .add_cart_dose = NULL,
-    .toci_state = -1,
-    .weight_param = -1,
-    .f_mem_param = -1,
     .n_switches = 1,
     .switches = switches,
     .n_signals = 1,
     .signals = signals,
     .signal_values = signal_values,
-    .roles = {N_STATES, -1, -1, -1, -1, -1, -1},
-    .b0_param = -1,
+    .role_slots = {[CART_ROLE_CBLOOD] = CARTP_SLOT(N_STATES)}, /* no tumour, B cells or IL-6;
+                                                                  no doses */
     .default_outputs = default_outputs,
     .extinct_states = NULL,
     .zero_groups = NULL,

@@ -47,7 +47,7 @@ int cartp_events_collect(cart_solver *solver, const cart_dosing *dosing, size_t 
     return cartp_error(&solver->error, CART_EDOSE, "model '%s' takes no CAR-T doses",
                        model->name);
   }
-  if (n_toci > 0 && model->toci_state < 0) {
+  if (n_toci > 0 && cartp_model_toci_state(model) < 0) {
     return cartp_error(&solver->error, CART_EDOSE, "model '%s' has no tocilizumab compartment",
                        model->name);
   }
@@ -85,7 +85,7 @@ int cartp_events_collect(cart_solver *solver, const cart_dosing *dosing, size_t 
 /* Tocilizumab amount of one infusion: mg/kg times the patient's weight, capped (MODEL.md 3). */
 static double toci_amount(const cart_solver *solver, const cart_toci_dose *dose)
 {
-  const double amount = dose->mg_per_kg * solver->eval.p[solver->model->weight_param];
+  const double amount = dose->mg_per_kg * solver->eval.p[cartp_model_weight_param(solver->model)];
   return amount < dose->cap_mg ? amount : dose->cap_mg;
 }
 
@@ -120,14 +120,14 @@ void cartp_events_apply(cart_solver *solver, const cart_dosing *dosing, const ti
   case EVENT_CART_DOSE: {
     const cart_cart_dose *dose = &dosing->cart[event->index];
     const double f_mem =
-        dose->f_mem == CART_FMEM_FROM_PARAMS ? solver->eval.p[model->f_mem_param] : dose->f_mem;
+        dose->f_mem == CART_FMEM_FROM_PARAMS ? solver->eval.p[cartp_model_f_mem_param(model)] : dose->f_mem;
     model->add_cart_dose(solver->y, dose->cells, f_mem);
     break;
   }
   case EVENT_TOCI_START: {
     const cart_toci_dose *dose = &dosing->toci[event->index];
     if (cartp_toci_is_bolus(dose->duration)) {
-      solver->y[model->toci_state] += toci_amount(solver, dose); /* a bolus */
+      solver->y[cartp_model_toci_state(model)] += toci_amount(solver, dose); /* a bolus */
     }
     break; /* an infusion's rate is recomputed once all events at this time are applied */
   }
@@ -169,8 +169,8 @@ int cartp_roots_setup(cart_solver *solver, const cart_dosing *dosing)
     }
   }
   if (dosing != NULL && dosing->rule.enabled) {
-    const int crs = model->roles[CART_ROLE_CRS];
-    if (crs < 0 || model->toci_state < 0) {
+    const int crs = cartp_model_role(model, CART_ROLE_CRS);
+    if (crs < 0 || cartp_model_toci_state(model) < 0) {
       return cartp_error(&solver->error, CART_EDOSE,
                          "model '%s' has no CRS signal or tocilizumab compartment for the "
                          "tocilizumab rule",
@@ -335,13 +335,13 @@ int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_even
 static void rule_dose(cart_solver *solver, double t)
 {
   rule_state *rs = &solver->rule;
-  const double want = rs->rule.mg_per_kg * solver->eval.p[solver->model->weight_param];
+  const double want = rs->rule.mg_per_kg * solver->eval.p[cartp_model_weight_param(solver->model)];
   const double amount = want < rs->rule.cap_mg ? want : rs->rule.cap_mg;
   rs->dose_time[rs->doses] = t;
   rs->dose_amount[rs->doses] = amount;
   rs->doses++;
   if (cartp_toci_is_bolus(rs->rule.duration)) {
-    solver->y[solver->model->toci_state] += amount; /* a bolus */
+    solver->y[cartp_model_toci_state(solver->model)] += amount; /* a bolus */
   }
   rs->series_active = 1;
   rs->next_check = t + rs->rule.interval;

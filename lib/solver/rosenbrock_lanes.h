@@ -29,7 +29,7 @@ typedef struct LN(lanes_work) {
   R y[CARTP_LANES_MAX];
   R t, h; /* the attempt's start and size */
   R t_end; /* the step's end if accepted: t + h, or exactly the target it lands on */
-  R toci_rate; /* mg/day into the model's toci_state: solver.c's toci_rate of each lane */
+  R toci_rate; /* mg/day into the model's tocilizumab state: solver.c's toci_rate of each lane */
   R err;  /* its error norm */
   R err_root; /* err^(1/5) for the controller (lanes.h's root5) */
   MK refused; /* lanes whose W is singular */
@@ -52,8 +52,8 @@ typedef struct LN(lanes_work) {
 /* solver.c's system_rhs lane by lane: the running infusion added where one runs. */
 static inline void LN(add_infusion)(const cart_model *model, const LN(lanes_work) *w, R *f)
 {
-  if (model->toci_state >= 0) {
-    R *ft = &f[model->toci_state];
+  if (cartp_model_toci_state(model) >= 0) {
+    R *ft = &f[cartp_model_toci_state(model)];
     *ft = CARTP_SEL(w->toci_rate != 0.0, *ft + w->toci_rate, *ft);
   }
 }
@@ -67,7 +67,7 @@ static void LN(cut_zero_groups)(const cart_model *model, const R *y, const R toc
     MK all_zero = ~(MK){0};
     for (const int *i = groups[g]; *i >= 0; i++) {
       all_zero &= (MK)(y[*i] == 0.0);
-      if (*i == model->toci_state) {
+      if (*i == cartp_model_toci_state(model)) {
         all_zero &= (MK)(toci_rate == 0.0);
       }
     }

@@ -33,7 +33,7 @@ static int system_rhs(double t, const double y[], double dydt[], void *data)
     return status > 0 ? GSL_FAILURE : GSL_EBADFUNC;
   }
   if (solver->toci_rate != 0.0) {
-    dydt[solver->model->toci_state] += solver->toci_rate;
+    dydt[cartp_model_toci_state(solver->model)] += solver->toci_rate;
   }
   return GSL_SUCCESS;
 }
@@ -53,7 +53,7 @@ static void cut_zero_groups(const cart_solver *solver, const double *y, double *
   for (size_t g = 0; groups != NULL && groups[g] != NULL; g++) {
     int all_zero = 1;
     for (const int *i = groups[g]; *i >= 0 && all_zero; i++) {
-      all_zero = y[*i] == 0.0 && !(*i == model->toci_state && solver->toci_rate != 0.0);
+      all_zero = y[*i] == 0.0 && !(*i == cartp_model_toci_state(model) && solver->toci_rate != 0.0);
     }
     if (!all_zero) {
       continue;
@@ -89,7 +89,7 @@ static int rosenbrock_rhs(double t, const double *y, double *dydt, void *data)
   cart_solver *solver = data;
   const int status = solver->model->rhs(t, y, dydt, &solver->eval);
   if (status == 0 && solver->toci_rate != 0.0) {
-    dydt[solver->model->toci_state] += solver->toci_rate;
+    dydt[cartp_model_toci_state(solver->model)] += solver->toci_rate;
   }
   return status;
 }

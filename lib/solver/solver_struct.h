@@ -83,7 +83,7 @@ struct cart_solver {
   /* The patient being solved. */
   cart_model_eval eval;
   double derived[CART_MAX_DERIVED];
-  double toci_rate; /* mg/day into the model's toci_state, sum of running infusions */
+  double toci_rate; /* mg/day into the model's tocilizumab state, sum of running infusions */
   double y[CART_MAX_STATES];
 
   timed_event *events;

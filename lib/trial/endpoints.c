@@ -63,7 +63,7 @@ static void role_values(const cartp_endpoint_tracker *tr, const double *y, doubl
   double signals[CART_MAX_SIGNALS];
   model->signal_values(y, tr->p, signals);
   for (int r = 0; r < CART_N_ROLES; r++) {
-    const int i = model->roles[r];
+    const int i = cartp_model_role(model, r);
     if (i < 0) {
       v[r] = NAN;
       continue;
@@ -78,7 +78,7 @@ static void role_values_extended(const cartp_endpoint_tracker *tr, const double 
 {
   const cart_model *model = tr->model;
   for (int r = 0; r < CART_N_ROLES; r++) {
-    const int i = model->roles[r];
+    const int i = cartp_model_role(model, r);
     v[r] = i < 0 ? NAN : x[i] < 0.0 ? 0.0 : x[i];
   }
 }
@@ -268,7 +268,7 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
     if (isnan(v[0][role])) {
       continue;
     }
-    if (role == CART_ROLE_CRS && model->roles[CART_ROLE_CRS] == model->roles[CART_ROLE_IL6S]) {
+    if (role == CART_ROLE_CRS && cartp_model_role(model, CART_ROLE_CRS) == cartp_model_role(model, CART_ROLE_IL6S)) {
       tr->crs_peak = tr->il6s_peak; /* the same signal (cart2): refined once, just above */
       continue;
     }
@@ -323,7 +323,7 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
   tracker->model = model;
   tracker->settings = settings;
   tracker->p = p;
-  tracker->b_threshold = model->b0_param >= 0 ? settings->f_aplasia * p[model->b0_param] : NAN;
+  tracker->b_threshold = cartp_model_b0_param(model) >= 0 ? settings->f_aplasia * p[cartp_model_b0_param(model)] : NAN;
   tracker->crs_onset = NAN;
   tracker->cr_time = NAN;
   tracker->relapse_day = NAN;

@@ -367,13 +367,13 @@ int cart_trial_prepare(cart_trial *trial)
                        trial->model->name);
   }
   if (trial->dosing->rule.enabled &&
-      (trial->model->toci_state < 0 || trial->model->roles[CART_ROLE_CRS] < 0)) {
+      (cartp_model_toci_state(trial->model) < 0 || cartp_model_role(trial->model, CART_ROLE_CRS) < 0)) {
     return cartp_error(&trial->error, CART_EDOSE,
                        "model '%s' has no CRS signal or tocilizumab compartment for the "
                        "tocilizumab rule",
                        trial->model->name);
   }
-  if (trial->dosing->n_toci > 0 && trial->model->toci_state < 0) {
+  if (trial->dosing->n_toci > 0 && cartp_model_toci_state(trial->model) < 0) {
     return cartp_error(&trial->error, CART_EDOSE, "model '%s' has no tocilizumab compartment",
                        trial->model->name);
   }
