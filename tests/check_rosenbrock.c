@@ -478,11 +478,55 @@ START_TEST(test_rhs_fails_mid_step)
 }
 END_TEST
 
+/* y' = lambda y (context: &lambda). */
+static int scalar_decay_rhs(double t, const double *y, double *f, void *context)
+{
+  (void)t;
+  f[0] = *(const double *)context * y[0];
+  return 0;
+}
+
+/* The same, refusing every state after t = 0 (as a model refuses an unphysical one). */
+static int refusing_rhs(double t, const double *y, double *f, void *context)
+{
+  return t > 0.0 ? 1 : scalar_decay_rhs(t, y, f, context);
+}
+
+/* The starting step (Hairer, Norsett and Wanner I, II.4) on y' = lambda y, where every quantity
+ * of the algorithm has a closed form: d0 = |y0| / s, d1 = |lambda| d0, h0 = 0.01 / |lambda|,
+ * d2 = lambda^2 d0 (the Euler step's change in f over h0), h = min(100 h0, (0.01 /
+ * max(d1, d2))^(1/5)); and the fallback where f refuses the Euler state. */
+START_TEST(test_initial_step)
+{
+  static const double lambdas[3] = {-0.3, -40.0, -2e4};
+  for (int k = 0; k < 3; k++) {
+    double lambda = lambdas[k], y0 = 1e6;
+    const double atol = 1.0, rtol = 1e-6;
+    cartp_rosenbrock r;
+    cartp_rosenbrock_init(&r, 1, rtol, &atol);
+    const cartp_rosenbrock_system sys = {scalar_decay_rhs, NULL, &lambda};
+    const double h = cartp_rosenbrock_initial_step(&r, &sys, 0.0, &y0, -1.0);
+    const double d0 = y0 / (atol + rtol * y0), d1 = fabs(lambda) * d0, d2 = lambda * lambda * d0;
+    const double expected = fmin(100.0 * 0.01 / fabs(lambda), pow(0.01 / fmax(d1, d2), 0.2));
+    printf("initial step for lambda = %g: %.6g day (expected %.6g)\n", lambda, h, expected);
+    ck_assert_double_eq_tol(h, expected, 1e-9 * expected);
+  }
+  /* the model refuses the Euler step's state: the fallback is kept */
+  double lambda = -1.0, y0 = 1e6;
+  const double atol = 1.0, rtol = 1e-6;
+  cartp_rosenbrock r;
+  cartp_rosenbrock_init(&r, 1, rtol, &atol);
+  const cartp_rosenbrock_system sys = {refusing_rhs, NULL, &lambda};
+  ck_assert_double_eq(cartp_rosenbrock_initial_step(&r, &sys, 0.0, &y0, 0.125), 0.125);
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("rosenbrock");
   TCase *tc = tcase_create("rodas5p");
   tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_initial_step);
   tcase_add_test(tc, test_order_linear);
   tcase_add_test(tc, test_order_nonlinear_time_dependent);
   tcase_add_test(tc, test_block_structure);

@@ -440,6 +440,46 @@ int cartp_rosenbrock_judge(cartp_rosenbrock *r, int refused, double err, double 
   return 1;
 }
 
+double cartp_rosenbrock_initial_step(cartp_rosenbrock *r, const cartp_rosenbrock_system *sys,
+                                     double t0, const double *y0, double fallback)
+{
+  /* Hairer, Norsett and Wanner, Solving ODEs I (2nd ed., 1993), II.4 "Starting step size":
+   * a step of 1 % of the solution's scale over its derivative, tried as an explicit Euler step
+   * whose change in f estimates the second derivative; the size then makes that term's error
+   * 0.01 (order p = 4 of the error estimate: the 1/5 power), and at most 100 times the first
+   * guess. Norms are root mean squares over atol_i + rtol |y0_i|. */
+  const size_t n = r->n;
+  double *f0 = r->f, *y1 = r->stage, *f1 = r->y_new;
+  if (sys->rhs(t0, y0, f0, sys->context) != 0) {
+    return fallback;
+  }
+  double d0 = 0.0, d1 = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    const double scale = r->atol[i] + r->rtol * fabs(y0[i]);
+    d0 += (y0[i] / scale) * (y0[i] / scale);
+    d1 += (f0[i] / scale) * (f0[i] / scale);
+  }
+  d0 = sqrt(d0 / (double)n);
+  d1 = sqrt(d1 / (double)n);
+  const double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
+  for (size_t i = 0; i < n; i++) {
+    y1[i] = y0[i] + h0 * f0[i];
+  }
+  if (sys->rhs(t0 + h0, y1, f1, sys->context) != 0) {
+    return fallback;
+  }
+  double d2 = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    const double scale = r->atol[i] + r->rtol * fabs(y0[i]);
+    d2 += ((f1[i] - f0[i]) / scale) * ((f1[i] - f0[i]) / scale);
+  }
+  d2 = sqrt(d2 / (double)n) / h0;
+  const double dmax = d1 > d2 ? d1 : d2;
+  const double h1 = dmax <= 1e-15 ? fmax(1e-6, 1e-3 * h0) : cartp_root5_1(0.01 / dmax);
+  const double h = fmin(100.0 * h0, h1);
+  return isfinite(h) && h > 0.0 ? h : fallback;
+}
+
 int cartp_rosenbrock_evolve(cartp_rosenbrock *r, const cartp_rosenbrock_system *sys, double *t,
                             double t_end, double *h, double *y)
 {

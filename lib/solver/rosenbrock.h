@@ -106,6 +106,11 @@ void cartp_rosenbrock_set_blocks(cartp_rosenbrock *r, const unsigned char *patte
 /* Forgets the controller's memory (after a discontinuity: a dose or an event). */
 void cartp_rosenbrock_reset(cartp_rosenbrock *r);
 
+/* A first step size from (t0, y0) after a start or a discontinuity (Hairer, Norsett and Wanner
+ * I, II.4: two evaluations of f), or `fallback` when f refuses a state there. */
+double cartp_rosenbrock_initial_step(cartp_rosenbrock *r, const cartp_rosenbrock_system *sys,
+                                     double t0, const double *y0, double fallback);
+
 /* One accepted step from (*t, y) towards t_end, trying *h first (and never past t_end; a step
  * that reaches t_end ends exactly there). Rejected attempts are retried with a smaller step.
  * On success *t, y and *h (the size proposed for the next step) are updated and the step's dense

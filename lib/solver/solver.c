@@ -430,10 +430,16 @@ static void reset_stepper(cart_solver *solver)
   }
 }
 
-static void restart(cart_solver *solver, double *h)
+/* After a start or a discontinuity at t: the stepper afresh, and a first step for the state
+ * there (Rodas5P estimates one from the derivative, as Hairer and Wanner's codes do; GSL's
+ * drivers start from INITIAL_STEP and find their own). */
+static void restart(cart_solver *solver, double t, double *h)
 {
   reset_stepper(solver);
-  *h = INITIAL_STEP;
+  *h = solver->method == CART_METHOD_RODAS5P
+           ? cartp_rosenbrock_initial_step(&solver->rosenbrock, &solver->rosenbrock_system, t,
+                                           solver->y, INITIAL_STEP)
+           : INITIAL_STEP;
   solver->history_count = 0;
 }
 
@@ -483,7 +489,7 @@ static int run_continue(cart_solver *solver)
     due |= cartp_roots_apply(solver, t);
     if (due) {
       solver->toci_rate = cartp_toci_rate_at(solver, run->dosing, t);
-      restart(solver, &run->h);
+      restart(solver, t, &run->h);
       cartp_roots_start(solver);
       solver->stats.events++;
       if (run->observer != NULL && run->observer_started) {
@@ -686,7 +692,7 @@ int cartp_run_begin(cart_solver *solver, const cart_params *params, const cart_d
 
   run->t = t0;
   solver->toci_rate = cartp_toci_rate_at(solver, dosing, t0);
-  restart(solver, &run->h);
+  restart(solver, t0, &run->h);
   solver->stats.failed_steps = 0;
   cartp_extinction_at_start(solver, t0);
   cartp_roots_start(solver);
