@@ -288,6 +288,16 @@ int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_even
   enum { S = CARTP_STEP_SAMPLES + 2 };
   const double *node_t, *node_y;
   cartp_solver_step_samples(solver, t0, t1, &node_t, &node_y);
+  if (solver->roots_quiet_for_step == solver->stats.steps) {
+    /* SIMD lanes screened this step (lanes_round.h): no sign change and no local extreme on the
+     * safe side at any sample, so the search below would find nothing */
+    solver->roots_quiet_for_step = 0;
+    const double *end = node_y + CARTP_STEP_SAMPLES * CARTP_SAMPLE_STRIDE;
+    for (size_t r = 0; r < n; r++) {
+      solver->root_prev[r] = end[solver->roots[r].index] - solver->roots[r].level;
+    }
+    return 0;
+  }
   double ts[S], g[S][CART_MAX_ROOTS];
   for (int j = 0; j < S; j++) {
     ts[j] = j == 0 ? t0 : j == S - 1 ? t1 : node_t[j - 1];

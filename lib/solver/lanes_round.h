@@ -116,6 +116,7 @@ static void LN(store)(LN(lanes_work) *w, cart_solver *const *solvers, int *resul
       cache->sample_t0 = t0;
       cache->sample_t1 = t1;
       cache->samples_for_step = s->stats.steps + 1;
+      s->roots_quiet_for_step = w->roots_quiet[l] ? s->stats.steps + 1 : 0;
     }
   }
 }
@@ -137,6 +138,7 @@ static void LN(round)(LN(lanes_work) *w, const cart_solver **loaded, unsigned lo
   LN(keep_dense)(&lead->rosenbrock, w);
   if (w->want_samples) {
     LN(samples)(&lead->rosenbrock, lead->model, w);
+    LN(roots_screen)(lead, solvers, results, w);
   }
   LN(store)(w, solvers, results);
 }
@@ -161,6 +163,7 @@ static void LN(round_pair)(LN(lanes_work) *w, const cart_solver **loaded, unsign
       LN(keep_dense)(&lead->rosenbrock, &w[g]);
       if (w[g].want_samples) {
         LN(samples)(&lead->rosenbrock, lead->model, &w[g]);
+        LN(roots_screen)(lead, solvers + g * W, results + g * W, &w[g]);
       }
       LN(store)(&w[g], solvers + g * W, results + g * W);
     }

@@ -45,6 +45,7 @@ typedef struct LN(lanes_work) {
    * three Gauss-Legendre nodes, then the end, each an extended vector (states, then signals);
    * made when some lane's patient wants them (want_samples). */
   int want_samples;
+  MK roots_quiet; /* lanes whose root functions the step cannot have crossed (roots_screen) */
   R sample_t[CARTP_STEP_SAMPLES];
   R sample[CARTP_STEP_SAMPLES + 1][CARTP_LANES_MAX + CART_MAX_SIGNALS];
 } LN(lanes_work);
@@ -407,6 +408,52 @@ static void LN(samples)(const cartp_rosenbrock *r, const cart_model *model, LN(l
   for (int i = 0; i <= CARTP_STEP_SAMPLES && model->n_signals > 0; i++) {
     model->lanes->CARTP_LN(signals, CARTP_LANE_W)(w->sample[i], w->p, w->sample[i] + n);
   }
+}
+
+/* events.c's cartp_roots_search, screened for every lane at once on the step's samples: a lane
+ * is quiet when, for each of the lead's root functions (the lane's own must be the same), g has
+ * no sign change in the event's direction between consecutive samples (root_prev, the three
+ * nodes, the end) and no sample is a local extreme on the safe side (where the search would
+ * look for a crossing that reverts between samples). Conservative: a lane that is not quiet is
+ * searched as ever, and one that is would be found to have nothing. */
+static void LN(roots_screen)(const cart_solver *lead, cart_solver *const *solvers,
+                             const int *results, LN(lanes_work) *w)
+{
+  MK quiet = (MK){0};
+  for (int l = 0; l < CARTP_LANE_W; l++) {
+    const cart_solver *s = solvers[l];
+    int same = results[l] == CARTP_LANE_PENDING && s->n_roots == lead->n_roots;
+    for (size_t r = 0; same && r < lead->n_roots; r++) {
+      same = s->roots[r].index == lead->roots[r].index &&
+             s->roots[r].level == lead->roots[r].level &&
+             s->roots[r].direction == lead->roots[r].direction;
+    }
+    quiet[l] = same ? -1 : 0;
+  }
+  for (size_t r = 0; r < lead->n_roots && CARTP_ANY(quiet); r++) {
+    const root_fn *root = &lead->roots[r];
+    const double s = (double)root->direction; /* s g rises through 0 at a crossing */
+    R g[CARTP_STEP_SAMPLES + 2];
+    for (int l = 0; l < CARTP_LANE_W; l++) {
+      g[0][l] = quiet[l] ? solvers[l]->root_prev[r] : 0.0;
+    }
+    for (int j = 0; j <= CARTP_STEP_SAMPLES; j++) {
+      g[j + 1] = w->sample[j][root->index] - root->level;
+    }
+    for (int j = 0; j + 1 < CARTP_STEP_SAMPLES + 2; j++) {
+      /* events.c's crosses(): falling a > 0 >= b, rising a < 0 <= b */
+      const MK crosses = root->direction < 0 ? (MK)(g[j] > 0.0) & (MK)(g[j + 1] <= 0.0)
+                                             : (MK)(g[j] < 0.0) & (MK)(g[j + 1] >= 0.0);
+      quiet &= ~crosses;
+      if (j > 0) { /* events.c's may_hide_crossing() before its parabola */
+        const R a = s * g[j - 1], b = s * g[j], c = s * g[j + 1];
+        const MK safe = (MK)(b < 0.0);
+        const MK extreme = (MK)(b >= a) & (MK)(b >= c) & ((MK)(b > a) | (MK)(b > c));
+        quiet &= ~(safe & extreme);
+      }
+    }
+  }
+  w->roots_quiet = quiet;
 }
 
 #undef SELM

@@ -630,6 +630,7 @@ int cartp_run_begin(cart_solver *solver, const cart_params *params, const cart_d
   cart_error_clear(err);
   solver->stats = (cart_solver_stats){0, 0, 0, 0};
   solver->restep->samples_for_step = 0;
+  solver->roots_quiet_for_step = 0;
   solver->time_reached = t0;
   solver->n_log = solver->n_log_dropped = 0;
   solver->rule.doses = 0;

@@ -94,6 +94,10 @@ struct cart_solver {
   root_fn roots[CART_MAX_ROOTS];
   size_t n_roots;
   double root_prev[CART_MAX_ROOTS];  /* g at the last accepted point */
+  /* set by SIMD lanes whose screen of a step found no root function near a crossing there: the
+   * step count the solver will have once it has taken it (cartp_roots_search then only moves
+   * root_prev on) */
+  unsigned long roots_quiet_for_step;
   int root_pending[CART_MAX_ROOTS];  /* fired at the current event time */
   rule_state rule;
   cart_event_record log[CART_EVENT_LOG_MAX];
