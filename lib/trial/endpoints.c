@@ -289,17 +289,21 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
      * just after the start of the next). */
     const double best_value = sign * v[best][role], so_far = sign * *running;
     const int after_end = tr->extreme_at_step_end[e];
-    tr->extreme_at_step_end[e] = best == 4 && best_value > so_far;
+    const int beats = best_value > so_far;
+    tr->extreme_at_step_end[e] = best == 4 && beats;
+    if (!beats && !(best == 0 && after_end && best_value >= so_far)) {
+      continue; /* nothing in this step can be a new extreme (most steps) */
+    }
     /* at the end: an extreme inside (last node, end) only if the value turns just before it;
      * probed on the interpolant unless the quartic through the five samples (exact for a role
      * linear in the states: the interpolant is a quartic) still clearly moves on at the end */
-    const double moves_on =
-        sign * (SLOPE_END[0] * v[0][role] + SLOPE_END[1] * v[1][role] +
-                SLOPE_END[2] * v[2][role] + SLOPE_END[3] * v[3][role] + SLOPE_END[4] * v[4][role]);
     const int turns_before_end =
-        best == 4 && best_value > so_far && !(moves_on > 1e-6 * fabs(v[4][role])) &&
+        best == 4 && beats &&
+        !(sign * (SLOPE_END[0] * v[0][role] + SLOPE_END[1] * v[1][role] +
+                  SLOPE_END[2] * v[2][role] + SLOPE_END[3] * v[3][role] +
+                  SLOPE_END[4] * v[4][role]) > 1e-6 * fabs(v[4][role])) &&
         sign * role_at(tr, solver, role, t[4] - 1e-6 * (t[4] - t[3])) > best_value;
-    if ((best > 0 && best < 4 && best_value > so_far) || turns_before_end ||
+    if ((best > 0 && best < 4 && beats) || turns_before_end ||
         (best == 0 && after_end && best_value >= so_far)) {
       double t_best = t[best], v_best = v[best][role];
       refine_extreme(tr, solver, role, sign, t[best > 0 ? best - 1 : 0], t[best < 4 ? best + 1 : 4],
