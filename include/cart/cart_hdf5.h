@@ -70,10 +70,6 @@ int cart_h5_close(cart_h5_file *file);
 
 const cart_error *cart_h5_last_error(const cart_h5_file *file);
 
-/* Called after every block with the patients done so far and the total; a nonzero return stops
- * the run (the file stays marked incomplete). */
-typedef int (*cart_progress_fn)(size_t done, size_t total, void *data);
-
 /* A whole trial into `path`: creates the file (as cart_h5_create, before any solving), runs the
  * patients in blocks of block_size with n_threads OpenMP threads (0: OpenMP's default), writes
  * and flushes every block, computes the summary from the file (cart_h5_summarize: memory
