@@ -3,8 +3,12 @@
  * Loads the scenario (or the built-in default), creates the HDF5 file before any solving (so a
  * bad path or an existing file fails at once), runs the patients block by block, writing each
  * finished block, and marks the file complete only at the end. Progress on stderr: a bar when
- * stderr is a terminal, one final line otherwise. Then the summary table on stdout. */
+ * stderr is a terminal, one final line otherwise. Then the summary table on stdout.
+ * SIGINT and SIGTERM stop the run after the block under way: the file is closed with every
+ * finished block and complete = 0, and the command then dies of the signal (a second one kills
+ * at once). */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +18,14 @@
 #include <cart/cart.h>
 
 #include "cli.h"
+
+/* The signal that asked to stop (SIGINT, SIGTERM), 0 for none: the program's, not the library's. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_stop_signal(int signal_number)
+{
+  stop_signal = signal_number;
+}
 
 typedef struct progress_state {
   double start;
@@ -27,7 +39,7 @@ static int progress(size_t done, size_t total, void *data)
   progress_state *state = data;
   cli_progress(done, total, cli_now() - state->start, state->tty, NULL);
   state->blocks++;
-  return state->stop_after > 0 && state->blocks >= state->stop_after;
+  return (state->stop_after > 0 && state->blocks >= state->stop_after) || stop_signal != 0;
 }
 
 int cli_trial(int argc, char **argv)
@@ -60,9 +72,35 @@ int cli_trial(int argc, char **argv)
   }
   progress_state state = {cli_now(), isatty(STDERR_FILENO), 0, (size_t)options.stop_after_blocks};
   cart_trial_summary summary;
+  /* A signal ignored when the command started (SIGINT of a background job of a script) stays
+   * ignored. */
+  struct sigaction action, previous_int, previous_term;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = on_stop_signal;
+  action.sa_flags = SA_RESETHAND | SA_RESTART; /* a second signal kills */
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, NULL, &previous_int);
+  sigaction(SIGTERM, NULL, &previous_term);
+  if (previous_int.sa_handler != SIG_IGN) {
+    sigaction(SIGINT, &action, NULL);
+  }
+  if (previous_term.sa_handler != SIG_IGN) {
+    sigaction(SIGTERM, &action, NULL);
+  }
   const int status = cart_trial_run_file(trial, output, as_run, options.force,
                                          (size_t)options.block_size, (int)options.threads,
                                          progress, &state, &summary, &err);
+  sigaction(SIGINT, &previous_int, NULL);
+  sigaction(SIGTERM, &previous_term, NULL);
+  if (status == CART_ESTOPPED && stop_signal != 0) {
+    fail(EXIT_SOLVE_FAILED, "%s (%s)", err.message, stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    cart_trial_free(trial);
+    free(as_run);
+    free(owned_text);
+    fflush(NULL);
+    raise(stop_signal); /* die of it, as the caller (a shell, a scheduler) expects */
+    return EXIT_SOLVE_FAILED;
+  }
   exit_status = cli_trial_report(status, &err, &summary, &options);
 
 cleanup:
