@@ -42,6 +42,18 @@ children() { awk -v parent="$1" '$4 == parent { print $1 }' /proc/[0-9]*/stat 2>
 # h5attr FILE NAME: a root attribute, printed by h5dump
 h5attr() { h5dump -a "/$2" "$1" 2>/dev/null | sed -n 's/^ *(0): *//p' | head -1 | tr -d '"'; }
 
+# The declared MPI build: libcart links no MPI, and cart-mpi (over libcart_mpi) loads neither
+# libcart.so nor the serial HDF5: one HDF5, the parallel one, in the process.
+if command -v ldd >/dev/null 2>&1 && [ -n "${CART_BUILDDIR:-}" ] && [ -f "$CART_BUILDDIR/src/.libs/cart-mpi" ]; then
+  ldd "$CART_BUILDDIR/lib/.libs/libcart.so" | grep -q "libmpi" && bad "libcart.so links MPI" || ok
+  deps=$(LD_LIBRARY_PATH="$CART_BUILDDIR/lib/.libs" ldd "$CART_BUILDDIR/src/.libs/cart-mpi")
+  echo "$deps" | grep -q "libcart_mpi\.so" && ok || bad "cart-mpi does not load libcart_mpi: $deps"
+  echo "$deps" | grep -q "libcart\.so" && bad "cart-mpi loads libcart.so: $deps" || ok
+  [ "$(echo "$deps" | grep -c "libhdf5")" = 1 ] && ok || bad "cart-mpi does not load exactly one HDF5: $deps"
+else
+  echo "SKIP: library dependencies (needs ldd and a libtool build tree)"
+fi
+
 "$cart" scenario >"$tmp/default.ini" || bad "cart scenario"
 common="-n 37 --seed 11 --block 5"
 # shellcheck disable=SC2086
