@@ -506,7 +506,7 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
 
   /* H5F_ACC_EXCL also refuses a file that appeared after the check above. */
   errno = 0;
-  h5->file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, access->fapl);
+  h5->file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, access->fcpl, access->fapl);
   const int saved_errno = access->errno_known ? errno : 0;
   if (h5->file < 0) {
     if (!force && saved_errno == EEXIST) {

@@ -15,6 +15,7 @@
 /* How a file is reached. The property lists are borrowed: they must outlive every handle made
  * with them. */
 typedef struct cartp_h5_access {
+  hid_t fcpl;       /* file creation properties (H5P_DEFAULT) */
   hid_t fapl;       /* file access properties (H5P_DEFAULT: HDF5's default driver) */
   hid_t write_xfer; /* dataset transfer properties of the writes */
   hid_t read_xfer;  /* those of the summary's reads (one caller may read alone) */
