@@ -221,8 +221,8 @@ static int run_trial(mpi_run *run, int argc, char **argv)
             CLI_NAME ": timing ranks=%d threads=%d patients=%zu block=%zu wall_s=%.3f "
                      "solve_s=%.3f write_s=%.3f bytes=%llu file_bytes=%lld "
                      "write_MB_per_s=%.1f patients_per_s=%.1f\n",
-            run->size, threads, n, stats.block_size, wall_s, stats.solve_s, stats.write_s, stats.bytes,
-            file_bytes, stats.write_s > 0 ? 1e-6 * (double)stats.bytes / stats.write_s : 0.0,
+            run->size, threads, n, stats.block_size, wall_s, stats.solve_s, stats.write_s,
+            stats.bytes, file_bytes, stats.write_s > 0 ? 1e-6 * (double)stats.bytes / stats.write_s : 0.0,
             wall_s > 0 ? (double)n / wall_s : 0.0);
   }
 

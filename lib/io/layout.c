@@ -317,8 +317,8 @@ static int create_root(cart_h5_file *h5, const cart_trial *trial, const char *sc
                              : H5Dcreate2(root, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT,
                                           H5P_DEFAULT, H5P_DEFAULT);
   int status = time_set >= 0
-                       && H5Dwrite(time_set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, h5->access.write_xfer,
-                                   times) >= 0
+                       && H5Dwrite(time_set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                   h5->access.write_xfer, times) >= 0
                        && attr_string(time_set, "unit", "day") == 0
                    ? 0
                    : -1;

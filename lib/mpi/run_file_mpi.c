@@ -160,14 +160,15 @@ static int access_open(cartp_h5_access *access, mpi_split *split)
   H5AC_cache_config_t cache;
   memset(&cache, 0, sizeof cache);
   cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  const int cache_read = access->fapl >= 0 && H5Pget_mdc_config(access->fapl, &cache) >= 0;
+  cache.dirty_bytes_threshold = (size_t)32 << 20;
   /* Parallel HDF5 allocates every chunk at creation, holding the fill value; writing a block
    * moves its chunks (their compressed size changes) and frees the old places. Freed space is
    * never used again (no free-space manager): until the next flush the index on disk still
    * points at the old places, which must keep their fill chunks for a killed run's file. */
   if (access->fcpl >= 0 && access->fapl >= 0 && access->write_xfer >= 0 && access->read_xfer >= 0
       && H5Pset_file_space_strategy(access->fcpl, H5F_FSPACE_STRATEGY_NONE, 0, 1) >= 0
-      && H5Pget_mdc_config(access->fapl, &cache) >= 0
-      && (cache.dirty_bytes_threshold = (size_t)32 << 20, H5Pset_mdc_config(access->fapl, &cache) >= 0)
+      && cache_read && H5Pset_mdc_config(access->fapl, &cache) >= 0
       && H5Pset_fapl_mpio(access->fapl, split->comm, MPI_INFO_NULL) >= 0
       && H5Pset_dxpl_mpio(access->write_xfer, H5FD_MPIO_COLLECTIVE) >= 0
       && H5Pset_dxpl_mpio(access->read_xfer, H5FD_MPIO_INDEPENDENT) >= 0) {
@@ -184,10 +185,14 @@ static int access_open(cartp_h5_access *access, mpi_split *split)
 
 static void access_close(cartp_h5_access *access)
 {
-  H5Pclose(access->fcpl);
-  H5Pclose(access->fapl);
-  H5Pclose(access->write_xfer);
-  H5Pclose(access->read_xfer);
+  H5E_BEGIN_TRY
+  {
+    H5Pclose(access->fcpl);
+    H5Pclose(access->fapl);
+    H5Pclose(access->write_xfer);
+    H5Pclose(access->read_xfer);
+  }
+  H5E_END_TRY;
 }
 
 /* ---- the run ---- */
@@ -230,7 +235,12 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
 
   /* The file, created by all ranks together before any solving. */
   cartp_h5_access access;
-  const int access_ok = access_open(&access, &split) == 0;
+  int access_ok = 0;
+  H5E_BEGIN_TRY /* HDF5 prints nothing (library code does not print) */
+  {
+    access_ok = access_open(&access, &split) == 0;
+  }
+  H5E_END_TRY;
   status = access_ok ? CART_OK : cartp_error(err, CART_EIO, "cannot set up MPI-IO for '%s'", path);
   if ((status = split_agree(&split, status, err)) != CART_OK) {
     if (access_ok) {
