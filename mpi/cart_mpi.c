@@ -12,9 +12,7 @@
  * prints. Exit status (of mpirun): 0 success, 1 a failure during the run (or a testing stop),
  * 2 bad usage or input (an existing output file without --force included).
  */
-#include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,9 +205,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
                                    opts.timing ? &stats : NULL, &err);
   const double wall_s = MPI_Wtime() - start;
   if (run->rank != 0) {
-    exit_status = status == CART_OK ? 0 : status == CART_EEXIST || status == CART_EINVAL
-                                              ? EXIT_BAD_INPUT
-                                              : EXIT_SOLVE_FAILED;
+    exit_status = cli_trial_exit_status(status); /* rank 0 prints */
     goto cleanup;
   }
   exit_status = cli_trial_report(status, &err, &summary, &opts);

@@ -285,15 +285,20 @@ char *cli_scenario_as_run(const char *text, const cart_trial *trial, const char 
   return as_run;
 }
 
+int cli_trial_exit_status(int status)
+{
+  const int bad_input = status == CART_EEXIST || status == CART_EINVAL; /* or not a file */
+  return status == CART_OK ? 0 : bad_input ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED;
+}
+
 int cli_trial_report(int status, const cart_error *err, const cart_trial_summary *summary,
                      const cli_trial_options *o)
 {
   if (status != CART_OK) {
-    const int bad_input = status == CART_EEXIST || status == CART_EINVAL; /* or not a file */
     const char *note = status != CART_ESTOPPED ? ""
                        : o->have_fail_rank     ? " (--fail-on-rank)"
                                                : " (--stop-after-blocks)";
-    return fail(bad_input ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED, "%s%s", err->message, note);
+    return fail(cli_trial_exit_status(status), "%s%s", err->message, note);
   }
   cli_print_summary(summary, o->output);
   if (summary->n_solved < summary->n_patients) {

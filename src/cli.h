@@ -79,6 +79,9 @@ cart_trial *cli_trial_load(const char *text, const char *source, const cli_trial
  * the caller frees; NULL when out of memory. */
 char *cli_scenario_as_run(const char *text, const cart_trial *trial, const char *extra);
 
+/* The exit status of a run that returned `status`: 0, 2 for an existing or unusable output, else 1. */
+int cli_trial_exit_status(int status);
+
 /* After a run into options->output: the error line and its exit status (2 for an existing or
  * unusable output, 1 otherwise; a stop names the testing option that asked for it), or the
  * summary table and 0. */
