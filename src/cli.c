@@ -244,6 +244,70 @@ void cli_print_summary(const cart_trial_summary *s, const char *path)
          100 * s->relapse_rate, 100 * s->relapse_negative_rate);
 }
 
+cart_trial *cli_trial_load(const char *text, const char *source, const cli_trial_options *o,
+                           cart_error *err)
+{
+  cart_trial *trial = cart_scenario_load(text, source, err);
+  if (trial == NULL) {
+    return NULL;
+  }
+  int status = CART_OK;
+  if (o->have_n && (status = cart_trial_set_n_patients(trial, (size_t)o->n_patients)) != CART_OK) {
+    *err = *cart_trial_last_error(trial);
+  } else if (o->have_seed) {
+    cart_trial_set_seed(trial, (uint64_t)o->seed);
+  }
+  if (status == CART_OK && (status = cart_trial_prepare(trial)) != CART_OK) {
+    err->code = status;
+    char why[sizeof err->message];
+    memcpy(why, cart_trial_last_error(trial)->message, sizeof why);
+    const size_t used = (size_t)snprintf(err->message, sizeof err->message, "%s: ", source);
+    if (used < sizeof err->message) { /* a long message is cut */
+      snprintf(err->message + used, sizeof err->message - used, "%s", why);
+    }
+  }
+  if (status != CART_OK) {
+    cart_trial_free(trial);
+    return NULL;
+  }
+  return trial;
+}
+
+char *cli_scenario_as_run(const char *text, const cart_trial *trial, const char *extra)
+{
+  const size_t length = strlen(text);
+  char *as_run = malloc(length + strlen(extra) + 128);
+  if (as_run != NULL) {
+    sprintf(as_run, "%s%s# " CLI_NAME " trial command line: n_patients = %zu, seed = %llu%s\n",
+            text, length > 0 && text[length - 1] != '\n' ? "\n" : "",
+            cart_trial_n_patients(trial), (unsigned long long)cart_trial_seed(trial), extra);
+  }
+  return as_run;
+}
+
+int cli_trial_exit_status(int status)
+{
+  const int bad_input = status == CART_EEXIST || status == CART_EINVAL; /* or not a file */
+  return status == CART_OK ? 0 : bad_input ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED;
+}
+
+int cli_trial_report(int status, const cart_error *err, const cart_trial_summary *summary,
+                     const cli_trial_options *o)
+{
+  if (status != CART_OK) {
+    const char *note = status != CART_ESTOPPED ? ""
+                       : o->have_fail_rank     ? " (--fail-on-rank)"
+                                               : " (--stop-after-blocks)";
+    return fail(cli_trial_exit_status(status), "%s%s", err->message, note);
+  }
+  cli_print_summary(summary, o->output);
+  if (summary->n_solved < summary->n_patients) {
+    fprintf(stderr, CLI_NAME ": %zu of %zu patients failed to solve (see /status in %s)\n",
+            summary->n_patients - summary->n_solved, summary->n_patients, o->output);
+  }
+  return 0;
+}
+
 int cli_close_stdout(int status)
 {
   errno = 0;

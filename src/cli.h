@@ -3,7 +3,7 @@
 #ifndef CART_CLI_H
 #define CART_CLI_H
 
-#include <cart/cart_trial.h>
+#include <cart/cart.h>
 
 enum { EXIT_SOLVE_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
@@ -68,6 +68,25 @@ void cli_progress(size_t done, size_t total, double elapsed, int tty, const char
  * a newline when done == total. */
 void cli_progress_units(size_t done, size_t total, double elapsed, const char *unit,
                         const char *status);
+
+/* The trial of the scenario `text` (named `source` in messages) with the command line's -n and
+ * --seed, prepared; or NULL with *err saying why. */
+cart_trial *cli_trial_load(const char *text, const char *source, const cli_trial_options *options,
+                           cart_error *err);
+
+/* The scenario as run, stored in the file: the text, plus the command line's overrides as a
+ * comment ("# CLI_NAME trial command line: n_patients = N, seed = S" and `extra`), in a string
+ * the caller frees; NULL when out of memory. */
+char *cli_scenario_as_run(const char *text, const cart_trial *trial, const char *extra);
+
+/* The exit status of a run that returned `status`: 0, 2 for an existing or unusable output, else 1. */
+int cli_trial_exit_status(int status);
+
+/* After a run into options->output: the error line and its exit status (2 for an existing or
+ * unusable output, 1 otherwise; a stop names the testing option that asked for it), or the
+ * summary table and 0. */
+int cli_trial_report(int status, const cart_error *err, const cart_trial_summary *summary,
+                     const cli_trial_options *options);
 
 /* `cart calibrate` (calibrate.c). */
 int cli_calibrate(int argc, char **argv);

@@ -3,8 +3,12 @@
  * Loads the scenario (or the built-in default), creates the HDF5 file before any solving (so a
  * bad path or an existing file fails at once), runs the patients block by block, writing each
  * finished block, and marks the file complete only at the end. Progress on stderr: a bar when
- * stderr is a terminal, one final line otherwise. Then the summary table on stdout. */
+ * stderr is a terminal, one final line otherwise. Then the summary table on stdout.
+ * SIGINT and SIGTERM stop the run after the block under way: the file is closed with every
+ * finished block and complete = 0, and the command then dies of the signal (a second one kills
+ * at once). */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +18,14 @@
 #include <cart/cart.h>
 
 #include "cli.h"
+
+/* The signal that asked to stop (SIGINT, SIGTERM), 0 for none: the program's, not the library's. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_stop_signal(int signal_number)
+{
+  stop_signal = signal_number;
+}
 
 typedef struct progress_state {
   double start;
@@ -27,7 +39,7 @@ static int progress(size_t done, size_t total, void *data)
   progress_state *state = data;
   cli_progress(done, total, cli_now() - state->start, state->tty, NULL);
   state->blocks++;
-  return state->stop_after > 0 && state->blocks >= state->stop_after;
+  return (state->stop_after > 0 && state->blocks >= state->stop_after) || stop_signal != 0;
 }
 
 int cli_trial(int argc, char **argv)
@@ -43,53 +55,53 @@ int cli_trial(int argc, char **argv)
     return EXIT_BAD_INPUT;
   }
   const char *text = owned_text ? owned_text : cart_scenario_default();
-  const char *source = scenario_path ? scenario_path : "<default scenario>";
   cart_error err;
   cart_error_clear(&err);
   int exit_status = 0;
   char *as_run = NULL;
-  cart_trial *trial = cart_scenario_load(text, source, &err);
+  cart_trial *trial =
+      cli_trial_load(text, scenario_path ? scenario_path : "<default scenario>", &options, &err);
   if (trial == NULL) {
-    exit_status = fail(EXIT_BAD_INPUT, "%s", err.message);
+    exit_status = fail(err.code == CART_ENOMEM ? EXIT_SOLVE_FAILED : EXIT_BAD_INPUT, "%s",
+                       err.message);
     goto cleanup;
   }
-  if (options.have_n && cart_trial_set_n_patients(trial, (size_t)options.n_patients) != CART_OK) {
-    exit_status = fail(EXIT_BAD_INPUT, "%s", cart_trial_last_error(trial)->message);
-    goto cleanup;
-  }
-  if (options.have_seed) {
-    cart_trial_set_seed(trial, (uint64_t)options.seed);
-  }
-  if (cart_trial_prepare(trial) != CART_OK) {
-    exit_status = fail(EXIT_BAD_INPUT, "%s: %s", source, cart_trial_last_error(trial)->message);
-    goto cleanup;
-  }
-  /* The scenario as run: the text, plus the command line's overrides as comments. */
-  const size_t n = cart_trial_n_patients(trial);
-  as_run = malloc(strlen(text) + 256);
-  if (as_run == NULL) {
+  if ((as_run = cli_scenario_as_run(text, trial, "")) == NULL) {
     exit_status = fail(EXIT_SOLVE_FAILED, "out of memory");
     goto cleanup;
   }
-  sprintf(as_run, "%s%s# cart trial command line: n_patients = %zu, seed = %llu\n", text,
-          text[0] && text[strlen(text) - 1] != '\n' ? "\n" : "", n,
-          (unsigned long long)cart_trial_seed(trial));
   progress_state state = {cli_now(), isatty(STDERR_FILENO), 0, (size_t)options.stop_after_blocks};
   cart_trial_summary summary;
+  /* A signal ignored when the command started (SIGINT of a background job of a script) stays
+   * ignored. */
+  struct sigaction action, previous_int, previous_term;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = on_stop_signal;
+  action.sa_flags = SA_RESETHAND | SA_RESTART; /* a second signal kills */
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, NULL, &previous_int);
+  sigaction(SIGTERM, NULL, &previous_term);
+  if (previous_int.sa_handler != SIG_IGN) {
+    sigaction(SIGINT, &action, NULL);
+  }
+  if (previous_term.sa_handler != SIG_IGN) {
+    sigaction(SIGTERM, &action, NULL);
+  }
   const int status = cart_trial_run_file(trial, output, as_run, options.force,
                                          (size_t)options.block_size, (int)options.threads,
                                          progress, &state, &summary, &err);
-  if (status != CART_OK) {
-    const int bad_input = status == CART_EEXIST || status == CART_EINVAL; /* or not a file */
-    exit_status = fail(bad_input ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED, "%s%s",
-                       err.message, status == CART_ESTOPPED ? " (--stop-after-blocks)" : "");
-    goto cleanup;
+  sigaction(SIGINT, &previous_int, NULL);
+  sigaction(SIGTERM, &previous_term, NULL);
+  if (status == CART_ESTOPPED && stop_signal != 0) {
+    fail(EXIT_SOLVE_FAILED, "%s (%s)", err.message, stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    cart_trial_free(trial);
+    free(as_run);
+    free(owned_text);
+    fflush(NULL);
+    raise(stop_signal); /* die of it, as the caller (a shell, a scheduler) expects */
+    return EXIT_SOLVE_FAILED;
   }
-  cli_print_summary(&summary, output);
-  if (summary.n_solved < summary.n_patients) {
-    fprintf(stderr, "cart: %zu of %zu patients failed to solve (see /status in %s)\n",
-            summary.n_patients - summary.n_solved, summary.n_patients, output);
-  }
+  exit_status = cli_trial_report(status, &err, &summary, &options);
 
 cleanup:
   cart_trial_free(trial);

@@ -2,7 +2,9 @@
 # mpi.sh: `cart-mpi trial` under mpirun (configure --with-mpi): every dataset bit-identical to the
 # serial `cart trial` for 1, 2 and 3 ranks and 1 and 2 threads per rank (N = 37 in blocks of 5:
 # 8 blocks, so 3 ranks get 3, 3 and 2), the summary the same; an existing output without --force,
-# a bad scenario, a run stopped on purpose, a rank failing on purpose and a rank killed mid-run. Every mpirun is bounded by
+# a bad scenario, a run stopped on purpose, a rank failing on purpose, a rank killed mid-run and a
+# full disk (the last two leave a file h5py opens, complete = 0, every finished block in it). Every
+# mpirun is bounded by
 # `timeout`: a hang fails the test instead of blocking make check. Skipped (77) when cart-mpi was
 # not built.
 set -u
@@ -39,6 +41,18 @@ mpirun_bounded() {
 children() { awk -v parent="$1" '$4 == parent { print $1 }' /proc/[0-9]*/stat 2>/dev/null; }
 # h5attr FILE NAME: a root attribute, printed by h5dump
 h5attr() { h5dump -a "/$2" "$1" 2>/dev/null | sed -n 's/^ *(0): *//p' | head -1 | tr -d '"'; }
+
+# The declared MPI build: libcart links no MPI, and cart-mpi (over libcart_mpi) loads neither
+# libcart.so nor the serial HDF5: one HDF5, the parallel one, in the process.
+if command -v ldd >/dev/null 2>&1 && [ -n "${CART_BUILDDIR:-}" ] && [ -f "$CART_BUILDDIR/src/.libs/cart-mpi" ]; then
+  ldd "$CART_BUILDDIR/lib/.libs/libcart.so" | grep -q "libmpi" && bad "libcart.so links MPI" || ok
+  deps=$(LD_LIBRARY_PATH="$CART_BUILDDIR/lib/.libs" ldd "$CART_BUILDDIR/src/.libs/cart-mpi")
+  echo "$deps" | grep -q "libcart_mpi\.so" && ok || bad "cart-mpi does not load libcart_mpi: $deps"
+  echo "$deps" | grep -q "libcart\.so" && bad "cart-mpi loads libcart.so: $deps" || ok
+  [ "$(echo "$deps" | grep -c "libhdf5")" = 1 ] && ok || bad "cart-mpi does not load exactly one HDF5: $deps"
+else
+  echo "SKIP: library dependencies (needs ldd and a libtool build tree)"
+fi
 
 "$cart" scenario >"$tmp/default.ini" || bad "cart scenario"
 common="-n 37 --seed 11 --block 5"
@@ -156,30 +170,26 @@ else
   echo "SKIP: stopped-run content check needs python3-h5py"
 fi
 
-# A rank that fails after the file exists (on purpose, --fail-on-rank: rank 2 after its first
-# block): rank 0 reports it, MPI_Abort ends the job with status 1, complete = 0, no hang.
+# A rank that fails after the file exists (on purpose, --fail-on-rank: rank 2 asks to stop after
+# its first block, alone): every rank agrees, rank 0 reports rank 2's message, status 1,
+# complete = 0, no hang.
 # shellcheck disable=SC2086
 mpirun_bounded 60 3 trial "$tmp/default.ini" $common --fail-on-rank 2 -o "$tmp/failed.h5" >/dev/null 2>"$tmp/err"
 status=$?
-[ $status -eq 1 ] && grep -q "^cart-mpi: rank 2: failing on purpose .*'.*failed.h5' is incomplete" "$tmp/err" && ok \
+[ $status -eq 1 ] && grep -q "^cart-mpi: rank 2: stopped after 15 of 37 patients: '.*failed.h5' is incomplete (--fail-on-rank)" "$tmp/err" && ok \
   || bad "failing rank: exit $status, $(cat "$tmp/err")"
 [ "$(h5attr "$tmp/failed.h5" complete)" = 0 ] && ok || bad "failing rank: complete != 0"
 
 # A rank killed mid-run (SIGKILL once the file holds a block): mpirun ends the job with a
-# non-zero status (not the timeout's 124), and the file says complete = 0.
+# non-zero status (not the timeout's 124), and the file opens with h5py, complete = 0, its
+# finished rows in whole blocks as in the serial run (check_incomplete, harness.sh).
+"$cart" trial "$tmp/default.ini" -n 100 --seed 3 --block 20 -o "$tmp/ref3.h5" >/dev/null 2>&1 || bad "reference run"
 timeout 120 mpirun --allow-run-as-root --oversubscribe -np 2 "$cart_mpi" trial "$tmp/default.ini" \
   -n 20000 --seed 3 --block 20 -o "$tmp/killed.h5" >/dev/null 2>"$tmp/killed.err" &
 timeout_pid=$!
-first_row=""
-i=0
-while [ $i -lt 600 ]; do # at most 60 s
-  # the writer holds no lock (MPI-IO), so h5dump may read the file as it grows
-  first_row=$(HDF5_USE_FILE_LOCKING=FALSE h5dump -d /status -s 0 -c 1 "$tmp/killed.h5" 2>/dev/null |
-              sed -n 's/^ *(0): *//p' | head -1)
-  [ "$first_row" = 0 ] && break
-  sleep 0.1
-  i=$((i + 1))
-done
+# the writer holds no lock (MPI-IO), so h5dump may read the file as it grows
+wait_first_block "$tmp/killed.h5"
+first_row=$(first_status "$tmp/killed.h5")
 mpirun_pid=$(children "$timeout_pid" | head -1)
 victim=""
 [ -n "$mpirun_pid" ] && victim=$(children "$mpirun_pid" | tail -1)
@@ -189,11 +199,34 @@ if [ "$first_row" = 0 ] && [ -n "$victim" ]; then
   status=$?
   [ $status -ne 0 ] && [ $status -ne 124 ] && ok || bad "killed rank: mpirun exit $status: $(cat "$tmp/killed.err")"
   [ "$(h5attr "$tmp/killed.h5" complete)" = 0 ] && ok || bad "killed rank: complete != 0"
-  [ "$(HDF5_USE_FILE_LOCKING=FALSE h5dump -d /status -s 0 -c 1 "$tmp/killed.h5" 2>/dev/null |
-       sed -n 's/^ *(0): *//p' | head -1)" = 0 ] && ok || bad "killed rank: the first block is not readable"
+  if [ $have_h5py = 1 ]; then
+    check_incomplete "$tmp/killed.h5" "$tmp/ref3.h5" 20 20 && ok || bad "killed rank: the file left"
+  else
+    [ "$(first_status "$tmp/killed.h5")" = 0 ] && ok || bad "killed rank: the first block is not readable"
+  fi
 else
   wait "$timeout_pid"
   bad "killed rank: the run wrote no block (row 0: '$first_row') or ended before the kill: $(cat "$tmp/killed.err")"
+fi
+
+# Out of disk space (a 1 MiB tmpfs) on 2 ranks: every rank agrees on the failed write, exit 1 and
+# one message; the file opens with h5py, complete = 0, holding exactly the rounds written before
+# it: rank 0's blocks from patient 0 and rank 1's from patient 3000, as many of each.
+if small_disk; then
+  mpirun_bounded 120 2 trial "$tmp/default.ini" -n 6000 --seed 3 --block 20 -o "$tmp/disk/full.h5" \
+    >/dev/null 2>"$tmp/err"
+  status=$?
+  end=$(sed -n "s/^cart-mpi: \(rank 1: \)\{0,1\}cannot write patients \([0-9]*\)-.*'.*full.h5' is incomplete\$/\2/p" "$tmp/err")
+  [ $status -eq 1 ] && [ -n "$end" ] && [ "$(grep -c "^cart-mpi:" "$tmp/err")" = 1 ] && ok \
+    || bad "full disk: exit $status, $(cat "$tmp/err")"
+  [ "${end:-0}" -ge 3000 ] && end=$((end - 3000)) # rank 1's block: the same round
+  if [ $have_h5py = 1 ]; then
+    check_incomplete "$tmp/disk/full.h5" "$tmp/ref3.h5" 20 20 "0:${end:-0},3000:$((3000 + ${end:-0}))" \
+      && ok || bad "full disk: the file left"
+  fi
+  umount "$tmp/disk"
+else
+  echo "SKIP: full-disk check: cannot mount a tmpfs here (needs root and a container that allows mounts)"
 fi
 
 finish

@@ -16,7 +16,9 @@
  * INT32_MIN (-2147483648) in /status and in the int32 endpoints, where it also stands for the
  * endpoints of a patient that failed (NaN in the block). /params has `names` and `units`
  * attributes instead of `unit`.
- * A run that fails or is killed leaves complete = 0 and every block written so far readable.
+ * A run that fails or is killed leaves complete = 0 and every block written so far readable;
+ * /status is written last of a block's rows, so a row whose status is written is whole (a write
+ * that failed may have left part of its block in the other datasets).
  *
  * Ownership: cart_h5_create returns a handle the caller closes with cart_h5_close (NULL allowed),
  * which never sets complete; cart_h5_finish does, after writing the summary.
@@ -70,17 +72,15 @@ int cart_h5_close(cart_h5_file *file);
 
 const cart_error *cart_h5_last_error(const cart_h5_file *file);
 
-/* Called after every block with the patients done so far and the total; a nonzero return stops
- * the run (the file stays marked incomplete). */
-typedef int (*cart_progress_fn)(size_t done, size_t total, void *data);
-
-/* A whole trial into `path`: creates the file (as cart_h5_create, before any solving), runs the
- * patients in blocks of block_size with n_threads OpenMP threads (0: OpenMP's default), writes
- * and flushes every block, computes the summary from the file (cart_h5_summarize: memory
- * independent of N) and sets complete = 1 only after the last. The summary goes to
- * *summary (may be NULL). Returns CART_OK, the code that stopped it (CART_EEXIST, CART_EIO, the
- * plan's errors, CART_ENOMEM), or CART_ESTOPPED when `progress` asked to stop; *err (may be NULL)
- * says what. Patients that fail are recorded in /status and do not stop the run. */
+/* A whole trial into `path` (the trial layer's run loop, lib/trial/run.c, with one caller;
+ * cart_mpi_trial_run_file in cart_mpi.h runs it over MPI ranks): creates the file (as
+ * cart_h5_create, before any solving), runs the patients in blocks of block_size with n_threads
+ * OpenMP threads (0: OpenMP's default), writes and flushes every block, computes the summary
+ * from the file (cart_h5_summarize: memory independent of N) and sets complete = 1 only after
+ * the last. The summary goes to *summary (may be NULL). Returns CART_OK, the code that stopped
+ * it (CART_EEXIST, CART_EIO, the plan's errors, CART_ENOMEM), or CART_ESTOPPED when `progress`
+ * asked to stop; *err (may be NULL) says what, ending with "; 'PATH' is incomplete" after the
+ * file was created. Patients that fail are recorded in /status and do not stop the run. */
 int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenario_text, int force,
                         size_t block_size, int n_threads, cart_progress_fn progress,
                         void *progress_data, cart_trial_summary *summary, cart_error *err);

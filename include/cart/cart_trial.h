@@ -163,6 +163,11 @@ int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_th
 
 const cart_error *cart_trial_last_error(const cart_trial *trial);
 
+/* Called after every block (cart_trial_run_file; with cart_mpi_trial_run_file after every round,
+ * on every rank) with the patients written so far and the total; a nonzero return stops the run
+ * (the file stays marked incomplete). */
+typedef int (*cart_progress_fn)(size_t done, size_t total, void *data);
+
 /* The trial's statistics (the /summary of the HDF5 file). Rates are fractions of the patients
  * solved (status 0), except relapse_rate (of complete responders) and relapse_negative_rate (of
  * relapses). Percentiles use the patients solved whose value is a number (NaN values, such as

@@ -1,10 +1,31 @@
-/* run_file.c: a whole trial into one HDF5 file, block by block (the loop `cart trial` and the
- * Python package share): create the file before any solving, run each block, write and flush it,
- * read the summary back from the file (so memory does not grow with N), and mark the file
- * complete only at the end. */
+/* run_file.c: a whole trial into one HDF5 file by one caller: the file (created before any
+ * solving, serial access) is the sink of the trial layer's run loop (lib/trial/run.c), every
+ * block is this caller's and there is no one to agree with. */
 #include <cart/cart_hdf5.h>
 
+#include "../trial/run.h"
 #include "../util/error.h"
+#include "run_sink.h"
+
+/* One caller: round r is block r. */
+typedef struct serial_split {
+  size_t n_patients, block_size;
+} serial_split;
+
+static void serial_block(void *data, size_t round, size_t *first, size_t *count)
+{
+  const serial_split *split = data;
+  *first = round * split->block_size;
+  *count = split->n_patients - *first < split->block_size ? split->n_patients - *first
+                                                           : split->block_size;
+}
+
+static size_t serial_done(void *data, size_t rounds)
+{
+  const serial_split *split = data;
+  return rounds * split->block_size < split->n_patients ? rounds * split->block_size
+                                                        : split->n_patients;
+}
 
 int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenario_text, int force,
                         size_t block_size, int n_threads, cart_progress_fn progress,
@@ -19,39 +40,19 @@ int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenari
     return cartp_error_copy(err, cart_trial_last_error(trial));
   }
   const size_t n = cart_trial_n_patients(trial);
-  const size_t per_block = block_size < n ? block_size : n;
-  cart_h5_file *file = cart_h5_create(path, trial, scenario_text, force, per_block, err);
+  serial_split split = {n, block_size < n ? block_size : n};
+  cart_h5_file *file = cart_h5_create(path, trial, scenario_text, force, split.block_size, err);
   if (file == NULL) {
     return err ? err->code : CART_EIO;
   }
-  cart_trial_block *block = cart_trial_block_alloc(trial, per_block, err);
-  status = block == NULL ? CART_ENOMEM : CART_OK;
-  for (size_t done = 0; status == CART_OK && done < n;) {
-    const size_t count = n - done < per_block ? n - done : per_block;
-    if (cart_trial_run_block(trial, done, count, n_threads, block) != CART_OK) {
-      status = cartp_error_copy(err, cart_trial_last_error(trial));
-    } else if (cart_h5_write_block(file, block) != CART_OK) {
-      status = cartp_error_copy(err, cart_h5_last_error(file));
-    } else {
-      done += count;
-      if (progress != NULL && progress(done, n, progress_data) != 0 && done < n) {
-        status = cartp_error(err, CART_ESTOPPED,
-                             "stopped after %zu of %zu patients: '%s' is incomplete", done, n,
-                             path);
-      }
-    }
-  }
-  cart_trial_summary local;
-  cart_trial_summary *s = summary != NULL ? summary : &local;
-  if (status == CART_OK && cart_h5_summarize(file, s) != CART_OK) {
-    status = cartp_error_copy(err, cart_h5_last_error(file));
-  }
-  if (status == CART_OK && cart_h5_finish(file, s) != CART_OK) {
-    status = cartp_error_copy(err, cart_h5_last_error(file));
-  }
+  const cartp_run_driver driver = {&split, (n + split.block_size - 1) / split.block_size,
+                                   serial_block, serial_done, NULL, NULL, NULL, 1};
+  const cartp_run_sink sink = cartp_h5_sink(file);
+  cart_error local;
+  status = cartp_trial_run(trial, path, split.block_size, n_threads, &driver, &sink, progress,
+                           progress_data, summary, NULL, err != NULL ? err : &local);
   if (cart_h5_close(file) != CART_OK && status == CART_OK) {
     status = cartp_error(err, CART_EIO, "closing '%s' failed", path);
   }
-  cart_trial_block_free(block);
   return status;
 }

@@ -1,0 +1,1004 @@
+/* layout.c: the layout of a trial file (names, shapes, attributes, chunks, fill values; cart_hdf5.h
+ * and cart(1); STYLE.md 5, "HDF5 conventions"), over a file access the caller describes
+ * (layout.h): serial (hdf5.c) or MPI-IO (lib/mpi/, in libcart_mpi). Nothing here knows MPI; the
+ * access says which transfer properties to use, whether every caller takes part in every write
+ * and how the first caller's values reach the others.
+ *
+ * Every HDF5 return is checked and mapped to CART_EIO with a message that names the file and the
+ * object; the callers (hdf5.c, run_file.c, lib/mpi/) run these functions with HDF5's automatic
+ * error printing off (H5E_BEGIN_TRY). Strings are variable-length UTF-8: they have no length
+ * limit (a long scenario stays out of the 64 KiB object header) and read back as str in h5py.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <unistd.h>
+
+#include <cart/cart_version.h>
+
+#include "../util/error.h"
+#include "layout.h"
+
+/* Fill values: what rows of patients not yet written read as (NaN in float datasets). int32 has
+ * no NaN, so integer endpoints use INT32_MIN, both for unwritten rows and for a failed patient
+ * (whose endpoints are NaN in the block). */
+#define INT_ENDPOINT_FILL INT32_MIN
+#define STATUS_FILL INT32_MIN /* not -1: that is CART_EINVAL */
+#define DEFLATE_LEVEL 4
+/* HDF5 refuses chunks of 4 GiB or more; keep a margin. */
+#define MAX_CHUNK_BYTES ((size_t)1 << 31)
+
+struct cart_h5_file {
+  hid_t file;
+  hid_t params;
+  hid_t *trajectories; /* n_outputs */
+  hid_t endpoints[CART_N_ENDPOINTS];
+  int endpoint_is_integer[CART_N_ENDPOINTS];
+  const char *endpoint_name[CART_N_ENDPOINTS]; /* static strings of cart_endpoint_get_info */
+  const char **output_name;                    /* n_outputs static strings */
+  hid_t status;
+  hid_t toci_times; /* /events/toci_times */
+  cartp_h5_access access; /* borrowed property lists: they outlive the handle */
+  size_t n_patients, n_params, n_outputs, n_times;
+  size_t max_toci;  /* columns the block carries; the dataset has max(1, max_toci) */
+  char *path;
+  cart_error error;
+};
+
+/* The fields of cart_trial_summary, written as attributes of /summary under these names. */
+#define SUMMARY_COUNTS(X) X(n_patients) X(n_solved)
+#define SUMMARY_VALUES(X)                                                                  \
+  X(cr_rate) X(orr_rate) X(crs_any_rate) X(crs_grade3_rate) X(toci_rate) X(toci_doses_mean)  \
+  X(cmax_p5) X(cmax_p50) X(cmax_p95) X(tmax_p5) X(tmax_p50) X(tmax_p95) X(auc28_p5)          \
+  X(auc28_p50) X(auc28_p95) X(aplasia_days_p50) X(relapse_rate) X(relapse_negative_rate)
+
+/* ---- small helpers; each returns 0 on success, -1 when an HDF5 call failed ---- */
+
+static int close_id(hid_t id, herr_t (*close)(hid_t))
+{
+  if (id < 0) {
+    return 0;
+  }
+  return close(id) < 0 ? -1 : 0;
+}
+
+/* A variable-length UTF-8 string type (the caller closes it), or a negative id. */
+static hid_t string_type(void)
+{
+  hid_t type = H5Tcopy(H5T_C_S1);
+  if (type < 0) {
+    return type;
+  }
+  if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0) {
+    H5Tclose(type);
+    return H5I_INVALID_HID;
+  }
+  return type;
+}
+
+/* Writes attribute `name` of `loc` (creating it, or overwriting one that exists) from n values
+ * (a scalar when n == 0) of mem_type, stored as file_type. */
+static int attr_write(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, size_t n,
+                      const void *values)
+{
+  const hsize_t dims[1] = {n};
+  hid_t space = n == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL);
+  if (space < 0) {
+    return -1;
+  }
+  hid_t attr = H5I_INVALID_HID;
+  const htri_t exists = H5Aexists(loc, name);
+  if (exists > 0) {
+    attr = H5Aopen(loc, name, H5P_DEFAULT);
+  } else if (exists == 0) {
+    attr = H5Acreate2(loc, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT);
+  }
+  int status = attr >= 0 && H5Awrite(attr, mem_type, values) >= 0 ? 0 : -1;
+  status |= close_id(attr, H5Aclose);
+  status |= close_id(space, H5Sclose);
+  return status;
+}
+
+static int attr_string(hid_t loc, const char *name, const char *text)
+{
+  hid_t type = string_type();
+  if (type < 0) {
+    return -1;
+  }
+  int status = attr_write(loc, name, type, type, 0, &text);
+  status |= close_id(type, H5Tclose);
+  return status;
+}
+
+static int attr_strings(hid_t loc, const char *name, const char *const *texts, size_t n)
+{
+  hid_t type = string_type();
+  if (type < 0) {
+    return -1;
+  }
+  int status = attr_write(loc, name, type, type, n, texts);
+  status |= close_id(type, H5Tclose);
+  return status;
+}
+
+static int attr_uint64(hid_t loc, const char *name, uint64_t value)
+{
+  return attr_write(loc, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &value);
+}
+
+static int attr_int32(hid_t loc, const char *name, int32_t value)
+{
+  return attr_write(loc, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 0, &value);
+}
+
+static int attr_double(hid_t loc, const char *name, double value)
+{
+  return attr_write(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &value);
+}
+
+/* Creates dataset `name` in `loc`: rank 1 (rows) or 2 (rows x columns), chunked by chunk_rows
+ * whole rows, shuffled and deflated, with the fill value *fill (of fill_type) and attribute unit
+ * (none when NULL: /params has a unit per column). Returns the dataset or a negative id. */
+static hid_t dataset_create(hid_t loc, const char *name, hid_t file_type, size_t rows,
+                            size_t columns, size_t chunk_rows, hid_t fill_type, const void *fill,
+                            const char *unit)
+{
+  const int rank = columns == 0 ? 1 : 2;
+  const hsize_t dims[2] = {rows, columns};
+  const size_t row_bytes = H5Tget_size(file_type) * (columns == 0 ? 1 : columns);
+  if (row_bytes == 0) {
+    return H5I_INVALID_HID;
+  }
+  if (chunk_rows > rows) {
+    chunk_rows = rows;
+  }
+  if (chunk_rows > MAX_CHUNK_BYTES / row_bytes) {
+    chunk_rows = MAX_CHUNK_BYTES / row_bytes;
+  }
+  if (chunk_rows == 0) {
+    chunk_rows = 1;
+  }
+  const hsize_t chunk[2] = {chunk_rows, columns};
+  hid_t dataset = H5I_INVALID_HID;
+  hid_t space = H5Screate_simple(rank, dims, NULL);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  /* No chunk cache: a block of patients is written once, as whole chunks, so caching only made
+   * memory grow with N (up to 1 MiB per dataset, ~150 bytes per patient up to 1e5 patients). */
+  hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+  if (space >= 0 && dcpl >= 0 && dapl >= 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0
+      && H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0
+      && H5Pset_fill_value(dcpl, fill_type, fill) >= 0
+      && H5Pset_fill_time(dcpl, H5D_FILL_TIME_IFSET) >= 0
+      && H5Pset_chunk_cache(dapl, H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, 1.0) >= 0) {
+    dataset = H5Dcreate2(loc, name, file_type, space, H5P_DEFAULT, dcpl, dapl);
+  }
+  int status = close_id(dcpl, H5Pclose) | close_id(dapl, H5Pclose) | close_id(space, H5Sclose);
+  if (dataset >= 0 && (status != 0 || (unit != NULL && attr_string(dataset, "unit", unit) != 0))) {
+    H5Dclose(dataset);
+    dataset = H5I_INVALID_HID;
+  }
+  return dataset;
+}
+
+/* Writes rows [first, first + count) of a rank-1 or rank-2 dataset from mem_space (NULL: the rows
+ * lie contiguously in buf) with transfer properties xfer. count == 0 writes nothing, but still
+ * calls H5Dwrite: with MPI, a rank without rows must join the collective write. */
+static int rows_write(hid_t dataset, hid_t mem_type, size_t first, size_t count, size_t columns,
+                      hid_t mem_space, const void *buf, hid_t xfer)
+{
+  const int rank = columns == 0 ? 1 : 2;
+  const hsize_t start[2] = {first, 0};
+  const hsize_t size[2] = {count, columns};
+  hid_t file_space = H5Dget_space(dataset);
+  hid_t own_space = mem_space < 0 ? H5Screate_simple(rank, size, NULL) : H5I_INVALID_HID;
+  const hid_t space = mem_space < 0 ? own_space : mem_space;
+  int status = -1;
+  if (file_space >= 0 && space >= 0
+      && (count == 0
+              ? H5Sselect_none(file_space) >= 0 && H5Sselect_none(space) >= 0
+              : H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, size, NULL) >= 0)
+      && H5Dwrite(dataset, mem_type, space, file_space, xfer, buf) >= 0) {
+    status = 0;
+  }
+  status |= close_id(own_space, H5Sclose);
+  status |= close_id(file_space, H5Sclose);
+  return status;
+}
+
+/* The first caller's bytes to every caller (attributes are written collectively, with the same
+ * value everywhere); nothing with one caller. */
+static void share(const cartp_h5_access *access, void *bytes, size_t size)
+{
+  if (access->share != NULL) {
+    access->share(access->share_data, bytes, size);
+  }
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" for now (the first caller's clock); "" if it cannot be read. */
+static void iso8601_now(const cartp_h5_access *access, char *buf, size_t size)
+{
+  const time_t now = time(NULL);
+  struct tm utc;
+  buf[0] = '\0';
+  if (now == (time_t)-1 || gmtime_r(&now, &utc) == NULL
+      || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0) {
+    buf[0] = '\0';
+  }
+  share(access, buf, size);
+}
+
+/* ---- the handle ---- */
+
+/* Closes every HDF5 object of the handle; 0, or -1 if a close failed. Leaves the ids invalid. */
+static int handle_close_ids(cart_h5_file *h5)
+{
+  int status = close_id(h5->params, H5Dclose) | close_id(h5->status, H5Dclose) |
+               close_id(h5->toci_times, H5Dclose);
+  h5->params = h5->status = h5->toci_times = H5I_INVALID_HID;
+  for (size_t o = 0; h5->trajectories != NULL && o < h5->n_outputs; o++) {
+    status |= close_id(h5->trajectories[o], H5Dclose);
+    h5->trajectories[o] = H5I_INVALID_HID;
+  }
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    status |= close_id(h5->endpoints[e], H5Dclose);
+    h5->endpoints[e] = H5I_INVALID_HID;
+  }
+  status |= close_id(h5->file, H5Fclose);
+  h5->file = H5I_INVALID_HID;
+  return status;
+}
+
+static void handle_free(cart_h5_file *h5)
+{
+  if (h5 != NULL) {
+    free(h5->trajectories);
+    free(h5->output_name);
+    free(h5->path);
+    free(h5);
+  }
+}
+
+static cart_h5_file *handle_alloc(const char *path, size_t n_outputs,
+                                  const cartp_h5_access *access)
+{
+  cart_h5_file *h5 = calloc(1, sizeof *h5);
+  if (h5 == NULL) {
+    return NULL;
+  }
+  h5->file = h5->params = h5->status = H5I_INVALID_HID;
+  h5->toci_times = H5I_INVALID_HID;
+  h5->access = *access;
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    h5->endpoints[e] = H5I_INVALID_HID;
+  }
+  h5->n_outputs = n_outputs;
+  h5->path = malloc(strlen(path) + 1);
+  h5->trajectories = malloc((n_outputs ? n_outputs : 1) * sizeof *h5->trajectories);
+  h5->output_name = calloc(n_outputs ? n_outputs : 1, sizeof *h5->output_name);
+  if (h5->path == NULL || h5->trajectories == NULL || h5->output_name == NULL) {
+    handle_free(h5);
+    return NULL;
+  }
+  strcpy(h5->path, path);
+  for (size_t o = 0; o < n_outputs; o++) {
+    h5->trajectories[o] = H5I_INVALID_HID;
+  }
+  return h5;
+}
+
+/* ---- create ---- */
+
+/* Root attributes and /time. */
+static int create_root(cart_h5_file *h5, const cart_trial *trial, const char *scenario_text,
+                       cart_error *err)
+{
+  const hid_t root = h5->file;
+  char created[32];
+  iso8601_now(&h5->access, created, sizeof created);
+  if (attr_string(root, "libcart_version", cart_version()) != 0
+      || attr_string(root, "model", cart_model_name(cart_trial_model(trial))) != 0
+      || attr_string(root, "scenario", scenario_text ? scenario_text : "") != 0
+      || attr_uint64(root, "seed", cart_trial_seed(trial)) != 0
+      || attr_uint64(root, "n_patients", (uint64_t)h5->n_patients) != 0
+      || attr_int32(root, "complete", 0) != 0 || attr_string(root, "created", created) != 0) {
+    return cartp_error(err, CART_EIO, "cannot write the attributes of '/' in '%s'", h5->path);
+  }
+  size_t n_times = 0;
+  const double *times = cart_trial_times(trial, &n_times);
+  const hsize_t dims[1] = {n_times};
+  hid_t space = H5Screate_simple(1, dims, NULL);
+  hid_t time_set = space < 0 ? H5I_INVALID_HID
+                             : H5Dcreate2(root, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                          H5P_DEFAULT, H5P_DEFAULT);
+  int status = time_set >= 0
+                       && H5Dwrite(time_set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                   h5->access.write_xfer, times) >= 0
+                       && attr_string(time_set, "unit", "day") == 0
+                   ? 0
+                   : -1;
+  status |= close_id(time_set, H5Dclose) | close_id(space, H5Sclose);
+  if (status != 0) {
+    return cartp_error(err, CART_EIO, "cannot write dataset '/time' in '%s'", h5->path);
+  }
+  return CART_OK;
+}
+
+/* /params with its names and units. */
+static int create_params(cart_h5_file *h5, const cart_model *model, size_t chunk_patients,
+                         cart_error *err)
+{
+  const size_t n = h5->n_params;
+  const char **names = malloc((n ? n : 1) * sizeof *names);
+  const char **units = malloc((n ? n : 1) * sizeof *units);
+  if (names == NULL || units == NULL) {
+    free(names);
+    free(units);
+    return cartp_error(err, CART_ENOMEM, "cannot create '%s': out of memory", h5->path);
+  }
+  for (size_t i = 0; i < n; i++) {
+    cart_param_info info;
+    if (cart_model_param_info(model, i, &info) != CART_OK) {
+      free(names);
+      free(units);
+      return cartp_error(err, CART_EINVAL, "cannot create '%s': no parameter %zu in model '%s'",
+                         h5->path, i, cart_model_name(model));
+    }
+    names[i] = info.name;
+    units[i] = info.unit;
+  }
+  const double fill = NAN;
+  h5->params = dataset_create(h5->file, "params", H5T_IEEE_F64LE, h5->n_patients, n,
+                              chunk_patients, H5T_NATIVE_DOUBLE, &fill, NULL);
+  int status = h5->params >= 0 && attr_strings(h5->params, "names", names, n) == 0
+                       && attr_strings(h5->params, "units", units, n) == 0
+                   ? CART_OK
+                   : cartp_error(err, CART_EIO, "cannot create dataset '/params' in '%s'",
+                                 h5->path);
+  free(names);
+  free(units);
+  return status;
+}
+
+static int create_trajectories(cart_h5_file *h5, const cart_trial *trial, size_t chunk_patients,
+                               cart_error *err)
+{
+  hid_t group = H5Gcreate2(h5->file, "trajectories", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (group < 0) {
+    return cartp_error(err, CART_EIO, "cannot create group '/trajectories' in '%s'", h5->path);
+  }
+  const float fill = NAN;
+  int status = CART_OK;
+  for (size_t o = 0; o < h5->n_outputs && status == CART_OK; o++) {
+    const char *name = NULL, *unit = NULL;
+    if (cart_trial_output_info(trial, o, &name, &unit) != CART_OK || name == NULL) {
+      status = cartp_error(err, CART_EINVAL, "cannot create '%s': no output %zu in the trial",
+                           h5->path, o);
+      break;
+    }
+    h5->output_name[o] = name;
+    h5->trajectories[o] = dataset_create(group, name, H5T_IEEE_F32LE, h5->n_patients,
+                                         h5->n_times, chunk_patients, H5T_NATIVE_FLOAT, &fill,
+                                         unit ? unit : "");
+    if (h5->trajectories[o] < 0) {
+      status = cartp_error(err, CART_EIO, "cannot create dataset '/trajectories/%s' in '%s'",
+                           name, h5->path);
+    }
+  }
+  if (H5Gclose(group) < 0 && status == CART_OK) {
+    status = cartp_error(err, CART_EIO, "cannot close group '/trajectories' in '%s'", h5->path);
+  }
+  return status;
+}
+
+static int create_endpoints(cart_h5_file *h5, size_t chunk_patients, cart_error *err)
+{
+  hid_t group = H5Gcreate2(h5->file, "endpoints", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (group < 0) {
+    return cartp_error(err, CART_EIO, "cannot create group '/endpoints' in '%s'", h5->path);
+  }
+  const double fill_double = NAN;
+  const int32_t fill_int = INT_ENDPOINT_FILL;
+  int status = CART_OK;
+  for (size_t e = 0; e < CART_N_ENDPOINTS && status == CART_OK; e++) {
+    cart_endpoint_info info;
+    if (cart_endpoint_get_info(e, &info) != CART_OK || info.name == NULL) {
+      status = cartp_error(err, CART_EINVAL, "cannot create '%s': no endpoint %zu", h5->path, e);
+      break;
+    }
+    h5->endpoint_name[e] = info.name;
+    h5->endpoint_is_integer[e] = info.is_integer;
+    const char *unit = info.unit ? info.unit : "";
+    h5->endpoints[e] =
+        info.is_integer
+            ? dataset_create(group, info.name, H5T_STD_I32LE, h5->n_patients, 0, chunk_patients,
+                             H5T_NATIVE_INT32, &fill_int, unit)
+            : dataset_create(group, info.name, H5T_IEEE_F64LE, h5->n_patients, 0, chunk_patients,
+                             H5T_NATIVE_DOUBLE, &fill_double, unit);
+    if (h5->endpoints[e] < 0) {
+      status = cartp_error(err, CART_EIO, "cannot create dataset '/endpoints/%s' in '%s'",
+                           info.name, h5->path);
+    }
+  }
+  if (H5Gclose(group) < 0 && status == CART_OK) {
+    status = cartp_error(err, CART_EIO, "cannot close group '/endpoints' in '%s'", h5->path);
+  }
+  return status;
+}
+
+/* Why `path` could not be created when its directory tells (MPI-IO leaves no errno): " (directory
+ * 'DIR': reason)", else "". */
+static void directory_problem(const char *path, char *out, size_t size)
+{
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL) {
+    snprintf(dir, sizeof dir, ".");
+  } else {
+    snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+  }
+  out[0] = '\0';
+  if (access(dir, W_OK | X_OK) != 0) {
+    const int error = errno;
+    char reason[128];
+    if (strerror_r(error, reason, sizeof reason) != 0) {
+      snprintf(reason, sizeof reason, "error %d", error);
+    }
+    const size_t used = (size_t)snprintf(out, size, " (directory '%s': ", dir);
+    if (used < size) { /* a long path is cut */
+      snprintf(out + used, size - used, "%s)", reason);
+    }
+  }
+}
+
+/* The body of cartp_h5_create, run with HDF5's error printing off. */
+static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
+                               const char *scenario_text, int force, size_t chunk_patients,
+                               const cartp_h5_access *access, cart_error *err)
+{
+  if (path == NULL || path[0] == '\0' || trial == NULL) {
+    cartp_error(err, CART_EINVAL, "cart_h5_create: %s is NULL or empty",
+                trial == NULL ? "trial" : "path");
+    return NULL;
+  }
+  if (chunk_patients == 0) {
+    cartp_error(err, CART_EINVAL, "cart_h5_create: chunk_patients must be > 0");
+    return NULL;
+  }
+  const cart_model *model = cart_trial_model(trial);
+  const size_t n_patients = cart_trial_n_patients(trial);
+  size_t n_times = 0;
+  const double *times = cart_trial_times(trial, &n_times);
+  if (model == NULL || n_patients == 0 || times == NULL || n_times == 0) {
+    cartp_error(err, CART_EINVAL,
+                "cart_h5_create: the trial needs a model, patients and output times");
+    return NULL;
+  }
+  /* What is at the path before: nothing, a regular file, or something else (a device, a FIFO,
+   * a directory), which is never an output: HDF5 cannot write a trial there, and a failed
+   * H5Fcreate of an opened file leaves an object behind in HDF5 1.10 that no call can close. */
+  struct stat info;
+  int found = stat(path, &info) == 0 ? (S_ISREG(info.st_mode) ? 1 : 2) : 0;
+  /* The first caller's look decides for all: another may look after the first created it. */
+  share(access, &found, sizeof found);
+  if (found == 2) {
+    cartp_error(err, CART_EINVAL, "output '%s' is not a regular file", path);
+    return NULL;
+  }
+  if (found == 1 && !force) {
+    cartp_error(err, CART_EEXIST, "output file '%s' exists (use --force to overwrite)", path);
+    return NULL;
+  }
+
+  cart_h5_file *h5 = handle_alloc(path, cart_trial_n_outputs(trial), access);
+  if (h5 == NULL) {
+    cartp_error(err, CART_ENOMEM, "cannot create '%s': out of memory", path);
+    return NULL;
+  }
+  h5->n_patients = n_patients;
+  h5->n_params = cart_model_n_params(model);
+  h5->n_times = n_times;
+
+  /* H5F_ACC_EXCL also refuses a file that appeared after the check above. */
+  errno = 0;
+  h5->file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, access->fcpl, access->fapl);
+  const int saved_errno = access->errno_known ? errno : 0;
+  if (h5->file < 0) {
+    if (!force && saved_errno == EEXIST) {
+      cartp_error(err, CART_EEXIST, "output file '%s' exists (use --force to overwrite)", path);
+    } else if (saved_errno != 0) {
+      char reason[128];
+      if (strerror_r(saved_errno, reason, sizeof reason) != 0) {
+        snprintf(reason, sizeof reason, "error %d", saved_errno);
+      }
+      cartp_error(err, CART_EIO, "cannot create output file '%s': %s", path, reason);
+    } else {
+      char reason[4200];
+      directory_problem(path, reason, sizeof reason);
+      cartp_error(err, CART_EIO, "cannot create output file '%s'%s", path, reason);
+    }
+    handle_free(h5);
+    return NULL;
+  }
+
+  /* The file this call created, if it did: only that one is removed when the layout fails. */
+  struct stat created;
+  const int own_file = access->removes && found == 0 && stat(path, &created) == 0
+                       && S_ISREG(created.st_mode);
+
+  int status = create_root(h5, trial, scenario_text, err);
+  if (status == CART_OK) {
+    status = create_params(h5, model, chunk_patients, err);
+  }
+  if (status == CART_OK) {
+    status = create_trajectories(h5, trial, chunk_patients, err);
+  }
+  if (status == CART_OK) {
+    status = create_endpoints(h5, chunk_patients, err);
+  }
+  if (status == CART_OK) {
+    /* /events/toci_times: the days of each patient's tocilizumab doses (fixed and by rule), in
+     * time order, NaN-padded to the most a patient can get (at least one column). */
+    hid_t group = H5Gcreate2(h5->file, "events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const double fill = NAN;
+    h5->max_toci = cart_trial_max_toci_doses(trial);
+    h5->toci_times = group < 0 ? H5I_INVALID_HID
+                               : dataset_create(group, "toci_times", H5T_IEEE_F64LE, n_patients,
+                                                h5->max_toci ? h5->max_toci : 1, chunk_patients,
+                                                H5T_NATIVE_DOUBLE, &fill, "day");
+    if (close_id(group, H5Gclose) != 0 || h5->toci_times < 0) {
+      status = cartp_error(err, CART_EIO, "cannot create dataset '/events/toci_times' in '%s'",
+                           path);
+    }
+  }
+  if (status == CART_OK) {
+    const int fill = STATUS_FILL;
+    h5->status = dataset_create(h5->file, "status", H5T_STD_I32LE, n_patients, 0,
+                                chunk_patients, H5T_NATIVE_INT, &fill, "1");
+    if (h5->status < 0) {
+      status = cartp_error(err, CART_EIO, "cannot create dataset '/status' in '%s'", path);
+    }
+  }
+  /* A file killed from here on is readable, with complete = 0. */
+  if (status == CART_OK && H5Fflush(h5->file, H5F_SCOPE_LOCAL) < 0) {
+    status = cartp_error(err, CART_EIO, "cannot flush '%s'", path);
+  }
+  if (status != CART_OK) {
+    /* Half a layout is no trial file: remove it if this call created it (and it is still the
+     * same regular file), never anything that was there before. */
+    handle_close_ids(h5);
+    struct stat now;
+    if (own_file && stat(path, &now) == 0 && S_ISREG(now.st_mode) &&
+        now.st_dev == created.st_dev && now.st_ino == created.st_ino) {
+      remove(path);
+    }
+    handle_free(h5);
+    return NULL;
+  }
+  cart_error_clear(&h5->error);
+  return h5;
+}
+
+cart_h5_file *cartp_h5_create(const char *path, const cart_trial *trial,
+                              const char *scenario_text, int force, size_t chunk_patients,
+                              const cartp_h5_access *access, cart_error *err)
+{
+  cart_h5_file *h5 = NULL;
+  H5E_BEGIN_TRY
+  {
+    h5 = h5_create(path, trial, scenario_text, force, chunk_patients, access, err);
+  }
+  H5E_END_TRY;
+  return h5;
+}
+
+/* ---- write ---- */
+
+static int check_block(const cart_h5_file *h5, const cart_trial_block *block, cart_error *err)
+{
+  if (block == NULL) {
+    return cartp_error(err, CART_EINVAL, "cart_h5_write_block: block is NULL");
+  }
+  if (block->n_params != h5->n_params || block->n_outputs != h5->n_outputs
+      || block->n_times != h5->n_times || block->max_toci != h5->max_toci) {
+    return cartp_error(err, CART_EINVAL,
+                       "cart_h5_write_block: block of %zu parameters, %zu outputs, %zu times "
+                       "does not match '%s' (%zu, %zu, %zu)",
+                       block->n_params, block->n_outputs, block->n_times, h5->path, h5->n_params,
+                       h5->n_outputs, h5->n_times);
+  }
+  if (block->count > block->capacity || block->first > h5->n_patients
+      || block->count > h5->n_patients - block->first) {
+    return cartp_error(err, CART_EINVAL,
+                       "cart_h5_write_block: patients %zu + %zu (capacity %zu) outside the %zu "
+                       "of '%s'",
+                       block->first, block->count, block->capacity, h5->n_patients, h5->path);
+  }
+  if (block->count > 0
+      && (block->params == NULL || block->endpoints == NULL || block->status == NULL
+          || (h5->n_outputs > 0 && block->trajectories == NULL))) {
+    return cartp_error(err, CART_EINVAL, "cart_h5_write_block: block has no arrays");
+  }
+  return CART_OK;
+}
+
+/* One endpoint column of the block (count x CART_N_ENDPOINTS doubles). */
+static int write_endpoint(cart_h5_file *h5, const cart_trial_block *block, size_t e,
+                          int32_t *codes)
+{
+  const size_t first = block->first, count = block->count;
+  if (h5->endpoint_is_integer[e]) {
+    for (size_t k = 0; k < count; k++) {
+      const double value = block->endpoints[k * CART_N_ENDPOINTS + e];
+      /* Whole numbers by contract; NaN (failed patient) and anything int32 cannot hold read as
+       * the fill value. */
+      codes[k] = isfinite(value) && value > (double)INT32_MIN && value <= (double)INT32_MAX
+                     ? (int32_t)lround(value)
+                     : INT_ENDPOINT_FILL;
+    }
+    return rows_write(h5->endpoints[e], H5T_NATIVE_INT32, first, count, 0, H5I_INVALID_HID,
+                      codes, h5->access.write_xfer);
+  }
+  /* Column e of the row-major table, selected in memory: no copy. */
+  const hsize_t table[2] = {count, CART_N_ENDPOINTS};
+  const hsize_t start[2] = {0, e};
+  const hsize_t column[2] = {count, 1};
+  hid_t mem_space = H5Screate_simple(2, table, NULL);
+  int status = -1;
+  if (mem_space >= 0
+      && H5Sselect_hyperslab(mem_space, H5S_SELECT_SET, start, NULL, column, NULL) >= 0) {
+    status = rows_write(h5->endpoints[e], H5T_NATIVE_DOUBLE, first, count, 0, mem_space,
+                        block->endpoints, h5->access.write_xfer);
+  }
+  status |= close_id(mem_space, H5Sclose);
+  return status;
+}
+
+/* Whether this caller's step or any other's failed: with several callers (MPI) every one learns
+ * it, so that all stop at the same write and no collective call waits for a caller that left. */
+static int any_failed(const cart_h5_file *h5, int failed)
+{
+  return h5->access.any_failed != NULL ? h5->access.any_failed(h5->access.share_data, failed)
+                                       : failed;
+}
+
+static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
+{
+  cart_error *err = &h5->error;
+  int status = check_block(h5, block, err);
+  /* With a collective access, a caller with no rows this round still takes part in every write
+   * and flush. */
+  if (status != CART_OK || (block->count == 0 && !h5->access.collective)) {
+    return status;
+  }
+  const size_t first = block->first, count = block->count, last = first + count - 1;
+  int32_t *codes = malloc((count ? count : 1) * sizeof *codes);
+  if (any_failed(h5, codes == NULL)) {
+    free(codes);
+    return cartp_error(err, CART_ENOMEM, "cannot write patients %zu-%zu of '%s': out of memory",
+                       first, last, h5->path);
+  }
+  /* /status last: a row whose status is written is whole. A failed write (on any caller) stops
+   * the block there; what it wrote of the block is not vouched for. */
+  const char *group = "", *name = NULL;
+  const hid_t xfer = h5->access.write_xfer;
+  if (any_failed(h5, rows_write(h5->params, H5T_NATIVE_DOUBLE, first, count, h5->n_params,
+                                H5I_INVALID_HID, block->params, xfer) != 0)) {
+    name = "params";
+  }
+  for (size_t o = 0; name == NULL && o < h5->n_outputs; o++) {
+    const float *rows = block->trajectories + o * block->capacity * h5->n_times;
+    if (any_failed(h5, rows_write(h5->trajectories[o], H5T_NATIVE_FLOAT, first, count,
+                                  h5->n_times, H5I_INVALID_HID, rows, xfer) != 0)) {
+      group = "trajectories/";
+      name = h5->output_name[o];
+    }
+  }
+  for (size_t e = 0; name == NULL && e < CART_N_ENDPOINTS; e++) {
+    if (any_failed(h5, write_endpoint(h5, block, e, codes) != 0)) {
+      group = "endpoints/";
+      name = h5->endpoint_name[e];
+    }
+  }
+  free(codes);
+  if (name == NULL && h5->max_toci > 0
+      && any_failed(h5, rows_write(h5->toci_times, H5T_NATIVE_DOUBLE, first, count,
+                                   h5->max_toci, H5I_INVALID_HID, block->toci_times, xfer) != 0)) {
+    group = "events/";
+    name = "toci_times";
+  }
+  if (name == NULL && any_failed(h5, rows_write(h5->status, H5T_NATIVE_INT, first, count, 0,
+                                                H5I_INVALID_HID, block->status, xfer) != 0)) {
+    name = "status";
+  }
+  if (name != NULL) {
+    return cartp_error(err, CART_EIO, "cannot write patients %zu-%zu of '/%s%s' in '%s'", first,
+                       last, group, name, h5->path);
+  }
+  /* A run killed after this returns keeps this block. */
+  if (any_failed(h5, H5Fflush(h5->file, H5F_SCOPE_LOCAL) < 0)) {
+    return cartp_error(err, CART_EIO, "cannot flush '%s' after patients %zu-%zu", h5->path, first,
+                       last);
+  }
+  return CART_OK;
+}
+
+int cart_h5_write_block(cart_h5_file *file, const cart_trial_block *block)
+{
+  if (file == NULL) {
+    return CART_EINVAL;
+  }
+  int status = CART_OK;
+  H5E_BEGIN_TRY
+  {
+    status = h5_write_block(file, block);
+  }
+  H5E_END_TRY;
+  return status;
+}
+
+/* ---- read back: the summary from the file ---- */
+
+/* Reads rows [first, first + count) (count >= 1) of a rank-1 dataset into buf as mem_type. */
+static int rows_read(hid_t dataset, hid_t mem_type, size_t first, size_t count, void *buf,
+                     hid_t xfer)
+{
+  const hsize_t start[1] = {first};
+  const hsize_t size[1] = {count};
+  hid_t file_space = H5Dget_space(dataset);
+  hid_t mem_space = H5Screate_simple(1, size, NULL);
+  int status = -1;
+  if (file_space >= 0 && mem_space >= 0
+      && H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, size, NULL) >= 0
+      && H5Dread(dataset, mem_type, mem_space, file_space, xfer, buf) >= 0) {
+    status = 0;
+  }
+  status |= close_id(mem_space, H5Sclose);
+  status |= close_id(file_space, H5Sclose);
+  return status;
+}
+
+/* What the summary reads with: the file, the transfer properties and room for the status and
+ * int32 rows of one read. */
+typedef struct h5_reader {
+  cart_h5_file *h5;
+  hid_t xfer;
+  int32_t *codes;
+  int *status;
+  size_t capacity;
+} h5_reader;
+
+static int reader_reserve(h5_reader *reader, size_t count)
+{
+  if (count <= reader->capacity) {
+    return CART_OK;
+  }
+  free(reader->codes);
+  free(reader->status);
+  reader->codes = malloc(count * sizeof *reader->codes);
+  reader->status = malloc(count * sizeof *reader->status);
+  reader->capacity = reader->codes && reader->status ? count : 0;
+  return reader->capacity ? CART_OK
+                          : cartp_error(&reader->h5->error, CART_ENOMEM,
+                                        "cannot read back '%s': out of memory",
+                                        reader->h5->path);
+}
+
+/* Endpoint e of patients [first, first + count) as the block held it: int32 columns as doubles,
+ * their fill value (a failed or unwritten patient) as NaN. */
+static int read_endpoint(h5_reader *reader, size_t e, size_t first, size_t count, double *values)
+{
+  cart_h5_file *h5 = reader->h5;
+  int failed;
+  if (h5->endpoint_is_integer[e]) {
+    failed = reader_reserve(reader, count) != CART_OK
+             || rows_read(h5->endpoints[e], H5T_NATIVE_INT32, first, count, reader->codes,
+                          reader->xfer) != 0;
+    for (size_t k = 0; !failed && k < count; k++) {
+      values[k] = reader->codes[k] == INT_ENDPOINT_FILL ? NAN : (double)reader->codes[k];
+    }
+  } else {
+    failed = rows_read(h5->endpoints[e], H5T_NATIVE_DOUBLE, first, count, values, reader->xfer)
+             != 0;
+  }
+  if (failed) {
+    return h5->error.code != CART_OK
+               ? h5->error.code
+               : cartp_error(&h5->error, CART_EIO,
+                             "cannot read back patients %zu-%zu of '/endpoints/%s' in '%s'",
+                             first, first + count - 1, h5->endpoint_name[e], h5->path);
+  }
+  return CART_OK;
+}
+
+static int read_status(h5_reader *reader, size_t first, size_t count, int *status)
+{
+  if (rows_read(reader->h5->status, H5T_NATIVE_INT, first, count, status, reader->xfer) != 0) {
+    return cartp_error(&reader->h5->error, CART_EIO,
+                       "cannot read back patients %zu-%zu of '/status' in '%s'", first,
+                       first + count - 1, reader->h5->path);
+  }
+  return CART_OK;
+}
+
+/* The summary's cart_endpoint_reader: the column, NaN for every patient not solved. */
+static int read_solved(void *data, size_t endpoint, size_t first, size_t count, double *values)
+{
+  h5_reader *reader = data;
+  if (endpoint >= CART_N_ENDPOINTS || count == 0) {
+    return count == 0 ? CART_OK : CART_EINVAL;
+  }
+  int status = reader_reserve(reader, count);
+  if (status == CART_OK) {
+    status = read_status(reader, first, count, reader->status);
+  }
+  if (status == CART_OK) {
+    status = read_endpoint(reader, endpoint, first, count, values);
+  }
+  for (size_t k = 0; status == CART_OK && k < count; k++) {
+    if (reader->status[k] != CART_OK) {
+      values[k] = NAN;
+    }
+  }
+  return status;
+}
+
+/* Patients per read of the counting pass: 16 Ki rows of the block (1.7 MiB), independent of N. */
+#define SUMMARY_ROWS 16384
+
+static int h5_summarize(cart_h5_file *h5, cart_trial_summary *summary)
+{
+  cart_error *err = &h5->error;
+  if (summary == NULL) {
+    return cartp_error(err, CART_EINVAL, "cart_h5_summarize: summary is NULL");
+  }
+  cart_error_clear(err);
+  /* The endpoints the rates count; the percentile columns are read by the accumulator itself. */
+  static const size_t counted[] = {CART_ENDPOINT_RESPONSE, CART_ENDPOINT_RELAPSE_DAY,
+                                   CART_ENDPOINT_RELAPSE_NEGATIVE, CART_ENDPOINT_CRS_GRADE,
+                                   CART_ENDPOINT_TOCI_DOSES};
+  const size_t rows = h5->n_patients < SUMMARY_ROWS ? h5->n_patients : SUMMARY_ROWS;
+  h5_reader reader = {h5, h5->access.read_xfer, NULL, NULL, 0};
+  cart_trial_block block;
+  memset(&block, 0, sizeof block);
+  block.capacity = rows;
+  block.endpoints = malloc((rows ? rows : 1) * CART_N_ENDPOINTS * sizeof *block.endpoints);
+  block.status = malloc((rows ? rows : 1) * sizeof *block.status);
+  double *column = malloc((rows ? rows : 1) * sizeof *column);
+  cart_summary_acc *acc = cart_summary_acc_new_reader(h5->n_patients, read_solved, &reader, err);
+  int status = CART_OK;
+  if (reader.xfer < 0) {
+    status = cartp_error(err, CART_EIO, "cannot read back '%s'", h5->path);
+  } else if (acc == NULL) {
+    status = err->code;
+  } else if (block.endpoints == NULL || block.status == NULL || column == NULL) {
+    status = cartp_error(err, CART_ENOMEM, "cannot read back '%s': out of memory", h5->path);
+  }
+  for (size_t first = 0; status == CART_OK && first < h5->n_patients; first += rows) {
+    const size_t count = h5->n_patients - first < rows ? h5->n_patients - first : rows;
+    block.first = first;
+    block.count = count;
+    for (size_t k = 0; k < count * CART_N_ENDPOINTS; k++) {
+      block.endpoints[k] = NAN;
+    }
+    status = read_status(&reader, first, count, block.status);
+    for (size_t c = 0; status == CART_OK && c < sizeof counted / sizeof *counted; c++) {
+      status = read_endpoint(&reader, counted[c], first, count, column);
+      for (size_t k = 0; status == CART_OK && k < count; k++) {
+        block.endpoints[k * CART_N_ENDPOINTS + counted[c]] = column[k];
+      }
+    }
+    if (status == CART_OK) {
+      status = cart_summary_acc_add(acc, &block);
+    }
+  }
+  if (status == CART_OK) {
+    status = cart_summary_acc_get(acc, summary);
+    if (status != CART_OK && err->code == CART_OK) {
+      cartp_error(err, status, "cannot compute the percentiles of '%s': %s", h5->path,
+                  cart_strerror(status));
+    }
+  }
+  cart_summary_acc_free(acc);
+  free(column);
+  free(block.endpoints);
+  free(block.status);
+  free(reader.codes);
+  free(reader.status);
+  return status;
+}
+
+int cart_h5_summarize(cart_h5_file *file, cart_trial_summary *summary)
+{
+  if (file == NULL) {
+    return CART_EINVAL;
+  }
+  int status = CART_OK;
+  H5E_BEGIN_TRY
+  {
+    status = h5_summarize(file, summary);
+  }
+  H5E_END_TRY;
+  return status;
+}
+
+/* ---- finish and close ---- */
+
+static int h5_finish(cart_h5_file *h5, const cart_trial_summary *summary)
+{
+  cart_error *err = &h5->error;
+  if (summary == NULL) {
+    return cartp_error(err, CART_EINVAL, "cart_h5_finish: summary is NULL");
+  }
+  /* A second call rewrites the attributes of the existing group. */
+  const htri_t exists = H5Lexists(h5->file, "summary", H5P_DEFAULT);
+  hid_t group = exists > 0   ? H5Gopen2(h5->file, "summary", H5P_DEFAULT)
+                : exists == 0 ? H5Gcreate2(h5->file, "summary", H5P_DEFAULT, H5P_DEFAULT,
+                                           H5P_DEFAULT)
+                              : H5I_INVALID_HID;
+  if (group < 0) {
+    return cartp_error(err, CART_EIO, "cannot create group '/summary' in '%s'", h5->path);
+  }
+  int failed = 0;
+#define WRITE_COUNT_(field) failed |= attr_uint64(group, #field, (uint64_t)summary->field);
+#define WRITE_VALUE_(field) failed |= attr_double(group, #field, summary->field);
+  SUMMARY_COUNTS(WRITE_COUNT_)
+  SUMMARY_VALUES(WRITE_VALUE_)
+#undef WRITE_COUNT_
+#undef WRITE_VALUE_
+  failed |= close_id(group, H5Gclose);
+  if (failed) {
+    return cartp_error(err, CART_EIO, "cannot write the attributes of '/summary' in '%s'",
+                       h5->path);
+  }
+  /* complete = 1 must not reach the disk before everything it vouches for. */
+  if (H5Fflush(h5->file, H5F_SCOPE_LOCAL) < 0) {
+    return cartp_error(err, CART_EIO, "cannot flush '%s'", h5->path);
+  }
+  if (attr_int32(h5->file, "complete", 1) != 0) {
+    return cartp_error(err, CART_EIO, "cannot set attribute 'complete' of '%s'", h5->path);
+  }
+  if (H5Fflush(h5->file, H5F_SCOPE_LOCAL) < 0) {
+    return cartp_error(err, CART_EIO, "cannot flush '%s'", h5->path);
+  }
+  return CART_OK;
+}
+
+int cart_h5_finish(cart_h5_file *file, const cart_trial_summary *summary)
+{
+  if (file == NULL) {
+    return CART_EINVAL;
+  }
+  int status = CART_OK;
+  H5E_BEGIN_TRY
+  {
+    status = h5_finish(file, summary);
+  }
+  H5E_END_TRY;
+  return status;
+}
+
+int cart_h5_close(cart_h5_file *file)
+{
+  if (file == NULL) {
+    return CART_OK;
+  }
+  int failed = 0;
+  H5E_BEGIN_TRY
+  {
+    failed = handle_close_ids(file);
+  }
+  H5E_END_TRY;
+  handle_free(file);
+  return failed ? CART_EIO : CART_OK;
+}
+
+const cart_error *cart_h5_last_error(const cart_h5_file *file)
+{
+  return file ? &file->error : NULL;
+}

@@ -1,0 +1,39 @@
+/* layout.h: a trial file's layout over a file access (internal).
+ *
+ * layout.c writes the datasets, attributes and chunks of cart_hdf5.h and reads the summary back;
+ * how the file is reached is the caller's: hdf5.c passes the serial access (HDF5's defaults),
+ * lib/mpi/ the MPI-IO one (every rank of a communicator opens the one file, writes collectively
+ * and reads independently). The other cart_h5_ functions (write_block, summarize, finish, close,
+ * last_error) take the handle, which keeps its access. */
+#ifndef CART_IO_LAYOUT_H
+#define CART_IO_LAYOUT_H
+
+#include <hdf5.h>
+
+#include <cart/cart_hdf5.h>
+
+/* How a file is reached. The property lists are borrowed: they must outlive every handle made
+ * with them. */
+typedef struct cartp_h5_access {
+  hid_t fcpl;       /* file creation properties (H5P_DEFAULT) */
+  hid_t fapl;       /* file access properties (H5P_DEFAULT: HDF5's default driver) */
+  hid_t write_xfer; /* dataset transfer properties of the writes */
+  hid_t read_xfer;  /* those of the summary's reads (one caller may read alone) */
+  int collective;   /* every caller takes part in every write, one with no rows by an empty
+                       selection */
+  int removes;      /* this caller removes a file it created but could not lay out */
+  int errno_known;  /* a failed H5Fcreate leaves errno meaningful (not so with MPI-IO) */
+  /* The first caller's `size` bytes to every caller (NULL: there is one caller). */
+  void (*share)(void *data, void *bytes, size_t size);
+  /* 1 on every caller when `failed` is nonzero on any (NULL: there is one caller): every caller
+   * stops a block's writes at the same dataset. */
+  int (*any_failed)(void *data, int failed);
+  void *share_data; /* the data of share and any_failed */
+} cartp_h5_access;
+
+/* cart_h5_create over `access` (copied; its property lists borrowed). */
+cart_h5_file *cartp_h5_create(const char *path, const cart_trial *trial,
+                              const char *scenario_text, int force, size_t chunk_patients,
+                              const cartp_h5_access *access, cart_error *err);
+
+#endif

@@ -1,0 +1,109 @@
+/* run.c: the one run loop of a trial into a file (run.h), for one caller (cart_trial_run_file) or
+ * one per MPI rank (cart_mpi_trial_run_file). */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../util/error.h"
+#include "run.h"
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Bytes of one patient's rows in the file, uncompressed: what a block write moves. */
+static size_t patient_bytes(const cart_trial *trial)
+{
+  size_t n_times = 0;
+  cart_trial_times(trial, &n_times);
+  size_t bytes = cart_model_n_params(cart_trial_model(trial)) * sizeof(double)
+                 + cart_trial_n_outputs(trial) * n_times * sizeof(float) + sizeof(int32_t);
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    cart_endpoint_info info;
+    bytes += cart_endpoint_get_info(e, &info) == CART_OK && info.is_integer ? sizeof(int32_t)
+                                                                             : sizeof(double);
+  }
+  return bytes + cart_trial_max_toci_doses(trial) * sizeof(double);
+}
+
+/* Every caller's status of a step (run.h): the driver's agreement, or this caller's own. */
+static int agree(const cartp_run_driver *driver, int status, cart_error *err)
+{
+  return driver->agree != NULL ? driver->agree(driver->data, status, err) : status;
+}
+
+int cartp_trial_run(cart_trial *trial, const char *path, size_t block_size, int n_threads,
+                    const cartp_run_driver *driver, const cartp_run_sink *sink,
+                    cart_progress_fn progress, void *progress_data, cart_trial_summary *summary,
+                    cartp_run_stats *stats, cart_error *err)
+{
+  const size_t n = cart_trial_n_patients(trial);
+  cartp_run_stats local_stats = {0, 0, 0};
+  const size_t row_bytes = patient_bytes(trial);
+  cart_trial_block *block = cart_trial_block_alloc(trial, block_size, err);
+  int status = agree(driver, block != NULL ? CART_OK : CART_ENOMEM, err);
+  for (size_t round = 0; status == CART_OK && round < driver->rounds; round++) {
+    size_t first = 0, count = 0;
+    driver->block(driver->data, round, &first, &count);
+    double start = now();
+    if (count > 0) {
+      status = cart_trial_run_block(trial, first, count, n_threads, block);
+      if (status != CART_OK) {
+        cartp_error_copy(err, cart_trial_last_error(trial));
+      }
+    } else {
+      block->first = first; /* nothing left: an empty block joins the round's write */
+      block->count = 0;
+    }
+    local_stats.solve_s += now() - start;
+    if ((status = agree(driver, status, err)) != CART_OK) {
+      break;
+    }
+    if (stats != NULL && driver->wait != NULL) {
+      driver->wait(driver->data); /* time the writes, not the wait for slower callers */
+    }
+    start = now();
+    status = agree(driver, sink->write(sink->data, block, err), err);
+    local_stats.write_s += now() - start;
+    if (status != CART_OK) {
+      break;
+    }
+    local_stats.bytes += (unsigned long long)(count * row_bytes);
+    const size_t done = driver->done(driver->data, round + 1);
+    if (progress != NULL && progress(done, n, progress_data) != 0 && done < n) {
+      status = cartp_error(err, CART_ESTOPPED,
+                           "stopped after %zu of %zu patients: '%s' is incomplete", done, n,
+                           path);
+    }
+    status = agree(driver, status, err);
+  }
+  cart_trial_block_free(block);
+
+  /* The summary, read back from the file by one caller (every block is written and flushed: the
+   * last agreement ordered it after every caller's writes), so no caller keeps rows for it. */
+  cart_trial_summary local_summary;
+  cart_trial_summary *s = summary != NULL ? summary : &local_summary;
+  memset(s, 0, sizeof *s);
+  if (status == CART_OK) {
+    status = agree(driver, driver->reads_summary ? sink->summarize(sink->data, s, err) : CART_OK,
+                   err);
+  }
+  if (status == CART_OK && driver->share != NULL) {
+    driver->share(driver->data, s, sizeof *s); /* every caller writes the same attributes */
+  }
+  if (status == CART_OK) {
+    status = agree(driver, sink->finish(sink->data, s, err), err);
+  }
+  if (status != CART_OK && status != CART_ESTOPPED && err != NULL) {
+    const size_t used = strlen(err->message);
+    snprintf(err->message + used, sizeof err->message - used, "; '%s' is incomplete", path);
+  }
+  if (stats != NULL) {
+    *stats = local_stats;
+  }
+  return status;
+}
