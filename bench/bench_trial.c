@@ -57,8 +57,9 @@ int main(int argc, char **argv)
     return 2;
   }
   const size_t per_block = n < BLOCK ? n : BLOCK;
-  cart_trial_block *block = cart_trial_block_alloc(trial, per_block, &err);
-  if (block == NULL) {
+  cart_trial_block *block = cart_trial_block_new(trial, per_block, &err);
+  cart_trial_workspace *workspace = block ? cart_trial_workspace_new(trial, threads, &err) : NULL;
+  if (workspace == NULL) {
     fprintf(stderr, "%s\n", err.message);
     return 2;
   }
@@ -71,8 +72,8 @@ int main(int argc, char **argv)
     for (size_t first = 0; first < n; first += per_block) {
       const size_t count = n - first < per_block ? n - first : per_block;
       const double t0 = bench_now();
-      if (cart_trial_run_block(trial, first, count, threads, block) != CART_OK) {
-        fprintf(stderr, "%s\n", cart_trial_last_error(trial)->message);
+      if (cart_trial_run_block(trial, workspace, first, count, block) != CART_OK) {
+        fprintf(stderr, "%s\n", cart_trial_workspace_last_error(workspace)->message);
         return 1;
       }
       elapsed += bench_now() - t0;
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
          lanes == 1 ? "-scalar" : "", n, threads, repeats, wall, (double)n / wall,
          (double)n / wall / threads, failures,
          checksum, n_times, cart_trial_n_outputs(trial));
+  cart_trial_workspace_free(workspace);
   cart_trial_block_free(block);
   cart_trial_free(trial);
   return 0;

@@ -6,7 +6,9 @@
  * seed 1. Interval: days 0..365 (the scenario's horizon). Tolerances: the scenario's, which are
  * MODEL.md 6's defaults (rtol 1e-6; atol 1 cell, 1e-3 pg/mL, 1e-6 mg), BDF.
  *
- * The patients run in blocks of 50 with cart_trial_run_block on 2 OpenMP threads; each block is
+ * cart_trial_prepare checks the plan; the patients then run in blocks of 50 with
+ * cart_trial_run_block, which only reads the plan, in one workspace of 2 OpenMP threads
+ * (cart_trial_workspace_new, FFTW's plan/execute split); each block is
  * added to a cart_summary_acc in patient order, which gives the same statistics as the /summary
  * of a trial file (cart_trial_run_file). A patient's results depend only on the seed and its
  * index, not on the threads or the block size, so the output is the same on every run.
@@ -32,6 +34,7 @@ int main(void)
   cart_error_clear(&err);
   cart_trial *trial = NULL;
   cart_trial_block *block = NULL;
+  cart_trial_workspace *workspace = NULL;
   cart_summary_acc *acc = NULL;
   cart_trial_summary summary;
 
@@ -45,18 +48,23 @@ int main(void)
     goto cleanup;
   }
   cart_trial_set_seed(trial, SEED);
+  if (cart_trial_prepare(trial) != CART_OK) {
+    fprintf(stderr, "small_trial: %s\n", cart_trial_last_error(trial)->message);
+    goto cleanup;
+  }
 
-  block = cart_trial_block_alloc(trial, BLOCK_SIZE, &err);
-  acc = cart_summary_acc_new(N_PATIENTS, &err);
-  if (block == NULL || acc == NULL) {
+  block = cart_trial_block_new(trial, BLOCK_SIZE, &err);
+  workspace = block ? cart_trial_workspace_new(trial, N_THREADS, &err) : NULL;
+  acc = workspace ? cart_summary_acc_new(N_PATIENTS, &err) : NULL;
+  if (acc == NULL) {
     fprintf(stderr, "small_trial: %s\n", err.message);
     goto cleanup;
   }
   for (size_t first = 0; first < N_PATIENTS; first += BLOCK_SIZE) {
     const size_t count = N_PATIENTS - first < BLOCK_SIZE ? N_PATIENTS - first : BLOCK_SIZE;
     /* A block-level error stops the run; a failed patient is only recorded in block->status. */
-    if (cart_trial_run_block(trial, first, count, N_THREADS, block) != CART_OK) {
-      fprintf(stderr, "small_trial: %s\n", cart_trial_last_error(trial)->message);
+    if (cart_trial_run_block(trial, workspace, first, count, block) != CART_OK) {
+      fprintf(stderr, "small_trial: %s\n", cart_trial_workspace_last_error(workspace)->message);
       goto cleanup;
     }
     if (cart_summary_acc_add(acc, block) != CART_OK) {
@@ -96,6 +104,7 @@ int main(void)
 
 cleanup:
   cart_summary_acc_free(acc);
+  cart_trial_workspace_free(workspace);
   cart_trial_block_free(block);
   cart_trial_free(trial);
   return exit_status;

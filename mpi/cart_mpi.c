@@ -199,9 +199,15 @@ static int run_trial(mpi_run *run, int argc, char **argv)
                           opts.have_fail_rank && opts.fail_rank == (unsigned long long)run->rank};
   cart_trial_summary summary;
   cart_mpi_stats stats;
-  status = cart_mpi_trial_run_file(MPI_COMM_WORLD, trial, output, as_run, opts.force,
-                                   opts.have_block ? (size_t)opts.block_size : 0,
-                                   (int)opts.threads, progress, &state, &summary,
+  cart_trial_run_options run_options;
+  cart_trial_run_options_default(&run_options);
+  run_options.scenario_text = as_run;
+  run_options.force = opts.force;
+  run_options.block_size = opts.have_block ? (size_t)opts.block_size : 0; /* 0: N / ranks */
+  run_options.n_threads = (int)opts.threads;
+  run_options.progress = progress;
+  run_options.progress_data = &state;
+  status = cart_mpi_trial_run_file(MPI_COMM_WORLD, trial, output, &run_options, &summary,
                                    opts.timing ? &stats : NULL, &err);
   const double wall_s = MPI_Wtime() - start;
   if (run->rank != 0) {

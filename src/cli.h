@@ -31,7 +31,7 @@ int parse_number(const char *text, double *value);
 int cli_trial(int argc, char **argv);
 
 /* Patients per block: results are written (and memory reused) block by block. */
-#define CLI_DEFAULT_BLOCK 4096
+#define CLI_DEFAULT_BLOCK CART_TRIAL_BLOCK_DEFAULT
 
 /* The options of `cart trial` and `cart-mpi trial`:
  *   [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force] [--block B]

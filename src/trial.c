@@ -87,9 +87,15 @@ int cli_trial(int argc, char **argv)
   if (previous_term.sa_handler != SIG_IGN) {
     sigaction(SIGTERM, &action, NULL);
   }
-  const int status = cart_trial_run_file(trial, output, as_run, options.force,
-                                         (size_t)options.block_size, (int)options.threads,
-                                         progress, &state, &summary, &err);
+  cart_trial_run_options run;
+  cart_trial_run_options_default(&run);
+  run.scenario_text = as_run;
+  run.force = options.force;
+  run.block_size = (size_t)options.block_size;
+  run.n_threads = (int)options.threads;
+  run.progress = progress;
+  run.progress_data = &state;
+  const int status = cart_trial_run_file(trial, output, &run, &summary, &err);
   sigaction(SIGINT, &previous_int, NULL);
   sigaction(SIGTERM, &previous_term, NULL);
   if (status == CART_ESTOPPED && stop_signal != 0) {

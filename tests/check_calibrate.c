@@ -257,8 +257,8 @@ static void stein_truth_targets(char *text, size_t size)
   }
   strcat(probe, "[free]\nrho = 0.1, 1\n");
   cart_trial *truth = load(stein_start);
-  cart_params_set(cart_population_typical(cart_trial_population(truth)), "rho", TRUE_RHO);
-  cart_population_set_cv(cart_trial_population(truth), "rho", TRUE_CV);
+  cart_params_set(cart_population_typical(cart_trial_edit_population(truth)), "rho", TRUE_RHO);
+  cart_population_set_cv(cart_trial_edit_population(truth), "rho", TRUE_CV);
   cart_trial_set_n_patients(truth, 8000);
   cart_trial_set_seed(truth, 99);
   cart_targets *t = targets_ok(probe);
@@ -291,7 +291,7 @@ static cart_calibration *calibrate_ok(cart_trial *trial, const cart_targets *t,
 static double typical(cart_trial *trial, const char *name)
 {
   double v = NAN;
-  cart_params_get(cart_population_typical(cart_trial_population(trial)), name, &v);
+  cart_params_get(cart_population_typical(cart_trial_edit_population(trial)), name, &v);
   return v;
 }
 
@@ -517,7 +517,7 @@ START_TEST(test_recovery_cart_rate)
                                  "T0 = 0.3\n[tocilizumab]\nrule = on\n[outputs]\n"
                                  "trajectories = Cblood\n";
   cart_trial *truth = load(scenario);
-  cart_params_set(cart_population_typical(cart_trial_population(truth)), "rho", 0.3);
+  cart_params_set(cart_population_typical(cart_trial_edit_population(truth)), "rho", 0.3);
   cart_trial_set_n_patients(truth, 400);
   cart_trial_set_seed(truth, 11);
   cart_targets *probe = targets_ok("[targets]\ncr = 1/2\n[free]\nrho = 0.1, 1\n");

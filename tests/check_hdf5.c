@@ -187,7 +187,7 @@ static cart_h5_file *file_write(const char *path, cart_trial *trial, size_t chun
   cart_error err;
   cart_h5_file *h5 = cart_h5_create(path, trial, scenario_text, 0, chunk_patients, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
-  cart_trial_block *block = cart_trial_block_alloc(trial, 6, &err);
+  cart_trial_block *block = cart_trial_block_new(trial, 6, &err);
   ck_assert_msg(block != NULL, "%s", err.message);
   block_fill(block, 0, 6);
   ck_assert_int_eq(cart_h5_write_block(h5, block), CART_OK);
@@ -544,7 +544,7 @@ START_TEST(test_chunk_larger_than_trial)
   cart_error err;
   cart_h5_file *h5 = cart_h5_create(files.path, trial, NULL, 0, 1000, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
-  cart_trial_block *block = cart_trial_block_alloc(trial, N_PATIENTS, &err);
+  cart_trial_block *block = cart_trial_block_new(trial, N_PATIENTS, &err);
   ck_assert_ptr_nonnull(block);
   block_fill(block, 0, N_PATIENTS);
   ck_assert_int_eq(cart_h5_write_block(h5, block), CART_OK);
@@ -603,7 +603,7 @@ START_TEST(test_exists_and_force)
   ck_assert_int_eq(err.code, CART_EEXIST);
   h5 = cart_h5_create(files.path, trial, "second", 1, 6, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
-  cart_trial_block *block = cart_trial_block_alloc(trial, N_PATIENTS, &err);
+  cart_trial_block *block = cart_trial_block_new(trial, N_PATIENTS, &err);
   ck_assert_ptr_nonnull(block);
   block_fill(block, 0, N_PATIENTS);
   ck_assert_int_eq(cart_h5_write_block(h5, block), CART_OK);
@@ -762,7 +762,7 @@ START_TEST(test_killed_run)
     ck_assert_int_ge(child, 0);
     if (child == 0) {
       cart_h5_file *h5 = cart_h5_create(files.path, trial, scenario_text, 0, 6, NULL);
-      cart_trial_block *block = cart_trial_block_alloc(trial, 6, NULL);
+      cart_trial_block *block = cart_trial_block_new(trial, 6, NULL);
       if (h5 == NULL || block == NULL) {
         _exit(2);
       }
@@ -846,7 +846,7 @@ START_TEST(test_invalid_arguments)
 
   cart_h5_file *h5 = cart_h5_create(files.path, trial, NULL, 0, 6, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
-  cart_trial_block *block = cart_trial_block_alloc(trial, 6, &err);
+  cart_trial_block *block = cart_trial_block_new(trial, 6, &err);
   ck_assert_ptr_nonnull(block);
   ck_assert_int_eq(cart_h5_write_block(h5, NULL), CART_EINVAL);
   block_fill(block, 6, 6); /* patients 6-11 of 10 */

@@ -104,7 +104,7 @@ START_TEST(test_crs_signal)
   cart_trial *trial = test_trial_new(1);
   static const char *const varied[] = {"rho", "gamma", "delta_E", "T0"};
   for (size_t i = 0; i < 4; i++) {
-    cart_population_set_cv(cart_trial_population(trial), varied[i], 0);
+    cart_population_set_cv(cart_trial_edit_population(trial), varied[i], 0);
   }
   double times[61];
   for (int k = 0; k <= 60; k++) {
@@ -118,14 +118,14 @@ START_TEST(test_crs_signal)
   }
   cart_toci_rule rule;
   cart_toci_rule_default(&rule);
-  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_dosing(trial), &rule), CART_OK);
+  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_edit_dosing(trial), &rule), CART_OK);
   double grade[2], onset[2], il6s_peak[2], first_dose[2];
   for (int on = 0; on < 2; on++) {
     const double q = on ? 60.0 : 0.0;
-    ck_assert_int_eq(cart_params_set(cart_population_typical(cart_trial_population(trial)),
+    ck_assert_int_eq(cart_params_set(cart_population_typical(cart_trial_edit_population(trial)),
                                      "q_ifn", q), CART_OK);
-    cart_trial_block *block = cart_trial_block_alloc(trial, 1, NULL);
-    ck_assert_int_eq(cart_trial_run_block(trial, 0, 1, 1, block), CART_OK);
+    cart_trial_block *block = cart_trial_block_new(trial, 1, NULL);
+    ck_assert_int_eq(test_run_block(trial, 0, 1, 1, block), CART_OK);
     ck_assert_int_eq(block->status[0], CART_OK);
     const float *tr = block->trajectories;
     const size_t nt = block->n_times, cap = block->capacity;

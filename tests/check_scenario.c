@@ -21,7 +21,7 @@ static cart_trial *load_ok(const char *text)
 static double typical_value(cart_trial *trial, const char *name)
 {
   double value = NAN;
-  ck_assert_int_eq(cart_params_get(cart_population_typical(cart_trial_population(trial)), name,
+  ck_assert_int_eq(cart_params_get(cart_population_typical(cart_trial_edit_population(trial)), name,
                                    &value),
                    CART_OK);
   return value;

@@ -315,7 +315,7 @@ END_TEST
 /* A block of n made-up patients: every third failed, some NaN values, ties. */
 static cart_trial_block *made_up_block(cart_trial *trial, size_t n, uint64_t seed)
 {
-  cart_trial_block *block = cart_trial_block_alloc(trial, n, NULL);
+  cart_trial_block *block = cart_trial_block_new(trial, n, NULL);
   ck_assert_ptr_nonnull(block);
   uint64_t state = seed;
   for (size_t k = 0; k < n; k++) {
@@ -432,7 +432,7 @@ START_TEST(test_h5_summarize)
 {
   const size_t n = 37, block_size = 5;
   cart_trial *trial = test_trial_new(n);
-  cart_trial_block *block = cart_trial_block_alloc(trial, block_size, NULL);
+  cart_trial_block *block = cart_trial_block_new(trial, block_size, NULL);
   ck_assert_ptr_nonnull(block);
   char path[] = "/tmp/check_summary_XXXXXX";
   const int fd = mkstemp(path);
@@ -445,7 +445,7 @@ START_TEST(test_h5_summarize)
   cart_trial_summary from_memory, from_file;
   for (size_t first = 0; first < n; first += block_size) {
     const size_t count = n - first < block_size ? n - first : block_size;
-    ck_assert_int_eq(cart_trial_run_block(trial, first, count, 1, block), CART_OK);
+    ck_assert_int_eq(test_run_block(trial, first, count, 1, block), CART_OK);
     if (first == 10) { /* a failed patient, as a run records one */
       block->status[1] = CART_EMAXSTEPS;
       for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
@@ -475,12 +475,24 @@ START_TEST(test_h5_summarize)
   ck_assert_int_eq(cart_h5_close(file), CART_OK);
   /* cart_trial_run_file writes the same summary */
   cart_trial_summary run;
-  ck_assert_int_eq(cart_trial_run_file(trial, path, "", 1, block_size, 2, NULL, NULL, &run, &err),
-                   CART_OK);
+  cart_trial_run_options options;
+  cart_trial_run_options_default(&options);
+  options.scenario_text = "";
+  options.force = 1;
+  options.block_size = block_size;
+  options.n_threads = 2;
+  ck_assert_int_eq(cart_trial_run_file(trial, path, &options, &run, &err), CART_OK);
+  /* and so do the defaults (NULL options: one block of 4096, OpenMP's threads), but an existing
+   * file is kept without force */
+  cart_trial_summary run_defaults;
+  ck_assert_int_eq(cart_trial_run_file(trial, path, NULL, &run_defaults, &err), CART_EEXIST);
+  remove(path);
+  ck_assert_int_eq(cart_trial_run_file(trial, path, NULL, &run_defaults, &err), CART_OK);
+  ck_assert_int_eq(memcmp(&run, &run_defaults, sizeof run), 0);
   cart_summary_acc *again = cart_summary_acc_new(n, NULL);
   for (size_t first = 0; first < n; first += block_size) {
     const size_t count = n - first < block_size ? n - first : block_size;
-    ck_assert_int_eq(cart_trial_run_block(trial, first, count, 1, block), CART_OK);
+    ck_assert_int_eq(test_run_block(trial, first, count, 1, block), CART_OK);
     ck_assert_int_eq(cart_summary_acc_add(again, block), CART_OK);
   }
   ck_assert_int_eq(cart_summary_acc_get(again, &from_memory), CART_OK);

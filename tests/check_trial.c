@@ -3,6 +3,7 @@
  * patients; the summary. */
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,15 +20,21 @@ static cart_trial *bench_trial(size_t n)
   return trial;
 }
 
-static void run_all(cart_trial *trial, size_t block_size, int threads, cart_trial_block *out)
+/* Runs every patient of the prepared `plan` in blocks of block_size in one workspace of
+ * `threads`, reused for every block, copying the rows into `out`. */
+static void run_prepared(const cart_trial *plan, size_t block_size, int threads,
+                         cart_trial_block *out)
 {
-  const size_t n = cart_trial_n_patients(trial);
-  cart_trial_block *block = cart_trial_block_alloc(trial, block_size, NULL);
+  const size_t n = cart_trial_n_patients(plan);
+  cart_trial_block *block = cart_trial_block_new(plan, block_size, NULL);
   ck_assert_ptr_nonnull(block);
+  cart_trial_workspace *workspace = cart_trial_workspace_new(plan, threads, NULL);
+  ck_assert_ptr_nonnull(workspace);
+  ck_assert_int_eq(cart_trial_workspace_n_threads(workspace), threads);
   const size_t nt = out->n_times, no = out->n_outputs, np = out->n_params;
   for (size_t first = 0; first < n; first += block_size) {
     const size_t count = n - first < block_size ? n - first : block_size;
-    ck_assert_int_eq(cart_trial_run_block(trial, first, count, threads, block), CART_OK);
+    ck_assert_int_eq(cart_trial_run_block(plan, workspace, first, count, block), CART_OK);
     memcpy(out->params + first * np, block->params, count * np * sizeof(double));
     memcpy(out->endpoints + first * CART_N_ENDPOINTS, block->endpoints,
            count * CART_N_ENDPOINTS * sizeof(double));
@@ -41,7 +48,14 @@ static void run_all(cart_trial *trial, size_t block_size, int threads, cart_tria
   }
   out->first = 0;
   out->count = n;
+  cart_trial_workspace_free(workspace);
   cart_trial_block_free(block);
+}
+
+static void run_all(cart_trial *trial, size_t block_size, int threads, cart_trial_block *out)
+{
+  ck_assert_int_eq(cart_trial_prepare(trial), CART_OK);
+  run_prepared(trial, block_size, threads, out);
 }
 
 static int same_rows(const cart_trial_block *a, const cart_trial_block *b, size_t rows)
@@ -64,11 +78,11 @@ START_TEST(test_threads_bit_identical)
   /* with every kind of event: the tocilizumab rule, extinction (default), a fixed dose */
   cart_toci_rule rule;
   cart_toci_rule_default(&rule);
-  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_dosing(trial), &rule), CART_OK);
-  ck_assert_int_eq(cart_dosing_add_toci(cart_trial_dosing(trial), 20, 4, 1.0 / 24, 800), CART_OK);
-  cart_trial_block *one = cart_trial_block_alloc(trial, n, NULL);
-  cart_trial_block *two = cart_trial_block_alloc(trial, n, NULL);
-  cart_trial_block *four = cart_trial_block_alloc(trial, n, NULL);
+  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_edit_dosing(trial), &rule), CART_OK);
+  ck_assert_int_eq(cart_dosing_add_toci(cart_trial_edit_dosing(trial), 20, 4, 1.0 / 24, 800), CART_OK);
+  cart_trial_block *one = cart_trial_block_new(trial, n, NULL);
+  cart_trial_block *two = cart_trial_block_new(trial, n, NULL);
+  cart_trial_block *four = cart_trial_block_new(trial, n, NULL);
   run_all(trial, n, 1, one);
   run_all(trial, 40, 2, two);
   run_all(trial, 17, 4, four);
@@ -105,11 +119,11 @@ START_TEST(test_lanes_bit_identical)
   cart_trial *trial = bench_trial(n);
   cart_toci_rule rule;
   cart_toci_rule_default(&rule);
-  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_dosing(trial), &rule), CART_OK);
-  ck_assert_int_eq(cart_dosing_add_toci(cart_trial_dosing(trial), 20, 4, 1.0 / 24, 800), CART_OK);
-  ck_assert_int_eq(cart_dosing_add_cart(cart_trial_dosing(trial), 30, 5e7, 0.5), CART_OK);
-  cart_trial_block *one = cart_trial_block_alloc(trial, n, NULL);
-  cart_trial_block *many = cart_trial_block_alloc(trial, n, NULL);
+  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_edit_dosing(trial), &rule), CART_OK);
+  ck_assert_int_eq(cart_dosing_add_toci(cart_trial_edit_dosing(trial), 20, 4, 1.0 / 24, 800), CART_OK);
+  ck_assert_int_eq(cart_dosing_add_cart(cart_trial_edit_dosing(trial), 30, 5e7, 0.5), CART_OK);
+  cart_trial_block *one = cart_trial_block_new(trial, n, NULL);
+  cart_trial_block *many = cart_trial_block_new(trial, n, NULL);
   ck_assert_int_eq(cartp_trial_set_lanes(trial, 1), CART_OK);
   run_all(trial, n, 1, one);
   static const size_t lane_counts[] = {7, 16, 0};
@@ -132,8 +146,8 @@ END_TEST
 START_TEST(test_patient_independent_of_n)
 {
   cart_trial *small = bench_trial(10), *large = bench_trial(1000);
-  cart_trial_block *a = cart_trial_block_alloc(small, 10, NULL);
-  cart_trial_block *b = cart_trial_block_alloc(large, 1000, NULL);
+  cart_trial_block *a = cart_trial_block_new(small, 10, NULL);
+  cart_trial_block *b = cart_trial_block_new(large, 1000, NULL);
   run_all(small, 10, 1, a);
   run_all(large, 256, 2, b);
   /* same shape of rows: compare patient by patient */
@@ -161,12 +175,12 @@ END_TEST
 START_TEST(test_endpoints_against_fine_grid)
 {
   cart_trial *trial = test_trial_new(1);
-  cart_population_set_cv(cart_trial_population(trial), "rho", 0); /* the typical patient */
-  cart_population_set_cv(cart_trial_population(trial), "gamma", 0);
-  cart_population_set_cv(cart_trial_population(trial), "delta_E", 0);
-  cart_population_set_cv(cart_trial_population(trial), "T0", 0);
-  cart_trial_block *block = cart_trial_block_alloc(trial, 1, NULL);
-  ck_assert_int_eq(cart_trial_run_block(trial, 0, 1, 1, block), CART_OK);
+  cart_population_set_cv(cart_trial_edit_population(trial), "rho", 0); /* the typical patient */
+  cart_population_set_cv(cart_trial_edit_population(trial), "gamma", 0);
+  cart_population_set_cv(cart_trial_edit_population(trial), "delta_E", 0);
+  cart_population_set_cv(cart_trial_edit_population(trial), "T0", 0);
+  cart_trial_block *block = cart_trial_block_new(trial, 1, NULL);
+  ck_assert_int_eq(test_run_block(trial, 0, 1, 1, block), CART_OK);
   ck_assert_int_eq(block->status[0], CART_OK);
   const double *e = block->endpoints;
 
@@ -278,15 +292,15 @@ START_TEST(test_endpoints_against_reference)
   }
 
   cart_trial *trial = test_trial_new(1);
-  cart_population *population = cart_trial_population(trial);
+  cart_population *population = cart_trial_edit_population(trial);
   const char *varied[] = {"rho", "gamma", "delta_E", "T0"};
   for (int i = 0; i < 4; i++) {
     cart_population_set_cv(population, varied[i], 0);
   }
   double atol[9] = {1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-9, 1e-14, 1e-14};
   ck_assert_int_eq(cart_trial_set_solver(trial, CART_METHOD_BDF, 1e-10, atol, 1000000), CART_OK);
-  cart_trial_block *block = cart_trial_block_alloc(trial, 1, NULL);
-  ck_assert_int_eq(cart_trial_run_block(trial, 0, 1, 1, block), CART_OK);
+  cart_trial_block *block = cart_trial_block_new(trial, 1, NULL);
+  ck_assert_int_eq(test_run_block(trial, 0, 1, 1, block), CART_OK);
   printf("auc28 %.9g (reference Simpson %.9g), cmax %.9g (reference quartic %.9g)\n",
          block->endpoints[CART_ENDPOINT_AUC28], simpson, block->endpoints[CART_ENDPOINT_CMAX], vertex);
   ck_assert_double_le(test_rel_diff(block->endpoints[CART_ENDPOINT_AUC28], simpson), 1e-5);
@@ -306,8 +320,8 @@ START_TEST(test_failed_patients)
 {
   cart_trial *trial = bench_trial(6);
   ck_assert_int_eq(cart_trial_set_solver(trial, CART_METHOD_BDF, 1e-6, NULL, 30), CART_OK);
-  cart_trial_block *block = cart_trial_block_alloc(trial, 6, NULL);
-  ck_assert_int_eq(cart_trial_run_block(trial, 0, 6, 2, block), CART_OK);
+  cart_trial_block *block = cart_trial_block_new(trial, 6, NULL);
+  ck_assert_int_eq(test_run_block(trial, 0, 6, 2, block), CART_OK);
   for (size_t k = 0; k < 6; k++) {
     ck_assert_int_eq(block->status[k], CART_EMAXSTEPS);
     for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
@@ -330,10 +344,10 @@ START_TEST(test_toci_rule_delay_short_excursion)
   cart_trial *trial = test_trial_new(1);
   static const char *const varied[] = {"rho", "gamma", "delta_E", "T0"};
   for (size_t i = 0; i < 4; i++) {
-    cart_population_set_cv(cart_trial_population(trial), varied[i], 0); /* the typical patient */
+    cart_population_set_cv(cart_trial_edit_population(trial), varied[i], 0); /* the typical patient */
   }
-  cart_trial_block *block = cart_trial_block_alloc(trial, 1, NULL);
-  ck_assert_int_eq(cart_trial_run_block(trial, 0, 1, 1, block), CART_OK);
+  cart_trial_block *block = cart_trial_block_new(trial, 1, NULL);
+  ck_assert_int_eq(test_run_block(trial, 0, 1, 1, block), CART_OK);
   const double peak = block->endpoints[CART_ENDPOINT_IL6S_PEAK];
   ck_assert(peak > 400 && peak < 2000);
   cart_trial_block_free(block);
@@ -346,9 +360,9 @@ START_TEST(test_toci_rule_delay_short_excursion)
     cart_toci_rule_default(&rule);
     rule.trigger = cases[c].trigger;
     rule.delay = cases[c].delay_h / 24.0;
-    ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_dosing(trial), &rule), CART_OK);
-    block = cart_trial_block_alloc(trial, 1, NULL);
-    ck_assert_int_eq(cart_trial_run_block(trial, 0, 1, 1, block), CART_OK);
+    ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_edit_dosing(trial), &rule), CART_OK);
+    block = cart_trial_block_new(trial, 1, NULL);
+    ck_assert_int_eq(test_run_block(trial, 0, 1, 1, block), CART_OK);
     ck_assert_int_eq(block->status[0], CART_OK);
     const double doses = block->endpoints[CART_ENDPOINT_TOCI_DOSES];
     ck_assert_msg(doses >= cases[c].doses_min && doses <= cases[c].doses_max,
@@ -363,7 +377,7 @@ END_TEST
 START_TEST(test_summary)
 {
   cart_trial *trial = bench_trial(5);
-  cart_trial_block *block = cart_trial_block_alloc(trial, 5, NULL);
+  cart_trial_block *block = cart_trial_block_new(trial, 5, NULL);
   block->first = 0;
   block->count = 5;
   const double cmax[5] = {10, 40, 20, 30, 99};
@@ -414,33 +428,124 @@ END_TEST
 START_TEST(test_plan_changed_after_run)
 {
   cart_trial *trial = bench_trial(8), *fresh = bench_trial(8);
-  cart_trial_block *block = cart_trial_block_alloc(trial, 8, NULL);
-  ck_assert_int_eq(cart_trial_run_block(trial, 0, 8, 2, block), CART_OK);
+  cart_trial_block *block = cart_trial_block_new(trial, 8, NULL);
+  ck_assert_int_eq(test_run_block(trial, 0, 8, 2, block), CART_OK);
   cart_trial_block_free(block);
   double times[200];
   for (int i = 0; i < 200; i++) {
     times[i] = 0.5 * i;
   }
-  cart_population *kept = cart_trial_population(trial);
+  cart_population *kept = cart_trial_edit_population(trial);
   ck_assert_int_eq(cart_population_set_cv(kept, "gamma", 0.5), CART_OK);
-  ck_assert_int_eq(cart_population_set_cv(cart_trial_population(fresh), "gamma", 0.5), CART_OK);
+  ck_assert_int_eq(cart_population_set_cv(cart_trial_edit_population(fresh), "gamma", 0.5), CART_OK);
   cart_trial *both[2] = {trial, fresh};
   cart_trial_block *out[2];
   for (int i = 0; i < 2; i++) {
     ck_assert_int_eq(cart_trial_set_times(both[i], times, 200), CART_OK);
     ck_assert_int_eq(cart_trial_set_solver(both[i], CART_METHOD_BDF, 1e-7, NULL, 50000), CART_OK);
     ck_assert_int_eq(cart_trial_prepare(both[i]), CART_OK);
-    out[i] = cart_trial_block_alloc(both[i], 8, NULL);
-    ck_assert_int_eq(cart_trial_run_block(both[i], 0, 8, 2, out[i]), CART_OK);
+    out[i] = cart_trial_block_new(both[i], 8, NULL);
+    ck_assert_int_eq(test_run_block(both[i], 0, 8, 2, out[i]), CART_OK);
   }
   ck_assert(same_rows(out[0], out[1], 8));
   ck_assert_int_eq(out[0]->status[3], CART_OK);
-  cart_trial_endpoint_settings(trial)->crs_g[1] = 1; /* below crs_g1: refused at the next run */
-  ck_assert_int_eq(cart_trial_run_block(trial, 0, 8, 2, out[0]), CART_ERANGE);
+  cart_trial_edit_endpoint_settings(trial)->crs_g[1] = 1; /* below crs_g1: refused at the next run */
+  ck_assert_int_eq(test_run_block(trial, 0, 8, 2, out[0]), CART_ERANGE);
   cart_trial_block_free(out[0]);
   cart_trial_block_free(out[1]);
   cart_trial_free(trial);
   cart_trial_free(fresh);
+}
+END_TEST
+
+/* Two threads of the caller's run blocks of one prepared trial at once, each in its own
+ * workspace: the plan is only read (FFTW's one plan, many executes), so both get the rows of a
+ * run alone, bit for bit. */
+typedef struct concurrent_run {
+  const cart_trial *plan;
+  size_t block_size;
+  cart_trial_block *out;
+} concurrent_run;
+
+static void *run_concurrently(void *data)
+{
+  concurrent_run *run = data;
+  run_prepared(run->plan, run->block_size, 2, run->out);
+  return NULL;
+}
+
+START_TEST(test_workspace_shared_plan)
+{
+  const size_t n = 48;
+  cart_trial *trial = bench_trial(n);
+  cart_toci_rule rule;
+  cart_toci_rule_default(&rule);
+  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_edit_dosing(trial), &rule), CART_OK);
+  cart_trial_block *alone = cart_trial_block_new(trial, n, NULL);
+  run_all(trial, 16, 1, alone);
+  concurrent_run runs[2] = {{trial, 16, cart_trial_block_new(trial, n, NULL)},
+                            {trial, 7, cart_trial_block_new(trial, n, NULL)}};
+  pthread_t threads[2];
+  for (int i = 0; i < 2; i++) {
+    ck_assert_int_eq(pthread_create(&threads[i], NULL, run_concurrently, &runs[i]), 0);
+  }
+  for (int i = 0; i < 2; i++) {
+    ck_assert_int_eq(pthread_join(threads[i], NULL), 0);
+    ck_assert(same_rows(alone, runs[i].out, n));
+    cart_trial_block_free(runs[i].out);
+  }
+  cart_trial_block_free(alone);
+  cart_trial_free(trial);
+}
+END_TEST
+
+/* The workspace's contract: made for one trial as its settings are, refused otherwise; the
+ * trial must be prepared after any change; every refusal says why in the workspace. */
+START_TEST(test_workspace_errors)
+{
+  cart_trial *trial = bench_trial(4), *other = bench_trial(4);
+  cart_error err;
+  cart_error_clear(&err);
+  ck_assert_ptr_null(cart_trial_workspace_new(NULL, 1, &err));
+  ck_assert_int_eq(err.code, CART_EINVAL);
+  ck_assert_ptr_null(cart_trial_workspace_new(trial, -1, &err));
+  ck_assert_int_eq(err.code, CART_EINVAL);
+  cart_trial_workspace_free(NULL);
+  ck_assert_int_eq(cart_trial_workspace_n_threads(NULL), 0);
+  ck_assert_ptr_null(cart_trial_workspace_last_error(NULL));
+  cart_trial_block *block = cart_trial_block_new(trial, 4, NULL);
+  cart_trial_workspace *workspace = cart_trial_workspace_new(trial, 1, &err);
+  ck_assert_ptr_nonnull(workspace);
+  ck_assert_int_eq(cart_trial_run_block(trial, NULL, 0, 4, block), CART_EINVAL);
+  ck_assert_int_eq(cart_trial_run_block(trial, workspace, 0, 4, NULL), CART_EINVAL);
+  /* not prepared yet */
+  ck_assert_int_eq(cart_trial_run_block(trial, workspace, 0, 4, block), CART_EINVAL);
+  ck_assert_msg(strstr(cart_trial_workspace_last_error(workspace)->message, "cart_trial_prepare"),
+                "%s", cart_trial_workspace_last_error(workspace)->message);
+  ck_assert_int_eq(cart_trial_prepare(trial), CART_OK);
+  ck_assert_int_eq(cart_trial_run_block(trial, workspace, 0, 4, block), CART_OK);
+  ck_assert_int_eq(cart_trial_workspace_last_error(workspace)->code, CART_OK);
+  /* an edit unprepares it, even one that changes nothing */
+  (void)cart_trial_edit_population(trial);
+  ck_assert_int_eq(cart_trial_run_block(trial, workspace, 0, 4, block), CART_EINVAL);
+  ck_assert_int_eq(cart_trial_prepare(trial), CART_OK);
+  ck_assert_int_eq(cart_trial_run_block(trial, workspace, 0, 4, block), CART_OK);
+  /* another trial's workspace */
+  ck_assert_int_eq(cart_trial_prepare(other), CART_OK);
+  ck_assert_int_eq(cart_trial_run_block(other, workspace, 0, 4, block), CART_EINVAL);
+  ck_assert_msg(strstr(cart_trial_workspace_last_error(workspace)->message, "another trial"),
+                "%s", cart_trial_workspace_last_error(workspace)->message);
+  /* made before the solver settings changed: a new one is needed */
+  ck_assert_int_eq(cart_trial_set_solver(trial, CART_METHOD_BDF, 1e-7, NULL, 50000), CART_OK);
+  ck_assert_int_eq(cart_trial_prepare(trial), CART_OK);
+  ck_assert_int_eq(cart_trial_run_block(trial, workspace, 0, 4, block), CART_EINVAL);
+  cart_trial_workspace_free(workspace);
+  workspace = cart_trial_workspace_new(trial, 1, &err);
+  ck_assert_int_eq(cart_trial_run_block(trial, workspace, 0, 4, block), CART_OK);
+  cart_trial_workspace_free(workspace);
+  cart_trial_block_free(block);
+  cart_trial_free(other);
+  cart_trial_free(trial);
 }
 END_TEST
 
@@ -465,7 +570,7 @@ START_TEST(test_sizes_overflow)
     ck_assert_msg(strstr(err.message, "too large") != NULL, "%s", err.message);
     cart_trial *trial = bench_trial(10);
     cart_error_clear(&err);
-    ck_assert_ptr_null(cart_trial_block_alloc(trial, huge[i], &err));
+    ck_assert_ptr_null(cart_trial_block_new(trial, huge[i], &err));
     ck_assert_int_eq(err.code, CART_ENOMEM);
     ck_assert_msg(strstr(err.message, "too large") != NULL, "%s", err.message);
     ck_assert_int_eq(cart_trial_set_n_patients(trial, huge[i]), CART_EINVAL);
@@ -503,17 +608,17 @@ START_TEST(test_errors)
   ck_assert_msg(strstr(cart_trial_last_error(trial)->message, "relative tolerance") != NULL, "%s",
                 cart_trial_last_error(trial)->message);
   ck_assert_int_eq(cart_trial_set_n_patients(trial, 0), CART_EINVAL);
-  cart_trial_block *block = cart_trial_block_alloc(trial, 4, NULL);
-  ck_assert_int_eq(cart_trial_run_block(trial, 0, 5, 1, block), CART_EINVAL); /* > capacity */
-  ck_assert_int_eq(cart_trial_run_block(trial, 8, 4, 1, block), CART_EINVAL); /* > N */
+  cart_trial_block *block = cart_trial_block_new(trial, 4, NULL);
+  ck_assert_int_eq(test_run_block(trial, 0, 5, 1, block), CART_EINVAL); /* > capacity */
+  ck_assert_int_eq(test_run_block(trial, 8, 4, 1, block), CART_EINVAL); /* > N */
   cart_trial_clear_outputs(trial);
-  ck_assert_int_eq(cart_trial_run_block(trial, 0, 4, 1, block), CART_EINVAL); /* other shape */
+  ck_assert_int_eq(test_run_block(trial, 0, 4, 1, block), CART_EINVAL); /* other shape */
   cart_trial_block_free(block);
-  cart_endpoint_settings *s = cart_trial_endpoint_settings(trial);
+  cart_endpoint_settings *s = cart_trial_edit_endpoint_settings(trial);
   s->crs_g[1] = 10; /* below crs_g1 */
   ck_assert_int_eq(cart_trial_prepare(trial), CART_ERANGE);
   cart_endpoint_settings_default(s);
-  ck_assert_int_eq(cart_params_set(cart_population_typical(cart_trial_population(trial)), "p_amp", 12000),
+  ck_assert_int_eq(cart_params_set(cart_population_typical(cart_trial_edit_population(trial)), "p_amp", 12000),
                    CART_OK);
   ck_assert_int_eq(cart_trial_prepare(trial), CART_ERULE);
   cart_trial_free(trial);
@@ -541,6 +646,8 @@ int main(void)
   tcase_add_test(tc, test_summary);
   tcase_add_test(tc, test_plan_changed_after_run);
   tcase_add_test(tc, test_errors);
+  tcase_add_test(tc, test_workspace_shared_plan);
+  tcase_add_test(tc, test_workspace_errors);
   tcase_add_test(tc, test_sizes_overflow);
   suite_add_tcase(suite, tc);
   return test_run(suite);

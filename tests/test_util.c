@@ -143,7 +143,22 @@ cart_trial *test_trial_new(size_t n_patients)
   cart_trial_set_seed(trial, 7);
   static const char *const varied[] = {"rho", "gamma", "delta_E", "T0"};
   for (size_t i = 0; i < 4; i++) {
-    ck_assert_int_eq(cart_population_set_cv(cart_trial_population(trial), varied[i], 0.3), CART_OK);
+    ck_assert_int_eq(cart_population_set_cv(cart_trial_edit_population(trial), varied[i], 0.3), CART_OK);
   }
   return trial;
+}
+
+int test_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
+                   cart_trial_block *block)
+{
+  int status = cart_trial_prepare(trial);
+  if (status != CART_OK) {
+    return status;
+  }
+  cart_error err;
+  cart_trial_workspace *workspace = cart_trial_workspace_new(trial, n_threads, &err);
+  ck_assert_msg(workspace != NULL, "%s", err.message);
+  status = cart_trial_run_block(trial, workspace, first, count, block);
+  cart_trial_workspace_free(workspace);
+  return status;
 }

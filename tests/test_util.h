@@ -33,6 +33,11 @@ cart_params *test_params(const char *model_name, const char *const *settings, si
  * vary with cv 0.3), seed 7, weekly output times to day 365. */
 cart_trial *test_trial_new(size_t n_patients);
 
+/* Prepares `trial` and runs patients [first, first + count) into `block` in a workspace of
+ * n_threads made for this call: prepare's code, or cart_trial_run_block's. */
+int test_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
+                   cart_trial_block *block);
+
 /* Runs a suite and returns the process exit status (EXIT_SUCCESS when every test passed). */
 #include <check.h>
 int test_run(Suite *suite);

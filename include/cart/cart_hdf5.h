@@ -73,17 +73,18 @@ int cart_h5_close(cart_h5_file *file);
 const cart_error *cart_h5_last_error(const cart_h5_file *file);
 
 /* A whole trial into `path` (the trial layer's run loop, lib/trial/run.c, with one caller;
- * cart_mpi_trial_run_file in cart_mpi.h runs it over MPI ranks): creates the file (as
- * cart_h5_create, before any solving), runs the patients in blocks of block_size with n_threads
- * OpenMP threads (0: OpenMP's default), writes and flushes every block, computes the summary
- * from the file (cart_h5_summarize: memory independent of N) and sets complete = 1 only after
- * the last. The summary goes to *summary (may be NULL). Returns CART_OK, the code that stopped
- * it (CART_EEXIST, CART_EIO, the plan's errors, CART_ENOMEM), or CART_ESTOPPED when `progress`
- * asked to stop; *err (may be NULL) says what, ending with "; 'PATH' is incomplete" after the
- * file was created. Patients that fail are recorded in /status and do not stop the run. */
-int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenario_text, int force,
-                        size_t block_size, int n_threads, cart_progress_fn progress,
-                        void *progress_data, cart_trial_summary *summary, cart_error *err);
+ * cart_mpi_trial_run_file in cart_mpi.h runs it over MPI ranks): prepares the trial, creates the
+ * file (as cart_h5_create, with options->scenario_text and ->force, before any solving), runs the
+ * patients in blocks of options->block_size with options->n_threads OpenMP threads in one
+ * workspace, writes and flushes every block, computes the summary from the file
+ * (cart_h5_summarize: memory independent of N) and sets complete = 1 only after the last.
+ * options NULL: the defaults. The summary goes to *summary (may be NULL). Returns CART_OK, the
+ * code that stopped it (CART_EEXIST, CART_EIO, the plan's errors, CART_ENOMEM), or CART_ESTOPPED
+ * when options->progress asked to stop; *err (may be NULL) says what, ending with
+ * "; 'PATH' is incomplete" after the file was created. Patients that fail are recorded in
+ * /status and do not stop the run. */
+int cart_trial_run_file(cart_trial *trial, const char *path, const cart_trial_run_options *options,
+                        cart_trial_summary *summary, cart_error *err);
 
 #ifdef __cplusplus
 }

@@ -32,17 +32,19 @@ typedef struct cart_mpi_stats {
 } cart_mpi_stats;
 
 /* cart_trial_run_file over the ranks of `comm`: every rank calls it with the same trial (built
- * from the same scenario), path and options. The N patients are cut into blocks of block_size
- * (0: N / ranks, at most 4096), the chunk size of every dataset; each rank takes a contiguous run
+ * from the same scenario), path and options (NULL: the defaults of
+ * cart_trial_run_options_default). The N patients are cut into blocks of options->block_size
+ * (0: N / ranks, at most CART_TRIAL_BLOCK_DEFAULT), the chunk size of every dataset; each rank takes a contiguous run
  * of whole blocks, balanced to within one block, so no two ranks write into one chunk; round by
- * round every rank runs its next block with n_threads OpenMP threads (0: OpenMP's default) and
+ * round every rank runs its next block with options->n_threads OpenMP threads (0: OpenMP's
+ * default) and
  * all write it collectively into the one file (parallel HDF5, MPI-IO), a rank with no block left
  * joining with an empty selection. A patient's results depend only on the plan, the seed and its
  * index: the datasets are bit-identical to cart_trial_run_file's for any number of ranks and
  * threads. After the last round rank 0 reads the summary back from the file (memory independent
  * of N), every rank gets it in *summary (may be NULL) and complete = 1 is set last.
  *
- * progress (may be NULL) is called after every round on every rank with the patients written by
+ * options->progress (may be NULL) is called after every round on every rank with the patients written by
  * all ranks; a nonzero return on any rank stops the run on all (CART_ESTOPPED). stats (may be
  * NULL, on every rank or on none) gets the times and bytes; asking for them adds a barrier
  * before every write.
@@ -55,10 +57,8 @@ typedef struct cart_mpi_stats {
  * the file was created, the handles are left open (closing them would wait for ranks that do
  * not hold one), CART_EIO is returned and the caller should MPI_Abort. */
 int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
-                            const char *scenario_text, int force, size_t block_size,
-                            int n_threads, cart_progress_fn progress, void *progress_data,
-                            cart_trial_summary *summary, cart_mpi_stats *stats,
-                            cart_error *err);
+                            const cart_trial_run_options *options, cart_trial_summary *summary,
+                            cart_mpi_stats *stats, cart_error *err);
 
 /* Agreement on a step that can fail on some ranks only: every rank of `comm` calls it with its
  * own status (CART_OK or a code, its message in *err). Returns CART_OK on every rank when all

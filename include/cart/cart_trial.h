@@ -3,11 +3,12 @@
  *
  * A cart_trial is the plan (FFTW's plan/execute split): model, population (typical values and
  * variability), dosing schedule, output times, solver settings, endpoint settings, seed and N,
- * and the trajectories to keep. cart_trial_run_block() executes patients [first, first + count)
- * into a cart_trial_block with OpenMP (dynamic schedule; one solver workspace per thread, made by
- * the first call and kept by the trial until its times or solver settings change); a patient's
- * results depend only on the plan, the seed and its index, so they are
- * bit-identical for any thread count or block size. A patient whose draw or solve fails gets its
+ * and the trajectories to keep. cart_trial_prepare() checks it; cart_trial_run_block() then
+ * executes patients [first, first + count) into a cart_trial_block with OpenMP (dynamic schedule)
+ * in a caller's cart_trial_workspace (one solver workspace per SIMD lane of each thread, made
+ * once by cart_trial_workspace_new and reused for every block), only reading the plan; a
+ * patient's results depend only on the plan, the seed and its index, so they are bit-identical
+ * for any thread count, workspace or block size. A patient whose draw or solve fails gets its
  * status code and NaN endpoints and trajectories; the trial goes on.
  *
  * Endpoints (MODEL.md 4), computed from the solver's dense output, not only at output times:
@@ -16,10 +17,13 @@
  * il6_peak, il6s_peak, crs_grade, crs_onset, toci_doses; crossing times are located by bisection
  * on the step's interpolant.
  *
- * Ownership: the trial owns its population and schedule (reach them with the getters below);
- * blocks are the caller's (cart_trial_block_alloc / _free).
- * Thread safety: cart_trial_run_block makes its own threads; a trial must not be changed while
- * it runs. Different trials may run in different threads.
+ * Ownership: the trial owns its population and schedule (read them with the const getters
+ * below, change them through the cart_trial_edit_ functions); blocks and workspaces are the
+ * caller's (cart_trial_block_new / _free, cart_trial_workspace_new / _free).
+ * Thread safety: cart_trial_run_block makes its own threads and never changes the trial, so one
+ * prepared trial may run blocks in several threads at once, each with its own workspace and
+ * block (as one FFTW plan executes in many threads); a trial must not be changed while any block
+ * of it runs. Different trials may run in different threads.
  */
 #ifndef CART_TRIAL_H
 #define CART_TRIAL_H
@@ -96,9 +100,15 @@ cart_trial *cart_trial_new(const cart_model *model, cart_error *err);
 void cart_trial_free(cart_trial *trial);
 
 const cart_model *cart_trial_model(const cart_trial *trial);
-cart_population *cart_trial_population(cart_trial *trial);
-cart_dosing *cart_trial_dosing(cart_trial *trial);
-cart_endpoint_settings *cart_trial_endpoint_settings(cart_trial *trial);
+/* Read-only views of the trial's parts (owned by the trial; valid until it is freed). */
+const cart_population *cart_trial_population(const cart_trial *trial);
+const cart_dosing *cart_trial_dosing(const cart_trial *trial);
+const cart_endpoint_settings *cart_trial_endpoint_settings(const cart_trial *trial);
+/* The same parts, to change: the trial is unprepared from then on, so call cart_trial_prepare
+ * again after the changes and before running blocks. */
+cart_population *cart_trial_edit_population(cart_trial *trial);
+cart_dosing *cart_trial_edit_dosing(cart_trial *trial);
+cart_endpoint_settings *cart_trial_edit_endpoint_settings(cart_trial *trial);
 
 /* The most output times a trial (and `cart run`) takes: daily for 2,700 years. Each is kept for
  * every patient's trajectories, so a larger grid is a mistake, and building one would take
@@ -144,22 +154,40 @@ size_t cart_trial_max_toci_doses(const cart_trial *trial);
 /* Checks the plan: the number of patients against the size of their data (CART_EINVAL),
  * prepares the population (CART_ERULE, CART_ERANGE for a correlation matrix that is not positive
  * definite), checks the endpoint settings (CART_ERANGE) and that the schedule suits the model
- * (CART_EDOSE). cart_trial_run_block calls it for every block, so
- * changes made through the getters' pointers are always seen. */
+ * (CART_EDOSE). Call it after the last change and before running blocks: every setter and
+ * cart_trial_edit_ function unprepares the trial. */
 int cart_trial_prepare(cart_trial *trial);
 
 /* A block with room for `capacity` patients of this trial's shape, or NULL (CART_ENOMEM, also
- * when its size would not fit in a size_t). */
-cart_trial_block *cart_trial_block_alloc(const cart_trial *trial, size_t capacity,
-                                         cart_error *err);
+ * when its size would not fit in a size_t). The caller frees it with cart_trial_block_free. */
+cart_trial_block *cart_trial_block_new(const cart_trial *trial, size_t capacity,
+                                       cart_error *err);
 void cart_trial_block_free(cart_trial_block *block);
 
-/* Runs patients [first, first + count) (count <= block capacity, first + count <= N) with
- * n_threads OpenMP threads (0: OpenMP's default). Returns CART_OK when the block was run (each
- * patient's own outcome is in block->status), or an error that stopped the whole block
- * (CART_EINVAL, CART_ENOMEM, a plan that does not prepare). */
-int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
-                         cart_trial_block *block);
+/* What running blocks needs besides the plan: a solver, a parameter set and state rows per
+ * patient in flight of each of n_threads OpenMP threads (0: OpenMP's default; two SIMD vectors
+ * of patients per thread where the model and method have SIMD lanes). Made for `trial` (which it
+ * borrows: the trial must outlive it) as its times and solver settings are now; after
+ * cart_trial_set_times, _set_solver or _set_extinction make a new one. NULL on failure
+ * (CART_EINVAL, CART_ENOMEM, in *err, which may be NULL). One workspace serves one
+ * cart_trial_run_block at a time; the caller frees it with cart_trial_workspace_free (NULL
+ * allowed). */
+typedef struct cart_trial_workspace cart_trial_workspace;
+cart_trial_workspace *cart_trial_workspace_new(const cart_trial *trial, int n_threads,
+                                               cart_error *err);
+void cart_trial_workspace_free(cart_trial_workspace *workspace);
+/* The threads a block runs on (n_threads given, or OpenMP's default then); 0 for NULL. */
+int cart_trial_workspace_n_threads(const cart_trial_workspace *workspace);
+/* The message of the last cart_trial_run_block that failed in this workspace. */
+const cart_error *cart_trial_workspace_last_error(const cart_trial_workspace *workspace);
+
+/* Runs patients [first, first + count) (count <= block capacity, first + count <= N) of the
+ * prepared trial in `workspace` (made for this trial). Returns CART_OK when the block was run
+ * (each patient's own outcome is in block->status), or CART_EINVAL for an error that stopped the
+ * whole block (the trial not prepared, a workspace made for another trial or before its settings
+ * changed, a block that does not fit), its message in the workspace's last error. */
+int cart_trial_run_block(const cart_trial *trial, cart_trial_workspace *workspace, size_t first,
+                         size_t count, cart_trial_block *block);
 
 const cart_error *cart_trial_last_error(const cart_trial *trial);
 
@@ -167,6 +195,24 @@ const cart_error *cart_trial_last_error(const cart_trial *trial);
  * on every rank) with the patients written so far and the total; a nonzero return stops the run
  * (the file stays marked incomplete). */
 typedef int (*cart_progress_fn)(size_t done, size_t total, void *data);
+
+/* How cart_trial_run_file (and cart_mpi_trial_run_file) run a trial; fill it with
+ * cart_trial_run_options_default and change the fields wanted, so that fields added later keep
+ * their defaults. */
+typedef struct cart_trial_run_options {
+  const char *scenario_text; /* stored in the file as is (NULL: ""); default NULL */
+  int force;                 /* replace an existing regular file; default 0 */
+  size_t block_size;         /* patients per block and chunk; default 0: CART_TRIAL_BLOCK_DEFAULT
+                                (MPI: N / ranks, at most CART_TRIAL_BLOCK_DEFAULT) */
+  int n_threads;             /* OpenMP threads per process; default 0: OpenMP's default */
+  cart_progress_fn progress; /* called after every block (round); default NULL */
+  void *progress_data;       /* passed to progress; default NULL */
+} cart_trial_run_options;
+
+/* Patients per block when block_size is 0: the trajectories of a block are in memory at once. */
+#define CART_TRIAL_BLOCK_DEFAULT 4096
+
+void cart_trial_run_options_default(cart_trial_run_options *options);
 
 /* The trial's statistics (the /summary of the HDF5 file). Rates are fractions of the patients
  * solved (status 0), except relapse_rate (of complete responders) and relapse_negative_rate (of

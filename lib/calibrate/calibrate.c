@@ -427,7 +427,7 @@ int cart_calibrate(cart_trial *trial, const cart_targets *targets,
     return status;
   }
   const cart_model *model = cart_trial_model(trial);
-  cart_population *population = cart_trial_population(trial);
+  cart_population *population = cart_trial_edit_population(trial);
   const size_t p = targets->n_free, m = targets->n_targets;
   const size_t saved_n = cart_trial_n_patients(trial);
   const uint64_t saved_seed = cart_trial_seed(trial);
@@ -597,7 +597,7 @@ int cart_calibration_apply(const cart_calibration *c, cart_trial *trial)
   if (c == NULL || trial == NULL || cart_trial_model(trial) != c->model) {
     return CART_EINVAL;
   }
-  cart_population *population = cart_trial_population(trial);
+  cart_population *population = cart_trial_edit_population(trial);
   for (size_t k = 0; k < c->summary.n_free; k++) {
     const cart_calibration_param *q = &c->params[k];
     const int status =

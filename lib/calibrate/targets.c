@@ -804,8 +804,7 @@ int cart_targets_check(const cart_targets *targets, const cart_trial *trial, car
     return cartp_error(err, CART_EINVAL, "cart_targets_check: no targets or no trial");
   }
   const cart_model *model = cart_trial_model(trial);
-  /* the population is only read here; the getter is not const */
-  const cart_population *population = cart_trial_population((cart_trial *)trial);
+  const cart_population *population = cart_trial_population(trial);
   size_t n_times;
   const double *times = cart_trial_times(trial, &n_times);
   const double horizon = times[n_times - 1];
@@ -907,17 +906,24 @@ int cartp_sim_run(cartp_sim *sim, cart_trial *trial, int n_threads, cart_error *
   if (n != sim->n) {
     return cartp_error(err, CART_EINVAL, "statistics for %zu patients, trial of %zu", sim->n, n);
   }
-  const size_t capacity = n < SIM_BLOCK ? n : SIM_BLOCK;
-  cart_trial_block *block = cart_trial_block_alloc(trial, capacity, err);
-  if (block == NULL) {
-    return CART_ENOMEM;
+  /* the fit changed the population since the last run */
+  int status = cart_trial_prepare(trial);
+  if (status != CART_OK) {
+    return cartp_error_copy(err, cart_trial_last_error(trial));
   }
-  int status = CART_OK;
+  const size_t capacity = n < SIM_BLOCK ? n : SIM_BLOCK;
+  cart_trial_block *block = cart_trial_block_new(trial, capacity, err);
+  cart_trial_workspace *workspace =
+      block != NULL ? cart_trial_workspace_new(trial, n_threads, err) : NULL;
+  if (workspace == NULL) {
+    cart_trial_block_free(block);
+    return err != NULL ? err->code : CART_ENOMEM;
+  }
   for (size_t first = 0; first < n && status == CART_OK; first += capacity) {
     const size_t count = n - first < capacity ? n - first : capacity;
-    status = cart_trial_run_block(trial, first, count, n_threads, block);
+    status = cart_trial_run_block(trial, workspace, first, count, block);
     if (status != CART_OK) {
-      cartp_error_copy(err, cart_trial_last_error(trial));
+      cartp_error_copy(err, cart_trial_workspace_last_error(workspace));
       break;
     }
     memcpy(sim->status + first, block->status, count * sizeof *sim->status);
@@ -926,6 +932,7 @@ int cartp_sim_run(cartp_sim *sim, cart_trial *trial, int n_threads, cart_error *
     memcpy(sim->params + first * sim->n_params, block->params,
            count * sim->n_params * sizeof *sim->params);
   }
+  cart_trial_workspace_free(workspace);
   cart_trial_block_free(block);
   return status;
 }

@@ -27,21 +27,27 @@ static size_t serial_done(void *data, size_t rounds)
                                                         : split->n_patients;
 }
 
-int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenario_text, int force,
-                        size_t block_size, int n_threads, cart_progress_fn progress,
-                        void *progress_data, cart_trial_summary *summary, cart_error *err)
+int cart_trial_run_file(cart_trial *trial, const char *path, const cart_trial_run_options *options,
+                        cart_trial_summary *summary, cart_error *err)
 {
-  if (trial == NULL || path == NULL || block_size == 0) {
-    return cartp_error(err, CART_EINVAL,
-                       "cart_trial_run_file: trial and path must be given, block_size >= 1");
+  if (trial == NULL || path == NULL) {
+    return cartp_error(err, CART_EINVAL, "cart_trial_run_file: trial and path must be given");
   }
+  cart_trial_run_options defaults;
+  if (options == NULL) {
+    cart_trial_run_options_default(&defaults);
+    options = &defaults;
+  }
+  const size_t block_size = options->block_size > 0 ? options->block_size
+                                                    : CART_TRIAL_BLOCK_DEFAULT;
   int status = cart_trial_prepare(trial);
   if (status != CART_OK) {
     return cartp_error_copy(err, cart_trial_last_error(trial));
   }
   const size_t n = cart_trial_n_patients(trial);
   serial_split split = {n, block_size < n ? block_size : n};
-  cart_h5_file *file = cart_h5_create(path, trial, scenario_text, force, split.block_size, err);
+  cart_h5_file *file = cart_h5_create(path, trial, options->scenario_text, options->force,
+                                      split.block_size, err);
   if (file == NULL) {
     return err ? err->code : CART_EIO;
   }
@@ -49,8 +55,8 @@ int cart_trial_run_file(cart_trial *trial, const char *path, const char *scenari
                                    serial_block, serial_done, NULL, NULL, NULL, 1};
   const cartp_run_sink sink = cartp_h5_sink(file);
   cart_error local;
-  status = cartp_trial_run(trial, path, split.block_size, n_threads, &driver, &sink, progress,
-                           progress_data, summary, NULL, err != NULL ? err : &local);
+  status = cartp_trial_run(trial, path, split.block_size, options, &driver, &sink, summary, NULL,
+                           err != NULL ? err : &local);
   if (cart_h5_close(file) != CART_OK && status == CART_OK) {
     status = cartp_error(err, CART_EIO, "closing '%s' failed", path);
   }

@@ -12,9 +12,6 @@
 #include "../trial/run.h"
 #include "../util/error.h"
 
-/* The default block: N / ranks, at most this many patients (every rank gets work). */
-#define DEFAULT_BLOCK 4096
-
 /* One rank's view of the job. */
 typedef struct mpi_split {
   MPI_Comm comm;
@@ -198,11 +195,14 @@ static void access_close(cartp_h5_access *access)
 /* ---- the run ---- */
 
 int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
-                            const char *scenario_text, int force, size_t block_size,
-                            int n_threads, cart_progress_fn progress, void *progress_data,
-                            cart_trial_summary *summary, cart_mpi_stats *stats,
-                            cart_error *err)
+                            const cart_trial_run_options *options, cart_trial_summary *summary,
+                            cart_mpi_stats *stats, cart_error *err)
 {
+  cart_trial_run_options defaults;
+  if (options == NULL) {
+    cart_trial_run_options_default(&defaults);
+    options = &defaults;
+  }
   cart_error local;
   cart_error_clear(&local);
   err = err != NULL ? err : &local;
@@ -222,9 +222,10 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
   }
   /* Blocks of block_size patients (the chunks), whole blocks per rank. */
   const size_t n = cart_trial_n_patients(trial);
+  size_t block_size = options->block_size;
   if (block_size == 0) {
     const size_t per_rank = (n + (size_t)split.size - 1) / (size_t)split.size;
-    block_size = per_rank < DEFAULT_BLOCK ? per_rank : DEFAULT_BLOCK;
+    block_size = per_rank < CART_TRIAL_BLOCK_DEFAULT ? per_rank : CART_TRIAL_BLOCK_DEFAULT;
   }
   split.n_patients = n;
   split.block_size = block_size < n ? block_size : n;
@@ -249,7 +250,8 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
     return status;
   }
   cart_h5_file *file =
-      cartp_h5_create(path, trial, scenario_text, force, split.block_size, &access, err);
+      cartp_h5_create(path, trial, options->scenario_text, options->force, split.block_size,
+                      &access, err);
   if (file == NULL) {
     status = err->code != CART_OK ? err->code : CART_EIO;
   }
@@ -268,8 +270,8 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
                                    split_agree, split_share, split_wait,  split.rank == 0};
   const cartp_run_sink sink = cartp_h5_sink(file);
   cartp_run_stats mine;
-  status = cartp_trial_run(trial, path, split.block_size, n_threads, &driver, &sink, progress,
-                           progress_data, summary, stats != NULL ? &mine : NULL, err);
+  status = cartp_trial_run(trial, path, split.block_size, options, &driver, &sink, summary,
+                           stats != NULL ? &mine : NULL, err);
   /* Closing is collective; every rank is here, with the same status. */
   const int closed = cart_h5_close(file);
   access_close(&access);

@@ -1,8 +1,8 @@
 /* openmp.c: which patients run where. Each thread keeps `lanes` patients in flight, each in its
- * own workspace (made by the first block and kept by the trial), steps them in turn and lets a
+ * own lane of the caller's workspace (cart_trial_workspace_new), steps them in turn and lets a
  * new patient into a lane as soon as its patient is done; patients are handed out dynamically in
- * chunks. A patient's numbers depend only on the plan, the seed and its index, never on the
- * thread or lane that ran it, nor on its neighbours. */
+ * chunks. The plan is only read. A patient's numbers depend only on the plan, the seed and its
+ * index, never on the thread or lane that ran it, nor on its neighbours. */
 #include <omp.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,24 +15,71 @@
  * (a patient takes about a millisecond), small enough to balance uneven patients. */
 #define CHUNK 8
 
-static int ensure_workspaces(cart_trial *trial, size_t n_threads)
+cart_trial_workspace *cart_trial_workspace_new(const cart_trial *trial, int n_threads,
+                                               cart_error *err)
 {
-  if (trial->n_workspaces >= n_threads) {
-    return CART_OK;
+  if (trial == NULL || n_threads < 0) {
+    cartp_error(err, CART_EINVAL, "cart_trial_workspace_new: no trial, or n_threads < 0");
+    return NULL;
   }
-  cartp_workspace *grown = realloc(trial->workspaces, n_threads * sizeof *grown);
-  if (grown == NULL) {
-    return cartp_error(&trial->error, CART_ENOMEM, "out of memory for %zu workspaces", n_threads);
+  cart_trial_workspace *ws = calloc(1, sizeof *ws);
+  if (ws == NULL) {
+    cartp_error(err, CART_ENOMEM, "out of memory for a trial workspace");
+    return NULL;
   }
-  trial->workspaces = grown;
-  for (size_t i = trial->n_workspaces; i < n_threads; i++) {
-    const int status = cartp_workspace_init(trial, &trial->workspaces[i], &trial->error);
-    if (status != CART_OK) {
-      return status;
+  ws->trial = trial;
+  ws->generation = trial->generation;
+  ws->n_threads = n_threads > 0 ? n_threads : omp_get_max_threads();
+  /* SIMD lanes where the model has them and the method is Rodas5P */
+  const int simd = trial->model->lanes != NULL && trial->method == CART_METHOD_RODAS5P;
+  /* two SIMD vectors of patients: cartp_lanes_round takes two groups at once */
+  ws->lanes = trial->lanes > 0 ? trial->lanes
+              : simd           ? 2 * (size_t)cartp_batch_lanes_best()
+                               : 1;
+  const size_t n = (size_t)ws->n_threads * ws->lanes;
+  ws->lane = calloc(n, sizeof *ws->lane);
+  if (ws->lane == NULL) {
+    cart_trial_workspace_free(ws);
+    cartp_error(err, CART_ENOMEM, "out of memory for %zu solver workspaces", n);
+    return NULL;
+  }
+  for (; ws->n_lanes_made < n; ws->n_lanes_made++) {
+    if (cartp_workspace_init(trial, &ws->lane[ws->n_lanes_made], err) != CART_OK) {
+      cart_trial_workspace_free(ws);
+      return NULL;
     }
-    trial->n_workspaces = i + 1;
   }
-  return CART_OK;
+  for (size_t t = 0; simd && ws->lanes > 1 && t < (size_t)ws->n_threads; t++) {
+    cartp_workspace *head = &ws->lane[t * ws->lanes];
+    if ((head->lanes_work = cartp_lanes_work_new(0)) == NULL) {
+      cart_trial_workspace_free(ws);
+      cartp_error(err, CART_ENOMEM, "out of memory for SIMD lanes");
+      return NULL;
+    }
+  }
+  return ws;
+}
+
+void cart_trial_workspace_free(cart_trial_workspace *ws)
+{
+  if (ws == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < ws->n_lanes_made; i++) {
+    cartp_workspace_clear(&ws->lane[i]);
+  }
+  free(ws->lane);
+  free(ws);
+}
+
+int cart_trial_workspace_n_threads(const cart_trial_workspace *ws)
+{
+  return ws ? ws->n_threads : 0;
+}
+
+const cart_error *cart_trial_workspace_last_error(const cart_trial_workspace *ws)
+{
+  return ws ? &ws->error : NULL;
 }
 
 /* A thread's patients: the next of its chunk, taking a new chunk from the shared counter when
@@ -73,13 +120,25 @@ static void feed_done(void *context, size_t l, int status)
   cartp_trial_patient_end(f->plan, &f->lane[l], status, f->block);
 }
 
-int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
-                         cart_trial_block *block)
+int cart_trial_run_block(const cart_trial *trial, cart_trial_workspace *ws, size_t first,
+                         size_t count, cart_trial_block *block)
 {
-  if (trial == NULL || block == NULL) {
+  if (ws == NULL) {
     return CART_EINVAL;
   }
-  cart_error *err = &trial->error;
+  cart_error *err = &ws->error;
+  if (trial == NULL || block == NULL) {
+    return cartp_error(err, CART_EINVAL, "cart_trial_run_block: no trial or no block");
+  }
+  if (ws->trial != trial || ws->generation != trial->generation) {
+    return cartp_error(err, CART_EINVAL,
+                       "the workspace was made for another trial, or before its times or "
+                       "solver settings changed: make a new one");
+  }
+  if (!trial->prepared) {
+    return cartp_error(err, CART_EINVAL,
+                       "the trial is not prepared: call cart_trial_prepare after changing it");
+  }
   if (count > block->capacity || first + count > trial->n_patients || first + count < first) {
     return cartp_error(err, CART_EINVAL,
                        "block of patients [%zu, %zu) does not fit (capacity %zu, N = %zu)", first,
@@ -89,46 +148,17 @@ int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_th
       block->n_params != trial->model->n_params || block->max_toci != cartp_trial_max_toci(trial)) {
     return cartp_error(err, CART_EINVAL, "block was made for another trial shape");
   }
-  /* Prepared afresh for every block (cheap: the rules, a Cholesky factor of at most 64 x 64),
-   * because the population and settings are reachable through pointers the caller keeps. */
-  int status = cart_trial_prepare(trial);
-  if (status != CART_OK) {
-    return status;
-  }
-  if (trial->workspaces_stale) { /* times or solver settings changed since they were made */
-    for (size_t i = 0; i < trial->n_workspaces; i++) {
-      cartp_workspace_clear(&trial->workspaces[i]);
-    }
-    trial->n_workspaces = 0;
-    trial->workspaces_stale = 0;
-  }
-  const int threads = n_threads > 0 ? n_threads : omp_get_max_threads();
-  /* SIMD lanes where the model has them and the method is Rodas5P */
-  const int simd = trial->model->lanes != NULL && trial->method == CART_METHOD_RODAS5P;
-  /* two SIMD vectors of patients: cartp_lanes_round takes two groups at once */
-  const size_t lanes = trial->lanes > 0 ? trial->lanes
-                       : simd           ? 2 * (size_t)cartp_batch_lanes_best()
-                                        : 1;
-  status = ensure_workspaces(trial, (size_t)threads * lanes);
-  if (status != CART_OK) {
-    return status;
-  }
-  for (size_t t = 0; simd && lanes > 1 && t < (size_t)threads; t++) {
-    cartp_workspace *head = &trial->workspaces[t * lanes];
-    if (head->lanes_work == NULL && (head->lanes_work = cartp_lanes_work_new(0)) == NULL) {
-      return cartp_error(err, CART_ENOMEM, "out of memory for SIMD lanes");
-    }
-  }
   block->first = first;
   block->count = count;
-  const cart_trial *plan = trial;
-  cartp_workspace *workspaces = trial->workspaces;
+  const int threads = ws->n_threads;
+  const size_t lanes = ws->lanes;
+  cartp_workspace *workspaces = ws->lane;
   size_t next = 0;
-#pragma omp parallel default(none) shared(plan, workspaces, block, first, count, lanes, next) \
+#pragma omp parallel default(none) shared(trial, workspaces, block, first, count, lanes, next) \
     num_threads(threads)
   {
     cartp_workspace *lane = workspaces + (size_t)omp_get_thread_num() * lanes;
-    thread_feed f = {plan, lane, block, first, &next, count, 0, 0};
+    thread_feed f = {trial, lane, block, first, &next, count, 0, 0};
     cart_solver *solvers[CARTP_MAX_LANES];
     for (size_t l = 0; l < lanes; l++) {
       solvers[l] = lane[l].solver;
@@ -136,5 +166,6 @@ int cart_trial_run_block(cart_trial *trial, size_t first, size_t count, int n_th
     const cartp_lanes_feed feed = {feed_next, feed_done, &f};
     cartp_lanes_run(lane[0].lanes_work, solvers, lanes, &feed);
   }
+  cart_error_clear(err);
   return CART_OK;
 }

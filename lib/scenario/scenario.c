@@ -1150,7 +1150,7 @@ static int build_initial_dose(loader *ld, cart_trial *trial, cart_params *typica
     }
     initial_line = e->line;
     cart_error error;
-    const int status = cart_dose_give_cart(typical, cart_trial_dosing(trial), &e->cart_dose,
+    const int status = cart_dose_give_cart(typical, cart_trial_edit_dosing(trial), &e->cart_dose,
                                            NULL, &error);
     if (status != CART_OK) {
       return fail_library(ld, status, e->line, "dosing", "cart", &error);
@@ -1165,9 +1165,9 @@ static int build_initial_dose(loader *ld, cart_trial *trial, cart_params *typica
 static int add_schedule(loader *ld, cart_trial *trial, int is_cart)
 {
   const entry_list *list = is_cart ? &ld->cart_doses : &ld->toci_doses;
-  cart_dosing *dosing = cart_trial_dosing(trial);
+  cart_dosing *dosing = cart_trial_edit_dosing(trial);
   const cart_model *model = cart_trial_model(trial);
-  cart_params *typical = cart_population_typical(cart_trial_population(trial));
+  cart_params *typical = cart_population_typical(cart_trial_edit_population(trial));
   int first_line = 0;
   for (size_t j = 0; j < list->count; j++) {
     const entry *e = &list->items[j];
@@ -1274,7 +1274,7 @@ static int build_population(loader *ld, cart_population *population)
 
 static int build_endpoints(loader *ld, cart_trial *trial)
 {
-  cart_endpoint_settings *settings = cart_trial_endpoint_settings(trial);
+  cart_endpoint_settings *settings = cart_trial_edit_endpoint_settings(trial);
   double *fields[N_ENDPOINT_KEYS] = {&settings->n_detect,   &settings->t_resp,
                                      &settings->f_aplasia,  &settings->crs_g[0],
                                      &settings->crs_g[1],   &settings->crs_g[2],
@@ -1344,7 +1344,7 @@ static const key_row *rule_row(int i)
 
 static int build_toci_rule(loader *ld, cart_trial *trial)
 {
-  cart_dosing *dosing = cart_trial_dosing(trial);
+  cart_dosing *dosing = cart_trial_edit_dosing(trial);
   int first = -1; /* the setting given first in the file */
   for (int i = 0; i < N_RULE_KEYS; i++) {
     const int line = ld->rule_settings[i].line;
@@ -1458,7 +1458,7 @@ static cart_trial *build(loader *ld)
     fail(ld, error.code, 0, "%s", error.message);
     return NULL;
   }
-  cart_population *population = cart_trial_population(trial);
+  cart_population *population = cart_trial_edit_population(trial);
   cart_params *typical = cart_population_typical(population);
   /* the format's defaults, whatever cart_trial_new chose */
   const size_t n_patients = ld->n_patients.line ? (size_t)ld->n_patients.count : 1000;

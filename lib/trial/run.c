@@ -36,24 +36,37 @@ static int agree(const cartp_run_driver *driver, int status, cart_error *err)
   return driver->agree != NULL ? driver->agree(driver->data, status, err) : status;
 }
 
-int cartp_trial_run(cart_trial *trial, const char *path, size_t block_size, int n_threads,
-                    const cartp_run_driver *driver, const cartp_run_sink *sink,
-                    cart_progress_fn progress, void *progress_data, cart_trial_summary *summary,
+void cart_trial_run_options_default(cart_trial_run_options *options)
+{
+  if (options != NULL) {
+    memset(options, 0, sizeof *options);
+    options->scenario_text = NULL;
+    options->progress = NULL;
+    options->progress_data = NULL;
+  }
+}
+
+int cartp_trial_run(const cart_trial *trial, const char *path, size_t block_size,
+                    const cart_trial_run_options *options, const cartp_run_driver *driver,
+                    const cartp_run_sink *sink, cart_trial_summary *summary,
                     cartp_run_stats *stats, cart_error *err)
 {
+  const cart_progress_fn progress = options->progress;
   const size_t n = cart_trial_n_patients(trial);
   cartp_run_stats local_stats = {0, 0, 0};
   const size_t row_bytes = patient_bytes(trial);
-  cart_trial_block *block = cart_trial_block_alloc(trial, block_size, err);
-  int status = agree(driver, block != NULL ? CART_OK : CART_ENOMEM, err);
+  cart_trial_block *block = cart_trial_block_new(trial, block_size, err);
+  cart_trial_workspace *workspace =
+      block != NULL ? cart_trial_workspace_new(trial, options->n_threads, err) : NULL;
+  int status = agree(driver, workspace != NULL ? CART_OK : err->code, err);
   for (size_t round = 0; status == CART_OK && round < driver->rounds; round++) {
     size_t first = 0, count = 0;
     driver->block(driver->data, round, &first, &count);
     double start = now();
     if (count > 0) {
-      status = cart_trial_run_block(trial, first, count, n_threads, block);
+      status = cart_trial_run_block(trial, workspace, first, count, block);
       if (status != CART_OK) {
-        cartp_error_copy(err, cart_trial_last_error(trial));
+        cartp_error_copy(err, cart_trial_workspace_last_error(workspace));
       }
     } else {
       block->first = first; /* nothing left: an empty block joins the round's write */
@@ -74,13 +87,14 @@ int cartp_trial_run(cart_trial *trial, const char *path, size_t block_size, int 
     }
     local_stats.bytes += (unsigned long long)(count * row_bytes);
     const size_t done = driver->done(driver->data, round + 1);
-    if (progress != NULL && progress(done, n, progress_data) != 0 && done < n) {
+    if (progress != NULL && progress(done, n, options->progress_data) != 0 && done < n) {
       status = cartp_error(err, CART_ESTOPPED,
                            "stopped after %zu of %zu patients: '%s' is incomplete", done, n,
                            path);
     }
     status = agree(driver, status, err);
   }
+  cart_trial_workspace_free(workspace);
   cart_trial_block_free(block);
 
   /* The summary, read back from the file by one caller (every block is written and flushed: the

@@ -6,9 +6,9 @@
  * rounds that every caller takes part in, and how the callers agree on an error; a sink takes
  * the finished blocks, reads the summary back and marks the file complete.
  *
- * The plan (the cart_trial) is prepared before and not changed by the loop; what a caller
- * changes while it runs is its own: the block (made here, freed here), its progress and its
- * stats. */
+ * The plan (the cart_trial) is prepared before and only read by the loop (FFTW's plan/execute
+ * split); what a caller changes while it runs is its own: the workspace and the block (made
+ * here, freed here), its progress and its stats. */
 #ifndef CART_TRIAL_RUN_H
 #define CART_TRIAL_RUN_H
 
@@ -50,15 +50,15 @@ typedef struct cartp_run_stats {
   unsigned long long bytes;
 } cartp_run_stats;
 
-/* Runs the driver's rounds of `trial` (prepared) in blocks of block_size patients with n_threads
- * OpenMP threads, writes every block to the sink, calls progress (may be NULL) after every round
- * on every caller (a nonzero return on any caller stops all: CART_ESTOPPED), then the summary
+/* Runs the driver's rounds of `trial` (prepared; only read) in blocks of block_size patients
+ * with options->n_threads OpenMP threads in one workspace of this caller's, writes every block to
+ * the sink, calls options->progress (may be NULL) after every round on every caller (a nonzero return on any caller stops all: CART_ESTOPPED), then the summary
  * (read back by the driver's reader, shared with every caller) and the sink's finish. Every
  * step's status is agreed, so every caller returns the same code and message; a failure message
  * ends with "; 'PATH' is incomplete". summary and stats may be NULL. */
-int cartp_trial_run(cart_trial *trial, const char *path, size_t block_size, int n_threads,
-                    const cartp_run_driver *driver, const cartp_run_sink *sink,
-                    cart_progress_fn progress, void *progress_data, cart_trial_summary *summary,
+int cartp_trial_run(const cart_trial *trial, const char *path, size_t block_size,
+                    const cart_trial_run_options *options, const cartp_run_driver *driver,
+                    const cartp_run_sink *sink, cart_trial_summary *summary,
                     cartp_run_stats *stats, cart_error *err);
 
 #endif

@@ -17,6 +17,12 @@
 #define DEFAULT_HORIZON 365.0
 #define DEFAULT_STEP 7.0
 
+void cartp_trial_changed(cart_trial *trial)
+{
+  trial->generation++;
+  trial->prepared = 0;
+}
+
 const cart_state_info *cartp_trial_extended_info(const cart_model *model, int i)
 {
   if (i < 0) {
@@ -94,10 +100,6 @@ void cart_trial_free(cart_trial *trial)
   if (trial == NULL) {
     return;
   }
-  for (size_t i = 0; i < trial->n_workspaces; i++) {
-    cartp_workspace_clear(&trial->workspaces[i]);
-  }
-  free(trial->workspaces);
   cart_population_free(trial->population);
   cart_dosing_free(trial->dosing);
   free(trial->times);
@@ -109,25 +111,47 @@ const cart_model *cart_trial_model(const cart_trial *trial)
   return trial ? trial->model : NULL;
 }
 
-cart_population *cart_trial_population(cart_trial *trial)
+const cart_population *cart_trial_population(const cart_trial *trial)
+{
+  return trial ? trial->population : NULL;
+}
+
+const cart_dosing *cart_trial_dosing(const cart_trial *trial)
+{
+  return trial ? trial->dosing : NULL;
+}
+
+const cart_endpoint_settings *cart_trial_endpoint_settings(const cart_trial *trial)
+{
+  return trial ? &trial->endpoints : NULL;
+}
+
+/* The editors hand out a pointer to change the plan through: it is unprepared from then on. */
+cart_population *cart_trial_edit_population(cart_trial *trial)
 {
   if (trial == NULL) {
     return NULL;
   }
+  trial->prepared = 0;
   return trial->population;
 }
 
-cart_dosing *cart_trial_dosing(cart_trial *trial)
+cart_dosing *cart_trial_edit_dosing(cart_trial *trial)
 {
   if (trial == NULL) {
     return NULL;
   }
+  trial->prepared = 0;
   return trial->dosing;
 }
 
-cart_endpoint_settings *cart_trial_endpoint_settings(cart_trial *trial)
+cart_endpoint_settings *cart_trial_edit_endpoint_settings(cart_trial *trial)
 {
-  return trial ? &trial->endpoints : NULL;
+  if (trial == NULL) {
+    return NULL;
+  }
+  trial->prepared = 0;
+  return &trial->endpoints;
 }
 
 int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times)
@@ -157,7 +181,7 @@ int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times)
   free(trial->times);
   trial->times = copy;
   trial->n_times = n_times;
-  trial->workspaces_stale = 1;
+  cartp_trial_changed(trial);
   return CART_OK;
 }
 
@@ -202,7 +226,7 @@ int cart_trial_set_solver(cart_trial *trial, cart_method method, double rtol, co
     trial->atol[i] = atol ? atol[i] : trial->model->states[i].abs_tol;
   }
   trial->max_steps = max_steps;
-  trial->workspaces_stale = 1;
+  cartp_trial_changed(trial);
   return CART_OK;
 }
 
@@ -216,7 +240,7 @@ int cart_trial_set_extinction(cart_trial *trial, double n_ext)
                        "extinction threshold n_ext %g must be finite and >= 0", n_ext);
   }
   trial->n_ext = n_ext;
-  trial->workspaces_stale = 1;
+  cartp_trial_changed(trial);
   return CART_OK;
 }
 
@@ -271,6 +295,7 @@ int cart_trial_set_n_patients(cart_trial *trial, size_t n_patients)
     return status;
   }
   trial->n_patients = n_patients;
+  trial->prepared = 0;
   return CART_OK;
 }
 
@@ -311,6 +336,7 @@ int cart_trial_add_output(cart_trial *trial, const char *name)
     return cartp_error(&trial->error, CART_EINVAL, "more than %d outputs", CART_MAX_OUTPUTS);
   }
   trial->outputs[trial->n_outputs++] = index;
+  trial->prepared = 0;
   return CART_OK;
 }
 
@@ -318,6 +344,7 @@ void cart_trial_clear_outputs(cart_trial *trial)
 {
   if (trial != NULL) {
     trial->n_outputs = 0;
+    trial->prepared = 0;
   }
 }
 
@@ -346,6 +373,7 @@ int cart_trial_prepare(cart_trial *trial)
   if (trial == NULL) {
     return CART_EINVAL;
   }
+  trial->prepared = 0;
   const cart_endpoint_settings *s = &trial->endpoints;
   if (!(s->n_detect > 0 && s->t_resp > 0 && s->f_aplasia > 0 && s->auc_end > 0 && s->crs_g[0] > 0 &&
         s->crs_g[1] > s->crs_g[0] && s->crs_g[2] > s->crs_g[1] && s->crs_g[3] > s->crs_g[2] &&
@@ -377,6 +405,7 @@ int cart_trial_prepare(cart_trial *trial)
     return cartp_error(&trial->error, CART_EDOSE, "model '%s' has no tocilizumab compartment",
                        trial->model->name);
   }
+  trial->prepared = 1;
   cart_error_clear(&trial->error);
   return CART_OK;
 }
@@ -388,10 +417,10 @@ const cart_error *cart_trial_last_error(const cart_trial *trial)
 
 /* ---- blocks ---- */
 
-cart_trial_block *cart_trial_block_alloc(const cart_trial *trial, size_t capacity, cart_error *err)
+cart_trial_block *cart_trial_block_new(const cart_trial *trial, size_t capacity, cart_error *err)
 {
   if (trial == NULL || capacity == 0) {
-    cartp_error(err, CART_EINVAL, "cart_trial_block_alloc: no trial, or capacity 0");
+    cartp_error(err, CART_EINVAL, "cart_trial_block_new: no trial, or capacity 0");
     return NULL;
   }
   const size_t n_outputs = trial->n_outputs, max_toci = cartp_trial_max_toci(trial);
@@ -586,6 +615,6 @@ int cartp_trial_set_lanes(cart_trial *trial, size_t lanes)
                        "in 0..%d", lanes, CARTP_MAX_LANES);
   }
   trial->lanes = lanes;
-  trial->workspaces_stale = 1;
+  cartp_trial_changed(trial);
   return CART_OK;
 }

@@ -11,7 +11,8 @@
 #define CART_MAX_OUTPUTS 32
 #define CART_MAX_STATES_TRIAL 32
 
-/* What one thread needs to run patients: made once, reused for every patient (openmp.c). */
+/* What one lane of a thread needs to run patients: made once with the caller's
+ * cart_trial_workspace, reused for every patient (openmp.c). */
 typedef struct cartp_workspace {
   cart_solver *solver;
   cart_params *params;
@@ -47,15 +48,31 @@ struct cart_trial {
   cart_endpoint_settings endpoints;
   size_t n_outputs;
   int outputs[CART_MAX_OUTPUTS]; /* index into the extended vector [states..., signals...] */
-  int workspaces_stale; /* set when times or solver settings change */
+  /* bumped by every change a workspace depends on (times, solver settings, lanes): a workspace
+   * made before it is refused by cart_trial_run_block */
+  unsigned long generation;
+  int prepared; /* cart_trial_prepare succeeded and nothing changed since */
   size_t lanes;         /* patients in flight per thread, 1 .. CARTP_MAX_LANES (1: one by
                            one, no SIMD); 0: twice the processor's SIMD width where the
                            model and method allow, else 1 */
 
-  cartp_workspace *workspaces; /* `lanes` per thread, made by the first run (openmp.c) */
-  size_t n_workspaces;
   cart_error error;
 };
+
+/* The caller's workspace for running blocks of one trial (cart_trial_workspace_new, openmp.c):
+ * `lanes` patient workspaces per thread, the first of each thread holding its SIMD lanes' work. */
+struct cart_trial_workspace {
+  const cart_trial *trial;   /* made for this plan ... */
+  unsigned long generation;  /* ... as it was then */
+  int n_threads;
+  size_t lanes;
+  cartp_workspace *lane;     /* n_threads x lanes */
+  size_t n_lanes_made;
+  cart_error error;
+};
+
+/* A change that workspaces depend on: bumps the generation and unprepares the trial. */
+void cartp_trial_changed(cart_trial *trial);
 
 /* Name and unit of extended-vector index i (a state or a signal). */
 const cart_state_info *cartp_trial_extended_info(const cart_model *model, int i);

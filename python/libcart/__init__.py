@@ -630,8 +630,14 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
         callback = _clib.PROGRESS_FN(call_progress) if progress is not None \
             else _clib.PROGRESS_FN()
         summary = _clib.TrialSummary()
-        status = _lib.cart_trial_run_file(trial_p, os.fsencode(path), as_run.encode("utf-8"),
-                                          1 if force else 0, block, threads, callback, None,
+        options = _clib.TrialRunOptions()
+        _lib.cart_trial_run_options_default(ctypes.byref(options))
+        options.scenario_text = as_run.encode("utf-8")
+        options.force = 1 if force else 0
+        options.block_size = block
+        options.n_threads = threads
+        options.progress = callback
+        status = _lib.cart_trial_run_file(trial_p, os.fsencode(path), ctypes.byref(options),
                                           ctypes.byref(summary), ctypes.byref(err))
     finally:
         _lib.cart_trial_free(trial_p)

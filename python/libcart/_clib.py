@@ -282,6 +282,14 @@ DoubleP = POINTER(c_double)
 
 # int (*cart_progress_fn)(size_t done, size_t total, void *data)
 PROGRESS_FN = CFUNCTYPE(c_int, c_size_t, c_size_t, c_void_p)
+
+
+class TrialRunOptions(Structure):
+    """cart_trial_run_options (cart_trial.h); fill it with cart_trial_run_options_default."""
+    _fields_ = [("scenario_text", c_char_p), ("force", c_int), ("block_size", c_size_t),
+                ("n_threads", c_int), ("progress", PROGRESS_FN), ("progress_data", c_void_p)]
+
+
 # int (*cart_calibrate_progress_fn)(size_t evaluations, size_t max, double best, void *data)
 CALIBRATE_PROGRESS_FN = CFUNCTYPE(c_int, c_size_t, c_size_t, c_double, c_void_p)
 
@@ -372,9 +380,10 @@ _PROTOTYPES = {
     "cart_trial_set_seed": (None, [TrialP, c_uint64]),
     "cart_trial_seed": (c_uint64, [TrialP]),
     "cart_trial_last_error": (ErrorP, [TrialP]),
+    "cart_trial_run_options_default": (None, [POINTER(TrialRunOptions)]),
     # cart_hdf5.h
-    "cart_trial_run_file": (c_int, [TrialP, c_char_p, c_char_p, c_int, c_size_t, c_int,
-                                    PROGRESS_FN, c_void_p, POINTER(TrialSummary), ErrorP]),
+    "cart_trial_run_file": (c_int, [TrialP, c_char_p, POINTER(TrialRunOptions),
+                                    POINTER(TrialSummary), ErrorP]),
     # cart_scenario.h
     "cart_scenario_default": (c_char_p, []),
     "cart_scenario_load": (TrialP, [c_char_p, c_char_p, ErrorP]),

@@ -80,7 +80,8 @@ def test_struct_sizes_lp64():
     """The C sizes on LP64 (x86_64, aarch64) of the structures of the headers."""
     sizes = {_clib.CartError: 260, _clib.ParamInfo: 56, _clib.StateInfo: 32,
              _clib.TociRule: 64, _clib.EventRecord: 24, _clib.SolverStats: 32,
-             _clib.EndpointInfo: 32, _clib.EndpointSettings: 64, _clib.TrialSummary: 160}
+             _clib.EndpointInfo: 32, _clib.EndpointSettings: 64, _clib.TrialSummary: 160,
+             _clib.TrialRunOptions: 48}
     for struct, size in sizes.items():
         assert ctypes.sizeof(struct) == size, struct.__name__
 
@@ -94,8 +95,12 @@ def test_trial_summary_struct_matches_file(tmp_dir):
         assert _clib.lib.cart_trial_set_n_patients(trial, 7) == 0
         summary = _clib.TrialSummary()
         path = os.path.join(tmp_dir, "s.h5")
-        status = _clib.lib.cart_trial_run_file(trial, path.encode(), b"", 0, 3, 1,
-                                               _clib.PROGRESS_FN(), None, summary, err)
+        options = _clib.TrialRunOptions()
+        _clib.lib.cart_trial_run_options_default(options)
+        assert (options.scenario_text, options.force, options.block_size, options.n_threads,
+                bool(options.progress), options.progress_data) == (None, 0, 0, 0, False, None)
+        options.block_size, options.n_threads = 3, 1
+        status = _clib.lib.cart_trial_run_file(trial, path.encode(), options, summary, err)
         assert status == 0, err.message
     finally:
         _clib.lib.cart_trial_free(trial)
