@@ -133,7 +133,13 @@ START_TEST(test_dosing)
   ck_assert_int_eq(cart_dosing_get_cart(dosing, 0, &d), CART_OK);
   ck_assert_double_eq(d.time, 14);
   ck_assert_double_eq(d.f_mem, 0.5);
+  ck_assert_int_eq(cart_dosing_get_cart(dosing, 1, &d), CART_OK);
+  ck_assert(isnan(d.f_mem)); /* CART_FMEM_FROM_PARAMS is NaN */
   ck_assert_int_eq(cart_dosing_get_cart(dosing, 2, &d), CART_EINVAL);
+  /* -1.0, the "use the parameter" of 0.2, is now an f_mem out of range */
+  ck_assert_int_eq(cart_dosing_add_cart(dosing, 1, 1e8, -1.0), CART_EDOSE);
+  ck_assert_int_eq(cart_dosing_add_cart(dosing, 1, 1e8, INFINITY), CART_EDOSE);
+  ck_assert_uint_eq(cart_dosing_n_cart(dosing), 2);
 
   /* rejections, each CART_EDOSE, schedule unchanged */
   ck_assert_int_eq(cart_dosing_add_cart(dosing, -1, 1e8, 0.2), CART_EDOSE);
@@ -144,7 +150,6 @@ START_TEST(test_dosing)
   ck_assert_int_eq(cart_dosing_add_cart(dosing, 1, NAN, 0.2), CART_EDOSE);
   ck_assert_int_eq(cart_dosing_add_cart(dosing, 1, INFINITY, 0.2), CART_EDOSE);
   ck_assert_int_eq(cart_dosing_add_cart(dosing, 1, 1e8, 1.5), CART_EDOSE);
-  ck_assert_int_eq(cart_dosing_add_cart(dosing, 1, 1e8, NAN), CART_EDOSE);
   ck_assert_int_eq(cart_dosing_add_toci(dosing, 1, -8, 0.04, 800), CART_EDOSE);
   ck_assert_int_eq(cart_dosing_add_toci(dosing, 1, 8, -0.04, 800), CART_EDOSE);
   ck_assert_int_eq(cart_dosing_add_toci(dosing, 1, 8, 0.04, NAN), CART_EDOSE);

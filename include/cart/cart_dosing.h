@@ -24,6 +24,7 @@
 #ifndef CART_DOSING_H
 #define CART_DOSING_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include <cart/cart_errno.h>
@@ -34,8 +35,9 @@ extern "C" {
 
 typedef struct cart_dosing cart_dosing;
 
-/* f_mem value meaning "the patient's parameter f_mem". */
-#define CART_FMEM_FROM_PARAMS (-1.0)
+/* f_mem value meaning "the patient's parameter f_mem": NaN (test it with isnan(), never ==), as
+ * for every "not given" double of the API. */
+#define CART_FMEM_FROM_PARAMS NAN
 
 /* Hours per day: settings given in hours (infusion, the rule's interval and delay) are converted
  * to the library's days by this one factor (cart_days_from_hours, cart_grammar.h). */
@@ -50,7 +52,7 @@ typedef struct cart_dosing cart_dosing;
 typedef struct cart_cart_dose {
   double time;  /* day, >= 0 */
   double cells; /* >= 0 */
-  double f_mem; /* [0, 1], or CART_FMEM_FROM_PARAMS */
+  double f_mem; /* [0, 1], or NaN (CART_FMEM_FROM_PARAMS): the patient's parameter f_mem */
 } cart_cart_dose;
 
 /* Tocilizumab by rule (MODEL.md 3, the clinical practice): when the CRS signal (IL6s in cart and
@@ -90,8 +92,8 @@ cart_dosing *cart_dosing_new(cart_error *err);
 void cart_dosing_free(cart_dosing *dosing);
 
 /* Adds a CAR-T infusion. CART_EDOSE (message names the dose and the bad value) when the time or
- * the cells are negative or not finite, or f_mem is outside [0, 1] and not
- * CART_FMEM_FROM_PARAMS; the schedule is then unchanged. */
+ * the cells are negative or not finite, or f_mem is outside [0, 1] and not NaN
+ * (CART_FMEM_FROM_PARAMS); the schedule is then unchanged. */
 int cart_dosing_add_cart(cart_dosing *dosing, double time, double cells, double f_mem);
 
 /* Adds a fixed tocilizumab infusion; CART_EDOSE for a negative or non-finite time, mg/kg, cap or

@@ -75,7 +75,7 @@ int cart_parse_cart_dose(const char *text, cart_cart_dose *dose, cart_error *err
     return n;
   }
   if (n == 3 && !(f[2] >= 0 && f[2] <= 1)) {
-    /* here, not only in cart_dosing_add_cart: FMEM -1 would pass as CART_FMEM_FROM_PARAMS */
+    /* here, not only in cart_dosing_add_cart: FMEM "nan" would pass as CART_FMEM_FROM_PARAMS */
     return cartp_error(err, CART_EDOSE, "f_mem %g is outside [0, 1]", f[2]);
   }
   dose->time = f[0];
@@ -203,7 +203,7 @@ int cart_dose_give_cart(cart_params *params, cart_dosing *dosing, const cart_car
     return cartp_error(err, CART_EDOSE, "a CAR-T dose at t = 0 was already given");
   }
   if (cart_params_set(params, "dose", dose->cells) != CART_OK ||
-      (dose->f_mem != CART_FMEM_FROM_PARAMS &&
+      (!isnan(dose->f_mem) &&
        cart_params_set(params, "f_mem", dose->f_mem) != CART_OK)) {
     /* a bad amount is a bad dose, whatever the parameter's own code */
     return cartp_error(err, CART_EDOSE, "%s", cart_params_last_error(params)->message);

@@ -1133,7 +1133,7 @@ static int build_initial_dose(loader *ld, cart_trial *trial, cart_params *typica
     if (!cart_cart_dose_is_initial(model, e->cart_dose.time)) {
       continue;
     }
-    const int has_f_mem = e->cart_dose.f_mem != CART_FMEM_FROM_PARAMS;
+    const int has_f_mem = !isnan(e->cart_dose.f_mem);
     const entry *set = entry_find(&ld->parameters, "dose", NULL);
     const entry *set_f = has_f_mem ? entry_find(&ld->parameters, "f_mem", NULL) : NULL;
     if (initial_line) {

@@ -53,7 +53,7 @@ int cart_dosing_add_cart(cart_dosing *dosing, double time, double cells, double 
     return cartp_error(err, CART_EDOSE, "CAR-T dose at day %g: %g cells must be finite and >= 0",
                        time, cells);
   }
-  if (f_mem != CART_FMEM_FROM_PARAMS && !(f_mem >= 0 && f_mem <= 1)) {
+  if (!isnan(f_mem) && !(f_mem >= 0 && f_mem <= 1)) {
     return cartp_error(err, CART_EDOSE, "CAR-T dose at day %g: f_mem %g is outside [0, 1]",
                        time, f_mem);
   }

@@ -120,7 +120,7 @@ void cartp_events_apply(cart_solver *solver, const cart_dosing *dosing, const ti
   case EVENT_CART_DOSE: {
     const cart_cart_dose *dose = &dosing->cart[event->index];
     const double f_mem =
-        dose->f_mem == CART_FMEM_FROM_PARAMS ? solver->eval.p[cartp_model_f_mem_param(model)] : dose->f_mem;
+        isnan(dose->f_mem) ? solver->eval.p[cartp_model_f_mem_param(model)] : dose->f_mem;
     model->add_cart_dose(solver->y, dose->cells, f_mem);
     break;
   }
