@@ -189,7 +189,7 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
     if (cart_parse_toci_dose(arg, &dose, &err) != CART_OK) {
       return fail(EXIT_BAD_INPUT, "--toci %s: %s", arg, err.message);
     }
-    if (cart_dosing_add_toci(opt->dosing, dose.time, dose.mg_per_kg, dose.duration,
+    if (cart_dosing_add_toci(opt->dosing, dose.time, dose.mg_per_kg, dose.duration_day,
                              dose.cap_mg) != CART_OK) {
       return fail(EXIT_BAD_INPUT, "--toci %s: %s", arg, cart_dosing_last_error(opt->dosing)->message);
     }

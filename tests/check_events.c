@@ -198,7 +198,7 @@ static void log_step(void *context, const cart_solver *solver, double t0, double
  * miss it, and so would the step's evenly spaced samples, which straddle the 0.2-day excursion:
  * the golden-section search around the sample nearest its top finds it. The rule's bolus lands
  * in D at t = 4.9, once: its repeat check comes 3 days later, when Y is below L again. */
-/* The rule's doses, too, are boluses when their duration is below CART_TOCI_BOLUS_EPS: a 1e-20 h
+/* The rule's doses, too, are boluses when their duration is below CART_TOCI_BOLUS_EPS_DAY: a 1e-20 h
  * or 1e-12 h rule dose puts the bolus's 70 mg in D (a 1e-20 h one used to be lost). */
 START_TEST(test_toci_rule_tiny_duration_is_bolus)
 {
@@ -210,8 +210,8 @@ START_TEST(test_toci_rule_tiny_duration_is_bolus)
     cart_toci_rule rule;
     cart_toci_rule_default(&rule);
     rule.trigger = 100;
-    rule.interval = 3.0;
-    rule.duration = hours[k] / 24;
+    rule.interval_day = 3.0;
+    rule.duration_day = hours[k] / 24;
     rule.mg_per_kg = 1;
     ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
     const double times[] = {0, 8};
@@ -235,8 +235,8 @@ START_TEST(test_crossing_inside_one_long_step)
   cart_toci_rule rule;
   cart_toci_rule_default(&rule);
   rule.trigger = 100;
-  rule.interval = 3.0; /* next check at t = 7, when Y is below L again: one dose only */
-  rule.duration = 0;   /* bolus */
+  rule.interval_day = 3.0; /* next check at t = 7, when Y is below L again: one dose only */
+  rule.duration_day = 0;   /* bolus */
   rule.mg_per_kg = 1;
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
   const double times[] = {0, 8}; /* Y(8) = 91.01: still positive */
@@ -458,14 +458,14 @@ START_TEST(test_toci_rule_repeats_and_maximum)
   bad.trigger = NAN;
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &bad), CART_EDOSE);
   bad = rule;
-  bad.delay = -1.0 / 24;
+  bad.delay_day = -1.0 / 24;
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &bad), CART_EDOSE);
   ck_assert_ptr_nonnull(strstr(cart_dosing_last_error(dosing)->message, "delay"));
-  bad.delay = NAN;
+  bad.delay_day = NAN;
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &bad), CART_EDOSE);
-  bad.delay = CART_TOCI_RULE_MAX_DELAY * 1.001;
+  bad.delay_day = CART_TOCI_RULE_MAX_DELAY_DAY * 1.001;
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &bad), CART_EDOSE);
-  bad.delay = CART_TOCI_RULE_MAX_DELAY;
+  bad.delay_day = CART_TOCI_RULE_MAX_DELAY_DAY;
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &bad), CART_OK);
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
   /* stein has no CRS signal */
@@ -506,7 +506,7 @@ START_TEST(test_toci_rule_delay_first_dose)
   cart_dosing *dosing = cart_dosing_new(NULL);
   cart_toci_rule rule;
   cart_toci_rule_default(&rule);
-  ck_assert_double_eq(rule.delay, 0.0);
+  ck_assert_double_eq(rule.delay_day, 0.0);
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
   const double times[] = {0, 60};
   double y[18];
@@ -517,7 +517,7 @@ START_TEST(test_toci_rule_delay_first_dose)
   const double t_star = now[0];
   ck_assert(t_star > 5 && t_star < 15);
 
-  rule.delay = 12.0 / 24.0;
+  rule.delay_day = 12.0 / 24.0;
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
   ck_assert_int_eq(cart_solver_solve(solver, params, dosing, times, 2, y, NULL), CART_OK);
   const int n_later = rule_dose_times(solver, later, CART_TOCI_RULE_MAX_DOSES);
@@ -547,20 +547,20 @@ START_TEST(test_toci_rule_delay_outlasts_excursion)
   cart_toci_rule rule;
   cart_toci_rule_default(&rule);
   rule.trigger = 100;
-  rule.interval = 3.0;
-  rule.duration = 0;
+  rule.interval_day = 3.0;
+  rule.duration_day = 0;
   rule.mg_per_kg = 1;
   const double times[] = {0, 8};
   double y[4], doses[CART_TOCI_RULE_MAX_DOSES];
 
-  rule.delay = 0.1; /* inside the excursion */
+  rule.delay_day = 0.1; /* inside the excursion */
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
   ck_assert_int_eq(cart_solver_solve(solver, params, dosing, times, 2, y, NULL), CART_OK);
   ck_assert_int_eq(rule_dose_times(solver, doses, CART_TOCI_RULE_MAX_DOSES), 1);
   ck_assert_msg(fabs(doses[0] - 5.0) < 5e-3, "dose at %.12f, expected 5.0", doses[0]);
   ck_assert_double_eq_tol(y[3], 70, 1e-9);
 
-  rule.delay = 0.25; /* Y is back below L at 4.9 + 0.25 */
+  rule.delay_day = 0.25; /* Y is back below L at 4.9 + 0.25 */
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
   ck_assert_int_eq(cart_solver_solve(solver, params, dosing, times, 2, y, NULL), CART_OK);
   ck_assert_int_eq(rule_dose_times(solver, doses, CART_TOCI_RULE_MAX_DOSES), 0);

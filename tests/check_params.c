@@ -125,7 +125,8 @@ START_TEST(test_dosing)
   cart_dosing *dosing = cart_dosing_new(NULL);
   ck_assert_int_eq(cart_dosing_add_cart(dosing, 14, 1e8, 0.5), CART_OK);
   ck_assert_int_eq(cart_dosing_add_cart(dosing, 0, 0, CART_FMEM_FROM_PARAMS), CART_OK);
-  ck_assert_int_eq(cart_dosing_add_toci(dosing, 5, 8, CART_TOCI_TINF_DEFAULT, 800), CART_OK);
+  ck_assert_int_eq(cart_dosing_add_toci(dosing, 5, 8, CART_TOCI_DURATION_DAY_DEFAULT, 800),
+                   CART_OK);
   ck_assert_int_eq(cart_dosing_add_toci(dosing, 6, 8, 0, 800), CART_OK); /* bolus */
   ck_assert_uint_eq(cart_dosing_n_cart(dosing), 2);
   ck_assert_uint_eq(cart_dosing_n_toci(dosing), 2);

@@ -55,12 +55,12 @@ static void assert_rule(const cart_trial *trial, const cart_toci_rule *expected)
   cart_dosing_get_toci_rule(cart_trial_dosing((cart_trial *)trial), &rule);
   ck_assert_int_eq(rule.enabled, expected->enabled);
   ck_assert_double_eq(rule.trigger, expected->trigger);
-  ck_assert_double_eq_tol(rule.interval, expected->interval, 1e-15);
+  ck_assert_double_eq_tol(rule.interval_day, expected->interval_day, 1e-15);
   ck_assert_int_eq(rule.max_doses, expected->max_doses);
   ck_assert_double_eq(rule.mg_per_kg, expected->mg_per_kg);
   ck_assert_double_eq(rule.cap_mg, expected->cap_mg);
-  ck_assert_double_eq_tol(rule.duration, expected->duration, 1e-15);
-  ck_assert_double_eq_tol(rule.delay, expected->delay, 1e-15);
+  ck_assert_double_eq_tol(rule.duration_day, expected->duration_day, 1e-15);
+  ck_assert_double_eq_tol(rule.delay_day, expected->delay_day, 1e-15);
 }
 
 static int rule_enabled(const cart_trial *trial)
@@ -130,12 +130,12 @@ START_TEST(test_default_scenario)
   cart_toci_rule_default(&rule);
   ck_assert_int_eq(rule.enabled, 1);
   ck_assert_double_eq(rule.trigger, 200);
-  ck_assert_double_eq_tol(rule.interval, 8.0 / 24.0, 1e-15);
+  ck_assert_double_eq_tol(rule.interval_day, 8.0 / 24.0, 1e-15);
   ck_assert_int_eq(rule.max_doses, 4);
   ck_assert_double_eq(rule.mg_per_kg, 8);
   ck_assert_double_eq(rule.cap_mg, 800);
-  ck_assert_double_eq_tol(rule.duration, 1.0 / 24.0, 1e-15);
-  rule.delay = 12.0 / 24.0; /* given once grade-2 CRS persists (doc/models.md 2.8) */
+  ck_assert_double_eq_tol(rule.duration_day, 1.0 / 24.0, 1e-15);
+  rule.delay_day = 12.0 / 24.0; /* given once grade-2 CRS persists (doc/models.md 2.8) */
   assert_rule(trial, &rule);
   ck_assert_double_eq(cart_trial_extinction(trial), 1.0);
   ck_assert_uint_eq(cart_trial_max_toci_doses(trial), 4);
@@ -234,10 +234,10 @@ START_TEST(test_keys)
   ck_assert_int_eq(cart_dosing_get_toci(dosing, 0, &toci), CART_OK);
   ck_assert_double_eq(toci.time, 3);
   ck_assert_double_eq(toci.mg_per_kg, 8);
-  ck_assert_double_eq(toci.duration, CART_TOCI_TINF_DEFAULT);
+  ck_assert_double_eq(toci.duration_day, CART_TOCI_DURATION_DAY_DEFAULT);
   ck_assert_double_eq(toci.cap_mg, CART_TOCI_CAP_MG_DEFAULT);
   ck_assert_int_eq(cart_dosing_get_toci(dosing, 1, &toci), CART_OK);
-  ck_assert_double_eq_tol(toci.duration, 2.0 / 24.0, 1e-15);
+  ck_assert_double_eq_tol(toci.duration_day, 2.0 / 24.0, 1e-15);
   ck_assert_double_eq(toci.cap_mg, 600);
 
   ck_assert_uint_eq(cart_population_n_varied(cart_trial_population(trial)), 2);
@@ -357,7 +357,7 @@ START_TEST(test_keys)
   trial = load_ok("[trial]\nmodel = cart\n[tocilizumab]\nrule = on\ninfusion_h = 0\n"
                   "max_doses = 1\n");
   cart_toci_rule bolus = rule;
-  bolus.duration = 0;
+  bolus.duration_day = 0;
   bolus.max_doses = 1;
   assert_rule(trial, &bolus);
   cart_trial_free(trial);
@@ -654,13 +654,13 @@ START_TEST(test_doses_as_the_grammar_reads_them)
     ck_assert_int_eq(cart_parse_toci_dose(toci_dose_texts[i], &parsed, NULL), CART_OK);
     ck_assert_double_eq(parsed.time, toci_dose_expected[i].time);
     ck_assert_double_eq(parsed.mg_per_kg, toci_dose_expected[i].mg_per_kg);
-    ck_assert_double_eq_tol(parsed.duration, toci_dose_expected[i].duration, 1e-15);
+    ck_assert_double_eq_tol(parsed.duration_day, toci_dose_expected[i].duration_day, 1e-15);
     ck_assert_double_eq(parsed.cap_mg, toci_dose_expected[i].cap_mg);
     snprintf(text, sizeof text, "[trial]\nmodel = cart\n[dosing]\ntoci = %s\n", toci_dose_texts[i]);
     cart_trial *trial = load_ok(text);
     ck_assert_int_eq(cart_dosing_get_toci(cart_trial_dosing(trial), 0, &dose), CART_OK);
     ck_assert_double_eq(dose.time, parsed.time);
-    ck_assert_double_eq(dose.duration, parsed.duration);
+    ck_assert_double_eq(dose.duration_day, parsed.duration_day);
     ck_assert_double_eq(dose.cap_mg, parsed.cap_mg);
     cart_trial_free(trial);
   }
@@ -713,11 +713,11 @@ START_TEST(test_times_and_hours_as_the_grammar_reads_them)
   cart_toci_rule rule, parsed;
   cart_dosing_get_toci_rule(cart_trial_dosing(trial), &rule);
   ck_assert_int_eq(cart_parse_toci_rule("200:6:4:8:12", &parsed, NULL), CART_OK);
-  ck_assert_double_eq(rule.interval, parsed.interval);
-  ck_assert_double_eq(rule.delay, parsed.delay);
-  ck_assert_double_eq(rule.interval, cart_days_from_hours(6));
-  ck_assert_double_eq_tol(rule.interval, 0.25, 1e-15);
-  ck_assert_double_eq_tol(rule.duration, 2.0 / 24.0, 1e-15);
+  ck_assert_double_eq(rule.interval_day, parsed.interval_day);
+  ck_assert_double_eq(rule.delay_day, parsed.delay_day);
+  ck_assert_double_eq(rule.interval_day, cart_days_from_hours(6));
+  ck_assert_double_eq_tol(rule.interval_day, 0.25, 1e-15);
+  ck_assert_double_eq_tol(rule.duration_day, 2.0 / 24.0, 1e-15);
   ck_assert_double_eq(cart_days_from_hours(CART_HOURS_PER_DAY), 1.0);
   cart_trial_free(trial);
 

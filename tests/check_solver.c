@@ -283,7 +283,7 @@ START_TEST(test_toci_infusion_and_cap)
 {
   const char *const set[] = {"dose=0", "T0=0", "Q=0", "CL=0", "Vmax=0"};
   cart_dosing *dosing = cart_dosing_new(NULL);
-  const double tinf = CART_TOCI_TINF_DEFAULT, start = 2.0;
+  const double tinf = CART_TOCI_DURATION_DAY_DEFAULT, start = 2.0;
   ck_assert_int_eq(cart_dosing_add_toci(dosing, start, 12, tinf, 800), CART_OK); /* 840 > 800 */
   double times[] = {0, start, start + tinf / 4, start + tinf / 2, start + tinf, 3, 10};
   double states[9 * 7];
@@ -298,7 +298,7 @@ START_TEST(test_toci_infusion_and_cap)
 }
 END_TEST
 
-/* Infusions shorter than CART_TOCI_BOLUS_EPS are boluses: 1e-20 h (time + duration rounds to
+/* Infusions shorter than CART_TOCI_BOLUS_EPS_DAY are boluses: 1e-20 h (time + duration rounds to
  * time, which dropped the whole dose) and 1e-12 h (whose rounded end gave more than the dose)
  * put the bolus's amount in D1 at the dose time and after it; 1e-6 h is still an infusion. */
 START_TEST(test_toci_tiny_infusion_is_bolus)
@@ -318,7 +318,7 @@ START_TEST(test_toci_tiny_infusion_is_bolus)
       ck_assert_double_le(test_rel_diff(bolus[9 * 1 + D1], 560), 1e-15); /* 8 mg/kg * 70 kg */
       continue;
     }
-    const int is_bolus = hours[k] / 24 < CART_TOCI_BOLUS_EPS;
+    const int is_bolus = hours[k] / 24 < CART_TOCI_BOLUS_EPS_DAY;
     ck_assert_int_eq(is_bolus, hours[k] < 1e-6);
     /* a real infusion starts empty; its amount is exact up to the rounding of the solver's steps
      * (each of their ends is rounded to the double near day 2) */
@@ -662,7 +662,7 @@ START_TEST(test_noise_negative_restart)
   cart_dosing *dosing = cart_dosing_new(NULL);
   cart_toci_rule rule;
   cart_toci_rule_default(&rule);
-  rule.delay = 0.5;
+  rule.delay_day = 0.5;
   ck_assert_int_eq(cart_dosing_set_toci_rule(dosing, &rule), CART_OK);
   cart_solver *solver = cart_solver_new(cart_model_find("cart", NULL), NULL);
   /* msbdf is the method that reaches the retry here (Rodas5P, L-stable and restarting at no

@@ -60,7 +60,7 @@ START_TEST(test_two_threads_match_one)
 {
   cart_dosing *dosing = cart_dosing_new(NULL);
   cart_dosing_add_cart(dosing, 20, 5e7, 0.3);
-  cart_dosing_add_toci(dosing, 6.5, 8, CART_TOCI_TINF_DEFAULT, 800);
+  cart_dosing_add_toci(dosing, 6.5, 8, CART_TOCI_DURATION_DAY_DEFAULT, 800);
   static job serial, a, b;
   serial = (job){.dosing = dosing, .first = 0};
   solve_patients(&serial, 1);

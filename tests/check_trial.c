@@ -359,7 +359,7 @@ START_TEST(test_toci_rule_delay_short_excursion)
     cart_toci_rule rule;
     cart_toci_rule_default(&rule);
     rule.trigger = cases[c].trigger;
-    rule.delay = cases[c].delay_h / 24.0;
+    rule.delay_day = cases[c].delay_h / 24.0;
     ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_edit_dosing(trial), &rule), CART_OK);
     block = cart_trial_block_new(trial, 1, NULL);
     ck_assert_int_eq(test_run_block(trial, 0, 1, 1, block), CART_OK);

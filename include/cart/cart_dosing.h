@@ -7,9 +7,9 @@
  * Tocilizumab, fixed: (time, mg/kg, duration, cap). The amount is min(mg/kg * WT, cap) mg, with WT
  * the patient's weight parameter; it enters D1 at the constant rate amount / duration (mg/day)
  * from `time` to `time + duration`. Infusions may overlap. A duration of 0 is a bolus: the amount
- * is added to D1 at `time`. So is any duration below CART_TOCI_BOLUS_EPS (1e-9 day, 86.4 us): an
- * infusion that short cannot be resolved in double precision (time + duration may round to time),
- * so it is given as the bolus it practically is. This holds for the rule's duration too.
+ * is added to D1 at `time`. So is any duration below CART_TOCI_BOLUS_EPS_DAY (1e-9 day, 86.4 us):
+ * an infusion that short cannot be resolved in double precision (time + duration may round to
+ * time), so it is given as the bolus it practically is. This holds for the rule's duration too.
  *
  * The solver stops exactly at every dose time and at the start and end of every infusion, applies
  * what happens there, and restarts the integration (it never steps across them). A state reported
@@ -44,10 +44,10 @@ typedef struct cart_dosing cart_dosing;
 #define CART_HOURS_PER_DAY 24.0
 
 /* MODEL.md section 3 defaults for tocilizumab infusions. */
-#define CART_TOCI_TINF_DEFAULT (1.0 / CART_HOURS_PER_DAY) /* day: 1 h */
+#define CART_TOCI_DURATION_DAY_DEFAULT (1.0 / CART_HOURS_PER_DAY) /* day: 1 h */
 #define CART_TOCI_CAP_MG_DEFAULT 800.0      /* mg per dose [S7] */
 /* day: a tocilizumab infusion shorter than this is a bolus (given like a duration of 0) */
-#define CART_TOCI_BOLUS_EPS 1e-9
+#define CART_TOCI_BOLUS_EPS_DAY 1e-9
 
 typedef struct cart_cart_dose {
   double time;  /* day, >= 0 */
@@ -56,25 +56,29 @@ typedef struct cart_cart_dose {
 } cart_cart_dose;
 
 /* Tocilizumab by rule (MODEL.md 3, the clinical practice): when the CRS signal (IL6s in cart and
- * cart2) rises through `trigger` at t*, give mg_per_kg (capped at cap_mg) over `duration` at
- * t* + delay, if the signal is still above the trigger then (otherwise no dose and no series);
- * then every `interval` while the signal is still above the trigger at that time, give it again;
+ * cart2) rises through `trigger` at t*, give mg_per_kg (capped at cap_mg) over `duration_day` at
+ * t* + delay_day, if the signal is still above the trigger then (otherwise no dose and no series);
+ * then every `interval_day` while the signal is still above the trigger at that time, give it
+ * again;
  * at most max_doses rule doses in all. A later rise through the trigger, after the signal fell
  * below it, starts a new series within the same maximum; a rise while a delayed first dose is
  * pending changes nothing. The crossing is found by root finding on the solver's dense output
- * (to 1e-10 day); the solver stops exactly at t* + delay. Off unless set. */
+ * (to 1e-10 day); the solver stops exactly at t* + delay_day. Off unless set.
+ * Times and durations are in days, as everywhere in the library; the fields that are hours in
+ * the scenario and in Python (interval_h, infusion_h, delay_h) say _day here, converted once by
+ * cart_days_from_hours (cart_grammar.h). */
 #define CART_TOCI_RULE_MAX_DOSES 16
-#define CART_TOCI_RULE_MAX_DELAY 30.0 /* day: the longest delay the rule accepts */
+#define CART_TOCI_RULE_MAX_DELAY_DAY 30.0 /* day: the longest delay the rule accepts */
 typedef struct cart_toci_rule {
   int enabled;       /* 0: off */
   double trigger;    /* pg/mL of the CRS signal: default 200, CRS grade 2 (MODEL.md 4) */
-  double interval;   /* day: default 8 h */
+  double interval_day; /* default 8 h (8 / 24 day) */
   int max_doses;     /* default 4, at most CART_TOCI_RULE_MAX_DOSES */
   double mg_per_kg;  /* default 8 */
   double cap_mg;     /* default 800 */
-  double duration;   /* day: default 1 h (0, or below CART_TOCI_BOLUS_EPS: bolus) */
-  double delay;      /* day from the rise to the first dose of a series: default 0, at most
-                        CART_TOCI_RULE_MAX_DELAY (Lee DW et al., Blood 2014;124:188-195) */
+  double duration_day; /* default 1 h (0, or below CART_TOCI_BOLUS_EPS_DAY: bolus) */
+  double delay_day;    /* from the rise to the first dose of a series: default 0, at most
+                          CART_TOCI_RULE_MAX_DELAY_DAY (Lee DW et al., Blood 2014;124:188-195) */
 } cart_toci_rule;
 
 /* The MODEL.md 3 defaults, with enabled = 1. */
@@ -83,7 +87,7 @@ void cart_toci_rule_default(cart_toci_rule *rule);
 typedef struct cart_toci_dose {
   double time;      /* day, >= 0: infusion start */
   double mg_per_kg; /* >= 0 */
-  double duration;  /* day, >= 0 (0, or below CART_TOCI_BOLUS_EPS: bolus) */
+  double duration_day; /* >= 0 (0, or below CART_TOCI_BOLUS_EPS_DAY: bolus) */
   double cap_mg;    /* mg, >= 0: largest amount given */
 } cart_toci_dose;
 
@@ -98,7 +102,7 @@ int cart_dosing_add_cart(cart_dosing *dosing, double time, double cells, double 
 
 /* Adds a fixed tocilizumab infusion; CART_EDOSE for a negative or non-finite time, mg/kg, cap or
  * duration. */
-int cart_dosing_add_toci(cart_dosing *dosing, double time, double mg_per_kg, double duration,
+int cart_dosing_add_toci(cart_dosing *dosing, double time, double mg_per_kg, double duration_day,
                          double cap_mg);
 
 /* Removes every dose. */
@@ -113,7 +117,7 @@ int cart_dosing_get_toci(const cart_dosing *dosing, size_t i, cart_toci_dose *do
 
 /* Turns the rule on with these settings (rule->enabled = 0, or rule = NULL, turns it off).
  * CART_EDOSE naming the field for a trigger, interval or mg/kg that is not positive and finite, a
- * negative cap or duration, a delay outside 0..CART_TOCI_RULE_MAX_DELAY, or max_doses outside
+ * negative cap or duration, a delay outside 0..CART_TOCI_RULE_MAX_DELAY_DAY, or max_doses outside
  * 1..CART_TOCI_RULE_MAX_DOSES. */
 int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule);
 /* The rule in force (enabled = 0 when off). */

@@ -45,7 +45,7 @@ double cart_days_from_hours(double hours);
 /* "TIME:CELLS[:FMEM]" into *dose (f_mem CART_FMEM_FROM_PARAMS when FMEM is left out). */
 int cart_parse_cart_dose(const char *text, cart_cart_dose *dose, cart_error *err);
 
-/* "TIME:MG_PER_KG[:HOURS[:CAP_MG]]" into *dose: HOURS (default 1 h, CART_TOCI_TINF_DEFAULT; 0 is
+/* "TIME:MG_PER_KG[:HOURS[:CAP_MG]]" into *dose: HOURS (default 1 h, CART_TOCI_DURATION_DAY_DEFAULT; 0 is
  * a bolus) becomes the duration in days, CAP_MG defaults to CART_TOCI_CAP_MG_DEFAULT. */
 int cart_parse_toci_dose(const char *text, cart_toci_dose *dose, cart_error *err);
 

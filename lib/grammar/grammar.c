@@ -94,7 +94,7 @@ int cart_parse_toci_dose(const char *text, cart_toci_dose *dose, cart_error *err
   }
   dose->time = f[0];
   dose->mg_per_kg = f[1];
-  dose->duration = n >= 3 ? cart_days_from_hours(f[2]) : CART_TOCI_TINF_DEFAULT;
+  dose->duration_day = n >= 3 ? cart_days_from_hours(f[2]) : CART_TOCI_DURATION_DAY_DEFAULT;
   dose->cap_mg = n >= 4 ? f[3] : CART_TOCI_CAP_MG_DEFAULT;
   cart_error_clear(err);
   return CART_OK;
@@ -120,10 +120,10 @@ int cart_parse_toci_rule(const char *text, cart_toci_rule *rule, cart_error *err
                        CART_TOCI_RULE_MAX_DOSES);
   }
   rule->trigger = f[0];
-  rule->interval = n >= 2 ? cart_days_from_hours(f[1]) : rule->interval;
+  rule->interval_day = n >= 2 ? cart_days_from_hours(f[1]) : rule->interval_day;
   rule->max_doses = n >= 3 ? (int)f[2] : rule->max_doses;
   rule->mg_per_kg = n >= 4 ? f[3] : rule->mg_per_kg;
-  rule->delay = n >= 5 ? cart_days_from_hours(f[4]) : rule->delay;
+  rule->delay_day = n >= 5 ? cart_days_from_hours(f[4]) : rule->delay_day;
   cart_error_clear(err);
   return CART_OK;
 }

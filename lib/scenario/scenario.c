@@ -1180,7 +1180,7 @@ static int add_schedule(loader *ld, cart_trial *trial, int is_cart)
       status = cart_dose_give_cart(typical, dosing, &e->cart_dose, NULL, &error);
     } else {
       const cart_toci_dose *d = &e->toci_dose;
-      status = cart_dosing_add_toci(dosing, d->time, d->mg_per_kg, d->duration, d->cap_mg);
+      status = cart_dosing_add_toci(dosing, d->time, d->mg_per_kg, d->duration_day, d->cap_mg);
       cartp_error_copy(&error, cart_dosing_last_error(dosing));
     }
     if (status != CART_OK) {
@@ -1386,7 +1386,7 @@ static int build_toci_rule(loader *ld, cart_trial *trial)
       rule.trigger = v;
       break;
     case RULE_INTERVAL_H:
-      rule.interval = v;
+      rule.interval_day = v;
       break;
     case RULE_MAX_DOSES:
       rule.max_doses = (int)v; /* 1..CART_TOCI_RULE_MAX_DOSES (key_table) */
@@ -1398,10 +1398,10 @@ static int build_toci_rule(loader *ld, cart_trial *trial)
       rule.cap_mg = v;
       break;
     case RULE_DELAY_H:
-      rule.delay = v;
+      rule.delay_day = v;
       break;
     default:
-      rule.duration = v;
+      rule.duration_day = v;
       break;
     }
     const int status = cart_dosing_set_toci_rule(dosing, &rule);

@@ -64,7 +64,7 @@ int cart_dosing_add_cart(cart_dosing *dosing, double time, double cells, double 
   return CART_OK;
 }
 
-int cart_dosing_add_toci(cart_dosing *dosing, double time, double mg_per_kg, double duration,
+int cart_dosing_add_toci(cart_dosing *dosing, double time, double mg_per_kg, double duration_day,
                          double cap_mg)
 {
   if (dosing == NULL) {
@@ -80,10 +80,10 @@ int cart_dosing_add_toci(cart_dosing *dosing, double time, double mg_per_kg, dou
                        "tocilizumab dose at day %g: %g mg/kg must be finite and >= 0", time,
                        mg_per_kg);
   }
-  if (!isfinite(duration) || duration < 0) {
+  if (!isfinite(duration_day) || duration_day < 0) {
     return cartp_error(err, CART_EDOSE,
                        "tocilizumab dose at day %g: infusion duration %g day must be finite and >= 0",
-                       time, duration);
+                       time, duration_day);
   }
   if (!isfinite(cap_mg) || cap_mg < 0) {
     return cartp_error(err, CART_EDOSE, "tocilizumab dose at day %g: cap %g mg must be finite and >= 0",
@@ -92,14 +92,14 @@ int cart_dosing_add_toci(cart_dosing *dosing, double time, double mg_per_kg, dou
   if (reserve((void **)&dosing->toci, &dosing->cap_toci, dosing->n_toci, sizeof *dosing->toci)) {
     return cartp_error(err, CART_ENOMEM, "tocilizumab dose: out of memory");
   }
-  dosing->toci[dosing->n_toci++] = (cart_toci_dose){time, mg_per_kg, duration, cap_mg};
+  dosing->toci[dosing->n_toci++] = (cart_toci_dose){time, mg_per_kg, duration_day, cap_mg};
   return CART_OK;
 }
 
 void cart_toci_rule_default(cart_toci_rule *rule)
 {
   *rule = (cart_toci_rule){1, 200.0, 8.0 / 24.0, 4, 8.0, CART_TOCI_CAP_MG_DEFAULT,
-                           CART_TOCI_TINF_DEFAULT, 0.0};
+                           CART_TOCI_DURATION_DAY_DEFAULT, 0.0};
 }
 
 int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule)
@@ -113,10 +113,10 @@ int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule)
     return CART_OK;
   }
   const char *bad = !(rule->trigger > 0 && isfinite(rule->trigger))     ? "trigger"
-                    : !(rule->interval > 0 && isfinite(rule->interval)) ? "interval"
+                    : !(rule->interval_day > 0 && isfinite(rule->interval_day)) ? "interval"
                     : !(rule->mg_per_kg > 0 && isfinite(rule->mg_per_kg)) ? "mg_per_kg"
                     : !(rule->cap_mg >= 0 && isfinite(rule->cap_mg))     ? "cap_mg"
-                    : !(rule->duration >= 0 && isfinite(rule->duration)) ? "duration"
+                    : !(rule->duration_day >= 0 && isfinite(rule->duration_day)) ? "duration"
                                                                          : NULL;
   if (bad != NULL) {
     return cartp_error(err, CART_EDOSE, "tocilizumab rule: %s is not a valid value", bad);
@@ -125,10 +125,11 @@ int cart_dosing_set_toci_rule(cart_dosing *dosing, const cart_toci_rule *rule)
     return cartp_error(err, CART_EDOSE, "tocilizumab rule: max_doses %d is outside 1..%d",
                        rule->max_doses, CART_TOCI_RULE_MAX_DOSES);
   }
-  if (!(rule->delay >= 0 && rule->delay <= CART_TOCI_RULE_MAX_DELAY)) { /* NaN fails too */
+  /* NaN fails too */
+  if (!(rule->delay_day >= 0 && rule->delay_day <= CART_TOCI_RULE_MAX_DELAY_DAY)) {
     return cartp_error(err, CART_EDOSE,
-                       "tocilizumab rule: delay %g day (%g h) is outside 0..%g days", rule->delay,
-                       24 * rule->delay, CART_TOCI_RULE_MAX_DELAY);
+                       "tocilizumab rule: delay %g day (%g h) is outside 0..%g days",
+                       rule->delay_day, 24 * rule->delay_day, CART_TOCI_RULE_MAX_DELAY_DAY);
   }
   dosing->rule = *rule;
   return CART_OK;

@@ -14,10 +14,10 @@ struct cart_dosing {
 };
 
 /* Whether an infusion of this duration (day) is given as a bolus: 0, or too short to resolve
- * (CART_TOCI_BOLUS_EPS). The one test the solver uses for fixed and rule doses alike. */
+ * (CART_TOCI_BOLUS_EPS_DAY). The one test the solver uses for fixed and rule doses alike. */
 static inline int cartp_toci_is_bolus(double duration)
 {
-  return duration < CART_TOCI_BOLUS_EPS;
+  return duration < CART_TOCI_BOLUS_EPS_DAY;
 }
 
 #endif

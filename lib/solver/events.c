@@ -71,8 +71,8 @@ int cartp_events_collect(cart_solver *solver, const cart_dosing *dosing, size_t 
   for (size_t i = 0; i < n_toci; i++) {
     const cart_toci_dose *dose = &dosing->toci[i];
     solver->events[n++] = (timed_event){dose->time, EVENT_TOCI_START, i};
-    if (!cartp_toci_is_bolus(dose->duration)) {
-      solver->events[n++] = (timed_event){dose->time + dose->duration, EVENT_TOCI_END, i};
+    if (!cartp_toci_is_bolus(dose->duration_day)) {
+      solver->events[n++] = (timed_event){dose->time + dose->duration_day, EVENT_TOCI_END, i};
     }
   }
   if (n > 1) {
@@ -96,13 +96,13 @@ double cartp_toci_rate_at(const cart_solver *solver, const cart_dosing *dosing, 
   double rate = 0.0;
   for (size_t i = 0; dosing != NULL && i < dosing->n_toci; i++) {
     const cart_toci_dose *dose = &dosing->toci[i];
-    if (!cartp_toci_is_bolus(dose->duration) && dose->time <= t && t < dose->time + dose->duration) {
-      rate += toci_amount(solver, dose) / dose->duration;
+    if (!cartp_toci_is_bolus(dose->duration_day) && dose->time <= t && t < dose->time + dose->duration_day) {
+      rate += toci_amount(solver, dose) / dose->duration_day;
     }
   }
   const rule_state *rs = &solver->rule;
   for (int k = 0; k < rs->doses; k++) {
-    const double d = rs->rule.duration;
+    const double d = rs->rule.duration_day;
     if (!cartp_toci_is_bolus(d) && rs->dose_time[k] <= t && t < rs->dose_time[k] + d) {
       rate += rs->dose_amount[k] / d;
     }
@@ -126,7 +126,7 @@ void cartp_events_apply(cart_solver *solver, const cart_dosing *dosing, const ti
   }
   case EVENT_TOCI_START: {
     const cart_toci_dose *dose = &dosing->toci[event->index];
-    if (cartp_toci_is_bolus(dose->duration)) {
+    if (cartp_toci_is_bolus(dose->duration_day)) {
       solver->y[cartp_model_toci_state(model)] += toci_amount(solver, dose); /* a bolus */
     }
     break; /* an infusion's rate is recomputed once all events at this time are applied */
@@ -350,11 +350,11 @@ static void rule_dose(cart_solver *solver, double t)
   rs->dose_time[rs->doses] = t;
   rs->dose_amount[rs->doses] = amount;
   rs->doses++;
-  if (cartp_toci_is_bolus(rs->rule.duration)) {
+  if (cartp_toci_is_bolus(rs->rule.duration_day)) {
     solver->y[cartp_model_toci_state(solver->model)] += amount; /* a bolus */
   }
   rs->series_active = 1;
-  rs->next_check = t + rs->rule.interval;
+  rs->next_check = t + rs->rule.interval_day;
   log_event(solver, t, CART_EVENT_TOCI_RULE, -1, amount);
 }
 
@@ -366,12 +366,12 @@ static void rule_dose(cart_solver *solver, double t)
 static void rule_rise(cart_solver *solver, double t)
 {
   rule_state *rs = &solver->rule;
-  if (rs->rule.delay == 0) {
+  if (rs->rule.delay_day == 0) {
     rule_dose(solver, t);
     return;
   }
   rs->series_active = 1;
-  rs->next_check = t + rs->rule.delay;
+  rs->next_check = t + rs->rule.delay_day;
 }
 
 int cartp_roots_apply(cart_solver *solver, double t)
@@ -401,8 +401,8 @@ double cartp_rule_next_time(const cart_solver *solver, double t)
   const rule_state *rs = &solver->rule;
   double next = rs->series_active ? rs->next_check : INFINITY;
   for (int k = 0; k < rs->doses; k++) {
-    const double end = rs->dose_time[k] + rs->rule.duration;
-    if (!cartp_toci_is_bolus(rs->rule.duration) && end > t && end < next) {
+    const double end = rs->dose_time[k] + rs->rule.duration_day;
+    if (!cartp_toci_is_bolus(rs->rule.duration_day) && end > t && end < next) {
       next = end;
     }
   }
@@ -414,7 +414,7 @@ int cartp_rule_due(cart_solver *solver, double t)
   rule_state *rs = &solver->rule;
   int due = 0;
   for (int k = 0; k < rs->doses; k++) {
-    due |= !cartp_toci_is_bolus(rs->rule.duration) && rs->dose_time[k] + rs->rule.duration == t;
+    due |= !cartp_toci_is_bolus(rs->rule.duration_day) && rs->dose_time[k] + rs->rule.duration_day == t;
   }
   if (rs->series_active && rs->next_check <= t) {
     due = 1;

@@ -220,12 +220,12 @@ class Solution:
 
 _RULE_FIELDS = {  # Python name: (cart_toci_rule field, unit: "hours", "count" or None)
     "trigger": ("trigger", None),  # pg/mL of the CRS signal (IL6s)
-    "interval_h": ("interval", "hours"),
+    "interval_h": ("interval_day", "hours"),
     "max_doses": ("max_doses", "count"),
     "mg_per_kg": ("mg_per_kg", None),
     "cap_mg": ("cap_mg", None),
-    "infusion_h": ("duration", "hours"),
-    "delay_h": ("delay", "hours"),
+    "infusion_h": ("duration_day", "hours"),
+    "delay_h": ("delay_day", "hours"),
 }
 
 
@@ -436,7 +436,7 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
             text = _text_form(dose, "toci")
             parsed = _parsed(_lib.cart_parse_toci_dose, text, _clib.TociDose(), "toci")
             if _lib.cart_dosing_add_toci(dosing_p, parsed.time, parsed.mg_per_kg,
-                                         parsed.duration, parsed.cap_mg) != _clib.CART_OK:
+                                         parsed.duration_day, parsed.cap_mg) != _clib.CART_OK:
                 last_error = _lib.cart_dosing_last_error(dosing_p).contents
                 raise _clib.error(last_error.code, "toci %s: %s"
                                   % (text, _clib.text(last_error.message)))

@@ -159,9 +159,9 @@ class StateInfo(Structure):
 
 class TociRule(Structure):
     """cart_toci_rule (cart_dosing.h): interval, duration and delay in days."""
-    _fields_ = [("enabled", c_int), ("trigger", c_double), ("interval", c_double),
+    _fields_ = [("enabled", c_int), ("trigger", c_double), ("interval_day", c_double),
                 ("max_doses", c_int), ("mg_per_kg", c_double), ("cap_mg", c_double),
-                ("duration", c_double), ("delay", c_double)]
+                ("duration_day", c_double), ("delay_day", c_double)]
 
 
 class CartDose(Structure):
@@ -171,7 +171,7 @@ class CartDose(Structure):
 
 class TociDose(Structure):
     """cart_toci_dose (cart_dosing.h): time and duration in days."""
-    _fields_ = [("time", c_double), ("mg_per_kg", c_double), ("duration", c_double),
+    _fields_ = [("time", c_double), ("mg_per_kg", c_double), ("duration_day", c_double),
                 ("cap_mg", c_double)]
 
 

@@ -60,8 +60,8 @@ def test_struct_layouts_against_c_defaults():
     _clib.lib.cart_toci_rule_default(rule)
     assert (rule.enabled, rule.trigger, rule.max_doses, rule.mg_per_kg, rule.cap_mg) == \
         (1, 200.0, 4, 8.0, 800.0)
-    assert rule.interval == pytest.approx(8 / 24) and rule.duration == pytest.approx(1 / 24)
-    assert rule.delay == 0.0  # the last field: the layout matches cart_toci_rule to its end
+    assert rule.interval_day == pytest.approx(8 / 24) and rule.duration_day == pytest.approx(1 / 24)
+    assert rule.delay_day == 0.0  # the last field: the layout matches cart_toci_rule to its end
     settings = _clib.EndpointSettings()
     _clib.lib.cart_endpoint_settings_default(settings)
     assert (settings.n_detect, settings.t_resp, settings.f_aplasia, list(settings.crs_g),
