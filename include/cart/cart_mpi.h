@@ -44,9 +44,9 @@ typedef struct cart_mpi_stats {
  * threads. After the last round rank 0 reads the summary back from the file (memory independent
  * of N), every rank gets it in *summary (may be NULL) and complete = 1 is set last.
  *
- * options->progress (may be NULL) is called after every round on every rank with the patients written by
- * all ranks; a nonzero return on any rank stops the run on all (CART_ESTOPPED). stats (may be
- * NULL, on every rank or on none) gets the times and bytes; asking for them adds a barrier
+ * options->progress (may be NULL) is called after every round on every rank with the patients
+ * written by all ranks; a nonzero return on any rank stops the run on all (CART_ESTOPPED). stats
+ * (may be NULL, on every rank or on none) gets the times and bytes; asking for them adds a barrier
  * before every write.
  *
  * Errors are agreed after every step that can fail on one rank, before any collective call that

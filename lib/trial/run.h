@@ -52,7 +52,8 @@ typedef struct cartp_run_stats {
 
 /* Runs the driver's rounds of `trial` (prepared; only read) in blocks of block_size patients
  * with options->n_threads OpenMP threads in one workspace of this caller's, writes every block to
- * the sink, calls options->progress (may be NULL) after every round on every caller (a nonzero return on any caller stops all: CART_ESTOPPED), then the summary
+ * the sink, calls options->progress (may be NULL) after every round on every caller (a nonzero
+ * return on any caller stops all: CART_ESTOPPED), then the summary
  * (read back by the driver's reader, shared with every caller) and the sink's finish. Every
  * step's status is agreed, so every caller returns the same code and message; a failure message
  * ends with "; 'PATH' is incomplete". summary and stats may be NULL. */
