@@ -46,7 +46,8 @@ int main(int argc, char **argv)
   }
   const size_t n = (size_t)n_arg;
   cart_error err;
-  cart_trial *trial = cart_scenario_load(cart_scenario_default(), "<default scenario>", &err);
+  cart_trial *trial =
+      cart_trial_new_from_scenario(cart_scenario_default(), "<default scenario>", &err);
   if (trial == NULL) {
     fprintf(stderr, "%s\n", err.message);
     return 2;

@@ -38,7 +38,8 @@ int main(void)
   cart_summary_acc *acc = NULL;
   cart_trial_summary summary;
 
-  trial = cart_scenario_load(cart_scenario_default(), "<default scenario>", &err);
+  trial = cart_trial_new_from_scenario(cart_scenario_default(), "<default scenario>",
+                                       &err);
   if (trial == NULL) {
     fprintf(stderr, "small_trial: %s\n", err.message);
     goto cleanup;

@@ -179,12 +179,12 @@ int cli_calibrate(int argc, char **argv)
     exit_status = EXIT_BAD_INPUT;
     goto cleanup;
   }
-  trial = cart_scenario_load(scenario_text, paths[0], &err);
+  trial = cart_trial_new_from_scenario(scenario_text, paths[0], &err);
   if (trial == NULL) {
     exit_status = fail(EXIT_BAD_INPUT, "%s", err.message);
     goto cleanup;
   }
-  targets = cart_targets_load(targets_text, paths[1], &err);
+  targets = cart_targets_new(targets_text, paths[1], &err);
   if (targets == NULL || cart_targets_check(targets, trial, &err) != CART_OK) {
     exit_status = fail(EXIT_BAD_INPUT, "%s", err.message);
     goto cleanup;

@@ -247,7 +247,7 @@ void cli_print_summary(const cart_trial_summary *s, const char *path)
 cart_trial *cli_trial_load(const char *text, const char *source, const cli_trial_options *o,
                            cart_error *err)
 {
-  cart_trial *trial = cart_scenario_load(text, source, err);
+  cart_trial *trial = cart_trial_new_from_scenario(text, source, err);
   if (trial == NULL) {
     return NULL;
   }

@@ -39,7 +39,7 @@ static const char example_targets[] =
 START_TEST(test_targets_grammar)
 {
   cart_error err;
-  cart_targets *t = cart_targets_load(example_targets, "zuma1.ini", &err);
+  cart_targets *t = cart_targets_new(example_targets, "zuma1.ini", &err);
   ck_assert_msg(t != NULL, "%s", err.message);
   ck_assert_str_eq(cart_targets_trial_name(t), "ZUMA-1 (axi-cel, Neelapu 2017 NEJM)");
   ck_assert_str_eq(cart_targets_source(t), "zuma1.ini");
@@ -99,7 +99,8 @@ START_TEST(test_targets_grammar)
   ck_assert_uint_eq(s.max_evaluations, 400);
   ck_assert_uint_eq(s.n_observed, 0);
   /* the default scenario (cart, horizon 365) accepts it */
-  cart_trial *trial = cart_scenario_load(cart_scenario_default(), "<default>", &err);
+  cart_trial *trial =
+      cart_trial_new_from_scenario(cart_scenario_default(), "<default>", &err);
   ck_assert_ptr_nonnull(trial);
   ck_assert_msg(cart_targets_check(t, trial, &err) == CART_OK, "%s", err.message);
   cart_trial_free(trial);
@@ -157,7 +158,7 @@ START_TEST(test_targets_errors)
   char text[1024];
   snprintf(text, sizeof text, "[trial]\n[targets]\n%s[free]\n%s", c->targets, c->free);
   cart_error err;
-  cart_targets *t = cart_targets_load(text, "t.ini", &err);
+  cart_targets *t = cart_targets_new(text, "t.ini", &err);
   ck_assert_msg(t == NULL, "case %d loaded", _i);
   assert_error_at(&err, c->code, c->line, c->name, _i);
 }
@@ -186,9 +187,10 @@ START_TEST(test_targets_model_errors)
   char text[1024];
   snprintf(text, sizeof text, "[trial]\n[targets]\n%s[free]\n%s", c->targets, c->free);
   cart_error err;
-  cart_targets *t = cart_targets_load(text, "t.ini", &err);
+  cart_targets *t = cart_targets_new(text, "t.ini", &err);
   ck_assert_msg(t != NULL, "case %d: %s", _i, err.message);
-  cart_trial *trial = cart_scenario_load(cart_scenario_default(), "<default>", &err);
+  cart_trial *trial =
+      cart_trial_new_from_scenario(cart_scenario_default(), "<default>", &err);
   ck_assert_ptr_nonnull(trial);
   ck_assert_int_eq(cart_targets_check(t, trial, &err), c->code);
   assert_error_at(&err, c->code, c->line, c->name, _i);
@@ -226,7 +228,7 @@ static const char stein_start[] =
 static cart_trial *load(const char *text)
 {
   cart_error err;
-  cart_trial *trial = cart_scenario_load(text, "test.ini", &err);
+  cart_trial *trial = cart_trial_new_from_scenario(text, "test.ini", &err);
   ck_assert_msg(trial != NULL, "%s", err.message);
   return trial;
 }
@@ -234,7 +236,7 @@ static cart_trial *load(const char *text)
 static cart_targets *targets_ok(const char *text)
 {
   cart_error err;
-  cart_targets *t = cart_targets_load(text, "targets.ini", &err);
+  cart_targets *t = cart_targets_new(text, "targets.ini", &err);
   ck_assert_msg(t != NULL, "%s", err.message);
   return t;
 }

@@ -12,7 +12,7 @@
 static cart_trial *load_ok(const char *text)
 {
   cart_error err;
-  cart_trial *trial = cart_scenario_load(text, "test.ini", &err);
+  cart_trial *trial = cart_trial_new_from_scenario(text, "test.ini", &err);
   ck_assert_msg(trial != NULL, "load failed: %s (%s)", err.message, cart_status_name(err.code));
   ck_assert_int_eq(err.code, CART_OK);
   return trial;
@@ -76,7 +76,7 @@ START_TEST(test_default_scenario)
   const char *text = cart_scenario_default();
   ck_assert_ptr_nonnull(text);
   ck_assert_ptr_eq(text, cart_scenario_default());
-  cart_trial *trial = cart_scenario_load(text, "<default>", NULL);
+  cart_trial *trial = cart_trial_new_from_scenario(text, "<default>", NULL);
   ck_assert_ptr_nonnull(trial);
 
   ck_assert_str_eq(cart_model_name(cart_trial_model(trial)), "cart");
@@ -162,7 +162,7 @@ START_TEST(test_example_files)
   for (size_t i = 0; i < 3; i++) {
     char *text = read_example(names[i]);
     cart_error err;
-    cart_trial *trial = cart_scenario_load(text, names[i], &err);
+    cart_trial *trial = cart_trial_new_from_scenario(text, names[i], &err);
     ck_assert_msg(trial != NULL, "%s: %s", names[i], err.message);
     ck_assert_str_eq(cart_model_name(cart_trial_model(trial)), "cart");
     ck_assert_uint_gt(cart_trial_n_patients(trial), 0);
@@ -380,9 +380,9 @@ START_TEST(test_keys)
 
   /* NULL arguments */
   cart_error err;
-  ck_assert_ptr_null(cart_scenario_load(NULL, "x", &err));
+  ck_assert_ptr_null(cart_trial_new_from_scenario(NULL, "x", &err));
   ck_assert_int_eq(err.code, CART_EINVAL);
-  ck_assert_ptr_null(cart_scenario_load("", NULL, NULL));
+  ck_assert_ptr_null(cart_trial_new_from_scenario("", NULL, NULL));
 }
 END_TEST
 
@@ -595,7 +595,7 @@ START_TEST(test_errors)
 {
   const bad_case *c = &bad_cases[_i];
   cart_error err;
-  cart_trial *trial = cart_scenario_load(c->text, "test.ini", &err);
+  cart_trial *trial = cart_trial_new_from_scenario(c->text, "test.ini", &err);
   ck_assert_msg(trial == NULL, "%s: loaded", c->what);
   ck_assert_msg(err.code == c->code, "%s: %s instead of %s (%s)", c->what,
                 cart_status_name(err.code), cart_status_name(c->code), err.message);
@@ -684,7 +684,7 @@ START_TEST(test_bad_dose_same_message)
   ck_assert_int_lt(code, 0);
   char text[256], expected[512];
   snprintf(text, sizeof text, "[trial]\nmodel = cart\n[dosing]\n%s = %s\n", key, value);
-  ck_assert_ptr_null(cart_scenario_load(text, "test.ini", &loaded));
+  ck_assert_ptr_null(cart_trial_new_from_scenario(text, "test.ini", &loaded));
   snprintf(expected, sizeof expected, "test.ini:4: [dosing] %s = %s: %s", key, value,
            parsed.message);
   ck_assert_int_eq(loaded.code, code);

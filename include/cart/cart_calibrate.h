@@ -4,7 +4,7 @@
  * Targets. A targets file (INI, cart-targets(5)) names the trial ([trial] name), the statistics
  * to reproduce with their observed values and 95 % intervals ([targets]: `orr = 83/101`,
  * `median(cmax) = 38 [20, 80]` ...), the free parameters with their bounds ([free]: `rho = 0.2,
- * 3`, `cv.rho = 0.05, 1.5`) and the fit's settings ([calibrate]). cart_targets_load() parses it
+ * 3`, `cv.rho = 0.05, 1.5`) and the fit's settings ([calibrate]). cart_targets_new() parses it
  * without a model; cart_targets_check() checks it against a trial's model (every message starts
  * with "SOURCE:LINE: ").
  *
@@ -32,7 +32,7 @@
  * few hundred trial evaluations, minutes on two cores, where selection needs tens of thousands
  * of plausible patients and ABC-SMC tens of thousands of trials.
  *
- * Ownership: cart_targets_load returns a new object the caller frees with cart_targets_free;
+ * Ownership: cart_targets_new returns a new object the caller frees with cart_targets_free;
  * cart_calibrate returns a new result the caller frees with cart_calibration_free (it copies
  * what it needs from the targets). Strings returned by getters belong to their object.
  * Thread safety: a cart_targets may be read from any number of threads. cart_calibrate changes
@@ -132,10 +132,10 @@ void cart_calibrate_settings_default(cart_calibrate_settings *settings);
  *                      not contain the value or has lo >= hi, lower >= upper, a CV bound < 0, a
  *                      setting out of range
  *   CART_EINVAL        NULL text; CART_ENOMEM. */
-cart_targets *cart_targets_load(const char *text, const char *source, cart_error *err);
+cart_targets *cart_targets_new(const char *text, const char *source, cart_error *err);
 void cart_targets_free(cart_targets *targets);
 
-/* [trial] name ("" when not given) and the source given to cart_targets_load. */
+/* [trial] name ("" when not given) and the source given to cart_targets_new. */
 const char *cart_targets_trial_name(const cart_targets *targets);
 const char *cart_targets_source(const cart_targets *targets);
 

@@ -6,7 +6,8 @@
  * or missing required value is an error whose message starts with "SOURCE:LINE: " (SOURCE is the
  * file name given by the caller).
  *
- * Ownership: cart_scenario_load returns a new trial the caller frees with cart_trial_free.
+ * Ownership: cart_trial_new_from_scenario returns a new trial the caller frees with
+ * cart_trial_free.
  * Thread safety: both functions may run in any thread.
  */
 #ifndef CART_SCENARIO_H
@@ -28,7 +29,7 @@ const char *cart_scenario_default(void);
  * CART_EDOSE, CART_ERULE or CART_ENOMEM in *err (which may be NULL), CART_EINVAL for NULL text;
  * the message names the line. Numbers are read with strtod in the C locale's format: a program
  * that sets a locale with a decimal comma must parse scenarios under LC_NUMERIC=C. */
-cart_trial *cart_scenario_load(const char *text, const char *source, cart_error *err);
+cart_trial *cart_trial_new_from_scenario(const char *text, const char *source, cart_error *err);
 
 #ifdef __cplusplus
 }

@@ -628,13 +628,13 @@ void cart_targets_free(cart_targets *targets)
   free(targets);
 }
 
-cart_targets *cart_targets_load(const char *text, const char *source, cart_error *err)
+cart_targets *cart_targets_new(const char *text, const char *source, cart_error *err)
 {
   loader ld;
   memset(&ld, 0, sizeof ld);
   ld.source = source ? source : "<targets>";
   if (text == NULL) {
-    cartp_error(err, CART_EINVAL, "cart_targets_load: no text");
+    cartp_error(err, CART_EINVAL, "cart_targets_new: no text");
     return NULL;
   }
   ld.t = calloc(1, sizeof *ld.t);

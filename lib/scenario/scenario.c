@@ -1507,13 +1507,13 @@ static void loader_clear(loader *ld)
   entry_list_clear(&ld->toci_doses);
 }
 
-cart_trial *cart_scenario_load(const char *text, const char *source, cart_error *err)
+cart_trial *cart_trial_new_from_scenario(const char *text, const char *source, cart_error *err)
 {
   loader ld;
   memset(&ld, 0, sizeof ld);
   ld.source = source ? source : "<scenario>";
   if (text == NULL) {
-    fail(&ld, CART_EINVAL, 0, "cart_scenario_load: no text");
+    fail(&ld, CART_EINVAL, 0, "cart_trial_new_from_scenario: no text");
     if (err != NULL) {
       *err = ld.error;
     }

@@ -604,8 +604,8 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
     path = os.fspath(output) if output is not None else "cart-trial.h5"
 
     err = _clib.new_error()
-    trial_p = _lib.cart_scenario_load(text.encode("utf-8"), source.encode("utf-8"),
-                                      ctypes.byref(err))
+    trial_p = _lib.cart_trial_new_from_scenario(text.encode("utf-8"), source.encode("utf-8"),
+                                                ctypes.byref(err))
     if not trial_p:
         raise _clib.error_from(err.code, err)
     caught = []
@@ -705,12 +705,12 @@ def calibrate(scenario, targets, threads=0, progress=None, n=None, seed=None,
     targets_text, targets_source = _targets_text(targets)
     threads = _count(threads, "threads", 0, _MAX_THREADS)
     err = _clib.new_error()
-    trial_p = _lib.cart_scenario_load(text.encode("utf-8"), source.encode("utf-8"),
-                                      ctypes.byref(err))
+    trial_p = _lib.cart_trial_new_from_scenario(text.encode("utf-8"), source.encode("utf-8"),
+                                                ctypes.byref(err))
     if not trial_p:
         raise _clib.error_from(err.code, err)
-    targets_p = _lib.cart_targets_load(targets_text.encode("utf-8"),
-                                       targets_source.encode("utf-8"), ctypes.byref(err))
+    targets_p = _lib.cart_targets_new(targets_text.encode("utf-8"),
+                                      targets_source.encode("utf-8"), ctypes.byref(err))
     if not targets_p:
         _lib.cart_trial_free(trial_p)
         raise _clib.error_from(err.code, err)

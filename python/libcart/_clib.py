@@ -386,10 +386,10 @@ _PROTOTYPES = {
                                     POINTER(TrialSummary), ErrorP]),
     # cart_scenario.h
     "cart_scenario_default": (c_char_p, []),
-    "cart_scenario_load": (TrialP, [c_char_p, c_char_p, ErrorP]),
+    "cart_trial_new_from_scenario": (TrialP, [c_char_p, c_char_p, ErrorP]),
     # cart_calibrate.h
     "cart_calibrate_settings_default": (None, [POINTER(CalibrateSettings)]),
-    "cart_targets_load": (TargetsP, [c_char_p, c_char_p, ErrorP]),
+    "cart_targets_new": (TargetsP, [c_char_p, c_char_p, ErrorP]),
     "cart_targets_free": (None, [TargetsP]),
     "cart_targets_trial_name": (c_char_p, [TargetsP]),
     "cart_targets_n_targets": (c_size_t, [TargetsP]),

@@ -1,5 +1,5 @@
 /* fuzz_scenario.c: libFuzzer target for the two INI grammars a user types, the scenario
- * (cart_scenario_load, cart-scenario(5)) and the calibration targets (cart_targets_load,
+ * (cart_trial_new_from_scenario, cart-scenario(5)) and the calibration targets (cart_targets_new,
  * cart-targets(5)). The first byte picks the grammar, the rest is the text. Any input must end
  * in a trial or targets object, or in an error code with a message; never in a crash, a hang,
  * a leak or undefined behaviour (tests/fuzz/run.sh builds this with ASan and UBSan). */
@@ -25,13 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   text[size - 1] = '\0';
   cart_error err;
   if (data[0] & 1) {
-    cart_targets *targets = cart_targets_load(text, "fuzz", &err);
+    cart_targets *targets = cart_targets_new(text, "fuzz", &err);
     if ((targets == NULL) != (err.code != CART_OK) || (targets == NULL && err.message[0] == '\0')) {
       abort(); /* a failure must say why; a success must not report an error */
     }
     cart_targets_free(targets);
   } else {
-    cart_trial *trial = cart_scenario_load(text, "fuzz", &err);
+    cart_trial *trial = cart_trial_new_from_scenario(text, "fuzz", &err);
     if ((trial == NULL) != (err.code != CART_OK) || (trial == NULL && err.message[0] == '\0')) {
       abort();
     }

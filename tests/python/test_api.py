@@ -89,7 +89,7 @@ def test_struct_sizes_lp64():
 def test_trial_summary_struct_matches_file(tmp_dir):
     """The summary cart_trial_run_file returns through the ctypes structure equals /summary."""
     err = _clib.new_error()
-    trial = _clib.lib.cart_scenario_load(libcart.default_scenario().encode(), b"<default>", err)
+    trial = _clib.lib.cart_trial_new_from_scenario(libcart.default_scenario().encode(), b"<default>", err)
     assert trial
     try:
         assert _clib.lib.cart_trial_set_n_patients(trial, 7) == 0
