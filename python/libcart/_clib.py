@@ -6,10 +6,10 @@ mirror the public headers in include/cart/ field by field; change them together.
 
 The library is loaded once, at import, from the first of:
 
-1. the environment variable LIBCART_LIBRARY (a path to libcart.so.0; no fallback if it fails);
-2. the build tree's lib/.libs/libcart.so.0, when this package is imported from inside that
+1. the environment variable LIBCART_LIBRARY (a path to libcart.so.1; no fallback if it fails);
+2. the build tree's lib/.libs/libcart.so.1, when this package is imported from inside that
    build tree (python/libcart of the tree configure ran in);
-3. the installed library, libdir/libcart.so.0 (libdir as configured);
+3. the installed library, libdir/libcart.so.1 (libdir as configured);
 4. ctypes.util.find_library("cart").
 
 Nothing here keeps mutable state besides the loaded library itself: every handle is made and
@@ -61,7 +61,7 @@ class LibcartParseError(LibcartError, ValueError):
 
 # ---- loading -----------------------------------------------------------------------------
 
-LIBRARY_NAME = "libcart.so.0"
+LIBRARY_NAME = "libcart.so.1"  # the ABI these prototypes declare (configure.ac)
 
 
 def _expand_libdir(libdir, prefix, exec_prefix):
@@ -90,7 +90,7 @@ def _candidates():
     if _paths is not None:
         build = getattr(_paths, "BUILD_LIBRARY", "")
         if build and not build.startswith("@"):
-            # BUILD_LIBRARY is <builddir>/lib/.libs/libcart.so.0
+            # BUILD_LIBRARY is <builddir>/lib/.libs/libcart.so.1
             builddir = os.path.dirname(os.path.dirname(os.path.dirname(build)))
             package = os.path.dirname(os.path.abspath(__file__))
             if _inside(package, os.path.join(builddir, "python")):
@@ -130,7 +130,7 @@ def _load():
         tried.append("ctypes.util.find_library('cart'): nothing found")
     if _paths is None:
         tried.insert(0, "python/libcart/_paths.py: missing (run configure)")
-    raise ImportError("libcart: cannot find the shared library libcart.so.0; set LIBCART_LIBRARY "
+    raise ImportError("libcart: cannot find the shared library libcart.so.1; set LIBCART_LIBRARY "
                       "to its path. Tried: LIBCART_LIBRARY (not set); " + "; ".join(tried))
 
 

@@ -4,7 +4,7 @@ Environment (make check sets all of them, see Makefile.am AM_TESTS_ENVIRONMENT):
   CART_BIN          the `cart` command line (default: <repo>/src/cart)
   CART_SHARED_DIR   the project's shared folder with anchors/reference/ (reference tests are
                     skipped, saying why, without it)
-  LIBCART_LIBRARY   the libcart.so.0 to test (else the package finds one itself)
+  LIBCART_LIBRARY   the libcart.so.1 to test (else the package finds one itself)
   PYTHONPATH        the folder holding the package libcart (else <repo>/python is used)
 """
 

@@ -1,6 +1,6 @@
 """Tests of libcart.plots and the command python3 -m libcart.plot (matplotlib, Agg backend).
 
-Environment: PYTHONPATH=<build>/python, LIBCART_LIBRARY (the libcart.so.0 to load), CART_BIN
+Environment: PYTHONPATH=<build>/python, LIBCART_LIBRARY (the libcart.so.1 to load), CART_BIN
 (the cart binary; default <repo>/src/cart). A small trial file is made once with `cart trial`.
 """
 
