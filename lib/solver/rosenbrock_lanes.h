@@ -29,6 +29,7 @@ typedef struct LN(lanes_work) {
   R y[CARTP_LANES_MAX];
   R t, h; /* the attempt's start and size */
   R t_end; /* the step's end if accepted: t + h, or exactly the target it lands on */
+  R inv_dt; /* 1 / (t_end - t), as rosenbrock.h keeps it for the dense output */
   R toci_rate; /* mg/day into the model's tocilizumab state: solver.c's toci_rate of each lane */
   R err;  /* its error norm */
   R err_root; /* err^(1/5) for the controller (lanes.h's root5) */
@@ -388,7 +389,7 @@ static void LN(samples)(const cartp_rosenbrock *r, const cart_model *model, LN(l
   static const double node[CARTP_STEP_SAMPLES] = {-CARTP_GAUSS_NODE, 0.0, CARTP_GAUSS_NODE};
   for (int i = 0; i < CARTP_STEP_SAMPLES; i++) {
     const R t = mid + node[i] * half;
-    const R theta = (t - t0) / (t1 - t0), theta1 = 1.0 - theta;
+    const R theta = (t - t0) * w->inv_dt, theta1 = 1.0 - theta;
     const MK at_end = (MK)(t == t1);
     w->sample_t[i] = t;
     for (size_t m = 0; m < n; m++) {
