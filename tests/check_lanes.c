@@ -259,6 +259,26 @@ static double ulps(double a, double b)
   return fabs(a - b) / (nextafter(fabs(b), INFINITY) - fabs(b));
 }
 
+/* The LCG's next value in [0, 1). */
+static double next_unit(unsigned long *state)
+{
+  *state = *state * 6364136223846793005UL + 1442695040888963407UL;
+  return (double)(*state >> 11) / 9007199254740992.0;
+}
+
+/* A lane function of lanes.h against its scalar one on {x, x * a + b}: bit for bit. */
+static void check_lanes_equal(const char *name, double (*scalar)(double),
+                              cartp_lane2 (*lanes)(cartp_lane2), double x, double a, double b)
+{
+  const cartp_lane2 v = {x, x * a + b};
+  const cartp_lane2 out = lanes(v);
+  for (int l = 0; l < 2; l++) {
+    const double s = scalar(v[l]);
+    ck_assert_msg(memcmp(&s, &out[l], sizeof s) == 0, "lane %s(%.17g) = %.17g, scalar %.17g",
+                  name, v[l], out[l], s);
+  }
+}
+
 /* The models' exp (lanes.h): within 2 ulp of libm's over its range, the edges right, and the
  * lanes bit for bit the scalar. */
 START_TEST(test_exp_against_libm)
@@ -266,8 +286,7 @@ START_TEST(test_exp_against_libm)
   double worst = 0.0, at = 0.0;
   unsigned long state = 12345;
   for (int i = 0; i < 200000; i++) {
-    state = state * 6364136223846793005UL + 1442695040888963407UL;
-    const double u = (double)(state >> 11) / 9007199254740992.0; /* [0, 1) */
+    const double u = next_unit(&state);
     const double x = i < 100000 ? -745.0 + 1454.7 * u : -40.0 + 45.0 * u;
     const double got = cartp_exp1(x), want = exp(x);
     if (want > 2.3e-308) { /* normal results; subnormals are checked apart */
@@ -278,13 +297,7 @@ START_TEST(test_exp_against_libm)
     } else {
       ck_assert_double_le(fabs(got - want), 2 * 4.9406564584124654e-324 + 1e-3 * want);
     }
-    const cartp_lane2 v = {x, x * 0.37 - 1.0};
-    const cartp_lane2 e = cartp_exp2(v);
-    for (int l = 0; l < 2; l++) {
-      const double s = cartp_exp1(v[l]);
-      ck_assert_msg(memcmp(&s, &e[l], sizeof s) == 0, "lane exp(%.17g) = %.17g, scalar %.17g",
-                    v[l], e[l], s);
-    }
+    check_lanes_equal("exp", cartp_exp1, cartp_exp2, x, 0.37, -1.0);
   }
   printf("exp: largest error %.2f ulp (at x = %.17g)\n", worst, at);
   ck_assert_double_le(worst, 2.0);
@@ -317,21 +330,14 @@ START_TEST(test_root5_against_libm)
   double worst = 0.0, at = 0.0;
   unsigned long state = 777;
   for (int i = 0; i < 200000; i++) {
-    state = state * 6364136223846793005UL + 1442695040888963407UL;
-    const double u = (double)(state >> 11) / 9007199254740992.0; /* [0, 1) */
+    const double u = next_unit(&state);
     const double x = i < 100000 ? pow(10.0, -30.0 + 60.0 * u) : 1e-3 + 10.0 * u;
     const double got = cartp_root5_1(x), want = (double)powl(x, 1.0L / 5.0L);
     const double d = ulps(got, want);
     if (d > worst) {
       worst = d, at = x;
     }
-    const cartp_lane2 v = {x, x * 0.37};
-    const cartp_lane2 r = cartp_root5_2(v);
-    for (int l = 0; l < 2; l++) {
-      const double s = cartp_root5_1(v[l]);
-      ck_assert_msg(memcmp(&s, &r[l], sizeof s) == 0, "lane root5(%.17g) = %.17g, scalar %.17g",
-                    v[l], r[l], s);
-    }
+    check_lanes_equal("root5", cartp_root5_1, cartp_root5_2, x, 0.37, 0.0);
   }
   printf("root5: largest error %.2f ulp (at x = %.17g)\n", worst, at);
   ck_assert_double_le(worst, 2.0);

@@ -53,10 +53,16 @@ int cart_trial_run_file(cart_trial *trial, const char *path, const cart_trial_ru
   }
   const cartp_run_driver driver = {&split, (n + split.block_size - 1) / split.block_size,
                                    serial_block, serial_done, NULL, NULL, NULL, 1};
-  const cartp_run_sink sink = cartp_h5_sink(file);
+  /* the file written by a thread of its own while the next block is solved */
+  cartp_h5_async *async = cartp_h5_async_new(file);
+  const cartp_run_sink sink = async != NULL ? cartp_h5_async_sink(async) : cartp_h5_sink(file);
   cart_error local;
   status = cartp_trial_run(trial, path, split.block_size, options, &driver, &sink, summary, NULL,
                            err != NULL ? err : &local);
+  const int last = cartp_h5_async_free(async, err != NULL ? err : &local);
+  if (last != CART_OK && status == CART_OK) {
+    status = last;
+  }
   if (cart_h5_close(file) != CART_OK && status == CART_OK) {
     status = cartp_error(err, CART_EIO, "closing '%s' failed", path);
   }

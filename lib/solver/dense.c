@@ -23,6 +23,11 @@ void cartp_dense_push(cart_solver *solver, double t)
     r->sample_t0 = r->sample_t1 = NAN;
   }
   r->samples_for_step = 0;
+  if (solver->method == CART_METHOD_RODAS5P && solver->history_count > 0) {
+    solver->history_count++; /* its dense output is the step's own: only the first point, the
+                                restart's, is read (cartp_solver_interpolate) */
+    return;
+  }
   const size_t slot = solver->history_count % HISTORY;
   solver->history_t[slot] = t;
   memcpy(solver->history_y[slot], solver->y, solver->model->n_states * sizeof(double));

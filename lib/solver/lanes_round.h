@@ -32,6 +32,7 @@ static const cart_solver *LN(load)(LN(lanes_work) *w, const cart_solver **loaded
       w->t[l] = 0.0;
       w->h[l] = 1.0;
       w->t_end[l] = 1.0;
+      w->inv_dt[l] = 1.0;
       continue;
     }
     const cart_model *model = s->model;
@@ -63,6 +64,7 @@ static const cart_solver *LN(load)(LN(lanes_work) *w, const cart_solver **loaded
     w->t[l] = s->run.t;
     w->h[l] = step->h_try;
     w->t_end[l] = step->last ? s->run.target : s->run.t + step->h_try;
+    w->inv_dt[l] = 1.0 / (w->t_end[l] - s->run.t);
     w->want_samples |= wants_samples(s);
     w->toci_rate[l] = s->toci_rate;
     results[l] = CARTP_LANE_PENDING;
@@ -91,6 +93,7 @@ static void LN(store)(LN(lanes_work) *w, cart_solver *const *solvers, int *resul
     const double t0 = s->run.t, t1 = w->t_end[l];
     r->t0 = t0;
     r->t1 = t1;
+    r->inv_dt = w->inv_dt[l];
     for (size_t m = 0; m < n; m++) {
       r->y0[m] = s->y[m];
       r->y1[m] = s->y[m] = w->y_new[m][l];

@@ -75,7 +75,7 @@ typedef struct cartp_rosenbrock {
   unsigned long rejected; /* error-test failures and refused trial states, since the last reset */
 
   /* The last accepted step [t0, t1]: its ends and the three vectors of its interpolant. */
-  double t0, t1;
+  double t0, t1, inv_dt; /* inv_dt = 1 / (t1 - t0): the dense output multiplies */
   double y0[CARTP_ROSENBROCK_MAX], y1[CARTP_ROSENBROCK_MAX];
   double dense[3][CARTP_ROSENBROCK_MAX];
 

@@ -29,6 +29,7 @@ typedef struct LN(lanes_work) {
   R y[CARTP_LANES_MAX];
   R t, h; /* the attempt's start and size */
   R t_end; /* the step's end if accepted: t + h, or exactly the target it lands on */
+  R inv_dt; /* 1 / (t_end - t), as rosenbrock.h keeps it for the dense output */
   R toci_rate; /* mg/day into the model's tocilizumab state: solver.c's toci_rate of each lane */
   R err;  /* its error norm */
   R err_root; /* err^(1/5) for the controller (lanes.h's root5) */
@@ -152,6 +153,23 @@ static void LN(factorise)(const cartp_rosenbrock *r, LN(lanes_work) *w)
   w->any_pivot = CARTP_ANY(swapped);
 }
 
+/* The substitution's row swaps of positions i .. end - 1: z[j] <-> z[pivot[j]], each lane its
+ * own pivot (none where no lane pivoted). */
+static inline void LN(swap_pivots)(const LN(lanes_work) *w, R *z, size_t i, size_t end)
+{
+  if (!w->any_pivot) {
+    return;
+  }
+  for (size_t j = i; j < end; j++) {
+    for (size_t q = j + 1; q < end; q++) {
+      const MK m = (MK)(w->pivot[j] == (long)q);
+      const R a = z[j], c = z[q];
+      z[j] = CARTP_SEL(m, c, a);
+      z[q] = CARTP_SEL(m, a, c);
+    }
+  }
+}
+
 /* rosenbrock.c's solve: x = W^{-1} b lane by lane (x may be b). */
 static void LN(solve)(const cartp_rosenbrock *r, const LN(lanes_work) *w, const R *b, R *x)
 {
@@ -165,16 +183,7 @@ static void LN(solve)(const cartp_rosenbrock *r, const LN(lanes_work) *w, const 
        row++) {
     const size_t i = row->i;
     if (row->swap_end > 0) {
-      if (w->any_pivot) { /* z[j] <-> z[pivot[j]], each lane its own pivot */
-        for (size_t j = i; j < row->swap_end; j++) {
-          for (size_t q = j + 1; q < row->swap_end; q++) {
-            const MK m = (MK)(w->pivot[j] == (long)q);
-            const R a = z[j], c = z[q];
-            z[j] = CARTP_SEL(m, c, a);
-            z[q] = CARTP_SEL(m, a, c);
-          }
-        }
-      }
+      LN(swap_pivots)(w, z, i, row->swap_end);
       continue;
     }
     R sum = z[i];
@@ -207,20 +216,8 @@ static void LN(solve_pair)(const cartp_rosenbrock *r, const LN(lanes_work) *wa, 
        row++) {
     const size_t i = row->i;
     if (row->swap_end > 0) {
-      for (int g = 0; g < 2; g++) {
-        const LN(lanes_work) *w = g == 0 ? wa : wb;
-        R *z = g == 0 ? za : zb;
-        if (w->any_pivot) {
-          for (size_t j = i; j < row->swap_end; j++) {
-            for (size_t q = j + 1; q < row->swap_end; q++) {
-              const MK m = (MK)(w->pivot[j] == (long)q);
-              const R a = z[j], c = z[q];
-              z[j] = CARTP_SEL(m, c, a);
-              z[q] = CARTP_SEL(m, a, c);
-            }
-          }
-        }
-      }
+      LN(swap_pivots)(wa, za, i, row->swap_end);
+      LN(swap_pivots)(wb, zb, i, row->swap_end);
       continue;
     }
     R sa = za[i], sb = zb[i];
@@ -392,7 +389,7 @@ static void LN(samples)(const cartp_rosenbrock *r, const cart_model *model, LN(l
   static const double node[CARTP_STEP_SAMPLES] = {-CARTP_GAUSS_NODE, 0.0, CARTP_GAUSS_NODE};
   for (int i = 0; i < CARTP_STEP_SAMPLES; i++) {
     const R t = mid + node[i] * half;
-    const R theta = (t - t0) / (t1 - t0), theta1 = 1.0 - theta;
+    const R theta = (t - t0) * w->inv_dt, theta1 = 1.0 - theta;
     const MK at_end = (MK)(t == t1);
     w->sample_t[i] = t;
     for (size_t m = 0; m < n; m++) {
