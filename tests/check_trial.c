@@ -20,6 +20,19 @@ static cart_trial *bench_trial(size_t n)
   return trial;
 }
 
+/* The bench population with every kind of event: the tocilizumab rule (MODEL.md 3 defaults),
+ * extinction (the default) and a fixed tocilizumab infusion on day 20. */
+static cart_trial *eventful_trial(size_t n)
+{
+  cart_trial *trial = bench_trial(n);
+  cart_toci_rule rule;
+  cart_toci_rule_default(&rule);
+  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_edit_dosing(trial), &rule), CART_OK);
+  ck_assert_int_eq(cart_dosing_add_toci(cart_trial_edit_dosing(trial), 20, 4, 1.0 / 24, 800),
+                   CART_OK);
+  return trial;
+}
+
 /* Runs every patient of the prepared `plan` in blocks of block_size in one workspace of
  * `threads`, reused for every block, copying the rows into `out`. */
 static void run_prepared(const cart_trial *plan, size_t block_size, int threads,
@@ -74,12 +87,7 @@ static int same_rows(const cart_trial_block *a, const cart_trial_block *b, size_
 START_TEST(test_threads_bit_identical)
 {
   const size_t n = 96;
-  cart_trial *trial = bench_trial(n);
-  /* with every kind of event: the tocilizumab rule, extinction (default), a fixed dose */
-  cart_toci_rule rule;
-  cart_toci_rule_default(&rule);
-  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_edit_dosing(trial), &rule), CART_OK);
-  ck_assert_int_eq(cart_dosing_add_toci(cart_trial_edit_dosing(trial), 20, 4, 1.0 / 24, 800), CART_OK);
+  cart_trial *trial = eventful_trial(n);
   cart_trial_block *one = cart_trial_block_new(trial, n, NULL);
   cart_trial_block *two = cart_trial_block_new(trial, n, NULL);
   cart_trial_block *four = cart_trial_block_new(trial, n, NULL);
@@ -116,11 +124,7 @@ END_TEST
 START_TEST(test_lanes_bit_identical)
 {
   const size_t n = 70;
-  cart_trial *trial = bench_trial(n);
-  cart_toci_rule rule;
-  cart_toci_rule_default(&rule);
-  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_edit_dosing(trial), &rule), CART_OK);
-  ck_assert_int_eq(cart_dosing_add_toci(cart_trial_edit_dosing(trial), 20, 4, 1.0 / 24, 800), CART_OK);
+  cart_trial *trial = eventful_trial(n);
   ck_assert_int_eq(cart_dosing_add_cart(cart_trial_edit_dosing(trial), 30, 5e7, 0.5), CART_OK);
   cart_trial_block *one = cart_trial_block_new(trial, n, NULL);
   cart_trial_block *many = cart_trial_block_new(trial, n, NULL);
@@ -477,10 +481,7 @@ static void *run_concurrently(void *data)
 START_TEST(test_workspace_shared_plan)
 {
   const size_t n = 48;
-  cart_trial *trial = bench_trial(n);
-  cart_toci_rule rule;
-  cart_toci_rule_default(&rule);
-  ck_assert_int_eq(cart_dosing_set_toci_rule(cart_trial_edit_dosing(trial), &rule), CART_OK);
+  cart_trial *trial = eventful_trial(n);
   cart_trial_block *alone = cart_trial_block_new(trial, n, NULL);
   run_all(trial, 16, 1, alone);
   concurrent_run runs[2] = {{trial, 16, cart_trial_block_new(trial, n, NULL)},
