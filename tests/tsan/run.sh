@@ -4,8 +4,9 @@
 # LDFLAGS=-fsanitize=thread; clang's -fopenmp links LLVM's libomp). LLVM's Archer tool
 # (libarcher.so, Debian's libomp-dev) tells TSan about OpenMP's barriers and tasks, and reports
 # from the uninstrumented runtime are ignored. First a canary with a deliberate race must be
-# reported; then `cart trial` with 4 threads, a calibration with 2 and tests/check_threads must
-# run without a report. Exit status 1 on any report (or if the canary is missed).
+# reported; then `cart trial` with 4 threads, a calibration with 2, tests/check_threads and
+# tests/check_trial must run without a report. Exit status 1 on any report (or if the canary is
+# missed).
 set -u
 BUILD=$(cd "${1:?usage: sh tests/tsan/run.sh BUILDDIR}" && pwd)
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,4 +48,7 @@ check "cart calibrate (JULIET targets, 4 evaluations), 2 threads" \
   "$BUILD/src/cart" calibrate "$SRCDIR/examples/juliet.ini" \
   "$SRCDIR/examples/juliet-targets.ini" -o "$TMP/c.ini" -n 200 --max-evaluations 4 --threads 2 --quiet
 check "tests/check_threads" "$BUILD/tests/check_threads"
+# one prepared trial run by two threads of the caller at once, each in its own workspace (the
+# plan is only read); CK_FORK=no keeps every test in the process TSan watches
+check "tests/check_trial" env CK_FORK=no "$BUILD/tests/check_trial"
 exit $failed
