@@ -10,7 +10,8 @@
  * bit-identical for any thread count or block size. A patient whose draw or solve fails gets its
  * status code and NaN endpoints and trajectories; the trial goes on.
  *
- * Endpoints (MODEL.md 4), computed from the solver's dense output, not only at output times:
+ * Endpoints: the model's own list (cart_model_endpoint_info, cart_model.h), computed from the
+ * solver's dense output, not only at output times. cart's and cart2's (MODEL.md 4):
  * cmax and tmax of Cblood, auc28 (the integral of the interpolant, Gauss-Legendre on every step),
  * tumour_nadir, response (2 CR, 1 PR, 0 NR), relapse_day, relapse_negative, aplasia_days,
  * il6_peak, il6s_peak, crs_grade, crs_onset, toci_doses; crossing times are located by bisection
@@ -198,8 +199,8 @@ typedef struct cart_trial_summary {
  * collected and sorted; at most five passes, a few MiB. */
 typedef struct cart_summary_acc cart_summary_acc;
 
-/* Reads endpoint `endpoint` (a cart_endpoint: CART_ENDPOINT_CMAX, _TMAX, _AUC28 or
- * _APLASIA_DAYS) of patients [first, first + count) into values, NaN for a patient not solved;
+/* Reads endpoint `endpoint` (a column of the blocks' model: its cmax, tmax, auc28 or
+ * aplasia_days) of patients [first, first + count) into values, NaN for a patient not solved;
  * returns CART_OK or an error code, which cart_summary_acc_get passes on. Every call for the same
  * patients must give the same values. */
 typedef int (*cart_endpoint_reader)(void *data, size_t endpoint, size_t first, size_t count,
