@@ -69,10 +69,11 @@ def models():
             for i in range(_lib.cart_model_count())]
 
 
-def _state_infos(model, count, getter):
+def _state_infos(model, count, getter, row=_clib.StateInfo):
+    """Rows 0..count-1 of one of the model's tables, each read by getter into a `row`."""
     infos = []
     for i in range(count):
-        info = _clib.StateInfo()
+        info = row()
         _clib.check(getter(model, i, ctypes.byref(info)))
         infos.append(info)
     return infos
@@ -89,21 +90,13 @@ def _output_names(model):
 
 
 def _endpoint_infos(model):
-    infos = []
-    for i in range(_lib.cart_model_n_endpoints(model)):
-        info = _clib.EndpointInfo()
-        _clib.check(_lib.cart_model_endpoint_info(model, i, ctypes.byref(info)))
-        infos.append(info)
-    return infos
+    return _state_infos(model, _lib.cart_model_n_endpoints(model), _lib.cart_model_endpoint_info,
+                        _clib.EndpointInfo)
 
 
 def _param_infos(model):
-    infos = []
-    for i in range(_lib.cart_model_n_params(model)):
-        info = _clib.ParamInfo()
-        _clib.check(_lib.cart_model_param_info(model, i, ctypes.byref(info)))
-        infos.append(info)
-    return infos
+    return _state_infos(model, _lib.cart_model_n_params(model), _lib.cart_model_param_info,
+                        _clib.ParamInfo)
 
 
 class ModelInfo:
