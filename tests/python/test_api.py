@@ -45,11 +45,15 @@ def test_models_and_model_info():
 
 
 def test_model_info_matches_cart_models(cart_bin):
-    """The table comes from the library: every parameter row of `cart models` is in it."""
+    """The table comes from the library: every parameter and endpoint row of `cart models` is
+    in it."""
     out = subprocess.run([cart_bin, "models"], check=True, capture_output=True, text=True).stdout
-    section = out.split("model stein:")[0].split("parameters:")[1]
-    names = [line.split()[0] for line in section.strip().splitlines()[1:]]
+    cart = out.split("model stein:")[0]
+    params, endpoints = cart.split("parameters:")[1].split("endpoints:")
+    names = [line.split()[0] for line in params.strip().splitlines()[1:]]
     assert names == list(libcart.model_info("cart").params.index)
+    names = [line.split()[0] for line in endpoints.strip().splitlines()]
+    assert names == [e[0] for e in libcart.model_info("cart").endpoints]
 
 
 # ---- the structures mirror the headers ---------------------------------------------------
