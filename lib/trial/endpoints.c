@@ -391,7 +391,11 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
   const int has_tumour = !isnan(tr->tumour0);
   const double nadir = extreme_value(tr, tr->tumour_min, 0);
   const cart_model *model = tr->model;
-  for (size_t i = 0; i < model->n_endpoints && i < CARTP_MAX_ENDPOINTS; i++) {
+  for (size_t i = 0; i < model->n_endpoints; i++) {
+    if (i >= CARTP_MAX_ENDPOINTS) { /* not followed (check_models.c keeps every table below) */
+      e[i] = NAN;
+      continue;
+    }
     const double extreme = extreme_value(tr, tr->extreme_of[i], 0);
     int grade = 0;
     switch (model->endpoints[i].reducer) {
