@@ -83,7 +83,7 @@ int main(int argc, char **argv)
           failed++;
           continue;
         }
-        const double *e = block->endpoints + k * CART_N_ENDPOINTS;
+        const double *e = block->endpoints + k * block->n_endpoints;
         sum += e[CART_ENDPOINT_CMAX] + e[CART_ENDPOINT_AUC28] + e[CART_ENDPOINT_TUMOUR_NADIR] / 1e9;
       }
     }

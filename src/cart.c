@@ -112,6 +112,13 @@ static int list_models(void)
                p.upper_open || isinf(p.upper) ? ')' : ']');
       printf("    %-8s %-28s %-10g %-18s %s\n", p.name, p.unit, p.default_value, bounds, p.meaning);
     }
+    printf("  endpoints:\n");
+    for (size_t i = 0; i < cart_model_n_endpoints(model); i++) {
+      cart_endpoint_info e;
+      cart_model_endpoint_info(model, i, &e);
+      printf("    %-16s %-14s %-7s %s\n", e.name, e.unit, e.is_integer ? "integer" : "real",
+             e.meaning);
+    }
     printf("\n");
   }
   return 0;

@@ -7,6 +7,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "../lib/models/model_impl.h"
+#include "../lib/trial/endpoints.h"
 #include "test_util.h"
 
 START_TEST(test_registry)
@@ -354,6 +355,101 @@ START_TEST(test_roles)
 }
 END_TEST
 
+/* Every registered model's endpoint table (model_impl.h) is one the trial can compute: named
+ * uniquely, a known reducer over a role the model has, integer exactly where the reducer gives
+ * codes or counts, within the tracker's limits; the public accessors read it. cart and cart2 have
+ * the oncology list of cart_endpoint_get_info, in its order (their files keep that layout). */
+START_TEST(test_endpoint_tables)
+{
+  for (size_t m = 0; m < cart_model_count(); m++) {
+    const cart_model *model = cart_model_get(m);
+    const size_t n = cart_model_n_endpoints(model);
+    ck_assert_msg(n >= 1 && n <= CARTP_MAX_ENDPOINTS, "%s: %zu endpoints", model->name, n);
+    int tumour_input = -1;
+    size_t n_extremes = 0;
+    int extreme_index[2 * CARTP_MAX_ENDPOINTS];
+    double extreme_sign[2 * CARTP_MAX_ENDPOINTS];
+    for (size_t i = 0; i < n; i++) {
+      const cartp_endpoint *def = &model->endpoints[i];
+      const char *name = def->info.name;
+      ck_assert_msg(name != NULL && name[0] != '\0' && def->info.unit != NULL &&
+                        def->info.meaning != NULL,
+                    "%s: endpoint %zu has no name, unit or meaning", model->name, i);
+      ck_assert_int_eq(cart_model_endpoint_index(model, name), (int)i); /* unique */
+      cart_endpoint_info info;
+      ck_assert_int_eq(cart_model_endpoint_info(model, i, &info), CART_OK);
+      ck_assert_str_eq(info.name, name);
+      const cartp_reducer r = def->reducer;
+      ck_assert_msg(r > CARTP_REDUCE_NONE && r < CARTP_N_REDUCERS, "%s: %s has no reducer",
+                    model->name, name);
+      const int integer = r == CARTP_REDUCE_GRADE || r == CARTP_REDUCE_RESPONSE ||
+                          r == CARTP_REDUCE_RELAPSE_NEGATIVE || r == CARTP_REDUCE_TOCI_DOSES;
+      ck_assert_msg(def->info.is_integer == integer, "%s: %s is_integer", model->name, name);
+      const int role = def->input_slot - 1;
+      if (r == CARTP_REDUCE_TOCI_DOSES) {
+        ck_assert_msg(role == -1 && cartp_model_toci_state(model) >= 0,
+                      "%s: %s counts doses of a drug the model does not take", model->name, name);
+        continue;
+      }
+      ck_assert_msg(role >= 0 && role < CART_N_ROLES && cartp_model_role(model, role) >= 0,
+                    "%s: %s reads role %d, which the model lacks", model->name, name, role);
+      if (r == CARTP_REDUCE_TIME_BELOW) {
+        ck_assert_int_ge(cartp_model_b0_param(model), 0);
+      }
+      if (r == CARTP_REDUCE_VALUE_AT) {
+        ck_assert(isfinite(def->day) && def->day >= 0);
+      }
+      if (r == CARTP_REDUCE_RESPONSE || r == CARTP_REDUCE_RELAPSE_DAY ||
+          r == CARTP_REDUCE_RELAPSE_NEGATIVE) {
+        ck_assert_msg(tumour_input < 0 || tumour_input == role,
+                      "%s: the response endpoints read one tumour", model->name);
+        tumour_input = role;
+      }
+      if (r == CARTP_REDUCE_RELAPSE_NEGATIVE) {
+        ck_assert_int_ge(cartp_model_role(model, CART_ROLE_TUMOUR_NEG), 0);
+      }
+      /* the distinct extremes the tracker follows (endpoints.h) */
+      const int wants_max = r == CARTP_REDUCE_MAX || r == CARTP_REDUCE_TIME_OF_MAX ||
+                            r == CARTP_REDUCE_GRADE;
+      const int wants_min = r == CARTP_REDUCE_MIN || r == CARTP_REDUCE_RESPONSE ||
+                            r == CARTP_REDUCE_RELAPSE_DAY || r == CARTP_REDUCE_RELAPSE_NEGATIVE;
+      if (wants_max || wants_min) {
+        const int index = cartp_model_role(model, role);
+        const double sign = wants_max ? 1.0 : -1.0;
+        size_t x = 0;
+        while (x < n_extremes && !(extreme_index[x] == index && extreme_sign[x] == sign)) {
+          x++;
+        }
+        if (x == n_extremes) {
+          extreme_index[n_extremes] = index;
+          extreme_sign[n_extremes++] = sign;
+        }
+      }
+    }
+    ck_assert_msg(n_extremes <= CARTP_MAX_EXTREMES, "%s: %zu extremes", model->name, n_extremes);
+    ck_assert_int_eq(cart_model_endpoint_info(model, n, &(cart_endpoint_info){0}), CART_EINVAL);
+    ck_assert_int_eq(cart_model_endpoint_index(model, "no such endpoint"), -1);
+  }
+  static const char *const oncology[] = {"cart", "cart2"};
+  for (size_t k = 0; k < 2; k++) {
+    const cart_model *model = cart_model_find(oncology[k], NULL);
+    ck_assert_uint_eq(cart_model_n_endpoints(model), CART_N_ENDPOINTS);
+    for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+      cart_endpoint_info mine, listed;
+      ck_assert_int_eq(cart_model_endpoint_info(model, e, &mine), CART_OK);
+      ck_assert_int_eq(cart_endpoint_get_info(e, &listed), CART_OK);
+      ck_assert_str_eq(mine.name, listed.name);
+      ck_assert_str_eq(mine.unit, listed.unit);
+      ck_assert_int_eq(mine.is_integer, listed.is_integer);
+    }
+  }
+  const cart_model *stein = cart_model_find("stein", NULL);
+  ck_assert_uint_eq(cart_model_n_endpoints(stein), 3);
+  ck_assert_int_eq(cart_model_endpoint_index(stein, "response"), -1);
+  ck_assert_uint_eq(cart_model_n_endpoints(NULL), 0);
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("models");
@@ -364,6 +460,7 @@ int main(void)
   tcase_add_test(tables, test_defaults_from_model_md);
   tcase_add_test(tables, test_cart_rhs_initial);
   tcase_add_test(tables, test_roles);
+  tcase_add_test(tables, test_endpoint_tables);
   suite_add_tcase(suite, tables);
   TCase *jacobian = tcase_create("jacobian");
   tcase_add_test(jacobian, test_jacobian_every_model);

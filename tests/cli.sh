@@ -35,7 +35,8 @@ fi
 "$cart" --help >"$tmp/out" 2>&1 && grep -q "usage: cart run" "$tmp/out" && ok || bad "--help"
 "$cart" --version >"$tmp/out" 2>&1 && grep -q "^cart (libcart) [0-9]" "$tmp/out" && ok || bad "--version"
 "$cart" models >"$tmp/out" 2>&1 && grep -q "^model cart" "$tmp/out" && grep -q "^model stein" "$tmp/out" \
-  && grep -q "p_amp .*pg/mL/day .*8000 .*\[0, 1e+07\]" "$tmp/out" && ok || bad "models"
+  && grep -q "p_amp .*pg/mL/day .*8000 .*\[0, 1e+07\]" "$tmp/out" \
+  && grep -q "^    auc28 *copies/ug\*day *real" "$tmp/out" && ok || bad "models"
 
 # Times, methods, stein, doses
 "$cart" run --times 0,5,10 >"$tmp/out" 2>&1 && [ "$(wc -l <"$tmp/out")" -eq 4 ] && ok || bad "--times list"

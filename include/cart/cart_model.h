@@ -41,6 +41,15 @@ typedef struct cart_state_info {
   const char *meaning; /* one line */
 } cart_state_info;
 
+/* An endpoint: one number per patient that a trial reduces from the patient's solution (MODEL.md
+ * section 4 for the oncology models). Each model has its own list. */
+typedef struct cart_endpoint_info {
+  const char *name;    /* "cmax" */
+  const char *unit;    /* "cells/uL"; "1" for codes and counts */
+  int is_integer;      /* stored as int32 (codes, counts, booleans) */
+  const char *meaning; /* one line */
+} cart_endpoint_info;
+
 /* Number of models in the registry and the i-th model (NULL when i is out of range). */
 size_t cart_model_count(void);
 const cart_model *cart_model_get(size_t i);
@@ -70,6 +79,14 @@ int cart_model_signal_info(const cart_model *model, size_t i, cart_state_info *i
 /* Index of a state or parameter by name; -1 when the model has none of that name. */
 int cart_model_state_index(const cart_model *model, const char *name);
 int cart_model_param_index(const cart_model *model, const char *name);
+
+/* The model's endpoints, in the order of a trial block's endpoint columns and of a trial file's
+ * /endpoints (cart and cart2: the CART_ENDPOINT_* list of cart_trial.h; stein: cmax, tmax,
+ * auc28). cart_model_endpoint_info copies row i (static strings): CART_OK, or CART_EINVAL when i
+ * is out of range. cart_model_endpoint_index: -1 when the model has no endpoint of that name. */
+size_t cart_model_n_endpoints(const cart_model *model);
+int cart_model_endpoint_info(const cart_model *model, size_t i, cart_endpoint_info *info);
+int cart_model_endpoint_index(const cart_model *model, const char *name);
 
 /* Whether `value` lies inside parameter i's bounds (1) or not (0; also for NaN). */
 int cart_model_param_in_bounds(const cart_model *model, size_t i, double value);

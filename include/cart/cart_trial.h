@@ -11,7 +11,8 @@
  * for any thread count, workspace or block size. A patient whose draw or solve fails gets its
  * status code and NaN endpoints and trajectories; the trial goes on.
  *
- * Endpoints (MODEL.md 4), computed from the solver's dense output, not only at output times:
+ * Endpoints: the model's own list (cart_model_endpoint_info, cart_model.h), computed from the
+ * solver's dense output, not only at output times. cart's and cart2's (MODEL.md 4):
  * cmax and tmax of Cblood, auc28 (the integral of the interpolant, Gauss-Legendre on every step),
  * tumour_nadir, response (2 CR, 1 PR, 0 NR), relapse_day, relapse_negative, aplasia_days,
  * il6_peak, il6s_peak, crs_grade, crs_onset, toci_doses; crossing times are located by bisection
@@ -61,14 +62,9 @@ typedef enum cart_endpoint {
   CART_N_ENDPOINTS
 } cart_endpoint;
 
-typedef struct cart_endpoint_info {
-  const char *name;    /* "cmax" */
-  const char *unit;    /* "cells/uL"; "1" for codes and counts */
-  int is_integer;      /* stored as int32 (codes, counts, booleans) */
-  const char *meaning; /* one line */
-} cart_endpoint_info;
-
-/* CART_EINVAL when i >= CART_N_ENDPOINTS. */
+/* cart_endpoint_get_info describes this list, cart's (and cart2's) endpoints; a model's own list
+ * is cart_model_endpoint_info's (cart_model.h), the columns of its trial's blocks.
+ * CART_EINVAL when i >= CART_N_ENDPOINTS. */
 int cart_endpoint_get_info(size_t i, cart_endpoint_info *info);
 
 /* MODEL.md section 4 settings. */
@@ -86,10 +82,13 @@ void cart_endpoint_settings_default(cart_endpoint_settings *settings);
 typedef struct cart_trial_block {
   size_t first, count, capacity; /* capacity: patients the arrays have room for */
   size_t n_params, n_outputs, n_times;
+  size_t n_endpoints;       /* the model's (cart_model_n_endpoints; CART_N_ENDPOINTS for cart) */
+  const cart_model *model;  /* whose endpoint list names the columns (cart_model_endpoint_info) */
   double *params;       /* count x n_params: each patient's parameters */
   float *trajectories;  /* n_outputs x count x n_times: output o of patient k at time j is
                            trajectories[(o * capacity + k) * n_times + j] */
-  double *endpoints;    /* count x CART_N_ENDPOINTS (integer endpoints hold whole numbers) */
+  double *endpoints;    /* count x n_endpoints, in the model's order (integer endpoints hold
+                           whole numbers); cart's columns are the cart_endpoint indices */
   size_t max_toci;      /* columns of toci_times: fixed doses + the rule's maximum */
   double *toci_times;   /* count x max_toci: day of each tocilizumab dose given, in time order,
                            NaN after the last (and for a failed patient) */
@@ -150,6 +149,9 @@ int cart_trial_output_info(const cart_trial *trial, size_t i, const char **name,
 /* The most tocilizumab doses a patient can get: the fixed schedule's plus the rule's maximum
  * (the columns of a block's toci_times and of /events/toci_times). */
 size_t cart_trial_max_toci_doses(const cart_trial *trial);
+
+/* The endpoints each patient gets: the model's list (cart_model_n_endpoints). */
+size_t cart_trial_n_endpoints(const cart_trial *trial);
 
 /* Checks the plan: the number of patients against the size of their data (CART_EINVAL),
  * prepares the population (CART_ERULE, CART_ERANGE for a correlation matrix that is not positive
@@ -243,8 +245,8 @@ typedef struct cart_trial_summary {
  * collected and sorted; at most five passes, a few MiB. */
 typedef struct cart_summary_acc cart_summary_acc;
 
-/* Reads endpoint `endpoint` (a cart_endpoint: CART_ENDPOINT_CMAX, _TMAX, _AUC28 or
- * _APLASIA_DAYS) of patients [first, first + count) into values, NaN for a patient not solved;
+/* Reads endpoint `endpoint` (a column of the blocks' model: its cmax, tmax, auc28 or
+ * aplasia_days) of patients [first, first + count) into values, NaN for a patient not solved;
  * returns CART_OK or an error code, which cart_summary_acc_get passes on. Every call for the same
  * patients must give the same values. */
 typedef int (*cart_endpoint_reader)(void *data, size_t endpoint, size_t first, size_t count,

@@ -462,7 +462,7 @@ int cart_calibrate(cart_trial *trial, const cart_targets *targets,
     status = cartp_error(err, CART_ENOMEM, "out of memory for a calibration");
     goto cleanup;
   }
-  status = cartp_sim_init(&f.sim, n, cart_model_n_params(model), err);
+  status = cartp_sim_init(&f.sim, n, model, err);
   if (status != CART_OK) {
     goto cleanup;
   }

@@ -55,15 +55,17 @@ struct cart_targets {
 /* The endpoints and parameters of a trial's patients in patient order (status kept, so that
  * statistics use the patients solved). */
 typedef struct cartp_sim {
-  size_t n, n_params;
+  size_t n, n_params, n_endpoints;
+  /* the model's column of each endpoint of cart's list (targets name those), -1 for none */
+  int oncology_column[CART_N_ENDPOINTS];
   int *status;
-  double *endpoints; /* n x CART_N_ENDPOINTS */
+  double *endpoints; /* n x n_endpoints */
   double *params;    /* n x n_params */
   double *scratch;   /* n: sorted values */
   double *scratch2;  /* 2 n: (value, index) pairs for terciles */
 } cartp_sim;
 
-int cartp_sim_init(cartp_sim *sim, size_t n, size_t n_params, cart_error *err);
+int cartp_sim_init(cartp_sim *sim, size_t n, const cart_model *model, cart_error *err);
 void cartp_sim_clear(cartp_sim *sim);
 /* Runs every patient of `trial` (sim->n must equal its N) in blocks. */
 int cartp_sim_run(cartp_sim *sim, cart_trial *trial, int n_threads, cart_error *err);

@@ -870,13 +870,20 @@ int cart_targets_check(const cart_targets *targets, const cart_trial *trial, car
 
 /* ---- the statistics of a simulated trial ---- */
 
-int cartp_sim_init(cartp_sim *sim, size_t n, size_t n_params, cart_error *err)
+int cartp_sim_init(cartp_sim *sim, size_t n, const cart_model *model, cart_error *err)
 {
   memset(sim, 0, sizeof *sim);
+  const size_t n_params = cart_model_n_params(model);
   sim->n = n;
   sim->n_params = n_params;
+  sim->n_endpoints = cart_model_n_endpoints(model);
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    cart_endpoint_info info;
+    cart_endpoint_get_info(e, &info);
+    sim->oncology_column[e] = cart_model_endpoint_index(model, info.name);
+  }
   sim->status = malloc(n * sizeof *sim->status);
-  sim->endpoints = malloc(n * CART_N_ENDPOINTS * sizeof *sim->endpoints);
+  sim->endpoints = malloc(n * (sim->n_endpoints ? sim->n_endpoints : 1) * sizeof *sim->endpoints);
   sim->params = malloc(n * (n_params ? n_params : 1) * sizeof *sim->params);
   sim->scratch = malloc(n * sizeof *sim->scratch);
   sim->scratch2 = malloc(2 * n * sizeof *sim->scratch2);
@@ -927,8 +934,8 @@ int cartp_sim_run(cartp_sim *sim, cart_trial *trial, int n_threads, cart_error *
       break;
     }
     memcpy(sim->status + first, block->status, count * sizeof *sim->status);
-    memcpy(sim->endpoints + first * CART_N_ENDPOINTS, block->endpoints,
-           count * CART_N_ENDPOINTS * sizeof *sim->endpoints);
+    memcpy(sim->endpoints + first * sim->n_endpoints, block->endpoints,
+           count * sim->n_endpoints * sizeof *sim->endpoints);
     memcpy(sim->params + first * sim->n_params, block->params,
            count * sim->n_params * sizeof *sim->params);
   }
@@ -987,21 +994,36 @@ static double rate(size_t k, size_t n, double *se)
   return p;
 }
 
+/* The column of the simulated model that holds endpoint e of cart's list (targets name the
+ * oncology endpoints), -1 when the model has none. */
+static int sim_column(const cartp_sim *sim, int e)
+{
+  return e >= 0 && e < CART_N_ENDPOINTS ? sim->oncology_column[e] : -1;
+}
+
+/* Endpoint e (cart's list) of patient i, NaN when the model has none. */
+static double sim_value(const cartp_sim *sim, size_t i, int e)
+{
+  const int column = sim_column(sim, e);
+  return column < 0 ? NAN : sim->endpoints[i * sim->n_endpoints + (size_t)column];
+}
+
 /* Sorted values of endpoint e of solved patients, NaN left out; `response_filter`: -1 all,
  * 0 non-responders, 1 responders. Returns how many. */
 static size_t sorted_endpoint(const cartp_sim *sim, int e, int response_filter, double *out)
 {
   size_t m = 0;
-  for (size_t i = 0; i < sim->n; i++) {
-    const double *row = sim->endpoints + i * CART_N_ENDPOINTS;
-    if (sim->status[i] != CART_OK || isnan(row[e])) {
+  const int column = sim_column(sim, e), response_column = sim_column(sim, CART_ENDPOINT_RESPONSE);
+  for (size_t i = 0; column >= 0 && i < sim->n; i++) {
+    const double *row = sim->endpoints + i * sim->n_endpoints;
+    if (sim->status[i] != CART_OK || isnan(row[column])) {
       continue;
     }
-    const double response = row[CART_ENDPOINT_RESPONSE];
+    const double response = response_column < 0 ? NAN : row[response_column];
     if ((response_filter == 0 && !(response == 0)) || (response_filter == 1 && !(response >= 1))) {
       continue;
     }
-    out[m++] = row[e];
+    out[m++] = row[column];
   }
   qsort(out, m, sizeof *out, compare_doubles);
   return m;
@@ -1010,7 +1032,6 @@ static size_t sorted_endpoint(const cartp_sim *sim, int e, int response_filter, 
 static double statistic(const cartp_target *t, int param_index, cartp_sim *sim, double *se)
 {
   size_t solved = 0, k = 0, n_cr = 0, k2 = 0;
-  const double *e;
   switch (t->statistic) {
   case CART_STAT_QUANTILE: {
     const size_t m = sorted_endpoint(sim, t->endpoint, -1, sim->scratch);
@@ -1046,8 +1067,8 @@ static double statistic(const cartp_target *t, int param_index, cartp_sim *sim, 
     size_t cr_low = 0, cr_high = 0;
     for (size_t j = 0; j < third; j++) {
       const size_t low = (size_t)pairs[2 * j + 1], high = (size_t)pairs[2 * (m - 1 - j) + 1];
-      cr_low += sim->endpoints[low * CART_N_ENDPOINTS + CART_ENDPOINT_RESPONSE] == 2;
-      cr_high += sim->endpoints[high * CART_N_ENDPOINTS + CART_ENDPOINT_RESPONSE] == 2;
+      cr_low += sim_value(sim, low, CART_ENDPOINT_RESPONSE) == 2;
+      cr_high += sim_value(sim, high, CART_ENDPOINT_RESPONSE) == 2;
     }
     double se_low, se_high;
     const double p_low = rate(cr_low, third, &se_low), p_high = rate(cr_high, third, &se_high);
@@ -1062,11 +1083,12 @@ static double statistic(const cartp_target *t, int param_index, cartp_sim *sim, 
     if (sim->status[i] != CART_OK) {
       continue;
     }
-    e = sim->endpoints + i * CART_N_ENDPOINTS;
     solved++;
-    const double response = e[CART_ENDPOINT_RESPONSE], grade = e[CART_ENDPOINT_CRS_GRADE];
+    const double response = sim_value(sim, i, CART_ENDPOINT_RESPONSE);
+    const double grade = sim_value(sim, i, CART_ENDPOINT_CRS_GRADE);
     const int cr = response == 2;
-    const int relapsed = cr && e[CART_ENDPOINT_RELAPSE_DAY] <= t->day; /* NaN: no relapse */
+    /* NaN: no relapse */
+    const int relapsed = cr && sim_value(sim, i, CART_ENDPOINT_RELAPSE_DAY) <= t->day;
     n_cr += cr;
     switch (t->statistic) {
     case CART_STAT_ORR: k += response >= 1; break;
@@ -1075,11 +1097,11 @@ static double statistic(const cartp_target *t, int param_index, cartp_sim *sim, 
     case CART_STAT_CRS_ANY: k += grade >= 1; break;
     case CART_STAT_CRS_GRADE2: k += grade >= 2; break;
     case CART_STAT_CRS_GRADE3: k += grade >= 3; break;
-    case CART_STAT_TOCI: k += e[CART_ENDPOINT_TOCI_DOSES] >= 1; break;
+    case CART_STAT_TOCI: k += sim_value(sim, i, CART_ENDPOINT_TOCI_DOSES) >= 1; break;
     case CART_STAT_RELAPSE_CR: k += relapsed; break;
     case CART_STAT_RELAPSE_NEGATIVE:
       k += relapsed;
-      k2 += relapsed && e[CART_ENDPOINT_RELAPSE_NEGATIVE] == 1;
+      k2 += relapsed && sim_value(sim, i, CART_ENDPOINT_RELAPSE_NEGATIVE) == 1;
       break;
     case CART_STAT_DURABLE_CR: k += cr && !relapsed; break;
     default: break;
@@ -1128,8 +1150,7 @@ int cart_targets_simulate(const cart_targets *targets, cart_trial *trial, int n_
   const cart_model *model = cart_trial_model(trial);
   int *param_index = malloc(targets->n_targets * sizeof *param_index);
   cartp_sim sim;
-  status = param_index ? cartp_sim_init(&sim, cart_trial_n_patients(trial),
-                                        cart_model_n_params(model), err)
+  status = param_index ? cartp_sim_init(&sim, cart_trial_n_patients(trial), model, err)
                        : cartp_error(err, CART_ENOMEM, "out of memory");
   if (status == CART_OK) {
     cartp_target_param_index(targets, model, param_index);

@@ -38,9 +38,10 @@ struct cart_h5_file {
   hid_t file;
   hid_t params;
   hid_t *trajectories; /* n_outputs */
-  hid_t endpoints[CART_N_ENDPOINTS];
-  int endpoint_is_integer[CART_N_ENDPOINTS];
-  const char *endpoint_name[CART_N_ENDPOINTS]; /* static strings of cart_endpoint_get_info */
+  const cart_model *model;             /* whose endpoints the file holds */
+  size_t n_endpoints;
+  hid_t *endpoints;                     /* n_endpoints */
+  cart_endpoint_info *endpoint_info;    /* n_endpoints rows of the model's table */
   const char **output_name;                    /* n_outputs static strings */
   hid_t status;
   hid_t toci_times; /* /events/toci_times */
@@ -245,7 +246,7 @@ static int handle_close_ids(cart_h5_file *h5)
     status |= close_id(h5->trajectories[o], H5Dclose);
     h5->trajectories[o] = H5I_INVALID_HID;
   }
-  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+  for (size_t e = 0; h5->endpoints != NULL && e < h5->n_endpoints; e++) {
     status |= close_id(h5->endpoints[e], H5Dclose);
     h5->endpoints[e] = H5I_INVALID_HID;
   }
@@ -259,12 +260,14 @@ static void handle_free(cart_h5_file *h5)
   if (h5 != NULL) {
     free(h5->trajectories);
     free(h5->output_name);
+    free(h5->endpoints);
+    free(h5->endpoint_info);
     free(h5->path);
     free(h5);
   }
 }
 
-static cart_h5_file *handle_alloc(const char *path, size_t n_outputs,
+static cart_h5_file *handle_alloc(const char *path, size_t n_outputs, const cart_model *model,
                                   const cartp_h5_access *access)
 {
   cart_h5_file *h5 = calloc(1, sizeof *h5);
@@ -274,16 +277,21 @@ static cart_h5_file *handle_alloc(const char *path, size_t n_outputs,
   h5->file = h5->params = h5->status = H5I_INVALID_HID;
   h5->toci_times = H5I_INVALID_HID;
   h5->access = *access;
-  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
-    h5->endpoints[e] = H5I_INVALID_HID;
-  }
+  h5->model = model;
+  h5->n_endpoints = cart_model_n_endpoints(model);
   h5->n_outputs = n_outputs;
   h5->path = malloc(strlen(path) + 1);
   h5->trajectories = malloc((n_outputs ? n_outputs : 1) * sizeof *h5->trajectories);
   h5->output_name = calloc(n_outputs ? n_outputs : 1, sizeof *h5->output_name);
-  if (h5->path == NULL || h5->trajectories == NULL || h5->output_name == NULL) {
+  h5->endpoints = malloc((h5->n_endpoints ? h5->n_endpoints : 1) * sizeof *h5->endpoints);
+  h5->endpoint_info = calloc(h5->n_endpoints ? h5->n_endpoints : 1, sizeof *h5->endpoint_info);
+  if (h5->path == NULL || h5->trajectories == NULL || h5->output_name == NULL
+      || h5->endpoints == NULL || h5->endpoint_info == NULL) {
     handle_free(h5);
     return NULL;
+  }
+  for (size_t e = 0; e < h5->n_endpoints; e++) {
+    h5->endpoints[e] = H5I_INVALID_HID;
   }
   strcpy(h5->path, path);
   for (size_t o = 0; o < n_outputs; o++) {
@@ -405,14 +413,13 @@ static int create_endpoints(cart_h5_file *h5, size_t chunk_patients, cart_error 
   const double fill_double = NAN;
   const int32_t fill_int = INT_ENDPOINT_FILL;
   int status = CART_OK;
-  for (size_t e = 0; e < CART_N_ENDPOINTS && status == CART_OK; e++) {
+  for (size_t e = 0; e < h5->n_endpoints && status == CART_OK; e++) {
     cart_endpoint_info info;
-    if (cart_endpoint_get_info(e, &info) != CART_OK || info.name == NULL) {
+    if (cart_model_endpoint_info(h5->model, e, &info) != CART_OK || info.name == NULL) {
       status = cartp_error(err, CART_EINVAL, "cannot create '%s': no endpoint %zu", h5->path, e);
       break;
     }
-    h5->endpoint_name[e] = info.name;
-    h5->endpoint_is_integer[e] = info.is_integer;
+    h5->endpoint_info[e] = info;
     const char *unit = info.unit ? info.unit : "";
     h5->endpoints[e] =
         info.is_integer
@@ -495,7 +502,7 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
     return NULL;
   }
 
-  cart_h5_file *h5 = handle_alloc(path, cart_trial_n_outputs(trial), access);
+  cart_h5_file *h5 = handle_alloc(path, cart_trial_n_outputs(trial), model, access);
   if (h5 == NULL) {
     cartp_error(err, CART_ENOMEM, "cannot create '%s': out of memory", path);
     return NULL;
@@ -605,12 +612,13 @@ static int check_block(const cart_h5_file *h5, const cart_trial_block *block, ca
     return cartp_error(err, CART_EINVAL, "cart_h5_write_block: block is NULL");
   }
   if (block->n_params != h5->n_params || block->n_outputs != h5->n_outputs
-      || block->n_times != h5->n_times || block->max_toci != h5->max_toci) {
+      || block->n_times != h5->n_times || block->max_toci != h5->max_toci
+      || block->n_endpoints != h5->n_endpoints) {
     return cartp_error(err, CART_EINVAL,
-                       "cart_h5_write_block: block of %zu parameters, %zu outputs, %zu times "
-                       "does not match '%s' (%zu, %zu, %zu)",
-                       block->n_params, block->n_outputs, block->n_times, h5->path, h5->n_params,
-                       h5->n_outputs, h5->n_times);
+                       "cart_h5_write_block: block of %zu parameters, %zu outputs, %zu times, "
+                       "%zu endpoints does not match '%s' (%zu, %zu, %zu, %zu)",
+                       block->n_params, block->n_outputs, block->n_times, block->n_endpoints,
+                       h5->path, h5->n_params, h5->n_outputs, h5->n_times, h5->n_endpoints);
   }
   if (block->count > block->capacity || block->first > h5->n_patients
       || block->count > h5->n_patients - block->first) {
@@ -627,14 +635,14 @@ static int check_block(const cart_h5_file *h5, const cart_trial_block *block, ca
   return CART_OK;
 }
 
-/* One endpoint column of the block (count x CART_N_ENDPOINTS doubles). */
+/* One endpoint column of the block (count x n_endpoints doubles). */
 static int write_endpoint(cart_h5_file *h5, const cart_trial_block *block, size_t e,
                           int32_t *codes)
 {
   const size_t first = block->first, count = block->count;
-  if (h5->endpoint_is_integer[e]) {
+  if (h5->endpoint_info[e].is_integer) {
     for (size_t k = 0; k < count; k++) {
-      const double value = block->endpoints[k * CART_N_ENDPOINTS + e];
+      const double value = block->endpoints[k * h5->n_endpoints + e];
       /* Whole numbers by contract; NaN (failed patient) and anything int32 cannot hold read as
        * the fill value. */
       codes[k] = isfinite(value) && value > (double)INT32_MIN && value <= (double)INT32_MAX
@@ -645,7 +653,7 @@ static int write_endpoint(cart_h5_file *h5, const cart_trial_block *block, size_
                       codes, h5->access.write_xfer);
   }
   /* Column e of the row-major table, selected in memory: no copy. */
-  const hsize_t table[2] = {count, CART_N_ENDPOINTS};
+  const hsize_t table[2] = {count, h5->n_endpoints};
   const hsize_t start[2] = {0, e};
   const hsize_t column[2] = {count, 1};
   hid_t mem_space = H5Screate_simple(2, table, NULL);
@@ -699,10 +707,10 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
       name = h5->output_name[o];
     }
   }
-  for (size_t e = 0; name == NULL && e < CART_N_ENDPOINTS; e++) {
+  for (size_t e = 0; name == NULL && e < h5->n_endpoints; e++) {
     if (any_failed(h5, write_endpoint(h5, block, e, codes) != 0)) {
       group = "endpoints/";
-      name = h5->endpoint_name[e];
+      name = h5->endpoint_info[e].name;
     }
   }
   free(codes);
@@ -795,7 +803,7 @@ static int read_endpoint(h5_reader *reader, size_t e, size_t first, size_t count
 {
   cart_h5_file *h5 = reader->h5;
   int failed;
-  if (h5->endpoint_is_integer[e]) {
+  if (h5->endpoint_info[e].is_integer) {
     failed = reader_reserve(reader, count) != CART_OK
              || rows_read(h5->endpoints[e], H5T_NATIVE_INT32, first, count, reader->codes,
                           reader->xfer) != 0;
@@ -811,7 +819,7 @@ static int read_endpoint(h5_reader *reader, size_t e, size_t first, size_t count
                ? h5->error.code
                : cartp_error(&h5->error, CART_EIO,
                              "cannot read back patients %zu-%zu of '/endpoints/%s' in '%s'",
-                             first, first + count - 1, h5->endpoint_name[e], h5->path);
+                             first, first + count - 1, h5->endpoint_info[e].name, h5->path);
   }
   return CART_OK;
 }
@@ -830,7 +838,7 @@ static int read_status(h5_reader *reader, size_t first, size_t count, int *statu
 static int read_solved(void *data, size_t endpoint, size_t first, size_t count, double *values)
 {
   h5_reader *reader = data;
-  if (endpoint >= CART_N_ENDPOINTS || count == 0) {
+  if (endpoint >= reader->h5->n_endpoints || count == 0) {
     return count == 0 ? CART_OK : CART_EINVAL;
   }
   int status = reader_reserve(reader, count);
@@ -859,15 +867,18 @@ static int h5_summarize(cart_h5_file *h5, cart_trial_summary *summary)
   }
   cart_error_clear(err);
   /* The endpoints the rates count; the percentile columns are read by the accumulator itself. */
-  static const size_t counted[] = {CART_ENDPOINT_RESPONSE, CART_ENDPOINT_RELAPSE_DAY,
-                                   CART_ENDPOINT_RELAPSE_NEGATIVE, CART_ENDPOINT_CRS_GRADE,
-                                   CART_ENDPOINT_TOCI_DOSES};
+  static const char *const counted[] = {"response", "relapse_day", "relapse_negative",
+                                        "crs_grade", "toci_doses"};
+  const size_t n_endpoints = h5->n_endpoints;
   const size_t rows = h5->n_patients < SUMMARY_ROWS ? h5->n_patients : SUMMARY_ROWS;
   h5_reader reader = {h5, h5->access.read_xfer, NULL, NULL, 0};
   cart_trial_block block;
   memset(&block, 0, sizeof block);
   block.capacity = rows;
-  block.endpoints = malloc((rows ? rows : 1) * CART_N_ENDPOINTS * sizeof *block.endpoints);
+  block.model = h5->model;
+  block.n_endpoints = n_endpoints;
+  block.endpoints = malloc((rows ? rows : 1) * (n_endpoints ? n_endpoints : 1)
+                           * sizeof *block.endpoints);
   block.status = malloc((rows ? rows : 1) * sizeof *block.status);
   double *column = malloc((rows ? rows : 1) * sizeof *column);
   cart_summary_acc *acc = cart_summary_acc_new_reader(h5->n_patients, read_solved, &reader, err);
@@ -883,14 +894,18 @@ static int h5_summarize(cart_h5_file *h5, cart_trial_summary *summary)
     const size_t count = h5->n_patients - first < rows ? h5->n_patients - first : rows;
     block.first = first;
     block.count = count;
-    for (size_t k = 0; k < count * CART_N_ENDPOINTS; k++) {
+    for (size_t k = 0; k < count * n_endpoints; k++) {
       block.endpoints[k] = NAN;
     }
     status = read_status(&reader, first, count, block.status);
     for (size_t c = 0; status == CART_OK && c < sizeof counted / sizeof *counted; c++) {
-      status = read_endpoint(&reader, counted[c], first, count, column);
+      const int e = cart_model_endpoint_index(h5->model, counted[c]);
+      if (e < 0) {
+        continue; /* the model has none: NaN, which the summary counts nowhere */
+      }
+      status = read_endpoint(&reader, (size_t)e, first, count, column);
       for (size_t k = 0; status == CART_OK && k < count; k++) {
-        block.endpoints[k * CART_N_ENDPOINTS + counted[c]] = column[k];
+        block.endpoints[k * n_endpoints + (size_t)e] = column[k];
       }
     }
     if (status == CART_OK) {

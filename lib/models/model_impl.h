@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include <cart/cart_model.h>
+#include <cart/cart_trial.h> /* cart_endpoint (the oncology list's indices) */
 
 #include "../util/lanes.h"
 
@@ -28,6 +29,40 @@ typedef enum cart_role {
   CART_ROLE_CRS,        /* the CRS severity signal: crs_grade, crs_onset and the tocilizumab rule */
   CART_N_ROLES
 } cart_role;
+
+/* How an endpoint reduces a patient's dense output (lib/trial/endpoints.c) to one number. The
+ * input is a role (its slot in cartp_endpoint.input_slot); the levels of the oncology reducers
+ * come from the trial's cart_endpoint_settings. 0 is no reducer: a table that leaves it out is
+ * caught by the registry test (check_models.c). */
+typedef enum cartp_reducer {
+  CARTP_REDUCE_NONE,
+  CARTP_REDUCE_MAX,              /* max of the input over the horizon */
+  CARTP_REDUCE_TIME_OF_MAX,      /* the time of that max (the first, when it repeats) */
+  CARTP_REDUCE_MIN,              /* min of the input over the horizon */
+  CARTP_REDUCE_INTEGRAL,         /* integral of the input from 0 to settings auc_end */
+  CARTP_REDUCE_VALUE_AT,         /* the input at day `day` (NaN when the horizon ends before) */
+  CARTP_REDUCE_TIME_BELOW,       /* time the input is below f_aplasia * the b0 parameter */
+  CARTP_REDUCE_FIRST_ABOVE,      /* first time the input exceeds crs_g1; NaN if never */
+  CARTP_REDUCE_GRADE,            /* how many of crs_g1..crs_g4 the input's max exceeds */
+  CARTP_REDUCE_RESPONSE,         /* input (a tumour) below n_detect before t_resp: 2 (CR);
+                                    min <= half the initial value: 1 (PR); else 0 */
+  CARTP_REDUCE_RELAPSE_DAY,      /* after a CR, first time the input is above n_detect again */
+  CARTP_REDUCE_RELAPSE_NEGATIVE, /* at that relapse, the TUMOUR_NEG role is over half the input */
+  CARTP_REDUCE_TOCI_DOSES,       /* tocilizumab doses given (no input) */
+  CARTP_N_REDUCERS
+} cartp_reducer;
+
+/* The most endpoints a model may have (the trial's tracker keeps one accumulator each). */
+#define CARTP_MAX_ENDPOINTS 32
+
+/* One endpoint of a model: what it is called and holds (the public cart_endpoint_info) and how it
+ * is computed. */
+typedef struct cartp_endpoint {
+  cart_endpoint_info info;
+  cartp_reducer reducer;
+  int input_slot; /* CARTP_SLOT(a cart_role); left out (0) only for CARTP_REDUCE_TOCI_DOSES */
+  double day;     /* CARTP_REDUCE_VALUE_AT: when */
+} cartp_endpoint;
 
 #define CART_MAX_DERIVED 16
 
@@ -90,6 +125,10 @@ struct cart_model {
   /* For each cart_role, its index in the extended vector as a slot ([CART_ROLE_B] =
    * CARTP_SLOT(B)); a role left out is one the model does not have. */
   int role_slots[CART_N_ROLES];
+  /* The endpoints a trial computes for this model, in the order of a block's columns and of the
+   * file's /endpoints (the oncology list of cart_endpoint_get_info for cart and cart2). */
+  size_t n_endpoints;
+  const cartp_endpoint *endpoints;
   /* The parameter giving the homeostatic B-cell pool (aplasia threshold), a slot. */
   int b0_slot;
   /* Trajectories a trial keeps by default, NULL-terminated names. */
@@ -140,6 +179,10 @@ static inline int cartp_model_role(const cart_model *m, int role)
 {
   return m->role_slots[role] - 1;
 }
+
+/* The oncology endpoints of MODEL.md section 4 (cart's list; endpoints.c), CART_N_ENDPOINTS rows
+ * indexed by cart_endpoint: cart and cart2 use it whole, stein a subset. */
+extern const cartp_endpoint cartp_oncology_endpoints[CART_N_ENDPOINTS];
 
 /* Registry (registry.c). */
 extern const cart_model *const cartp_model_registry[];

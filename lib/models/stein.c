@@ -98,6 +98,16 @@ static void signal_values(const double *y, const double *p, double *out)
   out[0] = y[CE] + y[CM];
 }
 
+/* The kinetic endpoints of the observed level (no tumour, B cells, IL-6 or tocilizumab). */
+static const cartp_endpoint endpoints[] = {
+    {{"cmax", "copies/ug", 0, "max of C over the horizon"}, CARTP_REDUCE_MAX,
+     CARTP_SLOT(CART_ROLE_CBLOOD), 0},
+    {{"tmax", "day", 0, "time of cmax"}, CARTP_REDUCE_TIME_OF_MAX, CARTP_SLOT(CART_ROLE_CBLOOD),
+     0},
+    {{"auc28", "copies/ug*day", 0, "integral of C from 0 to 28"}, CARTP_REDUCE_INTEGRAL,
+     CARTP_SLOT(CART_ROLE_CBLOOD), 0},
+};
+
 const cart_model cartp_model_stein = {
     .name = "stein",
     .description = "empirical biphasic cellular kinetics (MODEL.md 2.1, Stein et al. 2019)",
@@ -122,6 +132,8 @@ const cart_model cartp_model_stein = {
     .signal_values = signal_values,
     .role_slots = {[CART_ROLE_CBLOOD] = CARTP_SLOT(N_STATES)}, /* no tumour, B cells or IL-6;
                                                                   no doses */
+    .n_endpoints = sizeof endpoints / sizeof endpoints[0],
+    .endpoints = endpoints,
     .default_outputs = default_outputs,
     .extinct_states = NULL,
     .zero_groups = NULL,

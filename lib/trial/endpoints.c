@@ -1,4 +1,5 @@
-/* endpoints.c: the endpoints of MODEL.md section 4 from the solver's dense output.
+/* endpoints.c: a patient's endpoints from the solver's dense output, as its model's table
+ * (model_impl.h: name, input role, reducer) says; the oncology reducers are MODEL.md section 4.
  *
  * After every accepted step [t0, t1] the step is sampled at its ends and at the three
  * Gauss-Legendre nodes; between consecutive samples:
@@ -24,31 +25,6 @@
  * 1/2 and 1 (the step's ends and Gauss-Legendre nodes): the Lagrange weights' derivatives there */
 static const double SLOPE_END[5] = {1.0, -1.8783610896543055, 8.0 / 3.0, -14.788305577012363,
                                     13.0};
-
-static const cart_endpoint_info endpoint_table[CART_N_ENDPOINTS] = {
-    {"cmax", "cells/uL", 0, "max of Cblood over the horizon"},
-    {"tmax", "day", 0, "time of cmax"},
-    {"auc28", "cells/uL*day", 0, "integral of Cblood from 0 to 28"},
-    {"tumour_nadir", "cells", 0, "min of the tumour sum"},
-    {"response", "1", 1, "2 CR (tumour below n_detect before t_resp), 1 PR (nadir <= T0/2), 0 NR"},
-    {"relapse_day", "day", 0, "first time after CR the tumour sum returns above n_detect; NaN if none"},
-    {"relapse_negative", "1", 1, "at relapse, antigen-negative cells are more than half the tumour"},
-    {"aplasia_days", "day", 0, "total time with B below f_aplasia * B0"},
-    {"il6_peak", "pg/mL", 0, "max serum IL6"},
-    {"il6s_peak", "pg/mL", 0, "max IL6s"},
-    {"crs_grade", "1", 1, "number of the thresholds crs_g1..crs_g4 that max CRS signal exceeded"},
-    {"crs_onset", "day", 0, "first time the CRS signal exceeds crs_g1; NaN if never"},
-    {"toci_doses", "1", 1, "tocilizumab doses given"},
-};
-
-int cart_endpoint_get_info(size_t i, cart_endpoint_info *info)
-{
-  if (i >= CART_N_ENDPOINTS || info == NULL) {
-    return CART_EINVAL;
-  }
-  *info = endpoint_table[i];
-  return CART_OK;
-}
 
 void cart_endpoint_settings_default(cart_endpoint_settings *settings)
 {
@@ -135,6 +111,12 @@ static void refine_extreme(const cartp_endpoint_tracker *tr, const cart_solver *
   }
 }
 
+/* The endpoint's input role (model_impl.h: a slot). */
+static int endpoint_role(const cartp_endpoint *def)
+{
+  return def->input_slot - 1;
+}
+
 /* One sampled point (t, v) after the previous one (tr->t_last, tr->v_last): extremes and the
  * threshold states between them. */
 static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, double t,
@@ -143,58 +125,62 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
   const cart_endpoint_settings *s = tr->settings;
   const double t0 = tr->t_last;
   const double *v0 = tr->v_last;
-  if (v[CART_ROLE_CBLOOD] > tr->cmax) {
-    tr->cmax = v[CART_ROLE_CBLOOD];
-    tr->tmax = t;
-  }
-  if (v[CART_ROLE_IL6] > tr->il6_peak) {
-    tr->il6_peak = v[CART_ROLE_IL6];
-  }
-  if (v[CART_ROLE_IL6S] > tr->il6s_peak) {
-    tr->il6s_peak = v[CART_ROLE_IL6S];
-  }
-  if (v[CART_ROLE_CRS] > tr->crs_peak) {
-    tr->crs_peak = v[CART_ROLE_CRS];
-  }
-  if (v[CART_ROLE_TUMOUR] < tr->nadir) {
-    tr->nadir = v[CART_ROLE_TUMOUR];
+  for (size_t x = 0; x < tr->n_extremes; x++) {
+    cartp_extreme *ex = &tr->extremes[x];
+    if (ex->sign * v[ex->role] > ex->sign * ex->value) {
+      ex->value = v[ex->role];
+      ex->time = t;
+    }
   }
   /* Complete response: the tumour below n_detect before t_resp; then relapse above it. */
-  const double tum0 = v0[CART_ROLE_TUMOUR], tum1 = v[CART_ROLE_TUMOUR];
-  if (isnan(tr->cr_time) && tum1 < s->n_detect && tum0 >= s->n_detect) {
-    const double tc = solver ? crossing(tr, solver, CART_ROLE_TUMOUR, s->n_detect, t0, tum0, t, tum1) : t;
-    if (tc < s->t_resp) {
-      tr->cr_time = tc;
-    }
-  } else if (!isnan(tr->cr_time) && isnan(tr->relapse_day) && tum1 > s->n_detect &&
-             tum0 <= s->n_detect) {
-    const double tr_day =
-        solver ? crossing(tr, solver, CART_ROLE_TUMOUR, s->n_detect, t0, tum0, t, tum1) : t;
-    tr->relapse_day = tr_day;
-    double y[CART_MAX_STATES_ENDPOINTS], vr[CART_N_ROLES];
-    if (solver) {
-      cartp_solver_interpolate(solver, tr_day, y);
-      role_values(tr, y, vr);
-    } else {
-      memcpy(vr, v, sizeof vr);
-    }
-    tr->relapse_negative = vr[CART_ROLE_TUMOUR_NEG] > 0.5 * vr[CART_ROLE_TUMOUR];
-  }
-  /* B-cell aplasia: time with B below f_aplasia B0 */
-  const double b0 = v0[CART_ROLE_B], b1 = v[CART_ROLE_B], thr = tr->b_threshold;
-  if (!isnan(thr) && t > t0) {
-    if (b0 < thr && b1 < thr) {
-      tr->aplasia += t - t0;
-    } else if ((b0 < thr) != (b1 < thr)) {
-      const double tc =
-          solver ? crossing(tr, solver, CART_ROLE_B, thr, t0, b0, t, b1) : 0.5 * (t0 + t);
-      tr->aplasia += b0 < thr ? tc - t0 : t - tc;
+  const int tumour = tr->tumour_role;
+  if (tumour >= 0) {
+    const double tum0 = v0[tumour], tum1 = v[tumour];
+    if (isnan(tr->cr_time) && tum1 < s->n_detect && tum0 >= s->n_detect) {
+      const double tc = solver ? crossing(tr, solver, tumour, s->n_detect, t0, tum0, t, tum1) : t;
+      if (tc < s->t_resp) {
+        tr->cr_time = tc;
+      }
+    } else if (!isnan(tr->cr_time) && isnan(tr->relapse_day) && tum1 > s->n_detect &&
+               tum0 <= s->n_detect) {
+      const double tr_day =
+          solver ? crossing(tr, solver, tumour, s->n_detect, t0, tum0, t, tum1) : t;
+      tr->relapse_day = tr_day;
+      double y[CART_MAX_STATES_ENDPOINTS], vr[CART_N_ROLES];
+      if (solver) {
+        cartp_solver_interpolate(solver, tr_day, y);
+        role_values(tr, y, vr);
+      } else {
+        memcpy(vr, v, sizeof vr);
+      }
+      tr->relapse_negative = vr[CART_ROLE_TUMOUR_NEG] > 0.5 * vr[tumour];
     }
   }
-  /* CRS onset: the CRS signal first above crs_g1 */
-  const double s0 = v0[CART_ROLE_CRS], s1 = v[CART_ROLE_CRS];
-  if (isnan(tr->crs_onset) && s1 > s->crs_g[0]) {
-    tr->crs_onset = solver && s0 <= s->crs_g[0] ? crossing(tr, solver, CART_ROLE_CRS, s->crs_g[0], t0, s0, t, s1) : t;
+  const cart_model *model = tr->model;
+  for (size_t e = 0; e < model->n_endpoints; e++) {
+    const cartp_endpoint *def = &model->endpoints[e];
+    const int role = endpoint_role(def);
+    if (def->reducer == CARTP_REDUCE_TIME_BELOW) {
+      /* B-cell aplasia: time with B below f_aplasia B0 */
+      const double b0 = v0[role], b1 = v[role], thr = tr->b_threshold;
+      if (!isnan(thr) && t > t0) {
+        if (b0 < thr && b1 < thr) {
+          tr->value[e] += t - t0;
+        } else if ((b0 < thr) != (b1 < thr)) {
+          const double tc =
+              solver ? crossing(tr, solver, role, thr, t0, b0, t, b1) : 0.5 * (t0 + t);
+          tr->value[e] += b0 < thr ? tc - t0 : t - tc;
+        }
+      }
+    } else if (def->reducer == CARTP_REDUCE_FIRST_ABOVE) {
+      /* CRS onset: the CRS signal first above crs_g1 */
+      const double s0 = v0[role], s1 = v[role];
+      if (isnan(tr->value[e]) && s1 > s->crs_g[0]) {
+        tr->value[e] = solver && s0 <= s->crs_g[0]
+                           ? crossing(tr, solver, role, s->crs_g[0], t0, s0, t, s1)
+                           : t;
+      }
+    }
   }
   tr->t_last = t;
   memcpy(tr->v_last, v, sizeof tr->v_last);
@@ -208,30 +194,99 @@ static void on_segment_start(void *context, const cart_solver *solver, double t,
   role_values(tr, y, v);
   if (!tr->started) {
     tr->started = 1;
-    tr->tumour0 = v[CART_ROLE_TUMOUR];
     tr->t_last = t;
     memcpy(tr->v_last, v, sizeof v);
-    tr->cmax = v[CART_ROLE_CBLOOD];
-    tr->tmax = t;
-    tr->nadir = v[CART_ROLE_TUMOUR];
-    tr->il6_peak = v[CART_ROLE_IL6];
-    tr->il6s_peak = v[CART_ROLE_IL6S];
-    tr->crs_peak = v[CART_ROLE_CRS];
-    if (v[CART_ROLE_TUMOUR] < tr->settings->n_detect && t < tr->settings->t_resp) {
-      tr->cr_time = t;
+    for (size_t x = 0; x < tr->n_extremes; x++) {
+      tr->extremes[x].value = v[tr->extremes[x].role];
+      tr->extremes[x].time = t;
     }
-    if (v[CART_ROLE_CRS] > tr->settings->crs_g[0]) {
-      tr->crs_onset = t;
+    if (tr->tumour_role >= 0) {
+      tr->tumour0 = v[tr->tumour_role];
+      if (v[tr->tumour_role] < tr->settings->n_detect && t < tr->settings->t_resp) {
+        tr->cr_time = t;
+      }
+    }
+    const cart_model *model = tr->model;
+    for (size_t e = 0; e < model->n_endpoints; e++) {
+      const cartp_endpoint *def = &model->endpoints[e];
+      const double x = v[endpoint_role(def) < 0 ? 0 : endpoint_role(def)];
+      if (def->reducer == CARTP_REDUCE_FIRST_ABOVE && x > tr->settings->crs_g[0]) {
+        tr->value[e] = t;
+      } else if (def->reducer == CARTP_REDUCE_VALUE_AT && t == def->day) {
+        tr->value[e] = x;
+      }
     }
   }
   /* an event's jump happens at one instant: the point is taken as it is */
   advance(tr, NULL, t, v);
 }
 
+/* The integral of role over [t0, min(t1, end)] (auc28), from the step's Gauss-Legendre samples
+ * v[1..3] when the step ends by `end`. */
+static double step_integral(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
+                            double t0, double t1, double end, const double (*v)[CART_N_ROLES])
+{
+  if (!(t0 < end)) {
+    return 0.0;
+  }
+  if (t1 <= end) {
+    return 0.5 * (t1 - t0) * (GL_W_OUTER * (v[1][role] + v[3][role]) + GL_W_MID * v[2][role]);
+  }
+  const double m = 0.5 * (t0 + end), hh = 0.5 * (end - t0);
+  return hh * (GL_W_OUTER * (role_at(tr, solver, role, m - GL_NODE * hh) +
+                             role_at(tr, solver, role, m + GL_NODE * hh)) +
+               GL_W_MID * role_at(tr, solver, role, m));
+}
+
+/* An extreme that peaks inside the step [t[0], t[4]] (samples v): refined before the samples
+ * update the running value. */
+static void step_extreme(cartp_endpoint_tracker *tr, const cart_solver *solver, cartp_extreme *ex,
+                         const double *t, const double (*v)[CART_N_ROLES])
+{
+  const int role = ex->role;
+  const double sign = ex->sign;
+  if (isnan(v[0][role])) {
+    return;
+  }
+  int best = 0;
+  for (int i = 1; i < 5; i++) {
+    if (sign * v[i][role] > sign * v[best][role]) {
+      best = i;
+    }
+  }
+  /* The best sample at an end of the step: the extreme may still lie between it and the
+   * nearest node (a one-step method's interpolant is a polynomial per step, its slope not
+   * continuous across steps: a running extreme set at the end of one step may rise further
+   * just after the start of the next). */
+  const double best_value = sign * v[best][role], so_far = sign * ex->value;
+  const int after_end = ex->at_step_end;
+  const int beats = best_value > so_far;
+  ex->at_step_end = best == 4 && beats;
+  if (!beats && !(best == 0 && after_end && best_value >= so_far)) {
+    return; /* nothing in this step can be a new extreme (most steps) */
+  }
+  /* at the end: an extreme inside (last node, end) only if the value turns just before it;
+   * probed on the interpolant unless the quartic through the five samples (exact for a role
+   * linear in the states: the interpolant is a quartic) still clearly moves on at the end */
+  const int turns_before_end =
+      best == 4 && beats &&
+      !(sign * (SLOPE_END[0] * v[0][role] + SLOPE_END[1] * v[1][role] +
+                SLOPE_END[2] * v[2][role] + SLOPE_END[3] * v[3][role] +
+                SLOPE_END[4] * v[4][role]) > 1e-6 * fabs(v[4][role])) &&
+      sign * role_at(tr, solver, role, t[4] - 1e-6 * (t[4] - t[3])) > best_value;
+  if ((best > 0 && best < 4 && beats) || turns_before_end ||
+      (best == 0 && after_end && best_value >= so_far)) {
+    double t_best = t[best], v_best = v[best][role];
+    refine_extreme(tr, solver, role, sign, t[best > 0 ? best - 1 : 0], t[best < 4 ? best + 1 : 4],
+                   &t_best, &v_best);
+    ex->value = v_best;
+    ex->time = t_best;
+  }
+}
+
 static void on_step(void *context, const cart_solver *solver, double t0, double t1, const double *y1)
 {
   cartp_endpoint_tracker *tr = context;
-  const double half = 0.5 * (t1 - t0);
   const double *node_t, *node_y; /* the step's Gauss-Legendre nodes, shared with the solver */
   cartp_solver_step_samples(solver, t0, t1, &node_t, &node_y);
   double v[5][CART_N_ROLES], t[5] = {t0, node_t[0], node_t[1], node_t[2], t1};
@@ -241,82 +296,42 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
   }
   (void)y1; /* the end sample: the extended vector of y1 */
 
-  /* auc28 over [t0, min(t1, auc_end)] */
-  const double end = tr->settings->auc_end;
-  if (t0 < end) {
-    if (t1 <= end) {
-      tr->auc += half * (GL_W_OUTER * (v[1][CART_ROLE_CBLOOD] + v[3][CART_ROLE_CBLOOD]) +
-                         GL_W_MID * v[2][CART_ROLE_CBLOOD]);
-    } else {
-      const double m = 0.5 * (t0 + end), hh = 0.5 * (end - t0);
-      tr->auc += hh * (GL_W_OUTER * (role_at(tr, solver, CART_ROLE_CBLOOD, m - GL_NODE * hh) +
-                                     role_at(tr, solver, CART_ROLE_CBLOOD, m + GL_NODE * hh)) +
-                       GL_W_MID * role_at(tr, solver, CART_ROLE_CBLOOD, m));
+  const cart_model *model = tr->model;
+  for (size_t e = 0; e < model->n_endpoints; e++) {
+    const cartp_endpoint *def = &model->endpoints[e];
+    const int role = endpoint_role(def);
+    if (def->reducer == CARTP_REDUCE_INTEGRAL) {
+      tr->value[e] += step_integral(tr, solver, role, t0, t1, tr->settings->auc_end,
+                                    (const double (*)[CART_N_ROLES])v);
+    } else if (def->reducer == CARTP_REDUCE_VALUE_AT && t0 < def->day && def->day <= t1 &&
+               isnan(tr->value[e])) {
+      tr->value[e] = role_at(tr, solver, role, def->day);
     }
   }
-
-  /* extremes that peak inside the step: refine before the samples update the running values */
-  static const struct { int role; double sign; } extremes[] = {
-      {CART_ROLE_CBLOOD, 1}, {CART_ROLE_IL6, 1}, {CART_ROLE_IL6S, 1}, {CART_ROLE_CRS, 1},
-      {CART_ROLE_TUMOUR, -1}};
-  _Static_assert(sizeof extremes / sizeof extremes[0] <= sizeof tr->extreme_at_step_end,
-                 "one flag per extreme");
-  const cart_model *model = tr->model;
-  for (size_t e = 0; e < sizeof extremes / sizeof extremes[0]; e++) {
-    const int role = extremes[e].role;
-    const double sign = extremes[e].sign;
-    if (isnan(v[0][role])) {
-      continue;
-    }
-    if (role == CART_ROLE_CRS && cartp_model_role(model, CART_ROLE_CRS) == cartp_model_role(model, CART_ROLE_IL6S)) {
-      tr->crs_peak = tr->il6s_peak; /* the same signal (cart2): refined once, just above */
-      continue;
-    }
-    int best = 0;
-    for (int i = 1; i < 5; i++) {
-      if (sign * v[i][role] > sign * v[best][role]) {
-        best = i;
-      }
-    }
-    double *running = role == CART_ROLE_CBLOOD ? &tr->cmax
-                      : role == CART_ROLE_IL6  ? &tr->il6_peak
-                      : role == CART_ROLE_IL6S ? &tr->il6s_peak
-                      : role == CART_ROLE_CRS  ? &tr->crs_peak
-                                               : &tr->nadir;
-    /* The best sample at an end of the step: the extreme may still lie between it and the
-     * nearest node (a one-step method's interpolant is a polynomial per step, its slope not
-     * continuous across steps: a running extreme set at the end of one step may rise further
-     * just after the start of the next). */
-    const double best_value = sign * v[best][role], so_far = sign * *running;
-    const int after_end = tr->extreme_at_step_end[e];
-    const int beats = best_value > so_far;
-    tr->extreme_at_step_end[e] = best == 4 && beats;
-    if (!beats && !(best == 0 && after_end && best_value >= so_far)) {
-      continue; /* nothing in this step can be a new extreme (most steps) */
-    }
-    /* at the end: an extreme inside (last node, end) only if the value turns just before it;
-     * probed on the interpolant unless the quartic through the five samples (exact for a role
-     * linear in the states: the interpolant is a quartic) still clearly moves on at the end */
-    const int turns_before_end =
-        best == 4 && beats &&
-        !(sign * (SLOPE_END[0] * v[0][role] + SLOPE_END[1] * v[1][role] +
-                  SLOPE_END[2] * v[2][role] + SLOPE_END[3] * v[3][role] +
-                  SLOPE_END[4] * v[4][role]) > 1e-6 * fabs(v[4][role])) &&
-        sign * role_at(tr, solver, role, t[4] - 1e-6 * (t[4] - t[3])) > best_value;
-    if ((best > 0 && best < 4 && beats) || turns_before_end ||
-        (best == 0 && after_end && best_value >= so_far)) {
-      double t_best = t[best], v_best = v[best][role];
-      refine_extreme(tr, solver, role, sign, t[best > 0 ? best - 1 : 0], t[best < 4 ? best + 1 : 4],
-                     &t_best, &v_best);
-      *running = v_best;
-      if (role == CART_ROLE_CBLOOD) {
-        tr->tmax = t_best;
-      }
-    }
+  for (size_t x = 0; x < tr->n_extremes; x++) {
+    step_extreme(tr, solver, &tr->extremes[x], t, (const double (*)[CART_N_ROLES])v);
   }
   for (int i = 1; i < 5; i++) {
     advance(tr, solver, t[i], v[i]);
   }
+}
+
+/* The extreme of role in direction sign, added when no earlier endpoint asked for it (one per
+ * input: roles sharing an entry of the extended vector share it). */
+static int extreme_for(cartp_endpoint_tracker *tr, int role, double sign)
+{
+  const cart_model *model = tr->model;
+  for (size_t x = 0; x < tr->n_extremes; x++) {
+    if (cartp_model_role(model, tr->extremes[x].role) == cartp_model_role(model, role) &&
+        tr->extremes[x].sign == sign) {
+      return (int)x;
+    }
+  }
+  if (tr->n_extremes == CARTP_MAX_EXTREMES) {
+    return -1; /* check_models.c holds every table below this */
+  }
+  tr->extremes[tr->n_extremes] = (cartp_extreme){role, sign, NAN, NAN, 0};
+  return (int)tr->n_extremes++;
 }
 
 cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const cart_model *model,
@@ -328,10 +343,44 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
   tracker->settings = settings;
   tracker->p = p;
   tracker->b_threshold = cartp_model_b0_param(model) >= 0 ? settings->f_aplasia * p[cartp_model_b0_param(model)] : NAN;
-  tracker->crs_onset = NAN;
+  tracker->tumour_role = -1;
+  tracker->tumour_min = -1;
+  tracker->tumour0 = NAN;
   tracker->cr_time = NAN;
   tracker->relapse_day = NAN;
+  for (size_t e = 0; e < model->n_endpoints && e < CARTP_MAX_ENDPOINTS; e++) {
+    const cartp_endpoint *def = &model->endpoints[e];
+    const int role = endpoint_role(def);
+    tracker->extreme_of[e] = -1;
+    const int undefined_until_seen =
+        def->reducer == CARTP_REDUCE_FIRST_ABOVE || def->reducer == CARTP_REDUCE_VALUE_AT;
+    tracker->value[e] = undefined_until_seen ? NAN : 0.0;
+    switch (def->reducer) {
+    case CARTP_REDUCE_MAX:
+    case CARTP_REDUCE_TIME_OF_MAX:
+    case CARTP_REDUCE_GRADE:
+      tracker->extreme_of[e] = (signed char)extreme_for(tracker, role, 1.0);
+      break;
+    case CARTP_REDUCE_MIN:
+      tracker->extreme_of[e] = (signed char)extreme_for(tracker, role, -1.0);
+      break;
+    case CARTP_REDUCE_RESPONSE:
+    case CARTP_REDUCE_RELAPSE_DAY:
+    case CARTP_REDUCE_RELAPSE_NEGATIVE:
+      tracker->tumour_role = role;
+      tracker->tumour_min = extreme_for(tracker, role, -1.0);
+      break;
+    default:
+      break;
+    }
+  }
   return (cartp_step_observer){on_segment_start, on_step, tracker};
+}
+
+/* An extreme's value or time, NaN when the endpoint has none. */
+static double extreme_value(const cartp_endpoint_tracker *tr, int x, int want_time)
+{
+  return x < 0 ? NAN : want_time ? tr->extremes[x].time : tr->extremes[x].value;
 }
 
 void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int toci_doses,
@@ -340,24 +389,41 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
   (void)horizon;
   const cart_endpoint_settings *s = tr->settings;
   const int has_tumour = !isnan(tr->tumour0);
-  e[CART_ENDPOINT_CMAX] = tr->cmax;
-  e[CART_ENDPOINT_TMAX] = tr->tmax;
-  e[CART_ENDPOINT_AUC28] = tr->auc;
-  e[CART_ENDPOINT_TUMOUR_NADIR] = has_tumour ? tr->nadir : NAN;
-  e[CART_ENDPOINT_RESPONSE] = !has_tumour             ? NAN
-                              : !isnan(tr->cr_time)   ? 2
-                              : tr->nadir <= 0.5 * tr->tumour0 ? 1
-                                                      : 0;
-  e[CART_ENDPOINT_RELAPSE_DAY] = tr->relapse_day;
-  e[CART_ENDPOINT_RELAPSE_NEGATIVE] = !has_tumour ? NAN : isnan(tr->relapse_day) ? 0 : tr->relapse_negative;
-  e[CART_ENDPOINT_APLASIA_DAYS] = isnan(tr->b_threshold) ? NAN : tr->aplasia;
-  e[CART_ENDPOINT_IL6_PEAK] = tr->il6_peak;
-  e[CART_ENDPOINT_IL6S_PEAK] = tr->il6s_peak;
-  int grade = 0;
-  for (int g = 0; g < 4; g++) {
-    grade += tr->crs_peak > s->crs_g[g];
+  const double nadir = extreme_value(tr, tr->tumour_min, 0);
+  const cart_model *model = tr->model;
+  for (size_t i = 0; i < model->n_endpoints; i++) {
+    if (i >= CARTP_MAX_ENDPOINTS) { /* not followed (check_models.c keeps every table below) */
+      e[i] = NAN;
+      continue;
+    }
+    const double extreme = extreme_value(tr, tr->extreme_of[i], 0);
+    int grade = 0;
+    switch (model->endpoints[i].reducer) {
+    case CARTP_REDUCE_MAX:
+    case CARTP_REDUCE_MIN: e[i] = extreme; break;
+    case CARTP_REDUCE_TIME_OF_MAX: e[i] = extreme_value(tr, tr->extreme_of[i], 1); break;
+    case CARTP_REDUCE_INTEGRAL:
+    case CARTP_REDUCE_VALUE_AT:
+    case CARTP_REDUCE_FIRST_ABOVE: e[i] = tr->value[i]; break;
+    case CARTP_REDUCE_TIME_BELOW: e[i] = isnan(tr->b_threshold) ? NAN : tr->value[i]; break;
+    case CARTP_REDUCE_GRADE:
+      for (int g = 0; g < 4; g++) {
+        grade += extreme > s->crs_g[g];
+      }
+      e[i] = isnan(extreme) ? NAN : grade;
+      break;
+    case CARTP_REDUCE_RESPONSE:
+      e[i] = !has_tumour                ? NAN
+             : !isnan(tr->cr_time)      ? 2
+             : nadir <= 0.5 * tr->tumour0 ? 1
+                                        : 0;
+      break;
+    case CARTP_REDUCE_RELAPSE_DAY: e[i] = tr->relapse_day; break;
+    case CARTP_REDUCE_RELAPSE_NEGATIVE:
+      e[i] = !has_tumour ? NAN : isnan(tr->relapse_day) ? 0 : tr->relapse_negative;
+      break;
+    case CARTP_REDUCE_TOCI_DOSES: e[i] = toci_doses; break;
+    default: e[i] = NAN; break;
+    }
   }
-  e[CART_ENDPOINT_CRS_GRADE] = isnan(tr->crs_peak) ? NAN : grade;
-  e[CART_ENDPOINT_CRS_ONSET] = tr->crs_onset;
-  e[CART_ENDPOINT_TOCI_DOSES] = toci_doses;
 }

@@ -1,4 +1,5 @@
-/* endpoints.h: MODEL.md section 4 endpoints of one patient, followed step by step (internal). */
+/* endpoints.h: a patient's endpoints (the model's table, model_impl.h), followed step by step
+ * (internal). */
 #ifndef CART_TRIAL_ENDPOINTS_H
 #define CART_TRIAL_ENDPOINTS_H
 
@@ -8,23 +9,38 @@
 #include "../solver/solver_impl.h"
 
 #define CART_MAX_STATES_ENDPOINTS 32
+/* Distinct (input, direction) extremes a tracker follows: the maxima and minima its endpoints
+ * read (cmax and tmax share one; cart2's CRS signal is IL6s, so crs_grade and il6s_peak do). */
+#define CARTP_MAX_EXTREMES 8
+
+typedef struct cartp_extreme {
+  int role;           /* its input */
+  double sign;        /* +1: max, -1: min */
+  double value, time; /* so far */
+  /* the running value was set at the end of the last step, so it may still rise (or fall) just
+   * after the start of the next (endpoints.c) */
+  unsigned char at_step_end;
+} cartp_extreme;
 
 typedef struct cartp_endpoint_tracker {
   const cart_model *model;
   const cart_endpoint_settings *settings;
   const double *p; /* the patient's parameters */
   double b_threshold;
-  double tumour0;
   int started;
   double t_last;
   double v_last[CART_N_ROLES];
-  /* results so far */
-  double cmax, tmax, auc, nadir, il6_peak, il6s_peak, aplasia, crs_onset, cr_time, relapse_day;
-  double crs_peak; /* max of the CRS role: crs_grade */
+  size_t n_extremes;
+  cartp_extreme extremes[CARTP_MAX_EXTREMES];
+  signed char extreme_of[CARTP_MAX_ENDPOINTS]; /* endpoint -> its extreme, -1 for none */
+  /* per endpoint: the integral, time below, first crossing or value at a day so far */
+  double value[CARTP_MAX_ENDPOINTS];
+  /* the response machine (RESPONSE, RELAPSE_DAY, RELAPSE_NEGATIVE) over one tumour input; -1:
+   * no endpoint needs it */
+  int tumour_role;
+  int tumour_min; /* its extreme (the nadir) */
+  double tumour0, cr_time, relapse_day;
   int relapse_negative;
-  /* per refined extreme (endpoints.c): the running value was set at the end of the last step,
-   * so it may still rise just after the start of the next */
-  unsigned char extreme_at_step_end[8];
 } cartp_endpoint_tracker;
 
 /* Prepares the tracker for one patient and returns the observer to pass to the solver. */
@@ -32,7 +48,7 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
                                           const cart_endpoint_settings *settings,
                                           const double *p);
 
-/* Writes the CART_N_ENDPOINTS values (horizon: the last output time; toci_doses given). */
+/* Writes the model's n_endpoints values (horizon: the last output time; toci_doses given). */
 void cartp_endpoints_end(const cartp_endpoint_tracker *tracker, double horizon, int toci_doses,
                          double *endpoints);
 

@@ -22,10 +22,12 @@ static size_t patient_bytes(const cart_trial *trial)
   cart_trial_times(trial, &n_times);
   size_t bytes = cart_model_n_params(cart_trial_model(trial)) * sizeof(double)
                  + cart_trial_n_outputs(trial) * n_times * sizeof(float) + sizeof(int32_t);
-  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+  const cart_model *model = cart_trial_model(trial);
+  for (size_t e = 0; e < cart_model_n_endpoints(model); e++) {
     cart_endpoint_info info;
-    bytes += cart_endpoint_get_info(e, &info) == CART_OK && info.is_integer ? sizeof(int32_t)
-                                                                             : sizeof(double);
+    bytes += cart_model_endpoint_info(model, e, &info) == CART_OK && info.is_integer
+                 ? sizeof(int32_t)
+                 : sizeof(double);
   }
   return bytes + cart_trial_max_toci_doses(trial) * sizeof(double);
 }

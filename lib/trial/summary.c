@@ -11,11 +11,13 @@
 #include "select.h"
 #include "summary_impl.h"
 
+/* The endpoints the summary reads, by name in the block's model: the kept (percentile) columns
+ * first. A model without one (stein has no response) reads NaN there, which no rate counts. */
 enum { KEPT_CMAX, KEPT_TMAX, KEPT_AUC28, KEPT_APLASIA, N_KEPT };
-
-/* The endpoint behind each kept column. */
-static const size_t kept_endpoint[N_KEPT] = {CART_ENDPOINT_CMAX, CART_ENDPOINT_TMAX,
-                                             CART_ENDPOINT_AUC28, CART_ENDPOINT_APLASIA_DAYS};
+enum { COL_RESPONSE = N_KEPT, COL_CRS_GRADE, COL_TOCI, COL_RELAPSE_DAY, COL_RELAPSE_NEG, N_COLS };
+static const char *const column_name[N_COLS] = {
+    "cmax", "tmax", "auc28", "aplasia_days", "response", "crs_grade", "toci_doses", "relapse_day",
+    "relapse_negative"};
 
 struct cart_summary_acc {
   size_t n_patients, n_added, n_solved;
@@ -23,6 +25,7 @@ struct cart_summary_acc {
   /* Either the values of the solved patients, in patient order (cart_summary_acc_new), or a
    * reader that gives them back (cart_summary_acc_new_reader): kept[] is then NULL. */
   double *kept[N_KEPT];
+  int kept_column[N_KEPT]; /* the model's column of each, -1 for none (set by the first add) */
   cart_endpoint_reader reader;
   void *reader_data;
   cartp_select_limits limits;
@@ -35,6 +38,9 @@ static cart_summary_acc *acc_alloc(size_t n_patients)
     acc->n_patients = n_patients;
     acc->limits.chunk = CARTP_SELECT_CHUNK;
     acc->limits.max_candidates = CARTP_SELECT_MAX_CANDIDATES;
+    for (int i = 0; i < N_KEPT; i++) {
+      acc->kept_column[i] = -1;
+    }
   }
   return acc;
 }
@@ -100,24 +106,36 @@ int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block)
       block->count > acc->n_patients - acc->n_added) {
     return CART_EINVAL;
   }
+  /* the block's columns (a block with no model: cart's list) */
+  const cart_model *model = block->model ? block->model : cart_model_find("cart", NULL);
+  const size_t stride = block->model ? block->n_endpoints : CART_N_ENDPOINTS;
+  int col[N_COLS];
+  for (int c = 0; c < N_COLS; c++) {
+    col[c] = cart_model_endpoint_index(model, column_name[c]);
+  }
+  memcpy(acc->kept_column, col, sizeof acc->kept_column);
   for (size_t k = 0; k < block->count; k++) {
     if (block->status[k] != CART_OK) {
       continue;
     }
-    const double *e = block->endpoints + k * CART_N_ENDPOINTS;
+    const double *row = block->endpoints + k * stride;
+    double e[N_COLS];
+    for (int c = 0; c < N_COLS; c++) {
+      e[c] = col[c] < 0 ? NAN : row[col[c]];
+    }
     const size_t s = acc->n_solved++;
     for (int i = 0; i < N_KEPT && acc->reader == NULL; i++) {
-      acc->kept[i][s] = e[kept_endpoint[i]];
+      acc->kept[i][s] = e[i];
     }
-    acc->n_cr += e[CART_ENDPOINT_RESPONSE] == 2;
-    acc->n_or += e[CART_ENDPOINT_RESPONSE] >= 1;
-    acc->n_crs_any += e[CART_ENDPOINT_CRS_GRADE] >= 1;
-    acc->n_crs3 += e[CART_ENDPOINT_CRS_GRADE] >= 3;
-    acc->n_toci += e[CART_ENDPOINT_TOCI_DOSES] > 0;
-    acc->n_toci_doses += e[CART_ENDPOINT_TOCI_DOSES] > 0 ? (size_t)e[CART_ENDPOINT_TOCI_DOSES] : 0;
-    const int relapsed = e[CART_ENDPOINT_RESPONSE] == 2 && !isnan(e[CART_ENDPOINT_RELAPSE_DAY]);
+    acc->n_cr += e[COL_RESPONSE] == 2;
+    acc->n_or += e[COL_RESPONSE] >= 1;
+    acc->n_crs_any += e[COL_CRS_GRADE] >= 1;
+    acc->n_crs3 += e[COL_CRS_GRADE] >= 3;
+    acc->n_toci += e[COL_TOCI] > 0;
+    acc->n_toci_doses += e[COL_TOCI] > 0 ? (size_t)e[COL_TOCI] : 0;
+    const int relapsed = e[COL_RESPONSE] == 2 && !isnan(e[COL_RELAPSE_DAY]);
     acc->n_relapse += relapsed;
-    acc->n_relapse_negative += relapsed && e[CART_ENDPOINT_RELAPSE_NEGATIVE] == 1;
+    acc->n_relapse_negative += relapsed && e[COL_RELAPSE_NEG] == 1;
   }
   acc->n_added += block->count;
   return CART_OK;
@@ -133,8 +151,15 @@ static int read_column(void *data, size_t first, size_t count, double *values)
 {
   const column_source *source = data;
   const cart_summary_acc *acc = source->acc;
-  if (acc->reader != NULL) {
-    return acc->reader(acc->reader_data, kept_endpoint[source->kept], first, count, values);
+  const int column = acc->kept_column[source->kept];
+  if (acc->reader != NULL && column >= 0) {
+    return acc->reader(acc->reader_data, (size_t)column, first, count, values);
+  }
+  if (acc->reader != NULL) { /* the model has no such endpoint */
+    for (size_t k = 0; k < count; k++) {
+      values[k] = NAN;
+    }
+    return CART_OK;
   }
   memcpy(values, acc->kept[source->kept] + first, count * sizeof *values);
   return CART_OK;

@@ -261,7 +261,8 @@ static size_t bytes_per_patient(const cart_trial *trial)
                       &trajectories) != 0 ||
       cartp_mul_size(max_toci ? max_toci : 1, sizeof(double), &toci) != 0 ||
       cartp_add_size(params, trajectories, &total) != 0 || cartp_add_size(total, toci, &total) != 0 ||
-      cartp_add_size(total, (CART_N_ENDPOINTS + 4) * sizeof(double) + sizeof(int), &total) != 0) {
+      cartp_add_size(total, (trial->model->n_endpoints + 4) * sizeof(double) + sizeof(int),
+                     &total) != 0) {
     return SIZE_MAX;
   }
   return total;
@@ -348,6 +349,11 @@ void cart_trial_clear_outputs(cart_trial *trial)
   }
 }
 
+size_t cart_trial_n_endpoints(const cart_trial *trial)
+{
+  return trial ? trial->model->n_endpoints : 0;
+}
+
 size_t cart_trial_n_outputs(const cart_trial *trial)
 {
   return trial ? trial->n_outputs : 0;
@@ -428,7 +434,8 @@ cart_trial_block *cart_trial_block_new(const cart_trial *trial, size_t capacity,
   if (cartp_mul3_size(capacity, trial->model->n_params, sizeof(double), &params_bytes) != 0 ||
       cartp_mul3_size(capacity, trial->n_times, sizeof(float), &per_output) != 0 ||
       cartp_mul_size(per_output, n_outputs ? n_outputs : 1, &trajectory_bytes) != 0 ||
-      cartp_mul3_size(capacity, CART_N_ENDPOINTS, sizeof(double), &endpoint_bytes) != 0 ||
+      cartp_mul3_size(capacity, trial->model->n_endpoints ? trial->model->n_endpoints : 1,
+                      sizeof(double), &endpoint_bytes) != 0 ||
       cartp_mul_size(capacity, sizeof(int), &status_bytes) != 0 ||
       cartp_mul3_size(capacity, max_toci ? max_toci : 1, sizeof(double), &toci_bytes) != 0) {
     cartp_error(err, CART_ENOMEM,
@@ -445,6 +452,8 @@ cart_trial_block *cart_trial_block_new(const cart_trial *trial, size_t capacity,
   block->n_params = trial->model->n_params;
   block->n_outputs = n_outputs;
   block->n_times = trial->n_times;
+  block->n_endpoints = trial->model->n_endpoints;
+  block->model = trial->model;
   block->params = malloc(params_bytes);
   block->trajectories = malloc(trajectory_bytes);
   block->endpoints = malloc(endpoint_bytes);
@@ -575,11 +584,11 @@ void cartp_trial_patient_end(const cart_trial *trial, cartp_workspace *ws, int s
   const cart_model *model = trial->model;
   const size_t n_states = model->n_states;
   const size_t n_times = trial->n_times, cap = block->capacity, k = ws->k;
-  double *endpoints = block->endpoints + k * CART_N_ENDPOINTS;
+  double *endpoints = block->endpoints + k * model->n_endpoints;
   block->status[k] = status;
   double *toci_times = block->toci_times + k * block->max_toci;
   if (status != CART_OK) {
-    for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    for (size_t e = 0; e < model->n_endpoints; e++) {
       endpoints[e] = NAN;
     }
     for (size_t i = 0; i < block->max_toci; i++) {

@@ -69,10 +69,11 @@ def models():
             for i in range(_lib.cart_model_count())]
 
 
-def _state_infos(model, count, getter):
+def _state_infos(model, count, getter, row=_clib.StateInfo):
+    """Rows 0..count-1 of one of the model's tables, each read by getter into a `row`."""
     infos = []
     for i in range(count):
-        info = _clib.StateInfo()
+        info = row()
         _clib.check(getter(model, i, ctypes.byref(info)))
         infos.append(info)
     return infos
@@ -88,13 +89,14 @@ def _output_names(model):
             _state_infos(model, _lib.cart_model_n_outputs(model), _lib.cart_model_output_info)]
 
 
+def _endpoint_infos(model):
+    return _state_infos(model, _lib.cart_model_n_endpoints(model), _lib.cart_model_endpoint_info,
+                        _clib.EndpointInfo)
+
+
 def _param_infos(model):
-    infos = []
-    for i in range(_lib.cart_model_n_params(model)):
-        info = _clib.ParamInfo()
-        _clib.check(_lib.cart_model_param_info(model, i, ctypes.byref(info)))
-        infos.append(info)
-    return infos
+    return _state_infos(model, _lib.cart_model_n_params(model), _lib.cart_model_param_info,
+                        _clib.ParamInfo)
 
 
 class ModelInfo:
@@ -108,15 +110,18 @@ class ModelInfo:
       params    pandas DataFrame indexed by parameter name, columns unit, default, lower, upper,
                 lower_open, upper_open (bool: the bound itself is excluded), meaning; an
                 unbounded side is +-inf
+      endpoints [(name, unit, is_integer, meaning)] that a trial computes per patient, in the
+                order of a trial file's /endpoints (cart: MODEL.md 4; stein: cmax, tmax, auc28)
     """
 
-    def __init__(self, name, description, states, outputs, atol, params):
+    def __init__(self, name, description, states, outputs, atol, params, endpoints=()):
         self.name = name
         self.description = description
         self.states = states
         self.outputs = outputs
         self.atol = atol
         self.params = params
+        self.endpoints = list(endpoints)
 
     @property
     def units(self):
@@ -149,7 +154,9 @@ def model_info(name="cart"):
         outputs=[(_clib.text(s.name), _clib.text(s.unit), _clib.text(s.meaning))
                  for s in outputs],
         atol={_clib.text(s.name): s.abs_tol for s in states},
-        params=params)
+        params=params,
+        endpoints=[(_clib.text(e.name), _clib.text(e.unit), bool(e.is_integer),
+                    _clib.text(e.meaning)) for e in _endpoint_infos(model)])
 
 
 def default_scenario():
@@ -802,9 +809,10 @@ class TrialResult:
                     param_units {name: unit}
       trajectories  {name: numpy array patients x times} (float32 as stored; NaN for rows not
                     written and failed patients); trajectory_units {name: unit}
-      endpoints     DataFrame, one column per endpoint in libcart's order: float64 ones with NaN
-                    kept, int32 ones (codes, counts) as pandas "Int32" with the fill value
-                    -2147483648 (failed or unwritten patients) as NA; endpoint_units {name: unit}
+      endpoints     DataFrame, one column per endpoint in the model's order
+                    (ModelInfo.endpoints): float64 ones with NaN kept, int32 ones (codes,
+                    counts) as pandas "Int32" with the fill value -2147483648 (failed or
+                    unwritten patients) as NA; endpoint_units {name: unit}
       status        numpy int32: 0 solved, else the libcart code of the failed draw or solve
                     (-2147483648 for rows not written)
       toci_times    numpy float64 patients x doses: days of each tocilizumab dose, NaN after the
@@ -851,14 +859,14 @@ _ROOT_ATTRS = ("libcart_version", "model", "scenario", "seed", "n_patients", "co
                "created")
 
 
-def _endpoint_order():
-    names = []
-    for i in range(2**16):
-        info = _clib.EndpointInfo()
-        if _lib.cart_endpoint_get_info(i, ctypes.byref(info)) != _clib.CART_OK:
-            break
-        names.append(_clib.text(info.name))
-    return names
+def _endpoint_order(model_name):
+    """The endpoint names of model `model_name` in its order (the file's /endpoints); [] for a
+    model this libcart does not have."""
+    try:
+        model = _clib.find_model(model_name)
+    except (LibcartError, TypeError, ValueError):
+        return []
+    return [_clib.text(e.name) for e in _endpoint_infos(model)]
 
 
 def read_trial(path):
@@ -899,7 +907,7 @@ def _read_trial(path, stacklevel):
             trajectory_units[name] = _plain(item.attrs.get("unit"))
 
         group = f["endpoints"]
-        order = [n for n in _endpoint_order() if n in group]
+        order = [n for n in _endpoint_order(attrs.get("model")) if n in group]
         order += sorted(n for n in group if n not in order)
         columns, endpoint_units = {}, {}
         for name in order:

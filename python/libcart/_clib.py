@@ -187,7 +187,7 @@ class SolverStats(Structure):
 
 
 class EndpointInfo(Structure):
-    """cart_endpoint_info (cart_trial.h)."""
+    """cart_endpoint_info (cart_model.h)."""
     _fields_ = [("name", c_char_p), ("unit", c_char_p), ("is_integer", c_int),
                 ("meaning", c_char_p)]
 
@@ -329,6 +329,9 @@ _PROTOTYPES = {
     "cart_model_signal_info": (c_int, [ModelP, c_size_t, POINTER(StateInfo)]),
     "cart_model_state_index": (c_int, [ModelP, c_char_p]),
     "cart_model_param_index": (c_int, [ModelP, c_char_p]),
+    "cart_model_n_endpoints": (c_size_t, [ModelP]),
+    "cart_model_endpoint_info": (c_int, [ModelP, c_size_t, POINTER(EndpointInfo)]),
+    "cart_model_endpoint_index": (c_int, [ModelP, c_char_p]),
     # cart_params.h
     "cart_params_new": (ParamsP, [ModelP, ErrorP]),
     "cart_params_free": (None, [ParamsP]),

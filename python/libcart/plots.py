@@ -451,19 +451,26 @@ def response_crs(trial_result, ax=None, fig=None):
 
 
 def report(trial_result, fig=None, ncols=3):
-    """One Figure: the percentile bands of every trajectory, response and CRS bars, and
-    histograms of cmax, tmax and auc28, under a title naming the model, N, the seed and whether
+    """One Figure: the percentile bands of every trajectory, response and CRS bars (when the
+    model has those endpoints), and histograms of cmax, tmax and auc28 (else of the model's first
+    three real-valued endpoints), under a title naming the model, N, the seed and whether
     the file is complete."""
     names = _trajectory_names(trial_result)
     hist_names = [n for n in ("cmax", "tmax", "auc28") if n in trial_result.endpoints]
-    n_panels = len(names) + 1 + len(hist_names)
+    if not hist_names:  # a model with endpoints of its own: its first real-valued ones
+        hist_names = [n for n in trial_result.endpoints
+                      if str(trial_result.endpoints[n].dtype) == "float64"][:3]
+    # the response and CRS bars need the oncology endpoints (a model without them: stein)
+    bars = int("response" in trial_result.endpoints and "crs_grade" in trial_result.endpoints)
+    n_panels = len(names) + bars + len(hist_names)
     nrows = math.ceil(n_panels / ncols)
     if fig is None:
         fig = Figure(figsize=(6.0 * ncols, 4.4 * nrows + 0.6), layout="constrained")
     axes = _band_axes(fig, n_panels, ncols)
     percentile_bands(trial_result, names, axes=axes[:len(names)])
-    response_crs(trial_result, ax=axes[len(names)])
-    endpoint_histograms(trial_result, hist_names, axes=axes[len(names) + 1:])
+    if bars:
+        response_crs(trial_result, ax=axes[len(names)])
+    endpoint_histograms(trial_result, hist_names, axes=axes[len(names) + bars:])
 
     status = np.asarray(trial_result.status)
     solved = int(np.count_nonzero(status == 0))

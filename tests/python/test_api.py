@@ -45,11 +45,15 @@ def test_models_and_model_info():
 
 
 def test_model_info_matches_cart_models(cart_bin):
-    """The table comes from the library: every parameter row of `cart models` is in it."""
+    """The table comes from the library: every parameter and endpoint row of `cart models` is
+    in it."""
     out = subprocess.run([cart_bin, "models"], check=True, capture_output=True, text=True).stdout
-    section = out.split("model stein:")[0].split("parameters:")[1]
-    names = [line.split()[0] for line in section.strip().splitlines()[1:]]
+    cart = out.split("model stein:")[0]
+    params, endpoints = cart.split("parameters:")[1].split("endpoints:")
+    names = [line.split()[0] for line in params.strip().splitlines()[1:]]
     assert names == list(libcart.model_info("cart").params.index)
+    names = [line.split()[0] for line in endpoints.strip().splitlines()]
+    assert names == [e[0] for e in libcart.model_info("cart").endpoints]
 
 
 # ---- the structures mirror the headers ---------------------------------------------------
@@ -573,3 +577,26 @@ def test_nul_byte_in_scenario_or_targets_is_refused(tmp_path):
     with pytest.raises(ValueError, match="<targets>: NUL byte"):
         libcart.calibrate(text, "[targets]\n\0orr = 1/2\n")
 
+
+
+def test_endpoints_are_the_models(tmp_dir):
+    """Each model's endpoint list comes from its table in libcart: cart's is the oncology list
+    of cart_endpoint_get_info, stein's its kinetic subset; a trial file holds exactly the model's
+    endpoints, read in the model's order."""
+    oncology = []
+    for i in range(64):
+        info = _clib.EndpointInfo()
+        if _clib.lib.cart_endpoint_get_info(i, info) != 0:
+            break
+        oncology.append(info.name.decode())
+    assert [e[0] for e in libcart.model_info("cart").endpoints] == oncology
+    assert [e[0] for e in libcart.model_info("cart2").endpoints] == oncology
+    stein = libcart.model_info("stein").endpoints
+    assert [(name, unit, integer) for name, unit, integer, _ in stein] == [
+        ("cmax", "copies/ug", False), ("tmax", "day", False), ("auc28", "copies/ug*day", False)]
+    path = os.path.join(tmp_dir, "stein.h5")
+    result = libcart.trial("[trial]\nmodel = stein\n", n=4, seed=1, output=path)
+    assert list(result.endpoints.columns) == ["cmax", "tmax", "auc28"]
+    assert result.endpoint_units["cmax"] == "copies/ug"
+    with h5py.File(path, "r") as f:
+        assert set(f["endpoints"]) == {"cmax", "tmax", "auc28"}

@@ -253,3 +253,13 @@ def test_plot_command_help():
                          capture_output=True, text=True, env=_env())
     assert run.returncode == 0
     assert "usage" in run.stdout and "--dpi" in run.stdout
+
+
+def test_report_of_a_model_with_its_own_endpoints(tmp_path):
+    """stein has no response or CRS grade: its report has bands and its endpoints' histograms,
+    no response and CRS bars."""
+    stein = libcart.trial("[trial]\nmodel = stein\n", n=6, seed=2,
+                          output=str(tmp_path / "stein.h5"))
+    fig = libcart.plots.report(stein)
+    assert len(fig.axes) == len(stein.trajectories) + 3
+    assert not any(ax.get_title().startswith("Response") for ax in fig.axes)
