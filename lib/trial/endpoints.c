@@ -127,8 +127,9 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
   const double *v0 = tr->v_last;
   for (size_t x = 0; x < tr->n_extremes; x++) {
     cartp_extreme *ex = &tr->extremes[x];
-    if (ex->sign * v[ex->role] > ex->sign * ex->value) {
-      ex->value = v[ex->role];
+    const double value = v[ex->role]; /* beyond the running extreme: as sign * value > ... */
+    if (ex->sign > 0 ? value > ex->value : value < ex->value) {
+      ex->value = value;
       ex->time = t;
     }
   }
@@ -157,9 +158,10 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
     }
   }
   const cart_model *model = tr->model;
-  for (size_t e = 0; e < model->n_endpoints; e++) {
+  for (size_t k = 0; k < tr->n_per_sample; k++) {
+    const size_t e = tr->per_sample[k];
     const cartp_endpoint *def = &model->endpoints[e];
-    const int role = endpoint_role(def);
+    const int role = tr->role_of[e];
     if (def->reducer == CARTP_REDUCE_TIME_BELOW) {
       /* B-cell aplasia: time with B below f_aplasia B0 */
       const double b0 = v0[role], b1 = v[role], thr = tr->b_threshold;
@@ -297,9 +299,10 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
   (void)y1; /* the end sample: the extended vector of y1 */
 
   const cart_model *model = tr->model;
-  for (size_t e = 0; e < model->n_endpoints; e++) {
+  for (size_t k = 0; k < tr->n_per_step; k++) {
+    const size_t e = tr->per_step[k];
     const cartp_endpoint *def = &model->endpoints[e];
-    const int role = endpoint_role(def);
+    const int role = tr->role_of[e];
     if (def->reducer == CARTP_REDUCE_INTEGRAL) {
       tr->value[e] += step_integral(tr, solver, role, t0, t1, tr->settings->auc_end,
                                     (const double (*)[CART_N_ROLES])v);
@@ -352,6 +355,13 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
     const cartp_endpoint *def = &model->endpoints[e];
     const int role = endpoint_role(def);
     tracker->extreme_of[e] = -1;
+    tracker->role_of[e] = (signed char)role;
+    if (def->reducer == CARTP_REDUCE_INTEGRAL || def->reducer == CARTP_REDUCE_VALUE_AT) {
+      tracker->per_step[tracker->n_per_step++] = (unsigned char)e;
+    } else if (def->reducer == CARTP_REDUCE_TIME_BELOW ||
+               def->reducer == CARTP_REDUCE_FIRST_ABOVE) {
+      tracker->per_sample[tracker->n_per_sample++] = (unsigned char)e;
+    }
     const int undefined_until_seen =
         def->reducer == CARTP_REDUCE_FIRST_ABOVE || def->reducer == CARTP_REDUCE_VALUE_AT;
     tracker->value[e] = undefined_until_seen ? NAN : 0.0;

@@ -33,6 +33,12 @@ typedef struct cartp_endpoint_tracker {
   size_t n_extremes;
   cartp_extreme extremes[CARTP_MAX_EXTREMES];
   signed char extreme_of[CARTP_MAX_ENDPOINTS]; /* endpoint -> its extreme, -1 for none */
+  signed char role_of[CARTP_MAX_ENDPOINTS];    /* endpoint -> its input role */
+  /* the endpoints that need work at every step (an integral, a value at a day) and at every
+   * sample (a time below, a first crossing), listed once so that the steps need not walk the
+   * whole table */
+  unsigned char n_per_step, n_per_sample;
+  unsigned char per_step[CARTP_MAX_ENDPOINTS], per_sample[CARTP_MAX_ENDPOINTS];
   /* per endpoint: the integral, time below, first crossing or value at a day so far */
   double value[CARTP_MAX_ENDPOINTS];
   /* the response machine (RESPONSE, RELAPSE_DAY, RELAPSE_NEGATIVE) over one tumour input; -1:
