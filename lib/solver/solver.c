@@ -142,9 +142,10 @@ cart_solver *cart_solver_new(const cart_model *model, cart_error *err)
     cartp_error(err, CART_EINVAL, "cart_solver_new: model is NULL");
     return NULL;
   }
-  if (model->n_states + model->n_signals > CART_MAX_STATES) { /* the extended vectors */
-    cartp_error(err, CART_EINVAL, "model '%s' has more than %d states and signals", model->name,
-                CART_MAX_STATES);
+  if (model->n_states + model->n_signals > CART_MAX_STATES || /* the extended vectors */
+      model->n_signals > CART_MAX_SIGNALS) {
+    cartp_error(err, CART_EINVAL, "model '%s' has more than %d states and signals, or more than "
+                "%d signals", model->name, CART_MAX_STATES, CART_MAX_SIGNALS);
     return NULL;
   }
   cart_solver *solver = calloc(1, sizeof *solver);
@@ -629,7 +630,8 @@ int cartp_run_begin(cart_solver *solver, const cart_params *params, const cart_d
   cart_error *err = &solver->error;
   cart_error_clear(err);
   solver->stats = (cart_solver_stats){0, 0, 0, 0};
-  solver->restep->samples_for_step = 0;
+  solver->restep->samples_for_step = 0; /* and no samples of an earlier solve */
+  solver->restep->sample_t0 = solver->restep->sample_t1 = NAN;
   solver->roots_quiet_for_step = 0;
   solver->time_reached = t0;
   solver->n_log = solver->n_log_dropped = 0;

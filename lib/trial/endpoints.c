@@ -105,7 +105,7 @@ static void refine_extreme(const cartp_endpoint_tracker *tr, const cart_solver *
   role_view view = {tr, solver, role, sign, 0.0};
   double f;
   const double t = cartp_search_maximum(role_value, &view, a, b, 0.25e-9 * (1.0 + fabs(b)), &f);
-  if (sign * f > sign * *v_best) {
+  if (f > sign * *v_best) { /* f is sign * value already: a minimum is kept only when lower */
     *v_best = sign * f;
     *t_best = t;
   }
