@@ -31,7 +31,7 @@ static int sink_finish(void *data, const cart_trial_summary *summary, cart_error
 
 cartp_run_sink cartp_h5_sink(cart_h5_file *file)
 {
-  const cartp_run_sink sink = {file, sink_write, sink_summarize, sink_finish, 0, NULL};
+  const cartp_run_sink sink = {file, sink_write, sink_summarize, sink_finish, NULL};
   return sink;
 }
 
@@ -40,7 +40,7 @@ cartp_run_sink cartp_h5_sink(cart_h5_file *file)
  * Compressing a block (deflate, in HDF5's filters, one thread) took about 40 % as long as
  * solving it on two cores, and the solvers waited. Now the run loop hands a block over and
  * solves the next one while the writer thread writes it (the loop alternates two blocks:
- * keeps_block). HDF5 is called by one thread at a time: the writer between a hand-over and its
+ * the sink has a drain). HDF5 is called by one thread at a time: the writer between a hand-over and its
  * end, the caller only while the writer is idle (summary, finish, close), each hand-over ordered
  * by the lock. A failed write is reported at the next call (write, summarize, finish or close),
  * so the loop stops there and the file is closed incomplete, holding the blocks written. */
@@ -158,7 +158,7 @@ cartp_h5_async *cartp_h5_async_new(cart_h5_file *file)
 
 cartp_run_sink cartp_h5_async_sink(cartp_h5_async *a)
 {
-  const cartp_run_sink sink = {a, async_write, async_summarize, async_finish, 1, async_drain};
+  const cartp_run_sink sink = {a, async_write, async_summarize, async_finish, async_drain};
   return sink;
 }
 

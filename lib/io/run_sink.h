@@ -11,7 +11,7 @@
 cartp_run_sink cartp_h5_sink(cart_h5_file *file);
 
 /* The same sink for one caller, writing each block in a thread of its own while the caller
- * solves the next (keeps_block: the block handed over is read until the next call). NULL when
+ * solves the next (it has a drain: the block handed over is read until the next call). NULL when
  * memory is short; a thread that cannot be made leaves the writes to the caller's thread.
  * cartp_h5_async_free waits for the last write and returns its failure if no call reported it
  * yet (CART_OK otherwise), its message in *err; call it before closing the file. */

@@ -33,9 +33,6 @@
 /* The largest model the lanes take (states); keeps a lane workspace at about 50 KiB. */
 #define CARTP_LANES_MAX 16
 
-/* The largest model the lanes take (states); keeps a lane workspace at about 50 KiB. */
-#define CARTP_LANES_MAX 16
-
 #pragma GCC push_options
 #if defined(__x86_64__)
 #pragma GCC target("avx512f")

@@ -59,15 +59,15 @@ int cartp_trial_run(const cart_trial *trial, const char *path, size_t block_size
   const size_t row_bytes = patient_bytes(trial);
   /* two blocks when the sink writes one while the next is solved */
   cart_trial_block *blocks[2] = {cart_trial_block_new(trial, block_size, err), NULL};
-  if (blocks[0] != NULL && sink->keeps_block) {
+  if (blocks[0] != NULL && sink->drain != NULL) {
     blocks[1] = cart_trial_block_new(trial, block_size, err);
   }
-  const int allocated = blocks[0] != NULL && (!sink->keeps_block || blocks[1] != NULL);
+  const int allocated = blocks[0] != NULL && (sink->drain == NULL || blocks[1] != NULL);
   cart_trial_workspace *workspace =
       allocated ? cart_trial_workspace_new(trial, options->n_threads, err) : NULL;
   int status = agree(driver, workspace != NULL ? CART_OK : err->code, err);
   for (size_t round = 0; status == CART_OK && round < driver->rounds; round++) {
-    cart_trial_block *block = blocks[sink->keeps_block ? round % 2 : 0];
+    cart_trial_block *block = blocks[sink->drain != NULL ? round % 2 : 0];
     size_t first = 0, count = 0;
     driver->block(driver->data, round, &first, &count);
     double start = now();
@@ -102,7 +102,7 @@ int cartp_trial_run(const cart_trial *trial, const char *path, size_t block_size
     }
     status = agree(driver, status, err);
   }
-  if (sink->keeps_block) { /* the last block's write: the blocks are read until it ends */
+  if (sink->drain != NULL) { /* the last block's write: the blocks are read until it ends */
     cart_error drained;
     const int last = sink->drain(sink->data, &drained);
     if (last != CART_OK && (status == CART_OK || status == CART_ESTOPPED)) {

@@ -36,7 +36,7 @@ typedef struct cartp_run_driver {
 } cartp_run_driver;
 
 /* Where the finished blocks go (the HDF5 file); every function returns CART_OK or a code with
- * its message in *err. A sink that keeps_block may read the block it was handed until its next
+ * its message in *err. A sink with a drain may read the block it was handed until its next
  * call (it writes in the background): the loop then alternates two blocks and calls drain,
  * which waits for the last write and returns its status, before it frees them. */
 typedef struct cartp_run_sink {
@@ -44,8 +44,7 @@ typedef struct cartp_run_sink {
   int (*write)(void *data, const cart_trial_block *block, cart_error *err);
   int (*summarize)(void *data, cart_trial_summary *summary, cart_error *err);
   int (*finish)(void *data, const cart_trial_summary *summary, cart_error *err);
-  int keeps_block;
-  int (*drain)(void *data, cart_error *err);
+  int (*drain)(void *data, cart_error *err); /* NULL: done with each block when write returns */
 } cartp_run_sink;
 
 /* This caller's time and bytes (uncompressed rows written). */
