@@ -3,8 +3,9 @@
 Every function returns a matplotlib Figure. It draws into the Figure or SubFigure given as
 `fig`, or into the Axes given as `ax`/`axes`, or else into a new Figure (constrained layout):
 
-    patient_course(solution)            one patient's course from libcart.solve(): CAR-T in
-                                        blood, tumour, B cells, IL-6 and tocilizumab doses
+    patient_course(solution)            one patient's course from libcart.solve(): a panel per
+                                        signal of the model, then its states by unit, with the
+                                        doses and extinctions
     percentile_bands(trial)             5-50-95% bands over the solved patients of a trial
     endpoint_histograms(trial)          histograms of endpoints (cmax, tmax, auc28), median marked
     response_crs(trial)                 response (NR, PR, CR) and CRS grades 0-4, % of solved
@@ -14,8 +15,19 @@ Every function returns a matplotlib Figure. It draws into the Figure or SubFigur
 The CRS grade is the model convention of MODEL.md section 4 (the peak of the model's CRS signal,
 IL6s or IL6s plus cart's q_ifn term, against thresholds), not ASTCT clinical grading, and the
 plots say so.
+
+Time axes: when the horizon is more than twice EARLY_DAYS (28), days 0-28 (expansion, CRS,
+tocilizumab) fill the left half of every time axis and the rest of the horizon the right half
+(a piecewise-linear scale; a grey line marks day 28). The trial bands carry what a CAR-T reader
+looks for, from the scenario stored in the file: the CAR-T infusion and any further doses, the
+tocilizumab doses given (a tick per dose at the foot of the IL-6 and CRS panels), the
+thresholds of the endpoints (n_detect on the tumour, the aplasia level f_aplasia x B0 on B
+cells, the CRS grades and the tocilizumab rule's trigger on the CRS signal), and the endpoints'
+median cmax at the median tmax on the blood CAR-T panel (a band of medians per day lies below
+the median of each patient's own peak, which the endpoints find between output times).
 """
 
+import ctypes
 import math
 import warnings
 
@@ -65,6 +77,17 @@ INT32_FILL = -2147483648
 
 BAND_COLOR = "tab:blue"
 TOCI_COLOR = "tab:purple"
+DOSE_COLOR = "tab:green"
+THRESHOLD_COLOR = "0.35"
+
+# Days 0..EARLY_DAYS take the left half of a time axis whose horizon is over twice as long.
+EARLY_DAYS = 28.0
+# The lowest value a log axis shows, by unit: a cell (MODEL.md 3: below one cell a phenotype is
+# extinct), a cell per mL of blood, 0.01 pg/mL (a tenth of the lowest IL-6 assays quantify), a
+# microgram of tocilizumab, a transgene copy per ug of DNA (qPCR quantifies from about 10).
+LOG_FLOOR = {"cells": 1.0, "cells/uL": 1e-3, "pg/mL": 1e-2, "mg": 1e-3, "copies/ug": 1.0}
+# Panels that show the tocilizumab doses given (ticks at their foot).
+TOCI_PANELS = frozenset({"IL6", "IL6s", "CRS"})
 
 
 # ---- helpers ----
@@ -152,6 +175,147 @@ def _attr(trial_result, key, default=None):
     return value
 
 
+def _late_ticks(early, horizon):
+    """Round days in (early, horizon], about four, ending at the horizon."""
+    span = horizon - early
+    step = next((d for d in (7, 14, 30, 60, 90, 180, 365, 730) if span / d <= 4.5), 365 * 5)
+    ticks = [d for d in np.arange(step, horizon, step) if d > early + 0.15 * span and
+             d < horizon - 0.15 * span]
+    return [float(d) for d in ticks] + [float(horizon)]
+
+
+def _time_axis(ax, horizon, early=EARLY_DAYS):
+    """The piecewise-linear time scale of the module docstring on ax, when horizon > 2 early.
+    Returns whether it was set."""
+    if not (np.isfinite(horizon) and horizon > 2.0 * early):
+        return False
+    late = horizon - early
+
+    def forward(t):
+        t = np.asarray(t, dtype=float)
+        return np.where(t <= early, 0.5 * t / early, 0.5 + 0.5 * (t - early) / late)
+
+    def inverse(u):
+        u = np.asarray(u, dtype=float)
+        return np.where(u <= 0.5, 2.0 * u * early, early + (2.0 * u - 1.0) * late)
+
+    ax.set_xscale("function", functions=(forward, inverse))
+    ax.set_xticks([0.0, 7.0, 14.0, 21.0, early] + _late_ticks(early, horizon))
+    ax.set_xticklabels([f"{d:g}" for d in ax.get_xticks()])
+    ax.axvline(early, color="0.6", linewidth=0.8, gid="early_split")
+    ax.set_xlim(-0.01 * early, horizon)  # day 0 (the infusion) off the frame, so it shows
+    return True
+
+
+def _scenario_marks(trial_result):
+    """What the scenario stored in a trial file says about its doses and thresholds, read by
+    libcart itself: {n_detect, f_aplasia, crs_g (4), toci_trigger (None: no rule), cart_doses
+    (days of the infusions after the t = 0 one), toci_fixed (days)}; {} when the file has no
+    scenario this libcart reads."""
+    text = _attr(trial_result, "scenario")
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        from . import _clib
+    except ImportError:
+        return {}
+    lib = _clib.lib
+    err = _clib.CartError()
+    trial_p = lib.cart_trial_new_from_scenario(text.encode("utf-8"), b"<trial file>",
+                                               ctypes.byref(err))
+    if not trial_p:
+        return {}
+    try:
+        settings = lib.cart_trial_endpoint_settings(trial_p).contents
+        marks = {"n_detect": settings.n_detect, "f_aplasia": settings.f_aplasia,
+                 "crs_g": [float(g) for g in settings.crs_g]}
+        dosing = lib.cart_trial_dosing(trial_p)
+        rule = _clib.TociRule()
+        lib.cart_dosing_get_toci_rule(dosing, ctypes.byref(rule))
+        marks["toci_trigger"] = float(rule.trigger) if rule.enabled else None
+        cart, toci = _clib.CartDose(), _clib.TociDose()
+        marks["cart_doses"] = [cart.time for i in range(lib.cart_dosing_n_cart(dosing))
+                               if lib.cart_dosing_get_cart(dosing, i, ctypes.byref(cart)) == 0]
+        marks["toci_fixed"] = [toci.time for i in range(lib.cart_dosing_n_toci(dosing))
+                               if lib.cart_dosing_get_toci(dosing, i, ctypes.byref(toci)) == 0]
+    finally:
+        lib.cart_trial_free(trial_p)
+    return marks
+
+
+def _thresholds(name, trial_result, marks):
+    """[(value, label)] of the thresholds drawn on trajectory `name`'s panel."""
+    if not marks:
+        return []
+    names = set(trial_result.trajectories)
+    crs_panel = "CRS" if "CRS" in names else "IL6s"  # the CRS signal is IL6s where q_ifn = 0
+    lines = []
+    if name == "tumour":
+        lines.append((marks["n_detect"], "n_detect (CR below)"))
+    elif name == "B":
+        params = getattr(trial_result, "params", None)
+        if params is not None and "B0" in getattr(params, "columns", ()):
+            b0 = float(np.nanmedian(np.asarray(params["B0"], dtype=float)[_solved(trial_result)]))
+            if np.isfinite(b0):
+                lines.append((marks["f_aplasia"] * b0, "aplasia: f_aplasia x B0"))
+    elif name == crs_panel:
+        lines += [(g, f"CRS G{i + 1}") for i, g in enumerate(marks["crs_g"])]
+        if marks.get("toci_trigger") is not None and \
+                not any(abs(marks["toci_trigger"] - g) <= 1e-9 * g for g in marks["crs_g"]):
+            lines.append((marks["toci_trigger"], "tocilizumab trigger"))
+    return lines
+
+
+def _draw_thresholds(ax, lines, toci_trigger=None):
+    """Dashed lines at the thresholds, labelled at the right; a log axis grows to show them
+    all (a CRS grade no patient reaches is worth seeing)."""
+    values = [v for v, _ in lines if np.isfinite(v) and v > 0]
+    if values and ax.get_yscale() == "log":
+        low, high = ax.get_ylim()
+        ax.set_ylim(min(low, min(values) / 3), max(high, max(values) * 3))
+    for value, label in lines:
+        if not (np.isfinite(value) and value > 0):
+            continue
+        ax.axhline(value, color=THRESHOLD_COLOR, linestyle=(0, (4, 3)), linewidth=0.8,
+                   gid="threshold")
+        if toci_trigger is not None and abs(value - toci_trigger) <= 1e-9 * value:
+            label += " = toci trigger"
+        ax.annotate(label, xy=(1.0, value), xycoords=("axes fraction", "data"), xytext=(-3, 2),
+                    textcoords="offset points", ha="right", va="bottom", fontsize=7,
+                    color=THRESHOLD_COLOR, annotation_clip=False)
+
+
+def _draw_doses(ax, marks, first=True):
+    """The CAR-T infusions: day 0 (the initial one) and the scenario's further doses."""
+    if not marks and not first:
+        return
+    times = [0.0] + [t for t in marks.get("cart_doses", ()) if t > 0]
+    for i, time in enumerate(times):
+        ax.axvline(time, color=DOSE_COLOR, linestyle=":", linewidth=1.4, gid="cart_dose",
+                   label="CAR-T infusion" if i == 0 else None)
+
+
+def _draw_toci_given(ax, trial_result):
+    """A tick at the foot of ax for every tocilizumab dose given to a solved patient."""
+    toci = getattr(trial_result, "toci_times", None)
+    if toci is None:
+        return 0
+    times = np.asarray(toci, dtype=float)
+    if times.ndim != 2 or times.shape[0] != len(trial_result.status):
+        return 0
+    times = times[_solved(trial_result)]
+    patients = int(np.count_nonzero(np.isfinite(times).any(axis=1)))
+    times = times[np.isfinite(times)]
+    if times.size == 0:
+        return 0
+    ax.plot(times, np.full(times.size, 0.03), linestyle="none", marker="|", markersize=9,
+            color=TOCI_COLOR, alpha=max(0.08, min(0.8, 20.0 / times.size)),
+            transform=ax.get_xaxis_transform(), gid="toci_given")
+    ax.plot([], [], linestyle="none", marker="|", markersize=9, color=TOCI_COLOR,
+            label=f"tocilizumab doses ({patients} patients)")  # the legend's, opaque
+    return patients
+
+
 # ---- one patient ----
 
 def _is_toci_event(kind):
@@ -203,91 +367,81 @@ def _mark_toci(ax, doses):
                     ha="left", va="top", fontsize=7, color=TOCI_COLOR)
 
 
-def patient_course(solution, fig=None, axes=None, toci_times=None, title=None, xlim=None):
-    """One patient's course from libcart.solve(), in four panels (x = day).
+def _course_panels(solution):
+    """[(title, [(name, values, unit)])] of one patient: a panel per signal of the model, then
+    one per unit for the states (and outputs that are not signals), in model order."""
+    units = getattr(solution, "units", None) or {}
+    signals = getattr(solution, "signals", None) or {}
+    panels = [(TRAJECTORY_TITLES.get(name, name), [(name, values, units.get(name, ""))])
+              for name, values in signals.items()]
+    groups = {}
+    for name, values in solution.states.items():
+        if name in signals:
+            continue
+        groups.setdefault(units.get(name, ""), []).append((name, values, units.get(name, "")))
+    panels += [(f"States in {unit}" if unit else "States", members)
+               for unit, members in groups.items()]
+    return panels
 
-    1 CAR-T in blood (Cblood, cells/uL, log); 2 tumour, Tp + Tn and Tn (cells, log); 3 normal
-    B cells (cells, log); 4 IL-6 and IL6s (pg/mL, log) with tocilizumab doses marked: the rule's
-    doses from solution.events and fixed doses from `toci_times` (days) or solution.toci_times.
-    `xlim`: (first, last) day shown, e.g. (0, 60) for the first two months (default: all).
-    IL6s is the one libcart computed (solution.signals), drawn only when there is one. Zeros (an extinct tumour) are
-    not drawn on the log axes. `axes`: four Axes to draw into instead of a new 2 x 2 grid."""
+
+def patient_course(solution, fig=None, axes=None, toci_times=None, title=None, xlim=None,
+                   ncols=3):
+    """One patient's course from libcart.solve(), from the model's own lists (x = day).
+
+    A panel per signal of the model (cart: Cblood, tumour, IL6s, CRS), then one per unit for the
+    states (cart: the cells E, M, X, Tp, Tn, B; IL6 in pg/mL; tocilizumab D1, D2 in mg), so a
+    new model plots without changes here. Positive quantities that span decades (and cell
+    counts and concentrations) go on a log axis from LOG_FLOOR up; zeros (an extinct tumour) are
+    not drawn there. Tocilizumab doses are marked on the panels in pg/mL and mg: the rule's from
+    solution.events, fixed ones from `toci_times` (days) or solution.toci_times; extinctions on
+    the panels in cells; the CAR-T infusion at day 0 on every panel. Days 0-28 take half of
+    each time axis when the horizon is longer than 56 days. `xlim`: (first, last) day shown
+    (then a plain time axis). `axes`: Axes to draw into, one per panel (len(_course_panels))."""
     t = np.asarray(solution.t, dtype=float)
-    states = solution.states
+    panels = _course_panels(solution)
     if axes is None:
-        fig = _new_figure(fig, (11, 8))
-        axes = fig.subplots(2, 2, sharex=True).ravel()
+        cols = min(ncols, max(len(panels), 1))
+        fig = _new_figure(fig, (5.2 * cols, 3.8 * max(1, math.ceil(len(panels) / cols))))
+        axes = _band_axes(fig, len(panels), cols)
     axes = list(axes)
-    if len(axes) != 4:
-        raise ValueError("patient_course needs 4 axes")
-    ax_car, ax_tum, ax_b, ax_il6 = axes
-
-    if "Cblood" in states:
-        ax_car.plot(t, _positive_or_nan(states["Cblood"]), color="tab:green", label="Cblood")
-        ax_car.set_yscale("log")
-    else:
-        _empty_panel(ax_car, "no Cblood in this solution")
-    ax_car.set_title("CAR-T cells in blood")
-    ax_car.set_ylabel(_unit_label("Cblood", "cells/uL"))
-
-    if "Tp" in states and "Tn" in states:
-        parts, negative, neg_label = ("Tp", "Tn"), "Tn", "Tn (antigen-negative)"
-    else:  # cart2: the four phenotypes
-        parts = tuple(n for n in ("Tab", "Ta", "Tb", "T0n") if n in states)
-        negative, neg_label = "T0n", "T0n (neither antigen)"
-    if parts:
-        total = sum(np.asarray(states[n], dtype=float) for n in parts)
-        ax_tum.plot(t, _positive_or_nan(total), color="tab:red", label=" + ".join(parts))
-        if negative in states:
-            ax_tum.plot(t, _positive_or_nan(states[negative]), color="tab:orange",
-                        linestyle="--", label=neg_label)
-        ax_tum.set_yscale("log")
-        extinct = [e for e in getattr(solution, "events", None) or ()
-                   if isinstance(e, dict) and e.get("kind") == "extinction"]
-        for i, event in enumerate(extinct):
-            ax_tum.axvline(event["time"], color="0.5", linestyle=":", linewidth=1, gid="extinction",
-                           label="extinction" if i == 0 else None)
-            ax_tum.annotate(f"{event.get('state') or 'tumour'} extinct", fontsize=7, color="0.35",
-                            xy=(event["time"], 0.0), xycoords=("data", "axes fraction"),
-                            xytext=(3, 4 + 10 * (i % 3)), textcoords="offset points")
-        ax_tum.legend(fontsize=8, loc="best")
-    else:
-        _empty_panel(ax_tum, "no tumour states in this solution")
-    ax_tum.set_title("Tumour (0 = extinct, not drawn)")
-    ax_tum.set_ylabel(_unit_label("tumour", "cells"))
-
-    if "B" in states:
-        ax_b.plot(t, _positive_or_nan(states["B"]), color="tab:blue", label="B")
-        ax_b.set_yscale("log")
-    else:
-        _empty_panel(ax_b, "no B cells in this solution")
-    ax_b.set_title("Normal B cells")
-    ax_b.set_ylabel(_unit_label("B", "cells"))
-
-    il6s = _il6s(solution, states)
-    if "IL6" in states:
-        ax_il6.plot(t, _positive_or_nan(states["IL6"]), color="tab:brown", label="IL6 (serum)")
-    if il6s is not None:
-        ax_il6.plot(t, _positive_or_nan(il6s), color="tab:olive", label="IL6s (signalling)")
-    if "IL6" in states or il6s is not None:
-        ax_il6.set_yscale("log")
-        low, high = ax_il6.get_ylim()
-        ax_il6.set_ylim(low, high * 5)  # room above the peak for the dose labels
-    else:
-        _empty_panel(ax_il6, "no IL-6 in this solution")
-    _mark_toci(ax_il6, _toci_doses(solution, toci_times))
-    ax_il6.set_title("IL-6 and tocilizumab")
-    ax_il6.set_ylabel(_unit_label("IL-6", "pg/mL"))
-    if ax_il6.get_legend_handles_labels()[0]:
-        ax_il6.legend(fontsize=8, loc="best")
-
-    for ax in axes:
+    if len(axes) < len(panels):
+        raise ValueError(f"patient_course needs {len(panels)} axes, got {len(axes)}")
+    doses = _toci_doses(solution, toci_times)
+    extinct = [e for e in getattr(solution, "events", None) or ()
+               if isinstance(e, dict) and e.get("kind") == "extinction"]
+    horizon = float(t[-1]) if t.size else float("nan")
+    for ax, (panel_title, members) in zip(axes, panels):
+        unit = members[0][2]
+        values = [np.asarray(v, dtype=float) for _, v, _ in members]
+        every = np.concatenate(values) if values else np.array([])
+        log = unit in LOG_FLOOR or _spans_decades(every)
+        for (name, _, _), v in zip(members, values):
+            ax.plot(t, _positive_or_nan(v) if log else v, linewidth=1.5, label=name)
+        if log and np.nanmax(_positive_or_nan(every), initial=0.0) > 0:
+            ax.set_yscale("log")
+            floor = LOG_FLOOR.get(unit, 0.0)
+            top = np.nanmax(_positive_or_nan(every))
+            bottom = np.nanmin(_positive_or_nan(every))
+            if top > floor:
+                ax.set_ylim(max(bottom / 3, floor), top * 5)  # room for the dose labels
+        if xlim is None:
+            _time_axis(ax, horizon)
+        else:
+            ax.set_xlim(*xlim)
+        ax.axvline(0.0, color=DOSE_COLOR, linestyle=":", linewidth=1.4, gid="cart_dose",
+                   label="CAR-T infusion")
+        if unit in ("pg/mL", "mg"):
+            _mark_toci(ax, doses)
+        if unit == "cells":
+            for i, event in enumerate(extinct):
+                ax.axvline(event["time"], color="0.5", linestyle=":", linewidth=1,
+                           gid="extinction", label="extinction" if i == 0 else None)
+        ax.set_title(panel_title)
+        ax.set_ylabel(_unit_label(members[0][0] if len(members) == 1 else "value", unit))
         ax.set_xlabel("time (day)")
-        ax.tick_params(labelbottom=True)  # shared x: keep the day ticks on every panel
         ax.grid(True, which="major", alpha=0.3)
-    if xlim is not None:
-        ax_car.set_xlim(*xlim)  # the x axis is shared
-    root = _root(ax_car)
+        ax.legend(fontsize=7, loc="best")
+    root = _root(axes[0]) if axes else _root(fig)
     if title is None:
         model = getattr(solution, "model", None)
         title = "Patient course" + (f" (model {model})" if isinstance(model, str) else "")
@@ -306,17 +460,20 @@ def _band_axes(fig, n, ncols):
     return axes[:n]
 
 
-def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3):
+def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3, marks=True):
     """5-50-95% bands over the solved patients of each trajectory against time.
 
     One panel per name (default: every trajectory, Cblood, tumour, B, IL6, IL6s first): the
     median line and the 5-95% band (numpy.nanpercentile over patients with status 0). Cell
-    counts and concentrations that span decades go on a log axis, where values <= 0 (an
-    extinct tumour) cannot be drawn and are left out (the panel says so)."""
+    counts and concentrations that span decades go on a log axis, from LOG_FLOOR of their unit
+    up (values <= 0, an extinct tumour, cannot be drawn there: the panel says so). Days 0-28
+    get half of each time axis (module docstring). With `marks` (default), the doses,
+    thresholds, tocilizumab doses given and the cmax/tmax medians of the module docstring."""
     names = _trajectory_names(trial_result) if names is None else list(names)
     units = _units(trial_result, "trajectory")
     time = np.asarray(trial_result.time, dtype=float)
     solved = _solved(trial_result)
+    scenario = _scenario_marks(trial_result) if marks else {}
     if axes is None:
         fig = _new_figure(fig, (5.5 * min(ncols, max(len(names), 1)),
                                 3.8 * max(1, math.ceil(len(names) / ncols))))
@@ -324,6 +481,7 @@ def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3):
     axes = list(axes)
     if len(axes) < len(names):
         raise ValueError(f"percentile_bands needs {len(names)} axes, got {len(axes)}")
+    horizon = float(time[-1]) if time.size else float("nan")
     for ax, name in zip(axes, names):
         data = np.asarray(trial_result.trajectories[name], dtype=float)[solved]
         unit = units.get(name, "")
@@ -334,6 +492,7 @@ def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3):
         if data.shape[0] == 0 or not np.isfinite(data).any():
             _empty_panel(ax, "no solved patients")
             continue
+        _time_axis(ax, horizon)
         with warnings.catch_warnings():  # all-NaN columns (unwritten rows) give NaN, quietly
             warnings.simplefilter("ignore", RuntimeWarning)
             p5, p50, p95 = np.nanpercentile(data, [5, 50, 95], axis=0)
@@ -341,25 +500,41 @@ def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3):
             _spans_decades(np.concatenate([p5, p95]))
         ylim = None
         if log:
-            hidden = bool(np.any(np.concatenate([p5, p50, p95]) <= 0))
+            floor = LOG_FLOOR.get(unit, 0.0)
+            hidden = bool(np.any(np.concatenate([p5, p50, p95]) <= floor))
             p5, p50, p95 = (_positive_or_nan(p) for p in (p5, p50, p95))
             shown = np.concatenate([p5, p50, p95])
             shown = shown[np.isfinite(shown)]
             if shown.size:
                 # A 5th percentile of 0 (extinct tumour in over 5% of patients) cannot be drawn:
-                # the band then reaches down to the bottom of the axis instead.
-                bottom = shown.min() / 3
+                # the band then reaches down to the bottom of the axis instead, which is never
+                # below the unit's floor (a tumour of 1e-20 cells means nothing).
+                bottom = max(shown.min() / 3, floor) if shown.max() > floor else shown.min() / 3
                 p5 = np.where(np.isnan(p5) & np.isfinite(p95), bottom, p5)
-                ylim = (bottom, shown.max() * 2)
+                ylim = (bottom, shown.max() * 3)
             ax.set_yscale("log")
             if hidden:
-                ax.text(0.99, 0.02, "values of 0 lie below the log axis", transform=ax.transAxes,
+                below = "values of 0" if floor == 0 else f"values below {floor:g} {unit}"
+                ax.text(0.99, 0.02, f"{below} lie below the axis", transform=ax.transAxes,
                         ha="right", va="bottom", fontsize=7, color="0.35")
         ax.fill_between(time, p5, p95, color=BAND_COLOR, alpha=0.25, linewidth=0, label="5-95%")
         ax.plot(time, p50, color=BAND_COLOR, linewidth=1.8, label="median")
         if ylim is not None:
             ax.set_ylim(*ylim)
-        ax.legend(fontsize=8, loc="best")
+        if marks:
+            _draw_doses(ax, scenario)
+            _draw_thresholds(ax, _thresholds(name, trial_result, scenario),
+                             scenario.get("toci_trigger"))
+            if name in TOCI_PANELS:
+                _draw_toci_given(ax, trial_result)
+            if name == "Cblood" and {"cmax", "tmax"} <= set(trial_result.endpoints):
+                cmax = _column(trial_result, "cmax")[solved]
+                tmax = _column(trial_result, "tmax")[solved]
+                if np.isfinite(cmax).any() and np.isfinite(tmax).any():
+                    ax.plot([np.nanmedian(tmax)], [np.nanmedian(cmax)], marker="D",
+                            markersize=5, color="tab:red", linestyle="none", gid="cmax_median",
+                            label="median cmax at median tmax")
+        ax.legend(fontsize=7, loc="best")
     return _root(axes[0]) if axes else _root(fig)
 
 
@@ -401,6 +576,7 @@ def endpoint_histograms(trial_result, names=("cmax", "tmax", "auc28"), fig=None,
                 low, high = low - 0.5, high + 0.5
             edges = np.linspace(low, high, n_bins + 1)
         ax.hist(values, bins=edges, color="tab:cyan", edgecolor="white", linewidth=0.5)
+        ax.set_xlim(edges[0], edges[-1])  # the axis spans the data, no empty margins
         median = float(np.median(values))
         ax.axvline(median, color="tab:red", linewidth=1.5,
                    label=f"median {_format_number(median)}" + ("" if unit in ("", "1")

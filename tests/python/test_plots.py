@@ -105,7 +105,53 @@ def test_report_bands(report_figure, trial):
         assert any(isinstance(c, PolyCollection) and c.get_label() == "5-95%"
                    for c in ax.collections), name
         legend = [t.get_text() for t in ax.get_legend().get_texts()]
-        assert set(legend) == {"median", "5-95%"}
+        assert {"median", "5-95%", "CAR-T infusion"} <= set(legend)
+        # days 0-28 take the left half of the axis (the default trial runs to day 365)
+        assert ax.get_xscale() == "function"
+        to_axes = ax.transScale.transform
+        x0, x28, x365 = (to_axes([[d, 1.0]])[0][0] for d in (0.0, 28.0, 365.0))
+        assert x28 - x0 == pytest.approx(x365 - x28, rel=1e-9)
+
+
+def _threshold_values(ax):
+    return sorted(line.get_ydata()[0] for line in ax.get_lines()
+                  if line.get_gid() == "threshold")
+
+
+def test_report_marks_from_the_scenario(report_figure, trial):
+    """The thresholds and doses on the bands are those of the scenario stored in the file (the
+    default trial: n_detect 1e9, f_aplasia 0.1, CRS grades 40/200/1000/5000 pg/mL, tocilizumab
+    by rule, the t = 0 infusion only), the tocilizumab ticks every dose given, and the red mark
+    the endpoints' medians."""
+    axes = _by_title(report_figure)
+    assert _threshold_values(axes[BAND_TITLES["tumour"]]) == [pytest.approx(1e9)]
+    solved = np.asarray(trial.status) == 0
+    b0 = np.median(np.asarray(trial.params["B0"], float)[solved])
+    assert _threshold_values(axes[BAND_TITLES["B"]]) == [pytest.approx(0.1 * b0)]
+    assert _threshold_values(axes["CRS"]) == pytest.approx([40.0, 200.0, 1000.0, 5000.0])
+    low, high = axes["CRS"].get_ylim()
+    assert low < 40.0 and high > 5000.0, "every grade line is inside the axis"
+    for ax in report_figure.axes[:len(trial.trajectories)]:
+        doses = [line for line in ax.get_lines() if line.get_gid() == "cart_dose"]
+        assert [line.get_xdata()[0] for line in doses] == [0.0], ax.get_title()
+    given = np.asarray(trial.toci_times, float)[solved]
+    for title in ("CRS", BAND_TITLES["IL6s"], BAND_TITLES["IL6"]):
+        ticks = [line for line in axes[title].get_lines() if line.get_gid() == "toci_given"]
+        assert len(ticks) == 1
+        np.testing.assert_array_equal(np.sort(ticks[0].get_xdata()),
+                                      np.sort(given[np.isfinite(given)]))
+    mark = next(line for line in axes[BAND_TITLES["Cblood"]].get_lines()
+                if line.get_gid() == "cmax_median")
+    cmax = trial.endpoints["cmax"].to_numpy(float)[solved]
+    tmax = trial.endpoints["tmax"].to_numpy(float)[solved]
+    assert mark.get_xdata()[0] == pytest.approx(np.median(tmax))
+    assert mark.get_ydata()[0] == pytest.approx(np.median(cmax))
+
+
+def test_report_log_floor(report_figure):
+    """A log axis of cells starts at one cell at the lowest, not at 1e-24."""
+    ax = _by_title(report_figure)[BAND_TITLES["tumour"]]
+    assert ax.get_ylim()[0] >= 1.0
 
 
 def test_report_band_median_is_the_data(report_figure, trial):
@@ -131,6 +177,8 @@ def test_report_histograms(report_figure, trial):
             assert ax.get_xscale() == "log", name
         counts = sum(patch.get_height() for patch in ax.patches)
         assert counts == np.count_nonzero(np.isfinite(values))
+        finite = values[np.isfinite(values)]
+        assert ax.get_xlim() == pytest.approx((finite.min(), finite.max())), "clipped to data"
         median = [line for line in ax.get_lines() if line.get_label().startswith("median")]
         assert len(median) == 1
         assert median[0].get_xdata()[0] == pytest.approx(np.nanmedian(values))
@@ -160,22 +208,37 @@ def test_patient_course_marks_rule_doses():
     doses = [e for e in solution.events if "toci" in str(e["kind"]).lower()]
     assert doses, "the default patient crosses the rule's trigger"
     figure = plots.patient_course(solution)
-    assert len(figure.axes) == 4
+    # a panel per signal of the model, then one per unit of its states: nothing named here
+    by_unit = {solution.units[n] for n in solution.states if n not in solution.signals}
+    assert len(figure.axes) == len(solution.signals) + len(by_unit)
     for ax in figure.axes:
         assert ax.get_title() and ax.get_xlabel() == "time (day)"
         assert "(" in ax.get_ylabel(), "a unit on every y axis"
-    car, tumour, b_cells, il6 = figure.axes
-    for ax in (car, tumour, b_cells, il6):
-        assert ax.get_yscale() == "log"
-    assert "cells/uL" in car.get_ylabel() and "pg/mL" in il6.get_ylabel()
-    markers = [line for line in il6.get_lines() if line.get_gid() == "toci"]
-    assert len(markers) == len(doses)
-    for line, dose in zip(markers, doses):
-        assert line.get_xdata()[0] == pytest.approx(dose["time"])
-    labels = [t.get_text() for t in il6.texts]
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles[:4] == ["CAR-T cells in blood", "Tumour burden", "Signalling IL-6 (IL6s)", "CRS"]
+    car, il6s = figure.axes[0], figure.axes[2]
+    assert car.get_yscale() == "log" and "cells/uL" in car.get_ylabel()
+    assert "pg/mL" in il6s.get_ylabel()
+    for ax in figure.axes:
+        unit = ax.get_ylabel().rsplit("(", 1)[1].rstrip(")")
+        markers = [line for line in ax.get_lines() if line.get_gid() == "toci"]
+        assert len(markers) == (len(doses) if unit in ("pg/mL", "mg") else 0), ax.get_title()
+        for line, dose in zip(markers, doses):
+            assert line.get_xdata()[0] == pytest.approx(dose["time"])
+    labels = [t.get_text() for t in il6s.texts]
     assert any(f"{doses[0]['amount_mg']:.0f} mg" in text for text in labels)
     cblood = next(line for line in car.get_lines())
     assert len(cblood.get_xdata()) == len(solution.t)
+    np.testing.assert_array_equal(cblood.get_ydata(), solution.signals["Cblood"])
+
+
+def test_patient_course_of_every_model():
+    """Each registered model plots from its own lists (no name in plots.py needed)."""
+    for model in libcart.models():
+        solution = libcart.solve(model=model, times=np.linspace(0, 100, 101))
+        figure = plots.patient_course(solution)
+        drawn = {line.get_label() for ax in figure.axes for line in ax.get_lines()}
+        assert set(solution.signals) | set(solution.states) <= drawn, model
 
 
 def test_plot_command_writes_png(trial_file, report_figure, tmp_path):
@@ -214,7 +277,7 @@ def test_plot_command_incomplete_file(tmp_path):
 def test_patient_course_fixed_dose_and_xlim():
     solution = libcart.solve(toci=[(3.0, 8.0)], times=np.linspace(0, 60, 241))
     figure = plots.patient_course(solution, xlim=(0, 30))
-    il6 = figure.axes[3]
+    il6 = figure.axes[2]
     markers = [line for line in il6.get_lines() if line.get_gid() == "toci"]
     assert [line.get_xdata()[0] for line in markers] == [pytest.approx(3.0)]
     assert figure.axes[0].get_xlim() == (0, 30)
