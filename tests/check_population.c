@@ -202,6 +202,91 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* A patients table: patient i < rows takes row i; a patient past its end a row drawn from its
+ * own stream, uniformly (chi-square over 6000 patients), the same whatever else was drawn; the
+ * parameters the table leaves out are drawn exactly as without a table. */
+START_TEST(test_patients_table)
+{
+  static const char *const names[] = {"WT", "T0"};
+  static const double values[] = {62, 5e10, 85, 2e11, 71, 1e11};
+  cart_population *with = make_population(), *without = make_population();
+  for (int k = 0; k < 2; k++) {
+    cart_population *p = k ? without : with;
+    ck_assert_int_eq(cart_population_set_cv(p, "rho", 0.3), CART_OK);
+    ck_assert_int_eq(cart_population_set_cv(p, "gamma", 0.5), CART_OK);
+    ck_assert_int_eq(cart_population_set_correlation(p, "rho", "gamma", 0.4), CART_OK);
+  }
+  ck_assert_int_eq(cart_population_set_patients(with, names, 2, values, 3), CART_OK);
+  ck_assert_int_eq(cart_population_prepare(with), CART_OK);
+  ck_assert_int_eq(cart_population_prepare(without), CART_OK);
+  ck_assert_uint_eq(cart_population_n_table_rows(with), 3);
+  ck_assert_int_eq((int)cart_population_table_row(without, 9, 0), -1);
+  cart_params *a = test_params("cart", NULL, 0), *b = test_params("cart", NULL, 0);
+  enum { N = 6000 };
+  size_t count[3] = {0, 0, 0};
+  for (uint64_t i = 0; i < N; i++) {
+    ck_assert_int_eq(cart_population_draw(with, 9, i, a, NULL), CART_OK);
+    ck_assert_int_eq(cart_population_draw(without, 9, i, b, NULL), CART_OK);
+    const long long row = cart_population_table_row(with, 9, i);
+    ck_assert(row >= 0 && row < 3);
+    if (i < 3) {
+      ck_assert_int_eq((int)row, (int)i);
+    } else {
+      count[row]++;
+      ck_assert_int_eq((int)cart_population_table_row(with, 9, i), (int)row); /* seeded */
+    }
+    ck_assert_double_eq(get(a, "WT"), values[2 * row]);
+    ck_assert_double_eq(get(a, "T0"), values[2 * row + 1]);
+    ck_assert_double_eq(get(a, "rho"), get(b, "rho"));
+    ck_assert_double_eq(get(a, "gamma"), get(b, "gamma"));
+  }
+  /* uniform over 3 rows: chi-square with 2 degrees of freedom below 13.8 (p = 0.001) */
+  double chi2 = 0;
+  for (int r = 0; r < 3; r++) {
+    const double expected = (N - 3) / 3.0;
+    chi2 += (count[r] - expected) * (count[r] - expected) / expected;
+  }
+  ck_assert_double_lt(chi2, 13.8);
+  /* another seed resamples differently */
+  int differ = 0;
+  for (uint64_t i = 3; i < 40; i++) {
+    differ |= cart_population_table_row(with, 9, i) != cart_population_table_row(with, 10, i);
+  }
+  ck_assert(differ);
+  cart_params_free(a);
+  cart_params_free(b);
+  cart_population_free(with);
+  cart_population_free(without);
+}
+END_TEST
+
+START_TEST(test_patients_table_errors)
+{
+  cart_population *p = make_population();
+  static const char *const unknown[] = {"WT", "weight"};
+  static const double two[] = {70, 70};
+  ck_assert_int_eq(cart_population_set_patients(p, unknown, 2, two, 1), CART_EUNKNOWN_PARAM);
+  ck_assert_ptr_nonnull(strstr(cart_population_last_error(p)->message, "'weight'"));
+  static const char *const twice[] = {"WT", "WT"};
+  ck_assert_int_eq(cart_population_set_patients(p, twice, 2, two, 1), CART_EINVAL);
+  static const char *const wt[] = {"WT"};
+  static const double negative[] = {70, -5};
+  ck_assert_int_eq(cart_population_set_patients(p, wt, 1, negative, 2), CART_ERANGE);
+  ck_assert_ptr_nonnull(strstr(cart_population_last_error(p)->message, "row 2"));
+  ck_assert_uint_eq(cart_population_n_table_rows(p), 0); /* unchanged */
+  /* a column that also has a cv: prepare says which */
+  ck_assert_int_eq(cart_population_set_patients(p, wt, 1, two, 2), CART_OK);
+  ck_assert_int_eq(cart_population_set_cv(p, "WT", 0.2), CART_OK);
+  ck_assert_int_eq(cart_population_prepare(p), CART_EINVAL);
+  ck_assert_ptr_nonnull(strstr(cart_population_last_error(p)->message, "'WT'"));
+  ck_assert_int_eq(cart_population_set_cv(p, "WT", 0), CART_OK);
+  ck_assert_int_eq(cart_population_prepare(p), CART_OK);
+  ck_assert_int_eq(cart_population_set_patients(p, NULL, 0, NULL, 0), CART_OK); /* removed */
+  ck_assert_uint_eq(cart_population_n_table_rows(p), 0);
+  cart_population_free(p);
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("population");
@@ -212,6 +297,8 @@ int main(void)
   tcase_add_test(tc, test_bounds_and_rules_respected);
   tcase_add_test(tc, test_redraw_limit);
   tcase_add_test(tc, test_errors);
+  tcase_add_test(tc, test_patients_table);
+  tcase_add_test(tc, test_patients_table_errors);
   suite_add_tcase(suite, tc);
   return test_run(suite);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test_util.h"
 
@@ -767,6 +768,107 @@ START_TEST(test_give_cart_dose)
 }
 END_TEST
 
+/* The patients table grammar (cart_parse_table): names, rows, an id column of labels, comments
+ * and quotes; every malformed table names its line and column. */
+START_TEST(test_parse_table)
+{
+  cart_table *t = NULL;
+  cart_error err;
+  const char *text = "# weight and burden\n\"ID\", WT , T0\nA-1, 62, 5e10\n\n# next\nB 2,85,2e11\n";
+  ck_assert_int_eq(cart_parse_table(text, "p.csv", &t, &err), CART_OK);
+  ck_assert_uint_eq(t->n_columns, 2);
+  ck_assert_uint_eq(t->n_rows, 2);
+  ck_assert_str_eq(t->names[0], "WT");
+  ck_assert_str_eq(t->names[1], "T0");
+  ck_assert_double_eq(t->values[0], 62);
+  ck_assert_double_eq(t->values[1], 5e10);
+  ck_assert_double_eq(t->values[2], 85);
+  ck_assert_double_eq(t->values[3], 2e11);
+  cart_table_free(t);
+  static const struct {
+    const char *text, *message;
+    int code;
+  } bad[] = {
+      {"", "p.csv: no header line", CART_EPARSE},
+      {"# only\n\n", "p.csv: no header line", CART_EPARSE},
+      {"WT\n", "p.csv: the table has a header but no rows", CART_EPARSE},
+      {"WT,,T0\n1,2,3\n", "p.csv:1: column 2 has no name", CART_EPARSE},
+      {"WT,T0,WT\n1,2,3\n", "p.csv:1: column 'WT' is named twice", CART_EPARSE},
+      {"WT,T0\n1,2\n3\n", "p.csv:3: a different number of fields where the header has 2",
+       CART_EPARSE},
+      {"WT,T0\n1,2,3\n", "p.csv:2: a different number of fields where the header has 2",
+       CART_EPARSE},
+      {"WT,T0\n1,abc\n", "p.csv:2: column 'T0': 'abc' is not a finite number", CART_EPARSE},
+      {"id,WT\nx,inf\n", "p.csv:2: column 'WT': 'inf' is not a finite number", CART_EPARSE},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    t = (cart_table *)&err; /* must be reset to NULL */
+    ck_assert_int_eq(cart_parse_table(bad[i].text, "p.csv", &t, &err), bad[i].code);
+    ck_assert_ptr_null(t);
+    ck_assert_msg(strncmp(err.message, bad[i].message, strlen(bad[i].message)) == 0,
+                  "case %zu: '%s'", i, err.message);
+  }
+}
+END_TEST
+
+/* [patients] file relative to the scenario's directory, and [dosing] dose_per_kg with its cap:
+ * each patient's WT from the table, the dose min(2e6 WT, 1.5e8). */
+START_TEST(test_patients_file_and_dose_per_kg)
+{
+  char dir[] = "/tmp/cart-scenario-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char csv[64], ini[64];
+  snprintf(csv, sizeof csv, "%s/p.csv", dir);
+  snprintf(ini, sizeof ini, "%s/s.ini", dir);
+  FILE *f = fopen(csv, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("id,WT\np1,50\np2,90\n", f);
+  ck_assert_int_eq(fclose(f), 0);
+  const char *text = "[trial]\nmodel = cart\nn_patients = 4\n[dosing]\ndose_per_kg = 2e6\n"
+                     "dose_cap = 1.5e8\n[patients]\nfile = p.csv\n";
+  cart_error err;
+  cart_trial *trial = cart_trial_new_from_scenario(text, ini, &err);
+  ck_assert_msg(trial != NULL, "%s", err.message);
+  double cap;
+  ck_assert_double_eq(cart_trial_dose_per_kg(trial, &cap), 2e6);
+  ck_assert_double_eq(cap, 1.5e8);
+  cart_trial_block *block = cart_trial_block_new(trial, 4, NULL);
+  cart_trial_workspace *ws = cart_trial_workspace_new(trial, 1, NULL);
+  ck_assert_int_eq(cart_trial_run_block(trial, ws, 0, 4, block), CART_OK);
+  const cart_model *model = cart_trial_model(trial);
+  const int wt = cart_model_param_index(model, "WT"), dose = cart_model_param_index(model, "dose");
+  const size_t np = cart_model_n_params(model);
+  ck_assert_double_eq(block->params[wt], 50);
+  ck_assert_double_eq(block->params[np + wt], 90);
+  ck_assert_double_eq(block->params[dose], 1e8);         /* 2e6 x 50 */
+  ck_assert_double_eq(block->params[np + dose], 1.5e8);  /* 2e6 x 90 = 1.8e8, capped */
+  for (size_t i = 2; i < 4; i++) { /* resampled rows */
+    const double w = block->params[i * np + wt];
+    ck_assert(w == 50 || w == 90);
+    ck_assert_double_eq(block->params[i * np + dose], fmin(2e6 * w, 1.5e8));
+  }
+  cart_trial_workspace_free(ws);
+  cart_trial_block_free(block);
+  cart_trial_free(trial);
+  /* errors: a missing file (named), dose_cap alone, a column of the table with a cv */
+  ck_assert_ptr_null(cart_trial_new_from_scenario(
+      "[trial]\nmodel = cart\n[patients]\nfile = missing.csv\n", ini, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "missing.csv"));
+  ck_assert_ptr_nonnull(strstr(err.message, "s.ini:4: [patients] file:"));
+  ck_assert_ptr_null(cart_trial_new_from_scenario(
+      "[trial]\nmodel = cart\n[dosing]\ndose_cap = 1e8\n", ini, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "dose_cap: only with dose_per_kg"));
+  ck_assert_ptr_null(cart_trial_new_from_scenario(
+      "[trial]\nmodel = cart\n[variability]\nWT = 0.2\n[patients]\nfile = p.csv\n", ini, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "'WT' is a column of the patients table"));
+  ck_assert_ptr_null(cart_trial_new_from_scenario(
+      "[trial]\nmodel = stein\n[dosing]\ndose_per_kg = 2e6\n", ini, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "no dose and body-weight parameters"));
+  remove(csv);
+  rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("scenario");
@@ -780,6 +882,8 @@ int main(void)
                       (int)(sizeof bad_dose_texts / sizeof bad_dose_texts[0]));
   tcase_add_test(tc, test_times_and_hours_as_the_grammar_reads_them);
   tcase_add_test(tc, test_give_cart_dose);
+  tcase_add_test(tc, test_parse_table);
+  tcase_add_test(tc, test_patients_file_and_dose_per_kg);
   suite_add_tcase(suite, tc);
   return test_run(suite);
 }

@@ -10,6 +10,7 @@
  *                                                               cart_parse_toci_rule
  *   output times        T1,T2,...                               cart_parse_time_list
  *                       A:B:STEP or T1,T2,...                   cart_parse_times
+ *   patients table      CSV: a header of names, then numbers    cart_parse_table
  *
  * Fields are decimal numbers (strtod's syntax) with optional blanks around them; every field must
  * be finite. A parse function checks the form and the defaults; the values themselves are checked
@@ -76,6 +77,27 @@ int cart_cart_dose_is_initial(const cart_model *model, double time);
  * (as CART_EDOSE) and cart_dosing_add_cart, with their messages in *err. */
 int cart_dose_give_cart(cart_params *params, cart_dosing *dosing, const cart_cart_dose *dose,
                         int *initial_given, cart_error *err);
+
+/* A table of numbers with named columns, as a patients table ([patients] file, cart-scenario(5);
+ * Python's trial(patients=...)) is written: comma-separated values, one row per line; lines
+ * that are blank or start with '#' are skipped; the first other line names the columns (blanks
+ * around a name and double quotes around it are dropped); every further line has one field per
+ * column. A column named `id` (any case) holds labels of any text and is left out of the table
+ * (its values are not numbers); every other field must be a finite number. At most
+ * CART_TABLE_MAX_COLUMNS columns and CART_TABLE_MAX_ROWS rows.
+ * cart_parse_table returns CART_OK with a new table in *table (free it with cart_table_free),
+ * or CART_EPARSE with "SOURCE:LINE: ..." in *err naming the row and column at fault (no header,
+ * an empty or repeated name, a row with too few or too many fields, a field that is not a
+ * finite number, no rows), CART_ERANGE (too many rows or columns) or CART_ENOMEM. */
+#define CART_TABLE_MAX_COLUMNS 64
+#define CART_TABLE_MAX_ROWS 10000000
+typedef struct cart_table {
+  size_t n_rows, n_columns;
+  char **names;   /* n_columns names */
+  double *values; /* n_rows x n_columns, row major */
+} cart_table;
+int cart_parse_table(const char *text, const char *source, cart_table **table, cart_error *err);
+void cart_table_free(cart_table *table);
 
 #ifdef __cplusplus
 }

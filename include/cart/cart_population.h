@@ -12,6 +12,12 @@
  * Covariates such as body weight WT (weight-based doses) and tumour burden T0 are parameters like
  * any other and vary the same way.
  *
+ * A table of real patients (cart_population_set_patients) gives some parameters their values
+ * patient by patient: patient i < n_rows takes row i, a patient past the end of the table a row
+ * drawn uniformly with replacement from its own stream (seed, i), so resampling is seeded and
+ * independent of N, threads and ranks. The parameters the table leaves out are drawn as above;
+ * a parameter cannot be both a column and varied (cart_population_prepare says which).
+ *
  * Reproducibility: patient i's draws depend only on (seed, i): each patient has its own random
  * stream, a xoshiro256** generator whose 256-bit state is filled by splitmix64 from the seed and
  * the patient index (Blackman and Vigna 2018; Steele et al. 2014), so a patient gets the same
@@ -68,10 +74,24 @@ int cart_population_varied(const cart_population *population, size_t i, const ch
                            double *cv);
 
 /* Patient `patient` of the run with `seed`: writes its parameters into `params` (a set of the
- * same model). CART_OK, or CART_ERANGE after CART_MAX_REDRAWS draws out of bounds (message in
- * *err, which may be NULL), CART_EINVAL if not prepared or the model differs. */
+ * same model): its table row's values (if there is a table), then the draws. CART_OK, or
+ * CART_ERANGE after CART_MAX_REDRAWS draws out of bounds (message in *err, which may be NULL),
+ * CART_ERULE for a table row that breaks a model rule with nothing to redraw, CART_EINVAL if not
+ * prepared or the model differs. */
 int cart_population_draw(const cart_population *population, uint64_t seed, uint64_t patient,
                          cart_params *params, cart_error *err);
+
+/* The patients table: n_rows rows of n_columns values (row major) for the parameters `names`
+ * (copied). n_rows or n_columns 0 removes the table. CART_EUNKNOWN_PARAM (a name that is not a
+ * parameter), CART_EINVAL (a name given twice, too many columns), CART_ERANGE (a value outside
+ * its parameter's bounds, message naming row and column) or CART_ENOMEM; the population is
+ * unchanged then. */
+int cart_population_set_patients(cart_population *population, const char *const *names,
+                                 size_t n_columns, const double *values, size_t n_rows);
+size_t cart_population_n_table_rows(const cart_population *population);
+/* The table row (0-based) patient `patient` of the run with `seed` takes; -1 without a table. */
+long long cart_population_table_row(const cart_population *population, uint64_t seed,
+                                    uint64_t patient);
 
 const cart_error *cart_population_last_error(const cart_population *population);
 

@@ -123,6 +123,16 @@ const double *cart_trial_times(const cart_trial *trial, size_t *n_times);
 int cart_trial_set_solver(cart_trial *trial, cart_method method, double rtol, const double *atol,
                           unsigned long max_steps);
 
+/* The t = 0 CAR-T infusion per kg of body weight, as product labels give it: each patient's
+ * `dose` parameter becomes min(cells_per_kg x WT, cap_cells) after the draw (axicabtagene
+ * ciloleucel: 2e6 cells/kg, at most 2e8; tisagenlecleucel in LBCL is a flat dose). NaN turns it
+ * off (the default: the dose parameter as drawn); cap_cells INFINITY: no cap. CART_EINVAL for a
+ * model without dose and weight parameters, or a dose or cap that is not > 0. A patient whose
+ * dose falls outside the parameter's bounds fails with CART_ERANGE. */
+int cart_trial_set_dose_per_kg(cart_trial *trial, double cells_per_kg, double cap_cells);
+/* cells/kg (NaN: off), and the cap in *cap_cells (may be NULL). */
+double cart_trial_dose_per_kg(const cart_trial *trial, double *cap_cells);
+
 /* Extinction threshold for every patient (cart_solver_set_extinction): default 1 cell, 0 off. */
 int cart_trial_set_extinction(cart_trial *trial, double n_ext);
 double cart_trial_extinction(const cart_trial *trial);

@@ -2,6 +2,7 @@
  * one reader behind `cart run`, the scenario loader and Python's solve(). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cart/cart_grammar.h>
@@ -211,6 +212,195 @@ int cart_dose_give_cart(cart_params *params, cart_dosing *dosing, const cart_car
   if (initial_given != NULL) {
     *initial_given = 1;
   }
+  cart_error_clear(err);
+  return CART_OK;
+}
+
+/* ---- tables (cart_parse_table) ---- */
+
+void cart_table_free(cart_table *table)
+{
+  if (table != NULL) {
+    for (size_t c = 0; table->names != NULL && c < table->n_columns; c++) {
+      free(table->names[c]);
+    }
+    free(table->names);
+    free(table->values);
+    free(table);
+  }
+}
+
+/* The next line of *cursor: [*start, *end) without its newline; NULL at the end of the text. */
+static const char *next_line(const char **cursor, const char **end)
+{
+  const char *start = *cursor;
+  if (*start == '\0') {
+    return NULL;
+  }
+  const char *newline = strchr(start, '\n');
+  *end = newline ? newline : start + strlen(start);
+  *cursor = newline ? newline + 1 : *end;
+  return start;
+}
+
+static int is_skipped(const char *start, const char *end)
+{
+  cartp_trim(&start, &end);
+  return start == end || *start == '#';
+}
+
+/* The comma-separated fields of [line, line_end), each trimmed and without enclosing double
+ * quotes, into starts/ends: 0, or -1 when there are more than `capacity`. */
+static int split_fields(const char *line, const char *line_end, const char **starts,
+                        const char **ends, size_t capacity, size_t *count)
+{
+  size_t n = 0;
+  const char *p = line;
+  for (;;) {
+    const char *comma = memchr(p, ',', (size_t)(line_end - p));
+    const char *field_end = comma ? comma : line_end;
+    if (n == capacity) {
+      return -1;
+    }
+    const char *a = p, *b = field_end;
+    cartp_trim(&a, &b);
+    if (b - a >= 2 && *a == '"' && b[-1] == '"') {
+      a++;
+      b--;
+    }
+    starts[n] = a;
+    ends[n] = b;
+    n++;
+    if (comma == NULL) {
+      break;
+    }
+    p = comma + 1;
+  }
+  *count = n;
+  return 0;
+}
+
+static int is_id(const char *a, const char *b)
+{
+  return b - a == 2 && (a[0] == 'i' || a[0] == 'I') && (a[1] == 'd' || a[1] == 'D');
+}
+
+int cart_parse_table(const char *text, const char *source, cart_table **table, cart_error *err)
+{
+  if (text == NULL || table == NULL) {
+    return cartp_error(err, CART_EINVAL, "cart_parse_table: NULL argument");
+  }
+  *table = NULL;
+  source = source ? source : "<table>";
+  const char *cursor = text, *end = NULL, *line;
+  int line_no = 0;
+  while ((line = next_line(&cursor, &end)) != NULL && (line_no++, is_skipped(line, end))) {
+  }
+  if (line == NULL) {
+    return cartp_error(err, CART_EPARSE, "%s: no header line (the names of the columns)",
+                       source);
+  }
+  enum { CAP = CART_TABLE_MAX_COLUMNS + 1 };
+  const char *starts[CAP], *ends[CAP];
+  size_t n_fields;
+  if (split_fields(line, end, starts, ends, CAP, &n_fields) != 0) {
+    return cartp_error(err, CART_ERANGE, "%s:%d: more than %d columns", source, line_no,
+                       CART_TABLE_MAX_COLUMNS);
+  }
+  cart_table *t = calloc(1, sizeof *t);
+  int id_column = -1;
+  if (t == NULL || (t->names = calloc(n_fields, sizeof *t->names)) == NULL) {
+    cart_table_free(t);
+    return cartp_error(err, CART_ENOMEM, "%s: out of memory", source);
+  }
+  for (size_t f = 0; f < n_fields; f++) {
+    const size_t length = (size_t)(ends[f] - starts[f]);
+    if (length == 0) {
+      cart_table_free(t);
+      return cartp_error(err, CART_EPARSE, "%s:%d: column %zu has no name", source, line_no,
+                         f + 1);
+    }
+    if (is_id(starts[f], ends[f]) && id_column < 0) {
+      id_column = (int)f;
+      continue;
+    }
+    for (size_t c = 0; c < t->n_columns; c++) {
+      if (strlen(t->names[c]) == length && strncmp(t->names[c], starts[f], length) == 0) {
+        const int shown = (int)length;
+        cart_table_free(t);
+        return cartp_error(err, CART_EPARSE, "%s:%d: column '%.*s' is named twice", source,
+                           line_no, shown, starts[f]);
+      }
+    }
+    char *name = malloc(length + 1);
+    if (name == NULL) {
+      cart_table_free(t);
+      return cartp_error(err, CART_ENOMEM, "%s: out of memory", source);
+    }
+    memcpy(name, starts[f], length);
+    name[length] = '\0';
+    t->names[t->n_columns++] = name;
+  }
+  size_t capacity = 0;
+  while ((line = next_line(&cursor, &end)) != NULL) {
+    line_no++;
+    if (is_skipped(line, end)) {
+      continue;
+    }
+    size_t n;
+    if (split_fields(line, end, starts, ends, CAP, &n) != 0 || n != n_fields) {
+      cart_table_free(t);
+      return cartp_error(err, CART_EPARSE, "%s:%d: %s fields where the header has %zu", source,
+                         line_no, n == n_fields ? "more" : "a different number of", n_fields);
+    }
+    if (t->n_rows == CART_TABLE_MAX_ROWS) {
+      cart_table_free(t);
+      return cartp_error(err, CART_ERANGE, "%s:%d: more than %d rows", source, line_no,
+                         CART_TABLE_MAX_ROWS);
+    }
+    if (t->n_rows == capacity) {
+      const size_t grown = capacity ? 2 * capacity : 64;
+      double *values = realloc(t->values, grown * (t->n_columns ? t->n_columns : 1) *
+                                              sizeof *values);
+      if (values == NULL) {
+        cart_table_free(t);
+        return cartp_error(err, CART_ENOMEM, "%s: out of memory at row %zu", source,
+                           t->n_rows + 1);
+      }
+      t->values = values;
+      capacity = grown;
+    }
+    double *row = t->values + t->n_rows * t->n_columns;
+    size_t c = 0;
+    for (size_t f = 0; f < n; f++) {
+      if ((int)f == id_column) {
+        continue;
+      }
+      char field[FIELD_SIZE];
+      const size_t length = (size_t)(ends[f] - starts[f]);
+      double v = NAN;
+      if (length < sizeof field) {
+        memcpy(field, starts[f], length);
+        field[length] = '\0';
+      }
+      if (length >= sizeof field || cartp_parse_double(field, &v) != 0 || !isfinite(v)) {
+        const int shown = (int)(length < 40 ? length : 40);
+        const char *name = t->names[c];
+        const int at_line = line_no;
+        cartp_error(err, CART_EPARSE, "%s:%d: column '%s': '%.*s' is not a finite number",
+                    source, at_line, name, shown, starts[f]);
+        cart_table_free(t);
+        return CART_EPARSE;
+      }
+      row[c++] = v;
+    }
+    t->n_rows++;
+  }
+  if (t->n_rows == 0) {
+    cart_table_free(t);
+    return cartp_error(err, CART_EPARSE, "%s: the table has a header but no rows", source);
+  }
+  *table = t;
   cart_error_clear(err);
   return CART_OK;
 }

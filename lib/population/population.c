@@ -10,12 +10,14 @@
 #include <cart/cart_population.h>
 
 #include "../models/params_impl.h"
+#include "../util/checked.h"
 #include "../util/error.h"
 #include "../util/gsl_init.h"
 #include "rng.h"
 
 /* Stream purpose of the parameter draws (later purposes, e.g. event noise, get other numbers). */
 #define PURPOSE_PARAMETERS 1
+#define PURPOSE_TABLE_ROW 2 /* which row of the patients table a patient past its end takes */
 
 struct cart_population {
   cart_params *typical;
@@ -26,6 +28,11 @@ struct cart_population {
   int logit[CART_MAX_PARAMS];        /* 1: logit-normal (bounds [0, 1]); 0: log-normal */
   double correlation[CART_MAX_PARAMS][CART_MAX_PARAMS]; /* of the etas, unit diagonal */
   double cholesky[CART_MAX_PARAMS][CART_MAX_PARAMS];    /* lower factor, after prepare */
+  /* A table of real patients (cart_population_set_patients): n_rows x n_columns values, row
+   * major; column c holds parameter column_param[c]. */
+  double *table;
+  size_t n_rows, n_columns;
+  int column_param[CART_MAX_PARAMS];
   int prepared;
   cart_error error;
 };
@@ -53,6 +60,7 @@ cart_population *cart_population_new(const cart_params *typical, cart_error *err
 void cart_population_free(cart_population *population)
 {
   if (population != NULL) {
+    free(population->table);
     cart_params_free(population->typical);
     free(population);
   }
@@ -184,6 +192,19 @@ int cart_population_set_correlation(cart_population *population, const char *a, 
 
 int cart_population_prepare(cart_population *population)
 {
+  if (population != NULL) {
+    /* a parameter given by the patients table is that patient's value: no draw on top of it */
+    for (size_t c = 0; c < population->n_columns; c++) {
+      const int p = population->column_param[c];
+      if (varied_slot(population, p) >= 0) {
+        population->prepared = 0;
+        return cartp_error(&population->error, CART_EINVAL,
+                           "'%s' is a column of the patients table and has a cv too: remove "
+                           "one (the table gives each patient's value)",
+                           population->typical->model->params[p].name);
+      }
+    }
+  }
   if (population == NULL) {
     return CART_EINVAL;
   }
@@ -253,6 +274,96 @@ int cart_population_varied(const cart_population *population, size_t i, const ch
   return CART_OK;
 }
 
+int cart_population_set_patients(cart_population *population, const char *const *names,
+                                 size_t n_columns, const double *values, size_t n_rows)
+{
+  if (population == NULL) {
+    return CART_EINVAL;
+  }
+  cart_error *err = &population->error;
+  const cart_model *model = population->typical->model;
+  population->prepared = 0;
+  if (n_rows == 0 || n_columns == 0) { /* no table */
+    free(population->table);
+    population->table = NULL;
+    population->n_rows = population->n_columns = 0;
+    return CART_OK;
+  }
+  if (names == NULL || values == NULL) {
+    return cartp_error(err, CART_EINVAL, "patients table: no names or values");
+  }
+  if (n_columns > model->n_params) {
+    return cartp_error(err, CART_EINVAL, "patients table: %zu columns, but model '%s' has %zu "
+                       "parameters", n_columns, model->name, model->n_params);
+  }
+  int column_param[CART_MAX_PARAMS];
+  for (size_t c = 0; c < n_columns; c++) {
+    column_param[c] = names[c] != NULL ? cart_model_param_index(model, names[c]) : -1;
+    if (column_param[c] < 0) {
+      return cartp_error(err, CART_EUNKNOWN_PARAM,
+                         "patients table: column %zu '%s' is not a parameter of model '%s' (see "
+                         "`cart models`)", c + 1, names[c] ? names[c] : "(null)", model->name);
+    }
+    for (size_t d = 0; d < c; d++) {
+      if (column_param[d] == column_param[c]) {
+        return cartp_error(err, CART_EINVAL, "patients table: column '%s' is given twice",
+                           names[c]);
+      }
+    }
+  }
+  size_t cells;
+  if (cartp_mul3_size(n_rows, n_columns, sizeof(double), &cells) != 0) {
+    return cartp_error(err, CART_ENOMEM, "patients table: %zu rows of %zu values are too many",
+                       n_rows, n_columns);
+  }
+  for (size_t r = 0; r < n_rows; r++) {
+    for (size_t c = 0; c < n_columns; c++) {
+      const double v = values[r * n_columns + c];
+      const int p = column_param[c];
+      if (!cart_model_param_in_bounds(model, (size_t)p, v)) {
+        const cart_param_info *info = &model->params[p];
+        return cartp_error(err, CART_ERANGE,
+                           "patients table: row %zu, column '%s': %g %s is outside its bounds "
+                           "%s%g, %g%s",
+                           r + 1, info->name, v, info->unit, info->lower_open ? "(" : "[",
+                           info->lower, info->upper, info->upper_open ? ")" : "]");
+      }
+    }
+  }
+  double *table = malloc(cells);
+  if (table == NULL) {
+    return cartp_error(err, CART_ENOMEM, "patients table: out of memory for %zu rows", n_rows);
+  }
+  memcpy(table, values, cells);
+  free(population->table);
+  population->table = table;
+  population->n_rows = n_rows;
+  population->n_columns = n_columns;
+  memcpy(population->column_param, column_param, n_columns * sizeof column_param[0]);
+  return CART_OK;
+}
+
+size_t cart_population_n_table_rows(const cart_population *population)
+{
+  return population ? population->n_rows : 0;
+}
+
+long long cart_population_table_row(const cart_population *population, uint64_t seed,
+                                    uint64_t patient)
+{
+  if (population == NULL || population->n_rows == 0) {
+    return -1;
+  }
+  if (patient < population->n_rows) {
+    return (long long)patient;
+  }
+  /* past the table: a row drawn uniformly from the patient's own stream (GSL's unbiased
+   * integer draw), so it depends only on (seed, patient) */
+  cartp_stream stream;
+  cartp_stream_init(&stream, seed, patient, PURPOSE_TABLE_ROW);
+  return (long long)gsl_rng_uniform_int(&stream.rng, population->n_rows);
+}
+
 int cart_population_draw(const cart_population *population, uint64_t seed, uint64_t patient,
                          cart_params *params, cart_error *err)
 {
@@ -267,7 +378,20 @@ int cart_population_draw(const cart_population *population, uint64_t seed, uint6
   const cart_model *model = params->model;
   const size_t n = population->n_varied;
   memcpy(params->values, population->typical->values, model->n_params * sizeof(double));
+  const long long row = cart_population_table_row(population, seed, patient);
+  if (row >= 0) {
+    const double *values = population->table + (size_t)row * population->n_columns;
+    for (size_t c = 0; c < population->n_columns; c++) {
+      params->values[population->column_param[c]] = values[c];
+    }
+  }
   if (n == 0) {
+    char message[CART_ERROR_MESSAGE_SIZE];
+    if (row >= 0 && model->check != NULL &&
+        model->check(params->values, message, sizeof message) != CART_OK) {
+      return cartp_error(err, CART_ERULE, "patient %llu (table row %lld): %s",
+                         (unsigned long long)patient, row + 1, message);
+    }
     return CART_OK;
   }
   cartp_stream stream;

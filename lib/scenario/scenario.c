@@ -236,12 +236,13 @@ enum section {
   SECTION_OUTPUTS,
   SECTION_TOCILIZUMAB,
   SECTION_EVENTS,
+  SECTION_PATIENTS,
   N_SECTIONS
 };
 
 static const char *const section_names[N_SECTIONS] = {
     "trial", "times", "solver", "parameters", "variability", "correlation", "dosing",
-    "endpoints", "outputs", "tocilizumab", "events"};
+    "endpoints", "outputs", "tocilizumab", "events", "patients"};
 
 enum endpoint_key {
   ENDPOINT_N_DETECT,
@@ -311,6 +312,8 @@ typedef struct loader {
   setting rule; /* [tocilizumab] rule */
   setting rule_settings[N_RULE_KEYS];
   setting n_ext;
+  setting dose_per_kg, dose_cap; /* [dosing] */
+  setting patients_file;         /* [patients] file */
 } loader;
 
 /* Records the first error: "SOURCE:LINE: message" ("SOURCE: message" for line 0). Returns 0 so
@@ -536,6 +539,9 @@ static const key_row key_table[] = {
     {SECTION_CORRELATION, NULL, read_correlation, 0, ANY, 0},
     {SECTION_DOSING, "cart", read_dose, 0, ANY, 0},
     {SECTION_DOSING, "toci", read_dose, 0, ANY, 0},
+    {SECTION_DOSING, "dose_per_kg", read_number, AT(dose_per_kg), ABOVE(0), 0},
+    {SECTION_DOSING, "dose_cap", read_number, AT(dose_cap), ABOVE(0), 0},
+    {SECTION_PATIENTS, "file", read_text, AT(patients_file), ANY, 0},
     {SECTION_ENDPOINTS, "n_detect", read_number, AT(endpoints[ENDPOINT_N_DETECT]), ABOVE(0), 0},
     {SECTION_ENDPOINTS, "t_resp", read_number, AT(endpoints[ENDPOINT_T_RESP]), ABOVE(0), 0},
     {SECTION_ENDPOINTS, "f_aplasia", read_number, AT(endpoints[ENDPOINT_F_APLASIA]), ABOVE(0), 0},
@@ -1262,6 +1268,11 @@ static int build_population(loader *ld, cart_population *population)
   /* A correlation matrix that is not positive definite is a property of all the entries; it
    * is reported at the last one. */
   const int status = cart_population_prepare(population);
+  if (status == CART_EINVAL && cart_population_n_table_rows(population) > 0) {
+    /* a column of the table that also has a cv */
+    return fail_library(ld, status, ld->patients_file.line, "patients", "file",
+                        cart_population_last_error(population));
+  }
   if (status != CART_OK) {
     const int line = ld->correlation.count
                          ? ld->correlation.items[ld->correlation.count - 1].line
@@ -1270,6 +1281,73 @@ static int build_population(loader *ld, cart_population *population)
                         cart_population_last_error(population));
   }
   return CART_OK;
+}
+
+/* The largest patients file read: 10 million rows of a few columns. */
+#define PATIENTS_FILE_MAX_BYTES ((size_t)1 << 30)
+
+/* [patients] file: a CSV (cart_parse_table) whose columns are parameters; a relative path is
+ * taken from the scenario file's directory (from the working directory when the scenario is not
+ * a file: source "<...>"). */
+static int build_patients(loader *ld, cart_population *population)
+{
+  if (ld->patients_file.line == 0) {
+    return CART_OK;
+  }
+  const char *file = ld->patients_file.text;
+  const int line = ld->patients_file.line;
+  if (file == NULL || file[0] == '\0') {
+    return fail(ld, CART_EPARSE, line, "[patients] file: no path given"), CART_EPARSE;
+  }
+  char *path = NULL;
+  const char *slash = strrchr(ld->source, '/');
+  if (file[0] != '/' && ld->source[0] != '<' && slash != NULL) {
+    const size_t dir = (size_t)(slash - ld->source) + 1;
+    path = malloc(dir + strlen(file) + 1);
+    if (path == NULL) {
+      return fail(ld, CART_ENOMEM, line, "[patients] file: out of memory"), CART_ENOMEM;
+    }
+    memcpy(path, ld->source, dir);
+    strcpy(path + dir, file);
+  }
+  cart_error error;
+  cart_error_clear(&error);
+  char *text = NULL;
+  cart_table *table = NULL;
+  const char *where = path ? path : file;
+  int status = cartp_read_text_file(where, "patients file", PATIENTS_FILE_MAX_BYTES, &text,
+                                    &error);
+  if (status == CART_OK) {
+    status = cart_parse_table(text, where, &table, &error);
+  }
+  if (status == CART_OK &&
+      (status = cart_population_set_patients(population, (const char *const *)table->names,
+                                             table->n_columns, table->values,
+                                             table->n_rows)) != CART_OK) {
+    cartp_error(&error, status, "%s: %s", where, cart_population_last_error(population)->message);
+  }
+  cart_table_free(table);
+  free(text);
+  free(path);
+  return status == CART_OK ? CART_OK : fail_library(ld, status, line, "patients", "file", &error);
+}
+
+/* [dosing] dose_per_kg and dose_cap: the t = 0 infusion by body weight. */
+static int build_dose_per_kg(loader *ld, cart_trial *trial)
+{
+  if (ld->dose_per_kg.line == 0) {
+    if (ld->dose_cap.line != 0) {
+      return fail(ld, CART_EDOSE, ld->dose_cap.line,
+                  "[dosing] dose_cap: only with dose_per_kg (the cap of a weight-based dose)"),
+             CART_EDOSE;
+    }
+    return CART_OK;
+  }
+  const double cap = ld->dose_cap.line ? ld->dose_cap.number : INFINITY;
+  const int status = cart_trial_set_dose_per_kg(trial, ld->dose_per_kg.number, cap);
+  return status == CART_OK ? CART_OK
+                           : fail_library(ld, status, ld->dose_per_kg.line, "dosing",
+                                          "dose_per_kg", cart_trial_last_error(trial));
 }
 
 static int build_endpoints(loader *ld, cart_trial *trial)
@@ -1473,7 +1551,9 @@ static cart_trial *build(loader *ld)
       (status = build_parameters(ld, typical)) != CART_OK ||
       (status = build_initial_dose(ld, trial, typical)) != CART_OK ||
       (status = check_rules(ld, typical)) != CART_OK ||
+      (status = build_patients(ld, population)) != CART_OK ||
       (status = build_population(ld, population)) != CART_OK ||
+      (status = build_dose_per_kg(ld, trial)) != CART_OK ||
       (status = build_endpoints(ld, trial)) != CART_OK ||
       (status = build_outputs(ld, trial)) != CART_OK ||
       (status = add_schedule(ld, trial, 1)) != CART_OK ||
@@ -1499,6 +1579,7 @@ static void loader_clear(loader *ld)
   free(ld->times);
   free(ld->time_lines);
   free(ld->trajectories.text);
+  free(ld->patients_file.text);
   entry_list_clear(&ld->atol);
   entry_list_clear(&ld->parameters);
   entry_list_clear(&ld->variability);

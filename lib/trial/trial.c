@@ -88,6 +88,8 @@ cart_trial *cart_trial_new(const cart_model *model, cart_error *err)
   trial->n_ext = CART_N_EXT_DEFAULT;
   trial->n_patients = 1000;
   trial->seed = 1;
+  trial->dose_per_kg = NAN;
+  trial->dose_cap = INFINITY;
   cart_endpoint_settings_default(&trial->endpoints);
   for (const char *const *name = model->default_outputs; name && *name; name++) {
     cart_trial_add_output(trial, *name);
@@ -242,6 +244,42 @@ int cart_trial_set_extinction(cart_trial *trial, double n_ext)
   trial->n_ext = n_ext;
   cartp_trial_changed(trial);
   return CART_OK;
+}
+
+int cart_trial_set_dose_per_kg(cart_trial *trial, double cells_per_kg, double cap_cells)
+{
+  if (trial == NULL) {
+    return CART_EINVAL;
+  }
+  const cart_model *model = trial->model;
+  if (isnan(cells_per_kg)) { /* off: the dose parameter itself */
+    trial->dose_per_kg = NAN;
+    trial->dose_cap = INFINITY;
+    cartp_trial_changed(trial);
+    return CART_OK;
+  }
+  if (cart_model_param_index(model, "dose") < 0 || cartp_model_weight_param(model) < 0) {
+    return cartp_error(&trial->error, CART_EINVAL,
+                       "dose_per_kg: model '%s' has no dose and body-weight parameters",
+                       model->name);
+  }
+  if (!(cells_per_kg > 0 && isfinite(cells_per_kg)) || !(cap_cells > 0)) {
+    return cartp_error(&trial->error, CART_EINVAL,
+                       "dose_per_kg %g cells/kg (cap %g cells): both must be > 0 (the dose "
+                       "finite)", cells_per_kg, cap_cells);
+  }
+  trial->dose_per_kg = cells_per_kg;
+  trial->dose_cap = cap_cells;
+  cartp_trial_changed(trial);
+  return CART_OK;
+}
+
+double cart_trial_dose_per_kg(const cart_trial *trial, double *cap_cells)
+{
+  if (cap_cells != NULL) {
+    *cap_cells = trial ? trial->dose_cap : NAN;
+  }
+  return trial ? trial->dose_per_kg : NAN;
 }
 
 double cart_trial_extinction(const cart_trial *trial)
@@ -568,7 +606,18 @@ int cartp_trial_patient_begin(const cart_trial *trial, cartp_workspace *ws, size
   const size_t n_params = model->n_params;
   ws->patient = patient;
   ws->k = k;
-  const int status = cart_population_draw(trial->population, trial->seed, patient, ws->params, NULL);
+  int status = cart_population_draw(trial->population, trial->seed, patient, ws->params, NULL);
+  if (status == CART_OK && !isnan(trial->dose_per_kg)) {
+    /* the label's weight-based dose, capped (axicabtagene ciloleucel: 2e6/kg, at most 2e8) */
+    const int dose = cart_model_param_index(model, "dose");
+    const double cells =
+        fmin(trial->dose_per_kg * ws->params->values[cartp_model_weight_param(model)],
+             trial->dose_cap);
+    ws->params->values[dose] = cells;
+    if (!cart_model_param_in_bounds(model, (size_t)dose, cells)) {
+      status = CART_ERANGE;
+    }
+  }
   memcpy(block->params + k * n_params, ws->params->values, n_params * sizeof(double));
   if (status != CART_OK) {
     return status;

@@ -46,6 +46,8 @@ struct cart_trial {
   size_t n_patients;
   uint64_t seed;
   cart_endpoint_settings endpoints;
+  /* the t = 0 infusion per kg of body weight (cart_trial_set_dose_per_kg): NaN off */
+  double dose_per_kg, dose_cap;
   size_t n_outputs;
   int outputs[CART_MAX_OUTPUTS]; /* index into the extended vector [states..., signals...] */
   /* bumped by every change a workspace depends on (times, solver settings, lanes): a workspace

@@ -1,6 +1,11 @@
 /* text.c: reading numbers and trimming blanks in input text. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include "error.h"
 #include "text.h"
 
 int cartp_is_blank(char c)
@@ -26,4 +31,61 @@ int cartp_parse_double(const char *text, double *value)
   }
   *value = strtod(text, &end);
   return end == text || *end != '\0' ? -1 : 0;
+}
+
+int cartp_read_text_file(const char *path, const char *what, size_t max_bytes, char **text,
+                         cart_error *err)
+{
+  *text = NULL;
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    return cartp_error(err, CART_EIO, "%s '%s': %s", what, path, strerror(errno));
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+    fclose(f);
+    return cartp_error(err, CART_EIO, "%s '%s': not a regular file", what, path);
+  }
+  size_t size = 0, capacity = 0;
+  char *buffer = NULL;
+  for (;;) {
+    if (size == capacity) {
+      const size_t grown = capacity ? 2 * capacity : 65536;
+      if (capacity > max_bytes) {
+        free(buffer);
+        fclose(f);
+        return cartp_error(err, CART_EIO, "%s '%s': larger than %zu bytes", what, path,
+                           max_bytes);
+      }
+      char *bigger = realloc(buffer, grown + 1);
+      if (bigger == NULL) {
+        free(buffer);
+        fclose(f);
+        return cartp_error(err, CART_ENOMEM, "%s '%s': out of memory", what, path);
+      }
+      buffer = bigger;
+      capacity = grown;
+    }
+    const size_t got = fread(buffer + size, 1, capacity - size, f);
+    size += got;
+    if (got == 0) {
+      break;
+    }
+  }
+  const int failed = ferror(f);
+  fclose(f);
+  if (failed || size > max_bytes) {
+    free(buffer);
+    return cartp_error(err, CART_EIO, "%s '%s': %s", what, path,
+                       failed ? "read error" : "larger than the limit");
+  }
+  buffer[size] = '\0';
+  if (strlen(buffer) != size) {
+    const size_t at = strlen(buffer);
+    free(buffer);
+    return cartp_error(err, CART_EIO, "%s '%s': a NUL byte at offset %zu (not a text file)",
+                       what, path, at);
+  }
+  *text = buffer;
+  return CART_OK;
 }

@@ -576,8 +576,50 @@ def _count(value, what, least, most):
     return value
 
 
+def _patients_table(patients):
+    """(names, values as a C-contiguous float64 array rows x columns) of a patients argument: a
+    pandas DataFrame (columns named after parameters; a column `id`, any case, is left out) or
+    the path of a CSV file, read by libcart's own grammar (cart_parse_table, as a scenario's
+    [patients] file is)."""
+    if hasattr(patients, "columns") and hasattr(patients, "to_numpy"):
+        names = [str(c) for c in patients.columns if str(c).lower() != "id"]
+        if not names:
+            raise ValueError("patients: the DataFrame has no columns besides id")
+        try:
+            values = patients[names].to_numpy(dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError("patients: every column but id must be numeric (%s)" % exc) \
+                from None
+        if values.shape[0] == 0:
+            raise ValueError("patients: the DataFrame has no rows")
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise ValueError("patients: row %d, column '%s': %r is not a finite number"
+                             % (row + 1, names[col], values[row, col]))
+        return names, np.ascontiguousarray(values)
+    path = os.fspath(patients)
+    with open(path, "rb") as f:
+        data = f.read()
+    if b"\0" in data:
+        raise ValueError("patients file '%s': a NUL byte at offset %d" % (path, data.index(b"\0")))
+    table_p = ctypes.POINTER(_clib.Table)()
+    err = _clib.new_error()
+    status = _lib.cart_parse_table(data, os.fsencode(path), ctypes.byref(table_p),
+                                   ctypes.byref(err))
+    if status != _clib.CART_OK:
+        raise _clib.error_from(status, err)
+    try:
+        table = table_p.contents
+        names = [_clib.text(table.names[c]) for c in range(table.n_columns)]
+        values = np.ctypeslib.as_array(table.values, shape=(table.n_rows, table.n_columns)).copy()
+    finally:
+        _lib.cart_table_free(table_p)
+    return names, values
+
+
 def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False, block=4096,
-          progress=None):
+          progress=None, patients=None):
     """Runs a virtual trial into one HDF5 file, as `cart trial` does, and returns
     read_trial(output).
 
@@ -598,10 +640,20 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
               IncompleteTrialWarning). An exception raised by progress also stops the run; it
               is raised again from trial() once the file is closed.
 
+    patients  a table of real patients instead of the scenario's [patients] file, if any: a
+              pandas DataFrame or the path of a CSV file (cart-scenario(5) [patients]); one row
+              a patient, columns named after parameters in the units of `cart models`, a column
+              `id` left out. Patient i < rows takes row i, later patients rows drawn with
+              replacement (seeded: patient i's row depends only on the seed and i); parameters
+              the table leaves out are drawn from the scenario's variability; a column that also
+              has a cv is an error. Results are those of the same table given as [patients]
+              file, bit for bit.
+
     Returns a TrialResult. Raises LibcartError for scenario errors (CART_EPARSE etc., with the
     line), CART_EEXIST, CART_EIO and the plan's errors.
     """
     text, source = _scenario_text(scenario)
+    table = _patients_table(patients) if patients is not None else None
     threads = _count(threads, "threads", 0, _MAX_THREADS)
     block = _count(block, "block", 1, _SIZE_MAX)
     if n is not None:
@@ -633,6 +685,17 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
         separator = "\n" if text and not text.endswith("\n") else ""
         as_run = "%s%s# python trial(): n_patients = %d, seed = %d\n" % (
             text, separator, _lib.cart_trial_n_patients(trial_p), _lib.cart_trial_seed(trial_p))
+        if table is not None:
+            names, values = table
+            population = _lib.cart_trial_edit_population(trial_p)
+            c_names = (ctypes.c_char_p * len(names))(*[n.encode("utf-8") for n in names])
+            _clib.check(_lib.cart_population_set_patients(
+                population, c_names, len(names),
+                values.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), values.shape[0]),
+                _lib.cart_population_last_error, population)
+            _clib.check(_lib.cart_trial_prepare(trial_p), _lib.cart_trial_last_error, trial_p)
+            as_run += "# python trial(): patients table of %d rows (%s)\n" % (
+                values.shape[0], ", ".join(names))
         # PROGRESS_FN() is a NULL function pointer: no callback
         callback = _clib.PROGRESS_FN(call_progress) if progress is not None \
             else _clib.PROGRESS_FN()

@@ -270,6 +270,16 @@ class _Calibration(Structure):
     pass
 
 
+class _Population(Structure):
+    pass
+
+
+class Table(Structure):
+    """cart_table (cart_grammar.h)."""
+    _fields_ = [("n_rows", c_size_t), ("n_columns", c_size_t), ("names", POINTER(c_char_p)),
+                ("values", POINTER(c_double))]
+
+
 ModelP = POINTER(_Model)
 ParamsP = POINTER(_Params)
 DosingP = POINTER(_Dosing)
@@ -277,6 +287,7 @@ SolverP = POINTER(_Solver)
 TrialP = POINTER(_Trial)
 TargetsP = POINTER(_Targets)
 CalibrationP = POINTER(_Calibration)
+PopulationP = POINTER(_Population)
 ErrorP = POINTER(CartError)
 DoubleP = POINTER(c_double)
 
@@ -383,6 +394,13 @@ _PROTOTYPES = {
     "cart_endpoint_settings_default": (None, [POINTER(EndpointSettings)]),
     "cart_trial_free": (None, [TrialP]),
     "cart_trial_endpoint_settings": (POINTER(EndpointSettings), [TrialP]),
+    "cart_trial_edit_population": (PopulationP, [TrialP]),
+    "cart_trial_prepare": (c_int, [TrialP]),
+    "cart_population_set_patients": (c_int, [PopulationP, POINTER(c_char_p), c_size_t, DoubleP,
+                                             c_size_t]),
+    "cart_population_last_error": (ErrorP, [PopulationP]),
+    "cart_parse_table": (c_int, [c_char_p, c_char_p, POINTER(POINTER(Table)), ErrorP]),
+    "cart_table_free": (None, [POINTER(Table)]),
     "cart_trial_dosing": (DosingP, [TrialP]),
     "cart_trial_set_n_patients": (c_int, [TrialP, c_size_t]),
     "cart_trial_n_patients": (c_size_t, [TrialP]),
