@@ -835,6 +835,47 @@ class TrialResult:
         """Model name."""
         return self.attrs.get("model")
 
+    @property
+    def written(self):
+        """numpy bool per patient: its row was written (False only in an incomplete file)."""
+        return self.status != _clib.INT32_FILL
+
+    def to_frame(self, long=True):
+        """The trial as one pandas DataFrame, of the patients whose row was written (all of
+        them unless the file is incomplete), as `cart export FILE --csv DIR` writes it:
+
+        long=True   DIR/trajectories.csv: columns patient, arm, time, name, value, unit, a row
+                    a patient, trajectory and output time (patients in order, then the
+                    trajectories in name order, then times); value is the float32 stored,
+                    widened to float64 (NaN for a failed patient); arm is NaN (no arms yet)
+        long=False  DIR/endpoints.csv: a row a patient, columns patient, arm, status and the
+                    endpoints (pandas "Int32" for the integer ones, NA for no value)
+        """
+        pd = _pandas()
+        patients = np.flatnonzero(self.written)
+        if not long:
+            frame = self.endpoints.iloc[patients].copy()
+            frame.insert(0, "status", self.status[patients].astype(np.int64))
+            frame.insert(0, "arm", np.nan)
+            frame.insert(0, "patient", patients.astype(np.int64))
+            return frame.reset_index(drop=True)
+        names = sorted(self.trajectories)  # the file's order (HDF5 name order)
+        n_times = len(self.time)
+        if names:
+            values = np.stack([self.trajectories[n][patients] for n in names], axis=1)
+        else:
+            values = np.zeros((len(patients), 0, n_times), dtype=np.float32)
+        rows_per_patient = len(names) * n_times
+        units = [self.trajectory_units.get(n) or "" for n in names]
+        return pd.DataFrame({
+            "patient": np.repeat(patients.astype(np.int64), rows_per_patient),
+            "arm": np.full(len(patients) * rows_per_patient, np.nan),
+            "time": np.tile(np.asarray(self.time, dtype=np.float64), len(patients) * len(names)),
+            "name": np.tile(np.repeat(np.array(names, dtype=object), n_times), len(patients)),
+            "value": values.astype(np.float64).reshape(-1),
+            "unit": np.tile(np.repeat(np.array(units, dtype=object), n_times), len(patients)),
+        })
+
     def __repr__(self):
         return "<libcart.TrialResult %s: model %s, %s patients, %d times%s>" % (
             self.path, self.model, self.n_patients, len(self.time),
