@@ -164,7 +164,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
   memset(&opts, 0, sizeof opts);
   int exit_status = read_command_line(run, argc, argv, &opts, &text, &output, &source);
   if (exit_status != 0) {
-    return exit_status;
+    return exit_status == CLI_HELP ? 0 : exit_status; /* --help: printed by rank 0 */
   }
   const double start = MPI_Wtime();
 

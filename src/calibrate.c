@@ -105,62 +105,92 @@ static void print_report(const cart_calibration *cal, const char *trial_name,
   }
 }
 
+static const cli_option calibrate_options[] = {
+    {"--output", "-o", 1}, {"--patients", "-n", 1}, {"--seed", NULL, 1},
+    {"--max-evaluations", NULL, 1}, {"--threads", NULL, 1}, {"--force", NULL, 0},
+    {"--quiet", "-q", 0}, {NULL, NULL, 0}};
+
+const cli_command cli_calibrate_command = {
+    "calibrate",
+    "cart calibrate SCENARIO.ini TARGETS.ini -o CALIBRATED.ini [-n N] [--seed S]\n"
+    "                      [--max-evaluations K] [--threads K] [--force] [--quiet]",
+    "\n"
+    "Fits the scenario's free typical values and CVs to a trial's summary statistics\n"
+    "(TARGETS.ini, see cart-targets(5)), prints the targets and fitted values and writes the\n"
+    "calibrated scenario.\n"
+    "\n"
+    "  -o, --output FILE      the calibrated scenario to write (required)\n"
+    "  -n, --patients N       virtual patients per evaluation (default: the targets')\n"
+    "  --seed S               seed of the common random numbers (default: the targets')\n"
+    "  --max-evaluations K    most objective evaluations (default: the targets')\n"
+    "  --threads K            OpenMP threads per evaluation; results do not depend on it\n"
+    "  --force                replace an existing CALIBRATED.ini\n"
+    "  -q, --quiet            no progress bar\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Ctrl-C stops the fit and prints the best point so far (nothing is written, exit 1).\n"
+    "Exit status: 0 success, 1 the fit failed or was stopped, 2 bad usage or input.\n",
+    calibrate_options, NULL};
+
 int cli_calibrate(int argc, char **argv)
 {
   const char *paths[2] = {NULL, NULL}, *output = NULL;
   unsigned long long n = 0, seed = 0, max_evaluations = 0, threads = 0;
   int have_n = 0, have_seed = 0, have_max = 0, force = 0, quiet = 0, n_paths = 0;
   for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    const int has_value = i + 1 < argc;
+    const char *value = NULL;
+    const int k = cli_next_option(&cli_calibrate_command, argc, argv, &i, &value);
+    if (k == CLI_HELP || k == CLI_BAD) {
+      return cli_stop_status(k);
+    }
+    const char *a = k >= 0 ? cli_option_at(&cli_calibrate_command, k)->name : NULL;
     int status = 0;
-    if (strcmp(a, "--force") == 0) {
-      force = 1;
-    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-      quiet = 1;
-    } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) {
-      output = argv[++i];
-      if (output[0] == '\0') {
-        status = fail(EXIT_BAD_INPUT, "%s: empty file name", a);
+    if (k == CLI_ARGUMENT) {
+      if (n_paths < 2) {
+        paths[n_paths++] = argv[i];
+      } else {
+        status = fail(EXIT_BAD_INPUT, "cart calibrate takes two files, SCENARIO.ini TARGETS.ini; "
+                      "got a third, '%s'", argv[i]);
       }
-    } else if ((strcmp(a, "-n") == 0 || strcmp(a, "--patients") == 0) && has_value) {
-      status = cli_parse_count(a, argv[++i], &n);
+    } else if (strcmp(a, "--force") == 0) {
+      force = 1;
+    } else if (strcmp(a, "--quiet") == 0) {
+      quiet = 1;
+    } else if (strcmp(a, "--output") == 0) {
+      output = value;
+      if (output[0] == '\0') {
+        status = fail(EXIT_BAD_INPUT, "%s: empty file name", argv[i - 1]);
+      }
+    } else if (strcmp(a, "--patients") == 0) {
+      status = cli_parse_count(argv[i - 1], value, &n);
       have_n = 1;
       if (status == 0 && n == 0) {
-        status = fail(EXIT_BAD_INPUT, "%s: a trial needs at least one patient", a);
+        status = fail(EXIT_BAD_INPUT, "%s: a trial needs at least one patient", argv[i - 1]);
       }
-    } else if (strcmp(a, "--seed") == 0 && has_value) {
-      status = cli_parse_count(a, argv[++i], &seed);
+    } else if (strcmp(a, "--seed") == 0) {
+      status = cli_parse_count(a, value, &seed);
       have_seed = 1;
-    } else if (strcmp(a, "--max-evaluations") == 0 && has_value) {
-      status = cli_parse_count(a, argv[++i], &max_evaluations);
+    } else if (strcmp(a, "--max-evaluations") == 0) {
+      status = cli_parse_count(a, value, &max_evaluations);
       have_max = 1;
       if (status == 0 && max_evaluations == 0) {
         status = fail(EXIT_BAD_INPUT, "--max-evaluations: must be at least 1");
       }
-    } else if (strcmp(a, "--threads") == 0 && has_value) {
-      status = cli_parse_count(a, argv[++i], &threads);
+    } else if (strcmp(a, "--threads") == 0) {
+      status = cli_parse_count(a, value, &threads);
       if (status == 0 && (threads == 0 || threads > 1024)) {
         status = fail(EXIT_BAD_INPUT, "--threads %llu: expected 1..1024", threads);
       }
-    } else if (a[0] == '-' && a[1] != '\0') {
-      status = fail(EXIT_BAD_INPUT,
-                    "unknown option '%s' for cart calibrate, or it needs a value (see cart --help)",
-                    a);
-    } else if (n_paths < 2) {
-      paths[n_paths++] = a;
-    } else {
-      status = fail(EXIT_BAD_INPUT, "cart calibrate takes two files, SCENARIO.ini TARGETS.ini; "
-                    "got a third, '%s'", a);
     }
     if (status != 0) {
       return status;
     }
   }
   if (n_paths < 2 || output == NULL) {
-    return fail(EXIT_BAD_INPUT,
-                "usage: cart calibrate SCENARIO.ini TARGETS.ini -o CALIBRATED.ini [-n N] "
-                "[--seed S] [--max-evaluations K] [--threads K] [--force] [--quiet]");
+    fail(EXIT_BAD_INPUT, "cart calibrate needs %s",
+         n_paths < 2 ? "a scenario and a targets file" : "-o CALIBRATED.ini");
+    cli_print_usage(&cli_calibrate_command, stderr);
+    return EXIT_BAD_INPUT;
   }
   if (!force && access(output, F_OK) == 0) {
     return fail(EXIT_BAD_INPUT, "'%s' exists (use --force to replace it)", output);

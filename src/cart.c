@@ -3,7 +3,7 @@
  *   cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]
  *            [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...] [--times A:B:STEP | --times T1,T2,...]
  *            [--method rodas5p|gsl-bdf|rk8pd] [--rtol R] [--max-steps N]
- *   cart trial ... | cart calibrate ... (trial.c, calibrate.c)
+ *   cart trial ... | cart calibrate ... | cart export ... (trial.c, calibrate.c, export.c)
  *   cart models
  *   cart --help | --version
  *
@@ -22,21 +22,21 @@
 #include "cli.h"
 
 
-static const char usage_text[] =
-    "usage: cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]\n"
+static const cli_option run_option_table[] = {
+    {"--model", NULL, 1}, {"--set", NULL, 1}, {"--dose", NULL, 1}, {"--toci", NULL, 1},
+    {"--times", NULL, 1}, {"--method", NULL, 1}, {"--rtol", NULL, 1}, {"--max-steps", NULL, 1},
+    {"--n-ext", NULL, 1}, {"--toci-rule", NULL, 1}, {NULL, NULL, 0}};
+
+const cli_command cli_run_command = {
+    "run",
+    "cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]\n"
     "                [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...]\n"
     "                [--times A:B:STEP | --times T1,T2,...] [--method rodas5p|gsl-bdf|rk8pd]\n"
-    "                [--rtol R] [--max-steps N] [--n-ext CELLS] [--toci-rule RULE]\n"
-    "       cart trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force]\n"
-    "       cart calibrate SCENARIO.ini TARGETS.ini -o CALIBRATED.ini [-n N] [--seed S]\n"
-    "                [--max-evaluations K] [--threads K] [--force] [--quiet]\n"
-    "       cart scenario\n"
-    "       cart models\n"
-    "       cart --help | --version\n"
+    "                [--rtol R] [--max-steps N] [--n-ext CELLS] [--toci-rule RULE]",
     "\n"
-    "cart run solves one virtual patient of a libcart model (default: cart, MODEL.md 2.2) and\n"
-    "prints tab-separated columns: t, every state in model order, then derived outputs (Cblood\n"
-    "for cart), one row per output time (default 0:365:1 days), numbers in %.10g.\n"
+    "Solves one virtual patient of a libcart model (default: cart, MODEL.md 2.2) and prints\n"
+    "tab-separated columns: t, every state in model order, then derived outputs (Cblood for\n"
+    "cart), one row per output time (default 0:365:1 days), numbers in %.10g.\n"
     "\n"
     "  --model NAME       model to solve (see `cart models`)\n"
     "  --set NAME=VALUE   set a parameter (repeatable)\n"
@@ -56,15 +56,64 @@ static const char usage_text[] =
     "                     signal (IL6s unless q_ifn > 0) rises through 200 pg/mL, again every\n"
     "                     8 h while above, at most 4 doses), 'off' (the default), or\n"
     "                     TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG[:DELAY_H]]]]\n"
+    "  -h, --help         this help\n"
     "\n"
+    "Exit status: 0 success, 1 the solver failed, 2 bad usage or input.\n",
+    run_option_table, NULL};
+
+static const cli_option no_options[] = {{NULL, NULL, 0}};
+
+const cli_command cli_scenario_command = {
+    "scenario", "cart scenario",
     "\n"
-    "cart trial runs a virtual trial (the built-in default scenario, 1000 patients, or\n"
-    "SCENARIO.ini; see cart-scenario(5)) into one HDF5 file (default cart-trial.h5) and prints\n"
-    "its summary. cart calibrate fits a scenario's free typical values and CVs to a trial's\n"
-    "summary statistics (TARGETS.ini, see cart-targets(5)) and writes the calibrated scenario.\n"
-    "cart scenario prints the default scenario. See cart(1).\n"
+    "Prints the built-in default scenario (cart-scenario(5)), the one `cart trial` runs when\n"
+    "given no scenario file: a starting point to copy and edit.\n",
+    no_options, NULL};
+
+const cli_command cli_models_command = {
+    "models", "cart models",
     "\n"
-    "Exit status: 0 success, 1 the solver failed, 2 bad usage or input.\n";
+    "Lists every model compiled into libcart: its states, derived outputs, parameters (unit,\n"
+    "default, bounds, meaning) and the endpoints a trial computes.\n",
+    no_options, NULL};
+
+/* cart --help: every command's synopsis, then where to read more. */
+static int print_usage(FILE *out)
+{
+  const cli_command *commands[] = {&cli_run_command, &cli_trial_command, &cli_calibrate_command,
+                                   &cli_export_command, &cli_scenario_command,
+                                   &cli_models_command};
+  for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
+    fprintf(out, "%s%s\n", c == 0 ? "usage: " : "       ", commands[c]->synopsis);
+  }
+  fputs("       cart --help | --version\n"
+        "\n"
+        "cart run solves one virtual patient and prints its trajectories. cart trial runs a\n"
+        "virtual trial into one HDF5 file and prints its summary; cart export writes such a file\n"
+        "as CSV tables. cart calibrate fits a scenario to a trial's summary statistics. cart\n"
+        "scenario prints the default scenario; cart models lists the models. `cart COMMAND\n"
+        "--help` describes a command and its options; see cart(1).\n"
+        "\n"
+        "Exit status: 0 success, 1 the command failed, 2 bad usage or input.\n",
+        out);
+  return 0;
+}
+
+/* A command without options (models, scenario): only -h/--help. */
+static int no_arguments(const cli_command *command, int argc, char **argv)
+{
+  for (int i = 0; i < argc; i++) {
+    const char *value = NULL;
+    const int k = cli_next_option(command, argc, argv, &i, &value);
+    if (k == CLI_ARGUMENT) {
+      fail(EXIT_BAD_INPUT, "cart %s takes no arguments, got '%s'", command->name, argv[i]);
+      cli_print_usage(command, stderr);
+      return EXIT_BAD_INPUT;
+    }
+    return cli_stop_status(k); /* the table is empty: help or an unknown option */
+  }
+  return -1; /* none: go on */
+}
 
 /* Output times from TEXT (cart_parse_times: "A:B:STEP" or "T1,T2,..."). Returns a malloc'd array
  * or NULL, with the message out (`option` names where TEXT came from). */
@@ -253,14 +302,22 @@ static int run(int argc, char **argv)
   cart_solver *solver = NULL;
   double *states = NULL, *outputs = NULL;
 
-  /* The model first: parameters and doses depend on it. */
+  /* The model first: parameters and doses depend on it. This pass also answers --help and
+   * refuses unknown options before anything is built. */
   const char *model_name = "cart";
   for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--model") == 0) {
-      if (i + 1 >= argc) {
-        return fail(EXIT_BAD_INPUT, "--model needs a model name");
-      }
-      model_name = argv[++i];
+    const char *value = NULL;
+    const int k = cli_next_option(&cli_run_command, argc, argv, &i, &value);
+    if (k == CLI_HELP || k == CLI_BAD) {
+      return cli_stop_status(k);
+    }
+    if (k == CLI_ARGUMENT) {
+      fail(EXIT_BAD_INPUT, "unexpected argument '%s'", argv[i]);
+      cli_print_usage(&cli_run_command, stderr);
+      return EXIT_BAD_INPUT;
+    }
+    if (strcmp(cli_option_at(&cli_run_command, k)->name, "--model") == 0) {
+      model_name = value;
     }
   }
   opt.model = cart_model_find(model_name, &err);
@@ -276,20 +333,12 @@ static int run(int argc, char **argv)
   }
   int initial_dose_set = 0;
   for (int i = 0; i < argc && status == 0; i++) {
-    if (strcmp(argv[i], "--model") == 0) {
-      i++;
-      continue;
+    const char *value = NULL; /* every word is an option with its value: the first pass saw */
+    const int k = cli_next_option(&cli_run_command, argc, argv, &i, &value);
+    const char *name = cli_option_at(&cli_run_command, k)->name;
+    if (strcmp(name, "--model") != 0) {
+      status = apply_option(&opt, name, value, &initial_dose_set);
     }
-    if (strncmp(argv[i], "--", 2) != 0) {
-      status = fail(EXIT_BAD_INPUT, "unexpected argument '%s' (see cart --help)", argv[i]);
-      break;
-    }
-    if (i + 1 >= argc) {
-      status = fail(EXIT_BAD_INPUT, "%s needs a value (see cart --help)", argv[i]);
-      break;
-    }
-    status = apply_option(&opt, argv[i], argv[i + 1], &initial_dose_set);
-    i++;
   }
   if (status != 0) {
     goto cleanup;
@@ -347,7 +396,7 @@ static int command(int argc, char **argv)
 {
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
       strcmp(argv[1], "help") == 0) {
-    fputs(usage_text, argc < 2 ? stderr : stdout);
+    print_usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? EXIT_BAD_INPUT : 0;
   }
   if (strcmp(argv[1], "--version") == 0) {
@@ -355,7 +404,8 @@ static int command(int argc, char **argv)
     return 0;
   }
   if (strcmp(argv[1], "models") == 0) {
-    return list_models();
+    const int status = no_arguments(&cli_models_command, argc - 2, argv + 2);
+    return status >= 0 ? status : list_models();
   }
   if (strcmp(argv[1], "run") == 0) {
     return run(argc - 2, argv + 2);
@@ -366,13 +416,21 @@ static int command(int argc, char **argv)
   if (strcmp(argv[1], "calibrate") == 0) {
     return cli_calibrate(argc - 2, argv + 2);
   }
+  if (strcmp(argv[1], "export") == 0) {
+    return cli_export(argc - 2, argv + 2);
+  }
   if (strcmp(argv[1], "scenario") == 0) {
+    const int status = no_arguments(&cli_scenario_command, argc - 2, argv + 2);
+    if (status >= 0) {
+      return status;
+    }
     if (fputs(cart_scenario_default(), stdout) == EOF) { /* longer than the buffer: errno now */
       return fail(EXIT_SOLVE_FAILED, "cannot write the output: %s", strerror(errno));
     }
     return 0;
   }
   return fail(EXIT_BAD_INPUT,
-              "unknown command '%s' (commands: run, trial, calibrate, scenario, models; see cart --help)",
+              "unknown command '%s' (commands: run, trial, calibrate, export, scenario, models; "
+              "see cart --help)",
               argv[1]);
 }

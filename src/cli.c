@@ -21,6 +21,76 @@ int fail(int status, const char *format, ...)
   return status;
 }
 
+/* ---- options ---- */
+
+const cli_option *cli_option_at(const cli_command *command, int k)
+{
+  int n = 0;
+  while (command->options[n].name != NULL) {
+    n++;
+  }
+  return k < n ? &command->options[k] : &command->extra[k - n];
+}
+
+/* The index of `word` in the tables (numbered on through extra), or -1. */
+static int find_option(const cli_command *command, const char *word)
+{
+  int k = 0;
+  for (const cli_option *table = command->options; table != NULL;
+       table = table == command->options ? command->extra : NULL) {
+    for (const cli_option *o = table; o->name != NULL; o++, k++) {
+      if (strcmp(word, o->name) == 0 || (o->alias != NULL && strcmp(word, o->alias) == 0)) {
+        return k;
+      }
+    }
+  }
+  return -1;
+}
+
+void cli_print_usage(const cli_command *command, FILE *out)
+{
+  fprintf(out, "usage: %s\n", command->synopsis);
+}
+
+int cli_print_help(const cli_command *command)
+{
+  cli_print_usage(command, stdout);
+  fputs(command->help, stdout); /* a failed write is caught by cli_close_stdout */
+  return 0;
+}
+
+int cli_next_option(const cli_command *command, int argc, char **argv, int *i, const char **value)
+{
+  const char *word = argv[*i];
+  *value = NULL;
+  if (word[0] != '-' || word[1] == '\0') {
+    return CLI_ARGUMENT;
+  }
+  if (strcmp(word, "-h") == 0 || strcmp(word, "--help") == 0) {
+    cli_print_help(command);
+    return CLI_HELP;
+  }
+  const int k = find_option(command, word);
+  if (k < 0 || (cli_option_at(command, k)->takes_value && *i + 1 >= argc)) {
+    if (k < 0) {
+      fail(EXIT_BAD_INPUT, "unknown option '%s' for " CLI_NAME " %s", word, command->name);
+    } else {
+      fail(EXIT_BAD_INPUT, "option '%s' of " CLI_NAME " %s needs a value", word, command->name);
+    }
+    cli_print_usage(command, stderr);
+    return CLI_BAD;
+  }
+  if (cli_option_at(command, k)->takes_value) {
+    *value = argv[++*i];
+  }
+  return k;
+}
+
+int cli_stop_status(int code)
+{
+  return code == CLI_HELP ? 0 : EXIT_BAD_INPUT;
+}
+
 /* Parses a whole string as a double; 0 on success. NaN and inf parse (the library rejects them
  * with a message that names the parameter). */
 int parse_number(const char *text, double *value)
@@ -128,58 +198,98 @@ int cli_parse_count(const char *option, const char *text, unsigned long long *va
   return 0;
 }
 
+static const cli_option trial_options[] = {
+    {"--output", "-o", 1}, {"--patients", "-n", 1}, {"--seed", NULL, 1},
+    {"--threads", NULL, 1}, {"--force", NULL, 0}, {"--block", NULL, 1},
+    {"--stop-after-blocks", NULL, 1}, {NULL, NULL, 0}};
+/* cart-mpi's own (cli_trial_parse with mpi) */
+static const cli_option mpi_trial_options[] = {
+    {"--timing", NULL, 0}, {"--fail-on-rank", NULL, 1}, {NULL, NULL, 0}};
+
+const cli_command cli_trial_command = {
+    "trial",
+    CLI_NAME " trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force]\n"
+    "                  [--block B]",
+    "\n"
+    "Runs a virtual trial (the built-in default scenario, 1000 patients, or SCENARIO.ini; see\n"
+    "cart-scenario(5)) into one HDF5 file, block by block, and prints its summary.\n"
+    "\n"
+    "  -o, --output FILE.h5  the trial file to write (default cart-trial.h5)\n"
+    "  -n, --patients N      number of patients (default: the scenario's)\n"
+    "  --seed S              seed of the patients' draws (default: the scenario's)\n"
+    "  --threads K           OpenMP threads (default: OMP_NUM_THREADS); results do not depend\n"
+    "                        on it\n"
+    "  --force               replace an existing FILE.h5\n"
+    "  --block B             patients per block, written and flushed together (default 4096)\n"
+    "  --stop-after-blocks K (testing) stop after K blocks, leaving the file incomplete\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "Exit status: 0 success, 1 the run failed, 2 bad usage or input.\n",
+    trial_options, NULL};
+
 int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *o)
 {
   memset(o, 0, sizeof *o);
   o->output = "cart-trial.h5";
   o->block_size = CLI_DEFAULT_BLOCK;
+  cli_command command = cli_trial_command;
+  if (mpi) {
+    command.extra = mpi_trial_options;
+    command.synopsis = CLI_NAME " trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] "
+                       "[--threads K] [--force]\n                      [--block B] [--timing]";
+  }
   for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    const int has_value = i + 1 < argc;
+    const char *value = NULL;
+    const int k = cli_next_option(&command, argc, argv, &i, &value);
+    if (k == CLI_HELP) {
+      return CLI_HELP;
+    }
+    if (k == CLI_BAD) {
+      return EXIT_BAD_INPUT;
+    }
+    const char *a = k >= 0 ? cli_option_at(&command, k)->name : NULL;
     int status = 0;
-    if (strcmp(a, "--force") == 0) {
-      o->force = 1;
-    } else if (mpi && strcmp(a, "--timing") == 0) {
-      o->timing = 1;
-    } else if (mpi && strcmp(a, "--fail-on-rank") == 0 && has_value) {
-      status = cli_parse_count(a, argv[++i], &o->fail_rank); /* testing: the abort path */
-      o->have_fail_rank = 1;
-    } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_value) {
-      o->output = argv[++i];
-      if (o->output[0] == '\0') {
-        status = fail(EXIT_BAD_INPUT, "%s: empty file name", a);
+    if (k == CLI_ARGUMENT) {
+      if (o->scenario_path != NULL) {
+        status = fail(EXIT_BAD_INPUT, CLI_NAME " trial takes one scenario file, got '%s' and '%s'",
+                      o->scenario_path, argv[i]);
       }
-    } else if ((strcmp(a, "-n") == 0 || strcmp(a, "--patients") == 0) && has_value) {
-      status = cli_parse_count(a, argv[++i], &o->n_patients);
+      o->scenario_path = argv[i];
+    } else if (strcmp(a, "--force") == 0) {
+      o->force = 1;
+    } else if (strcmp(a, "--timing") == 0) {
+      o->timing = 1;
+    } else if (strcmp(a, "--fail-on-rank") == 0) {
+      status = cli_parse_count(a, value, &o->fail_rank); /* testing: the abort path */
+      o->have_fail_rank = 1;
+    } else if (strcmp(a, "--output") == 0) {
+      o->output = value;
+      if (o->output[0] == '\0') {
+        status = fail(EXIT_BAD_INPUT, "%s: empty file name", argv[i - 1]);
+      }
+    } else if (strcmp(a, "--patients") == 0) {
+      status = cli_parse_count(argv[i - 1], value, &o->n_patients);
       o->have_n = 1;
       if (status == 0 && o->n_patients == 0) {
-        status = fail(EXIT_BAD_INPUT, "%s: a trial needs at least one patient", a);
+        status = fail(EXIT_BAD_INPUT, "%s: a trial needs at least one patient", argv[i - 1]);
       }
-    } else if (strcmp(a, "--seed") == 0 && has_value) {
-      status = cli_parse_count(a, argv[++i], &o->seed);
+    } else if (strcmp(a, "--seed") == 0) {
+      status = cli_parse_count(a, value, &o->seed);
       o->have_seed = 1;
-    } else if (strcmp(a, "--threads") == 0 && has_value) {
-      status = cli_parse_count(a, argv[++i], &o->threads);
+    } else if (strcmp(a, "--threads") == 0) {
+      status = cli_parse_count(a, value, &o->threads);
       if (status == 0 && (o->threads == 0 || o->threads > 1024)) {
         status = fail(EXIT_BAD_INPUT, "--threads %llu: expected 1..1024", o->threads);
       }
-    } else if (strcmp(a, "--block") == 0 && has_value) {
-      status = cli_parse_count(a, argv[++i], &o->block_size);
+    } else if (strcmp(a, "--block") == 0) {
+      status = cli_parse_count(a, value, &o->block_size);
       o->have_block = 1;
       if (status == 0 && o->block_size == 0) {
         status = fail(EXIT_BAD_INPUT, "--block: must be at least 1");
       }
-    } else if (strcmp(a, "--stop-after-blocks") == 0 && has_value) {
+    } else if (strcmp(a, "--stop-after-blocks") == 0) {
       /* testing: a run cut short */
-      status = cli_parse_count(a, argv[++i], &o->stop_after_blocks);
-    } else if (a[0] == '-' && a[1] != '\0') {
-      status = fail(EXIT_BAD_INPUT, "unknown option '%s' for " CLI_NAME " trial, or it needs a "
-                    "value (see " CLI_NAME " --help)", a);
-    } else if (o->scenario_path == NULL) {
-      o->scenario_path = a;
-    } else {
-      status = fail(EXIT_BAD_INPUT, CLI_NAME " trial takes one scenario file, got '%s' and '%s'",
-                    o->scenario_path, a);
+      status = cli_parse_count(a, value, &o->stop_after_blocks);
     }
     if (status != 0) {
       return status;

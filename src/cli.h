@@ -3,6 +3,8 @@
 #ifndef CART_CLI_H
 #define CART_CLI_H
 
+#include <stdio.h>
+
 #include <cart/cart.h>
 
 enum { EXIT_SOLVE_FAILED = 1, EXIT_BAD_INPUT = 2 };
@@ -16,6 +18,53 @@ enum { EXIT_SOLVE_FAILED = 1, EXIT_BAD_INPUT = 2 };
  * turns a success into EXIT_SOLVE_FAILED with "cannot write the output: REASON"; other statuses
  * pass through. Both commands end with it. */
 int cli_close_stdout(int status);
+
+/* ---- options: the one reader of every subcommand's command line ----
+ * Each subcommand describes its options in a table; cli_next_option reads them, so that -h and
+ * --help (print the subcommand's help on stdout, exit 0), an unknown option ("unknown option
+ * '--x'" and the usage on stderr, exit 2) and an option missing its value are handled alike
+ * everywhere. */
+typedef struct cli_option {
+  const char *name;  /* "--seed" */
+  const char *alias; /* "-n", or NULL */
+  int takes_value;   /* 1: the next word is its value, whatever it starts with */
+} cli_option;
+
+typedef struct cli_command {
+  const char *name;     /* "trial": messages say "CLI_NAME trial: ..." */
+  const char *synopsis; /* "cart trial [SCENARIO.ini] ...": lines after the first are indented
+                           for a 7-column prefix ("usage: ") */
+  const char *help;     /* what follows the synopsis in --help: what it does, its options */
+  const cli_option *options; /* ended by {NULL, NULL, 0} */
+  const cli_option *extra;   /* a second table (cart-mpi's own trial options), or NULL */
+} cli_command;
+
+/* What cli_next_option returns besides an option's index. */
+enum {
+  CLI_ARGUMENT = -1, /* a word that is not an option (a file name); *i is on it */
+  CLI_HELP = -2,     /* -h or --help: the help was printed on stdout; exit 0 */
+  CLI_BAD = -3       /* an unknown option or a missing value: printed on stderr; exit 2 */
+};
+
+/* Reads argv[*i]: the index of its option in command->options (then command->extra, numbered
+ * on after the first table's), with *value its value (NULL for a flag) and *i moved onto the
+ * value; or CLI_ARGUMENT, CLI_HELP or CLI_BAD. */
+int cli_next_option(const cli_command *command, int argc, char **argv, int *i, const char **value);
+/* The option with index k (as cli_next_option numbers them). */
+const cli_option *cli_option_at(const cli_command *command, int k);
+/* The exit status of a CLI_HELP (0) or CLI_BAD (EXIT_BAD_INPUT). */
+int cli_stop_status(int code);
+/* The synopsis as a usage line ("usage: ..." on `out`). */
+void cli_print_usage(const cli_command *command, FILE *out);
+/* --help: the synopsis, then the help, on stdout; returns 0. */
+int cli_print_help(const cli_command *command);
+
+/* The subcommands (cart --help lists their synopses). */
+extern const cli_command cli_run_command, cli_trial_command, cli_calibrate_command,
+    cli_scenario_command, cli_models_command, cli_export_command;
+
+/* `cart export` (export.c). */
+int cli_export(int argc, char **argv);
 
 /* Prints "cart: MESSAGE" (CLI_NAME) on stderr and returns status. */
 int fail(int status, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -45,8 +94,9 @@ typedef struct cli_trial_options {
   int have_n, have_seed, have_block, force, timing, have_fail_rank;
 } cli_trial_options;
 
-/* Parses argv (after the word `trial`) into *options; 0, or EXIT_BAD_INPUT after printing why.
- * mpi: also accept cart-mpi's own options. */
+/* Parses argv (after the word `trial`) into *options; 0, EXIT_BAD_INPUT after printing why, or
+ * CLI_HELP after printing the help (the caller exits 0). mpi: also accept cart-mpi's own
+ * options. */
 int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *options);
 
 /* Input files (scenarios, targets) are read up to this size. */

@@ -47,7 +47,7 @@ int cli_trial(int argc, char **argv)
   cli_trial_options options;
   const int parse_status = cli_trial_parse(argc, argv, 0, &options);
   if (parse_status != 0) {
-    return parse_status;
+    return parse_status == CLI_HELP ? 0 : parse_status;
   }
   const char *scenario_path = options.scenario_path, *output = options.output;
   char *owned_text = scenario_path ? cli_read_scenario(scenario_path) : NULL;

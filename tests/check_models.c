@@ -308,6 +308,56 @@ END_TEST
 /* The roles read in pg/mL name a pg/mL quantity. The CRS signal (crs_grade, crs_onset, the
  * tocilizumab rule) is IL6s in cart2 and absent in stein. A field a model's table leaves out is
  * "none" (model_impl.h's slots): stein names only Cblood and takes no doses. */
+/* cart_model_dose_state: the state each kind of dose enters, by MODEL.md's names (E, D1), and
+ * for cart the state a dose given by the solver moves (a dose of effector cells only at day 1,
+ * a tocilizumab bolus at day 1). */
+START_TEST(test_dose_state)
+{
+  const char *expected[][3] = {{"cart", "E", "D1"}, {"cart2", "E", "D1"}, {"stein", NULL, NULL}};
+  for (size_t m = 0; m < sizeof expected / sizeof expected[0]; m++) {
+    const cart_model *model = cart_model_find(expected[m][0], NULL);
+    ck_assert_ptr_nonnull(model);
+    for (int kind = CART_DOSE_CART; kind <= CART_DOSE_TOCI; kind++) {
+      const char *name = expected[m][1 + kind];
+      const int want = name ? cart_model_state_index(model, name) : -1;
+      ck_assert_msg(name == NULL || want >= 0, "%s has no state %s", expected[m][0], name);
+      ck_assert_int_eq(cart_model_dose_state(model, kind), want);
+    }
+    ck_assert_int_eq(cart_model_dose_state(model, 2), -1);
+  }
+  ck_assert_int_eq(cart_model_dose_state(NULL, CART_DOSE_CART), -1);
+
+  /* the state after the dose at its time differs from an undosed solve's in one place */
+  const cart_model *model = cart_model_find("cart", NULL);
+  const size_t ns = cart_model_n_states(model);
+  ck_assert_uint_le(ns, 32);
+  const double time = 1.0;
+  for (int kind = CART_DOSE_CART; kind <= CART_DOSE_TOCI; kind++) {
+    double states[2][32], outputs[2][32];
+    for (int dosed = 0; dosed <= 1; dosed++) {
+      cart_params *params = cart_params_new(model, NULL);
+      cart_dosing *dosing = cart_dosing_new(NULL);
+      cart_solver *solver = cart_solver_new(model, NULL);
+      if (dosed) {
+        ck_assert_int_eq(kind == CART_DOSE_CART ? cart_dosing_add_cart(dosing, time, 1e8, 0.0)
+                                                : cart_dosing_add_toci(dosing, time, 8, 0, 800),
+                         CART_OK);
+      }
+      ck_assert_int_eq(cart_solver_solve(solver, params, dosing, &time, 1, states[dosed],
+                                         outputs[dosed]), CART_OK);
+      cart_solver_free(solver);
+      cart_dosing_free(dosing);
+      cart_params_free(params);
+    }
+    for (size_t i = 0; i < ns; i++) {
+      const int moved = states[1][i] != states[0][i];
+      ck_assert_msg(moved == ((int)i == cart_model_dose_state(model, kind)),
+                    "kind %d: state %zu %s", kind, i, moved ? "moved" : "did not move");
+    }
+  }
+}
+END_TEST
+
 START_TEST(test_roles)
 {
   static const int pg_per_ml[] = {CART_ROLE_IL6, CART_ROLE_IL6S, CART_ROLE_CRS};
@@ -460,6 +510,7 @@ int main(void)
   tcase_add_test(tables, test_defaults_from_model_md);
   tcase_add_test(tables, test_cart_rhs_initial);
   tcase_add_test(tables, test_roles);
+  tcase_add_test(tables, test_dose_state);
   tcase_add_test(tables, test_endpoint_tables);
   suite_add_tcase(suite, tables);
   TCase *jacobian = tcase_create("jacobian");

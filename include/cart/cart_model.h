@@ -80,6 +80,15 @@ int cart_model_signal_info(const cart_model *model, size_t i, cart_state_info *i
 int cart_model_state_index(const cart_model *model, const char *name);
 int cart_model_param_index(const cart_model *model, const char *name);
 
+/* The kinds of dose of a schedule (cart_dosing.h). */
+enum { CART_DOSE_CART = 0, CART_DOSE_TOCI = 1 };
+
+/* The index of the state a dose of `kind` enters, or -1 when the model takes no dose of that kind
+ * (stein takes none), `kind` is neither, or memory ran out: a CAR-T dose enters the effector
+ * state E (the f_mem share of it the memory state M), tocilizumab the central compartment D1.
+ * Event tables (Python's events=) number their compartments (cmt) by it, 1-based. */
+int cart_model_dose_state(const cart_model *model, int kind);
+
 /* The model's endpoints, in the order of a trial block's endpoint columns and of a trial file's
  * /endpoints (cart and cart2: the CART_ENDPOINT_* list of cart_trial.h; stein: cmax, tmax,
  * auc28). cart_model_endpoint_info copies row i (static strings): CART_OK, or CART_EINVAL when i

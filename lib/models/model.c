@@ -1,5 +1,6 @@
 /* model.c: the public read-only view of the model tables. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cart/cart_model.h>
@@ -202,4 +203,29 @@ int cart_model_param_in_bounds(const cart_model *model, size_t i, double value)
   const int above = info->lower_open ? value > info->lower : value >= info->lower;
   const int below = info->upper_open ? value < info->upper : value <= info->upper;
   return above && below;
+}
+
+int cart_model_dose_state(const cart_model *model, int kind)
+{
+  if (model == NULL) {
+    return -1;
+  }
+  if (kind == CART_DOSE_TOCI) {
+    return cartp_model_toci_state(model);
+  }
+  if (kind != CART_DOSE_CART || model->add_cart_dose == NULL) {
+    return -1;
+  }
+  /* the state the model's own dose function fills with a dose of effector cells only, so that
+   * the answer cannot disagree with what a dose does */
+  double *y = calloc(model->n_states, sizeof *y);
+  int state = -1;
+  if (y != NULL) {
+    model->add_cart_dose(y, 1.0, 0.0);
+    for (size_t i = 0; i < model->n_states && state < 0; i++) {
+      state = y[i] != 0.0 ? (int)i : -1;
+    }
+  }
+  free(y);
+  return state;
 }

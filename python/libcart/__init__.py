@@ -363,8 +363,61 @@ def _signals(model_p, params_p, states, units):
     return signals
 
 
+def _event_doses(events, model_p):
+    """([(text, what)] CAR-T, [(text, what)] tocilizumab, [observation times]) of an event table
+    (libcart._events), `what` naming its row for messages ("events row 3: doses"); all empty
+    for None."""
+    if events is None:
+        return [], [], []
+    from ._events import event_doses
+    cart, toci, observations = event_doses(events, model_p, _state_names(model_p))
+    return ([(text, "%s: doses" % row) for text, row in cart],
+            [(text, "%s: toci" % row) for text, row in toci], observations)
+
+
+def _with_events(text, source, events):
+    """(text, source) of a scenario with an event table's doses appended as a [dosing] section
+    (cart-scenario(5)), so that libcart's scenario reader gives them exactly as it gives its
+    own, and the scenario stored in the trial file holds them."""
+    err = _clib.new_error()
+    trial_p = _lib.cart_trial_new_from_scenario(text.encode("utf-8"), source.encode("utf-8"),
+                                                ctypes.byref(err))
+    if not trial_p:
+        raise _clib.error_from(err.code, err)
+    try:
+        cart, toci, observations = _event_doses(events, _lib.cart_trial_model(trial_p))
+    finally:
+        _lib.cart_trial_free(trial_p)
+    if observations:
+        raise ValueError("events: observation rows (evid 0) are output times, which a trial takes "
+                         "from the scenario's [times]; leave them out")
+    # each dose checked by the grammar and the schedule first, so that a bad one names its row
+    dosing_p = _lib.cart_dosing_new(ctypes.byref(err))
+    if not dosing_p:
+        raise _clib.error_from(err.code, err)
+    try:
+        for kind, doses in (("cart", cart), ("toci", toci)):
+            for dose_text, what in doses:
+                if kind == "cart":
+                    d = _parsed(_lib.cart_parse_cart_dose, dose_text, _clib.CartDose(), what)
+                    status = _lib.cart_dosing_add_cart(dosing_p, d.time, d.cells, d.f_mem)
+                else:
+                    d = _parsed(_lib.cart_parse_toci_dose, dose_text, _clib.TociDose(), what)
+                    status = _lib.cart_dosing_add_toci(dosing_p, d.time, d.mg_per_kg,
+                                                       d.duration_day, d.cap_mg)
+                if status != _clib.CART_OK:
+                    message = _clib.text(_lib.cart_dosing_last_error(dosing_p).contents.message)
+                    raise _clib.error(status, "%s %s: %s" % (what, dose_text, message))
+    finally:
+        _lib.cart_dosing_free(dosing_p)
+    lines = ["cart = %s\n" % t for t, _ in cart] + ["toci = %s\n" % t for t, _ in toci]
+    separator = "\n" if text and not text.endswith("\n") else ""
+    return ("%s%s# python trial(): the doses of the events table\n[dosing]\n%s"
+            % (text, separator, "".join(lines)), source + " + events")
+
+
 def solve(model="cart", params=None, times=None, doses=(), toci=(), method="rodas5p", rtol=None,
-          atol=None, max_steps=None, n_ext=None, toci_rule=None, as_frame=False):
+          atol=None, max_steps=None, n_ext=None, toci_rule=None, as_frame=False, events=None):
     """Solves one virtual patient (the C cart_solver_solve; `cart run` does the same).
 
     model     model name (see models()); default "cart"
@@ -398,6 +451,22 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
               infusion_h (hours; 0 is a bolus), delay_h (hours from the rise through the
               trigger to the first dose, given only if still above then; default 0)
     as_frame  return Solution.to_frame() (a pandas DataFrame) instead of the Solution
+    events    an event table in the NONMEM/rxode2 layout: a pandas DataFrame or the path of a
+              CSV file with columns time (day), amt, cmt and optionally evid, dur or rate, ii,
+              addl, fmem, cap_mg (EVENT TABLES below). Its doses are given after `doses` and
+              `toci`, exactly as those arguments give them; its observation rows (evid 0), if
+              any, are the output times (then `times` must be None)
+
+    EVENT TABLES: one row a dose. amt is in the target's unit: cells for CAR-T (cmt "cart",
+    or the number or name of the state E) and mg/kg of the weight WT for tocilizumab (cmt
+    "toci", or the state D1: cmt 8 in cart, 10 in cart2), capped at cap_mg mg (default 800),
+    as the scenario's toci = TIME:MG_PER_KG[:HOURS[:CAP_MG]]. dur is the infusion's length in
+    days, as time (0 a bolus), or rate the amt per day (dur = amt / rate); with neither,
+    tocilizumab takes the library's default 1 h infusion, not a bolus. CAR-T cells are given
+    at once (no dur or rate). ii/addl repeat a dose addl more times every ii days. A CAR-T dose
+    at t = 0 is the initial infusion, as in `doses`. evid other than 0 and 1, ss != 0, rate < 0
+    and rows of more than one id are refused; every error names the row (the line of a CSV)
+    and the column. Other columns are ignored.
 
     Returns a Solution (see its docstring). Raises LibcartError (code, name, message from C)
     for every failure libcart reports, TypeError/ValueError for arguments of the wrong shape.
@@ -405,7 +474,11 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
     model_p = _clib.find_model(model)
     n_states = _lib.cart_model_n_states(model_p)
     n_outputs = _lib.cart_model_n_outputs(model_p)
-    times_array = _times_array(times)
+    event_cart, event_toci, observations = _event_doses(events, model_p)
+    if observations and times is not None:
+        raise ValueError("events has observation rows (evid 0) and times is given: give the "
+                         "output times once")
+    times_array = _times_array(observations if observations else times)
     atol_array = _atol_array(model_p, atol)
     rule = _toci_rule(toci_rule)
     method_code = ctypes.c_int(0)
@@ -431,22 +504,21 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
         if not dosing_p:
             raise _clib.error_from(err.code, err)
         initial_given = ctypes.c_int(0)
-        for dose in doses:
-            text = _text_form(dose, "doses")
-            parsed = _parsed(_lib.cart_parse_cart_dose, text, _clib.CartDose(), "doses")
+        # the arguments' doses, then the event table's (what: where a message says it came from)
+        for text, what in [(_text_form(d, "doses"), "doses") for d in doses] + event_cart:
+            parsed = _parsed(_lib.cart_parse_cart_dose, text, _clib.CartDose(), what)
             status = _lib.cart_dose_give_cart(params_p, dosing_p, ctypes.byref(parsed),
                                               ctypes.byref(initial_given), ctypes.byref(err))
             if status != _clib.CART_OK:
-                raise _clib.error(status, "doses %s: %s" % (text, _clib.text(err.message)))
+                raise _clib.error(status, "%s %s: %s" % (what, text, _clib.text(err.message)))
         toci_starts = []
-        for dose in toci:
-            text = _text_form(dose, "toci")
-            parsed = _parsed(_lib.cart_parse_toci_dose, text, _clib.TociDose(), "toci")
+        for text, what in [(_text_form(d, "toci"), "toci") for d in toci] + event_toci:
+            parsed = _parsed(_lib.cart_parse_toci_dose, text, _clib.TociDose(), what)
             if _lib.cart_dosing_add_toci(dosing_p, parsed.time, parsed.mg_per_kg,
                                          parsed.duration_day, parsed.cap_mg) != _clib.CART_OK:
                 last_error = _lib.cart_dosing_last_error(dosing_p).contents
-                raise _clib.error(last_error.code, "toci %s: %s"
-                                  % (text, _clib.text(last_error.message)))
+                raise _clib.error(last_error.code, "%s %s: %s"
+                                  % (what, text, _clib.text(last_error.message)))
             toci_starts.append(parsed.time)
         if rule.enabled:
             _clib.check(_lib.cart_dosing_set_toci_rule(dosing_p, ctypes.byref(rule)),
@@ -619,7 +691,7 @@ def _patients_table(patients):
 
 
 def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False, block=4096,
-          progress=None, patients=None):
+          progress=None, events=None, patients=None):
     """Runs a virtual trial into one HDF5 file, as `cart trial` does, and returns
     read_trial(output).
 
@@ -639,7 +711,11 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
               incomplete, and trial() then returns what was written (read_trial warns with
               IncompleteTrialWarning). An exception raised by progress also stops the run; it
               is raised again from trial() once the file is closed.
-
+    events    an event table (a DataFrame or a CSV path; see solve()), the doses every patient
+              gets in addition to the scenario's: appended to the scenario as a [dosing]
+              section (kept in the file's scenario), so that they are given exactly as the
+              scenario's cart = and toci = lines. Observation rows (evid 0) are refused: the
+              scenario's [times] are the output times
     patients  a table of real patients instead of the scenario's [patients] file, if any: a
               pandas DataFrame or the path of a CSV file (cart-scenario(5) [patients]); one row
               a patient, columns named after parameters in the units of `cart models`, a column
@@ -653,6 +729,8 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
     line), CART_EEXIST, CART_EIO and the plan's errors.
     """
     text, source = _scenario_text(scenario)
+    if events is not None:
+        text, source = _with_events(text, source, events)
     table = _patients_table(patients) if patients is not None else None
     threads = _count(threads, "threads", 0, _MAX_THREADS)
     block = _count(block, "block", 1, _SIZE_MAX)
@@ -897,6 +975,47 @@ class TrialResult:
     def model(self):
         """Model name."""
         return self.attrs.get("model")
+
+    @property
+    def written(self):
+        """numpy bool per patient: its row was written (False only in an incomplete file)."""
+        return self.status != _clib.INT32_FILL
+
+    def to_frame(self, long=True):
+        """The trial as one pandas DataFrame, of the patients whose row was written (all of
+        them unless the file is incomplete), as `cart export FILE --csv DIR` writes it:
+
+        long=True   DIR/trajectories.csv: columns patient, arm, time, name, value, unit, a row
+                    a patient, trajectory and output time (patients in order, then the
+                    trajectories in name order, then times); value is the float32 stored,
+                    widened to float64 (NaN for a failed patient); arm is NaN (no arms yet)
+        long=False  DIR/endpoints.csv: a row a patient, columns patient, arm, status and the
+                    endpoints (pandas "Int32" for the integer ones, NA for no value)
+        """
+        pd = _pandas()
+        patients = np.flatnonzero(self.written)
+        if not long:
+            frame = self.endpoints.iloc[patients].copy()
+            frame.insert(0, "status", self.status[patients].astype(np.int64))
+            frame.insert(0, "arm", np.nan)
+            frame.insert(0, "patient", patients.astype(np.int64))
+            return frame.reset_index(drop=True)
+        names = sorted(self.trajectories)  # the file's order (HDF5 name order)
+        n_times = len(self.time)
+        if names:
+            values = np.stack([self.trajectories[n][patients] for n in names], axis=1)
+        else:
+            values = np.zeros((len(patients), 0, n_times), dtype=np.float32)
+        rows_per_patient = len(names) * n_times
+        units = [self.trajectory_units.get(n) or "" for n in names]
+        return pd.DataFrame({
+            "patient": np.repeat(patients.astype(np.int64), rows_per_patient),
+            "arm": np.full(len(patients) * rows_per_patient, np.nan),
+            "time": np.tile(np.asarray(self.time, dtype=np.float64), len(patients) * len(names)),
+            "name": np.tile(np.repeat(np.array(names, dtype=object), n_times), len(patients)),
+            "value": values.astype(np.float64).reshape(-1),
+            "unit": np.tile(np.repeat(np.array(units, dtype=object), n_times), len(patients)),
+        })
 
     def __repr__(self):
         return "<libcart.TrialResult %s: model %s, %s patients, %d times%s>" % (

@@ -314,6 +314,10 @@ CART_TOCI_RULE_MAX_DOSES = 16
 CART_RTOL_DEFAULT = 1e-6
 CART_EVENT_EXTINCTION = 0
 CART_EVENT_TOCI_RULE = 1
+CART_DOSE_CART = 0  # cart_model.h: the kinds of cart_model_dose_state
+CART_DOSE_TOCI = 1
+CART_HOURS_PER_DAY = 24.0  # cart_dosing.h: hours of the text forms to the library's days
+CART_TOCI_DURATION_DAY_DEFAULT = 1.0 / CART_HOURS_PER_DAY  # cart_dosing.h: 1 h
 INT32_FILL = -2147483648  # cart_hdf5.h: int32 fill value
 
 # ---- prototypes --------------------------------------------------------------------------
@@ -339,6 +343,7 @@ _PROTOTYPES = {
     "cart_model_n_signals": (c_size_t, [ModelP]),
     "cart_model_signal_info": (c_int, [ModelP, c_size_t, POINTER(StateInfo)]),
     "cart_model_state_index": (c_int, [ModelP, c_char_p]),
+    "cart_model_dose_state": (c_int, [ModelP, c_int]),
     "cart_model_param_index": (c_int, [ModelP, c_char_p]),
     "cart_model_n_endpoints": (c_size_t, [ModelP]),
     "cart_model_endpoint_info": (c_int, [ModelP, c_size_t, POINTER(EndpointInfo)]),
@@ -414,6 +419,7 @@ _PROTOTYPES = {
     # cart_scenario.h
     "cart_scenario_default": (c_char_p, []),
     "cart_trial_new_from_scenario": (TrialP, [c_char_p, c_char_p, ErrorP]),
+    "cart_trial_model": (ModelP, [TrialP]),
     # cart_calibrate.h
     "cart_calibrate_settings_default": (None, [POINTER(CalibrateSettings)]),
     "cart_targets_new": (TargetsP, [c_char_p, c_char_p, ErrorP]),
