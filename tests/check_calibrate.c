@@ -194,9 +194,9 @@ START_TEST(test_targets_model_errors)
   ck_assert_ptr_nonnull(trial);
   ck_assert_int_eq(cart_targets_check(t, trial, &err), c->code);
   assert_error_at(&err, c->code, c->line, c->name, _i);
-  /* cart_calibrate refuses it the same way, without a result */
+  /* cart_calibration_new refuses it the same way, without a result */
   cart_calibration *cal = (cart_calibration *)&err; /* must be reset to NULL */
-  ck_assert_int_eq(cart_calibrate(trial, t, NULL, NULL, NULL, &cal, &err), c->code);
+  ck_assert_int_eq(cart_calibration_new(trial, t, NULL, NULL, NULL, &cal, &err), c->code);
   ck_assert_ptr_null(cal);
   cart_trial_free(trial);
   cart_targets_free(t);
@@ -284,7 +284,7 @@ static cart_calibration *calibrate_ok(cart_trial *trial, const cart_targets *t,
 {
   cart_error err;
   cart_calibration *cal = NULL;
-  const int status = cart_calibrate(trial, t, s, NULL, NULL, &cal, &err);
+  const int status = cart_calibration_new(trial, t, s, NULL, NULL, &cal, &err);
   ck_assert_msg(status == CART_OK, "%s: %s", cart_status_name(status), err.message);
   ck_assert_ptr_nonnull(cal);
   return cal;
@@ -490,7 +490,7 @@ START_TEST(test_stopped)
   cart_calibration *cal = NULL;
   cart_error err;
   double best = NAN;
-  ck_assert_int_eq(cart_calibrate(trial, t, NULL, stop_after_three, &best, &cal, &err),
+  ck_assert_int_eq(cart_calibration_new(trial, t, NULL, stop_after_three, &best, &cal, &err),
                    CART_ESTOPPED);
   ck_assert_ptr_nonnull(strstr(err.message, "stopped after 3 evaluations"));
   ck_assert_ptr_nonnull(cal);

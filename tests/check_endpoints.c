@@ -143,7 +143,7 @@ START_TEST(test_file_holds_the_models_endpoints)
   cart_trial_block *block = cart_trial_block_new(trial, N_PATIENTS, NULL);
   ck_assert_int_eq(test_run_block(trial, 0, N_PATIENTS, 1, block), CART_OK);
   cart_error err;
-  cart_h5_file *h5 = cart_h5_create(path, trial, NULL, 0, N_PATIENTS, &err);
+  cart_h5_file *h5 = cart_h5_file_new(path, trial, NULL, 0, N_PATIENTS, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   ck_assert_int_eq(cart_h5_write_block(h5, block), CART_OK);
   cart_trial_summary summary;
@@ -152,7 +152,7 @@ START_TEST(test_file_holds_the_models_endpoints)
   ck_assert(isnan(summary.cmax_p50) && isnan(summary.aplasia_days_p50));
   ck_assert_double_eq(summary.cr_rate, 0);
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   ck_assert_int_ge(file, 0);

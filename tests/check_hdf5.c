@@ -185,7 +185,7 @@ static cart_h5_file *file_write(const char *path, cart_trial *trial, size_t chun
                                 int both_blocks)
 {
   cart_error err;
-  cart_h5_file *h5 = cart_h5_create(path, trial, scenario_text, 0, chunk_patients, &err);
+  cart_h5_file *h5 = cart_h5_file_new(path, trial, scenario_text, 0, chunk_patients, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   cart_trial_block *block = cart_trial_block_new(trial, 6, &err);
   ck_assert_msg(block != NULL, "%s", err.message);
@@ -484,7 +484,7 @@ START_TEST(test_layout_and_values)
   cart_h5_file *h5 = file_write(files.path, trial, 4, 1);
   const cart_trial_summary summary = summary_make();
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = file_open(files.path);
   assert_root(file, trial, scenario_text, 1);
@@ -542,7 +542,7 @@ START_TEST(test_chunk_larger_than_trial)
   files_make(&files);
   cart_trial *trial = trial_make();
   cart_error err;
-  cart_h5_file *h5 = cart_h5_create(files.path, trial, NULL, 0, 1000, &err);
+  cart_h5_file *h5 = cart_h5_file_new(files.path, trial, NULL, 0, 1000, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   cart_trial_block *block = cart_trial_block_new(trial, N_PATIENTS, &err);
   ck_assert_ptr_nonnull(block);
@@ -552,7 +552,7 @@ START_TEST(test_chunk_larger_than_trial)
   const cart_trial_summary summary = summary_make();
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK); /* a second call rewrites */
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = file_open(files.path);
   assert_root(file, trial, "", 1);
@@ -576,7 +576,7 @@ START_TEST(test_exists_and_force)
 
   cart_trial *trial = trial_make();
   cart_error err;
-  ck_assert_ptr_null(cart_h5_create(files.path, trial, scenario_text, 0, 6, &err));
+  ck_assert_ptr_null(cart_h5_file_new(files.path, trial, scenario_text, 0, 6, &err));
   ck_assert_int_eq(err.code, CART_EEXIST);
   char expected[160];
   snprintf(expected, sizeof expected, "output file '%s' exists (use --force to overwrite)",
@@ -589,9 +589,9 @@ START_TEST(test_exists_and_force)
   fclose(in);
   ck_assert_str_eq(buf, content);
 
-  cart_h5_file *h5 = cart_h5_create(files.path, trial, scenario_text, 1, 6, &err);
+  cart_h5_file *h5 = cart_h5_file_new(files.path, trial, scenario_text, 1, 6, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
   ck_assert_int_gt(H5Fis_hdf5(files.path), 0);
   hid_t file = file_open(files.path);
   assert_root(file, trial, scenario_text, 0);
@@ -599,9 +599,9 @@ START_TEST(test_exists_and_force)
   H5Fclose(file);
 
   /* an HDF5 file is refused as well, and force replaces it */
-  ck_assert_ptr_null(cart_h5_create(files.path, trial, scenario_text, 0, 6, &err));
+  ck_assert_ptr_null(cart_h5_file_new(files.path, trial, scenario_text, 0, 6, &err));
   ck_assert_int_eq(err.code, CART_EEXIST);
-  h5 = cart_h5_create(files.path, trial, "second", 1, 6, &err);
+  h5 = cart_h5_file_new(files.path, trial, "second", 1, 6, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   cart_trial_block *block = cart_trial_block_new(trial, N_PATIENTS, &err);
   ck_assert_ptr_nonnull(block);
@@ -610,7 +610,7 @@ START_TEST(test_exists_and_force)
   cart_trial_block_free(block);
   const cart_trial_summary summary = summary_make();
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
   file = file_open(files.path);
   assert_root(file, trial, "second", 1);
   assert_datasets(file, trial, N_PATIENTS, 6);
@@ -637,9 +637,9 @@ START_TEST(test_missing_directory)
   ck_assert_int_ge(capture, 0);
   dup2(capture, STDERR_FILENO);
   cart_error err;
-  cart_h5_file *h5 = cart_h5_create(path, trial, scenario_text, 0, 6, &err);
+  cart_h5_file *h5 = cart_h5_file_new(path, trial, scenario_text, 0, 6, &err);
   cart_error err_force;
-  cart_h5_file *h5_force = cart_h5_create(path, trial, scenario_text, 1, 6, &err_force);
+  cart_h5_file *h5_force = cart_h5_file_new(path, trial, scenario_text, 1, 6, &err_force);
   fflush(stderr);
   dup2(saved, STDERR_FILENO);
   close(saved);
@@ -696,7 +696,7 @@ START_TEST(test_not_a_regular_file)
   cart_h5_file *h5[3][2];
   for (int i = 0; i < 2 + have_device; i++) {
     for (int force = 0; force < 2; force++) {
-      h5[i][force] = cart_h5_create(paths[i], trial, scenario_text, force, 6, &err[i][force]);
+      h5[i][force] = cart_h5_file_new(paths[i], trial, scenario_text, force, 6, &err[i][force]);
     }
   }
   H5close(); /* what exit does: it complained here about the object a failed create left */
@@ -735,7 +735,7 @@ START_TEST(test_incomplete_run)
   files_make(&files);
   cart_trial *trial = trial_make();
   cart_h5_file *h5 = file_write(files.path, trial, 6, 0);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = file_open(files.path);
   assert_root(file, trial, scenario_text, 0);
@@ -761,7 +761,7 @@ START_TEST(test_killed_run)
     const pid_t child = fork();
     ck_assert_int_ge(child, 0);
     if (child == 0) {
-      cart_h5_file *h5 = cart_h5_create(files.path, trial, scenario_text, 0, 6, NULL);
+      cart_h5_file *h5 = cart_h5_file_new(files.path, trial, scenario_text, 0, 6, NULL);
       cart_trial_block *block = cart_trial_block_new(trial, 6, NULL);
       if (h5 == NULL || block == NULL) {
         _exit(2);
@@ -810,9 +810,9 @@ START_TEST(test_long_scenario)
   }
   text[length] = '\0';
   cart_error err;
-  cart_h5_file *h5 = cart_h5_create(files.path, trial, text, 0, 6, &err);
+  cart_h5_file *h5 = cart_h5_file_new(files.path, trial, text, 0, 6, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
   hid_t file = file_open(files.path);
   char *stored = attr_string(file, "/", "scenario");
   ck_assert_uint_eq(strlen(stored), length);
@@ -831,20 +831,20 @@ START_TEST(test_invalid_arguments)
   files_make(&files);
   cart_trial *trial = trial_make();
   cart_error err;
-  ck_assert_ptr_null(cart_h5_create(NULL, trial, NULL, 0, 6, &err));
+  ck_assert_ptr_null(cart_h5_file_new(NULL, trial, NULL, 0, 6, &err));
   ck_assert_int_eq(err.code, CART_EINVAL);
-  ck_assert_ptr_null(cart_h5_create(files.path, NULL, NULL, 0, 6, &err));
+  ck_assert_ptr_null(cart_h5_file_new(files.path, NULL, NULL, 0, 6, &err));
   ck_assert_int_eq(err.code, CART_EINVAL);
-  ck_assert_ptr_null(cart_h5_create(files.path, trial, NULL, 0, 0, &err));
+  ck_assert_ptr_null(cart_h5_file_new(files.path, trial, NULL, 0, 0, &err));
   ck_assert_int_eq(err.code, CART_EINVAL);
   ck_assert_int_eq(access(files.path, F_OK), -1); /* nothing created */
 
-  ck_assert_int_eq(cart_h5_close(NULL), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(NULL), CART_OK);
   ck_assert_int_eq(cart_h5_write_block(NULL, NULL), CART_EINVAL);
   ck_assert_int_eq(cart_h5_finish(NULL, NULL), CART_EINVAL);
   ck_assert_ptr_null(cart_h5_last_error(NULL));
 
-  cart_h5_file *h5 = cart_h5_create(files.path, trial, NULL, 0, 6, &err);
+  cart_h5_file *h5 = cart_h5_file_new(files.path, trial, NULL, 0, 6, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   cart_trial_block *block = cart_trial_block_new(trial, 6, &err);
   ck_assert_ptr_nonnull(block);
@@ -860,7 +860,7 @@ START_TEST(test_invalid_arguments)
   ck_assert_int_eq(cart_h5_write_block(h5, block), CART_OK);
   ck_assert_int_eq(cart_h5_finish(h5, NULL), CART_EINVAL);
   cart_trial_block_free(block);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = file_open(files.path);
   ck_assert_int_eq(attr_int32(file, "/", "complete"), 0);

@@ -439,7 +439,7 @@ START_TEST(test_h5_summarize)
   ck_assert_int_ge(fd, 0);
   close(fd);
   cart_error err;
-  cart_h5_file *file = cart_h5_create(path, trial, "", 1, block_size, &err);
+  cart_h5_file *file = cart_h5_file_new(path, trial, "", 1, block_size, &err);
   ck_assert_msg(file != NULL, "%s", err.message);
   cart_summary_acc *memory = cart_summary_acc_new(n, NULL);
   cart_trial_summary from_memory, from_file;
@@ -472,7 +472,7 @@ START_TEST(test_h5_summarize)
   ck_assert_int_eq(cart_h5_summarize(file, NULL), CART_EINVAL);
   ck_assert_int_eq(cart_h5_summarize(NULL, &from_file), CART_EINVAL);
   ck_assert_int_eq(cart_h5_finish(file, &from_file), CART_OK);
-  ck_assert_int_eq(cart_h5_close(file), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(file), CART_OK);
   /* cart_trial_run_file writes the same summary */
   cart_trial_summary run;
   cart_trial_run_options options;

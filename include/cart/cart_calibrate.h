@@ -33,11 +33,11 @@
  * of plausible patients and ABC-SMC tens of thousands of trials.
  *
  * Ownership: cart_targets_new returns a new object the caller frees with cart_targets_free;
- * cart_calibrate returns a new result the caller frees with cart_calibration_free (it copies
+ * cart_calibration_new makes a new result the caller frees with cart_calibration_free (it copies
  * what it needs from the targets). Strings returned by getters belong to their object.
- * Thread safety: a cart_targets may be read from any number of threads. cart_calibrate changes
- * the trial while it runs (and restores it before it returns): one calibration per trial at a
- * time; different trials may be calibrated in different threads. It makes its own OpenMP
+ * Thread safety: a cart_targets may be read from any number of threads. cart_calibration_new
+ * changes the trial while it runs (and restores it before it returns): one calibration per trial
+ * at a time; different trials may be calibrated in different threads. It makes its own OpenMP
  * threads (settings.n_threads).
  */
 #ifndef CART_CALIBRATE_H
@@ -158,7 +158,7 @@ int cart_targets_check(const cart_targets *targets, const cart_trial *trial, car
 
 /* Runs `trial` as it is (its N and seed) and computes each target's statistic into
  * simulated[i] and its Monte-Carlo standard error into mc_se[i] (may be NULL); NaN where it is
- * undefined (e.g. relapse_cr without a complete responder). The statistics cart_calibrate
+ * undefined (e.g. relapse_cr without a complete responder). The statistics cart_calibration_new
  * reports, computed the same way: a calibrated scenario run with the calibration's N and seed
  * gives them bit for bit. Errors: cart_targets_check's, the trial's. */
 int cart_targets_simulate(const cart_targets *targets, cart_trial *trial, int n_threads,
@@ -179,9 +179,10 @@ typedef int (*cart_calibrate_progress_fn)(size_t evaluations, size_t max_evaluat
  * best point so far, marked incomplete (no SEs); or an error with *result NULL: the targets'
  * check (cart_targets_check), CART_EINVAL, CART_ENOMEM, a trial that does not run. A candidate
  * that breaks a model rule (CART_ERULE) is not an error: it gets a penalty objective. */
-int cart_calibrate(cart_trial *trial, const cart_targets *targets,
-                   const cart_calibrate_settings *settings, cart_calibrate_progress_fn progress,
-                   void *progress_data, cart_calibration **result, cart_error *err);
+int cart_calibration_new(cart_trial *trial, const cart_targets *targets,
+                         const cart_calibrate_settings *settings,
+                         cart_calibrate_progress_fn progress, void *progress_data,
+                         cart_calibration **result, cart_error *err);
 void cart_calibration_free(cart_calibration *calibration);
 
 typedef struct cart_calibration_summary {

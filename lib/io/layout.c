@@ -463,18 +463,18 @@ static void directory_problem(const char *path, char *out, size_t size)
   }
 }
 
-/* The body of cartp_h5_create, run with HDF5's error printing off. */
-static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
-                               const char *scenario_text, int force, size_t chunk_patients,
-                               const cartp_h5_access *access, cart_error *err)
+/* The body of cartp_h5_file_new, run with HDF5's error printing off. */
+static cart_h5_file *h5_file_new(const char *path, const cart_trial *trial,
+                                 const char *scenario_text, int force, size_t chunk_patients,
+                                 const cartp_h5_access *access, cart_error *err)
 {
   if (path == NULL || path[0] == '\0' || trial == NULL) {
-    cartp_error(err, CART_EINVAL, "cart_h5_create: %s is NULL or empty",
+    cartp_error(err, CART_EINVAL, "cart_h5_file_new: %s is NULL or empty",
                 trial == NULL ? "trial" : "path");
     return NULL;
   }
   if (chunk_patients == 0) {
-    cartp_error(err, CART_EINVAL, "cart_h5_create: chunk_patients must be > 0");
+    cartp_error(err, CART_EINVAL, "cart_h5_file_new: chunk_patients must be > 0");
     return NULL;
   }
   const cart_model *model = cart_trial_model(trial);
@@ -483,7 +483,7 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
   const double *times = cart_trial_times(trial, &n_times);
   if (model == NULL || n_patients == 0 || times == NULL || n_times == 0) {
     cartp_error(err, CART_EINVAL,
-                "cart_h5_create: the trial needs a model, patients and output times");
+                "cart_h5_file_new: the trial needs a model, patients and output times");
     return NULL;
   }
   /* What is at the path before: nothing, a regular file, or something else (a device, a FIFO,
@@ -591,14 +591,14 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
   return h5;
 }
 
-cart_h5_file *cartp_h5_create(const char *path, const cart_trial *trial,
-                              const char *scenario_text, int force, size_t chunk_patients,
-                              const cartp_h5_access *access, cart_error *err)
+cart_h5_file *cartp_h5_file_new(const char *path, const cart_trial *trial,
+                                const char *scenario_text, int force, size_t chunk_patients,
+                                const cartp_h5_access *access, cart_error *err)
 {
   cart_h5_file *h5 = NULL;
   H5E_BEGIN_TRY
   {
-    h5 = h5_create(path, trial, scenario_text, force, chunk_patients, access, err);
+    h5 = h5_file_new(path, trial, scenario_text, force, chunk_patients, access, err);
   }
   H5E_END_TRY;
   return h5;
@@ -998,7 +998,7 @@ int cart_h5_finish(cart_h5_file *file, const cart_trial_summary *summary)
   return status;
 }
 
-int cart_h5_close(cart_h5_file *file)
+int cart_h5_file_free(cart_h5_file *file)
 {
   if (file == NULL) {
     return CART_OK;

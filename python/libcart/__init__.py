@@ -745,8 +745,8 @@ def calibrate(scenario, targets, threads=0, progress=None, n=None, seed=None,
         settings.n_threads = threads
         callback = _clib.CALIBRATE_PROGRESS_FN(call_progress) if progress is not None \
             else _clib.CALIBRATE_PROGRESS_FN()
-        status = _lib.cart_calibrate(trial_p, targets_p, ctypes.byref(settings), callback, None,
-                                     ctypes.byref(cal_p), ctypes.byref(err))
+        status = _lib.cart_calibration_new(trial_p, targets_p, ctypes.byref(settings), callback,
+                                           None, ctypes.byref(cal_p), ctypes.byref(err))
         if caught:
             raise caught[0]
         if status != _clib.CART_OK and status != _clib.CART_ESTOPPED:

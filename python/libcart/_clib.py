@@ -399,7 +399,7 @@ _PROTOTYPES = {
     "cart_targets_n_free": (c_size_t, [TargetsP]),
     "cart_targets_settings": (None, [TargetsP, POINTER(CalibrateSettings)]),
     "cart_targets_check": (c_int, [TargetsP, TrialP, ErrorP]),
-    "cart_calibrate": (c_int, [TrialP, TargetsP, POINTER(CalibrateSettings),
+    "cart_calibration_new": (c_int, [TrialP, TargetsP, POINTER(CalibrateSettings),
                                CALIBRATE_PROGRESS_FN, c_void_p, POINTER(CalibrationP), ErrorP]),
     "cart_calibration_free": (None, [CalibrationP]),
     "cart_calibration_get_summary": (c_int, [CalibrationP, POINTER(CalibrationSummary)]),
