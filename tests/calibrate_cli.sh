@@ -89,7 +89,8 @@ grep -q "^rho = 0\.[0-9]\{10,\}" "$tmp/cal1.ini" && ok || bad "rho not written i
 grep -q "median(cmax)" "$tmp/out1" && grep -q "cv.rho" "$tmp/out1" && ok || bad "no table: $(cat "$tmp/out1")"
 simulated=$(awk '$1 == "median(cmax)" { print $5 }' "$tmp/out1")
 "$cart" trial "$tmp/cal1.ini" -n 100 --seed 3 -o "$tmp/rerun.h5" >"$tmp/trial" 2>/dev/null
-rerun=$(awk '$1 == "cmax" { print $2 }' "$tmp/trial")
+# the oncology line "cmax  VALUE cells/uL median (5-95%: ...)", not the endpoint table's row
+rerun=$(awk '$1 == "cmax" && $4 == "median" { print $2 }' "$tmp/trial")
 [ -n "$simulated" ] && [ "$simulated" = "$rerun" ] && ok \
   || bad "rerun median cmax '$rerun' differs from the calibration's '$simulated'"
 

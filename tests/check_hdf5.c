@@ -166,6 +166,7 @@ static void block_fill(cart_trial_block *block, size_t first, size_t count)
 static cart_trial_summary summary_make(void)
 {
   cart_trial_summary s;
+  memset(&s, 0, sizeof s);
   s.n_patients = N_PATIENTS;
   s.n_solved = N_PATIENTS - 1;
   double *fields[] = {&s.cr_rate,   &s.orr_rate,  &s.crs_any_rate,    &s.crs_grade3_rate,
@@ -175,6 +176,20 @@ static cart_trial_summary summary_make(void)
                       &s.relapse_rate, &s.relapse_negative_rate};
   for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
     *fields[i] = 0.5 + (double)i;
+  }
+  /* every endpoint's, with values of its own (100 e + 0.25 j, counts 10 e + v) */
+  s.n_endpoints = CART_N_ENDPOINTS;
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    cart_endpoint_summary *p = &s.endpoints[e];
+    p->n_number = 3 + e;
+    double *values[] = {&p->mean, &p->p5, &p->p25, &p->p50, &p->p75, &p->p95};
+    for (size_t j = 0; j < sizeof values / sizeof values[0]; j++) {
+      *values[j] = 100.0 * (double)e + 0.25 * (double)j;
+    }
+    for (size_t v = 0; v <= CART_SUMMARY_MAX_LEVEL; v++) {
+      p->n_level[v] = 10 * e + v;
+    }
+    p->n_above = 1000 + e;
   }
   return s;
 }
@@ -287,6 +302,57 @@ static uint64_t attr_uint64(hid_t loc, const char *object, const char *name)
   uint64_t value;
   attr_read(loc, object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value);
   return value;
+}
+
+/* /summary/endpoints: the names in the model's order, and a group per endpoint whose attributes
+ * are its cart_endpoint_summary's (the level counts only for an integer endpoint). */
+static void assert_endpoint_summaries(hid_t file, const cart_trial_summary *s)
+{
+  const char *names[CART_N_ENDPOINTS];
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    cart_endpoint_info info;
+    ck_assert_int_eq(cart_endpoint_get_info(e, &info), CART_OK);
+    names[e] = info.name;
+  }
+  assert_attr_strings(file, "/summary/endpoints", "names", names, CART_N_ENDPOINTS);
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    cart_endpoint_info info;
+    cart_endpoint_get_info(e, &info);
+    char object[64];
+    snprintf(object, sizeof object, "/summary/endpoints/%s", info.name);
+    const cart_endpoint_summary *p = &s->endpoints[e];
+    assert_attr_string(file, object, "unit", info.unit);
+    ck_assert_uint_eq(attr_uint64(file, object, "n_number"), p->n_number);
+    const struct {
+      const char *name;
+      double expected;
+    } values[] = {{"mean", p->mean}, {"p5", p->p5},   {"p25", p->p25},
+                  {"p50", p->p50},   {"p75", p->p75}, {"p95", p->p95}};
+    for (size_t j = 0; j < sizeof values / sizeof values[0]; j++) {
+      double value;
+      attr_read(file, object, values[j].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+      ck_assert_double_eq(value, values[j].expected);
+    }
+    const htri_t has_levels = H5Aexists_by_name(file, object, "n_level", H5P_DEFAULT);
+    ck_assert_int_eq(has_levels, info.is_integer);
+    ck_assert_int_eq(H5Aexists_by_name(file, object, "n_above", H5P_DEFAULT), info.is_integer);
+    if (info.is_integer) {
+      ck_assert_uint_eq(attr_uint64(file, object, "n_above"), p->n_above);
+      hid_t attr = H5Aopen_by_name(file, object, "n_level", H5P_DEFAULT, H5P_DEFAULT);
+      hid_t space = H5Aget_space(attr);
+      hsize_t dims[1] = {0};
+      ck_assert_int_eq(H5Sget_simple_extent_ndims(space), 1);
+      H5Sget_simple_extent_dims(space, dims, NULL);
+      ck_assert_uint_eq(dims[0], CART_SUMMARY_MAX_LEVEL + 1);
+      uint64_t levels[CART_SUMMARY_MAX_LEVEL + 1];
+      ck_assert_int_ge(H5Aread(attr, H5T_NATIVE_UINT64, levels), 0);
+      for (size_t v = 0; v <= CART_SUMMARY_MAX_LEVEL; v++) {
+        ck_assert_uint_eq(levels[v], p->n_level[v]);
+      }
+      H5Sclose(space);
+      H5Aclose(attr);
+    }
+  }
 }
 
 /* Reads dataset `name` (checked: stored as file_type, rank and dims as given, chunked by
@@ -518,6 +584,7 @@ START_TEST(test_layout_and_values)
   ck_assert_int_ge(H5Oget_info2(group, &info, H5O_INFO_NUM_ATTRS), 0);
   ck_assert_uint_eq(info.num_attrs, 2 + sizeof fields / sizeof fields[0]);
   H5Gclose(group);
+  assert_endpoint_summaries(file, &summary);
   /* one dataset per output and per endpoint, nothing else */
   hid_t trajectories = H5Gopen2(file, "/trajectories", H5P_DEFAULT);
   H5G_info_t group_info;
@@ -549,14 +616,21 @@ START_TEST(test_chunk_larger_than_trial)
   block_fill(block, 0, N_PATIENTS);
   ck_assert_int_eq(cart_h5_write_block(h5, block), CART_OK);
   cart_trial_block_free(block);
-  const cart_trial_summary summary = summary_make();
+  cart_trial_summary summary = summary_make();
+  /* a summary of another model's endpoints is refused */
+  summary.n_endpoints = 3;
+  ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_EINVAL);
+  ck_assert_ptr_nonnull(strstr(cart_h5_last_error(h5)->message, "has 3 endpoints"));
+  summary.n_endpoints = CART_N_ENDPOINTS;
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
+  summary.endpoints[2].p50 = -7.5;
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK); /* a second call rewrites */
   ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = file_open(files.path);
   assert_root(file, trial, "", 1);
   assert_datasets(file, trial, N_PATIENTS, N_PATIENTS);
+  assert_endpoint_summaries(file, &summary);
   H5Fclose(file);
   cart_trial_free(trial);
   files_remove(&files);

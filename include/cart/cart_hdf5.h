@@ -10,7 +10,12 @@
  *                days of each patient's tocilizumab doses (fixed and by rule), in time order,
  *                NaN after the last
  *   /status      (n_patients) int32
- *   /summary     group whose attributes are the cart_trial_summary fields
+ *   /summary     group whose attributes are the oncology fields of cart_trial_summary
+ *   /summary/endpoints  group with attribute names (the model's endpoints in its order) and a
+ *                group per endpoint, /summary/endpoints/<name>, whose attributes are its
+ *                cart_endpoint_summary: unit, n_number (uint64), mean, p5, p25, p50, p75, p95
+ *                (float64) and, for an integer endpoint, n_level (uint64[CART_SUMMARY_MAX_LEVEL
+ *                + 1]) and n_above (uint64)
  * Datasets are chunked by blocks of patients, with shuffle and deflate (level 4), little-endian
  * IEEE types. Rows of patients not yet written read as the fill value: NaN in float datasets,
  * INT32_MIN (-2147483648) in /status and in the int32 endpoints, where it also stands for the
@@ -65,8 +70,9 @@ int cart_h5_write_block(cart_h5_file *file, const cart_trial_block *block);
  * the reads are independent: one rank may call it alone. */
 int cart_h5_summarize(cart_h5_file *file, cart_trial_summary *summary);
 
-/* Writes /summary, flushes, sets complete = 1 and flushes again. CART_EIO on failure,
- * CART_EINVAL for NULL arguments. */
+/* Writes /summary (and /summary/endpoints), flushes, sets complete = 1 and flushes again.
+ * CART_EIO on failure, CART_EINVAL for NULL arguments or a summary whose n_endpoints is not the
+ * file's model's. */
 int cart_h5_finish(cart_h5_file *file, const cart_trial_summary *summary);
 
 /* Closes the file and frees the handle (complete stays as it is; NULL allowed). Returns CART_OK,
