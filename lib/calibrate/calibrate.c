@@ -85,7 +85,7 @@ typedef struct fit {
   const cart_targets *targets;
   const cart_calibrate_settings *settings;
   size_t p, m;
-  int *param_index; /* m: cr_tercile_diff parameters */
+  int *param_index; /* m: what each target's argument is in the model (cartp_target_index) */
   cartp_sim sim;
   double *values, *mc_se; /* m: of the latest evaluation */
   double best_objective;
@@ -469,7 +469,7 @@ int cart_calibration_new(cart_trial *trial, const cart_targets *targets,
     goto cleanup;
   }
   sim_ready = 1;
-  cartp_target_param_index(targets, model, f.param_index);
+  cartp_target_index(targets, model, f.param_index);
   for (size_t k = 0; k < p; k++) {
     const cartp_free *fr = &targets->free[k];
     saved[k] = current_value(population, fr);
