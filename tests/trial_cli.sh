@@ -30,7 +30,7 @@ grep -q "^cart: 40 patients in" "$tmp/err1" && ok || bad "no final progress line
 for k in 2 4; do
   for d in /time /params /status /trajectories/Cblood /trajectories/tumour /trajectories/B \
            /trajectories/IL6 /trajectories/IL6s /endpoints/cmax /endpoints/auc28 /endpoints/response \
-           /endpoints/relapse_day /endpoints/crs_grade /endpoints/crs_onset; do
+           /endpoints/relapse_day /endpoints/crs_grade /endpoints/crs_onset /summary; do
     h5diff -N "$tmp/t1.h5" "$tmp/t$k.h5" "$d" "$d" >/dev/null 2>&1 && ok || bad "$d differs between 1 and $k threads"
   done
 done

@@ -62,9 +62,9 @@ cart_h5_file *cart_h5_file_new(const char *path, const cart_trial *trial,
 int cart_h5_write_block(cart_h5_file *file, const cart_trial_block *block);
 
 /* The summary of the patients in the file (every one of its N; a row not written counts as not
- * solved), read back from /status and /endpoints in bounded chunks: the rates in one pass, each
- * percentile by the exact selection of cart_summary_acc (cart_trial.h), a few passes over its
- * column. Bit-identical to a cart_summary_acc_new accumulator fed the same blocks (integer
+ * solved), read back from /status and /endpoints in bounded chunks: the rates, counts and means
+ * of every endpoint in one pass, each endpoint's percentiles by the exact selection of
+ * cart_summary_acc (cart_trial.h), a few passes over its column. Bit-identical to a cart_summary_acc_new accumulator fed the same blocks (integer
  * endpoints are whole numbers by contract, so int32 keeps them), and memory does not grow with N.
  * CART_EIO when a read fails, CART_ENOMEM, CART_EINVAL for NULL. With parallel HDF5 (cart-mpi)
  * the reads are independent: one rank may call it alone. */
