@@ -16,6 +16,7 @@
 #include <ini.h>
 
 #include "../util/error.h"
+#include "../util/sum.h"
 #include "calibrate_impl.h"
 
 /* ---- the statistics ---- */
@@ -1160,22 +1161,20 @@ static int meets(double x, cart_comparison comparison, double threshold)
 static double endpoint_mean(const cartp_sim *sim, int column, double *se)
 {
   size_t m = 0;
-  double sum = 0, compensation = 0;
+  cartp_sum sum = {0, 0};
   for (size_t i = 0; i < sim->n; i++) {
     const double x = sim->endpoints[i * sim->n_endpoints + (size_t)column];
     if (sim->status[i] != CART_OK || isnan(x)) {
       continue;
     }
     m++;
-    const double t = sum + x;
-    compensation += fabs(sum) >= fabs(x) ? (sum - t) + x : (x - t) + sum;
-    sum = t;
+    cartp_sum_add(&sum, x);
   }
   if (m == 0) {
     *se = NAN;
     return NAN;
   }
-  const double mean = (sum + compensation) / (double)m;
+  const double mean = cartp_sum_value(&sum) / (double)m;
   double squares = 0;
   for (size_t i = 0; i < sim->n; i++) {
     const double x = sim->endpoints[i * sim->n_endpoints + (size_t)column];

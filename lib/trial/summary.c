@@ -8,6 +8,7 @@
 
 #include "../util/checked.h"
 #include "../util/error.h"
+#include "../util/sum.h"
 #include "select.h"
 #include "summary_impl.h"
 
@@ -24,11 +25,11 @@ static const char *const percentile_name[N_PCT] = {"cmax", "tmax", "auc28", "apl
 static const double endpoint_q[] = {5, 25, 50, 75, 95};
 #define N_Q (sizeof endpoint_q / sizeof endpoint_q[0])
 
-/* A running sum of one endpoint: Neumaier's compensated sum, in patient order (the mean does not
- * depend on the blocks or threads). */
+/* A running sum of one endpoint, compensated and in patient order (the mean does not depend on
+ * the blocks or threads). */
 typedef struct endpoint_acc {
   size_t n_number;
-  double sum, compensation;
+  cartp_sum sum;
   size_t n_level[CART_SUMMARY_MAX_LEVEL + 1], n_above;
   int is_integer;
 } endpoint_acc;
@@ -139,9 +140,7 @@ static void add_value(endpoint_acc *a, double x)
     return;
   }
   a->n_number++;
-  const double t = a->sum + x;
-  a->compensation += fabs(a->sum) >= fabs(x) ? (a->sum - t) + x : (x - t) + a->sum;
-  a->sum = t;
+  cartp_sum_add(&a->sum, x);
   if (a->is_integer && x >= 0 && x <= CART_SUMMARY_MAX_LEVEL) {
     a->n_level[(size_t)x] += x == floor(x); /* whole by contract; a fraction counts nowhere */
   } else if (a->is_integer && x > CART_SUMMARY_MAX_LEVEL) {
@@ -223,9 +222,7 @@ static int endpoint_summary(const cart_summary_acc *acc, size_t e, cart_endpoint
 {
   const endpoint_acc *a = &acc->endpoint[e];
   out->n_number = a->n_number;
-  /* an infinity makes the compensation NaN: the sum alone is then the answer */
-  const double sum = isfinite(a->sum) ? a->sum + a->compensation : a->sum;
-  out->mean = a->n_number ? sum / (double)a->n_number : NAN;
+  out->mean = a->n_number ? cartp_sum_value(&a->sum) / (double)a->n_number : NAN;
   memcpy(out->n_level, a->n_level, sizeof out->n_level);
   out->n_above = a->n_above;
   /* A reader gives every patient added (NaN for those not solved); the kept arrays only the
