@@ -56,7 +56,7 @@ int main(void)
 
   block = cart_trial_block_new(trial, BLOCK_SIZE, &err);
   workspace = block ? cart_trial_workspace_new(trial, N_THREADS, &err) : NULL;
-  acc = workspace ? cart_summary_acc_new(N_PATIENTS, &err) : NULL;
+  acc = workspace ? cart_summary_acc_new(cart_trial_model(trial), N_PATIENTS, &err) : NULL;
   if (acc == NULL) {
     fprintf(stderr, "small_trial: %s\n", err.message);
     goto cleanup;

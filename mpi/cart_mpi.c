@@ -214,7 +214,7 @@ static int run_trial(mpi_run *run, int argc, char **argv)
     exit_status = cli_trial_exit_status(status); /* rank 0 prints */
     goto cleanup;
   }
-  exit_status = cli_trial_report(status, &err, &summary, &opts);
+  exit_status = cli_trial_report(status, &err, cart_trial_model(trial), &summary, &opts);
   if (status == CART_OK && opts.timing) {
     struct stat info;
     const size_t n = cart_trial_n_patients(trial);

@@ -3,9 +3,9 @@
  *
  * Loads the scenario and the targets (cart-targets(5)), checks them together and that the
  * output can be written (an existing file needs --force) before any simulation, fits the free
- * parameters (cart_calibrate, see cart_calibrate.h for the method), prints the table of targets
- * and fitted values on stdout and writes the calibrated scenario. Progress on stderr: a bar when
- * stderr is a terminal (not with --quiet).
+ * parameters (cart_calibration_new, see cart_calibrate.h for the method), prints the table of
+ * targets and fitted values on stdout and writes the calibrated scenario. Progress on stderr: a
+ * bar when stderr is a terminal (not with --quiet).
  *
  * Ctrl-C (SIGINT) stops the fit after the evaluation under way: the best point so far is printed,
  * marked incomplete, nothing is written, and the exit status is 1. A second Ctrl-C kills at
@@ -241,7 +241,8 @@ int cli_calibrate(int argc, char **argv)
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, &previous);
   progress_state state = {cli_now(), !quiet && isatty(STDERR_FILENO), 0, 0};
-  const int status = cart_calibrate(trial, targets, &settings, progress, &state, &cal, &err);
+  const int status =
+      cart_calibration_new(trial, targets, &settings, progress, &state, &cal, &err);
   sigaction(SIGINT, &previous, NULL);
   if (state.show && state.done > 0 && state.done < state.total) {
     fputc('\n', stderr);

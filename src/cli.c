@@ -333,25 +333,92 @@ void cli_progress_units(size_t done, size_t total, double elapsed, const char *u
   progress_bar(done, total, elapsed, unit, status);
 }
 
-void cli_print_summary(const cart_trial_summary *s, const char *path)
+/* Whether the model has every endpoint of the NULL-ended list. */
+static int has_endpoints(const cart_model *model, const char *const *names)
+{
+  for (; *names != NULL; names++) {
+    if (cart_model_endpoint_index(model, *names) < 0) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+#define HAS(...) has_endpoints(model, (const char *const[]){__VA_ARGS__, NULL})
+
+/* The oncology lines, each only for a model with the endpoints it is made of. */
+static void print_oncology(const cart_model *model, const cart_trial_summary *s)
+{
+  if (HAS("response")) {
+    printf("  complete response    %.1f %%\n", 100 * s->cr_rate);
+    printf("  overall response     %.1f %%\n", 100 * s->orr_rate);
+  }
+  if (HAS("crs_grade")) {
+    printf("  CRS any grade        %.1f %%   (CRS-signal convention, not ASTCT grading)\n",
+           100 * s->crs_any_rate);
+    printf("  CRS grade >= 3       %.1f %%\n", 100 * s->crs_grade3_rate);
+  }
+  if (HAS("toci_doses")) {
+    printf("  tocilizumab given    %.1f %%   (%.2f doses per patient)\n", 100 * s->toci_rate,
+           s->toci_doses_mean);
+  }
+  const struct {
+    const char *name;
+    double p5, p50, p95;
+  } spread[] = {{"cmax", s->cmax_p5, s->cmax_p50, s->cmax_p95},
+                {"tmax", s->tmax_p5, s->tmax_p50, s->tmax_p95},
+                {"auc28", s->auc28_p5, s->auc28_p50, s->auc28_p95}};
+  for (size_t i = 0; i < sizeof spread / sizeof spread[0]; i++) {
+    const int e = cart_model_endpoint_index(model, spread[i].name);
+    cart_endpoint_info info;
+    if (e >= 0 && cart_model_endpoint_info(model, (size_t)e, &info) == CART_OK) {
+      printf("  %-20s %.4g %s median (5-95%%: %.4g-%.4g)\n", spread[i].name, spread[i].p50,
+             info.unit, spread[i].p5, spread[i].p95);
+    }
+  }
+  if (HAS("aplasia_days")) {
+    printf("  B-cell aplasia       %.4g days median\n", s->aplasia_days_p50);
+  }
+  if (HAS("response", "relapse_day", "relapse_negative")) {
+    printf("  relapse              %.1f %% of complete responders (%.1f %% of relapses "
+           "antigen-negative)\n", 100 * s->relapse_rate, 100 * s->relapse_negative_rate);
+  }
+}
+
+#undef HAS
+
+/* A row per endpoint of the model: its solved patients with a number (n), their mean and
+ * percentiles; the columns as wide as the longest name, unit and count. */
+static void print_endpoints(const cart_model *model, const cart_trial_summary *s)
+{
+  int name_width = (int)strlen("endpoint"), unit_width = (int)strlen("unit");
+  const int n_width = snprintf(NULL, 0, "%zu", s->n_patients) > 1
+                          ? snprintf(NULL, 0, "%zu", s->n_patients)
+                          : 1;
+  for (size_t e = 0; e < s->n_endpoints; e++) {
+    cart_endpoint_info info;
+    cart_model_endpoint_info(model, e, &info);
+    name_width = (int)strlen(info.name) > name_width ? (int)strlen(info.name) : name_width;
+    unit_width = (int)strlen(info.unit) > unit_width ? (int)strlen(info.unit) : unit_width;
+  }
+  printf("  %-*s  %-*s  %*s  %11s  %11s  %11s  %11s\n", name_width, "endpoint", unit_width,
+         "unit", n_width, "n", "mean", "p5", "p50", "p95");
+  for (size_t e = 0; e < s->n_endpoints; e++) {
+    cart_endpoint_info info;
+    cart_model_endpoint_info(model, e, &info);
+    const cart_endpoint_summary *p = &s->endpoints[e];
+    printf("  %-*s  %-*s  %*zu  %11.4g  %11.4g  %11.4g  %11.4g\n", name_width, info.name,
+           unit_width, info.unit, n_width, p->n_number, p->mean, p->p5, p->p50, p->p95);
+  }
+}
+
+void cli_print_summary(const cart_model *model, const cart_trial_summary *s, const char *path)
 {
   printf("trial summary (%s)\n", path);
   printf("  patients             %zu (%zu solved)\n", s->n_patients, s->n_solved);
-  printf("  complete response    %.1f %%\n", 100 * s->cr_rate);
-  printf("  overall response     %.1f %%\n", 100 * s->orr_rate);
-  printf("  CRS any grade        %.1f %%   (CRS-signal convention, not ASTCT grading)\n", 100 * s->crs_any_rate);
-  printf("  CRS grade >= 3       %.1f %%\n", 100 * s->crs_grade3_rate);
-  printf("  tocilizumab given    %.1f %%   (%.2f doses per patient)\n", 100 * s->toci_rate,
-         s->toci_doses_mean);
-  printf("  cmax                 %.4g cells/uL median (5-95%%: %.4g-%.4g)\n", s->cmax_p50,
-         s->cmax_p5, s->cmax_p95);
-  printf("  tmax                 %.4g day median (5-95%%: %.4g-%.4g)\n", s->tmax_p50, s->tmax_p5,
-         s->tmax_p95);
-  printf("  auc28                %.4g cells/uL*day median (5-95%%: %.4g-%.4g)\n", s->auc28_p50,
-         s->auc28_p5, s->auc28_p95);
-  printf("  B-cell aplasia       %.4g days median\n", s->aplasia_days_p50);
-  printf("  relapse              %.1f %% of complete responders (%.1f %% of relapses antigen-negative)\n",
-         100 * s->relapse_rate, 100 * s->relapse_negative_rate);
+  print_oncology(model, s);
+  printf("\n");
+  print_endpoints(model, s);
 }
 
 cart_trial *cli_trial_load(const char *text, const char *source, const cli_trial_options *o,
@@ -401,8 +468,8 @@ int cli_trial_exit_status(int status)
   return status == CART_OK ? 0 : bad_input ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED;
 }
 
-int cli_trial_report(int status, const cart_error *err, const cart_trial_summary *summary,
-                     const cli_trial_options *o)
+int cli_trial_report(int status, const cart_error *err, const cart_model *model,
+                     const cart_trial_summary *summary, const cli_trial_options *o)
 {
   if (status != CART_OK) {
     const char *note = status != CART_ESTOPPED ? ""
@@ -410,7 +477,7 @@ int cli_trial_report(int status, const cart_error *err, const cart_trial_summary
                                                : " (--stop-after-blocks)";
     return fail(cli_trial_exit_status(status), "%s%s", err->message, note);
   }
-  cli_print_summary(summary, o->output);
+  cli_print_summary(model, summary, o->output);
   if (summary->n_solved < summary->n_patients) {
     fprintf(stderr, CLI_NAME ": %zu of %zu patients failed to solve (see /status in %s)\n",
             summary->n_patients - summary->n_solved, summary->n_patients, o->output);

@@ -134,14 +134,16 @@ int cli_trial_exit_status(int status);
 
 /* After a run into options->output: the error line and its exit status (2 for an existing or
  * unusable output, 1 otherwise; a stop names the testing option that asked for it), or the
- * summary table and 0. */
-int cli_trial_report(int status, const cart_error *err, const cart_trial_summary *summary,
-                     const cli_trial_options *options);
+ * summary table of `model`'s trial and 0. */
+int cli_trial_report(int status, const cart_error *err, const cart_model *model,
+                     const cart_trial_summary *summary, const cli_trial_options *options);
 
 /* `cart calibrate` (calibrate.c). */
 int cli_calibrate(int argc, char **argv);
 
-/* The summary table of a trial written to `path`, on stdout. */
-void cli_print_summary(const cart_trial_summary *summary, const char *path);
+/* The summary of a trial of `model` written to `path`, on stdout: the oncology lines whose
+ * endpoints the model has, then a row per endpoint of the model. */
+void cli_print_summary(const cart_model *model, const cart_trial_summary *summary,
+                       const char *path);
 
 #endif

@@ -107,7 +107,7 @@ int cli_trial(int argc, char **argv)
     raise(stop_signal); /* die of it, as the caller (a shell, a scheduler) expects */
     return EXIT_SOLVE_FAILED;
   }
-  exit_status = cli_trial_report(status, &err, &summary, &options);
+  exit_status = cli_trial_report(status, &err, cart_trial_model(trial), &summary, &options);
 
 cleanup:
   cart_trial_free(trial);

@@ -40,7 +40,9 @@ expect_error() {
 }
 
 targets 'foo = 1/2\n' 'rho = 0.1, 1\n';                      expect_error 4 "unknown statistic 'foo'" "unknown statistic"
-targets 'median(cmx) = 1 [0, 2]\n' 'rho = 0.1, 1\n';         expect_error 4 "unknown endpoint 'cmx'" "unknown endpoint"
+targets 'median(cmx) = 1 [0, 2]\n' 'rho = 0.1, 1\n';         expect_error 4 "no endpoint 'cmx' (its endpoints: cmax, tmax, auc28)" "unknown endpoint"
+targets 'orr = 1/2\n' 'rho = 0.1, 1\n';                      expect_error 4 "orr needs endpoint 'response', which model 'stein' lacks" "oncology rate of stein"
+targets 'fraction(cmax=1) = 1/2\n' 'rho = 0.1, 1\n';         expect_error 4 "fraction(cmax=1): expected fraction(ENDPOINT OP X)" "fraction without a comparison"
 targets 'median(cmax) = 1 [0, x]\n' 'rho = 0.1, 1\n';        expect_error 4 "median(cmax)" "malformed value"
 targets 'orr = 7/5\n' 'rho = 0.1, 1\n';                      expect_error 4 "orr" "n > N"
 targets 'orr = 1/0\n' 'rho = 0.1, 1\n';                      expect_error 4 "orr" "N = 0"
@@ -56,7 +58,7 @@ targets 'orr = 1/2\norr = 1/3\n' 'rho = 0.1, 1\n';           expect_error 5 "orr
 targets 'orr = 1/2\n' 'rho = 0.1, 1\nrho = 0.2, 1\n';        expect_error 7 "rho: given twice" "duplicate free parameter"
 targets '' 'rho = 0.1, 1\n';                                 expect_error 3 "no targets" "no targets"
 targets 'orr = 1/2\n' '';                                    expect_error 5 "no free parameters" "no free parameters"
-targets 'cr_tercile_diff(c0) = 0 [-1, 1]\n' 'rho = 0.1, 1\n'; expect_error 4 "'c0' does not vary" "tercile parameter without variability"
+targets 'cr_tercile_diff(c0) = 0 [-1, 1]\n' 'rho = 0.1, 1\n'; expect_error 4 "needs endpoint 'response'" "tercile difference of stein"
 
 # Usage: two files and -o are needed; files must exist; an existing output needs --force.
 "$cart" calibrate "$tmp/stein.ini" >/dev/null 2>"$tmp/err"
@@ -89,7 +91,8 @@ grep -q "^rho = 0\.[0-9]\{10,\}" "$tmp/cal1.ini" && ok || bad "rho not written i
 grep -q "median(cmax)" "$tmp/out1" && grep -q "cv.rho" "$tmp/out1" && ok || bad "no table: $(cat "$tmp/out1")"
 simulated=$(awk '$1 == "median(cmax)" { print $5 }' "$tmp/out1")
 "$cart" trial "$tmp/cal1.ini" -n 100 --seed 3 -o "$tmp/rerun.h5" >"$tmp/trial" 2>/dev/null
-rerun=$(awk '$1 == "cmax" { print $2 }' "$tmp/trial")
+# the oncology line "cmax  VALUE cells/uL median (5-95%: ...)", not the endpoint table's row
+rerun=$(awk '$1 == "cmax" && $4 == "median" { print $2 }' "$tmp/trial")
 [ -n "$simulated" ] && [ "$simulated" = "$rerun" ] && ok \
   || bad "rerun median cmax '$rerun' differs from the calibration's '$simulated'"
 

@@ -119,7 +119,14 @@ typedef struct bad_case {
 static const bad_case bad_cases[] = {
     /* [targets] starts at line 2, its first key is line 3; [free] follows the targets */
     {"foo = 1/2\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "foo"},
-    {"median(cmx) = 1 [0, 2]\n", "rho = 0.1, 1\n", CART_EUNKNOWN_PARAM, 3, "cmx"},
+    {"fraction(crs_grade=3) = 1/2\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "fraction(crs_grade=3)"},
+    {"fraction(crs_grade!=3) = 1/2\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "OP one of >="},
+    {"fraction(crs_grade>=x) = 1/2\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "'x' is not a number"},
+    {"fraction(>=3) = 1/2\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "fraction(>=3)"},
+    {"fraction(cmax) = 1/2\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "fraction(cmax)"},
+    {"fraction(cmax>1) = 5/4\n", "rho = 0.1, 1\n", CART_ERANGE, 3, "fraction(cmax>1)"},
+    {"mean(cmax) = 1/2\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "only for rates"},
+    {"mean(cmax,2) = 1 [0, 2]\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "mean(ENDPOINT)"},
     {"median(cmax) = 1 [0; 2]\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "median(cmax)"},
     {"orr = abc\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "orr"},
     {"orr = 0.5\n", "rho = 0.1, 1\n", CART_EPARSE, 3, "orr"},
@@ -179,6 +186,14 @@ static const model_case model_cases[] = {
     {"cr_tercile_diff(T00) = 0 [-1, 1]\n", "rho = 0.1, 1\n", CART_EUNKNOWN_PARAM, 3, "T00"},
     {"cr_tercile_diff(KS) = 0 [-1, 1]\n", "rho = 0.1, 1\n", CART_ERANGE, 3, "KS"},
     {"durable_cr(1825) = 0.3 [0.2, 0.5]\n", "rho = 0.1, 1\n", CART_ERANGE, 3, "durable_cr(1825)"},
+    /* an endpoint the model lacks, named with the model's list */
+    {"median(cmx) = 1 [0, 2]\n", "rho = 0.1, 1\n", CART_EUNKNOWN_PARAM, 3,
+     "median(cmx): model 'cart' has no endpoint 'cmx' (its endpoints: cmax, tmax, auc28, "
+     "tumour_nadir, response"},
+    {"orr = 1/2\nmean(nope) = 1 [0, 2]\n", "rho = 0.1, 1\n", CART_EUNKNOWN_PARAM, 4,
+     "has no endpoint 'nope'"},
+    {"fraction(crs>=3) = 1/2\n", "rho = 0.1, 1\n", CART_EUNKNOWN_PARAM, 3,
+     "has no endpoint 'crs'"},
 };
 
 START_TEST(test_targets_model_errors)
@@ -194,9 +209,9 @@ START_TEST(test_targets_model_errors)
   ck_assert_ptr_nonnull(trial);
   ck_assert_int_eq(cart_targets_check(t, trial, &err), c->code);
   assert_error_at(&err, c->code, c->line, c->name, _i);
-  /* cart_calibrate refuses it the same way, without a result */
+  /* cart_calibration_new refuses it the same way, without a result */
   cart_calibration *cal = (cart_calibration *)&err; /* must be reset to NULL */
-  ck_assert_int_eq(cart_calibrate(trial, t, NULL, NULL, NULL, &cal, &err), c->code);
+  ck_assert_int_eq(cart_calibration_new(trial, t, NULL, NULL, NULL, &cal, &err), c->code);
   ck_assert_ptr_null(cal);
   cart_trial_free(trial);
   cart_targets_free(t);
@@ -241,6 +256,149 @@ static cart_targets *targets_ok(const char *text)
   return t;
 }
 
+/* ---- the statistics any model can use: mean(EP), fraction(EP OP X) ---- */
+
+/* The endpoints of patients 0..N-1 of `trial`, run here in one block, for independent counts. */
+static cart_trial_block *run_all(cart_trial *trial)
+{
+  const size_t n = cart_trial_n_patients(trial);
+  cart_trial_block *block = cart_trial_block_new(trial, n, NULL);
+  ck_assert_ptr_nonnull(block);
+  ck_assert_int_eq(test_run_block(trial, 0, n, 1, block), CART_OK);
+  return block;
+}
+
+/* Mean of endpoint e over the block's solved patients with a number (long double sum). */
+static double block_mean(const cart_trial_block *block, size_t e)
+{
+  long double sum = 0;
+  size_t m = 0;
+  for (size_t k = 0; k < block->count; k++) {
+    const double x = block->endpoints[k * block->n_endpoints + e];
+    if (block->status[k] == CART_OK && !isnan(x)) {
+      sum += x;
+      m++;
+    }
+  }
+  return m ? (double)(sum / (long double)m) : NAN;
+}
+
+/* The solved patients whose endpoint e is >= (op 0), > (1), <= (2), < (3) or == (4) x, over the
+ * solved patients. */
+static double block_fraction(const cart_trial_block *block, size_t e, int op, double x)
+{
+  size_t k_met = 0, solved = 0;
+  for (size_t k = 0; k < block->count; k++) {
+    if (block->status[k] != CART_OK) {
+      continue;
+    }
+    const double v = block->endpoints[k * block->n_endpoints + e];
+    solved++;
+    k_met += op == 0 ? v >= x : op == 1 ? v > x : op == 2 ? v <= x : op == 3 ? v < x : v == x;
+  }
+  return (double)k_met / (double)solved;
+}
+
+START_TEST(test_generic_statistics)
+{
+  cart_trial *trial = load(cart_scenario_default());
+  cart_trial_set_n_patients(trial, 120);
+  cart_trial_set_seed(trial, 3);
+  cart_targets *t = targets_ok("[targets]\n"
+                               "mean(cmax) = 30 [10, 50]\n"
+                               "mean( relapse_day ) = 100 [10, 300]\n"
+                               "fraction(crs_grade >= 3) = 1/10\n"
+                               "fraction(crs_grade>2) = 1/10\n"
+                               "fraction(crs_grade == 0) = 0.2 [0.1, 0.3]\n"
+                               "fraction(cmax <= 30) = 1/2\n"
+                               "fraction(tmax < 9.5) = 1/2\n"
+                               "fraction(relapse_day >= 100) = 1/10\n"
+                               "crs_grade3 = 1/10\n"
+                               "[free]\nrho = 0.1, 1\n");
+  cart_target_info info;
+  ck_assert_int_eq(cart_targets_get(t, 2, &info), CART_OK);
+  ck_assert_str_eq(info.name, "fraction(crs_grade>=3)");
+  ck_assert_str_eq(info.argument, "crs_grade");
+  ck_assert_int_eq(info.statistic, CART_STAT_FRACTION);
+  ck_assert_int_eq(info.comparison, CART_COMPARE_GE);
+  ck_assert_double_eq(info.threshold, 3);
+  ck_assert_int_eq(info.is_rate, 1);
+  ck_assert_int_eq(cart_targets_get(t, 1, &info), CART_OK);
+  ck_assert_int_eq(info.statistic, CART_STAT_MEAN);
+  ck_assert_str_eq(info.argument, "relapse_day");
+  ck_assert_int_eq(info.comparison, CART_COMPARE_NONE);
+  ck_assert(isnan(info.threshold));
+  double got[9], se[9];
+  cart_error err;
+  ck_assert_msg(cart_targets_simulate(t, trial, 2, got, se, &err) == CART_OK, "%s", err.message);
+  cart_trial_block *block = run_all(trial);
+  const double expected[9] = {
+      block_mean(block, CART_ENDPOINT_CMAX),
+      block_mean(block, CART_ENDPOINT_RELAPSE_DAY),
+      block_fraction(block, CART_ENDPOINT_CRS_GRADE, 0, 3),
+      block_fraction(block, CART_ENDPOINT_CRS_GRADE, 1, 2),
+      block_fraction(block, CART_ENDPOINT_CRS_GRADE, 4, 0),
+      block_fraction(block, CART_ENDPOINT_CMAX, 2, 30),
+      block_fraction(block, CART_ENDPOINT_TMAX, 3, 9.5),
+      block_fraction(block, CART_ENDPOINT_RELAPSE_DAY, 0, 100),
+      block_fraction(block, CART_ENDPOINT_CRS_GRADE, 0, 3)};
+  for (size_t i = 0; i < 2; i++) {
+    ck_assert_msg(fabs(got[i] - expected[i]) <= 1e-15 * fabs(expected[i]),
+                  "target %zu: %.17g, expected %.17g", i, got[i], expected[i]);
+    ck_assert(se[i] > 0 && isfinite(se[i]));
+  }
+  for (size_t i = 2; i < 9; i++) {
+    ck_assert_msg(got[i] == expected[i], "target %zu: %.17g, expected %.17g", i, got[i],
+                  expected[i]);
+  }
+  /* not vacuous: the counts are neither 0 nor all, and the two ways of one rate agree */
+  for (size_t i = 2; i < 8; i++) {
+    ck_assert_msg(got[i] > 0 && got[i] < 1, "target %zu: %g", i, got[i]);
+  }
+  ck_assert_double_eq(got[2], got[8]);
+  ck_assert_double_eq(got[2], got[3]); /* grades are whole */
+  cart_trial_block_free(block);
+  cart_targets_free(t);
+
+  /* stein has cmax, tmax and auc28 only: mean and fraction work, the oncology rates are refused
+   * with the endpoint they need and the model's list */
+  cart_trial *stein = load(stein_start);
+  cart_trial_set_n_patients(stein, 40);
+  cart_targets *generic = targets_ok("[targets]\nmean(auc28) = 1 [0, 2]\n"
+                                     "fraction(cmax > 1000) = 1/2\n[free]\nrho = 0.1, 1\n");
+  ck_assert_msg(cart_targets_simulate(generic, stein, 1, got, NULL, &err) == CART_OK, "%s",
+                err.message);
+  block = run_all(stein);
+  ck_assert(fabs(got[0] - block_mean(block, 2)) <= 1e-15 * fabs(got[0]));
+  ck_assert_double_eq(got[1], block_fraction(block, 0, 1, 1000));
+  cart_trial_block_free(block);
+  cart_targets_free(generic);
+  static const struct {
+    const char *target, *needs;
+  } refused[] = {{"orr = 1/2", "response"},
+                 {"crs_grade3 = 1/2", "crs_grade"},
+                 {"toci = 1/2", "toci_doses"},
+                 {"relapse_negative(30) = 1/2", "response"},
+                 {"median_ratio(cmax, NR/R) = 1 [0.5, 2]", "response"},
+                 {"cr_tercile_diff(rho) = 0 [-1, 1]", "response"}};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    char text[256], expected_text[128];
+    snprintf(text, sizeof text, "[targets]\n%s\n[free]\nrho = 0.1, 1\n", refused[i].target);
+    cart_targets *bad = targets_ok(text);
+    ck_assert_int_eq(cart_targets_check(bad, stein, &err), CART_EUNKNOWN_PARAM);
+    snprintf(expected_text, sizeof expected_text,
+             "needs endpoint '%s', which model 'stein' lacks (its endpoints: cmax, tmax, auc28;",
+             refused[i].needs);
+    ck_assert_msg(strstr(err.message, expected_text) != NULL && strncmp(err.message,
+                  "targets.ini:2: ", 15) == 0, "%s", err.message);
+    ck_assert_int_eq(cart_targets_simulate(bad, stein, 1, got, NULL, &err), CART_EUNKNOWN_PARAM);
+    cart_targets_free(bad);
+  }
+  cart_trial_free(stein);
+  cart_trial_free(trial);
+}
+END_TEST
+
 /* Targets of the stein truth: the cmax quantiles 0.05, 0.5, 0.95 of a big truth trial (another
  * seed), each with the distribution-free 95 % interval an observed trial of N_OBSERVED patients
  * would have: the truth's quantiles at q -+ 1.96 sqrt(q (1 - q) / N_OBSERVED). */
@@ -284,7 +442,7 @@ static cart_calibration *calibrate_ok(cart_trial *trial, const cart_targets *t,
 {
   cart_error err;
   cart_calibration *cal = NULL;
-  const int status = cart_calibrate(trial, t, s, NULL, NULL, &cal, &err);
+  const int status = cart_calibration_new(trial, t, s, NULL, NULL, &cal, &err);
   ck_assert_msg(status == CART_OK, "%s: %s", cart_status_name(status), err.message);
   ck_assert_ptr_nonnull(cal);
   return cal;
@@ -490,7 +648,7 @@ START_TEST(test_stopped)
   cart_calibration *cal = NULL;
   cart_error err;
   double best = NAN;
-  ck_assert_int_eq(cart_calibrate(trial, t, NULL, stop_after_three, &best, &cal, &err),
+  ck_assert_int_eq(cart_calibration_new(trial, t, NULL, stop_after_three, &best, &cal, &err),
                    CART_ESTOPPED);
   ck_assert_ptr_nonnull(strstr(err.message, "stopped after 3 evaluations"));
   ck_assert_ptr_nonnull(cal);
@@ -560,6 +718,10 @@ static Suite *calibrate_suite(void)
   tcase_add_loop_test(grammar, test_targets_model_errors, 0,
                       (int)(sizeof model_cases / sizeof model_cases[0]));
   suite_add_tcase(s, grammar);
+  TCase *statistics = tcase_create("statistics");
+  tcase_set_timeout(statistics, 60);
+  tcase_add_test(statistics, test_generic_statistics);
+  suite_add_tcase(s, statistics);
   TCase *fits = tcase_create("fits");
   tcase_set_timeout(fits, 120);
   tcase_add_test(fits, test_recovery_stein);

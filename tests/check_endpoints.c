@@ -131,8 +131,67 @@ START_TEST(test_trial_computes_the_models_endpoints)
 }
 END_TEST
 
+/* The summary of every endpoint of the model against the block's values: counted, summed in
+ * long double and sorted here (numpy's linear rule), every patient solved. */
+static void check_summary_of_block(const cart_trial_summary *s, const cart_trial_block *block)
+{
+  static const double q[] = {5, 25, 50, 75, 95};
+  ck_assert_uint_eq(s->n_endpoints, N_RETURN_ENDPOINTS);
+  for (size_t i = 0; i < N_RETURN_ENDPOINTS; i++) {
+    double values[N_PATIENTS];
+    long double sum = 0;
+    for (size_t k = 0; k < N_PATIENTS; k++) {
+      values[k] = block->endpoints[k * N_RETURN_ENDPOINTS + i];
+      sum += values[k];
+    }
+    const cart_endpoint_summary *got = &s->endpoints[i];
+    ck_assert_uint_eq(got->n_number, N_PATIENTS);
+    const double mean = (double)(sum / N_PATIENTS);
+    ck_assert_msg(fabs(got->mean - mean) <= 1e-15 * fabs(mean), "%s: mean %.17g, expected %.17g",
+                  return_endpoints[i].info.name, got->mean, mean);
+    const double pct[] = {got->p5, got->p25, got->p50, got->p75, got->p95};
+    for (size_t j = 0; j < sizeof q / sizeof q[0]; j++) {
+      const double expected = test_sorted_percentile(values, N_PATIENTS, q[j]);
+      ck_assert_msg(memcmp(&pct[j], &expected, sizeof expected) == 0,
+                    "%s p%g: %.17g, sorting gives %.17g", return_endpoints[i].info.name, q[j],
+                    pct[j], expected);
+    }
+    ck_assert_uint_eq(got->n_above, 0); /* no integer endpoint: no level counted */
+  }
+}
+
+/* /summary/endpoints/<name> holds the summary's values for each of the model's endpoints. */
+static void check_file_summary(hid_t file, const cart_trial_summary *s)
+{
+  for (size_t i = 0; i < N_RETURN_ENDPOINTS; i++) {
+    char object[64];
+    snprintf(object, sizeof object, "/summary/endpoints/%s", return_endpoints[i].info.name);
+    const cart_endpoint_summary *p = &s->endpoints[i];
+    const struct {
+      const char *name;
+      double expected;
+    } fields[] = {{"mean", p->mean}, {"p5", p->p5},   {"p25", p->p25},
+                  {"p50", p->p50},   {"p75", p->p75}, {"p95", p->p95}};
+    for (size_t j = 0; j < sizeof fields / sizeof fields[0]; j++) {
+      hid_t attr = H5Aopen_by_name(file, object, fields[j].name, H5P_DEFAULT, H5P_DEFAULT);
+      ck_assert_msg(attr >= 0, "no attribute %s of %s", fields[j].name, object);
+      double value;
+      ck_assert_int_ge(H5Aread(attr, H5T_NATIVE_DOUBLE, &value), 0);
+      ck_assert_double_eq(value, fields[j].expected);
+      H5Aclose(attr);
+    }
+    hid_t attr = H5Aopen_by_name(file, object, "n_number", H5P_DEFAULT, H5P_DEFAULT);
+    uint64_t n_number = 0;
+    ck_assert_int_ge(H5Aread(attr, H5T_NATIVE_UINT64, &n_number), 0);
+    ck_assert_uint_eq(n_number, p->n_number);
+    H5Aclose(attr);
+    ck_assert_int_eq(H5Aexists_by_name(file, object, "n_level", H5P_DEFAULT), 0);
+  }
+}
+
 /* The file's /endpoints holds exactly the model's endpoints, with their units and the block's
- * values; the summary reads NaN where the model has no oncology endpoint. */
+ * values; the summary reads NaN where the model has no oncology endpoint, and summarises each
+ * of the model's own endpoints, in memory, from the file and in /summary/endpoints. */
 START_TEST(test_file_holds_the_models_endpoints)
 {
   char dir[] = "/tmp/check_endpoints_XXXXXX";
@@ -143,7 +202,7 @@ START_TEST(test_file_holds_the_models_endpoints)
   cart_trial_block *block = cart_trial_block_new(trial, N_PATIENTS, NULL);
   ck_assert_int_eq(test_run_block(trial, 0, N_PATIENTS, 1, block), CART_OK);
   cart_error err;
-  cart_h5_file *h5 = cart_h5_create(path, trial, NULL, 0, N_PATIENTS, &err);
+  cart_h5_file *h5 = cart_h5_file_new(path, trial, NULL, 0, N_PATIENTS, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   ck_assert_int_eq(cart_h5_write_block(h5, block), CART_OK);
   cart_trial_summary summary;
@@ -151,8 +210,16 @@ START_TEST(test_file_holds_the_models_endpoints)
   ck_assert_uint_eq(summary.n_solved, N_PATIENTS);
   ck_assert(isnan(summary.cmax_p50) && isnan(summary.aplasia_days_p50));
   ck_assert_double_eq(summary.cr_rate, 0);
+  check_summary_of_block(&summary, block);
+  cart_summary_acc *memory = cart_summary_acc_new(&return_model, N_PATIENTS, &err);
+  ck_assert_msg(memory != NULL, "%s", err.message);
+  ck_assert_int_eq(cart_summary_acc_add(memory, block), CART_OK);
+  cart_trial_summary from_memory;
+  ck_assert_int_eq(cart_summary_acc_get(memory, &from_memory), CART_OK);
+  cart_summary_acc_free(memory);
+  ck_assert_int_eq(memcmp(&from_memory, &summary, sizeof summary), 0);
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   ck_assert_int_ge(file, 0);
@@ -180,6 +247,7 @@ START_TEST(test_file_holds_the_models_endpoints)
     H5Dclose(set);
   }
   H5Gclose(group);
+  check_file_summary(file, &summary);
   H5Fclose(file);
   cart_trial_block_free(block);
   cart_trial_free(trial);

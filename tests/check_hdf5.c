@@ -166,6 +166,7 @@ static void block_fill(cart_trial_block *block, size_t first, size_t count)
 static cart_trial_summary summary_make(void)
 {
   cart_trial_summary s;
+  memset(&s, 0, sizeof s);
   s.n_patients = N_PATIENTS;
   s.n_solved = N_PATIENTS - 1;
   double *fields[] = {&s.cr_rate,   &s.orr_rate,  &s.crs_any_rate,    &s.crs_grade3_rate,
@@ -176,6 +177,20 @@ static cart_trial_summary summary_make(void)
   for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
     *fields[i] = 0.5 + (double)i;
   }
+  /* every endpoint's, with values of its own (100 e + 0.25 j, counts 10 e + v) */
+  s.n_endpoints = CART_N_ENDPOINTS;
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    cart_endpoint_summary *p = &s.endpoints[e];
+    p->n_number = 3 + e;
+    double *values[] = {&p->mean, &p->p5, &p->p25, &p->p50, &p->p75, &p->p95};
+    for (size_t j = 0; j < sizeof values / sizeof values[0]; j++) {
+      *values[j] = 100.0 * (double)e + 0.25 * (double)j;
+    }
+    for (size_t v = 0; v <= CART_SUMMARY_MAX_LEVEL; v++) {
+      p->n_level[v] = 10 * e + v;
+    }
+    p->n_above = 1000 + e;
+  }
   return s;
 }
 
@@ -185,7 +200,7 @@ static cart_h5_file *file_write(const char *path, cart_trial *trial, size_t chun
                                 int both_blocks)
 {
   cart_error err;
-  cart_h5_file *h5 = cart_h5_create(path, trial, scenario_text, 0, chunk_patients, &err);
+  cart_h5_file *h5 = cart_h5_file_new(path, trial, scenario_text, 0, chunk_patients, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   cart_trial_block *block = cart_trial_block_new(trial, 6, &err);
   ck_assert_msg(block != NULL, "%s", err.message);
@@ -287,6 +302,57 @@ static uint64_t attr_uint64(hid_t loc, const char *object, const char *name)
   uint64_t value;
   attr_read(loc, object, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value);
   return value;
+}
+
+/* /summary/endpoints: the names in the model's order, and a group per endpoint whose attributes
+ * are its cart_endpoint_summary's (the level counts only for an integer endpoint). */
+static void assert_endpoint_summaries(hid_t file, const cart_trial_summary *s)
+{
+  const char *names[CART_N_ENDPOINTS];
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    cart_endpoint_info info;
+    ck_assert_int_eq(cart_endpoint_get_info(e, &info), CART_OK);
+    names[e] = info.name;
+  }
+  assert_attr_strings(file, "/summary/endpoints", "names", names, CART_N_ENDPOINTS);
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    cart_endpoint_info info;
+    cart_endpoint_get_info(e, &info);
+    char object[64];
+    snprintf(object, sizeof object, "/summary/endpoints/%s", info.name);
+    const cart_endpoint_summary *p = &s->endpoints[e];
+    assert_attr_string(file, object, "unit", info.unit);
+    ck_assert_uint_eq(attr_uint64(file, object, "n_number"), p->n_number);
+    const struct {
+      const char *name;
+      double expected;
+    } values[] = {{"mean", p->mean}, {"p5", p->p5},   {"p25", p->p25},
+                  {"p50", p->p50},   {"p75", p->p75}, {"p95", p->p95}};
+    for (size_t j = 0; j < sizeof values / sizeof values[0]; j++) {
+      double value;
+      attr_read(file, object, values[j].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+      ck_assert_double_eq(value, values[j].expected);
+    }
+    const htri_t has_levels = H5Aexists_by_name(file, object, "n_level", H5P_DEFAULT);
+    ck_assert_int_eq(has_levels, info.is_integer);
+    ck_assert_int_eq(H5Aexists_by_name(file, object, "n_above", H5P_DEFAULT), info.is_integer);
+    if (info.is_integer) {
+      ck_assert_uint_eq(attr_uint64(file, object, "n_above"), p->n_above);
+      hid_t attr = H5Aopen_by_name(file, object, "n_level", H5P_DEFAULT, H5P_DEFAULT);
+      hid_t space = H5Aget_space(attr);
+      hsize_t dims[1] = {0};
+      ck_assert_int_eq(H5Sget_simple_extent_ndims(space), 1);
+      H5Sget_simple_extent_dims(space, dims, NULL);
+      ck_assert_uint_eq(dims[0], CART_SUMMARY_MAX_LEVEL + 1);
+      uint64_t levels[CART_SUMMARY_MAX_LEVEL + 1];
+      ck_assert_int_ge(H5Aread(attr, H5T_NATIVE_UINT64, levels), 0);
+      for (size_t v = 0; v <= CART_SUMMARY_MAX_LEVEL; v++) {
+        ck_assert_uint_eq(levels[v], p->n_level[v]);
+      }
+      H5Sclose(space);
+      H5Aclose(attr);
+    }
+  }
 }
 
 /* Reads dataset `name` (checked: stored as file_type, rank and dims as given, chunked by
@@ -484,7 +550,7 @@ START_TEST(test_layout_and_values)
   cart_h5_file *h5 = file_write(files.path, trial, 4, 1);
   const cart_trial_summary summary = summary_make();
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = file_open(files.path);
   assert_root(file, trial, scenario_text, 1);
@@ -518,6 +584,7 @@ START_TEST(test_layout_and_values)
   ck_assert_int_ge(H5Oget_info2(group, &info, H5O_INFO_NUM_ATTRS), 0);
   ck_assert_uint_eq(info.num_attrs, 2 + sizeof fields / sizeof fields[0]);
   H5Gclose(group);
+  assert_endpoint_summaries(file, &summary);
   /* one dataset per output and per endpoint, nothing else */
   hid_t trajectories = H5Gopen2(file, "/trajectories", H5P_DEFAULT);
   H5G_info_t group_info;
@@ -542,21 +609,28 @@ START_TEST(test_chunk_larger_than_trial)
   files_make(&files);
   cart_trial *trial = trial_make();
   cart_error err;
-  cart_h5_file *h5 = cart_h5_create(files.path, trial, NULL, 0, 1000, &err);
+  cart_h5_file *h5 = cart_h5_file_new(files.path, trial, NULL, 0, 1000, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   cart_trial_block *block = cart_trial_block_new(trial, N_PATIENTS, &err);
   ck_assert_ptr_nonnull(block);
   block_fill(block, 0, N_PATIENTS);
   ck_assert_int_eq(cart_h5_write_block(h5, block), CART_OK);
   cart_trial_block_free(block);
-  const cart_trial_summary summary = summary_make();
+  cart_trial_summary summary = summary_make();
+  /* a summary of another model's endpoints is refused */
+  summary.n_endpoints = 3;
+  ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_EINVAL);
+  ck_assert_ptr_nonnull(strstr(cart_h5_last_error(h5)->message, "has 3 endpoints"));
+  summary.n_endpoints = CART_N_ENDPOINTS;
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
+  summary.endpoints[2].p50 = -7.5;
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK); /* a second call rewrites */
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = file_open(files.path);
   assert_root(file, trial, "", 1);
   assert_datasets(file, trial, N_PATIENTS, N_PATIENTS);
+  assert_endpoint_summaries(file, &summary);
   H5Fclose(file);
   cart_trial_free(trial);
   files_remove(&files);
@@ -576,7 +650,7 @@ START_TEST(test_exists_and_force)
 
   cart_trial *trial = trial_make();
   cart_error err;
-  ck_assert_ptr_null(cart_h5_create(files.path, trial, scenario_text, 0, 6, &err));
+  ck_assert_ptr_null(cart_h5_file_new(files.path, trial, scenario_text, 0, 6, &err));
   ck_assert_int_eq(err.code, CART_EEXIST);
   char expected[160];
   snprintf(expected, sizeof expected, "output file '%s' exists (use --force to overwrite)",
@@ -589,9 +663,9 @@ START_TEST(test_exists_and_force)
   fclose(in);
   ck_assert_str_eq(buf, content);
 
-  cart_h5_file *h5 = cart_h5_create(files.path, trial, scenario_text, 1, 6, &err);
+  cart_h5_file *h5 = cart_h5_file_new(files.path, trial, scenario_text, 1, 6, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
   ck_assert_int_gt(H5Fis_hdf5(files.path), 0);
   hid_t file = file_open(files.path);
   assert_root(file, trial, scenario_text, 0);
@@ -599,9 +673,9 @@ START_TEST(test_exists_and_force)
   H5Fclose(file);
 
   /* an HDF5 file is refused as well, and force replaces it */
-  ck_assert_ptr_null(cart_h5_create(files.path, trial, scenario_text, 0, 6, &err));
+  ck_assert_ptr_null(cart_h5_file_new(files.path, trial, scenario_text, 0, 6, &err));
   ck_assert_int_eq(err.code, CART_EEXIST);
-  h5 = cart_h5_create(files.path, trial, "second", 1, 6, &err);
+  h5 = cart_h5_file_new(files.path, trial, "second", 1, 6, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   cart_trial_block *block = cart_trial_block_new(trial, N_PATIENTS, &err);
   ck_assert_ptr_nonnull(block);
@@ -610,7 +684,7 @@ START_TEST(test_exists_and_force)
   cart_trial_block_free(block);
   const cart_trial_summary summary = summary_make();
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
   file = file_open(files.path);
   assert_root(file, trial, "second", 1);
   assert_datasets(file, trial, N_PATIENTS, 6);
@@ -637,9 +711,9 @@ START_TEST(test_missing_directory)
   ck_assert_int_ge(capture, 0);
   dup2(capture, STDERR_FILENO);
   cart_error err;
-  cart_h5_file *h5 = cart_h5_create(path, trial, scenario_text, 0, 6, &err);
+  cart_h5_file *h5 = cart_h5_file_new(path, trial, scenario_text, 0, 6, &err);
   cart_error err_force;
-  cart_h5_file *h5_force = cart_h5_create(path, trial, scenario_text, 1, 6, &err_force);
+  cart_h5_file *h5_force = cart_h5_file_new(path, trial, scenario_text, 1, 6, &err_force);
   fflush(stderr);
   dup2(saved, STDERR_FILENO);
   close(saved);
@@ -696,7 +770,7 @@ START_TEST(test_not_a_regular_file)
   cart_h5_file *h5[3][2];
   for (int i = 0; i < 2 + have_device; i++) {
     for (int force = 0; force < 2; force++) {
-      h5[i][force] = cart_h5_create(paths[i], trial, scenario_text, force, 6, &err[i][force]);
+      h5[i][force] = cart_h5_file_new(paths[i], trial, scenario_text, force, 6, &err[i][force]);
     }
   }
   H5close(); /* what exit does: it complained here about the object a failed create left */
@@ -735,7 +809,7 @@ START_TEST(test_incomplete_run)
   files_make(&files);
   cart_trial *trial = trial_make();
   cart_h5_file *h5 = file_write(files.path, trial, 6, 0);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = file_open(files.path);
   assert_root(file, trial, scenario_text, 0);
@@ -761,7 +835,7 @@ START_TEST(test_killed_run)
     const pid_t child = fork();
     ck_assert_int_ge(child, 0);
     if (child == 0) {
-      cart_h5_file *h5 = cart_h5_create(files.path, trial, scenario_text, 0, 6, NULL);
+      cart_h5_file *h5 = cart_h5_file_new(files.path, trial, scenario_text, 0, 6, NULL);
       cart_trial_block *block = cart_trial_block_new(trial, 6, NULL);
       if (h5 == NULL || block == NULL) {
         _exit(2);
@@ -810,9 +884,9 @@ START_TEST(test_long_scenario)
   }
   text[length] = '\0';
   cart_error err;
-  cart_h5_file *h5 = cart_h5_create(files.path, trial, text, 0, 6, &err);
+  cart_h5_file *h5 = cart_h5_file_new(files.path, trial, text, 0, 6, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
   hid_t file = file_open(files.path);
   char *stored = attr_string(file, "/", "scenario");
   ck_assert_uint_eq(strlen(stored), length);
@@ -831,20 +905,20 @@ START_TEST(test_invalid_arguments)
   files_make(&files);
   cart_trial *trial = trial_make();
   cart_error err;
-  ck_assert_ptr_null(cart_h5_create(NULL, trial, NULL, 0, 6, &err));
+  ck_assert_ptr_null(cart_h5_file_new(NULL, trial, NULL, 0, 6, &err));
   ck_assert_int_eq(err.code, CART_EINVAL);
-  ck_assert_ptr_null(cart_h5_create(files.path, NULL, NULL, 0, 6, &err));
+  ck_assert_ptr_null(cart_h5_file_new(files.path, NULL, NULL, 0, 6, &err));
   ck_assert_int_eq(err.code, CART_EINVAL);
-  ck_assert_ptr_null(cart_h5_create(files.path, trial, NULL, 0, 0, &err));
+  ck_assert_ptr_null(cart_h5_file_new(files.path, trial, NULL, 0, 0, &err));
   ck_assert_int_eq(err.code, CART_EINVAL);
   ck_assert_int_eq(access(files.path, F_OK), -1); /* nothing created */
 
-  ck_assert_int_eq(cart_h5_close(NULL), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(NULL), CART_OK);
   ck_assert_int_eq(cart_h5_write_block(NULL, NULL), CART_EINVAL);
   ck_assert_int_eq(cart_h5_finish(NULL, NULL), CART_EINVAL);
   ck_assert_ptr_null(cart_h5_last_error(NULL));
 
-  cart_h5_file *h5 = cart_h5_create(files.path, trial, NULL, 0, 6, &err);
+  cart_h5_file *h5 = cart_h5_file_new(files.path, trial, NULL, 0, 6, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   cart_trial_block *block = cart_trial_block_new(trial, 6, &err);
   ck_assert_ptr_nonnull(block);
@@ -860,7 +934,7 @@ START_TEST(test_invalid_arguments)
   ck_assert_int_eq(cart_h5_write_block(h5, block), CART_OK);
   ck_assert_int_eq(cart_h5_finish(h5, NULL), CART_EINVAL);
   cart_trial_block_free(block);
-  ck_assert_int_eq(cart_h5_close(h5), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = file_open(files.path);
   ck_assert_int_eq(attr_int32(file, "/", "complete"), 0);

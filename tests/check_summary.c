@@ -18,39 +18,6 @@
 #include "../lib/trial/summary_impl.h"
 #include "test_util.h"
 
-/* ---- the reference: sort a copy, drop NaN, numpy's linear rule (summary.c before) ---- */
-
-static int compare_doubles(const void *a, const void *b)
-{
-  const double x = *(const double *)a, y = *(const double *)b;
-  if (isnan(x) || isnan(y)) {
-    return isnan(x) - isnan(y);
-  }
-  return (x > y) - (x < y);
-}
-
-static double sorted_percentile(const double *values, size_t n, double q)
-{
-  double *sorted = malloc((n ? n : 1) * sizeof *sorted);
-  ck_assert_ptr_nonnull(sorted);
-  memcpy(sorted, values, n * sizeof *sorted);
-  qsort(sorted, n, sizeof *sorted, compare_doubles);
-  size_t m = n;
-  while (m > 0 && isnan(sorted[m - 1])) {
-    m--;
-  }
-  double result = NAN;
-  if (m > 0) {
-    const double position = q / 100.0 * (double)(m - 1);
-    const size_t below = (size_t)floor(position);
-    const size_t above = below + 1 < m ? below + 1 : below;
-    const double fraction = position - (double)below;
-    result = sorted[below] + fraction * (sorted[above] - sorted[below]);
-  }
-  free(sorted);
-  return result;
-}
-
 /* ---- a column in memory, read in chunks; it counts passes and checks the chunk bound ---- */
 
 typedef struct column {
@@ -95,7 +62,7 @@ static size_t check_column(const char *what, const double *values, size_t n)
       {1, 0}, {1, 1}, {2, 3}, {3, 0}, {7, 2}, {64, 5}, {1000, 0}, {65536, 65536}};
   double expected[N_QUANTILES];
   for (size_t j = 0; j < N_QUANTILES; j++) {
-    expected[j] = sorted_percentile(values, n, quantiles[j]);
+    expected[j] = test_sorted_percentile(values, n, quantiles[j]);
   }
   size_t most = 0;
   for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
@@ -235,7 +202,7 @@ START_TEST(test_select_huge_range)
   }
   check_column("huge range, finite", values, 5000);
   /* sorted and reverse-sorted input */
-  qsort(values, 5000, sizeof *values, compare_doubles);
+  qsort(values, 5000, sizeof *values, test_compare_doubles);
   check_column("sorted", values, 5000);
   for (size_t i = 0; i < 2500; i++) {
     const double t = values[i];
@@ -259,7 +226,7 @@ START_TEST(test_select_many_values)
   }
   double expected[N_QUANTILES], got[N_QUANTILES];
   for (size_t j = 0; j < N_QUANTILES; j++) {
-    expected[j] = sorted_percentile(values, n, quantiles[j]);
+    expected[j] = test_sorted_percentile(values, n, quantiles[j]);
   }
   column c = {values, n, CARTP_SELECT_CHUNK, 0, 0, 0, 0};
   ck_assert_int_eq(cartp_percentiles(read_column, &c, n, quantiles, N_QUANTILES, NULL, got),
@@ -328,6 +295,8 @@ static cart_trial_block *made_up_block(cart_trial *trial, size_t n, uint64_t see
     e[CART_ENDPOINT_AUC28] = k % 5 == 0 ? NAN : -uniform(&state);
     e[CART_ENDPOINT_APLASIA_DAYS] = k % 2 ? NAN : 0.0;
     e[CART_ENDPOINT_RELAPSE_DAY] = k % 4 ? NAN : 30.0;
+    e[CART_ENDPOINT_TOCI_DOSES] = (double)(next_random(&state) % 12); /* some above the levels */
+    e[CART_ENDPOINT_IL6_PEAK] = 1e6 * uniform(&state) + 1e-3 * uniform(&state); /* sums round */
     block->status[k] = k % 3 == 2 ? CART_EMAXSTEPS : CART_OK;
   }
   return block;
@@ -356,13 +325,68 @@ static double reference(const cart_trial_block *block, size_t endpoint, double q
       values[m++] = block->endpoints[k * CART_N_ENDPOINTS + endpoint];
     }
   }
-  const double result = sorted_percentile(values, m, q);
+  const double result = test_sorted_percentile(values, m, q);
   free(values);
   return result;
 }
 
+/* Every endpoint's summary against sorting, counting and a long double sum of the solved
+ * patients' values. */
+static void check_endpoints_against_reference(const cart_trial_summary *s,
+                                              const cart_trial_block *block)
+{
+  static const double q[] = {5, 25, 50, 75, 95};
+  ck_assert_uint_eq(s->n_endpoints, CART_N_ENDPOINTS);
+  double *values = malloc((block->count ? block->count : 1) * sizeof *values);
+  ck_assert_ptr_nonnull(values);
+  for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
+    cart_endpoint_info info;
+    cart_endpoint_get_info(e, &info);
+    const cart_endpoint_summary *got = &s->endpoints[e];
+    size_t m = 0, numbers = 0, level[CART_SUMMARY_MAX_LEVEL + 1] = {0}, above = 0;
+    long double sum = 0;
+    for (size_t k = 0; k < block->count; k++) {
+      if (block->status[k] != CART_OK) {
+        continue;
+      }
+      const double x = block->endpoints[k * CART_N_ENDPOINTS + e];
+      values[m++] = x;
+      if (isnan(x)) {
+        continue;
+      }
+      numbers++;
+      sum += x;
+      for (size_t v = 0; info.is_integer && v <= CART_SUMMARY_MAX_LEVEL; v++) {
+        level[v] += x == (double)v;
+      }
+      above += info.is_integer && x > CART_SUMMARY_MAX_LEVEL;
+    }
+    ck_assert_uint_eq(got->n_number, numbers);
+    if (numbers == 0) {
+      ck_assert(isnan(got->mean));
+    } else {
+      const double mean = (double)(sum / (long double)numbers);
+      ck_assert_msg(fabs(got->mean - mean) <= 1e-15 * fabs(mean), "%s: mean %.17g, expected %.17g",
+                    info.name, got->mean, mean);
+    }
+    const double pct[] = {got->p5, got->p25, got->p50, got->p75, got->p95};
+    for (size_t j = 0; j < sizeof q / sizeof *q; j++) {
+      const double expected = test_sorted_percentile(values, m, q[j]);
+      ck_assert_msg(same_bits(pct[j], expected), "%s p%g: %.17g, sorting gives %.17g", info.name,
+                    q[j], pct[j], expected);
+    }
+    for (size_t v = 0; v <= CART_SUMMARY_MAX_LEVEL; v++) {
+      ck_assert_msg(got->n_level[v] == level[v], "%s: %zu at %zu, expected %zu", info.name,
+                    got->n_level[v], v, level[v]);
+    }
+    ck_assert_uint_eq(got->n_above, above);
+  }
+  free(values);
+}
+
 static void check_against_reference(const cart_trial_summary *s, const cart_trial_block *block)
 {
+  check_endpoints_against_reference(s, block);
   const struct {
     double got;
     size_t endpoint;
@@ -390,10 +414,12 @@ START_TEST(test_acc_memory_and_reader)
     block->first = 0;
     block->count = n;
     const cartp_select_limits tiny = {3, 2};
-    cart_summary_acc *memory = cart_summary_acc_new(n, NULL);
-    cart_summary_acc *reader = cart_summary_acc_new_reader(n, read_block, block, NULL);
-    cart_summary_acc *memory_tiny = cart_summary_acc_new(n, NULL);
-    cart_summary_acc *reader_tiny = cart_summary_acc_new_reader(n, read_block, block, NULL);
+    cart_summary_acc *memory = cart_summary_acc_new(cart_trial_model(trial), n, NULL);
+    cart_summary_acc *reader =
+        cart_summary_acc_new_reader(cart_trial_model(trial), n, read_block, block, NULL);
+    cart_summary_acc *memory_tiny = cart_summary_acc_new(cart_trial_model(trial), n, NULL);
+    cart_summary_acc *reader_tiny =
+        cart_summary_acc_new_reader(cart_trial_model(trial), n, read_block, block, NULL);
     ck_assert(memory && reader && memory_tiny && reader_tiny);
     cartp_summary_acc_set_limits(memory_tiny, &tiny);
     cartp_summary_acc_set_limits(reader_tiny, &tiny);
@@ -414,6 +440,10 @@ START_TEST(test_acc_memory_and_reader)
     for (size_t a = 0; a < 4; a++) {
       ck_assert_int_eq(cart_summary_acc_get(all[a], &summaries[a]), CART_OK);
       check_against_reference(&summaries[a], block);
+      /* the oncology percentiles are the endpoints' own, bit for bit */
+      ck_assert(same_bits(summaries[a].cmax_p95, summaries[a].endpoints[CART_ENDPOINT_CMAX].p95));
+      ck_assert(same_bits(summaries[a].aplasia_days_p50,
+                          summaries[a].endpoints[CART_ENDPOINT_APLASIA_DAYS].p50));
       ck_assert_int_eq(memcmp(&summaries[a], &summaries[0], sizeof summaries[0]), 0);
       cart_summary_acc_free(all[a]);
     }
@@ -421,7 +451,24 @@ START_TEST(test_acc_memory_and_reader)
     ck_assert_uint_eq(summaries[0].n_solved, n - n / 3);
     cart_trial_block_free(block);
   }
-  ck_assert_ptr_null(cart_summary_acc_new_reader(5, NULL, NULL, NULL));
+  ck_assert_ptr_null(cart_summary_acc_new_reader(cart_trial_model(trial), 5, NULL, NULL, NULL));
+  cart_error err;
+  ck_assert_ptr_null(cart_summary_acc_new(NULL, 5, &err));
+  ck_assert_int_eq(err.code, CART_EINVAL);
+  ck_assert_ptr_null(cart_summary_acc_new_reader(NULL, 5, read_block, NULL, &err));
+  ck_assert_int_eq(err.code, CART_EINVAL);
+  /* a block of another model (stein: 3 endpoints) is refused */
+  cart_trial *stein = cart_trial_new(cart_model_find("stein", NULL), &err);
+  ck_assert_ptr_nonnull(stein);
+  cart_trial_block *other = cart_trial_block_new(stein, 2, NULL);
+  ck_assert_ptr_nonnull(other);
+  other->first = 0;
+  other->count = 0;
+  cart_summary_acc *acc = cart_summary_acc_new(cart_trial_model(trial), 5, NULL);
+  ck_assert_int_eq(cart_summary_acc_add(acc, other), CART_EINVAL);
+  cart_summary_acc_free(acc);
+  cart_trial_block_free(other);
+  cart_trial_free(stein);
   cart_trial_free(trial);
 }
 END_TEST
@@ -439,9 +486,9 @@ START_TEST(test_h5_summarize)
   ck_assert_int_ge(fd, 0);
   close(fd);
   cart_error err;
-  cart_h5_file *file = cart_h5_create(path, trial, "", 1, block_size, &err);
+  cart_h5_file *file = cart_h5_file_new(path, trial, "", 1, block_size, &err);
   ck_assert_msg(file != NULL, "%s", err.message);
-  cart_summary_acc *memory = cart_summary_acc_new(n, NULL);
+  cart_summary_acc *memory = cart_summary_acc_new(cart_trial_model(trial), n, NULL);
   cart_trial_summary from_memory, from_file;
   for (size_t first = 0; first < n; first += block_size) {
     const size_t count = n - first < block_size ? n - first : block_size;
@@ -472,7 +519,7 @@ START_TEST(test_h5_summarize)
   ck_assert_int_eq(cart_h5_summarize(file, NULL), CART_EINVAL);
   ck_assert_int_eq(cart_h5_summarize(NULL, &from_file), CART_EINVAL);
   ck_assert_int_eq(cart_h5_finish(file, &from_file), CART_OK);
-  ck_assert_int_eq(cart_h5_close(file), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(file), CART_OK);
   /* cart_trial_run_file writes the same summary */
   cart_trial_summary run;
   cart_trial_run_options options;
@@ -489,7 +536,7 @@ START_TEST(test_h5_summarize)
   remove(path);
   ck_assert_int_eq(cart_trial_run_file(trial, path, NULL, &run_defaults, &err), CART_OK);
   ck_assert_int_eq(memcmp(&run, &run_defaults, sizeof run), 0);
-  cart_summary_acc *again = cart_summary_acc_new(n, NULL);
+  cart_summary_acc *again = cart_summary_acc_new(cart_trial_model(trial), n, NULL);
   for (size_t first = 0; first < n; first += block_size) {
     const size_t count = n - first < block_size ? n - first : block_size;
     ck_assert_int_eq(test_run_block(trial, first, count, 1, block), CART_OK);

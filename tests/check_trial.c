@@ -401,7 +401,7 @@ START_TEST(test_summary)
     e[CART_ENDPOINT_TOCI_DOSES] = k == 2 ? 3 : 0;
     block->status[k] = k == 4 ? CART_EMAXSTEPS : CART_OK; /* the last one failed */
   }
-  cart_summary_acc *acc = cart_summary_acc_new(5, NULL);
+  cart_summary_acc *acc = cart_summary_acc_new(cart_trial_model(trial), 5, NULL);
   ck_assert_int_eq(cart_summary_acc_add(acc, block), CART_OK);
   ck_assert_int_eq(cart_summary_acc_add(acc, block), CART_EINVAL); /* out of order */
   cart_trial_summary s;
@@ -421,6 +421,30 @@ START_TEST(test_summary)
   ck_assert_double_eq_tol(s.tmax_p50, 1.5, 1e-12);
   ck_assert_double_eq(s.relapse_rate, 0.5);          /* 1 of the 2 solved CRs relapsed */
   ck_assert_double_eq(s.relapse_negative_rate, 1.0); /* antigen-negative */
+  /* every endpoint's summary: cmax 10 20 30 40 as above, p25 at 0.75 and p75 at 2.25 */
+  ck_assert_uint_eq(s.n_endpoints, CART_N_ENDPOINTS);
+  const cart_endpoint_summary *cmax_s = &s.endpoints[CART_ENDPOINT_CMAX];
+  ck_assert_uint_eq(cmax_s->n_number, 4);
+  ck_assert_double_eq_tol(cmax_s->mean, 25, 1e-12);
+  ck_assert_double_eq_tol(cmax_s->p25, 17.5, 1e-12);
+  ck_assert_double_eq_tol(cmax_s->p75, 32.5, 1e-12);
+  ck_assert(cmax_s->p5 == s.cmax_p5 && cmax_s->p50 == s.cmax_p50 && cmax_s->p95 == s.cmax_p95);
+  ck_assert_uint_eq(cmax_s->n_level[0] + cmax_s->n_above, 0); /* not an integer endpoint */
+  /* integer endpoints counted at each value: solved responses 2 2 1 0, grades 0 1 3 2, doses
+   * 0 0 3 0 */
+  const cart_endpoint_summary *resp = &s.endpoints[CART_ENDPOINT_RESPONSE];
+  ck_assert_uint_eq(resp->n_level[0], 1);
+  ck_assert_uint_eq(resp->n_level[1], 1);
+  ck_assert_uint_eq(resp->n_level[2], 2);
+  ck_assert_double_eq_tol(resp->mean, 1.25, 1e-12);
+  const cart_endpoint_summary *grade_s = &s.endpoints[CART_ENDPOINT_CRS_GRADE];
+  for (size_t v = 0; v <= 3; v++) {
+    ck_assert_uint_eq(grade_s->n_level[v], 1);
+  }
+  ck_assert_uint_eq(grade_s->n_level[4] + grade_s->n_above, 0);
+  const cart_endpoint_summary *toci_s = &s.endpoints[CART_ENDPOINT_TOCI_DOSES];
+  ck_assert_uint_eq(toci_s->n_level[0], 3);
+  ck_assert_uint_eq(toci_s->n_level[3], 1);
   cart_summary_acc_free(acc);
   cart_trial_block_free(block);
   cart_trial_free(trial);
@@ -566,7 +590,7 @@ START_TEST(test_sizes_overflow)
   for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
     cart_error err;
     cart_error_clear(&err);
-    ck_assert_ptr_null(cart_summary_acc_new(huge[i], &err));
+    ck_assert_ptr_null(cart_summary_acc_new(cart_model_find("cart", NULL), huge[i], &err));
     ck_assert_int_eq(err.code, CART_ENOMEM);
     ck_assert_msg(strstr(err.message, "too large") != NULL, "%s", err.message);
     cart_trial *trial = bench_trial(10);

@@ -162,3 +162,34 @@ int test_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
   cart_trial_workspace_free(workspace);
   return status;
 }
+
+int test_compare_doubles(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  if (isnan(x) || isnan(y)) {
+    return isnan(x) - isnan(y);
+  }
+  return (x > y) - (x < y);
+}
+
+double test_sorted_percentile(const double *values, size_t n, double q)
+{
+  double *sorted = malloc((n ? n : 1) * sizeof *sorted);
+  ck_assert_ptr_nonnull(sorted);
+  memcpy(sorted, values, n * sizeof *sorted);
+  qsort(sorted, n, sizeof *sorted, test_compare_doubles);
+  size_t m = n;
+  while (m > 0 && isnan(sorted[m - 1])) {
+    m--;
+  }
+  double result = NAN;
+  if (m > 0) {
+    const double position = q / 100.0 * (double)(m - 1);
+    const size_t below = (size_t)floor(position);
+    const size_t above = below + 1 < m ? below + 1 : below;
+    const double fraction = position - (double)below;
+    result = sorted[below] + fraction * (sorted[above] - sorted[below]);
+  }
+  free(sorted);
+  return result;
+}

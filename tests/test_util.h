@@ -26,6 +26,13 @@ int test_csv_column(const test_csv *csv, const char *name);
 /* Relative difference |a - b| / |b| (|a - b| when b == 0). */
 double test_rel_diff(double a, double b);
 
+/* qsort's comparison of doubles in numeric order, NaN last. */
+int test_compare_doubles(const void *a, const void *b);
+
+/* The reference of the summary's percentiles: sort a copy, drop NaN, numpy's default linear rule
+ * between order statistics at q (0..100); NaN when no value is a number. */
+double test_sorted_percentile(const double *values, size_t n, double q);
+
 /* Parameters of `model_name` with "name=value" settings applied (ck_assert on failure). */
 cart_params *test_params(const char *model_name, const char *const *settings, size_t n_settings);
 

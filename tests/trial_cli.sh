@@ -17,6 +17,12 @@ for k in 1 2 4; do
       >"$tmp/out$k" 2>"$tmp/err$k"; then ok; else bad "trial with $k threads: $(cat "$tmp/err$k")"; fi
 done
 grep -q "complete response" "$tmp/out1" && ok || bad "no summary table"
+# the per-endpoint table: a header, then a row per endpoint of cart (13) with its unit and n
+grep -q "^  endpoint  *unit  *n  *mean  *p5  *p50  *p95$" "$tmp/out1" && ok || bad "no endpoint table"
+[ "$(awk '$1 == "endpoint" { t = 1; next } t && NF == 7' "$tmp/out1" | wc -l)" -eq 13 ] && ok \
+  || bad "not 13 endpoint rows: $(cat "$tmp/out1")"
+awk '$1 == "crs_grade" && $2 == "1" && $3 == 40 { f = 1 } END { exit !f }' "$tmp/out1" && ok \
+  || bad "no crs_grade row with n = 40"
 grep -q "^cart: 40 patients in" "$tmp/err1" && ok || bad "no final progress line: $(cat "$tmp/err1")"
 [ "$(h5attr "$tmp/t1.h5" complete)" = 1 ] && ok || bad "complete != 1"
 [ "$(h5attr "$tmp/t1.h5" n_patients)" = 40 ] && ok || bad "n_patients"
@@ -24,7 +30,7 @@ grep -q "^cart: 40 patients in" "$tmp/err1" && ok || bad "no final progress line
 for k in 2 4; do
   for d in /time /params /status /trajectories/Cblood /trajectories/tumour /trajectories/B \
            /trajectories/IL6 /trajectories/IL6s /endpoints/cmax /endpoints/auc28 /endpoints/response \
-           /endpoints/relapse_day /endpoints/crs_grade /endpoints/crs_onset; do
+           /endpoints/relapse_day /endpoints/crs_grade /endpoints/crs_onset /summary; do
     h5diff -N "$tmp/t1.h5" "$tmp/t$k.h5" "$d" "$d" >/dev/null 2>&1 && ok || bad "$d differs between 1 and $k threads"
   done
 done
@@ -178,9 +184,51 @@ for a in ["n_patients", "n_solved", "cr_rate", "orr_rate", "crs_any_rate", "crs_
 cmax = f["endpoints/cmax"][:]
 assert abs(s["cmax_p50"] - np.percentile(cmax, 50)) <= 1e-12 * cmax.max()
 assert abs(s["cr_rate"] - np.mean(f["endpoints/response"][:] == 2)) < 1e-15
+# /summary/endpoints: every endpoint's summary against numpy (every patient solved here)
+g = f["summary/endpoints"]
+order = [n.decode() if isinstance(n, bytes) else n for n in g.attrs["names"]]
+assert order[:3] == ["cmax", "tmax", "auc28"] and len(order) == 13, order
+for n in order:
+    v = f["endpoints"][n][:].astype(np.float64)
+    if n in ints:
+        v[v == -2147483648] = np.nan  # the fill value of a patient not solved
+    v = v[~np.isnan(v)]
+    a = g[n].attrs
+    assert a["n_number"] == len(v) and a["unit"] == f["endpoints"][n].attrs["unit"], n
+    scale = max(1.0, np.abs(v).max()) if len(v) else 1.0
+    if len(v):
+        assert abs(a["mean"] - v.mean()) <= 1e-13 * scale, (n, a["mean"], v.mean())
+        for q in (5, 25, 50, 75, 95):
+            assert abs(a["p%d" % q] - np.percentile(v, q)) <= 1e-12 * scale, (n, q)
+    assert ("n_level" in a) == (n in ints) and ("n_above" in a) == (n in ints), n
+    if n in ints:
+        assert list(a["n_level"]) == [int((v == k).sum()) for k in range(9)], n
+        assert a["n_above"] == int((v > 8).sum()), n
 PY
 else
   echo "SKIP: h5py read-back needs python3-h5py"
+fi
+
+# A model with only some of the oncology endpoints (stein: cmax, tmax, auc28) prints only their
+# lines, then its own table of three; its file's /summary/endpoints holds those three.
+printf '[trial]\nmodel = stein\n[times]\nhorizon = 60\nstep = 7\n' >"$tmp/stein.ini"
+"$cart" trial "$tmp/stein.ini" -n 20 -o "$tmp/stein.h5" >"$tmp/stein.out" 2>"$tmp/err" && ok \
+  || bad "stein trial: $(cat "$tmp/err")"
+grep -q "response\|CRS\|tocilizumab\|aplasia\|relapse" "$tmp/stein.out" \
+  && bad "stein prints endpoints it lacks: $(cat "$tmp/stein.out")" || ok
+grep -q "^  cmax  .* copies/ug median (5-95%" "$tmp/stein.out" && ok || bad "no stein cmax line"
+[ "$(awk '$1 == "endpoint" { t = 1; next } t && NF == 7' "$tmp/stein.out" | wc -l)" -eq 3 ] && ok \
+  || bad "not 3 endpoint rows: $(cat "$tmp/stein.out")"
+if [ $have_h5py = 1 ]; then
+  "$python" - "$tmp/stein.h5" <<'PY' && ok || bad "stein's /summary/endpoints"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+g = f["summary/endpoints"]
+assert sorted(g) == ["auc28", "cmax", "tmax"], list(g)
+assert [n.decode() if isinstance(n, bytes) else n for n in g.attrs["names"]] == ["cmax", "tmax", "auc28"]
+v = f["endpoints/auc28"][:]
+assert g["auc28"].attrs["n_number"] == 20 and abs(g["auc28"].attrs["mean"] - v.mean()) <= 1e-13 * v.max()
+PY
 fi
 
 # Bad input: one line, exit 2.

@@ -33,11 +33,11 @@
  * of plausible patients and ABC-SMC tens of thousands of trials.
  *
  * Ownership: cart_targets_new returns a new object the caller frees with cart_targets_free;
- * cart_calibrate returns a new result the caller frees with cart_calibration_free (it copies
+ * cart_calibration_new makes a new result the caller frees with cart_calibration_free (it copies
  * what it needs from the targets). Strings returned by getters belong to their object.
- * Thread safety: a cart_targets may be read from any number of threads. cart_calibrate changes
- * the trial while it runs (and restores it before it returns): one calibration per trial at a
- * time; different trials may be calibrated in different threads. It makes its own OpenMP
+ * Thread safety: a cart_targets may be read from any number of threads. cart_calibration_new
+ * changes the trial while it runs (and restores it before it returns): one calibration per trial
+ * at a time; different trials may be calibrated in different threads. It makes its own OpenMP
  * threads (settings.n_threads).
  */
 #ifndef CART_CALIBRATE_H
@@ -57,7 +57,10 @@ typedef struct cart_targets cart_targets;
 typedef struct cart_calibration cart_calibration;
 
 /* The statistics a target may name (cart-targets(5)). Rates are fractions of the patients
- * solved (status 0) unless said otherwise. */
+ * solved (status 0) unless said otherwise. An ENDPOINT is one of the trial's model
+ * (cart_model_endpoint_info), resolved by cart_targets_check; the oncology statistics (orr ...
+ * durable_cr, cr_tercile_diff, median_ratio) need the endpoints of cart's list they read, and
+ * mean and fraction work with any endpoint of any model. */
 typedef enum cart_statistic {
   CART_STAT_ORR,              /* orr: response >= 1 */
   CART_STAT_CR,               /* cr: response == 2 */
@@ -74,8 +77,21 @@ typedef enum cart_statistic {
                                  of the patients' drawn PARAM */
   CART_STAT_MEDIAN_RATIO,     /* median_ratio(EP, NR/R): median of EP among non-responders
                                  (response 0) over that among responders (response >= 1) */
+  CART_STAT_MEAN,             /* mean(EP): mean of an endpoint (NaN left out) */
+  CART_STAT_FRACTION,         /* fraction(EP >= X), also >, <=, <, ==: the share of the patients
+                                 solved whose EP compares so with X (NaN compares false) */
   CART_N_STATISTICS
 } cart_statistic;
+
+/* The comparison of fraction(EP OP X). */
+typedef enum cart_comparison {
+  CART_COMPARE_NONE, /* not a fraction */
+  CART_COMPARE_GE,   /* >= */
+  CART_COMPARE_GT,   /* > */
+  CART_COMPARE_LE,   /* <= */
+  CART_COMPARE_LT,   /* < */
+  CART_COMPARE_EQ    /* == */
+} cart_comparison;
 
 /* One target as read (strings belong to the targets). */
 typedef struct cart_target_info {
@@ -85,6 +101,8 @@ typedef struct cart_target_info {
   const char *argument;     /* the endpoint or parameter inside the parentheses, or NULL */
   double day;               /* D of relapse_cr(D), relapse_negative(D), durable_cr(D); else NaN */
   double q;                 /* quantile level (0.5 for median); else NaN */
+  cart_comparison comparison; /* fraction's; CART_COMPARE_NONE for the others */
+  double threshold;         /* X of fraction(EP OP X); else NaN */
   double observed;          /* n/N, or the value written */
   double lower, upper;      /* 95 % interval: Wilson's for n/N, else as written */
   double se;                /* standard error of the observed statistic, the objective's SE_j:
@@ -127,7 +145,6 @@ void cart_calibrate_settings_default(cart_calibrate_settings *settings);
  *   CART_EPARSE        syntax, unknown section or key, unknown statistic, malformed value, a
  *                      key given twice, a free parameter without "lower, upper", no targets,
  *                      no free parameters
- *   CART_EUNKNOWN_PARAM  an unknown endpoint inside a statistic
  *   CART_ERANGE        n > N or N <= 0, a rate outside [0, 1], an interval [lo, hi] that does
  *                      not contain the value or has lo >= hi, lower >= upper, a CV bound < 0, a
  *                      setting out of range
@@ -150,7 +167,9 @@ int cart_targets_get_free(const cart_targets *targets, size_t i, cart_free_info 
 void cart_targets_settings(const cart_targets *targets, cart_calibrate_settings *settings);
 
 /* Checks the targets against a trial's model and plan ("SOURCE:LINE: " messages):
- * CART_EUNKNOWN_PARAM for a free parameter or a cr_tercile_diff parameter the model lacks;
+ * CART_EUNKNOWN_PARAM for a free parameter or a cr_tercile_diff parameter the model lacks, an
+ * endpoint the model lacks inside a statistic (the message lists the model's endpoints), or an
+ * oncology statistic whose endpoints the model lacks (stein's orr: it has no response);
  * CART_ERANGE for typical-value bounds outside the parameter's own bounds (cart_model_param_info),
  * a CV free for a parameter whose typical value cannot vary (0 or on a bound), a
  * cr_tercile_diff parameter that does not vary, a day D after the trial's horizon. */
@@ -158,7 +177,7 @@ int cart_targets_check(const cart_targets *targets, const cart_trial *trial, car
 
 /* Runs `trial` as it is (its N and seed) and computes each target's statistic into
  * simulated[i] and its Monte-Carlo standard error into mc_se[i] (may be NULL); NaN where it is
- * undefined (e.g. relapse_cr without a complete responder). The statistics cart_calibrate
+ * undefined (e.g. relapse_cr without a complete responder). The statistics cart_calibration_new
  * reports, computed the same way: a calibrated scenario run with the calibration's N and seed
  * gives them bit for bit. Errors: cart_targets_check's, the trial's. */
 int cart_targets_simulate(const cart_targets *targets, cart_trial *trial, int n_threads,
@@ -179,9 +198,10 @@ typedef int (*cart_calibrate_progress_fn)(size_t evaluations, size_t max_evaluat
  * best point so far, marked incomplete (no SEs); or an error with *result NULL: the targets'
  * check (cart_targets_check), CART_EINVAL, CART_ENOMEM, a trial that does not run. A candidate
  * that breaks a model rule (CART_ERULE) is not an error: it gets a penalty objective. */
-int cart_calibrate(cart_trial *trial, const cart_targets *targets,
-                   const cart_calibrate_settings *settings, cart_calibrate_progress_fn progress,
-                   void *progress_data, cart_calibration **result, cart_error *err);
+int cart_calibration_new(cart_trial *trial, const cart_targets *targets,
+                         const cart_calibrate_settings *settings,
+                         cart_calibrate_progress_fn progress, void *progress_data,
+                         cart_calibration **result, cart_error *err);
 void cart_calibration_free(cart_calibration *calibration);
 
 typedef struct cart_calibration_summary {

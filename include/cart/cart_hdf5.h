@@ -10,7 +10,12 @@
  *                days of each patient's tocilizumab doses (fixed and by rule), in time order,
  *                NaN after the last
  *   /status      (n_patients) int32
- *   /summary     group whose attributes are the cart_trial_summary fields
+ *   /summary     group whose attributes are the oncology fields of cart_trial_summary
+ *   /summary/endpoints  group with attribute names (the model's endpoints in its order) and a
+ *                group per endpoint, /summary/endpoints/<name>, whose attributes are its
+ *                cart_endpoint_summary: unit, n_number (uint64), mean, p5, p25, p50, p75, p95
+ *                (float64) and, for an integer endpoint, n_level (uint64[CART_SUMMARY_MAX_LEVEL
+ *                + 1]) and n_above (uint64)
  * Datasets are chunked by blocks of patients, with shuffle and deflate (level 4), little-endian
  * IEEE types. Rows of patients not yet written read as the fill value: NaN in float datasets,
  * INT32_MIN (-2147483648) in /status and in the int32 endpoints, where it also stands for the
@@ -20,8 +25,9 @@
  * /status is written last of a block's rows, so a row whose status is written is whole (a write
  * that failed may have left part of its block in the other datasets).
  *
- * Ownership: cart_h5_create returns a handle the caller closes with cart_h5_close (NULL allowed),
- * which never sets complete; cart_h5_finish does, after writing the summary.
+ * Ownership: cart_h5_file_new returns a handle the caller frees with cart_h5_file_free (NULL
+ * allowed), which closes the file and never sets complete; cart_h5_finish does, after writing the
+ * summary.
  * Thread safety: one thread per file; libhdf5 (serial) is not thread-safe, so use one file at a
  * time in a process.
  */
@@ -47,34 +53,38 @@ typedef struct cart_h5_file cart_h5_file;
  * could not lay out is removed; nothing that was there before ever is. HDF5 prints nothing: its
  * automatic error printing is off during every cart_h5_ call and restored after it.
  * chunk_patients: patients per chunk (e.g. the block size). */
-cart_h5_file *cart_h5_create(const char *path, const cart_trial *trial, const char *scenario_text,
-                             int force, size_t chunk_patients, cart_error *err);
+cart_h5_file *cart_h5_file_new(const char *path, const cart_trial *trial,
+                               const char *scenario_text, int force, size_t chunk_patients,
+                               cart_error *err);
 
 /* Writes the rows of the block's patients. CART_EIO on failure; CART_EINVAL for a block of
  * another shape or outside the file's patients; CART_ENOMEM. */
 int cart_h5_write_block(cart_h5_file *file, const cart_trial_block *block);
 
 /* The summary of the patients in the file (every one of its N; a row not written counts as not
- * solved), read back from /status and /endpoints in bounded chunks: the rates in one pass, each
- * percentile by the exact selection of cart_summary_acc (cart_trial.h), a few passes over its
- * column. Bit-identical to a cart_summary_acc_new accumulator fed the same blocks (integer
+ * solved), read back from /status and /endpoints in bounded chunks: the rates, counts and means
+ * of every endpoint in one pass, each endpoint's percentiles by the exact selection of
+ * cart_summary_acc (cart_trial.h), a few passes over its column. Bit-identical to a cart_summary_acc_new accumulator fed the same blocks (integer
  * endpoints are whole numbers by contract, so int32 keeps them), and memory does not grow with N.
  * CART_EIO when a read fails, CART_ENOMEM, CART_EINVAL for NULL. With parallel HDF5 (cart-mpi)
  * the reads are independent: one rank may call it alone. */
 int cart_h5_summarize(cart_h5_file *file, cart_trial_summary *summary);
 
-/* Writes /summary, flushes, sets complete = 1 and flushes again. CART_EIO on failure,
- * CART_EINVAL for NULL arguments. */
+/* Writes /summary (and /summary/endpoints), flushes, sets complete = 1 and flushes again.
+ * CART_EIO on failure, CART_EINVAL for NULL arguments or a summary whose n_endpoints is not the
+ * file's model's. */
 int cart_h5_finish(cart_h5_file *file, const cart_trial_summary *summary);
 
-/* Closes the file (complete stays as it is). Returns CART_EIO if closing failed. */
-int cart_h5_close(cart_h5_file *file);
+/* Closes the file and frees the handle (complete stays as it is; NULL allowed). Returns CART_OK,
+ * or CART_EIO when closing failed: HDF5 writes what it still holds on closing, so the last writes
+ * may then be lost. */
+int cart_h5_file_free(cart_h5_file *file);
 
 const cart_error *cart_h5_last_error(const cart_h5_file *file);
 
 /* A whole trial into `path` (the trial layer's run loop, lib/trial/run.c, with one caller;
  * cart_mpi_trial_run_file in cart_mpi.h runs it over MPI ranks): prepares the trial, creates the
- * file (as cart_h5_create, with options->scenario_text and ->force, before any solving), runs the
+ * file (as cart_h5_file_new, with options->scenario_text and ->force, before any solving), runs the
  * patients in blocks of options->block_size with options->n_threads OpenMP threads in one
  * workspace, writes and flushes every block, computes the summary from the file
  * (cart_h5_summarize: memory independent of N) and sets complete = 1 only after the last.

@@ -226,11 +226,37 @@ typedef struct cart_trial_run_options {
 
 void cart_trial_run_options_default(cart_trial_run_options *options);
 
-/* The trial's statistics (the /summary of the HDF5 file). Rates are fractions of the patients
- * solved (status 0), except relapse_rate (of complete responders) and relapse_negative_rate (of
- * relapses). Percentiles use the patients solved whose value is a number (NaN values, such as
- * the aplasia days of a model without B cells, are left out), linear interpolation between order
- * statistics (numpy's default); NaN when there is none. */
+/* Integer endpoints (cart_endpoint_info.is_integer: codes, grades, counts) are counted at each
+ * value 0..CART_SUMMARY_MAX_LEVEL, and above it, so that any rate of the kind "crs_grade >= 3"
+ * follows from the summary. */
+#define CART_SUMMARY_MAX_LEVEL 8
+/* The most endpoints a model has (the length of cart_trial_summary.endpoints). */
+#define CART_SUMMARY_MAX_ENDPOINTS 32
+
+/* One endpoint over the patients solved (status 0). Percentiles are exact: linear interpolation
+ * between order statistics of the values that are numbers (numpy's default), NaN when there is
+ * none; so is the mean (a compensated sum, in patient order). No pointers: a summary may be
+ * copied between processes as bytes (cart-mpi does). */
+typedef struct cart_endpoint_summary {
+  size_t n_number;  /* solved patients whose value is a number (not NaN) */
+  double mean;      /* of those values */
+  double p5, p25, p50, p75, p95;
+  size_t n_level[CART_SUMMARY_MAX_LEVEL + 1]; /* integer endpoints: solved patients whose value
+                                                 is v, for v = 0..CART_SUMMARY_MAX_LEVEL; 0 for
+                                                 the others. A rate is n_level[v] / n_solved. */
+  size_t n_above;   /* integer endpoints: solved patients whose value is above
+                       CART_SUMMARY_MAX_LEVEL (0 for the others) */
+} cart_endpoint_summary;
+
+/* The trial's statistics (the /summary of the HDF5 file): the oncology summary, which a model
+ * gets for the endpoints of cart's list it has (a statistic of an endpoint the model lacks is
+ * NaN, or 0 for a rate: it counts no patient), and the per-endpoint summary of every endpoint of
+ * the model (endpoints[i] is cart_model_endpoint_info(model, i)'s, i < n_endpoints).
+ * Rates are fractions of the patients solved (status 0), except relapse_rate (of complete
+ * responders) and relapse_negative_rate (of relapses). Percentiles use the patients solved whose
+ * value is a number (NaN values, such as the aplasia days of a model without B cells, are left
+ * out), linear interpolation between order statistics (numpy's default); NaN when there is none.
+ * cmax_p5 is endpoints[cmax].p5, bit for bit, and so on. */
 typedef struct cart_trial_summary {
   size_t n_patients, n_solved;
   double cr_rate, orr_rate;             /* response 2; response >= 1 */
@@ -241,39 +267,50 @@ typedef struct cart_trial_summary {
   double auc28_p5, auc28_p50, auc28_p95; /* cells/uL*day */
   double aplasia_days_p50;              /* day */
   double relapse_rate, relapse_negative_rate;
+  size_t n_endpoints; /* the model's (cart_model_n_endpoints) */
+  cart_endpoint_summary endpoints[CART_SUMMARY_MAX_ENDPOINTS]; /* in the model's order; the rest
+                                                                  are zero */
 } cart_trial_summary;
 
-/* Accumulates blocks, in patient order, into a summary. The rates need only counts; the
- * percentiles are exact (bit-identical to sorting every value), so their values must be had
- * again when the summary is taken: either kept in memory (cart_summary_acc_new: 4 doubles per
- * patient, for cmax, tmax, auc28 and aplasia_days) or read back through a reader
- * (cart_summary_acc_new_reader: memory independent of N, as cart_trial_run_file does from the
- * file's endpoint columns). Either way cart_summary_acc_get finds each percentile by an exact
+/* Accumulates blocks of one model, in patient order, into a summary. The rates, counts and means
+ * need only running sums; the percentiles are exact (bit-identical to sorting every value), so
+ * their values must be had again when the summary is taken: either kept in memory
+ * (cart_summary_acc_new: one double per patient and endpoint of the model) or read back through
+ * a reader (cart_summary_acc_new_reader: memory independent of N, as cart_trial_run_file does
+ * from the file's endpoint columns). Either way cart_summary_acc_get finds each percentile by an
+ * exact
  * selection over the values read in chunks of 64 Ki: a first pass counts the numbers and
  * histograms the top 16 bits of each (its bits ordered as an integer), every further pass pins
  * down 16 more bits of the wanted order statistics, and a bracket of at most 64 Ki values is
  * collected and sorted; at most five passes, a few MiB. */
 typedef struct cart_summary_acc cart_summary_acc;
 
-/* Reads endpoint `endpoint` (a column of the blocks' model: its cmax, tmax, auc28 or
- * aplasia_days) of patients [first, first + count) into values, NaN for a patient not solved;
+/* Reads endpoint `endpoint` (a column of the blocks' model, any of them) of patients
+ * [first, first + count) into values, NaN for a patient not solved;
  * returns CART_OK or an error code, which cart_summary_acc_get passes on. Every call for the same
  * patients must give the same values. */
 typedef int (*cart_endpoint_reader)(void *data, size_t endpoint, size_t first, size_t count,
                                     double *values);
 
-/* NULL (CART_ENOMEM) when the kept values do not fit in a size_t or cannot be had. */
-cart_summary_acc *cart_summary_acc_new(size_t n_patients, cart_error *err);
-/* Keeps counts only; `read` and `data` (borrowed: they must outlive the accumulator) give the
- * values back. NULL with CART_EINVAL (no reader) or CART_ENOMEM. */
-cart_summary_acc *cart_summary_acc_new_reader(size_t n_patients, cart_endpoint_reader read,
-                                              void *data, cart_error *err);
+/* For blocks of `model` (borrowed; models are static). NULL with CART_EINVAL (no model, or one
+ * of more than CART_SUMMARY_MAX_ENDPOINTS endpoints), or CART_ENOMEM when the kept values do not
+ * fit in a size_t or cannot be had. */
+cart_summary_acc *cart_summary_acc_new(const cart_model *model, size_t n_patients,
+                                       cart_error *err);
+/* Keeps sums and counts only; `read` and `data` (borrowed: they must outlive the accumulator)
+ * give the values back. NULL with CART_EINVAL (no model or reader, or too many endpoints) or
+ * CART_ENOMEM. */
+cart_summary_acc *cart_summary_acc_new_reader(const cart_model *model, size_t n_patients,
+                                              cart_endpoint_reader read, void *data,
+                                              cart_error *err);
 void cart_summary_acc_free(cart_summary_acc *acc);
-/* Blocks must come in patient order (first == patients added so far): CART_EINVAL otherwise. */
+/* Blocks must come in patient order (first == patients added so far) and be of the
+ * accumulator's model (a block with no model counts as cart's): CART_EINVAL otherwise. */
 int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block);
-/* The summary of the patients added so far. CART_OK; or the reader's error, CART_ENOMEM (a few
- * MiB for the selection), or CART_EIO when a reader gave different values in two passes: the
- * percentiles are then NaN, never an inexact number. */
+/* The summary of the patients added so far (the oncology statistics and every endpoint's).
+ * CART_OK; or the reader's error, CART_ENOMEM (a few MiB for the selection), or CART_EIO when a
+ * reader gave different values in two passes: the percentiles of that endpoint are then NaN,
+ * never an inexact number (the others are computed all the same). */
 int cart_summary_acc_get(const cart_summary_acc *acc, cart_trial_summary *summary);
 
 #ifdef __cplusplus

@@ -85,7 +85,7 @@ typedef struct fit {
   const cart_targets *targets;
   const cart_calibrate_settings *settings;
   size_t p, m;
-  int *param_index; /* m: cr_tercile_diff parameters */
+  int *param_index; /* m: what each target's argument is in the model (cartp_target_index) */
   cartp_sim sim;
   double *values, *mc_se; /* m: of the latest evaluation */
   double best_objective;
@@ -395,16 +395,18 @@ static double current_value(cart_population *population, const cartp_free *fr)
   return value;
 }
 
-int cart_calibrate(cart_trial *trial, const cart_targets *targets,
-                   const cart_calibrate_settings *settings, cart_calibrate_progress_fn progress,
-                   void *progress_data, cart_calibration **result, cart_error *err)
+int cart_calibration_new(cart_trial *trial, const cart_targets *targets,
+                         const cart_calibrate_settings *settings,
+                         cart_calibrate_progress_fn progress, void *progress_data,
+                         cart_calibration **result, cart_error *err)
 {
   const double started = now();
   if (result != NULL) {
     *result = NULL;
   }
   if (trial == NULL || targets == NULL || result == NULL) {
-    return cartp_error(err, CART_EINVAL, "cart_calibrate: trial, targets and result are needed");
+    return cartp_error(err, CART_EINVAL,
+                       "cart_calibration_new: trial, targets and result are needed");
   }
   cartp_gsl_init();
   cart_calibrate_settings local;
@@ -416,11 +418,11 @@ int cart_calibrate(cart_trial *trial, const cart_targets *targets,
   if (settings->max_evaluations < 1 || !(settings->initial_step > 0) ||
       !(settings->size_tolerance > 0) || !(settings->fd_step > 0)) {
     return cartp_error(err, CART_EINVAL,
-                       "cart_calibrate: max_evaluations >= 1, initial_step, size_tolerance and "
-                       "fd_step > 0 are needed");
+                       "cart_calibration_new: max_evaluations >= 1, initial_step, "
+                       "size_tolerance and fd_step > 0 are needed");
   }
   if (targets->n_free > 64) {
-    return cartp_error(err, CART_EINVAL, "cart_calibrate: at most 64 free parameters");
+    return cartp_error(err, CART_EINVAL, "cart_calibration_new: at most 64 free parameters");
   }
   int status = cart_targets_check(targets, trial, err);
   if (status != CART_OK) {
@@ -467,7 +469,7 @@ int cart_calibrate(cart_trial *trial, const cart_targets *targets,
     goto cleanup;
   }
   sim_ready = 1;
-  cartp_target_param_index(targets, model, f.param_index);
+  cartp_target_index(targets, model, f.param_index);
   for (size_t k = 0; k < p; k++) {
     const cartp_free *fr = &targets->free[k];
     saved[k] = current_value(population, fr);

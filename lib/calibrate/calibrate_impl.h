@@ -10,8 +10,9 @@ typedef struct cartp_target {
   char *argument; /* endpoint or parameter, or NULL */
   cart_statistic statistic;
   int is_rate;
-  int endpoint;   /* cart_endpoint of QUANTILE and MEDIAN_RATIO, else -1 */
   double day, q;
+  cart_comparison comparison; /* fraction's, else CART_COMPARE_NONE */
+  double threshold;           /* fraction's X, else NaN */
   double observed, lower, upper, se;
   size_t count, total;
   int line;
@@ -69,13 +70,13 @@ int cartp_sim_init(cartp_sim *sim, size_t n, const cart_model *model, cart_error
 void cartp_sim_clear(cartp_sim *sim);
 /* Runs every patient of `trial` (sim->n must equal its N) in blocks. */
 int cartp_sim_run(cartp_sim *sim, cart_trial *trial, int n_threads, cart_error *err);
-/* Each target's statistic and Monte-Carlo SE (NaN where undefined). `param_index[i]` is the
- * model index of target i's cr_tercile_diff parameter (-1 otherwise). */
-void cartp_statistics(const cart_targets *targets, const int *param_index, cartp_sim *sim,
+/* Each target's statistic and Monte-Carlo SE (NaN where undefined). `index[i]` is what target
+ * i's argument names in the model: the parameter index of cr_tercile_diff, the endpoint column
+ * of median, quantile, median_ratio, mean and fraction; -1 otherwise. */
+void cartp_statistics(const cart_targets *targets, const int *index, cartp_sim *sim,
                       double *values, double *mc_se);
-/* param_index as above for `model` (targets already checked). */
-void cartp_target_param_index(const cart_targets *targets, const cart_model *model,
-                              int *param_index);
+/* index as above for `model` (targets already checked against it). */
+void cartp_target_index(const cart_targets *targets, const cart_model *model, int *index);
 
 #define CARTP_Z95 1.959963984540054 /* the 97.5 % normal quantile */
 

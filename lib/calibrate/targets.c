@@ -16,11 +16,20 @@
 #include <ini.h>
 
 #include "../util/error.h"
+#include "../util/sum.h"
 #include "calibrate_impl.h"
 
 /* ---- the statistics ---- */
 
-enum argument_kind { ARG_NONE, ARG_DAY, ARG_ENDPOINT, ARG_ENDPOINT_Q, ARG_PARAM, ARG_ENDPOINT_NR_R };
+enum argument_kind {
+  ARG_NONE,
+  ARG_DAY,
+  ARG_ENDPOINT,
+  ARG_ENDPOINT_Q,
+  ARG_PARAM,
+  ARG_ENDPOINT_NR_R,
+  ARG_CONDITION /* ENDPOINT OP X */
+};
 
 typedef struct statistic_row {
   const char *name;
@@ -45,13 +54,56 @@ static const statistic_row statistics[] = {
     {"quantile", CART_STAT_QUANTILE, ARG_ENDPOINT_Q, 0, "quantile(ENDPOINT, Q)"},
     {"cr_tercile_diff", CART_STAT_CR_TERCILE_DIFF, ARG_PARAM, 0, "cr_tercile_diff(PARAMETER)"},
     {"median_ratio", CART_STAT_MEDIAN_RATIO, ARG_ENDPOINT_NR_R, 0, "median_ratio(ENDPOINT, NR/R)"},
+    {"mean", CART_STAT_MEAN, ARG_ENDPOINT, 0, "mean(ENDPOINT)"},
+    {"fraction", CART_STAT_FRACTION, ARG_CONDITION, 1, "fraction(ENDPOINT OP X), OP one of >=, >, "
+                                                       "<=, <, =="},
 };
 #define N_ROWS (sizeof statistics / sizeof statistics[0])
 
 static const char statistic_list[] =
     "orr, cr, pr, crs_any, crs_grade2, crs_grade3, toci, relapse_cr(DAY), relapse_negative(DAY), "
     "durable_cr(DAY), median(ENDPOINT), quantile(ENDPOINT, Q), cr_tercile_diff(PARAMETER), "
-    "median_ratio(ENDPOINT, NR/R)";
+    "median_ratio(ENDPOINT, NR/R), mean(ENDPOINT), fraction(ENDPOINT OP X)";
+
+/* The endpoints (of cart's list) each oncology statistic reads, NULL-ended; the model of the trial
+ * must have them all. */
+static const char *const *needed_endpoints(cart_statistic statistic)
+{
+  static const char *const response[] = {"response", NULL};
+  static const char *const grade[] = {"crs_grade", NULL};
+  static const char *const toci[] = {"toci_doses", NULL};
+  static const char *const relapse[] = {"response", "relapse_day", NULL};
+  static const char *const negative[] = {"response", "relapse_day", "relapse_negative", NULL};
+  switch (statistic) {
+  case CART_STAT_ORR:
+  case CART_STAT_CR:
+  case CART_STAT_PR:
+  case CART_STAT_CR_TERCILE_DIFF:
+  case CART_STAT_MEDIAN_RATIO: return response;
+  case CART_STAT_CRS_ANY:
+  case CART_STAT_CRS_GRADE2:
+  case CART_STAT_CRS_GRADE3: return grade;
+  case CART_STAT_TOCI: return toci;
+  case CART_STAT_RELAPSE_CR:
+  case CART_STAT_DURABLE_CR: return relapse;
+  case CART_STAT_RELAPSE_NEGATIVE: return negative;
+  default: return NULL;
+  }
+}
+
+/* Whether statistic's argument is an endpoint of the model. */
+static int names_endpoint(cart_statistic statistic)
+{
+  return statistic == CART_STAT_QUANTILE || statistic == CART_STAT_MEDIAN_RATIO ||
+         statistic == CART_STAT_MEAN || statistic == CART_STAT_FRACTION;
+}
+
+/* The comparisons of fraction(), two-character ones first so that ">=" is not read as ">". */
+static const struct {
+  const char *text;
+  cart_comparison comparison;
+} comparisons[] = {{">=", CART_COMPARE_GE}, {"<=", CART_COMPARE_LE}, {"==", CART_COMPARE_EQ},
+                   {">", CART_COMPARE_GT},  {"<", CART_COMPARE_LT}};
 
 /* ---- the loader ---- */
 
@@ -180,29 +232,30 @@ static int take_char(const char **p, char c)
   return 0;
 }
 
-static int find_endpoint(const char *name)
+/* fraction()'s "ENDPOINT OP X" (t->argument, blanks removed): the endpoint's name stays in
+ * t->argument, the comparison and X go to t. 0, or -1 (error recorded). */
+static int parse_condition(loader *ld, const char *name, const char *syntax, cartp_target *t)
 {
-  for (size_t i = 0; i < CART_N_ENDPOINTS; i++) {
-    cart_endpoint_info info;
-    cart_endpoint_get_info(i, &info);
-    if (strcmp(info.name, name) == 0) {
-      return (int)i;
-    }
+  char *condition = t->argument;
+  const size_t at = strcspn(condition, "<>=!");
+  size_t c = 0;
+  while (c < sizeof comparisons / sizeof *comparisons &&
+         strncmp(condition + at, comparisons[c].text, strlen(comparisons[c].text)) != 0) {
+    c++;
   }
-  return -1;
-}
-
-/* "cmax, tmax, ..." */
-static void endpoint_list(char *buffer, size_t size)
-{
-  size_t used = 0;
-  buffer[0] = '\0';
-  for (size_t i = 0; i < CART_N_ENDPOINTS && used < size; i++) {
-    cart_endpoint_info info;
-    cart_endpoint_get_info(i, &info);
-    const int n = snprintf(buffer + used, size - used, "%s%s", i ? ", " : "", info.name);
-    used += n > 0 ? (size_t)n : 0;
+  if (at == 0 || c == sizeof comparisons / sizeof *comparisons) {
+    return fail(ld, CART_EPARSE, ld->line, "[targets] %s: expected %s", name, syntax) - 1;
   }
+  const char *p = condition + at + strlen(comparisons[c].text);
+  double x;
+  if (take_number(&p, &x) != 0 || !at_end(p)) {
+    return fail(ld, CART_EPARSE, ld->line, "[targets] %s: '%s' is not a number (expected %s)",
+                name, condition + at + strlen(comparisons[c].text), syntax) - 1;
+  }
+  condition[at] = '\0'; /* the endpoint's name */
+  t->comparison = comparisons[c].comparison;
+  t->threshold = x;
+  return 0;
 }
 
 /* Parses the statistic of key `name` (blanks removed) into *t. 0, or -1 (error recorded). */
@@ -223,7 +276,8 @@ static int parse_statistic(loader *ld, const char *name, cartp_target *t)
   }
   t->statistic = row->statistic;
   t->is_rate = row->is_rate;
-  t->endpoint = -1;
+  t->comparison = CART_COMPARE_NONE;
+  t->threshold = NAN;
   t->day = NAN;
   t->q = row->statistic == CART_STAT_QUANTILE ? 0.5 : NAN;
   const size_t length = strlen(name);
@@ -264,16 +318,10 @@ static int parse_statistic(loader *ld, const char *name, cartp_target *t)
   if ((t->argument = copy_string(args, strlen(args))) == NULL) {
     return fail(ld, CART_ENOMEM, ld->line, "out of memory") - 1;
   }
-  if (row->argument == ARG_PARAM) {
-    return 0; /* checked against the model by cart_targets_check */
+  if (row->argument == ARG_CONDITION) {
+    return parse_condition(ld, name, row->syntax, t);
   }
-  t->endpoint = find_endpoint(args);
-  if (t->endpoint < 0) {
-    char list[256];
-    endpoint_list(list, sizeof list);
-    return fail(ld, CART_EUNKNOWN_PARAM, ld->line, "[targets] %s: unknown endpoint '%s' (%s)",
-                name, args, list) - 1;
-  }
+  /* a parameter or endpoint name: resolved against the model by cart_targets_check */
   if (row->argument == ARG_ENDPOINT_Q) {
     const char *p = comma + 1;
     double q;
@@ -363,10 +411,40 @@ static void parse_value(loader *ld, const char *value, cartp_target *t)
   t->se = (hi - lo) / (2 * CARTP_Z95);
 }
 
+/* libinih splits a line at its first '=', which in `fraction(EP >= X) = n/N` is the comparison's:
+ * the key is then whole again with the value up to its closing parenthesis, and the value is what
+ * follows the '=' after it. The key (blanks removed, allocated) or NULL; *value moves on. */
+static char *target_key(const char *key, const char **value)
+{
+  const char *close = strchr(*value, ')');
+  if (strchr(key, '(') == NULL || strchr(key, ')') != NULL || close == NULL) {
+    return without_blanks(key);
+  }
+  const char *rest = close + 1;
+  while (is_blank(*rest)) {
+    rest++;
+  }
+  if (*rest != '=') {
+    return without_blanks(key);
+  }
+  const size_t length = strlen(key) + 1 + (size_t)(close + 1 - *value);
+  char *joined = malloc(length + 1);
+  if (joined == NULL) {
+    return NULL;
+  }
+  snprintf(joined, length + 1, "%s=%.*s", key, (int)(close + 1 - *value), *value);
+  char *name = without_blanks(joined);
+  free(joined);
+  for (rest++; is_blank(*rest); rest++) {
+  }
+  *value = rest;
+  return name;
+}
+
 static void on_target(loader *ld, const char *key, const char *value)
 {
   cart_targets *T = ld->t;
-  char *name = without_blanks(key);
+  char *name = target_key(key, &value);
   if (name == NULL) {
     fail(ld, CART_ENOMEM, ld->line, "out of memory");
     return;
@@ -694,9 +772,9 @@ int cart_targets_get(const cart_targets *targets, size_t i, cart_target_info *in
     return CART_EINVAL;
   }
   const cartp_target *t = &targets->targets[i];
-  *info = (cart_target_info){t->name,     t->statistic, t->is_rate, t->argument, t->day,
-                             t->q,        t->observed,  t->lower,   t->upper,    t->se,
-                             t->count,    t->total,     t->line};
+  *info = (cart_target_info){t->name,     t->statistic,  t->is_rate, t->argument, t->day,
+                             t->q,        t->comparison, t->threshold, t->observed, t->lower,
+                             t->upper,    t->se,         t->count,   t->total,    t->line};
   return CART_OK;
 }
 
@@ -788,6 +866,44 @@ static int varies(const cart_population *population, const char *name)
   return 0;
 }
 
+/* "cmax, tmax, ..." : the model's endpoints, cut at the end of the buffer */
+static void endpoint_list(const cart_model *model, char *buffer, size_t size)
+{
+  size_t used = 0;
+  buffer[0] = '\0';
+  for (size_t i = 0; i < cart_model_n_endpoints(model) && used < size; i++) {
+    cart_endpoint_info info;
+    cart_model_endpoint_info(model, i, &info);
+    const int n = snprintf(buffer + used, size - used, "%s%s", i ? ", " : "", info.name);
+    used += n > 0 ? (size_t)n : 0;
+  }
+}
+
+/* The endpoints a target reads: its argument, or those its oncology statistic needs, against the
+ * model. CART_OK, or CART_EUNKNOWN_PARAM with a message listing the model's endpoints. */
+static int check_endpoints(const cart_targets *targets, const cartp_target *t,
+                           const cart_model *model, cart_error *err)
+{
+  char list[200];
+  if (names_endpoint(t->statistic) && cart_model_endpoint_index(model, t->argument) < 0) {
+    endpoint_list(model, list, sizeof list);
+    return check_error(err, targets, CART_EUNKNOWN_PARAM, t->line,
+                       "[targets] %s: model '%s' has no endpoint '%s' (its endpoints: %s)",
+                       t->name, cart_model_name(model), t->argument, list);
+  }
+  const char *const *needed = needed_endpoints(t->statistic);
+  for (; needed != NULL && *needed != NULL; needed++) {
+    if (cart_model_endpoint_index(model, *needed) < 0) {
+      endpoint_list(model, list, sizeof list);
+      return check_error(err, targets, CART_EUNKNOWN_PARAM, t->line,
+                         "[targets] %s needs endpoint '%s', which model '%s' lacks (its "
+                         "endpoints: %s; mean(ENDPOINT) and fraction(ENDPOINT OP X) take any)",
+                         t->name, *needed, cart_model_name(model), list);
+    }
+  }
+  return CART_OK;
+}
+
 static int free_cv(const cart_targets *targets, const char *name)
 {
   for (size_t i = 0; i < targets->n_free; i++) {
@@ -844,6 +960,10 @@ int cart_targets_check(const cart_targets *targets, const cart_trial *trial, car
   }
   for (size_t i = 0; i < targets->n_targets; i++) {
     const cartp_target *t = &targets->targets[i];
+    const int status = check_endpoints(targets, t, model, err);
+    if (status != CART_OK) {
+      return status;
+    }
     if (t->statistic == CART_STAT_CR_TERCILE_DIFF) {
       if (cart_model_param_index(model, t->argument) < 0) {
         return check_error(err, targets, CART_EUNKNOWN_PARAM, t->line,
@@ -994,26 +1114,20 @@ static double rate(size_t k, size_t n, double *se)
   return p;
 }
 
-/* The column of the simulated model that holds endpoint e of cart's list (targets name the
- * oncology endpoints), -1 when the model has none. */
-static int sim_column(const cartp_sim *sim, int e)
-{
-  return e >= 0 && e < CART_N_ENDPOINTS ? sim->oncology_column[e] : -1;
-}
-
-/* Endpoint e (cart's list) of patient i, NaN when the model has none. */
+/* Endpoint e of cart's list (which the oncology statistics read) of patient i, NaN when the
+ * model has none (cart_targets_check refuses a statistic whose endpoints the model lacks). */
 static double sim_value(const cartp_sim *sim, size_t i, int e)
 {
-  const int column = sim_column(sim, e);
+  const int column = sim->oncology_column[e];
   return column < 0 ? NAN : sim->endpoints[i * sim->n_endpoints + (size_t)column];
 }
 
-/* Sorted values of endpoint e of solved patients, NaN left out; `response_filter`: -1 all,
- * 0 non-responders, 1 responders. Returns how many. */
-static size_t sorted_endpoint(const cartp_sim *sim, int e, int response_filter, double *out)
+/* Sorted values of the model's endpoint `column` of solved patients, NaN left out;
+ * `response_filter`: -1 all, 0 non-responders, 1 responders. Returns how many. */
+static size_t sorted_endpoint(const cartp_sim *sim, int column, int response_filter, double *out)
 {
   size_t m = 0;
-  const int column = sim_column(sim, e), response_column = sim_column(sim, CART_ENDPOINT_RESPONSE);
+  const int response_column = sim->oncology_column[CART_ENDPOINT_RESPONSE];
   for (size_t i = 0; column >= 0 && i < sim->n; i++) {
     const double *row = sim->endpoints + i * sim->n_endpoints;
     if (sim->status[i] != CART_OK || isnan(row[column])) {
@@ -1029,19 +1143,63 @@ static size_t sorted_endpoint(const cartp_sim *sim, int e, int response_filter, 
   return m;
 }
 
-static double statistic(const cartp_target *t, int param_index, cartp_sim *sim, double *se)
+/* Whether x compares with X as fraction() asks (NaN: never). */
+static int meets(double x, cart_comparison comparison, double threshold)
+{
+  switch (comparison) {
+  case CART_COMPARE_GE: return x >= threshold;
+  case CART_COMPARE_GT: return x > threshold;
+  case CART_COMPARE_LE: return x <= threshold;
+  case CART_COMPARE_LT: return x < threshold;
+  case CART_COMPARE_EQ: return x == threshold;
+  default: return 0;
+  }
+}
+
+/* Mean of the model's endpoint `column` over the solved patients with a number, in patient
+ * order (a compensated sum, as the trial summary's), and its Monte-Carlo SE s / sqrt(m). */
+static double endpoint_mean(const cartp_sim *sim, int column, double *se)
+{
+  size_t m = 0;
+  cartp_sum sum = {0, 0};
+  for (size_t i = 0; i < sim->n; i++) {
+    const double x = sim->endpoints[i * sim->n_endpoints + (size_t)column];
+    if (sim->status[i] != CART_OK || isnan(x)) {
+      continue;
+    }
+    m++;
+    cartp_sum_add(&sum, x);
+  }
+  if (m == 0) {
+    *se = NAN;
+    return NAN;
+  }
+  const double mean = cartp_sum_value(&sum) / (double)m;
+  double squares = 0;
+  for (size_t i = 0; i < sim->n; i++) {
+    const double x = sim->endpoints[i * sim->n_endpoints + (size_t)column];
+    if (sim->status[i] == CART_OK && !isnan(x)) {
+      squares += (x - mean) * (x - mean);
+    }
+  }
+  *se = m > 1 ? sqrt(squares / (double)(m - 1) / (double)m) : NAN;
+  return mean;
+}
+
+static double statistic(const cartp_target *t, int index, cartp_sim *sim, double *se)
 {
   size_t solved = 0, k = 0, n_cr = 0, k2 = 0;
   switch (t->statistic) {
   case CART_STAT_QUANTILE: {
-    const size_t m = sorted_endpoint(sim, t->endpoint, -1, sim->scratch);
+    const size_t m = sorted_endpoint(sim, index, -1, sim->scratch);
     return quantile(sim->scratch, m, t->q, se);
   }
+  case CART_STAT_MEAN: return endpoint_mean(sim, index, se);
   case CART_STAT_MEDIAN_RATIO: {
     double se_nr, se_r;
-    size_t m = sorted_endpoint(sim, t->endpoint, 0, sim->scratch);
+    size_t m = sorted_endpoint(sim, index, 0, sim->scratch);
     const double nr = quantile(sim->scratch, m, 0.5, &se_nr);
-    m = sorted_endpoint(sim, t->endpoint, 1, sim->scratch);
+    m = sorted_endpoint(sim, index, 1, sim->scratch);
     const double r = quantile(sim->scratch, m, 0.5, &se_r);
     const double ratio = nr / r;
     /* delta method on the log of the ratio */
@@ -1053,7 +1211,7 @@ static double statistic(const cartp_target *t, int param_index, cartp_sim *sim, 
     size_t m = 0;
     for (size_t i = 0; i < sim->n; i++) {
       if (sim->status[i] == CART_OK) {
-        pairs[2 * m] = sim->params[i * sim->n_params + (size_t)param_index];
+        pairs[2 * m] = sim->params[i * sim->n_params + (size_t)index];
         pairs[2 * m + 1] = (double)i;
         m++;
       }
@@ -1104,6 +1262,10 @@ static double statistic(const cartp_target *t, int param_index, cartp_sim *sim, 
       k2 += relapsed && sim_value(sim, i, CART_ENDPOINT_RELAPSE_NEGATIVE) == 1;
       break;
     case CART_STAT_DURABLE_CR: k += cr && !relapsed; break;
+    case CART_STAT_FRACTION:
+      k += meets(sim->endpoints[i * sim->n_endpoints + (size_t)index], t->comparison,
+                 t->threshold);
+      break;
     default: break;
     }
   }
@@ -1114,23 +1276,23 @@ static double statistic(const cartp_target *t, int param_index, cartp_sim *sim, 
   }
 }
 
-void cartp_target_param_index(const cart_targets *targets, const cart_model *model,
-                              int *param_index)
+void cartp_target_index(const cart_targets *targets, const cart_model *model, int *index)
 {
   for (size_t i = 0; i < targets->n_targets; i++) {
     const cartp_target *t = &targets->targets[i];
-    param_index[i] = t->statistic == CART_STAT_CR_TERCILE_DIFF
-                         ? cart_model_param_index(model, t->argument)
-                         : -1;
+    index[i] = t->statistic == CART_STAT_CR_TERCILE_DIFF
+                   ? cart_model_param_index(model, t->argument)
+               : names_endpoint(t->statistic) ? cart_model_endpoint_index(model, t->argument)
+                                              : -1;
   }
 }
 
-void cartp_statistics(const cart_targets *targets, const int *param_index, cartp_sim *sim,
+void cartp_statistics(const cart_targets *targets, const int *index, cartp_sim *sim,
                       double *values, double *mc_se)
 {
   for (size_t i = 0; i < targets->n_targets; i++) {
     double se;
-    values[i] = statistic(&targets->targets[i], param_index[i], sim, &se);
+    values[i] = statistic(&targets->targets[i], index[i], sim, &se);
     if (mc_se != NULL) {
       mc_se[i] = se;
     }
@@ -1148,19 +1310,19 @@ int cart_targets_simulate(const cart_targets *targets, cart_trial *trial, int n_
     return status;
   }
   const cart_model *model = cart_trial_model(trial);
-  int *param_index = malloc(targets->n_targets * sizeof *param_index);
+  int *index = malloc((targets->n_targets ? targets->n_targets : 1) * sizeof *index);
   cartp_sim sim;
-  status = param_index ? cartp_sim_init(&sim, cart_trial_n_patients(trial), model, err)
-                       : cartp_error(err, CART_ENOMEM, "out of memory");
+  status = index ? cartp_sim_init(&sim, cart_trial_n_patients(trial), model, err)
+                 : cartp_error(err, CART_ENOMEM, "out of memory");
   if (status == CART_OK) {
-    cartp_target_param_index(targets, model, param_index);
+    cartp_target_index(targets, model, index);
     status = cartp_sim_run(&sim, trial, n_threads, err);
     if (status == CART_OK) {
-      cartp_statistics(targets, param_index, &sim, simulated, mc_se);
+      cartp_statistics(targets, index, &sim, simulated, mc_se);
       cart_error_clear(err);
     }
     cartp_sim_clear(&sim);
   }
-  free(param_index);
+  free(index);
   return status;
 }

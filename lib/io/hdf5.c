@@ -4,10 +4,11 @@
 
 #include "layout.h"
 
-cart_h5_file *cart_h5_create(const char *path, const cart_trial *trial, const char *scenario_text,
-                             int force, size_t chunk_patients, cart_error *err)
+cart_h5_file *cart_h5_file_new(const char *path, const cart_trial *trial,
+                               const char *scenario_text, int force, size_t chunk_patients,
+                               cart_error *err)
 {
   const cartp_h5_access serial = {H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT, 0, 1, 1,
                                   NULL,        NULL,        NULL};
-  return cartp_h5_create(path, trial, scenario_text, force, chunk_patients, &serial, err);
+  return cartp_h5_file_new(path, trial, scenario_text, force, chunk_patients, &serial, err);
 }

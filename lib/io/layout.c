@@ -463,18 +463,18 @@ static void directory_problem(const char *path, char *out, size_t size)
   }
 }
 
-/* The body of cartp_h5_create, run with HDF5's error printing off. */
-static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
-                               const char *scenario_text, int force, size_t chunk_patients,
-                               const cartp_h5_access *access, cart_error *err)
+/* The body of cartp_h5_file_new, run with HDF5's error printing off. */
+static cart_h5_file *h5_file_new(const char *path, const cart_trial *trial,
+                                 const char *scenario_text, int force, size_t chunk_patients,
+                                 const cartp_h5_access *access, cart_error *err)
 {
   if (path == NULL || path[0] == '\0' || trial == NULL) {
-    cartp_error(err, CART_EINVAL, "cart_h5_create: %s is NULL or empty",
+    cartp_error(err, CART_EINVAL, "cart_h5_file_new: %s is NULL or empty",
                 trial == NULL ? "trial" : "path");
     return NULL;
   }
   if (chunk_patients == 0) {
-    cartp_error(err, CART_EINVAL, "cart_h5_create: chunk_patients must be > 0");
+    cartp_error(err, CART_EINVAL, "cart_h5_file_new: chunk_patients must be > 0");
     return NULL;
   }
   const cart_model *model = cart_trial_model(trial);
@@ -483,7 +483,7 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
   const double *times = cart_trial_times(trial, &n_times);
   if (model == NULL || n_patients == 0 || times == NULL || n_times == 0) {
     cartp_error(err, CART_EINVAL,
-                "cart_h5_create: the trial needs a model, patients and output times");
+                "cart_h5_file_new: the trial needs a model, patients and output times");
     return NULL;
   }
   /* What is at the path before: nothing, a regular file, or something else (a device, a FIFO,
@@ -591,14 +591,14 @@ static cart_h5_file *h5_create(const char *path, const cart_trial *trial,
   return h5;
 }
 
-cart_h5_file *cartp_h5_create(const char *path, const cart_trial *trial,
-                              const char *scenario_text, int force, size_t chunk_patients,
-                              const cartp_h5_access *access, cart_error *err)
+cart_h5_file *cartp_h5_file_new(const char *path, const cart_trial *trial,
+                                const char *scenario_text, int force, size_t chunk_patients,
+                                const cartp_h5_access *access, cart_error *err)
 {
   cart_h5_file *h5 = NULL;
   H5E_BEGIN_TRY
   {
-    h5 = h5_create(path, trial, scenario_text, force, chunk_patients, access, err);
+    h5 = h5_file_new(path, trial, scenario_text, force, chunk_patients, access, err);
   }
   H5E_END_TRY;
   return h5;
@@ -866,9 +866,6 @@ static int h5_summarize(cart_h5_file *h5, cart_trial_summary *summary)
     return cartp_error(err, CART_EINVAL, "cart_h5_summarize: summary is NULL");
   }
   cart_error_clear(err);
-  /* The endpoints the rates count; the percentile columns are read by the accumulator itself. */
-  static const char *const counted[] = {"response", "relapse_day", "relapse_negative",
-                                        "crs_grade", "toci_doses"};
   const size_t n_endpoints = h5->n_endpoints;
   const size_t rows = h5->n_patients < SUMMARY_ROWS ? h5->n_patients : SUMMARY_ROWS;
   h5_reader reader = {h5, h5->access.read_xfer, NULL, NULL, 0};
@@ -881,7 +878,8 @@ static int h5_summarize(cart_h5_file *h5, cart_trial_summary *summary)
                            * sizeof *block.endpoints);
   block.status = malloc((rows ? rows : 1) * sizeof *block.status);
   double *column = malloc((rows ? rows : 1) * sizeof *column);
-  cart_summary_acc *acc = cart_summary_acc_new_reader(h5->n_patients, read_solved, &reader, err);
+  cart_summary_acc *acc =
+      cart_summary_acc_new_reader(h5->model, h5->n_patients, read_solved, &reader, err);
   int status = CART_OK;
   if (reader.xfer < 0) {
     status = cartp_error(err, CART_EIO, "cannot read back '%s'", h5->path);
@@ -894,18 +892,12 @@ static int h5_summarize(cart_h5_file *h5, cart_trial_summary *summary)
     const size_t count = h5->n_patients - first < rows ? h5->n_patients - first : rows;
     block.first = first;
     block.count = count;
-    for (size_t k = 0; k < count * n_endpoints; k++) {
-      block.endpoints[k] = NAN;
-    }
     status = read_status(&reader, first, count, block.status);
-    for (size_t c = 0; status == CART_OK && c < sizeof counted / sizeof *counted; c++) {
-      const int e = cart_model_endpoint_index(h5->model, counted[c]);
-      if (e < 0) {
-        continue; /* the model has none: NaN, which the summary counts nowhere */
-      }
-      status = read_endpoint(&reader, (size_t)e, first, count, column);
+    /* every column: the counts, the sums of the means and the levels need them all */
+    for (size_t e = 0; status == CART_OK && e < n_endpoints; e++) {
+      status = read_endpoint(&reader, e, first, count, column);
       for (size_t k = 0; status == CART_OK && k < count; k++) {
-        block.endpoints[k * n_endpoints + (size_t)e] = column[k];
+        block.endpoints[k * n_endpoints + e] = column[k];
       }
     }
     if (status == CART_OK) {
@@ -944,18 +936,60 @@ int cart_h5_summarize(cart_h5_file *file, cart_trial_summary *summary)
 
 /* ---- finish and close ---- */
 
+/* Group `name` of loc, created when it is not there (a second cart_h5_finish rewrites the
+ * attributes of the groups the first made); a negative id on failure. */
+static hid_t group_open_or_create(hid_t loc, const char *name)
+{
+  const htri_t exists = H5Lexists(loc, name, H5P_DEFAULT);
+  return exists > 0    ? H5Gopen2(loc, name, H5P_DEFAULT)
+         : exists == 0 ? H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                       : H5I_INVALID_HID;
+}
+
+/* /summary/endpoints/<name>: the attributes of one cart_endpoint_summary, with the unit; the
+ * level counts only for an integer endpoint. */
+static int write_endpoint_summary(hid_t endpoints, const cart_endpoint_info *info,
+                                  const cart_endpoint_summary *s)
+{
+  hid_t group = group_open_or_create(endpoints, info->name);
+  if (group < 0) {
+    return -1;
+  }
+  int failed = attr_string(group, "unit", info->unit);
+  failed |= attr_uint64(group, "n_number", (uint64_t)s->n_number);
+  const struct {
+    const char *name;
+    double value;
+  } values[] = {{"mean", s->mean}, {"p5", s->p5},   {"p25", s->p25},
+                {"p50", s->p50},   {"p75", s->p75}, {"p95", s->p95}};
+  for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+    failed |= attr_double(group, values[i].name, values[i].value);
+  }
+  if (info->is_integer) {
+    uint64_t levels[CART_SUMMARY_MAX_LEVEL + 1];
+    for (size_t v = 0; v <= CART_SUMMARY_MAX_LEVEL; v++) {
+      levels[v] = s->n_level[v];
+    }
+    failed |= attr_write(group, "n_level", H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                         CART_SUMMARY_MAX_LEVEL + 1, levels);
+    failed |= attr_uint64(group, "n_above", (uint64_t)s->n_above);
+  }
+  failed |= close_id(group, H5Gclose);
+  return failed;
+}
+
 static int h5_finish(cart_h5_file *h5, const cart_trial_summary *summary)
 {
   cart_error *err = &h5->error;
   if (summary == NULL) {
     return cartp_error(err, CART_EINVAL, "cart_h5_finish: summary is NULL");
   }
-  /* A second call rewrites the attributes of the existing group. */
-  const htri_t exists = H5Lexists(h5->file, "summary", H5P_DEFAULT);
-  hid_t group = exists > 0   ? H5Gopen2(h5->file, "summary", H5P_DEFAULT)
-                : exists == 0 ? H5Gcreate2(h5->file, "summary", H5P_DEFAULT, H5P_DEFAULT,
-                                           H5P_DEFAULT)
-                              : H5I_INVALID_HID;
+  if (summary->n_endpoints != h5->n_endpoints || h5->n_endpoints > CART_SUMMARY_MAX_ENDPOINTS) {
+    return cartp_error(err, CART_EINVAL,
+                       "cart_h5_finish: the summary has %zu endpoints, the file's model %zu",
+                       summary->n_endpoints, h5->n_endpoints);
+  }
+  hid_t group = group_open_or_create(h5->file, "summary");
   if (group < 0) {
     return cartp_error(err, CART_EIO, "cannot create group '/summary' in '%s'", h5->path);
   }
@@ -966,6 +1000,17 @@ static int h5_finish(cart_h5_file *h5, const cart_trial_summary *summary)
   SUMMARY_VALUES(WRITE_VALUE_)
 #undef WRITE_COUNT_
 #undef WRITE_VALUE_
+  /* the model's order, which HDF5's (alphabetical) listing of the groups loses */
+  hid_t endpoints = group_open_or_create(group, "endpoints");
+  const char *names[CART_SUMMARY_MAX_ENDPOINTS];
+  for (size_t e = 0; e < h5->n_endpoints; e++) {
+    names[e] = h5->endpoint_info[e].name;
+  }
+  failed |= endpoints < 0 || attr_strings(endpoints, "names", names, h5->n_endpoints) != 0;
+  for (size_t e = 0; !failed && e < h5->n_endpoints; e++) {
+    failed |= write_endpoint_summary(endpoints, &h5->endpoint_info[e], &summary->endpoints[e]);
+  }
+  failed |= close_id(endpoints, H5Gclose);
   failed |= close_id(group, H5Gclose);
   if (failed) {
     return cartp_error(err, CART_EIO, "cannot write the attributes of '/summary' in '%s'",
@@ -998,7 +1043,7 @@ int cart_h5_finish(cart_h5_file *file, const cart_trial_summary *summary)
   return status;
 }
 
-int cart_h5_close(cart_h5_file *file)
+int cart_h5_file_free(cart_h5_file *file)
 {
   if (file == NULL) {
     return CART_OK;

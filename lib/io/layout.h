@@ -31,9 +31,9 @@ typedef struct cartp_h5_access {
   void *share_data; /* the data of share and any_failed */
 } cartp_h5_access;
 
-/* cart_h5_create over `access` (copied; its property lists borrowed). */
-cart_h5_file *cartp_h5_create(const char *path, const cart_trial *trial,
-                              const char *scenario_text, int force, size_t chunk_patients,
-                              const cartp_h5_access *access, cart_error *err);
+/* cart_h5_file_new over `access` (copied; its property lists borrowed). */
+cart_h5_file *cartp_h5_file_new(const char *path, const cart_trial *trial,
+                                const char *scenario_text, int force, size_t chunk_patients,
+                                const cartp_h5_access *access, cart_error *err);
 
 #endif

@@ -46,8 +46,8 @@ int cart_trial_run_file(cart_trial *trial, const char *path, const cart_trial_ru
   }
   const size_t n = cart_trial_n_patients(trial);
   serial_split split = {n, block_size < n ? block_size : n};
-  cart_h5_file *file = cart_h5_create(path, trial, options->scenario_text, options->force,
-                                      split.block_size, err);
+  cart_h5_file *file = cart_h5_file_new(path, trial, options->scenario_text, options->force,
+                                        split.block_size, err);
   if (file == NULL) {
     return err ? err->code : CART_EIO;
   }
@@ -63,7 +63,7 @@ int cart_trial_run_file(cart_trial *trial, const char *path, const cart_trial_ru
   if (last != CART_OK && status == CART_OK) {
     status = last;
   }
-  if (cart_h5_close(file) != CART_OK && status == CART_OK) {
+  if (cart_h5_file_free(file) != CART_OK && status == CART_OK) {
     status = cartp_error(err, CART_EIO, "closing '%s' failed", path);
   }
   return status;

@@ -52,8 +52,9 @@ typedef enum cartp_reducer {
   CARTP_N_REDUCERS
 } cartp_reducer;
 
-/* The most endpoints a model may have (the trial's tracker keeps one accumulator each). */
-#define CARTP_MAX_ENDPOINTS 32
+/* The most endpoints a model may have (the trial's tracker keeps one accumulator each, and a
+ * summary one cart_endpoint_summary each). */
+#define CARTP_MAX_ENDPOINTS CART_SUMMARY_MAX_ENDPOINTS
 
 /* One endpoint of a model: what it is called and holds (the public cart_endpoint_info) and how it
  * is computed. */

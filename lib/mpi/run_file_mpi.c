@@ -250,8 +250,8 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
     return status;
   }
   cart_h5_file *file =
-      cartp_h5_create(path, trial, options->scenario_text, options->force, split.block_size,
-                      &access, err);
+      cartp_h5_file_new(path, trial, options->scenario_text, options->force, split.block_size,
+                        &access, err);
   if (file == NULL) {
     status = err->code != CART_OK ? err->code : CART_EIO;
   }
@@ -273,7 +273,7 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
   status = cartp_trial_run(trial, path, split.block_size, options, &driver, &sink, summary,
                            stats != NULL ? &mine : NULL, err);
   /* Closing is collective; every rank is here, with the same status. */
-  const int closed = cart_h5_close(file);
+  const int closed = cart_h5_file_free(file);
   access_close(&access);
   if (status == CART_OK) {
     status = split_agree(&split,

@@ -8,59 +8,96 @@
 
 #include "../util/checked.h"
 #include "../util/error.h"
+#include "../util/sum.h"
 #include "select.h"
 #include "summary_impl.h"
 
-/* The endpoints the summary reads, by name in the block's model: the kept (percentile) columns
- * first. A model without one (stein has no response) reads NaN there, which no rate counts. */
-enum { KEPT_CMAX, KEPT_TMAX, KEPT_AUC28, KEPT_APLASIA, N_KEPT };
-enum { COL_RESPONSE = N_KEPT, COL_CRS_GRADE, COL_TOCI, COL_RELAPSE_DAY, COL_RELAPSE_NEG, N_COLS };
-static const char *const column_name[N_COLS] = {
-    "cmax", "tmax", "auc28", "aplasia_days", "response", "crs_grade", "toci_doses", "relapse_day",
-    "relapse_negative"};
+/* The endpoints the oncology statistics read, by name in the accumulator's model. A model
+ * without one (stein has no response) reads NaN there, which no rate counts. */
+enum { COL_RESPONSE, COL_CRS_GRADE, COL_TOCI, COL_RELAPSE_DAY, COL_RELAPSE_NEG, N_COLS };
+static const char *const column_name[N_COLS] = {"response", "crs_grade", "toci_doses",
+                                                "relapse_day", "relapse_negative"};
+/* The oncology percentiles, by endpoint name, taken from that endpoint's summary. */
+enum { PCT_CMAX, PCT_TMAX, PCT_AUC28, PCT_APLASIA, N_PCT };
+static const char *const percentile_name[N_PCT] = {"cmax", "tmax", "auc28", "aplasia_days"};
+
+/* The per-endpoint percentiles, in the order of cart_endpoint_summary's fields. */
+static const double endpoint_q[] = {5, 25, 50, 75, 95};
+#define N_Q (sizeof endpoint_q / sizeof endpoint_q[0])
+
+/* A running sum of one endpoint, compensated and in patient order (the mean does not depend on
+ * the blocks or threads). */
+typedef struct endpoint_acc {
+  size_t n_number;
+  cartp_sum sum;
+  size_t n_level[CART_SUMMARY_MAX_LEVEL + 1], n_above;
+  int is_integer;
+} endpoint_acc;
 
 struct cart_summary_acc {
-  size_t n_patients, n_added, n_solved;
+  const cart_model *model;
+  size_t n_patients, n_added, n_solved, n_endpoints;
   size_t n_cr, n_or, n_crs_any, n_crs3, n_toci, n_toci_doses, n_relapse, n_relapse_negative;
-  /* Either the values of the solved patients, in patient order (cart_summary_acc_new), or a
-   * reader that gives them back (cart_summary_acc_new_reader): kept[] is then NULL. */
-  double *kept[N_KEPT];
-  int kept_column[N_KEPT]; /* the model's column of each, -1 for none (set by the first add) */
+  int col[N_COLS]; /* the model's column of each, -1 for none */
+  endpoint_acc endpoint[CART_SUMMARY_MAX_ENDPOINTS];
+  /* Either the values of the solved patients, endpoint by endpoint in patient order (kept[e *
+   * n_patients + s], cart_summary_acc_new), or a reader that gives them back
+   * (cart_summary_acc_new_reader): kept is then NULL. */
+  double *kept;
   cart_endpoint_reader reader;
   void *reader_data;
   cartp_select_limits limits;
 };
 
-static cart_summary_acc *acc_alloc(size_t n_patients)
+static cart_summary_acc *acc_alloc(const cart_model *model, size_t n_patients, cart_error *err)
 {
+  const size_t n_endpoints = model != NULL ? cart_model_n_endpoints(model) : 0;
+  if (model == NULL || n_endpoints > CART_SUMMARY_MAX_ENDPOINTS) {
+    cartp_error(err, CART_EINVAL,
+                model == NULL ? "cart_summary_acc_new: no model"
+                              : "cart_summary_acc_new: the model has more than %d endpoints",
+                CART_SUMMARY_MAX_ENDPOINTS);
+    return NULL;
+  }
   cart_summary_acc *acc = calloc(1, sizeof *acc);
-  if (acc != NULL) {
-    acc->n_patients = n_patients;
-    acc->limits.chunk = CARTP_SELECT_CHUNK;
-    acc->limits.max_candidates = CARTP_SELECT_MAX_CANDIDATES;
-    for (int i = 0; i < N_KEPT; i++) {
-      acc->kept_column[i] = -1;
-    }
+  if (acc == NULL) {
+    cartp_error(err, CART_ENOMEM, "out of memory for a summary");
+    return NULL;
+  }
+  acc->model = model;
+  acc->n_patients = n_patients;
+  acc->n_endpoints = n_endpoints;
+  acc->limits.chunk = CARTP_SELECT_CHUNK;
+  acc->limits.max_candidates = CARTP_SELECT_MAX_CANDIDATES;
+  for (int c = 0; c < N_COLS; c++) {
+    acc->col[c] = cart_model_endpoint_index(model, column_name[c]);
+  }
+  for (size_t e = 0; e < n_endpoints; e++) {
+    cart_endpoint_info info;
+    cart_model_endpoint_info(model, e, &info);
+    acc->endpoint[e].is_integer = info.is_integer;
   }
   return acc;
 }
 
-cart_summary_acc *cart_summary_acc_new(size_t n_patients, cart_error *err)
+cart_summary_acc *cart_summary_acc_new(const cart_model *model, size_t n_patients,
+                                       cart_error *err)
 {
-  size_t bytes;
-  if (cartp_mul3_size(n_patients ? n_patients : 1, N_KEPT, sizeof(double), &bytes) != 0) {
-    cartp_error(err, CART_ENOMEM,
-                "a summary of %zu patients is too large (%d values per patient exceed the "
-                "address space)", n_patients, N_KEPT);
+  cart_summary_acc *acc = acc_alloc(model, n_patients, err);
+  if (acc == NULL) {
     return NULL;
   }
-  cart_summary_acc *acc = acc_alloc(n_patients);
-  int ok = acc != NULL;
-  for (int i = 0; ok && i < N_KEPT; i++) {
-    acc->kept[i] = malloc((n_patients ? n_patients : 1) * sizeof(double));
-    ok = acc->kept[i] != NULL;
+  size_t bytes;
+  if (cartp_mul3_size(n_patients ? n_patients : 1, acc->n_endpoints ? acc->n_endpoints : 1,
+                      sizeof(double), &bytes) != 0) {
+    cartp_error(err, CART_ENOMEM,
+                "a summary of %zu patients is too large (%zu values per patient exceed the "
+                "address space)", n_patients, acc->n_endpoints);
+    cart_summary_acc_free(acc);
+    return NULL;
   }
-  if (!ok) {
+  acc->kept = malloc(bytes);
+  if (acc->kept == NULL) {
     cart_summary_acc_free(acc);
     cartp_error(err, CART_ENOMEM, "out of memory for the summary of %zu patients", n_patients);
     return NULL;
@@ -68,20 +105,19 @@ cart_summary_acc *cart_summary_acc_new(size_t n_patients, cart_error *err)
   return acc;
 }
 
-cart_summary_acc *cart_summary_acc_new_reader(size_t n_patients, cart_endpoint_reader read,
-                                              void *data, cart_error *err)
+cart_summary_acc *cart_summary_acc_new_reader(const cart_model *model, size_t n_patients,
+                                              cart_endpoint_reader read, void *data,
+                                              cart_error *err)
 {
   if (read == NULL) {
     cartp_error(err, CART_EINVAL, "cart_summary_acc_new_reader: no reader");
     return NULL;
   }
-  cart_summary_acc *acc = acc_alloc(n_patients);
-  if (acc == NULL) {
-    cartp_error(err, CART_ENOMEM, "out of memory for a summary");
-    return NULL;
+  cart_summary_acc *acc = acc_alloc(model, n_patients, err);
+  if (acc != NULL) {
+    acc->reader = read;
+    acc->reader_data = data;
   }
-  acc->reader = read;
-  acc->reader_data = data;
   return acc;
 }
 
@@ -93,11 +129,28 @@ void cartp_summary_acc_set_limits(cart_summary_acc *acc, const cartp_select_limi
 void cart_summary_acc_free(cart_summary_acc *acc)
 {
   if (acc != NULL) {
-    for (int i = 0; i < N_KEPT; i++) {
-      free(acc->kept[i]);
-    }
+    free(acc->kept);
     free(acc);
   }
+}
+
+static void add_value(endpoint_acc *a, double x)
+{
+  if (isnan(x)) {
+    return;
+  }
+  a->n_number++;
+  cartp_sum_add(&a->sum, x);
+  if (a->is_integer && x >= 0 && x <= CART_SUMMARY_MAX_LEVEL) {
+    a->n_level[(size_t)x] += x == floor(x); /* whole by contract; a fraction counts nowhere */
+  } else if (a->is_integer && x > CART_SUMMARY_MAX_LEVEL) {
+    a->n_above++;
+  }
+}
+
+static double column(const double *row, int col)
+{
+  return col < 0 ? NAN : row[col];
 }
 
 int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block)
@@ -109,59 +162,53 @@ int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block)
   /* the block's columns (a block with no model: cart's list) */
   const cart_model *model = block->model ? block->model : cart_model_find("cart", NULL);
   const size_t stride = block->model ? block->n_endpoints : CART_N_ENDPOINTS;
-  int col[N_COLS];
-  for (int c = 0; c < N_COLS; c++) {
-    col[c] = cart_model_endpoint_index(model, column_name[c]);
+  if (model != acc->model || stride != acc->n_endpoints) {
+    return CART_EINVAL;
   }
-  memcpy(acc->kept_column, col, sizeof acc->kept_column);
   for (size_t k = 0; k < block->count; k++) {
     if (block->status[k] != CART_OK) {
       continue;
     }
     const double *row = block->endpoints + k * stride;
-    double e[N_COLS];
-    for (int c = 0; c < N_COLS; c++) {
-      e[c] = col[c] < 0 ? NAN : row[col[c]];
-    }
     const size_t s = acc->n_solved++;
-    for (int i = 0; i < N_KEPT && acc->reader == NULL; i++) {
-      acc->kept[i][s] = e[i];
+    for (size_t e = 0; e < acc->n_endpoints; e++) {
+      add_value(&acc->endpoint[e], row[e]);
+      if (acc->kept != NULL) {
+        acc->kept[e * acc->n_patients + s] = row[e];
+      }
     }
-    acc->n_cr += e[COL_RESPONSE] == 2;
-    acc->n_or += e[COL_RESPONSE] >= 1;
-    acc->n_crs_any += e[COL_CRS_GRADE] >= 1;
-    acc->n_crs3 += e[COL_CRS_GRADE] >= 3;
-    acc->n_toci += e[COL_TOCI] > 0;
-    acc->n_toci_doses += e[COL_TOCI] > 0 ? (size_t)e[COL_TOCI] : 0;
-    const int relapsed = e[COL_RESPONSE] == 2 && !isnan(e[COL_RELAPSE_DAY]);
+    const double response = column(row, acc->col[COL_RESPONSE]);
+    const double grade = column(row, acc->col[COL_CRS_GRADE]);
+    const double toci = column(row, acc->col[COL_TOCI]);
+    acc->n_cr += response == 2;
+    acc->n_or += response >= 1;
+    acc->n_crs_any += grade >= 1;
+    acc->n_crs3 += grade >= 3;
+    acc->n_toci += toci > 0;
+    acc->n_toci_doses += toci > 0 ? (size_t)toci : 0;
+    const int relapsed = response == 2 && !isnan(column(row, acc->col[COL_RELAPSE_DAY]));
     acc->n_relapse += relapsed;
-    acc->n_relapse_negative += relapsed && e[COL_RELAPSE_NEG] == 1;
+    acc->n_relapse_negative += relapsed && column(row, acc->col[COL_RELAPSE_NEG]) == 1;
   }
   acc->n_added += block->count;
   return CART_OK;
 }
 
-/* Where the percentiles read a kept column from: the acc's own array, or its reader. */
+/* Where the percentiles read an endpoint's column from: the acc's own array, or its reader. */
 typedef struct column_source {
   const cart_summary_acc *acc;
-  int kept;
+  size_t endpoint;
 } column_source;
 
 static int read_column(void *data, size_t first, size_t count, double *values)
 {
   const column_source *source = data;
   const cart_summary_acc *acc = source->acc;
-  const int column = acc->kept_column[source->kept];
-  if (acc->reader != NULL && column >= 0) {
-    return acc->reader(acc->reader_data, (size_t)column, first, count, values);
+  if (acc->reader != NULL) {
+    return acc->reader(acc->reader_data, source->endpoint, first, count, values);
   }
-  if (acc->reader != NULL) { /* the model has no such endpoint */
-    for (size_t k = 0; k < count; k++) {
-      values[k] = NAN;
-    }
-    return CART_OK;
-  }
-  memcpy(values, acc->kept[source->kept] + first, count * sizeof *values);
+  memcpy(values, acc->kept + source->endpoint * acc->n_patients + first,
+         count * sizeof *values);
   return CART_OK;
 }
 
@@ -170,11 +217,34 @@ static double ratio(size_t a, size_t b)
   return b ? (double)a / (double)b : NAN;
 }
 
+/* Endpoint e's summary; its percentiles NaN on an error, which is returned. */
+static int endpoint_summary(const cart_summary_acc *acc, size_t e, cart_endpoint_summary *out)
+{
+  const endpoint_acc *a = &acc->endpoint[e];
+  out->n_number = a->n_number;
+  out->mean = a->n_number ? cartp_sum_value(&a->sum) / (double)a->n_number : NAN;
+  memcpy(out->n_level, a->n_level, sizeof out->n_level);
+  out->n_above = a->n_above;
+  /* A reader gives every patient added (NaN for those not solved); the kept arrays only the
+   * solved ones. Either way the numbers are the same, and so are the percentiles. */
+  const size_t rows = acc->reader != NULL ? acc->n_added : acc->n_solved;
+  column_source source = {acc, e};
+  double values[N_Q];
+  const int code =
+      cartp_percentiles(read_column, &source, rows, endpoint_q, N_Q, &acc->limits, values);
+  double *fields[N_Q] = {&out->p5, &out->p25, &out->p50, &out->p75, &out->p95};
+  for (size_t j = 0; j < N_Q; j++) {
+    *fields[j] = code == CART_OK ? values[j] : NAN; /* never a number that is not exact */
+  }
+  return code;
+}
+
 int cart_summary_acc_get(const cart_summary_acc *acc, cart_trial_summary *s)
 {
   if (acc == NULL || s == NULL) {
     return CART_EINVAL;
   }
+  memset(s, 0, sizeof *s); /* the endpoints past the model's, and any padding, are zero */
   const size_t n = acc->n_solved;
   s->n_patients = acc->n_added;
   s->n_solved = n;
@@ -186,27 +256,30 @@ int cart_summary_acc_get(const cart_summary_acc *acc, cart_trial_summary *s)
   s->toci_doses_mean = ratio(acc->n_toci_doses, n);
   s->relapse_rate = ratio(acc->n_relapse, acc->n_cr);
   s->relapse_negative_rate = ratio(acc->n_relapse_negative, acc->n_relapse);
-  double *fields[N_KEPT][3] = {{&s->cmax_p5, &s->cmax_p50, &s->cmax_p95},
-                               {&s->tmax_p5, &s->tmax_p50, &s->tmax_p95},
-                               {&s->auc28_p5, &s->auc28_p50, &s->auc28_p95},
-                               {&s->aplasia_days_p50, NULL, NULL}};
-  static const double q[N_KEPT][3] = {{5, 50, 95}, {5, 50, 95}, {5, 50, 95}, {50, 0, 0}};
-  static const size_t n_q[N_KEPT] = {3, 3, 3, 1};
-  /* A reader gives every patient added (NaN for those not solved); the kept arrays only the
-   * solved ones. Either way the numbers are the same, and so are the percentiles. */
-  const size_t rows = acc->reader != NULL ? acc->n_added : n;
+  s->n_endpoints = acc->n_endpoints;
   int status = CART_OK;
-  for (int k = 0; k < N_KEPT; k++) {
-    column_source source = {acc, k};
-    double values[3];
-    const int code = cartp_percentiles(read_column, &source, rows, q[k], n_q[k], &acc->limits,
-                                       values);
+  for (size_t e = 0; e < acc->n_endpoints; e++) {
+    const int code = endpoint_summary(acc, e, &s->endpoints[e]);
     if (code != CART_OK && status == CART_OK) {
       status = code;
     }
-    for (size_t j = 0; j < n_q[k]; j++) {
-      *fields[k][j] = code == CART_OK ? values[j] : NAN; /* never a number that is not exact */
-    }
   }
+  /* The oncology percentiles are those of the endpoints' summaries: the selection gives each
+   * percentile from the column alone, so they are the same bits as when computed apart. */
+  const cart_endpoint_summary *pct[N_PCT];
+  for (int k = 0; k < N_PCT; k++) {
+    const int e = cart_model_endpoint_index(acc->model, percentile_name[k]);
+    pct[k] = e >= 0 ? &s->endpoints[e] : NULL;
+  }
+  s->cmax_p5 = pct[PCT_CMAX] ? pct[PCT_CMAX]->p5 : NAN;
+  s->cmax_p50 = pct[PCT_CMAX] ? pct[PCT_CMAX]->p50 : NAN;
+  s->cmax_p95 = pct[PCT_CMAX] ? pct[PCT_CMAX]->p95 : NAN;
+  s->tmax_p5 = pct[PCT_TMAX] ? pct[PCT_TMAX]->p5 : NAN;
+  s->tmax_p50 = pct[PCT_TMAX] ? pct[PCT_TMAX]->p50 : NAN;
+  s->tmax_p95 = pct[PCT_TMAX] ? pct[PCT_TMAX]->p95 : NAN;
+  s->auc28_p5 = pct[PCT_AUC28] ? pct[PCT_AUC28]->p5 : NAN;
+  s->auc28_p50 = pct[PCT_AUC28] ? pct[PCT_AUC28]->p50 : NAN;
+  s->auc28_p95 = pct[PCT_AUC28] ? pct[PCT_AUC28]->p95 : NAN;
+  s->aplasia_days_p50 = pct[PCT_APLASIA] ? pct[PCT_APLASIA]->p50 : NAN;
   return status;
 }

@@ -288,8 +288,8 @@ double cart_trial_extinction(const cart_trial *trial)
 }
 
 /* The bytes one patient takes in a block, in the HDF5 file and in the summary: parameters,
- * trajectories, endpoints, tocilizumab times, status and the summary's kept values. SIZE_MAX when
- * that does not fit in a size_t. */
+ * trajectories, endpoints, tocilizumab times, status and the summary's kept values (one per
+ * endpoint). SIZE_MAX when that does not fit in a size_t. */
 static size_t bytes_per_patient(const cart_trial *trial)
 {
   const size_t max_toci = cartp_trial_max_toci(trial);
@@ -299,7 +299,7 @@ static size_t bytes_per_patient(const cart_trial *trial)
                       &trajectories) != 0 ||
       cartp_mul_size(max_toci ? max_toci : 1, sizeof(double), &toci) != 0 ||
       cartp_add_size(params, trajectories, &total) != 0 || cartp_add_size(total, toci, &total) != 0 ||
-      cartp_add_size(total, (trial->model->n_endpoints + 4) * sizeof(double) + sizeof(int),
+      cartp_add_size(total, 2 * trial->model->n_endpoints * sizeof(double) + sizeof(int),
                      &total) != 0) {
     return SIZE_MAX;
   }

@@ -886,8 +886,8 @@ def calibrate(scenario, targets, threads=0, progress=None, n=None, seed=None,
         settings.n_threads = threads
         callback = _clib.CALIBRATE_PROGRESS_FN(call_progress) if progress is not None \
             else _clib.CALIBRATE_PROGRESS_FN()
-        status = _lib.cart_calibrate(trial_p, targets_p, ctypes.byref(settings), callback, None,
-                                     ctypes.byref(cal_p), ctypes.byref(err))
+        status = _lib.cart_calibration_new(trial_p, targets_p, ctypes.byref(settings), callback,
+                                           None, ctypes.byref(cal_p), ctypes.byref(err))
         if caught:
             raise caught[0]
         if status != _clib.CART_OK and status != _clib.CART_ESTOPPED:
@@ -958,7 +958,15 @@ class TrialResult:
                     (-2147483648 for rows not written)
       toci_times    numpy float64 patients x doses: days of each tocilizumab dose, NaN after the
                     last
-      summary       {field: value} of /summary ({} when the file has none)
+      summary       {field: value} of /summary: the oncology statistics ({} when the file has
+                    none)
+      endpoint_summary  DataFrame indexed by endpoint name, in the model's order, of
+                    /summary/endpoints: unit, n_number (solved patients with a number), mean,
+                    p5, p25, p50, p75, p95 (exact, numpy's linear rule), and for integer
+                    endpoints n_0 .. n_8, n_above: solved patients at each value (NA for the
+                    other endpoints); e.g. the CRS grade >= 3 rate is
+                    endpoint_summary.loc["crs_grade", "n_3":"n_above"].sum()
+                    / summary["n_solved"]. Empty when the file has no summary.
       units         {dataset path ("/time", "/trajectories/Cblood", ...): unit}; "/params" maps
                     to the list of its columns' units
     """
@@ -1051,6 +1059,37 @@ def _endpoint_order(model_name):
     return [_clib.text(e.name) for e in _endpoint_infos(model)]
 
 
+# The columns of TrialResult.endpoint_summary: /summary/endpoints/<name>'s attributes, the level
+# counts spread over n_0 .. n_8 (cart_trial.h's CART_SUMMARY_MAX_LEVEL).
+_ENDPOINT_SUMMARY_COLUMNS = (["unit", "n_number", "mean", "p5", "p25", "p50", "p75", "p95"]
+                             + ["n_%d" % v for v in range(_clib.CART_SUMMARY_MAX_LEVEL + 1)]
+                             + ["n_above"])
+
+
+def _endpoint_summary(f, pd):
+    """/summary/endpoints as a DataFrame indexed by endpoint name, in the model's order (empty
+    when the file has none)."""
+    rows, names = [], []
+    group = f.get("summary/endpoints")
+    if group is not None:
+        names = [_plain(n) for n in group.attrs["names"]] if "names" in group.attrs \
+            else sorted(group)
+        for name in names:
+            attrs = group[name].attrs
+            levels = attrs.get("n_level")
+            row = {"unit": _plain(attrs.get("unit")), "n_number": int(attrs["n_number"])}
+            for key in ("mean", "p5", "p25", "p50", "p75", "p95"):
+                row[key] = float(attrs[key])
+            for v in range(_clib.CART_SUMMARY_MAX_LEVEL + 1):
+                row["n_%d" % v] = int(levels[v]) if levels is not None else None
+            row["n_above"] = int(attrs["n_above"]) if "n_above" in attrs else None
+            rows.append(row)
+    frame = pd.DataFrame(rows, index=pd.Index(names, name="endpoint"),
+                         columns=_ENDPOINT_SUMMARY_COLUMNS)
+    counts = ["n_%d" % v for v in range(_clib.CART_SUMMARY_MAX_LEVEL + 1)] + ["n_above"]
+    return frame.astype({"n_number": "int64", **{c: "Int64" for c in counts}})
+
+
 def read_trial(path):
     """Reads a trial file written by trial() or `cart trial` (layout: cart(1), TRIAL FILES)
     into a TrialResult, with h5py; the file is closed on return. A file marked incomplete
@@ -1108,10 +1147,11 @@ def _read_trial(path, stacklevel):
         summary = {}
         if "summary" in f:
             found = {key: _plain(value) for key, value in f["summary"].attrs.items()}
-            for field, _ in _clib.TrialSummary._fields_:
+            for field in _clib.TrialSummary.ONCOLOGY_FIELDS:
                 if field in found:
                     summary[field] = found.pop(field)
             summary.update(found)
+        endpoint_summary = _endpoint_summary(f, pd)
     if not complete:
         warnings.warn("trial file '%s' is marked incomplete (complete = 0): its run was stopped, "
                       "failed or is still running; patients not written read as NaN/NA"
@@ -1120,4 +1160,4 @@ def _read_trial(path, stacklevel):
                        param_units=param_units, trajectories=trajectories,
                        trajectory_units=trajectory_units, endpoints=endpoints,
                        endpoint_units=endpoint_units, status=status, toci_times=toci_times,
-                       summary=summary, units=units)
+                       summary=summary, endpoint_summary=endpoint_summary, units=units)

@@ -198,6 +198,17 @@ class EndpointSettings(Structure):
                 ("crs_g", c_double * 4), ("auc_end", c_double)]
 
 
+CART_SUMMARY_MAX_LEVEL = 8  # cart_trial.h
+CART_SUMMARY_MAX_ENDPOINTS = 32
+
+
+class EndpointSummary(Structure):
+    """cart_endpoint_summary (cart_trial.h)."""
+    _fields_ = [("n_number", c_size_t), ("mean", c_double), ("p5", c_double), ("p25", c_double),
+                ("p50", c_double), ("p75", c_double), ("p95", c_double),
+                ("n_level", c_size_t * (CART_SUMMARY_MAX_LEVEL + 1)), ("n_above", c_size_t)]
+
+
 class TrialSummary(Structure):
     """cart_trial_summary (cart_trial.h)."""
     _fields_ = [("n_patients", c_size_t), ("n_solved", c_size_t),
@@ -208,7 +219,15 @@ class TrialSummary(Structure):
                 ("tmax_p5", c_double), ("tmax_p50", c_double), ("tmax_p95", c_double),
                 ("auc28_p5", c_double), ("auc28_p50", c_double), ("auc28_p95", c_double),
                 ("aplasia_days_p50", c_double),
-                ("relapse_rate", c_double), ("relapse_negative_rate", c_double)]
+                ("relapse_rate", c_double), ("relapse_negative_rate", c_double),
+                ("n_endpoints", c_size_t),
+                ("endpoints", EndpointSummary * CART_SUMMARY_MAX_ENDPOINTS)]
+
+    # the fields written as attributes of /summary (the endpoints are /summary/endpoints)
+    ONCOLOGY_FIELDS = ("n_patients", "n_solved", "cr_rate", "orr_rate", "crs_any_rate",
+                       "crs_grade3_rate", "toci_rate", "toci_doses_mean", "cmax_p5", "cmax_p50",
+                       "cmax_p95", "tmax_p5", "tmax_p50", "tmax_p95", "auc28_p5", "auc28_p50",
+                       "auc28_p95", "aplasia_days_p50", "relapse_rate", "relapse_negative_rate")
 
 
 class CalibrateSettings(Structure):
@@ -429,7 +448,7 @@ _PROTOTYPES = {
     "cart_targets_n_free": (c_size_t, [TargetsP]),
     "cart_targets_settings": (None, [TargetsP, POINTER(CalibrateSettings)]),
     "cart_targets_check": (c_int, [TargetsP, TrialP, ErrorP]),
-    "cart_calibrate": (c_int, [TrialP, TargetsP, POINTER(CalibrateSettings),
+    "cart_calibration_new": (c_int, [TrialP, TargetsP, POINTER(CalibrateSettings),
                                CALIBRATE_PROGRESS_FN, c_void_p, POINTER(CalibrationP), ErrorP]),
     "cart_calibration_free": (None, [CalibrationP]),
     "cart_calibration_get_summary": (c_int, [CalibrationP, POINTER(CalibrationSummary)]),

@@ -84,7 +84,8 @@ def test_struct_sizes_lp64():
     """The C sizes on LP64 (x86_64, aarch64) of the structures of the headers."""
     sizes = {_clib.CartError: 260, _clib.ParamInfo: 56, _clib.StateInfo: 32,
              _clib.TociRule: 64, _clib.EventRecord: 24, _clib.SolverStats: 32,
-             _clib.EndpointInfo: 32, _clib.EndpointSettings: 64, _clib.TrialSummary: 160,
+             _clib.EndpointInfo: 32, _clib.EndpointSettings: 64, _clib.EndpointSummary: 136,
+             _clib.TrialSummary: 168 + 32 * 136,
              _clib.TrialRunOptions: 48}
     for struct, size in sizes.items():
         assert ctypes.sizeof(struct) == size, struct.__name__
@@ -111,9 +112,77 @@ def test_trial_summary_struct_matches_file(tmp_dir):
     assert summary.n_patients == 7
     with h5py.File(path, "r") as f:
         attrs = dict(f["summary"].attrs)
-    assert set(attrs) == {name for name, _ in _clib.TrialSummary._fields_}
-    for name, _ in _clib.TrialSummary._fields_:
+        group = f["summary/endpoints"]
+        names = [n.decode() if isinstance(n, bytes) else n for n in group.attrs["names"]]
+        endpoint_attrs = {name: dict(group[name].attrs) for name in names}
+    assert set(attrs) == set(_clib.TrialSummary.ONCOLOGY_FIELDS)
+    assert set(_clib.TrialSummary.ONCOLOGY_FIELDS) | {"n_endpoints", "endpoints"} \
+        == {name for name, _ in _clib.TrialSummary._fields_}
+    for name in _clib.TrialSummary.ONCOLOGY_FIELDS:
         np.testing.assert_equal(getattr(summary, name), attrs[name], err_msg=name)
+    assert summary.n_endpoints == len(names) == 13
+    for i, name in enumerate(names):
+        got, stored = summary.endpoints[i], endpoint_attrs[name]
+        for field in ("n_number", "mean", "p5", "p25", "p50", "p75", "p95"):
+            np.testing.assert_equal(getattr(got, field), stored[field], err_msg=name + field)
+        if "n_level" in stored:
+            assert list(got.n_level) == list(stored["n_level"]) and got.n_above == stored["n_above"]
+        else:
+            assert list(got.n_level) == [0] * 9 and got.n_above == 0, name
+
+
+def _linear_percentile(values, q):
+    """numpy's linear rule as libcart computes it: sorted values, lower + fraction * (upper -
+    lower) in doubles, so the result is the same bits."""
+    v = sorted(values)
+    position = q / 100.0 * (len(v) - 1)
+    lower = int(np.floor(position))
+    upper = min(lower + 1, len(v) - 1)
+    return v[lower] + (position - lower) * (v[upper] - v[lower])
+
+
+def _check_endpoint_summary(result):
+    """result.endpoint_summary against the endpoint columns of the solved patients."""
+    frame = result.endpoint_summary
+    assert list(frame.index) == list(result.endpoints.columns)
+    solved = result.status == 0
+    for name in frame.index:
+        row = frame.loc[name]
+        column = result.endpoints[name][solved]
+        values = column.dropna().to_numpy(float)
+        assert row["unit"] == result.endpoint_units[name]
+        assert row["n_number"] == len(values)
+        if len(values) == 0:
+            assert np.isnan(row["mean"]) and np.isnan(row["p50"])
+            continue
+        assert row["mean"] == pytest.approx(math.fsum(values) / len(values), rel=1e-15)
+        for q in (5, 25, 50, 75, 95):
+            assert row["p%d" % q] == _linear_percentile(values, q), (name, q)
+            assert row["p%d" % q] == pytest.approx(np.percentile(values, q), rel=1e-12, abs=1e-300)
+        if str(column.dtype) == "Int32":
+            for v in range(9):
+                assert row["n_%d" % v] == int((values == v).sum()), (name, v)
+            assert row["n_above"] == int((values > 8).sum())
+        else:
+            assert frame.loc[[name], "n_0":"n_above"].isna().all().all(), name
+
+
+def test_trial_endpoint_summary(tmp_dir):
+    """trial()'s endpoint_summary: every endpoint of the model, against the patients' values;
+    rates follow from its level counts."""
+    result = libcart.trial(n=60, seed=4, output=os.path.join(tmp_dir, "e.h5"), block=25)
+    _check_endpoint_summary(result)
+    frame, summary = result.endpoint_summary, result.summary
+    assert frame.loc["crs_grade", "n_3":"n_above"].sum() / summary["n_solved"] \
+        == summary["crs_grade3_rate"]
+    assert frame.loc["response", "n_2"] / summary["n_solved"] == summary["cr_rate"]
+    assert frame.loc["cmax", "p95"] == summary["cmax_p95"]
+    assert frame.loc["aplasia_days", "p50"] == summary["aplasia_days_p50"]
+    # a model with only three of the oncology endpoints gets the summary of its own three
+    stein = libcart.trial("[trial]\nmodel = stein\n[times]\nhorizon = 60\nstep = 7\n", n=15,
+                          output=os.path.join(tmp_dir, "s.h5"))
+    assert list(stein.endpoint_summary.index) == ["cmax", "tmax", "auc28"]
+    _check_endpoint_summary(stein)
 
 
 # ---- solve() against `cart run` ----------------------------------------------------------
@@ -407,7 +476,7 @@ def test_trial_progress_stop_and_exists(tmp_dir):
     assert (result.status[:5] == 0).all() and (result.status[5:] == -2147483648).all()
     assert result.endpoints["response"][5:].isna().all()
     assert np.isnan(result.endpoints["cmax"][5:]).all()
-    assert result.summary == {}
+    assert result.summary == {} and result.endpoint_summary.empty
     with pytest.warns(libcart.IncompleteTrialWarning):
         again = libcart.read_trial(path)
     assert again.complete is False
