@@ -92,6 +92,11 @@ size_t cart_population_n_table_rows(const cart_population *population);
 /* The table row (0-based) patient `patient` of the run with `seed` takes; -1 without a table. */
 long long cart_population_table_row(const cart_population *population, uint64_t seed,
                                     uint64_t patient);
+/* The table's values (row major; NULL without a table) and its size; the parameter name of
+ * column c (NULL out of range). Owned by the population. */
+const double *cart_population_table(const cart_population *population, size_t *n_rows,
+                                    size_t *n_columns);
+const char *cart_population_table_column(const cart_population *population, size_t c);
 
 const cart_error *cart_population_last_error(const cart_population *population);
 

@@ -23,6 +23,7 @@
 #include <cart/cart_version.h>
 
 #include "../util/error.h"
+#include "../population/rng.h"
 #include "layout.h"
 
 /* Fill values: what rows of patients not yet written read as (NaN in float datasets). int32 has
@@ -45,6 +46,9 @@ struct cart_h5_file {
   const char **output_name;                    /* n_outputs static strings */
   hid_t status;
   hid_t toci_times; /* /events/toci_times */
+  hid_t table_row;  /* /patients/row: each patient's row of the patients table (or none) */
+  size_t n_table_rows;
+  uint64_t seed;
   cartp_h5_access access; /* borrowed property lists: they outlive the handle */
   size_t n_patients, n_params, n_outputs, n_times;
   size_t max_toci;  /* columns the block carries; the dataset has max(1, max_toci) */
@@ -240,8 +244,8 @@ static void iso8601_now(const cartp_h5_access *access, char *buf, size_t size)
 static int handle_close_ids(cart_h5_file *h5)
 {
   int status = close_id(h5->params, H5Dclose) | close_id(h5->status, H5Dclose) |
-               close_id(h5->toci_times, H5Dclose);
-  h5->params = h5->status = h5->toci_times = H5I_INVALID_HID;
+               close_id(h5->toci_times, H5Dclose) | close_id(h5->table_row, H5Dclose);
+  h5->params = h5->status = h5->toci_times = h5->table_row = H5I_INVALID_HID;
   for (size_t o = 0; h5->trajectories != NULL && o < h5->n_outputs; o++) {
     status |= close_id(h5->trajectories[o], H5Dclose);
     h5->trajectories[o] = H5I_INVALID_HID;
@@ -276,6 +280,7 @@ static cart_h5_file *handle_alloc(const char *path, size_t n_outputs, const cart
   }
   h5->file = h5->params = h5->status = H5I_INVALID_HID;
   h5->toci_times = H5I_INVALID_HID;
+  h5->table_row = H5I_INVALID_HID;
   h5->access = *access;
   h5->model = model;
   h5->n_endpoints = cart_model_n_endpoints(model);
@@ -440,6 +445,60 @@ static int create_endpoints(cart_h5_file *h5, size_t chunk_patients, cart_error 
 
 /* Why `path` could not be created when its directory tells (MPI-IO leaves no errno): " (directory
  * 'DIR': reason)", else "". */
+/* /patients (only for a trial with a patients table, cart_population_set_patients): /table, the
+ * table as given (rows x columns, attributes names and units of its parameters), and /row, the
+ * row each patient took (int64; written with each block). Every caller writes the same /table,
+ * as /time. */
+static int create_patients(cart_h5_file *h5, const cart_trial *trial, size_t chunk_patients,
+                           cart_error *err)
+{
+  const cart_population *population = cart_trial_population(trial);
+  size_t rows = 0, columns = 0;
+  const double *values = cart_population_table(population, &rows, &columns);
+  h5->n_table_rows = rows;
+  h5->seed = cart_trial_seed(trial);
+  if (values == NULL || rows == 0) {
+    return CART_OK;
+  }
+  const cart_model *model = cart_trial_model(trial);
+  const char **names = malloc(2 * columns * sizeof *names);
+  if (names == NULL) {
+    return cartp_error(err, CART_ENOMEM, "cannot write '/patients' in '%s': out of memory",
+                       h5->path);
+  }
+  const char **units = names + columns;
+  for (size_t c = 0; c < columns; c++) {
+    cart_param_info info;
+    names[c] = cart_population_table_column(population, c);
+    cart_model_param_info(model, (size_t)cart_model_param_index(model, names[c]), &info);
+    units[c] = info.unit;
+  }
+  hid_t group = H5Gcreate2(h5->file, "patients", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const hsize_t dims[2] = {rows, columns};
+  hid_t space = group < 0 ? H5I_INVALID_HID : H5Screate_simple(2, dims, NULL);
+  hid_t table = space < 0 ? H5I_INVALID_HID
+                          : H5Dcreate2(group, "table", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                       H5P_DEFAULT, H5P_DEFAULT);
+  int status = table >= 0
+                       && H5Dwrite(table, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                   h5->access.write_xfer, values) >= 0
+                       && attr_strings(table, "names", names, columns) == 0
+                       && attr_strings(table, "units", units, columns) == 0
+                   ? 0
+                   : -1;
+  status |= close_id(table, H5Dclose) | close_id(space, H5Sclose);
+  free(names);
+  const long long fill = -1;
+  h5->table_row = status != 0 ? H5I_INVALID_HID
+                              : dataset_create(group, "row", H5T_STD_I64LE, h5->n_patients, 0,
+                                               chunk_patients, H5T_NATIVE_LLONG, &fill, "1");
+  status |= close_id(group, H5Gclose);
+  if (status != 0 || h5->table_row < 0) {
+    return cartp_error(err, CART_EIO, "cannot write '/patients' in '%s'", h5->path);
+  }
+  return CART_OK;
+}
+
 static void directory_problem(const char *path, char *out, size_t size)
 {
   char dir[4096];
@@ -562,6 +621,9 @@ static cart_h5_file *h5_file_new(const char *path, const cart_trial *trial,
       status = cartp_error(err, CART_EIO, "cannot create dataset '/events/toci_times' in '%s'",
                            path);
     }
+  }
+  if (status == CART_OK) {
+    status = create_patients(h5, trial, chunk_patients, err);
   }
   if (status == CART_OK) {
     const int fill = STATUS_FILL;
@@ -719,6 +781,18 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
                                    h5->max_toci, H5I_INVALID_HID, block->toci_times, xfer) != 0)) {
     group = "events/";
     name = "toci_times";
+  }
+  if (name == NULL && h5->n_table_rows > 0) {
+    long long *rows = malloc((count ? count : 1) * sizeof *rows);
+    for (size_t k = 0; rows != NULL && k < count; k++) {
+      rows[k] = cartp_table_row(h5->n_table_rows, h5->seed, first + k);
+    }
+    if (any_failed(h5, rows == NULL || rows_write(h5->table_row, H5T_NATIVE_LLONG, first, count,
+                                                  0, H5I_INVALID_HID, rows, xfer) != 0)) {
+      group = "patients/";
+      name = "row";
+    }
+    free(rows);
   }
   if (name == NULL && any_failed(h5, rows_write(h5->status, H5T_NATIVE_INT, first, count, 0,
                                                 H5I_INVALID_HID, block->status, xfer) != 0)) {

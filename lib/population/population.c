@@ -348,20 +348,45 @@ size_t cart_population_n_table_rows(const cart_population *population)
   return population ? population->n_rows : 0;
 }
 
-long long cart_population_table_row(const cart_population *population, uint64_t seed,
-                                    uint64_t patient)
+long long cartp_table_row(size_t n_rows, uint64_t seed, uint64_t patient)
 {
-  if (population == NULL || population->n_rows == 0) {
+  if (n_rows == 0) {
     return -1;
   }
-  if (patient < population->n_rows) {
+  if (patient < n_rows) {
     return (long long)patient;
   }
   /* past the table: a row drawn uniformly from the patient's own stream (GSL's unbiased
    * integer draw), so it depends only on (seed, patient) */
   cartp_stream stream;
   cartp_stream_init(&stream, seed, patient, PURPOSE_TABLE_ROW);
-  return (long long)gsl_rng_uniform_int(&stream.rng, population->n_rows);
+  return (long long)gsl_rng_uniform_int(&stream.rng, n_rows);
+}
+
+long long cart_population_table_row(const cart_population *population, uint64_t seed,
+                                    uint64_t patient)
+{
+  return population ? cartp_table_row(population->n_rows, seed, patient) : -1;
+}
+
+const double *cart_population_table(const cart_population *population, size_t *n_rows,
+                                    size_t *n_columns)
+{
+  if (n_rows != NULL) {
+    *n_rows = population ? population->n_rows : 0;
+  }
+  if (n_columns != NULL) {
+    *n_columns = population ? population->n_columns : 0;
+  }
+  return population ? population->table : NULL;
+}
+
+const char *cart_population_table_column(const cart_population *population, size_t c)
+{
+  if (population == NULL || c >= population->n_columns) {
+    return NULL;
+  }
+  return population->typical->model->params[population->column_param[c]].name;
 }
 
 int cart_population_draw(const cart_population *population, uint64_t seed, uint64_t patient,

@@ -9,6 +9,7 @@
 #ifndef CART_POPULATION_RNG_H
 #define CART_POPULATION_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <gsl/gsl_rng.h>
@@ -23,5 +24,9 @@ void cartp_stream_init(cartp_stream *stream, uint64_t seed, uint64_t patient, ui
 
 /* Next 64 random bits. */
 uint64_t cartp_stream_next(cartp_stream *stream);
+
+/* The patients-table row of (seed, patient) for a table of n_rows (cart_population_table_row):
+ * also used by the trial file's /patients/row (lib/io/layout.c). -1 for no table. */
+long long cartp_table_row(size_t n_rows, uint64_t seed, uint64_t patient);
 
 #endif

@@ -75,6 +75,30 @@ def test_rows_resampling_and_variability(files):
     np.testing.assert_array_equal(res.params["dose"], np.minimum(2e6 * wt, 1.5e8))
 
 
+def test_table_stored_in_the_file(files):
+    """/patients/table is the table as given, /patients/row each patient's row, and /params
+    holds that row's values."""
+    h5py = pytest.importorskip("h5py")
+    libcart.trial(str(files / "plain.ini"), output=files / "g.h5", force=True, patients=TABLE)
+    with h5py.File(files / "g.h5", "r") as f:
+        table = f["patients/table"][()]
+        names = [n.decode() if isinstance(n, bytes) else n
+                 for n in f["patients/table"].attrs["names"]]
+        units = [u.decode() if isinstance(u, bytes) else u
+                 for u in f["patients/table"].attrs["units"]]
+        rows = f["patients/row"][()]
+        param_names = [n.decode() if isinstance(n, bytes) else n for n in f["params"].attrs["names"]]
+        params = f["params"][()]
+    assert names == ["WT", "T0"] and units == ["kg", "cells"]
+    np.testing.assert_array_equal(table, TABLE[["WT", "T0"]].to_numpy())
+    np.testing.assert_array_equal(rows[:3], [0, 1, 2])
+    for c, name in enumerate(names):
+        np.testing.assert_array_equal(params[:, param_names.index(name)], table[rows, c])
+    plain = libcart.trial(str(files / "plain.ini"), output=files / "h.h5", force=True)
+    with h5py.File(files / "h.h5", "r") as f:
+        assert "patients" not in f  # no table, no group
+
+
 def test_table_errors(files):
     with pytest.raises(libcart.LibcartError, match="'weight' is not a parameter"):
         libcart.trial(str(files / "plain.ini"), output=files / "f.h5", force=True,
