@@ -67,12 +67,13 @@ static void return_signals(const double *y, const double *p, double *out)
 #define DAY_AT 10.0
 static const cartp_endpoint return_endpoints[] = {
     {{"b_at_10", "cells", 0, "B at day 10"}, CARTP_REDUCE_VALUE_AT, CARTP_SLOT(CART_ROLE_B),
-     DAY_AT},
-    {{"b_min", "cells", 0, "min of B"}, CARTP_REDUCE_MIN, CARTP_SLOT(CART_ROLE_B), 0},
+     DAY_AT, CARTP_NO_LEVELS},
+    {{"b_min", "cells", 0, "min of B"}, CARTP_REDUCE_MIN, CARTP_SLOT(CART_ROLE_B), 0,
+     CARTP_NO_LEVELS},
     {{"depleted_days", "day", 0, "time with B below f_aplasia * B0"}, CARTP_REDUCE_TIME_BELOW,
-     CARTP_SLOT(CART_ROLE_B), 0},
+     CARTP_SLOT(CART_ROLE_B), 0, {CARTP_TRIAL_LEVEL_TIMES("f_aplasia", "B0")}},
     {{"b_auc", "cells*day", 0, "integral of B to auc_end"}, CARTP_REDUCE_INTEGRAL,
-     CARTP_SLOT(CART_ROLE_B), 0},
+     CARTP_SLOT(CART_ROLE_B), 0, {CARTP_TRIAL_LEVEL("auc_end")}},
 };
 #define N_RETURN_ENDPOINTS (sizeof return_endpoints / sizeof return_endpoints[0])
 
@@ -83,7 +84,7 @@ static const cart_model return_model = {
     .states = return_states, .n_params = N_RETURN_PARAMS, .params = return_params,
     .prepare = return_prepare, .initial = return_initial, .rhs = return_rhs,
     .jacobian = return_jacobian, .signal_values = return_signals,
-    .role_slots = {[CART_ROLE_B] = CARTP_SLOT(0)}, .b0_slot = CARTP_SLOT(P_B0),
+    .role_slots = {[CART_ROLE_B] = CARTP_SLOT(0)},
     .n_endpoints = N_RETURN_ENDPOINTS, .endpoints = return_endpoints,
     .default_outputs = return_outputs};
 
