@@ -369,8 +369,8 @@ int cartp_model_check_endpoints(const cart_model *model, cart_error *err)
       const cartp_level *level = &def->levels[j];
       if ((level->setting.name != NULL) != (j < wanted)) {
         return cartp_error(err, CART_EINVAL,
-                                "model '%s': endpoint %s: its reducer reads %d level%s", model->name,
-                                name, wanted, wanted == 1 ? "" : "s");
+                                "model '%s': endpoint %s: its reducer reads %d level%s",
+                                model->name, name, wanted, wanted == 1 ? "" : "s");
       }
       const int status = j < wanted ? check_level(model, def, level, err) : CART_OK;
       if (status != CART_OK) {
