@@ -446,8 +446,8 @@ START_TEST(test_level_errors)
 END_TEST
 
 /* A row whose level scales by a parameter the model lacks, or that gives a reducer too few
- * levels, or describes a trial-wide setting anew: cart_trial_new refuses the model, naming the
- * row. */
+ * levels, or describes a trial-wide setting anew, or two descriptions of one setting, or more
+ * endpoints than the tracker follows: cart_trial_new refuses the model, naming what is wrong. */
 START_TEST(test_bad_level_tables)
 {
   static const cartp_endpoint bad_param[] = {
@@ -470,11 +470,20 @@ START_TEST(test_bad_level_tables)
     const char *said;
   } cases[] = {{bad_param, 1, "'B00'"}, {too_few, 1, "2 levels"},
                {redescribed, 1, "trial-wide"}, {two_defaults, 2, "f_half"}};
+  static cartp_endpoint too_many[CARTP_MAX_ENDPOINTS + 1];
+  for (size_t i = 0; i <= CARTP_MAX_ENDPOINTS; i++) {
+    too_many[i] = recovery_endpoints[E_AT_180];
+  }
+  cart_model many = recovery_model;
+  many.endpoints = too_many;
+  many.n_endpoints = CARTP_MAX_ENDPOINTS + 1;
+  cart_error err;
+  ck_assert_ptr_null(cart_trial_new(&many, &err));
+  ck_assert_msg(err.code == CART_EINVAL && strstr(err.message, "more than 32"), "%s", err.message);
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     cart_model model = recovery_model;
     model.endpoints = cases[c].rows;
     model.n_endpoints = cases[c].n;
-    cart_error err;
     ck_assert_ptr_null(cart_trial_new(&model, &err));
     ck_assert_int_eq(err.code, CART_EINVAL);
     ck_assert_msg(strstr(err.message, cases[c].said) != NULL, "%s", err.message);

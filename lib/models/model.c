@@ -222,6 +222,11 @@ int cartp_trial_setting_index(const char *name)
   return -1;
 }
 
+double *cartp_trial_setting_field(cart_endpoint_settings *settings, int i)
+{
+  return (double *)((char *)settings + cartp_trial_settings[i].offset);
+}
+
 int cartp_reducer_n_levels(cartp_reducer reducer)
 {
   switch (reducer) {
@@ -349,6 +354,10 @@ static int check_level(const cart_model *model, const cartp_endpoint *def, const
 
 int cartp_model_check_endpoints(const cart_model *model, cart_error *err)
 {
+  if (model->n_endpoints > CARTP_MAX_ENDPOINTS) { /* the tracker keeps one accumulator each */
+    return cartp_error(err, CART_EINVAL, "model '%s': %zu endpoints, more than %d", model->name,
+                       model->n_endpoints, CARTP_MAX_ENDPOINTS);
+  }
   const cartp_endpoint *response = NULL;
   for (size_t e = 0; e < model->n_endpoints; e++) {
     const cartp_endpoint *def = &model->endpoints[e];

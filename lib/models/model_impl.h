@@ -108,6 +108,8 @@ typedef struct cartp_trial_setting {
 extern const cartp_trial_setting cartp_trial_settings[CARTP_N_TRIAL_SETTINGS];
 /* The index of a trial-wide setting, -1 for none of that name. */
 int cartp_trial_setting_index(const char *name);
+/* The field of trial-wide setting i in *settings. */
+double *cartp_trial_setting_field(cart_endpoint_settings *settings, int i);
 
 /* The distinct settings of a model's endpoint table in the order of first use (at most
  * CARTP_MAX_ENDPOINT_SETTINGS: the table check holds it), as descriptions: a row's own or the

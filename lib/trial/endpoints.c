@@ -29,21 +29,15 @@
 static const double SLOPE_END[5] = {1.0, -1.8783610896543055, 8.0 / 3.0, -14.788305577012363,
                                     13.0};
 
-/* A trial-wide setting's field. */
-static double *trial_setting(cart_endpoint_settings *settings, int i)
-{
-  return (double *)((char *)settings + cartp_trial_settings[i].offset);
-}
-
 void cart_endpoint_settings_default(cart_endpoint_settings *settings)
 {
   for (int i = 0; i < CARTP_N_TRIAL_SETTINGS; i++) { /* the table's defaults (model.c) */
-    *trial_setting(settings, i) = cartp_trial_settings[i].info.default_value;
+    *cartp_trial_setting_field(settings, i) = cartp_trial_settings[i].info.default_value;
   }
 }
 
 void cartp_level_plan_make(cartp_level_plan *plan, const cart_model *model,
-                           const cart_endpoint_settings *settings, const double *own)
+                           cart_endpoint_settings *settings, const double *own)
 {
   cart_param_info names[CARTP_MAX_ENDPOINT_SETTINGS];
   const size_t n_settings = cartp_model_endpoint_settings(model, names, NULL);
@@ -58,7 +52,7 @@ void cartp_level_plan_make(cartp_level_plan *plan, const cart_model *model,
         k++;
       }
       plan->base[e][j] =
-          t >= 0 ? *trial_setting((cart_endpoint_settings *)settings, t) : own[k];
+          t >= 0 ? *cartp_trial_setting_field(settings, t) : own[k];
       plan->param[e][j] = (signed char)(level->scale == CART_LEVEL_PARAM
                                             ? cart_model_param_index(model, level->param)
                                             : -1);

@@ -35,7 +35,7 @@ typedef struct cartp_level_plan {
  * (own[k] for setting k of cartp_model_endpoint_settings; trial-wide ones there are not read).
  * The table must have passed cartp_model_check_endpoints. */
 void cartp_level_plan_make(cartp_level_plan *plan, const cart_model *model,
-                           const cart_endpoint_settings *settings, const double *own);
+                           cart_endpoint_settings *settings, const double *own);
 
 typedef struct cartp_endpoint_tracker {
   const cart_model *model;

@@ -170,7 +170,7 @@ static double *endpoint_setting(cart_trial *trial, const char *name, cart_param_
   const int t = cartp_trial_setting_index(name);
   if (t >= 0) {
     *info = cartp_trial_settings[t].info;
-    return (double *)((char *)&trial->endpoints + cartp_trial_settings[t].offset);
+    return cartp_trial_setting_field(&trial->endpoints, t);
   }
   cart_param_info settings[CARTP_MAX_ENDPOINT_SETTINGS];
   int own[CARTP_MAX_ENDPOINT_SETTINGS];
