@@ -132,6 +132,32 @@ static double *parse_times(const char *option, const char *text, size_t *n_times
   return times;
 }
 
+/* "[lower, upper]", ( ) for open sides and an infinite bound. */
+static void format_bounds(char *bounds, size_t size, const cart_param_info *p)
+{
+  snprintf(bounds, size, "%c%g, %g%c", p->lower_open ? '(' : '[', p->lower, p->upper,
+           p->upper_open || isinf(p->upper) ? ')' : ']');
+}
+
+/* The levels endpoint i compares its input with: " (levels: f_aplasia * B0)". */
+static void print_levels(const cart_model *model, size_t i)
+{
+  const size_t n = cart_model_endpoint_n_levels(model, i);
+  for (size_t j = 0; j < n; j++) {
+    cart_endpoint_level level;
+    cart_model_endpoint_level(model, i, j, &level);
+    printf("%s%s", j ? ", " : n == 1 ? " (level: " : " (levels: ", level.setting);
+    if (level.scale == CART_LEVEL_PARAM) {
+      printf(" * %s", level.param);
+    } else if (level.scale == CART_LEVEL_INITIAL) {
+      printf(" * its input at t = 0");
+    }
+  }
+  if (n > 0) {
+    putchar(')');
+  }
+}
+
 static int list_models(void)
 {
   for (size_t m = 0; m < cart_model_count(); m++) {
@@ -157,16 +183,30 @@ static int list_models(void)
       cart_param_info p;
       cart_model_param_info(model, i, &p);
       char bounds[64];
-      snprintf(bounds, sizeof bounds, "%c%g, %g%c", p.lower_open ? '(' : '[', p.lower, p.upper,
-               p.upper_open || isinf(p.upper) ? ')' : ']');
+      format_bounds(bounds, sizeof bounds, &p);
       printf("    %-8s %-28s %-10g %-18s %s\n", p.name, p.unit, p.default_value, bounds, p.meaning);
     }
     printf("  endpoints:\n");
     for (size_t i = 0; i < cart_model_n_endpoints(model); i++) {
       cart_endpoint_info e;
       cart_model_endpoint_info(model, i, &e);
-      printf("    %-16s %-14s %-7s %s\n", e.name, e.unit, e.is_integer ? "integer" : "real",
+      printf("    %-16s %-14s %-7s %s", e.name, e.unit, e.is_integer ? "integer" : "real",
              e.meaning);
+      print_levels(model, i);
+      printf("\n");
+    }
+    if (cart_model_n_endpoint_settings(model) > 0) {
+      /* what the levels read: set in a scenario's [endpoints] by name */
+      printf("  endpoint settings:\n    %-10s %-8s %-10s %-12s %s\n", "name", "unit", "default",
+             "bounds", "meaning");
+      for (size_t i = 0; i < cart_model_n_endpoint_settings(model); i++) {
+        cart_param_info p;
+        cart_model_endpoint_setting_info(model, i, &p);
+        char bounds[64];
+        format_bounds(bounds, sizeof bounds, &p);
+        printf("    %-10s %-8s %-10g %-12s %s%s\n", p.name, p.unit, p.default_value, bounds,
+               p.meaning, cart_model_endpoint_setting_is_own(model, i) ? " (the model's own)" : "");
+      }
     }
     printf("\n");
   }

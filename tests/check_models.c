@@ -390,14 +390,20 @@ START_TEST(test_roles)
   ck_assert_int_eq(cartp_model_role(cart, CART_ROLE_B), cart_model_state_index(cart, "B"));
   ck_assert_int_eq(cartp_model_toci_state(cart), cart_model_state_index(cart, "D1"));
   ck_assert_int_eq(cartp_model_weight_param(cart), cart_model_param_index(cart, "WT"));
-  ck_assert_int_eq(cartp_model_b0_param(cart), cart_model_param_index(cart, "B0"));
+  /* aplasia is time below f_aplasia times the parameter B0 */
+  cart_endpoint_level aplasia;
+  ck_assert_int_eq(cart_model_endpoint_level(cart, CART_ENDPOINT_APLASIA_DAYS, 0, &aplasia),
+                   CART_OK);
+  ck_assert_str_eq(aplasia.setting, "f_aplasia");
+  ck_assert_int_eq(aplasia.scale, CART_LEVEL_PARAM);
+  ck_assert_int_ge(cart_model_param_index(cart, aplasia.param), 0);
+  ck_assert_str_eq(aplasia.param, "B0");
   const cart_model *stein = cart_model_find("stein", NULL);
   ck_assert_int_eq(cartp_model_role(stein, CART_ROLE_CBLOOD), (int)stein->n_states);
   ck_assert_int_eq(cartp_model_role(stein, CART_ROLE_B), -1);
   ck_assert_int_eq(cartp_model_toci_state(stein), -1);
   ck_assert_int_eq(cartp_model_weight_param(stein), -1);
   ck_assert_int_eq(cartp_model_f_mem_param(stein), -1);
-  ck_assert_int_eq(cartp_model_b0_param(stein), -1);
   const cart_model *cart2 = cart_model_find("cart2", NULL);
   ck_assert_int_eq(cartp_model_role(cart2, CART_ROLE_CRS),
                    cartp_model_role(cart2, CART_ROLE_IL6S));
@@ -443,9 +449,6 @@ START_TEST(test_endpoint_tables)
       }
       ck_assert_msg(role >= 0 && role < CART_N_ROLES && cartp_model_role(model, role) >= 0,
                     "%s: %s reads role %d, which the model lacks", model->name, name, role);
-      if (r == CARTP_REDUCE_TIME_BELOW) {
-        ck_assert_int_ge(cartp_model_b0_param(model), 0);
-      }
       if (r == CARTP_REDUCE_VALUE_AT) {
         ck_assert(isfinite(def->day) && def->day >= 0);
       }
@@ -477,6 +480,29 @@ START_TEST(test_endpoint_tables)
       }
     }
     ck_assert_msg(n_extremes <= CARTP_MAX_EXTREMES, "%s: %zu extremes", model->name, n_extremes);
+    /* the levels: the reducer's number, each a setting the trial knows (cart_trial_new checks
+     * the same and refuses a table that fails) */
+    cart_error err;
+    ck_assert_msg(cartp_model_check_endpoints(model, &err) == CART_OK, "%s", err.message);
+    for (size_t i = 0; i < n; i++) {
+      const size_t n_levels = cart_model_endpoint_n_levels(model, i);
+      for (size_t j = 0; j < n_levels; j++) {
+        cart_endpoint_level level;
+        ck_assert_int_eq(cart_model_endpoint_level(model, i, j, &level), CART_OK);
+        size_t k = 0;
+        cart_param_info info;
+        while (cart_model_endpoint_setting_info(model, k, &info) == CART_OK &&
+               strcmp(info.name, level.setting) != 0) {
+          k++;
+        }
+        ck_assert_msg(k < cart_model_n_endpoint_settings(model), "%s: %s", model->name,
+                      level.setting);
+        ck_assert_msg(info.unit != NULL && cartp_value_in_bounds(&info, info.default_value),
+                      "%s: setting %s", model->name, info.name);
+      }
+      ck_assert_int_eq(cart_model_endpoint_level(model, i, n_levels, &(cart_endpoint_level){0}),
+                       CART_EINVAL);
+    }
     ck_assert_int_eq(cart_model_endpoint_info(model, n, &(cart_endpoint_info){0}), CART_EINVAL);
     ck_assert_int_eq(cart_model_endpoint_index(model, "no such endpoint"), -1);
   }

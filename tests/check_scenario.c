@@ -514,6 +514,13 @@ static const bad_case bad_cases[] = {
      CART_ERANGE, 4, "crs_g2"},
     {"endpoint not positive", "[trial]\nmodel = cart\n[endpoints]\nt_resp = 0\n", CART_ERANGE, 4,
      "t_resp"},
+    /* a key besides the trial-wide ones is a setting of the model's own: cart has none */
+    {"unknown endpoint setting",
+     "[trial]\nmodel = cart\n[endpoints]\nn_detect = 1e8\nf_fall = 0.2\n", CART_EUNKNOWN_PARAM, 5,
+     "[endpoints] f_fall: model 'cart' has no endpoint setting 'f_fall' (settings: n_detect, "
+     "t_resp, f_aplasia, crs_g1, crs_g2, crs_g3, crs_g4, auc_end)"},
+    {"endpoint setting not a number", "[trial]\nmodel = cart\n[endpoints]\nf_fall = x\n",
+     CART_EPARSE, 4, "f_fall"},
     {"unknown output", "[trial]\nmodel = cart\n[outputs]\ntrajectories = Cblood, IL7\n",
      CART_EUNKNOWN_PARAM, 4, "IL7"},
     {"output twice", "[trial]\nmodel = cart\n[outputs]\ntrajectories = B, B\n", CART_EINVAL, 4,

@@ -97,6 +97,43 @@ size_t cart_model_n_endpoints(const cart_model *model);
 int cart_model_endpoint_info(const cart_model *model, size_t i, cart_endpoint_info *info);
 int cart_model_endpoint_index(const cart_model *model, const char *name);
 
+/* The levels an endpoint compares its input with (a detection limit, a CRS threshold, a fraction
+ * of the B-cell pool, the end of an integral). Each level is a named setting, scaled:
+ *   CART_LEVEL_ABSOLUTE  the setting's value itself (n_detect cells, crs_g1 pg/mL, auc_end day);
+ *   CART_LEVEL_PARAM     the setting times a parameter of the patient (aplasia: f_aplasia * B0);
+ *   CART_LEVEL_INITIAL   the setting times the endpoint's input at t = 0.
+ * The settings are either trial-wide (the fields of cart_endpoint_settings, cart_trial.h: n_detect,
+ * t_resp, f_aplasia, crs_g1 .. crs_g4, auc_end) or the model's own, with their own default, unit
+ * and bounds; both are set by name (cart_trial_set_endpoint_setting, a scenario's [endpoints]). */
+typedef enum cart_level_scale {
+  CART_LEVEL_ABSOLUTE,
+  CART_LEVEL_PARAM,
+  CART_LEVEL_INITIAL
+} cart_level_scale;
+
+typedef struct cart_endpoint_level {
+  const char *setting;    /* the setting's name: "f_aplasia" */
+  cart_level_scale scale;
+  const char *param;      /* CART_LEVEL_PARAM: the parameter's name ("B0"); NULL otherwise */
+} cart_endpoint_level;
+
+/* The levels endpoint i reads, in its reducer's order (crs_grade: crs_g1 .. crs_g4; response:
+ * n_detect, t_resp); 0 for an endpoint without levels or i out of range.
+ * cart_model_endpoint_level copies level j of endpoint i (static strings): CART_OK, or CART_EINVAL
+ * when i or j is out of range. */
+size_t cart_model_endpoint_n_levels(const cart_model *model, size_t i);
+int cart_model_endpoint_level(const cart_model *model, size_t i, size_t j,
+                              cart_endpoint_level *level);
+
+/* The settings the model's endpoints read, each once, in the order of first use: name, unit,
+ * default, bounds and meaning as a parameter has them (the trial-wide ones described as
+ * cart_endpoint_settings_default sets them). cart_model_endpoint_setting_info: CART_OK, or
+ * CART_EINVAL when i is out of range. cart_model_endpoint_setting_is_own: 1 for a setting of the
+ * model's own, 0 for a trial-wide one (or i out of range). */
+size_t cart_model_n_endpoint_settings(const cart_model *model);
+int cart_model_endpoint_setting_info(const cart_model *model, size_t i, cart_param_info *info);
+int cart_model_endpoint_setting_is_own(const cart_model *model, size_t i);
+
 /* Whether `value` lies inside parameter i's bounds (1) or not (0; also for NaN). */
 int cart_model_param_in_bounds(const cart_model *model, size_t i, double value);
 

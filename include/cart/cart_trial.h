@@ -78,6 +78,15 @@ typedef struct cart_endpoint_settings {
 
 void cart_endpoint_settings_default(cart_endpoint_settings *settings);
 
+/* An endpoint setting by name (cart_model.h, cart_endpoint_level): a field of
+ * cart_endpoint_settings (n_detect, t_resp, f_aplasia, crs_g1 .. crs_g4, auc_end; any model) or
+ * one of the model's own (cart_model_endpoint_setting_info). CART_EUNKNOWN_PARAM for a name that
+ * is neither (the message names the model's settings), CART_ERANGE for a value outside the
+ * setting's bounds (NaN too); the trial is unprepared from then on. */
+int cart_trial_set_endpoint_setting(cart_trial *trial, const char *name, double value);
+/* The setting's value now: CART_OK, or CART_EUNKNOWN_PARAM (CART_EINVAL for NULL arguments). */
+int cart_trial_endpoint_setting(const cart_trial *trial, const char *name, double *value);
+
 /* Results of patients [first, first + count). Arrays are row-major per patient. */
 typedef struct cart_trial_block {
   size_t first, count, capacity; /* capacity: patients the arrays have room for */

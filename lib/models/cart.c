@@ -288,7 +288,6 @@ const cart_model cartp_model_cart = {
                    [CART_ROLE_CRS] = CARTP_SLOT(SIG_CRS)},
     .n_endpoints = CART_N_ENDPOINTS, /* the oncology list, MODEL.md 4 */
     .endpoints = cartp_oncology_endpoints,
-    .b0_slot = CARTP_SLOT(P_B0),
     .default_outputs = default_outputs,
     .extinct_states = extinct_states,
     .zero_groups = zero_groups,

@@ -408,7 +408,6 @@ const cart_model cartp_model_cart2 = {
                    [CART_ROLE_CRS] = CARTP_SLOT(SIG_IL6S)}, /* the CRS signal is IL6s */
     .n_endpoints = CART_N_ENDPOINTS, /* the oncology list, MODEL.md 4 */
     .endpoints = cartp_oncology_endpoints,
-    .b0_slot = CARTP_SLOT(P_B0),
     .default_outputs = default_outputs,
     .extinct_states = extinct_states,
     .zero_groups = zero_groups,

@@ -1,5 +1,6 @@
 /* model.c: the public read-only view of the model tables. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,47 +144,307 @@ int cart_model_endpoint_index(const cart_model *model, const char *name)
   return -1;
 }
 
-/* MODEL.md section 4, in cart_endpoint order. */
+/* MODEL.md section 4, in cart_endpoint order; the levels name the trial-wide settings, so cart's
+ * and cart2's numbers are those of cart_endpoint_settings as before. */
 #define INPUT(role) CARTP_SLOT(CART_ROLE_##role)
+#define LEVEL(name) CARTP_TRIAL_LEVEL(name)
+#define CR_LEVELS {LEVEL("n_detect"), LEVEL("t_resp")}
 const cartp_endpoint cartp_oncology_endpoints[CART_N_ENDPOINTS] = {
     [CART_ENDPOINT_CMAX] = {{"cmax", "cells/uL", 0, "max of Cblood over the horizon"},
-                            CARTP_REDUCE_MAX, INPUT(CBLOOD), 0},
+                            CARTP_REDUCE_MAX, INPUT(CBLOOD), 0, CARTP_NO_LEVELS},
     [CART_ENDPOINT_TMAX] = {{"tmax", "day", 0, "time of cmax"},
-                            CARTP_REDUCE_TIME_OF_MAX, INPUT(CBLOOD), 0},
+                            CARTP_REDUCE_TIME_OF_MAX, INPUT(CBLOOD), 0, CARTP_NO_LEVELS},
     [CART_ENDPOINT_AUC28] = {{"auc28", "cells/uL*day", 0, "integral of Cblood from 0 to 28"},
-                             CARTP_REDUCE_INTEGRAL, INPUT(CBLOOD), 0},
+                             CARTP_REDUCE_INTEGRAL, INPUT(CBLOOD), 0, {LEVEL("auc_end")}},
     [CART_ENDPOINT_TUMOUR_NADIR] = {{"tumour_nadir", "cells", 0, "min of the tumour sum"},
-                                    CARTP_REDUCE_MIN, INPUT(TUMOUR), 0},
+                                    CARTP_REDUCE_MIN, INPUT(TUMOUR), 0, CARTP_NO_LEVELS},
     [CART_ENDPOINT_RESPONSE] =
         {{"response", "1", 1,
           "2 CR (tumour below n_detect before t_resp), 1 PR (nadir <= T0/2), 0 NR"},
-         CARTP_REDUCE_RESPONSE, INPUT(TUMOUR), 0},
+         CARTP_REDUCE_RESPONSE, INPUT(TUMOUR), 0, CR_LEVELS},
     [CART_ENDPOINT_RELAPSE_DAY] =
         {{"relapse_day", "day", 0,
           "first time after CR the tumour sum returns above n_detect; NaN if none"},
-         CARTP_REDUCE_RELAPSE_DAY, INPUT(TUMOUR), 0},
+         CARTP_REDUCE_RELAPSE_DAY, INPUT(TUMOUR), 0, CR_LEVELS},
     [CART_ENDPOINT_RELAPSE_NEGATIVE] =
         {{"relapse_negative", "1", 1,
           "at relapse, antigen-negative cells are more than half the tumour"},
-         CARTP_REDUCE_RELAPSE_NEGATIVE, INPUT(TUMOUR), 0},
+         CARTP_REDUCE_RELAPSE_NEGATIVE, INPUT(TUMOUR), 0, CR_LEVELS},
     [CART_ENDPOINT_APLASIA_DAYS] = {{"aplasia_days", "day", 0,
                                      "total time with B below f_aplasia * B0"},
-                                    CARTP_REDUCE_TIME_BELOW, INPUT(B), 0},
+                                    CARTP_REDUCE_TIME_BELOW, INPUT(B), 0,
+                                    {CARTP_TRIAL_LEVEL_TIMES("f_aplasia", "B0")}},
     [CART_ENDPOINT_IL6_PEAK] = {{"il6_peak", "pg/mL", 0, "max serum IL6"},
-                                CARTP_REDUCE_MAX, INPUT(IL6), 0},
+                                CARTP_REDUCE_MAX, INPUT(IL6), 0, CARTP_NO_LEVELS},
     [CART_ENDPOINT_IL6S_PEAK] = {{"il6s_peak", "pg/mL", 0, "max IL6s"},
-                                 CARTP_REDUCE_MAX, INPUT(IL6S), 0},
+                                 CARTP_REDUCE_MAX, INPUT(IL6S), 0, CARTP_NO_LEVELS},
     [CART_ENDPOINT_CRS_GRADE] =
         {{"crs_grade", "1", 1,
           "number of the thresholds crs_g1..crs_g4 that max CRS signal exceeded"},
-         CARTP_REDUCE_GRADE, INPUT(CRS), 0},
+         CARTP_REDUCE_GRADE, INPUT(CRS), 0,
+         {LEVEL("crs_g1"), LEVEL("crs_g2"), LEVEL("crs_g3"), LEVEL("crs_g4")}},
     [CART_ENDPOINT_CRS_ONSET] = {{"crs_onset", "day", 0,
                                   "first time the CRS signal exceeds crs_g1; NaN if never"},
-                                 CARTP_REDUCE_FIRST_ABOVE, INPUT(CRS), 0},
+                                 CARTP_REDUCE_FIRST_ABOVE, INPUT(CRS), 0, {LEVEL("crs_g1")}},
     [CART_ENDPOINT_TOCI_DOSES] = {{"toci_doses", "1", 1, "tocilizumab doses given"},
-                                  CARTP_REDUCE_TOCI_DOSES, 0, 0},
+                                  CARTP_REDUCE_TOCI_DOSES, 0, 0, CARTP_NO_LEVELS},
 };
+#undef CR_LEVELS
+#undef LEVEL
 #undef INPUT
+
+/* The fields of cart_endpoint_settings by name (MODEL.md 4); the defaults are
+ * cart_endpoint_settings_default's (endpoints.c fills the struct from this table). */
+#define FIELD(field) offsetof(cart_endpoint_settings, field)
+const cartp_trial_setting cartp_trial_settings[CARTP_N_TRIAL_SETTINGS] = {
+    {{"n_detect", "cells", 1e9, 0, INFINITY, 1, 0, "detection limit of the tumour sum"},
+     FIELD(n_detect)},
+    {{"t_resp", "day", 90, 0, INFINITY, 1, 0, "a complete response must come before it"},
+     FIELD(t_resp)},
+    {{"f_aplasia", "1", 0.1, 0, INFINITY, 1, 0, "B below f_aplasia * B0 is B-cell aplasia"},
+     FIELD(f_aplasia)},
+    {{"crs_g1", "pg/mL", 40, 0, INFINITY, 1, 0, "CRS grade 1 threshold of the CRS signal"},
+     FIELD(crs_g[0])},
+    {{"crs_g2", "pg/mL", 200, 0, INFINITY, 1, 0, "CRS grade 2 threshold"}, FIELD(crs_g[1])},
+    {{"crs_g3", "pg/mL", 1000, 0, INFINITY, 1, 0, "CRS grade 3 threshold"}, FIELD(crs_g[2])},
+    {{"crs_g4", "pg/mL", 5000, 0, INFINITY, 1, 0, "CRS grade 4 threshold"}, FIELD(crs_g[3])},
+    {{"auc_end", "day", 28, 0, INFINITY, 1, 0, "upper limit of the integral auc28"},
+     FIELD(auc_end)},
+};
+#undef FIELD
+
+int cartp_trial_setting_index(const char *name)
+{
+  for (int i = 0; i < CARTP_N_TRIAL_SETTINGS; i++) {
+    if (strcmp(cartp_trial_settings[i].info.name, name) == 0) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+double *cartp_trial_setting_field(cart_endpoint_settings *settings, int i)
+{
+  return (double *)((char *)settings + cartp_trial_settings[i].offset);
+}
+
+int cartp_reducer_n_levels(cartp_reducer reducer)
+{
+  switch (reducer) {
+  case CARTP_REDUCE_INTEGRAL:
+  case CARTP_REDUCE_TIME_BELOW:
+  case CARTP_REDUCE_FIRST_ABOVE: return 1;
+  case CARTP_REDUCE_RESPONSE:
+  case CARTP_REDUCE_RELAPSE_DAY:
+  case CARTP_REDUCE_RELAPSE_NEGATIVE:
+  case CARTP_REDUCE_RECOVERY_DAY: return 2;
+  case CARTP_REDUCE_GRADE: return 4;
+  default: return 0;
+  }
+}
+
+/* The description of a level's setting: the row's own, or the trial-wide one. */
+static const cart_param_info *level_setting(const cartp_level *level)
+{
+  const int t = cartp_trial_setting_index(level->setting.name);
+  return t >= 0 ? &cartp_trial_settings[t].info : &level->setting;
+}
+
+size_t cartp_model_endpoint_settings(const cart_model *model,
+                                     cart_param_info settings[CARTP_MAX_ENDPOINT_SETTINGS],
+                                     int own[CARTP_MAX_ENDPOINT_SETTINGS])
+{
+  const char *names[CARTP_MAX_ENDPOINT_SETTINGS];
+  size_t n = 0;
+  for (size_t e = 0; e < model->n_endpoints; e++) {
+    for (int j = 0; j < CARTP_MAX_LEVELS; j++) {
+      const cartp_level *level = &model->endpoints[e].levels[j];
+      if (level->setting.name == NULL) {
+        break;
+      }
+      size_t k = 0;
+      while (k < n && strcmp(names[k], level->setting.name) != 0) {
+        k++;
+      }
+      if (k < n || n == CARTP_MAX_ENDPOINT_SETTINGS) {
+        continue;
+      }
+      names[n] = level->setting.name;
+      if (settings != NULL) {
+        settings[n] = *level_setting(level);
+      }
+      if (own != NULL) {
+        own[n] = cartp_trial_setting_index(level->setting.name) < 0;
+      }
+      n++;
+    }
+  }
+  return n;
+}
+
+/* Whether two descriptions of one setting agree. */
+static int same_setting(const cart_param_info *a, const cart_param_info *b)
+{
+  return strcmp(a->unit, b->unit) == 0 && a->default_value == b->default_value &&
+         a->lower == b->lower && a->upper == b->upper && a->lower_open == b->lower_open &&
+         a->upper_open == b->upper_open;
+}
+
+/* Whether two rows read the same levels. */
+static int same_levels(const cartp_endpoint *a, const cartp_endpoint *b)
+{
+  for (int j = 0; j < cartp_reducer_n_levels(a->reducer); j++) {
+    const cartp_level *x = &a->levels[j], *y = &b->levels[j];
+    if (strcmp(x->setting.name, y->setting.name) != 0 || x->scale != y->scale ||
+        (x->param != NULL) != (y->param != NULL) ||
+        (x->param != NULL && strcmp(x->param, y->param) != 0)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* One level of row `def` (model_impl.h, cartp_model_check_endpoints). */
+static int check_level(const cart_model *model, const cartp_endpoint *def, const cartp_level *level,
+                       cart_error *err)
+{
+  const char *name = def->info.name, *setting = level->setting.name;
+  if (level->scale == CART_LEVEL_PARAM &&
+      (level->param == NULL || cart_model_param_index(model, level->param) < 0)) {
+    return cartp_error(err, CART_EINVAL,
+                            "model '%s': endpoint %s: level %s scales by parameter '%s', which "
+                            "the model does not have", model->name, name, setting,
+                            level->param ? level->param : "(none)");
+  }
+  if (level->scale != CART_LEVEL_PARAM && level->param != NULL) {
+    return cartp_error(err, CART_EINVAL,
+                            "model '%s': endpoint %s: level %s names parameter '%s' but does not "
+                            "scale by it", model->name, name, setting, level->param);
+  }
+  if (cartp_trial_setting_index(setting) >= 0) {
+    if (level->setting.unit != NULL) {
+      return cartp_error(err, CART_EINVAL,
+                              "model '%s': endpoint %s: '%s' is a trial-wide setting (its "
+                              "default and bounds are the library's): name a setting of the "
+                              "model's own", model->name, name, setting);
+    }
+    return CART_OK;
+  }
+  const cart_param_info *own = &level->setting;
+  if (own->unit == NULL || own->meaning == NULL ||
+      !cartp_value_in_bounds(own, own->default_value)) {
+    return cartp_error(err, CART_EINVAL,
+                            "model '%s': endpoint %s: setting %s of the model's own needs a unit, "
+                            "a meaning and a default inside its bounds", model->name, name,
+                            setting);
+  }
+  for (size_t e = 0; e < model->n_endpoints; e++) {
+    for (int j = 0; j < CARTP_MAX_LEVELS; j++) {
+      const cartp_level *other = &model->endpoints[e].levels[j];
+      if (other->setting.name != NULL && strcmp(other->setting.name, setting) == 0 &&
+          !same_setting(&other->setting, own)) {
+        return cartp_error(err, CART_EINVAL,
+                                "model '%s': setting %s is described differently by endpoints "
+                                "%s and %s", model->name, setting, name,
+                                model->endpoints[e].info.name);
+      }
+    }
+  }
+  return CART_OK;
+}
+
+int cartp_model_check_endpoints(const cart_model *model, cart_error *err)
+{
+  if (model->n_endpoints > CARTP_MAX_ENDPOINTS) { /* the tracker keeps one accumulator each */
+    return cartp_error(err, CART_EINVAL, "model '%s': %zu endpoints, more than %d", model->name,
+                       model->n_endpoints, CARTP_MAX_ENDPOINTS);
+  }
+  const cartp_endpoint *response = NULL;
+  for (size_t e = 0; e < model->n_endpoints; e++) {
+    const cartp_endpoint *def = &model->endpoints[e];
+    const char *name = def->info.name;
+    if (!(def->reducer > CARTP_REDUCE_NONE && def->reducer < CARTP_N_REDUCERS)) {
+      return cartp_error(err, CART_EINVAL, "model '%s': endpoint %s has no reducer",
+                              model->name, name);
+    }
+    const int role = def->input_slot - 1;
+    if (def->reducer != CARTP_REDUCE_TOCI_DOSES &&
+        !(role >= 0 && role < CART_N_ROLES && cartp_model_role(model, role) >= 0)) {
+      return cartp_error(err, CART_EINVAL,
+                              "model '%s': endpoint %s reads a role the model lacks", model->name,
+                              name);
+    }
+    const int wanted = cartp_reducer_n_levels(def->reducer);
+    for (int j = 0; j < CARTP_MAX_LEVELS; j++) {
+      const cartp_level *level = &def->levels[j];
+      if ((level->setting.name != NULL) != (j < wanted)) {
+        return cartp_error(err, CART_EINVAL,
+                                "model '%s': endpoint %s: its reducer reads %d level%s",
+                                model->name, name, wanted, wanted == 1 ? "" : "s");
+      }
+      const int status = j < wanted ? check_level(model, def, level, err) : CART_OK;
+      if (status != CART_OK) {
+        return status;
+      }
+    }
+    const int in_response = def->reducer == CARTP_REDUCE_RESPONSE ||
+                            def->reducer == CARTP_REDUCE_RELAPSE_DAY ||
+                            def->reducer == CARTP_REDUCE_RELAPSE_NEGATIVE;
+    if (in_response && response != NULL &&
+        (response->input_slot != def->input_slot || !same_levels(response, def))) {
+      /* one response machine per patient (endpoints.c): its rows read one tumour, one n_detect */
+      return cartp_error(err, CART_EINVAL,
+                              "model '%s': endpoints %s and %s follow one response: give them "
+                              "the same input and levels", model->name, response->info.name, name);
+    }
+    response = in_response && response == NULL ? def : response;
+  }
+  if (cartp_model_endpoint_settings(model, NULL, NULL) == CARTP_MAX_ENDPOINT_SETTINGS) {
+    return cartp_error(err, CART_EINVAL,
+                            "model '%s': its endpoints read %d or more settings", model->name,
+                            CARTP_MAX_ENDPOINT_SETTINGS);
+  }
+  return CART_OK;
+}
+
+size_t cart_model_endpoint_n_levels(const cart_model *model, size_t i)
+{
+  return model && i < model->n_endpoints
+             ? (size_t)cartp_reducer_n_levels(model->endpoints[i].reducer)
+             : 0;
+}
+
+int cart_model_endpoint_level(const cart_model *model, size_t i, size_t j,
+                              cart_endpoint_level *level)
+{
+  if (level == NULL || j >= cart_model_endpoint_n_levels(model, i)) {
+    return CART_EINVAL;
+  }
+  const cartp_level *row = &model->endpoints[i].levels[j];
+  *level = (cart_endpoint_level){row->setting.name, row->scale, row->param};
+  return CART_OK;
+}
+
+size_t cart_model_n_endpoint_settings(const cart_model *model)
+{
+  return model ? cartp_model_endpoint_settings(model, NULL, NULL) : 0;
+}
+
+int cart_model_endpoint_setting_info(const cart_model *model, size_t i, cart_param_info *info)
+{
+  cart_param_info settings[CARTP_MAX_ENDPOINT_SETTINGS];
+  if (model == NULL || info == NULL || i >= cartp_model_endpoint_settings(model, settings, NULL)) {
+    return CART_EINVAL;
+  }
+  *info = settings[i];
+  return CART_OK;
+}
+
+int cart_model_endpoint_setting_is_own(const cart_model *model, size_t i)
+{
+  int own[CARTP_MAX_ENDPOINT_SETTINGS];
+  return model != NULL && i < cartp_model_endpoint_settings(model, NULL, own) && own[i];
+}
 
 int cart_endpoint_get_info(size_t i, cart_endpoint_info *info)
 {
@@ -194,12 +455,11 @@ int cart_endpoint_get_info(size_t i, cart_endpoint_info *info)
   return CART_OK;
 }
 
-int cart_model_param_in_bounds(const cart_model *model, size_t i, double value)
+int cartp_value_in_bounds(const cart_param_info *info, double value)
 {
-  if (model == NULL || i >= model->n_params || !isfinite(value)) {
+  if (!isfinite(value)) {
     return 0;
   }
-  const cart_param_info *info = &model->params[i];
   const int above = info->lower_open ? value > info->lower : value >= info->lower;
   const int below = info->upper_open ? value < info->upper : value <= info->upper;
   return above && below;
@@ -228,4 +488,12 @@ int cart_model_dose_state(const cart_model *model, int kind)
   }
   free(y);
   return state;
+}
+
+int cart_model_param_in_bounds(const cart_model *model, size_t i, double value)
+{
+  if (model == NULL || i >= model->n_params) {
+    return 0;
+  }
+  return cartp_value_in_bounds(&model->params[i], value);
 }

@@ -31,30 +31,60 @@ typedef enum cart_role {
 } cart_role;
 
 /* How an endpoint reduces a patient's dense output (lib/trial/endpoints.c) to one number. The
- * input is a role (its slot in cartp_endpoint.input_slot); the levels of the oncology reducers
- * come from the trial's cart_endpoint_settings. 0 is no reducer: a table that leaves it out is
- * caught by the registry test (check_models.c). */
+ * input is a role (its slot in cartp_endpoint.input_slot); the levels are the row's (levels[0],
+ * levels[1], ... below, in this order). 0 is no reducer: a table that leaves it out is caught by
+ * the registry test (check_models.c) and refused by cart_trial_new. */
 typedef enum cartp_reducer {
   CARTP_REDUCE_NONE,
   CARTP_REDUCE_MAX,              /* max of the input over the horizon */
   CARTP_REDUCE_TIME_OF_MAX,      /* the time of that max (the first, when it repeats) */
   CARTP_REDUCE_MIN,              /* min of the input over the horizon */
-  CARTP_REDUCE_INTEGRAL,         /* integral of the input from 0 to settings auc_end */
+  CARTP_REDUCE_INTEGRAL,         /* integral of the input from 0 to level 0 (a day: auc_end) */
   CARTP_REDUCE_VALUE_AT,         /* the input at day `day` (NaN when the horizon ends before) */
-  CARTP_REDUCE_TIME_BELOW,       /* time the input is below f_aplasia * the b0 parameter */
-  CARTP_REDUCE_FIRST_ABOVE,      /* first time the input exceeds crs_g1; NaN if never */
-  CARTP_REDUCE_GRADE,            /* how many of crs_g1..crs_g4 the input's max exceeds */
-  CARTP_REDUCE_RESPONSE,         /* input (a tumour) below n_detect before t_resp: 2 (CR);
-                                    min <= half the initial value: 1 (PR); else 0 */
-  CARTP_REDUCE_RELAPSE_DAY,      /* after a CR, first time the input is above n_detect again */
+  CARTP_REDUCE_TIME_BELOW,       /* time the input is below level 0 (f_aplasia * B0) */
+  CARTP_REDUCE_FIRST_ABOVE,      /* first time the input exceeds level 0 (crs_g1); NaN if never */
+  CARTP_REDUCE_GRADE,            /* how many of levels 0..3 (crs_g1..crs_g4) the input's max
+                                    exceeds */
+  CARTP_REDUCE_RESPONSE,         /* input (a tumour) below level 0 (n_detect) before level 1
+                                    (t_resp, a day): 2 (CR); min <= half the initial value: 1
+                                    (PR); else 0 */
+  CARTP_REDUCE_RELAPSE_DAY,      /* after a CR (as RESPONSE, same levels), first time the input
+                                    is above level 0 again */
   CARTP_REDUCE_RELAPSE_NEGATIVE, /* at that relapse, the TUMOUR_NEG role is over half the input */
   CARTP_REDUCE_TOCI_DOSES,       /* tocilizumab doses given (no input) */
+  CARTP_REDUCE_RECOVERY_DAY,     /* after the input first falls below level 0 (at t = 0 too), the
+                                    first time it rises from at or below level 1 to above it (a
+                                    B-cell pool's return); NaN if it never falls or never
+                                    returns */
   CARTP_N_REDUCERS
 } cartp_reducer;
 
 /* The most endpoints a model may have (the trial's tracker keeps one accumulator each, and a
  * summary one cart_endpoint_summary each). */
 #define CARTP_MAX_ENDPOINTS CART_SUMMARY_MAX_ENDPOINTS
+/* The most levels one endpoint reads (crs_grade's four thresholds). */
+#define CARTP_MAX_LEVELS 4
+/* The most distinct settings one model's endpoints read (trial-wide and its own). */
+#define CARTP_MAX_ENDPOINT_SETTINGS 32
+
+/* One level of an endpoint (cart_model.h, cart_endpoint_level): the setting that gives it and how
+ * it scales. setting.name names it; for a trial-wide setting (a cart_endpoint_settings field:
+ * n_detect, ...) that is all the row gives (the rest zero: the library describes it); for a
+ * setting of the model's own the row gives its unit, default, bounds and meaning too, and the
+ * user sets it by that name. Rows sharing a setting of their own describe it alike (checked by
+ * cartp_model_check_endpoints). setting.name NULL: no level. */
+typedef struct cartp_level {
+  cart_param_info setting;
+  cart_level_scale scale;
+  const char *param; /* CART_LEVEL_PARAM: the parameter's name */
+} cartp_level;
+
+/* A row without levels (the zero initializer of the levels array). */
+#define CARTP_NO_LEVELS {CARTP_TRIAL_LEVEL(NULL)}
+/* A level read from a trial-wide setting (its description is the library's). */
+#define CARTP_TRIAL_LEVEL(name) {{(name), NULL, 0, 0, 0, 0, 0, NULL}, CART_LEVEL_ABSOLUTE, NULL}
+#define CARTP_TRIAL_LEVEL_TIMES(name, param) \
+  {{(name), NULL, 0, 0, 0, 0, 0, NULL}, CART_LEVEL_PARAM, (param)}
 
 /* One endpoint of a model: what it is called and holds (the public cart_endpoint_info) and how it
  * is computed. */
@@ -63,7 +93,41 @@ typedef struct cartp_endpoint {
   cartp_reducer reducer;
   int input_slot; /* CARTP_SLOT(a cart_role); left out (0) only for CARTP_REDUCE_TOCI_DOSES */
   double day;     /* CARTP_REDUCE_VALUE_AT: when */
+  cartp_level levels[CARTP_MAX_LEVELS]; /* as many as the reducer reads (cartp_reducer_n_levels) */
 } cartp_endpoint;
+
+/* The levels a reducer reads (the first that many of a row's levels must be given, no more). */
+int cartp_reducer_n_levels(cartp_reducer reducer);
+
+/* The trial-wide settings: the fields of cart_endpoint_settings by name, with their descriptions
+ * (model.c). */
+typedef struct cartp_trial_setting {
+  cart_param_info info;
+  size_t offset; /* of the double in cart_endpoint_settings */
+} cartp_trial_setting;
+#define CARTP_N_TRIAL_SETTINGS 8
+extern const cartp_trial_setting cartp_trial_settings[CARTP_N_TRIAL_SETTINGS];
+/* The index of a trial-wide setting, -1 for none of that name. */
+int cartp_trial_setting_index(const char *name);
+/* The field of trial-wide setting i in *settings. */
+double *cartp_trial_setting_field(cart_endpoint_settings *settings, int i);
+
+/* The distinct settings of a model's endpoint table in the order of first use (at most
+ * CARTP_MAX_ENDPOINT_SETTINGS: the table check holds it), as descriptions: a row's own or the
+ * trial-wide one. Returns how many; fills settings[0 ..] when not NULL. */
+size_t cartp_model_endpoint_settings(const cart_model *model,
+                                     cart_param_info settings[CARTP_MAX_ENDPOINT_SETTINGS],
+                                     int own[CARTP_MAX_ENDPOINT_SETTINGS]);
+
+/* Checks a model's endpoint table: a reducer and input for every row, the number of levels the
+ * reducer reads, levels naming a parameter of the model and, for a setting of the model's own, a
+ * unit, a default inside its bounds, the same description wherever it is used and a name that is
+ * not a trial-wide setting's; the response rows reading the same levels. CART_OK, or CART_EINVAL
+ * with a message naming the row in *err (which may be NULL). */
+int cartp_model_check_endpoints(const cart_model *model, cart_error *err);
+
+/* Whether value lies inside the bounds of `info` (0 for NaN and infinities). */
+int cartp_value_in_bounds(const cart_param_info *info, double value);
 
 #define CART_MAX_DERIVED 16
 
@@ -130,8 +194,6 @@ struct cart_model {
    * file's /endpoints (the oncology list of cart_endpoint_get_info for cart and cart2). */
   size_t n_endpoints;
   const cartp_endpoint *endpoints;
-  /* The parameter giving the homeostatic B-cell pool (aplasia threshold), a slot. */
-  int b0_slot;
   /* Trajectories a trial keeps by default, NULL-terminated names. */
   const char *const *default_outputs;
 
@@ -171,10 +233,6 @@ static inline int cartp_model_weight_param(const cart_model *m)
 static inline int cartp_model_f_mem_param(const cart_model *m)
 {
   return m->f_mem_slot - 1;
-}
-static inline int cartp_model_b0_param(const cart_model *m)
-{
-  return m->b0_slot - 1;
 }
 static inline int cartp_model_role(const cart_model *m, int role)
 {

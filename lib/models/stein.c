@@ -101,11 +101,11 @@ static void signal_values(const double *y, const double *p, double *out)
 /* The kinetic endpoints of the observed level (no tumour, B cells, IL-6 or tocilizumab). */
 static const cartp_endpoint endpoints[] = {
     {{"cmax", "copies/ug", 0, "max of C over the horizon"}, CARTP_REDUCE_MAX,
-     CARTP_SLOT(CART_ROLE_CBLOOD), 0},
+     CARTP_SLOT(CART_ROLE_CBLOOD), 0, CARTP_NO_LEVELS},
     {{"tmax", "day", 0, "time of cmax"}, CARTP_REDUCE_TIME_OF_MAX, CARTP_SLOT(CART_ROLE_CBLOOD),
-     0},
+     0, CARTP_NO_LEVELS},
     {{"auc28", "copies/ug*day", 0, "integral of C from 0 to 28"}, CARTP_REDUCE_INTEGRAL,
-     CARTP_SLOT(CART_ROLE_CBLOOD), 0},
+     CARTP_SLOT(CART_ROLE_CBLOOD), 0, {CARTP_TRIAL_LEVEL("auc_end")}},
 };
 
 const cart_model cartp_model_stein = {

@@ -38,6 +38,7 @@
 
 #include "../util/error.h"
 #include "../util/text.h"
+#include "scenario_impl.h"
 
 /* ---- the built-in default scenario ---- */
 
@@ -197,7 +198,8 @@ static const char default_scenario[] =
     "n_ext = 1\n"
     "\n"
     "[endpoints]\n"
-    "# settings of the endpoints (MODEL.md 4)\n"
+    "# settings of the endpoints (MODEL.md 4); a model's own settings (`cart models` lists them)\n"
+    "# are set here by name too\n"
     "# cells: detection limit of the tumour (Tp + Tn); below it is a complete response\n"
     "n_detect = 1e9\n"
     "# day: a complete response must be reached before it\n"
@@ -307,6 +309,9 @@ typedef struct loader {
   int list_line; /* the first `list` key */
   setting method, rtol, max_steps;
   entry_list atol, parameters, variability, correlation, cart_doses, toci_doses;
+  /* [endpoints] keys besides the trial-wide ones: the model's own settings, checked when the
+   * model is known (build_endpoints) */
+  entry_list endpoint_settings;
   setting endpoints[N_ENDPOINT_KEYS];
   setting trajectories;
   setting rule; /* [tocilizumab] rule */
@@ -550,6 +555,9 @@ static const key_row key_table[] = {
     {SECTION_ENDPOINTS, "crs_g3", read_number, AT(endpoints[ENDPOINT_CRS_G1 + 2]), ABOVE(0), 0},
     {SECTION_ENDPOINTS, "crs_g4", read_number, AT(endpoints[ENDPOINT_CRS_G1 + 3]), ABOVE(0), 0},
     {SECTION_ENDPOINTS, "auc_end", read_number, AT(endpoints[ENDPOINT_AUC_END]), ABOVE(0), 0},
+    /* any other key: a setting of the model's own (after the named rows: find_key takes the
+     * first row that matches) */
+    {SECTION_ENDPOINTS, NULL, read_named_number, 0, ANY, 0},
     {SECTION_OUTPUTS, "trajectories", read_text, AT(trajectories), ANY, 0},
     /* the rule's settings are checked by cart_dosing_set_toci_rule (build_toci_rule); max_doses
      * here too, so that a huge count need not fit an int */
@@ -813,13 +821,16 @@ static void read_atol(loader *ld, const key_row *row, const char *key, const cha
     }
 }
 
-/* [parameters] and [variability]: NAME = number. Parameter values may be NaN or inf here, so
- * that cart_params_set reports CART_ENOTFINITE with its own message. */
+/* [parameters], [variability] and a model's own [endpoints] settings: NAME = number. Parameter
+ * values may be NaN or inf here, so that cart_params_set reports CART_ENOTFINITE with its own
+ * message. */
 static void read_named_number(loader *ld, const key_row *row, const char *key,
                               const char *value)
 {
   const int s = (int)row->section;
-  entry_list *list = s == SECTION_PARAMETERS ? &ld->parameters : &ld->variability;
+  entry_list *list = s == SECTION_PARAMETERS  ? &ld->parameters
+                     : s == SECTION_ENDPOINTS ? &ld->endpoint_settings
+                                              : &ld->variability;
   const entry *first = entry_find(list, key, NULL);
   double v;
   if (first != NULL) {
@@ -830,7 +841,7 @@ static void read_named_number(loader *ld, const key_row *row, const char *key,
     fail(ld, CART_EPARSE, ld->line, "[parameters] %s: '%s' is not a number", key, value);
     return;
   }
-  if (s == SECTION_VARIABILITY && finite_value(ld, "variability", key, value, &v) != 0) {
+  if (s != SECTION_PARAMETERS && finite_value(ld, section_names[s], key, value, &v) != 0) {
     return;
   }
   entry *e = entry_add(list);
@@ -1373,6 +1384,15 @@ static int build_endpoints(loader *ld, cart_trial *trial)
       return CART_ERANGE;
     }
   }
+  /* the model's own settings: the library names the model's valid keys for an unknown one */
+  for (size_t i = 0; i < ld->endpoint_settings.count; i++) {
+    const entry *e = &ld->endpoint_settings.items[i];
+    const int status = cart_trial_set_endpoint_setting(trial, e->name, e->value);
+    if (status != CART_OK) {
+      return fail_library(ld, status, e->line, "endpoints", e->name,
+                          cart_trial_last_error(trial));
+    }
+  }
   return CART_OK;
 }
 
@@ -1518,7 +1538,7 @@ static int build_events(loader *ld, cart_trial *trial)
   return CART_OK;
 }
 
-static cart_trial *build(loader *ld)
+static cart_trial *build(loader *ld, cartp_model_finder find)
 {
   if (ld->model.line == 0) {
     const int line = ld->trial_line ? ld->trial_line : ld->line > 0 ? ld->line : 1;
@@ -1526,7 +1546,7 @@ static cart_trial *build(loader *ld)
     return NULL;
   }
   cart_error error;
-  const cart_model *model = cart_model_find(ld->model.text, &error);
+  const cart_model *model = find(ld->model.text, &error);
   if (model == NULL) {
     fail_library(ld, error.code, ld->model.line, "trial", "model", &error);
     return NULL;
@@ -1586,9 +1606,16 @@ static void loader_clear(loader *ld)
   entry_list_clear(&ld->correlation);
   entry_list_clear(&ld->cart_doses);
   entry_list_clear(&ld->toci_doses);
+  entry_list_clear(&ld->endpoint_settings);
 }
 
 cart_trial *cart_trial_new_from_scenario(const char *text, const char *source, cart_error *err)
+{
+  return cartp_trial_new_from_scenario_with(text, source, cart_model_find, err);
+}
+
+cart_trial *cartp_trial_new_from_scenario_with(const char *text, const char *source,
+                                               cartp_model_finder find, cart_error *err)
 {
   loader ld;
   memset(&ld, 0, sizeof ld);
@@ -1611,7 +1638,7 @@ cart_trial *cart_trial_new_from_scenario(const char *text, const char *source, c
   } else if (syntax < 0 && !ld.failed) {
     out_of_memory(&ld);
   }
-  cart_trial *trial = ld.failed ? NULL : build(&ld);
+  cart_trial *trial = ld.failed ? NULL : build(&ld, find);
   if (err != NULL) {
     if (trial != NULL) {
       cart_error_clear(err);

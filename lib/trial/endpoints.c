@@ -1,13 +1,16 @@
 /* endpoints.c: a patient's endpoints from the solver's dense output, as its model's table
- * (model_impl.h: name, input role, reducer) says; the oncology reducers are MODEL.md section 4.
+ * (model_impl.h: name, input role, reducer, levels) says; the oncology reducers are MODEL.md
+ * section 4. A row's levels are named settings, scaled (cartp_level): cart_trial_prepare resolves
+ * the names once (cartp_level_plan_make), cartp_endpoints_begin scales them once per patient, and
+ * the steps only read them.
  *
  * After every accepted step [t0, t1] the step is sampled at its ends and at the three
  * Gauss-Legendre nodes; between consecutive samples:
  * - maxima and the nadir take the sampled values; when a step's extreme sample is interior and
  *   beats the running extreme, it is refined on the interpolant by Brent's search
  *   (lib/util/search.h);
- * - threshold crossings (CR, relapse, aplasia, CRS onset) are located on the interpolant by
- *   safeguarded false position (search.h), to 1e-10 day;
+ * - threshold crossings (CR, relapse, aplasia, CRS onset, recovery) are located on the
+ *   interpolant by safeguarded false position (search.h), to 1e-10 day;
  * - auc28 is the 3-point Gauss-Legendre rule on the interpolant over [t0, min(t1, 28)], exact for
  *   the polynomial of degree <= 5 that BDF's dense output is.
  * A crossing that happens and reverts between two samples of one step is not seen; the samples
@@ -28,7 +31,34 @@ static const double SLOPE_END[5] = {1.0, -1.8783610896543055, 8.0 / 3.0, -14.788
 
 void cart_endpoint_settings_default(cart_endpoint_settings *settings)
 {
-  *settings = (cart_endpoint_settings){1e9, 90, 0.1, {40, 200, 1000, 5000}, 28};
+  for (int i = 0; i < CARTP_N_TRIAL_SETTINGS; i++) { /* the table's defaults (model.c) */
+    *cartp_trial_setting_field(settings, i) = cartp_trial_settings[i].info.default_value;
+  }
+}
+
+void cartp_level_plan_make(cartp_level_plan *plan, const cart_model *model,
+                           cart_endpoint_settings *settings, const double *own)
+{
+  cart_param_info names[CARTP_MAX_ENDPOINT_SETTINGS];
+  const size_t n_settings = cartp_model_endpoint_settings(model, names, NULL);
+  for (size_t e = 0; e < model->n_endpoints && e < CARTP_MAX_ENDPOINTS; e++) {
+    const cartp_endpoint *def = &model->endpoints[e];
+    plan->initial[e] = 0;
+    for (int j = 0; j < cartp_reducer_n_levels(def->reducer); j++) {
+      const cartp_level *level = &def->levels[j];
+      const int t = cartp_trial_setting_index(level->setting.name);
+      size_t k = 0;
+      while (k < n_settings && strcmp(names[k].name, level->setting.name) != 0) {
+        k++;
+      }
+      plan->base[e][j] =
+          t >= 0 ? *cartp_trial_setting_field(settings, t) : own[k];
+      plan->param[e][j] = (signed char)(level->scale == CART_LEVEL_PARAM
+                                            ? cart_model_param_index(model, level->param)
+                                            : -1);
+      plan->initial[e] |= (unsigned char)((level->scale == CART_LEVEL_INITIAL) << j);
+    }
+  }
 }
 
 /* The role values of a state (signals computed once; cell counts and concentrations clamped at
@@ -117,12 +147,36 @@ static int endpoint_role(const cartp_endpoint *def)
   return def->input_slot - 1;
 }
 
+/* How far a recovery endpoint is: waiting for the input to fall below level 0, fallen (but still
+ * above level 1, when that is below level 0), at or below level 1 (a rise above it is the
+ * recovery), recovered. */
+enum { RECOVERY_WAITING, RECOVERY_FALLEN, RECOVERY_LOW, RECOVERY_DONE };
+
+/* CARTP_REDUCE_RECOVERY_DAY over the samples (t0, x0), (t1, x1) of its input: after the fall below
+ * level 0, the first rise from at or below level 1 to above it, located on the interpolant as
+ * the other crossings are (at t1 for a jump at an event: solver NULL). */
+static void recovery(cartp_endpoint_tracker *tr, const cart_solver *solver, size_t e, int role,
+                     double t0, double x0, double t1, double x1)
+{
+  const double fall = tr->level[e][0], back = tr->level[e][1];
+  unsigned char *phase = &tr->phase[e];
+  if (*phase == RECOVERY_WAITING && x1 < fall) {
+    *phase = RECOVERY_FALLEN;
+  }
+  if (*phase == RECOVERY_FALLEN && x1 <= back) {
+    *phase = RECOVERY_LOW;
+  } else if (*phase == RECOVERY_LOW && x1 > back) {
+    /* x0 <= back: the sample before was still low */
+    tr->value[e] = solver ? crossing(tr, solver, role, back, t0, x0, t1, x1) : t1;
+    *phase = RECOVERY_DONE;
+  }
+}
+
 /* One sampled point (t, v) after the previous one (tr->t_last, tr->v_last): extremes and the
  * threshold states between them. */
 static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, double t,
                     const double *v)
 {
-  const cart_endpoint_settings *s = tr->settings;
   const double t0 = tr->t_last;
   const double *v0 = tr->v_last;
   for (size_t x = 0; x < tr->n_extremes; x++) {
@@ -137,15 +191,16 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
   const int tumour = tr->tumour_role;
   if (tumour >= 0) {
     const double tum0 = v0[tumour], tum1 = v[tumour];
-    if (isnan(tr->cr_time) && tum1 < s->n_detect && tum0 >= s->n_detect) {
-      const double tc = solver ? crossing(tr, solver, tumour, s->n_detect, t0, tum0, t, tum1) : t;
-      if (tc < s->t_resp) {
+    const double n_detect = tr->level[tr->response_row][0];
+    if (isnan(tr->cr_time) && tum1 < n_detect && tum0 >= n_detect) {
+      const double tc = solver ? crossing(tr, solver, tumour, n_detect, t0, tum0, t, tum1) : t;
+      if (tc < tr->level[tr->response_row][1]) {
         tr->cr_time = tc;
       }
-    } else if (!isnan(tr->cr_time) && isnan(tr->relapse_day) && tum1 > s->n_detect &&
-               tum0 <= s->n_detect) {
+    } else if (!isnan(tr->cr_time) && isnan(tr->relapse_day) && tum1 > n_detect &&
+               tum0 <= n_detect) {
       const double tr_day =
-          solver ? crossing(tr, solver, tumour, s->n_detect, t0, tum0, t, tum1) : t;
+          solver ? crossing(tr, solver, tumour, n_detect, t0, tum0, t, tum1) : t;
       tr->relapse_day = tr_day;
       double y[CART_MAX_STATES_ENDPOINTS], vr[CART_N_ROLES];
       if (solver) {
@@ -163,8 +218,8 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
     const cartp_endpoint *def = &model->endpoints[e];
     const int role = tr->role_of[e];
     if (def->reducer == CARTP_REDUCE_TIME_BELOW) {
-      /* B-cell aplasia: time with B below f_aplasia B0 */
-      const double b0 = v0[role], b1 = v[role], thr = tr->b_threshold;
+      /* B-cell aplasia: time with B below f_aplasia B0 (the row's level) */
+      const double b0 = v0[role], b1 = v[role], thr = tr->level[e][0];
       if (!isnan(thr) && t > t0) {
         if (b0 < thr && b1 < thr) {
           tr->value[e] += t - t0;
@@ -175,13 +230,14 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
         }
       }
     } else if (def->reducer == CARTP_REDUCE_FIRST_ABOVE) {
-      /* CRS onset: the CRS signal first above crs_g1 */
-      const double s0 = v0[role], s1 = v[role];
-      if (isnan(tr->value[e]) && s1 > s->crs_g[0]) {
-        tr->value[e] = solver && s0 <= s->crs_g[0]
-                           ? crossing(tr, solver, role, s->crs_g[0], t0, s0, t, s1)
-                           : t;
+      /* CRS onset: the CRS signal first above crs_g1 (the row's level) */
+      const double s0 = v0[role], s1 = v[role], level = tr->level[e][0];
+      if (isnan(tr->value[e]) && s1 > level) {
+        tr->value[e] =
+            solver && s0 <= level ? crossing(tr, solver, role, level, t0, s0, t, s1) : t;
       }
+    } else if (def->reducer == CARTP_REDUCE_RECOVERY_DAY) {
+      recovery(tr, solver, e, role, t0, v0[role], t, v[role]);
     }
   }
   tr->t_last = t;
@@ -202,20 +258,26 @@ static void on_segment_start(void *context, const cart_solver *solver, double t,
       tr->extremes[x].value = v[tr->extremes[x].role];
       tr->extremes[x].time = t;
     }
-    if (tr->tumour_role >= 0) {
-      tr->tumour0 = v[tr->tumour_role];
-      if (v[tr->tumour_role] < tr->settings->n_detect && t < tr->settings->t_resp) {
-        tr->cr_time = t;
-      }
-    }
     const cart_model *model = tr->model;
     for (size_t e = 0; e < model->n_endpoints; e++) {
       const cartp_endpoint *def = &model->endpoints[e];
       const double x = v[endpoint_role(def) < 0 ? 0 : endpoint_role(def)];
-      if (def->reducer == CARTP_REDUCE_FIRST_ABOVE && x > tr->settings->crs_g[0]) {
+      for (int j = 0; j < CARTP_MAX_LEVELS; j++) { /* levels times the input at t = 0 */
+        if (tr->plan->initial[e] >> j & 1) {
+          tr->level[e][j] *= x;
+        }
+      }
+      if (def->reducer == CARTP_REDUCE_FIRST_ABOVE && x > tr->level[e][0]) {
         tr->value[e] = t;
       } else if (def->reducer == CARTP_REDUCE_VALUE_AT && t == def->day) {
         tr->value[e] = x;
+      }
+    }
+    if (tr->tumour_role >= 0) {
+      tr->tumour0 = v[tr->tumour_role];
+      if (v[tr->tumour_role] < tr->level[tr->response_row][0] &&
+          t < tr->level[tr->response_row][1]) {
+        tr->cr_time = t;
       }
     }
   }
@@ -304,7 +366,7 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
     const cartp_endpoint *def = &model->endpoints[e];
     const int role = tr->role_of[e];
     if (def->reducer == CARTP_REDUCE_INTEGRAL) {
-      tr->value[e] += step_integral(tr, solver, role, t0, t1, tr->settings->auc_end,
+      tr->value[e] += step_integral(tr, solver, role, t0, t1, tr->level[e][0],
                                     (const double (*)[CART_N_ROLES])v);
     } else if (def->reducer == CARTP_REDUCE_VALUE_AT && t0 < def->day && def->day <= t1 &&
                isnan(tr->value[e])) {
@@ -338,14 +400,12 @@ static int extreme_for(cartp_endpoint_tracker *tr, int role, double sign)
 }
 
 cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const cart_model *model,
-                                          const cart_endpoint_settings *settings,
-                                          const double *p)
+                                          const cartp_level_plan *plan, const double *p)
 {
   memset(tracker, 0, sizeof *tracker);
   tracker->model = model;
-  tracker->settings = settings;
+  tracker->plan = plan;
   tracker->p = p;
-  tracker->b_threshold = cartp_model_b0_param(model) >= 0 ? settings->f_aplasia * p[cartp_model_b0_param(model)] : NAN;
   tracker->tumour_role = -1;
   tracker->tumour_min = -1;
   tracker->tumour0 = NAN;
@@ -356,14 +416,20 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
     const int role = endpoint_role(def);
     tracker->extreme_of[e] = -1;
     tracker->role_of[e] = (signed char)role;
+    for (int j = 0; j < cartp_reducer_n_levels(def->reducer); j++) { /* this patient's levels */
+      const int k = plan->param[e][j];
+      tracker->level[e][j] = k >= 0 ? plan->base[e][j] * p[k] : plan->base[e][j];
+    }
     if (def->reducer == CARTP_REDUCE_INTEGRAL || def->reducer == CARTP_REDUCE_VALUE_AT) {
       tracker->per_step[tracker->n_per_step++] = (unsigned char)e;
     } else if (def->reducer == CARTP_REDUCE_TIME_BELOW ||
-               def->reducer == CARTP_REDUCE_FIRST_ABOVE) {
+               def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
+               def->reducer == CARTP_REDUCE_RECOVERY_DAY) {
       tracker->per_sample[tracker->n_per_sample++] = (unsigned char)e;
     }
-    const int undefined_until_seen =
-        def->reducer == CARTP_REDUCE_FIRST_ABOVE || def->reducer == CARTP_REDUCE_VALUE_AT;
+    const int undefined_until_seen = def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
+                                     def->reducer == CARTP_REDUCE_VALUE_AT ||
+                                     def->reducer == CARTP_REDUCE_RECOVERY_DAY;
     tracker->value[e] = undefined_until_seen ? NAN : 0.0;
     switch (def->reducer) {
     case CARTP_REDUCE_MAX:
@@ -378,6 +444,7 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
     case CARTP_REDUCE_RELAPSE_DAY:
     case CARTP_REDUCE_RELAPSE_NEGATIVE:
       tracker->tumour_role = role;
+      tracker->response_row = (int)e;
       tracker->tumour_min = extreme_for(tracker, role, -1.0);
       break;
     default:
@@ -397,7 +464,6 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
                          double *e)
 {
   (void)horizon;
-  const cart_endpoint_settings *s = tr->settings;
   const int has_tumour = !isnan(tr->tumour0);
   const double nadir = extreme_value(tr, tr->tumour_min, 0);
   const cart_model *model = tr->model;
@@ -414,11 +480,12 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
     case CARTP_REDUCE_TIME_OF_MAX: e[i] = extreme_value(tr, tr->extreme_of[i], 1); break;
     case CARTP_REDUCE_INTEGRAL:
     case CARTP_REDUCE_VALUE_AT:
-    case CARTP_REDUCE_FIRST_ABOVE: e[i] = tr->value[i]; break;
-    case CARTP_REDUCE_TIME_BELOW: e[i] = isnan(tr->b_threshold) ? NAN : tr->value[i]; break;
+    case CARTP_REDUCE_FIRST_ABOVE:
+    case CARTP_REDUCE_RECOVERY_DAY: e[i] = tr->value[i]; break;
+    case CARTP_REDUCE_TIME_BELOW: e[i] = isnan(tr->level[i][0]) ? NAN : tr->value[i]; break;
     case CARTP_REDUCE_GRADE:
       for (int g = 0; g < 4; g++) {
-        grade += extreme > s->crs_g[g];
+        grade += extreme > tr->level[i][g];
       }
       e[i] = isnan(extreme) ? NAN : grade;
       break;

@@ -22,11 +22,28 @@ typedef struct cartp_extreme {
   unsigned char at_step_end;
 } cartp_extreme;
 
+/* The levels of a trial's endpoints (model_impl.h, cartp_level) as its settings give them, before
+ * a patient's scale: made once by cart_trial_prepare (cartp_level_plan_make), so that a patient's
+ * tracker only multiplies. */
+typedef struct cartp_level_plan {
+  double base[CARTP_MAX_ENDPOINTS][CARTP_MAX_LEVELS];       /* the setting's value */
+  signed char param[CARTP_MAX_ENDPOINTS][CARTP_MAX_LEVELS]; /* CART_LEVEL_PARAM: its index; -1 */
+  unsigned char initial[CARTP_MAX_ENDPOINTS]; /* bit j: level j is times the input at t = 0 */
+} cartp_level_plan;
+
+/* The plan of `model`'s endpoints from the trial-wide settings and the values of the model's own
+ * (own[k] for setting k of cartp_model_endpoint_settings; trial-wide ones there are not read).
+ * The table must have passed cartp_model_check_endpoints. */
+void cartp_level_plan_make(cartp_level_plan *plan, const cart_model *model,
+                           cart_endpoint_settings *settings, const double *own);
+
 typedef struct cartp_endpoint_tracker {
   const cart_model *model;
-  const cart_endpoint_settings *settings;
+  const cartp_level_plan *plan;
   const double *p; /* the patient's parameters */
-  double b_threshold;
+  /* each endpoint's levels for this patient (cartp_endpoints_begin; the ones scaled by the
+   * input's initial value at the first segment start): the steps only read them */
+  double level[CARTP_MAX_ENDPOINTS][CARTP_MAX_LEVELS];
   int started;
   double t_last;
   double v_last[CART_N_ROLES];
@@ -39,11 +56,16 @@ typedef struct cartp_endpoint_tracker {
    * whole table */
   unsigned char n_per_step, n_per_sample;
   unsigned char per_step[CARTP_MAX_ENDPOINTS], per_sample[CARTP_MAX_ENDPOINTS];
-  /* per endpoint: the integral, time below, first crossing or value at a day so far */
+  /* per endpoint: the integral, time below, first crossing, value at a day or recovery day so
+   * far */
   double value[CARTP_MAX_ENDPOINTS];
+  /* per recovery endpoint (CARTP_REDUCE_RECOVERY_DAY): how far it is (endpoints.c) */
+  unsigned char phase[CARTP_MAX_ENDPOINTS];
   /* the response machine (RESPONSE, RELAPSE_DAY, RELAPSE_NEGATIVE) over one tumour input; -1:
-   * no endpoint needs it */
+   * no endpoint needs it. Its levels (n_detect, t_resp) are those of row response_row (the rows
+   * of the machine read the same ones: cartp_model_check_endpoints). */
   int tumour_role;
+  int response_row;
   int tumour_min; /* its extreme (the nadir) */
   double tumour0, cr_time, relapse_day;
   int relapse_negative;
@@ -51,8 +73,7 @@ typedef struct cartp_endpoint_tracker {
 
 /* Prepares the tracker for one patient and returns the observer to pass to the solver. */
 cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const cart_model *model,
-                                          const cart_endpoint_settings *settings,
-                                          const double *p);
+                                          const cartp_level_plan *plan, const double *p);
 
 /* Writes the model's n_endpoints values (horizon: the last output time; toci_doses given). */
 void cartp_endpoints_end(const cartp_endpoint_tracker *tracker, double horizon, int toci_doses,

@@ -55,6 +55,9 @@ cart_trial *cart_trial_new(const cart_model *model, cart_error *err)
     cartp_error(err, CART_EINVAL, "cart_trial_new: model is NULL");
     return NULL;
   }
+  if (cartp_model_check_endpoints(model, err) != CART_OK) {
+    return NULL; /* a table the tracker cannot follow (a model outside the registry) */
+  }
   cart_trial *trial = calloc(1, sizeof *trial);
   if (trial == NULL) {
     cartp_error(err, CART_ENOMEM, "cart_trial_new: out of memory");
@@ -91,6 +94,11 @@ cart_trial *cart_trial_new(const cart_model *model, cart_error *err)
   trial->dose_per_kg = NAN;
   trial->dose_cap = INFINITY;
   cart_endpoint_settings_default(&trial->endpoints);
+  cart_param_info own[CARTP_MAX_ENDPOINT_SETTINGS];
+  const size_t n_settings = cartp_model_endpoint_settings(model, own, NULL);
+  for (size_t k = 0; k < n_settings; k++) {
+    trial->endpoint_own[k] = own[k].default_value;
+  }
   for (const char *const *name = model->default_outputs; name && *name; name++) {
     cart_trial_add_output(trial, *name);
   }
@@ -154,6 +162,78 @@ cart_endpoint_settings *cart_trial_edit_endpoint_settings(cart_trial *trial)
   }
   trial->prepared = 0;
   return &trial->endpoints;
+}
+
+/* The value of endpoint setting `name` of the trial (a trial-wide field or the model's own), and
+ * its description; NULL (and the error recorded in *err) when the trial has none of that name. */
+static double *endpoint_setting(cart_trial *trial, const char *name, cart_param_info *info,
+                                cart_error *err)
+{
+  const int t = cartp_trial_setting_index(name);
+  if (t >= 0) {
+    *info = cartp_trial_settings[t].info;
+    return cartp_trial_setting_field(&trial->endpoints, t);
+  }
+  cart_param_info settings[CARTP_MAX_ENDPOINT_SETTINGS];
+  int own[CARTP_MAX_ENDPOINT_SETTINGS];
+  const size_t n = cartp_model_endpoint_settings(trial->model, settings, own);
+  for (size_t k = 0; k < n; k++) {
+    if (own[k] && strcmp(settings[k].name, name) == 0) {
+      *info = settings[k];
+      return &trial->endpoint_own[k];
+    }
+  }
+  char known[512] = "";
+  for (int i = 0; i < CARTP_N_TRIAL_SETTINGS; i++) {
+    strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+    strncat(known, cartp_trial_settings[i].info.name, sizeof known - strlen(known) - 1);
+  }
+  for (size_t k = 0; k < n; k++) {
+    if (own[k]) {
+      strncat(known, ", ", sizeof known - strlen(known) - 1);
+      strncat(known, settings[k].name, sizeof known - strlen(known) - 1);
+    }
+  }
+  cartp_error(err, CART_EUNKNOWN_PARAM, "model '%s' has no endpoint setting '%s' (settings: %s)",
+              trial->model->name, name, known);
+  return NULL;
+}
+
+int cart_trial_set_endpoint_setting(cart_trial *trial, const char *name, double value)
+{
+  if (trial == NULL || name == NULL) {
+    return CART_EINVAL;
+  }
+  cart_param_info info;
+  double *target = endpoint_setting(trial, name, &info, &trial->error);
+  if (target == NULL) {
+    return trial->error.code;
+  }
+  if (!cartp_value_in_bounds(&info, value)) {
+    char bounds[96];
+    cartp_format_bounds(bounds, sizeof bounds, info.lower, info.upper, info.lower_open,
+                        info.upper_open);
+    return cartp_error(&trial->error, CART_ERANGE, "endpoint setting %s: %g is outside %s", name,
+                       value, bounds);
+  }
+  *target = value;
+  trial->prepared = 0;
+  return CART_OK;
+}
+
+int cart_trial_endpoint_setting(const cart_trial *trial, const char *name, double *value)
+{
+  if (trial == NULL || name == NULL || value == NULL) {
+    return CART_EINVAL;
+  }
+  cart_param_info info;
+  /* the lookup only reads the trial: the cast lets one function serve the setter too */
+  const double *found = endpoint_setting((cart_trial *)trial, name, &info, NULL);
+  if (found == NULL) {
+    return CART_EUNKNOWN_PARAM;
+  }
+  *value = *found;
+  return CART_OK;
 }
 
 int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times)
@@ -426,6 +506,7 @@ int cart_trial_prepare(cart_trial *trial)
                        "endpoint settings: n_detect, t_resp, f_aplasia, auc_end must be positive "
                        "and crs_g1 < crs_g2 < crs_g3 < crs_g4");
   }
+  cartp_level_plan_make(&trial->levels, trial->model, &trial->endpoints, trial->endpoint_own);
   int status = check_trial_size(trial, trial->n_patients);
   if (status != CART_OK) {
     return status;
@@ -622,7 +703,7 @@ int cartp_trial_patient_begin(const cart_trial *trial, cartp_workspace *ws, size
   if (status != CART_OK) {
     return status;
   }
-  ws->observer = cartp_endpoints_begin(&ws->tracker, model, &trial->endpoints, ws->params->values);
+  ws->observer = cartp_endpoints_begin(&ws->tracker, model, &trial->levels, ws->params->values);
   return cartp_run_begin(ws->solver, ws->params, trial->dosing, 0.0, NULL, trial->times,
                          trial->n_times, ws->states, NULL, &ws->observer);
 }

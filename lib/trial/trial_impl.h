@@ -48,6 +48,10 @@ struct cart_trial {
   cart_endpoint_settings endpoints;
   /* the t = 0 infusion per kg of body weight (cart_trial_set_dose_per_kg): NaN off */
   double dose_per_kg, dose_cap;
+  /* the values of the model's own endpoint settings, by index in cartp_model_endpoint_settings
+   * (the trial-wide ones there are read from `endpoints`) */
+  double endpoint_own[CARTP_MAX_ENDPOINT_SETTINGS];
+  cartp_level_plan levels; /* the endpoints' levels, made by cart_trial_prepare */
   size_t n_outputs;
   int outputs[CART_MAX_OUTPUTS]; /* index into the extended vector [states..., signals...] */
   /* bumped by every change a workspace depends on (times, solver settings, lanes): a workspace

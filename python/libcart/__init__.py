@@ -99,6 +99,40 @@ def _param_infos(model):
                         _clib.ParamInfo)
 
 
+_PARAM_COLUMNS = ["name", "unit", "default", "lower", "upper", "lower_open", "upper_open",
+                  "meaning"]
+
+
+def _param_row(p):
+    """A cart_param_info as a row of _PARAM_COLUMNS."""
+    return (_clib.text(p.name), _clib.text(p.unit), p.default_value, p.lower, p.upper,
+            bool(p.lower_open), bool(p.upper_open), _clib.text(p.meaning))
+
+
+def _endpoint_levels(model):
+    """{endpoint: [(setting, scale, param)]} (ModelInfo.endpoint_levels)."""
+    levels = {}
+    for i, info in enumerate(_endpoint_infos(model)):
+        rows = []
+        for j in range(_lib.cart_model_endpoint_n_levels(model, i)):
+            level = _clib.EndpointLevel()
+            _clib.check(_lib.cart_model_endpoint_level(model, i, j, ctypes.byref(level)))
+            rows.append((_clib.text(level.setting), _clib.LEVEL_SCALES[level.scale],
+                         _clib.text(level.param) if level.param else None))
+        levels[_clib.text(info.name)] = rows
+    return levels
+
+
+def _endpoint_settings(model):
+    """The settings the model's levels read (ModelInfo.endpoint_settings)."""
+    pd = _pandas()
+    n = _lib.cart_model_n_endpoint_settings(model)
+    rows = [_param_row(p) + (bool(_lib.cart_model_endpoint_setting_is_own(model, i)),)
+            for i, p in enumerate(_state_infos(model, n, _lib.cart_model_endpoint_setting_info,
+                                               _clib.ParamInfo))]
+    return pd.DataFrame(rows, columns=_PARAM_COLUMNS + ["own"]).set_index("name")
+
+
 class ModelInfo:
     """A model's table as libcart holds it (read through the C API, never copied by hand).
 
@@ -112,9 +146,18 @@ class ModelInfo:
                 unbounded side is +-inf
       endpoints [(name, unit, is_integer, meaning)] that a trial computes per patient, in the
                 order of a trial file's /endpoints (cart: MODEL.md 4; stein: cmax, tmax, auc28)
+      endpoint_levels  {endpoint: [(setting, scale, param)]}: the levels each endpoint compares
+                its input with, in its reducer's order; scale is "absolute" (the setting),
+                "param" (the setting times parameter `param`) or "initial" (times the input at
+                t = 0); [] for an endpoint without levels (cart's aplasia_days:
+                [("f_aplasia", "param", "B0")])
+      endpoint_settings  pandas DataFrame indexed by the settings the levels read (a scenario's
+                [endpoints] keys), columns as params plus own (bool: the model's own setting,
+                not a trial-wide one of cart_endpoint_settings)
     """
 
-    def __init__(self, name, description, states, outputs, atol, params, endpoints=()):
+    def __init__(self, name, description, states, outputs, atol, params, endpoints=(),
+                 endpoint_levels=None, endpoint_settings=None):
         self.name = name
         self.description = description
         self.states = states
@@ -122,6 +165,8 @@ class ModelInfo:
         self.atol = atol
         self.params = params
         self.endpoints = list(endpoints)
+        self.endpoint_levels = dict(endpoint_levels or {})
+        self.endpoint_settings = endpoint_settings
 
     @property
     def units(self):
@@ -142,11 +187,8 @@ def model_info(name="cart"):
     model = _clib.find_model(name)
     states = _state_infos(model, _lib.cart_model_n_states(model), _lib.cart_model_state_info)
     outputs = _state_infos(model, _lib.cart_model_n_outputs(model), _lib.cart_model_output_info)
-    rows = [(_clib.text(p.name), _clib.text(p.unit), p.default_value, p.lower, p.upper,
-             bool(p.lower_open), bool(p.upper_open), _clib.text(p.meaning))
-            for p in _param_infos(model)]
-    params = pd.DataFrame(rows, columns=["name", "unit", "default", "lower", "upper",
-                                         "lower_open", "upper_open", "meaning"]).set_index("name")
+    rows = [_param_row(p) for p in _param_infos(model)]
+    params = pd.DataFrame(rows, columns=_PARAM_COLUMNS).set_index("name")
     return ModelInfo(
         name=_clib.text(_lib.cart_model_name(model)),
         description=_clib.text(_lib.cart_model_description(model)),
@@ -156,7 +198,9 @@ def model_info(name="cart"):
         atol={_clib.text(s.name): s.abs_tol for s in states},
         params=params,
         endpoints=[(_clib.text(e.name), _clib.text(e.unit), bool(e.is_integer),
-                    _clib.text(e.meaning)) for e in _endpoint_infos(model)])
+                    _clib.text(e.meaning)) for e in _endpoint_infos(model)],
+        endpoint_levels=_endpoint_levels(model),
+        endpoint_settings=_endpoint_settings(model))
 
 
 def default_scenario():

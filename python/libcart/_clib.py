@@ -192,6 +192,15 @@ class EndpointInfo(Structure):
                 ("meaning", c_char_p)]
 
 
+class EndpointLevel(Structure):
+    """cart_endpoint_level (cart_model.h); scale is the enum cart_level_scale (an int)."""
+    _fields_ = [("setting", c_char_p), ("scale", c_int), ("param", c_char_p)]
+
+
+# cart_level_scale (cart_model.h), by value
+LEVEL_SCALES = ("absolute", "param", "initial")
+
+
 class EndpointSettings(Structure):
     """cart_endpoint_settings (cart_trial.h)."""
     _fields_ = [("n_detect", c_double), ("t_resp", c_double), ("f_aplasia", c_double),
@@ -367,6 +376,11 @@ _PROTOTYPES = {
     "cart_model_n_endpoints": (c_size_t, [ModelP]),
     "cart_model_endpoint_info": (c_int, [ModelP, c_size_t, POINTER(EndpointInfo)]),
     "cart_model_endpoint_index": (c_int, [ModelP, c_char_p]),
+    "cart_model_endpoint_n_levels": (c_size_t, [ModelP, c_size_t]),
+    "cart_model_endpoint_level": (c_int, [ModelP, c_size_t, c_size_t, POINTER(EndpointLevel)]),
+    "cart_model_n_endpoint_settings": (c_size_t, [ModelP]),
+    "cart_model_endpoint_setting_info": (c_int, [ModelP, c_size_t, POINTER(ParamInfo)]),
+    "cart_model_endpoint_setting_is_own": (c_int, [ModelP, c_size_t]),
     # cart_params.h
     "cart_params_new": (ParamsP, [ModelP, ErrorP]),
     "cart_params_free": (None, [ParamsP]),

@@ -50,10 +50,35 @@ def test_model_info_matches_cart_models(cart_bin):
     out = subprocess.run([cart_bin, "models"], check=True, capture_output=True, text=True).stdout
     cart = out.split("model stein:")[0]
     params, endpoints = cart.split("parameters:")[1].split("endpoints:")
+    endpoints, settings = endpoints.split("endpoint settings:")
+    info = libcart.model_info("cart")
     names = [line.split()[0] for line in params.strip().splitlines()[1:]]
-    assert names == list(libcart.model_info("cart").params.index)
+    assert names == list(info.params.index)
     names = [line.split()[0] for line in endpoints.strip().splitlines()]
-    assert names == [e[0] for e in libcart.model_info("cart").endpoints]
+    assert names == [e[0] for e in info.endpoints]
+    names = [line.split()[0] for line in settings.strip().splitlines()[1:]]
+    assert names == list(info.endpoint_settings.index)
+
+
+def test_endpoint_levels():
+    """Each endpoint's levels name the settings the model reads; cart's are the trial-wide ones,
+    with cart_endpoint_settings_default's defaults."""
+    info = libcart.model_info("cart")
+    assert info.endpoint_levels["aplasia_days"] == [("f_aplasia", "param", "B0")]
+    assert info.endpoint_levels["crs_grade"] == [("crs_g%d" % g, "absolute", None)
+                                                 for g in (1, 2, 3, 4)]
+    assert info.endpoint_levels["response"] == [("n_detect", "absolute", None),
+                                                ("t_resp", "absolute", None)]
+    assert info.endpoint_levels["cmax"] == []
+    settings = info.endpoint_settings
+    assert set(settings.index) == {"n_detect", "t_resp", "f_aplasia", "crs_g1", "crs_g2",
+                                   "crs_g3", "crs_g4", "auc_end"}
+    assert not settings["own"].any()
+    assert (settings.loc["f_aplasia", "default"], settings.loc["crs_g3", "default"]) == (0.1, 1000)
+    assert settings.loc["n_detect", "unit"] == "cells" and settings.loc["n_detect", "lower_open"]
+    stein = libcart.model_info("stein")
+    assert list(stein.endpoint_settings.index) == ["auc_end"]
+    assert stein.endpoint_levels["auc28"] == [("auc_end", "absolute", None)]
 
 
 # ---- the structures mirror the headers ---------------------------------------------------
@@ -84,8 +109,8 @@ def test_struct_sizes_lp64():
     """The C sizes on LP64 (x86_64, aarch64) of the structures of the headers."""
     sizes = {_clib.CartError: 260, _clib.ParamInfo: 56, _clib.StateInfo: 32,
              _clib.TociRule: 64, _clib.EventRecord: 24, _clib.SolverStats: 32,
-             _clib.EndpointInfo: 32, _clib.EndpointSettings: 64, _clib.EndpointSummary: 136,
-             _clib.TrialSummary: 168 + 32 * 136,
+             _clib.EndpointInfo: 32, _clib.EndpointLevel: 24, _clib.EndpointSettings: 64,
+             _clib.EndpointSummary: 136, _clib.TrialSummary: 168 + 32 * 136,
              _clib.TrialRunOptions: 48}
     for struct, size in sizes.items():
         assert ctypes.sizeof(struct) == size, struct.__name__

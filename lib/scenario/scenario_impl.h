@@ -1,0 +1,17 @@
+/* scenario_impl.h: loading a scenario with another model lookup (internal). */
+#ifndef CART_SCENARIO_IMPL_H
+#define CART_SCENARIO_IMPL_H
+
+#include <cart/cart_scenario.h>
+#include <cart/cart_trial.h>
+
+/* Finds [trial] model by name as cart_model_find does (NULL and *err when there is none). */
+typedef const cart_model *(*cartp_model_finder)(const char *name, cart_error *err);
+
+/* cart_trial_new_from_scenario with [trial] model looked up by `find`: the public function passes
+ * cart_model_find (the registry); a test passes one that also knows a model of its own, so that
+ * a model's own endpoint settings can be read from a scenario's [endpoints]. */
+cart_trial *cartp_trial_new_from_scenario_with(const char *text, const char *source,
+                                               cartp_model_finder find, cart_error *err);
+
+#endif
