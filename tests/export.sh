@@ -88,8 +88,13 @@ if "summary" in f:
     for key, value in f["summary"].attrs.items():
         assert summary[key] == float(value) or (np.isnan(summary[key]) and np.isnan(value)), key
 
-# Python's TrialResult.to_frame gives the same tables, when the package is there
+# Python's TrialResult.to_frame gives the same tables, when the package is there (not in a
+# sanitizer build: Python cannot load that libcart without preloading the ASan runtime, and the
+# plain build runs this check, as tests/python.sh does)
 import os, warnings
+if os.environ.get("CART_SANITIZERS"):
+    print("SKIP: TrialResult.to_frame is compared in the plain build")
+    sys.exit(0)
 try:
     import libcart
 except ImportError:
