@@ -192,6 +192,7 @@ void cartp_lanes_run(cartp_lanes_work *work, cart_solver *const *solvers, size_t
         }
         const size_t l = group + i;
         const int status = cartp_run_after_step(solvers[l], results[i]);
+        cartp_solver_forget_lane_samples(solvers[l]);
         if (status != CARTP_RUN_STEP) {
           feed->done(feed->context, l, status);
           busy[l] = 0;

@@ -122,7 +122,7 @@ void cartp_solver_interpolate(const cart_solver *solver, double t, double *y)
 _Static_assert(CARTP_SAMPLE_STRIDE == CART_MAX_STATES, "sample rows are CART_MAX_STATES long");
 
 void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,
-                               const double **times, const double **states)
+                               cartp_samples *samples)
 {
   struct dense_restep *r = solver->restep;
   if (r->sample_t0 != t0 || r->sample_t1 != t1) {
@@ -144,7 +144,20 @@ void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,
     }
     r->sample_t0 = t0;
     r->sample_t1 = t1;
+    r->sample_x = &r->sample_y[0][0];
+    r->sample_row = CARTP_SAMPLE_STRIDE;
+    r->sample_elem = 1;
   }
-  *times = r->sample_t;
-  *states = &r->sample_y[0][0];
+  *samples = (cartp_samples){r->sample_t, r->sample_x, r->sample_row, r->sample_elem};
+}
+
+void cartp_solver_forget_lane_samples(cart_solver *solver)
+{
+  struct dense_restep *r = solver->restep;
+  if (r->sample_x != &r->sample_y[0][0]) {
+    r->sample_t0 = r->sample_t1 = NAN;
+    r->sample_x = &r->sample_y[0][0];
+    r->sample_row = CARTP_SAMPLE_STRIDE;
+    r->sample_elem = 1;
+  }
 }

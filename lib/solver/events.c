@@ -286,26 +286,27 @@ int cartp_roots_search(cart_solver *solver, double t0, double t1, double *t_even
     return 0;
   }
   enum { S = CARTP_STEP_SAMPLES + 2 };
-  const double *node_t, *node_y;
-  cartp_solver_step_samples(solver, t0, t1, &node_t, &node_y);
+  cartp_samples samples;
+  cartp_solver_step_samples(solver, t0, t1, &samples);
   if (solver->roots_quiet_for_step == solver->stats.steps) {
     /* SIMD lanes screened this step (lanes_round.h): no sign change and no local extreme on the
      * safe side at any sample, so the search below would find nothing */
     solver->roots_quiet_for_step = 0;
-    const double *end = node_y + CARTP_STEP_SAMPLES * CARTP_SAMPLE_STRIDE;
     for (size_t r = 0; r < n; r++) {
-      solver->root_prev[r] = end[solver->roots[r].index] - solver->roots[r].level;
+      solver->root_prev[r] = cartp_sample(&samples, CARTP_STEP_SAMPLES,
+                                          (size_t)solver->roots[r].index) -
+                             solver->roots[r].level;
     }
     return 0;
   }
   double ts[S], g[S][CART_MAX_ROOTS];
   for (int j = 0; j < S; j++) {
-    ts[j] = j == 0 ? t0 : j == S - 1 ? t1 : node_t[j - 1];
+    ts[j] = j == 0 ? t0 : j == S - 1 ? t1 : samples.times[j - 1];
     /* the samples hold their signals already (extended vectors); the last one is the end */
-    const double *node = j > 0 ? node_y + (j - 1) * CARTP_SAMPLE_STRIDE : NULL;
     for (size_t r = 0; r < n; r++) {
       const root_fn *root = &solver->roots[r];
-      g[j][r] = j == 0 ? solver->root_prev[r] : node[root->index] - root->level;
+      g[j][r] = j == 0 ? solver->root_prev[r]
+                       : cartp_sample(&samples, j - 1, (size_t)root->index) - root->level;
     }
   }
   double found[CART_MAX_ROOTS], earliest = INFINITY;

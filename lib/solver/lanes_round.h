@@ -107,15 +107,13 @@ static void LN(store)(LN(lanes_work) *w, cart_solver *const *solvers, int *resul
     results[l] = GSL_SUCCESS;
     if (w->want_samples && wants_samples(s)) { /* the step's samples, made with it */
       struct dense_restep *cache = s->restep;
-      const size_t extended = n + s->model->n_signals;
-      for (int i = 0; i <= CARTP_STEP_SAMPLES; i++) {
-        if (i < CARTP_STEP_SAMPLES) {
-          cache->sample_t[i] = w->sample_t[i][l];
-        }
-        for (size_t m = 0; m < extended; m++) {
-          cache->sample_y[i][m] = w->sample[i][m][l];
-        }
+      for (int i = 0; i < CARTP_STEP_SAMPLES; i++) {
+        cache->sample_t[i] = w->sample_t[i][l];
       }
+      /* read where they are, lane l of the workspace (batch.c forgets them after the step) */
+      cache->sample_x = (const double *)&w->sample[0][0] + l;
+      cache->sample_row = (CARTP_LANES_MAX + CART_MAX_SIGNALS) * CARTP_LANE_W;
+      cache->sample_elem = CARTP_LANE_W;
       cache->sample_t0 = t0;
       cache->sample_t1 = t1;
       cache->samples_for_step = s->stats.steps + 1;

@@ -40,7 +40,10 @@ typedef struct LN(lanes_work) {
   R lu[CARTP_LANES_MAX * CARTP_LANES_MAX];
   MK pivot[CARTP_LANES_MAX];
   R inv_diag[CARTP_LANES_MAX]; /* rosenbrock.h's inv_diag */
-  int any_pivot;
+  /* the row swaps some lane made (pivot[j] == q in some lane), in the factorisation's order:
+   * the substitution swaps only these, the others would leave every lane as it is */
+  int n_swaps;
+  unsigned char swap_row[CARTP_LANES_MAX * CARTP_LANES_MAX][2];
   R dense[3][CARTP_LANES_MAX];
   /* The step's samples for the endpoints and events (dense.c's cartp_solver_step_samples): the
    * three Gauss-Legendre nodes, then the end, each an extended vector (states, then signals);
@@ -96,7 +99,8 @@ static void LN(factorise)(const cartp_rosenbrock *r, LN(lanes_work) *w)
 {
   const size_t n = r->n;
   const R diagonal = 1.0 / (w->h * GAMMA);
-  MK singular = (MK){0}, swapped = (MK){0};
+  MK singular = (MK){0};
+  w->n_swaps = 0;
   for (size_t b = 0; b < r->n_blocks; b++) {
     const size_t s = (size_t)r->block_start[b], e = (size_t)r->block_start[b + 1];
     for (size_t p = s; p < e; p++) {
@@ -127,7 +131,9 @@ static void LN(factorise)(const cartp_rosenbrock *r, LN(lanes_work) *w)
         if (!CARTP_ANY(m)) {
           continue;
         }
-        swapped |= m;
+        w->swap_row[w->n_swaps][0] = (unsigned char)j;
+        w->swap_row[w->n_swaps][1] = (unsigned char)i;
+        w->n_swaps++;
         for (size_t q = s; q < e; q++) {
           const R a = w->lu[j * n + q], c = w->lu[i * n + q];
           w->lu[j * n + q] = CARTP_SEL(m, c, a);
@@ -150,23 +156,21 @@ static void LN(factorise)(const cartp_rosenbrock *r, LN(lanes_work) *w)
     }
   }
   w->refused = singular;
-  w->any_pivot = CARTP_ANY(swapped);
 }
 
 /* The substitution's row swaps of positions i .. end - 1: z[j] <-> z[pivot[j]], each lane its
- * own pivot (none where no lane pivoted). */
+ * own pivot, in the order of j (none where no lane pivoted): only the swaps some lane made. */
 static inline void LN(swap_pivots)(const LN(lanes_work) *w, R *z, size_t i, size_t end)
 {
-  if (!w->any_pivot) {
-    return;
-  }
-  for (size_t j = i; j < end; j++) {
-    for (size_t q = j + 1; q < end; q++) {
-      const MK m = (MK)(w->pivot[j] == (long)q);
-      const R a = z[j], c = z[q];
-      z[j] = CARTP_SEL(m, c, a);
-      z[q] = CARTP_SEL(m, a, c);
+  for (int k = 0; k < w->n_swaps; k++) {
+    const size_t j = w->swap_row[k][0], q = w->swap_row[k][1];
+    if (j < i || j >= end) {
+      continue;
     }
+    const MK m = (MK)(w->pivot[j] == (long)q);
+    const R a = z[j], c = z[q];
+    z[j] = CARTP_SEL(m, c, a);
+    z[q] = CARTP_SEL(m, a, c);
   }
 }
 

@@ -43,8 +43,22 @@ void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
 #define CARTP_STEP_SAMPLES 3
 #define CARTP_GAUSS_NODE 0.7745966692414834 /* sqrt(3/5): the outer nodes at mid -+ it half */
 #define CARTP_SAMPLE_STRIDE 32
+/* The samples as read: entry m of sample i (0..2 the nodes, 3 the end) is x[i row + m elem]; the
+ * samples the SIMD lanes make stay where they were made (one lane's values W doubles apart). */
+typedef struct cartp_samples {
+  const double *times; /* the 3 nodes */
+  const double *x;
+  size_t row, elem;
+} cartp_samples;
 void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,
-                               const double **times, const double **states);
+                               cartp_samples *samples);
+static inline double cartp_sample(const cartp_samples *s, int i, size_t m)
+{
+  return s->x[(size_t)i * s->row + m * s->elem];
+}
+/* After a step taken in SIMD lanes (batch.c): samples read from the lanes' workspace, which the
+ * next round reuses, are forgotten (asked again, they are made from the dense output). */
+void cartp_solver_forget_lane_samples(cart_solver *solver);
 
 /* The tocilizumab rule's doses of the last solve (all of them, whatever the event log kept):
  * their number, and their times in *times. */

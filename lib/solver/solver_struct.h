@@ -117,6 +117,10 @@ struct cart_solver {
     unsigned long samples_for_step;
     double sample_t[CARTP_STEP_SAMPLES];
     double sample_y[CARTP_STEP_SAMPLES + 1][CART_MAX_STATES]; /* and the step's end */
+    /* where the samples are read (cartp_samples): sample_y, or the SIMD lanes' workspace that
+     * made them, valid while that lane's step is taken (batch.c forgets it after) */
+    const double *sample_x;
+    size_t sample_row, sample_elem;
   } *restep;
 
   /* Accepted points since the last restart, newest last (ring of HISTORY). */

@@ -79,13 +79,15 @@ static void role_values(const cartp_endpoint_tracker *tr, const double *y, doubl
   }
 }
 
-/* The same from an extended vector [states..., signals...] (the step's samples). */
-static void role_values_extended(const cartp_endpoint_tracker *tr, const double *x, double *v)
+/* The same from sample i of a step (extended vectors [states..., signals...]). */
+static void role_values_sample(const cartp_endpoint_tracker *tr, const cartp_samples *samples,
+                               int i, double *v)
 {
   const cart_model *model = tr->model;
   for (int r = 0; r < CART_N_ROLES; r++) {
-    const int i = cartp_model_role(model, r);
-    v[r] = i < 0 ? NAN : x[i] < 0.0 ? 0.0 : x[i];
+    const int m = cartp_model_role(model, r);
+    const double x = m < 0 ? NAN : cartp_sample(samples, i, (size_t)m);
+    v[r] = m < 0 ? NAN : x < 0.0 ? 0.0 : x;
   }
 }
 
@@ -179,7 +181,9 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
 {
   const double t0 = tr->t_last;
   const double *v0 = tr->v_last;
-  for (size_t x = 0; x < tr->n_extremes; x++) {
+  /* the extremes: a step's samples have set them already (step_extreme), an event's point is
+   * taken here */
+  for (size_t x = 0; solver == NULL && x < tr->n_extremes; x++) {
     cartp_extreme *ex = &tr->extremes[x];
     const double value = v[ex->role]; /* beyond the running extreme: as sign * value > ... */
     if (ex->sign > 0 ? value > ex->value : value < ex->value) {
@@ -302,8 +306,8 @@ static double step_integral(const cartp_endpoint_tracker *tr, const cart_solver 
                GL_W_MID * role_at(tr, solver, role, m));
 }
 
-/* An extreme that peaks inside the step [t[0], t[4]] (samples v): refined before the samples
- * update the running value. */
+/* An extreme over the step [t[0], t[4]] (samples v): the best sample when it beats the running
+ * value, refined on the interpolant when the extreme may lie between samples. */
 static void step_extreme(cartp_endpoint_tracker *tr, const cart_solver *solver, cartp_extreme *ex,
                          const double *t, const double (*v)[CART_N_ROLES])
 {
@@ -345,18 +349,24 @@ static void step_extreme(cartp_endpoint_tracker *tr, const cart_solver *solver, 
                    &t_best, &v_best);
     ex->value = v_best;
     ex->time = t_best;
+  } else if (beats) {
+    /* the best sample, the first of equal ones: what taking the samples one by one in time
+     * order against the running value leaves */
+    ex->value = v[best][role];
+    ex->time = t[best];
   }
 }
 
 static void on_step(void *context, const cart_solver *solver, double t0, double t1, const double *y1)
 {
   cartp_endpoint_tracker *tr = context;
-  const double *node_t, *node_y; /* the step's Gauss-Legendre nodes, shared with the solver */
-  cartp_solver_step_samples(solver, t0, t1, &node_t, &node_y);
-  double v[5][CART_N_ROLES], t[5] = {t0, node_t[0], node_t[1], node_t[2], t1};
+  cartp_samples samples; /* the step's Gauss-Legendre nodes and end, shared with the solver */
+  cartp_solver_step_samples(solver, t0, t1, &samples);
+  double v[5][CART_N_ROLES];
+  const double t[5] = {t0, samples.times[0], samples.times[1], samples.times[2], t1};
   memcpy(v[0], tr->v_last, sizeof v[0]);
   for (int i = 1; i < 5; i++) { /* the nodes, then the end (y1) */
-    role_values_extended(tr, node_y + (i - 1) * CARTP_SAMPLE_STRIDE, v[i]);
+    role_values_sample(tr, &samples, i - 1, v[i]);
   }
   (void)y1; /* the end sample: the extended vector of y1 */
 
