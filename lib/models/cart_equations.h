@@ -27,8 +27,12 @@ static inline CARTP_R CARTP_EQ(power)(CARTP_R x, CARTP_R e)
     return out;
   }
   const CARTP_M k = (CARTP_M)(e + two52) - (CARTP_M)two52;
+  long top = 0; /* the largest exponent: its bits are all the squarings any lane uses */
+  for (int l = 0; l < CARTP_LANE_W; l++) {
+    top |= k[l];
+  }
   CARTP_R result = CARTP_SPLAT(1.0), square = x;
-  for (int bit = 0; bit < 5; bit++) {
+  for (int bit = 0; (top >> bit) != 0; bit++) {
     result = CARTP_SEL(((k >> bit) & 1) != 0, result * square, result);
     square = square * square;
   }
