@@ -1,14 +1,43 @@
 /* hdf5.c: the serial file access (HDF5's default driver, one caller) of a trial file; the layout
  * is layout.c's. */
+#include <string.h>
+
 #include <cart/cart_hdf5.h>
 
+#include "../util/error.h"
 #include "layout.h"
 
 cart_h5_file *cart_h5_file_new(const char *path, const cart_trial *trial,
                                const char *scenario_text, int force, size_t chunk_patients,
                                cart_error *err)
 {
-  const cartp_h5_access serial = {H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT, 0, 1, 1,
-                                  NULL,        NULL,        NULL};
-  return cartp_h5_file_new(path, trial, scenario_text, force, chunk_patients, &serial, err);
+  /* As lib/mpi's access does, for a run killed at any moment: the metadata reaches the disk only
+   * at the flush after each block (not whenever 256 KiB of it got dirty, in the middle of a
+   * block's writes), and space once used is never given out again (no free-space manager), so
+   * that until that flush the index on disk points at chunks that are still whole. The lists
+   * are read by H5Fcreate only. */
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5AC_cache_config_t cache;
+  memset(&cache, 0, sizeof cache);
+  cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  if (fcpl < 0 || fapl < 0 || H5Pget_mdc_config(fapl, &cache) < 0 ||
+      (cache.dirty_bytes_threshold = (size_t)32 << 20,
+       H5Pset_mdc_config(fapl, &cache) < 0) ||
+      H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_NONE, 0, 1) < 0) {
+    if (fcpl >= 0) {
+      H5Pclose(fcpl);
+    }
+    if (fapl >= 0) {
+      H5Pclose(fapl);
+    }
+    cartp_error(err, CART_EIO, "cannot create '%s': no HDF5 property lists", path ? path : "");
+    return NULL;
+  }
+  const cartp_h5_access serial = {fcpl, fapl, H5P_DEFAULT, H5P_DEFAULT, 0, 1, 1,
+                                  NULL, NULL, NULL};
+  cart_h5_file *file =
+      cartp_h5_file_new(path, trial, scenario_text, force, chunk_patients, &serial, err);
+  H5Pclose(fcpl);
+  H5Pclose(fapl);
+  return file;
 }
