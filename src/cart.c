@@ -398,20 +398,31 @@ typedef struct run_options {
   int signals, endpoints, events; /* --signals, --endpoints, --events */
 } run_options;
 
+/* OPTION's NAME=VALUE: the name into name[size], the number into *value; 0 or fail()'s status. */
+static int parse_assignment(const char *option, const char *arg, char *name, size_t size,
+                            double *value)
+{
+  const char *eq = strchr(arg, '=');
+  if (eq == NULL || eq == arg) {
+    return fail(EXIT_BAD_INPUT, "%s %s: expected NAME=VALUE", option, arg);
+  }
+  snprintf(name, size, "%.*s", (int)(eq - arg), arg);
+  if (parse_number(eq + 1, value) != 0) {
+    return fail(EXIT_BAD_INPUT, "%s %s: '%s' is not a number", option, arg, eq + 1);
+  }
+  return 0;
+}
+
 /* Applies one option with its argument to `opt`; returns 0 or an exit status. */
 static int apply_option(run_options *opt, const char *name, const char *arg, int *initial_dose_set)
 {
   char message[64];
+  char pname[64];
+  double value;
   if (strcmp(name, "--set") == 0) {
-    const char *eq = strchr(arg, '=');
-    double value;
-    if (eq == NULL || eq == arg) {
-      return fail(EXIT_BAD_INPUT, "--set %s: expected NAME=VALUE", arg);
-    }
-    char pname[64];
-    snprintf(pname, sizeof pname, "%.*s", (int)(eq - arg), arg);
-    if (parse_number(eq + 1, &value) != 0) {
-      return fail(EXIT_BAD_INPUT, "--set %s: '%s' is not a number", arg, eq + 1);
+    const int status = parse_assignment(name, arg, pname, sizeof pname, &value);
+    if (status != 0) {
+      return status;
     }
     if (cart_params_set(opt->params, pname, value) != CART_OK) {
       return fail(EXIT_BAD_INPUT, "%s", cart_params_last_error(opt->params)->message);
@@ -462,17 +473,11 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
                   cart_dosing_last_error(opt->dosing)->message);
     }
   } else if (strcmp(name, "--set-endpoint") == 0) {
-    const char *eq = strchr(arg, '=');
-    double value;
-    if (eq == NULL || eq == arg) {
-      return fail(EXIT_BAD_INPUT, "--set-endpoint %s: expected NAME=VALUE", arg);
+    const int status = parse_assignment(name, arg, pname, sizeof pname, &value);
+    if (status != 0) {
+      return status;
     }
-    char setting[64];
-    snprintf(setting, sizeof setting, "%.*s", (int)(eq - arg), arg);
-    if (parse_number(eq + 1, &value) != 0) {
-      return fail(EXIT_BAD_INPUT, "--set-endpoint %s: '%s' is not a number", arg, eq + 1);
-    }
-    if (cart_endpoint_plan_set_setting(opt->plan, setting, value) != CART_OK) {
+    if (cart_endpoint_plan_set_setting(opt->plan, pname, value) != CART_OK) {
       return fail(EXIT_BAD_INPUT, "--set-endpoint %s: %s", arg,
                   cart_endpoint_plan_last_error(opt->plan)->message);
     }

@@ -62,6 +62,20 @@ double *cartp_endpoint_setting_find(const cart_model *model, cart_endpoint_setti
   return NULL;
 }
 
+int cartp_endpoint_setting_get(const cart_model *model, const cart_endpoint_settings *settings,
+                               const double *own, const char *name, double *value)
+{
+  cart_param_info info;
+  /* the lookup only reads: the casts let one function serve the setters too */
+  const double *found = cartp_endpoint_setting_find(model, (cart_endpoint_settings *)settings,
+                                                    (double *)own, name, &info, NULL);
+  if (found == NULL) {
+    return CART_EUNKNOWN_PARAM;
+  }
+  *value = *found;
+  return CART_OK;
+}
+
 int cartp_endpoint_setting_set(const cart_model *model, cart_endpoint_settings *settings,
                                double *own, const char *name, double value, cart_error *err)
 {
@@ -205,16 +219,7 @@ int cart_endpoint_plan_setting(const cart_endpoint_plan *plan, const char *name,
   if (plan == NULL || name == NULL || value == NULL) {
     return CART_EINVAL;
   }
-  cart_param_info info;
-  /* the lookup only reads the plan: the cast lets one function serve the setter too */
-  cart_endpoint_plan *readable = (cart_endpoint_plan *)plan;
-  const double *found = cartp_endpoint_setting_find(plan->model, &readable->settings,
-                                                    readable->own, name, &info, NULL);
-  if (found == NULL) {
-    return CART_EUNKNOWN_PARAM;
-  }
-  *value = *found;
-  return CART_OK;
+  return cartp_endpoint_setting_get(plan->model, &plan->settings, plan->own, name, value);
 }
 
 const cart_error *cart_endpoint_plan_last_error(const cart_endpoint_plan *plan)

@@ -20,6 +20,10 @@ double *cartp_endpoint_setting_find(const cart_model *model, cart_endpoint_setti
                                     double *own, const char *name, cart_param_info *info,
                                     cart_error *err);
 
+/* Reads setting `name` into *value: CART_OK, or CART_EUNKNOWN_PARAM (no message). */
+int cartp_endpoint_setting_get(const cart_model *model, const cart_endpoint_settings *settings,
+                               const double *own, const char *name, double *value);
+
 /* Sets setting `name` to value: CART_OK, CART_EUNKNOWN_PARAM, or CART_ERANGE for a value outside
  * its bounds (NaN too); the message in *err. */
 int cartp_endpoint_setting_set(const cart_model *model, cart_endpoint_settings *settings,

@@ -179,16 +179,8 @@ int cart_trial_endpoint_setting(const cart_trial *trial, const char *name, doubl
   if (trial == NULL || name == NULL || value == NULL) {
     return CART_EINVAL;
   }
-  cart_param_info info;
-  /* the lookup only reads the trial: the cast lets one function serve the setter too */
-  cart_trial *readable = (cart_trial *)trial;
-  const double *found = cartp_endpoint_setting_find(trial->model, &readable->endpoints,
-                                                    readable->endpoint_own, name, &info, NULL);
-  if (found == NULL) {
-    return CART_EUNKNOWN_PARAM;
-  }
-  *value = *found;
-  return CART_OK;
+  return cartp_endpoint_setting_get(trial->model, &trial->endpoints, trial->endpoint_own, name,
+                                    value);
 }
 
 int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times)
