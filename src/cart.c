@@ -3,6 +3,7 @@
  *   cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]
  *            [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...] [--times A:B:STEP | --times T1,T2,...]
  *            [--method rodas5p|gsl-bdf|rk8pd] [--rtol R] [--max-steps N]
+ *            [--signals] [--endpoints] [--set-endpoint NAME=VALUE ...] [--events]
  *   cart trial ... | cart calibrate ... | cart export ... (trial.c, calibrate.c, export.c)
  *   cart models
  *   cart --help | --version
@@ -25,18 +26,24 @@
 static const cli_option run_option_table[] = {
     {"--model", NULL, 1}, {"--set", NULL, 1}, {"--dose", NULL, 1}, {"--toci", NULL, 1},
     {"--times", NULL, 1}, {"--method", NULL, 1}, {"--rtol", NULL, 1}, {"--max-steps", NULL, 1},
-    {"--n-ext", NULL, 1}, {"--toci-rule", NULL, 1}, {NULL, NULL, 0}};
+    {"--n-ext", NULL, 1}, {"--toci-rule", NULL, 1}, {"--signals", NULL, 0},
+    {"--endpoints", NULL, 0}, {"--set-endpoint", NULL, 1}, {"--events", NULL, 0},
+    {NULL, NULL, 0}};
 
 const cli_command cli_run_command = {
     "run",
     "cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]\n"
     "                [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...]\n"
     "                [--times A:B:STEP | --times T1,T2,...] [--method rodas5p|gsl-bdf|rk8pd]\n"
-    "                [--rtol R] [--max-steps N] [--n-ext CELLS] [--toci-rule RULE]",
+    "                [--rtol R] [--max-steps N] [--n-ext CELLS] [--toci-rule RULE]\n"
+    "                [--signals] [--endpoints] [--set-endpoint NAME=VALUE ...] [--events]",
     "\n"
     "Solves one virtual patient of a libcart model (default: cart, MODEL.md 2.2) and prints\n"
     "tab-separated columns: t, every state in model order, then derived outputs (Cblood for\n"
     "cart), one row per output time (default 0:365:1 days), numbers in %.10g.\n"
+    "--endpoints and --events add blocks after the table, each a line '# endpoints' or\n"
+    "'# events', a header line and tab-separated rows: the table ends at the first line\n"
+    "starting with '#'.\n"
     "\n"
     "  --model NAME       model to solve (see `cart models`)\n"
     "  --set NAME=VALUE   set a parameter (repeatable)\n"
@@ -56,6 +63,15 @@ const cli_command cli_run_command = {
     "                     signal (IL6s unless q_ifn > 0) rises through 200 pg/mL, again every\n"
     "                     8 h while above, at most 4 doses), 'off' (the default), or\n"
     "                     TRIGGER[:INTERVAL_H[:MAX_DOSES[:MG_PER_KG[:DELAY_H]]]]\n"
+    "  --signals          add the model's derived signals that are not already a column (cart:\n"
+    "                     tumour, IL6s, CRS) after the outputs\n"
+    "  --endpoints        after the table, '# endpoints' and name, value, unit rows: the\n"
+    "                     patient's endpoints as a trial computes them (values in %.17g)\n"
+    "  --set-endpoint NAME=VALUE  an endpoint setting for --endpoints (n_detect, t_resp,\n"
+    "                     f_aplasia, crs_g1..crs_g4, auc_end, the model's own; repeatable)\n"
+    "  --events           after the table, '# events' and time, kind, state, amount, unit\n"
+    "                     rows in time order: every dose given (cart_dose: cells; toci_dose,\n"
+    "                     toci_rule: mg) and every extinction (the state set to 0 cells)\n"
     "  -h, --help         this help\n"
     "\n"
     "Exit status: 0 success, 1 the solver failed, 2 bad usage or input.\n",
@@ -213,11 +229,34 @@ static int list_models(void)
   return 0;
 }
 
-/* Prints the solution as tab-separated columns. */
+/* The most signals a model has that --signals prints. */
+#define MAX_SIGNALS 32
+
+/* Whether signal i of the model is also a state or output column (cart's Cblood is both, with
+ * the same value): --signals adds only the others, so that no column name repeats. */
+static int signal_is_column(const cart_model *model, size_t i)
+{
+  cart_state_info signal;
+  cart_model_signal_info(model, i, &signal);
+  if (cart_model_state_index(model, signal.name) >= 0) {
+    return 1;
+  }
+  for (size_t o = 0; o < cart_model_n_outputs(model); o++) {
+    cart_state_info output;
+    cart_model_output_info(model, o, &output);
+    if (strcmp(output.name, signal.name) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Prints the solution as tab-separated columns (with params: the signals too). */
 static void print_table(const cart_model *model, const double *times, size_t n_times,
-                        const double *states, const double *outputs)
+                        const double *states, const double *outputs, const cart_params *params)
 {
   const size_t ns = cart_model_n_states(model), no = cart_model_n_outputs(model);
+  const size_t nsig = params != NULL ? cart_model_n_signals(model) : 0;
   printf("t");
   for (size_t i = 0; i < ns; i++) {
     cart_state_info s;
@@ -229,6 +268,13 @@ static void print_table(const cart_model *model, const double *times, size_t n_t
     cart_model_output_info(model, i, &s);
     printf("\t%s", s.name);
   }
+  for (size_t i = 0; i < nsig; i++) {
+    cart_state_info s;
+    cart_model_signal_info(model, i, &s);
+    if (!signal_is_column(model, i)) {
+      printf("\t%s", s.name);
+    }
+  }
   printf("\n");
   for (size_t k = 0; k < n_times; k++) {
     printf("%.10g", times[k]);
@@ -238,8 +284,104 @@ static void print_table(const cart_model *model, const double *times, size_t n_t
     for (size_t i = 0; i < no; i++) {
       printf("\t%.10g", outputs[k * no + i]);
     }
+    double signals[MAX_SIGNALS];
+    if (nsig > 0) {
+      cart_params_signals(params, states + k * ns, signals);
+    }
+    for (size_t i = 0; i < nsig; i++) {
+      if (!signal_is_column(model, i)) {
+        printf("\t%.10g", signals[i]);
+      }
+    }
     printf("\n");
   }
+}
+
+/* --endpoints: the patient's endpoints, one name, value, unit row each. */
+static void print_endpoints(const cart_model *model, const double *endpoints)
+{
+  printf("# endpoints\nname\tvalue\tunit\n");
+  for (size_t e = 0; e < cart_model_n_endpoints(model); e++) {
+    cart_endpoint_info info;
+    cart_model_endpoint_info(model, e, &info);
+    printf("%s\t%.17g\t%s\n", info.name, endpoints[e], info.unit);
+  }
+}
+
+/* One row of --events. */
+typedef struct event_row {
+  double time;
+  const char *kind, *state, *unit;
+  double amount;
+} event_row;
+
+static int compare_rows(const void *a, const void *b)
+{
+  const event_row *x = a, *y = b;
+  return (x->time > y->time) - (x->time < y->time);
+}
+
+/* --events: every dose given up to the horizon (the t = 0 infusion, the schedule's, the rule's)
+ * and every extinction, in time order (doses before the root-found events at one time). */
+static int print_events(const cart_model *model, const cart_params *params,
+                        const cart_dosing *dosing, const cart_solver *solver, double horizon)
+{
+  const size_t n_cart = cart_dosing_n_cart(dosing), n_toci = cart_dosing_n_toci(dosing);
+  const size_t n_logged = cart_solver_n_events(solver);
+  event_row *rows = malloc((1 + n_cart + n_toci + n_logged) * sizeof *rows);
+  if (rows == NULL) {
+    return fail(EXIT_SOLVE_FAILED, "out of memory");
+  }
+  size_t n = 0;
+  double value;
+  if (cart_params_get(params, "dose", &value) == CART_OK && value > 0) {
+    rows[n++] = (event_row){0.0, "cart_dose", "-", "cells", value}; /* the parameter dose */
+  }
+  for (size_t i = 0; i < n_cart; i++) {
+    cart_cart_dose dose;
+    cart_dosing_get_cart(dosing, i, &dose);
+    if (dose.time <= horizon) {
+      rows[n++] = (event_row){dose.time, "cart_dose", "-", "cells", dose.cells};
+    }
+  }
+  /* a fixed dose is mg/kg of the weight WT, capped (cart_dosing.h); only models with WT take
+   * tocilizumab */
+  double weight = NAN;
+  cart_params_get(params, "WT", &weight);
+  for (size_t i = 0; i < n_toci; i++) {
+    cart_toci_dose dose;
+    cart_dosing_get_toci(dosing, i, &dose);
+    if (dose.time <= horizon) {
+      rows[n++] = (event_row){dose.time, "toci_dose", "-", "mg",
+                              fmin(dose.mg_per_kg * weight, dose.cap_mg)};
+    }
+  }
+  for (size_t i = 0; i < n_logged; i++) {
+    cart_event_record record;
+    cart_solver_get_event(solver, i, &record);
+    cart_state_info state = {"-", "cells", 0, ""};
+    if (record.kind == CART_EVENT_EXTINCTION) {
+      cart_model_state_info(model, (size_t)record.state, &state);
+      rows[n++] = (event_row){record.time, "extinction", state.name, state.unit, 0.0};
+    } else {
+      rows[n++] = (event_row){record.time, "toci_rule", "-", "mg", record.amount_mg};
+    }
+  }
+  /* a stable order: insertion sort keeps doses before events logged at the same time */
+  for (size_t i = 1; i < n; i++) {
+    for (size_t j = i; j > 0 && compare_rows(&rows[j - 1], &rows[j]) > 0; j--) {
+      const event_row swap = rows[j];
+      rows[j] = rows[j - 1];
+      rows[j - 1] = swap;
+    }
+  }
+  printf("# events\ntime\tkind\tstate\tamount\tunit\n");
+  for (size_t i = 0; i < n; i++) {
+    printf("%.17g\t%s\t%s\t%.17g\t%s\n", rows[i].time, rows[i].kind, rows[i].state,
+           rows[i].amount, rows[i].unit);
+  }
+  free(rows);
+  return 0;
 }
 
 typedef struct run_options {
@@ -252,22 +394,35 @@ typedef struct run_options {
   double rtol;
   unsigned long max_steps;
   double n_ext;
+  cart_endpoint_plan *plan; /* the endpoint settings (--set-endpoint) */
+  int signals, endpoints, events; /* --signals, --endpoints, --events */
 } run_options;
+
+/* OPTION's NAME=VALUE: the name into name[size], the number into *value; 0 or fail()'s status. */
+static int parse_assignment(const char *option, const char *arg, char *name, size_t size,
+                            double *value)
+{
+  const char *eq = strchr(arg, '=');
+  if (eq == NULL || eq == arg) {
+    return fail(EXIT_BAD_INPUT, "%s %s: expected NAME=VALUE", option, arg);
+  }
+  snprintf(name, size, "%.*s", (int)(eq - arg), arg);
+  if (parse_number(eq + 1, value) != 0) {
+    return fail(EXIT_BAD_INPUT, "%s %s: '%s' is not a number", option, arg, eq + 1);
+  }
+  return 0;
+}
 
 /* Applies one option with its argument to `opt`; returns 0 or an exit status. */
 static int apply_option(run_options *opt, const char *name, const char *arg, int *initial_dose_set)
 {
   char message[64];
+  char pname[64];
+  double value;
   if (strcmp(name, "--set") == 0) {
-    const char *eq = strchr(arg, '=');
-    double value;
-    if (eq == NULL || eq == arg) {
-      return fail(EXIT_BAD_INPUT, "--set %s: expected NAME=VALUE", arg);
-    }
-    char pname[64];
-    snprintf(pname, sizeof pname, "%.*s", (int)(eq - arg), arg);
-    if (parse_number(eq + 1, &value) != 0) {
-      return fail(EXIT_BAD_INPUT, "--set %s: '%s' is not a number", arg, eq + 1);
+    const int status = parse_assignment(name, arg, pname, sizeof pname, &value);
+    if (status != 0) {
+      return status;
     }
     if (cart_params_set(opt->params, pname, value) != CART_OK) {
       return fail(EXIT_BAD_INPUT, "%s", cart_params_last_error(opt->params)->message);
@@ -317,6 +472,21 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
       return fail(EXIT_BAD_INPUT, "--toci-rule %s: %s", arg,
                   cart_dosing_last_error(opt->dosing)->message);
     }
+  } else if (strcmp(name, "--set-endpoint") == 0) {
+    const int status = parse_assignment(name, arg, pname, sizeof pname, &value);
+    if (status != 0) {
+      return status;
+    }
+    if (cart_endpoint_plan_set_setting(opt->plan, pname, value) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--set-endpoint %s: %s", arg,
+                  cart_endpoint_plan_last_error(opt->plan)->message);
+    }
+  } else if (strcmp(name, "--signals") == 0) {
+    opt->signals = 1;
+  } else if (strcmp(name, "--endpoints") == 0) {
+    opt->endpoints = 1;
+  } else if (strcmp(name, "--events") == 0) {
+    opt->events = 1;
   } else if (strcmp(name, "--max-steps") == 0) {
     char *end = NULL;
     errno = 0;
@@ -335,12 +505,12 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
 static int run(int argc, char **argv)
 {
   run_options opt = {NULL, NULL, NULL, NULL, 0, CART_METHOD_DEFAULT, CART_RTOL_DEFAULT,
-                     CART_MAX_STEPS_DEFAULT, CART_N_EXT_DEFAULT};
+                     CART_MAX_STEPS_DEFAULT, CART_N_EXT_DEFAULT, NULL, 0, 0, 0};
   cart_error err;
   cart_error_clear(&err);
   int status = 0;
   cart_solver *solver = NULL;
-  double *states = NULL, *outputs = NULL;
+  double *states = NULL, *outputs = NULL, *endpoints = NULL;
 
   /* The model first: parameters and doses depend on it. This pass also answers --help and
    * refuses unknown options before anything is built. */
@@ -367,7 +537,8 @@ static int run(int argc, char **argv)
   opt.params = cart_params_new(opt.model, &err);
   opt.dosing = cart_dosing_new(&err);
   opt.times = parse_times("--times", "0:365:1", &opt.n_times);
-  if (opt.params == NULL || opt.dosing == NULL || opt.times == NULL) {
+  opt.plan = cart_endpoint_plan_new(opt.model, &err);
+  if (opt.params == NULL || opt.dosing == NULL || opt.times == NULL || opt.plan == NULL) {
     status = fail(EXIT_SOLVE_FAILED, "out of memory");
     goto cleanup;
   }
@@ -399,12 +570,18 @@ static int run(int argc, char **argv)
   const size_t ns = cart_model_n_states(opt.model), no = cart_model_n_outputs(opt.model);
   states = malloc(opt.n_times * ns * sizeof *states);
   outputs = malloc(opt.n_times * (no ? no : 1) * sizeof *outputs);
-  if (states == NULL || outputs == NULL) {
+  endpoints = malloc((cart_model_n_endpoints(opt.model) + 1) * sizeof *endpoints);
+  if (states == NULL || outputs == NULL || endpoints == NULL) {
     status = fail(EXIT_SOLVE_FAILED, "out of memory");
     goto cleanup;
   }
+  /* the endpoints come from the same solve, as a trial computes them */
   const int solved =
-      cart_solver_solve(solver, opt.params, opt.dosing, opt.times, opt.n_times, states, outputs);
+      opt.endpoints ? cart_solver_solve_endpoints(solver, opt.params, opt.dosing, opt.plan,
+                                                  opt.times, opt.n_times, states, outputs,
+                                                  endpoints)
+                    : cart_solver_solve(solver, opt.params, opt.dosing, opt.times, opt.n_times,
+                                        states, outputs);
   if (solved != CART_OK) {
     const int input_error = solved == CART_ERULE || solved == CART_ETIMES ||
                             solved == CART_EDOSE || solved == CART_ERANGE || solved == CART_EINVAL;
@@ -412,11 +589,22 @@ static int run(int argc, char **argv)
                   cart_solver_last_error(solver)->message, cart_status_name(solved));
     goto cleanup;
   }
-  print_table(opt.model, opt.times, opt.n_times, states, outputs); /* checked in main */
+  /* writes are checked in main */
+  print_table(opt.model, opt.times, opt.n_times, states, outputs,
+              opt.signals ? opt.params : NULL);
+  if (opt.endpoints) {
+    print_endpoints(opt.model, endpoints);
+  }
+  if (opt.events) {
+    status = print_events(opt.model, opt.params, opt.dosing, solver,
+                          opt.times[opt.n_times - 1]);
+  }
 
 cleanup:
   free(states);
   free(outputs);
+  free(endpoints);
+  cart_endpoint_plan_free(opt.plan);
   free(opt.times);
   cart_solver_free(solver);
   cart_dosing_free(opt.dosing);

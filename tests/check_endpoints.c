@@ -485,6 +485,60 @@ START_TEST(test_levels_set_by_name)
 }
 END_TEST
 
+/* One patient solved alone (cart_solver_solve_endpoints) with the model's own settings set by
+ * name in a plan gets the trial's endpoints bit for bit, and the plan refuses what the trial
+ * refuses. */
+START_TEST(test_own_levels_of_one_solve)
+{
+  cart_trial *trial = recovery_trial();
+  cart_endpoint_plan *plan = cart_endpoint_plan_new(&recovery_model, NULL);
+  ck_assert_ptr_nonnull(plan);
+  static const struct {
+    const char *name;
+    double value;
+  } set[] = {{"f_half", 0.3}, {"f_return", 0.95}, {"f_aplasia", 0.15}};
+  for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
+    ck_assert_int_eq(cart_trial_set_endpoint_setting(trial, set[i].name, set[i].value), CART_OK);
+    ck_assert_int_eq(cart_endpoint_plan_set_setting(plan, set[i].name, set[i].value), CART_OK);
+  }
+  ck_assert_int_eq(cart_endpoint_plan_set_setting(plan, "f_half", 1.5), CART_ERANGE);
+  ck_assert_int_eq(cart_endpoint_plan_set_setting(plan, "f_hlaf", 0.3), CART_EUNKNOWN_PARAM);
+  ck_assert_ptr_nonnull(strstr(cart_endpoint_plan_last_error(plan)->message,
+                               "f_half, f_fall, f_return"));
+  double value;
+  ck_assert_int_eq(cart_endpoint_plan_setting(plan, "f_half", &value), CART_OK);
+  ck_assert_double_eq(value, 0.3);
+  cart_trial_block *block = cart_trial_block_new(trial, N_RECOVERY_PATIENTS, NULL);
+  ck_assert_int_eq(test_run_block(trial, 0, N_RECOVERY_PATIENTS, 1, block), CART_OK);
+  cart_solver *solver = cart_solver_new(&recovery_model, NULL);
+  ck_assert_int_eq(cart_solver_set_tolerances(solver, RTOL, NULL), CART_OK);
+  ck_assert_int_eq(cart_solver_set_max_steps(solver, 1000000), CART_OK);
+  cart_params *params = cart_params_new(&recovery_model, NULL);
+  size_t n_times;
+  const double *times = cart_trial_times(trial, &n_times);
+  double states[2 * 21], endpoints[N_RECOVERY_ENDPOINTS];
+  for (size_t k = 0; k < N_RECOVERY_PATIENTS; k++) {
+    for (size_t i = 0; i < N_RECOVERY_PARAMS; i++) {
+      cart_params_set_index(params, i, block->params[k * N_RECOVERY_PARAMS + i]);
+    }
+    ck_assert_int_eq(cart_solver_solve_endpoints(solver, params, cart_trial_dosing(trial), plan,
+                                                 times, n_times, states, NULL, endpoints),
+                     CART_OK);
+    for (size_t e = 0; e < N_RECOVERY_ENDPOINTS; e++) {
+      const double want = block->endpoints[k * N_RECOVERY_ENDPOINTS + e];
+      ck_assert_msg(isnan(want) ? isnan(endpoints[e]) : endpoints[e] == want,
+                    "patient %zu endpoint %zu: %.17g alone, %.17g in the trial", k, e,
+                    endpoints[e], want);
+    }
+  }
+  cart_params_free(params);
+  cart_solver_free(solver);
+  cart_trial_block_free(block);
+  cart_endpoint_plan_free(plan);
+  cart_trial_free(trial);
+}
+END_TEST
+
 /* Names the trial does not know and values outside a setting's bounds are refused, naming the
  * setting (and the model's settings); the value is kept as it was. */
 START_TEST(test_level_errors)
@@ -664,6 +718,7 @@ int main(void)
   tcase_add_test(tc, test_bad_level_tables);
   tcase_add_test(tc, test_levels_from_a_scenario);
   tcase_add_test(tc, test_cart_levels_by_either_route);
+  tcase_add_test(tc, test_own_levels_of_one_solve);
   suite_add_tcase(suite, tc);
   SRunner *runner = srunner_create(suite);
   srunner_run_all(runner, CK_NORMAL);

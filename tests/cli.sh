@@ -102,6 +102,40 @@ full() {
   fi
   ok
 }
+# --signals, --endpoints, --events: the default table stays as it was (the extra columns come
+# after it, the blocks after its last row), the blocks are '# name', a header and tab-separated
+# rows; tests/python/test_solve_endpoints.py compares their values with solve().
+"$cart" run --times 0:100:10 --toci-rule on >"$tmp/plain" 2>"$tmp/err" &&
+  "$cart" run --times 0:100:10 --toci-rule on --signals --endpoints --events >"$tmp/all" 2>"$tmp/err"
+if [ $? -eq 0 ]; then
+  awk '/^#/ { exit } { print }' "$tmp/all" | cut -f 1-11 | cmp -s - "$tmp/plain" && ok ||
+    bad "--signals changed the default columns"
+  [ "$(head -n 1 "$tmp/all" | cut -f 12-)" = "$(printf 'tumour\tIL6s\tCRS')" ] && ok ||
+    bad "--signals header: $(head -n 1 "$tmp/all")"
+  [ "$(grep '^#' "$tmp/all" | tr '\n' ' ')" = "# endpoints # events " ] && ok || bad "blocks: $(grep '^#' "$tmp/all")"
+  sed -n '/^# endpoints$/{n;p;}' "$tmp/all" | grep -qx "$(printf 'name\tvalue\tunit')" && ok || bad "endpoints header"
+  [ "$(sed -n '/^# endpoints$/,/^# events$/p' "$tmp/all" | grep -c "$(printf '\t')")" -eq 14 ] && ok ||
+    bad "endpoints: not a header and 13 rows"
+  grep -qx "$(printf 'crs_grade\t2\t1')" "$tmp/all" && ok || bad "crs_grade of the default patient"
+  # the rule's doses are 8 mg/kg of 70 kg (560 mg) each, and toci_doses counts them; Tp dies out
+  n_rule=$(grep -c "$(printf '\ttoci_rule\t-\t560\tmg$')" "$tmp/all")
+  [ "$n_rule" -ge 1 ] && grep -qx "$(printf 'toci_doses\t%s\t1' "$n_rule")" "$tmp/all" && ok ||
+    bad "rule doses: $n_rule"
+  grep -q "$(printf '\textinction\tTp\t0\tcells$')" "$tmp/all" && ok || bad "no extinction of Tp"
+  grep -qx "$(printf '0\tcart_dose\t-\t140000000\tcells')" "$tmp/all" && ok || bad "the t = 0 infusion"
+else
+  bad "cart run --signals --endpoints --events: $(cat "$tmp/err")"
+fi
+# a lower CRS grade 1 threshold is crossed earlier
+onset() { "$cart" run --times 0:20:20 --endpoints "$@" | sed -n 's/^crs_onset\t\([^\t]*\)\t.*/\1/p'; }
+early=$(onset --set-endpoint crs_g1=20) late=$(onset)
+awk -v a="$early" -v b="$late" 'BEGIN { exit !(a > 0 && a < b) }' && ok ||
+  bad "--set-endpoint crs_g1=20: onset $early, default $late"
+expect 2 "no endpoint setting 'crs_g9'" run --set-endpoint crs_g9=1 --endpoints
+expect 2 "set-endpoint t_resp=-1: endpoint setting t_resp: -1 is outside" run --set-endpoint t_resp=-1
+expect 2 "expected NAME=VALUE" run --set-endpoint 5
+expect 2 "crs_g1 < crs_g2" run --set-endpoint crs_g1=500 --endpoints --times 0:1:1
+
 if [ -w /dev/full ]; then
   full 1 scenario
   full 1 models

@@ -26,7 +26,8 @@ help() {
     [ -z "$missing" ] && ok || bad "cart $command $flag: help lacks$missing"
   done
 }
-help run --model --set --dose --toci --times --method --rtol --max-steps --n-ext --toci-rule
+help run --model --set --dose --toci --times --method --rtol --max-steps --n-ext --toci-rule \
+  --signals --endpoints --set-endpoint --events
 help trial --output --patients --seed --threads --force --block
 help calibrate --output --patients --seed --max-evaluations --threads --force --quiet
 help export --csv --force trajectories.csv endpoints.csv parameters.csv

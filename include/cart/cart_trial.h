@@ -87,6 +87,48 @@ int cart_trial_set_endpoint_setting(cart_trial *trial, const char *name, double 
 /* The setting's value now: CART_OK, or CART_EUNKNOWN_PARAM (CART_EINVAL for NULL arguments). */
 int cart_trial_endpoint_setting(const cart_trial *trial, const char *name, double *value);
 
+/* One patient's endpoints outside a trial.
+ *
+ * A cart_endpoint_plan holds the endpoint settings of one model, set by name as
+ * cart_trial_set_endpoint_setting sets a trial's (the cart_endpoint_settings fields and the
+ * model's own, with the same bounds), or copied from a trial. cart_solver_solve_endpoints solves
+ * one patient and computes its endpoints with a trial's code: the same tracker on the solver's
+ * dense output, the same levels and the same count of tocilizumab doses. For the parameters of
+ * a trial's patient (a block's params row, a trial file's /params), the trial's doses, output
+ * times, solver settings and extinction threshold, its endpoints are that patient's block
+ * endpoints bit for bit. A solve only reads the plan: one plan may serve solvers in several
+ * threads at once, and must not be changed while they run. */
+typedef struct cart_endpoint_plan cart_endpoint_plan;
+
+/* A plan of `model` (borrowed; models are static) at the default settings, or NULL (CART_EINVAL,
+ * CART_ENOMEM in *err, which may be NULL). Free it with cart_endpoint_plan_free (NULL allowed). */
+cart_endpoint_plan *cart_endpoint_plan_new(const cart_model *model, cart_error *err);
+/* A plan of the trial's model with the trial's endpoint settings as they are now (its own ones
+ * too), or NULL as cart_endpoint_plan_new. */
+cart_endpoint_plan *cart_endpoint_plan_from_trial(const cart_trial *trial, cart_error *err);
+void cart_endpoint_plan_free(cart_endpoint_plan *plan);
+const cart_model *cart_endpoint_plan_model(const cart_endpoint_plan *plan);
+/* As cart_trial_set_endpoint_setting and cart_trial_endpoint_setting: CART_OK,
+ * CART_EUNKNOWN_PARAM (the message names the model's settings) or CART_ERANGE (outside the
+ * setting's bounds, NaN too; the plan is unchanged), the message in
+ * cart_endpoint_plan_last_error; CART_EINVAL for NULL arguments. The checks across settings
+ * (crs_g1 < crs_g2 < crs_g3 < crs_g4) are made by the solve, as cart_trial_prepare makes them. */
+int cart_endpoint_plan_set_setting(cart_endpoint_plan *plan, const char *name, double value);
+int cart_endpoint_plan_setting(const cart_endpoint_plan *plan, const char *name, double *value);
+const cart_error *cart_endpoint_plan_last_error(const cart_endpoint_plan *plan);
+
+/* cart_solver_solve (the same arguments, states and outputs), and the patient's endpoints over
+ * [0, times[n_times - 1]] into `endpoints`: cart_model_n_endpoints values in the model's order
+ * (cart_model_endpoint_info), integer endpoints as whole numbers. plan: a plan of the solver's
+ * model, or NULL for the default settings. toci_doses counts the fixed doses starting within the
+ * horizon and the rule's. Returns CART_OK or the solve's code; CART_EINVAL for NULL params or
+ * endpoints or a plan of another model, CART_ERANGE for settings that fail cart_trial_prepare's
+ * check; the message in cart_solver_last_error. On failure the endpoints are NaN. */
+int cart_solver_solve_endpoints(cart_solver *solver, const cart_params *params,
+                                const cart_dosing *dosing, const cart_endpoint_plan *plan,
+                                const double *times, size_t n_times, double *states,
+                                double *outputs, double *endpoints);
+
 /* Results of patients [first, first + count). Arrays are row-major per patient. */
 typedef struct cart_trial_block {
   size_t first, count, capacity; /* capacity: patients the arrays have room for */

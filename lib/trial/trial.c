@@ -11,6 +11,7 @@
 #include "../util/error.h"
 #include "../solver/solver_impl.h"
 #include "endpoints.h"
+#include "patient.h"
 #include "trial_impl.h"
 
 /* Default output times: weekly to one year (MODEL.md's trials run a year). */
@@ -94,11 +95,7 @@ cart_trial *cart_trial_new(const cart_model *model, cart_error *err)
   trial->dose_per_kg = NAN;
   trial->dose_cap = INFINITY;
   cart_endpoint_settings_default(&trial->endpoints);
-  cart_param_info own[CARTP_MAX_ENDPOINT_SETTINGS];
-  const size_t n_settings = cartp_model_endpoint_settings(model, own, NULL);
-  for (size_t k = 0; k < n_settings; k++) {
-    trial->endpoint_own[k] = own[k].default_value;
-  }
+  cartp_endpoint_own_defaults(model, trial->endpoint_own);
   for (const char *const *name = model->default_outputs; name && *name; name++) {
     cart_trial_add_output(trial, *name);
   }
@@ -164,61 +161,17 @@ cart_endpoint_settings *cart_trial_edit_endpoint_settings(cart_trial *trial)
   return &trial->endpoints;
 }
 
-/* The value of endpoint setting `name` of the trial (a trial-wide field or the model's own), and
- * its description; NULL (and the error recorded in *err) when the trial has none of that name. */
-static double *endpoint_setting(cart_trial *trial, const char *name, cart_param_info *info,
-                                cart_error *err)
-{
-  const int t = cartp_trial_setting_index(name);
-  if (t >= 0) {
-    *info = cartp_trial_settings[t].info;
-    return cartp_trial_setting_field(&trial->endpoints, t);
-  }
-  cart_param_info settings[CARTP_MAX_ENDPOINT_SETTINGS];
-  int own[CARTP_MAX_ENDPOINT_SETTINGS];
-  const size_t n = cartp_model_endpoint_settings(trial->model, settings, own);
-  for (size_t k = 0; k < n; k++) {
-    if (own[k] && strcmp(settings[k].name, name) == 0) {
-      *info = settings[k];
-      return &trial->endpoint_own[k];
-    }
-  }
-  char known[512] = "";
-  for (int i = 0; i < CARTP_N_TRIAL_SETTINGS; i++) {
-    strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
-    strncat(known, cartp_trial_settings[i].info.name, sizeof known - strlen(known) - 1);
-  }
-  for (size_t k = 0; k < n; k++) {
-    if (own[k]) {
-      strncat(known, ", ", sizeof known - strlen(known) - 1);
-      strncat(known, settings[k].name, sizeof known - strlen(known) - 1);
-    }
-  }
-  cartp_error(err, CART_EUNKNOWN_PARAM, "model '%s' has no endpoint setting '%s' (settings: %s)",
-              trial->model->name, name, known);
-  return NULL;
-}
-
 int cart_trial_set_endpoint_setting(cart_trial *trial, const char *name, double value)
 {
   if (trial == NULL || name == NULL) {
     return CART_EINVAL;
   }
-  cart_param_info info;
-  double *target = endpoint_setting(trial, name, &info, &trial->error);
-  if (target == NULL) {
-    return trial->error.code;
+  const int status = cartp_endpoint_setting_set(trial->model, &trial->endpoints,
+                                                trial->endpoint_own, name, value, &trial->error);
+  if (status == CART_OK) {
+    trial->prepared = 0;
   }
-  if (!cartp_value_in_bounds(&info, value)) {
-    char bounds[96];
-    cartp_format_bounds(bounds, sizeof bounds, info.lower, info.upper, info.lower_open,
-                        info.upper_open);
-    return cartp_error(&trial->error, CART_ERANGE, "endpoint setting %s: %g is outside %s", name,
-                       value, bounds);
-  }
-  *target = value;
-  trial->prepared = 0;
-  return CART_OK;
+  return status;
 }
 
 int cart_trial_endpoint_setting(const cart_trial *trial, const char *name, double *value)
@@ -226,14 +179,8 @@ int cart_trial_endpoint_setting(const cart_trial *trial, const char *name, doubl
   if (trial == NULL || name == NULL || value == NULL) {
     return CART_EINVAL;
   }
-  cart_param_info info;
-  /* the lookup only reads the trial: the cast lets one function serve the setter too */
-  const double *found = endpoint_setting((cart_trial *)trial, name, &info, NULL);
-  if (found == NULL) {
-    return CART_EUNKNOWN_PARAM;
-  }
-  *value = *found;
-  return CART_OK;
+  return cartp_endpoint_setting_get(trial->model, &trial->endpoints, trial->endpoint_own, name,
+                                    value);
 }
 
 int cart_trial_set_times(cart_trial *trial, const double *times, size_t n_times)
@@ -498,16 +445,12 @@ int cart_trial_prepare(cart_trial *trial)
     return CART_EINVAL;
   }
   trial->prepared = 0;
-  const cart_endpoint_settings *s = &trial->endpoints;
-  if (!(s->n_detect > 0 && s->t_resp > 0 && s->f_aplasia > 0 && s->auc_end > 0 && s->crs_g[0] > 0 &&
-        s->crs_g[1] > s->crs_g[0] && s->crs_g[2] > s->crs_g[1] && s->crs_g[3] > s->crs_g[2] &&
-        isfinite(s->n_detect + s->t_resp + s->f_aplasia + s->auc_end + s->crs_g[3]))) {
-    return cartp_error(&trial->error, CART_ERANGE,
-                       "endpoint settings: n_detect, t_resp, f_aplasia, auc_end must be positive "
-                       "and crs_g1 < crs_g2 < crs_g3 < crs_g4");
+  int status = cartp_endpoint_settings_check(&trial->endpoints, &trial->error);
+  if (status != CART_OK) {
+    return status;
   }
   cartp_level_plan_make(&trial->levels, trial->model, &trial->endpoints, trial->endpoint_own);
-  int status = check_trial_size(trial, trial->n_patients);
+  status = check_trial_size(trial, trial->n_patients);
   if (status != CART_OK) {
     return status;
   }
@@ -641,43 +584,12 @@ void cartp_workspace_clear(cartp_workspace *ws)
 
 size_t cartp_trial_max_toci(const cart_trial *trial)
 {
-  cart_toci_rule rule;
-  cart_dosing_get_toci_rule(trial->dosing, &rule);
-  return trial->dosing->n_toci + (rule.enabled ? (size_t)rule.max_doses : 0);
+  return cartp_max_toci_doses(trial->dosing);
 }
 
 size_t cart_trial_max_toci_doses(const cart_trial *trial)
 {
   return trial ? cartp_trial_max_toci(trial) : 0;
-}
-
-static int compare_times(const void *a, const void *b)
-{
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* The patient's tocilizumab doses: the fixed ones within the horizon and the rule's, in time
- * order, NaN after the last. Returns how many. */
-static int toci_doses_given(const cart_trial *trial, const cart_solver *solver, double horizon,
-                            double *times, size_t max_toci)
-{
-  size_t n = 0;
-  for (size_t i = 0; i < trial->dosing->n_toci && n < max_toci; i++) {
-    if (trial->dosing->toci[i].time <= horizon) {
-      times[n++] = trial->dosing->toci[i].time;
-    }
-  }
-  const double *rule_times = NULL;
-  const int n_rule = cartp_solver_rule_doses(solver, &rule_times);
-  for (int i = 0; i < n_rule && n < max_toci; i++) {
-    times[n++] = rule_times[i];
-  }
-  qsort(times, n, sizeof *times, compare_times);
-  for (size_t i = n; i < max_toci; i++) {
-    times[i] = NAN;
-  }
-  return (int)n;
 }
 
 int cartp_trial_patient_begin(const cart_trial *trial, cartp_workspace *ws, size_t patient,
@@ -733,7 +645,8 @@ void cartp_trial_patient_end(const cart_trial *trial, cartp_workspace *ws, int s
     return;
   }
   const double horizon = trial->times[n_times - 1];
-  const int n_toci = toci_doses_given(trial, ws->solver, horizon, toci_times, block->max_toci);
+  const int n_toci =
+      cartp_toci_doses_given(trial->dosing, ws->solver, horizon, toci_times, block->max_toci);
   cartp_endpoints_end(&ws->tracker, horizon, n_toci, endpoints);
   for (size_t j = 0; j < n_times; j++) {
     const double *y = ws->states + j * n_states;

@@ -230,10 +230,16 @@ class Solution:
                 rule's dose, else 0.0); at most 64 are logged
       toci_times  numpy array of the days of every tocilizumab dose given (fixed ones starting
                 within the horizon, and the rule's), sorted
+      endpoints {name: float}: the patient's endpoints over [0, t[-1]] in the model's order
+                (ModelInfo.endpoints), computed by the trial's code (cart_solver_solve_endpoints),
+                so a trial's patient solved alone gets its /endpoints row bit for bit; integer
+                endpoints (codes, grades, counts) as whole floats, NaN for none
+      endpoint_units  {name: unit} of the endpoints
       stats     {steps, failed_steps, events, rejected_invalid} of the solver
     """
 
-    def __init__(self, model, t, states, units, params, events, toci_times, stats, signals=None):
+    def __init__(self, model, t, states, units, params, events, toci_times, stats, signals=None,
+                 endpoints=None, endpoint_units=None):
         self.model = model
         self.t = t
         self.states = states
@@ -243,6 +249,8 @@ class Solution:
         self.events = events
         self.toci_times = toci_times
         self.stats = stats
+        self.endpoints = endpoints if endpoints is not None else {}
+        self.endpoint_units = endpoint_units if endpoint_units is not None else {}
 
     def __getitem__(self, name):
         if name == "t":
@@ -407,6 +415,27 @@ def _signals(model_p, params_p, states, units):
     return signals
 
 
+def _endpoint_plan(model_p, settings):
+    """A cart_endpoint_plan of the model with `settings` ({name: value}) set by name; None (the
+    C defaults) for no settings. The caller frees it."""
+    if not settings:
+        return None
+    err = _clib.new_error()
+    plan_p = _lib.cart_endpoint_plan_new(model_p, ctypes.byref(err))
+    if not plan_p:
+        raise _clib.error_from(err.code, err)
+    try:
+        for name, value in settings.items():
+            if not isinstance(name, str):
+                raise TypeError("endpoint setting names must be str, got %r" % (name,))
+            _clib.check(_lib.cart_endpoint_plan_set_setting(plan_p, name.encode(), float(value)),
+                        _lib.cart_endpoint_plan_last_error, plan_p)
+    except BaseException:
+        _lib.cart_endpoint_plan_free(plan_p)
+        raise
+    return plan_p
+
+
 def _event_doses(events, model_p):
     """([(text, what)] CAR-T, [(text, what)] tocilizumab, [observation times]) of an event table
     (libcart._events), `what` naming its row for messages ("events row 3: doses"); all empty
@@ -461,8 +490,10 @@ def _with_events(text, source, events):
 
 
 def solve(model="cart", params=None, times=None, doses=(), toci=(), method="rodas5p", rtol=None,
-          atol=None, max_steps=None, n_ext=None, toci_rule=None, as_frame=False, events=None):
-    """Solves one virtual patient (the C cart_solver_solve; `cart run` does the same).
+          atol=None, max_steps=None, n_ext=None, toci_rule=None, as_frame=False, events=None,
+          endpoint_settings=None):
+    """Solves one virtual patient and computes its endpoints (the C cart_solver_solve_endpoints;
+    `cart run --endpoints` does the same).
 
     model     model name (see models()); default "cart"
     params    {name: value} overriding the model's defaults, in the parameter's unit (see
@@ -500,6 +531,11 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
               addl, fmem, cap_mg (EVENT TABLES below). Its doses are given after `doses` and
               `toci`, exactly as those arguments give them; its observation rows (evid 0), if
               any, are the output times (then `times` must be None)
+    endpoint_settings  {name: value} of the endpoint settings (n_detect, t_resp, f_aplasia,
+              crs_g1 .. crs_g4, auc_end and the model's own; see model_info(model)), as a
+              scenario's [endpoints] sets them; None: the defaults. An unknown name raises
+              CART_EUNKNOWN_PARAM, a value outside its bounds CART_ERANGE, thresholds out of
+              order (crs_g1 < crs_g2 < crs_g3 < crs_g4) CART_ERANGE at solve time
 
     EVENT TABLES: one row a dose. amt is in the target's unit: cells for CAR-T (cmt "cart",
     or the number or name of the state E) and mg/kg of the weight WT for tocilizumab (cmt
@@ -533,7 +569,7 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
         raise _clib.error(status, "unknown method '%s': expected rodas5p, gsl-bdf (bdf) or rk8pd" % method)
 
     err = _clib.new_error()
-    params_p = dosing_p = solver_p = None
+    params_p = dosing_p = solver_p = plan_p = None
     try:
         params_p = _lib.cart_params_new(model_p, ctypes.byref(err))
         if not params_p:
@@ -585,14 +621,21 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
         if n_ext is not None:
             _clib.check(_lib.cart_solver_set_extinction(solver_p, float(n_ext)), last, solver_p)
 
+        plan_p = _endpoint_plan(model_p, endpoint_settings)
         n_times = times_array.size
         states = np.zeros((n_times, n_states), dtype=np.float64)
         outputs = np.zeros((n_times, n_outputs), dtype=np.float64) if n_outputs else None
-        _clib.check(_lib.cart_solver_solve(solver_p, params_p, dosing_p,
-                                           _clib.as_double_p(times_array), n_times,
-                                           _clib.as_double_p(states),
-                                           _clib.as_double_p(outputs)),
+        endpoint_infos = _endpoint_infos(model_p)
+        endpoint_values = np.zeros(max(len(endpoint_infos), 1), dtype=np.float64)
+        _clib.check(_lib.cart_solver_solve_endpoints(solver_p, params_p, dosing_p, plan_p,
+                                                     _clib.as_double_p(times_array), n_times,
+                                                     _clib.as_double_p(states),
+                                                     _clib.as_double_p(outputs),
+                                                     _clib.as_double_p(endpoint_values)),
                     last, solver_p)
+        endpoints = {_clib.text(info.name): float(endpoint_values[i])
+                     for i, info in enumerate(endpoint_infos)}
+        endpoint_units = {_clib.text(info.name): _clib.text(info.unit) for info in endpoint_infos}
 
         state_infos = _state_infos(model_p, n_states, _lib.cart_model_state_info)
         output_infos = _state_infos(model_p, n_outputs, _lib.cart_model_output_info)
@@ -626,6 +669,7 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
             _clib.check(_lib.cart_params_get(params_p, info.name, ctypes.byref(value)))
             values[_clib.text(info.name)] = value.value
     finally:
+        _lib.cart_endpoint_plan_free(plan_p)
         _lib.cart_solver_free(solver_p)
         _lib.cart_dosing_free(dosing_p)
         _lib.cart_params_free(params_p)
@@ -635,7 +679,7 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
                         + [e["time"] for e in events if e["kind"] == "toci_rule"])
     solution = Solution(model=_clib.text(_lib.cart_model_name(model_p)), t=times_array.copy(),
                         states=columns, units=units, params=values, events=events,
-                        signals=signals,
+                        signals=signals, endpoints=endpoints, endpoint_units=endpoint_units,
                         toci_times=np.array(toci_times, dtype=np.float64),
                         stats={name: getattr(stats, name) for name, _ in stats._fields_})
     return solution.to_frame() if as_frame else solution

@@ -302,6 +302,10 @@ class _Population(Structure):
     pass
 
 
+class _EndpointPlan(Structure):
+    pass
+
+
 class Table(Structure):
     """cart_table (cart_grammar.h)."""
     _fields_ = [("n_rows", c_size_t), ("n_columns", c_size_t), ("names", POINTER(c_char_p)),
@@ -316,6 +320,7 @@ TrialP = POINTER(_Trial)
 TargetsP = POINTER(_Targets)
 CalibrationP = POINTER(_Calibration)
 PopulationP = POINTER(_Population)
+EndpointPlanP = POINTER(_EndpointPlan)
 ErrorP = POINTER(CartError)
 DoubleP = POINTER(c_double)
 
@@ -430,6 +435,12 @@ _PROTOTYPES = {
     # cart_trial.h
     "cart_endpoint_get_info": (c_int, [c_size_t, POINTER(EndpointInfo)]),
     "cart_endpoint_settings_default": (None, [POINTER(EndpointSettings)]),
+    "cart_endpoint_plan_new": (EndpointPlanP, [ModelP, ErrorP]),
+    "cart_endpoint_plan_free": (None, [EndpointPlanP]),
+    "cart_endpoint_plan_set_setting": (c_int, [EndpointPlanP, c_char_p, c_double]),
+    "cart_endpoint_plan_last_error": (ErrorP, [EndpointPlanP]),
+    "cart_solver_solve_endpoints": (c_int, [SolverP, ParamsP, DosingP, EndpointPlanP, DoubleP,
+                                            c_size_t, DoubleP, DoubleP, DoubleP]),
     "cart_trial_free": (None, [TrialP]),
     "cart_trial_endpoint_settings": (POINTER(EndpointSettings), [TrialP]),
     "cart_trial_edit_population": (PopulationP, [TrialP]),
