@@ -123,13 +123,8 @@ for np in 1 2 3; do
       bad "arms, $np ranks x $k threads: $(cat "$tmp/err")"
       continue
     fi
-    differ=""
-    for d in $arm_sets; do
-      h5diff -N "$tmp/arms-serial.h5" "$out" "$d" "$d" >/dev/null 2>&1 || differ="$differ $d"
-    done
-    for g in /arms/low/summary /arms/high/summary; do
-      h5diff "$tmp/arms-serial.h5" "$out" "$g" "$g" >/dev/null 2>&1 || differ="$differ $g"
-    done
+    # shellcheck disable=SC2086
+    differ=$(differing "$tmp/arms-serial.h5" "$out" $arm_sets /arms/low/summary /arms/high/summary)
     [ -z "$differ" ] && ok || bad "arms, $np ranks x $k threads: differ from the serial run:$differ"
     [ "$(h5attr "$out" complete)" = 1 ] && ok || bad "arms, $np ranks x $k threads: complete != 1"
     grep -q "^arms side by side" "$tmp/arms.out" && ok || bad "arms, $np ranks: no side-by-side table"

@@ -1251,6 +1251,24 @@ int cartp_arms_view_init(cartp_arms_view *view, const cart_arms *arms, cart_erro
   return CART_OK;
 }
 
+int cartp_arms_view_prepare(cartp_arms_view *view, cart_arms *arms, cart_trial *trial,
+                            const char *path, const char *caller, cart_error *err)
+{
+  memset(view, 0, sizeof *view);
+  if ((arms == NULL && trial == NULL) || path == NULL) {
+    return cartp_error(err, CART_EINVAL, "%s: %s and path must be given", caller,
+                       strstr(caller, "arms") != NULL ? "arms" : "trial");
+  }
+  if (arms != NULL) {
+    return cart_arms_prepare(arms) != CART_OK ? cartp_error_copy(err, cart_arms_last_error(arms))
+                                              : cartp_arms_view_init(view, arms, err);
+  }
+  view->trials[0] = trial;
+  view->count = 1;
+  return cart_trial_prepare(trial) != CART_OK ? cartp_error_copy(err, cart_trial_last_error(trial))
+                                              : CART_OK;
+}
+
 int cart_h5_file_free(cart_h5_file *file)
 {
   if (file == NULL) {

@@ -54,6 +54,12 @@ typedef struct cartp_arms_view {
 /* CART_OK, or CART_EINVAL for NULL or empty arms. */
 int cartp_arms_view_init(cartp_arms_view *view, const cart_arms *arms, cart_error *err);
 
+/* What the run functions start with: `arms` prepared (cart_arms_prepare) into *view, or, when
+ * arms is NULL, `trial` prepared as one unnamed arm. CART_EINVAL (naming `caller`) for no arms
+ * and no trial or no path, else the preparation's code, its message in *err. */
+int cartp_arms_view_prepare(cartp_arms_view *view, cart_arms *arms, cart_trial *trial,
+                            const char *path, const char *caller, cart_error *err);
+
 /* The file of the arms of `view` with the serial access (hdf5.c). */
 cart_h5_file *cartp_h5_file_new_serial(const char *path, const cartp_arms_view *view,
                                        const char *scenario_text, int force,

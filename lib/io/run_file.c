@@ -71,30 +71,16 @@ static int run_file(const cartp_arms_view *view, const char *path,
 int cart_trial_run_file(cart_trial *trial, const char *path, const cart_trial_run_options *options,
                         cart_trial_summary *summary, cart_error *err)
 {
-  if (trial == NULL || path == NULL) {
-    return cartp_error(err, CART_EINVAL, "cart_trial_run_file: trial and path must be given");
-  }
-  const int status = cart_trial_prepare(trial);
-  if (status != CART_OK) {
-    return cartp_error_copy(err, cart_trial_last_error(trial));
-  }
   cartp_arms_view view;
-  memset(&view, 0, sizeof view);
-  view.trials[0] = trial;
-  view.count = 1;
-  return run_file(&view, path, options, summary, err);
+  const int status =
+      cartp_arms_view_prepare(&view, NULL, trial, path, "cart_trial_run_file", err);
+  return status != CART_OK ? status : run_file(&view, path, options, summary, err);
 }
 
 int cart_arms_run_file(cart_arms *arms, const char *path, const cart_trial_run_options *options,
                        cart_trial_summary *summaries, cart_error *err)
 {
-  if (arms == NULL || path == NULL) {
-    return cartp_error(err, CART_EINVAL, "cart_arms_run_file: arms and path must be given");
-  }
-  if (cart_arms_prepare(arms) != CART_OK) {
-    return cartp_error_copy(err, cart_arms_last_error(arms));
-  }
   cartp_arms_view view;
-  const int status = cartp_arms_view_init(&view, arms, err);
+  const int status = cartp_arms_view_prepare(&view, arms, NULL, path, "cart_arms_run_file", err);
   return status != CART_OK ? status : run_file(&view, path, options, summaries, err);
 }

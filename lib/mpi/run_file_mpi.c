@@ -289,40 +289,31 @@ static int run_file(MPI_Comm comm, const cartp_arms_view *view, int status, cons
   return status;
 }
 
-int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
-                            const cart_trial_run_options *options, cart_trial_summary *summary,
-                            cart_mpi_stats *stats, cart_error *err)
+/* The entry points: `arms` (NULL: `trial` as one unnamed arm) prepared, then run_file, which
+ * agrees on the preparation's status first. */
+static int run_entry(MPI_Comm comm, cart_arms *arms, cart_trial *trial, const char *caller,
+                     const char *path, const cart_trial_run_options *options,
+                     cart_trial_summary *summaries, cart_mpi_stats *stats, cart_error *err)
 {
   cart_error local;
   err = err != NULL ? err : &local;
   cartp_arms_view view;
-  memset(&view, 0, sizeof view);
-  view.trials[0] = trial;
-  view.count = 1;
-  int status = CART_OK;
-  if (trial == NULL || path == NULL) {
-    status = cartp_error(err, CART_EINVAL, "cart_mpi_trial_run_file: trial and path must be given");
-  } else if ((status = cart_trial_prepare(trial)) != CART_OK) {
-    cartp_error_copy(err, cart_trial_last_error(trial));
-  }
-  return run_file(comm, &view, status, path, options, summary, stats, err);
+  const int status = cartp_arms_view_prepare(&view, arms, trial, path, caller, err);
+  return run_file(comm, &view, status, path, options, summaries, stats, err);
+}
+
+int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
+                            const cart_trial_run_options *options, cart_trial_summary *summary,
+                            cart_mpi_stats *stats, cart_error *err)
+{
+  return run_entry(comm, NULL, trial, "cart_mpi_trial_run_file", path, options, summary, stats,
+                   err);
 }
 
 int cart_mpi_arms_run_file(MPI_Comm comm, cart_arms *arms, const char *path,
                            const cart_trial_run_options *options, cart_trial_summary *summaries,
                            cart_mpi_stats *stats, cart_error *err)
 {
-  cart_error local;
-  err = err != NULL ? err : &local;
-  cartp_arms_view view;
-  memset(&view, 0, sizeof view);
-  int status = CART_OK;
-  if (arms == NULL || path == NULL) {
-    status = cartp_error(err, CART_EINVAL, "cart_mpi_arms_run_file: arms and path must be given");
-  } else if ((status = cart_arms_prepare(arms)) != CART_OK) {
-    cartp_error_copy(err, cart_arms_last_error(arms));
-  } else {
-    status = cartp_arms_view_init(&view, arms, err);
-  }
-  return run_file(comm, &view, status, path, options, summaries, stats, err);
+  return run_entry(comm, arms, NULL, "cart_mpi_arms_run_file", path, options, summaries, stats,
+                   err);
 }

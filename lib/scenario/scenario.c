@@ -1901,6 +1901,20 @@ static void read_scenario(loader *ld, const char *text, const char *source, cons
   }
 }
 
+/* The end of a load: *err (may be NULL) cleared when it made something, else the loader's
+ * error; the loader freed. */
+static void finish_load(loader *ld, int made, cart_error *err)
+{
+  if (err != NULL) {
+    if (made) {
+      cart_error_clear(err);
+    } else {
+      *err = ld->error;
+    }
+  }
+  loader_clear(ld);
+}
+
 cart_arms *cart_arms_new_from_scenario(const char *text, const char *source, cart_error *err)
 {
   return cartp_arms_new_from_scenario_with(text, source, cart_model_find, err);
@@ -1912,14 +1926,7 @@ cart_arms *cartp_arms_new_from_scenario_with(const char *text, const char *sourc
   loader ld;
   read_scenario(&ld, text, source, "cart_arms_new_from_scenario");
   cart_arms *arms = ld.failed ? NULL : build_arms(&ld, find);
-  if (err != NULL) {
-    if (arms != NULL) {
-      cart_error_clear(err);
-    } else {
-      *err = ld.error;
-    }
-  }
-  loader_clear(&ld);
+  finish_load(&ld, arms != NULL, err);
   return arms;
 }
 
@@ -1936,13 +1943,6 @@ cart_trial *cartp_trial_new_from_scenario_with(const char *text, const char *sou
          ld.arms[0].name);
   }
   cart_trial *trial = ld.failed ? NULL : build(&ld, find);
-  if (err != NULL) {
-    if (trial != NULL) {
-      cart_error_clear(err);
-    } else {
-      *err = ld.error;
-    }
-  }
-  loader_clear(&ld);
+  finish_load(&ld, trial != NULL, err);
   return trial;
 }
