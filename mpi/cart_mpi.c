@@ -158,7 +158,8 @@ static int run_trial(mpi_run *run, int argc, char **argv)
 {
   cli_trial_options opts;
   char *text = NULL, *output = NULL, *source = NULL, *as_run = NULL;
-  cart_trial *trial = NULL;
+  cart_arms *arms = NULL;
+  cart_trial_summary *summaries = NULL;
   cart_error err;
   cart_error_clear(&err);
   memset(&opts, 0, sizeof opts);
@@ -175,9 +176,10 @@ static int run_trial(mpi_run *run, int argc, char **argv)
   if (text == NULL || output == NULL || source == NULL) {
     status = err.code = CART_ENOMEM;
     snprintf(err.message, sizeof err.message, "out of memory for the scenario");
-  } else if ((trial = cli_trial_load(text, source, &opts, &err)) == NULL) {
+  } else if ((arms = cli_trial_load(text, source, &opts, &err)) == NULL) {
     status = err.code != CART_OK ? err.code : CART_EPARSE;
-  } else if ((as_run = cli_scenario_as_run(text, trial, ranks)) == NULL) {
+  } else if ((summaries = calloc(cart_arms_count(arms), sizeof *summaries)) == NULL ||
+             (as_run = cli_scenario_as_run(text, cart_arms_trial(arms, 0), ranks)) == NULL) {
     status = err.code = CART_ENOMEM;
     snprintf(err.message, sizeof err.message, "out of memory");
   }
@@ -197,7 +199,6 @@ static int run_trial(mpi_run *run, int argc, char **argv)
                           0,
                           (size_t)opts.stop_after_blocks,
                           opts.have_fail_rank && opts.fail_rank == (unsigned long long)run->rank};
-  cart_trial_summary summary;
   cart_mpi_stats stats;
   cart_trial_run_options run_options;
   cart_trial_run_options_default(&run_options);
@@ -207,17 +208,17 @@ static int run_trial(mpi_run *run, int argc, char **argv)
   run_options.n_threads = (int)opts.threads;
   run_options.progress = progress;
   run_options.progress_data = &state;
-  status = cart_mpi_trial_run_file(MPI_COMM_WORLD, trial, output, &run_options, &summary,
-                                   opts.timing ? &stats : NULL, &err);
+  status = cart_mpi_arms_run_file(MPI_COMM_WORLD, arms, output, &run_options, summaries,
+                                  opts.timing ? &stats : NULL, &err);
   const double wall_s = MPI_Wtime() - start;
   if (run->rank != 0) {
     exit_status = cli_trial_exit_status(status); /* rank 0 prints */
     goto cleanup;
   }
-  exit_status = cli_trial_report(status, &err, cart_trial_model(trial), &summary, &opts);
+  exit_status = cli_trial_report(status, &err, arms, summaries, &opts);
   if (status == CART_OK && opts.timing) {
     struct stat info;
-    const size_t n = cart_trial_n_patients(trial);
+    const size_t n = cart_trial_n_patients(cart_arms_trial(arms, 0)) * cart_arms_count(arms);
     const long long file_bytes = stat(output, &info) == 0 ? (long long)info.st_size : -1;
     fprintf(stderr,
             CLI_NAME ": timing ranks=%d threads=%d patients=%zu block=%zu wall_s=%.3f "
@@ -229,7 +230,8 @@ static int run_trial(mpi_run *run, int argc, char **argv)
   }
 
 cleanup:
-  cart_trial_free(trial);
+  cart_arms_free(arms);
+  free(summaries);
   free(as_run);
   free(text);
   free(output);

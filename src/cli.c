@@ -1,6 +1,7 @@
 /* cli.c: what the `cart` commands share (error lines, number parsing) and what `cart trial` shares
  * with `cart-mpi trial` (options, reading the scenario, the summary table). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,33 +422,33 @@ void cli_print_summary(const cart_model *model, const cart_trial_summary *s, con
   print_endpoints(model, s);
 }
 
-cart_trial *cli_trial_load(const char *text, const char *source, const cli_trial_options *o,
-                           cart_error *err)
+cart_arms *cli_trial_load(const char *text, const char *source, const cli_trial_options *o,
+                          cart_error *err)
 {
-  cart_trial *trial = cart_trial_new_from_scenario(text, source, err);
-  if (trial == NULL) {
+  cart_arms *arms = cart_arms_new_from_scenario(text, source, err);
+  if (arms == NULL) {
     return NULL;
   }
   int status = CART_OK;
-  if (o->have_n && (status = cart_trial_set_n_patients(trial, (size_t)o->n_patients)) != CART_OK) {
-    *err = *cart_trial_last_error(trial);
+  if (o->have_n && (status = cart_arms_set_n_patients(arms, (size_t)o->n_patients)) != CART_OK) {
+    *err = *cart_arms_last_error(arms);
   } else if (o->have_seed) {
-    cart_trial_set_seed(trial, (uint64_t)o->seed);
+    cart_arms_set_seed(arms, (uint64_t)o->seed);
   }
-  if (status == CART_OK && (status = cart_trial_prepare(trial)) != CART_OK) {
+  if (status == CART_OK && (status = cart_arms_prepare(arms)) != CART_OK) {
     err->code = status;
     char why[sizeof err->message];
-    memcpy(why, cart_trial_last_error(trial)->message, sizeof why);
+    memcpy(why, cart_arms_last_error(arms)->message, sizeof why);
     const size_t used = (size_t)snprintf(err->message, sizeof err->message, "%s: ", source);
     if (used < sizeof err->message) { /* a long message is cut */
       snprintf(err->message + used, sizeof err->message - used, "%s", why);
     }
   }
   if (status != CART_OK) {
-    cart_trial_free(trial);
+    cart_arms_free(arms);
     return NULL;
   }
-  return trial;
+  return arms;
 }
 
 char *cli_scenario_as_run(const char *text, const cart_trial *trial, const char *extra)
@@ -468,8 +469,61 @@ int cli_trial_exit_status(int status)
   return status == CART_OK ? 0 : bad_input ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED;
 }
 
-int cli_trial_report(int status, const cart_error *err, const cart_model *model,
-                     const cart_trial_summary *summary, const cli_trial_options *o)
+/* The arms side by side: a column per arm, a row per oncology rate or median the model has. */
+static void print_arms_table(const cart_model *model, const cart_arms *arms,
+                             const cart_trial_summary *summaries)
+{
+  const size_t n_arms = cart_arms_count(arms);
+  int width = 10;
+  for (size_t a = 0; a < n_arms; a++) {
+    const int length = (int)strlen(cart_arms_name(arms, a));
+    width = length > width ? length : width;
+  }
+  const struct {
+    const char *label, *endpoint;
+    int percent;
+    size_t offset;
+  } rows[] = {
+      {"complete response", "response", 1, offsetof(cart_trial_summary, cr_rate)},
+      {"overall response", "response", 1, offsetof(cart_trial_summary, orr_rate)},
+      {"CRS any grade", "crs_grade", 1, offsetof(cart_trial_summary, crs_any_rate)},
+      {"CRS grade >= 3", "crs_grade", 1, offsetof(cart_trial_summary, crs_grade3_rate)},
+      {"tocilizumab given", "toci_doses", 1, offsetof(cart_trial_summary, toci_rate)},
+      {"toci doses/patient", "toci_doses", 0, offsetof(cart_trial_summary, toci_doses_mean)},
+      {"cmax median", "cmax", 0, offsetof(cart_trial_summary, cmax_p50)},
+      {"tmax median", "tmax", 0, offsetof(cart_trial_summary, tmax_p50)},
+      {"auc28 median", "auc28", 0, offsetof(cart_trial_summary, auc28_p50)},
+      {"relapse of CR", "relapse_day", 1, offsetof(cart_trial_summary, relapse_rate)},
+  };
+  printf("arms side by side (the same %zu patients in every arm)\n", summaries[0].n_patients);
+  printf("  %-20s", "arm");
+  for (size_t a = 0; a < n_arms; a++) {
+    printf("  %*s", width, cart_arms_name(arms, a));
+  }
+  printf("\n  %-20s", "solved");
+  for (size_t a = 0; a < n_arms; a++) {
+    printf("  %*zu", width, summaries[a].n_solved);
+  }
+  printf("\n");
+  for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+    if (cart_model_endpoint_index(model, rows[r].endpoint) < 0) {
+      continue;
+    }
+    printf("  %-20s", rows[r].label);
+    for (size_t a = 0; a < n_arms; a++) {
+      const double value = *(const double *)((const char *)&summaries[a] + rows[r].offset);
+      if (rows[r].percent) {
+        printf("  %*.1f%%", width - 1, 100 * value);
+      } else {
+        printf("  %*.4g", width, value);
+      }
+    }
+    printf("\n");
+  }
+}
+
+int cli_trial_report(int status, const cart_error *err, const cart_arms *arms,
+                     const cart_trial_summary *summaries, const cli_trial_options *o)
 {
   if (status != CART_OK) {
     const char *note = status != CART_ESTOPPED ? ""
@@ -477,10 +531,26 @@ int cli_trial_report(int status, const cart_error *err, const cart_model *model,
                                                : " (--stop-after-blocks)";
     return fail(cli_trial_exit_status(status), "%s%s", err->message, note);
   }
-  cli_print_summary(model, summary, o->output);
-  if (summary->n_solved < summary->n_patients) {
-    fprintf(stderr, CLI_NAME ": %zu of %zu patients failed to solve (see /status in %s)\n",
-            summary->n_patients - summary->n_solved, summary->n_patients, o->output);
+  const cart_model *model = cart_trial_model(cart_arms_trial_const(arms, 0));
+  const size_t n_arms = cart_arms_count(arms);
+  for (size_t a = 0; a < n_arms; a++) {
+    const char *name = cart_arms_name(arms, a);
+    const char *label = cart_arms_label(arms, a);
+    if (name != NULL) {
+      printf("%sarm %s%s%s%s\n", a > 0 ? "\n" : "", name, label[0] ? " (" : "", label,
+             label[0] ? ")" : "");
+    }
+    cli_print_summary(model, &summaries[a], o->output);
+    const cart_trial_summary *s = &summaries[a];
+    if (s->n_solved < s->n_patients) {
+      fprintf(stderr, CLI_NAME ": %zu of %zu patients failed to solve (see %s%s%sstatus in %s)\n",
+              s->n_patients - s->n_solved, s->n_patients, name ? "/arms/" : "/",
+              name ? name : "", name ? "/" : "", o->output);
+    }
+  }
+  if (cart_arms_name(arms, 0) != NULL) {
+    printf("\n");
+    print_arms_table(model, arms, summaries);
   }
   return 0;
 }

@@ -119,10 +119,10 @@ void cli_progress(size_t done, size_t total, double elapsed, int tty, const char
 void cli_progress_units(size_t done, size_t total, double elapsed, const char *unit,
                         const char *status);
 
-/* The trial of the scenario `text` (named `source` in messages) with the command line's -n and
- * --seed, prepared; or NULL with *err saying why. */
-cart_trial *cli_trial_load(const char *text, const char *source, const cli_trial_options *options,
-                           cart_error *err);
+/* The arms of the scenario `text` (named `source` in messages; one unnamed arm without [arm]
+ * sections) with the command line's -n and --seed, prepared; or NULL with *err saying why. */
+cart_arms *cli_trial_load(const char *text, const char *source, const cli_trial_options *options,
+                          cart_error *err);
 
 /* The scenario as run, stored in the file: the text, plus the command line's overrides as a
  * comment ("# CLI_NAME trial command line: n_patients = N, seed = S" and `extra`), in a string
@@ -134,9 +134,10 @@ int cli_trial_exit_status(int status);
 
 /* After a run into options->output: the error line and its exit status (2 for an existing or
  * unusable output, 1 otherwise; a stop names the testing option that asked for it), or the
- * summary table of `model`'s trial and 0. */
-int cli_trial_report(int status, const cart_error *err, const cart_model *model,
-                     const cart_trial_summary *summary, const cli_trial_options *options);
+ * summary of every arm (summaries: one per arm; named arms under "arm NAME (LABEL)" headings,
+ * then a table of the arms side by side) and 0. */
+int cli_trial_report(int status, const cart_error *err, const cart_arms *arms,
+                     const cart_trial_summary *summaries, const cli_trial_options *options);
 
 /* `cart calibrate` (calibrate.c). */
 int cli_calibrate(int argc, char **argv);

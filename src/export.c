@@ -6,7 +6,9 @@
  *   DIR/parameters.csv    wide: patient,arm, then one column a parameter
  *   DIR/summary.csv       name,value: the /summary attributes (a complete file only)
  * The wide tables start with a comment line "#units,..." giving each column's unit in its
- * place, so pandas reads them with comment="#". arm is empty: trials have no arms yet.
+ * place, so pandas reads them with comment="#". arm is empty for a plain trial file; a file of
+ * arms (cart_arms.h: groups /arms/NAME) gives every arm's rows, arm by arm, arm holding the
+ * arm's name, and summary.csv is then arm,name,value.
  * Missing values (a failed patient's, an int32 endpoint's fill) are empty fields.
  *
  * The file is read through the HDF5 C API (libcart has writers only), in chunks of patients,
@@ -43,8 +45,10 @@ const cli_command cli_export_command = {
     "  parameters.csv    one row a patient: patient,arm and each parameter\n"
     "  summary.csv       name,value of the trial summary (complete files only)\n"
     "The wide tables begin with a line '#units,...' holding each column's unit: read them with\n"
-    "pandas.read_csv(PATH, comment=\"#\"). Empty fields are missing values; arm is empty (no\n"
-    "arms yet). A file marked incomplete is exported with its finished patients.\n"
+    "pandas.read_csv(PATH, comment=\"#\"). Empty fields are missing values. arm is the arm's\n"
+    "name for a trial of arms ([arm NAME] sections: every arm's rows, and summary.csv is then\n"
+    "arm,name,value), empty otherwise. A file marked incomplete is exported with its finished\n"
+    "patients.\n"
     "\n"
     "  --csv DIR     the directory to write (required)\n"
     "  --force       replace tables already in DIR\n"
@@ -370,6 +374,7 @@ static int read_rows(const column_set *c, hid_t mem_type, hsize_t first, hsize_t
 /* The trial file open for export. */
 typedef struct trial_file {
   const char *path;
+  char prefix[96]; /* "" for the plain layout, "/arms/NAME" for an arm's datasets */
   hid_t file;
   int complete;
   hsize_t n_patients;
@@ -411,8 +416,10 @@ static int open_group(trial_file *t, const char *group, const names *order, colu
   names found;
   *out = NULL;
   *count = 0;
-  if (group_names(t->file, group, &found) != 0) {
-    return fail(EXIT_BAD_INPUT, "'%s' is not a trial file: no group %s", t->path, group);
+  char full[128];
+  snprintf(full, sizeof full, "%s%s", t->prefix, group);
+  if (group_names(t->file, full, &found) != 0) {
+    return fail(EXIT_BAD_INPUT, "'%s' is not a trial file: no group %s", t->path, full);
   }
   /* the model's names present in the file first, then the others in name order */
   char **sorted = calloc(found.count + 1, sizeof *sorted);
@@ -435,7 +442,7 @@ static int open_group(trial_file *t, const char *group, const names *order, colu
   int status = sorted == NULL || *out == NULL ? fail(EXIT_SOLVE_FAILED, "out of memory") : 0;
   for (size_t i = 0; status == 0 && i < n; i++) {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", group, sorted[i]);
+    snprintf(path, sizeof path, "%s%s/%s", t->prefix, group, sorted[i]);
     if (column_set_open(t->file, t->path, path, cache_bytes, &(*out)[i]) != 0) {
       status = EXIT_BAD_INPUT;
       break;
@@ -478,10 +485,17 @@ static void model_endpoints(hid_t file, names *out)
   }
 }
 
-static int trial_file_open(trial_file *t, const char *path)
+/* The file at `path`, the datasets of the arm `arm` (NULL: the plain layout). */
+static int trial_file_open(trial_file *t, const char *path, const char *arm)
 {
   memset(t, 0, sizeof *t);
   t->path = path;
+  if (arm != NULL) {
+    snprintf(t->prefix, sizeof t->prefix, "/arms/%s", arm);
+  }
+  char status_path[128], params_path[128];
+  snprintf(status_path, sizeof status_path, "%s/status", t->prefix);
+  snprintf(params_path, sizeof params_path, "%s/params", t->prefix);
   t->file = -1;
   t->time.id = t->params.id = t->status.id = -1;
   struct stat info;
@@ -494,9 +508,9 @@ static int trial_file_open(trial_file *t, const char *path)
   if (H5Fis_hdf5(path) <= 0 || (t->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
     return fail(EXIT_BAD_INPUT, "'%s' is not an HDF5 file (a trial file from cart trial)", path);
   }
-  if (column_set_open(t->file, path, "/status", 0, &t->status) != 0 ||
+  if (column_set_open(t->file, path, status_path, 0, &t->status) != 0 ||
       column_set_open(t->file, path, "/time", 0, &t->time) != 0 ||
-      column_set_open(t->file, path, "/params", 0, &t->params) != 0) {
+      column_set_open(t->file, path, params_path, 0, &t->params) != 0) {
     return EXIT_BAD_INPUT;
   }
   t->n_patients = t->status.rows;
@@ -584,8 +598,10 @@ static hsize_t chunk_patients(const trial_file *t)
   return n < 1 ? 1 : n;
 }
 
-/* Writes every table, chunk by chunk; counts the patients exported in *written. */
-static int export_tables(trial_file *t, table *traj, table *ends, table *pars, hsize_t *written)
+/* Writes every table, chunk by chunk, the headers first when `header`, `arm` in the arm column
+ * ("" for the plain layout); adds the patients exported to *written. */
+static int export_tables(trial_file *t, const char *arm, int header, table *traj, table *ends,
+                         table *pars, hsize_t *written)
 {
   const hsize_t chunk = chunk_patients(t), n_times = t->time.rows;
   const size_t n_traj = t->n_trajectories, n_end = t->n_endpoints, n_par = t->params.columns;
@@ -608,23 +624,24 @@ static int export_tables(trial_file *t, table *traj, table *ends, table *pars, h
       goto done;
     }
   }
-  table_printf(traj, "patient,arm,time,name,value,unit\n");
-  units_line(ends, 1, t->endpoints, n_end, NULL);
-  table_printf(ends, "patient,arm,status");
-  for (size_t e = 0; e < n_end; e++) {
-    table_printf(ends, ",");
-    table_text(ends, t->endpoints[e].name);
+  if (header) {
+    table_printf(traj, "patient,arm,time,name,value,unit\n");
+    units_line(ends, 1, t->endpoints, n_end, NULL);
+    table_printf(ends, "patient,arm,status");
+    for (size_t e = 0; e < n_end; e++) {
+      table_printf(ends, ",");
+      table_text(ends, t->endpoints[e].name);
+    }
+    table_printf(ends, "\n");
+    units_line(pars, 0, NULL, 0, &t->param_units);
+    table_printf(pars, "patient,arm");
+    for (size_t p = 0; p < n_par; p++) {
+      table_printf(pars, ",");
+      table_text(pars, t->param_names.items[p]);
+    }
+    table_printf(pars, "\n");
   }
-  table_printf(ends, "\n");
-  units_line(pars, 0, NULL, 0, &t->param_units);
-  table_printf(pars, "patient,arm");
-  for (size_t p = 0; p < n_par; p++) {
-    table_printf(pars, ",");
-    table_text(pars, t->param_names.items[p]);
-  }
-  table_printf(pars, "\n");
 
-  *written = 0;
   for (hsize_t first = 0; first < t->n_patients; first += chunk) {
     const hsize_t count = t->n_patients - first < chunk ? t->n_patients - first : chunk;
     int read_failed = read_rows(&t->status, H5T_NATIVE_INT, first, count, status) != 0 ||
@@ -651,7 +668,7 @@ static int export_tables(trial_file *t, table *traj, table *ends, table *pars, h
       for (size_t j = 0; j < n_traj; j++) {
         const float *row = values + (j * count + i) * n_times;
         for (hsize_t k = 0; k < n_times; k++) {
-          table_printf(traj, "%llu,,%s,", patient, time_text[k]);
+          table_printf(traj, "%llu,%s,%s,", patient, arm, time_text[k]);
           table_text(traj, t->trajectories[j].name);
           if (isnan(row[k])) {
             table_printf(traj, ",,");
@@ -662,7 +679,7 @@ static int export_tables(trial_file *t, table *traj, table *ends, table *pars, h
           table_printf(traj, "\n");
         }
       }
-      table_printf(ends, "%llu,,%d", patient, status[i]);
+      table_printf(ends, "%llu,%s,%d", patient, arm, status[i]);
       for (size_t e = 0; e < n_end; e++) {
         const double v = endpoints[e * count + i];
         table_printf(ends, ",");
@@ -675,7 +692,7 @@ static int export_tables(trial_file *t, table *traj, table *ends, table *pars, h
         }
       }
       table_printf(ends, "\n");
-      table_printf(pars, "%llu,", patient);
+      table_printf(pars, "%llu,%s", patient, arm);
       for (size_t p = 0; p < n_par; p++) {
         table_printf(pars, ",");
         table_double(pars, params[i * n_par + p]);
@@ -698,10 +715,17 @@ done:
   return result;
 }
 
+/* What summary_row writes to: the table, and the arm column's value (NULL: no arm column). */
+typedef struct summary_out {
+  table *out;
+  const char *arm;
+} summary_out;
+
 static herr_t summary_row(hid_t loc, const char *name, const H5A_info_t *info, void *data)
 {
   (void)info;
-  table *out = data;
+  const summary_out *to = data;
+  table *out = to->out;
   double value = NAN;
   hid_t attr = H5Aopen(loc, name, H5P_DEFAULT);
   hid_t type = attr >= 0 ? H5Aget_type(attr) : -1;
@@ -717,6 +741,9 @@ static herr_t summary_row(hid_t loc, const char *name, const H5A_info_t *info, v
     H5Aclose(attr);
   }
   if (status >= 0) {
+    if (to->arm != NULL) {
+      table_printf(out, "%s,", to->arm);
+    }
     table_text(out, name);
     table_printf(out, ",");
     table_double(out, value);
@@ -725,18 +752,43 @@ static herr_t summary_row(hid_t loc, const char *name, const H5A_info_t *info, v
   return 0; /* a non-numeric attribute is left out */
 }
 
-/* summary.csv: name,value of every numeric /summary attribute. */
-static int export_summary(trial_file *t, table *out)
+/* summary.csv: name,value of every numeric summary attribute; with arms arm,name,value, the
+ * header only when `header`. */
+static int export_summary(trial_file *t, table *out, const char *arm, int header)
 {
-  table_printf(out, "name,value\n");
-  hid_t group = H5Gopen2(t->file, "/summary", H5P_DEFAULT);
+  if (header) {
+    table_printf(out, arm != NULL ? "arm,name,value\n" : "name,value\n");
+  }
+  char path[128];
+  snprintf(path, sizeof path, "%s/summary", t->prefix);
+  hid_t group = H5Gopen2(t->file, path, H5P_DEFAULT);
   hsize_t index = 0;
   int status = 0;
-  if (group < 0 || H5Aiterate2(group, H5_INDEX_NAME, H5_ITER_INC, &index, summary_row, out) < 0) {
-    status = fail(EXIT_BAD_INPUT, "'%s': cannot read /summary", t->path);
+  summary_out to = {out, arm};
+  if (group < 0 || H5Aiterate2(group, H5_INDEX_NAME, H5_ITER_INC, &index, summary_row, &to) < 0) {
+    status = fail(EXIT_BAD_INPUT, "'%s': cannot read %s", t->path, path);
   }
   if (group >= 0) {
     H5Gclose(group);
+  }
+  return status;
+}
+
+/* The arm names of a file of arms (its root attribute arms), or none (count 0): the plain
+ * layout. */
+static int file_arms(const char *path, names *arms)
+{
+  memset(arms, 0, sizeof *arms);
+  if (H5Fis_hdf5(path) <= 0) {
+    return 0; /* trial_file_open says why */
+  }
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  int status = 0;
+  if (file >= 0 && H5Aexists(file, "arms") > 0 && attr_strings(file, "arms", arms) != 0) {
+    status = fail(EXIT_BAD_INPUT, "'%s': cannot read the root attribute arms", path);
+  }
+  if (file >= 0) {
+    H5Fclose(file);
   }
   return status;
 }
@@ -787,27 +839,44 @@ int cli_export(int argc, char **argv)
     return EXIT_BAD_INPUT;
   }
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* our messages, not HDF5's stack */
+  names arms;
+  int status = file_arms(input, &arms);
+  /* a file of arms: every arm's rows, the arm column holding its name */
+  const size_t n_arms = arms.count > 0 ? arms.count : 1;
   trial_file t;
-  int status = trial_file_open(&t, input);
-  t.chunk = chunk;
-  if (status == 0) {
-    status = make_dir(dir);
-  }
+  memset(&t, 0, sizeof t);
+  t.file = -1;
   table tables[4];
   memset(tables, 0, sizeof tables);
   table *traj = &tables[0], *ends = &tables[1], *pars = &tables[2], *summary = &tables[3];
-  hsize_t written = 0;
-  /* summary.csv only of a complete file: an incomplete one has no /summary */
-  const int has_summary = status == 0 && H5Lexists(t.file, "/summary", H5P_DEFAULT) > 0;
-  if (status == 0 && (status = table_open(traj, dir, "trajectories.csv", force)) == 0 &&
-      (status = table_open(ends, dir, "endpoints.csv", force)) == 0 &&
-      (status = table_open(pars, dir, "parameters.csv", force)) == 0 &&
-      (!has_summary || (status = table_open(summary, dir, "summary.csv", force)) == 0)) {
-    status = export_tables(&t, traj, ends, pars, &written);
-    if (status == 0 && has_summary) {
-      status = export_summary(&t, summary);
+  hsize_t written = 0, total = 0;
+  for (size_t a = 0; status == 0 && a < n_arms; a++) {
+    const char *arm = arms.count > 0 ? arms.items[a] : NULL;
+    trial_file_close(&t);
+    status = trial_file_open(&t, input, arm);
+    t.chunk = chunk;
+    if (status == 0 && a == 0) {
+      status = make_dir(dir);
+    }
+    char summary_path[128];
+    snprintf(summary_path, sizeof summary_path, "%s/summary", t.prefix);
+    /* summary.csv only of a complete file: an incomplete one has no summary */
+    const int has_summary = status == 0 && t.complete &&
+                            H5Lexists(t.file, summary_path, H5P_DEFAULT) > 0;
+    if (status == 0 && a == 0 && (status = table_open(traj, dir, "trajectories.csv", force)) == 0 &&
+        (status = table_open(ends, dir, "endpoints.csv", force)) == 0 &&
+        (status = table_open(pars, dir, "parameters.csv", force)) == 0 && has_summary) {
+      status = table_open(summary, dir, "summary.csv", force);
+    }
+    if (status == 0) {
+      status = export_tables(&t, arm ? arm : "", a == 0, traj, ends, pars, &written);
+      total += t.n_patients;
+    }
+    if (status == 0 && has_summary && summary->opened) {
+      status = export_summary(&t, summary, arm, a == 0);
     }
   }
+  names_free(&arms);
   /* close every table whatever happened: each reports its own failure */
   for (int i = 0; i < 4; i++) {
     const int closed = table_close(&tables[i]);
@@ -822,8 +891,7 @@ int cli_export(int argc, char **argv)
   }
   if (status == 0 && !t.complete) {
     fprintf(stderr, "cart: '%s' is marked incomplete (complete = 0): exported its %llu finished "
-            "patients of %llu\n", input, (unsigned long long)written,
-            (unsigned long long)t.n_patients);
+            "patients of %llu\n", input, (unsigned long long)written, (unsigned long long)total);
   }
   trial_file_close(&t);
   return status;

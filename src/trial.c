@@ -1,9 +1,10 @@
 /* trial.c: `cart trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force]`.
  *
- * Loads the scenario (or the built-in default), creates the HDF5 file before any solving (so a
- * bad path or an existing file fails at once), runs the patients block by block, writing each
- * finished block, and marks the file complete only at the end. Progress on stderr: a bar when
- * stderr is a terminal, one final line otherwise. Then the summary table on stdout.
+ * Loads the scenario (or the built-in default) as its arms (one unnamed arm without [arm]
+ * sections), creates the HDF5 file before any solving (so a bad path or an existing file fails
+ * at once), runs every arm's patients block by block, writing each finished block, and marks the
+ * file complete only at the end. Progress on stderr: a bar when
+ * stderr is a terminal, one final line otherwise. Then the summary table of every arm on stdout.
  * SIGINT and SIGTERM stop the run after the block under way: the file is closed with every
  * finished block and complete = 0, and the command then dies of the signal (a second one kills
  * at once). */
@@ -59,19 +60,20 @@ int cli_trial(int argc, char **argv)
   cart_error_clear(&err);
   int exit_status = 0;
   char *as_run = NULL;
-  cart_trial *trial =
+  cart_trial_summary *summaries = NULL;
+  cart_arms *arms =
       cli_trial_load(text, scenario_path ? scenario_path : "<default scenario>", &options, &err);
-  if (trial == NULL) {
+  if (arms == NULL) {
     exit_status = fail(err.code == CART_ENOMEM ? EXIT_SOLVE_FAILED : EXIT_BAD_INPUT, "%s",
                        err.message);
     goto cleanup;
   }
-  if ((as_run = cli_scenario_as_run(text, trial, "")) == NULL) {
+  summaries = calloc(cart_arms_count(arms), sizeof *summaries);
+  if (summaries == NULL || (as_run = cli_scenario_as_run(text, cart_arms_trial(arms, 0), "")) == NULL) {
     exit_status = fail(EXIT_SOLVE_FAILED, "out of memory");
     goto cleanup;
   }
   progress_state state = {cli_now(), isatty(STDERR_FILENO), 0, (size_t)options.stop_after_blocks};
-  cart_trial_summary summary;
   /* A signal ignored when the command started (SIGINT of a background job of a script) stays
    * ignored. */
   struct sigaction action, previous_int, previous_term;
@@ -95,22 +97,24 @@ int cli_trial(int argc, char **argv)
   run.n_threads = (int)options.threads;
   run.progress = progress;
   run.progress_data = &state;
-  const int status = cart_trial_run_file(trial, output, &run, &summary, &err);
+  const int status = cart_arms_run_file(arms, output, &run, summaries, &err);
   sigaction(SIGINT, &previous_int, NULL);
   sigaction(SIGTERM, &previous_term, NULL);
   if (status == CART_ESTOPPED && stop_signal != 0) {
     fail(EXIT_SOLVE_FAILED, "%s (%s)", err.message, stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
-    cart_trial_free(trial);
+    cart_arms_free(arms);
+    free(summaries);
     free(as_run);
     free(owned_text);
     fflush(NULL);
     raise(stop_signal); /* die of it, as the caller (a shell, a scheduler) expects */
     return EXIT_SOLVE_FAILED;
   }
-  exit_status = cli_trial_report(status, &err, cart_trial_model(trial), &summary, &options);
+  exit_status = cli_trial_report(status, &err, arms, summaries, &options);
 
 cleanup:
-  cart_trial_free(trial);
+  cart_arms_free(arms);
+  free(summaries);
   free(as_run);
   free(owned_text);
   return exit_status;

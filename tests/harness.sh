@@ -11,6 +11,21 @@ bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 have_h5py=0
 "$python" -c "import h5py, numpy" 2>/dev/null && have_h5py=1
 
+# differing FILE1 FILE2 OBJECT...: the objects (datasets, or groups whose attributes h5diff
+# compares) that differ between the two files, each after a blank; nothing when all agree.
+# h5diff exits 0 for objects it cannot compare (other shapes), so its "not comparable" counts too.
+differing() {
+  first=$1
+  second=$2
+  shift 2
+  for object in "$@"; do
+    if ! said=$(h5diff -N "$first" "$second" "$object" "$object" 2>&1) \
+        || echo "$said" | grep -q "not comparable"; then
+      printf ' %s' "$object"
+    fi
+  done
+}
+
 # Prints "N passed, M failed" and returns the test's status.
 finish() {
   echo "$passed passed, $failed failed"

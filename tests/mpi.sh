@@ -107,6 +107,30 @@ for scenario in "$CART_SRCDIR/examples/high_burden.ini" "$tmp/cart2.ini"; do
   fi
 done
 
+# Two arms on the same patients (examples/dose_ranging_arms.ini, a patients table): every arm's
+# datasets and summary on 1, 2 and 3 ranks and 1 and 2 threads as the serial run's.
+arms=$CART_SRCDIR/examples/dose_ranging_arms.ini
+"$cart" trial "$arms" -n 13 --block 3 --threads 1 -o "$tmp/arms-serial.h5" >"$tmp/arms-serial.out" 2>&1 \
+  || bad "arms: serial run: $(cat "$tmp/arms-serial.out")"
+arm_sets=$(h5ls -r "$tmp/arms-serial.h5" | awk '$2 == "Dataset" && $1 ~ /^\/arms\// { print $1 }')
+[ "$(echo "$arm_sets" | grep -c '^/arms/low/')" -ge 10 ] && [ "$(echo "$arm_sets" | grep -c '^/arms/high/')" -ge 10 ] \
+  && ok || bad "arms: the datasets of both arms are not in the serial file: $arm_sets"
+for np in 1 2 3; do
+  for k in 1 2; do
+    out=$tmp/arms-r${np}t$k.h5
+    if mpirun_bounded 120 "$np" trial "$arms" -n 13 --block 3 --threads "$k" -o "$out" \
+        >"$tmp/arms.out" 2>"$tmp/err"; then ok; else
+      bad "arms, $np ranks x $k threads: $(cat "$tmp/err")"
+      continue
+    fi
+    # shellcheck disable=SC2086
+    differ=$(differing "$tmp/arms-serial.h5" "$out" $arm_sets /arms/low/summary /arms/high/summary)
+    [ -z "$differ" ] && ok || bad "arms, $np ranks x $k threads: differ from the serial run:$differ"
+    [ "$(h5attr "$out" complete)" = 1 ] && ok || bad "arms, $np ranks x $k threads: complete != 1"
+    grep -q "^arms side by side" "$tmp/arms.out" && ok || bad "arms, $np ranks: no side-by-side table"
+  done
+done
+
 # The default block size: N / ranks, at most 4096 (every rank gets work); same datasets.
 mpirun_bounded 120 2 trial "$tmp/default.ini" -n 37 --seed 11 -o "$tmp/default_block.h5" >/dev/null 2>&1 \
   && h5diff -N "$tmp/serial.h5" "$tmp/default_block.h5" /params /params >/dev/null 2>&1 \

@@ -2,7 +2,8 @@
  *
  * Layers: models (cart_model.h, const tables), parameter sets (cart_params.h), dosing schedules
  * (cart_dosing.h), the solver (cart_solver.h), status codes (cart_errno.h); virtual patients
- * (cart_population.h), trials and endpoints (cart_trial.h), trial files (cart_hdf5.h) and
+ * (cart_population.h), trials and endpoints (cart_trial.h), arms on the same patients
+ * (cart_arms.h), trial files (cart_hdf5.h) and
  * scenario files (cart_scenario.h), calibration to a trial's summary statistics
  * (cart_calibrate.h).
  */
@@ -17,6 +18,7 @@
 #include <cart/cart_solver.h>
 #include <cart/cart_population.h>
 #include <cart/cart_trial.h>
+#include <cart/cart_arms.h>
 #include <cart/cart_hdf5.h>
 #include <cart/cart_scenario.h>
 #include <cart/cart_grammar.h>

@@ -36,6 +36,7 @@
 
 #include <stddef.h>
 
+#include <cart/cart_arms.h>
 #include <cart/cart_errno.h>
 #include <cart/cart_trial.h>
 
@@ -57,6 +58,22 @@ cart_h5_file *cart_h5_file_new(const char *path, const cart_trial *trial,
                                const char *scenario_text, int force, size_t chunk_patients,
                                cart_error *err);
 
+/* The same file for the arms of a trial (cart_arms.h; borrowed, only read): one unnamed arm
+ * gives the plain layout above, named arms a group per arm, /arms/NAME, holding what the root
+ * holds for one trial (params, trajectories/, endpoints/, events/, patients/, status and, once
+ * finished, summary/; /time and the root attributes stay at the root), with attributes label and
+ * index (the arm's position), and the root attribute arms (the names, in the arms' order). Every
+ * arm's datasets exist from the start. CART_EINVAL for no arms; otherwise as cart_h5_file_new. */
+cart_h5_file *cart_h5_file_new_arms(const char *path, const cart_arms *arms,
+                                    const char *scenario_text, int force, size_t chunk_patients,
+                                    cart_error *err);
+
+/* The arm that cart_h5_write_block, cart_h5_summarize and cart_h5_finish work on next (0 when
+ * the file is made). CART_EINVAL for an arm the file does not have. */
+int cart_h5_select_arm(cart_h5_file *file, size_t arm);
+/* The file's arms (1 for the plain layout; 0 for NULL). */
+size_t cart_h5_n_arms(const cart_h5_file *file);
+
 /* Writes the rows of the block's patients. CART_EIO on failure; CART_EINVAL for a block of
  * another shape or outside the file's patients; CART_ENOMEM. */
 int cart_h5_write_block(cart_h5_file *file, const cart_trial_block *block);
@@ -70,7 +87,8 @@ int cart_h5_write_block(cart_h5_file *file, const cart_trial_block *block);
  * the reads are independent: one rank may call it alone. */
 int cart_h5_summarize(cart_h5_file *file, cart_trial_summary *summary);
 
-/* Writes /summary (and /summary/endpoints), flushes, sets complete = 1 and flushes again.
+/* Writes /summary (and /summary/endpoints) of the selected arm, flushes, and once every arm's
+ * summary is written sets complete = 1 and flushes again.
  * CART_EIO on failure, CART_EINVAL for NULL arguments or a summary whose n_endpoints is not the
  * file's model's. */
 int cart_h5_finish(cart_h5_file *file, const cart_trial_summary *summary);
@@ -95,6 +113,16 @@ const cart_error *cart_h5_last_error(const cart_h5_file *file);
  * /status and do not stop the run. */
 int cart_trial_run_file(cart_trial *trial, const char *path, const cart_trial_run_options *options,
                         cart_trial_summary *summary, cart_error *err);
+
+/* cart_trial_run_file for the arms of a trial (cart_arms.h): prepares every arm
+ * (cart_arms_prepare), creates the file (cart_h5_file_new_arms) before any solving, then runs
+ * the arms one after another, each exactly as cart_trial_run_file runs a trial (its results and
+ * summary bit-identical to the arm run alone), and sets complete = 1 after the last arm's
+ * summary. summaries: cart_arms_count(arms) of them (may be NULL). options->progress counts the
+ * patients of every arm (total: arms x N). A failure's message starts with "arm 'NAME': " for a
+ * named arm. */
+int cart_arms_run_file(cart_arms *arms, const char *path, const cart_trial_run_options *options,
+                       cart_trial_summary *summaries, cart_error *err);
 
 #ifdef __cplusplus
 }

@@ -60,6 +60,15 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
                             const cart_trial_run_options *options, cart_trial_summary *summary,
                             cart_mpi_stats *stats, cart_error *err);
 
+/* cart_arms_run_file (cart_hdf5.h) over the ranks of `comm`: every arm in turn as
+ * cart_mpi_trial_run_file runs a trial, into one file (cart_h5_file_new_arms's layout), each
+ * arm bit-identical to cart_arms_run_file's for any number of ranks and threads; summaries:
+ * cart_arms_count(arms) of them (may be NULL), on every rank. Called on every rank with arms
+ * built from the same scenario. */
+int cart_mpi_arms_run_file(MPI_Comm comm, cart_arms *arms, const char *path,
+                           const cart_trial_run_options *options, cart_trial_summary *summaries,
+                           cart_mpi_stats *stats, cart_error *err);
+
 /* Agreement on a step that can fail on some ranks only: every rank of `comm` calls it with its
  * own status (CART_OK or a code, its message in *err). Returns CART_OK on every rank when all
  * succeeded; otherwise the code of the lowest failing rank on every rank, with that rank's

@@ -7,12 +7,13 @@
  * file name given by the caller).
  *
  * Ownership: cart_trial_new_from_scenario returns a new trial the caller frees with
- * cart_trial_free.
- * Thread safety: both functions may run in any thread.
+ * cart_trial_free; cart_arms_new_from_scenario new arms the caller frees with cart_arms_free.
+ * Thread safety: these functions may run in any thread.
  */
 #ifndef CART_SCENARIO_H
 #define CART_SCENARIO_H
 
+#include <cart/cart_arms.h>
 #include <cart/cart_errno.h>
 #include <cart/cart_trial.h>
 
@@ -30,6 +31,16 @@ const char *cart_scenario_default(void);
  * the message names the line. Numbers are read with strtod in the C locale's format: a program
  * that sets a locale with a decimal comma must parse scenarios under LC_NUMERIC=C. */
 cart_trial *cart_trial_new_from_scenario(const char *text, const char *source, cart_error *err);
+
+/* Builds the arms of scenario text (cart-scenario(5), ARMS): one prepared trial per [arm NAME]
+ * section, in the order of their first headers, each the base scenario with the arm's keys laid
+ * over it; a scenario without [arm] sections gives one unnamed arm, the trial
+ * cart_trial_new_from_scenario builds. cart_trial_new_from_scenario refuses a scenario with arms
+ * (CART_EINVAL, at the first [arm] header). Errors as cart_trial_new_from_scenario's; one in an
+ * arm's section starts "SOURCE:LINE: [arm NAME] ", one at a base line that only an arm's keys
+ * bring out ends with " (in arm 'NAME')". Returns a new cart_arms the caller frees with
+ * cart_arms_free. */
+cart_arms *cart_arms_new_from_scenario(const char *text, const char *source, cart_error *err);
 
 #ifdef __cplusplus
 }

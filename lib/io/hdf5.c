@@ -7,22 +7,22 @@
 #include "../util/error.h"
 #include "layout.h"
 
-cart_h5_file *cart_h5_file_new(const char *path, const cart_trial *trial,
-                               const char *scenario_text, int force, size_t chunk_patients,
-                               cart_error *err)
+/* A file of `count` trials (arms) over the serial access. As lib/mpi's access does, for a run
+ * killed at any moment: the metadata reaches the disk only at the flush after each block (not
+ * whenever 256 KiB of it got dirty, in the middle of a block's writes), and space once used is
+ * never given out again (no free-space manager), so that until that flush the index on disk
+ * points at chunks that are still whole. The property lists are read by H5Fcreate only. */
+static cart_h5_file *serial_file_new(const char *path, const cart_trial *const *trials,
+                                     const char *const *names, const char *const *labels,
+                                     size_t count, const char *scenario_text, int force,
+                                     size_t chunk_patients, cart_error *err)
 {
-  /* As lib/mpi's access does, for a run killed at any moment: the metadata reaches the disk only
-   * at the flush after each block (not whenever 256 KiB of it got dirty, in the middle of a
-   * block's writes), and space once used is never given out again (no free-space manager), so
-   * that until that flush the index on disk points at chunks that are still whole. The lists
-   * are read by H5Fcreate only. */
   hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5AC_cache_config_t cache;
   memset(&cache, 0, sizeof cache);
   cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
   if (fcpl < 0 || fapl < 0 || H5Pget_mdc_config(fapl, &cache) < 0 ||
-      (cache.dirty_bytes_threshold = (size_t)32 << 20,
-       H5Pset_mdc_config(fapl, &cache) < 0) ||
+      (cache.dirty_bytes_threshold = (size_t)32 << 20, H5Pset_mdc_config(fapl, &cache) < 0) ||
       H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_NONE, 0, 1) < 0) {
     if (fcpl >= 0) {
       H5Pclose(fcpl);
@@ -35,9 +35,35 @@ cart_h5_file *cart_h5_file_new(const char *path, const cart_trial *trial,
   }
   const cartp_h5_access serial = {fcpl, fapl, H5P_DEFAULT, H5P_DEFAULT, 0, 1, 1,
                                   NULL, NULL, NULL};
-  cart_h5_file *file =
-      cartp_h5_file_new(path, trial, scenario_text, force, chunk_patients, &serial, err);
+  cart_h5_file *file = cartp_h5_file_new(path, trials, names, labels, count, scenario_text, force,
+                                         chunk_patients, &serial, err);
   H5Pclose(fcpl);
   H5Pclose(fapl);
   return file;
+}
+
+cart_h5_file *cart_h5_file_new(const char *path, const cart_trial *trial,
+                               const char *scenario_text, int force, size_t chunk_patients,
+                               cart_error *err)
+{
+  return serial_file_new(path, &trial, NULL, NULL, 1, scenario_text, force, chunk_patients, err);
+}
+
+cart_h5_file *cartp_h5_file_new_serial(const char *path, const cartp_arms_view *view,
+                                       const char *scenario_text, int force,
+                                       size_t chunk_patients, cart_error *err)
+{
+  return serial_file_new(path, view->trials, view->names, view->labels, view->count,
+                         scenario_text, force, chunk_patients, err);
+}
+
+cart_h5_file *cart_h5_file_new_arms(const char *path, const cart_arms *arms,
+                                    const char *scenario_text, int force, size_t chunk_patients,
+                                    cart_error *err)
+{
+  cartp_arms_view view;
+  if (cartp_arms_view_init(&view, arms, err) != CART_OK) {
+    return NULL;
+  }
+  return cartp_h5_file_new_serial(path, &view, scenario_text, force, chunk_patients, err);
 }

@@ -35,23 +35,34 @@
 /* HDF5 refuses chunks of 4 GiB or more; keep a margin. */
 #define MAX_CHUNK_BYTES ((size_t)1 << 31)
 
-struct cart_h5_file {
-  hid_t file;
+/* One arm's datasets: in the file's root (the plain layout of one unnamed arm) or in its group
+ * /arms/NAME (named arms, cart_arms.h), the same names either way. */
+typedef struct h5_arm {
+  hid_t group; /* where its datasets are: the file, or /arms/NAME */
   hid_t params;
   hid_t *trajectories; /* n_outputs */
+  hid_t *endpoints;    /* n_endpoints */
+  hid_t status;
+  hid_t toci_times; /* events/toci_times */
+  hid_t table_row;  /* patients/row: each patient's row of the patients table (or none) */
+  size_t max_toci;  /* columns the block carries; the dataset has max(1, max_toci) */
+  int finished;     /* its summary is written (cart_h5_finish) */
+} h5_arm;
+
+struct cart_h5_file {
+  hid_t file;
   const cart_model *model;             /* whose endpoints the file holds */
   size_t n_endpoints;
-  hid_t *endpoints;                     /* n_endpoints */
   cart_endpoint_info *endpoint_info;    /* n_endpoints rows of the model's table */
   const char **output_name;                    /* n_outputs static strings */
-  hid_t status;
-  hid_t toci_times; /* /events/toci_times */
-  hid_t table_row;  /* /patients/row: each patient's row of the patients table (or none) */
+  h5_arm *arms;     /* n_arms */
+  size_t n_arms;
+  size_t arm;       /* the arm that writes, summaries and finishes go to (cart_h5_select_arm) */
+  int named;        /* the arms have groups /arms/NAME */
   size_t n_table_rows;
   uint64_t seed;
   cartp_h5_access access; /* borrowed property lists: they outlive the handle */
   size_t n_patients, n_params, n_outputs, n_times;
-  size_t max_toci;  /* columns the block carries; the dataset has max(1, max_toci) */
   char *path;
   cart_error error;
 };
@@ -240,19 +251,33 @@ static void iso8601_now(const cartp_h5_access *access, char *buf, size_t size)
 
 /* ---- the handle ---- */
 
+/* The arm that writes, summaries and finishes go to. */
+static h5_arm *current_arm(const cart_h5_file *h5)
+{
+  return &h5->arms[h5->arm];
+}
+
 /* Closes every HDF5 object of the handle; 0, or -1 if a close failed. Leaves the ids invalid. */
 static int handle_close_ids(cart_h5_file *h5)
 {
-  int status = close_id(h5->params, H5Dclose) | close_id(h5->status, H5Dclose) |
-               close_id(h5->toci_times, H5Dclose) | close_id(h5->table_row, H5Dclose);
-  h5->params = h5->status = h5->toci_times = h5->table_row = H5I_INVALID_HID;
-  for (size_t o = 0; h5->trajectories != NULL && o < h5->n_outputs; o++) {
-    status |= close_id(h5->trajectories[o], H5Dclose);
-    h5->trajectories[o] = H5I_INVALID_HID;
-  }
-  for (size_t e = 0; h5->endpoints != NULL && e < h5->n_endpoints; e++) {
-    status |= close_id(h5->endpoints[e], H5Dclose);
-    h5->endpoints[e] = H5I_INVALID_HID;
+  int status = 0;
+  for (size_t a = 0; h5->arms != NULL && a < h5->n_arms; a++) {
+    h5_arm *arm = &h5->arms[a];
+    status |= close_id(arm->params, H5Dclose) | close_id(arm->status, H5Dclose) |
+              close_id(arm->toci_times, H5Dclose) | close_id(arm->table_row, H5Dclose);
+    arm->params = arm->status = arm->toci_times = arm->table_row = H5I_INVALID_HID;
+    for (size_t o = 0; arm->trajectories != NULL && o < h5->n_outputs; o++) {
+      status |= close_id(arm->trajectories[o], H5Dclose);
+      arm->trajectories[o] = H5I_INVALID_HID;
+    }
+    for (size_t e = 0; arm->endpoints != NULL && e < h5->n_endpoints; e++) {
+      status |= close_id(arm->endpoints[e], H5Dclose);
+      arm->endpoints[e] = H5I_INVALID_HID;
+    }
+    if (arm->group != h5->file) {
+      status |= close_id(arm->group, H5Gclose);
+    }
+    arm->group = H5I_INVALID_HID;
   }
   status |= close_id(h5->file, H5Fclose);
   h5->file = H5I_INVALID_HID;
@@ -262,9 +287,12 @@ static int handle_close_ids(cart_h5_file *h5)
 static void handle_free(cart_h5_file *h5)
 {
   if (h5 != NULL) {
-    free(h5->trajectories);
+    for (size_t a = 0; h5->arms != NULL && a < h5->n_arms; a++) {
+      free(h5->arms[a].trajectories);
+      free(h5->arms[a].endpoints);
+    }
+    free(h5->arms);
     free(h5->output_name);
-    free(h5->endpoints);
     free(h5->endpoint_info);
     free(h5->path);
     free(h5);
@@ -272,35 +300,43 @@ static void handle_free(cart_h5_file *h5)
 }
 
 static cart_h5_file *handle_alloc(const char *path, size_t n_outputs, const cart_model *model,
-                                  const cartp_h5_access *access)
+                                  size_t n_arms, const cartp_h5_access *access)
 {
   cart_h5_file *h5 = calloc(1, sizeof *h5);
   if (h5 == NULL) {
     return NULL;
   }
-  h5->file = h5->params = h5->status = H5I_INVALID_HID;
-  h5->toci_times = H5I_INVALID_HID;
-  h5->table_row = H5I_INVALID_HID;
+  h5->file = H5I_INVALID_HID;
   h5->access = *access;
   h5->model = model;
   h5->n_endpoints = cart_model_n_endpoints(model);
   h5->n_outputs = n_outputs;
   h5->path = malloc(strlen(path) + 1);
-  h5->trajectories = malloc((n_outputs ? n_outputs : 1) * sizeof *h5->trajectories);
   h5->output_name = calloc(n_outputs ? n_outputs : 1, sizeof *h5->output_name);
-  h5->endpoints = malloc((h5->n_endpoints ? h5->n_endpoints : 1) * sizeof *h5->endpoints);
   h5->endpoint_info = calloc(h5->n_endpoints ? h5->n_endpoints : 1, sizeof *h5->endpoint_info);
-  if (h5->path == NULL || h5->trajectories == NULL || h5->output_name == NULL
-      || h5->endpoints == NULL || h5->endpoint_info == NULL) {
+  h5->arms = calloc(n_arms, sizeof *h5->arms);
+  if (h5->path == NULL || h5->output_name == NULL || h5->endpoint_info == NULL
+      || h5->arms == NULL) {
     handle_free(h5);
     return NULL;
   }
-  for (size_t e = 0; e < h5->n_endpoints; e++) {
-    h5->endpoints[e] = H5I_INVALID_HID;
-  }
+  h5->n_arms = n_arms;
   strcpy(h5->path, path);
-  for (size_t o = 0; o < n_outputs; o++) {
-    h5->trajectories[o] = H5I_INVALID_HID;
+  for (size_t a = 0; a < n_arms; a++) {
+    h5_arm *arm = &h5->arms[a];
+    arm->group = arm->params = arm->status = arm->toci_times = arm->table_row = H5I_INVALID_HID;
+    arm->trajectories = malloc((n_outputs ? n_outputs : 1) * sizeof *arm->trajectories);
+    arm->endpoints = malloc((h5->n_endpoints ? h5->n_endpoints : 1) * sizeof *arm->endpoints);
+    if (arm->trajectories == NULL || arm->endpoints == NULL) {
+      handle_free(h5);
+      return NULL;
+    }
+    for (size_t e = 0; e < h5->n_endpoints; e++) {
+      arm->endpoints[e] = H5I_INVALID_HID;
+    }
+    for (size_t o = 0; o < n_outputs; o++) {
+      arm->trajectories[o] = H5I_INVALID_HID;
+    }
   }
   return h5;
 }
@@ -366,10 +402,10 @@ static int create_params(cart_h5_file *h5, const cart_model *model, size_t chunk
     units[i] = info.unit;
   }
   const double fill = NAN;
-  h5->params = dataset_create(h5->file, "params", H5T_IEEE_F64LE, h5->n_patients, n,
+  current_arm(h5)->params = dataset_create(current_arm(h5)->group, "params", H5T_IEEE_F64LE, h5->n_patients, n,
                               chunk_patients, H5T_NATIVE_DOUBLE, &fill, NULL);
-  int status = h5->params >= 0 && attr_strings(h5->params, "names", names, n) == 0
-                       && attr_strings(h5->params, "units", units, n) == 0
+  int status = current_arm(h5)->params >= 0 && attr_strings(current_arm(h5)->params, "names", names, n) == 0
+                       && attr_strings(current_arm(h5)->params, "units", units, n) == 0
                    ? CART_OK
                    : cartp_error(err, CART_EIO, "cannot create dataset '/params' in '%s'",
                                  h5->path);
@@ -381,7 +417,7 @@ static int create_params(cart_h5_file *h5, const cart_model *model, size_t chunk
 static int create_trajectories(cart_h5_file *h5, const cart_trial *trial, size_t chunk_patients,
                                cart_error *err)
 {
-  hid_t group = H5Gcreate2(h5->file, "trajectories", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t group = H5Gcreate2(current_arm(h5)->group, "trajectories", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (group < 0) {
     return cartp_error(err, CART_EIO, "cannot create group '/trajectories' in '%s'", h5->path);
   }
@@ -395,10 +431,10 @@ static int create_trajectories(cart_h5_file *h5, const cart_trial *trial, size_t
       break;
     }
     h5->output_name[o] = name;
-    h5->trajectories[o] = dataset_create(group, name, H5T_IEEE_F32LE, h5->n_patients,
+    current_arm(h5)->trajectories[o] = dataset_create(group, name, H5T_IEEE_F32LE, h5->n_patients,
                                          h5->n_times, chunk_patients, H5T_NATIVE_FLOAT, &fill,
                                          unit ? unit : "");
-    if (h5->trajectories[o] < 0) {
+    if (current_arm(h5)->trajectories[o] < 0) {
       status = cartp_error(err, CART_EIO, "cannot create dataset '/trajectories/%s' in '%s'",
                            name, h5->path);
     }
@@ -411,7 +447,7 @@ static int create_trajectories(cart_h5_file *h5, const cart_trial *trial, size_t
 
 static int create_endpoints(cart_h5_file *h5, size_t chunk_patients, cart_error *err)
 {
-  hid_t group = H5Gcreate2(h5->file, "endpoints", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t group = H5Gcreate2(current_arm(h5)->group, "endpoints", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (group < 0) {
     return cartp_error(err, CART_EIO, "cannot create group '/endpoints' in '%s'", h5->path);
   }
@@ -426,13 +462,13 @@ static int create_endpoints(cart_h5_file *h5, size_t chunk_patients, cart_error 
     }
     h5->endpoint_info[e] = info;
     const char *unit = info.unit ? info.unit : "";
-    h5->endpoints[e] =
+    current_arm(h5)->endpoints[e] =
         info.is_integer
             ? dataset_create(group, info.name, H5T_STD_I32LE, h5->n_patients, 0, chunk_patients,
                              H5T_NATIVE_INT32, &fill_int, unit)
             : dataset_create(group, info.name, H5T_IEEE_F64LE, h5->n_patients, 0, chunk_patients,
                              H5T_NATIVE_DOUBLE, &fill_double, unit);
-    if (h5->endpoints[e] < 0) {
+    if (current_arm(h5)->endpoints[e] < 0) {
       status = cartp_error(err, CART_EIO, "cannot create dataset '/endpoints/%s' in '%s'",
                            info.name, h5->path);
     }
@@ -473,7 +509,7 @@ static int create_patients(cart_h5_file *h5, const cart_trial *trial, size_t chu
     cart_model_param_info(model, (size_t)cart_model_param_index(model, names[c]), &info);
     units[c] = info.unit;
   }
-  hid_t group = H5Gcreate2(h5->file, "patients", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t group = H5Gcreate2(current_arm(h5)->group, "patients", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   const hsize_t dims[2] = {rows, columns};
   hid_t space = group < 0 ? H5I_INVALID_HID : H5Screate_simple(2, dims, NULL);
   hid_t table = space < 0 ? H5I_INVALID_HID
@@ -489,11 +525,11 @@ static int create_patients(cart_h5_file *h5, const cart_trial *trial, size_t chu
   status |= close_id(table, H5Dclose) | close_id(space, H5Sclose);
   free(names);
   const long long fill = -1;
-  h5->table_row = status != 0 ? H5I_INVALID_HID
+  current_arm(h5)->table_row = status != 0 ? H5I_INVALID_HID
                               : dataset_create(group, "row", H5T_STD_I64LE, h5->n_patients, 0,
                                                chunk_patients, H5T_NATIVE_LLONG, &fill, "1");
   status |= close_id(group, H5Gclose);
-  if (status != 0 || h5->table_row < 0) {
+  if (status != 0 || current_arm(h5)->table_row < 0) {
     return cartp_error(err, CART_EIO, "cannot write '/patients' in '%s'", h5->path);
   }
   return CART_OK;
@@ -522,14 +558,89 @@ static void directory_problem(const char *path, char *out, size_t size)
   }
 }
 
-/* The body of cartp_h5_file_new, run with HDF5's error printing off. */
-static cart_h5_file *h5_file_new(const char *path, const cart_trial *trial,
-                                 const char *scenario_text, int force, size_t chunk_patients,
-                                 const cartp_h5_access *access, cart_error *err)
+/* One arm's datasets in its group (the file itself for the plain layout), as the arm now
+ * selected (h5->arm). */
+static int create_arm(cart_h5_file *h5, const cart_trial *trial, size_t chunk_patients,
+                      cart_error *err)
 {
+  const cart_model *model = cart_trial_model(trial);
+  const size_t n_patients = h5->n_patients;
+  const char *path = h5->path;
+  int status = create_params(h5, model, chunk_patients, err);
+  if (status == CART_OK) {
+    status = create_trajectories(h5, trial, chunk_patients, err);
+  }
+  if (status == CART_OK) {
+    status = create_endpoints(h5, chunk_patients, err);
+  }
+  h5_arm *arm = current_arm(h5);
+  if (status == CART_OK) {
+    /* events/toci_times: the days of each patient's tocilizumab doses (fixed and by rule), in
+     * time order, NaN-padded to the most a patient can get (at least one column). */
+    hid_t group = H5Gcreate2(arm->group, "events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const double fill = NAN;
+    arm->max_toci = cart_trial_max_toci_doses(trial);
+    arm->toci_times = group < 0 ? H5I_INVALID_HID
+                                : dataset_create(group, "toci_times", H5T_IEEE_F64LE, n_patients,
+                                                 arm->max_toci ? arm->max_toci : 1,
+                                                 chunk_patients, H5T_NATIVE_DOUBLE, &fill, "day");
+    if (close_id(group, H5Gclose) != 0 || arm->toci_times < 0) {
+      status = cartp_error(err, CART_EIO, "cannot create dataset '/events/toci_times' in '%s'",
+                           path);
+    }
+  }
+  if (status == CART_OK) {
+    status = create_patients(h5, trial, chunk_patients, err);
+  }
+  if (status == CART_OK) {
+    const int fill = STATUS_FILL;
+    arm->status = dataset_create(arm->group, "status", H5T_STD_I32LE, n_patients, 0,
+                                 chunk_patients, H5T_NATIVE_INT, &fill, "1");
+    if (arm->status < 0) {
+      status = cartp_error(err, CART_EIO, "cannot create dataset '/status' in '%s'", path);
+    }
+  }
+  return status;
+}
+
+/* /arms/NAME for every named arm, with attributes label and index, and the root attribute arms:
+ * the names in the arms' order (HDF5 lists groups by name). */
+static int create_arm_groups(cart_h5_file *h5, const char *const *names,
+                             const char *const *labels, cart_error *err)
+{
+  hid_t arms = H5Gcreate2(h5->file, "arms", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  int failed = arms < 0 || attr_strings(h5->file, "arms", names, h5->n_arms) != 0;
+  for (size_t a = 0; !failed && a < h5->n_arms; a++) {
+    h5_arm *arm = &h5->arms[a];
+    arm->group = H5Gcreate2(arms, names[a], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    failed = arm->group < 0
+             || attr_string(arm->group, "label", labels && labels[a] ? labels[a] : "") != 0
+             || attr_uint64(arm->group, "index", (uint64_t)a) != 0;
+  }
+  failed |= close_id(arms, H5Gclose);
+  return failed ? cartp_error(err, CART_EIO, "cannot create the groups of '/arms' in '%s'",
+                              h5->path)
+                : CART_OK;
+}
+
+/* The body of cartp_h5_file_new, run with HDF5's error printing off. */
+static cart_h5_file *h5_file_new(const char *path, const cart_trial *const *trials,
+                                 const char *const *names, const char *const *labels,
+                                 size_t n_arms, const char *scenario_text, int force,
+                                 size_t chunk_patients, const cartp_h5_access *access,
+                                 cart_error *err)
+{
+  const cart_trial *trial = n_arms > 0 ? trials[0] : NULL;
+  for (size_t a = 1; trial != NULL && a < n_arms; a++) {
+    trial = trials[a] != NULL ? trial : NULL;
+  }
   if (path == NULL || path[0] == '\0' || trial == NULL) {
     cartp_error(err, CART_EINVAL, "cart_h5_file_new: %s is NULL or empty",
                 trial == NULL ? "trial" : "path");
+    return NULL;
+  }
+  if (names == NULL && n_arms != 1) {
+    cartp_error(err, CART_EINVAL, "cart_h5_file_new: several arms need names");
     return NULL;
   }
   if (chunk_patients == 0) {
@@ -561,7 +672,7 @@ static cart_h5_file *h5_file_new(const char *path, const cart_trial *trial,
     return NULL;
   }
 
-  cart_h5_file *h5 = handle_alloc(path, cart_trial_n_outputs(trial), model, access);
+  cart_h5_file *h5 = handle_alloc(path, cart_trial_n_outputs(trial), model, n_arms, access);
   if (h5 == NULL) {
     cartp_error(err, CART_ENOMEM, "cannot create '%s': out of memory", path);
     return NULL;
@@ -569,6 +680,7 @@ static cart_h5_file *h5_file_new(const char *path, const cart_trial *trial,
   h5->n_patients = n_patients;
   h5->n_params = cart_model_n_params(model);
   h5->n_times = n_times;
+  h5->named = names != NULL;
 
   /* H5F_ACC_EXCL also refuses a file that appeared after the check above. */
   errno = 0;
@@ -592,47 +704,24 @@ static cart_h5_file *h5_file_new(const char *path, const cart_trial *trial,
     return NULL;
   }
 
+  if (!h5->named) {
+    h5->arms[0].group = h5->file; /* the plain layout: the arm's datasets in the root */
+  }
+
   /* The file this call created, if it did: only that one is removed when the layout fails. */
   struct stat created;
   const int own_file = access->removes && found == 0 && stat(path, &created) == 0
                        && S_ISREG(created.st_mode);
 
-  int status = create_root(h5, trial, scenario_text, err);
-  if (status == CART_OK) {
-    status = create_params(h5, model, chunk_patients, err);
+  int status = create_root(h5, trials[0], scenario_text, err);
+  if (status == CART_OK && names != NULL) {
+    status = create_arm_groups(h5, names, labels, err);
   }
-  if (status == CART_OK) {
-    status = create_trajectories(h5, trial, chunk_patients, err);
+  for (size_t a = 0; status == CART_OK && a < n_arms; a++) {
+    h5->arm = a;
+    status = create_arm(h5, trials[a], chunk_patients, err);
   }
-  if (status == CART_OK) {
-    status = create_endpoints(h5, chunk_patients, err);
-  }
-  if (status == CART_OK) {
-    /* /events/toci_times: the days of each patient's tocilizumab doses (fixed and by rule), in
-     * time order, NaN-padded to the most a patient can get (at least one column). */
-    hid_t group = H5Gcreate2(h5->file, "events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    const double fill = NAN;
-    h5->max_toci = cart_trial_max_toci_doses(trial);
-    h5->toci_times = group < 0 ? H5I_INVALID_HID
-                               : dataset_create(group, "toci_times", H5T_IEEE_F64LE, n_patients,
-                                                h5->max_toci ? h5->max_toci : 1, chunk_patients,
-                                                H5T_NATIVE_DOUBLE, &fill, "day");
-    if (close_id(group, H5Gclose) != 0 || h5->toci_times < 0) {
-      status = cartp_error(err, CART_EIO, "cannot create dataset '/events/toci_times' in '%s'",
-                           path);
-    }
-  }
-  if (status == CART_OK) {
-    status = create_patients(h5, trial, chunk_patients, err);
-  }
-  if (status == CART_OK) {
-    const int fill = STATUS_FILL;
-    h5->status = dataset_create(h5->file, "status", H5T_STD_I32LE, n_patients, 0,
-                                chunk_patients, H5T_NATIVE_INT, &fill, "1");
-    if (h5->status < 0) {
-      status = cartp_error(err, CART_EIO, "cannot create dataset '/status' in '%s'", path);
-    }
-  }
+  h5->arm = 0;
   /* A file killed from here on is readable, with complete = 0. */
   if (status == CART_OK && H5Fflush(h5->file, H5F_SCOPE_LOCAL) < 0) {
     status = cartp_error(err, CART_EIO, "cannot flush '%s'", path);
@@ -653,14 +742,17 @@ static cart_h5_file *h5_file_new(const char *path, const cart_trial *trial,
   return h5;
 }
 
-cart_h5_file *cartp_h5_file_new(const char *path, const cart_trial *trial,
-                                const char *scenario_text, int force, size_t chunk_patients,
-                                const cartp_h5_access *access, cart_error *err)
+cart_h5_file *cartp_h5_file_new(const char *path, const cart_trial *const *trials,
+                                const char *const *names, const char *const *labels,
+                                size_t n_arms, const char *scenario_text, int force,
+                                size_t chunk_patients, const cartp_h5_access *access,
+                                cart_error *err)
 {
   cart_h5_file *h5 = NULL;
   H5E_BEGIN_TRY
   {
-    h5 = h5_file_new(path, trial, scenario_text, force, chunk_patients, access, err);
+    h5 = h5_file_new(path, trials, names, labels, n_arms, scenario_text, force, chunk_patients,
+                     access, err);
   }
   H5E_END_TRY;
   return h5;
@@ -674,7 +766,7 @@ static int check_block(const cart_h5_file *h5, const cart_trial_block *block, ca
     return cartp_error(err, CART_EINVAL, "cart_h5_write_block: block is NULL");
   }
   if (block->n_params != h5->n_params || block->n_outputs != h5->n_outputs
-      || block->n_times != h5->n_times || block->max_toci != h5->max_toci
+      || block->n_times != h5->n_times || block->max_toci != current_arm(h5)->max_toci
       || block->n_endpoints != h5->n_endpoints) {
     return cartp_error(err, CART_EINVAL,
                        "cart_h5_write_block: block of %zu parameters, %zu outputs, %zu times, "
@@ -711,7 +803,7 @@ static int write_endpoint(cart_h5_file *h5, const cart_trial_block *block, size_
                      ? (int32_t)lround(value)
                      : INT_ENDPOINT_FILL;
     }
-    return rows_write(h5->endpoints[e], H5T_NATIVE_INT32, first, count, 0, H5I_INVALID_HID,
+    return rows_write(current_arm(h5)->endpoints[e], H5T_NATIVE_INT32, first, count, 0, H5I_INVALID_HID,
                       codes, h5->access.write_xfer);
   }
   /* Column e of the row-major table, selected in memory: no copy. */
@@ -722,7 +814,7 @@ static int write_endpoint(cart_h5_file *h5, const cart_trial_block *block, size_
   int status = -1;
   if (mem_space >= 0
       && H5Sselect_hyperslab(mem_space, H5S_SELECT_SET, start, NULL, column, NULL) >= 0) {
-    status = rows_write(h5->endpoints[e], H5T_NATIVE_DOUBLE, first, count, 0, mem_space,
+    status = rows_write(current_arm(h5)->endpoints[e], H5T_NATIVE_DOUBLE, first, count, 0, mem_space,
                         block->endpoints, h5->access.write_xfer);
   }
   status |= close_id(mem_space, H5Sclose);
@@ -757,13 +849,13 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
    * the block there; what it wrote of the block is not vouched for. */
   const char *group = "", *name = NULL;
   const hid_t xfer = h5->access.write_xfer;
-  if (any_failed(h5, rows_write(h5->params, H5T_NATIVE_DOUBLE, first, count, h5->n_params,
+  if (any_failed(h5, rows_write(current_arm(h5)->params, H5T_NATIVE_DOUBLE, first, count, h5->n_params,
                                 H5I_INVALID_HID, block->params, xfer) != 0)) {
     name = "params";
   }
   for (size_t o = 0; name == NULL && o < h5->n_outputs; o++) {
     const float *rows = block->trajectories + o * block->capacity * h5->n_times;
-    if (any_failed(h5, rows_write(h5->trajectories[o], H5T_NATIVE_FLOAT, first, count,
+    if (any_failed(h5, rows_write(current_arm(h5)->trajectories[o], H5T_NATIVE_FLOAT, first, count,
                                   h5->n_times, H5I_INVALID_HID, rows, xfer) != 0)) {
       group = "trajectories/";
       name = h5->output_name[o];
@@ -776,9 +868,9 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
     }
   }
   free(codes);
-  if (name == NULL && h5->max_toci > 0
-      && any_failed(h5, rows_write(h5->toci_times, H5T_NATIVE_DOUBLE, first, count,
-                                   h5->max_toci, H5I_INVALID_HID, block->toci_times, xfer) != 0)) {
+  if (name == NULL && current_arm(h5)->max_toci > 0
+      && any_failed(h5, rows_write(current_arm(h5)->toci_times, H5T_NATIVE_DOUBLE, first, count,
+                                   current_arm(h5)->max_toci, H5I_INVALID_HID, block->toci_times, xfer) != 0)) {
     group = "events/";
     name = "toci_times";
   }
@@ -787,14 +879,14 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
     for (size_t k = 0; rows != NULL && k < count; k++) {
       rows[k] = cartp_table_row(h5->n_table_rows, h5->seed, first + k);
     }
-    if (any_failed(h5, rows == NULL || rows_write(h5->table_row, H5T_NATIVE_LLONG, first, count,
+    if (any_failed(h5, rows == NULL || rows_write(current_arm(h5)->table_row, H5T_NATIVE_LLONG, first, count,
                                                   0, H5I_INVALID_HID, rows, xfer) != 0)) {
       group = "patients/";
       name = "row";
     }
     free(rows);
   }
-  if (name == NULL && any_failed(h5, rows_write(h5->status, H5T_NATIVE_INT, first, count, 0,
+  if (name == NULL && any_failed(h5, rows_write(current_arm(h5)->status, H5T_NATIVE_INT, first, count, 0,
                                                 H5I_INVALID_HID, block->status, xfer) != 0)) {
     name = "status";
   }
@@ -879,13 +971,13 @@ static int read_endpoint(h5_reader *reader, size_t e, size_t first, size_t count
   int failed;
   if (h5->endpoint_info[e].is_integer) {
     failed = reader_reserve(reader, count) != CART_OK
-             || rows_read(h5->endpoints[e], H5T_NATIVE_INT32, first, count, reader->codes,
+             || rows_read(current_arm(h5)->endpoints[e], H5T_NATIVE_INT32, first, count, reader->codes,
                           reader->xfer) != 0;
     for (size_t k = 0; !failed && k < count; k++) {
       values[k] = reader->codes[k] == INT_ENDPOINT_FILL ? NAN : (double)reader->codes[k];
     }
   } else {
-    failed = rows_read(h5->endpoints[e], H5T_NATIVE_DOUBLE, first, count, values, reader->xfer)
+    failed = rows_read(current_arm(h5)->endpoints[e], H5T_NATIVE_DOUBLE, first, count, values, reader->xfer)
              != 0;
   }
   if (failed) {
@@ -900,7 +992,7 @@ static int read_endpoint(h5_reader *reader, size_t e, size_t first, size_t count
 
 static int read_status(h5_reader *reader, size_t first, size_t count, int *status)
 {
-  if (rows_read(reader->h5->status, H5T_NATIVE_INT, first, count, status, reader->xfer) != 0) {
+  if (rows_read(current_arm(reader->h5)->status, H5T_NATIVE_INT, first, count, status, reader->xfer) != 0) {
     return cartp_error(&reader->h5->error, CART_EIO,
                        "cannot read back patients %zu-%zu of '/status' in '%s'", first,
                        first + count - 1, reader->h5->path);
@@ -1063,7 +1155,7 @@ static int h5_finish(cart_h5_file *h5, const cart_trial_summary *summary)
                        "cart_h5_finish: the summary has %zu endpoints, the file's model %zu",
                        summary->n_endpoints, h5->n_endpoints);
   }
-  hid_t group = group_open_or_create(h5->file, "summary");
+  hid_t group = group_open_or_create(current_arm(h5)->group, "summary");
   if (group < 0) {
     return cartp_error(err, CART_EIO, "cannot create group '/summary' in '%s'", h5->path);
   }
@@ -1090,9 +1182,16 @@ static int h5_finish(cart_h5_file *h5, const cart_trial_summary *summary)
     return cartp_error(err, CART_EIO, "cannot write the attributes of '/summary' in '%s'",
                        h5->path);
   }
-  /* complete = 1 must not reach the disk before everything it vouches for. */
+  /* complete = 1 must not reach the disk before everything it vouches for: every arm's
+   * summary. */
   if (H5Fflush(h5->file, H5F_SCOPE_LOCAL) < 0) {
     return cartp_error(err, CART_EIO, "cannot flush '%s'", h5->path);
+  }
+  current_arm(h5)->finished = 1;
+  for (size_t a = 0; a < h5->n_arms; a++) {
+    if (!h5->arms[a].finished) {
+      return CART_OK;
+    }
   }
   if (attr_int32(h5->file, "complete", 1) != 0) {
     return cartp_error(err, CART_EIO, "cannot set attribute 'complete' of '%s'", h5->path);
@@ -1115,6 +1214,59 @@ int cart_h5_finish(cart_h5_file *file, const cart_trial_summary *summary)
   }
   H5E_END_TRY;
   return status;
+}
+
+int cart_h5_select_arm(cart_h5_file *file, size_t arm)
+{
+  if (file == NULL) {
+    return CART_EINVAL;
+  }
+  if (arm >= file->n_arms) {
+    return cartp_error(&file->error, CART_EINVAL,
+                       "cart_h5_select_arm: arm %zu of a file of %zu arm%s ('%s')", arm,
+                       file->n_arms, file->n_arms == 1 ? "" : "s", file->path);
+  }
+  file->arm = arm;
+  return CART_OK;
+}
+
+size_t cart_h5_n_arms(const cart_h5_file *file)
+{
+  return file ? file->n_arms : 0;
+}
+
+int cartp_arms_view_init(cartp_arms_view *view, const cart_arms *arms, cart_error *err)
+{
+  memset(view, 0, sizeof *view);
+  view->count = cart_arms_count(arms);
+  if (view->count == 0) {
+    return cartp_error(err, CART_EINVAL, "cart_h5_file_new_arms: no arms");
+  }
+  for (size_t a = 0; a < view->count; a++) {
+    view->trials[a] = cart_arms_trial_const(arms, a);
+    view->names_storage[a] = cart_arms_name(arms, a);
+    view->labels[a] = cart_arms_label(arms, a);
+  }
+  view->names = view->names_storage[0] != NULL ? view->names_storage : NULL;
+  return CART_OK;
+}
+
+int cartp_arms_view_prepare(cartp_arms_view *view, cart_arms *arms, cart_trial *trial,
+                            const char *path, const char *caller, cart_error *err)
+{
+  memset(view, 0, sizeof *view);
+  if ((arms == NULL && trial == NULL) || path == NULL) {
+    return cartp_error(err, CART_EINVAL, "%s: %s and path must be given", caller,
+                       strstr(caller, "arms") != NULL ? "arms" : "trial");
+  }
+  if (arms != NULL) {
+    return cart_arms_prepare(arms) != CART_OK ? cartp_error_copy(err, cart_arms_last_error(arms))
+                                              : cartp_arms_view_init(view, arms, err);
+  }
+  view->trials[0] = trial;
+  view->count = 1;
+  return cart_trial_prepare(trial) != CART_OK ? cartp_error_copy(err, cart_trial_last_error(trial))
+                                              : CART_OK;
 }
 
 int cart_h5_file_free(cart_h5_file *file)

@@ -10,6 +10,7 @@
 
 #include <hdf5.h>
 
+#include <cart/cart_arms.h>
 #include <cart/cart_hdf5.h>
 
 /* How a file is reached. The property lists are borrowed: they must outlive every handle made
@@ -31,9 +32,37 @@ typedef struct cartp_h5_access {
   void *share_data; /* the data of share and any_failed */
 } cartp_h5_access;
 
-/* cart_h5_file_new over `access` (copied; its property lists borrowed). */
-cart_h5_file *cartp_h5_file_new(const char *path, const cart_trial *trial,
-                                const char *scenario_text, int force, size_t chunk_patients,
-                                const cartp_h5_access *access, cart_error *err);
+/* cart_h5_file_new over `access` (copied; its property lists borrowed) for n_arms trials: names
+ * NULL for the plain layout of one unnamed arm, else the group names of the arms (/arms/NAME)
+ * with their labels (labels may be NULL). */
+cart_h5_file *cartp_h5_file_new(const char *path, const cart_trial *const *trials,
+                                const char *const *names, const char *const *labels,
+                                size_t n_arms, const char *scenario_text, int force,
+                                size_t chunk_patients, const cartp_h5_access *access,
+                                cart_error *err);
+
+/* The arms as the arrays cartp_h5_file_new takes (borrowed from the arms: valid while they
+ * are). */
+typedef struct cartp_arms_view {
+  const cart_trial *trials[CART_MAX_ARMS];
+  const char *names_storage[CART_MAX_ARMS];
+  const char *labels[CART_MAX_ARMS];
+  const char *const *names; /* NULL for one unnamed arm */
+  size_t count;
+} cartp_arms_view;
+
+/* CART_OK, or CART_EINVAL for NULL or empty arms. */
+int cartp_arms_view_init(cartp_arms_view *view, const cart_arms *arms, cart_error *err);
+
+/* What the run functions start with: `arms` prepared (cart_arms_prepare) into *view, or, when
+ * arms is NULL, `trial` prepared as one unnamed arm. CART_EINVAL (naming `caller`) for no arms
+ * and no trial or no path, else the preparation's code, its message in *err. */
+int cartp_arms_view_prepare(cartp_arms_view *view, cart_arms *arms, cart_trial *trial,
+                            const char *path, const char *caller, cart_error *err);
+
+/* The file of the arms of `view` with the serial access (hdf5.c). */
+cart_h5_file *cartp_h5_file_new_serial(const char *path, const cartp_arms_view *view,
+                                       const char *scenario_text, int force,
+                                       size_t chunk_patients, cart_error *err);
 
 #endif

@@ -29,9 +29,15 @@ static int sink_finish(void *data, const cart_trial_summary *summary, cart_error
   return sink_status(data, cart_h5_finish(data, summary), err);
 }
 
+static int sink_select_arm(void *data, size_t arm, cart_error *err)
+{
+  return sink_status(data, cart_h5_select_arm(data, arm), err);
+}
+
 cartp_run_sink cartp_h5_sink(cart_h5_file *file)
 {
-  const cartp_run_sink sink = {file, sink_write, sink_summarize, sink_finish, NULL};
+  const cartp_run_sink sink = {file, sink_write, sink_summarize, sink_finish, NULL,
+                               sink_select_arm};
   return sink;
 }
 
@@ -135,6 +141,13 @@ static int async_finish(void *data, const cart_trial_summary *summary, cart_erro
   return status != CART_OK ? status : sink_finish(a->file, summary, err);
 }
 
+static int async_select_arm(void *data, size_t arm, cart_error *err)
+{
+  cartp_h5_async *a = data;
+  const int status = async_wait(a, err);
+  return status != CART_OK ? status : sink_select_arm(a->file, arm, err);
+}
+
 cartp_h5_async *cartp_h5_async_new(cart_h5_file *file)
 {
   cartp_h5_async *a = calloc(1, sizeof *a);
@@ -158,7 +171,8 @@ cartp_h5_async *cartp_h5_async_new(cart_h5_file *file)
 
 cartp_run_sink cartp_h5_async_sink(cartp_h5_async *a)
 {
-  const cartp_run_sink sink = {a, async_write, async_summarize, async_finish, async_drain};
+  const cartp_run_sink sink = {a,           async_write, async_summarize, async_finish,
+                               async_drain, async_select_arm};
   return sink;
 }
 

@@ -194,9 +194,11 @@ static void access_close(cartp_h5_access *access)
 
 /* ---- the run ---- */
 
-int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
-                            const cart_trial_run_options *options, cart_trial_summary *summary,
-                            cart_mpi_stats *stats, cart_error *err)
+/* The arms of `view` (prepared on every rank, or the failure of that in `status`) into `path`
+ * over the ranks of `comm`. */
+static int run_file(MPI_Comm comm, const cartp_arms_view *view, int status, const char *path,
+                    const cart_trial_run_options *options, cart_trial_summary *summaries,
+                    cart_mpi_stats *stats, cart_error *err)
 {
   cart_trial_run_options defaults;
   if (options == NULL) {
@@ -211,17 +213,11 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
   split.comm = comm;
   MPI_Comm_rank(comm, &split.rank);
   MPI_Comm_size(comm, &split.size);
-  int status = CART_OK;
-  if (trial == NULL || path == NULL) {
-    status = cartp_error(err, CART_EINVAL, "cart_mpi_trial_run_file: trial and path must be given");
-  } else if ((status = cart_trial_prepare(trial)) != CART_OK) {
-    cartp_error_copy(err, cart_trial_last_error(trial));
-  }
   if ((status = split_agree(&split, status, err)) != CART_OK) {
     return status;
   }
   /* Blocks of block_size patients (the chunks), whole blocks per rank. */
-  const size_t n = cart_trial_n_patients(trial);
+  const size_t n = cart_trial_n_patients(view->trials[0]);
   size_t block_size = options->block_size;
   if (block_size == 0) {
     const size_t per_rank = (n + (size_t)split.size - 1) / (size_t)split.size;
@@ -250,8 +246,8 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
     return status;
   }
   cart_h5_file *file =
-      cartp_h5_file_new(path, trial, options->scenario_text, options->force, split.block_size,
-                        &access, err);
+      cartp_h5_file_new(path, view->trials, view->names, view->labels, view->count,
+                        options->scenario_text, options->force, split.block_size, &access, err);
   if (file == NULL) {
     status = err->code != CART_OK ? err->code : CART_EIO;
   }
@@ -270,8 +266,8 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
                                    split_agree, split_share, split_wait,  split.rank == 0};
   const cartp_run_sink sink = cartp_h5_sink(file);
   cartp_run_stats mine;
-  status = cartp_trial_run(trial, path, split.block_size, options, &driver, &sink, summary,
-                           stats != NULL ? &mine : NULL, err);
+  status = cartp_arms_run(view->trials, view->names, view->count, path, split.block_size,
+                          options, &driver, &sink, summaries, stats != NULL ? &mine : NULL, err);
   /* Closing is collective; every rank is here, with the same status. */
   const int closed = cart_h5_file_free(file);
   access_close(&access);
@@ -291,4 +287,33 @@ int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
     stats->block_size = split.block_size;
   }
   return status;
+}
+
+/* The entry points: `arms` (NULL: `trial` as one unnamed arm) prepared, then run_file, which
+ * agrees on the preparation's status first. */
+static int run_entry(MPI_Comm comm, cart_arms *arms, cart_trial *trial, const char *caller,
+                     const char *path, const cart_trial_run_options *options,
+                     cart_trial_summary *summaries, cart_mpi_stats *stats, cart_error *err)
+{
+  cart_error local;
+  err = err != NULL ? err : &local;
+  cartp_arms_view view;
+  const int status = cartp_arms_view_prepare(&view, arms, trial, path, caller, err);
+  return run_file(comm, &view, status, path, options, summaries, stats, err);
+}
+
+int cart_mpi_trial_run_file(MPI_Comm comm, cart_trial *trial, const char *path,
+                            const cart_trial_run_options *options, cart_trial_summary *summary,
+                            cart_mpi_stats *stats, cart_error *err)
+{
+  return run_entry(comm, NULL, trial, "cart_mpi_trial_run_file", path, options, summary, stats,
+                   err);
+}
+
+int cart_mpi_arms_run_file(MPI_Comm comm, cart_arms *arms, const char *path,
+                           const cart_trial_run_options *options, cart_trial_summary *summaries,
+                           cart_mpi_stats *stats, cart_error *err)
+{
+  return run_entry(comm, arms, NULL, "cart_mpi_arms_run_file", path, options, summaries, stats,
+                   err);
 }

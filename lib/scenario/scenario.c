@@ -291,6 +291,8 @@ typedef struct setting {
   char *text;     /* KEY_NAME, KEY_TEXT */
 } setting;
 
+struct arm_spec;
+
 typedef struct loader {
   const char *source;
   const char *position; /* next character for read_line */
@@ -319,7 +321,24 @@ typedef struct loader {
   setting n_ext;
   setting dose_per_kg, dose_cap; /* [dosing] */
   setting patients_file;         /* [patients] file */
+  /* [arm NAME] sections, in the order of their first header; the arm whose section is being
+   * read (NULL outside one) */
+  struct arm_spec *arms;
+  size_t n_arms;
+  struct arm_spec *arm;
 } loader;
+
+/* An [arm NAME] section (cart-scenario(5), ARMS): its keys SECTION.KEY are read by the rows of
+ * [SECTION] into a loader of the arm's own, which pass 2 lays over the base's (merge_arm). */
+typedef struct arm_spec {
+  char *name;
+  int line;       /* its first header */
+  char *label;    /* label = TEXT, or NULL */
+  int label_line;
+  loader *keys;   /* the arm's [dosing], [tocilizumab] and [parameters] keys */
+  int *lines;     /* the lines of its keys, to tell the arm's errors from the base's */
+  size_t n_lines, lines_capacity;
+} arm_spec;
 
 /* Records the first error: "SOURCE:LINE: message" ("SOURCE: message" for line 0). Returns 0 so
  * that a libinih handler can return it. */
@@ -438,6 +457,42 @@ static int find_section(const char *name, size_t length)
   return -1;
 }
 
+/* [arm NAME] (the text between "[arm" and "]"): the arm, found by name or added, becomes the
+ * one whose keys the next lines give. The name's form is checked by cart_arms_add in pass 2. */
+static void open_arm(loader *ld, const char *start, const char *end)
+{
+  cartp_trim(&start, &end);
+  if (start == end) {
+    fail(ld, CART_EPARSE, ld->line, "[arm] needs a name: [arm NAME] (e.g. [arm high_dose])");
+    return;
+  }
+  const size_t length = (size_t)(end - start);
+  for (size_t a = 0; a < ld->n_arms; a++) {
+    if (strlen(ld->arms[a].name) == length && strncmp(ld->arms[a].name, start, length) == 0) {
+      ld->arm = &ld->arms[a]; /* a repeated section goes on with the same arm */
+      return;
+    }
+  }
+  arm_spec *grown = realloc(ld->arms, (ld->n_arms + 1) * sizeof *grown);
+  if (grown == NULL) {
+    out_of_memory(ld);
+    return;
+  }
+  ld->arms = grown;
+  arm_spec *arm = &ld->arms[ld->n_arms];
+  memset(arm, 0, sizeof *arm);
+  arm->line = ld->line;
+  arm->name = copy_string(start, length);
+  arm->keys = calloc(1, sizeof *arm->keys);
+  ld->n_arms++; /* counted at once: loader_clear frees what was made */
+  if (arm->name == NULL || arm->keys == NULL) {
+    out_of_memory(ld);
+    return;
+  }
+  arm->keys->source = ld->source;
+  ld->arm = arm;
+}
+
 /* libinih's fgets-like reader: the next line of the text, without its leading blanks. */
 static char *read_line(char *buffer, int size, void *stream)
 {
@@ -469,9 +524,13 @@ static char *read_line(char *buffer, int size, void *stream)
     /* A section header (libinih reports one without ']'). Checked here, not in on_entry, so
      * that an unknown section without keys is an error too. */
     ld->section_line = ld->line;
+    ld->arm = NULL;
     const char *close = strchr(buffer, ']');
     if (close != NULL) {
-      const int s = find_section(buffer + 1, (size_t)(close - buffer - 1));
+      const size_t name_length = (size_t)(close - buffer - 1);
+      const int is_arm = name_length >= 3 && strncmp(buffer + 1, "arm", 3) == 0 &&
+                         (name_length == 3 || cartp_is_blank(buffer[4]));
+      const int s = is_arm ? N_SECTIONS : find_section(buffer + 1, name_length);
       const char *rest = close + 1;
       while (cartp_is_blank(*rest)) {
         rest++;
@@ -479,11 +538,13 @@ static char *read_line(char *buffer, int size, void *stream)
       if (*rest != '\0' && *rest != ';' && *rest != '#') {
         /* libinih would drop it silently */
         fail(ld, CART_EPARSE, ld->line, "text after the section header: '%s'", rest);
+      } else if (is_arm) {
+        open_arm(ld, buffer + 4, close);
       } else if (s < 0) {
         fail(ld, CART_EPARSE, ld->line,
              "unknown section [%.*s] (sections: trial, times, solver, parameters, variability, "
-             "correlation, dosing, tocilizumab, events, endpoints, outputs)",
-             (int)(close - buffer - 1), buffer + 1);
+             "correlation, dosing, tocilizumab, events, endpoints, outputs, patients, arm NAME)",
+             (int)name_length, buffer + 1);
       } else if (s == SECTION_TRIAL && ld->trial_line == 0) {
         ld->trial_line = ld->line;
       }
@@ -925,6 +986,79 @@ static void read_dose(loader *ld, const key_row *row, const char *key, const cha
   e->line = ld->line;
 }
 
+/* The message of an error of this scenario without its "SOURCE:LINE: " (or "SOURCE: "). */
+static const char *message_body(const loader *ld, const cart_error *error, int line)
+{
+  char prefix[64];
+  const int length = line > 0 ? snprintf(prefix, sizeof prefix, "%s:%d: ", ld->source, line)
+                              : snprintf(prefix, sizeof prefix, "%s: ", ld->source);
+  if (length > 0 && (size_t)length < sizeof prefix &&
+      strncmp(error->message, prefix, (size_t)length) == 0) {
+    return error->message + length;
+  }
+  return error->message;
+}
+
+/* The sections whose keys an arm may give, as SECTION.KEY. */
+static const enum section arm_sections[] = {SECTION_DOSING, SECTION_TOCILIZUMAB,
+                                            SECTION_PARAMETERS};
+
+/* One "key = value" of an [arm NAME] section: label = TEXT, or SECTION.KEY = VALUE read by the
+ * row of [SECTION] KEY into the arm's own loader; an error is reported as "[arm NAME] " and the
+ * message the base's key would get. */
+static void arm_entry(loader *ld, arm_spec *arm, const char *key, const char *value)
+{
+  if (arm->n_lines == arm->lines_capacity) {
+    const size_t wanted = arm->lines_capacity ? 2 * arm->lines_capacity : 16;
+    int *lines = realloc(arm->lines, wanted * sizeof *lines);
+    if (lines == NULL) {
+      out_of_memory(ld);
+      return;
+    }
+    arm->lines = lines;
+    arm->lines_capacity = wanted;
+  }
+  arm->lines[arm->n_lines++] = ld->line;
+  if (key[0] == '\0') {
+    fail(ld, CART_EPARSE, ld->line, "[arm %s] a key is missing before '='", arm->name);
+    return;
+  }
+  if (strcmp(key, "label") == 0) {
+    if (arm->label_line) {
+      fail(ld, CART_EPARSE, ld->line, "[arm %s] label: given twice (first at line %d)",
+           arm->name, arm->label_line);
+    } else if ((arm->label = copy_string(value, strlen(value))) == NULL) {
+      out_of_memory(ld);
+    } else {
+      arm->label_line = ld->line;
+    }
+    return;
+  }
+  const char *dot = strchr(key, '.');
+  int s = -1;
+  for (size_t i = 0; dot != NULL && i < sizeof arm_sections / sizeof *arm_sections; i++) {
+    const char *name = section_names[arm_sections[i]];
+    if (strlen(name) == (size_t)(dot - key) && strncmp(key, name, (size_t)(dot - key)) == 0) {
+      s = (int)arm_sections[i];
+    }
+  }
+  const key_row *row = s >= 0 && dot[1] != '\0' ? find_key(s, dot + 1) : NULL;
+  if (row == NULL) {
+    fail(ld, CART_EPARSE, ld->line,
+         "[arm %s] unknown key '%s' (keys: label, dosing.KEY, tocilizumab.KEY, "
+         "parameters.NAME, with the keys of those sections)",
+         arm->name, key);
+    return;
+  }
+  loader *keys = arm->keys;
+  keys->line = ld->line;
+  row->read(keys, row, dot + 1, value);
+  if (keys->failed) {
+    fail(ld, keys->error.code, ld->line, "[arm %s] %s", arm->name,
+         message_body(ld, &keys->error, ld->line));
+  }
+}
+
 /* libinih's handler: one "key = value" of the line read last. Returns 1 (go on) except when out
  * of memory; our own errors are in ld. */
 static int on_entry(void *user, const char *section, const char *key, const char *value)
@@ -932,6 +1066,10 @@ static int on_entry(void *user, const char *section, const char *key, const char
   loader *ld = user;
   if (ld->failed) {
     return 1;
+  }
+  if (ld->arm != NULL) {
+    arm_entry(ld, ld->arm, key, value);
+    return !(ld->failed && ld->error.code == CART_ENOMEM);
   }
   const int s = find_section(section, strlen(section));
   const key_row *row = s >= 0 && key[0] != '\0' ? find_key(s, key) : NULL;
@@ -1593,8 +1731,135 @@ static cart_trial *build(loader *ld, cartp_model_finder find)
   return trial;
 }
 
+static void loader_clear(loader *ld);
+
+/* The loader of arm `arm`: the base's settings with the arm's laid over them (cart-scenario(5),
+ * ARMS): a single key the arm gives replaces the base's; the arm's [dosing] cart (toci) lines,
+ * if any, replace all of the base's; its parameters replace the base's of the same name and add
+ * the others. Everything else is the base's, borrowed: only out->parameters.items is the
+ * caller's to free. */
+static int merge_arm(const loader *base, const arm_spec *arm, loader *out)
+{
+  *out = *base;
+  out->failed = 0;
+  out->error_line = 0;
+  cart_error_clear(&out->error);
+  out->arms = NULL;
+  out->n_arms = 0;
+  out->arm = NULL;
+  const loader *k = arm->keys;
+  if (k->dose_per_kg.line) {
+    out->dose_per_kg = k->dose_per_kg;
+  }
+  if (k->dose_cap.line) {
+    out->dose_cap = k->dose_cap;
+  }
+  if (k->rule.line) {
+    out->rule = k->rule;
+  }
+  for (int i = 0; i < N_RULE_KEYS; i++) {
+    if (k->rule_settings[i].line) {
+      out->rule_settings[i] = k->rule_settings[i];
+    }
+  }
+  if (k->cart_doses.count) {
+    out->cart_doses = k->cart_doses;
+  }
+  if (k->toci_doses.count) {
+    out->toci_doses = k->toci_doses;
+  }
+  const size_t most = base->parameters.count + k->parameters.count;
+  out->parameters.items = malloc((most ? most : 1) * sizeof *out->parameters.items);
+  out->parameters.count = 0;
+  out->parameters.capacity = most;
+  if (out->parameters.items == NULL) {
+    return CART_ENOMEM;
+  }
+  for (size_t j = 0; j < base->parameters.count; j++) {
+    if (entry_find(&k->parameters, base->parameters.items[j].name, NULL) == NULL) {
+      out->parameters.items[out->parameters.count++] = base->parameters.items[j];
+    }
+  }
+  for (size_t j = 0; j < k->parameters.count; j++) {
+    out->parameters.items[out->parameters.count++] = k->parameters.items[j];
+  }
+  return CART_OK;
+}
+
+static int arm_has_line(const arm_spec *arm, int line)
+{
+  for (size_t i = 0; line > 0 && i < arm->n_lines; i++) {
+    if (arm->lines[i] == line) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Every arm's trial from the base and its keys, into a cart_arms; NULL with the error in ld: an
+ * error at a line of the arm is "[arm NAME] " and the base key's message, one at a line of the
+ * base (a value that clashes with the arm's) ends with " (in arm 'NAME')". */
+static cart_arms *build_arms(loader *ld, cartp_model_finder find)
+{
+  cart_error error;
+  cart_arms *arms = cart_arms_new(&error);
+  if (arms == NULL) {
+    out_of_memory(ld);
+    return NULL;
+  }
+  if (ld->n_arms == 0) {
+    cart_trial *trial = build(ld, find);
+    if (trial == NULL || cart_arms_add(arms, NULL, NULL, trial) != CART_OK) {
+      if (trial != NULL) {
+        fail(ld, cart_arms_last_error(arms)->code, 0, "%s", cart_arms_last_error(arms)->message);
+      }
+      cart_trial_free(trial);
+      cart_arms_free(arms);
+      return NULL;
+    }
+    return arms;
+  }
+  for (size_t a = 0; a < ld->n_arms; a++) {
+    const arm_spec *arm = &ld->arms[a];
+    loader merged;
+    cart_trial *trial = NULL;
+    if (merge_arm(ld, arm, &merged) != CART_OK) {
+      out_of_memory(ld);
+    } else if ((trial = build(&merged, find)) == NULL) {
+      const char *body = message_body(ld, &merged.error, merged.error_line);
+      if (arm_has_line(arm, merged.error_line)) {
+        fail(ld, merged.error.code, merged.error_line, "[arm %s] %s", arm->name, body);
+      } else {
+        fail(ld, merged.error.code, merged.error_line, "%s (in arm '%s')", body, arm->name);
+      }
+    } else if (cart_arms_add(arms, arm->name, arm->label, trial) != CART_OK) {
+      fail(ld, cart_arms_last_error(arms)->code, arm->line, "[arm %s] %s", arm->name,
+           cart_arms_last_error(arms)->message);
+      cart_trial_free(trial);
+      trial = NULL;
+    }
+    free(merged.parameters.items);
+    if (trial == NULL) {
+      cart_arms_free(arms);
+      return NULL;
+    }
+  }
+  return arms;
+}
+
 static void loader_clear(loader *ld)
 {
+  for (size_t a = 0; a < ld->n_arms; a++) {
+    arm_spec *arm = &ld->arms[a];
+    if (arm->keys != NULL) {
+      loader_clear(arm->keys);
+      free(arm->keys);
+    }
+    free(arm->name);
+    free(arm->label);
+    free(arm->lines);
+  }
+  free(ld->arms);
   free(ld->model.text);
   free(ld->times);
   free(ld->time_lines);
@@ -1614,38 +1879,70 @@ cart_trial *cart_trial_new_from_scenario(const char *text, const char *source, c
   return cartp_trial_new_from_scenario_with(text, source, cart_model_find, err);
 }
 
+/* Pass 1 over `text` into *ld (ld->failed and ld->error say how it went). */
+static void read_scenario(loader *ld, const char *text, const char *source, const char *caller)
+{
+  memset(ld, 0, sizeof *ld);
+  ld->source = source ? source : "<scenario>";
+  if (text == NULL) {
+    fail(ld, CART_EINVAL, 0, "%s: no text", caller);
+    return;
+  }
+  ld->position = text;
+  const int syntax = ini_parse_stream(read_line, ld, on_entry, ld);
+  /* libinih's return: the first line it could not parse (or where the handler gave up, which
+   * ld already describes). An earlier line wins. */
+  if (syntax > 0 && (!ld->failed || syntax < ld->error_line)) {
+    ld->failed = 0;
+    fail(ld, CART_EPARSE, syntax,
+         "syntax error: expected '[section]', 'key = value' or a comment");
+  } else if (syntax < 0 && !ld->failed) {
+    out_of_memory(ld);
+  }
+}
+
+/* The end of a load: *err (may be NULL) cleared when it made something, else the loader's
+ * error; the loader freed. */
+static void finish_load(loader *ld, int made, cart_error *err)
+{
+  if (err != NULL) {
+    if (made) {
+      cart_error_clear(err);
+    } else {
+      *err = ld->error;
+    }
+  }
+  loader_clear(ld);
+}
+
+cart_arms *cart_arms_new_from_scenario(const char *text, const char *source, cart_error *err)
+{
+  return cartp_arms_new_from_scenario_with(text, source, cart_model_find, err);
+}
+
+cart_arms *cartp_arms_new_from_scenario_with(const char *text, const char *source,
+                                             cartp_model_finder find, cart_error *err)
+{
+  loader ld;
+  read_scenario(&ld, text, source, "cart_arms_new_from_scenario");
+  cart_arms *arms = ld.failed ? NULL : build_arms(&ld, find);
+  finish_load(&ld, arms != NULL, err);
+  return arms;
+}
+
 cart_trial *cartp_trial_new_from_scenario_with(const char *text, const char *source,
                                                cartp_model_finder find, cart_error *err)
 {
   loader ld;
-  memset(&ld, 0, sizeof ld);
-  ld.source = source ? source : "<scenario>";
-  if (text == NULL) {
-    fail(&ld, CART_EINVAL, 0, "cart_trial_new_from_scenario: no text");
-    if (err != NULL) {
-      *err = ld.error;
-    }
-    return NULL;
-  }
-  ld.position = text;
-  const int syntax = ini_parse_stream(read_line, &ld, on_entry, &ld);
-  /* libinih's return: the first line it could not parse (or where the handler gave up, which
-   * ld already describes). An earlier line wins. */
-  if (syntax > 0 && (!ld.failed || syntax < ld.error_line)) {
-    ld.failed = 0;
-    fail(&ld, CART_EPARSE, syntax,
-         "syntax error: expected '[section]', 'key = value' or a comment");
-  } else if (syntax < 0 && !ld.failed) {
-    out_of_memory(&ld);
+  read_scenario(&ld, text, source, "cart_trial_new_from_scenario");
+  if (!ld.failed && ld.n_arms > 0) {
+    /* one trial cannot hold several arms, and taking the base alone would ignore them */
+    fail(&ld, CART_EINVAL, ld.arms[0].line,
+         "[arm %s]: a scenario with arms is a trial of several arms; load it with "
+         "cart_arms_new_from_scenario (cart trial runs every arm)",
+         ld.arms[0].name);
   }
   cart_trial *trial = ld.failed ? NULL : build(&ld, find);
-  if (err != NULL) {
-    if (trial != NULL) {
-      cart_error_clear(err);
-    } else {
-      *err = ld.error;
-    }
-  }
-  loader_clear(&ld);
+  finish_load(&ld, trial != NULL, err);
   return trial;
 }

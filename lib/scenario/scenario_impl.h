@@ -2,6 +2,7 @@
 #ifndef CART_SCENARIO_IMPL_H
 #define CART_SCENARIO_IMPL_H
 
+#include <cart/cart_arms.h>
 #include <cart/cart_scenario.h>
 #include <cart/cart_trial.h>
 
@@ -13,5 +14,9 @@ typedef const cart_model *(*cartp_model_finder)(const char *name, cart_error *er
  * a model's own endpoint settings can be read from a scenario's [endpoints]. */
 cart_trial *cartp_trial_new_from_scenario_with(const char *text, const char *source,
                                                cartp_model_finder find, cart_error *err);
+
+/* cart_arms_new_from_scenario with the same model lookup. */
+cart_arms *cartp_arms_new_from_scenario_with(const char *text, const char *source,
+                                             cartp_model_finder find, cart_error *err);
 
 #endif

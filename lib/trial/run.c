@@ -139,3 +139,74 @@ int cartp_trial_run(const cart_trial *trial, const char *path, size_t block_size
   }
   return status;
 }
+
+/* options->progress over the arms: the patients of the arms run before count as done. */
+typedef struct arms_progress {
+  const cart_trial_run_options *options;
+  size_t before, total;
+  int stop; /* the caller's progress asked to stop */
+} arms_progress;
+
+static int arms_progress_call(size_t done, size_t total, void *data)
+{
+  arms_progress *p = data;
+  (void)total;
+  const int stop = p->options->progress(p->before + done, p->total, p->options->progress_data);
+  p->stop |= stop != 0;
+  return stop;
+}
+
+int cartp_arms_run(const cart_trial *const *trials, const char *const *names, size_t n_arms,
+                   const char *path, size_t block_size, const cart_trial_run_options *options,
+                   const cartp_run_driver *driver, const cartp_run_sink *sink,
+                   cart_trial_summary *summaries, cartp_run_stats *stats, cart_error *err)
+{
+  const size_t n = cart_trial_n_patients(trials[0]);
+  arms_progress progress = {options, 0, n * n_arms, 0};
+  cart_trial_run_options arm_options = *options;
+  if (options->progress != NULL) {
+    arm_options.progress = arms_progress_call;
+    arm_options.progress_data = &progress;
+  }
+  cartp_run_stats total = {0, 0, 0};
+  int status = CART_OK;
+  for (size_t a = 0; status == CART_OK && a < n_arms; a++) {
+    if (sink->select_arm != NULL) {
+      status = agree(driver, sink->select_arm(sink->data, a, err), err);
+    }
+    if (status == CART_OK && a > 0) {
+      /* a stop asked for at the last round of the arm before (its run had nothing left to
+       * stop) */
+      status = agree(driver,
+                     progress.stop ? cartp_error(err, CART_ESTOPPED,
+                                                 "stopped after %zu of %zu arms: '%s' is "
+                                                 "incomplete",
+                                                 a, n_arms, path)
+                                   : CART_OK,
+                     err);
+    }
+    cartp_run_stats arm_stats = {0, 0, 0};
+    if (status == CART_OK) {
+      progress.before = a * n;
+      status = cartp_trial_run(trials[a], path, block_size, &arm_options, driver, sink,
+                               summaries != NULL ? &summaries[a] : NULL,
+                               stats != NULL ? &arm_stats : NULL, err);
+    }
+    total.solve_s += arm_stats.solve_s;
+    total.write_s += arm_stats.write_s;
+    total.bytes += arm_stats.bytes;
+    if (status != CART_OK && names != NULL && err != NULL) {
+      char message[sizeof err->message];
+      memcpy(message, err->message, sizeof message);
+      const int used = snprintf(err->message, sizeof err->message, "arm '%s': ", names[a]);
+      if (used > 0 && (size_t)used < sizeof err->message) { /* a long message is cut */
+        memcpy(err->message + used, message, sizeof err->message - (size_t)used - 1);
+        err->message[sizeof err->message - 1] = '\0';
+      }
+    }
+  }
+  if (stats != NULL) {
+    *stats = total;
+  }
+  return status;
+}

@@ -45,6 +45,8 @@ typedef struct cartp_run_sink {
   int (*summarize)(void *data, cart_trial_summary *summary, cart_error *err);
   int (*finish)(void *data, const cart_trial_summary *summary, cart_error *err);
   int (*drain)(void *data, cart_error *err); /* NULL: done with each block when write returns */
+  /* The arm the next writes, summary and finish go to (called between arms, after the drain). */
+  int (*select_arm)(void *data, size_t arm, cart_error *err);
 } cartp_run_sink;
 
 /* This caller's time and bytes (uncompressed rows written). */
@@ -64,5 +66,16 @@ int cartp_trial_run(const cart_trial *trial, const char *path, size_t block_size
                     const cart_trial_run_options *options, const cartp_run_driver *driver,
                     const cartp_run_sink *sink, cart_trial_summary *summary,
                     cartp_run_stats *stats, cart_error *err);
+
+/* cartp_trial_run for every arm in turn (trials[a], prepared, all of the same patients), the
+ * sink's select_arm called before each: every arm's blocks, summary (summaries[a]; may be NULL)
+ * and finish. options->progress sees the patients of all arms (done + a N of n_arms N); a stop
+ * it asks for at an arm's last round stops before the next arm (CART_ESTOPPED). A failure's
+ * message starts with "arm 'NAME': " when the arms are named (names may be NULL). stats add up
+ * over the arms. */
+int cartp_arms_run(const cart_trial *const *trials, const char *const *names, size_t n_arms,
+                   const char *path, size_t block_size, const cart_trial_run_options *options,
+                   const cartp_run_driver *driver, const cartp_run_sink *sink,
+                   cart_trial_summary *summaries, cartp_run_stats *stats, cart_error *err);
 
 #endif

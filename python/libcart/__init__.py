@@ -813,6 +813,10 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
               has a cv is an error. Results are those of the same table given as [patients]
               file, bit for bit.
 
+    A scenario with [arm NAME] sections (cart-scenario(5), ARMS) runs every arm on the same
+    patients into one file, as `cart trial` does: n, seed and patients apply to every arm, and
+    progress counts the patients of all arms. The result then has .arms ({name: TrialResult}).
+
     Returns a TrialResult. Raises LibcartError for scenario errors (CART_EPARSE etc., with the
     line), CART_EEXIST, CART_EIO and the plan's errors.
     """
@@ -829,10 +833,13 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
     path = os.fspath(output) if output is not None else "cart-trial.h5"
 
     err = _clib.new_error()
-    trial_p = _lib.cart_trial_new_from_scenario(text.encode("utf-8"), source.encode("utf-8"),
-                                                ctypes.byref(err))
-    if not trial_p:
+    # a scenario's arms ([arm NAME] sections; one unnamed arm without them), run as cart trial
+    # runs them
+    arms_p = _lib.cart_arms_new_from_scenario(text.encode("utf-8"), source.encode("utf-8"),
+                                              ctypes.byref(err))
+    if not arms_p:
         raise _clib.error_from(err.code, err)
+    n_arms = _lib.cart_arms_count(arms_p)
     caught = []
 
     def call_progress(done, total, _data):
@@ -844,28 +851,30 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
 
     try:
         if n is not None:
-            _clib.check(_lib.cart_trial_set_n_patients(trial_p, n), _lib.cart_trial_last_error,
-                        trial_p)
+            _clib.check(_lib.cart_arms_set_n_patients(arms_p, n), _lib.cart_arms_last_error,
+                        arms_p)
         if seed is not None:
-            _lib.cart_trial_set_seed(trial_p, seed)
+            _lib.cart_arms_set_seed(arms_p, seed)
+        first_p = _lib.cart_arms_trial(arms_p, 0)
         separator = "\n" if text and not text.endswith("\n") else ""
         as_run = "%s%s# python trial(): n_patients = %d, seed = %d\n" % (
-            text, separator, _lib.cart_trial_n_patients(trial_p), _lib.cart_trial_seed(trial_p))
+            text, separator, _lib.cart_trial_n_patients(first_p), _lib.cart_trial_seed(first_p))
         if table is not None:
             names, values = table
-            population = _lib.cart_trial_edit_population(trial_p)
             c_names = (ctypes.c_char_p * len(names))(*[n.encode("utf-8") for n in names])
-            _clib.check(_lib.cart_population_set_patients(
-                population, c_names, len(names),
-                values.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), values.shape[0]),
-                _lib.cart_population_last_error, population)
-            _clib.check(_lib.cart_trial_prepare(trial_p), _lib.cart_trial_last_error, trial_p)
+            for a in range(n_arms):  # the same patients in every arm
+                population = _lib.cart_trial_edit_population(_lib.cart_arms_trial(arms_p, a))
+                _clib.check(_lib.cart_population_set_patients(
+                    population, c_names, len(names),
+                    values.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), values.shape[0]),
+                    _lib.cart_population_last_error, population)
             as_run += "# python trial(): patients table of %d rows (%s)\n" % (
                 values.shape[0], ", ".join(names))
+        _clib.check(_lib.cart_arms_prepare(arms_p), _lib.cart_arms_last_error, arms_p)
         # PROGRESS_FN() is a NULL function pointer: no callback
         callback = _clib.PROGRESS_FN(call_progress) if progress is not None \
             else _clib.PROGRESS_FN()
-        summary = _clib.TrialSummary()
+        summaries = (_clib.TrialSummary * n_arms)()
         options = _clib.TrialRunOptions()
         _lib.cart_trial_run_options_default(ctypes.byref(options))
         options.scenario_text = as_run.encode("utf-8")
@@ -873,10 +882,10 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
         options.block_size = block
         options.n_threads = threads
         options.progress = callback
-        status = _lib.cart_trial_run_file(trial_p, os.fsencode(path), ctypes.byref(options),
-                                          ctypes.byref(summary), ctypes.byref(err))
+        status = _lib.cart_arms_run_file(arms_p, os.fsencode(path), ctypes.byref(options),
+                                         summaries, ctypes.byref(err))
     finally:
-        _lib.cart_trial_free(trial_p)
+        _lib.cart_arms_free(arms_p)
     if caught:
         raise caught[0]
     if status != _clib.CART_OK and not (status == _clib.CART_ESTOPPED and progress is not None):
@@ -1057,6 +1066,13 @@ class TrialResult:
                     / summary["n_solved"]. Empty when the file has no summary.
       units         {dataset path ("/time", "/trajectories/Cblood", ...): unit}; "/params" maps
                     to the list of its columns' units
+      arms          {} for a trial without arms; for a file of arms (scenario [arm NAME]
+                    sections, cart(1) TRIAL FILES) {name: TrialResult} in the arms' order, each
+                    the arm's datasets and summary with the fields above (and its own units,
+                    keyed as in a plain file), while this result's per-patient fields (params,
+                    trajectories, endpoints, status, toci_times, summary, endpoint_summary) are
+                    None: patient i of every arm is the same virtual patient
+      arm, label    the arm's name and label for a result in .arms; None and "" otherwise
     """
 
     def __init__(self, **fields):
@@ -1065,7 +1081,9 @@ class TrialResult:
     @property
     def n_patients(self):
         """Number of patients of the trial."""
-        return self.attrs.get("n_patients", len(self.status))
+        if "n_patients" in self.attrs:
+            return self.attrs["n_patients"]
+        return len(self.status if self.status is not None else self.written)
 
     @property
     def model(self):
@@ -1074,7 +1092,10 @@ class TrialResult:
 
     @property
     def written(self):
-        """numpy bool per patient: its row was written (False only in an incomplete file)."""
+        """numpy bool per patient: its row was written (False only in an incomplete file); for
+        a file of arms, of the first arm."""
+        if self.arms:
+            return next(iter(self.arms.values())).written
         return self.status != _clib.INT32_FILL
 
     def to_frame(self, long=True):
@@ -1084,16 +1105,21 @@ class TrialResult:
         long=True   DIR/trajectories.csv: columns patient, arm, time, name, value, unit, a row
                     a patient, trajectory and output time (patients in order, then the
                     trajectories in name order, then times); value is the float32 stored,
-                    widened to float64 (NaN for a failed patient); arm is NaN (no arms yet)
+                    widened to float64 (NaN for a failed patient); arm is the arm's name (a
+                    file of arms: every arm's rows, arm by arm), NaN for a trial without arms
         long=False  DIR/endpoints.csv: a row a patient, columns patient, arm, status and the
                     endpoints (pandas "Int32" for the integer ones, NA for no value)
         """
         pd = _pandas()
+        if self.arms:  # every arm's rows, arm by arm, as cart export writes them
+            return pd.concat([arm.to_frame(long) for arm in self.arms.values()],
+                             ignore_index=True)
+        arm = self.arm if self.arm is not None else np.nan
         patients = np.flatnonzero(self.written)
         if not long:
             frame = self.endpoints.iloc[patients].copy()
             frame.insert(0, "status", self.status[patients].astype(np.int64))
-            frame.insert(0, "arm", np.nan)
+            frame.insert(0, "arm", arm)
             frame.insert(0, "patient", patients.astype(np.int64))
             return frame.reset_index(drop=True)
         names = sorted(self.trajectories)  # the file's order (HDF5 name order)
@@ -1106,7 +1132,8 @@ class TrialResult:
         units = [self.trajectory_units.get(n) or "" for n in names]
         return pd.DataFrame({
             "patient": np.repeat(patients.astype(np.int64), rows_per_patient),
-            "arm": np.full(len(patients) * rows_per_patient, np.nan),
+            "arm": np.full(len(patients) * rows_per_patient, arm,
+                           dtype=object if self.arm is not None else float),
             "time": np.tile(np.asarray(self.time, dtype=np.float64), len(patients) * len(names)),
             "name": np.tile(np.repeat(np.array(names, dtype=object), n_times), len(patients)),
             "value": values.astype(np.float64).reshape(-1),
@@ -1114,8 +1141,13 @@ class TrialResult:
         })
 
     def __repr__(self):
-        return "<libcart.TrialResult %s: model %s, %s patients, %d times%s>" % (
-            self.path, self.model, self.n_patients, len(self.time),
+        arms = ""
+        if self.arms:
+            arms = ", arms %s" % ", ".join(self.arms)
+        elif self.arm is not None:
+            arms = ", arm %s" % self.arm
+        return "<libcart.TrialResult %s: model %s, %s patients, %d times%s%s>" % (
+            self.path, self.model, self.n_patients, len(self.time), arms,
             "" if self.complete else ", INCOMPLETE")
 
 
@@ -1178,6 +1210,49 @@ def _endpoint_summary(f, pd):
     return frame.astype({"n_number": "int64", **{c: "Int64" for c in counts}})
 
 
+def _read_datasets(g, attrs, pd):
+    """The datasets of one trial in HDF5 group g (the file's root, or an arm's /arms/NAME) as
+    TrialResult fields."""
+    params_set = g["params"]
+    names = [_plain(n) for n in params_set.attrs["names"]]
+    param_units = dict(zip(names, [_plain(u) for u in params_set.attrs["units"]]))
+    params = pd.DataFrame(params_set[()], columns=names)
+
+    trajectories, trajectory_units = {}, {}
+    for name, item in g["trajectories"].items():
+        trajectories[name] = item[()]
+        trajectory_units[name] = _plain(item.attrs.get("unit"))
+
+    group = g["endpoints"]
+    order = [n for n in _endpoint_order(attrs.get("model")) if n in group]
+    order += sorted(n for n in group if n not in order)
+    columns, endpoint_units = {}, {}
+    for name in order:
+        data = group[name][()]
+        if data.dtype.kind in "iu":
+            data = data.astype(np.int32)
+            columns[name] = pd.arrays.IntegerArray(data, data == _clib.INT32_FILL)
+        else:
+            columns[name] = data
+        endpoint_units[name] = _plain(group[name].attrs.get("unit"))
+    endpoints = pd.DataFrame(columns, index=pd.RangeIndex(len(params)))
+
+    status = g["status"][()].astype(np.int32)
+    toci_times = g["events/toci_times"][()] if "events/toci_times" in g \
+        else np.full((len(status), 0), np.nan)
+    summary = {}
+    if "summary" in g:
+        found = {key: _plain(value) for key, value in g["summary"].attrs.items()}
+        for field in _clib.TrialSummary.ONCOLOGY_FIELDS:
+            if field in found:
+                summary[field] = found.pop(field)
+        summary.update(found)
+    return dict(params=params, param_units=param_units, trajectories=trajectories,
+                trajectory_units=trajectory_units, endpoints=endpoints,
+                endpoint_units=endpoint_units, status=status, toci_times=toci_times,
+                summary=summary, endpoint_summary=_endpoint_summary(g, pd))
+
+
 def read_trial(path):
     """Reads a trial file written by trial() or `cart trial` (layout: cart(1), TRIAL FILES)
     into a TrialResult, with h5py; the file is closed on return. A file marked incomplete
@@ -1205,47 +1280,26 @@ def _read_trial(path, stacklevel):
         f.visititems(visit)
 
         time = f["time"][()]
-        params_set = f["params"]
-        names = [_plain(n) for n in params_set.attrs["names"]]
-        param_units = dict(zip(names, [_plain(u) for u in params_set.attrs["units"]]))
-        params = pd.DataFrame(params_set[()], columns=names)
-
-        trajectories, trajectory_units = {}, {}
-        for name, item in f["trajectories"].items():
-            trajectories[name] = item[()]
-            trajectory_units[name] = _plain(item.attrs.get("unit"))
-
-        group = f["endpoints"]
-        order = [n for n in _endpoint_order(attrs.get("model")) if n in group]
-        order += sorted(n for n in group if n not in order)
-        columns, endpoint_units = {}, {}
-        for name in order:
-            data = group[name][()]
-            if data.dtype.kind in "iu":
-                data = data.astype(np.int32)
-                columns[name] = pd.arrays.IntegerArray(data, data == _clib.INT32_FILL)
-            else:
-                columns[name] = data
-            endpoint_units[name] = _plain(group[name].attrs.get("unit"))
-        endpoints = pd.DataFrame(columns, index=pd.RangeIndex(len(params)))
-
-        status = f["status"][()].astype(np.int32)
-        toci_times = f["events/toci_times"][()] if "events/toci_times" in f \
-            else np.full((len(status), 0), np.nan)
-        summary = {}
-        if "summary" in f:
-            found = {key: _plain(value) for key, value in f["summary"].attrs.items()}
-            for field in _clib.TrialSummary.ONCOLOGY_FIELDS:
-                if field in found:
-                    summary[field] = found.pop(field)
-            summary.update(found)
-        endpoint_summary = _endpoint_summary(f, pd)
+        arm_names = [str(a) for a in attrs.get("arms", [])] if "arms" in f else []
+        arms = {}
+        for name in arm_names:
+            group = f["arms"][name]
+            prefix = "/arms/%s" % name
+            arm_units = {key[len(prefix):]: value for key, value in units.items()
+                         if key.startswith(prefix + "/")}
+            arms[name] = TrialResult(path=path, attrs=attrs, complete=complete, time=time,
+                                     arm=name, label=_plain(group.attrs.get("label", "")),
+                                     arms={}, units=arm_units,
+                                     **_read_datasets(group, attrs, pd))
+        if arms:
+            fields = dict.fromkeys(("params", "param_units", "trajectories", "trajectory_units",
+                                    "endpoints", "endpoint_units", "status", "toci_times",
+                                    "summary", "endpoint_summary"))
+        else:
+            fields = _read_datasets(f, attrs, pd)
     if not complete:
         warnings.warn("trial file '%s' is marked incomplete (complete = 0): its run was stopped, "
                       "failed or is still running; patients not written read as NaN/NA"
                       % path, IncompleteTrialWarning, stacklevel=stacklevel)
-    return TrialResult(path=path, attrs=attrs, complete=complete, time=time, params=params,
-                       param_units=param_units, trajectories=trajectories,
-                       trajectory_units=trajectory_units, endpoints=endpoints,
-                       endpoint_units=endpoint_units, status=status, toci_times=toci_times,
-                       summary=summary, endpoint_summary=endpoint_summary, units=units)
+    return TrialResult(path=path, attrs=attrs, complete=complete, time=time, arm=None, label="",
+                       arms=arms, units=units, **fields)

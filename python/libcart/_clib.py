@@ -286,6 +286,10 @@ class _Solver(Structure):
     pass
 
 
+class _Arms(Structure):
+    """cart_arms (opaque)."""
+
+
 class _Trial(Structure):
     pass
 
@@ -317,6 +321,7 @@ ParamsP = POINTER(_Params)
 DosingP = POINTER(_Dosing)
 SolverP = POINTER(_Solver)
 TrialP = POINTER(_Trial)
+ArmsP = POINTER(_Arms)
 TargetsP = POINTER(_Targets)
 CalibrationP = POINTER(_Calibration)
 PopulationP = POINTER(_Population)
@@ -460,8 +465,21 @@ _PROTOTYPES = {
     # cart_hdf5.h
     "cart_trial_run_file": (c_int, [TrialP, c_char_p, POINTER(TrialRunOptions),
                                     POINTER(TrialSummary), ErrorP]),
+    "cart_arms_run_file": (c_int, [ArmsP, c_char_p, POINTER(TrialRunOptions),
+                                   POINTER(TrialSummary), ErrorP]),
+    # cart_arms.h
+    "cart_arms_free": (None, [ArmsP]),
+    "cart_arms_count": (c_size_t, [ArmsP]),
+    "cart_arms_name": (c_char_p, [ArmsP, c_size_t]),
+    "cart_arms_index": (c_int, [ArmsP, c_char_p]),
+    "cart_arms_trial": (TrialP, [ArmsP, c_size_t]),
+    "cart_arms_set_n_patients": (c_int, [ArmsP, c_size_t]),
+    "cart_arms_set_seed": (None, [ArmsP, c_uint64]),
+    "cart_arms_prepare": (c_int, [ArmsP]),
+    "cart_arms_last_error": (ErrorP, [ArmsP]),
     # cart_scenario.h
     "cart_scenario_default": (c_char_p, []),
+    "cart_arms_new_from_scenario": (ArmsP, [c_char_p, c_char_p, ErrorP]),
     "cart_trial_new_from_scenario": (TrialP, [c_char_p, c_char_p, ErrorP]),
     "cart_trial_model": (ModelP, [TrialP]),
     # cart_calibrate.h

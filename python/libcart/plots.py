@@ -11,6 +11,9 @@ Every function returns a matplotlib Figure. It draws into the Figure or SubFigur
     response_crs(trial)                 response (NR, PR, CR) and CRS grades 0-4, % of solved
     report(trial)                       all of the above for a trial on one Figure
 
+A trial of arms (read_trial(...).arms, scenario [arm NAME] sections) is drawn by arm by each of
+the trial functions: a colour per arm (ARM_COLORS), the arm's name in the legends.
+
 `trial` is what libcart.read_trial() returns. Only patients with status 0 (solved) are shown.
 The CRS grade is the model convention of MODEL.md section 4 (the peak of the model's CRS signal,
 IL6s or IL6s plus cart's q_ifn term, against thresholds), not ASTCT clinical grading, and the
@@ -76,6 +79,9 @@ CRS_CAPTION = ("CRS grade: peak CRS signal (IL6s, plus cart's q_ifn term) agains
 INT32_FILL = -2147483648
 
 BAND_COLOR = "tab:blue"
+# One colour per arm of a trial of arms, in the arms' order (then again from the first).
+ARM_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
+              "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
 TOCI_COLOR = "tab:purple"
 DOSE_COLOR = "tab:green"
 THRESHOLD_COLOR = "0.35"
@@ -159,7 +165,22 @@ def _format_number(value):
     return f"{value:.3g}" if abs(value) < 1e4 else f"{value:.2e}"
 
 
+def _arms(trial_result):
+    """[(name, label, TrialResult, colour)] of a trial of arms (read_trial's .arms), [] for a
+    trial without arms."""
+    arms = getattr(trial_result, "arms", None) or {}
+    return [(name, getattr(arm, "label", "") or "", arm, ARM_COLORS[k % len(ARM_COLORS)])
+            for k, (name, arm) in enumerate(arms.items())]
+
+
+def _arm_legend(name, label):
+    return f"{name} ({label})" if label else name
+
+
 def _trajectory_names(trial_result):
+    arms = _arms(trial_result)
+    if arms:
+        return _trajectory_names(arms[0][2])
     names = list(trial_result.trajectories)
     return [n for n in TRAJECTORY_ORDER if n in names] + \
         [n for n in names if n not in TRAJECTORY_ORDER]
@@ -221,10 +242,15 @@ def _scenario_marks(trial_result):
         return {}
     lib = _clib.lib
     err = _clib.CartError()
-    trial_p = lib.cart_trial_new_from_scenario(text.encode("utf-8"), b"<trial file>",
-                                               ctypes.byref(err))
-    if not trial_p:
+    # the scenario's arms (one unnamed arm without [arm] sections); the marks of this result's
+    # arm, or of the first
+    arms_p = lib.cart_arms_new_from_scenario(text.encode("utf-8"), b"<trial file>",
+                                             ctypes.byref(err))
+    if not arms_p:
         return {}
+    arm = getattr(trial_result, "arm", None)
+    index = lib.cart_arms_index(arms_p, arm.encode("utf-8")) if arm is not None else 0
+    trial_p = lib.cart_arms_trial(arms_p, max(index, 0))
     try:
         settings = lib.cart_trial_endpoint_settings(trial_p).contents
         marks = {"n_detect": settings.n_detect, "f_aplasia": settings.f_aplasia,
@@ -239,7 +265,7 @@ def _scenario_marks(trial_result):
         marks["toci_fixed"] = [toci.time for i in range(lib.cart_dosing_n_toci(dosing))
                                if lib.cart_dosing_get_toci(dosing, i, ctypes.byref(toci)) == 0]
     finally:
-        lib.cart_trial_free(trial_p)
+        lib.cart_arms_free(arms_p)
     return marks
 
 
@@ -460,8 +486,13 @@ def _band_axes(fig, n, ncols):
     return axes[:n]
 
 
-def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3, marks=True):
+def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3, marks=True,
+                     color=BAND_COLOR, label=None):
     """5-50-95% bands over the solved patients of each trajectory against time.
+
+    A trial of arms (read_trial's .arms) gets one band per arm on every panel, in ARM_COLORS,
+    labelled with the arm's name (the marks are those of the first arm). `color` and `label`
+    (a prefix of the legend's entries) are those of a single trial's band.
 
     One panel per name (default: every trajectory, Cblood, tumour, B, IL6, IL6s first): the
     median line and the 5-95% band (numpy.nanpercentile over patients with status 0). Cell
@@ -470,6 +501,16 @@ def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3, mar
     get half of each time axis (module docstring). With `marks` (default), the doses,
     thresholds, tocilizumab doses given and the cmax/tmax medians of the module docstring."""
     names = _trajectory_names(trial_result) if names is None else list(names)
+    arms = _arms(trial_result)
+    if arms:
+        if axes is None:
+            fig = _new_figure(fig, (5.5 * min(ncols, max(len(names), 1)),
+                                    3.8 * max(1, math.ceil(len(names) / ncols))))
+            axes = _band_axes(fig, len(names), min(ncols, max(len(names), 1)))
+        for k, (name, arm_label, arm, arm_color) in enumerate(arms):
+            percentile_bands(arm, names, axes=axes, marks=marks and k == 0, color=arm_color,
+                             label=_arm_legend(name, arm_label))
+        return _root(axes[0]) if len(axes) else _root(fig)
     units = _units(trial_result, "trajectory")
     time = np.asarray(trial_result.time, dtype=float)
     solved = _solved(trial_result)
@@ -517,9 +558,16 @@ def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3, mar
                 below = "values of 0" if floor == 0 else f"values below {floor:g} {unit}"
                 ax.text(0.99, 0.02, f"{below} lie below the axis", transform=ax.transAxes,
                         ha="right", va="bottom", fontsize=7, color="0.35")
-        ax.fill_between(time, p5, p95, color=BAND_COLOR, alpha=0.25, linewidth=0, label="5-95%")
-        ax.plot(time, p50, color=BAND_COLOR, linewidth=1.8, label="median")
+        prefix = f"{label} " if label else ""
+        ax.fill_between(time, p5, p95, color=color, alpha=0.25 if label is None else 0.18,
+                        linewidth=0, label=prefix + "5-95%")
+        ax.plot(time, p50, color=color, linewidth=1.8, label=prefix + "median")
         if ylim is not None:
+            # the arms of a trial share the panel: its limits take in every arm's band
+            shared = getattr(ax, "_libcart_ylim", None) if label is not None else None
+            if shared is not None:
+                ylim = (min(shared[0], ylim[0]), max(shared[1], ylim[1]))
+            ax._libcart_ylim = ylim
             ax.set_ylim(*ylim)
         if marks:
             _draw_doses(ax, scenario)
@@ -534,6 +582,13 @@ def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3, mar
                     ax.plot([np.nanmedian(tmax)], [np.nanmedian(cmax)], marker="D",
                             markersize=5, color="tab:red", linestyle="none", gid="cmax_median",
                             label="median cmax at median tmax")
+        if label is not None and not marks and name == "Cblood" and \
+                {"cmax", "tmax"} <= set(trial_result.endpoints):
+            cmax = _column(trial_result, "cmax")[solved]
+            tmax = _column(trial_result, "tmax")[solved]
+            if np.isfinite(cmax).any() and np.isfinite(tmax).any():
+                ax.plot([np.nanmedian(tmax)], [np.nanmedian(cmax)], marker="D", markersize=5,
+                        color=color, linestyle="none", gid="cmax_median")
         ax.legend(fontsize=7, loc="best")
     return _root(axes[0]) if axes else _root(fig)
 
@@ -545,14 +600,17 @@ def endpoint_histograms(trial_result, names=("cmax", "tmax", "auc28"), fig=None,
     cmax and auc28 (and other concentrations) get logarithmic bins and x axis when every
     value is positive. `bins`: the number of bins (default about sqrt(N), 5 to 40)."""
     names = list(names)
-    units = _units(trial_result, "endpoint")
-    solved = _solved(trial_result)
     if axes is None:
         fig = _new_figure(fig, (5.5 * max(len(names), 1), 3.8))
         axes = _band_axes(fig, len(names), max(len(names), 1))
     axes = list(axes)
     if len(axes) < len(names):
         raise ValueError(f"endpoint_histograms needs {len(names)} axes, got {len(axes)}")
+    if _arms(trial_result):
+        _histograms_by_arm(trial_result, names, axes, bins)
+        return _root(axes[0]) if axes else _root(fig)
+    units = _units(trial_result, "endpoint")
+    solved = _solved(trial_result)
     for ax, name in zip(axes, names):
         unit = units.get(name, "")
         values = _column(trial_result, name)[solved]
@@ -587,6 +645,49 @@ def endpoint_histograms(trial_result, names=("cmax", "tmax", "auc28"), fig=None,
     return _root(axes[0]) if axes else _root(fig)
 
 
+def _histograms_by_arm(trial_result, names, axes, bins):
+    """endpoint_histograms of a trial of arms: on each panel an outline histogram per arm over
+    the same bins, each arm's median a dashed line of its colour."""
+    arms = _arms(trial_result)
+    units = _units(arms[0][2], "endpoint")
+    for ax, name in zip(axes, names):
+        unit = units.get(name, "")
+        ax.set_title(ENDPOINT_TITLES.get(name, name) + " by arm")
+        ax.set_xlabel(_unit_label(name, unit))
+        ax.set_ylabel("patients")
+        per_arm = []
+        for arm_name, arm_label, arm, color in arms:
+            values = _column(arm, name)[_solved(arm)]
+            per_arm.append((arm_name, color, values[np.isfinite(values)]))
+        every = np.concatenate([v for _, _, v in per_arm]) if per_arm else np.zeros(0)
+        if every.size == 0:
+            _empty_panel(ax, "no values")
+            continue
+        n_bins = bins or int(np.clip(round(math.sqrt(every.size / len(arms))), 5, 40))
+        low, high = every.min(), every.max()
+        if name in LOG_ENDPOINTS and low > 0:
+            if high <= low:
+                low, high = low / 1.5, high * 1.5
+            edges = np.logspace(math.log10(low), math.log10(high), n_bins + 1)
+            edges[0], edges[-1] = low, high
+            ax.set_xscale("log")
+        else:
+            if high <= low:
+                low, high = low - 0.5, high + 0.5
+            edges = np.linspace(low, high, n_bins + 1)
+        for arm_name, color, values in per_arm:
+            if values.size == 0:
+                continue
+            median = float(np.median(values))
+            ax.hist(values, bins=edges, histtype="step", color=color, linewidth=1.8,
+                    label=f"{arm_name}: median {_format_number(median)}")
+            ax.axvline(median, color=color, linewidth=1.2, linestyle="--")
+        ax.set_xlim(edges[0], edges[-1])
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.25)
+        ax.legend(fontsize=8, loc="upper right")
+        ax.grid(True, axis="y", alpha=0.3)
+
+
 def _percent(codes, categories):
     codes = codes[np.isfinite(codes)]
     if codes.size == 0:
@@ -599,26 +700,48 @@ def response_crs(trial_result, ax=None, fig=None):
 
     Two bar groups on one Axes (containers labelled 'response' and 'CRS grade'); each group
     sums to 100 over the solved patients that have the endpoint. A caption says that the CRS
-    grade is a model convention on the CRS signal, not ASTCT clinical grading."""
+    grade is a model convention on the CRS signal, not ASTCT clinical grading. A trial of arms
+    gets grouped bars, one per arm at each category, in ARM_COLORS (containers labelled with the
+    arms' names)."""
     if ax is None:
         fig = _new_figure(fig, (7, 4.5))
         ax = fig.subplots()
-    solved = _solved(trial_result)
-    n_solved = int(np.count_nonzero(solved))
-    response = _percent(_column(trial_result, "response")[solved], (0, 1, 2))
-    crs = _percent(_column(trial_result, "crs_grade")[solved], CRS_GRADES)
     x_response = np.arange(3)
     x_crs = np.arange(len(CRS_GRADES)) + 4
-    bars_r = ax.bar(x_response, response, color="tab:green", label="response")
-    bars_c = ax.bar(x_crs, crs, color="tab:red", alpha=0.8, label="CRS grade")
-    for bars in (bars_r, bars_c):
-        ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=1)
+    arms = _arms(trial_result)
+    if arms:
+        # grouped bars: one bar per arm at every category, the arm's colour, labelled with its
+        # name (the containers' labels)
+        width = 0.8 / len(arms)
+        solved_counts = []
+        for k, (name, arm_label, arm, color) in enumerate(arms):
+            solved = _solved(arm)
+            solved_counts.append(int(np.count_nonzero(solved)))
+            values = np.concatenate([
+                _percent(_column(arm, "response")[solved], (0, 1, 2)),
+                _percent(_column(arm, "crs_grade")[solved], CRS_GRADES)])
+            x = np.concatenate([x_response, x_crs]) + (k - (len(arms) - 1) / 2) * width
+            bars = ax.bar(x, values, width=width, color=color, label=_arm_legend(name, arm_label))
+            if len(arms) <= 3:
+                ax.bar_label(bars, fmt="%.0f", fontsize=6, padding=1)
+        n_solved = "/".join(str(c) for c in solved_counts)
+        title = f"Response and CRS grade by arm ({n_solved} solved)"
+    else:
+        solved = _solved(trial_result)
+        n_solved = int(np.count_nonzero(solved))
+        response = _percent(_column(trial_result, "response")[solved], (0, 1, 2))
+        crs = _percent(_column(trial_result, "crs_grade")[solved], CRS_GRADES)
+        bars_r = ax.bar(x_response, response, color="tab:green", label="response")
+        bars_c = ax.bar(x_crs, crs, color="tab:red", alpha=0.8, label="CRS grade")
+        for bars in (bars_r, bars_c):
+            ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=1)
+        title = f"Response and CRS grade ({n_solved} solved)"
     ax.set_xticks(np.concatenate([x_response, x_crs]),
                   list(RESPONSE_LABELS) + [f"G{g}" for g in CRS_GRADES])
     ax.set_ylim(0, 115)
     ax.set_ylabel("% of solved patients")
     ax.set_xlabel("response (NR, PR, CR) | CRS grade (G0-G4, model convention)")
-    ax.set_title(f"Response and CRS grade ({n_solved} solved)")
+    ax.set_title(title)
     ax.legend(fontsize=8, loc="upper center")
     ax.grid(True, axis="y", alpha=0.3)
     ax.annotate(CRS_CAPTION, xy=(0.5, 0.0), xycoords=ax.xaxis.label, xytext=(0, -4),
@@ -630,14 +753,18 @@ def report(trial_result, fig=None, ncols=3):
     """One Figure: the percentile bands of every trajectory, response and CRS bars (when the
     model has those endpoints), and histograms of cmax, tmax and auc28 (else of the model's first
     three real-valued endpoints), under a title naming the model, N, the seed and whether
-    the file is complete."""
+    the file is complete. A trial of arms is drawn by arm: a band per arm on every trajectory
+    panel, grouped response and CRS bars and a histogram outline per arm, each arm in its
+    colour of ARM_COLORS with its name in the legends."""
     names = _trajectory_names(trial_result)
-    hist_names = [n for n in ("cmax", "tmax", "auc28") if n in trial_result.endpoints]
+    arms = _arms(trial_result)
+    first = arms[0][2] if arms else trial_result  # whose endpoints name the panels
+    hist_names = [n for n in ("cmax", "tmax", "auc28") if n in first.endpoints]
     if not hist_names:  # a model with endpoints of its own: its first real-valued ones
-        hist_names = [n for n in trial_result.endpoints
-                      if str(trial_result.endpoints[n].dtype) == "float64"][:3]
+        hist_names = [n for n in first.endpoints
+                      if str(first.endpoints[n].dtype) == "float64"][:3]
     # the response and CRS bars need the oncology endpoints (a model without them: stein)
-    bars = int("response" in trial_result.endpoints and "crs_grade" in trial_result.endpoints)
+    bars = int("response" in first.endpoints and "crs_grade" in first.endpoints)
     n_panels = len(names) + bars + len(hist_names)
     nrows = math.ceil(n_panels / ncols)
     if fig is None:
@@ -648,6 +775,18 @@ def report(trial_result, fig=None, ncols=3):
         response_crs(trial_result, ax=axes[len(names)])
     endpoint_histograms(trial_result, hist_names, axes=axes[len(names) + bars:])
 
+    complete = _attr(trial_result, "complete", None)
+    state = {1: "file complete", 0: "file INCOMPLETE (complete = 0)"}.get(
+        None if complete is None else int(complete), "completeness unknown")
+    if arms:
+        n_patients = _attr(trial_result, "n_patients", len(first.status))
+        solved = "/".join(str(int(np.count_nonzero(np.asarray(a.status) == 0)))
+                          for _, _, a, _ in arms)
+        fig.suptitle(f"libcart virtual trial: model {_attr(trial_result, 'model', '?')}, "
+                     f"{len(arms)} arms ({', '.join(name for name, _, _, _ in arms)}) on the "
+                     f"same N = {n_patients} patients ({solved} solved), seed "
+                     f"{_attr(trial_result, 'seed', '?')}, {state}", fontsize=15)
+        return _root(fig)
     status = np.asarray(trial_result.status)
     solved = int(np.count_nonzero(status == 0))
     unwritten = int(np.count_nonzero(status == INT32_FILL))
@@ -655,9 +794,6 @@ def report(trial_result, fig=None, ncols=3):
     counts = f"{solved} solved" + (f", {failed} failed" if failed else "") + \
         (f", {unwritten} not written" if unwritten else "")
     n_patients = _attr(trial_result, "n_patients", status.size)
-    complete = _attr(trial_result, "complete", None)
-    state = {1: "file complete", 0: "file INCOMPLETE (complete = 0)"}.get(
-        None if complete is None else int(complete), "completeness unknown")
     fig.suptitle(f"libcart virtual trial: model {_attr(trial_result, 'model', '?')}, "
                  f"N = {n_patients} ({counts}), seed {_attr(trial_result, 'seed', '?')}, "
                  f"{state}", fontsize=15)
