@@ -242,6 +242,16 @@ def _scenario_marks(trial_result):
         return {}
     lib = _clib.lib
     err = _clib.CartError()
+    # The marks do not depend on a patients table, whose file (a path relative to where the
+    # scenario was) need not be here: its section is left out (the file keeps the table).
+    kept, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        header = line.strip()
+        if header.startswith("[") and "]" in header:
+            skipping = header[1:header.index("]")].strip() == "patients"
+        if not skipping:
+            kept.append(line)
+    text = "".join(kept)
     # the scenario's arms (one unnamed arm without [arm] sections); the marks of this result's
     # arm, or of the first
     arms_p = lib.cart_arms_new_from_scenario(text.encode("utf-8"), b"<trial file>",
