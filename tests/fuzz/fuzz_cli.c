@@ -37,9 +37,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)cli_trial_parse(n, words, (data[0] & 2) != 0, &options);
   } else {
     const cart_model *model = cart_model_find(data[0] & 2 ? "stein" : "cart", NULL);
-    run_options opt = {model, cart_params_new(model, NULL), cart_dosing_new(NULL), NULL, 0,
-                       CART_METHOD_DEFAULT, CART_RTOL_DEFAULT, CART_MAX_STEPS_DEFAULT,
-                       CART_N_EXT_DEFAULT};
+    /* as cart run sets them up before applying the options */
+    run_options opt = {.model = model,
+                       .params = cart_params_new(model, NULL),
+                       .dosing = cart_dosing_new(NULL),
+                       .method = CART_METHOD_DEFAULT,
+                       .rtol = CART_RTOL_DEFAULT,
+                       .max_steps = CART_MAX_STEPS_DEFAULT,
+                       .n_ext = CART_N_EXT_DEFAULT,
+                       .plan = cart_endpoint_plan_new(model, NULL)};
     int initial_dose_set = 0;
     for (int i = 0; i + 1 < n; i += 2) {
       if (apply_option(&opt, words[i], words[i + 1], &initial_dose_set) != 0) {
@@ -47,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       }
     }
     free(opt.times);
+    cart_endpoint_plan_free(opt.plan);
     cart_dosing_free(opt.dosing);
     cart_params_free(opt.params);
   }
