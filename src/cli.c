@@ -433,9 +433,8 @@ static void print_wait_and_costs(const cart_model *model, const cart_trial *tria
     }
   }
   if (!isnan(s->cost_per_patient) || !isnan(s->cost_per_infused)) {
-    printf("  cost per patient     %.0f enrolled, %.0f infused, %.0f per complete responder "
-           "(the scenario's unit costs)\n", s->cost_per_patient, s->cost_per_infused,
-           s->cost_per_cr);
+    printf("  cost                 %.0f per patient, %.0f per infused, %.0f per CR (stated unit "
+           "costs)\n", s->cost_per_patient, s->cost_per_infused, s->cost_per_cr);
   }
 }
 
