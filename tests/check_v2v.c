@@ -42,15 +42,6 @@ static cart_trial *trial_from(const char *text)
   return trial;
 }
 
-static void expect_error(const char *text, int code, const char *wanted)
-{
-  cart_error err;
-  cart_arms *arms = cart_arms_new_from_scenario(text, "s.ini", &err);
-  ck_assert_ptr_null(arms);
-  ck_assert_msg(err.code == code, "code %d (%s), wanted %d", err.code, err.message, code);
-  ck_assert_msg(strstr(err.message, wanted) != NULL, "'%s' lacks '%s'", err.message, wanted);
-}
-
 /* Every patient of the trial in one block on n_threads. */
 static cart_trial_block *run_all(cart_trial *trial, int n_threads)
 {
@@ -262,7 +253,8 @@ START_TEST(test_dropout_factor)
   }
   const double factor = median_of(ratio, a->count) * 1.0001;
   char text[4096];
-  snprintf(text, sizeof text, BASE "[dosing]\nvein_to_vein_days = 40\ndropout_tumour_factor = %.17g\n",
+  snprintf(text, sizeof text,
+           BASE "[dosing]\nvein_to_vein_days = 40\ndropout_tumour_factor = %.17g\n",
            factor);
   cart_trial *rule = trial_from(text);
   cart_trial_block *b = run_all(rule, 1);
@@ -463,14 +455,16 @@ START_TEST(test_scenario_keys)
   cart_trial_costs(trial, &costs);
   ck_assert(isnan(costs.product));
   cart_trial_free(trial);
-  expect_error(BASE "[cost]\nproduct = 1\n", CART_EPARSE, "[cost] toci_dose is missing");
-  expect_error(BASE "[dosing]\nvein_to_vein_days = -1\n", CART_ERANGE,
+  test_expect_arms_error(BASE "[cost]\nproduct = 1\n", CART_EPARSE, "[cost] toci_dose is missing");
+  test_expect_arms_error(BASE "[dosing]\nvein_to_vein_days = -1\n", CART_ERANGE,
                "[dosing] vein_to_vein_days: -1 must be >= 0");
-  expect_error(BASE "[dosing]\ndropout_tumour_factor = 0\n", CART_ERANGE,
+  test_expect_arms_error(BASE "[dosing]\ndropout_tumour_factor = 0\n", CART_ERANGE,
                "[dosing] dropout_tumour_factor: 0 must be > 0");
-  expect_error(BASE "[cost]\nproduct = -5\n", CART_ERANGE, "[cost] product: -5 must be >= 0");
-  expect_error(BASE "[arm a]\ncost.nonesuch = 1\n", CART_EPARSE, "unknown key 'cost.nonesuch'");
-  expect_error("[trial]\nmodel = stein\n[dosing]\nvein_to_vein_days = 3\n", CART_EINVAL,
+  test_expect_arms_error(BASE "[cost]\nproduct = -5\n", CART_ERANGE,
+                         "[cost] product: -5 must be >= 0");
+  test_expect_arms_error(BASE "[arm a]\ncost.nonesuch = 1\n", CART_EPARSE,
+                         "unknown key 'cost.nonesuch'");
+  test_expect_arms_error("[trial]\nmodel = stein\n[dosing]\nvein_to_vein_days = 3\n", CART_EINVAL,
                "no tumour phenotypes");
 }
 END_TEST

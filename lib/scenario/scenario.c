@@ -558,7 +558,8 @@ static char *read_line(char *buffer, int size, void *stream)
       } else if (s < 0) {
         fail(ld, CART_EPARSE, ld->line,
              "unknown section [%.*s] (sections: trial, times, solver, parameters, variability, "
-             "correlation, dosing, tocilizumab, events, endpoints, outputs, patients, cost, arm NAME)",
+             "correlation, dosing, tocilizumab, events, endpoints, outputs, patients, cost, "
+             "arm NAME)",
              (int)name_length, buffer + 1);
       } else if (s == SECTION_TRIAL && ld->trial_line == 0) {
         ld->trial_line = ld->line;
