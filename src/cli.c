@@ -1,6 +1,7 @@
 /* cli.c: what the `cart` commands share (error lines, number parsing) and what `cart trial` shares
  * with `cart-mpi trial` (options, reading the scenario, the summary table). */
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -413,11 +414,42 @@ static void print_endpoints(const cart_model *model, const cart_trial_summary *s
   }
 }
 
-void cli_print_summary(const cart_model *model, const cart_trial_summary *s, const char *path)
+/* The wait before infusion and its drop-outs, the intention-to-treat rates beside the as-treated
+ * ones above them, and the costs: only for a trial that has them. */
+static void print_wait_and_costs(const cart_model *model, const cart_trial *trial,
+                                 const cart_trial_summary *s)
+{
+  const double wait = trial != NULL ? cart_trial_vein_to_vein(trial) : 0.0;
+  const size_t enrolled = s->n_solved + s->n_dropout;
+  if (wait > 0 || s->n_dropout > 0) {
+    printf("  vein-to-vein time    %.4g days: %zu of %zu enrolled not infused (%.1f %%)\n", wait,
+           s->n_dropout, enrolled, enrolled ? 100.0 * (double)s->n_dropout / (double)enrolled
+                                            : NAN);
+    if (cart_model_endpoint_index(model, "response") >= 0) {
+      printf("  as treated           CR %.1f %%, OR %.1f %% of %zu infused\n", 100 * s->cr_rate,
+             100 * s->orr_rate, s->n_solved);
+      printf("  intention to treat   CR %.1f %%, OR %.1f %% of %zu enrolled (not infused: no "
+             "response)\n", 100 * s->cr_rate_itt, 100 * s->orr_rate_itt, enrolled);
+    }
+  }
+  if (!isnan(s->cost_per_patient) || !isnan(s->cost_per_infused)) {
+    printf("  cost                 %.0f per patient, %.0f per infused, %.0f per CR (stated unit "
+           "costs)\n", s->cost_per_patient, s->cost_per_infused, s->cost_per_cr);
+  }
+}
+
+void cli_print_trial_summary(const cart_model *model, const cart_trial *trial,
+                             const cart_trial_summary *s, const char *path)
 {
   printf("trial summary (%s)\n", path);
-  printf("  patients             %zu (%zu solved)\n", s->n_patients, s->n_solved);
+  if (s->n_dropout > 0) {
+    printf("  patients             %zu (%zu solved, %zu not infused)\n", s->n_patients,
+           s->n_solved, s->n_dropout);
+  } else {
+    printf("  patients             %zu (%zu solved)\n", s->n_patients, s->n_solved);
+  }
   print_oncology(model, s);
+  print_wait_and_costs(model, trial, s);
   printf("\n");
   print_endpoints(model, s);
 }
@@ -467,6 +499,56 @@ int cli_trial_exit_status(int status)
 {
   const int bad_input = status == CART_EEXIST || status == CART_EINVAL; /* or not a file */
   return status == CART_OK ? 0 : bad_input ? EXIT_BAD_INPUT : EXIT_SOLVE_FAILED;
+}
+
+/* The rows of the wait, the intention-to-treat rates and the costs, when an arm has them. */
+static void print_arms_wait_and_costs(const cart_model *model, const cart_arms *arms,
+                                      const cart_trial_summary *summaries, int width)
+{
+  const size_t n_arms = cart_arms_count(arms);
+  int wait = 0, costs = 0;
+  for (size_t a = 0; a < n_arms; a++) {
+    wait |= cart_trial_vein_to_vein(cart_arms_trial_const(arms, a)) > 0 ||
+            summaries[a].n_dropout > 0;
+    costs |= !isnan(summaries[a].cost_per_infused) || !isnan(summaries[a].cost_per_patient);
+  }
+  if (wait) {
+    printf("  %-20s", "vein-to-vein days");
+    for (size_t a = 0; a < n_arms; a++) {
+      printf("  %*.4g", width, cart_trial_vein_to_vein(cart_arms_trial_const(arms, a)));
+    }
+    printf("\n  %-20s", "not infused");
+    for (size_t a = 0; a < n_arms; a++) {
+      printf("  %*zu", width, summaries[a].n_dropout);
+    }
+    printf("\n");
+    if (cart_model_endpoint_index(model, "response") >= 0) {
+      printf("  %-20s", "CR (ITT)");
+      for (size_t a = 0; a < n_arms; a++) {
+        printf("  %*.1f%%", width - 1, 100 * summaries[a].cr_rate_itt);
+      }
+      printf("\n  %-20s", "OR (ITT)");
+      for (size_t a = 0; a < n_arms; a++) {
+        printf("  %*.1f%%", width - 1, 100 * summaries[a].orr_rate_itt);
+      }
+      printf("\n");
+    }
+  }
+  if (costs) {
+    const struct {
+      const char *label;
+      size_t offset;
+    } rows[] = {{"cost/patient (ITT)", offsetof(cart_trial_summary, cost_per_patient)},
+                {"cost/infused", offsetof(cart_trial_summary, cost_per_infused)},
+                {"cost/CR (ITT)", offsetof(cart_trial_summary, cost_per_cr)}};
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+      printf("  %-20s", rows[r].label);
+      for (size_t a = 0; a < n_arms; a++) {
+        printf("  %*.0f", width, *(const double *)((const char *)&summaries[a] + rows[r].offset));
+      }
+      printf("\n");
+    }
+  }
 }
 
 /* The arms side by side: a column per arm, a row per oncology rate or median the model has. */
@@ -520,6 +602,7 @@ static void print_arms_table(const cart_model *model, const cart_arms *arms,
     }
     printf("\n");
   }
+  print_arms_wait_and_costs(model, arms, summaries, width);
 }
 
 int cli_trial_report(int status, const cart_error *err, const cart_arms *arms,
@@ -540,11 +623,12 @@ int cli_trial_report(int status, const cart_error *err, const cart_arms *arms,
       printf("%sarm %s%s%s%s\n", a > 0 ? "\n" : "", name, label[0] ? " (" : "", label,
              label[0] ? ")" : "");
     }
-    cli_print_summary(model, &summaries[a], o->output);
+    cli_print_trial_summary(model, cart_arms_trial_const(arms, a), &summaries[a], o->output);
     const cart_trial_summary *s = &summaries[a];
-    if (s->n_solved < s->n_patients) {
+    /* a patient not infused is an outcome, not a failure */
+    if (s->n_solved + s->n_dropout < s->n_patients) {
       fprintf(stderr, CLI_NAME ": %zu of %zu patients failed to solve (see %s%s%sstatus in %s)\n",
-              s->n_patients - s->n_solved, s->n_patients, name ? "/arms/" : "/",
+              s->n_patients - s->n_solved - s->n_dropout, s->n_patients, name ? "/arms/" : "/",
               name ? name : "", name ? "/" : "", o->output);
     }
   }

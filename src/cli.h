@@ -143,8 +143,9 @@ int cli_trial_report(int status, const cart_error *err, const cart_arms *arms,
 int cli_calibrate(int argc, char **argv);
 
 /* The summary of a trial of `model` written to `path`, on stdout: the oncology lines whose
- * endpoints the model has, then a row per endpoint of the model. */
-void cli_print_summary(const cart_model *model, const cart_trial_summary *summary,
-                       const char *path);
+ * endpoints the model has, the trial's vein-to-vein time, intention-to-treat rates and costs
+ * when it has them (trial may be NULL: none), then a row per endpoint of the model. */
+void cli_print_trial_summary(const cart_model *model, const cart_trial *trial,
+                             const cart_trial_summary *summary, const char *path);
 
 #endif

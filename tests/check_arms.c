@@ -41,16 +41,6 @@ static cart_arms *arms_from(const char *text)
   return arms;
 }
 
-/* The error of loading `text` as arms: its code, and its message must contain `wanted`. */
-static void expect_error(const char *text, int code, const char *wanted)
-{
-  cart_error err;
-  cart_arms *arms = cart_arms_new_from_scenario(text, "s.ini", &err);
-  ck_assert_ptr_null(arms);
-  ck_assert_msg(err.code == code, "code %d (%s), wanted %d", err.code, err.message, code);
-  ck_assert_msg(strstr(err.message, wanted) != NULL, "'%s' lacks '%s'", err.message, wanted);
-}
-
 /* Column `name` of /PREFIX/params. */
 static double *read_param(hid_t file, const char *prefix, const char *name, size_t n)
 {
@@ -177,31 +167,35 @@ END_TEST
 START_TEST(test_scenario_arm_errors)
 {
   /* pass 1: the arm's line, "[arm NAME]" and the message of the base's key */
-  expect_error(BASE "[arm a]\ndosing.dose_per_kg = -1\n", CART_ERANGE,
+  test_expect_arms_error(BASE "[arm a]\ndosing.dose_per_kg = -1\n", CART_ERANGE,
                "s.ini:15: [arm a] [dosing] dose_per_kg: -1 must be > 0");
-  expect_error(BASE "[arm a]\ndosing.dose_per_kg = x\n", CART_EPARSE,
+  test_expect_arms_error(BASE "[arm a]\ndosing.dose_per_kg = x\n", CART_EPARSE,
                "s.ini:15: [arm a] [dosing] dose_per_kg: 'x' is not a number");
-  expect_error(BASE "[arm a]\ntrial.seed = 3\n", CART_EPARSE,
+  test_expect_arms_error(BASE "[arm a]\ntrial.seed = 3\n", CART_EPARSE,
                "s.ini:15: [arm a] unknown key 'trial.seed'");
-  expect_error(BASE "[arm a]\ndose = 3\n", CART_EPARSE, "s.ini:15: [arm a] unknown key 'dose'");
-  expect_error(BASE "[arm a]\nlabel = x\nlabel = y\n", CART_EPARSE,
+  test_expect_arms_error(BASE "[arm a]\ndose = 3\n", CART_EPARSE,
+                         "s.ini:15: [arm a] unknown key 'dose'");
+  test_expect_arms_error(BASE "[arm a]\nlabel = x\nlabel = y\n", CART_EPARSE,
                "s.ini:16: [arm a] label: given twice (first at line 15)");
-  expect_error(BASE "[arm a]\nparameters.rho = 1\n[arm a]\nparameters.rho = 2\n", CART_EPARSE,
+  test_expect_arms_error(BASE "[arm a]\nparameters.rho = 1\n[arm a]\nparameters.rho = 2\n",
+                         CART_EPARSE,
                "s.ini:17: [arm a] [parameters] rho: given twice (first at line 15)");
-  expect_error(BASE "[arm]\n", CART_EPARSE, "s.ini:14: [arm] needs a name");
-  expect_error(BASE "[arms x]\n", CART_EPARSE, "s.ini:14: unknown section [arms x]");
+  test_expect_arms_error(BASE "[arm]\n", CART_EPARSE, "s.ini:14: [arm] needs a name");
+  test_expect_arms_error(BASE "[arms x]\n", CART_EPARSE, "s.ini:14: unknown section [arms x]");
   /* pass 2: a value the library refuses, at the arm's line */
-  expect_error(BASE "[arm a]\nparameters.rho = 11\n", CART_ERANGE,
+  test_expect_arms_error(BASE "[arm a]\nparameters.rho = 11\n", CART_ERANGE,
                "s.ini:15: [arm a] [parameters] parameter 'rho' of model 'cart': 11 is outside");
-  expect_error(BASE "[arm a]\nparameters.nonesuch = 1\n", CART_EUNKNOWN_PARAM,
+  test_expect_arms_error(BASE "[arm a]\nparameters.nonesuch = 1\n", CART_EUNKNOWN_PARAM,
                "s.ini:15: [arm a] [parameters]");
-  expect_error(BASE "[arm a]\ntocilizumab.trigger = -5\n", CART_EDOSE,
+  test_expect_arms_error(BASE "[arm a]\ntocilizumab.trigger = -5\n", CART_EDOSE,
                "s.ini:15: [arm a] [tocilizumab] trigger = -5");
   /* a base line that only the arm's keys bring out: the base's line, the arm named after */
-  expect_error(BASE "[dosing]\ncart = 0:1e8\n[arm a]\nparameters.dose = 2e8\n", CART_EDOSE,
+  test_expect_arms_error(BASE "[dosing]\ncart = 0:1e8\n[arm a]\nparameters.dose = 2e8\n",
+                         CART_EDOSE,
                "(in arm 'a')");
   /* names cart_arms_add refuses, at the arm's header */
-  expect_error(BASE "[arm a/b]\n", CART_EINVAL, "s.ini:14: [arm a/b] cart_arms_add: arm name");
+  test_expect_arms_error(BASE "[arm a/b]\n", CART_EINVAL,
+                         "s.ini:14: [arm a/b] cart_arms_add: arm name");
 }
 END_TEST
 

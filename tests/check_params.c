@@ -175,9 +175,10 @@ START_TEST(test_strerror)
   ck_assert_str_eq(cart_strerror(CART_ERANGE), "value outside its allowed range");
   ck_assert_str_eq(cart_strerror(12345), "unknown status code");
   ck_assert_str_eq(cart_status_name(CART_EMAXSTEPS), "CART_EMAXSTEPS");
+  ck_assert_str_eq(cart_status_name(CART_ENOTINFUSED), "CART_ENOTINFUSED");
   ck_assert_str_eq(cart_status_name(-999), "CART_UNKNOWN");
   /* every code has its own message */
-  for (int a = CART_ESTOPPED; a <= CART_OK; a++) {
+  for (int a = CART_ENOTINFUSED; a <= CART_OK; a++) {
     for (int b = a + 1; b <= CART_OK; b++) {
       ck_assert_str_ne(cart_strerror(a), cart_strerror(b));
     }

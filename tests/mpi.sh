@@ -91,9 +91,11 @@ for np in 1 2 3; do
 done
 echo "compared $n_datasets datasets:" $datasets
 
-# Other scenarios on 3 ranks: high_burden (fixed tocilizumab doses) and the two-antigen model cart2.
+# Other scenarios on 3 ranks: high_burden (fixed tocilizumab doses), the two-antigen model cart2
+# and the arms of a vein-to-vein time with drop-out (a seeded draw per patient).
 printf '[trial]\nmodel = cart2\nn_patients = 23\nseed = 5\n' >"$tmp/cart2.ini"
-for scenario in "$CART_SRCDIR/examples/high_burden.ini" "$tmp/cart2.ini"; do
+for scenario in "$CART_SRCDIR/examples/high_burden.ini" "$tmp/cart2.ini" \
+    "$CART_SRCDIR/examples/vein_to_vein_arms.ini"; do
   name=$(basename "$scenario" .ini)
   "$cart" trial "$scenario" -n 23 --block 4 -o "$tmp/$name-serial.h5" >/dev/null 2>&1 || bad "$name: serial run"
   if mpirun_bounded 120 3 trial "$scenario" -n 23 --block 4 -o "$tmp/$name-mpi.h5" >/dev/null 2>"$tmp/err"; then

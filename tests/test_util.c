@@ -193,3 +193,12 @@ double test_sorted_percentile(const double *values, size_t n, double q)
   free(sorted);
   return result;
 }
+
+void test_expect_arms_error(const char *text, int code, const char *wanted)
+{
+  cart_error err;
+  cart_arms *arms = cart_arms_new_from_scenario(text, "s.ini", &err);
+  ck_assert_ptr_null(arms);
+  ck_assert_msg(err.code == code, "code %d (%s), wanted %d", err.code, err.message, code);
+  ck_assert_msg(strstr(err.message, wanted) != NULL, "'%s' lacks '%s'", err.message, wanted);
+}

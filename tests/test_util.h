@@ -45,6 +45,10 @@ cart_trial *test_trial_new(size_t n_patients);
 int test_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
                    cart_trial_block *block);
 
+/* Loads `text` as arms (source "s.ini") and asserts that it fails with `code` and a message
+ * containing `wanted`. */
+void test_expect_arms_error(const char *text, int code, const char *wanted);
+
 /* Runs a suite and returns the process exit status (EXIT_SUCCESS when every test passed). */
 #include <check.h>
 int test_run(Suite *suite);

@@ -5,6 +5,10 @@
  * CART_STATUS_LIST, and expanded into the enum and into the table behind cart_strerror(), so the
  * two cannot drift apart (the SUNDIALS sundials_errors.h pattern).
  *
+ * One code is an outcome, not a failure: CART_ENOTINFUSED is the status of a trial's patient who
+ * dropped out during the vein-to-vein time (cart_trial_set_dropout) and was never infused; no
+ * function returns it.
+ *
  * Details (which parameter, which value, which time) are kept in a cart_error: every handle holds
  * the last one (cart_params_last_error, cart_solver_last_error ...); functions without a handle
  * take an optional cart_error * that they fill. There is no global "last error".
@@ -38,7 +42,8 @@ extern "C" {
   X(CART_EIO, -15, "input/output error")                                                      \
   X(CART_EEXIST, -16, "output file exists")                                                   \
   X(CART_EPARSE, -17, "malformed scenario")                                                  \
-  X(CART_ESTOPPED, -18, "stopped by the caller")
+  X(CART_ESTOPPED, -18, "stopped by the caller")                                             \
+  X(CART_ENOTINFUSED, -19, "not infused: dropped out during the vein-to-vein time")
 
 enum cart_status {
 #define CART_STATUS_ENUM_(name, value, message) name = value,

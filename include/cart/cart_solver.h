@@ -139,6 +139,18 @@ int cart_solver_solve_from(cart_solver *solver, const cart_params *params,
                            const cart_dosing *dosing, double t0, const double *y0,
                            const double *times, size_t n_times, double *states, double *outputs);
 
+/* The state at infusion after a vein-to-vein time of wait_days (doc/models.md 5.1): the model's
+ * initial state (the CAR-T dose, lymphodepleted B cells, baseline IL-6, no tocilizumab), its
+ * tumour phenotypes taken from a solve of the model's own equations without CAR-T (dose 0, no
+ * doses) over wait_days from the initial state, that is from the burden at enrolment; wait_days 0
+ * gives the initial state itself. y: n_states values. The solve uses the solver's settings;
+ * cart_solver_solve_from(solver, params, dosing, 0, y, ...) then continues from the infusion.
+ * Returns CART_OK or the wait's solve's code (message in cart_solver_last_error); CART_EINVAL for
+ * NULL arguments, a wait that is not finite and >= 0, or a model without tumour phenotypes or
+ * dose parameter. */
+int cart_solver_infusion_state(cart_solver *solver, const cart_params *params, double wait_days,
+                               double *y);
+
 const cart_error *cart_solver_last_error(const cart_solver *solver);
 /* Time (day) reached by the last solve: the final time on success, the last good time on error. */
 double cart_solver_time_reached(const cart_solver *solver);

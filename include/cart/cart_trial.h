@@ -143,7 +143,12 @@ typedef struct cart_trial_block {
   size_t max_toci;      /* columns of toci_times: fixed doses + the rule's maximum */
   double *toci_times;   /* count x max_toci: day of each tocilizumab dose given, in time order,
                            NaN after the last (and for a failed patient) */
-  int *status;          /* count: CART_OK or the code of the failed draw or solve */
+  int *status;          /* count: CART_OK, CART_ENOTINFUSED (dropped out during the wait) or
+                           the code of the failed draw or solve */
+  double *tumour_infusion; /* count: the tumour (the model's tumour signal) at infusion, after
+                              the vein-to-vein time (the enrolment burden without one); for a
+                              patient who dropped out, at the end of the wait; NaN when the
+                              draw or the wait's solve failed, or for a model without tumour */
 } cart_trial_block;
 
 cart_trial *cart_trial_new(const cart_model *model, cart_error *err);
@@ -183,6 +188,45 @@ int cart_trial_set_solver(cart_trial *trial, cart_method method, double rtol, co
 int cart_trial_set_dose_per_kg(cart_trial *trial, double cells_per_kg, double cap_cells);
 /* cells/kg (NaN: off), and the cap in *cap_cells (may be NULL). */
 double cart_trial_dose_per_kg(const cart_trial *trial, double *cap_cells);
+
+/* Vein-to-vein time (doc/models.md 5.1): the days from enrolment (leukapheresis) to the t = 0
+ * infusion, during which an autologous product is made. Each patient's tumour phenotypes then
+ * grow by the model's own equations without CAR-T (cart_solver_infusion_state) from the burden
+ * at enrolment (the T0 parameter) to the burden at infusion, the state the usual solve starts
+ * from. 0 (the default) is no wait: the patient starts at the model's initial state, exactly as
+ * before. CART_EINVAL for a value that is not finite and >= 0, or a wait for a model without
+ * tumour phenotypes or dose parameter (stein). */
+int cart_trial_set_vein_to_vein(cart_trial *trial, double wait_days);
+double cart_trial_vein_to_vein(const cart_trial *trial);
+
+/* Drop-out during the vein-to-vein time (a trial with a wait only; without one nobody drops
+ * out): a patient is not infused when the tumour at infusion exceeds tumour_factor times the
+ * tumour at enrolment (progression; INFINITY: off, the default), or else with probability
+ * 1 - exp(-hazard_per_day x wait) (0: off, the default), a draw from the patient's own random
+ * stream (its seed and index, apart from the parameters' draws, so they do not change). Such a
+ * patient gets status CART_ENOTINFUSED, NaN endpoints and trajectories; it counts in the
+ * intention-to-treat rates of the summary (as a non-responder) and in no other statistic.
+ * CART_EINVAL for a factor that is not > 0 (NaN too) or a hazard that is not finite and >= 0. */
+int cart_trial_set_dropout(cart_trial *trial, double tumour_factor, double hazard_per_day);
+/* The factor (INFINITY when off) and, in *hazard_per_day (may be NULL), the hazard. */
+double cart_trial_dropout(const cart_trial *trial, double *hazard_per_day);
+
+/* Unit costs stated by the user (not a health-economic model: no discounting, no utilities, no
+ * costs besides these): the product, paid for every patient infused (a patient who drops out
+ * costs nothing), each tocilizumab dose given, and a hospital day, with the length of stay by
+ * the patient's CRS grade (the crs_grade endpoint, 0..4). */
+typedef struct cart_costs {
+  double product;      /* per infused patient; NaN: no costs (the default) */
+  double toci_dose;    /* per tocilizumab dose given */
+  double hospital_day; /* per day in hospital */
+  double los_days[5];  /* days in hospital at CRS grade 0, 1, 2, 3, 4 */
+} cart_costs;
+
+/* Sets the trial's unit costs (copied; NULL or a NaN product: none). CART_EINVAL for a value
+ * that is not finite and >= 0, or costs for a model without crs_grade and toci_doses endpoints. */
+int cart_trial_set_costs(cart_trial *trial, const cart_costs *costs);
+/* The trial's unit costs (product NaN when none). */
+void cart_trial_costs(const cart_trial *trial, cart_costs *costs);
 
 /* Extinction threshold for every patient (cart_solver_set_extinction): default 1 cell, 0 off. */
 int cart_trial_set_extinction(cart_trial *trial, double n_ext);
@@ -321,7 +365,25 @@ typedef struct cart_trial_summary {
   size_t n_endpoints; /* the model's (cart_model_n_endpoints) */
   cart_endpoint_summary endpoints[CART_SUMMARY_MAX_ENDPOINTS]; /* in the model's order; the rest
                                                                   are zero */
+  /* Intention to treat (a trial with a vein-to-vein time): the rates above are as treated, of
+   * the patients infused and solved; these are of every patient enrolled with an outcome
+   * (n_solved + n_dropout: a failed draw or solve is in neither), a patient who dropped out
+   * counting as a non-responder. Without drop-outs they equal cr_rate and orr_rate. */
+  size_t n_dropout;               /* patients not infused (status CART_ENOTINFUSED) */
+  double cr_rate_itt, orr_rate_itt;
+  /* The trial's unit costs (cart_trial_set_costs) applied by cart_trial_summary_costs; NaN
+   * without costs. The total is the products of the patients infused, their tocilizumab doses
+   * and their hospital days by CRS grade, over the patients enrolled with an outcome (per
+   * patient, ITT), the patients infused (n_solved) and the complete responders (ITT: the whole
+   * total over the responders). */
+  double cost_per_patient, cost_per_infused, cost_per_cr;
 } cart_trial_summary;
+
+/* Fills the cost fields of a summary of `trial`'s patients from its counts (n_solved, n_dropout,
+ * the CR count, the mean tocilizumab doses and the count at each CRS grade) and the trial's unit
+ * costs: NaN when it has none. cart_trial_run_file and cart_arms_run_file call it before writing
+ * the summary. CART_EINVAL for NULL arguments. */
+int cart_trial_summary_costs(const cart_trial *trial, cart_trial_summary *summary);
 
 /* Accumulates blocks of one model, in patient order, into a summary. The rates, counts and means
  * need only running sums; the percentiles are exact (bit-identical to sorting every value), so

@@ -45,6 +45,7 @@ typedef struct h5_arm {
   hid_t status;
   hid_t toci_times; /* events/toci_times */
   hid_t table_row;  /* patients/row: each patient's row of the patients table (or none) */
+  hid_t tumour_infusion; /* tumour_at_infusion: only for an arm with a vein-to-vein time */
   size_t max_toci;  /* columns the block carries; the dataset has max(1, max_toci) */
   int finished;     /* its summary is written (cart_h5_finish) */
 } h5_arm;
@@ -68,11 +69,12 @@ struct cart_h5_file {
 };
 
 /* The fields of cart_trial_summary, written as attributes of /summary under these names. */
-#define SUMMARY_COUNTS(X) X(n_patients) X(n_solved)
+#define SUMMARY_COUNTS(X) X(n_patients) X(n_solved) X(n_dropout)
 #define SUMMARY_VALUES(X)                                                                  \
   X(cr_rate) X(orr_rate) X(crs_any_rate) X(crs_grade3_rate) X(toci_rate) X(toci_doses_mean)  \
   X(cmax_p5) X(cmax_p50) X(cmax_p95) X(tmax_p5) X(tmax_p50) X(tmax_p95) X(auc28_p5)          \
-  X(auc28_p50) X(auc28_p95) X(aplasia_days_p50) X(relapse_rate) X(relapse_negative_rate)
+  X(auc28_p50) X(auc28_p95) X(aplasia_days_p50) X(relapse_rate) X(relapse_negative_rate)     \
+  X(cr_rate_itt) X(orr_rate_itt) X(cost_per_patient) X(cost_per_infused) X(cost_per_cr)
 
 /* ---- small helpers; each returns 0 on success, -1 when an HDF5 call failed ---- */
 
@@ -264,8 +266,10 @@ static int handle_close_ids(cart_h5_file *h5)
   for (size_t a = 0; h5->arms != NULL && a < h5->n_arms; a++) {
     h5_arm *arm = &h5->arms[a];
     status |= close_id(arm->params, H5Dclose) | close_id(arm->status, H5Dclose) |
-              close_id(arm->toci_times, H5Dclose) | close_id(arm->table_row, H5Dclose);
+              close_id(arm->toci_times, H5Dclose) | close_id(arm->table_row, H5Dclose) |
+              close_id(arm->tumour_infusion, H5Dclose);
     arm->params = arm->status = arm->toci_times = arm->table_row = H5I_INVALID_HID;
+    arm->tumour_infusion = H5I_INVALID_HID;
     for (size_t o = 0; arm->trajectories != NULL && o < h5->n_outputs; o++) {
       status |= close_id(arm->trajectories[o], H5Dclose);
       arm->trajectories[o] = H5I_INVALID_HID;
@@ -325,6 +329,7 @@ static cart_h5_file *handle_alloc(const char *path, size_t n_outputs, const cart
   for (size_t a = 0; a < n_arms; a++) {
     h5_arm *arm = &h5->arms[a];
     arm->group = arm->params = arm->status = arm->toci_times = arm->table_row = H5I_INVALID_HID;
+    arm->tumour_infusion = H5I_INVALID_HID;
     arm->trajectories = malloc((n_outputs ? n_outputs : 1) * sizeof *arm->trajectories);
     arm->endpoints = malloc((h5->n_endpoints ? h5->n_endpoints : 1) * sizeof *arm->endpoints);
     if (arm->trajectories == NULL || arm->endpoints == NULL) {
@@ -592,6 +597,17 @@ static int create_arm(cart_h5_file *h5, const cart_trial *trial, size_t chunk_pa
   if (status == CART_OK) {
     status = create_patients(h5, trial, chunk_patients, err);
   }
+  if (status == CART_OK && cart_trial_vein_to_vein(trial) > 0) {
+    /* the tumour at infusion, after the wait (at its end for a patient who dropped out) */
+    const double fill = NAN;
+    arm->tumour_infusion = dataset_create(arm->group, "tumour_at_infusion", H5T_IEEE_F64LE,
+                                          n_patients, 0, chunk_patients, H5T_NATIVE_DOUBLE,
+                                          &fill, "cells");
+    if (arm->tumour_infusion < 0) {
+      status = cartp_error(err, CART_EIO, "cannot create dataset '/tumour_at_infusion' in '%s'",
+                           path);
+    }
+  }
   if (status == CART_OK) {
     const int fill = STATUS_FILL;
     arm->status = dataset_create(arm->group, "status", H5T_STD_I32LE, n_patients, 0,
@@ -786,6 +802,11 @@ static int check_block(const cart_h5_file *h5, const cart_trial_block *block, ca
           || (h5->n_outputs > 0 && block->trajectories == NULL))) {
     return cartp_error(err, CART_EINVAL, "cart_h5_write_block: block has no arrays");
   }
+  if (block->count > 0 && current_arm(h5)->tumour_infusion >= 0 && block->tumour_infusion == NULL) {
+    return cartp_error(err, CART_EINVAL,
+                       "cart_h5_write_block: block has no tumour_infusion for the arm's "
+                       "vein-to-vein time");
+  }
   return CART_OK;
 }
 
@@ -885,6 +906,11 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
       name = "row";
     }
     free(rows);
+  }
+  if (name == NULL && current_arm(h5)->tumour_infusion >= 0
+      && any_failed(h5, rows_write(current_arm(h5)->tumour_infusion, H5T_NATIVE_DOUBLE, first,
+                                   count, 0, H5I_INVALID_HID, block->tumour_infusion, xfer) != 0)) {
+    name = "tumour_at_infusion";
   }
   if (name == NULL && any_failed(h5, rows_write(current_arm(h5)->status, H5T_NATIVE_INT, first, count, 0,
                                                 H5I_INVALID_HID, block->status, xfer) != 0)) {

@@ -15,9 +15,6 @@
 #include "../util/gsl_init.h"
 #include "rng.h"
 
-/* Stream purpose of the parameter draws (later purposes, e.g. event noise, get other numbers). */
-#define PURPOSE_PARAMETERS 1
-#define PURPOSE_TABLE_ROW 2 /* which row of the patients table a patient past its end takes */
 
 struct cart_population {
   cart_params *typical;
@@ -359,7 +356,7 @@ long long cartp_table_row(size_t n_rows, uint64_t seed, uint64_t patient)
   /* past the table: a row drawn uniformly from the patient's own stream (GSL's unbiased
    * integer draw), so it depends only on (seed, patient) */
   cartp_stream stream;
-  cartp_stream_init(&stream, seed, patient, PURPOSE_TABLE_ROW);
+  cartp_stream_init(&stream, seed, patient, CARTP_PURPOSE_TABLE_ROW);
   return (long long)gsl_rng_uniform_int(&stream.rng, n_rows);
 }
 
@@ -420,7 +417,7 @@ int cart_population_draw(const cart_population *population, uint64_t seed, uint6
     return CART_OK;
   }
   cartp_stream stream;
-  cartp_stream_init(&stream, seed, patient, PURPOSE_PARAMETERS);
+  cartp_stream_init(&stream, seed, patient, CARTP_PURPOSE_PARAMETERS);
   double z[CART_MAX_PARAMS];
   int bad = -1;
   for (int attempt = 0; attempt < CART_MAX_REDRAWS; attempt++) {

@@ -19,6 +19,12 @@ typedef struct cartp_stream {
   gsl_rng rng; /* type = the xoshiro256** type below, state = this struct's state */
 } cartp_stream;
 
+/* The purposes of a patient's streams: each has numbers of its own, so a later purpose never
+ * changes an earlier one's draws. */
+#define CARTP_PURPOSE_PARAMETERS 1 /* the parameter draws (population.c) */
+#define CARTP_PURPOSE_TABLE_ROW 2  /* the patients-table row of a patient past the table's end */
+#define CARTP_PURPOSE_DROPOUT 3    /* the drop-out draw of a vein-to-vein time (trial.c) */
+
 /* Makes `stream` the stream of (seed, patient, purpose); stream->rng is then ready for gsl_ran_*. */
 void cartp_stream_init(cartp_stream *stream, uint64_t seed, uint64_t patient, uint64_t purpose);
 

@@ -239,12 +239,25 @@ enum section {
   SECTION_TOCILIZUMAB,
   SECTION_EVENTS,
   SECTION_PATIENTS,
+  SECTION_COST,
   N_SECTIONS
 };
 
 static const char *const section_names[N_SECTIONS] = {
     "trial", "times", "solver", "parameters", "variability", "correlation", "dosing",
-    "endpoints", "outputs", "tocilizumab", "events", "patients"};
+    "endpoints", "outputs", "tocilizumab", "events", "patients", "cost"};
+
+/* The keys of [cost] (cart_costs): every one must be given when any is. */
+enum cost_key {
+  COST_PRODUCT,
+  COST_TOCI_DOSE,
+  COST_HOSPITAL_DAY,
+  COST_LOS_G0, /* COST_LOS_G1..G4 follow */
+  N_COST_KEYS = COST_LOS_G0 + 5
+};
+static const char *const cost_key_names[N_COST_KEYS] = {
+    "product", "toci_dose", "hospital_day", "los_days_g0", "los_days_g1",
+    "los_days_g2", "los_days_g3", "los_days_g4"};
 
 enum endpoint_key {
   ENDPOINT_N_DETECT,
@@ -320,6 +333,8 @@ typedef struct loader {
   setting rule_settings[N_RULE_KEYS];
   setting n_ext;
   setting dose_per_kg, dose_cap; /* [dosing] */
+  setting vein_to_vein, dropout_factor, dropout_hazard; /* [dosing]: the wait before infusion */
+  setting costs[N_COST_KEYS];                             /* [cost] */
   setting patients_file;         /* [patients] file */
   /* [arm NAME] sections, in the order of their first header; the arm whose section is being
    * read (NULL outside one) */
@@ -543,7 +558,8 @@ static char *read_line(char *buffer, int size, void *stream)
       } else if (s < 0) {
         fail(ld, CART_EPARSE, ld->line,
              "unknown section [%.*s] (sections: trial, times, solver, parameters, variability, "
-             "correlation, dosing, tocilizumab, events, endpoints, outputs, patients, arm NAME)",
+             "correlation, dosing, tocilizumab, events, endpoints, outputs, patients, cost, "
+             "arm NAME)",
              (int)name_length, buffer + 1);
       } else if (s == SECTION_TRIAL && ld->trial_line == 0) {
         ld->trial_line = ld->line;
@@ -584,6 +600,7 @@ static key_reader read_name, read_text, read_number, read_count, read_method, re
 #define AT(field) offsetof(loader, field)
 #define ANY -INFINITY, INFINITY, 0, 0, NULL
 #define ABOVE(bound) (bound), INFINITY, 1, CART_ERANGE, NULL
+#define AT_LEAST(bound) (bound), INFINITY, 0, CART_ERANGE, NULL
 
 static const key_row key_table[] = {
     {SECTION_TRIAL, "model", read_name, AT(model), ANY, 0},
@@ -607,6 +624,17 @@ static const key_row key_table[] = {
     {SECTION_DOSING, "toci", read_dose, 0, ANY, 0},
     {SECTION_DOSING, "dose_per_kg", read_number, AT(dose_per_kg), ABOVE(0), 0},
     {SECTION_DOSING, "dose_cap", read_number, AT(dose_cap), ABOVE(0), 0},
+    {SECTION_DOSING, "vein_to_vein_days", read_number, AT(vein_to_vein), AT_LEAST(0), 0},
+    {SECTION_DOSING, "dropout_tumour_factor", read_number, AT(dropout_factor), ABOVE(0), 0},
+    {SECTION_DOSING, "dropout_hazard_per_day", read_number, AT(dropout_hazard), AT_LEAST(0), 0},
+    {SECTION_COST, "product", read_number, AT(costs[COST_PRODUCT]), AT_LEAST(0), 0},
+    {SECTION_COST, "toci_dose", read_number, AT(costs[COST_TOCI_DOSE]), AT_LEAST(0), 0},
+    {SECTION_COST, "hospital_day", read_number, AT(costs[COST_HOSPITAL_DAY]), AT_LEAST(0), 0},
+    {SECTION_COST, "los_days_g0", read_number, AT(costs[COST_LOS_G0]), AT_LEAST(0), 0},
+    {SECTION_COST, "los_days_g1", read_number, AT(costs[COST_LOS_G0 + 1]), AT_LEAST(0), 0},
+    {SECTION_COST, "los_days_g2", read_number, AT(costs[COST_LOS_G0 + 2]), AT_LEAST(0), 0},
+    {SECTION_COST, "los_days_g3", read_number, AT(costs[COST_LOS_G0 + 3]), AT_LEAST(0), 0},
+    {SECTION_COST, "los_days_g4", read_number, AT(costs[COST_LOS_G0 + 4]), AT_LEAST(0), 0},
     {SECTION_PATIENTS, "file", read_text, AT(patients_file), ANY, 0},
     {SECTION_ENDPOINTS, "n_detect", read_number, AT(endpoints[ENDPOINT_N_DETECT]), ABOVE(0), 0},
     {SECTION_ENDPOINTS, "t_resp", read_number, AT(endpoints[ENDPOINT_T_RESP]), ABOVE(0), 0},
@@ -638,6 +666,7 @@ static const key_row key_table[] = {
 #undef AT
 #undef ANY
 #undef ABOVE
+#undef AT_LEAST
 
 enum { N_KEY_ROWS = sizeof key_table / sizeof key_table[0] };
 
@@ -1001,7 +1030,7 @@ static const char *message_body(const loader *ld, const cart_error *error, int l
 
 /* The sections whose keys an arm may give, as SECTION.KEY. */
 static const enum section arm_sections[] = {SECTION_DOSING, SECTION_TOCILIZUMAB,
-                                            SECTION_PARAMETERS};
+                                            SECTION_PARAMETERS, SECTION_COST};
 
 /* One "key = value" of an [arm NAME] section: label = TEXT, or SECTION.KEY = VALUE read by the
  * row of [SECTION] KEY into the arm's own loader; an error is reported as "[arm NAME] " and the
@@ -1046,7 +1075,7 @@ static void arm_entry(loader *ld, arm_spec *arm, const char *key, const char *va
   if (row == NULL) {
     fail(ld, CART_EPARSE, ld->line,
          "[arm %s] unknown key '%s' (keys: label, dosing.KEY, tocilizumab.KEY, "
-         "parameters.NAME, with the keys of those sections)",
+         "parameters.NAME, cost.KEY, with the keys of those sections)",
          arm->name, key);
     return;
   }
@@ -1499,6 +1528,64 @@ static int build_dose_per_kg(loader *ld, cart_trial *trial)
                                           "dose_per_kg", cart_trial_last_error(trial));
 }
 
+/* [dosing] vein_to_vein_days and the drop-out rule (doc/models.md 5.1). */
+static int build_wait(loader *ld, cart_trial *trial)
+{
+  if (ld->vein_to_vein.line) {
+    const int status = cart_trial_set_vein_to_vein(trial, ld->vein_to_vein.number);
+    if (status != CART_OK) {
+      return fail_library(ld, status, ld->vein_to_vein.line, "dosing", "vein_to_vein_days",
+                          cart_trial_last_error(trial));
+    }
+  }
+  if (ld->dropout_factor.line == 0 && ld->dropout_hazard.line == 0) {
+    return CART_OK;
+  }
+  const int line = ld->dropout_factor.line ? ld->dropout_factor.line : ld->dropout_hazard.line;
+  const int status = cart_trial_set_dropout(
+      trial, ld->dropout_factor.line ? ld->dropout_factor.number : INFINITY,
+      ld->dropout_hazard.line ? ld->dropout_hazard.number : 0.0);
+  return status == CART_OK ? CART_OK
+                           : fail_library(ld, status, line, "dosing",
+                                          ld->dropout_factor.line ? "dropout_tumour_factor"
+                                                                  : "dropout_hazard_per_day",
+                                          cart_trial_last_error(trial));
+}
+
+/* [cost]: all of its keys, or none (no defaults: the unit costs are the user's to state). */
+static int build_costs(loader *ld, cart_trial *trial)
+{
+  int first = 0;
+  for (int i = 0; i < N_COST_KEYS; i++) {
+    if (ld->costs[i].line && (first == 0 || ld->costs[i].line < first)) {
+      first = ld->costs[i].line;
+    }
+  }
+  if (first == 0) {
+    return CART_OK;
+  }
+  for (int i = 0; i < N_COST_KEYS; i++) {
+    if (ld->costs[i].line == 0) {
+      return fail(ld, CART_EPARSE, first,
+                  "[cost] %s is missing: the unit costs have no defaults, give product, "
+                  "toci_dose, hospital_day and los_days_g0 .. los_days_g4",
+                  cost_key_names[i]),
+             CART_EPARSE;
+    }
+  }
+  cart_costs costs;
+  costs.product = ld->costs[COST_PRODUCT].number;
+  costs.toci_dose = ld->costs[COST_TOCI_DOSE].number;
+  costs.hospital_day = ld->costs[COST_HOSPITAL_DAY].number;
+  for (int g = 0; g < 5; g++) {
+    costs.los_days[g] = ld->costs[COST_LOS_G0 + g].number;
+  }
+  const int status = cart_trial_set_costs(trial, &costs);
+  return status == CART_OK ? CART_OK
+                           : fail_library(ld, status, first, "cost", NULL,
+                                          cart_trial_last_error(trial));
+}
+
 static int build_endpoints(loader *ld, cart_trial *trial)
 {
   cart_endpoint_settings *settings = cart_trial_edit_endpoint_settings(trial);
@@ -1712,6 +1799,8 @@ static cart_trial *build(loader *ld, cartp_model_finder find)
       (status = build_patients(ld, population)) != CART_OK ||
       (status = build_population(ld, population)) != CART_OK ||
       (status = build_dose_per_kg(ld, trial)) != CART_OK ||
+      (status = build_wait(ld, trial)) != CART_OK ||
+      (status = build_costs(ld, trial)) != CART_OK ||
       (status = build_endpoints(ld, trial)) != CART_OK ||
       (status = build_outputs(ld, trial)) != CART_OK ||
       (status = add_schedule(ld, trial, 1)) != CART_OK ||
@@ -1753,6 +1842,20 @@ static int merge_arm(const loader *base, const arm_spec *arm, loader *out)
   }
   if (k->dose_cap.line) {
     out->dose_cap = k->dose_cap;
+  }
+  if (k->vein_to_vein.line) {
+    out->vein_to_vein = k->vein_to_vein;
+  }
+  if (k->dropout_factor.line) {
+    out->dropout_factor = k->dropout_factor;
+  }
+  if (k->dropout_hazard.line) {
+    out->dropout_hazard = k->dropout_hazard;
+  }
+  for (int i = 0; i < N_COST_KEYS; i++) {
+    if (k->costs[i].line) {
+      out->costs[i] = k->costs[i];
+    }
   }
   if (k->rule.line) {
     out->rule = k->rule;

@@ -128,6 +128,9 @@ int cartp_trial_run(const cart_trial *trial, const char *path, size_t block_size
     driver->share(driver->data, s, sizeof *s); /* every caller writes the same attributes */
   }
   if (status == CART_OK) {
+    cart_trial_summary_costs(trial, s); /* from the shared counts: the same on every caller */
+  }
+  if (status == CART_OK) {
     status = agree(driver, sink->finish(sink->data, s, err), err);
   }
   if (status != CART_OK && status != CART_ESTOPPED && err != NULL) {

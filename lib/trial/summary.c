@@ -37,6 +37,7 @@ typedef struct endpoint_acc {
 struct cart_summary_acc {
   const cart_model *model;
   size_t n_patients, n_added, n_solved, n_endpoints;
+  size_t n_dropout; /* patients not infused (CART_ENOTINFUSED) */
   size_t n_cr, n_or, n_crs_any, n_crs3, n_toci, n_toci_doses, n_relapse, n_relapse_negative;
   int col[N_COLS]; /* the model's column of each, -1 for none */
   endpoint_acc endpoint[CART_SUMMARY_MAX_ENDPOINTS];
@@ -167,6 +168,7 @@ int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block)
   }
   for (size_t k = 0; k < block->count; k++) {
     if (block->status[k] != CART_OK) {
+      acc->n_dropout += block->status[k] == CART_ENOTINFUSED;
       continue;
     }
     const double *row = block->endpoints + k * stride;
@@ -256,6 +258,11 @@ int cart_summary_acc_get(const cart_summary_acc *acc, cart_trial_summary *s)
   s->toci_doses_mean = ratio(acc->n_toci_doses, n);
   s->relapse_rate = ratio(acc->n_relapse, acc->n_cr);
   s->relapse_negative_rate = ratio(acc->n_relapse_negative, acc->n_relapse);
+  /* intention to treat: a drop-out is a non-responder (the same division without one) */
+  s->n_dropout = acc->n_dropout;
+  s->cr_rate_itt = ratio(acc->n_cr, n + acc->n_dropout);
+  s->orr_rate_itt = ratio(acc->n_or, n + acc->n_dropout);
+  s->cost_per_patient = s->cost_per_infused = s->cost_per_cr = NAN; /* the trial's, if any */
   s->n_endpoints = acc->n_endpoints;
   int status = CART_OK;
   for (size_t e = 0; e < acc->n_endpoints; e++) {

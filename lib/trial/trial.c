@@ -6,7 +6,9 @@
 #include <cart/cart_trial.h>
 
 #include "../models/params_impl.h"
+#include "../population/rng.h"
 #include "../solver/dosing_impl.h"
+#include "../solver/infusion.h"
 #include "../util/checked.h"
 #include "../util/error.h"
 #include "../solver/solver_impl.h"
@@ -94,6 +96,10 @@ cart_trial *cart_trial_new(const cart_model *model, cart_error *err)
   trial->seed = 1;
   trial->dose_per_kg = NAN;
   trial->dose_cap = INFINITY;
+  trial->wait_days = 0.0;
+  trial->dropout_factor = INFINITY;
+  trial->dropout_hazard = 0.0;
+  trial->costs = (cart_costs){NAN, NAN, NAN, {NAN, NAN, NAN, NAN, NAN}};
   cart_endpoint_settings_default(&trial->endpoints);
   cartp_endpoint_own_defaults(model, trial->endpoint_own);
   for (const char *const *name = model->default_outputs; name && *name; name++) {
@@ -309,6 +315,123 @@ double cart_trial_dose_per_kg(const cart_trial *trial, double *cap_cells)
   return trial ? trial->dose_per_kg : NAN;
 }
 
+int cart_trial_set_vein_to_vein(cart_trial *trial, double wait_days)
+{
+  if (trial == NULL) {
+    return CART_EINVAL;
+  }
+  if (!(isfinite(wait_days) && wait_days >= 0)) {
+    return cartp_error(&trial->error, CART_EINVAL,
+                       "vein_to_vein_days %g must be finite and >= 0", wait_days);
+  }
+  if (wait_days > 0 && cartp_model_can_wait(trial->model, &trial->error) != CART_OK) {
+    return CART_EINVAL;
+  }
+  trial->wait_days = wait_days;
+  trial->prepared = 0;
+  return CART_OK;
+}
+
+double cart_trial_vein_to_vein(const cart_trial *trial)
+{
+  return trial ? trial->wait_days : NAN;
+}
+
+int cart_trial_set_dropout(cart_trial *trial, double tumour_factor, double hazard_per_day)
+{
+  if (trial == NULL) {
+    return CART_EINVAL;
+  }
+  if (!(tumour_factor > 0)) {
+    return cartp_error(&trial->error, CART_EINVAL,
+                       "dropout_tumour_factor %g must be > 0 (INFINITY: off)", tumour_factor);
+  }
+  if (!(isfinite(hazard_per_day) && hazard_per_day >= 0)) {
+    return cartp_error(&trial->error, CART_EINVAL,
+                       "dropout_hazard_per_day %g must be finite and >= 0", hazard_per_day);
+  }
+  trial->dropout_factor = tumour_factor;
+  trial->dropout_hazard = hazard_per_day;
+  trial->prepared = 0;
+  return CART_OK;
+}
+
+double cart_trial_dropout(const cart_trial *trial, double *hazard_per_day)
+{
+  if (hazard_per_day != NULL) {
+    *hazard_per_day = trial ? trial->dropout_hazard : NAN;
+  }
+  return trial ? trial->dropout_factor : NAN;
+}
+
+int cart_trial_set_costs(cart_trial *trial, const cart_costs *costs)
+{
+  if (trial == NULL) {
+    return CART_EINVAL;
+  }
+  if (costs == NULL || isnan(costs->product)) {
+    trial->costs = (cart_costs){NAN, NAN, NAN, {NAN, NAN, NAN, NAN, NAN}};
+    return CART_OK;
+  }
+  if (cart_model_endpoint_index(trial->model, "crs_grade") < 0 ||
+      cart_model_endpoint_index(trial->model, "toci_doses") < 0) {
+    return cartp_error(&trial->error, CART_EINVAL,
+                       "costs: model '%s' has no crs_grade and toci_doses endpoints",
+                       trial->model->name);
+  }
+  const struct {
+    const char *name;
+    double value;
+  } values[] = {{"product", costs->product},         {"toci_dose", costs->toci_dose},
+                {"hospital_day", costs->hospital_day}, {"los_days_g0", costs->los_days[0]},
+                {"los_days_g1", costs->los_days[1]}, {"los_days_g2", costs->los_days[2]},
+                {"los_days_g3", costs->los_days[3]}, {"los_days_g4", costs->los_days[4]}};
+  for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+    if (!(isfinite(values[i].value) && values[i].value >= 0)) {
+      return cartp_error(&trial->error, CART_EINVAL, "cost %s %g must be finite and >= 0",
+                         values[i].name, values[i].value);
+    }
+  }
+  trial->costs = *costs;
+  return CART_OK;
+}
+
+void cart_trial_costs(const cart_trial *trial, cart_costs *costs)
+{
+  if (trial != NULL && costs != NULL) {
+    *costs = trial->costs;
+  }
+}
+
+int cart_trial_summary_costs(const cart_trial *trial, cart_trial_summary *s)
+{
+  if (trial == NULL || s == NULL) {
+    return CART_EINVAL;
+  }
+  s->cost_per_patient = s->cost_per_infused = s->cost_per_cr = NAN;
+  const cart_costs *c = &trial->costs;
+  const int grade = cart_model_endpoint_index(trial->model, "crs_grade");
+  const int response = cart_model_endpoint_index(trial->model, "response");
+  if (isnan(c->product) || grade < 0) {
+    return CART_OK;
+  }
+  /* Every infused patient has a product, its doses and its stay; the doses from their mean
+   * (the count over the patients solved), the stays from the count at each grade. */
+  const double infused = (double)s->n_solved;
+  double days = 0.0;
+  for (size_t g = 0; g < 5; g++) {
+    days += c->los_days[g] * (double)s->endpoints[grade].n_level[g];
+  }
+  const double doses = s->n_solved > 0 ? s->toci_doses_mean * infused : 0.0;
+  const double total = c->product * infused + c->toci_dose * doses + c->hospital_day * days;
+  const size_t enrolled = s->n_solved + s->n_dropout;
+  const size_t n_cr = response >= 0 ? s->endpoints[response].n_level[2] : 0;
+  s->cost_per_patient = enrolled > 0 ? total / (double)enrolled : NAN;
+  s->cost_per_infused = s->n_solved > 0 ? total / infused : NAN;
+  s->cost_per_cr = n_cr > 0 ? total / (double)n_cr : NAN;
+  return CART_OK;
+}
+
 double cart_trial_extinction(const cart_trial *trial)
 {
   return trial ? trial->n_ext : NAN;
@@ -522,8 +645,9 @@ cart_trial_block *cart_trial_block_new(const cart_trial *trial, size_t capacity,
   block->status = malloc(status_bytes);
   block->max_toci = max_toci;
   block->toci_times = malloc(toci_bytes);
+  block->tumour_infusion = malloc(capacity * sizeof *block->tumour_infusion); /* <= params */
   if (!block->params || !block->trajectories || !block->endpoints || !block->status ||
-      !block->toci_times) {
+      !block->toci_times || !block->tumour_infusion) {
     cart_trial_block_free(block);
     cartp_error(err, CART_ENOMEM, "out of memory for a block of %zu patients", capacity);
     return NULL;
@@ -539,6 +663,7 @@ void cart_trial_block_free(cart_trial_block *block)
     free(block->endpoints);
     free(block->status);
     free(block->toci_times);
+    free(block->tumour_infusion);
     free(block);
   }
 }
@@ -592,6 +717,60 @@ size_t cart_trial_max_toci_doses(const cart_trial *trial)
   return trial ? cartp_trial_max_toci(trial) : 0;
 }
 
+/* The tumour (the model's tumour role) of state y, NaN for a model without one. */
+static double tumour_of(const cart_model *model, const double *y, const double *p)
+{
+  const int i = cartp_model_role(model, CART_ROLE_TUMOUR);
+  if (i < 0) {
+    return NAN;
+  }
+  if ((size_t)i < model->n_states) {
+    return y[i];
+  }
+  double signals[CART_MAX_SIGNALS];
+  model->signal_values(y, p, signals);
+  return signals[(size_t)i - model->n_states];
+}
+
+/* The drawn patient's state at infusion in y and its tumour then in *tumour: after the trial's
+ * vein-to-vein time, or the initial state without one. CART_ENOTINFUSED when the patient drops
+ * out during the wait (tumour factor, then the hazard's draw), or the wait's solve's code. */
+static int infuse(const cart_trial *trial, cartp_workspace *ws, size_t patient, double *y,
+                  double *tumour)
+{
+  const cart_model *model = trial->model;
+  const double *p = ws->params->values;
+  double derived[CART_MAX_DERIVED];
+  int mode = 0;
+  model->prepare(p, derived);
+  model->initial(p, derived, y, &mode);
+  const double enrolled = tumour_of(model, y, p);
+  *tumour = enrolled;
+  if (!(trial->wait_days > 0)) {
+    return CART_OK;
+  }
+  const int status = cart_solver_infusion_state(ws->solver, ws->params, trial->wait_days, y);
+  if (status != CART_OK) {
+    *tumour = NAN;
+    return status;
+  }
+  *tumour = tumour_of(model, y, p);
+  if (*tumour > trial->dropout_factor * enrolled) {
+    return CART_ENOTINFUSED; /* progression during the wait */
+  }
+  if (trial->dropout_hazard > 0) {
+    /* a stream of the patient's own for this draw alone: the parameters' draws stay as they
+     * were, and the draw depends only on (seed, patient), never on threads or ranks */
+    cartp_stream stream;
+    cartp_stream_init(&stream, trial->seed, patient, CARTP_PURPOSE_DROPOUT);
+    const double u = (double)(cartp_stream_next(&stream) >> 11) * 0x1.0p-53; /* [0, 1) */
+    if (u < -expm1(-trial->dropout_hazard * trial->wait_days)) {
+      return CART_ENOTINFUSED;
+    }
+  }
+  return CART_OK;
+}
+
 int cartp_trial_patient_begin(const cart_trial *trial, cartp_workspace *ws, size_t patient,
                               size_t k, cart_trial_block *block)
 {
@@ -612,12 +791,20 @@ int cartp_trial_patient_begin(const cart_trial *trial, cartp_workspace *ws, size
     }
   }
   memcpy(block->params + k * n_params, ws->params->values, n_params * sizeof(double));
+  block->tumour_infusion[k] = NAN;
+  double y0[CART_MAX_STATES_TRIAL];
+  if (status == CART_OK) {
+    status = infuse(trial, ws, patient, y0, &block->tumour_infusion[k]);
+  }
   if (status != CART_OK) {
     return status;
   }
   ws->observer = cartp_endpoints_begin(&ws->tracker, model, &trial->levels, ws->params->values);
-  return cartp_run_begin(ws->solver, ws->params, trial->dosing, 0.0, NULL, trial->times,
-                         trial->n_times, ws->states, NULL, &ws->observer);
+  /* without a wait, the model's own initial state (y0 is that state, but the path stays the one
+   * of a plain solve) */
+  return cartp_run_begin(ws->solver, ws->params, trial->dosing, 0.0,
+                         trial->wait_days > 0 ? y0 : NULL, trial->times, trial->n_times,
+                         ws->states, NULL, &ws->observer);
 }
 
 void cartp_trial_patient_end(const cart_trial *trial, cartp_workspace *ws, int status,

@@ -48,6 +48,10 @@ struct cart_trial {
   cart_endpoint_settings endpoints;
   /* the t = 0 infusion per kg of body weight (cart_trial_set_dose_per_kg): NaN off */
   double dose_per_kg, dose_cap;
+  /* the vein-to-vein time (day; 0: none) and its drop-out rule (cart_trial_set_dropout):
+   * tumour factor INFINITY and hazard 0 are off */
+  double wait_days, dropout_factor, dropout_hazard;
+  cart_costs costs; /* product NaN: none */
   /* the values of the model's own endpoint settings, by index in cartp_model_endpoint_settings
    * (the trial-wide ones there are read from `endpoints`) */
   double endpoint_own[CARTP_MAX_ENDPOINT_SETTINGS];

@@ -1051,8 +1051,12 @@ class TrialResult:
                     (ModelInfo.endpoints): float64 ones with NaN kept, int32 ones (codes,
                     counts) as pandas "Int32" with the fill value -2147483648 (failed or
                     unwritten patients) as NA; endpoint_units {name: unit}
-      status        numpy int32: 0 solved, else the libcart code of the failed draw or solve
-                    (-2147483648 for rows not written)
+      status        numpy int32: 0 solved, CART_ENOTINFUSED (-19) for a patient who dropped
+                    out during the vein-to-vein time (never infused: NaN/NA endpoints), else the
+                    libcart code of the failed draw or solve (-2147483648 for rows not written)
+      tumour_at_infusion  numpy float64 per patient: the tumour (cells) at infusion after the
+                    vein-to-vein time (at its end for a patient who dropped out); None for a
+                    trial without a wait
       toci_times    numpy float64 patients x doses: days of each tocilizumab dose, NaN after the
                     last
       summary       {field: value} of /summary: the oncology statistics ({} when the file has
@@ -1064,6 +1068,11 @@ class TrialResult:
                     other endpoints); e.g. the CRS grade >= 3 rate is
                     endpoint_summary.loc["crs_grade", "n_3":"n_above"].sum()
                     / summary["n_solved"]. Empty when the file has no summary.
+                    The rates are as treated (of the patients infused and solved);
+                    summary["cr_rate_itt"] and ["orr_rate_itt"] are intention to treat (of
+                    n_solved + n_dropout, a patient not infused counting as a non-responder),
+                    and cost_per_patient, cost_per_infused, cost_per_cr the scenario's [cost]
+                    unit costs applied (NaN without them)
       units         {dataset path ("/time", "/trajectories/Cblood", ...): unit}; "/params" maps
                     to the list of its columns' units
       arms          {} for a trial without arms; for a file of arms (scenario [arm NAME]
@@ -1238,6 +1247,8 @@ def _read_datasets(g, attrs, pd):
     endpoints = pd.DataFrame(columns, index=pd.RangeIndex(len(params)))
 
     status = g["status"][()].astype(np.int32)
+    # the burden at infusion, kept for a trial (arm) with a vein-to-vein time only
+    tumour_at_infusion = g["tumour_at_infusion"][()] if "tumour_at_infusion" in g else None
     toci_times = g["events/toci_times"][()] if "events/toci_times" in g \
         else np.full((len(status), 0), np.nan)
     summary = {}
@@ -1250,6 +1261,7 @@ def _read_datasets(g, attrs, pd):
     return dict(params=params, param_units=param_units, trajectories=trajectories,
                 trajectory_units=trajectory_units, endpoints=endpoints,
                 endpoint_units=endpoint_units, status=status, toci_times=toci_times,
+                tumour_at_infusion=tumour_at_infusion,
                 summary=summary, endpoint_summary=_endpoint_summary(g, pd))
 
 
@@ -1294,6 +1306,7 @@ def _read_trial(path, stacklevel):
         if arms:
             fields = dict.fromkeys(("params", "param_units", "trajectories", "trajectory_units",
                                     "endpoints", "endpoint_units", "status", "toci_times",
+                                    "tumour_at_infusion",
                                     "summary", "endpoint_summary"))
         else:
             fields = _read_datasets(f, attrs, pd)

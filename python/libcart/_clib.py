@@ -230,13 +230,18 @@ class TrialSummary(Structure):
                 ("aplasia_days_p50", c_double),
                 ("relapse_rate", c_double), ("relapse_negative_rate", c_double),
                 ("n_endpoints", c_size_t),
-                ("endpoints", EndpointSummary * CART_SUMMARY_MAX_ENDPOINTS)]
+                ("endpoints", EndpointSummary * CART_SUMMARY_MAX_ENDPOINTS),
+                ("n_dropout", c_size_t), ("cr_rate_itt", c_double), ("orr_rate_itt", c_double),
+                ("cost_per_patient", c_double), ("cost_per_infused", c_double),
+                ("cost_per_cr", c_double)]
 
     # the fields written as attributes of /summary (the endpoints are /summary/endpoints)
     ONCOLOGY_FIELDS = ("n_patients", "n_solved", "cr_rate", "orr_rate", "crs_any_rate",
                        "crs_grade3_rate", "toci_rate", "toci_doses_mean", "cmax_p5", "cmax_p50",
                        "cmax_p95", "tmax_p5", "tmax_p50", "tmax_p95", "auc28_p5", "auc28_p50",
-                       "auc28_p95", "aplasia_days_p50", "relapse_rate", "relapse_negative_rate")
+                       "auc28_p95", "aplasia_days_p50", "relapse_rate", "relapse_negative_rate",
+                       "n_dropout", "cr_rate_itt", "orr_rate_itt", "cost_per_patient",
+                       "cost_per_infused", "cost_per_cr")
 
 
 class CalibrateSettings(Structure):
@@ -347,6 +352,7 @@ CALIBRATE_PROGRESS_FN = CFUNCTYPE(c_int, c_size_t, c_size_t, c_double, c_void_p)
 CART_OK = 0
 CART_EPARSE = -17
 CART_ESTOPPED = -18
+CART_ENOTINFUSED = -19  # a patient's status: dropped out during the vein-to-vein time
 CART_FMEM_FROM_PARAMS = float("nan")  # cart_dosing.h: NaN, "the parameter f_mem"
 CART_TOCI_RULE_MAX_DOSES = 16
 CART_RTOL_DEFAULT = 1e-6

@@ -145,3 +145,54 @@ def test_report_by_arm(arms):
     for name, arm in arms.arms.items():
         median = float(np.median(arm.endpoints["cmax"]))
         assert f"{name}: median {plots._format_number(median)}" in legend
+
+
+V2V = """[dosing]
+dropout_tumour_factor = 4
+dropout_hazard_per_day = 0.005
+[cost]
+product = 373000
+toci_dose = 1500
+hospital_day = 4000
+los_days_g0 = 10
+los_days_g1 = 12
+los_days_g2 = 15
+los_days_g3 = 20
+los_days_g4 = 28
+[arm now]
+[arm wait]
+dosing.vein_to_vein_days = 60
+"""
+
+
+def test_vein_to_vein_itt_and_costs(tmp_path):
+    """A wait with drop-out: the file's per-patient data give the summary's intention-to-treat
+    and as-treated rates and its costs, computed here from them."""
+    result = libcart.trial(BASE.replace("n_patients = 16", "n_patients = 40") + V2V,
+                           output=tmp_path / "v2v.h5", threads=1)
+    now, wait = result.arms["now"], result.arms["wait"]
+    assert now.tumour_at_infusion is None
+    assert set(now.status) == {0} and now.summary["n_dropout"] == 0
+    assert now.summary["cr_rate_itt"] == now.summary["cr_rate"]
+    t0 = wait.params["T0"].to_numpy()
+    growth = wait.tumour_at_infusion / t0
+    assert np.all(growth > 1)  # the tumour grew during the wait
+    dropped = wait.status == libcart._clib.CART_ENOTINFUSED
+    assert np.all(dropped[growth > 4 * (1 + 1e-12)])  # progression: never infused
+    assert 0 < np.count_nonzero(dropped) < 40
+    assert np.all(wait.endpoints["response"][dropped].isna())
+    infused = wait.status == 0
+    assert np.count_nonzero(infused) + np.count_nonzero(dropped) == 40
+    response = wait.endpoints["response"][infused].to_numpy(dtype=float)
+    s = wait.summary
+    assert s["n_dropout"] == np.count_nonzero(dropped) and s["n_solved"] == infused.sum()
+    assert s["cr_rate"] == pytest.approx(np.mean(response == 2), rel=1e-15)
+    assert s["cr_rate_itt"] == pytest.approx(np.sum(response == 2) / 40, rel=1e-15)
+    assert s["orr_rate_itt"] == pytest.approx(np.sum(response >= 1) / 40, rel=1e-15)
+    los = np.array([10, 12, 15, 20, 28])
+    grade = wait.endpoints["crs_grade"][infused].to_numpy(dtype=int)
+    toci = wait.endpoints["toci_doses"][infused].to_numpy(dtype=float)
+    total = np.sum(373000 + 1500 * toci + 4000 * los[grade])
+    assert s["cost_per_patient"] == pytest.approx(total / 40, rel=1e-12)
+    assert s["cost_per_infused"] == pytest.approx(total / infused.sum(), rel=1e-12)
+    assert s["cost_per_cr"] == pytest.approx(total / np.sum(response == 2), rel=1e-12)
