@@ -517,6 +517,13 @@ static int trial_file_open(trial_file *t, const char *path, const char *arm)
   if (t->params.rows != t->n_patients || t->time.columns != 1 || t->status.columns != 1) {
     return fail(EXIT_BAD_INPUT, "'%s': /status, /time and /params do not agree in shape", path);
   }
+  /* the sizes come from the file: bounded before any buffer is sized from them (a trial file
+   * has at most CART_MAX_OUTPUT_TIMES times and CART_MAX_PARAMS-ish parameters) */
+  if (t->time.rows == 0 || t->time.rows > CART_MAX_OUTPUT_TIMES || t->params.columns > 4096) {
+    return fail(EXIT_BAD_INPUT, "'%s': /time has %llu times and /params %llu columns: not a "
+                "trial file", path, (unsigned long long)t->time.rows,
+                (unsigned long long)t->params.columns);
+  }
   if (attr_strings(t->params.id, "names", &t->param_names) != 0 ||
       attr_strings(t->params.id, "units", &t->param_units) != 0 ||
       t->param_names.count != t->params.columns || t->param_units.count != t->params.columns) {
@@ -552,6 +559,12 @@ static int trial_file_open(trial_file *t, const char *path, const char *arm)
     status = open_group(t, "/endpoints", &order, &t->endpoints, &t->n_endpoints, 0);
   }
   names_free(&order);
+  for (size_t i = 0; status == 0 && i < t->n_endpoints; i++) {
+    if (t->endpoints[i].columns != 1) { /* an endpoint is one number per patient */
+      status = fail(EXIT_BAD_INPUT, "'%s': /endpoints/%s has %llu columns, not 1", path,
+                    t->endpoints[i].name, (unsigned long long)t->endpoints[i].columns);
+    }
+  }
   for (size_t i = 0; status == 0 && i < t->n_trajectories; i++) {
     if (t->trajectories[i].columns != t->time.rows) {
       status = fail(EXIT_BAD_INPUT, "'%s': /trajectories/%s has %llu columns, /time %llu times",
@@ -605,10 +618,19 @@ static int export_tables(trial_file *t, const char *arm, int header, table *traj
 {
   const hsize_t chunk = chunk_patients(t), n_times = t->time.rows;
   const size_t n_traj = t->n_trajectories, n_end = t->n_endpoints, n_par = t->params.columns;
-  int *status = malloc(chunk * sizeof *status);
-  float *values = malloc((n_traj * chunk * n_times + 1) * sizeof *values);
-  double *params = malloc((chunk * n_par + 1) * sizeof *params);
-  double *endpoints = malloc((n_end * chunk + 1) * sizeof *endpoints);
+  /* element counts from the file's sizes, each product checked */
+  size_t n_values, n_params, n_endpoint_values;
+  const int too_large = __builtin_mul_overflow(n_traj * (size_t)n_times, (size_t)chunk,
+                                               &n_values) ||
+                        __builtin_mul_overflow((size_t)chunk, n_par, &n_params) ||
+                        __builtin_mul_overflow(n_end, (size_t)chunk, &n_endpoint_values) ||
+                        n_values >= SIZE_MAX / sizeof(float) - 1 ||
+                        n_params >= SIZE_MAX / sizeof(double) - 1 ||
+                        n_endpoint_values >= SIZE_MAX / sizeof(double) - 1;
+  int *status = too_large ? NULL : malloc(chunk * sizeof *status);
+  float *values = too_large ? NULL : malloc((n_values + 1) * sizeof *values);
+  double *params = too_large ? NULL : malloc((n_params + 1) * sizeof *params);
+  double *endpoints = too_large ? NULL : malloc((n_endpoint_values + 1) * sizeof *endpoints);
   char **time_text = calloc(n_times + 1, sizeof *time_text);
   int result = 0;
   if (status == NULL || values == NULL || params == NULL || endpoints == NULL ||

@@ -169,6 +169,17 @@ START_TEST(test_scenario_arm_errors)
   /* pass 1: the arm's line, "[arm NAME]" and the message of the base's key */
   test_expect_arms_error(BASE "[arm a]\ndosing.dose_per_kg = -1\n", CART_ERANGE,
                "s.ini:15: [arm a] [dosing] dose_per_kg: -1 must be > 0");
+  { /* a source path longer than any fixed buffer: its location said once */
+    char source[200];
+    memset(source, 'd', sizeof source - 8);
+    strcpy(source + sizeof source - 8, "/s.ini");
+    source[0] = '/';
+    cart_error err;
+    ck_assert_ptr_null(cart_arms_new_from_scenario(BASE "[arm a]\ndosing.dose_per_kg = -1\n",
+                                                   source, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "s.ini:15: [arm a] [dosing] dose_per_kg: -1"));
+    ck_assert_ptr_null(strstr(strstr(err.message, "[arm a]"), source));
+  }
   test_expect_arms_error(BASE "[arm a]\ndosing.dose_per_kg = x\n", CART_EPARSE,
                "s.ini:15: [arm a] [dosing] dose_per_kg: 'x' is not a number");
   test_expect_arms_error(BASE "[arm a]\ntrial.seed = 3\n", CART_EPARSE,
@@ -214,6 +225,25 @@ START_TEST(test_arms_add)
   cart_trial_set_seed(c, 8);
   ck_assert_int_eq(cart_arms_add(arms, "c", NULL, c), CART_EINVAL); /* another seed */
   cart_trial_set_seed(c, 7);
+  { /* another patients table of the same size, or another variability: other patients */
+    cart_trial *d = test_trial_new(10);
+    static const char *const wt[] = {"WT"};
+    static const double w70[] = {70}, w80[] = {80};
+    ck_assert_int_eq(cart_population_set_patients(cart_trial_edit_population(a), wt, 1, w70, 1),
+                     CART_OK);
+    ck_assert_int_eq(cart_population_set_patients(cart_trial_edit_population(d), wt, 1, w80, 1),
+                     CART_OK);
+    ck_assert_int_eq(cart_arms_add(arms, "d", NULL, d), CART_EINVAL);
+    ck_assert_ptr_nonnull(strstr(cart_arms_last_error(arms)->message, "patients table"));
+    ck_assert_int_eq(cart_population_set_patients(cart_trial_edit_population(d), wt, 1, w70, 1),
+                     CART_OK);
+    ck_assert_int_eq(cart_population_set_cv(cart_trial_edit_population(d), "rho", 0.5), CART_OK);
+    ck_assert_int_eq(cart_arms_add(arms, "d", NULL, d), CART_EINVAL);
+    ck_assert_ptr_nonnull(strstr(cart_arms_last_error(arms)->message, "variability"));
+    cart_trial_free(d);
+    ck_assert_int_eq(cart_population_set_patients(cart_trial_edit_population(c), wt, 1, w70, 1),
+                     CART_OK);
+  }
   ck_assert_int_eq(cart_arms_add(arms, "c", "", c), CART_OK);
   /* a change after adding is caught before a run */
   cart_trial_set_seed(c, 8);

@@ -265,8 +265,13 @@ START_TEST(test_patients_table_errors)
   cart_population *p = make_population();
   static const char *const unknown[] = {"WT", "weight"};
   static const double two[] = {70, 70};
+  ck_assert_int_eq(cart_population_prepare(p), CART_OK);
   ck_assert_int_eq(cart_population_set_patients(p, unknown, 2, two, 1), CART_EUNKNOWN_PARAM);
   ck_assert_ptr_nonnull(strstr(cart_population_last_error(p)->message, "'weight'"));
+  /* a refused table leaves the population as it was, prepared included */
+  cart_params *drawn = test_params("cart", NULL, 0);
+  ck_assert_int_eq(cart_population_draw(p, 1, 0, drawn, NULL), CART_OK);
+  cart_params_free(drawn);
   static const char *const twice[] = {"WT", "WT"};
   ck_assert_int_eq(cart_population_set_patients(p, twice, 2, two, 1), CART_EINVAL);
   static const char *const wt[] = {"WT"};

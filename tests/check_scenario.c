@@ -807,7 +807,23 @@ START_TEST(test_parse_table)
        CART_EPARSE},
       {"WT,T0\n1,abc\n", "p.csv:2: column 'T0': 'abc' is not a finite number", CART_EPARSE},
       {"id,WT\nx,inf\n", "p.csv:2: column 'WT': 'inf' is not a finite number", CART_EPARSE},
+      {"ID\np1\np2\n", "p.csv: the table has no column besides id", CART_EPARSE},
   };
+  /* the column limit: CART_TABLE_MAX_COLUMNS besides id, not one more */
+  char wide[4096] = "id";
+  for (int c = 0; c <= CART_TABLE_MAX_COLUMNS; c++) {
+    snprintf(wide + strlen(wide), sizeof wide - strlen(wide), ",c%d", c);
+  }
+  ck_assert_int_eq(cart_parse_table(wide, "p.csv", &t, &err), CART_ERANGE);
+  ck_assert_ptr_null(t);
+  *strrchr(wide, ',') = '\0'; /* exactly the limit, and a row */
+  strcat(wide, "\nx");
+  for (int c = 0; c < CART_TABLE_MAX_COLUMNS; c++) {
+    strcat(wide, ",1");
+  }
+  ck_assert_int_eq(cart_parse_table(wide, "p.csv", &t, &err), CART_OK);
+  ck_assert_uint_eq(t->n_columns, CART_TABLE_MAX_COLUMNS);
+  cart_table_free(t);
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     t = (cart_table *)&err; /* must be reset to NULL */
     ck_assert_int_eq(cart_parse_table(bad[i].text, "p.csv", &t, &err), bad[i].code);

@@ -136,6 +136,10 @@ expect_fail 2 "'$tmp' is a directory" "$tmp" --csv "$tmp/x"
 if [ $have_h5py = 1 ]; then
   "$python" -c "import h5py, sys; h5py.File(sys.argv[1], 'w')['x'] = [1, 2]" "$tmp/other.h5"
   expect_fail 2 "'$tmp/other.h5' is not a trial file: no dataset /status" "$tmp/other.h5" --csv "$tmp/x"
+  # a trial file with an endpoint of several columns (the export once wrote past its buffer)
+  cp "$tmp/t.h5" "$tmp/wide.h5"
+  "$python" -c "import h5py, sys, numpy; h5py.File(sys.argv[1], 'a')['endpoints/zz'] = numpy.zeros((40, 64))" "$tmp/wide.h5"
+  expect_fail 2 "/endpoints/zz has 64 columns, not 1" "$tmp/wide.h5" --csv "$tmp/x" --chunk 2
 fi
 expect_fail 2 "cannot create directory '$tmp/no/such': No such file or directory" "$tmp/t.h5" --csv "$tmp/no/such"
 : >"$tmp/plain"

@@ -82,13 +82,15 @@ int cart_dose_give_cart(cart_params *params, cart_dosing *dosing, const cart_car
  * Python's trial(patients=...)) is written: comma-separated values, one row per line; lines
  * that are blank or start with '#' are skipped; the first other line names the columns (blanks
  * around a name and double quotes around it are dropped); every further line has one field per
- * column. A column named `id` (any case) holds labels of any text and is left out of the table
- * (its values are not numbers); every other field must be a finite number. At most
- * CART_TABLE_MAX_COLUMNS columns and CART_TABLE_MAX_ROWS rows.
+ * column. A column named `id` (any case) holds labels, any text without a comma (every comma
+ * separates fields; quotes do not protect one), and is left out of the table; every other field
+ * must be a finite number. At most CART_TABLE_MAX_COLUMNS columns besides id (CART_ERANGE), at
+ * least one, and at most CART_TABLE_MAX_ROWS rows.
  * cart_parse_table returns CART_OK with a new table in *table (free it with cart_table_free),
  * or CART_EPARSE with "SOURCE:LINE: ..." in *err naming the row and column at fault (no header,
  * an empty or repeated name, a row with too few or too many fields, a field that is not a
- * finite number, no rows), CART_ERANGE (too many rows or columns) or CART_ENOMEM. */
+ * finite number, no rows, no column besides id), CART_ERANGE (too many rows or columns) or
+ * CART_ENOMEM. */
 #define CART_TABLE_MAX_COLUMNS 64
 #define CART_TABLE_MAX_ROWS 10000000
 typedef struct cart_table {

@@ -96,7 +96,9 @@ int cart_trial_endpoint_setting(const cart_trial *trial, const char *name, doubl
  * dense output, the same levels and the same count of tocilizumab doses. For the parameters of
  * a trial's patient (a block's params row, a trial file's /params), the trial's doses, output
  * times, solver settings and extinction threshold, its endpoints are that patient's block
- * endpoints bit for bit. A solve only reads the plan: one plan may serve solvers in several
+ * endpoints bit for bit, except in a trial with a vein-to-vein time (cart_trial_set_vein_to_vein): the
+ * patient then starts from its state at infusion (cart_solver_infusion_state), which this
+ * function, starting from the model's initial state, does not. A solve only reads the plan: one plan may serve solvers in several
  * threads at once, and must not be changed while they run. */
 typedef struct cart_endpoint_plan cart_endpoint_plan;
 

@@ -300,10 +300,15 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
     return cartp_error(err, CART_EPARSE, "%s: no header line (the names of the columns)",
                        source);
   }
-  enum { CAP = CART_TABLE_MAX_COLUMNS + 1 };
+  enum { CAP = CART_TABLE_MAX_COLUMNS + 2 }; /* one more for an id column, one to see too many */
   const char *starts[CAP], *ends[CAP];
-  size_t n_fields;
-  if (split_fields(line, end, starts, ends, CAP, &n_fields) != 0) {
+  size_t n_fields = 0;
+  const int split = split_fields(line, end, starts, ends, CAP, &n_fields);
+  size_t n_ids = 0; /* the id column does not count against the limit */
+  for (size_t f = 0; split == 0 && f < n_fields && n_ids == 0; f++) {
+    n_ids = (size_t)is_id(starts[f], ends[f]);
+  }
+  if (split != 0 || n_fields - n_ids > CART_TABLE_MAX_COLUMNS) {
     return cartp_error(err, CART_ERANGE, "%s:%d: more than %d columns", source, line_no,
                        CART_TABLE_MAX_COLUMNS);
   }
@@ -347,7 +352,7 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
     if (is_skipped(line, end)) {
       continue;
     }
-    size_t n;
+    size_t n = 0;
     if (split_fields(line, end, starts, ends, CAP, &n) != 0 || n != n_fields) {
       cart_table_free(t);
       return cartp_error(err, CART_EPARSE, "%s:%d: %s fields where the header has %zu", source,
@@ -399,6 +404,10 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
   if (t->n_rows == 0) {
     cart_table_free(t);
     return cartp_error(err, CART_EPARSE, "%s: the table has a header but no rows", source);
+  }
+  if (t->n_columns == 0) { /* labels only: no parameter to give any patient */
+    cart_table_free(t);
+    return cartp_error(err, CART_EPARSE, "%s: the table has no column besides id", source);
   }
   *table = t;
   cart_error_clear(err);

@@ -279,8 +279,8 @@ int cart_population_set_patients(cart_population *population, const char *const 
   }
   cart_error *err = &population->error;
   const cart_model *model = population->typical->model;
-  population->prepared = 0;
   if (n_rows == 0 || n_columns == 0) { /* no table */
+    population->prepared = 0;
     free(population->table);
     population->table = NULL;
     population->n_rows = population->n_columns = 0;
@@ -332,6 +332,7 @@ int cart_population_set_patients(cart_population *population, const char *const 
     return cartp_error(err, CART_ENOMEM, "patients table: out of memory for %zu rows", n_rows);
   }
   memcpy(table, values, cells);
+  population->prepared = 0; /* only now: a refused table leaves the population as it was */
   free(population->table);
   population->table = table;
   population->n_rows = n_rows;
@@ -386,6 +387,19 @@ const char *cart_population_table_column(const cart_population *population, size
   return population->typical->model->params[population->column_param[c]].name;
 }
 
+/* The typical values with the patients table's row `row` (-1: none) over them. */
+static void typical_and_row(const cart_population *population, long long row, double *values)
+{
+  memcpy(values, population->typical->values,
+         population->typical->model->n_params * sizeof(double));
+  if (row >= 0) {
+    const double *cells = population->table + (size_t)row * population->n_columns;
+    for (size_t c = 0; c < population->n_columns; c++) {
+      values[population->column_param[c]] = cells[c];
+    }
+  }
+}
+
 int cart_population_draw(const cart_population *population, uint64_t seed, uint64_t patient,
                          cart_params *params, cart_error *err)
 {
@@ -399,14 +413,8 @@ int cart_population_draw(const cart_population *population, uint64_t seed, uint6
   }
   const cart_model *model = params->model;
   const size_t n = population->n_varied;
-  memcpy(params->values, population->typical->values, model->n_params * sizeof(double));
   const long long row = cart_population_table_row(population, seed, patient);
-  if (row >= 0) {
-    const double *values = population->table + (size_t)row * population->n_columns;
-    for (size_t c = 0; c < population->n_columns; c++) {
-      params->values[population->column_param[c]] = values[c];
-    }
-  }
+  typical_and_row(population, row, params->values);
   if (n == 0) {
     char message[CART_ERROR_MESSAGE_SIZE];
     if (row >= 0 && model->check != NULL &&
@@ -453,12 +461,13 @@ int cart_population_draw(const cart_population *population, uint64_t seed, uint6
       bad = -2; /* a model rule (cart's IL-6 loop gain): redraw like an out-of-bounds draw */
     }
   }
-  memcpy(params->values, population->typical->values, model->n_params * sizeof(double));
+  typical_and_row(population, row, params->values); /* what the patient is without draws */
   return cartp_error(err, CART_ERANGE,
-                     "patient %llu: %d draws in a row broke %s%s%s; narrow its variability",
+                     "patient %llu: %d draws in a row broke %s%s%s; narrow its variability%s",
                      (unsigned long long)patient, CART_MAX_REDRAWS,
                      bad >= 0 ? "the bounds of '" : "a rule of model '",
-                     bad >= 0 ? model->params[bad].name : model->name, "'");
+                     bad >= 0 ? model->params[bad].name : model->name, "'",
+                     row >= 0 && bad == -2 ? " (or check its row of the patients table)" : "");
 }
 
 const cart_error *cart_population_last_error(const cart_population *population)

@@ -1018,14 +1018,22 @@ static void read_dose(loader *ld, const key_row *row, const char *key, const cha
 /* The message of an error of this scenario without its "SOURCE:LINE: " (or "SOURCE: "). */
 static const char *message_body(const loader *ld, const cart_error *error, int line)
 {
-  char prefix[64];
-  const int length = line > 0 ? snprintf(prefix, sizeof prefix, "%s:%d: ", ld->source, line)
-                              : snprintf(prefix, sizeof prefix, "%s: ", ld->source);
-  if (length > 0 && (size_t)length < sizeof prefix &&
-      strncmp(error->message, prefix, (size_t)length) == 0) {
-    return error->message + length;
+  /* "SOURCE:LINE: " (or "SOURCE: "), compared piece by piece: a source path of any length */
+  const char *m = error->message;
+  const size_t n = strlen(ld->source);
+  if (strncmp(m, ld->source, n) != 0 || m[n] != ':') {
+    return error->message;
   }
-  return error->message;
+  m += n + 1;
+  if (line > 0) {
+    char number[24];
+    const int digits = snprintf(number, sizeof number, "%d:", line);
+    if (strncmp(m, number, (size_t)digits) != 0) {
+      return error->message;
+    }
+    m += digits;
+  }
+  return m[0] == ' ' ? m + 1 : error->message;
 }
 
 /* The sections whose keys an arm may give, as SECTION.KEY. */

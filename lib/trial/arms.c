@@ -66,6 +66,43 @@ static int name_ok(const char *name)
 
 /* Whether `trial` has the patients, times and trajectories of `first`: CART_OK or CART_EINVAL
  * with the difference in *err, the arm named `name`. */
+/* The same patients table: its columns and every value. */
+static int same_table(const cart_population *a, const cart_population *b)
+{
+  size_t rows_a, rows_b, columns_a, columns_b;
+  const double *values_a = cart_population_table(a, &rows_a, &columns_a);
+  const double *values_b = cart_population_table(b, &rows_b, &columns_b);
+  if (rows_a != rows_b || columns_a != columns_b) {
+    return 0;
+  }
+  for (size_t c = 0; c < columns_a; c++) {
+    if (strcmp(cart_population_table_column(a, c), cart_population_table_column(b, c)) != 0) {
+      return 0;
+    }
+  }
+  return rows_a == 0 || memcmp(values_a, values_b, rows_a * columns_a * sizeof *values_a) == 0;
+}
+
+/* The same parameters varied, in the same order, with the same cv: then patient i's random
+ * effects are the same in both (its stream is (seed, i)), whatever the typical values. */
+static int same_variability(const cart_population *a, const cart_population *b)
+{
+  const size_t n = cart_population_n_varied(a);
+  if (n != cart_population_n_varied(b)) {
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const char *name_a, *name_b;
+    double cv_a, cv_b;
+    cart_population_varied(a, i, &name_a, &cv_a);
+    cart_population_varied(b, i, &name_b, &cv_b);
+    if (strcmp(name_a, name_b) != 0 || cv_a != cv_b) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 static int same_patients(const cart_trial *first, const cart_trial *trial, const char *name,
                          cart_error *err)
 {
@@ -83,9 +120,10 @@ static int same_patients(const cart_trial *first, const cart_trial *trial, const
     what = "output times";
   } else if (cart_trial_n_outputs(first) != cart_trial_n_outputs(trial)) {
     what = "trajectories";
-  } else if (cart_population_n_table_rows(cart_trial_population(first))
-             != cart_population_n_table_rows(cart_trial_population(trial))) {
+  } else if (!same_table(cart_trial_population(first), cart_trial_population(trial))) {
     what = "patients table";
+  } else if (!same_variability(cart_trial_population(first), cart_trial_population(trial))) {
+    what = "variability (the varied parameters and their cv)";
   }
   for (size_t o = 0; what == NULL && o < cart_trial_n_outputs(first); o++) {
     const char *a = NULL, *b = NULL;
