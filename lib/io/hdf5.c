@@ -1,29 +1,19 @@
 /* hdf5.c: the serial file access (HDF5's default driver, one caller) of a trial file; the layout
  * is layout.c's. */
-#include <string.h>
-
 #include <cart/cart_hdf5.h>
 
 #include "../util/error.h"
 #include "layout.h"
 
-/* A file of `count` trials (arms) over the serial access. As lib/mpi's access does, for a run
- * killed at any moment: the metadata reaches the disk only at the flush after each block (not
- * whenever 256 KiB of it got dirty, in the middle of a block's writes), and space once used is
- * never given out again (no free-space manager), so that until that flush the index on disk
- * points at chunks that are still whole. The property lists are read by H5Fcreate only. */
+/* A file of `count` trials (arms) over the serial access, its lists set for a run killed at any
+ * moment (cartp_h5_lists_for_kills, as lib/mpi's); they are read by H5Fcreate only. */
 static cart_h5_file *serial_file_new(const char *path, const cart_trial *const *trials,
                                      const char *const *names, const char *const *labels,
                                      size_t count, const char *scenario_text, int force,
                                      size_t chunk_patients, cart_error *err)
 {
   hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5AC_cache_config_t cache;
-  memset(&cache, 0, sizeof cache);
-  cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
-  if (fcpl < 0 || fapl < 0 || H5Pget_mdc_config(fapl, &cache) < 0 ||
-      (cache.dirty_bytes_threshold = (size_t)32 << 20, H5Pset_mdc_config(fapl, &cache) < 0) ||
-      H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_NONE, 0, 1) < 0) {
+  if (cartp_h5_lists_for_kills(fcpl, fapl) != 0) {
     if (fcpl >= 0) {
       H5Pclose(fcpl);
     }

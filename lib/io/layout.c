@@ -251,6 +251,21 @@ static void iso8601_now(const cartp_h5_access *access, char *buf, size_t size)
   share(access, buf, size);
 }
 
+int cartp_h5_lists_for_kills(hid_t fcpl, hid_t fapl)
+{
+  H5AC_cache_config_t cache;
+  memset(&cache, 0, sizeof cache);
+  cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  if (fcpl < 0 || fapl < 0 || H5Pget_mdc_config(fapl, &cache) < 0) {
+    return -1;
+  }
+  cache.dirty_bytes_threshold = (size_t)32 << 20;
+  return H5Pset_mdc_config(fapl, &cache) >= 0 &&
+                 H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_NONE, 0, 1) >= 0
+             ? 0
+             : -1;
+}
+
 /* ---- the handle ---- */
 
 /* The arm that writes, summaries and finishes go to. */

@@ -32,6 +32,15 @@ typedef struct cartp_h5_access {
   void *share_data; /* the data of share and any_failed */
 } cartp_h5_access;
 
+/* Sets a file's creation and access lists so that a run killed at any moment leaves a readable
+ * file (serial and MPI access alike): the metadata reaches the disk only at the flush after each
+ * block, not at a "sync point" in the middle of a block's writes (HDF5 holds one whenever 256 KiB
+ * of metadata got dirty; 32 MiB is the most it takes, a quarter of its largest cache), and space
+ * once used is never given out again (no free-space manager: a chunk rewritten with another
+ * compressed size moves, and until the next flush the index on disk still points at the old
+ * place, which must stay whole). 0, or -1 when HDF5 refused a setting. */
+int cartp_h5_lists_for_kills(hid_t fcpl, hid_t fapl);
+
 /* cart_h5_file_new over `access` (copied; its property lists borrowed) for n_arms trials: names
  * NULL for the plain layout of one unnamed arm, else the group names of the arms (/arms/NAME)
  * with their labels (labels may be NULL). */

@@ -150,22 +150,10 @@ static int access_open(cartp_h5_access *access, mpi_split *split)
   access->share = split_share;
   access->any_failed = split_any_failed;
   access->share_data = split;
-  /* Metadata reaches the disk at the flush after each block, not at a "sync point" in the middle
-   * of a block's writes (parallel HDF5 holds one whenever 256 KiB of metadata got dirty): a rank
-   * killed mid-write then leaves the chunk index of the last flush, never an entry for a chunk
-   * whose data was not written. 32 MiB is the most HDF5 takes (a quarter of its largest cache). */
-  H5AC_cache_config_t cache;
-  memset(&cache, 0, sizeof cache);
-  cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
-  const int cache_read = access->fapl >= 0 && H5Pget_mdc_config(access->fapl, &cache) >= 0;
-  cache.dirty_bytes_threshold = (size_t)32 << 20;
-  /* Parallel HDF5 allocates every chunk at creation, holding the fill value; writing a block
-   * moves its chunks (their compressed size changes) and frees the old places. Freed space is
-   * never used again (no free-space manager): until the next flush the index on disk still
-   * points at the old places, which must keep their fill chunks for a killed run's file. */
-  if (access->fcpl >= 0 && access->fapl >= 0 && access->write_xfer >= 0 && access->read_xfer >= 0
-      && H5Pset_file_space_strategy(access->fcpl, H5F_FSPACE_STRATEGY_NONE, 0, 1) >= 0
-      && cache_read && H5Pset_mdc_config(access->fapl, &cache) >= 0
+  /* a rank killed mid-write leaves a readable file (cartp_h5_lists_for_kills; parallel HDF5
+   * allocates every chunk at creation with its fill value, so every block's write moves chunks) */
+  if (access->write_xfer >= 0 && access->read_xfer >= 0
+      && cartp_h5_lists_for_kills(access->fcpl, access->fapl) == 0
       && H5Pset_fapl_mpio(access->fapl, split->comm, MPI_INFO_NULL) >= 0
       && H5Pset_dxpl_mpio(access->write_xfer, H5FD_MPIO_COLLECTIVE) >= 0
       && H5Pset_dxpl_mpio(access->read_xfer, H5FD_MPIO_INDEPENDENT) >= 0) {

@@ -302,6 +302,7 @@ int cart_trial_set_dose_per_kg(cart_trial *trial, double cells_per_kg, double ca
                        "finite)", cells_per_kg, cap_cells);
   }
   trial->dose_per_kg = cells_per_kg;
+  trial->dose_param = cart_model_param_index(model, "dose");
   trial->dose_cap = cap_cells;
   cartp_trial_changed(trial);
   return CART_OK;
@@ -781,7 +782,7 @@ int cartp_trial_patient_begin(const cart_trial *trial, cartp_workspace *ws, size
   int status = cart_population_draw(trial->population, trial->seed, patient, ws->params, NULL);
   if (status == CART_OK && !isnan(trial->dose_per_kg)) {
     /* the label's weight-based dose, capped (axicabtagene ciloleucel: 2e6/kg, at most 2e8) */
-    const int dose = cart_model_param_index(model, "dose");
+    const int dose = trial->dose_param;
     const double cells =
         fmin(trial->dose_per_kg * ws->params->values[cartp_model_weight_param(model)],
              trial->dose_cap);

@@ -48,6 +48,7 @@ struct cart_trial {
   cart_endpoint_settings endpoints;
   /* the t = 0 infusion per kg of body weight (cart_trial_set_dose_per_kg): NaN off */
   double dose_per_kg, dose_cap;
+  int dose_param; /* the model's `dose` parameter, found when dose_per_kg is set */
   /* the vein-to-vein time (day; 0: none) and its drop-out rule (cart_trial_set_dropout):
    * tumour factor INFINITY and hazard 0 are off */
   double wait_days, dropout_factor, dropout_hazard;
