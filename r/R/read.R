@@ -22,7 +22,8 @@ h5_unit <- function(object) {
 # hdf5r gives an HDF5 dataset of dims (patients, columns) as an R matrix (columns, patients).
 h5_rows <- function(dataset) {
   value <- dataset$read()
-  if (is.matrix(value)) t(value) else value
+  dims <- dataset$dims
+  if (length(dims) == 2L) t(matrix(value, dims[1L], dims[2L])) else value
 }
 
 # The integer endpoints' fill value (-2147483648, "no value") is R's NA_integer_ already.
