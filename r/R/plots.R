@@ -67,7 +67,7 @@ plot_bands <- function(trial, names = NULL, log = TRUE, early = 28) {
     ggplot2::geom_ribbon(ggplot2::aes(ymin = p5, ymax = p95), fill = "steelblue", alpha = 0.25, na.rm = TRUE) +
     ggplot2::geom_ribbon(ggplot2::aes(ymin = p25, ymax = p75), fill = "steelblue", alpha = 0.45, na.rm = TRUE) +
     ggplot2::geom_line(ggplot2::aes(y = p50), colour = "steelblue4", na.rm = TRUE) +
-    ggplot2::facet_grid(name ~ period, scales = "free") +
+    ggplot2::facet_wrap(ggplot2::vars(name, period), ncol = 2L, scales = "free") +
     ggplot2::labs(x = "day", y = NULL,
                   title = sprintf("%d patients, model %s: median, 25-75 %% and 5-95 %%",
                                   sum(trial$status == 0L), trial$model %||% ""))

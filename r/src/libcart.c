@@ -102,7 +102,7 @@ static SEXP failure(int code, const char *message)
 /* failure() with "PREFIX: message" (prefix NULL or "": the message alone). */
 static SEXP failure_at(int code, const char *prefix, const char *message)
 {
-  char text[2 * CART_ERROR_MESSAGE_SIZE];
+  char text[2 * CART_ERROR_MESSAGE_SIZE + 2]; /* prefix, ": ", message */
   if (prefix != NULL && prefix[0] != '\0') {
     snprintf(text, sizeof text, "%s: %s", prefix, message);
   } else {
@@ -152,30 +152,67 @@ SEXP rcart_models(void)
   return out;
 }
 
-/* The rows of a table of states, outputs or signals: list(name, unit, abs_tol, meaning). */
-typedef int (*state_getter)(const cart_model *, size_t, cart_state_info *);
+/* A row of a model's table of states, outputs, signals or endpoints: three strings and a number
+ * (a state's default absolute tolerance, or whether an endpoint is an integer). */
+typedef struct info_row {
+  const char *name, *unit, *meaning;
+  double number;
+} info_row;
 
-static SEXP state_table(const cart_model *model, size_t n, state_getter get)
+typedef enum info_kind { INFO_STATES, INFO_OUTPUTS, INFO_SIGNALS, INFO_ENDPOINTS } info_kind;
+
+static void read_row(const cart_model *model, info_kind kind, size_t i, info_row *row)
 {
-  static const char *const columns[] = {"name", "unit", "abs_tol", "meaning"};
-  SEXP out = named_list(4, columns);
-  SEXP name = PROTECT(allocVector(STRSXP, (R_xlen_t)n));
-  SEXP unit = PROTECT(allocVector(STRSXP, (R_xlen_t)n));
-  SEXP atol = PROTECT(allocVector(REALSXP, (R_xlen_t)n));
-  SEXP meaning = PROTECT(allocVector(STRSXP, (R_xlen_t)n));
-  for (size_t i = 0; i < n; i++) {
-    cart_state_info info;
-    get(model, i, &info);
-    SET_STRING_ELT(name, (R_xlen_t)i, text_or_na(info.name));
-    SET_STRING_ELT(unit, (R_xlen_t)i, text_or_na(info.unit));
-    REAL(atol)[i] = info.abs_tol;
-    SET_STRING_ELT(meaning, (R_xlen_t)i, text_or_na(info.meaning));
+  if (kind == INFO_ENDPOINTS) {
+    cart_endpoint_info info;
+    cart_model_endpoint_info(model, i, &info);
+    *row = (info_row){info.name, info.unit, info.meaning, info.is_integer};
+    return;
   }
+  cart_state_info info;
+  if (kind == INFO_STATES) {
+    cart_model_state_info(model, i, &info);
+  } else if (kind == INFO_OUTPUTS) {
+    cart_model_output_info(model, i, &info);
+  } else {
+    cart_model_signal_info(model, i, &info);
+  }
+  *row = (info_row){info.name, info.unit, info.meaning, info.abs_tol};
+}
+
+/* list(name, unit, NUMBER, meaning) of the model's table `kind`: NUMBER is abs_tol (a double
+ * column), or is_integer (logical) for the endpoints. */
+static SEXP info_table(const cart_model *model, info_kind kind)
+{
+  const int logical = kind == INFO_ENDPOINTS;
+  const char *number = logical ? "is_integer" : "abs_tol";
+  const size_t n = kind == INFO_STATES    ? cart_model_n_states(model)
+                   : kind == INFO_OUTPUTS ? cart_model_n_outputs(model)
+                   : kind == INFO_SIGNALS ? cart_model_n_signals(model)
+                                          : cart_model_n_endpoints(model);
+  const char *const columns[] = {"name", "unit", number, "meaning"};
+  SEXP out = named_list(4, columns);
+  SEXP name = allocVector(STRSXP, (R_xlen_t)n);
   SET_VECTOR_ELT(out, 0, name);
+  SEXP unit = allocVector(STRSXP, (R_xlen_t)n);
   SET_VECTOR_ELT(out, 1, unit);
-  SET_VECTOR_ELT(out, 2, atol);
+  SEXP values = allocVector(logical ? LGLSXP : REALSXP, (R_xlen_t)n);
+  SET_VECTOR_ELT(out, 2, values);
+  SEXP meaning = allocVector(STRSXP, (R_xlen_t)n);
   SET_VECTOR_ELT(out, 3, meaning);
-  UNPROTECT(5);
+  for (size_t i = 0; i < n; i++) {
+    info_row row;
+    read_row(model, kind, i, &row);
+    SET_STRING_ELT(name, (R_xlen_t)i, text_or_na(row.name));
+    SET_STRING_ELT(unit, (R_xlen_t)i, text_or_na(row.unit));
+    if (logical) {
+      LOGICAL(values)[i] = row.number != 0;
+    } else {
+      REAL(values)[i] = row.number;
+    }
+    SET_STRING_ELT(meaning, (R_xlen_t)i, text_or_na(row.meaning));
+  }
+  UNPROTECT(1);
   return out;
 }
 
@@ -210,31 +247,6 @@ static SEXP param_table(const cart_model *model, size_t n, param_getter get)
   return out;
 }
 
-static SEXP endpoint_table(const cart_model *model)
-{
-  static const char *const columns[] = {"name", "unit", "is_integer", "meaning"};
-  const size_t n = cart_model_n_endpoints(model);
-  SEXP out = named_list(4, columns);
-  SEXP name = PROTECT(allocVector(STRSXP, (R_xlen_t)n));
-  SEXP unit = PROTECT(allocVector(STRSXP, (R_xlen_t)n));
-  SEXP integer = PROTECT(allocVector(LGLSXP, (R_xlen_t)n));
-  SEXP meaning = PROTECT(allocVector(STRSXP, (R_xlen_t)n));
-  for (size_t i = 0; i < n; i++) {
-    cart_endpoint_info info;
-    cart_model_endpoint_info(model, i, &info);
-    SET_STRING_ELT(name, (R_xlen_t)i, text_or_na(info.name));
-    SET_STRING_ELT(unit, (R_xlen_t)i, text_or_na(info.unit));
-    LOGICAL(integer)[i] = info.is_integer != 0;
-    SET_STRING_ELT(meaning, (R_xlen_t)i, text_or_na(info.meaning));
-  }
-  SET_VECTOR_ELT(out, 0, name);
-  SET_VECTOR_ELT(out, 1, unit);
-  SET_VECTOR_ELT(out, 2, integer);
-  SET_VECTOR_ELT(out, 3, meaning);
-  UNPROTECT(5);
-  return out;
-}
-
 SEXP rcart_model_info(SEXP model_name)
 {
   static const char *const fields[] = {"name",      "description", "states",
@@ -248,15 +260,12 @@ SEXP rcart_model_info(SEXP model_name)
   SEXP out = named_list(9, fields);
   SET_VECTOR_ELT(out, 0, mkString(cart_model_name(model)));
   SET_VECTOR_ELT(out, 1, mkString(cart_model_description(model)));
-  SET_VECTOR_ELT(out, 2,
-                 state_table(model, cart_model_n_states(model), cart_model_state_info));
-  SET_VECTOR_ELT(out, 3,
-                 state_table(model, cart_model_n_outputs(model), cart_model_output_info));
-  SET_VECTOR_ELT(out, 4,
-                 state_table(model, cart_model_n_signals(model), cart_model_signal_info));
+  SET_VECTOR_ELT(out, 2, info_table(model, INFO_STATES));
+  SET_VECTOR_ELT(out, 3, info_table(model, INFO_OUTPUTS));
+  SET_VECTOR_ELT(out, 4, info_table(model, INFO_SIGNALS));
   SET_VECTOR_ELT(out, 5,
                  param_table(model, cart_model_n_params(model), cart_model_param_info));
-  SET_VECTOR_ELT(out, 6, endpoint_table(model));
+  SET_VECTOR_ELT(out, 6, info_table(model, INFO_ENDPOINTS));
   SET_VECTOR_ELT(out, 7, param_table(model, cart_model_n_endpoint_settings(model),
                                      cart_model_endpoint_setting_info));
   /* 1-based state indices (the cmt of an event table) of the CAR-T and tocilizumab doses */
@@ -293,46 +302,50 @@ SEXP rcart_parse_times(SEXP text)
   return status == CART_OK ? out : failure_at(status, "times", err.message);
 }
 
-/* Gives the CAR-T dose texts `cart` and tocilizumab dose texts `toci` (each named for messages by
- * the same element of cart_what, toci_what) as libcart reads them: params may be NULL (then a
- * t = 0 CAR-T dose is checked as a schedule's dose, not given as the initial infusion). Returns
- * NULL on success, else a failure. */
+/* Gives one dose text (cart_grammar.h) as libcart reads it: a CAR-T dose (`is_cart`) or a
+ * tocilizumab dose. With params NULL a t = 0 CAR-T dose is checked as a schedule's dose, not
+ * given as the initial infusion. CART_OK, or the code with the message in *err. */
+static int give_dose(cart_params *params, cart_dosing *dosing, int is_cart, const char *text,
+                     int *initial_given, cart_error *err)
+{
+  cart_cart_dose cart_dose;
+  cart_toci_dose toci_dose;
+  int status = is_cart ? cart_parse_cart_dose(text, &cart_dose, err)
+                       : cart_parse_toci_dose(text, &toci_dose, err);
+  if (status != CART_OK) {
+    return status;
+  }
+  if (is_cart && params != NULL) {
+    return cart_dose_give_cart(params, dosing, &cart_dose, initial_given, err);
+  }
+  status = is_cart ? cart_dosing_add_cart(dosing, cart_dose.time, cart_dose.cells,
+                                          cart_dose.f_mem)
+                   : cart_dosing_add_toci(dosing, toci_dose.time, toci_dose.mg_per_kg,
+                                          toci_dose.duration_day, toci_dose.cap_mg);
+  if (status != CART_OK) {
+    *err = *cart_dosing_last_error(dosing);
+  }
+  return status;
+}
+
+/* Gives the CAR-T dose texts `cart` and then the tocilizumab dose texts `toci` (each named for
+ * messages by the same element of cart_what, toci_what) with give_dose. Returns NULL on success,
+ * else a failure "WHAT TEXT: message". */
 static SEXP give_doses(cart_params *params, cart_dosing *dosing, SEXP cart, SEXP cart_what,
                        SEXP toci, SEXP toci_what)
 {
-  cart_error err;
   int initial_given = 0;
-  for (R_xlen_t i = 0; i < XLENGTH(cart); i++) {
-    const char *text = translateCharUTF8(STRING_ELT(cart, i));
-    char prefix[CART_ERROR_MESSAGE_SIZE];
-    snprintf(prefix, sizeof prefix, "%s %s", translateCharUTF8(STRING_ELT(cart_what, i)), text);
-    cart_cart_dose dose;
-    int status = cart_parse_cart_dose(text, &dose, &err);
-    if (status == CART_OK) {
-      if (params != NULL) {
-        status = cart_dose_give_cart(params, dosing, &dose, &initial_given, &err);
-      } else if ((status = cart_dosing_add_cart(dosing, dose.time, dose.cells, dose.f_mem)) !=
-                 CART_OK) {
-        err = *cart_dosing_last_error(dosing);
+  for (int is_cart = 1; is_cart >= 0; is_cart--) {
+    const SEXP texts = is_cart ? cart : toci, what = is_cart ? cart_what : toci_what;
+    for (R_xlen_t i = 0; i < XLENGTH(texts); i++) {
+      const char *text = translateCharUTF8(STRING_ELT(texts, i));
+      cart_error err;
+      const int status = give_dose(params, dosing, is_cart, text, &initial_given, &err);
+      if (status != CART_OK) {
+        char prefix[CART_ERROR_MESSAGE_SIZE];
+        snprintf(prefix, sizeof prefix, "%s %s", translateCharUTF8(STRING_ELT(what, i)), text);
+        return failure_at(status, prefix, err.message);
       }
-    }
-    if (status != CART_OK) {
-      return failure_at(status, prefix, err.message);
-    }
-  }
-  for (R_xlen_t i = 0; i < XLENGTH(toci); i++) {
-    const char *text = translateCharUTF8(STRING_ELT(toci, i));
-    char prefix[CART_ERROR_MESSAGE_SIZE];
-    snprintf(prefix, sizeof prefix, "%s %s", translateCharUTF8(STRING_ELT(toci_what, i)), text);
-    cart_toci_dose dose;
-    int status = cart_parse_toci_dose(text, &dose, &err);
-    if (status == CART_OK &&
-        (status = cart_dosing_add_toci(dosing, dose.time, dose.mg_per_kg, dose.duration_day,
-                                       dose.cap_mg)) != CART_OK) {
-      err = *cart_dosing_last_error(dosing);
-    }
-    if (status != CART_OK) {
-      return failure_at(status, prefix, err.message);
     }
   }
   return NULL;
@@ -591,16 +604,30 @@ SEXP rcart_solve(SEXP model_name, SEXP params, SEXP cart_doses, SEXP cart_what, 
 
 /* ---- trials -------------------------------------------------------------------------------- */
 
+/* The arms of scenario `text` named `source` (cart_arms_new_from_scenario: one unnamed arm
+ * without [arm] sections) in *arms, held by the returned pointer (PROTECTed); NULL with *fail set
+ * (unprotected) when the scenario is refused. */
+static SEXP scenario_arms(SEXP text, SEXP source, cart_arms **arms, SEXP *fail)
+{
+  cart_error err;
+  *arms = cart_arms_new_from_scenario(translateCharUTF8(STRING_ELT(text, 0)),
+                                      translateCharUTF8(STRING_ELT(source, 0)), &err);
+  if (*arms == NULL) {
+    *fail = failure(err.code, err.message);
+    return NULL;
+  }
+  return hold(*arms, HANDLE_ARMS);
+}
+
 /* The model of a scenario (its first arm's): a name, or a failure. */
 SEXP rcart_scenario_model(SEXP text, SEXP source)
 {
-  cart_error err;
-  cart_arms *arms = cart_arms_new_from_scenario(translateCharUTF8(STRING_ELT(text, 0)),
-                                                translateCharUTF8(STRING_ELT(source, 0)), &err);
-  if (arms == NULL) {
-    return failure(err.code, err.message);
+  cart_arms *arms;
+  SEXP fail = NULL;
+  SEXP held = scenario_arms(text, source, &arms, &fail);
+  if (held == NULL) {
+    return fail;
   }
-  SEXP held = hold(arms, HANDLE_ARMS);
   SEXP out = PROTECT(mkString(cart_model_name(cart_trial_model(cart_arms_trial(arms, 0)))));
   release(held);
   UNPROTECT(2);
@@ -661,14 +688,13 @@ SEXP rcart_trial(SEXP text, SEXP source, SEXP n, SEXP seed, SEXP threads, SEXP p
                  SEXP as_run)
 {
   cart_error err;
-  cart_arms *arms = cart_arms_new_from_scenario(translateCharUTF8(STRING_ELT(text, 0)),
-                                                translateCharUTF8(STRING_ELT(source, 0)), &err);
-  if (arms == NULL) {
-    return failure(err.code, err.message);
-  }
-  SEXP held_arms = hold(arms, HANDLE_ARMS);
-  SEXP held_table = NULL;
+  cart_arms *arms;
   SEXP fail = NULL;
+  SEXP held_arms = scenario_arms(text, source, &arms, &fail);
+  if (held_arms == NULL) {
+    return fail;
+  }
+  SEXP held_table = NULL;
   int status = CART_OK;
   if (!ISNA(REAL(n)[0]) && (status = cart_arms_set_n_patients(arms, (size_t)REAL(n)[0])) !=
                                CART_OK) {

@@ -46,7 +46,7 @@ test_that("a trial equals cart trial's file", {
   scenario <- tempfile(fileext = ".ini")
   writeLines(small, scenario)
   path <- tempfile(fileext = ".h5")
-  system2(bin, c("trial", scenario, "-o", path, "--threads", "1"), stdout = FALSE)
+  system2(bin, c("trial", scenario, "-o", path, "--threads", "1"), stdout = FALSE, stderr = FALSE)
   a <- cart_read_trial(path)
   b <- cart_trial(scenario, threads = 2, output = tempfile(fileext = ".h5"), progress = FALSE)
   expect_identical(a$endpoints, b$endpoints)
