@@ -1,13 +1,19 @@
 # Trials: libcart's run loop (cart_arms_run_file, the one `cart trial` and Python's trial() use)
 # writes one HDF5 file; cart_read_trial() reads it back.
 
+# A file's text as it is (the library reads it as `cart` does: every byte, the last newline too).
+read_text <- function(path) {
+  text <- readChar(path, file.size(path), useBytes = TRUE)
+  Encoding(text) <- "UTF-8"
+  text
+}
+
 # (text, source) of a scenario argument: NULL (the built-in default), a file's path, or the text.
 scenario_text <- function(scenario) {
   if (is.null(scenario)) return(list(text = cart_default_scenario(), source = "<default scenario>"))
   check_string(scenario, "scenario")
   if (file.exists(scenario) && !dir.exists(scenario)) {
-    return(list(text = paste(readLines(scenario, warn = FALSE, encoding = "UTF-8"), collapse = "\n"),
-                source = scenario))
+    return(list(text = read_text(scenario), source = scenario))
   }
   if (!grepl("\n", scenario, fixed = TRUE)) {
     cart_stop(sprintf("scenario file '%s' does not exist (scenario text must have a [trial] section and its model on separate lines)",
@@ -43,7 +49,7 @@ arm_sections <- function(arms) {
 patients_text <- function(patients) {
   if (is.character(patients) && length(patients) == 1L) {
     if (!file.exists(patients)) cart_stop(sprintf("patients file '%s' does not exist", patients))
-    return(list(text = paste(readLines(patients, warn = FALSE), collapse = "\n"), source = patients))
+    return(list(text = read_text(patients), source = patients))
   }
   if (!is.data.frame(patients)) cart_stop("patients must be a data frame or the path of a CSV file")
   columns <- lapply(names(patients), function(name) {
@@ -79,7 +85,7 @@ progress_function <- function(progress) {
   if (!isTRUE(progress) && !isFALSE(progress)) cart_stop("progress must be TRUE, FALSE or a function(done, total)")
   if (isFALSE(progress)) return(list(call = NULL, close = function() NULL))
   bar <- NULL
-  list(call = function(done, total) {
+  list(call = function(done, total, ...) {
          if (is.null(bar)) bar <<- utils::txtProgressBar(min = 0, max = total, style = 3)
          utils::setTxtProgressBar(bar, done)
          FALSE
@@ -123,7 +129,8 @@ cart_trial <- function(scenario = NULL, n = NULL, seed = NULL, threads = 0L,
                               if (!is.null(table)) table$text, if (!is.null(table)) table$source else "",
                               as_run))
   if (isTRUE(result$interrupted)) {
-    stop(cart_condition(sprintf("interrupted: %s", result$message), CART_ESTOPPED, "CART_ESTOPPED"))
+    stop(cart_condition(sprintf("trial stopped (Ctrl-C or an error in progress): %s", result$message),
+                        CART_ESTOPPED, "CART_ESTOPPED"))
   }
   cart_read_trial(output)
 }

@@ -35,7 +35,10 @@ typedef enum handle_kind {
   HANDLE_SOLVER,
   HANDLE_PLAN,
   HANDLE_ARMS,
-  HANDLE_TABLE
+  HANDLE_TABLE,
+  HANDLE_TRIAL,
+  HANDLE_TARGETS,
+  HANDLE_CALIBRATION
 } handle_kind;
 
 /* Frees the handle of external pointer `ptr` (once: the pointer is cleared). */
@@ -63,6 +66,15 @@ static void release(SEXP ptr)
     break;
   case HANDLE_TABLE:
     cart_table_free(p);
+    break;
+  case HANDLE_TRIAL:
+    cart_trial_free(p);
+    break;
+  case HANDLE_TARGETS:
+    cart_targets_free(p);
+    break;
+  case HANDLE_CALIBRATION:
+    cart_calibration_free(p);
     break;
   }
   R_ClearExternalPtr(ptr);
@@ -647,12 +659,11 @@ static void check_interrupt(void *data)
   R_CheckUserInterrupt();
 }
 
-/* cart_progress_fn: calls progress(done, total) in R; stops the run (returns 1) when it raised
- * an error, returned TRUE, or the user pressed Ctrl-C. Called by libcart on the thread that
- * started the run, R's main thread. */
-static int call_progress(size_t done, size_t total, void *data)
+/* Calls progress(done, total) in R, or progress(done, total, best) when `best` is not NaN;
+ * returns 1 (stop) when it raised an error, returned TRUE, or the user pressed Ctrl-C. Called
+ * by libcart on the thread that started the run or fit, R's main thread. */
+static int call_progress_r(progress_call *p, size_t done, size_t total, double best)
 {
-  progress_call *p = data;
   if (!R_ToplevelExec(check_interrupt, NULL)) {
     p->failed = 1;
     return 1;
@@ -662,18 +673,33 @@ static int call_progress(size_t done, size_t total, void *data)
   }
   SEXP done_r = PROTECT(ScalarReal((double)done));
   SEXP total_r = PROTECT(ScalarReal((double)total));
-  SEXP call = PROTECT(lang3(p->function, done_r, total_r));
+  SEXP best_r = PROTECT(ScalarReal(best));
+  SEXP call = PROTECT(ISNAN(best) ? lang3(p->function, done_r, total_r)
+                                  : lang4(p->function, done_r, total_r, best_r));
   int error = 0;
   SEXP result = R_tryEval(call, p->env, &error);
   int stop = error;
   if (!error && TYPEOF(result) == LGLSXP && XLENGTH(result) == 1 && LOGICAL(result)[0] == TRUE) {
     stop = 1;
   }
-  UNPROTECT(3);
+  UNPROTECT(4);
   if (error) {
     p->failed = 1;
   }
   return stop;
+}
+
+/* cart_progress_fn of a trial. */
+static int call_progress(size_t done, size_t total, void *data)
+{
+  return call_progress_r(data, done, total, R_NaN);
+}
+
+/* cart_calibrate_progress_fn of a fit (best is never NaN: a fit's objective is a number or
+ * the penalty). */
+static int call_calibrate_progress(size_t done, size_t total, double best, void *data)
+{
+  return call_progress_r(data, done, total, ISNAN(best) ? R_PosInf : best);
 }
 
 /* Runs the arms of scenario `text` (one unnamed arm without [arm] sections) into `path` through
@@ -762,6 +788,143 @@ SEXP rcart_trial(SEXP text, SEXP source, SEXP n, SEXP seed, SEXP threads, SEXP p
   return out;
 }
 
+/* ---- calibration --------------------------------------------------------------------------- */
+
+/* The fit's result: list(summary, targets, params, scenario). */
+static SEXP calibration_result(const cart_calibration *cal, const char *scenario_text)
+{
+  static const char *const fields[] = {"summary", "targets", "params", "scenario"};
+  static const char *const summary_fields[] = {"complete", "converged",  "objective",
+                                               "evaluations", "wall_seconds", "n_patients",
+                                               "seed", "variance_factor", "condition"};
+  static const char *const target_fields[] = {"name",      "observed", "lower", "upper",
+                                              "se_observed", "simulated", "mc_se", "in_range"};
+  static const char *const param_fields[] = {"name",  "is_cv", "lower",     "upper",
+                                             "start", "value", "se",        "identified"};
+  cart_calibration_summary summary;
+  cart_calibration_get_summary(cal, &summary);
+  SEXP out = named_list(4, fields);
+  SEXP sum = named_list(9, summary_fields);
+  SET_VECTOR_ELT(out, 0, sum);
+  UNPROTECT(1);
+  const double numbers[] = {summary.complete,         summary.converged,
+                            summary.objective,        (double)summary.evaluations,
+                            summary.wall_seconds,     (double)summary.n_patients,
+                            (double)summary.seed,     summary.variance_factor,
+                            summary.condition};
+  for (int i = 0; i < 9; i++) {
+    SET_VECTOR_ELT(sum, i, ScalarReal(numbers[i]));
+  }
+  char seed[32];
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)summary.seed);
+  SET_VECTOR_ELT(sum, 6, mkString(seed)); /* a uint64: exact as text */
+
+  SEXP targets = named_list(8, target_fields);
+  SET_VECTOR_ELT(out, 1, targets);
+  UNPROTECT(1);
+  SEXP params = named_list(8, param_fields);
+  SET_VECTOR_ELT(out, 2, params);
+  UNPROTECT(1);
+  for (int c = 0; c < 8; c++) {
+    const R_xlen_t nt = (R_xlen_t)summary.n_targets, np = (R_xlen_t)summary.n_free;
+    SET_VECTOR_ELT(targets, c, allocVector(c == 0 ? STRSXP : c == 7 ? LGLSXP : REALSXP, nt));
+    SET_VECTOR_ELT(params, c,
+                   allocVector(c == 0 ? STRSXP : c == 1 || c == 7 ? LGLSXP : REALSXP, np));
+  }
+  for (size_t i = 0; i < summary.n_targets; i++) {
+    cart_calibration_target t;
+    cart_calibration_get_target(cal, i, &t);
+    SET_STRING_ELT(VECTOR_ELT(targets, 0), (R_xlen_t)i, text_or_na(t.name));
+    const double v[] = {t.observed, t.lower, t.upper, t.se_observed, t.simulated, t.mc_se};
+    for (int c = 1; c < 7; c++) {
+      REAL(VECTOR_ELT(targets, c))[i] = v[c - 1];
+    }
+    LOGICAL(VECTOR_ELT(targets, 7))[i] = t.in_range != 0;
+  }
+  for (size_t i = 0; i < summary.n_free; i++) {
+    cart_calibration_param q;
+    cart_calibration_get_param(cal, i, &q);
+    SET_STRING_ELT(VECTOR_ELT(params, 0), (R_xlen_t)i, text_or_na(q.name));
+    LOGICAL(VECTOR_ELT(params, 1))[i] = q.is_cv != 0;
+    const double v[] = {q.lower, q.upper, q.start, q.value, q.se};
+    for (int c = 2; c < 7; c++) {
+      REAL(VECTOR_ELT(params, c))[i] = v[c - 2];
+    }
+    LOGICAL(VECTOR_ELT(params, 7))[i] = q.identified != 0;
+  }
+  size_t length = 0;
+  cart_calibration_scenario(cal, scenario_text, NULL, 0, &length);
+  char *buffer = R_alloc(length + 1, 1);
+  if (cart_calibration_scenario(cal, scenario_text, buffer, length + 1, &length) == CART_OK) {
+    SET_VECTOR_ELT(out, 3, ScalarString(mkCharLenCE(buffer, (int)length, CE_UTF8)));
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+/* Calibrates scenario `text` to the targets `targets_text` (cart_calibration_new, as `cart
+ * calibrate`): n, seed, max_evaluations NA / "" for the targets' own; progress NULL or an R
+ * function(evaluations, max_evaluations, best_objective). Returns list(result, interrupted),
+ * result as calibration_result; or a failure. */
+SEXP rcart_calibrate(SEXP text, SEXP source, SEXP targets_text, SEXP targets_source, SEXP n,
+                     SEXP seed, SEXP max_evaluations, SEXP threads, SEXP progress, SEXP env)
+{
+  static const char *const fields[] = {"result", "interrupted"};
+  cart_error err;
+  const char *scenario = translateCharUTF8(STRING_ELT(text, 0));
+  cart_trial *trial =
+      cart_trial_new_from_scenario(scenario, translateCharUTF8(STRING_ELT(source, 0)), &err);
+  if (trial == NULL) {
+    return failure(err.code, err.message);
+  }
+  SEXP held_trial = hold(trial, HANDLE_TRIAL);
+  cart_targets *targets = cart_targets_new(translateCharUTF8(STRING_ELT(targets_text, 0)),
+                                           translateCharUTF8(STRING_ELT(targets_source, 0)),
+                                           &err);
+  if (targets == NULL) {
+    SEXP fail = PROTECT(failure(err.code, err.message));
+    release(held_trial);
+    UNPROTECT(2);
+    return fail;
+  }
+  SEXP held_targets = hold(targets, HANDLE_TARGETS);
+  cart_calibrate_settings settings;
+  cart_calibrate_settings_default(&settings);
+  cart_targets_settings(targets, &settings);
+  if (!ISNA(REAL(n)[0])) {
+    settings.n_patients = (size_t)REAL(n)[0];
+  }
+  const char *seed_text = translateCharUTF8(STRING_ELT(seed, 0));
+  if (seed_text[0] != '\0') {
+    settings.seed = strtoull(seed_text, NULL, 10);
+    settings.use_seed = 1;
+  }
+  if (!ISNA(REAL(max_evaluations)[0])) {
+    settings.max_evaluations = (size_t)REAL(max_evaluations)[0];
+  }
+  settings.n_threads = INTEGER(threads)[0];
+  progress_call call = {progress, env, 0};
+  cart_calibration *cal = NULL;
+  const int status = cart_calibration_new(trial, targets, &settings, call_calibrate_progress,
+                                          &call, &cal, &err);
+  SEXP out;
+  if (status != CART_OK && status != CART_ESTOPPED) {
+    out = PROTECT(failure(status, err.message));
+  } else {
+    SEXP held_cal = hold(cal, HANDLE_CALIBRATION);
+    out = named_list(2, fields);
+    SET_VECTOR_ELT(out, 0, calibration_result(cal, scenario));
+    SET_VECTOR_ELT(out, 1, ScalarLogical(call.failed));
+    release(held_cal);
+    UNPROTECT(2);
+    PROTECT(out);
+  }
+  release(held_targets);
+  release(held_trial);
+  UNPROTECT(3);
+  return out;
+}
+
 /* ---- registration -------------------------------------------------------------------------- */
 
 static const R_CallMethodDef call_methods[] = {
@@ -774,6 +937,7 @@ static const R_CallMethodDef call_methods[] = {
     {"rcart_solve", (DL_FUNC)&rcart_solve, 14},
     {"rcart_scenario_model", (DL_FUNC)&rcart_scenario_model, 2},
     {"rcart_trial", (DL_FUNC)&rcart_trial, 13},
+    {"rcart_calibrate", (DL_FUNC)&rcart_calibrate, 10},
     {NULL, NULL, 0}};
 
 void R_init_libcart(DllInfo *dll)

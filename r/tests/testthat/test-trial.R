@@ -65,6 +65,14 @@ test_that("n, seed, progress, arms and patients tables", {
   expect_warning(stopped <- cart_trial(small, block = 10, output = tempfile(fileext = ".h5"),
                                        progress = function(done, total) TRUE), "incomplete")
   expect_false(stopped$complete)
+  # an error in progress stops the run after the block, closes the file and raises CART_ESTOPPED
+  path <- tempfile(fileext = ".h5")
+  e <- tryCatch(suppressMessages(cart_trial(small, block = 10, output = path,
+                                            progress = function(done, total) stop("no"))),
+                cart_error = function(e) e)
+  expect_identical(e$name, "CART_ESTOPPED")
+  expect_warning(failed <- cart_read_trial(path), "incomplete")
+  expect_identical(sum(!is.na(failed$status)), 10L)
   arms <- cart_trial(small, output = tempfile(fileext = ".h5"), progress = FALSE,
                      arms = list(low = c(dosing.cart = "0:5e7"), high = c(dosing.cart = "0:2e8", label = "high")))
   expect_identical(names(arms$arms), c("low", "high"))
