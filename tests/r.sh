@@ -28,7 +28,7 @@ work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 # a copy: R CMD INSTALL builds in the package's directory, and distcheck's source tree is
 # read-only
-cp -R "$CART_SRCDIR/r" "$work/r" || exit 1
+cp -R "$CART_SRCDIR/r" "$work/r" && chmod -R u+w "$work/r" || exit 1
 rm -f "$work/r/src/Makevars" "$work/r/src"/*.o "$work/r/src"/*.so
 mkdir "$work/lib" || exit 1
 if ! PKG_CONFIG_PATH="$CART_BUILDDIR" R CMD INSTALL --no-test-load -l "$work/lib" "$work/r" \
