@@ -113,6 +113,7 @@ cart_trajectories_long <- function(trial) {
 
 cart_read_trial <- function(path) {
   check_string(path, "path")
+  path <- path.expand(path)
   if (!file.exists(path)) cart_stop(sprintf("trial file '%s' does not exist", path), -15L, "CART_EIO")
   f <- hdf5r::H5File$new(path, mode = "r")
   on.exit(f$close_all(), add = TRUE)

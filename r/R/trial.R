@@ -119,13 +119,14 @@ cart_trial <- function(scenario = NULL, n = NULL, seed = NULL, threads = 0L,
   threads <- as.integer(whole_number(threads, "threads", 0, 1024))
   block <- whole_number(block, "block", 1)
   check_string(output, "output")
+  output <- path.expand(output)
   as_run <- paste0(text, "# R cart_trial():",
                    if (!is.na(n)) sprintf(" n_patients = %.0f", n), if (nzchar(seed)) sprintf(" seed = %s", seed),
                    if (!is.null(table)) sprintf(" patients table '%s'", table$source), "\n")
   bar <- progress_function(progress)
   on.exit(bar$close(), add = TRUE)
   result <- cart_result(.Call(C_rcart_trial, text, source, n, seed, threads,
-                              path.expand(output), isTRUE(force), block, bar$call, environment(),
+                              output, isTRUE(force), block, bar$call, environment(),
                               if (!is.null(table)) table$text, if (!is.null(table)) table$source else "",
                               as_run))
   if (isTRUE(result$interrupted)) {
