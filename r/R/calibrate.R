@@ -20,8 +20,7 @@ cart_calibrate <- function(scenario = NULL, targets, threads = 0L, progress = in
   out <- cart_result(.Call(C_rcart_calibrate, s$text, s$source, t$text, t$source, n,
                            seed_text(seed), max_evaluations, threads, bar$call, environment()))
   if (isTRUE(out$interrupted)) {
-    stop(cart_condition("calibration interrupted (Ctrl-C or an error in progress)", CART_ESTOPPED,
-                        "CART_ESTOPPED"))
+    stop(cart_condition(sprintf("calibration stopped: %s", out$message), CART_ESTOPPED, "CART_ESTOPPED"))
   }
   r <- out$result
   params <- as_frame(r$params)

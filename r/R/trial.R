@@ -130,8 +130,8 @@ cart_trial <- function(scenario = NULL, n = NULL, seed = NULL, threads = 0L,
                               if (!is.null(table)) table$text, if (!is.null(table)) table$source else "",
                               as_run))
   if (isTRUE(result$interrupted)) {
-    stop(cart_condition(sprintf("trial stopped (Ctrl-C or an error in progress): %s", result$message),
-                        CART_ESTOPPED, "CART_ESTOPPED"))
+    stop(cart_condition(sprintf("trial stopped after a block, '%s' left incomplete: %s", output,
+                                result$message), CART_ESTOPPED, "CART_ESTOPPED"))
   }
   cart_read_trial(output)
 }

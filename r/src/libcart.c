@@ -651,6 +651,7 @@ typedef struct progress_call {
   SEXP function;
   SEXP env;
   int failed; /* the function raised an error, or the user interrupted */
+  char message[CART_ERROR_MESSAGE_SIZE]; /* the error's message, or "interrupted" */
 } progress_call;
 
 static void check_interrupt(void *data)
@@ -666,6 +667,7 @@ static int call_progress_r(progress_call *p, size_t done, size_t total, double b
 {
   if (!R_ToplevelExec(check_interrupt, NULL)) {
     p->failed = 1;
+    snprintf(p->message, sizeof p->message, "interrupted");
     return 1;
   }
   if (p->function == R_NilValue) {
@@ -677,7 +679,7 @@ static int call_progress_r(progress_call *p, size_t done, size_t total, double b
   SEXP call = PROTECT(ISNAN(best) ? lang3(p->function, done_r, total_r)
                                   : lang4(p->function, done_r, total_r, best_r));
   int error = 0;
-  SEXP result = R_tryEval(call, p->env, &error);
+  SEXP result = R_tryEvalSilent(call, p->env, &error);
   int stop = error;
   if (!error && TYPEOF(result) == LGLSXP && XLENGTH(result) == 1 && LOGICAL(result)[0] == TRUE) {
     stop = 1;
@@ -685,6 +687,8 @@ static int call_progress_r(progress_call *p, size_t done, size_t total, double b
   UNPROTECT(4);
   if (error) {
     p->failed = 1;
+    snprintf(p->message, sizeof p->message, "progress: %s", R_curErrorBuf());
+    p->message[strcspn(p->message, "\n")] = '\0'; /* R ends the message with a newline */
   }
   return stop;
 }
@@ -753,7 +757,7 @@ SEXP rcart_trial(SEXP text, SEXP source, SEXP n, SEXP seed, SEXP threads, SEXP p
   }
   SEXP out = R_NilValue;
   if (fail == NULL) {
-    progress_call call = {progress, env, 0};
+    progress_call call = {progress, env, 0, ""};
     cart_trial_run_options options;
     cart_trial_run_options_default(&options);
     options.scenario_text = translateCharUTF8(STRING_ELT(as_run, 0));
@@ -774,7 +778,9 @@ SEXP rcart_trial(SEXP text, SEXP source, SEXP n, SEXP seed, SEXP threads, SEXP p
       out = named_list(3, fields);
       SET_VECTOR_ELT(out, 0, ScalarInteger(status));
       SET_VECTOR_ELT(out, 1, ScalarLogical(call.failed));
-      SET_VECTOR_ELT(out, 2, mkString(status == CART_OK ? "" : err.message));
+      SET_VECTOR_ELT(out, 2, mkString(call.failed ? call.message
+                                      : status == CART_OK ? ""
+                                                          : err.message));
     }
   }
   if (fail != NULL) {
@@ -869,7 +875,7 @@ static SEXP calibration_result(const cart_calibration *cal, const char *scenario
 SEXP rcart_calibrate(SEXP text, SEXP source, SEXP targets_text, SEXP targets_source, SEXP n,
                      SEXP seed, SEXP max_evaluations, SEXP threads, SEXP progress, SEXP env)
 {
-  static const char *const fields[] = {"result", "interrupted"};
+  static const char *const fields[] = {"result", "interrupted", "message"};
   cart_error err;
   const char *scenario = translateCharUTF8(STRING_ELT(text, 0));
   cart_trial *trial =
@@ -903,7 +909,7 @@ SEXP rcart_calibrate(SEXP text, SEXP source, SEXP targets_text, SEXP targets_sou
     settings.max_evaluations = (size_t)REAL(max_evaluations)[0];
   }
   settings.n_threads = INTEGER(threads)[0];
-  progress_call call = {progress, env, 0};
+  progress_call call = {progress, env, 0, ""};
   cart_calibration *cal = NULL;
   const int status = cart_calibration_new(trial, targets, &settings, call_calibrate_progress,
                                           &call, &cal, &err);
@@ -912,9 +918,10 @@ SEXP rcart_calibrate(SEXP text, SEXP source, SEXP targets_text, SEXP targets_sou
     out = PROTECT(failure(status, err.message));
   } else {
     SEXP held_cal = hold(cal, HANDLE_CALIBRATION);
-    out = named_list(2, fields);
+    out = named_list(3, fields);
     SET_VECTOR_ELT(out, 0, calibration_result(cal, scenario));
     SET_VECTOR_ELT(out, 1, ScalarLogical(call.failed));
+    SET_VECTOR_ELT(out, 2, mkString(call.message));
     release(held_cal);
     UNPROTECT(2);
     PROTECT(out);

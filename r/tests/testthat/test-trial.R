@@ -71,6 +71,7 @@ test_that("n, seed, progress, arms and patients tables", {
                                             progress = function(done, total) stop("no"))),
                 cart_error = function(e) e)
   expect_identical(e$name, "CART_ESTOPPED")
+  expect_match(conditionMessage(e), "progress: .*no")
   expect_warning(failed <- cart_read_trial(path), "incomplete")
   expect_identical(sum(!is.na(failed$status)), 10L)
   arms <- cart_trial(small, output = tempfile(fileext = ".h5"), progress = FALSE,
