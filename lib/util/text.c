@@ -89,3 +89,14 @@ int cartp_read_text_file(const char *path, const char *what, size_t max_bytes, c
   *text = buffer;
   return CART_OK;
 }
+
+void cartp_join_names(char *buffer, size_t size, size_t n,
+                      const char *(*name)(const void *data, size_t i), const void *data)
+{
+  size_t used = 0;
+  buffer[0] = '\0';
+  for (size_t i = 0; i < n && used < size; i++) {
+    const int k = snprintf(buffer + used, size - used, "%s%s", i ? ", " : "", name(data, i));
+    used += k > 0 ? (size_t)k : 0;
+  }
+}
