@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hdf5.h>
+#include <unistd.h>
+
 #include "test_util.h"
 
 /* ---- test functions with known indices ---- */
@@ -408,6 +411,89 @@ START_TEST(test_errors)
 }
 END_TEST
 
+
+/* The file: design, outputs and indices read back as written; an existing file needs force. */
+START_TEST(test_write_file)
+{
+  cart_sensitivity *s = uniform_design(3, -PI, PI, CART_SENSITIVITY_SOBOL, 64);
+  ck_assert_int_eq(cart_sensitivity_evaluate(s, ishigami, NULL, 1), CART_OK);
+  char path[] = "/tmp/check_sensitivity_XXXXXX";
+  const int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  cart_error err;
+  ck_assert_int_eq(cart_sensitivity_write(s, path, 0, &err), CART_EEXIST);
+  ck_assert_int_eq(cart_sensitivity_write(s, path, 1, &err), CART_OK);
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  ck_assert_int_ge(file, 0);
+  const size_t rows = cart_sensitivity_n_rows(s);
+  double *values = malloc(rows * 3 * sizeof *values);
+  hid_t d = H5Dopen2(file, "design/values", H5P_DEFAULT);
+  ck_assert_int_ge(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), 0);
+  H5Dclose(d);
+  ck_assert(memcmp(values, cart_sensitivity_design(s), rows * 3 * sizeof *values) == 0);
+  double total[3];
+  d = H5Dopen2(file, "indices/total", H5P_DEFAULT);
+  ck_assert_int_ge(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, total), 0);
+  H5Dclose(d);
+  for (size_t i = 0; i < 3; i++) {
+    cart_sensitivity_index x;
+    cart_sensitivity_get_index(s, i, &x);
+    ck_assert(total[i] == x.total);
+  }
+  uint64_t complete = 0;
+  hid_t a = H5Aopen(file, "complete", H5P_DEFAULT);
+  H5Aread(a, H5T_NATIVE_UINT64, &complete);
+  H5Aclose(a);
+  ck_assert_uint_eq(complete, 1);
+  H5Fclose(file);
+  free(values);
+  remove(path);
+  ck_assert_int_eq(cart_sensitivity_write(s, "/nonexistent-dir/x.h5", 0, &err), CART_EIO);
+  ck_assert(strstr(err.message, "cannot create output file") != NULL);
+  cart_sensitivity_free(s);
+}
+END_TEST
+
+/* The --param grammar (cart_grammar.h). */
+START_TEST(test_range_grammar)
+{
+  char name[CART_RANGE_NAME_SIZE];
+  cart_sensitivity_param q;
+  int from_scenario = -1;
+  cart_error err;
+  ck_assert_int_eq(cart_parse_sensitivity_range(" rho = 0.2 : 1.5 ", name, &q, &from_scenario, &err),
+                   CART_OK);
+  ck_assert_str_eq(q.name, "rho");
+  ck_assert(q.name == name && from_scenario == 0);
+  ck_assert_int_eq(q.distribution, CART_SENSITIVITY_UNIFORM);
+  ck_assert(q.lower == 0.2 && q.upper == 1.5);
+  ck_assert_int_eq(cart_parse_sensitivity_range("KS=1e8:1e10:log", name, &q, &from_scenario, &err),
+                   CART_OK);
+  ck_assert_int_eq(q.distribution, CART_SENSITIVITY_LOG_UNIFORM);
+  ck_assert(q.lower == 1e8 && q.upper == 1e10);
+  ck_assert_int_eq(cart_parse_sensitivity_range("gamma=scenario", name, &q, &from_scenario, &err),
+                   CART_OK);
+  ck_assert_str_eq(name, "gamma");
+  ck_assert_int_eq(from_scenario, 1);
+  static const struct {
+    const char *text, *wanted;
+  } bad[] = {{"rho", "expected NAME=LOWER:UPPER"},
+             {"=1:2", "expected NAME=LOWER:UPPER"},
+             {"rho=1", "rho: expected"},
+             {"rho=1:2:3", "rho: expected"},
+             {"rho=1:x", "rho: 'x' is not a number"},
+             {"rho=1:inf", "rho: 'inf' is not a finite number"},
+             {"rho=1:2:lg", "rho: expected NAME=LOWER:UPPER"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ck_assert_int_eq(cart_parse_sensitivity_range(bad[i].text, name, &q, &from_scenario, &err),
+                     CART_EPARSE);
+    ck_assert_msg(strstr(err.message, bad[i].wanted) != NULL, "%s: '%s' lacks '%s'", bad[i].text,
+                  err.message, bad[i].wanted);
+  }
+}
+END_TEST
+
 /* ---- over a trial ---- */
 
 /* rho drives the response; V_blood only converts cells to cells/uL in the output Cblood, so it
@@ -531,6 +617,8 @@ static Suite *sensitivity_suite(void)
   tcase_add_test(common, test_distributions);
   tcase_add_test(common, test_nan_rows_and_failure);
   tcase_add_test(common, test_errors);
+  tcase_add_test(common, test_write_file);
+  tcase_add_test(common, test_range_grammar);
   tcase_set_timeout(common, 60);
   suite_add_tcase(s, common);
   TCase *trial = tcase_create("trial");
