@@ -652,10 +652,16 @@ static const char *param_name(const void *model, size_t i)
   return info.name;
 }
 
-/* "dose, f_mem, rho, ...": the model's parameters, cut at the end of the buffer */
-static void param_list(const cart_model *model, char *buffer, size_t size)
+/* CART_EUNKNOWN_PARAM: "model 'cart' has no parameter 'x' (parameters: dose, f_mem, ...)", as
+ * many of the model's parameters as the message holds. */
+static int unknown_param(cart_error *err, const cart_model *model, const char *name)
 {
-  cartp_join_names(buffer, size, cart_model_n_params(model), param_name, model);
+  static const char format[] = "model '%s' has no parameter '%s' (parameters: %s)";
+  const size_t fixed = sizeof format - 7 + strlen(cart_model_name(model)) + strlen(name);
+  char list[CART_ERROR_MESSAGE_SIZE];
+  cartp_join_names(list, fixed < sizeof list ? sizeof list - fixed : 1, cart_model_n_params(model),
+                   param_name, model);
+  return cartp_error(err, CART_EUNKNOWN_PARAM, format, cart_model_name(model), name, list);
 }
 
 int cart_sensitivity_scenario_param(const cart_trial *trial, const char *name,
@@ -667,10 +673,7 @@ int cart_sensitivity_scenario_param(const cart_trial *trial, const char *name,
   const cart_model *model = cart_trial_model(trial);
   const int index = cart_model_param_index(model, name);
   if (index < 0) {
-    char list[1024];
-    param_list(model, list, sizeof list);
-    return cartp_error(err, CART_EUNKNOWN_PARAM, "model '%s' has no parameter '%s' (parameters: %s)",
-                       cart_model_name(model), name, list);
+    return unknown_param(err, model, name);
   }
   cart_param_info info;
   cart_model_param_info(model, (size_t)index, &info);
@@ -710,11 +713,7 @@ static int check_trial_params(cart_sensitivity *s, const cart_model *model, int 
     const cart_sensitivity_param *q = &s->params[k];
     index[k] = cart_model_param_index(model, q->name);
     if (index[k] < 0) {
-      char list[1024];
-      param_list(model, list, sizeof list);
-      return cartp_error(&s->error, CART_EUNKNOWN_PARAM,
-                         "model '%s' has no parameter '%s' (parameters: %s)",
-                         cart_model_name(model), q->name, list);
+      return unknown_param(&s->error, model, q->name);
     }
     cart_param_info info;
     cart_model_param_info(model, (size_t)index[k], &info);

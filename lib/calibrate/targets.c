@@ -896,17 +896,10 @@ static int check_error(cart_error *err, const cart_targets *targets, int code, i
 static int check_error(cart_error *err, const cart_targets *targets, int code, int line,
                        const char *format, ...)
 {
-  if (err != NULL) {
-    err->code = code;
-    const int used =
-        snprintf(err->message, sizeof err->message, "%s:%d: ", targets->source, line);
-    if (used > 0 && (size_t)used < sizeof err->message) {
-      va_list args;
-      va_start(args, format);
-      vsnprintf(err->message + used, sizeof err->message - (size_t)used, format, args);
-      va_end(args);
-    }
-  }
+  va_list args;
+  va_start(args, format);
+  cartp_verror_at(err, code, targets->source, line, format, args); /* line 0: "SOURCE: " */
+  va_end(args);
   return code;
 }
 
