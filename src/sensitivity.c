@@ -1,6 +1,6 @@
 /* sensitivity.c: `cart sensitivity [SCENARIO.ini] --param NAME=RANGE ... --statistic STAT
- * [--method sobol|morris] [-N N] [--levels L] [--seed S] [--bootstrap B] [-n PATIENTS]
- * [--threads K] [-o FILE.h5] [--force] [--quiet]`.
+ * [--method sobol|morris] [-N N] [--levels L] [--seed S] [--bootstrap B]
+ * [-n PATIENTS | --typical-patient] [--threads K] [-o FILE.h5] [--force] [--quiet]`.
  *
  * Loads the scenario (the built-in default without one), reads each --param with the grammar of
  * cart_grammar.h (cart_parse_sensitivity_range), checks the ranges, the statistic and that the
@@ -43,8 +43,8 @@ static void print_report(const cart_sensitivity *s, const char *scenario, size_t
   cart_sensitivity_get_settings(s, &st);
   cart_sensitivity_get_summary(s, &summary);
   const int sobol = st.method == CART_SENSITIVITY_SOBOL;
-  printf("sensitivity of %s (%s, %zu virtual patients per trial)\n",
-         cart_sensitivity_statistic(s), scenario, n_patients);
+  printf("sensitivity of %s (%s, %zu virtual patient%s per trial)\n",
+         cart_sensitivity_statistic(s), scenario, n_patients, n_patients == 1 ? "" : "s");
   printf("  %s, %s = %zu: %zu trials in %.1f s; %zu of %zu %s used; mean %.4g",
          sobol ? "Sobol indices (Saltelli 2010, Jansen 1999)" : "Morris elementary effects",
          sobol ? "N" : "r", st.n, summary.n_rows, summary.wall_seconds, summary.n_valid, st.n,
@@ -82,13 +82,14 @@ static const cli_option sensitivity_options[] = {
     {"--samples", "-N", 1}, {"--levels", NULL, 1},    {"--seed", NULL, 1},
     {"--bootstrap", NULL, 1}, {"--patients", "-n", 1}, {"--threads", NULL, 1},
     {"--output", "-o", 1},  {"--force", NULL, 0},     {"--quiet", "-q", 0},
-    {NULL, NULL, 0}};
+    {"--typical-patient", NULL, 0}, {NULL, NULL, 0}};
 
 const cli_command cli_sensitivity_command = {
     "sensitivity",
     "cart sensitivity [SCENARIO.ini] --param NAME=RANGE ... --statistic STAT\n"
     "                        [--method sobol|morris] [-N N] [--levels L] [--seed S]\n"
-    "                        [--bootstrap B] [-n N] [--threads K] [-o FILE.h5] [--force] [--quiet]",
+    "                        [--bootstrap B] [-n N | --typical-patient] [--threads K] [-o FILE.h5]\n"
+    "                        [--force] [--quiet]",
     "\n"
     "Global sensitivity of a trial's summary statistic to the scenario's typical values: one\n"
     "virtual trial (the scenario's patients, seed and doses) per design point, each with the\n"
@@ -109,6 +110,8 @@ const cli_command cli_sensitivity_command = {
     "                          patients keep the scenario's seed\n"
     "  --bootstrap B           bootstrap resamples of the 95 % intervals (default 1000; 0: none)\n"
     "  -n, --patients N        virtual patients per trial (default: the scenario's)\n"
+    "  --typical-patient       one patient at the typical values, without variability: the\n"
+    "                          statistic is its endpoint, e.g. mean(cmax)\n"
     "  --threads K             OpenMP threads per trial; results do not depend on it\n"
     "  -o, --output FILE       the HDF5 file to write (default cart-sensitivity.h5)\n"
     "  --force                 replace an existing FILE\n"
@@ -123,7 +126,7 @@ typedef struct sensitivity_args {
   const char *params[CART_SENSITIVITY_MAX_PARAMS];
   size_t n_params;
   cart_sensitivity_settings settings;
-  int have_n, force, quiet;
+  int have_n, force, quiet, typical_patient;
   unsigned long long n_patients, threads;
 } sensitivity_args;
 
@@ -154,6 +157,8 @@ static int take_option(sensitivity_args *args, const char *name, const char *opt
     args->force = 1;
   } else if (strcmp(name, "--quiet") == 0) {
     args->quiet = 1;
+  } else if (strcmp(name, "--typical-patient") == 0) {
+    args->typical_patient = 1;
   } else if ((status = cli_parse_count(option, value, &v)) != 0) {
     return status;
   } else if (strcmp(name, "--samples") == 0) {
@@ -264,6 +269,17 @@ int cli_sensitivity(int argc, char **argv)
         (from_scenario &&
          cart_sensitivity_scenario_param(trial, names[k], &params[k], &err) != CART_OK)) {
       exit_status = fail(EXIT_BAD_INPUT, "--param %s: %s", args.params[k], err.message);
+      goto cleanup;
+    }
+  }
+  if (args.typical_patient) {
+    if (args.n_patients > 0) {
+      exit_status = fail(EXIT_BAD_INPUT, "--typical-patient is one patient: drop -n");
+      goto cleanup;
+    }
+    if (cart_sensitivity_typical_patient(trial) != CART_OK) {
+      exit_status = fail(EXIT_BAD_INPUT, "--typical-patient: %s",
+                         cart_population_last_error(cart_trial_population(trial))->message);
       goto cleanup;
     }
   }

@@ -550,6 +550,30 @@ START_TEST(test_trial_inert_and_threads)
 }
 END_TEST
 
+/* One patient at the typical values: the statistic is its endpoint, which V_blood changes. */
+START_TEST(test_typical_patient)
+{
+  cart_trial *trial = test_trial_new(8);
+  ck_assert_int_eq(cart_sensitivity_typical_patient(trial), CART_OK);
+  ck_assert_uint_eq(cart_trial_n_patients(trial), 1);
+  ck_assert_uint_eq(cart_population_n_varied(cart_trial_population(trial)), 0);
+  cart_sensitivity *s = trial_design(8);
+  ck_assert_int_eq(cart_sensitivity_run_trial(s, trial, "mean(cmax)", 1, NULL, NULL), CART_OK);
+  cart_sensitivity_index v_blood;
+  cart_sensitivity_get_index(s, 1, &v_blood);
+  ck_assert_msg(v_blood.total > 0.01, "ST(V_blood) of one patient's cmax %g", v_blood.total);
+  /* cmax is in cells/uL: f_blood (E + M + X) / (V_blood 1e6), so doubling V_blood halves it */
+  const double *x = cart_sensitivity_design(s), *y = cart_sensitivity_outputs(s);
+  const size_t n = 8; /* rows A_j and AB_2,j differ in V_blood only */
+  for (size_t j = 0; j < n; j++) {
+    const double ratio = y[(2 + 1) * n + j] / y[j];
+    ck_assert_double_eq_tol(ratio, x[j * 2 + 1] / x[((2 + 1) * n + j) * 2 + 1], 1e-12);
+  }
+  cart_sensitivity_free(s);
+  cart_trial_free(trial);
+}
+END_TEST
+
 static int stop_at_three(size_t done, size_t total, void *data)
 {
   (void)total;
@@ -624,6 +648,7 @@ static Suite *sensitivity_suite(void)
   TCase *trial = tcase_create("trial");
   tcase_add_test(trial, test_trial_inert_and_threads);
   tcase_add_test(trial, test_trial_errors);
+  tcase_add_test(trial, test_typical_patient);
   tcase_set_timeout(trial, 120);
   suite_add_tcase(s, trial);
   return s;

@@ -39,6 +39,8 @@ expect_error "N = 0" "-N: N must be at least 1" -p rho=0.2:1 -s cr -N 0
 expect_error "bad method" "--method 'fast': expected sobol or morris" -p rho=0.2:1 -s cr --method fast
 expect_error "odd levels" "Morris levels must be even" -p rho=0.2:1 -s cr --method morris --levels 3
 expect_error "a second scenario" "takes one scenario" a.ini b.ini -p rho=0.2:1 -s cr
+expect_error "typical patient and -n" "--typical-patient is one patient: drop -n" \
+  -p rho=0.2:1 -s "mean(cmax)" --typical-patient -n 3
 expect_error "missing scenario" "nonexistent.ini" "$tmp/nonexistent.ini" -p rho=0.2:1 -s cr
 
 # --help: the synopsis and the options, exit 0
@@ -107,6 +109,15 @@ if "$cart" sensitivity -p rho=scenario -p V_blood=3:7 -s "median(cmax)" --method
   ok
 else
   bad "morris: $(cat "$tmp/morris.txt" "$tmp/err")"
+fi
+
+# one typical patient: its cmax
+if "$cart" sensitivity -p rho=0.3:1 -p V_blood=3:7 -s "mean(cmax)" --typical-patient -N 4 \
+    --bootstrap 20 -o "$tmp/typical.h5" -q >"$tmp/typical.txt" 2>"$tmp/err" \
+    && grep -q "mean(cmax) (<default>, 1 virtual patient per trial)" "$tmp/typical.txt"; then
+  ok
+else
+  bad "--typical-patient: $(cat "$tmp/typical.txt" "$tmp/err")"
 fi
 
 finish

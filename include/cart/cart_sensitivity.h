@@ -42,7 +42,8 @@
  * and so the same patients' random effects: common random numbers) and takes a summary
  * statistic of it, written as a calibration target's (cart-targets(5): `cr`, `crs_grade3`,
  * `median(cmax)`, `mean(auc28)`, `fraction(tmax > 10)` ...). A trial of one patient without
- * variability gives that patient's endpoint (`mean(cmax)`). cart_sensitivity_set_outputs takes
+ * variability (cart_sensitivity_typical_patient) gives that patient's endpoint (`mean(cmax)`).
+ * cart_sensitivity_set_outputs takes
  * outputs computed elsewhere (Python, another program). Indices are then computed at once.
  *
  * Determinism: the design depends only on the parameters and settings; the outputs of a row
@@ -131,6 +132,13 @@ void cart_sensitivity_free(cart_sensitivity *sensitivity);
  * a range), CART_EINVAL for NULL arguments. */
 int cart_sensitivity_scenario_param(const cart_trial *trial, const char *name,
                                     cart_sensitivity_param *param, cart_error *err);
+
+/* Makes `trial` one patient at the scenario's typical values: N = 1 and no variability (every
+ * cv removed; correlations go with them; a patients table stays). The statistic of a trial
+ * analysis is then that patient's endpoint: `mean(cmax)`, `mean(crs_grade)`. Take the scenario's
+ * distributions (cart_sensitivity_scenario_param) before. CART_OK, or the population's error;
+ * CART_EINVAL for NULL. */
+int cart_sensitivity_typical_patient(cart_trial *trial);
 
 /* The settings it was made with, its parameters (strings belong to the object) and size. */
 void cart_sensitivity_get_settings(const cart_sensitivity *sensitivity,

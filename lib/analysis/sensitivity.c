@@ -560,8 +560,7 @@ static int analyse(cart_sensitivity *s)
       if (sobol) {
         sobol_estimate(s, resample, m, a, b, &mean, &variance);
       } else {
-        morris_estimate(s, resample, m, c, b, NULL);
-        memset(a, 0, p * sizeof *a);
+        morris_estimate(s, resample, m, a, b, NULL); /* mu* into b, as S_T's */
       }
       for (size_t i = 0; i < p; i++) {
         boot[i * nb + k] = a[i];
@@ -704,6 +703,25 @@ int cart_sensitivity_scenario_param(const cart_trial *trial, const char *name,
                   &param->typical);
   cart_error_clear(err);
   return CART_OK;
+}
+
+int cart_sensitivity_typical_patient(cart_trial *trial)
+{
+  if (trial == NULL) {
+    return CART_EINVAL;
+  }
+  cart_population *population = cart_trial_edit_population(trial);
+  /* removing a cv renumbers the others: remove the first until none is left */
+  while (cart_population_n_varied(population) > 0) {
+    const char *name;
+    double cv;
+    cart_population_varied(population, 0, &name, &cv);
+    const int status = cart_population_set_cv(population, name, 0);
+    if (status != CART_OK) {
+      return status;
+    }
+  }
+  return cart_trial_set_n_patients(trial, 1);
 }
 
 /* Every design parameter is a parameter of the model and its range within the bounds. */

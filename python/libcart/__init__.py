@@ -1076,7 +1076,7 @@ def _range_text(name, spec):
 
 def sensitivity(params, statistic=None, function=None, scenario=None, method="sobol", n=None,
                 levels=4, seed=1, bootstrap=1000, confidence=0.95, patients=None, threads=0,
-                output=None, force=False, progress=None):
+                output=None, force=False, progress=None, typical_patient=False):
     """Global sensitivity analysis, as `cart sensitivity` does (cart(1), cart_sensitivity.h):
     Sobol first-order and total indices (Saltelli's design on the Sobol sequence, the Saltelli
     2010 and Jansen 1999 estimators, percentile-bootstrap intervals) or Morris elementary
@@ -1099,6 +1099,8 @@ def sensitivity(params, statistic=None, function=None, scenario=None, method="so
                confidence: the intervals' level
     patients   virtual patients per trial (default: the scenario's); threads: OpenMP threads
                per trial (the result does not depend on them)
+    typical_patient  one patient at the typical values without variability: the statistic is
+               its endpoint, e.g. "mean(cmax)" (not with patients)
     output     an HDF5 file to write (cart(1) SENSITIVITY FILES); force: replace it
     progress   optional callable(done, total) after each trial; a truthy return stops
                (LibcartError CART_ESTOPPED)
@@ -1144,6 +1146,11 @@ def sensitivity(params, statistic=None, function=None, scenario=None, method="so
                 _clib.check(_lib.cart_sensitivity_scenario_param(
                     trial_p, buffers[k].value, ctypes.byref(c_params[k]), ctypes.byref(err)),
                     err=err)
+        if typical_patient:
+            if trial_p is None or patients is not None:
+                raise ValueError("typical_patient is one patient of a trial: give a statistic "
+                                 "and no patients")
+            _clib.check(_lib.cart_sensitivity_typical_patient(trial_p))
         settings = _clib.SensitivitySettings()
         _lib.cart_sensitivity_settings_default(ctypes.byref(settings))
         settings.method = _clib.SENSITIVITY_METHODS.index(method)

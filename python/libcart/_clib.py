@@ -554,6 +554,7 @@ _PROTOTYPES = {
     "cart_sensitivity_free": (None, [SensitivityP]),
     "cart_sensitivity_scenario_param": (c_int, [TrialP, c_char_p, POINTER(SensitivityParam),
                                                 ErrorP]),
+    "cart_sensitivity_typical_patient": (c_int, [TrialP]),
     "cart_sensitivity_get_settings": (None, [SensitivityP, POINTER(SensitivitySettings)]),
     "cart_sensitivity_n_params": (c_size_t, [SensitivityP]),
     "cart_sensitivity_get_param": (c_int, [SensitivityP, c_size_t, POINTER(SensitivityParam)]),

@@ -62,6 +62,18 @@ def test_trial_inert_threads_file(tmp_path):
         libcart.sensitivity(ranges, output=tmp_path / "s.h5", **kwargs)
 
 
+def test_typical_patient():
+    r = libcart.sensitivity({"rho": (0.3, 1.0), "V_blood": (3, 7)}, statistic="mean(cmax)",
+                            typical_patient=True, n=4, bootstrap=20)
+    # cmax is f_blood (E + M + X) / (V_blood 1e6): A and AB_V_blood differ in V_blood only
+    a, ab = r.outputs[:4], r.outputs[3 * 4:4 * 4]
+    ratio = r.design["V_blood"].to_numpy()[:4] / r.design["V_blood"].to_numpy()[12:16]
+    assert np.allclose(ab / a, ratio, rtol=1e-12)
+    with pytest.raises(ValueError, match="typical_patient"):
+        libcart.sensitivity({"rho": (0.3, 1.0)}, statistic="cr", typical_patient=True,
+                            patients=3)
+
+
 def test_morris_and_plots():
     ranges = {"a": (0, 2), "b": "0.1:10:log", "c": (0, 1)}
     r = libcart.sensitivity(ranges, function=lambda x: 3 * x[0] + math.log10(x[1]),
