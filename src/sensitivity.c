@@ -52,6 +52,10 @@ static void print_report(const cart_sensitivity *s, const char *scenario, size_t
   if (sobol) {
     printf(", variance %.4g", summary.variance);
   }
+  if (summary.n_refused > 0) {
+    printf("\n  %zu of %zu trials refused by the model and left out; %s", summary.n_refused,
+           summary.n_rows, cart_sensitivity_refusal(s));
+  }
   printf("\n  intervals: %g %% percentile bootstrap, %zu resamples, seed %llu\n\n",
          100 * st.confidence, st.n_bootstrap, (unsigned long long)st.seed);
   if (sobol) {

@@ -610,6 +610,26 @@ START_TEST(test_trial_errors)
   ck_assert_int_eq(cart_sensitivity_run_trial(s, trial, "cr", 1, NULL, NULL), CART_ERANGE);
   ck_assert(strstr(cart_sensitivity_last_error(s)->message, "bounds [0, 10]") != NULL);
   cart_sensitivity_free(s);
+  /* points whose values break cart's IL-6 loop-gain rule are refused, counted and left out */
+  const cart_sensitivity_param loop[] = {{"IL6_50", CART_SENSITIVITY_LOG_UNIFORM, 100, 600, 0, 0},
+                                         {"rho", CART_SENSITIVITY_UNIFORM, 0.3, 1, 0, 0}};
+  cart_sensitivity_settings settings;
+  cart_sensitivity_settings_default(&settings);
+  settings.n = 8;
+  s = cart_sensitivity_new(loop, 2, &settings, NULL);
+  ck_assert_int_eq(cart_sensitivity_run_trial(s, trial, "cr", 1, NULL, NULL), CART_OK);
+  cart_sensitivity_summary summary;
+  cart_sensitivity_get_summary(s, &summary);
+  size_t refused = 0;
+  for (size_t r = 0; r < cart_sensitivity_n_rows(s); r++) {
+    refused += isnan(cart_sensitivity_outputs(s)[r]) && cart_sensitivity_design(s)[2 * r] < 8000.0 / 30;
+  }
+  ck_assert_uint_gt(summary.n_refused, 0);
+  ck_assert_uint_eq(summary.n_refused, refused); /* p_amp / IL6_50 < 30 at h = 2 */
+  ck_assert_uint_lt(summary.n_valid, 8);
+  ck_assert_msg(strstr(cart_sensitivity_refusal(s), "loop gain") != NULL, "%s",
+                cart_sensitivity_refusal(s));
+  cart_sensitivity_free(s);
   /* the scenario's distribution of a varied parameter; a parameter that does not vary */
   cart_sensitivity_param q;
   ck_assert_int_eq(cart_sensitivity_scenario_param(trial, "rho", &q, NULL), CART_OK);

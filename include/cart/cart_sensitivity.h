@@ -188,6 +188,9 @@ int cart_sensitivity_run_trial(cart_sensitivity *sensitivity, cart_trial *trial,
 
 /* The statistic of the last cart_sensitivity_run_trial ("" otherwise), blanks removed. */
 const char *cart_sensitivity_statistic(const cart_sensitivity *sensitivity);
+/* Why the first refused row of the last cart_sensitivity_run_trial was refused ("design row R:
+ * MESSAGE"; "" when none was). */
+const char *cart_sensitivity_refusal(const cart_sensitivity *sensitivity);
 
 /* The summary of the analysis. */
 typedef struct cart_sensitivity_summary {
@@ -197,6 +200,9 @@ typedef struct cart_sensitivity_summary {
                           trajectories used */
   double mean, variance; /* of the outputs used (Sobol: the 2N of A and B) */
   double wall_seconds; /* of the evaluation */
+  size_t n_refused;    /* trial analysis: design rows whose values the model refused (a rule
+                          broken, such as cart's IL-6 loop gain; a drawn patient out of bounds
+                          every time), left out; cart_sensitivity_refusal says why */
 } cart_sensitivity_summary;
 
 /* The indices of one parameter; NaN where not computed (another method, no intervals, zero

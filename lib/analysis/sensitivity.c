@@ -42,6 +42,7 @@ struct cart_sensitivity {
   double *outputs;                /* n_rows */
   cart_sensitivity_index *indices; /* p */
   cart_sensitivity_summary summary;
+  char refusal[CART_ERROR_MESSAGE_SIZE + 40]; /* "design row R: " and why it was refused */
   char *statistic;
   cart_error error;
 };
@@ -368,6 +369,7 @@ cart_sensitivity *cart_sensitivity_new(const cart_sensitivity_param *params, siz
   }
   s->summary.n_rows = s->n_rows;
   s->summary.wall_seconds = 0;
+  s->summary.n_refused = 0;
   clear_indices(s);
   cart_error_clear(err);
   return s;
@@ -760,6 +762,11 @@ const char *cart_sensitivity_statistic(const cart_sensitivity *s)
   return s ? s->statistic : NULL;
 }
 
+const char *cart_sensitivity_refusal(const cart_sensitivity *s)
+{
+  return s ? s->refusal : NULL;
+}
+
 int cart_sensitivity_run_trial(cart_sensitivity *s, cart_trial *trial, const char *statistic,
                                int n_threads, cart_sensitivity_progress_fn progress,
                                void *progress_data)
@@ -775,6 +782,8 @@ int cart_sensitivity_run_trial(cart_sensitivity *s, cart_trial *trial, const cha
   for (size_t r = 0; r < s->n_rows; r++) {
     s->outputs[r] = NAN;
   }
+  s->summary.n_refused = 0;
+  s->refusal[0] = '\0';
   int index[CART_SENSITIVITY_MAX_PARAMS];
   int status = check_trial_params(s, model, index);
   if (status != CART_OK) {
@@ -808,8 +817,10 @@ int cart_sensitivity_run_trial(cart_sensitivity *s, cart_trial *trial, const cha
   status = cartp_sim_init(&sim, cart_trial_n_patients(trial), model, err);
   for (size_t r = 0; status == CART_OK && r < s->n_rows; r++) {
     int row_status = CART_OK;
+    const char *why = NULL;
     for (size_t k = 0; k < s->p && row_status == CART_OK; k++) {
       row_status = cart_params_set(typical, s->params[k].name, s->values[r * s->p + k]);
+      why = cart_params_last_error(typical)->message;
     }
     if (row_status == CART_ENOMEM) {
       status = cartp_error(err, CART_ENOMEM, "out of memory");
@@ -817,11 +828,17 @@ int cart_sensitivity_run_trial(cart_sensitivity *s, cart_trial *trial, const cha
     }
     if (row_status == CART_OK) {
       row_status = cartp_sim_run(&sim, trial, n_threads, err);
+      why = err->message;
       if (row_status == CART_OK) {
         cartp_statistics(targets, &column, &sim, &s->outputs[r], NULL);
       } else if (row_status != CART_ERULE && row_status != CART_ERANGE) {
         status = row_status; /* the trial cannot run at all */
         break;
+      }
+    }
+    if (row_status != CART_OK) { /* the model refused the row's values: left out */
+      if (s->summary.n_refused++ == 0) {
+        snprintf(s->refusal, sizeof s->refusal, "design row %zu: %s", r, why);
       }
     }
     if (progress != NULL && progress(r + 1, s->n_rows, progress_data) != 0) {

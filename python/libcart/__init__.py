@@ -1050,7 +1050,8 @@ class SensitivityResult:
       params       DataFrame indexed by name: distribution, lower, upper, typical, cv
       method ("sobol" or "morris"), n, levels, seed, n_bootstrap, confidence, statistic (or
       None for a function), n_valid (base rows or trajectories used), mean, variance,
-      wall_seconds
+      wall_seconds, n_refused (trials whose values the model refused, left out) and refusal
+      (why the first was: "design row R: MESSAGE", or None)
     """
 
     def __init__(self, **fields):
@@ -1217,7 +1218,8 @@ def _sensitivity_result(s_p, names, values, statistic, pd):
         params=pd.DataFrame(param_rows, index=pd.Index(names, name="parameter")),
         statistic=_clib.text(_lib.cart_sensitivity_statistic(s_p)) if statistic else None,
         n_valid=summary.n_valid, mean=summary.mean, variance=summary.variance,
-        wall_seconds=summary.wall_seconds)
+        wall_seconds=summary.wall_seconds, n_refused=summary.n_refused,
+        refusal=_clib.text(_lib.cart_sensitivity_refusal(s_p)) or None)
 
 
 class TrialResult:

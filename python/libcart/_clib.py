@@ -290,7 +290,8 @@ class SensitivitySettings(Structure):
 class SensitivitySummary(Structure):
     """cart_sensitivity_summary (cart_sensitivity.h)."""
     _fields_ = [("analysed", c_int), ("n_rows", c_size_t), ("n_valid", c_size_t),
-                ("mean", c_double), ("variance", c_double), ("wall_seconds", c_double)]
+                ("mean", c_double), ("variance", c_double), ("wall_seconds", c_double),
+                ("n_refused", c_size_t)]
 
 
 SENSITIVITY_INDEX_FIELDS = ("first", "first_lower", "first_upper", "total", "total_lower",
@@ -566,6 +567,7 @@ _PROTOTYPES = {
     "cart_sensitivity_run_trial": (c_int, [SensitivityP, TrialP, c_char_p, c_int, PROGRESS_FN,
                                            c_void_p]),
     "cart_sensitivity_statistic": (c_char_p, [SensitivityP]),
+    "cart_sensitivity_refusal": (c_char_p, [SensitivityP]),
     "cart_sensitivity_get_summary": (None, [SensitivityP, POINTER(SensitivitySummary)]),
     "cart_sensitivity_get_index": (c_int, [SensitivityP, c_size_t, POINTER(SensitivityIndex)]),
     "cart_sensitivity_last_error": (ErrorP, [SensitivityP]),
