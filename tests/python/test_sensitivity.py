@@ -97,6 +97,20 @@ def test_morris_and_plots():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["x1", "x2", "x3"]  # by ST
 
 
+def test_progress_stops():
+    calls = []
+
+    def progress(done, total):
+        calls.append((done, total))
+        return done >= 3
+
+    with pytest.raises(libcart.LibcartError) as info:
+        libcart.sensitivity({"rho": (0.3, 1.0)}, statistic="cr", patients=2, n=4,
+                            progress=progress)
+    assert info.value.name == "CART_ESTOPPED"
+    assert calls == [(1, 12), (2, 12), (3, 12)]
+
+
 def test_errors():
     with pytest.raises(libcart.LibcartError, match="model 'cart' has no parameter 'rhoo'"):
         libcart.sensitivity({"rhoo": "0.2:1"}, statistic="cr", patients=2, n=2)
