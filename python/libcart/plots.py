@@ -877,7 +877,7 @@ def morris_screening(result, ax=None, fig=None):
                 fmt="o", color="tab:blue", ecolor="0.5", capsize=3, label="parameters")
     for name, xv, yv in zip(table.index, mu_star, sigma):
         ax.annotate(str(name), (xv, yv), xytext=(4, 4), textcoords="offset points", fontsize=8)
-    top = np.nanmax(np.concatenate([mu_star, sigma, [0.0]]))
+    top = np.nanmax(np.concatenate([mu_star, sigma, upper, [0.0]]))  # whiskers inside too
     top = top if top > 0 else 1.0
     ax.plot([0, 1.05 * top], [0, 1.05 * top], color="0.6", linestyle="--", linewidth=0.8,
             label="sigma = mu*")

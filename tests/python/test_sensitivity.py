@@ -87,6 +87,7 @@ def test_morris_and_plots():
     ax = fig.axes[0]
     assert "Morris" in ax.get_title()
     assert [t.get_text() for t in ax.texts] == ["a", "b", "c"]
+    assert ax.get_xlim()[1] >= r.indices["mu_star_upper"].max()  # whiskers drawn whole
     sobol = libcart.sensitivity({"x1": (-math.pi, math.pi), "x2": (-math.pi, math.pi),
                                  "x3": (-math.pi, math.pi)}, function=ishigami, n=256,
                                 bootstrap=100)
