@@ -251,5 +251,6 @@ extern const size_t cartp_model_registry_size;
 extern const cart_model cartp_model_stein;
 extern const cart_model cartp_model_cart;
 extern const cart_model cartp_model_cart2;
+extern const cart_model cartp_model_allo;
 
 #endif /* CART_MODEL_IMPL_H */
