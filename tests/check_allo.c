@@ -1,4 +1,4 @@
-/* check_allo.c: the allogeneic model allo (doc/models.md section 4): its reduction to cart without
+/* check_allo.c: the allogeneic model allo (doc/models.md section 3b): its reduction to cart without
  * alloreactivity, rejection shortening persistence, anti-CD52 delaying rejection, the initial
  * state, and its lanes against its scalar code. The Jacobian is checked against finite
  * differences in check_models.c with the other models. */
@@ -229,7 +229,7 @@ START_TEST(test_cd52_delays_rejection)
 }
 END_TEST
 
-/* doc/models.md 4: N(0) = n_ld N0, R(0) = f_allo N(0), A52(0) = cd52_dose exp(-CL t_cd52 / V). */
+/* doc/models.md 3b: N(0) = n_ld N0, R(0) = f_allo N(0), A52(0) = cd52_dose exp(-CL t_cd52 / V). */
 START_TEST(test_initial_state)
 {
   const cart_model *allo = cart_model_find("allo", NULL);

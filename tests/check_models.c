@@ -33,7 +33,7 @@ START_TEST(test_registry)
   const cart_model *allo = cart_model_find("allo", &err);
   ck_assert_ptr_nonnull(allo);
   ck_assert_uint_eq(cart_model_n_states(allo), 12);  /* cart's 9 + N, R, A52 */
-  ck_assert_uint_eq(cart_model_n_params(allo), 63); /* cart's 47 + 16 (doc/models.md 4) */
+  ck_assert_uint_eq(cart_model_n_params(allo), 63); /* cart's 47 + 16 (doc/models.md 3b) */
   ck_assert_uint_eq(cart_model_n_outputs(allo), 1);
   ck_assert_ptr_null(cart_model_get(4));
 

@@ -1,4 +1,4 @@
-/* allo.c: allogeneic ("off-the-shelf") CAR-T, doc/models.md section 4.
+/* allo.c: allogeneic ("off-the-shelf") CAR-T, doc/models.md section 3b.
  *
  * cart (MODEL.md 2.2, its equations reused from cart_equations.h) plus the host's T cells, which
  * recover after lymphodepletion: they take their share of the homeostatic cytokines that drive
@@ -36,7 +36,7 @@ static const cart_state_info outputs[] = {
 };
 
 /* cart's table (cart_parts.h), then the host's T cells and the anti-CD52 antibody. Sources and
- * assumptions: doc/models.md section 4 (marked there [M] where recalled and not checked). */
+ * assumptions: doc/models.md section 3b (marked there [M] where recalled and not checked). */
 static const cart_param_info params[N_PARAMS] = {
     CARTP_CART_PARAM_ROWS
     {"N0", "cells", 3e11, 0, INF, OPEN, OPEN, "host T-cell pool at homeostasis (whole body)"},
@@ -142,7 +142,7 @@ static const char *const jacobian_pattern[N_STATES] = {
 const cart_model cartp_model_allo = {
     .name = "allo",
     .description = "allogeneic CAR-T: cart with host T-cell competition, rejection and anti-CD52 "
-                   "(doc/models.md 4)",
+                   "(doc/models.md 3b)",
     CARTP_CART_MODEL_FIELDS,
     .n_endpoints = CART_N_ENDPOINTS, /* the oncology list, MODEL.md 4 */
     .endpoints = cartp_oncology_endpoints,

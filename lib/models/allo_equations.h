@@ -1,4 +1,4 @@
-/* allo_equations.h: model allo's right-hand side and Jacobian (doc/models.md section 4), written
+/* allo_equations.h: model allo's right-hand side and Jacobian (doc/models.md section 3b), written
  * once over SIMD lanes like cart's (lib/util/lanes.h) and included by allo.c once per width after
  * defining CARTP_LANE_W. allo is cart (cart_equations.h, included here at the same width) plus
  * three states, N (host T cells), R (host T cells alloreactive to the donor product) and A52
