@@ -306,6 +306,54 @@ START_TEST(test_lanes_match_scalar)
 }
 END_TEST
 
+/* allo's own endpoints from a solve: persistence_day is where Cblood last falls through
+ * car_detect (between the last output day above it and the next),
+ * expansion counts the folds of Cblood at infusion that cmax exceeds; persistence shortens with
+ * k_rej. */
+START_TEST(test_endpoints)
+{
+  const cart_model *allo = cart_model_find("allo", NULL);
+  const int i_pers = cart_model_endpoint_index(allo, "persistence_day");
+  const int i_exp = cart_model_endpoint_index(allo, "expansion");
+  const int i_cmax = cart_model_endpoint_index(allo, "cmax");
+  ck_assert(i_pers >= 0 && i_exp >= 0 && i_cmax >= 0);
+  static const char *const k_rej[] = {"k_rej=0.25", "k_rej=1", "k_rej=4"};
+  double previous = INFINITY;
+  for (size_t v = 0; v < 3; v++) {
+    cart_params *params = allo_params(&k_rej[v], 1);
+    double times[N_TIMES], endpoints[CART_SUMMARY_MAX_ENDPOINTS];
+    static double states[N_TIMES * NA], cblood[N_TIMES];
+    for (size_t k = 0; k < N_TIMES; k++) {
+      times[k] = (double)k;
+    }
+    cart_solver *solver = cart_solver_new(allo, NULL);
+    ck_assert_int_eq(cart_solver_solve_endpoints(solver, params, NULL, NULL, times, N_TIMES,
+                                                 states, cblood, endpoints),
+                     CART_OK);
+    const double day = endpoints[i_pers];
+    size_t last = 0;
+    for (size_t k = 0; k < N_TIMES; k++) {
+      last = cblood[k] > 0.05 ? k : last;
+    }
+    ck_assert_msg(day >= (double)last && day <= (double)last + 1.0, "persistence %g, last day %zu",
+                  day, last);
+    const double fold = endpoints[i_cmax] / cblood[0];
+    const double folds[4] = {2, 10, 100, 1000};
+    int grade = 0;
+    for (int g = 0; g < 4; g++) {
+      grade += fold > folds[g];
+    }
+    ck_assert_double_eq(endpoints[i_exp], grade);
+    printf("allo %s: persistence_day %.2f, expansion %g (peak %.0f-fold)\n", k_rej[v], day,
+           endpoints[i_exp], fold);
+    ck_assert_double_lt(day, previous);
+    previous = day;
+    cart_solver_free(solver);
+    cart_params_free(params);
+  }
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("allo");
@@ -317,6 +365,7 @@ int main(void)
   tcase_add_test(tc, test_cd52_delays_rejection);
   tcase_add_test(tc, test_initial_state);
   tcase_add_test(tc, test_lanes_match_scalar);
+  tcase_add_test(tc, test_endpoints);
   suite_add_tcase(suite, tc);
   return test_run(suite);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cart_parts.h"
+#include "oncology_endpoints.h"
 
 enum { CARTP_CART_STATES, NH, RA, A52, N_STATES };
 enum {
@@ -139,11 +140,33 @@ static const char *const jacobian_pattern[N_STATES] = {
     "...........x", /* A52 */
 };
 
+/* The oncology endpoints (MODEL.md 4), then two of allo's own on the blood CAR-T level: how far it
+ * expanded (the grade reducer over folds of its level at infusion) and how long it stayed
+ * detectable. */
+#define EXPANSION_FOLD(name, fold, meaning)                                                       \
+  {{(name), "1", (fold), 0, INF, OPEN, OPEN, (meaning)}, CART_LEVEL_INITIAL, NULL}
+static const cartp_endpoint endpoints[] = {
+    CARTP_ONCOLOGY_ENDPOINT_ROWS
+    {{"expansion", "1", 1,
+      "how many of exp_fold1..exp_fold4 times Cblood at infusion the peak Cblood exceeds"},
+     CARTP_REDUCE_GRADE, CARTP_ONCOLOGY_INPUT(CBLOOD), 0,
+     {EXPANSION_FOLD("exp_fold1", 2, "expansion: peak Cblood over this multiple of Cblood at t = 0"),
+      EXPANSION_FOLD("exp_fold2", 10, "expansion: peak Cblood over this multiple of Cblood at t = 0"),
+      EXPANSION_FOLD("exp_fold3", 100, "expansion: peak Cblood over this multiple of Cblood at t = 0"),
+      EXPANSION_FOLD("exp_fold4", 1000, "expansion: peak Cblood over this multiple of Cblood at t = 0")}},
+    {{"persistence_day", "day", 0,
+      "last time Cblood is above car_detect (the horizon if still); NaN if never"},
+     CARTP_REDUCE_LAST_ABOVE, CARTP_ONCOLOGY_INPUT(CBLOOD), 0,
+     {{{"car_detect", "cells/uL", 0.05, 0, INF, OPEN, OPEN, "detection limit of blood CAR-T cells"},
+       CART_LEVEL_ABSOLUTE, NULL}}},
+};
+#undef EXPANSION_FOLD
+
 const cart_model cartp_model_allo = {
     .name = "allo",
     .description = "allogeneic CAR-T: cart with host T-cell competition, rejection and anti-CD52 "
                    "(doc/models.md 3b)",
     CARTP_CART_MODEL_FIELDS,
-    .n_endpoints = CART_N_ENDPOINTS, /* the oncology list, MODEL.md 4 */
-    .endpoints = cartp_oncology_endpoints,
+    .n_endpoints = sizeof endpoints / sizeof endpoints[0],
+    .endpoints = endpoints,
 };
