@@ -69,7 +69,9 @@ static cart_params *allo_params(const char *const *extra, size_t n_extra)
 {
   const char *set[32];
   memcpy(set, mechanisms, sizeof mechanisms);
-  memcpy(set + N_MECH, extra, n_extra * sizeof *extra);
+  for (size_t i = 0; i < n_extra; i++) { /* extra may be NULL when n_extra is 0 */
+    set[N_MECH + i] = extra[i];
+  }
   return test_params("allo", set, N_MECH + n_extra);
 }
 
