@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cart/cart_scenario.h>
+
 #include "../lib/models/model_impl.h"
+#include "../lib/trial/trial_impl.h"
 #include "test_util.h"
 
 enum { E, M, X, TP, TN, B, IL6, D1, D2, NH, RA, A52, NA }; /* allo states */
@@ -350,6 +353,52 @@ START_TEST(test_endpoints)
 }
 END_TEST
 
+/* A trial of varied allo patients (examples/allo.ini: rejection failing expansion in some, the
+ * tocilizumab rule in others) in SIMD lanes gives the rows of one patient at a time, bit for bit:
+ * the lanes' equations are the scalar ones (test_lanes_match_scalar) and the batch solver feeds
+ * them the same steps. */
+START_TEST(test_trial_lanes_bit_identical)
+{
+  char path[4096];
+  const char *srcdir = getenv("CART_SRCDIR");
+  snprintf(path, sizeof path, "%s/examples/allo.ini", srcdir ? srcdir : ".");
+  FILE *file = fopen(path, "r");
+  ck_assert_msg(file != NULL, "cannot read %s", path);
+  static char text[1 << 16];
+  const size_t length = fread(text, 1, sizeof text - 1, file);
+  fclose(file);
+  text[length] = '\0';
+  cart_error err;
+  cart_trial *trial = cart_trial_new_from_scenario(text, path, &err);
+  ck_assert_msg(trial != NULL, "%s", err.message);
+  const size_t n = 60;
+  ck_assert_int_eq(cart_trial_set_n_patients(trial, n), CART_OK);
+  cart_trial_block *one = cart_trial_block_new(trial, n, NULL);
+  cart_trial_block *many = cart_trial_block_new(trial, n, NULL);
+  ck_assert_int_eq(cartp_trial_set_lanes(trial, 1), CART_OK);
+  ck_assert_int_eq(test_run_block(trial, 0, n, 1, one), CART_OK);
+  const size_t ne = one->n_endpoints;
+  static const size_t lane_counts[] = {7, 0}; /* a partial group of lanes, the default */
+  for (size_t c = 0; c < 2; c++) {
+    ck_assert_int_eq(cartp_trial_set_lanes(trial, lane_counts[c]), CART_OK);
+    ck_assert_int_eq(test_run_block(trial, 0, n, 1, many), CART_OK);
+    ck_assert_int_eq(memcmp(one->endpoints, many->endpoints, n * ne * sizeof(double)), 0);
+    ck_assert_int_eq(memcmp(one->status, many->status, n * sizeof(int)), 0);
+  }
+  int failed = 0, responded = 0;
+  for (size_t k = 0; k < n; k++) {
+    failed += one->endpoints[k * ne + (size_t)cart_model_endpoint_index(
+                                          cart_model_find("allo", NULL), "expansion")] < 2;
+    responded += one->endpoints[k * ne + CART_ENDPOINT_RESPONSE] >= 1;
+  }
+  ck_assert_int_gt(failed, 0); /* both kinds of patient were there */
+  ck_assert_int_gt(responded, 0);
+  cart_trial_block_free(one);
+  cart_trial_block_free(many);
+  cart_trial_free(trial);
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("allo");
@@ -362,6 +411,7 @@ int main(void)
   tcase_add_test(tc, test_initial_state);
   tcase_add_test(tc, test_lanes_match_scalar);
   tcase_add_test(tc, test_endpoints);
+  tcase_add_test(tc, test_trial_lanes_bit_identical);
   suite_add_tcase(suite, tc);
   return test_run(suite);
 }
