@@ -285,6 +285,7 @@ END_TEST
 START_TEST(test_jacobian_cart_mechanisms)
 {
   check_jacobian("cart", 1);
+  check_jacobian("allo", 1); /* cart's mechanisms under allo's terms */
 }
 END_TEST
 
