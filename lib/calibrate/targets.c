@@ -349,8 +349,10 @@ static void wilson(size_t n, size_t total, double *lower, double *upper)
   const double denominator = 1 + z * z / N;
   const double centre = (p + z * z / (2 * N)) / denominator;
   const double half = z / denominator * sqrt(p * (1 - p) / N + z * z / (4 * N * N));
-  *lower = fmax(0.0, centre - half);
-  *upper = fmin(1.0, centre + half);
+  /* exactly 0 for n = 0 and 1 for n = N (centre - half rounds to about 1e-17 there, which put a
+   * simulated rate of 0 outside the interval of 0/N) */
+  *lower = n == 0 ? 0.0 : fmax(0.0, centre - half);
+  *upper = n == total ? 1.0 : fmin(1.0, centre + half);
 }
 
 /* The value of a target: "n/N" (rates only) or "value [lower, upper]". */

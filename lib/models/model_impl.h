@@ -56,6 +56,8 @@ typedef enum cartp_reducer {
                                     first time it rises from at or below level 1 to above it (a
                                     B-cell pool's return); NaN if it never falls or never
                                     returns */
+  CARTP_REDUCE_LAST_ABOVE,       /* the last time the input is above level 0 (the horizon while it
+                                    still is: a CAR-T population's persistence); NaN if never */
   CARTP_N_REDUCERS
 } cartp_reducer;
 
@@ -251,5 +253,6 @@ extern const size_t cartp_model_registry_size;
 extern const cart_model cartp_model_stein;
 extern const cart_model cartp_model_cart;
 extern const cart_model cartp_model_cart2;
+extern const cart_model cartp_model_allo;
 
 #endif /* CART_MODEL_IMPL_H */
