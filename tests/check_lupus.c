@@ -179,22 +179,6 @@ START_TEST(test_gate)
 }
 END_TEST
 
-/* Reads $CART_SRCDIR/examples/<name> (CART_SRCDIR unset: "."); the caller frees. */
-static char *read_example(const char *name)
-{
-  const char *dir = getenv("CART_SRCDIR");
-  char path[4096];
-  snprintf(path, sizeof path, "%s/examples/%s", dir && *dir ? dir : ".", name);
-  FILE *file = fopen(path, "rb");
-  ck_assert_msg(file != NULL, "cannot open %s (set CART_SRCDIR to the source directory)", path);
-  char *text = calloc(1 << 16, 1);
-  ck_assert_ptr_nonnull(text);
-  const size_t size = fread(text, 1, (1 << 16) - 1, file);
-  ck_assert_uint_lt(size, (1 << 16) - 1);
-  fclose(file);
-  return text;
-}
-
 static int compare(const void *a, const void *b)
 {
   return test_compare_doubles(a, b);
@@ -204,7 +188,7 @@ static int compare(const void *a, const void *b)
  * puts them (wide ranges, not the calibrated values: a calibration that moves keeps them). */
 START_TEST(test_scenario)
 {
-  char *text = read_example("lupus.ini");
+  char *text = test_read_example("lupus.ini");
   cart_error err;
   cart_trial *trial = cart_trial_new_from_scenario(text, "lupus.ini", &err);
   ck_assert_msg(trial != NULL, "%s", err.message);
