@@ -75,7 +75,7 @@ static const cart_param_info params[N_PARAMS] = {
     {"delta_X", "1/day", 0.1, 0, 10, CLOSED, CLOSED, "exhausted-cell death rate"},
     {"gamma", "1/day", 3, 0, 100, CLOSED, CLOSED, "targets killed per effector per day at saturation"},
     {"Kkill", "cells", 1e8, 0, INF, OPEN, OPEN, "target load of half-saturated killing"},
-    {"t_prog", "day", 60, 0, 365, CLOSED, CLOSED, "time at which antigen-driven proliferation has halved (0: off)"},
+    {"t_prog", "day", 95, 0, 365, CLOSED, CLOSED, "time at which antigen-driven proliferation has halved (0: off)"},
     {"n_prog", "1", 4, 1, 20, CLOSED, CLOSED, "steepness of the programmed decline of proliferation"},
     /* the B-cell lineage */
     {"B0", "cells", 1e10, 0, 1e13, OPEN, CLOSED, "naive/mature B-cell pool before treatment"},
@@ -101,7 +101,7 @@ static const cart_param_info params[N_PARAMS] = {
     {"il6_0", "pg/mL", 3, 0, INF, OPEN, OPEN, "baseline serum IL-6"},
     {"k_il6", "1/day", 20, 0, INF, OPEN, OPEN, "IL-6 elimination"},
     {"p_kill", "pg/mL/day per 1e9 cells/day", 50, 0, 1e4, CLOSED, CLOSED, "IL-6 from killed targets"},
-    {"p_act", "pg/mL/day per 1e9 cells", 100, 0, 1e5, CLOSED, CLOSED, "IL-6 from activated effectors"},
+    {"p_act", "pg/mL/day per 1e9 cells", 2750, 0, 1e5, CLOSED, CLOSED, "IL-6 from activated effectors"},
     /* body */
     {"WT", "kg", 70, 0, 300, OPEN, CLOSED, "body weight (weight-based doses)"},
     {"V_blood", "L", 5, 0, INF, OPEN, OPEN, "blood volume, converts cells to cells/uL"},
