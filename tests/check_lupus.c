@@ -115,9 +115,10 @@ START_TEST(test_no_car_t_closed_form)
 }
 END_TEST
 
-/* One patient's endpoints with "name=value" settings over 400 days. */
+/* One patient's endpoints with "name=value" settings over 400 days; E and Ba's share of its
+ * pre-treatment level at day 400. */
 static void solve_endpoints(const char *const *settings, size_t n_settings, double *endpoints,
-                            double *e_400)
+                            double *e_400, double *ba_share_400)
 {
   const cart_model *model = lupus();
   cart_params *params = test_params("lupus", settings, n_settings);
@@ -129,6 +130,9 @@ static void solve_endpoints(const char *const *settings, size_t n_settings, doub
                                                outputs, endpoints),
                    CART_OK);
   *e_400 = states[model->n_states + (size_t)state("E")];
+  /* the autoreactive pool at day 400 as a share of its level before treatment */
+  *ba_share_400 = states[model->n_states + (size_t)state("Ba")] /
+                  (param(params, "f_auto") * param(params, "B0"));
   cart_dosing_free(dosing);
   cart_solver_free(solver);
   cart_params_free(params);
@@ -149,10 +153,11 @@ static double endpoint(const double *endpoints, const char *name)
 START_TEST(test_gate)
 {
   double none[32], kept[32], base[32], longer[32], e_none, e_kept, e_base, e_longer;
-  solve_endpoints((const char *const[]){"dose=0", "b_ld=0.005"}, 2, none, &e_none);
-  solve_endpoints((const char *const[]){"t_prog=0"}, 1, kept, &e_kept);
-  solve_endpoints((const char *const[]){"t_prog=60"}, 1, base, &e_base);
-  solve_endpoints((const char *const[]){"t_prog=120"}, 1, longer, &e_longer);
+  double ba_none, ba_kept, ba_base, ba_longer;
+  solve_endpoints((const char *const[]){"dose=0", "b_ld=0.005"}, 2, none, &e_none, &ba_none);
+  solve_endpoints((const char *const[]){"t_prog=0"}, 1, kept, &e_kept, &ba_kept);
+  solve_endpoints((const char *const[]){"t_prog=60"}, 1, base, &e_base, &ba_base);
+  solve_endpoints((const char *const[]){"t_prog=120"}, 1, longer, &e_longer, &ba_longer);
   /* no CAR-T, a lymphodepletion deep enough to count as aplasia: back above f_return B0 in
    * days */
   ck_assert_double_lt(endpoint(none, "bcell_return_day"), 14);
@@ -172,6 +177,15 @@ START_TEST(test_gate)
     const double *e = k == 0 ? kept : k == 1 ? base : longer;
     ck_assert_double_lt(endpoint(e, "aplasia_onset"), 7);
   }
+  /* reset, not refill: after lymphodepletion alone the autoreactive pool regrows from its 10 %
+   * (about half back at day 400, at its net rate 0.005/day); after CAR-T the returning pool is
+   * naive and the autoreactive one still below a tenth of its level at day 400 */
+  double flu_cy[32], e_flu_cy, ba_flu_cy;
+  solve_endpoints((const char *const[]){"dose=0"}, 1, flu_cy, &e_flu_cy, &ba_flu_cy);
+  ck_assert_msg(ba_flu_cy > 0.3, "autoreactive pool after Flu/Cy alone %g", ba_flu_cy);
+  ck_assert_double_lt(ba_base, 0.1);
+  ck_assert_double_lt(ba_longer, 0.1);
+  ck_assert_double_lt(ba_kept, 1e-6);
   /* the autoantibody falls while the plasma-cell floor stays: not to 0 */
   ck_assert_double_lt(endpoint(base, "autoab_d90"), 0.2);
   ck_assert_double_gt(endpoint(base, "autoab_d365"), 0.005);
