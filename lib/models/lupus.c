@@ -201,12 +201,12 @@ static double programme(const double *p, double t, double *slope)
 
 /* What the right-hand side and the Jacobian share at a state. */
 typedef struct terms {
-  double antigen; /* A = a_m (P1 + P2) + B + Ba + Pb */
-  double stim;    /* S = A / (A + KS) */
-  double dstim;   /* dS/dA */
+  double antigen;    /* A = a_m (P1 + P2) + B + Ba + Pb */
+  double stim;       /* S = A / (A + KS) */
+  double dstim;      /* dS/dA */
   double per_target; /* kill rate per accessible target, gamma E / (Kkill + A) */
   double inv_den;    /* 1 / (Kkill + A) */
-  double prog, prog_slope, homeostatic;
+  double prog, prog_slope, homeostatic; /* P(t), dP/dt, H(t) */
 } terms;
 
 static void compute_terms(double t, const double *y, const double *p, const double *dv,
