@@ -23,5 +23,6 @@
 #include <cart/cart_scenario.h>
 #include <cart/cart_grammar.h>
 #include <cart/cart_calibrate.h>
+#include <cart/cart_fit.h>
 
 #endif /* CART_H */
