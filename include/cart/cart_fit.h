@@ -159,6 +159,12 @@ int cart_fit_predict(cart_fit *fit, const double *theta, double *pred, double *s
  * optimiser converged, with the message). */
 int cart_fit_run(cart_fit *fit);
 
+/* Runs fits[0 .. n) (cart_fit_run each: several patients of a NONMEM table) on n_threads OpenMP
+ * threads (<= 0: OpenMP's default; 1 without OpenMP), each fit's code in statuses[i]. The fits
+ * share nothing, so each one's result is the same for any thread count. CART_OK (then look at
+ * statuses) or CART_EINVAL. */
+int cart_fit_run_all(cart_fit **fits, size_t n, int n_threads, int *statuses);
+
 /* After a run. Flags of one estimate. */
 enum { CART_FIT_NOT_IDENTIFIABLE = 1 };
 typedef struct cart_fit_estimate {

@@ -15,6 +15,10 @@
 
 #include <cart/cart_solver.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "../models/model_impl.h"
 #include "../models/params_impl.h"
 #include "../util/error.h"
@@ -173,40 +177,6 @@ int cart_fit_error_kind_from_name(const char *name, cart_fit_error_kind *kind)
   return CART_EINVAL;
 }
 
-static int copy_dosing(const cart_dosing *src, cart_dosing **dst, cart_error *err)
-{
-  *dst = NULL;
-  if (src == NULL) {
-    return CART_OK;
-  }
-  cart_dosing *d = cart_dosing_new(err);
-  int status = d ? CART_OK : CART_ENOMEM;
-  for (size_t i = 0; status == CART_OK && i < cart_dosing_n_cart(src); i++) {
-    cart_cart_dose dose;
-    cart_dosing_get_cart(src, i, &dose);
-    status = cart_dosing_add_cart(d, dose.time, dose.cells, dose.f_mem);
-  }
-  for (size_t i = 0; status == CART_OK && i < cart_dosing_n_toci(src); i++) {
-    cart_toci_dose dose;
-    cart_dosing_get_toci(src, i, &dose);
-    status = cart_dosing_add_toci(d, dose.time, dose.mg_per_kg, dose.duration_day, dose.cap_mg);
-  }
-  if (status == CART_OK) {
-    cart_toci_rule rule;
-    cart_dosing_get_toci_rule(src, &rule);
-    status = cart_dosing_set_toci_rule(d, &rule);
-  }
-  if (status != CART_OK) {
-    if (d != NULL) {
-      cartp_error_copy(err, cart_dosing_last_error(d));
-    }
-    cart_dosing_free(d);
-    return status;
-  }
-  *dst = d;
-  return CART_OK;
-}
-
 cart_fit *cart_fit_new(const cart_params *params, const cart_dosing *dosing,
                        const cart_fit_data *data, cart_error *err)
 {
@@ -245,7 +215,10 @@ cart_fit *cart_fit_new(const cart_params *params, const cart_dosing *dosing,
   fit->sens = malloc(n * FIT_MAX_THETA * sizeof *fit->sens);
   fit->y_sens = malloc(n * ns * sizeof *fit->y_sens);
   fit->dydp = malloc(n * ns * FIT_MAX_THETA * sizeof *fit->dydp);
-  int status = fit->solver ? copy_dosing(dosing, &fit->dosing, err) : CART_ENOMEM;
+  int status = fit->solver ? CART_OK : CART_ENOMEM;
+  if (status == CART_OK && dosing != NULL && (fit->dosing = cart_dosing_clone(dosing, err)) == NULL) {
+    status = CART_ENOMEM;
+  }
   if (status == CART_OK && (fit->times == NULL || fit->states == NULL || fit->pred == NULL ||
                             fit->sens == NULL || fit->y_sens == NULL || fit->dydp == NULL)) {
     status = cartp_error(err, CART_ENOMEM, "cart_fit_new: out of memory");
@@ -1196,6 +1169,25 @@ int cart_fit_run(cart_fit *fit)
   }
   fit->have_result = 1;
   cart_error_clear(&fit->error);
+  return CART_OK;
+}
+
+int cart_fit_run_all(cart_fit **fits, size_t n, int n_threads, int *statuses)
+{
+  if ((fits == NULL || statuses == NULL) && n > 0) {
+    return CART_EINVAL;
+  }
+  const long long count = (long long)n;
+#ifdef _OPENMP
+  const int threads = n_threads > 0 ? n_threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) default(none) \
+    shared(fits, statuses, count)
+#else
+  (void)n_threads;
+#endif
+  for (long long i = 0; i < count; i++) {
+    statuses[i] = cart_fit_run(fits[i]);
+  }
   return CART_OK;
 }
 

@@ -1,0 +1,70 @@
+#!/bin/sh
+# fit_cli.sh: `cart fit` end to end: a stein patient simulated by `cart run` with known
+# parameters fitted back; bad data files (exit 2, "FILE:LINE: " and what is wrong); a NONMEM table
+# of two patients, the same table for 1 and 2 threads; the profile and the fitted curve.
+. "$(dirname "$0")/harness.sh"
+cart=${CART_BIN:-./src/cart}
+
+# a stein patient at rho = 0.7 (and the other typical values), C with a fixed +-10 % pattern
+"$cart" run --model stein --set rho=0.7 --times 1,2,4,7,9,12,16,21,28,35,50 >"$tmp/run" || bad "cart run"
+{
+  echo "time,observable,value"
+  awk 'NR > 1 { printf "%s,C,%.8g\n", $1, ($2 + $3) * exp(0.1 * sin($1 * 7)) }' "$tmp/run"
+} >"$tmp/p1.csv"
+
+"$cart" fit "$tmp/p1.csv" --model stein --fit rho --fit c0 --fit alpha --log --profile rho \
+  --profile-points 5 --curve-output "$tmp/curve.csv" >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ $status -eq 0 ] && ok || bad "fit: status $status, $(cat "$tmp/err")"
+rho=$(awk -F'\t' '$2 == "rho" { print $3 }' "$tmp/out")
+awk -v r="$rho" 'BEGIN { exit !(r > 0.68 && r < 0.72) }' && ok || bad "rho $rho, truth 0.7"
+grep -q "^# fit 1: 11 observations, 0 below the LLOQ" "$tmp/out" && ok || bad "no fit line: $(cat "$tmp/out")"
+grep -q "^# correlation" "$tmp/out" && ok || bad "no correlation block"
+[ "$(sed -n '/^# profile rho/,$p' "$tmp/out" | wc -l)" -eq 7 ] && ok || bad "profile block"
+head -n 1 "$tmp/curve.csv" | grep -q "^id,time,observable,value$" && ok || bad "curve header"
+[ "$(grep -c ',C,' "$tmp/curve.csv")" -eq 201 ] && ok || bad "curve rows: $(wc -l <"$tmp/curve.csv")"
+
+# a parameter the data do not see (fb only acts after tmax; the data stop before)
+printf 'time,observable,value\n1,C,15\n2,C,37\n4,C,215\n7,C,3000\n' >"$tmp/early.csv"
+"$cart" fit "$tmp/early.csv" --model stein --fit rho --fit fb --log >"$tmp/out" 2>"$tmp/err"
+grep -q "^fb: not identifiable" "$tmp/out" && grep -q "	fb	.*	no$" "$tmp/out" && ok \
+  || bad "fb not reported: $(cat "$tmp/out" "$tmp/err")"
+
+# expect_error TEXT WANT: the data file TEXT is refused with exit 2 and "data.csv:WANT"
+expect_error() {
+  printf "$1" >"$tmp/data.csv"
+  "$cart" fit "$tmp/data.csv" --model stein --fit rho >"$tmp/out" 2>"$tmp/err"
+  status=$?
+  if [ $status -eq 2 ] && grep -qF "data.csv:$2" "$tmp/err" && [ ! -s "$tmp/out" ]; then
+    ok
+  else
+    bad "'$1': status $status, $(cat "$tmp/err")"
+  fi
+}
+expect_error 'time,observable,value\n1,C,1\n3,C,1\n2,C,1\n' '4: times are not sorted'
+expect_error 'time,observable,value\n1,Cblood,1\n' "2: unknown observable 'Cblood' (model stein has: CE, CM, C)"
+expect_error 'time,observable,value\n1,C,-3\n' '2: negative value -3 of C'
+expect_error 'time,observable,value\n1,C,NaN\n' "2: column 'value': 'NaN' is not a finite number"
+expect_error 'time,obs\n1,C\n' ' no column value'
+"$cart" fit "$tmp/missing.csv" --model stein --fit rho >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "missing.csv" "$tmp/err" && ok || bad "missing file: $(cat "$tmp/err")"
+"$cart" fit "$tmp/p1.csv" --model stein --fit nope >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "no parameter 'nope'" "$tmp/err" && ok || bad "unknown parameter: $(cat "$tmp/err")"
+
+# NONMEM: two patients (the second at rho 0.6), dose records skipped; 1 and 2 threads agree
+"$cart" run --model stein --set rho=0.6 --times 1,2,4,7,9,12,16,21,28,35,50 >"$tmp/run2" || bad "cart run 2"
+{
+  echo "ID,TIME,DV,OBS,EVID"
+  echo "a,0,0,C,1"
+  awk 'NR > 1 { printf "a,%s,%.8g,C,0\n", $1, ($2 + $3) * exp(0.1 * sin($1 * 7)) }' "$tmp/run"
+  awk 'NR > 1 { printf "b,%s,%.8g,C,0\n", $1, ($2 + $3) * exp(0.1 * cos($1 * 5)) }' "$tmp/run2"
+} >"$tmp/nm.csv"
+for threads in 1 2; do
+  "$cart" fit "$tmp/nm.csv" --nonmem --model stein --fit rho --fit c0 --fit alpha --log \
+    --threads $threads >"$tmp/nm$threads.out" 2>"$tmp/err" || bad "nonmem $threads: $(cat "$tmp/err")"
+done
+cmp -s "$tmp/nm1.out" "$tmp/nm2.out" && ok || bad "1 and 2 threads differ"
+rho_b=$(awk -F'\t' '$1 == "b" && $2 == "rho" { print $3 }' "$tmp/nm1.out")
+awk -v r="$rho_b" 'BEGIN { exit !(r > 0.58 && r < 0.62) }' && ok || bad "patient b: rho $rho_b, truth 0.6"
+[ "$(grep -c '^# fit' "$tmp/nm1.out")" -eq 2 ] && ok || bad "not two fits: $(cat "$tmp/nm1.out")"
+finish
