@@ -466,6 +466,53 @@ START_TEST(test_profile_curve)
 }
 END_TEST
 
+/* cart: rho and delta_E from blood CAR-T and IL-6 with a known +-10 % pattern, within 3 SEs. */
+START_TEST(test_cart_recovery)
+{
+  const cart_model *m = cart_model_find("cart", NULL);
+  const char *set[] = {"rho=0.8"};
+  cart_params *truth = test_params("cart", set, 1);
+  cart_solver *s = cart_solver_new(m, NULL);
+  const double times[] = {1, 2, 3, 5, 7, 10, 14, 21, 28};
+  const size_t ns = cart_model_n_states(m), no = cart_model_n_outputs(m);
+  double y[9 * 16], out[9 * 4];
+  ck_assert_int_eq(cart_solver_solve(s, truth, NULL, times, 9, y, out), CART_OK);
+  cart_fit_data *d = cart_fit_data_new(m, NULL);
+  const int il6 = cart_model_state_index(m, "IL6"), cb = cart_fit_observable_index(m, "Cblood");
+  for (size_t i = 0; i < 9; i++) {
+    ck_assert_int_eq(cart_fit_data_add(d, times[i], cb, out[i * no] * exp(0.1 * sin(3 * times[i])),
+                                       0, NAN, NULL),
+                     CART_OK);
+    ck_assert_int_eq(cart_fit_data_add(d, times[i], il6,
+                                       y[i * ns + (size_t)il6] * exp(0.1 * cos(3 * times[i])), 0,
+                                       NAN, NULL),
+                     CART_OK);
+  }
+  cart_params *start = cart_params_new(m, NULL);
+  cart_fit *fit = cart_fit_new(start, NULL, d, NULL);
+  ck_assert_int_eq(cart_fit_add_param(fit, "rho", 0.6, NAN, NAN), CART_OK);
+  ck_assert_int_eq(cart_fit_add_param(fit, "delta_E", 0.3, NAN, NAN), CART_OK);
+  ck_assert_int_eq(cart_fit_set_error_model(fit, CART_FIT_ADDITIVE, 1, 0.3, 0, 1), CART_OK);
+  ck_assert_msg(cart_fit_run(fit) == CART_OK, "%s", cart_fit_last_error(fit)->message);
+  const double want[] = {0.8, 0.25};
+  for (size_t k = 0; k < 2; k++) {
+    cart_fit_estimate e;
+    cart_fit_get_estimate(fit, k, &e);
+    fprintf(stderr, "cart %-7s truth %-5g estimate %.4g +- %.3g\n", e.name, want[k], e.value,
+            e.se);
+    ck_assert_msg(fabs(e.value - want[k]) < 3 * e.se, "%s %g +- %g", e.name, e.value, e.se);
+  }
+  cart_fit_result r;
+  cart_fit_get_result(fit, &r);
+  ck_assert_str_eq(r.gradient_method, "sensitivities");
+  cart_fit_free(fit);
+  cart_fit_data_free(d);
+  cart_params_free(start);
+  cart_params_free(truth);
+  cart_solver_free(s);
+}
+END_TEST
+
 START_TEST(test_api_errors)
 {
   cart_fit_data *d = stein_data(NULL, grid, 5, 0, NULL, 0);
@@ -511,6 +558,7 @@ static Suite *fit_suite(void)
   tcase_add_test(fits, test_m3);
   tcase_add_test(fits, test_not_identifiable);
   tcase_add_test(fits, test_profile_curve);
+  tcase_add_test(fits, test_cart_recovery);
   suite_add_tcase(s, fits);
   return s;
 }

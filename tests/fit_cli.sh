@@ -24,6 +24,25 @@ grep -q "^# correlation" "$tmp/out" && ok || bad "no correlation block"
 head -n 1 "$tmp/curve.csv" | grep -q "^id,time,observable,value$" && ok || bad "curve header"
 [ "$(grep -c ',C,' "$tmp/curve.csv")" -eq 201 ] && ok || bad "curve rows: $(wc -l <"$tmp/curve.csv")"
 
+# MAP: the scenario's typical rho (0.889) and cv (0.05) as a prior pull the estimate towards it
+cat >"$tmp/stein.ini" <<'INI'
+[trial]
+model = stein
+n_patients = 10
+[variability]
+rho = 0.05
+INI
+"$cart" fit "$tmp/p1.csv" --scenario "$tmp/stein.ini" --fit rho --fit c0 --log --prior scenario \
+  >"$tmp/map" 2>"$tmp/err" || bad "--prior scenario: $(cat "$tmp/err")"
+"$cart" fit "$tmp/p1.csv" --model stein --fit rho --fit c0 --log >"$tmp/ml" 2>"$tmp/err" \
+  || bad "ml: $(cat "$tmp/err")"
+rho_map=$(awk -F'\t' '$2 == "rho" { print $3 }' "$tmp/map")
+rho_ml=$(awk -F'\t' '$2 == "rho" { print $3 }' "$tmp/ml")
+awk -v a="$rho_map" -v b="$rho_ml" 'BEGIN { exit !(a > b + 0.003 && a < 0.889) }' && ok \
+  || bad "MAP rho $rho_map, ML rho $rho_ml"
+"$cart" fit "$tmp/p1.csv" --model stein --fit rho --prior scenario >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "needs --scenario" "$tmp/err" && ok || bad "--prior scenario alone"
+
 # a parameter the data do not see (fb only acts after tmax; the data stop before)
 printf 'time,observable,value\n1,C,15\n2,C,37\n4,C,215\n7,C,3000\n' >"$tmp/early.csv"
 "$cart" fit "$tmp/early.csv" --model stein --fit rho --fit fb --log >"$tmp/out" 2>"$tmp/err"

@@ -67,6 +67,7 @@ struct cart_fit {
   int log_scale, estimate_sigma, use_fd;
   double sigma_add, sigma_prop;
   int sens_failed; /* the sensitivity equations refused this fit's schedule: differences */
+  unsigned long n_sens, n_fd_fallbacks; /* gradients by each method */
   /* buffers */
   double *times, *states, *pred, *sens, *y_sens, *dydp;
   /* result */
@@ -533,6 +534,22 @@ static void observable_sens(cart_fit *fit, size_t i, const double *y, const doub
   }
 }
 
+/* Whether the sensitivity integration's states (fit->y_sens) are the solver's (fit->states, the
+ * solve at the same theta) within tolerances: not when an event the equations do not follow
+ * (an extinction) changed the solution. */
+static int same_states(const cart_fit *fit)
+{
+  const size_t ns = fit->model->n_states;
+  for (size_t i = 0; i < fit->data->n * ns; i++) {
+    const double a = fit->y_sens[i], b = fit->states[i];
+    const double tol = 1e-5 * fmax(fabs(a), fabs(b)) + 100 * fit->model->states[i % ns].abs_tol;
+    if (!(fabs(a - b) <= tol)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /* sens (n x n_theta) = d pred / d theta at theta, by sensitivities or differences. */
 static int pred_sens(cart_fit *fit, const double *theta, const double *dp, double *sens)
 {
@@ -548,7 +565,10 @@ static int pred_sens(cart_fit *fit, const double *theta, const double *dp, doubl
     const int status = cartp_fit_sensitivities(fit->model, fit->work->values, fit->dosing, pidx,
                                                fit->np, fit->times, d->n, FIT_SENS_RTOL, 1e-2,
                                                fit->y_sens, fit->dydp, &e);
-    if (status == CART_OK) {
+    if (status == CART_OK && !same_states(fit)) {
+      fit->n_fd_fallbacks++; /* an event the equations do not follow (extinction): differences */
+    } else if (status == CART_OK) {
+      fit->n_sens++;
       for (size_t i = 0; i < d->n; i++) {
         double row[FIT_MAX_THETA];
         observable_sens(fit, i, fit->y_sens + i * ns, fit->dydp + i * fit->np * ns, row);
@@ -561,7 +581,14 @@ static int pred_sens(cart_fit *fit, const double *theta, const double *dp, doubl
     if (status == CART_ENOMEM) {
       return cartp_error_copy(&fit->error, &e);
     }
-    fit->sens_failed = 1; /* this schedule: differences from now on */
+    if (status == CART_EINVAL) {
+      fit->sens_failed = 1; /* a schedule the equations do not follow: differences from now on */
+    } else if (status != CART_OK) {
+      fit->n_fd_fallbacks++; /* the integration failed here (a refused state): differences */
+    }
+  }
+  if (fit->use_fd || fit->sens_failed) {
+    fit->n_fd_fallbacks++;
   }
   double th[FIT_MAX_THETA], sa, sb, dq[FIT_MAX_THETA];
   double *plus = fit->y_sens; /* n values each: the buffer holds n * ns >= 2n */
@@ -1112,6 +1139,7 @@ int cart_fit_run(cart_fit *fit)
     return cartp_error(&fit->error, CART_EINVAL, "fit: no fitted parameters");
   }
   fit->have_result = 0;
+  fit->n_sens = fit->n_fd_fallbacks = 0;
   const size_t nt = cart_fit_n_theta(fit);
   double theta[FIT_MAX_THETA];
   cart_fit_initial_theta(fit, theta);
@@ -1209,8 +1237,9 @@ int cart_fit_get_result(const cart_fit *fit, cart_fit_result *result)
   }
   result->iterations = fit->iterations;
   result->optimiser = fit->optimiser;
-  result->gradient_method = fit->use_fd || fit->sens_failed ? "finite differences"
-                                                            : "sensitivities";
+  result->gradient_method = fit->n_fd_fallbacks == 0 ? "sensitivities"
+                            : fit->n_sens == 0      ? "finite differences"
+                                                    : "sensitivities and finite differences";
   return CART_OK;
 }
 
