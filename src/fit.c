@@ -1,11 +1,13 @@
 /* fit.c: `cart fit DATA.csv --fit NAME ...`: fits parameters of a model to one patient's
  * observations (or each patient of a NONMEM table) with cart_fit.h and prints the estimates,
  * their standard errors and intervals, the correlations, the identifiability report and, on
- * request, profile likelihoods and the fitted curve as CSV. */
+ * request, profile likelihoods and the fitted curve as CSV or HDF5. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <hdf5.h>
 
 #include "cli.h"
 
@@ -58,8 +60,9 @@ const cli_command cli_fit_command = {
     "  --profile NAME     profile likelihood of a fitted parameter or sigma (repeatable), at\n"
     "                     --profile-points N values (default 11) over +-3 standard errors\n"
     "  --curve-output F   the fitted curve of every observable in the data as CSV (id, time,\n"
-    "                     observable, value) at --curve-times (default 0 to the last time, 200\n"
-    "                     steps)\n"
+    "                     observable, value), or for F ending in .h5 as HDF5 (a group per id\n"
+    "                     with `time` and a dataset per observable), at --curve-times\n"
+    "                     (default 0 to the last time, 200 steps)\n"
     "  --finite-differences  gradients by central differences of solutions\n"
     "  --threads N        threads for several patients (default: OpenMP's)\n"
     "  -h, --help         this help\n"
@@ -341,15 +344,77 @@ static int print_profiles(const fit_cli *c, cart_fit *fit)
   return status;
 }
 
-/* The fitted curves of every observable in the data, as CSV. */
+/* Where the fitted curves go: a CSV (id, time, observable, value) or, for a name ending in .h5,
+ * an HDF5 file with a group per patient holding `time` and a dataset per observable. */
+typedef struct curve_sink {
+  FILE *csv;
+  hid_t h5, group;
+} curve_sink;
+
+static int ends_with(const char *s, const char *tail)
+{
+  const size_t n = strlen(s), m = strlen(tail);
+  return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+static int h5_write_vector(hid_t where, const char *name, const double *values, size_t n)
+{
+  const hsize_t size = n;
+  const hid_t space = H5Screate_simple(1, &size, NULL);
+  const hid_t set = space < 0 ? -1
+                              : H5Dcreate2(where, name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                           H5P_DEFAULT, H5P_DEFAULT);
+  const herr_t wrote = set < 0 ? -1
+                               : H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                          values);
+  if (set >= 0) {
+    H5Dclose(set);
+  }
+  if (space >= 0) {
+    H5Sclose(space);
+  }
+  return wrote < 0 ? -1 : 0;
+}
+
+/* One patient's curve of one observable into the sink. */
+static int sink_curve(curve_sink *sink, const char *id, const char *observable,
+                      const double *times, const double *values, size_t n, int first)
+{
+  if (sink->csv != NULL) {
+    for (size_t j = 0; j < n; j++) {
+      fprintf(sink->csv, "%s,%.10g,%s,%.10g\n", id, times[j], observable, values[j]);
+    }
+    return 0;
+  }
+  if (first) {
+    if (sink->group >= 0) {
+      H5Gclose(sink->group);
+    }
+    sink->group = H5Gcreate2(sink->h5, id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (sink->group < 0 || h5_write_vector(sink->group, "time", times, n) != 0) {
+      return -1;
+    }
+  }
+  return h5_write_vector(sink->group, observable, values, n);
+}
+
+/* The fitted curves of every observable in the data. */
 static int write_curves(const fit_cli *c, cart_fit **fits, cart_fit_data **sets, size_t n_sets,
                         const int *statuses, const cart_model *model)
 {
-  FILE *out = fopen(c->curve_output, "w");
-  if (out == NULL) {
+  curve_sink sink = {NULL, -1, -1};
+  if (ends_with(c->curve_output, ".h5")) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported here, not printed by HDF5 */
+    sink.h5 = H5Fcreate(c->curve_output, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  } else {
+    sink.csv = fopen(c->curve_output, "w");
+  }
+  if (sink.csv == NULL && sink.h5 < 0) {
     return fail(EXIT_BAD_INPUT, "--curve-output %s: cannot open", c->curve_output);
   }
-  fprintf(out, "id,time,observable,value\n");
+  if (sink.csv != NULL) {
+    fprintf(sink.csv, "id,time,observable,value\n");
+  }
   int status = 0;
   for (size_t s = 0; status == 0 && s < n_sets; s++) {
     if (statuses[s] != CART_OK) {
@@ -369,6 +434,8 @@ static int write_curves(const fit_cli *c, cart_fit **fits, cart_fit_data **sets,
       status = times ? fail(EXIT_SOLVE_FAILED, "out of memory") : EXIT_BAD_INPUT;
       break;
     }
+    const char *id = cart_fit_data_id(sets[s])[0] ? cart_fit_data_id(sets[s]) : "1";
+    int first = 1;
     for (size_t o = 0; status == 0 && o < cart_fit_n_observables(model); o++) {
       int seen = 0;
       for (size_t i = 0; i < n_obs && !seen; i++) {
@@ -382,18 +449,21 @@ static int write_curves(const fit_cli *c, cart_fit **fits, cart_fit_data **sets,
       if (cart_fit_curve(fits[s], (int)o, times, n_times, values) != CART_OK) {
         status = fail(EXIT_SOLVE_FAILED, "--curve-output: %s",
                       cart_fit_last_error(fits[s])->message);
-        break;
+      } else if (sink_curve(&sink, id, cart_fit_observable_name(model, o), times, values,
+                            n_times, first) != 0) {
+        status = fail(EXIT_SOLVE_FAILED, "--curve-output %s: cannot write patient %s's %s",
+                      c->curve_output, id, cart_fit_observable_name(model, o));
       }
-      const char *id = cart_fit_data_id(sets[s])[0] ? cart_fit_data_id(sets[s]) : "1";
-      for (size_t j = 0; j < n_times; j++) {
-        fprintf(out, "%s,%.10g,%s,%.10g\n", id, times[j], cart_fit_observable_name(model, o),
-                values[j]);
-      }
+      first = 0;
     }
     free(times);
     free(values);
   }
-  if (fclose(out) != 0 && status == 0) {
+  if (sink.group >= 0) {
+    H5Gclose(sink.group);
+  }
+  const int closed = sink.csv != NULL ? fclose(sink.csv) : (H5Fclose(sink.h5) < 0 ? -1 : 0);
+  if (closed != 0 && status == 0) {
     status = fail(EXIT_SOLVE_FAILED, "--curve-output %s: write failed", c->curve_output);
   }
   return status;

@@ -86,7 +86,7 @@ START_TEST(test_data_nonmem)
   ck_assert_msg(strstr(e.message, "nm.csv:4: times are not sorted") != NULL, "%s", e.message);
   ck_assert_int_eq(cart_fit_data_parse_nonmem(m, "ID,TIME,DV\n1,2,1\n", "nm.csv", &sets, &n, &e),
                    CART_EPARSE);
-  ck_assert_msg(strstr(e.message, "nm.csv: no column OBS") != NULL, "%s", e.message);
+  ck_assert_msg(strstr(e.message, "nm.csv:1: no column OBS") != NULL, "%s", e.message);
 }
 END_TEST
 
@@ -98,9 +98,9 @@ static const struct {
     {"time,observable,value\n1,C,-1\n", "d.csv:2: negative value -1 of C"},
     {"time,observable,value\n1,C,1\n\n2,C,nan\n", "d.csv:4: column 'value': 'nan' is not a finite number"},
     {"time,observable,value\n1,C,inf\n", "d.csv:2: column 'value': 'inf' is not a finite number"},
-    {"time,observable\n1,C\n", "d.csv: no column value"},
-    {"observable,value\nC,1\n", "d.csv: no column time"},
-    {"time,value\n1,1\n", "d.csv: no column observable"},
+    {"time,observable\n1,C\n", "d.csv:1: no column value (the header has: observable, time)"},
+    {"# c\nobservable,value\nC,1\n", "d.csv:2: no column time"},
+    {"time,value\n1,1\n", "d.csv:1: no column observable"},
     {"time,observable,value\n1,C\n", "d.csv:2: a different number of fields"},
     {"time,observable,value,blq\n1,C,1,1\n2,C,0,1\n", "d.csv:3: LLOQ 0 is not finite and > 0"},
 };

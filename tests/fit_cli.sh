@@ -43,6 +43,15 @@ awk -v a="$rho_map" -v b="$rho_ml" 'BEGIN { exit !(a > b + 0.003 && a < 0.889) }
 "$cart" fit "$tmp/p1.csv" --model stein --fit rho --prior scenario >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "needs --scenario" "$tmp/err" && ok || bad "--prior scenario alone"
 
+# the curve as HDF5: a group per patient with time and a dataset per observable
+if command -v h5ls >/dev/null 2>&1; then
+  "$cart" fit "$tmp/p1.csv" --model stein --fit rho --log --curve-output "$tmp/curve.h5" \
+    >/dev/null 2>"$tmp/err" || bad "curve.h5: $(cat "$tmp/err")"
+  h5ls "$tmp/curve.h5/1" >"$tmp/h5" 2>&1
+  grep -q "^C  *Dataset {201}" "$tmp/h5" && grep -q "^time  *Dataset {201}" "$tmp/h5" && ok \
+    || bad "curve.h5: $(cat "$tmp/h5")"
+fi
+
 # a parameter the data do not see (fb only acts after tmax; the data stop before)
 printf 'time,observable,value\n1,C,15\n2,C,37\n4,C,215\n7,C,3000\n' >"$tmp/early.csv"
 "$cart" fit "$tmp/early.csv" --model stein --fit rho --fit fb --log >"$tmp/out" 2>"$tmp/err"
@@ -64,7 +73,7 @@ expect_error 'time,observable,value\n1,C,1\n3,C,1\n2,C,1\n' '4: times are not so
 expect_error 'time,observable,value\n1,Cblood,1\n' "2: unknown observable 'Cblood' (model stein has: CE, CM, C)"
 expect_error 'time,observable,value\n1,C,-3\n' '2: negative value -3 of C'
 expect_error 'time,observable,value\n1,C,NaN\n' "2: column 'value': 'NaN' is not a finite number"
-expect_error 'time,obs\n1,C\n' ' no column value'
+expect_error 'time,obs\n1,C\n' '1: no column value'
 "$cart" fit "$tmp/missing.csv" --model stein --fit rho >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "missing.csv" "$tmp/err" && ok || bad "missing file: $(cat "$tmp/err")"
 "$cart" fit "$tmp/p1.csv" --model stein --fit nope >/dev/null 2>"$tmp/err"

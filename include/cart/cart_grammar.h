@@ -104,6 +104,7 @@ typedef struct cart_table {
   char **label_names;
   char **labels;
   int *lines; /* n_rows: the line of the text each row was read from (1-based) */
+  int header_line; /* the line of the header */
 } cart_table;
 int cart_parse_table(const char *text, const char *source, cart_table **table, cart_error *err);
 /* As cart_parse_table, with the columns named in label_columns (a NULL-terminated list, any

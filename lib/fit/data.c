@@ -225,9 +225,20 @@ typedef struct columns {
   int time, value, observable_label, cmt, blq, lloq, mdv, evid, id;
 } columns;
 
-static int missing_column(const char *source, const char *what, cart_error *err)
+static int missing_column(const cart_table *t, const char *source, const char *what,
+                          cart_error *err)
 {
-  return cartp_error_at(err, CART_EPARSE, source, 0, "no column %s", what);
+  char names[160];
+  size_t used = 0;
+  names[0] = '\0';
+  for (size_t c = 0; c < t->n_label_columns + t->n_columns && used < sizeof names; c++) {
+    const char *name = c < t->n_label_columns ? t->label_names[c]
+                                              : t->names[c - t->n_label_columns];
+    const int w = snprintf(names + used, sizeof names - used, "%s%s", c ? ", " : "", name);
+    used += w > 0 ? (size_t)w : 0;
+  }
+  return cartp_error_at(err, CART_EPARSE, source, t->header_line,
+                        "no column %s (the header has: %s)", what, names);
 }
 
 /* Appends row r of t to d, refusing with "SOURCE:LINE: ...". */
@@ -294,7 +305,7 @@ int cart_fit_data_parse(const cart_model *model, const char *text, const char *s
                number_column(t, "blq"), number_column(t, "lloq"), -1, -1, -1};
   c.observable_label = t->n_label_columns > 0 ? 0 : -1;
   if (c.time < 0 || c.value < 0 || c.observable_label < 0) {
-    status = missing_column(source,
+    status = missing_column(t, source,
                             c.time < 0 ? "time" : c.value < 0 ? "value" : "observable (or obs)",
                             err);
     cart_table_free(t);
@@ -350,7 +361,7 @@ int cart_fit_data_parse_nonmem(const cart_model *model, const char *text, const 
                number_column(t, "cmt"), number_column(t, "blq"), number_column(t, "lloq"),
                number_column(t, "mdv"), number_column(t, "evid"), label_column(t, "id")};
   if (c.time < 0 || c.value < 0 || c.id < 0 || (c.observable_label < 0 && c.cmt < 0)) {
-    status = missing_column(source,
+    status = missing_column(t, source,
                             c.id < 0     ? "ID"
                             : c.time < 0 ? "TIME"
                             : c.value < 0 ? "DV"

@@ -376,6 +376,9 @@ int cart_parse_table_labels(const char *text, const char *source,
                        CART_TABLE_MAX_COLUMNS);
   }
   cart_table *t = calloc(1, sizeof *t);
+  if (t != NULL) {
+    t->header_line = line_no;
+  }
   if (t == NULL || (t->names = calloc(n_fields, sizeof *t->names)) == NULL ||
       (n_labels > 0 && (t->label_names = calloc(n_labels, sizeof *t->label_names)) == NULL)) {
     cart_table_free(t);

@@ -320,7 +320,7 @@ class Table(Structure):
     _fields_ = [("n_rows", c_size_t), ("n_columns", c_size_t), ("names", POINTER(c_char_p)),
                 ("values", POINTER(c_double)), ("n_label_columns", c_size_t),
                 ("label_names", POINTER(c_char_p)), ("labels", POINTER(c_char_p)),
-                ("lines", POINTER(c_int))]
+                ("lines", POINTER(c_int)), ("header_line", c_int)]
 
 
 class _FitData(Structure):
