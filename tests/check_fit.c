@@ -53,6 +53,11 @@ START_TEST(test_data_long)
   ck_assert_int_ge(cart_fit_observable_index(c, "tumour"), 0);
   ck_assert_int_ge(cart_fit_observable_index(c, "B"), 0);
   ck_assert_int_eq(cart_fit_observable_index(c, "nope"), -1);
+  cart_error e;
+  ck_assert_int_eq(cart_fit_data_parse(c, "time,obs,value\n1,Cb,1\n", "c.csv", &d, &e), CART_EPARSE);
+  ck_assert_msg(strstr(e.message, "c.csv:2: unknown observable 'Cb' (model cart has: E, M, X, Tp, "
+                                  "Tn, B, IL6, D1, D2, Cblood, tumour, IL6s") != NULL,
+                "%s", e.message);
 }
 END_TEST
 

@@ -211,8 +211,11 @@ static int unknown_observable(const cart_model *model, const char *source, int l
   size_t used = 0;
   list[0] = '\0';
   for (size_t i = 0; i < cart_fit_n_observables(model) && used < sizeof list; i++) {
-    const int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
-                           cart_fit_observable_name(model, i));
+    const char *observable = cart_fit_observable_name(model, i);
+    if (cart_fit_observable_index(model, observable) != (int)i) {
+      continue; /* a signal that repeats an output (cart's Cblood): listed once */
+    }
+    const int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", observable);
     used += w > 0 ? (size_t)w : 0;
   }
   return cartp_error_at(err, CART_EPARSE, source, line,
@@ -378,6 +381,12 @@ int cart_fit_data_parse_nonmem(const cart_model *model, const char *text, const 
       continue;
     }
     const char *id = t->labels[r * t->n_label_columns + (size_t)c.id];
+    if (strlen(id) >= sizeof sets[0]->id || id[0] == '\0') {
+      status = cartp_error_at(err, CART_EPARSE, source, t->lines[r],
+                              "ID '%.20s...' is empty or longer than %zu characters", id,
+                              sizeof sets[0]->id - 1);
+      break;
+    }
     size_t s = 0;
     while (s < n_sets && strcmp(sets[s]->id, id) != 0) {
       s++;
