@@ -518,6 +518,41 @@ START_TEST(test_cart_recovery)
 }
 END_TEST
 
+/* Several patients run together give each one's result bit for bit, for 1 and 3 threads. */
+START_TEST(test_run_all_threads)
+{
+  enum { N = 4 };
+  double est[2][N][4];
+  for (int pass = 0; pass < 2; pass++) {
+    cart_fit *fits[N];
+    cart_fit_data *sets[N];
+    int statuses[N];
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    for (int i = 0; i < N; i++) {
+      gsl_rng_set(rng, 77 + (unsigned long)i);
+      sets[i] = stein_data(NULL, grid, 16, 0.2, rng, 0);
+      const char *names[] = {"c0", "rho", "alpha"};
+      fits[i] = stein_fit(sets[i], names, 3, NULL);
+      ck_assert_int_eq(cart_fit_set_error_model(fits[i], CART_FIT_ADDITIVE, 1, 0.3, 0, 1),
+                       CART_OK);
+    }
+    gsl_rng_free(rng);
+    ck_assert_int_eq(cart_fit_run_all(fits, N, pass == 0 ? 1 : 3, statuses), CART_OK);
+    for (int i = 0; i < N; i++) {
+      ck_assert_int_eq(statuses[i], CART_OK);
+      for (size_t k = 0; k < 4; k++) {
+        cart_fit_estimate e;
+        ck_assert_int_eq(cart_fit_get_estimate(fits[i], k, &e), CART_OK);
+        est[pass][i][k] = e.value;
+      }
+      cart_fit_free(fits[i]);
+      cart_fit_data_free(sets[i]);
+    }
+  }
+  ck_assert(memcmp(est[0], est[1], sizeof est[0]) == 0);
+}
+END_TEST
+
 START_TEST(test_api_errors)
 {
   cart_fit_data *d = stein_data(NULL, grid, 5, 0, NULL, 0);
@@ -564,6 +599,7 @@ static Suite *fit_suite(void)
   tcase_add_test(fits, test_not_identifiable);
   tcase_add_test(fits, test_profile_curve);
   tcase_add_test(fits, test_cart_recovery);
+  tcase_add_test(fits, test_run_all_threads);
   suite_add_tcase(s, fits);
   return s;
 }
