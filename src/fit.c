@@ -13,6 +13,7 @@
 
 static const cli_option fit_options[] = {
     {"--model", NULL, 1},       {"--scenario", NULL, 1},     {"--nonmem", NULL, 0},
+    {"--petab", NULL, 0},
     {"--fit", NULL, 1},         {"--set", NULL, 1},          {"--dose", NULL, 1},
     {"--toci", NULL, 1},        {"--toci-rule", NULL, 1},    {"--error", NULL, 1},
     {"--log", NULL, 0},         {"--sigma-add", NULL, 1},    {"--sigma-prop", NULL, 1},
@@ -23,7 +24,7 @@ static const cli_option fit_options[] = {
 const cli_command cli_fit_command = {
     "fit",
     "cart fit DATA.csv --fit NAME[=INITIAL[:LOWER:UPPER]] ... [--model NAME | --scenario FILE]\n"
-    "                [--nonmem] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]\n"
+    "                [--nonmem | --petab] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]\n"
     "                [--toci ...] [--toci-rule RULE] [--error additive|proportional|combined]\n"
     "                [--log] [--sigma-add A] [--sigma-prop B] [--fix-sigma]\n"
     "                [--prior NAME=TYPICAL:CV | --prior scenario] [--profile NAME ...]\n"
@@ -42,7 +43,9 @@ const cli_command cli_fit_command = {
     "Cblood, IL6, B, tumour, ...; stein's C), value, optional blq (0/1) and lloq; with --nonmem a\n"
     "NONMEM-style table: ID, TIME, DV, OBS (a name) or CMT (a state, 1-based), optional BLQ,\n"
     "LLOQ, MDV, EVID; each ID is fitted (in parallel; the same results for any --threads) into\n"
-    "one table. Bad rows are refused with the file and line.\n"
+    "one table. With --petab a PEtab measurement table (tab-separated: observableId,\n"
+    "simulationConditionId, time, measurement; each condition fitted as an ID). Bad rows are\n"
+    "refused with the file and line.\n"
     "\n"
     "  --fit NAME[=INITIAL[:LOWER:UPPER]]  a parameter to fit (repeatable), from INITIAL (default\n"
     "                     its value) within LOWER..UPPER (default the model's bounds); fitted on\n"
@@ -79,7 +82,7 @@ typedef struct fit_spec {
 
 typedef struct fit_cli {
   const char *data_path, *scenario, *model_name, *curve_output, *curve_times;
-  int nonmem, log_scale, fix_sigma, fd, threads, prior_scenario;
+  int nonmem, petab, log_scale, fix_sigma, fd, threads, prior_scenario;
   cart_fit_error_kind kind;
   double sigma_add, sigma_prop;
   int sigma_add_given, sigma_prop_given;
@@ -158,6 +161,8 @@ static int apply_fit_option(fit_cli *c, const char *name, const char *arg)
 {
   if (strcmp(name, "--nonmem") == 0) {
     c->nonmem = 1;
+  } else if (strcmp(name, "--petab") == 0) {
+    c->petab = 1;
   } else if (strcmp(name, "--log") == 0) {
     c->log_scale = 1;
   } else if (strcmp(name, "--fix-sigma") == 0) {
@@ -507,6 +512,9 @@ int cli_fit(int argc, char **argv)
   if (c.log_scale && !c.sigma_add_given) {
     c.sigma_add = 0.3;
   }
+  if (c.nonmem && c.petab) {
+    return fail(EXIT_BAD_INPUT, "--nonmem and --petab: one data format");
+  }
   if (c.prior_scenario && c.scenario == NULL) {
     return fail(EXIT_BAD_INPUT, "--prior scenario: needs --scenario");
   }
@@ -557,6 +565,8 @@ int cli_fit(int argc, char **argv)
     int read;
     if (c.nonmem) {
       read = cart_fit_data_read_nonmem(model, c.data_path, &sets, &n_sets, &err);
+    } else if (c.petab) {
+      read = cart_fit_data_read_petab(model, c.data_path, &sets, &n_sets, &err);
     } else {
       sets = calloc(1, sizeof *sets);
       n_sets = sets ? 1 : 0;

@@ -95,6 +95,35 @@ START_TEST(test_data_nonmem)
 }
 END_TEST
 
+START_TEST(test_data_petab)
+{
+  const cart_model *m = cart_model_find("stein", NULL);
+  const char *text = "observableId\tsimulationConditionId\ttime\tmeasurement\tdatasetId\n"
+                     "C\tc2\t3\t30\td\n"
+                     "C\tc1\t2\t20\td\n"
+                     "CE\tc1\t1\t10\td\n"
+                     "C\tc2\t1\t5\td\n";
+  cart_fit_data **sets = NULL;
+  size_t n = 0;
+  cart_error e;
+  ck_assert_int_eq(cart_fit_data_parse_petab(m, text, "m.tsv", &sets, &n, &e), CART_OK);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_str_eq(cart_fit_data_id(sets[0]), "c2"); /* conditions in the order of the file */
+  double t, v;
+  int o;
+  ck_assert_int_eq(cart_fit_data_get(sets[0], 0, &t, &o, &v, NULL, NULL), CART_OK);
+  ck_assert(t == 1 && v == 5 && o == 2); /* rows in time order */
+  ck_assert_int_eq(cart_fit_data_get(sets[1], 0, &t, &o, &v, NULL, NULL), CART_OK);
+  ck_assert(t == 1 && v == 10 && o == 0);
+  cart_fit_data_free_all(sets, n);
+  ck_assert_int_eq(cart_fit_data_parse_petab(m, "observableId\ttime\tmeasurement\nC\t1\t1\n",
+                                             "m.tsv", &sets, &n, &e),
+                   CART_EPARSE);
+  ck_assert_msg(strstr(e.message, "m.tsv:1: no column simulationConditionId") != NULL, "%s",
+                e.message);
+}
+END_TEST
+
 static const struct {
   const char *text, *message;
 } bad_data[] = {
@@ -581,6 +610,7 @@ static Suite *fit_suite(void)
   TCase *data = tcase_create("data");
   tcase_add_test(data, test_data_long);
   tcase_add_test(data, test_data_nonmem);
+  tcase_add_test(data, test_data_petab);
   tcase_add_loop_test(data, test_data_errors, 0, (int)(sizeof bad_data / sizeof bad_data[0]));
   tcase_add_test(data, test_data_file);
   tcase_add_test(data, test_api_errors);

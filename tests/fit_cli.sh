@@ -95,4 +95,20 @@ cmp -s "$tmp/nm1.out" "$tmp/nm2.out" && ok || bad "1 and 2 threads differ"
 rho_b=$(awk -F'\t' '$1 == "b" && $2 == "rho" { print $3 }' "$tmp/nm1.out")
 awk -v r="$rho_b" 'BEGIN { exit !(r > 0.58 && r < 0.62) }' && ok || bad "patient b: rho $rho_b, truth 0.6"
 [ "$(grep -c '^# fit' "$tmp/nm1.out")" -eq 2 ] && ok || bad "not two fits: $(cat "$tmp/nm1.out")"
+
+# PEtab: the same two patients as conditions, tab-separated, rows not in time order
+{
+  printf 'observableId\tsimulationConditionId\ttime\tmeasurement\tnoiseParameters\n'
+  awk 'NR > 1 { printf "C\tb\t%s\t%.8g\tsd\n", $1, ($2 + $3) * exp(0.1 * cos($1 * 5)) }' "$tmp/run2" | sort -r
+  awk 'NR > 1 { printf "C\ta\t%s\t%.8g\tsd\n", $1, ($2 + $3) * exp(0.1 * sin($1 * 7)) }' "$tmp/run"
+} >"$tmp/petab.tsv"
+"$cart" fit "$tmp/petab.tsv" --petab --model stein --fit rho --fit c0 --fit alpha --log \
+  --threads 1 >"$tmp/petab.out" 2>"$tmp/err" || bad "petab: $(cat "$tmp/err")"
+# the same fits as the NONMEM table's, conditions in the order of the file
+grep -v '^#' "$tmp/nm1.out" | sort >"$tmp/nm.rows"
+grep -v '^#' "$tmp/petab.out" | sort >"$tmp/petab.rows"
+cmp -s "$tmp/nm.rows" "$tmp/petab.rows" && ok || bad "petab and nonmem differ: $(diff "$tmp/nm.rows" "$tmp/petab.rows")"
+printf 'observableId\tsimulationConditionId\ttime\tmeasurement\nC\tc1\t1\t-2\n' >"$tmp/bad.tsv"
+"$cart" fit "$tmp/bad.tsv" --petab --model stein --fit rho >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "bad.tsv:2: negative value -2 of C" "$tmp/err" && ok || bad "petab negative: $(cat "$tmp/err")"
 finish

@@ -5,14 +5,19 @@
  * Cblood, tumour, ...; stein: CE, CM, C): its index runs over the states, then the outputs, then
  * the signals (cart_fit_n_observables). A value may be below the limit of quantification (BLQ):
  * then it says only that the true value is below its LLOQ (Beal's M3 likelihood below).
- * Two text forms, both read by the library's one CSV reader (cart_parse_table_labels):
+ * Three text forms, all read by the library's one CSV reader (cart_parse_table_labels):
  *   long CSV     columns time, observable (or obs), value, and optionally blq (0/1) and lloq;
  *                a blq row without an lloq column takes its value as the LLOQ; with an lloq
  *                column and no blq column a value below its lloq is BLQ;
  *   NONMEM table columns ID, TIME, DV and OBS (an observable's name) or CMT (1-based index of a
  *                state), optionally BLQ, LLOQ, MDV and EVID; rows with MDV = 1 or EVID != 0 are
  *                skipped (doses come from the dose options, as for `cart run`); one data set per
- *                ID, in the order of first appearance.
+ *                ID, in the order of first appearance;
+ *   PEtab        a PEtab measurement table (tab-separated): observableId (an observable's name),
+ *                simulationConditionId (one data set each, as an ID), time, measurement, and
+ *                optionally preequilibrationConditionId, observableParameters, noiseParameters,
+ *                datasetId, replicateId (read, not used: the error model is cart_fit's own);
+ *                rows are taken in time order (PEtab's rows are unordered).
  * Times must be non-decreasing (per ID), values finite and >= 0 (every observable of the models
  * is an amount or a concentration), observables known: each refusal is CART_EPARSE with
  * "SOURCE:LINE: ..." (an unknown observable's message lists the model's).
@@ -90,6 +95,11 @@ int cart_fit_data_parse_nonmem(const cart_model *model, const char *text, const 
                                cart_fit_data ***data, size_t *n, cart_error *err);
 int cart_fit_data_read_nonmem(const cart_model *model, const char *path, cart_fit_data ***data,
                               size_t *n, cart_error *err);
+/* A PEtab measurement table: as cart_fit_data_parse_nonmem, one data set per condition. */
+int cart_fit_data_parse_petab(const cart_model *model, const char *text, const char *source,
+                              cart_fit_data ***data, size_t *n, cart_error *err);
+int cart_fit_data_read_petab(const cart_model *model, const char *path, cart_fit_data ***data,
+                             size_t *n, cart_error *err);
 void cart_fit_data_free_all(cart_fit_data **data, size_t n);
 
 size_t cart_fit_data_size(const cart_fit_data *data);

@@ -11,7 +11,7 @@
  *   output times        T1,T2,...                               cart_parse_time_list
  *                       A:B:STEP or T1,T2,...                   cart_parse_times
  *   patients table      CSV: a header of names, then numbers    cart_parse_table
- *   observations        CSV as above, with label columns         cart_parse_table_labels
+ *   observations        CSV or TSV as above, with label columns  cart_parse_table_labels
  *
  * Fields are decimal numbers (strtod's syntax) with optional blanks around them; every field must
  * be finite. A parse function checks the form and the defaults; the values themselves are checked
@@ -108,11 +108,12 @@ typedef struct cart_table {
 } cart_table;
 int cart_parse_table(const char *text, const char *source, cart_table **table, cart_error *err);
 /* As cart_parse_table, with the columns named in label_columns (a NULL-terminated list, any
- * case, at most 8; the first column of each name) holding labels instead of `id`: the long
- * tables of observations of cart_fit.h (an observable's name, a patient's ID). */
+ * case, at most 8; the first column of each name) holding labels instead of `id`, and fields
+ * separated by `separator` (',', or '\t' for a TSV): the long tables of observations of
+ * cart_fit.h (an observable's name, a patient's ID, a PEtab condition). */
 int cart_parse_table_labels(const char *text, const char *source,
-                            const char *const *label_columns, cart_table **table,
-                            cart_error *err);
+                            const char *const *label_columns, char separator,
+                            cart_table **table, cart_error *err);
 void cart_table_free(cart_table *table);
 
 #ifdef __cplusplus

@@ -300,7 +300,7 @@ int cart_fit_data_parse(const cart_model *model, const char *text, const char *s
   *data = NULL;
   source = source ? source : "<data>";
   cart_table *t = NULL;
-  int status = cart_parse_table_labels(text, source, long_labels, &t, err);
+  int status = cart_parse_table_labels(text, source, long_labels, ',', &t, err);
   if (status != CART_OK) {
     return status;
   }
@@ -344,71 +344,143 @@ int cart_fit_data_read(const cart_model *model, const char *path, cart_fit_data 
   return status;
 }
 
-static const char *const nonmem_labels[] = {"id", "obs", NULL};
+/* The order rows are added in: file order, or (PEtab, whose rows are unordered) by time,
+ * stably. */
+typedef struct row_order {
+  double time;
+  size_t row;
+} row_order;
 
-int cart_fit_data_parse_nonmem(const cart_model *model, const char *text, const char *source,
-                               cart_fit_data ***data, size_t *n, cart_error *err)
+static int compare_rows(const void *a, const void *b)
+{
+  const row_order *x = a, *y = b;
+  if (x->time != y->time) {
+    return x->time < y->time ? -1 : 1;
+  }
+  return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* The data set of row r's group (its ID), made when new (groups in the order of their first
+ * row in the file); NULL with the error in *err. */
+static cart_fit_data *group_of(const cart_model *model, const cart_table *t, size_t r,
+                               const columns *c, const char *source, cart_fit_data ***sets,
+                               size_t *n_sets, cart_error *err)
+{
+  const char *id = t->labels[r * t->n_label_columns + (size_t)c->id];
+  if (strlen(id) >= sizeof (*sets)[0]->id || id[0] == '\0') {
+    cartp_error_at(err, CART_EPARSE, source, t->lines[r],
+                   "ID '%.20s...' is empty or longer than %zu characters", id,
+                   sizeof (*sets)[0]->id - 1);
+    return NULL;
+  }
+  for (size_t s = 0; s < *n_sets; s++) {
+    if (strcmp((*sets)[s]->id, id) == 0) {
+      return (*sets)[s];
+    }
+  }
+  cart_fit_data **grown = realloc(*sets, (*n_sets + 1) * sizeof *grown);
+  cart_fit_data *d = grown ? cart_fit_data_new(model, err) : NULL;
+  if (grown != NULL) {
+    *sets = grown;
+  }
+  if (d == NULL) {
+    cartp_error(err, CART_ENOMEM, "%s: out of memory", source);
+    return NULL;
+  }
+  snprintf(d->id, sizeof d->id, "%s", id);
+  (*sets)[(*n_sets)++] = d;
+  return d;
+}
+
+/* The names a grouped form gives its columns. */
+typedef struct grouped_form {
+  const char *const *labels;
+  char separator;
+  const char *id, *time, *value, *observable, *cmt, *blq, *lloq, *mdv, *evid;
+  const char *missing_observable; /* what the message calls the observable column */
+  int sort_times;
+} grouped_form;
+
+static const char *const nonmem_labels[] = {"id", "obs", NULL};
+static const grouped_form nonmem_form = {nonmem_labels, ',', "id", "time", "dv", "obs", "cmt",
+                                         "blq", "lloq", "mdv", "evid",
+                                         "OBS (an observable's name) or CMT", 0};
+static const char *const petab_labels[] = {"observableId", "simulationConditionId",
+                                           "preequilibrationConditionId", "observableParameters",
+                                           "noiseParameters", "datasetId", "replicateId", NULL};
+static const grouped_form petab_form = {petab_labels, '\t', "simulationConditionId", "time",
+                                        "measurement", "observableId", NULL, NULL, NULL, NULL,
+                                        NULL, "observableId", 1};
+
+static int parse_grouped(const cart_model *model, const char *text, const char *source,
+                         const grouped_form *form, cart_fit_data ***data, size_t *n,
+                         cart_error *err)
 {
   if (model == NULL || text == NULL || data == NULL || n == NULL) {
-    return cartp_error(err, CART_EINVAL, "cart_fit_data_parse_nonmem: NULL argument");
+    return cartp_error(err, CART_EINVAL, "cart_fit_data_parse: NULL argument");
   }
   *data = NULL;
   *n = 0;
   source = source ? source : "<data>";
   cart_table *t = NULL;
-  int status = cart_parse_table_labels(text, source, nonmem_labels, &t, err);
+  int status = cart_parse_table_labels(text, source, form->labels, form->separator, &t, err);
   if (status != CART_OK) {
     return status;
   }
-  columns c = {number_column(t, "time"), number_column(t, "dv"), label_column(t, "obs"),
-               number_column(t, "cmt"), number_column(t, "blq"), number_column(t, "lloq"),
-               number_column(t, "mdv"), number_column(t, "evid"), label_column(t, "id")};
+#define NUMBER_COLUMN(name) ((name) ? number_column(t, (name)) : -1)
+  columns c = {NUMBER_COLUMN(form->time),  NUMBER_COLUMN(form->value),
+               label_column(t, form->observable), NUMBER_COLUMN(form->cmt),
+               NUMBER_COLUMN(form->blq),   NUMBER_COLUMN(form->lloq),
+               NUMBER_COLUMN(form->mdv),   NUMBER_COLUMN(form->evid),
+               label_column(t, form->id)};
+#undef NUMBER_COLUMN
   if (c.time < 0 || c.value < 0 || c.id < 0 || (c.observable_label < 0 && c.cmt < 0)) {
     status = missing_column(t, source,
-                            c.id < 0     ? "ID"
-                            : c.time < 0 ? "TIME"
-                            : c.value < 0 ? "DV"
-                                          : "OBS (an observable's name) or CMT",
+                            c.id < 0     ? form->id
+                            : c.time < 0 ? form->time
+                            : c.value < 0 ? form->value
+                                          : form->missing_observable,
                             err);
     cart_table_free(t);
     return status;
   }
+  row_order *order = malloc(t->n_rows * sizeof *order);
   cart_fit_data **sets = NULL;
   size_t n_sets = 0;
+  if (order == NULL) {
+    status = cartp_error(err, CART_ENOMEM, "%s: out of memory", source);
+  }
   for (size_t r = 0; status == CART_OK && r < t->n_rows; r++) {
+    order[r] = (row_order){t->values[r * t->n_columns + (size_t)c.time], r};
+    if (group_of(model, t, r, &c, source, &sets, &n_sets, err) == NULL) { /* groups in file order */
+      status = err ? err->code : CART_EPARSE;
+    }
+  }
+  if (status == CART_OK && form->sort_times) {
+    qsort(order, t->n_rows, sizeof *order, compare_rows);
+  }
+  for (size_t k = 0; status == CART_OK && k < t->n_rows; k++) {
+    const size_t r = order[k].row;
     const double *row = t->values + r * t->n_columns;
     if ((c.mdv >= 0 && row[c.mdv] != 0) || (c.evid >= 0 && row[c.evid] != 0)) {
       continue;
     }
-    const char *id = t->labels[r * t->n_label_columns + (size_t)c.id];
-    if (strlen(id) >= sizeof sets[0]->id || id[0] == '\0') {
-      status = cartp_error_at(err, CART_EPARSE, source, t->lines[r],
-                              "ID '%.20s...' is empty or longer than %zu characters", id,
-                              sizeof sets[0]->id - 1);
-      break;
-    }
-    size_t s = 0;
-    while (s < n_sets && strcmp(sets[s]->id, id) != 0) {
-      s++;
-    }
-    if (s == n_sets) {
-      cart_fit_data **grown = realloc(sets, (n_sets + 1) * sizeof *grown);
-      cart_fit_data *d = grown ? cart_fit_data_new(model, err) : NULL;
-      if (grown != NULL) {
-        sets = grown;
-      }
-      if (d == NULL) {
-        status = cartp_error(err, CART_ENOMEM, "%s: out of memory", source);
-        break;
-      }
-      snprintf(d->id, sizeof d->id, "%s", id);
-      sets[n_sets++] = d;
-    }
-    status = add_row(sets[s], t, r, &c, source, err);
+    status = add_row(group_of(model, t, r, &c, source, &sets, &n_sets, err), t, r, &c, source,
+                     err);
   }
+  size_t kept = 0;
+  for (size_t s = 0; s < n_sets; s++) { /* IDs with dose records only have no data set */
+    if (sets[s]->n > 0) {
+      sets[kept++] = sets[s];
+    } else {
+      cart_fit_data_free(sets[s]);
+    }
+  }
+  n_sets = kept;
   if (status == CART_OK && n_sets == 0) {
     status = cartp_error(err, CART_EPARSE, "%s: no observation rows (all MDV or EVID)", source);
   }
+  free(order);
   cart_table_free(t);
   if (status != CART_OK) {
     cart_fit_data_free_all(sets, n_sets);
@@ -420,17 +492,41 @@ int cart_fit_data_parse_nonmem(const cart_model *model, const char *text, const 
   return CART_OK;
 }
 
-int cart_fit_data_read_nonmem(const cart_model *model, const char *path, cart_fit_data ***data,
-                              size_t *n, cart_error *err)
+int cart_fit_data_parse_nonmem(const cart_model *model, const char *text, const char *source,
+                               cart_fit_data ***data, size_t *n, cart_error *err)
+{
+  return parse_grouped(model, text, source, &nonmem_form, data, n, err);
+}
+
+int cart_fit_data_parse_petab(const cart_model *model, const char *text, const char *source,
+                              cart_fit_data ***data, size_t *n, cart_error *err)
+{
+  return parse_grouped(model, text, source, &petab_form, data, n, err);
+}
+
+static int read_grouped(const cart_model *model, const char *path, const grouped_form *form,
+                        cart_fit_data ***data, size_t *n, cart_error *err)
 {
   if (path == NULL) {
-    return cartp_error(err, CART_EINVAL, "cart_fit_data_read_nonmem: NULL path");
+    return cartp_error(err, CART_EINVAL, "cart_fit_data_read: NULL path");
   }
   char *text = NULL;
   int status = cartp_read_text_file(path, "data file", FIT_DATA_MAX_BYTES, &text, err);
   if (status == CART_OK) {
-    status = cart_fit_data_parse_nonmem(model, text, path, data, n, err);
+    status = parse_grouped(model, text, path, form, data, n, err);
   }
   free(text);
   return status;
+}
+
+int cart_fit_data_read_nonmem(const cart_model *model, const char *path, cart_fit_data ***data,
+                              size_t *n, cart_error *err)
+{
+  return read_grouped(model, path, &nonmem_form, data, n, err);
+}
+
+int cart_fit_data_read_petab(const cart_model *model, const char *path, cart_fit_data ***data,
+                             size_t *n, cart_error *err)
+{
+  return read_grouped(model, path, &petab_form, data, n, err);
 }

@@ -261,15 +261,15 @@ static int is_skipped(const char *start, const char *end)
   return start == end || *start == '#';
 }
 
-/* The comma-separated fields of [line, line_end), each trimmed and without enclosing double
- * quotes, into starts/ends: 0, or -1 when there are more than `capacity`. */
-static int split_fields(const char *line, const char *line_end, const char **starts,
-                        const char **ends, size_t capacity, size_t *count)
+/* The fields of [line, line_end) separated by `separator`, each trimmed and without enclosing
+ * double quotes, into starts/ends: 0, or -1 when there are more than `capacity`. */
+static int split_fields(const char *line, const char *line_end, char separator,
+                        const char **starts, const char **ends, size_t capacity, size_t *count)
 {
   size_t n = 0;
   const char *p = line;
   for (;;) {
-    const char *comma = memchr(p, ',', (size_t)(line_end - p));
+    const char *comma = memchr(p, separator, (size_t)(line_end - p));
     const char *field_end = comma ? comma : line_end;
     if (n == capacity) {
       return -1;
@@ -326,12 +326,12 @@ static const char *const id_label[] = {"id", NULL};
 
 int cart_parse_table(const char *text, const char *source, cart_table **table, cart_error *err)
 {
-  return cart_parse_table_labels(text, source, id_label, table, err);
+  return cart_parse_table_labels(text, source, id_label, ',', table, err);
 }
 
 int cart_parse_table_labels(const char *text, const char *source,
-                            const char *const *label_columns, cart_table **table,
-                            cart_error *err)
+                            const char *const *label_columns, char separator,
+                            cart_table **table, cart_error *err)
 {
   if (text == NULL || table == NULL) {
     return cartp_error(err, CART_EINVAL, "cart_parse_table: NULL argument");
@@ -350,7 +350,7 @@ int cart_parse_table_labels(const char *text, const char *source,
   enum { CAP = CART_TABLE_MAX_COLUMNS + CAP_LABELS + 1 }; /* label columns, one to see too many */
   const char *starts[CAP], *ends[CAP];
   size_t n_fields = 0;
-  const int split = split_fields(line, end, starts, ends, CAP, &n_fields);
+  const int split = split_fields(line, end, separator, starts, ends, CAP, &n_fields);
   /* Each named label column is the first column of its name; it does not count against the
    * limit. */
   int label_of[CAP]; /* the label slot of field f, -1 for a number column */
@@ -421,7 +421,7 @@ int cart_parse_table_labels(const char *text, const char *source,
       continue;
     }
     size_t n = 0;
-    if (split_fields(line, end, starts, ends, CAP, &n) != 0 || n != n_fields) {
+    if (split_fields(line, end, separator, starts, ends, CAP, &n) != 0 || n != n_fields) {
       cart_table_free(t);
       return cartp_error(err, CART_EPARSE, "%s:%d: %s fields where the header has %zu", source,
                          line_no, n == n_fields ? "more" : "a different number of", n_fields);
