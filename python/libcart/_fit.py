@@ -96,7 +96,8 @@ class FitProblem:
         self.model = model
         err = _clib.new_error()
         try:
-            self._data_p = _new_data(self.model_p, data)
+            self._data_p = data if isinstance(data, _clib.FitDataP) else _new_data(self.model_p,
+                                                                                   data)
             self._params_p = _lib.cart_params_new(self.model_p, ctypes.byref(err))
             for name, value in (values or {}).items():
                 _clib.check(_lib.cart_params_set(self._params_p, name.encode(), float(value)),
@@ -232,8 +233,12 @@ class FitProblem:
 
     def run(self, curve_times=None, profile=(), profile_points=11):
         """Runs libcart's fit; returns a FitResult."""
+        _clib.check(_lib.cart_fit_run(self._fit_p), _lib.cart_fit_last_error, self._fit_p)
+        return self._result(curve_times, profile, profile_points)
+
+    def _result(self, curve_times=None, profile=(), profile_points=11):
+        """The FitResult of a fit that ran."""
         last = _lib.cart_fit_last_error
-        _clib.check(_lib.cart_fit_run(self._fit_p), last, self._fit_p)
         r = _clib.FitResult()
         _clib.check(_lib.cart_fit_get_result(self._fit_p, ctypes.byref(r)))
         estimates = {}
@@ -269,7 +274,8 @@ class FitProblem:
                                               profile_points, 3.0, _clib.as_double_p(xs),
                                               _clib.as_double_p(ys)), last, self._fit_p)
             profiles[name] = (xs, ys)
-        return FitResult(model=self.model, estimates=estimates, correlation=corr,
+        return FitResult(model=self.model, id=_clib.text(_lib.cart_fit_data_id(self._data_p)),
+                         estimates=estimates, correlation=corr,
                          names=list(self.theta_names), objective=r.objective,
                          identifiable=bool(r.identifiable),
                          report=_clib.text(_lib.cart_fit_identifiability_report(self._fit_p)),
@@ -310,3 +316,45 @@ def fit(data, model="cart", params=(), curve_times=None, profile=(), profile_poi
     with FitProblem(data, model=model, params=params, **options) as problem:
         return problem.run(curve_times=curve_times, profile=profile,
                            profile_points=profile_points)
+
+
+def fit_all(path, model="cart", params=(), format="nonmem", threads=0, curve_times=None,
+            **options):
+    """Fits every patient of a NONMEM-style table (format "nonmem": ID, TIME, DV, OBS or CMT,
+    BLQ, LLOQ, MDV, EVID) or of a PEtab measurement table (format "petab": each
+    simulationConditionId a patient), in parallel on `threads` threads (0: OpenMP's default; the
+    results do not depend on it), as `cart fit --nonmem` does. params and options as fit().
+    Returns {id: FitResult or LibcartError (a fit that failed)} in the order of the file."""
+    readers = {"nonmem": _lib.cart_fit_data_read_nonmem, "petab": _lib.cart_fit_data_read_petab}
+    if format not in readers:
+        raise ValueError("format must be 'nonmem' or 'petab', not %r" % (format,))
+    model_p = _clib.find_model(model)
+    err = _clib.new_error()
+    sets = ctypes.POINTER(_clib.FitDataP)()
+    n = ctypes.c_size_t()
+    path = path if isinstance(path, bytes) else str(path).encode()
+    _clib.check(readers[format](model_p, path, ctypes.byref(sets), ctypes.byref(n),
+                                ctypes.byref(err)), err=err)
+    problems = []
+    try:
+        for i in range(n.value):  # each problem owns its data set from here on
+            data_p = _clib.FitDataP(sets[i].contents)
+            sets[i] = _clib.FitDataP()
+            problems.append(FitProblem(data_p, model=model, params=params, **options))
+        fits = (_clib.FitP * len(problems))(*[p._fit_p for p in problems])
+        statuses = (ctypes.c_int * len(problems))()
+        _clib.check(_lib.cart_fit_run_all(fits, len(problems), int(threads), statuses))
+        results = {}
+        for p, status in zip(problems, statuses):
+            key = _clib.text(_lib.cart_fit_data_id(p._data_p))
+            if status != _clib.CART_OK:
+                results[key] = _clib.error_from(status, _lib.cart_fit_last_error(p._fit_p).contents)
+            else:
+                results[key] = p._result(curve_times=curve_times)
+        return results
+    finally:
+        for i in range(len(problems), n.value):
+            _lib.cart_fit_data_free(sets[i])
+        _lib.cart_fit_data_free_all(sets, 0)  # the array alone
+        for p in problems:
+            p.close()

@@ -78,3 +78,25 @@ def test_fit_csv_and_plot(tmp_path):
     assert ax.get_yscale() == "log"
     labels = [line.get_label() for line in ax.lines]
     assert "below LLOQ (at LLOQ)" in labels and "fit" in labels
+
+
+def test_fit_all_nonmem_and_petab(tmp_path):
+    a, b = stein_data(rho=0.7), stein_data(rho=0.6)
+    nonmem = tmp_path / "nm.csv"
+    petab = tmp_path / "m.tsv"
+    with open(nonmem, "w") as f, open(petab, "w") as g:
+        f.write("ID,TIME,DV,OBS\n")
+        g.write("observableId\tsimulationConditionId\ttime\tmeasurement\n")
+        for pid, d in (("a", a), ("b", b)):
+            for t, v in zip(d["time"], d["value"]):
+                f.write("%s,%g,%.10g,C\n" % (pid, t, v))
+                g.write("C\t%s\t%g\t%.10g\n" % (pid, t, v))
+    one = libcart.fit_all(nonmem, "stein", ["rho", "c0", "alpha"], log=True, threads=1)
+    two = libcart.fit_all(nonmem, "stein", ["rho", "c0", "alpha"], log=True, threads=2)
+    pe = libcart.fit_all(petab, "stein", ["rho", "c0", "alpha"], format="petab", log=True)
+    assert list(one) == ["a", "b"] and list(pe) == ["a", "b"]
+    for key in one:
+        assert one[key].estimates == two[key].estimates == pe[key].estimates
+        assert one[key].id == key
+    assert abs(one["a"].estimates["rho"]["estimate"] - 0.7) < 0.02
+    assert abs(one["b"].estimates["rho"]["estimate"] - 0.6) < 0.02
