@@ -264,7 +264,7 @@ static cart_fit *make_fit(const fit_cli *c, const cart_params *params, const car
   return fit;
 }
 
-static void print_fit(const fit_cli *c, cart_fit *fit, const cart_fit_data *data, int status,
+static void print_fit(cart_fit *fit, const cart_fit_data *data, int status,
                       int header)
 {
   const char *id = cart_fit_data_id(data)[0] ? cart_fit_data_id(data) : "1";
@@ -287,10 +287,9 @@ static void print_fit(const fit_cli *c, cart_fit *fit, const cart_fit_data *data
            100 * e.se / fabs(e.value), e.ci_lower, e.ci_upper,
            e.flags & CART_FIT_NOT_IDENTIFIABLE ? "no" : "yes");
   }
-  (void)c;
 }
 
-static void print_details(const fit_cli *c, cart_fit *fit)
+static void print_details(cart_fit *fit)
 {
   cart_fit_result r;
   if (cart_fit_get_result(fit, &r) != CART_OK) {
@@ -316,7 +315,6 @@ static void print_details(const fit_cli *c, cart_fit *fit)
   if (report[0] != '\0') {
     printf("# not identifiable\n%s", report);
   }
-  (void)c;
 }
 
 static int print_profiles(const fit_cli *c, cart_fit *fit)
@@ -591,13 +589,13 @@ int cli_fit(int argc, char **argv)
   if (status == 0) {
     cart_fit_run_all(fits, n_sets, c.threads, statuses);
     for (size_t s = 0; s < n_sets; s++) {
-      print_fit(&c, fits[s], sets[s], statuses[s], s == 0);
+      print_fit(fits[s], sets[s], statuses[s], s == 0);
       if (statuses[s] != CART_OK) {
         status = EXIT_SOLVE_FAILED;
       }
     }
     if (n_sets == 1 && statuses[0] == CART_OK) {
-      print_details(&c, fits[0]);
+      print_details(fits[0]);
       const int profiled = print_profiles(&c, fits[0]);
       status = profiled ? profiled : status;
     } else if (c.n_profiles > 0) {

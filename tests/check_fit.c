@@ -231,8 +231,6 @@ static void check_sens(cart_fit *fit, size_t n_obs, double tol)
                     *minus = malloc(n_obs * sizeof *minus), *sens = malloc(n_obs * nt * sizeof *sens);
   cart_fit_initial_theta(fit, theta);
   ck_assert_int_eq(cart_fit_predict(fit, theta, pred, sens), CART_OK);
-  cart_fit_result r;
-  (void)r;
   double worst = 0;
   for (size_t k = 0; k < nt; k++) {
     const double keep = theta[k], h = 1e-4;

@@ -698,8 +698,8 @@ static double contribution(const cart_fit *fit, const cartp_fit_obs *o, double f
 }
 
 /* The objective at the predictions fit->pred (theta already set), its gradient from sens. */
-static double objective_at(cart_fit *fit, const double *theta, const double *dp, double sa,
-                           double sb, const double *sens, double *grad)
+static double objective_at(cart_fit *fit, const double *dp, double sa, double sb,
+                           const double *sens, double *grad)
 {
   const size_t nt = cart_fit_n_theta(fit);
   const cart_fit_data *d = fit->data;
@@ -730,7 +730,6 @@ static double objective_at(cart_fit *fit, const double *theta, const double *dp,
       }
     }
   }
-  (void)theta;
   return value;
 }
 
@@ -753,7 +752,7 @@ int cart_fit_objective(cart_fit *fit, const double *theta, double *value, double
   if (status != CART_OK) {
     return status;
   }
-  *value = objective_at(fit, theta, dp, sa, sb, fit->sens, gradient);
+  *value = objective_at(fit, dp, sa, sb, fit->sens, gradient);
   return CART_OK;
 }
 
@@ -763,7 +762,6 @@ int cart_fit_objective(cart_fit *fit, const double *theta, double *value, double
 typedef struct ls_context {
   cart_fit *fit;
   double theta[FIT_MAX_THETA]; /* the sigma entries stay */
-  size_t n_obs;
 } ls_context;
 
 static int ls_residuals(const gsl_vector *x, void *params, gsl_vector *f, gsl_matrix *J)
@@ -838,7 +836,7 @@ static int ls_df(const gsl_vector *x, void *params, gsl_matrix *J)
 /* Levenberg-Marquardt with geodesic acceleration on the parameters (theta[0 .. np)). */
 static int run_lm(cart_fit *fit, double *theta, int *iterations)
 {
-  ls_context c = {fit, {0}, 0};
+  ls_context c = {fit, {0}};
   size_t n_res = 0;
   for (size_t i = 0; i < fit->data->n; i++) {
     n_res += !fit->data->obs[i].blq;
