@@ -34,6 +34,7 @@ the median of each patient's own peak, which the endpoints find between output t
 
 import ctypes
 import math
+import textwrap
 import warnings
 
 import numpy as np
@@ -844,6 +845,8 @@ def fit_plot(fit_result, fig=None, axes=None, title=None):
     summary = ", ".join("%s %s \u00b1 %s" % (k, _format_number(v["estimate"]),
                                              _format_number(v["se"]))
                         for k, v in fit_result.estimates.items())
-    _root(fig).suptitle(title if title is not None else
-                        "%s fit: %s" % (fit_result.model, summary), fontsize="small")
+    if title is None:  # a line per 60 characters of each panel's width
+        title = textwrap.fill("%s fit: %s" % (fit_result.model, summary),
+                              width=60 * max(len(names), 1))
+    _root(fig).suptitle(title, fontsize="small")
     return _root(fig)
