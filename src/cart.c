@@ -99,7 +99,8 @@ static int print_usage(FILE *out)
 {
   const cli_command *commands[] = {&cli_run_command,         &cli_trial_command,
                                    &cli_calibrate_command,   &cli_sensitivity_command,
-                                   &cli_export_command,      &cli_scenario_command,
+                                   &cli_fit_command,         &cli_export_command,
+                                   &cli_scenario_command,
                                    &cli_models_command};
   for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
     fprintf(out, "%s%s\n", c == 0 ? "usage: " : "       ", commands[c]->synopsis);
@@ -109,9 +110,10 @@ static int print_usage(FILE *out)
         "cart run solves one virtual patient and prints its trajectories. cart trial runs a\n"
         "virtual trial into one HDF5 file and prints its summary; cart export writes such a file\n"
         "as CSV tables. cart calibrate fits a scenario to a trial's summary statistics; cart\n"
-        "sensitivity finds which typical values drive one (Sobol indices, Morris effects). cart\n"
-        "scenario prints the default scenario; cart models lists the models. `cart COMMAND\n"
-        "--help` describes a command and its options; see cart(1).\n"
+        "sensitivity finds which typical values drive one (Sobol indices, Morris effects); cart\n"
+        "fit fits a model's parameters to one patient's observations. cart scenario prints the\n"
+        "default scenario; cart models lists the models. `cart COMMAND --help` describes a\n"
+        "command and its options; see cart(1).\n"
         "\n"
         "Exit status: 0 success, 1 the command failed, 2 bad usage or input.\n",
         out);
@@ -134,22 +136,6 @@ static int no_arguments(const cli_command *command, int argc, char **argv)
   return -1; /* none: go on */
 }
 
-/* Output times from TEXT (cart_parse_times: "A:B:STEP" or "T1,T2,..."). Returns a malloc'd array
- * or NULL, with the message out (`option` names where TEXT came from). */
-static double *parse_times(const char *option, const char *text, size_t *n_times)
-{
-  cart_error err;
-  size_t n = 0;
-  if (cart_parse_times(text, NULL, 0, &n, &err) != CART_OK) {
-    fail(EXIT_BAD_INPUT, "%s %s: %s", option, text, err.message);
-    return NULL;
-  }
-  double *times = malloc(n * sizeof *times);
-  if (times != NULL) {
-    cart_parse_times(text, times, n, n_times, NULL);
-  }
-  return times;
-}
 
 /* "[lower, upper]", ( ) for open sides and an infinite bound. */
 static void format_bounds(char *bounds, size_t size, const cart_param_info *p)
@@ -401,55 +387,19 @@ typedef struct run_options {
   int signals, endpoints, events; /* --signals, --endpoints, --events */
 } run_options;
 
-/* OPTION's NAME=VALUE: the name into name[size], the number into *value; 0 or fail()'s status. */
-static int parse_assignment(const char *option, const char *arg, char *name, size_t size,
-                            double *value)
-{
-  const char *eq = strchr(arg, '=');
-  if (eq == NULL || eq == arg) {
-    return fail(EXIT_BAD_INPUT, "%s %s: expected NAME=VALUE", option, arg);
-  }
-  snprintf(name, size, "%.*s", (int)(eq - arg), arg);
-  if (parse_number(eq + 1, value) != 0) {
-    return fail(EXIT_BAD_INPUT, "%s %s: '%s' is not a number", option, arg, eq + 1);
-  }
-  return 0;
-}
-
 /* Applies one option with its argument to `opt`; returns 0 or an exit status. */
 static int apply_option(run_options *opt, const char *name, const char *arg, int *initial_dose_set)
 {
   char message[64];
   char pname[64];
   double value;
-  if (strcmp(name, "--set") == 0) {
-    const int status = parse_assignment(name, arg, pname, sizeof pname, &value);
-    if (status != 0) {
-      return status;
-    }
-    if (cart_params_set(opt->params, pname, value) != CART_OK) {
-      return fail(EXIT_BAD_INPUT, "%s", cart_params_last_error(opt->params)->message);
-    }
-  } else if (strcmp(name, "--dose") == 0) {
-    cart_cart_dose dose;
-    cart_error err;
-    if (cart_parse_cart_dose(arg, &dose, &err) != CART_OK ||
-        cart_dose_give_cart(opt->params, opt->dosing, &dose, initial_dose_set, &err) != CART_OK) {
-      return fail(EXIT_BAD_INPUT, "--dose %s: %s", arg, err.message);
-    }
-  } else if (strcmp(name, "--toci") == 0) {
-    cart_toci_dose dose;
-    cart_error err;
-    if (cart_parse_toci_dose(arg, &dose, &err) != CART_OK) {
-      return fail(EXIT_BAD_INPUT, "--toci %s: %s", arg, err.message);
-    }
-    if (cart_dosing_add_toci(opt->dosing, dose.time, dose.mg_per_kg, dose.duration_day,
-                             dose.cap_mg) != CART_OK) {
-      return fail(EXIT_BAD_INPUT, "--toci %s: %s", arg, cart_dosing_last_error(opt->dosing)->message);
-    }
-  } else if (strcmp(name, "--times") == 0) {
+  const int patient = cli_patient_option(opt->params, opt->dosing, name, arg, initial_dose_set);
+  if (patient >= 0) {
+    return patient;
+  }
+  if (strcmp(name, "--times") == 0) {
     free(opt->times);
-    opt->times = parse_times(name, arg, &opt->n_times);
+    opt->times = cli_parse_times(name, arg, &opt->n_times);
     if (opt->times == NULL) {
       return EXIT_BAD_INPUT;
     }
@@ -465,18 +415,8 @@ static int apply_option(run_options *opt, const char *name, const char *arg, int
     if (parse_number(arg, &opt->n_ext) != 0 || !(opt->n_ext >= 0) || !isfinite(opt->n_ext)) {
       return fail(EXIT_BAD_INPUT, "--n-ext %s: expected a number >= 0", arg);
     }
-  } else if (strcmp(name, "--toci-rule") == 0) {
-    cart_toci_rule rule;
-    cart_error err;
-    if (cart_parse_toci_rule(arg, &rule, &err) != CART_OK) {
-      return fail(EXIT_BAD_INPUT, "--toci-rule %s: %s", arg, err.message);
-    }
-    if (cart_dosing_set_toci_rule(opt->dosing, &rule) != CART_OK) {
-      return fail(EXIT_BAD_INPUT, "--toci-rule %s: %s", arg,
-                  cart_dosing_last_error(opt->dosing)->message);
-    }
   } else if (strcmp(name, "--set-endpoint") == 0) {
-    const int status = parse_assignment(name, arg, pname, sizeof pname, &value);
+    const int status = cli_parse_assignment(name, arg, pname, sizeof pname, &value);
     if (status != 0) {
       return status;
     }
@@ -539,7 +479,7 @@ static int run(int argc, char **argv)
   }
   opt.params = cart_params_new(opt.model, &err);
   opt.dosing = cart_dosing_new(&err);
-  opt.times = parse_times("--times", "0:365:1", &opt.n_times);
+  opt.times = cli_parse_times("--times", "0:365:1", &opt.n_times);
   opt.plan = cart_endpoint_plan_new(opt.model, &err);
   if (opt.params == NULL || opt.dosing == NULL || opt.times == NULL || opt.plan == NULL) {
     status = fail(EXIT_SOLVE_FAILED, "out of memory");
@@ -653,6 +593,9 @@ static int command(int argc, char **argv)
   if (strcmp(argv[1], "export") == 0) {
     return cli_export(argc - 2, argv + 2);
   }
+  if (strcmp(argv[1], "fit") == 0) {
+    return cli_fit(argc - 2, argv + 2);
+  }
   if (strcmp(argv[1], "scenario") == 0) {
     const int status = no_arguments(&cli_scenario_command, argc - 2, argv + 2);
     if (status >= 0) {
@@ -664,7 +607,7 @@ static int command(int argc, char **argv)
     return 0;
   }
   return fail(EXIT_BAD_INPUT,
-              "unknown command '%s' (commands: run, trial, calibrate, sensitivity, export, "
+              "unknown command '%s' (commands: run, trial, calibrate, sensitivity, fit, export, "
               "scenario, models; "
               "see cart --help)",
               argv[1]);

@@ -657,6 +657,81 @@ int cli_close_stdout(int status)
   return status;
 }
 
+/* ---- the patient options of `cart run` and `cart fit` ---- */
+
+int cli_parse_assignment(const char *option, const char *arg, char *name, size_t size,
+                         double *value)
+{
+  const char *eq = strchr(arg, '=');
+  if (eq == NULL || eq == arg) {
+    return fail(EXIT_BAD_INPUT, "%s %s: expected NAME=VALUE", option, arg);
+  }
+  snprintf(name, size, "%.*s", (int)(eq - arg), arg);
+  if (parse_number(eq + 1, value) != 0) {
+    return fail(EXIT_BAD_INPUT, "%s %s: '%s' is not a number", option, arg, eq + 1);
+  }
+  return 0;
+}
+
+double *cli_parse_times(const char *option, const char *text, size_t *n_times)
+{
+  cart_error err;
+  size_t n = 0;
+  if (cart_parse_times(text, NULL, 0, &n, &err) != CART_OK) {
+    fail(EXIT_BAD_INPUT, "%s %s: %s", option, text, err.message);
+    return NULL;
+  }
+  double *times = malloc(n * sizeof *times);
+  if (times != NULL) {
+    cart_parse_times(text, times, n, n_times, NULL);
+  }
+  return times;
+}
+
+int cli_patient_option(cart_params *params, cart_dosing *dosing, const char *name,
+                       const char *arg, int *initial_dose_set)
+{
+  char pname[64];
+  double value;
+  cart_error err;
+  if (strcmp(name, "--set") == 0) {
+    const int status = cli_parse_assignment(name, arg, pname, sizeof pname, &value);
+    if (status != 0) {
+      return status;
+    }
+    if (cart_params_set(params, pname, value) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "%s", cart_params_last_error(params)->message);
+    }
+  } else if (strcmp(name, "--dose") == 0) {
+    cart_cart_dose dose;
+    if (cart_parse_cart_dose(arg, &dose, &err) != CART_OK ||
+        cart_dose_give_cart(params, dosing, &dose, initial_dose_set, &err) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--dose %s: %s", arg, err.message);
+    }
+  } else if (strcmp(name, "--toci") == 0) {
+    cart_toci_dose dose;
+    if (cart_parse_toci_dose(arg, &dose, &err) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--toci %s: %s", arg, err.message);
+    }
+    if (cart_dosing_add_toci(dosing, dose.time, dose.mg_per_kg, dose.duration_day,
+                             dose.cap_mg) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--toci %s: %s", arg, cart_dosing_last_error(dosing)->message);
+    }
+  } else if (strcmp(name, "--toci-rule") == 0) {
+    cart_toci_rule rule;
+    if (cart_parse_toci_rule(arg, &rule, &err) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--toci-rule %s: %s", arg, err.message);
+    }
+    if (cart_dosing_set_toci_rule(dosing, &rule) != CART_OK) {
+      return fail(EXIT_BAD_INPUT, "--toci-rule %s: %s", arg,
+                  cart_dosing_last_error(dosing)->message);
+    }
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
 static volatile sig_atomic_t sigint_seen = 0;
 
 static void on_sigint(int signal_number)

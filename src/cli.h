@@ -77,6 +77,22 @@ int cli_parse_count(const char *option, const char *text, unsigned long long *va
 /* Parses a whole string as a double; 0 on success, -1 if malformed. */
 int parse_number(const char *text, double *value);
 
+/* OPTION's NAME=VALUE: the name into name[size], the number into *value; 0 or fail()'s status. */
+int cli_parse_assignment(const char *option, const char *arg, char *name, size_t size,
+                         double *value);
+/* Output times from TEXT (cart_parse_times: "A:B:STEP" or "T1,T2,..."). Returns a malloc'd array
+ * or NULL, with the message out (`option` names where TEXT came from). */
+double *cli_parse_times(const char *option, const char *text, size_t *n_times);
+/* The options that describe one patient, as `cart run` reads them: --set NAME=VALUE, --dose,
+ * --toci, --toci-rule (the grammars of cart_grammar.h). 0 when applied, an exit status (message
+ * printed) when refused, -1 when `name` is none of them. */
+int cli_patient_option(cart_params *params, cart_dosing *dosing, const char *name,
+                       const char *arg, int *initial_dose_set);
+
+/* `cart fit` (fit.c). */
+extern const cli_command cli_fit_command;
+int cli_fit(int argc, char **argv);
+
 /* `cart trial` (trial.c). */
 int cli_trial(int argc, char **argv);
 

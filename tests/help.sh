@@ -30,6 +30,8 @@ help run --model --set --dose --toci --times --method --rtol --max-steps --n-ext
   --signals --endpoints --set-endpoint --events
 help trial --output --patients --seed --threads --force --block
 help calibrate --output --patients --seed --max-evaluations --threads --force --quiet
+help fit --fit --model --scenario --nonmem --set --dose --error --log --sigma-add --fix-sigma \
+  --prior --profile --curve-output --finite-differences --threads
 help export --csv --force trajectories.csv endpoints.csv parameters.csv
 help scenario "default scenario"
 help models "states"
@@ -53,7 +55,7 @@ refused() {
   sed -n 2p "$tmp/err" | grep -q "^usage: cart $command" && ok \
     || bad "cart $command $*: no usage line after the message: $(cat "$tmp/err")"
 }
-for command in run trial calibrate export scenario models; do
+for command in run trial calibrate fit export scenario models; do
   refused "unknown option '--x' for cart $command" "$command" --x
 done
 refused "unknown option '--bogus' for cart run" run --bogus 1
@@ -64,6 +66,8 @@ refused "option '--csv' of cart export needs a value" export x.h5 --csv
 refused "option '-o' of cart calibrate needs a value" calibrate a.ini b.ini -o
 refused "cart export needs --csv DIR" export x.h5
 refused "cart models takes no arguments, got 'extra'" models extra
+refused "cart fit needs a data file" fit --fit rho
+refused "cart fit needs --fit NAME (a parameter to fit)" fit data.csv
 # a value that looks like an option is still the value (the library then judges it)
 "$cart" run --dose -5:1e8 >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "time -5 day" "$tmp/err" && ok || bad "--dose -5:1e8: $(cat "$tmp/err")"

@@ -23,6 +23,7 @@
 #include <cart/cart_scenario.h>
 #include <cart/cart_grammar.h>
 #include <cart/cart_calibrate.h>
+#include <cart/cart_fit.h>
 #include <cart/cart_sensitivity.h>
 
 #endif /* CART_H */

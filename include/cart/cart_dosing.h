@@ -93,6 +93,8 @@ typedef struct cart_toci_dose {
 
 /* A new, empty schedule, or NULL (CART_ENOMEM in *err, which may be NULL). */
 cart_dosing *cart_dosing_new(cart_error *err);
+/* A new copy of `src` (its doses and rule), or NULL (CART_EINVAL, CART_ENOMEM in *err). */
+cart_dosing *cart_dosing_clone(const cart_dosing *src, cart_error *err);
 void cart_dosing_free(cart_dosing *dosing);
 
 /* Adds a CAR-T infusion. CART_EDOSE (message names the dose and the bad value) when the time or

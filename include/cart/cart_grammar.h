@@ -11,6 +11,7 @@
  *   output times        T1,T2,...                               cart_parse_time_list
  *                       A:B:STEP or T1,T2,...                   cart_parse_times
  *   patients table      CSV: a header of names, then numbers    cart_parse_table
+ *   observations        CSV or TSV as above, with label columns  cart_parse_table_labels
  *   sensitivity range   NAME=LOWER:UPPER[:log] | NAME=scenario  cart_parse_sensitivity_range
  *
  * Fields are decimal numbers (strtod's syntax) with optional blanks around them; every field must
@@ -99,8 +100,22 @@ typedef struct cart_table {
   size_t n_rows, n_columns;
   char **names;   /* n_columns names */
   double *values; /* n_rows x n_columns, row major */
+  /* The label columns (cart_parse_table: id, when the table has one), as written in the header,
+   * and their fields, n_rows x n_label_columns, row major. */
+  size_t n_label_columns;
+  char **label_names;
+  char **labels;
+  int *lines; /* n_rows: the line of the text each row was read from (1-based) */
+  int header_line; /* the line of the header */
 } cart_table;
 int cart_parse_table(const char *text, const char *source, cart_table **table, cart_error *err);
+/* As cart_parse_table, with the columns named in label_columns (a NULL-terminated list, any
+ * case, at most 8; the first column of each name) holding labels instead of `id`, and fields
+ * separated by `separator` (',', or '\t' for a TSV): the long tables of observations of
+ * cart_fit.h (an observable's name, a patient's ID, a PEtab condition). */
+int cart_parse_table_labels(const char *text, const char *source,
+                            const char *const *label_columns, char separator,
+                            cart_table **table, cart_error *err);
 void cart_table_free(cart_table *table);
 
 /* A parameter of a sensitivity analysis (`cart sensitivity --param`, cart_sensitivity.h):

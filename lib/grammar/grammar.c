@@ -1,6 +1,8 @@
 /* grammar.c: the text forms of doses, the tocilizumab rule and output times (cart_grammar.h), the
  * one reader behind `cart run`, the scenario loader and Python's solve(). */
+#include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +228,16 @@ void cart_table_free(cart_table *table)
     }
     free(table->names);
     free(table->values);
+    for (size_t k = 0; table->labels != NULL && k < table->n_rows * table->n_label_columns;
+         k++) {
+      free(table->labels[k]);
+    }
+    for (size_t c = 0; table->label_names != NULL && c < table->n_label_columns; c++) {
+      free(table->label_names[c]);
+    }
+    free(table->labels);
+    free(table->label_names);
+    free(table->lines);
     free(table);
   }
 }
@@ -249,15 +261,15 @@ static int is_skipped(const char *start, const char *end)
   return start == end || *start == '#';
 }
 
-/* The comma-separated fields of [line, line_end), each trimmed and without enclosing double
- * quotes, into starts/ends: 0, or -1 when there are more than `capacity`. */
-static int split_fields(const char *line, const char *line_end, const char **starts,
-                        const char **ends, size_t capacity, size_t *count)
+/* The fields of [line, line_end) separated by `separator`, each trimmed and without enclosing
+ * double quotes, into starts/ends: 0, or -1 when there are more than `capacity`. */
+static int split_fields(const char *line, const char *line_end, char separator,
+                        const char **starts, const char **ends, size_t capacity, size_t *count)
 {
   size_t n = 0;
   const char *p = line;
   for (;;) {
-    const char *comma = memchr(p, ',', (size_t)(line_end - p));
+    const char *comma = memchr(p, separator, (size_t)(line_end - p));
     const char *field_end = comma ? comma : line_end;
     if (n == capacity) {
       return -1;
@@ -280,12 +292,46 @@ static int split_fields(const char *line, const char *line_end, const char **sta
   return 0;
 }
 
-static int is_id(const char *a, const char *b)
+/* Whether [a, b) is one of the NULL-terminated names (any case); its index in *which. */
+static int is_label(const char *a, const char *b, const char *const *names, size_t *which)
 {
-  return b - a == 2 && (a[0] == 'i' || a[0] == 'I') && (a[1] == 'd' || a[1] == 'D');
+  for (size_t k = 0; names != NULL && names[k] != NULL; k++) {
+    const size_t length = strlen(names[k]);
+    size_t i = 0;
+    while (i < length && (ptrdiff_t)i < b - a &&
+           tolower((unsigned char)a[i]) == tolower((unsigned char)names[k][i])) {
+      i++;
+    }
+    if (i == length && (ptrdiff_t)length == b - a) {
+      *which = k;
+      return 1;
+    }
+  }
+  return 0;
 }
 
+/* A copy of [a, b) as a string, or NULL. */
+static char *copy_span(const char *a, const char *b)
+{
+  const size_t length = (size_t)(b - a);
+  char *s = malloc(length + 1);
+  if (s != NULL) {
+    memcpy(s, a, length);
+    s[length] = '\0';
+  }
+  return s;
+}
+
+static const char *const id_label[] = {"id", NULL};
+
 int cart_parse_table(const char *text, const char *source, cart_table **table, cart_error *err)
+{
+  return cart_parse_table_labels(text, source, id_label, ',', table, err);
+}
+
+int cart_parse_table_labels(const char *text, const char *source,
+                            const char *const *label_columns, char separator,
+                            cart_table **table, cart_error *err)
 {
   if (text == NULL || table == NULL) {
     return cartp_error(err, CART_EINVAL, "cart_parse_table: NULL argument");
@@ -300,21 +346,41 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
     return cartp_error(err, CART_EPARSE, "%s: no header line (the names of the columns)",
                        source);
   }
-  enum { CAP = CART_TABLE_MAX_COLUMNS + 2 }; /* one more for an id column, one to see too many */
+  enum { CAP_LABELS = 8 };
+  enum { CAP = CART_TABLE_MAX_COLUMNS + CAP_LABELS + 1 }; /* label columns, one to see too many */
   const char *starts[CAP], *ends[CAP];
   size_t n_fields = 0;
-  const int split = split_fields(line, end, starts, ends, CAP, &n_fields);
-  size_t n_ids = 0; /* the id column does not count against the limit */
-  for (size_t f = 0; split == 0 && f < n_fields && n_ids == 0; f++) {
-    n_ids = (size_t)is_id(starts[f], ends[f]);
+  const int split = split_fields(line, end, separator, starts, ends, CAP, &n_fields);
+  /* Each named label column is the first column of its name; it does not count against the
+   * limit. */
+  int label_of[CAP]; /* the label slot of field f, -1 for a number column */
+  size_t n_labels = 0, label_field[CAP_LABELS];
+  for (size_t f = 0; split == 0 && f < n_fields; f++) {
+    size_t which = 0;
+    label_of[f] = -1;
+    if (is_label(starts[f], ends[f], label_columns, &which) && n_labels < CAP_LABELS) {
+      int seen = 0;
+      for (size_t l = 0; l < n_labels; l++) {
+        size_t other = 0;
+        is_label(starts[label_field[l]], ends[label_field[l]], label_columns, &other);
+        seen |= other == which;
+      }
+      if (!seen) {
+        label_of[f] = (int)n_labels;
+        label_field[n_labels++] = f;
+      }
+    }
   }
-  if (split != 0 || n_fields - n_ids > CART_TABLE_MAX_COLUMNS) {
+  if (split != 0 || n_fields - n_labels > CART_TABLE_MAX_COLUMNS) {
     return cartp_error(err, CART_ERANGE, "%s:%d: more than %d columns", source, line_no,
                        CART_TABLE_MAX_COLUMNS);
   }
   cart_table *t = calloc(1, sizeof *t);
-  int id_column = -1;
-  if (t == NULL || (t->names = calloc(n_fields, sizeof *t->names)) == NULL) {
+  if (t != NULL) {
+    t->header_line = line_no;
+  }
+  if (t == NULL || (t->names = calloc(n_fields, sizeof *t->names)) == NULL ||
+      (n_labels > 0 && (t->label_names = calloc(n_labels, sizeof *t->label_names)) == NULL)) {
     cart_table_free(t);
     return cartp_error(err, CART_ENOMEM, "%s: out of memory", source);
   }
@@ -325,8 +391,12 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
       return cartp_error(err, CART_EPARSE, "%s:%d: column %zu has no name", source, line_no,
                          f + 1);
     }
-    if (is_id(starts[f], ends[f]) && id_column < 0) {
-      id_column = (int)f;
+    if (label_of[f] >= 0) {
+      if ((t->label_names[t->n_label_columns] = copy_span(starts[f], ends[f])) == NULL) {
+        cart_table_free(t);
+        return cartp_error(err, CART_ENOMEM, "%s: out of memory", source);
+      }
+      t->n_label_columns++;
       continue;
     }
     for (size_t c = 0; c < t->n_columns; c++) {
@@ -337,13 +407,11 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
                            line_no, shown, starts[f]);
       }
     }
-    char *name = malloc(length + 1);
+    char *name = copy_span(starts[f], ends[f]);
     if (name == NULL) {
       cart_table_free(t);
       return cartp_error(err, CART_ENOMEM, "%s: out of memory", source);
     }
-    memcpy(name, starts[f], length);
-    name[length] = '\0';
     t->names[t->n_columns++] = name;
   }
   size_t capacity = 0;
@@ -353,7 +421,7 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
       continue;
     }
     size_t n = 0;
-    if (split_fields(line, end, starts, ends, CAP, &n) != 0 || n != n_fields) {
+    if (split_fields(line, end, separator, starts, ends, CAP, &n) != 0 || n != n_fields) {
       cart_table_free(t);
       return cartp_error(err, CART_EPARSE, "%s:%d: %s fields where the header has %zu", source,
                          line_no, n == n_fields ? "more" : "a different number of", n_fields);
@@ -367,18 +435,40 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
       const size_t grown = capacity ? 2 * capacity : 64;
       double *values = realloc(t->values, grown * (t->n_columns ? t->n_columns : 1) *
                                               sizeof *values);
-      if (values == NULL) {
+      if (values != NULL) {
+        t->values = values;
+      }
+      int *lines = values ? realloc(t->lines, grown * sizeof *lines) : NULL;
+      if (lines != NULL) {
+        t->lines = lines;
+      }
+      char **labels = lines && n_labels > 0
+                          ? realloc(t->labels, grown * n_labels * sizeof *labels)
+                          : NULL;
+      if (labels != NULL) {
+        t->labels = labels;
+      }
+      if (values == NULL || lines == NULL || (n_labels > 0 && labels == NULL)) {
         cart_table_free(t);
         return cartp_error(err, CART_ENOMEM, "%s: out of memory at row %zu", source,
                            t->n_rows + 1);
       }
-      t->values = values;
       capacity = grown;
     }
     double *row = t->values + t->n_rows * t->n_columns;
+    char **row_labels = t->labels ? t->labels + t->n_rows * n_labels : NULL;
+    for (size_t l = 0; l < n_labels; l++) {
+      row_labels[l] = NULL;
+    }
+    t->lines[t->n_rows] = line_no;
+    t->n_rows++; /* counted now so that cart_table_free frees its labels */
     size_t c = 0;
     for (size_t f = 0; f < n; f++) {
-      if ((int)f == id_column) {
+      if (label_of[f] >= 0) {
+        if ((row_labels[label_of[f]] = copy_span(starts[f], ends[f])) == NULL) {
+          cart_table_free(t);
+          return cartp_error(err, CART_ENOMEM, "%s: out of memory", source);
+        }
         continue;
       }
       char field[FIELD_SIZE];
@@ -399,7 +489,6 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
       }
       row[c++] = v;
     }
-    t->n_rows++;
   }
   if (t->n_rows == 0) {
     cart_table_free(t);
@@ -407,7 +496,8 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
   }
   if (t->n_columns == 0) { /* labels only: no parameter to give any patient */
     cart_table_free(t);
-    return cartp_error(err, CART_EPARSE, "%s: the table has no column besides id", source);
+    return cartp_error(err, CART_EPARSE, "%s: the table has no column besides %s",
+                       source, label_columns == id_label ? "id" : "its labels");
   }
   *table = t;
   cart_error_clear(err);

@@ -15,6 +15,36 @@ cart_dosing *cart_dosing_new(cart_error *err)
   return dosing;
 }
 
+cart_dosing *cart_dosing_clone(const cart_dosing *src, cart_error *err)
+{
+  if (src == NULL) {
+    cartp_error(err, CART_EINVAL, "cart_dosing_clone: NULL schedule");
+    return NULL;
+  }
+  cart_dosing *d = cart_dosing_new(err);
+  if (d == NULL) {
+    return NULL;
+  }
+  *d = *src;
+  d->cart = src->n_cart ? malloc(src->n_cart * sizeof *d->cart) : NULL;
+  d->toci = src->n_toci ? malloc(src->n_toci * sizeof *d->toci) : NULL;
+  d->cap_cart = src->n_cart;
+  d->cap_toci = src->n_toci;
+  if ((src->n_cart && d->cart == NULL) || (src->n_toci && d->toci == NULL)) {
+    cart_dosing_free(d);
+    cartp_error(err, CART_ENOMEM, "cart_dosing_clone: out of memory");
+    return NULL;
+  }
+  if (src->n_cart) {
+    memcpy(d->cart, src->cart, src->n_cart * sizeof *d->cart);
+  }
+  if (src->n_toci) {
+    memcpy(d->toci, src->toci, src->n_toci * sizeof *d->toci);
+  }
+  cart_error_clear(&d->error);
+  return d;
+}
+
 void cart_dosing_free(cart_dosing *dosing)
 {
   if (dosing != NULL) {

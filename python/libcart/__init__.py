@@ -30,10 +30,12 @@ import numpy as np
 
 from . import _clib
 from ._clib import LibcartError, LibcartParseError
+from ._fit import FitProblem, FitResult, fit, fit_all
 
 __all__ = ["LibcartError", "LibcartParseError", "IncompleteTrialWarning", "ModelInfo", "Solution", "TrialResult",
-           "CalibrationResult", "SensitivityResult", "models", "model_info", "solve", "trial", "read_trial",
-           "default_scenario", "calibrate", "__version__"]
+           "CalibrationResult", "SensitivityResult", "models", "model_info", "solve", "trial",
+           "read_trial", "default_scenario", "calibrate", "fit", "fit_all", "FitProblem",
+           "FitResult", "__version__"]
 
 __version__ = _clib.text(_clib.lib.cart_version())
 

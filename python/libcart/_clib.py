@@ -358,7 +358,34 @@ class _Sensitivity(Structure):
 class Table(Structure):
     """cart_table (cart_grammar.h)."""
     _fields_ = [("n_rows", c_size_t), ("n_columns", c_size_t), ("names", POINTER(c_char_p)),
-                ("values", POINTER(c_double))]
+                ("values", POINTER(c_double)), ("n_label_columns", c_size_t),
+                ("label_names", POINTER(c_char_p)), ("labels", POINTER(c_char_p)),
+                ("lines", POINTER(c_int)), ("header_line", c_int)]
+
+
+class _FitData(Structure):
+    pass
+
+
+class _Fit(Structure):
+    pass
+
+
+class FitEstimate(Structure):
+    """cart_fit_estimate (cart_fit.h)."""
+    _fields_ = [("name", c_char_p), ("value", c_double), ("se", c_double),
+                ("ci_lower", c_double), ("ci_upper", c_double), ("theta", c_double),
+                ("se_theta", c_double), ("flags", c_int)]
+
+
+class FitResult(Structure):
+    """cart_fit_result (cart_fit.h)."""
+    _fields_ = [("objective", c_double), ("n_theta", c_size_t), ("n_observations", c_size_t),
+                ("n_blq", c_size_t), ("identifiable", c_int), ("iterations", c_int),
+                ("optimiser", c_char_p), ("gradient_method", c_char_p)]
+
+
+CART_FIT_NOT_IDENTIFIABLE = 1
 
 
 ModelP = POINTER(_Model)
@@ -374,6 +401,8 @@ EndpointPlanP = POINTER(_EndpointPlan)
 SensitivityP = POINTER(_Sensitivity)
 ErrorP = POINTER(CartError)
 DoubleP = POINTER(c_double)
+FitDataP = POINTER(_FitData)
+FitP = POINTER(_Fit)
 
 # int (*cart_progress_fn)(size_t done, size_t total, void *data)
 PROGRESS_FN = CFUNCTYPE(c_int, c_size_t, c_size_t, c_void_p)
@@ -548,6 +577,45 @@ _PROTOTYPES = {
     "cart_calibration_get_param": (c_int, [CalibrationP, c_size_t, POINTER(CalibrationParam)]),
     "cart_calibration_scenario": (c_int, [CalibrationP, c_char_p, c_char_p, c_size_t,
                                           POINTER(c_size_t)]),
+    # cart_fit.h
+    "cart_fit_n_observables": (c_size_t, [ModelP]),
+    "cart_fit_observable_name": (c_char_p, [ModelP, c_size_t]),
+    "cart_fit_observable_index": (c_int, [ModelP, c_char_p]),
+    "cart_fit_data_new": (FitDataP, [ModelP, ErrorP]),
+    "cart_fit_data_free": (None, [FitDataP]),
+    "cart_fit_data_add": (c_int, [FitDataP, c_double, c_int, c_double, c_int, c_double, ErrorP]),
+    "cart_fit_data_parse": (c_int, [ModelP, c_char_p, c_char_p, POINTER(FitDataP), ErrorP]),
+    "cart_fit_data_read_nonmem": (c_int, [ModelP, c_char_p, POINTER(POINTER(FitDataP)),
+                                          POINTER(c_size_t), ErrorP]),
+    "cart_fit_data_read_petab": (c_int, [ModelP, c_char_p, POINTER(POINTER(FitDataP)),
+                                         POINTER(c_size_t), ErrorP]),
+    "cart_fit_data_free_all": (None, [POINTER(FitDataP), c_size_t]),
+    "cart_fit_data_id": (c_char_p, [FitDataP]),
+    "cart_fit_run_all": (c_int, [POINTER(FitP), c_size_t, c_int, POINTER(c_int)]),
+    "cart_fit_data_size": (c_size_t, [FitDataP]),
+    "cart_fit_data_get": (c_int, [FitDataP, c_size_t, DoubleP, POINTER(c_int), DoubleP,
+                                  POINTER(c_int), DoubleP]),
+    "cart_fit_error_kind_from_name": (c_int, [c_char_p, POINTER(c_int)]),
+    "cart_fit_new": (FitP, [ParamsP, DosingP, FitDataP, ErrorP]),
+    "cart_fit_free": (None, [FitP]),
+    "cart_fit_add_param": (c_int, [FitP, c_char_p, c_double, c_double, c_double]),
+    "cart_fit_set_error_model": (c_int, [FitP, c_int, c_int, c_double, c_double, c_int]),
+    "cart_fit_set_prior": (c_int, [FitP, c_char_p, c_double, c_double]),
+    "cart_fit_set_finite_differences": (None, [FitP, c_int]),
+    "cart_fit_n_theta": (c_size_t, [FitP]),
+    "cart_fit_theta_name": (c_char_p, [FitP, c_size_t]),
+    "cart_fit_initial_theta": (c_int, [FitP, DoubleP]),
+    "cart_fit_theta_to_values": (c_int, [FitP, DoubleP, DoubleP]),
+    "cart_fit_objective": (c_int, [FitP, DoubleP, DoubleP, DoubleP]),
+    "cart_fit_predict": (c_int, [FitP, DoubleP, DoubleP, DoubleP]),
+    "cart_fit_run": (c_int, [FitP]),
+    "cart_fit_get_result": (c_int, [FitP, POINTER(FitResult)]),
+    "cart_fit_get_estimate": (c_int, [FitP, c_size_t, POINTER(FitEstimate)]),
+    "cart_fit_correlation": (c_int, [FitP, DoubleP]),
+    "cart_fit_identifiability_report": (c_char_p, [FitP]),
+    "cart_fit_profile": (c_int, [FitP, c_size_t, c_size_t, c_double, DoubleP, DoubleP]),
+    "cart_fit_curve": (c_int, [FitP, c_int, DoubleP, c_size_t, DoubleP]),
+    "cart_fit_last_error": (ErrorP, [FitP]),
     # cart_sensitivity.h
     "cart_sensitivity_settings_default": (None, [POINTER(SensitivitySettings)]),
     "cart_sensitivity_new": (SensitivityP, [POINTER(SensitivityParam), c_size_t,

@@ -10,6 +10,8 @@ Every function returns a matplotlib Figure. It draws into the Figure or SubFigur
     endpoint_histograms(trial)          histograms of endpoints (cmax, tmax, auc28), median marked
     response_crs(trial)                 response (NR, PR, CR) and CRS grades 0-4, % of solved
     report(trial)                       all of the above for a trial on one Figure
+    fit_plot(fit_result)                a fitted curve against the data (libcart.fit), log y,
+                                        values below the LLOQ marked at their LLOQ
     sobol_indices(result)               Sobol first-order and total indices as bars with
                                         their bootstrap intervals (libcart.sensitivity)
     morris_screening(result)            Morris mu* against sigma, a point per parameter
@@ -35,6 +37,7 @@ the median of each patient's own peak, which the endpoints find between output t
 
 import ctypes
 import math
+import textwrap
 import warnings
 
 import numpy as np
@@ -840,6 +843,45 @@ def report(trial_result, fig=None, ncols=3):
     fig.suptitle(f"libcart virtual trial: model {_attr(trial_result, 'model', '?')}, "
                  f"N = {n_patients} ({counts}), seed {_attr(trial_result, 'seed', '?')}, "
                  f"{state}", fontsize=15)
+    return _root(fig)
+
+
+# ---- fits ----
+
+def fit_plot(fit_result, fig=None, axes=None, title=None):
+    """The fitted curve of each observable against the data of libcart.fit(): a panel per
+    observable, log y, observed values as dots, values below the LLOQ as open downward triangles
+    at their LLOQ (what M3 knows of them), the estimates and their SEs in the title."""
+    data = fit_result.data
+    names = list(fit_result.curves)
+    if axes is None:
+        fig = _new_figure(fig, (5.0 * max(len(names), 1), 3.8))
+        axes = fig.subplots(1, max(len(names), 1), squeeze=False)[0]
+    else:
+        axes = np.atleast_1d(axes)
+        fig = _root(axes[0])
+    for ax, name in zip(axes, names):
+        curve = _positive_or_nan(fit_result.curves[name])
+        ax.plot(fit_result.curve_times, curve, color="C0", label="fit")
+        rows = data["observable"] == name
+        seen = rows & ~data["blq"]
+        below = rows & data["blq"]
+        ax.plot(data["time"][seen], _positive_or_nan(data["value"][seen]), "o", color="k",
+                markersize=4, label="observed")
+        if below.any():
+            ax.plot(data["time"][below], data["lloq"][below], "v", markerfacecolor="none",
+                    color="C3", markersize=6, label="below LLOQ (at LLOQ)")
+        ax.set_yscale("log")
+        ax.set_xlabel("time (day)")
+        ax.set_ylabel(name)
+        ax.legend(fontsize="small")
+    summary = ", ".join("%s %s \u00b1 %s" % (k, _format_number(v["estimate"]),
+                                             _format_number(v["se"]))
+                        for k, v in fit_result.estimates.items())
+    if title is None:  # a line per 60 characters of each panel's width
+        title = textwrap.fill("%s fit: %s" % (fit_result.model, summary),
+                              width=60 * max(len(names), 1))
+    _root(fig).suptitle(title, fontsize="small")
     return _root(fig)
 
 
