@@ -13,7 +13,7 @@
 START_TEST(test_registry)
 {
   cart_error err;
-  ck_assert_uint_eq(cart_model_count(), 3);
+  ck_assert_uint_eq(cart_model_count(), 4);
   const cart_model *cart = cart_model_find("cart", &err);
   const cart_model *stein = cart_model_find("stein", &err);
   ck_assert_ptr_nonnull(cart);
@@ -30,7 +30,7 @@ START_TEST(test_registry)
   ck_assert_uint_eq(cart_model_n_states(cart2), 11);
   ck_assert_uint_eq(cart_model_n_params(cart2), 44); /* cart's 41 - 3 + 6 (MODEL.md 2.3) */
   ck_assert_uint_eq(cart_model_n_outputs(cart2), 1);
-  ck_assert_ptr_null(cart_model_get(3));
+  ck_assert_ptr_null(cart_model_get(4));
 
   cart_error_clear(&err);
   ck_assert_ptr_null(cart_model_find("lupus", &err));
@@ -173,6 +173,8 @@ static void random_state(const cart_model *model, gsl_rng *rng, double *y)
       lo = 1e-2, hi = 800;
     } else if (strcmp(unit, "copies/ug") == 0) {
       lo = 1, hi = 3e4;
+    } else if (strcmp(unit, "1") == 0) { /* solid's Z and H: relative levels */
+      lo = 1e-3, hi = 10;
     }
     y[i] = exp(log(lo) + (log(hi) - log(lo)) * gsl_rng_uniform(rng));
   }
@@ -384,7 +386,7 @@ START_TEST(test_roles)
                      cartp_model_role(model, CART_ROLE_CRS) < 0);
   }
   const cart_model *cart = cart_model_find("cart", NULL);
-  for (int r = 0; r < CART_N_ROLES; r++) {
+  for (int r = 0; r < CART_ROLE_CTUMOUR; r++) { /* every oncology role; the rest are solid's */
     ck_assert_int_ge(cartp_model_role(cart, r), 0);
   }
   ck_assert_int_eq(cartp_model_role(cart, CART_ROLE_B), cart_model_state_index(cart, "B"));
@@ -439,6 +441,7 @@ START_TEST(test_endpoint_tables)
       ck_assert_msg(r > CARTP_REDUCE_NONE && r < CARTP_N_REDUCERS, "%s: %s has no reducer",
                     model->name, name);
       const int integer = r == CARTP_REDUCE_GRADE || r == CARTP_REDUCE_RESPONSE ||
+                          r == CARTP_REDUCE_RECIST ||
                           r == CARTP_REDUCE_RELAPSE_NEGATIVE || r == CARTP_REDUCE_TOCI_DOSES;
       ck_assert_msg(def->info.is_integer == integer, "%s: %s is_integer", model->name, name);
       const int role = def->input_slot - 1;
@@ -452,8 +455,8 @@ START_TEST(test_endpoint_tables)
       if (r == CARTP_REDUCE_VALUE_AT) {
         ck_assert(isfinite(def->day) && def->day >= 0);
       }
-      if (r == CARTP_REDUCE_RESPONSE || r == CARTP_REDUCE_RELAPSE_DAY ||
-          r == CARTP_REDUCE_RELAPSE_NEGATIVE) {
+      if (r == CARTP_REDUCE_RESPONSE || r == CARTP_REDUCE_RECIST ||
+          r == CARTP_REDUCE_RELAPSE_DAY || r == CARTP_REDUCE_RELAPSE_NEGATIVE) {
         ck_assert_msg(tumour_input < 0 || tumour_input == role,
                       "%s: the response endpoints read one tumour", model->name);
         tumour_input = role;
@@ -465,6 +468,7 @@ START_TEST(test_endpoint_tables)
       const int wants_max = r == CARTP_REDUCE_MAX || r == CARTP_REDUCE_TIME_OF_MAX ||
                             r == CARTP_REDUCE_GRADE;
       const int wants_min = r == CARTP_REDUCE_MIN || r == CARTP_REDUCE_RESPONSE ||
+                            r == CARTP_REDUCE_RECIST ||
                             r == CARTP_REDUCE_RELAPSE_DAY || r == CARTP_REDUCE_RELAPSE_NEGATIVE;
       if (wants_max || wants_min) {
         const int index = cartp_model_role(model, role);

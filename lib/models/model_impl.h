@@ -27,6 +27,9 @@ typedef enum cart_role {
   CART_ROLE_IL6,        /* serum IL-6: il6_peak */
   CART_ROLE_IL6S,       /* IL-6 able to signal: il6s_peak */
   CART_ROLE_CRS,        /* the CRS severity signal: crs_grade, crs_onset and the tocilizumab rule */
+  CART_ROLE_CTUMOUR,    /* CAR-T cells inside the tumour (solid: til_peak) */
+  CART_ROLE_TISSUE,     /* healthy antigen-positive tissue, share left intact (solid:
+                           tissue_nadir, on-target off-tumour toxicity) */
   CART_N_ROLES
 } cart_role;
 
@@ -56,6 +59,12 @@ typedef enum cartp_reducer {
                                     first time it rises from at or below level 1 to above it (a
                                     B-cell pool's return); NaN if it never falls or never
                                     returns */
+  CARTP_REDUCE_RECIST,           /* RESPONSE with a partial response at a nadir <= level 2 (a
+                                    fraction, pr_fraction) times the initial value instead of a
+                                    half; levels 0 and 1 as RESPONSE's (solid) */
+  CARTP_REDUCE_LAST_ABOVE,       /* the last time the input falls from above level 0 to it or
+                                    below (persistence); the horizon when it is still above at
+                                    the end; NaN when it never was above */
   CARTP_N_REDUCERS
 } cartp_reducer;
 
@@ -251,5 +260,6 @@ extern const size_t cartp_model_registry_size;
 extern const cart_model cartp_model_stein;
 extern const cart_model cartp_model_cart;
 extern const cart_model cartp_model_cart2;
+extern const cart_model cartp_model_solid;
 
 #endif /* CART_MODEL_IMPL_H */

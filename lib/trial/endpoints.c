@@ -242,6 +242,12 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
       }
     } else if (def->reducer == CARTP_REDUCE_RECOVERY_DAY) {
       recovery(tr, solver, e, role, t0, v0[role], t, v[role]);
+    } else if (def->reducer == CARTP_REDUCE_LAST_ABOVE) {
+      /* persistence: each fall through the level (the last one stands) */
+      const double c0 = v0[role], c1 = v[role], level = tr->level[e][0];
+      if (c0 > level && c1 <= level) {
+        tr->value[e] = solver ? crossing(tr, solver, role, level, t0, c0, t, c1) : t;
+      }
     }
   }
   tr->t_last = t;
@@ -434,12 +440,14 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
       tracker->per_step[tracker->n_per_step++] = (unsigned char)e;
     } else if (def->reducer == CARTP_REDUCE_TIME_BELOW ||
                def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
-               def->reducer == CARTP_REDUCE_RECOVERY_DAY) {
+               def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
+               def->reducer == CARTP_REDUCE_LAST_ABOVE) {
       tracker->per_sample[tracker->n_per_sample++] = (unsigned char)e;
     }
     const int undefined_until_seen = def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
                                      def->reducer == CARTP_REDUCE_VALUE_AT ||
-                                     def->reducer == CARTP_REDUCE_RECOVERY_DAY;
+                                     def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
+                                     def->reducer == CARTP_REDUCE_LAST_ABOVE;
     tracker->value[e] = undefined_until_seen ? NAN : 0.0;
     switch (def->reducer) {
     case CARTP_REDUCE_MAX:
@@ -451,6 +459,7 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
       tracker->extreme_of[e] = (signed char)extreme_for(tracker, role, -1.0);
       break;
     case CARTP_REDUCE_RESPONSE:
+    case CARTP_REDUCE_RECIST:
     case CARTP_REDUCE_RELAPSE_DAY:
     case CARTP_REDUCE_RELAPSE_NEGATIVE:
       tracker->tumour_role = role;
@@ -473,7 +482,6 @@ static double extreme_value(const cartp_endpoint_tracker *tr, int x, int want_ti
 void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int toci_doses,
                          double *e)
 {
-  (void)horizon;
   const int has_tumour = !isnan(tr->tumour0);
   const double nadir = extreme_value(tr, tr->tumour_min, 0);
   const cart_model *model = tr->model;
@@ -505,6 +513,17 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
              : nadir <= 0.5 * tr->tumour0 ? 1
                                         : 0;
       break;
+    case CARTP_REDUCE_RECIST: /* RECIST 1.1 best overall response (doc/models.md, solid) */
+      e[i] = !has_tumour                           ? NAN
+             : !isnan(tr->cr_time)                 ? 2
+             : nadir <= tr->level[i][2] * tr->tumour0 ? 1
+                                                   : 0;
+      break;
+    case CARTP_REDUCE_LAST_ABOVE: {
+      const double last = tr->v_last[tr->role_of[i]];
+      e[i] = last > tr->level[i][0] ? horizon : tr->value[i];
+      break;
+    }
     case CARTP_REDUCE_RELAPSE_DAY: e[i] = tr->relapse_day; break;
     case CARTP_REDUCE_RELAPSE_NEGATIVE:
       e[i] = !has_tumour ? NAN : isnan(tr->relapse_day) ? 0 : tr->relapse_negative;
