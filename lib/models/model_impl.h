@@ -62,9 +62,11 @@ typedef enum cartp_reducer {
   CARTP_REDUCE_RECIST,           /* RESPONSE with a partial response at a nadir <= level 2 (a
                                     fraction, pr_fraction) times the initial value instead of a
                                     half; levels 0 and 1 as RESPONSE's (solid) */
-  CARTP_REDUCE_LAST_ABOVE,       /* the last time the input falls from above level 0 to it or
-                                    below (persistence); the horizon when it is still above at
-                                    the end; NaN when it never was above */
+  CARTP_REDUCE_FALL_AFTER_MAX,   /* the first time after the input's maximum that it falls
+                                    from above level 0 to it or below (persistence: a re-expansion
+                                    from a residue that stays below the first peak does not
+                                    count); the horizon when it is still above at the end; 0 when
+                                    it never is above */
   CARTP_N_REDUCERS
 } cartp_reducer;
 

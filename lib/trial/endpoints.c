@@ -242,10 +242,14 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
       }
     } else if (def->reducer == CARTP_REDUCE_RECOVERY_DAY) {
       recovery(tr, solver, e, role, t0, v0[role], t, v[role]);
-    } else if (def->reducer == CARTP_REDUCE_LAST_ABOVE) {
-      /* persistence: each fall through the level (the last one stands) */
+    } else if (def->reducer == CARTP_REDUCE_FALL_AFTER_MAX) {
+      /* persistence: the first fall through the level after the running maximum; a new maximum
+       * starts the wait again */
       const double c0 = v0[role], c1 = v[role], level = tr->level[e][0];
-      if (c0 > level && c1 <= level) {
+      if (!(c1 <= tr->running_max[e])) {
+        tr->running_max[e] = c1;
+        tr->value[e] = NAN;
+      } else if (isnan(tr->value[e]) && c0 > level && c1 <= level) {
         tr->value[e] = solver ? crossing(tr, solver, role, level, t0, c0, t, c1) : t;
       }
     }
@@ -441,14 +445,15 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
     } else if (def->reducer == CARTP_REDUCE_TIME_BELOW ||
                def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
                def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
-               def->reducer == CARTP_REDUCE_LAST_ABOVE) {
+               def->reducer == CARTP_REDUCE_FALL_AFTER_MAX) {
       tracker->per_sample[tracker->n_per_sample++] = (unsigned char)e;
     }
     const int undefined_until_seen = def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
                                      def->reducer == CARTP_REDUCE_VALUE_AT ||
                                      def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
-                                     def->reducer == CARTP_REDUCE_LAST_ABOVE;
+                                     def->reducer == CARTP_REDUCE_FALL_AFTER_MAX;
     tracker->value[e] = undefined_until_seen ? NAN : 0.0;
+    tracker->running_max[e] = -INFINITY;
     switch (def->reducer) {
     case CARTP_REDUCE_MAX:
     case CARTP_REDUCE_TIME_OF_MAX:
@@ -519,11 +524,11 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
              : nadir <= tr->level[i][2] * tr->tumour0 ? 1
                                                    : 0;
       break;
-    case CARTP_REDUCE_LAST_ABOVE: {
-      const double last = tr->v_last[tr->role_of[i]];
-      e[i] = last > tr->level[i][0] ? horizon : tr->value[i];
+    case CARTP_REDUCE_FALL_AFTER_MAX:
+      e[i] = !isnan(tr->value[i])                       ? tr->value[i]
+             : !(tr->running_max[i] > tr->level[i][0]) ? 0.0 /* never above the level */
+                                                        : horizon; /* still above at the end */
       break;
-    }
     case CARTP_REDUCE_RELAPSE_DAY: e[i] = tr->relapse_day; break;
     case CARTP_REDUCE_RELAPSE_NEGATIVE:
       e[i] = !has_tumour ? NAN : isnan(tr->relapse_day) ? 0 : tr->relapse_negative;
