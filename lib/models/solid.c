@@ -88,7 +88,7 @@ static const cart_param_info params[N_PARAMS] = {
     {"K_tum", "cells", 8.5e11, 0, INF, OPEN, OPEN, "tumour carrying capacity [Santurio & Barros 2022 k]"},
     {"mu_loss", "1/day", 1e-6, 0, 1, CLOSED, CLOSED, "antigen-loss switching rate (assumption)"},
     {"b_by", "1", 0.1, 0, 1, CLOSED, CLOSED, "bystander killing of antigen-negative cells relative to antigen-positive (assumption)"},
-    {"z_max", "1", 1, 0, 100, CLOSED, CLOSED, "suppressive factor of a large tumour, in units of its half-effect level"},
+    {"z_max", "1", 1.3, 0, 100, CLOSED, CLOSED, "suppressive factor of a large tumour, in units of its half-effect level"},
     {"K_Z", "cells", 1e10, 0, INF, OPEN, OPEN, "tumour burden of half-maximal suppressive factor"},
     {"d_Z", "1/day", 0.2, 0, 10, OPEN, CLOSED, "turnover of the suppressive factor (assumption)"},
     {"dose_pd1", "mg", 0, 0, 2000, CLOSED, CLOSED, "anti-PD-1 dose (0: none; pembrolizumab 200 mg [label])"},
