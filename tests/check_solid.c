@@ -188,17 +188,17 @@ START_TEST(test_pd1_deepens_response)
 END_TEST
 
 /* The RECIST response and persistence endpoints against the daily trajectory, over expansion
- * rates from no response to complete response (rho = 0.65: persisting to the horizon): response 2 where the tumour fell below
- * n_detect (1e9) before day 90, else 1 where its nadir is at most 0.343 T0 (30 % diameter
- * decrease), else 0; persistence is the first day Cblood is at or below 0.1 cells/uL after its
- * peak (to a day). */
+ * rates from no response to complete response (rho = 4: persisting to the horizon): response 2
+ * where the tumour fell below n_detect (1e9) before day 90, else 1 where its nadir is at most
+ * 0.343 T0 (30 % diameter decrease), else 0; persistence is the first day Cblood is at or below
+ * 0.1 cells/uL after its peak (to a day). */
 START_TEST(test_recist_and_persistence)
 {
   const cart_model *model = solid();
   const int response = cart_model_endpoint_index(model, "response");
   const int persistence = cart_model_endpoint_index(model, "persistence");
   const int til = cart_model_endpoint_index(model, "til_peak");
-  static const char *const rhos[] = {"rho=0.5", "rho=0.75", "rho=0.9", "rho=0.65"};
+  static const char *const rhos[] = {"rho=1", "rho=1.7", "rho=2.5", "rho=4"};
   int seen[3] = {0, 0, 0};
   for (size_t i = 0; i < 4; i++) {
     static double s[N_TIMES * NS], o[N_TIMES], e[32];

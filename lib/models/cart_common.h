@@ -147,6 +147,22 @@ static inline int cartp_il6_rules(const char *model, double p_amp, double il6_50
   return CART_OK;
 }
 
+/* Programmed expansion and contraction (cart's t_prog, n_prog; doc/models.md 2.8 [S11, S12]):
+ * the share of antigen-driven proliferation left at time t, 1 / (1 + (t / t_prog)^n_prog), and
+ * its derivative by t; exactly 1 and 0 where t_prog = 0 (off) or t <= 0. cart computes the same
+ * over SIMD lanes (cart_equations.h); this is the one-patient form for the other models. */
+static inline double cartp_programme(double t, double t_prog, double n_prog, double *slope)
+{
+  if (!(t_prog > 0.0 && t > 0.0)) {
+    *slope = 0.0;
+    return 1.0;
+  }
+  const double u = t / t_prog;
+  const double share = 1.0 / (1.0 + cartp_power(u, n_prog));
+  *slope = -share * share * n_prog * cartp_power(u, n_prog - 1.0) / t_prog;
+  return share;
+}
+
 /* The IL-6 quantities a model derives from its parameters (derived_value): "p0", the baseline
  * production p0 (given), and "il6_loop_gain". CART_OK, or CART_EUNKNOWN_PARAM for another
  * name. */

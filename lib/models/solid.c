@@ -3,7 +3,8 @@
  * CAR-T cells live in blood and lymphoid tissue (Eb effector, Mb memory) and reach the tumour
  * only through its perfusion: the entry rate per circulating cell is proportional to the
  * perfused tumour mass [Brown 2021; mPBPK JPKPD 2022]. In the tumour, effectors (Et) expand on
- * antigen and kill antigen-positive cells (Tp), both damped by a lumped suppressive factor Z
+ * antigen (following cart's programme of expansion then contraction, t_prog) and kill
+ * antigen-positive cells (Tp), both damped by a lumped suppressive factor Z
  * (TGF-beta and MDSC, made by the tumour) [Santurio 2024]; they exhaust (Xt) at a rate that
  * PD-L1 raises unless an anti-PD-1 antibody (two-compartment PK, A1 and A2) occupies PD-1, and
  * blockade reinvigorates exhausted cells. Antigen-negative cells (Tn) are present from the start
@@ -25,7 +26,7 @@ enum {
   P_PHI_PDL1, P_K_REV, P_DELTA_M, P_DELTA_X, P_GAMMA, P_KKILL, P_K_IN, P_K_OUT,
   P_T0, P_F_NEG0, P_R_TUM, P_R_NEG, P_K_TUM, P_MU_LOSS, P_B_BY, P_Z_MAX, P_K_Z, P_D_Z,
   P_DOSE_PD1, P_N_PD1, P_TAU_PD1, P_T_PD1, P_CL_PD1, P_V1_PD1, P_V2_PD1, P_Q_PD1, P_KD_PD1,
-  P_K_H, P_R_H,
+  P_K_H, P_R_H, P_T_PROG, P_N_PROG,
   P_IL6_0, P_K_IL6, P_K_REC, P_P_KILL, P_P_ACT, P_P_AMP, P_IL6_50, P_H, P_CL, P_V1, P_V2, P_Q,
   P_VMAX, P_KM, P_KD_TOCI, P_WT, P_V_BLOOD, P_F_BLOOD, N_PARAMS
 };
@@ -65,7 +66,7 @@ static const cart_state_info outputs[] = {
 static const cart_param_info params[N_PARAMS] = {
     {"dose", "cells", 3e8, 0, 1e11, CLOSED, CLOSED, "CAR-T cells infused at t = 0 (solid-tumour trials give 1e8-5e8; CT041 2.5e8-5e8 [Qi 2022])"},
     {"f_mem", "1", 0.2, 0, 1, CLOSED, CLOSED, "fraction of the product with memory phenotype (cart's)"},
-    {"rho", "1/day", 0.9, 0, 10, CLOSED, CLOSED, "maximal antigen-driven expansion in the tumour [Santurio & Barros 2022 p_C]"},
+    {"rho", "1/day", 1.5, 0, 10, CLOSED, CLOSED, "maximal antigen-driven expansion in the tumour (chosen: a blood peak in 2-3 weeks; 0.9 in Santurio & Barros 2022 p_C)"},
     {"KS", "cells", 1e10, 0, INF, OPEN, OPEN, "antigen-positive tumour of half-maximal stimulation [Santurio & Barros 2022 g_T]"},
     {"rho_ld", "1/day", 0.3, 0, 10, CLOSED, CLOSED, "antigen-independent expansion right after lymphodepletion (half cart's: no antigen in blood)"},
     {"ld_tau", "day", 7, 0, INF, OPEN, OPEN, "decay time of the lymphodepletion-driven expansion (cart's)"},
@@ -88,7 +89,7 @@ static const cart_param_info params[N_PARAMS] = {
     {"K_tum", "cells", 8.5e11, 0, INF, OPEN, OPEN, "tumour carrying capacity [Santurio & Barros 2022 k]"},
     {"mu_loss", "1/day", 1e-6, 0, 1, CLOSED, CLOSED, "antigen-loss switching rate (assumption)"},
     {"b_by", "1", 0.1, 0, 1, CLOSED, CLOSED, "bystander killing of antigen-negative cells relative to antigen-positive (assumption)"},
-    {"z_max", "1", 1.3, 0, 100, CLOSED, CLOSED, "suppressive factor of a large tumour, in units of its half-effect level"},
+    {"z_max", "1", 1.6, 0, 100, CLOSED, CLOSED, "suppressive factor of a large tumour, in units of its half-effect level"},
     {"K_Z", "cells", 1e10, 0, INF, OPEN, OPEN, "tumour burden of half-maximal suppressive factor"},
     {"d_Z", "1/day", 0.2, 0, 10, OPEN, CLOSED, "turnover of the suppressive factor (assumption)"},
     {"dose_pd1", "mg", 0, 0, 2000, CLOSED, CLOSED, "anti-PD-1 dose (0: none; pembrolizumab 200 mg [label])"},
@@ -102,6 +103,8 @@ static const cart_param_info params[N_PARAMS] = {
     {"KD_pd1", "mg/L", 0.5, 0, INF, OPEN, OPEN, "serum anti-PD-1 of half PD-1 occupancy in the tumour [notes 2c, M]"},
     {"k_H", "1/day per 1e9 cells", 0, 0, 100, CLOSED, CLOSED, "damage of healthy antigen-positive tissue per 1e9 circulating effectors (0: off)"},
     {"r_H", "1/day", 0.05, 0, 10, OPEN, CLOSED, "repair of healthy tissue (assumption)"},
+    {"t_prog", "day", 21, 0, 365, CLOSED, CLOSED, "time at which antigen-driven proliferation has halved (programmed contraction, cart's; 0: off)"},
+    {"n_prog", "1", 4, 1, 20, CLOSED, CLOSED, "steepness of the programmed decline of proliferation (cart's)"},
     CARTP_ROWS_IL6_TOCI_BLOOD
 };
 
@@ -175,6 +178,7 @@ static cartp_antibody_pk pd1_pk(const double *p)
 /* The terms both rhs and jacobian need, from a state. */
 typedef struct terms {
   double n, stim, dstim, sup, free_pd1, docc, exh, rev, infl, homeostatic, kill_den, kill_n_den;
+  double rho_prog, rho_prog_slope; /* rho P(t) and rho dP/dt (programmed contraction) */
 } terms;
 
 static terms terms_of(double t, const double *y, const double *p, const double *dv)
@@ -195,6 +199,9 @@ static terms terms_of(double t, const double *y, const double *p, const double *
   s.homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
   s.kill_den = p[P_KKILL] + tp;
   s.kill_n_den = p[P_KKILL] + y[TN];
+  double slope;
+  s.rho_prog = p[P_RHO] * cartp_programme(t, p[P_T_PROG], p[P_N_PROG], &slope);
+  s.rho_prog_slope = p[P_RHO] * slope;
   return s;
 }
 
@@ -213,7 +220,7 @@ static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
   f[EB] = (s.homeostatic - p[P_DELTA_E] - p[P_K_MEM] - s.infl) * eb + p[P_OMEGA] * s.stim * mb +
           p[P_K_OUT] * et;
   f[MB] = p[P_K_MEM] * eb - p[P_OMEGA] * s.stim * mb - p[P_DELTA_M] * mb;
-  f[ET] = s.infl * eb + (p[P_RHO] * s.stim * s.sup - p[P_DELTA_E] - s.exh - p[P_K_OUT]) * et +
+  f[ET] = s.infl * eb + (s.rho_prog * s.stim * s.sup - p[P_DELTA_E] - s.exh - p[P_K_OUT]) * et +
           s.rev * xt;
   f[XT] = s.exh * et - (p[P_DELTA_X] + s.rev) * xt;
   f[TP] = p[P_R_TUM] * growth * tp - p[P_MU_LOSS] * tp - kill;
@@ -277,11 +284,11 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
   JAC(MB, TP) = -p[P_OMEGA] * s.dstim * mb;
   /* dEt/dt */
   JAC(ET, EB) = s.infl;
-  JAC(ET, ET) = p[P_RHO] * s.stim * s.sup - p[P_DELTA_E] - s.exh - p[P_K_OUT];
+  JAC(ET, ET) = s.rho_prog * s.stim * s.sup - p[P_DELTA_E] - s.exh - p[P_K_OUT];
   JAC(ET, XT) = s.rev;
-  JAC(ET, TP) = dinfl * eb + (p[P_RHO] * s.dstim * s.sup - exh_by_tp) * et;
+  JAC(ET, TP) = dinfl * eb + (s.rho_prog * s.dstim * s.sup - exh_by_tp) * et;
   JAC(ET, TN) = dinfl * eb;
-  JAC(ET, Z) = p[P_RHO] * s.stim * dsup * et;
+  JAC(ET, Z) = s.rho_prog * s.stim * dsup * et;
   JAC(ET, A1) = -exh_by_a1 * et + rev_by_a1 * xt;
   /* dXt/dt */
   JAC(XT, ET) = s.exh;
@@ -332,7 +339,9 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
   for (int i = 0; i < N_STATES; i++) {
     dfdt[i] = 0.0;
   }
-  dfdt[EB] = -s.homeostatic / p[P_LD_TAU] * eb; /* only the lymphodepletion term depends on t */
+  /* the lymphodepletion term and the programme depend on t */
+  dfdt[EB] = -s.homeostatic / p[P_LD_TAU] * eb;
+  dfdt[ET] = s.rho_prog_slope * s.stim * s.sup * et;
   return 0;
 }
 
