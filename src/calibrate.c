@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +22,6 @@
 #include <cart/cart.h>
 
 #include "cli.h"
-
-static volatile sig_atomic_t interrupted = 0;
-
-static void on_sigint(int signal_number)
-{
-  (void)signal_number;
-  interrupted = 1;
-}
 
 typedef struct progress_state {
   double start;
@@ -50,7 +41,7 @@ static int progress(size_t evaluations, size_t max_evaluations, double best, voi
     cli_progress_units(evaluations, max_evaluations, cli_now() - state->start, "evaluations",
                        status);
   }
-  return interrupted != 0;
+  return cli_interrupted();
 }
 
 static void print_report(const cart_calibration *cal, const char *trial_name,
@@ -234,16 +225,12 @@ int cli_calibrate(int argc, char **argv)
   }
   settings.n_threads = (int)threads;
 
-  struct sigaction action, previous;
-  memset(&action, 0, sizeof action);
-  action.sa_handler = on_sigint;
-  action.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills */
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, &previous);
+  struct sigaction previous;
+  cli_catch_sigint(&previous);
   progress_state state = {cli_now(), !quiet && isatty(STDERR_FILENO), 0, 0};
   const int status =
       cart_calibration_new(trial, targets, &settings, progress, &state, &cal, &err);
-  sigaction(SIGINT, &previous, NULL);
+  cli_release_sigint(&previous);
   if (state.show && state.done > 0 && state.done < state.total) {
     fputc('\n', stderr);
   }

@@ -4,7 +4,8 @@
  *            [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...] [--times A:B:STEP | --times T1,T2,...]
  *            [--method rodas5p|gsl-bdf|rk8pd] [--rtol R] [--max-steps N]
  *            [--signals] [--endpoints] [--set-endpoint NAME=VALUE ...] [--events]
- *   cart trial ... | cart calibrate ... | cart export ... (trial.c, calibrate.c, export.c)
+ *   cart trial ... | cart calibrate ... | cart sensitivity ... | cart export ... (trial.c,
+ *   calibrate.c, sensitivity.c, export.c)
  *   cart models
  *   cart --help | --version
  *
@@ -96,8 +97,9 @@ const cli_command cli_models_command = {
 /* cart --help: every command's synopsis, then where to read more. */
 static int print_usage(FILE *out)
 {
-  const cli_command *commands[] = {&cli_run_command, &cli_trial_command, &cli_calibrate_command,
-                                   &cli_export_command, &cli_scenario_command,
+  const cli_command *commands[] = {&cli_run_command,         &cli_trial_command,
+                                   &cli_calibrate_command,   &cli_sensitivity_command,
+                                   &cli_export_command,      &cli_scenario_command,
                                    &cli_models_command};
   for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
     fprintf(out, "%s%s\n", c == 0 ? "usage: " : "       ", commands[c]->synopsis);
@@ -106,7 +108,8 @@ static int print_usage(FILE *out)
         "\n"
         "cart run solves one virtual patient and prints its trajectories. cart trial runs a\n"
         "virtual trial into one HDF5 file and prints its summary; cart export writes such a file\n"
-        "as CSV tables. cart calibrate fits a scenario to a trial's summary statistics. cart\n"
+        "as CSV tables. cart calibrate fits a scenario to a trial's summary statistics; cart\n"
+        "sensitivity finds which typical values drive one (Sobol indices, Morris effects). cart\n"
         "scenario prints the default scenario; cart models lists the models. `cart COMMAND\n"
         "--help` describes a command and its options; see cart(1).\n"
         "\n"
@@ -644,6 +647,9 @@ static int command(int argc, char **argv)
   if (strcmp(argv[1], "calibrate") == 0) {
     return cli_calibrate(argc - 2, argv + 2);
   }
+  if (strcmp(argv[1], "sensitivity") == 0) {
+    return cli_sensitivity(argc - 2, argv + 2);
+  }
   if (strcmp(argv[1], "export") == 0) {
     return cli_export(argc - 2, argv + 2);
   }
@@ -658,7 +664,8 @@ static int command(int argc, char **argv)
     return 0;
   }
   return fail(EXIT_BAD_INPUT,
-              "unknown command '%s' (commands: run, trial, calibrate, export, scenario, models; "
+              "unknown command '%s' (commands: run, trial, calibrate, sensitivity, export, "
+              "scenario, models; "
               "see cart --help)",
               argv[1]);
 }

@@ -656,3 +656,32 @@ int cli_close_stdout(int status)
   }
   return status;
 }
+
+static volatile sig_atomic_t sigint_seen = 0;
+
+static void on_sigint(int signal_number)
+{
+  (void)signal_number;
+  sigint_seen = 1;
+}
+
+void cli_catch_sigint(struct sigaction *previous)
+{
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = on_sigint;
+  action.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills */
+  sigemptyset(&action.sa_mask);
+  sigint_seen = 0;
+  sigaction(SIGINT, &action, previous);
+}
+
+void cli_release_sigint(const struct sigaction *previous)
+{
+  sigaction(SIGINT, previous, NULL);
+}
+
+int cli_interrupted(void)
+{
+  return sigint_seen != 0;
+}

@@ -3,6 +3,7 @@
 #ifndef CART_CLI_H
 #define CART_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include <cart/cart.h>
@@ -61,7 +62,7 @@ int cli_print_help(const cli_command *command);
 
 /* The subcommands (cart --help lists their synopses). */
 extern const cli_command cli_run_command, cli_trial_command, cli_calibrate_command,
-    cli_scenario_command, cli_models_command, cli_export_command;
+    cli_scenario_command, cli_models_command, cli_export_command, cli_sensitivity_command;
 
 /* `cart export` (export.c). */
 int cli_export(int argc, char **argv);
@@ -139,8 +140,18 @@ int cli_trial_exit_status(int status);
 int cli_trial_report(int status, const cart_error *err, const cart_arms *arms,
                      const cart_trial_summary *summaries, const cli_trial_options *options);
 
+/* Ctrl-C (SIGINT) for a long command that stops cleanly after the step under way:
+ * cli_catch_sigint installs a handler that sets the flag cli_interrupted() reads and resets
+ * itself (SA_RESETHAND: a second Ctrl-C kills), saving the previous one in *previous, which
+ * cli_release_sigint puts back. */
+void cli_catch_sigint(struct sigaction *previous);
+void cli_release_sigint(const struct sigaction *previous);
+int cli_interrupted(void);
+
 /* `cart calibrate` (calibrate.c). */
 int cli_calibrate(int argc, char **argv);
+/* `cart sensitivity` (sensitivity.c). */
+int cli_sensitivity(int argc, char **argv);
 
 /* The summary of a trial of `model` written to `path`, on stdout: the oncology lines whose
  * endpoints the model has, the trial's vein-to-vein time, intention-to-treat rates and costs

@@ -42,13 +42,7 @@ static void solve_days(cart_params *params, const cart_dosing *dosing, int tight
     set_tight(solver, model);
     ck_assert_int_eq(cart_solver_set_extinction(solver, 0.0), CART_OK);
   }
-  cart_error err;
-  ck_assert_msg(cart_params_check(params, &err) == CART_OK, "%s", err.message);
-  const int status = cart_solver_solve(solver, params, dosing, times, N_TIMES, states, outputs);
-  ck_assert_msg(status == CART_OK, "%s: %s", cart_model_name(model),
-                cart_solver_last_error(solver)->message);
-  cart_solver_free(solver);
-  cart_params_free(params);
+  test_solve_and_free(solver, params, dosing, times, N_TIMES, states, outputs);
 }
 
 /* |a - b| / |b| where |b| is above `floor`, else 0: below it the comparison would measure the

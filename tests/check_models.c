@@ -13,7 +13,7 @@
 START_TEST(test_registry)
 {
   cart_error err;
-  ck_assert_uint_eq(cart_model_count(), 4);
+  ck_assert_uint_eq(cart_model_count(), 5);
   const cart_model *cart = cart_model_find("cart", &err);
   const cart_model *stein = cart_model_find("stein", &err);
   ck_assert_ptr_nonnull(cart);
@@ -30,7 +30,16 @@ START_TEST(test_registry)
   ck_assert_uint_eq(cart_model_n_states(cart2), 11);
   ck_assert_uint_eq(cart_model_n_params(cart2), 44); /* cart's 41 - 3 + 6 (MODEL.md 2.3) */
   ck_assert_uint_eq(cart_model_n_outputs(cart2), 1);
-  ck_assert_ptr_null(cart_model_get(4));
+  const cart_model *allo = cart_model_find("allo", &err);
+  ck_assert_ptr_nonnull(allo);
+  ck_assert_uint_eq(cart_model_n_states(allo), 12);  /* cart's 9 + N, R, A52 */
+  ck_assert_uint_eq(cart_model_n_params(allo), 63); /* cart's 47 + 16 (doc/models.md 3b) */
+  ck_assert_uint_eq(cart_model_n_outputs(allo), 1);
+  const cart_model *solid = cart_model_find("solid", &err);
+  ck_assert_ptr_nonnull(solid);
+  ck_assert_uint_eq(cart_model_n_states(solid), 13); /* doc/models.md, solid */
+  ck_assert_uint_eq(cart_model_n_params(solid), 59);
+  ck_assert_ptr_null(cart_model_get(5));
 
   cart_error_clear(&err);
   ck_assert_ptr_null(cart_model_find("lupus", &err));
@@ -282,6 +291,7 @@ END_TEST
 START_TEST(test_jacobian_cart_mechanisms)
 {
   check_jacobian("cart", 1);
+  check_jacobian("allo", 1); /* cart's mechanisms under allo's terms */
 }
 END_TEST
 

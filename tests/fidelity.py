@@ -2,8 +2,8 @@
 
 Runs `cart trial` (no scenario: the built-in default) at N = 2000 with two seeds and checks every
 row of the ZUMA-1 table of ../shared/anchors/clinical/README.md and the relations listed there;
-then the five-year example (examples/zuma1-5y.ini) for the cure plateau, and examples/juliet.ini
-against JULIET. The default was
+then the five-year example (examples/zuma1-5y.ini) for the cure plateau, examples/juliet.ini
+against JULIET, and examples/allo.ini (model allo) against ALPHA with its two arms examples. The default was
 calibrated to these summary statistics with `cart calibrate`; this test runs it afresh, it does
 not read back the numbers it was fitted to. Prints one line per check and 'N passed, M failed'.
 Usage: fidelity.py CART_BIN SRCDIR TMPDIR
@@ -116,6 +116,52 @@ for seed in ("1", "2"):
     for name, value, lo, hi in rows:
         check("JULIET seed %s: %s" % (seed, name), lo <= value <= hi,
               "%.2f in [%g, %g]" % (value, lo, hi))
+
+# examples/allo.ini (model allo), calibrated the same way to ALPHA (allogeneic CAR-T; Neelapu,
+# ASCO 2020): the targets' ranges (examples/allo-targets.ini)
+for seed in ("1", "2"):
+    ep, params, traj, times, n = run(["%s/examples/allo.ini" % srcdir, "--seed", seed],
+                                     "%s/allo-%s.h5" % (tmp, seed))
+    r, grade = ep["response"], ep["crs_grade"]
+    rows = [
+        ("ORR %", 100 * np.mean(r >= 1), 41, 81),
+        ("CR %", 100 * np.mean(r == 2), 19, 59),
+        ("CRS any grade %", 100 * np.mean(grade >= 1), 6, 55),
+        ("CRS grade >= 3 %", 100 * np.mean(grade >= 3), 0, 5),
+        ("expansion below 10-fold %", 100 * np.mean(ep["expansion"] < 2), 20, 40),
+    ]
+    for name, value, lo, hi in rows:
+        check("ALPHA seed %s: %s" % (seed, name), lo <= value <= hi,
+              "%.2f in [%g, %g]" % (value, lo, hi))
+
+
+def run_arms(scenario, path):
+    """Each arm's endpoints (solved patients) and its number of patients enrolled."""
+    subprocess.run([cart, "trial", scenario, "--threads", "2", "-o", path, "--force"],
+                   check=True, stdout=subprocess.DEVNULL)
+    f = h5py.File(path, "r")
+    arms = {}
+    for name in f["arms"]:
+        g = f["arms"][name]
+        ok = g["status"][:] == 0
+        arms[name] = ({k: g["endpoints"][k][:][ok] for k in g["endpoints"]}, len(ok))
+    return arms
+
+
+# autologous against allogeneic (examples/auto_vs_allo_arms.ini): allogeneic CAR-T persist
+# less; the autologous arms lose patients to the wait, more with the longer one
+arms = run_arms("%s/examples/auto_vs_allo_arms.ini" % srcdir, "%s/auto_vs_allo.h5" % tmp)
+pers = {k: np.nanmedian(v[0]["persistence_day"]) for k, v in arms.items()}
+check("allo: median persistence shorter than autologous", pers["allo"] < pers["auto"],
+      "%.1f vs %.1f days" % (pers["allo"], pers["auto"]))
+enrolled = {k: v[1] - len(v[0]["response"]) for k, v in arms.items()}
+check("auto vs allo: fewer infused with a longer wait", enrolled["auto54"] > enrolled["auto"] >
+      enrolled["allo"], "not infused %(auto54)d > %(auto)d > %(allo)d" % enrolled)
+# more anti-CD52, more complete responses (examples/allo_cd52_arms.ini; ALPHA's direction)
+arms = run_arms("%s/examples/allo_cd52_arms.ini" % srcdir, "%s/cd52.h5" % tmp)
+cr = [100 * np.mean(arms[k][0]["response"] == 2) for k in ("cd52_39", "cd52_60", "cd52_90")]
+check("allo: CR rises with the anti-CD52 dose", cr[0] < cr[1] < cr[2],
+      "%.1f < %.1f < %.1f %%" % tuple(cr))
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

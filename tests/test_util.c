@@ -125,6 +125,18 @@ cart_params *test_params(const char *model_name, const char *const *settings, si
   return params;
 }
 
+void test_solve_and_free(cart_solver *solver, cart_params *params, const cart_dosing *dosing,
+                         const double *times, size_t n_times, double *states, double *outputs)
+{
+  cart_error err;
+  ck_assert_msg(cart_params_check(params, &err) == CART_OK, "%s", err.message);
+  const int status = cart_solver_solve(solver, params, dosing, times, n_times, states, outputs);
+  ck_assert_msg(status == CART_OK, "%s: %s", cart_model_name(cart_params_model(params)),
+                cart_solver_last_error(solver)->message);
+  cart_solver_free(solver);
+  cart_params_free(params);
+}
+
 int test_run(Suite *suite)
 {
   SRunner *runner = srunner_create(suite);

@@ -36,6 +36,10 @@ double test_sorted_percentile(const double *values, size_t n, double q);
 /* Parameters of `model_name` with "name=value" settings applied (ck_assert on failure). */
 cart_params *test_params(const char *model_name, const char *const *settings, size_t n_settings);
 
+/* Checks `params` against its model's rules, solves them with `solver` at `times` into states
+ * and outputs (ck_assert on failure, with the solver's message) and frees both. */
+void test_solve_and_free(cart_solver *solver, cart_params *params, const cart_dosing *dosing,
+                         const double *times, size_t n_times, double *states, double *outputs);
 /* A cart trial of n patients with the anchors' bench variability (rho, gamma, delta_E and T0
  * vary with cv 0.3), seed 7, weekly output times to day 365. */
 cart_trial *test_trial_new(size_t n_patients);

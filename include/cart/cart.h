@@ -5,7 +5,7 @@
  * (cart_population.h), trials and endpoints (cart_trial.h), arms on the same patients
  * (cart_arms.h), trial files (cart_hdf5.h) and
  * scenario files (cart_scenario.h), calibration to a trial's summary statistics
- * (cart_calibrate.h).
+ * (cart_calibrate.h), global sensitivity analysis (cart_sensitivity.h).
  */
 #ifndef CART_H
 #define CART_H
@@ -23,5 +23,6 @@
 #include <cart/cart_scenario.h>
 #include <cart/cart_grammar.h>
 #include <cart/cart_calibrate.h>
+#include <cart/cart_sensitivity.h>
 
 #endif /* CART_H */

@@ -11,6 +11,7 @@
  *   output times        T1,T2,...                               cart_parse_time_list
  *                       A:B:STEP or T1,T2,...                   cart_parse_times
  *   patients table      CSV: a header of names, then numbers    cart_parse_table
+ *   sensitivity range   NAME=LOWER:UPPER[:log] | NAME=scenario  cart_parse_sensitivity_range
  *
  * Fields are decimal numbers (strtod's syntax) with optional blanks around them; every field must
  * be finite. A parse function checks the form and the defaults; the values themselves are checked
@@ -34,6 +35,7 @@
 #include <cart/cart_dosing.h>
 #include <cart/cart_errno.h>
 #include <cart/cart_params.h>
+#include <cart/cart_sensitivity.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -100,6 +102,21 @@ typedef struct cart_table {
 } cart_table;
 int cart_parse_table(const char *text, const char *source, cart_table **table, cart_error *err);
 void cart_table_free(cart_table *table);
+
+/* A parameter of a sensitivity analysis (`cart sensitivity --param`, cart_sensitivity.h):
+ *   NAME=LOWER:UPPER       uniform between LOWER and UPPER
+ *   NAME=LOWER:UPPER:log   log-uniform
+ *   NAME=scenario          the distribution the scenario gives NAME (its typical value and cv,
+ *                          truncated to its bounds: cart_sensitivity_scenario_param)
+ * Blanks around the fields are dropped. Writes NAME into `name` (room for
+ * CART_RANGE_NAME_SIZE bytes) and sets param->name to it; *from_scenario is 1 for the third form
+ * (then only the name is set), else 0. CART_EPARSE for a missing '=', an empty or too long name, a
+ * field that is not a finite number, or another form. The values are checked by
+ * cart_sensitivity_new (lower < upper, lower > 0 for log) and against the model's bounds by
+ * cart_sensitivity_run_trial. */
+#define CART_RANGE_NAME_SIZE 64
+int cart_parse_sensitivity_range(const char *text, char *name, cart_sensitivity_param *param,
+                                 int *from_scenario, cart_error *err);
 
 #ifdef __cplusplus
 }

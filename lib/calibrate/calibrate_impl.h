@@ -78,6 +78,15 @@ void cartp_statistics(const cart_targets *targets, const int *index, cartp_sim *
 /* index as above for `model` (targets already checked against it). */
 void cartp_target_index(const cart_targets *targets, const cart_model *model, int *index);
 
+/* A targets object of one statistic (cart-targets(5)'s grammar, `cr`, `median(cmax)`), without
+ * an observed value or free parameters, for the analyses that compute a statistic of a trial
+ * (sensitivity.c); check it with cart_targets_check. NULL with CART_EPARSE, CART_ERANGE or
+ * CART_ENOMEM in *err, the message starting "statistic: ". */
+cart_targets *cartp_targets_of_statistic(const char *statistic, cart_error *err);
+/* cart_targets_check of such a statistic, its message with the same "statistic: " form. */
+int cartp_targets_check_statistic(const cart_targets *targets, const cart_trial *trial,
+                                  cart_error *err);
+
 #define CARTP_Z95 1.959963984540054 /* the 97.5 % normal quantile */
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "../util/error.h"
 #include "../util/sum.h"
+#include "../util/text.h"
 #include "calibrate_impl.h"
 
 /* ---- the statistics ---- */
@@ -348,8 +349,10 @@ static void wilson(size_t n, size_t total, double *lower, double *upper)
   const double denominator = 1 + z * z / N;
   const double centre = (p + z * z / (2 * N)) / denominator;
   const double half = z / denominator * sqrt(p * (1 - p) / N + z * z / (4 * N * N));
-  *lower = fmax(0.0, centre - half);
-  *upper = fmin(1.0, centre + half);
+  /* exactly 0 for n = 0 and 1 for n = N (centre - half rounds to about 1e-17 there, which put a
+   * simulated rate of 0 outside the interval of 0/N) */
+  *lower = n == 0 ? 0.0 : fmax(0.0, centre - half);
+  *upper = n == total ? 1.0 : fmin(1.0, centre + half);
 }
 
 /* The value of a target: "n/N" (rates only) or "value [lower, upper]". */
@@ -751,6 +754,63 @@ cart_targets *cart_targets_new(const char *text, const char *source, cart_error 
   return ld.t;
 }
 
+/* A message about the one statistic of cartp_targets_of_statistic names no section: "statistic:
+ * [targets] x: ..." becomes "statistic: x: ...". */
+static void statistic_message(cart_error *err)
+{
+  static const char section[] = "[targets] ";
+  char *at = err != NULL ? strstr(err->message, section) : NULL;
+  if (at != NULL) {
+    memmove(at, at + strlen(section), strlen(at + strlen(section)) + 1);
+  }
+}
+
+cart_targets *cartp_targets_of_statistic(const char *statistic, cart_error *err)
+{
+  loader ld;
+  memset(&ld, 0, sizeof ld);
+  ld.source = "statistic";
+  if (statistic == NULL) {
+    cartp_error(err, CART_EINVAL, "no statistic");
+    return NULL;
+  }
+  ld.t = calloc(1, sizeof *ld.t);
+  if (ld.t == NULL || (ld.t->source = copy_string(ld.source, strlen(ld.source))) == NULL ||
+      (ld.t->trial_name = copy_string("", 0)) == NULL ||
+      (ld.t->targets = calloc(1, sizeof *ld.t->targets)) == NULL ||
+      (ld.t->targets[0].name = without_blanks(statistic)) == NULL) {
+    cart_targets_free(ld.t);
+    cartp_error(err, CART_ENOMEM, "out of memory");
+    return NULL;
+  }
+  ld.t->n_targets = 1;
+  cartp_target *t = &ld.t->targets[0];
+  if (t->name[0] == '\0') {
+    fail(&ld, CART_EPARSE, 0, "[targets] the statistic is empty (statistics: %s)", statistic_list);
+  } else {
+    parse_statistic(&ld, t->name, t);
+  }
+  if (ld.failed) {
+    if (err != NULL) {
+      *err = ld.error;
+      statistic_message(err);
+    }
+    cart_targets_free(ld.t);
+    return NULL;
+  }
+  t->observed = t->lower = t->upper = t->se = NAN;
+  cart_error_clear(err);
+  return ld.t;
+}
+
+int cartp_targets_check_statistic(const cart_targets *targets, const cart_trial *trial,
+                                  cart_error *err)
+{
+  const int status = cart_targets_check(targets, trial, err);
+  statistic_message(err);
+  return status;
+}
+
 const char *cart_targets_trial_name(const cart_targets *targets)
 {
   return targets ? targets->trial_name : NULL;
@@ -838,17 +898,10 @@ static int check_error(cart_error *err, const cart_targets *targets, int code, i
 static int check_error(cart_error *err, const cart_targets *targets, int code, int line,
                        const char *format, ...)
 {
-  if (err != NULL) {
-    err->code = code;
-    const int used =
-        snprintf(err->message, sizeof err->message, "%s:%d: ", targets->source, line);
-    if (used > 0 && (size_t)used < sizeof err->message) {
-      va_list args;
-      va_start(args, format);
-      vsnprintf(err->message + used, sizeof err->message - (size_t)used, format, args);
-      va_end(args);
-    }
-  }
+  va_list args;
+  va_start(args, format);
+  cartp_verror_at(err, code, targets->source, line, format, args); /* line 0: "SOURCE: " */
+  va_end(args);
   return code;
 }
 
@@ -866,17 +919,17 @@ static int varies(const cart_population *population, const char *name)
   return 0;
 }
 
+static const char *endpoint_name(const void *model, size_t i)
+{
+  cart_endpoint_info info;
+  cart_model_endpoint_info(model, i, &info);
+  return info.name;
+}
+
 /* "cmax, tmax, ..." : the model's endpoints, cut at the end of the buffer */
 static void endpoint_list(const cart_model *model, char *buffer, size_t size)
 {
-  size_t used = 0;
-  buffer[0] = '\0';
-  for (size_t i = 0; i < cart_model_n_endpoints(model) && used < size; i++) {
-    cart_endpoint_info info;
-    cart_model_endpoint_info(model, i, &info);
-    const int n = snprintf(buffer + used, size - used, "%s%s", i ? ", " : "", info.name);
-    used += n > 0 ? (size_t)n : 0;
-  }
+  cartp_join_names(buffer, size, cart_model_n_endpoints(model), endpoint_name, model);
 }
 
 /* The endpoints a target reads: its argument, or those its oncology statistic needs, against the

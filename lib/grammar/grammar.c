@@ -413,3 +413,57 @@ int cart_parse_table(const char *text, const char *source, cart_table **table, c
   cart_error_clear(err);
   return CART_OK;
 }
+
+int cart_parse_sensitivity_range(const char *text, char *name, cart_sensitivity_param *param,
+                                 int *from_scenario, cart_error *err)
+{
+  static const char syntax[] = "NAME=LOWER:UPPER, NAME=LOWER:UPPER:log or NAME=scenario";
+  if (text == NULL || name == NULL || param == NULL || from_scenario == NULL) {
+    return cartp_error(err, CART_EINVAL, "no text (expected %s)", syntax);
+  }
+  const char *equals = strchr(text, '=');
+  const char *a = text, *b = equals ? equals : text + strlen(text);
+  cartp_trim(&a, &b);
+  if (equals == NULL || a == b) {
+    return cartp_error(err, CART_EPARSE, "'%s': expected %s", text, syntax);
+  }
+  if (b - a >= CART_RANGE_NAME_SIZE) {
+    return cartp_error(err, CART_EPARSE, "'%s': the name is longer than %d characters", text,
+                       CART_RANGE_NAME_SIZE - 1);
+  }
+  snprintf(name, CART_RANGE_NAME_SIZE, "%.*s", (int)(b - a), a);
+  memset(param, 0, sizeof *param);
+  param->name = name;
+  /* the value, blanks dropped, and a ":log" at its end */
+  char value[2 * FIELD_SIZE];
+  const char *v = equals + 1, *w = v + strlen(v);
+  cartp_trim(&v, &w);
+  if (w - v >= (long)sizeof value) {
+    return cartp_error(err, CART_EPARSE, "%s: the range is too long (expected %s)", name, syntax);
+  }
+  snprintf(value, sizeof value, "%.*s", (int)(w - v), v);
+  *from_scenario = strcmp(value, "scenario") == 0;
+  if (*from_scenario) {
+    cart_error_clear(err);
+    return CART_OK;
+  }
+  param->distribution = CART_SENSITIVITY_UNIFORM;
+  char *last = strrchr(value, ':');
+  if (last != NULL) {
+    const char *k = last + 1, *end = last + strlen(last);
+    cartp_trim(&k, &end);
+    if (end - k == 3 && strncmp(k, "log", 3) == 0) {
+      param->distribution = CART_SENSITIVITY_LOG_UNIFORM;
+      *last = '\0';
+    }
+  }
+  double f[2];
+  cart_error field_error;
+  if (read_fields(value, f, 2, 2, syntax, &field_error) < 0) {
+    return cartp_error(err, CART_EPARSE, "%s: %s", name, field_error.message);
+  }
+  param->lower = f[0];
+  param->upper = f[1];
+  cart_error_clear(err);
+  return CART_OK;
+}

@@ -578,6 +578,32 @@ static void directory_problem(const char *path, char *out, size_t size)
   }
 }
 
+/* The message of an H5Fcreate that failed with errno saved_errno (0: unknown). */
+static void create_failed(const char *path, int force, int saved_errno, cart_error *err)
+{
+  if (!force && saved_errno == EEXIST) {
+    cartp_error(err, CART_EEXIST, "output file '%s' exists (use --force to overwrite)", path);
+  } else if (saved_errno != 0) {
+    char reason[128];
+    if (strerror_r(saved_errno, reason, sizeof reason) != 0) {
+      snprintf(reason, sizeof reason, "error %d", saved_errno);
+    }
+    cartp_error(err, CART_EIO, "cannot create output file '%s': %s", path, reason);
+  } else {
+    char reason[4200];
+    directory_problem(path, reason, sizeof reason);
+    cartp_error(err, CART_EIO, "cannot create output file '%s'%s", path, reason);
+  }
+}
+
+/* What is at the path before: nothing (0), a regular file (1), or something else (2: a device, a
+ * FIFO, a directory), which is never an output. */
+static int path_kind(const char *path)
+{
+  struct stat info;
+  return stat(path, &info) == 0 ? (S_ISREG(info.st_mode) ? 1 : 2) : 0;
+}
+
 /* One arm's datasets in its group (the file itself for the plain layout), as the arm now
  * selected (h5->arm). */
 static int create_arm(cart_h5_file *h5, const cart_trial *trial, size_t chunk_patients,
@@ -690,8 +716,7 @@ static cart_h5_file *h5_file_new(const char *path, const cart_trial *const *tria
   /* What is at the path before: nothing, a regular file, or something else (a device, a FIFO,
    * a directory), which is never an output: HDF5 cannot write a trial there, and a failed
    * H5Fcreate of an opened file leaves an object behind in HDF5 1.10 that no call can close. */
-  struct stat info;
-  int found = stat(path, &info) == 0 ? (S_ISREG(info.st_mode) ? 1 : 2) : 0;
+  int found = path_kind(path);
   /* The first caller's look decides for all: another may look after the first created it. */
   share(access, &found, sizeof found);
   if (found == 2) {
@@ -718,19 +743,7 @@ static cart_h5_file *h5_file_new(const char *path, const cart_trial *const *tria
   h5->file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, access->fcpl, access->fapl);
   const int saved_errno = access->errno_known ? errno : 0;
   if (h5->file < 0) {
-    if (!force && saved_errno == EEXIST) {
-      cartp_error(err, CART_EEXIST, "output file '%s' exists (use --force to overwrite)", path);
-    } else if (saved_errno != 0) {
-      char reason[128];
-      if (strerror_r(saved_errno, reason, sizeof reason) != 0) {
-        snprintf(reason, sizeof reason, "error %d", saved_errno);
-      }
-      cartp_error(err, CART_EIO, "cannot create output file '%s': %s", path, reason);
-    } else {
-      char reason[4200];
-      directory_problem(path, reason, sizeof reason);
-      cartp_error(err, CART_EIO, "cannot create output file '%s'%s", path, reason);
-    }
+    create_failed(path, force, saved_errno, err);
     handle_free(h5);
     return NULL;
   }
@@ -787,6 +800,65 @@ cart_h5_file *cartp_h5_file_new(const char *path, const cart_trial *const *trial
   }
   H5E_END_TRY;
   return h5;
+}
+
+/* ---- the small files of other analyses (lib/io/sensitivity_file.c) ---- */
+
+hid_t cartp_h5_create(const char *path, int force, cart_error *err)
+{
+  hid_t file = H5I_INVALID_HID;
+  const int found = path_kind(path);
+  if (found == 2) {
+    cartp_error(err, CART_EINVAL, "output '%s' is not a regular file", path);
+  } else if (found == 1 && !force) {
+    cartp_error(err, CART_EEXIST, "output file '%s' exists (use --force to overwrite)", path);
+  } else {
+    H5E_BEGIN_TRY
+    {
+      errno = 0;
+      file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    }
+    H5E_END_TRY;
+    if (file < 0) {
+      create_failed(path, force, errno, err);
+    }
+  }
+  return file;
+}
+
+int cartp_h5_attr_string(hid_t loc, const char *name, const char *text)
+{
+  return attr_string(loc, name, text);
+}
+
+int cartp_h5_attr_strings(hid_t loc, const char *name, const char *const *texts, size_t n)
+{
+  return attr_strings(loc, name, texts, n);
+}
+
+int cartp_h5_attr_uint64(hid_t loc, const char *name, uint64_t value)
+{
+  return attr_uint64(loc, name, value);
+}
+
+int cartp_h5_attr_double(hid_t loc, const char *name, double value)
+{
+  return attr_double(loc, name, value);
+}
+
+int cartp_h5_doubles(hid_t loc, const char *name, size_t rows, size_t columns,
+                     const double *values, const char *unit)
+{
+  const double fill = NAN;
+  hid_t dataset = dataset_create(loc, name, H5T_IEEE_F64LE, rows, columns, rows,
+                                 H5T_NATIVE_DOUBLE, &fill, unit);
+  if (dataset < 0) {
+    return -1;
+  }
+  int status = rows_write(dataset, H5T_NATIVE_DOUBLE, 0, rows, columns, H5I_INVALID_HID, values,
+                          H5P_DEFAULT);
+  status |= close_id(dataset, H5Dclose);
+  return status;
 }
 
 /* ---- write ---- */

@@ -50,6 +50,20 @@ cart_h5_file *cartp_h5_file_new(const char *path, const cart_trial *const *trial
                                 size_t chunk_patients, const cartp_h5_access *access,
                                 cart_error *err);
 
+/* The small files of other analyses (cart_sensitivity_write), with the trial file's helpers.
+ * cartp_h5_create creates `path` (serial access; an existing regular file only with force) and
+ * returns the file, or a negative id with CART_EEXIST, CART_EINVAL (not a regular file) or
+ * CART_EIO in *err, the messages of a trial file's. The writers return 0, or -1 when an HDF5 call
+ * failed (call them inside H5E_BEGIN_TRY): a scalar attribute, or one of n strings; a dataset of
+ * rows (x columns, 0 for rank 1) doubles, deflated, with a unit attribute unless NULL. */
+hid_t cartp_h5_create(const char *path, int force, cart_error *err);
+int cartp_h5_attr_string(hid_t loc, const char *name, const char *text);
+int cartp_h5_attr_strings(hid_t loc, const char *name, const char *const *texts, size_t n);
+int cartp_h5_attr_uint64(hid_t loc, const char *name, uint64_t value);
+int cartp_h5_attr_double(hid_t loc, const char *name, double value);
+int cartp_h5_doubles(hid_t loc, const char *name, size_t rows, size_t columns,
+                     const double *values, const char *unit);
+
 /* The arms as the arrays cartp_h5_file_new takes (borrowed from the arms: valid while they
  * are). */
 typedef struct cartp_arms_view {

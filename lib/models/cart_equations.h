@@ -1,8 +1,10 @@
 /* cart_equations.h: model cart's right-hand side and Jacobian (MODEL.md 2.2), written once and
  * compiled for one patient (double) and for one patient per SIMD lane (lib/util/lanes.h).
  *
- * Included by cart.c only, once per width, after defining CARTP_LANE_W (1: scalar) and
- * including lib/util/lanes.h; the state and parameter names are cart.c's. Every branch on a
+ * Included by cart.c and by the models built on cart (allo.c, through allo_equations.h), once
+ * per width, after defining CARTP_LANE_W (1: scalar) and including lib/util/lanes.h; the state,
+ * parameter and derived names are cart_parts.h's, and J is N_STATES x N_STATES (the including
+ * model's: cart's rows and columns are filled, the rest zeroed). Every branch on a
  * parameter or a state is a select (CARTP_SEL) that picks, lane by lane, exactly what the scalar
  * code computes; a term that costs a library call (pow, exp) is computed only when some lane
  * needs it. The scalar instantiation is the code cart.c had before, operation for operation. */
@@ -273,3 +275,82 @@ static inline void CARTP_EQ(signals)(const CARTP_R *y, const CARTP_R *p, CARTP_R
     out[3] = CARTP_SEL(ifn_on, out[3] + p[P_Q_IFN] * stim * y[E] / 1e9, out[3]);
   }
 }
+
+#if CARTP_LANE_W == 1 && !defined(CARTP_CART_SCALAR_DONE)
+#define CARTP_CART_SCALAR_DONE
+/* cart's per-patient pieces besides the equations (one patient only), for cart.c and the models
+ * built on it (allo.c). */
+
+/* Fills cart's derived constants (cart_parts.h, CARTP_CART_DERIVED). */
+static void cart_prepare(const double *p, double *dv)
+{
+  dv[DV_H_IS_2] = p[P_H] == 2.0 ? 1.0 : 0.0;
+  dv[DV_IL6_50_H] = pow(p[P_IL6_50], p[P_H]);
+  dv[DV_INV_LD_TAU] = 1.0 / p[P_LD_TAU];
+  dv[DV_INV_V1] = 1.0 / p[P_V1];
+  dv[DV_INV_K_TUM] = 1.0 / p[P_K_TUM];
+  dv[DV_CL_V1] = p[P_CL] / p[P_V1];
+  dv[DV_Q_V1] = p[P_Q] / p[P_V1];
+  dv[DV_Q_V2] = p[P_Q] / p[P_V2];
+  dv[DV_P_KILL_9] = p[P_P_KILL] / 1e9; /* IL-6 per killed cell, pg/mL per cell */
+  dv[DV_P_ACT_9] = p[P_P_ACT] / 1e9;
+  /* p0 makes IL6 = il6_0 a steady state before treatment (no CAR-T, no tocilizumab). */
+  dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification_1(p, dv, p[P_IL6_0]);
+}
+
+/* MODEL.md 2.2's rules (cart_common.h's IL-6 rules), the message naming `model`. */
+static int cart_check(const char *model, const double *p, char *message, size_t size)
+{
+  double dv[CART_MAX_DERIVED];
+  cart_prepare(p, dv);
+  return cartp_il6_rules(model, p[P_P_AMP], p[P_IL6_50], p[P_H], p[P_K_IL6], p[P_K_REC],
+                         dv[DV_P0], message, size);
+}
+
+/* cart's derived quantities by name: "p0" and "il6_loop_gain". */
+static int cart_derived_value(const double *p, const char *name, double *value)
+{
+  if (strcmp(name, "p0") == 0) {
+    double dv[CART_MAX_DERIVED];
+    cart_prepare(p, dv);
+    *value = dv[DV_P0];
+    return CART_OK;
+  }
+  if (strcmp(name, "il6_loop_gain") == 0) {
+    *value = cartp_il6_loop_gain(p[P_P_AMP], p[P_IL6_50], p[P_H]);
+    return CART_OK;
+  }
+  return CART_EUNKNOWN_PARAM;
+}
+
+/* MODEL.md 2.2's initial state of cart's states. */
+static void cart_initial(const double *p, double *y)
+{
+  y[E] = (1.0 - p[P_F_MEM]) * p[P_DOSE];
+  y[M] = p[P_F_MEM] * p[P_DOSE];
+  y[X] = 0.0;
+  y[TP] = (1.0 - p[P_F_NEG0]) * p[P_T0];
+  y[TN] = p[P_F_NEG0] * p[P_T0];
+  y[B] = p[P_B_LD] * p[P_B0];
+  y[IL6] = p[P_IL6_0];
+  y[D1] = 0.0;
+  y[D2] = 0.0;
+}
+
+static void cart_observe(double t, const double *y, const double *p, double *out)
+{
+  (void)t;
+  out[0] = p[P_F_BLOOD] * (y[E] + y[M] + y[X]) / (p[P_V_BLOOD] * 1e6);
+}
+
+static void cart_signal_values(const double *y, const double *p, double *out)
+{
+  signals_1(y, p, out); /* the same for one patient and for lanes */
+}
+
+static void cart_add_dose(double *y, double cells, double f_mem)
+{
+  y[E] += (1.0 - f_mem) * cells;
+  y[M] += f_mem * cells;
+}
+#endif

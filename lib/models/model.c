@@ -8,6 +8,7 @@
 
 #include "../util/error.h"
 #include "model_impl.h"
+#include "oncology_endpoints.h"
 
 size_t cart_model_count(void)
 {
@@ -144,54 +145,8 @@ int cart_model_endpoint_index(const cart_model *model, const char *name)
   return -1;
 }
 
-/* MODEL.md section 4, in cart_endpoint order; the levels name the trial-wide settings, so cart's
- * and cart2's numbers are those of cart_endpoint_settings as before. */
-#define INPUT(role) CARTP_SLOT(CART_ROLE_##role)
-#define LEVEL(name) CARTP_TRIAL_LEVEL(name)
-#define CR_LEVELS {LEVEL("n_detect"), LEVEL("t_resp")}
-const cartp_endpoint cartp_oncology_endpoints[CART_N_ENDPOINTS] = {
-    [CART_ENDPOINT_CMAX] = {{"cmax", "cells/uL", 0, "max of Cblood over the horizon"},
-                            CARTP_REDUCE_MAX, INPUT(CBLOOD), 0, CARTP_NO_LEVELS},
-    [CART_ENDPOINT_TMAX] = {{"tmax", "day", 0, "time of cmax"},
-                            CARTP_REDUCE_TIME_OF_MAX, INPUT(CBLOOD), 0, CARTP_NO_LEVELS},
-    [CART_ENDPOINT_AUC28] = {{"auc28", "cells/uL*day", 0, "integral of Cblood from 0 to 28"},
-                             CARTP_REDUCE_INTEGRAL, INPUT(CBLOOD), 0, {LEVEL("auc_end")}},
-    [CART_ENDPOINT_TUMOUR_NADIR] = {{"tumour_nadir", "cells", 0, "min of the tumour sum"},
-                                    CARTP_REDUCE_MIN, INPUT(TUMOUR), 0, CARTP_NO_LEVELS},
-    [CART_ENDPOINT_RESPONSE] =
-        {{"response", "1", 1,
-          "2 CR (tumour below n_detect before t_resp), 1 PR (nadir <= T0/2), 0 NR"},
-         CARTP_REDUCE_RESPONSE, INPUT(TUMOUR), 0, CR_LEVELS},
-    [CART_ENDPOINT_RELAPSE_DAY] =
-        {{"relapse_day", "day", 0,
-          "first time after CR the tumour sum returns above n_detect; NaN if none"},
-         CARTP_REDUCE_RELAPSE_DAY, INPUT(TUMOUR), 0, CR_LEVELS},
-    [CART_ENDPOINT_RELAPSE_NEGATIVE] =
-        {{"relapse_negative", "1", 1,
-          "at relapse, antigen-negative cells are more than half the tumour"},
-         CARTP_REDUCE_RELAPSE_NEGATIVE, INPUT(TUMOUR), 0, CR_LEVELS},
-    [CART_ENDPOINT_APLASIA_DAYS] = {{"aplasia_days", "day", 0,
-                                     "total time with B below f_aplasia * B0"},
-                                    CARTP_REDUCE_TIME_BELOW, INPUT(B), 0,
-                                    {CARTP_TRIAL_LEVEL_TIMES("f_aplasia", "B0")}},
-    [CART_ENDPOINT_IL6_PEAK] = {{"il6_peak", "pg/mL", 0, "max serum IL6"},
-                                CARTP_REDUCE_MAX, INPUT(IL6), 0, CARTP_NO_LEVELS},
-    [CART_ENDPOINT_IL6S_PEAK] = {{"il6s_peak", "pg/mL", 0, "max IL6s"},
-                                 CARTP_REDUCE_MAX, INPUT(IL6S), 0, CARTP_NO_LEVELS},
-    [CART_ENDPOINT_CRS_GRADE] =
-        {{"crs_grade", "1", 1,
-          "number of the thresholds crs_g1..crs_g4 that max CRS signal exceeded"},
-         CARTP_REDUCE_GRADE, INPUT(CRS), 0,
-         {LEVEL("crs_g1"), LEVEL("crs_g2"), LEVEL("crs_g3"), LEVEL("crs_g4")}},
-    [CART_ENDPOINT_CRS_ONSET] = {{"crs_onset", "day", 0,
-                                  "first time the CRS signal exceeds crs_g1; NaN if never"},
-                                 CARTP_REDUCE_FIRST_ABOVE, INPUT(CRS), 0, {LEVEL("crs_g1")}},
-    [CART_ENDPOINT_TOCI_DOSES] = {{"toci_doses", "1", 1, "tocilizumab doses given"},
-                                  CARTP_REDUCE_TOCI_DOSES, 0, 0, CARTP_NO_LEVELS},
-};
-#undef CR_LEVELS
-#undef LEVEL
-#undef INPUT
+/* MODEL.md section 4 (oncology_endpoints.h). */
+const cartp_endpoint cartp_oncology_endpoints[CART_N_ENDPOINTS] = {CARTP_ONCOLOGY_ENDPOINT_ROWS};
 
 /* The fields of cart_endpoint_settings by name (MODEL.md 4); the defaults are
  * cart_endpoint_settings_default's (endpoints.c fills the struct from this table). */
@@ -234,6 +189,7 @@ int cartp_reducer_n_levels(cartp_reducer reducer)
   case CARTP_REDUCE_INTEGRAL:
   case CARTP_REDUCE_TIME_BELOW:
   case CARTP_REDUCE_FIRST_ABOVE:
+  case CARTP_REDUCE_LAST_ABOVE:
   case CARTP_REDUCE_FALL_AFTER_MAX: return 1;
   case CARTP_REDUCE_RESPONSE:
   case CARTP_REDUCE_RELAPSE_DAY:

@@ -59,6 +59,8 @@ typedef enum cartp_reducer {
                                     first time it rises from at or below level 1 to above it (a
                                     B-cell pool's return); NaN if it never falls or never
                                     returns */
+  CARTP_REDUCE_LAST_ABOVE,       /* the last time the input is above level 0 (the horizon while it
+                                    still is: a CAR-T population's persistence); NaN if never */
   CARTP_REDUCE_RECIST,           /* RESPONSE with a partial response at a nadir <= level 2 (a
                                     fraction, pr_fraction) times the initial value instead of a
                                     half; levels 0 and 1 as RESPONSE's (solid) */
@@ -262,6 +264,7 @@ extern const size_t cartp_model_registry_size;
 extern const cart_model cartp_model_stein;
 extern const cart_model cartp_model_cart;
 extern const cart_model cartp_model_cart2;
+extern const cart_model cartp_model_allo;
 extern const cart_model cartp_model_solid;
 
 #endif /* CART_MODEL_IMPL_H */

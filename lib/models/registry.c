@@ -6,6 +6,7 @@ const cart_model *const cartp_model_registry[] = {
     &cartp_model_cart,
     &cartp_model_stein,
     &cartp_model_cart2,
+    &cartp_model_allo,
     &cartp_model_solid,
 };
 

@@ -242,6 +242,14 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
       }
     } else if (def->reducer == CARTP_REDUCE_RECOVERY_DAY) {
       recovery(tr, solver, e, role, t0, v0[role], t, v[role]);
+    } else if (def->reducer == CARTP_REDUCE_LAST_ABOVE) {
+      /* persistence: the latest time above the level, the crossing where it falls through */
+      const double s0 = v0[role], s1 = v[role], level = tr->level[e][0];
+      if (s1 > level) {
+        tr->value[e] = t;
+      } else if (s0 > level) {
+        tr->value[e] = solver ? crossing(tr, solver, role, level, t0, s0, t, s1) : t0;
+      }
     } else if (def->reducer == CARTP_REDUCE_FALL_AFTER_MAX) {
       /* persistence: the first fall through the level after the running maximum; a new maximum
        * starts the wait again */
@@ -281,7 +289,8 @@ static void on_segment_start(void *context, const cart_solver *solver, double t,
           tr->level[e][j] *= x;
         }
       }
-      if (def->reducer == CARTP_REDUCE_FIRST_ABOVE && x > tr->level[e][0]) {
+      if ((def->reducer == CARTP_REDUCE_FIRST_ABOVE || def->reducer == CARTP_REDUCE_LAST_ABOVE) &&
+          x > tr->level[e][0]) {
         tr->value[e] = t;
       } else if (def->reducer == CARTP_REDUCE_VALUE_AT && t == def->day) {
         tr->value[e] = x;
@@ -445,12 +454,14 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
     } else if (def->reducer == CARTP_REDUCE_TIME_BELOW ||
                def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
                def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
+               def->reducer == CARTP_REDUCE_LAST_ABOVE ||
                def->reducer == CARTP_REDUCE_FALL_AFTER_MAX) {
       tracker->per_sample[tracker->n_per_sample++] = (unsigned char)e;
     }
     const int undefined_until_seen = def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
                                      def->reducer == CARTP_REDUCE_VALUE_AT ||
                                      def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
+                                     def->reducer == CARTP_REDUCE_LAST_ABOVE ||
                                      def->reducer == CARTP_REDUCE_FALL_AFTER_MAX;
     tracker->value[e] = undefined_until_seen ? NAN : 0.0;
     tracker->running_max[e] = -INFINITY;
@@ -504,7 +515,8 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
     case CARTP_REDUCE_INTEGRAL:
     case CARTP_REDUCE_VALUE_AT:
     case CARTP_REDUCE_FIRST_ABOVE:
-    case CARTP_REDUCE_RECOVERY_DAY: e[i] = tr->value[i]; break;
+    case CARTP_REDUCE_RECOVERY_DAY:
+    case CARTP_REDUCE_LAST_ABOVE: e[i] = tr->value[i]; break;
     case CARTP_REDUCE_TIME_BELOW: e[i] = isnan(tr->level[i][0]) ? NAN : tr->value[i]; break;
     case CARTP_REDUCE_GRADE:
       for (int g = 0; g < 4; g++) {

@@ -89,3 +89,24 @@ int cartp_read_text_file(const char *path, const char *what, size_t max_bytes, c
   *text = buffer;
   return CART_OK;
 }
+
+void cartp_join_names(char *buffer, size_t size, size_t n,
+                      const char *(*name)(const void *data, size_t i), const void *data)
+{
+  static const char more[] = ", ...";
+  size_t used = 0;
+  buffer[0] = '\0';
+  for (size_t i = 0; i < n; i++) {
+    const char *next = name(data, i);
+    const size_t length = (i ? 2 : 0) + strlen(next);
+    /* room for this name, and for ", ..." after it unless it is the last */
+    if (used + length + (i + 1 < n ? sizeof more - 1 : 0) >= size) {
+      if (used + sizeof more <= size) {
+        memcpy(buffer + used, i ? more : more + 2, sizeof more - (i ? 0 : 2));
+      }
+      return;
+    }
+    snprintf(buffer + used, size - used, "%s%s", i ? ", " : "", next);
+    used += length;
+  }
+}

@@ -23,4 +23,9 @@ int cartp_parse_double(const char *text, double *value);
 int cartp_read_text_file(const char *path, const char *what, size_t max_bytes, char **text,
                          cart_error *err);
 
+/* "a, b, c": names name(data, 0 .. n) joined into buffer (the lists of a model's parameters or
+ * endpoints in messages); when they do not all fit, those that do and ", ..." after them. */
+void cartp_join_names(char *buffer, size_t size, size_t n,
+                      const char *(*name)(const void *data, size_t i), const void *data);
+
 #endif

@@ -11,7 +11,7 @@ status code and message, raised as LibcartError.
     result.endpoints["response"].value_counts()
 
 Functions: models(), model_info(name), solve(...), trial(...), read_trial(path),
-default_scenario(), calibrate(scenario, targets, ...). Units: time in days, cells in cells, IL-6 in pg/mL, tocilizumab in mg
+default_scenario(), calibrate(scenario, targets, ...), sensitivity(params, statistic=...). Units: time in days, cells in cells, IL-6 in pg/mL, tocilizumab in mg
 (states D1, D2) and mg/kg (doses), Cblood in cells/uL; MODEL.md and `cart models` list them all.
 
 Thread safety: solve() makes and frees its own C handles, and ctypes releases the GIL during C
@@ -32,7 +32,7 @@ from . import _clib
 from ._clib import LibcartError, LibcartParseError
 
 __all__ = ["LibcartError", "LibcartParseError", "IncompleteTrialWarning", "ModelInfo", "Solution", "TrialResult",
-           "CalibrationResult", "models", "model_info", "solve", "trial", "read_trial",
+           "CalibrationResult", "SensitivityResult", "models", "model_info", "solve", "trial", "read_trial",
            "default_scenario", "calibrate", "__version__"]
 
 __version__ = _clib.text(_clib.lib.cart_version())
@@ -778,6 +778,24 @@ def _patients_table(patients):
     return names, values
 
 
+def _c_progress(progress, prototype, caught):
+    """A ctypes callback of `prototype` that calls progress(...) with the C arguments but the
+    last (the data pointer); a NULL one (no callback) when progress is None. A truthy return
+    stops the C loop; so does an exception, appended to `caught` for the caller to raise again
+    (it must never cross the C boundary). Keep the callback referenced while C may call it."""
+    if progress is None:
+        return prototype()  # a NULL function pointer
+
+    def call(*args):
+        try:
+            return 1 if progress(*args[:-1]) else 0
+        except BaseException as exc:
+            caught.append(exc)
+            return 1
+
+    return prototype(call)
+
+
 def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False, block=4096,
           progress=None, events=None, patients=None):
     """Runs a virtual trial into one HDF5 file, as `cart trial` does, and returns
@@ -841,14 +859,6 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
         raise _clib.error_from(err.code, err)
     n_arms = _lib.cart_arms_count(arms_p)
     caught = []
-
-    def call_progress(done, total, _data):
-        try:
-            return 1 if progress(done, total) else 0
-        except BaseException as exc:  # never let it cross the C boundary
-            caught.append(exc)
-            return 1
-
     try:
         if n is not None:
             _clib.check(_lib.cart_arms_set_n_patients(arms_p, n), _lib.cart_arms_last_error,
@@ -871,9 +881,7 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
             as_run += "# python trial(): patients table of %d rows (%s)\n" % (
                 values.shape[0], ", ".join(names))
         _clib.check(_lib.cart_arms_prepare(arms_p), _lib.cart_arms_last_error, arms_p)
-        # PROGRESS_FN() is a NULL function pointer: no callback
-        callback = _clib.PROGRESS_FN(call_progress) if progress is not None \
-            else _clib.PROGRESS_FN()
+        callback = _c_progress(progress, _clib.PROGRESS_FN, caught)
         summaries = (_clib.TrialSummary * n_arms)()
         options = _clib.TrialRunOptions()
         _lib.cart_trial_run_options_default(ctypes.byref(options))
@@ -960,14 +968,6 @@ def calibrate(scenario, targets, threads=0, progress=None, n=None, seed=None,
         _lib.cart_trial_free(trial_p)
         raise _clib.error_from(err.code, err)
     caught = []
-
-    def call_progress(done, total, best, _data):
-        try:
-            return 1 if progress(done, total, best) else 0
-        except BaseException as exc:  # never let it cross the C boundary
-            caught.append(exc)
-            return 1
-
     cal_p = _clib.CalibrationP()
     try:
         settings = _clib.CalibrateSettings()
@@ -981,8 +981,7 @@ def calibrate(scenario, targets, threads=0, progress=None, n=None, seed=None,
         if max_evaluations is not None:
             settings.max_evaluations = _count(max_evaluations, "max_evaluations", 1, _SIZE_MAX)
         settings.n_threads = threads
-        callback = _clib.CALIBRATE_PROGRESS_FN(call_progress) if progress is not None \
-            else _clib.CALIBRATE_PROGRESS_FN()
+        callback = _c_progress(progress, _clib.CALIBRATE_PROGRESS_FN, caught)
         status = _lib.cart_calibration_new(trial_p, targets_p, ctypes.byref(settings), callback,
                                            None, ctypes.byref(cal_p), ctypes.byref(err))
         if caught:
@@ -1031,6 +1030,196 @@ def _calibration_result(cal_p, scenario_text, trial_name):
         n_patients=summary.n_patients, seed=summary.seed,
         variance_factor=summary.variance_factor, condition=summary.condition,
         trial_name=trial_name)
+
+
+# ---- global sensitivity analysis ---------------------------------------------------------
+
+
+class SensitivityResult:
+    """The result of sensitivity().
+
+    Attributes:
+      indices      DataFrame indexed by parameter name: first, first_lower, first_upper (Sobol
+                   S_i and its bootstrap interval), total, total_lower, total_upper (ST_i), mu,
+                   mu_star, sigma, mu_star_lower, mu_star_upper (Morris); NaN for the other
+                   method's columns
+      design       DataFrame of the parameter values, a row per design point (Sobol: A's N
+                   rows, B's, then AB_1 ... AB_p; Morris: r trajectories of p + 1 points)
+      unit         the same points in the unit cube (ndarray rows x p)
+      outputs      the output at each point (ndarray; NaN where undefined)
+      params       DataFrame indexed by name: distribution, lower, upper, typical, cv
+      method ("sobol" or "morris"), n, levels, seed, n_bootstrap, confidence, statistic (or
+      None for a function), n_valid (base rows or trajectories used), mean, variance,
+      wall_seconds, n_refused (trials whose values the model refused, left out) and refusal
+      (why the first was: "design row R: MESSAGE", or None)
+    """
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    def __repr__(self):
+        return "<libcart.SensitivityResult %s of %s: %d parameters, %d points>" % (
+            self.method, self.statistic or "a function", len(self.indices), len(self.outputs))
+
+
+def _range_text(name, spec):
+    """`cart sensitivity --param`'s NAME=RANGE of a sensitivity() parameter."""
+    if isinstance(spec, str):
+        return "%s=%s" % (name, spec)
+    spec = tuple(spec)
+    if len(spec) == 3 and spec[2] == "log":
+        return "%s=%r:%r:log" % (name, float(spec[0]), float(spec[1]))
+    if len(spec) == 2:
+        return "%s=%r:%r" % (name, float(spec[0]), float(spec[1]))
+    raise ValueError("%s: a range is 'LOWER:UPPER', 'LOWER:UPPER:log', 'scenario', "
+                     "(lower, upper) or (lower, upper, 'log'), not %r" % (name, spec))
+
+
+def sensitivity(params, statistic=None, function=None, scenario=None, method="sobol", n=None,
+                levels=4, seed=1, bootstrap=1000, confidence=0.95, patients=None, threads=0,
+                output=None, force=False, progress=None, typical_patient=False):
+    """Global sensitivity analysis, as `cart sensitivity` does (cart(1), cart_sensitivity.h):
+    Sobol first-order and total indices (Saltelli's design on the Sobol sequence, the Saltelli
+    2010 and Jansen 1999 estimators, percentile-bootstrap intervals) or Morris elementary
+    effects, of a trial's summary statistic or of a Python function. Returns a
+    SensitivityResult.
+
+    params     {name: range}, range one of "LOWER:UPPER" (uniform), "LOWER:UPPER:log"
+               (log-uniform), "scenario" (the scenario's log- or logit-normal distribution of
+               a varied parameter, truncated to its bounds; a statistic only), (lower, upper) or
+               (lower, upper, "log")
+    statistic  a statistic of cart-targets(5) ("cr", "crs_grade3", "median(cmax)", ...): one
+               trial of the scenario per design point, the point's values as typical values
+    function   instead of statistic: f(x) -> float for x a 1-D array of the parameters' values
+               (in params' order), called once per design point
+    scenario   a scenario path or text (None: the built-in default); its seed gives every
+               trial the same patients
+    method     "sobol" or "morris"; n: Sobol's N base rows (default 1024, a power of two) or
+               Morris's r trajectories (default 20); levels: Morris grid levels (even)
+    seed       of the Morris design and the bootstrap; bootstrap: resamples (0: no intervals);
+               confidence: the intervals' level
+    patients   virtual patients per trial (default: the scenario's); threads: OpenMP threads
+               per trial (the result does not depend on them)
+    typical_patient  one patient at the typical values without variability: the statistic is
+               its endpoint, e.g. "mean(cmax)" (not with patients)
+    output     an HDF5 file to write (cart(1) SENSITIVITY FILES); force: replace it
+    progress   optional callable(done, total) after each trial; a truthy return stops
+               (LibcartError CART_ESTOPPED)
+
+    Raises LibcartError (LibcartParseError for a malformed range or statistic) with libcart's
+    message, e.g. an unknown parameter (listing the model's), a range outside a parameter's
+    bounds, an unknown statistic.
+    """
+    pd = _pandas()
+    if (statistic is None) == (function is None):
+        raise ValueError("give either statistic (a trial's) or function, not both or neither")
+    if method not in _clib.SENSITIVITY_METHODS:
+        raise ValueError("method must be 'sobol' or 'morris', not %r" % (method,))
+    if not params:
+        raise ValueError("params: at least one parameter and its range")
+    threads = _count(threads, "threads", 0, _MAX_THREADS)
+    err = _clib.new_error()
+    trial_p = None
+    if statistic is not None:
+        text, source = _scenario_text(scenario)
+        trial_p = _lib.cart_trial_new_from_scenario(text.encode("utf-8"), source.encode("utf-8"),
+                                                    ctypes.byref(err))
+        if not trial_p:
+            raise _clib.error_from(err.code, err)
+    s_p = None
+    try:
+        if patients is not None:
+            _clib.check(_lib.cart_trial_set_n_patients(
+                trial_p, _count(patients, "patients", 1, _SIZE_MAX)),
+                _lib.cart_trial_last_error, trial_p)
+        names = list(params)
+        c_params = (_clib.SensitivityParam * len(names))()
+        buffers = [ctypes.create_string_buffer(_clib.CART_RANGE_NAME_SIZE) for _ in names]
+        for k, name in enumerate(names):
+            from_scenario = ctypes.c_int()
+            _clib.check(_lib.cart_parse_sensitivity_range(
+                _range_text(name, params[name]).encode("utf-8"), buffers[k],
+                ctypes.byref(c_params[k]), ctypes.byref(from_scenario), ctypes.byref(err)),
+                err=err)
+            if from_scenario.value:
+                if trial_p is None:
+                    raise ValueError("%s: 'scenario' ranges need a statistic (a trial)" % name)
+                _clib.check(_lib.cart_sensitivity_scenario_param(
+                    trial_p, buffers[k].value, ctypes.byref(c_params[k]), ctypes.byref(err)),
+                    err=err)
+        if typical_patient:
+            if trial_p is None or patients is not None:
+                raise ValueError("typical_patient is one patient of a trial: give a statistic "
+                                 "and no patients")
+            _clib.check(_lib.cart_sensitivity_typical_patient(trial_p))
+        settings = _clib.SensitivitySettings()
+        _lib.cart_sensitivity_settings_default(ctypes.byref(settings))
+        settings.method = _clib.SENSITIVITY_METHODS.index(method)
+        settings.n = _count(n, "n", 1, _SIZE_MAX) if n is not None else \
+            (1024 if method == "sobol" else 20)
+        settings.levels = _count(levels, "levels", 0, _SIZE_MAX)
+        settings.seed = _count(seed, "seed", 0, _UINT64_MAX)
+        settings.n_bootstrap = _count(bootstrap, "bootstrap", 0, _SIZE_MAX)
+        settings.confidence = float(confidence)
+        s_p = _lib.cart_sensitivity_new(c_params, len(names), ctypes.byref(settings),
+                                        ctypes.byref(err))
+        if not s_p:
+            raise _clib.error_from(err.code, err)
+        rows = _lib.cart_sensitivity_n_rows(s_p)
+        p = len(names)
+        values = np.ctypeslib.as_array(_lib.cart_sensitivity_design(s_p), (rows, p)).copy()
+        if statistic is not None:
+            caught = []
+            callback = _c_progress(progress, _clib.PROGRESS_FN, caught)
+            status = _lib.cart_sensitivity_run_trial(s_p, trial_p, statistic.encode("utf-8"),
+                                                     threads, callback, None)
+            if caught:
+                raise caught[0]
+            _clib.check(status, _lib.cart_sensitivity_last_error, s_p)
+        else:
+            outputs = np.ascontiguousarray([float(function(row)) for row in values],
+                                           dtype=np.float64)
+            _clib.check(_lib.cart_sensitivity_set_outputs(s_p, _clib.as_double_p(outputs)),
+                        _lib.cart_sensitivity_last_error, s_p)
+        if output is not None:
+            _clib.check(_lib.cart_sensitivity_write(s_p, os.fspath(output).encode(),
+                                                    1 if force else 0, ctypes.byref(err)),
+                        err=err)
+        return _sensitivity_result(s_p, names, values, statistic, pd)
+    finally:
+        if s_p:
+            _lib.cart_sensitivity_free(s_p)
+        if trial_p:
+            _lib.cart_trial_free(trial_p)
+
+
+def _sensitivity_result(s_p, names, values, statistic, pd):
+    rows, p = values.shape
+    rows_index, param_rows = [], []
+    for i in range(p):
+        x = _clib.SensitivityIndex()
+        _lib.cart_sensitivity_get_index(s_p, i, ctypes.byref(x))
+        rows_index.append({f: getattr(x, f) for f in _clib.SENSITIVITY_INDEX_FIELDS})
+        q = _clib.SensitivityParam()
+        _lib.cart_sensitivity_get_param(s_p, i, ctypes.byref(q))
+        param_rows.append({"distribution": _clib.SENSITIVITY_DISTRIBUTIONS[q.distribution],
+                           "lower": q.lower, "upper": q.upper, "typical": q.typical, "cv": q.cv})
+    settings = _clib.SensitivitySettings()
+    _lib.cart_sensitivity_get_settings(s_p, ctypes.byref(settings))
+    summary = _clib.SensitivitySummary()
+    _lib.cart_sensitivity_get_summary(s_p, ctypes.byref(summary))
+    unit = np.ctypeslib.as_array(_lib.cart_sensitivity_design_unit(s_p), (rows, p)).copy()
+    outputs = np.ctypeslib.as_array(_lib.cart_sensitivity_outputs(s_p), (rows,)).copy()
+    return SensitivityResult(
+        method=_clib.SENSITIVITY_METHODS[settings.method], n=settings.n, levels=settings.levels,
+        seed=settings.seed, n_bootstrap=settings.n_bootstrap, confidence=settings.confidence,
+        indices=pd.DataFrame(rows_index, index=pd.Index(names, name="parameter")),
+        design=pd.DataFrame(values, columns=names), unit=unit, outputs=outputs,
+        params=pd.DataFrame(param_rows, index=pd.Index(names, name="parameter")),
+        statistic=_clib.text(_lib.cart_sensitivity_statistic(s_p)) if statistic else None,
+        n_valid=summary.n_valid, mean=summary.mean, variance=summary.variance,
+        wall_seconds=summary.wall_seconds, n_refused=summary.n_refused,
+        refusal=_clib.text(_lib.cart_sensitivity_refusal(s_p)) or None)
 
 
 class TrialResult:

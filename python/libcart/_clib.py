@@ -274,6 +274,42 @@ class CalibrationParam(Structure):
                 ("identified", c_int)]
 
 
+class SensitivityParam(Structure):
+    """cart_sensitivity_param (cart_sensitivity.h); distribution is a
+    cart_sensitivity_distribution (SENSITIVITY_DISTRIBUTIONS)."""
+    _fields_ = [("name", c_char_p), ("distribution", c_int), ("lower", c_double),
+                ("upper", c_double), ("typical", c_double), ("cv", c_double)]
+
+
+class SensitivitySettings(Structure):
+    """cart_sensitivity_settings (cart_sensitivity.h)."""
+    _fields_ = [("method", c_int), ("n", c_size_t), ("levels", c_size_t), ("seed", c_uint64),
+                ("n_bootstrap", c_size_t), ("confidence", c_double)]
+
+
+class SensitivitySummary(Structure):
+    """cart_sensitivity_summary (cart_sensitivity.h)."""
+    _fields_ = [("analysed", c_int), ("n_rows", c_size_t), ("n_valid", c_size_t),
+                ("mean", c_double), ("variance", c_double), ("wall_seconds", c_double),
+                ("n_refused", c_size_t)]
+
+
+SENSITIVITY_INDEX_FIELDS = ("first", "first_lower", "first_upper", "total", "total_lower",
+                            "total_upper", "mu", "mu_star", "sigma", "mu_star_lower",
+                            "mu_star_upper")
+
+
+class SensitivityIndex(Structure):
+    """cart_sensitivity_index (cart_sensitivity.h)."""
+    _fields_ = [("name", c_char_p)] + [(f, c_double) for f in SENSITIVITY_INDEX_FIELDS]
+
+
+# cart_sensitivity_method and cart_sensitivity_distribution, in the headers' order
+SENSITIVITY_METHODS = ("sobol", "morris")
+SENSITIVITY_DISTRIBUTIONS = ("uniform", "log-uniform", "log-normal", "logit-normal")
+CART_RANGE_NAME_SIZE = 64  # cart_grammar.h
+
+
 # Opaque handles: distinct pointer types, so that ctypes refuses a params where a solver is due.
 class _Model(Structure):
     pass
@@ -315,6 +351,10 @@ class _EndpointPlan(Structure):
     pass
 
 
+class _Sensitivity(Structure):
+    """cart_sensitivity (opaque)."""
+
+
 class Table(Structure):
     """cart_table (cart_grammar.h)."""
     _fields_ = [("n_rows", c_size_t), ("n_columns", c_size_t), ("names", POINTER(c_char_p)),
@@ -331,6 +371,7 @@ TargetsP = POINTER(_Targets)
 CalibrationP = POINTER(_Calibration)
 PopulationP = POINTER(_Population)
 EndpointPlanP = POINTER(_EndpointPlan)
+SensitivityP = POINTER(_Sensitivity)
 ErrorP = POINTER(CartError)
 DoubleP = POINTER(c_double)
 
@@ -346,6 +387,8 @@ class TrialRunOptions(Structure):
 
 # int (*cart_calibrate_progress_fn)(size_t evaluations, size_t max, double best, void *data)
 CALIBRATE_PROGRESS_FN = CFUNCTYPE(c_int, c_size_t, c_size_t, c_double, c_void_p)
+
+# int (*cart_sensitivity_progress_fn)(size_t done, size_t total, void *data): PROGRESS_FN
 
 # ---- constants of the headers ------------------------------------------------------------
 
@@ -505,6 +548,33 @@ _PROTOTYPES = {
     "cart_calibration_get_param": (c_int, [CalibrationP, c_size_t, POINTER(CalibrationParam)]),
     "cart_calibration_scenario": (c_int, [CalibrationP, c_char_p, c_char_p, c_size_t,
                                           POINTER(c_size_t)]),
+    # cart_sensitivity.h
+    "cart_sensitivity_settings_default": (None, [POINTER(SensitivitySettings)]),
+    "cart_sensitivity_new": (SensitivityP, [POINTER(SensitivityParam), c_size_t,
+                                            POINTER(SensitivitySettings), ErrorP]),
+    "cart_sensitivity_free": (None, [SensitivityP]),
+    "cart_sensitivity_scenario_param": (c_int, [TrialP, c_char_p, POINTER(SensitivityParam),
+                                                ErrorP]),
+    "cart_sensitivity_typical_patient": (c_int, [TrialP]),
+    "cart_sensitivity_get_settings": (None, [SensitivityP, POINTER(SensitivitySettings)]),
+    "cart_sensitivity_n_params": (c_size_t, [SensitivityP]),
+    "cart_sensitivity_get_param": (c_int, [SensitivityP, c_size_t, POINTER(SensitivityParam)]),
+    "cart_sensitivity_n_rows": (c_size_t, [SensitivityP]),
+    "cart_sensitivity_design_unit": (DoubleP, [SensitivityP]),
+    "cart_sensitivity_design": (DoubleP, [SensitivityP]),
+    "cart_sensitivity_outputs": (DoubleP, [SensitivityP]),
+    "cart_sensitivity_set_outputs": (c_int, [SensitivityP, DoubleP]),
+    "cart_sensitivity_run_trial": (c_int, [SensitivityP, TrialP, c_char_p, c_int, PROGRESS_FN,
+                                           c_void_p]),
+    "cart_sensitivity_statistic": (c_char_p, [SensitivityP]),
+    "cart_sensitivity_refusal": (c_char_p, [SensitivityP]),
+    "cart_sensitivity_get_summary": (None, [SensitivityP, POINTER(SensitivitySummary)]),
+    "cart_sensitivity_get_index": (c_int, [SensitivityP, c_size_t, POINTER(SensitivityIndex)]),
+    "cart_sensitivity_last_error": (ErrorP, [SensitivityP]),
+    "cart_sensitivity_write": (c_int, [SensitivityP, c_char_p, c_int, ErrorP]),
+    # cart_grammar.h: the --param form
+    "cart_parse_sensitivity_range": (c_int, [c_char_p, c_char_p, POINTER(SensitivityParam),
+                                             POINTER(c_int), ErrorP]),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

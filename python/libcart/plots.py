@@ -10,6 +10,9 @@ Every function returns a matplotlib Figure. It draws into the Figure or SubFigur
     endpoint_histograms(trial)          histograms of endpoints (cmax, tmax, auc28), median marked
     response_crs(trial)                 response (NR, PR, CR) and CRS grades 0-4, % of solved
     report(trial)                       all of the above for a trial on one Figure
+    sobol_indices(result)               Sobol first-order and total indices as bars with
+                                        their bootstrap intervals (libcart.sensitivity)
+    morris_screening(result)            Morris mu* against sigma, a point per parameter
 
 A trial of arms (read_trial(...).arms, scenario [arm NAME] sections) is drawn by arm by each of
 the trial functions: a colour per arm (ARM_COLORS), the arm's name in the legends.
@@ -37,7 +40,8 @@ import warnings
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["patient_course", "percentile_bands", "endpoint_histograms", "response_crs", "report"]
+__all__ = ["patient_course", "percentile_bands", "endpoint_histograms", "response_crs", "report",
+           "sobol_indices", "morris_screening"]
 
 # What the trajectories and endpoints of a trial file are (cart(1) TRIAL FILES).
 TRAJECTORY_TITLES = {
@@ -808,3 +812,81 @@ def report(trial_result, fig=None, ncols=3):
                  f"N = {n_patients} ({counts}), seed {_attr(trial_result, 'seed', '?')}, "
                  f"{state}", fontsize=15)
     return _root(fig)
+
+
+# ---- sensitivity (libcart.sensitivity) ----
+
+def _sensitivity_title(result, what):
+    statistic = getattr(result, "statistic", None) or "the function"
+    return f"{what} of {statistic}"
+
+
+def sobol_indices(result, ax=None, fig=None, sort=True):
+    """Bars of the Sobol first-order (S1) and total (ST) indices of each parameter, with their
+    bootstrap intervals as whiskers (result: what libcart.sensitivity(method="sobol") returns).
+
+    Parameters sorted by total index, largest first, unless sort=False. Two bar containers,
+    labelled 'first order S1' and 'total ST'. A total well above the first order marks a
+    parameter that acts through interactions; estimates may fall slightly below 0 (sampling
+    error), and the axis shows it."""
+    if ax is None:
+        fig = _new_figure(fig, (max(5.0, 0.8 * len(result.indices) + 2.5), 4.2))
+        ax = fig.subplots()
+    table = result.indices.sort_values("total", ascending=False) if sort else result.indices
+    x = np.arange(len(table))
+    width = 0.38
+    for offset, column, label, color in ((-width / 2, "first", "first order S1", "tab:blue"),
+                                         (width / 2, "total", "total ST", "tab:orange")):
+        values = table[column].to_numpy(dtype=float)
+        lower = table[f"{column}_lower"].to_numpy(dtype=float)
+        upper = table[f"{column}_upper"].to_numpy(dtype=float)
+        errors = np.vstack([np.maximum(values - lower, 0), np.maximum(upper - values, 0)])
+        has_interval = np.all(np.isfinite(errors))
+        ax.bar(x + offset, values, width=width, color=color, label=label,
+               yerr=errors if has_interval else None, capsize=3,
+               error_kw={"elinewidth": 1, "ecolor": "0.2"})
+    ax.axhline(0, color="0.3", linewidth=0.8)
+    ax.set_xticks(x, list(table.index), rotation=30 if len(table) > 6 else 0, ha="right"
+                  if len(table) > 6 else "center")
+    ax.set_ylabel("Sobol index (share of the variance)")
+    confidence = getattr(result, "confidence", 0.95)
+    n = getattr(result, "n", None)
+    ax.set_title(_sensitivity_title(result, "Sobol indices") +
+                 (f" (N = {n}, {100 * confidence:g}% bootstrap intervals)" if n else ""))
+    ax.legend(fontsize=8)
+    ax.grid(True, axis="y", alpha=0.3)
+    return _root(ax)
+
+
+def morris_screening(result, ax=None, fig=None):
+    """Morris screening: mu* (mean absolute elementary effect) against sigma (their standard
+    deviation), a labelled point per parameter, with mu*'s bootstrap interval as a horizontal
+    whisker (result: what libcart.sensitivity(method="morris") returns). Parameters near the
+    origin are inert; a sigma comparable to mu* marks a non-linear effect or interactions (the
+    line sigma = mu* is drawn)."""
+    if ax is None:
+        fig = _new_figure(fig, (6, 4.8))
+        ax = fig.subplots()
+    table = result.indices
+    mu_star = table["mu_star"].to_numpy(dtype=float)
+    sigma = table["sigma"].to_numpy(dtype=float)
+    lower = table["mu_star_lower"].to_numpy(dtype=float)
+    upper = table["mu_star_upper"].to_numpy(dtype=float)
+    errors = np.vstack([np.maximum(mu_star - lower, 0), np.maximum(upper - mu_star, 0)])
+    ax.errorbar(mu_star, sigma, xerr=errors if np.all(np.isfinite(errors)) else None,
+                fmt="o", color="tab:blue", ecolor="0.5", capsize=3, label="parameters")
+    for name, xv, yv in zip(table.index, mu_star, sigma):
+        ax.annotate(str(name), (xv, yv), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    top = np.nanmax(np.concatenate([mu_star, sigma, upper, [0.0]]))  # whiskers inside too
+    top = top if top > 0 else 1.0
+    ax.plot([0, 1.05 * top], [0, 1.05 * top], color="0.6", linestyle="--", linewidth=0.8,
+            label="sigma = mu*")
+    ax.set_xlim(0, 1.1 * top)
+    ax.set_ylim(0, 1.1 * top)
+    ax.set_xlabel("mu* (mean |elementary effect|, per unit of the range)")
+    ax.set_ylabel("sigma (SD of the elementary effects)")
+    r = getattr(result, "n", None)
+    ax.set_title(_sensitivity_title(result, "Morris screening") + (f" (r = {r})" if r else ""))
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
+    return _root(ax)

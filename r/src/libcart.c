@@ -1,0 +1,955 @@
+/* libcart.c: the R package's .Call entry points, a thin layer over the C library libcart.
+ *
+ * Nothing here knows the model: the tables, grammars, solver, trial loop and their checks are
+ * libcart's. Each entry point turns R vectors into libcart calls and libcart's answers into R
+ * vectors and lists; the R code (R/) makes data frames and conditions of them.
+ *
+ * Errors: a libcart failure is never raised here. The entry point frees what it made and returns
+ * a "libcart_failure" list (code, name, message) that the R code turns into a condition of class
+ * cart_error. R's own errors (memory, an interrupt) may still jump out of any R API call, so every
+ * libcart handle is held by an external pointer with a finalizer from the moment it exists
+ * (hold()), and released by hand as soon as it is no longer needed (release()): a jump leaves it
+ * to the garbage collector, never leaked.
+ *
+ * Threads: libcart's trial runs its own OpenMP threads but calls the progress callback from the
+ * thread that called it (the main R thread), after every block; the callback calls R through
+ * R_tryEval, so an error in the R progress function stops the run instead of jumping over it.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <R.h>
+#include <R_ext/Rdynload.h>
+#include <Rinternals.h>
+
+#include <cart/cart.h>
+
+/* ---- handles ------------------------------------------------------------------------------- */
+
+typedef enum handle_kind {
+  HANDLE_PARAMS,
+  HANDLE_DOSING,
+  HANDLE_SOLVER,
+  HANDLE_PLAN,
+  HANDLE_ARMS,
+  HANDLE_TABLE,
+  HANDLE_TRIAL,
+  HANDLE_TARGETS,
+  HANDLE_CALIBRATION
+} handle_kind;
+
+/* Frees the handle of external pointer `ptr` (once: the pointer is cleared). */
+static void release(SEXP ptr)
+{
+  void *p = R_ExternalPtrAddr(ptr);
+  if (p == NULL) {
+    return;
+  }
+  switch ((handle_kind)INTEGER(R_ExternalPtrTag(ptr))[0]) {
+  case HANDLE_PARAMS:
+    cart_params_free(p);
+    break;
+  case HANDLE_DOSING:
+    cart_dosing_free(p);
+    break;
+  case HANDLE_SOLVER:
+    cart_solver_free(p);
+    break;
+  case HANDLE_PLAN:
+    cart_endpoint_plan_free(p);
+    break;
+  case HANDLE_ARMS:
+    cart_arms_free(p);
+    break;
+  case HANDLE_TABLE:
+    cart_table_free(p);
+    break;
+  case HANDLE_TRIAL:
+    cart_trial_free(p);
+    break;
+  case HANDLE_TARGETS:
+    cart_targets_free(p);
+    break;
+  case HANDLE_CALIBRATION:
+    cart_calibration_free(p);
+    break;
+  }
+  R_ClearExternalPtr(ptr);
+}
+
+/* An external pointer holding `p` (already PROTECTed by the caller's count: returns it
+ * protected, one more on the stack) that frees it when collected. */
+static SEXP hold(void *p, handle_kind kind)
+{
+  SEXP tag = PROTECT(ScalarInteger((int)kind));
+  SEXP ptr = PROTECT(R_MakeExternalPtr(p, tag, R_NilValue));
+  R_RegisterCFinalizerEx(ptr, release, TRUE);
+  UNPROTECT(2);
+  return PROTECT(ptr);
+}
+
+/* ---- results and failures ------------------------------------------------------------------ */
+
+/* list(code, name, message) of class libcart_failure: what the R code raises as a cart_error. */
+static SEXP failure(int code, const char *message)
+{
+  SEXP out = PROTECT(allocVector(VECSXP, 3));
+  SEXP names = PROTECT(allocVector(STRSXP, 3));
+  SET_STRING_ELT(names, 0, mkChar("code"));
+  SET_STRING_ELT(names, 1, mkChar("name"));
+  SET_STRING_ELT(names, 2, mkChar("message"));
+  SET_VECTOR_ELT(out, 0, ScalarInteger(code));
+  SET_VECTOR_ELT(out, 1, mkString(cart_status_name(code)));
+  SET_VECTOR_ELT(out, 2,
+                 ScalarString(mkCharCE(message[0] ? message : cart_strerror(code), CE_UTF8)));
+  setAttrib(out, R_NamesSymbol, names);
+  setAttrib(out, R_ClassSymbol, mkString("libcart_failure"));
+  UNPROTECT(2);
+  return out;
+}
+
+/* failure() with "PREFIX: message" (prefix NULL or "": the message alone). */
+static SEXP failure_at(int code, const char *prefix, const char *message)
+{
+  char text[2 * CART_ERROR_MESSAGE_SIZE + 2]; /* prefix, ": ", message */
+  if (prefix != NULL && prefix[0] != '\0') {
+    snprintf(text, sizeof text, "%s: %s", prefix, message);
+  } else {
+    snprintf(text, sizeof text, "%s", message);
+  }
+  return failure(code, text);
+}
+
+/* A named list of `n` elements, with names from `names` (n strings). PROTECTed. */
+static SEXP named_list(int n, const char *const *names)
+{
+  SEXP out = PROTECT(allocVector(VECSXP, n));
+  SEXP labels = PROTECT(allocVector(STRSXP, n));
+  for (int i = 0; i < n; i++) {
+    SET_STRING_ELT(labels, i, mkChar(names[i]));
+  }
+  setAttrib(out, R_NamesSymbol, labels);
+  UNPROTECT(1);
+  return out;
+}
+
+static SEXP text_or_na(const char *text)
+{
+  return text != NULL ? mkCharCE(text, CE_UTF8) : NA_STRING;
+}
+
+/* ---- models -------------------------------------------------------------------------------- */
+
+static const cart_model *model_of(SEXP name, cart_error *err)
+{
+  return cart_model_find(translateCharUTF8(STRING_ELT(name, 0)), err);
+}
+
+SEXP rcart_version(void)
+{
+  return mkString(cart_version());
+}
+
+SEXP rcart_models(void)
+{
+  const size_t n = cart_model_count();
+  SEXP out = PROTECT(allocVector(STRSXP, (R_xlen_t)n));
+  for (size_t i = 0; i < n; i++) {
+    SET_STRING_ELT(out, (R_xlen_t)i, mkChar(cart_model_name(cart_model_get(i))));
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+/* A row of a model's table of states, outputs, signals or endpoints: three strings and a number
+ * (a state's default absolute tolerance, or whether an endpoint is an integer). */
+typedef struct info_row {
+  const char *name, *unit, *meaning;
+  double number;
+} info_row;
+
+typedef enum info_kind { INFO_STATES, INFO_OUTPUTS, INFO_SIGNALS, INFO_ENDPOINTS } info_kind;
+
+static void read_row(const cart_model *model, info_kind kind, size_t i, info_row *row)
+{
+  if (kind == INFO_ENDPOINTS) {
+    cart_endpoint_info info;
+    cart_model_endpoint_info(model, i, &info);
+    *row = (info_row){info.name, info.unit, info.meaning, info.is_integer};
+    return;
+  }
+  cart_state_info info;
+  if (kind == INFO_STATES) {
+    cart_model_state_info(model, i, &info);
+  } else if (kind == INFO_OUTPUTS) {
+    cart_model_output_info(model, i, &info);
+  } else {
+    cart_model_signal_info(model, i, &info);
+  }
+  *row = (info_row){info.name, info.unit, info.meaning, info.abs_tol};
+}
+
+/* list(name, unit, NUMBER, meaning) of the model's table `kind`: NUMBER is abs_tol (a double
+ * column), or is_integer (logical) for the endpoints. */
+static SEXP info_table(const cart_model *model, info_kind kind)
+{
+  const int logical = kind == INFO_ENDPOINTS;
+  const char *number = logical ? "is_integer" : "abs_tol";
+  const size_t n = kind == INFO_STATES    ? cart_model_n_states(model)
+                   : kind == INFO_OUTPUTS ? cart_model_n_outputs(model)
+                   : kind == INFO_SIGNALS ? cart_model_n_signals(model)
+                                          : cart_model_n_endpoints(model);
+  const char *const columns[] = {"name", "unit", number, "meaning"};
+  SEXP out = named_list(4, columns);
+  SEXP name = allocVector(STRSXP, (R_xlen_t)n);
+  SET_VECTOR_ELT(out, 0, name);
+  SEXP unit = allocVector(STRSXP, (R_xlen_t)n);
+  SET_VECTOR_ELT(out, 1, unit);
+  SEXP values = allocVector(logical ? LGLSXP : REALSXP, (R_xlen_t)n);
+  SET_VECTOR_ELT(out, 2, values);
+  SEXP meaning = allocVector(STRSXP, (R_xlen_t)n);
+  SET_VECTOR_ELT(out, 3, meaning);
+  for (size_t i = 0; i < n; i++) {
+    info_row row;
+    read_row(model, kind, i, &row);
+    SET_STRING_ELT(name, (R_xlen_t)i, text_or_na(row.name));
+    SET_STRING_ELT(unit, (R_xlen_t)i, text_or_na(row.unit));
+    if (logical) {
+      LOGICAL(values)[i] = row.number != 0;
+    } else {
+      REAL(values)[i] = row.number;
+    }
+    SET_STRING_ELT(meaning, (R_xlen_t)i, text_or_na(row.meaning));
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+/* Parameters or endpoint settings: list(name, unit, default, lower, upper, lower_open,
+ * upper_open, meaning). */
+typedef int (*param_getter)(const cart_model *, size_t, cart_param_info *);
+
+static SEXP param_table(const cart_model *model, size_t n, param_getter get)
+{
+  static const char *const columns[] = {"name",  "unit",       "default",    "lower",
+                                        "upper", "lower_open", "upper_open", "meaning"};
+  SEXP out = named_list(8, columns);
+  SEXP col[8];
+  for (int c = 0; c < 8; c++) {
+    const SEXPTYPE type = c == 0 || c == 1 || c == 7 ? STRSXP : c >= 5 ? LGLSXP : REALSXP;
+    col[c] = allocVector(type, (R_xlen_t)n);
+    SET_VECTOR_ELT(out, c, col[c]);
+  }
+  for (size_t i = 0; i < n; i++) {
+    cart_param_info info;
+    get(model, i, &info);
+    SET_STRING_ELT(col[0], (R_xlen_t)i, text_or_na(info.name));
+    SET_STRING_ELT(col[1], (R_xlen_t)i, text_or_na(info.unit));
+    REAL(col[2])[i] = info.default_value;
+    REAL(col[3])[i] = info.lower;
+    REAL(col[4])[i] = info.upper;
+    LOGICAL(col[5])[i] = info.lower_open != 0;
+    LOGICAL(col[6])[i] = info.upper_open != 0;
+    SET_STRING_ELT(col[7], (R_xlen_t)i, text_or_na(info.meaning));
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+SEXP rcart_model_info(SEXP model_name)
+{
+  static const char *const fields[] = {"name",      "description", "states",
+                                       "outputs",   "signals",     "params",
+                                       "endpoints", "endpoint_settings", "dose_states"};
+  cart_error err;
+  const cart_model *model = model_of(model_name, &err);
+  if (model == NULL) {
+    return failure(err.code, err.message);
+  }
+  SEXP out = named_list(9, fields);
+  SET_VECTOR_ELT(out, 0, mkString(cart_model_name(model)));
+  SET_VECTOR_ELT(out, 1, mkString(cart_model_description(model)));
+  SET_VECTOR_ELT(out, 2, info_table(model, INFO_STATES));
+  SET_VECTOR_ELT(out, 3, info_table(model, INFO_OUTPUTS));
+  SET_VECTOR_ELT(out, 4, info_table(model, INFO_SIGNALS));
+  SET_VECTOR_ELT(out, 5,
+                 param_table(model, cart_model_n_params(model), cart_model_param_info));
+  SET_VECTOR_ELT(out, 6, info_table(model, INFO_ENDPOINTS));
+  SET_VECTOR_ELT(out, 7, param_table(model, cart_model_n_endpoint_settings(model),
+                                     cart_model_endpoint_setting_info));
+  /* 1-based state indices (the cmt of an event table) of the CAR-T and tocilizumab doses */
+  SEXP doses = PROTECT(allocVector(INTSXP, 2));
+  for (int kind = 0; kind < 2; kind++) {
+    const int state = cart_model_dose_state(model, kind == 0 ? CART_DOSE_CART : CART_DOSE_TOCI);
+    INTEGER(doses)[kind] = state >= 0 ? state + 1 : NA_INTEGER;
+  }
+  SET_VECTOR_ELT(out, 8, doses);
+  UNPROTECT(2);
+  return out;
+}
+
+SEXP rcart_default_scenario(void)
+{
+  return mkString(cart_scenario_default());
+}
+
+/* ---- grammar ------------------------------------------------------------------------------- */
+
+/* The output times of the text `text` ("A:B:STEP" or "T1,T2,..."), read by libcart. */
+SEXP rcart_parse_times(SEXP text)
+{
+  cart_error err;
+  size_t n = 0;
+  const char *s = translateCharUTF8(STRING_ELT(text, 0));
+  int status = cart_parse_times(s, NULL, 0, &n, &err);
+  if (status != CART_OK) {
+    return failure_at(status, "times", err.message);
+  }
+  SEXP out = PROTECT(allocVector(REALSXP, (R_xlen_t)n));
+  status = cart_parse_times(s, REAL(out), n, &n, &err);
+  UNPROTECT(1);
+  return status == CART_OK ? out : failure_at(status, "times", err.message);
+}
+
+/* Gives one dose text (cart_grammar.h) as libcart reads it: a CAR-T dose (`is_cart`) or a
+ * tocilizumab dose. With params NULL a t = 0 CAR-T dose is checked as a schedule's dose, not
+ * given as the initial infusion. CART_OK, or the code with the message in *err. */
+static int give_dose(cart_params *params, cart_dosing *dosing, int is_cart, const char *text,
+                     int *initial_given, cart_error *err)
+{
+  cart_cart_dose cart_dose;
+  cart_toci_dose toci_dose;
+  int status = is_cart ? cart_parse_cart_dose(text, &cart_dose, err)
+                       : cart_parse_toci_dose(text, &toci_dose, err);
+  if (status != CART_OK) {
+    return status;
+  }
+  if (is_cart && params != NULL) {
+    return cart_dose_give_cart(params, dosing, &cart_dose, initial_given, err);
+  }
+  status = is_cart ? cart_dosing_add_cart(dosing, cart_dose.time, cart_dose.cells,
+                                          cart_dose.f_mem)
+                   : cart_dosing_add_toci(dosing, toci_dose.time, toci_dose.mg_per_kg,
+                                          toci_dose.duration_day, toci_dose.cap_mg);
+  if (status != CART_OK) {
+    *err = *cart_dosing_last_error(dosing);
+  }
+  return status;
+}
+
+/* Gives the CAR-T dose texts `cart` and then the tocilizumab dose texts `toci` (each named for
+ * messages by the same element of cart_what, toci_what) with give_dose. Returns NULL on success,
+ * else a failure "WHAT TEXT: message". */
+static SEXP give_doses(cart_params *params, cart_dosing *dosing, SEXP cart, SEXP cart_what,
+                       SEXP toci, SEXP toci_what)
+{
+  int initial_given = 0;
+  for (int is_cart = 1; is_cart >= 0; is_cart--) {
+    const SEXP texts = is_cart ? cart : toci, what = is_cart ? cart_what : toci_what;
+    for (R_xlen_t i = 0; i < XLENGTH(texts); i++) {
+      const char *text = translateCharUTF8(STRING_ELT(texts, i));
+      cart_error err;
+      const int status = give_dose(params, dosing, is_cart, text, &initial_given, &err);
+      if (status != CART_OK) {
+        char prefix[CART_ERROR_MESSAGE_SIZE];
+        snprintf(prefix, sizeof prefix, "%s %s", translateCharUTF8(STRING_ELT(what, i)), text);
+        return failure_at(status, prefix, err.message);
+      }
+    }
+  }
+  return NULL;
+}
+
+/* Checks dose texts as a trial's [dosing] takes them (rcart_trial appends them there): TRUE or a
+ * failure naming the dose. */
+SEXP rcart_check_doses(SEXP cart, SEXP cart_what, SEXP toci, SEXP toci_what)
+{
+  cart_error err;
+  cart_dosing *dosing = cart_dosing_new(&err);
+  if (dosing == NULL) {
+    return failure(err.code, err.message);
+  }
+  SEXP held = hold(dosing, HANDLE_DOSING);
+  SEXP fail = give_doses(NULL, dosing, cart, cart_what, toci, toci_what);
+  if (fail != NULL) {
+    PROTECT(fail);
+  }
+  release(held);
+  UNPROTECT(fail != NULL ? 2 : 1);
+  return fail != NULL ? fail : ScalarLogical(TRUE);
+}
+
+/* ---- one patient --------------------------------------------------------------------------- */
+
+/* Everything rcart_solve makes, so that one place frees it. */
+typedef struct solve_handles {
+  SEXP params, dosing, solver, plan;
+} solve_handles;
+
+static void release_solve(const solve_handles *h)
+{
+  const SEXP all[] = {h->params, h->dosing, h->solver, h->plan};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+    if (all[i] != NULL) {
+      release(all[i]);
+    }
+  }
+}
+
+/* A matrix of n_rows x n_cols doubles from a row-major array (R is column-major). */
+static SEXP matrix_from_rows(const double *values, size_t n_rows, size_t n_cols)
+{
+  SEXP out = PROTECT(allocMatrix(REALSXP, (int)n_rows, (int)n_cols));
+  double *m = REAL(out);
+  for (size_t r = 0; r < n_rows; r++) {
+    for (size_t c = 0; c < n_cols; c++) {
+      m[c * n_rows + r] = values[r * n_cols + c];
+    }
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+/* Sets the solver's options from R values (NA: leave the default). CART_OK or a code with the
+ * message in the solver's last error. */
+static int set_solver_options(cart_solver *solver, SEXP method, SEXP rtol, SEXP atol,
+                              SEXP max_steps, SEXP n_ext, cart_error *err)
+{
+  cart_method m;
+  const char *name = translateCharUTF8(STRING_ELT(method, 0));
+  if (cart_method_from_name(name, &m) != CART_OK) {
+    err->code = CART_EINVAL;
+    snprintf(err->message, sizeof err->message,
+             "unknown method '%s': expected rodas5p, gsl-bdf (bdf) or rk8pd", name);
+    return CART_EINVAL;
+  }
+  int status = cart_solver_set_method(solver, m);
+  const double r = REAL(rtol)[0];
+  if (status == CART_OK && (!ISNA(r) || atol != R_NilValue)) {
+    status = cart_solver_set_tolerances(solver, ISNA(r) ? CART_RTOL_DEFAULT : r,
+                                        atol != R_NilValue ? REAL(atol) : NULL);
+  }
+  const double steps = REAL(max_steps)[0];
+  if (status == CART_OK && !ISNA(steps)) {
+    status = cart_solver_set_max_steps(solver, (unsigned long)steps);
+  }
+  const double ext = REAL(n_ext)[0];
+  if (status == CART_OK && !ISNA(ext)) {
+    status = cart_solver_set_extinction(solver, ext);
+  }
+  if (status != CART_OK) {
+    *err = *cart_solver_last_error(solver);
+  }
+  return status;
+}
+
+/* Solves one patient (cart_solver_solve_endpoints) and returns
+ * list(states, outputs, signals (matrices, a row per time), endpoints, events, stats, params),
+ * or a failure. params: a named double vector; cart_doses, toci_doses: dose texts (cart_grammar.h)
+ * named for messages by cart_what, toci_what; toci_rule: NULL (off) or the rule's text;
+ * times: doubles; settings: a named double vector of endpoint settings. */
+SEXP rcart_solve(SEXP model_name, SEXP params, SEXP cart_doses, SEXP cart_what, SEXP toci_doses,
+                 SEXP toci_what, SEXP toci_rule, SEXP times, SEXP method, SEXP rtol, SEXP atol,
+                 SEXP max_steps, SEXP n_ext, SEXP settings)
+{
+  static const char *const fields[] = {"states",   "outputs", "signals", "endpoints",
+                                       "events",   "stats",   "params"};
+  cart_error err;
+  const cart_model *model = model_of(model_name, &err);
+  if (model == NULL) {
+    return failure(err.code, err.message);
+  }
+  int n_protected = 0;
+  solve_handles h = {NULL, NULL, NULL, NULL};
+  SEXP fail = NULL;
+  cart_params *p = cart_params_new(model, &err);
+  if (p == NULL) {
+    return failure(err.code, err.message);
+  }
+  h.params = hold(p, HANDLE_PARAMS);
+  n_protected++;
+  SEXP param_names = getAttrib(params, R_NamesSymbol);
+  for (R_xlen_t i = 0; i < XLENGTH(params) && fail == NULL; i++) {
+    const int status =
+        cart_params_set(p, translateCharUTF8(STRING_ELT(param_names, i)), REAL(params)[i]);
+    if (status != CART_OK) {
+      fail = failure(status, cart_params_last_error(p)->message);
+    }
+  }
+  cart_dosing *dosing = fail == NULL ? cart_dosing_new(&err) : NULL;
+  if (fail == NULL && dosing == NULL) {
+    fail = failure(err.code, err.message);
+  }
+  if (fail == NULL) {
+    h.dosing = hold(dosing, HANDLE_DOSING);
+    n_protected++;
+    fail = give_doses(p, dosing, cart_doses, cart_what, toci_doses, toci_what);
+  }
+  if (fail == NULL && toci_rule != R_NilValue) {
+    cart_toci_rule rule;
+    const char *text = translateCharUTF8(STRING_ELT(toci_rule, 0));
+    int status = cart_parse_toci_rule(text, &rule, &err);
+    if (status != CART_OK) {
+      char prefix[CART_ERROR_MESSAGE_SIZE];
+      snprintf(prefix, sizeof prefix, "toci_rule %s", text);
+      fail = failure_at(status, prefix, err.message);
+    } else if ((status = cart_dosing_set_toci_rule(dosing, &rule)) != CART_OK) {
+      fail = failure_at(status, "toci_rule", cart_dosing_last_error(dosing)->message);
+    }
+  }
+  cart_solver *solver = fail == NULL ? cart_solver_new(model, &err) : NULL;
+  if (fail == NULL && solver == NULL) {
+    fail = failure(err.code, err.message);
+  }
+  if (fail == NULL) {
+    h.solver = hold(solver, HANDLE_SOLVER);
+    n_protected++;
+    const int status = set_solver_options(solver, method, rtol, atol, max_steps, n_ext, &err);
+    if (status != CART_OK) {
+      fail = failure(status, err.message);
+    }
+  }
+  cart_endpoint_plan *plan = NULL;
+  if (fail == NULL && XLENGTH(settings) > 0) {
+    if ((plan = cart_endpoint_plan_new(model, &err)) == NULL) {
+      fail = failure(err.code, err.message);
+    } else {
+      h.plan = hold(plan, HANDLE_PLAN);
+      n_protected++;
+      SEXP setting_names = getAttrib(settings, R_NamesSymbol);
+      for (R_xlen_t i = 0; i < XLENGTH(settings) && fail == NULL; i++) {
+        const int status = cart_endpoint_plan_set_setting(
+            plan, translateCharUTF8(STRING_ELT(setting_names, i)), REAL(settings)[i]);
+        if (status != CART_OK) {
+          fail = failure_at(status, "endpoint_settings",
+                            cart_endpoint_plan_last_error(plan)->message);
+        }
+      }
+    }
+  }
+  if (fail != NULL) {
+    PROTECT(fail);
+    release_solve(&h);
+    UNPROTECT(n_protected + 1);
+    return fail;
+  }
+
+  const size_t n_times = (size_t)XLENGTH(times), n_states = cart_model_n_states(model);
+  const size_t n_outputs = cart_model_n_outputs(model), n_signals = cart_model_n_signals(model);
+  const size_t n_endpoints = cart_model_n_endpoints(model), n_params = cart_model_n_params(model);
+  double *states = (double *)R_alloc(n_times * n_states + 1, sizeof(double));
+  double *outputs = (double *)R_alloc(n_times * n_outputs + 1, sizeof(double));
+  double *signals = (double *)R_alloc(n_times * n_signals + 1, sizeof(double));
+  double *endpoints = (double *)R_alloc(n_endpoints + 1, sizeof(double));
+  int status = cart_solver_solve_endpoints(solver, p, dosing, plan, REAL(times), n_times, states,
+                                           n_outputs > 0 ? outputs : NULL, endpoints);
+  if (status != CART_OK) {
+    fail = PROTECT(failure(status, cart_solver_last_error(solver)->message));
+    release_solve(&h);
+    UNPROTECT(n_protected + 1);
+    return fail;
+  }
+  for (size_t k = 0; k < n_times && n_signals > 0; k++) {
+    cart_params_signals(p, states + k * n_states, signals + k * n_signals);
+  }
+
+  SEXP out = named_list(7, fields);
+  n_protected++;
+  SET_VECTOR_ELT(out, 0, matrix_from_rows(states, n_times, n_states));
+  SET_VECTOR_ELT(out, 1, matrix_from_rows(outputs, n_times, n_outputs));
+  SET_VECTOR_ELT(out, 2, matrix_from_rows(signals, n_times, n_signals));
+  SEXP ep = allocVector(REALSXP, (R_xlen_t)n_endpoints);
+  SET_VECTOR_ELT(out, 3, ep);
+  memcpy(REAL(ep), endpoints, n_endpoints * sizeof(double));
+
+  static const char *const event_fields[] = {"time", "kind", "state", "amount_mg"};
+  const size_t n_events = cart_solver_n_events(solver);
+  SEXP events = named_list(4, event_fields);
+  SET_VECTOR_ELT(out, 4, events);
+  UNPROTECT(1);
+  SEXP ev_time = allocVector(REALSXP, (R_xlen_t)n_events);
+  SET_VECTOR_ELT(events, 0, ev_time);
+  SEXP ev_kind = allocVector(STRSXP, (R_xlen_t)n_events);
+  SET_VECTOR_ELT(events, 1, ev_kind);
+  SEXP ev_state = allocVector(INTSXP, (R_xlen_t)n_events);
+  SET_VECTOR_ELT(events, 2, ev_state);
+  SEXP ev_amount = allocVector(REALSXP, (R_xlen_t)n_events);
+  SET_VECTOR_ELT(events, 3, ev_amount);
+  for (size_t i = 0; i < n_events; i++) {
+    cart_event_record record;
+    cart_solver_get_event(solver, i, &record);
+    REAL(ev_time)[i] = record.time;
+    SET_STRING_ELT(ev_kind, (R_xlen_t)i,
+                   mkChar(record.kind == CART_EVENT_EXTINCTION ? "extinction" : "toci_rule"));
+    INTEGER(ev_state)[i] = record.state >= 0 ? record.state + 1 : NA_INTEGER;
+    REAL(ev_amount)[i] = record.amount_mg;
+  }
+
+  cart_solver_stats stats;
+  cart_solver_get_stats(solver, &stats);
+  static const char *const stat_names[] = {"steps", "failed_steps", "events",
+                                           "rejected_invalid"};
+  SEXP st = allocVector(REALSXP, 4);
+  SET_VECTOR_ELT(out, 5, st);
+  REAL(st)[0] = (double)stats.steps;
+  REAL(st)[1] = (double)stats.failed_steps;
+  REAL(st)[2] = (double)stats.events;
+  REAL(st)[3] = (double)stats.rejected_invalid;
+  SEXP st_names = allocVector(STRSXP, 4);
+  setAttrib(st, R_NamesSymbol, st_names);
+  for (int i = 0; i < 4; i++) {
+    SET_STRING_ELT(st_names, i, mkChar(stat_names[i]));
+  }
+
+  SEXP values = allocVector(REALSXP, (R_xlen_t)n_params);
+  SET_VECTOR_ELT(out, 6, values);
+  for (size_t i = 0; i < n_params; i++) {
+    cart_params_get_index(p, i, REAL(values) + i);
+  }
+  release_solve(&h);
+  UNPROTECT(n_protected);
+  return out;
+}
+
+/* ---- trials -------------------------------------------------------------------------------- */
+
+/* The arms of scenario `text` named `source` (cart_arms_new_from_scenario: one unnamed arm
+ * without [arm] sections) in *arms, held by the returned pointer (PROTECTed); NULL with *fail set
+ * (unprotected) when the scenario is refused. */
+static SEXP scenario_arms(SEXP text, SEXP source, cart_arms **arms, SEXP *fail)
+{
+  cart_error err;
+  *arms = cart_arms_new_from_scenario(translateCharUTF8(STRING_ELT(text, 0)),
+                                      translateCharUTF8(STRING_ELT(source, 0)), &err);
+  if (*arms == NULL) {
+    *fail = failure(err.code, err.message);
+    return NULL;
+  }
+  return hold(*arms, HANDLE_ARMS);
+}
+
+/* The model of a scenario (its first arm's): a name, or a failure. */
+SEXP rcart_scenario_model(SEXP text, SEXP source)
+{
+  cart_arms *arms;
+  SEXP fail = NULL;
+  SEXP held = scenario_arms(text, source, &arms, &fail);
+  if (held == NULL) {
+    return fail;
+  }
+  SEXP out = PROTECT(mkString(cart_model_name(cart_trial_model(cart_arms_trial(arms, 0)))));
+  release(held);
+  UNPROTECT(2);
+  return out;
+}
+
+/* The R progress function and what happened in it. */
+typedef struct progress_call {
+  SEXP function;
+  SEXP env;
+  int failed; /* the function raised an error, or the user interrupted */
+  char message[CART_ERROR_MESSAGE_SIZE]; /* the error's message, or "interrupted" */
+} progress_call;
+
+static void check_interrupt(void *data)
+{
+  (void)data;
+  R_CheckUserInterrupt();
+}
+
+/* Calls progress(done, total) in R, or progress(done, total, best) when `best` is not NaN;
+ * returns 1 (stop) when it raised an error, returned TRUE, or the user pressed Ctrl-C. Called
+ * by libcart on the thread that started the run or fit, R's main thread. */
+static int call_progress_r(progress_call *p, size_t done, size_t total, double best)
+{
+  if (!R_ToplevelExec(check_interrupt, NULL)) {
+    p->failed = 1;
+    snprintf(p->message, sizeof p->message, "interrupted");
+    return 1;
+  }
+  if (p->function == R_NilValue) {
+    return 0;
+  }
+  SEXP done_r = PROTECT(ScalarReal((double)done));
+  SEXP total_r = PROTECT(ScalarReal((double)total));
+  SEXP best_r = PROTECT(ScalarReal(best));
+  SEXP call = PROTECT(ISNAN(best) ? lang3(p->function, done_r, total_r)
+                                  : lang4(p->function, done_r, total_r, best_r));
+  int error = 0;
+  SEXP result = R_tryEvalSilent(call, p->env, &error);
+  int stop = error;
+  if (!error && TYPEOF(result) == LGLSXP && XLENGTH(result) == 1 && LOGICAL(result)[0] == TRUE) {
+    stop = 1;
+  }
+  UNPROTECT(4);
+  if (error) {
+    p->failed = 1;
+    snprintf(p->message, sizeof p->message, "progress: %s", R_curErrorBuf());
+    p->message[strcspn(p->message, "\n")] = '\0'; /* R ends the message with a newline */
+  }
+  return stop;
+}
+
+/* cart_progress_fn of a trial. */
+static int call_progress(size_t done, size_t total, void *data)
+{
+  return call_progress_r(data, done, total, R_NaN);
+}
+
+/* cart_calibrate_progress_fn of a fit (best is never NaN: a fit's objective is a number or
+ * the penalty). */
+static int call_calibrate_progress(size_t done, size_t total, double best, void *data)
+{
+  return call_progress_r(data, done, total, ISNAN(best) ? R_PosInf : best);
+}
+
+/* Runs the arms of scenario `text` (one unnamed arm without [arm] sections) into `path` through
+ * libcart's run loop (cart_arms_run_file), as `cart trial` and Python's trial() do.
+ *   n, seed       NA / "" for the scenario's; seed a decimal string (uint64)
+ *   patients      NULL, or the text of a patients table (cart_parse_table's CSV) named
+ *                 patients_source, given to every arm
+ *   as_run        the scenario text stored in the file
+ * Returns list(status, interrupted) (CART_OK or CART_ESTOPPED) or a failure. */
+SEXP rcart_trial(SEXP text, SEXP source, SEXP n, SEXP seed, SEXP threads, SEXP path, SEXP force,
+                 SEXP block, SEXP progress, SEXP env, SEXP patients, SEXP patients_source,
+                 SEXP as_run)
+{
+  cart_error err;
+  cart_arms *arms;
+  SEXP fail = NULL;
+  SEXP held_arms = scenario_arms(text, source, &arms, &fail);
+  if (held_arms == NULL) {
+    return fail;
+  }
+  SEXP held_table = NULL;
+  int status = CART_OK;
+  if (!ISNA(REAL(n)[0]) && (status = cart_arms_set_n_patients(arms, (size_t)REAL(n)[0])) !=
+                               CART_OK) {
+    fail = failure_at(status, "n", cart_arms_last_error(arms)->message);
+  }
+  const char *seed_text = translateCharUTF8(STRING_ELT(seed, 0));
+  if (fail == NULL && seed_text[0] != '\0') {
+    cart_arms_set_seed(arms, strtoull(seed_text, NULL, 10));
+  }
+  if (fail == NULL && patients != R_NilValue) {
+    cart_table *table = NULL;
+    status = cart_parse_table(translateCharUTF8(STRING_ELT(patients, 0)),
+                              translateCharUTF8(STRING_ELT(patients_source, 0)), &table, &err);
+    if (status != CART_OK) {
+      fail = failure(status, err.message);
+    } else {
+      held_table = hold(table, HANDLE_TABLE);
+      for (size_t a = 0; a < cart_arms_count(arms) && fail == NULL; a++) {
+        cart_population *population = cart_trial_edit_population(cart_arms_trial(arms, a));
+        status = cart_population_set_patients(population, (const char *const *)table->names,
+                                              table->n_columns, table->values, table->n_rows);
+        if (status != CART_OK) {
+          fail = failure_at(status, "patients", cart_population_last_error(population)->message);
+        }
+      }
+    }
+  }
+  if (fail == NULL && (status = cart_arms_prepare(arms)) != CART_OK) {
+    fail = failure(status, cart_arms_last_error(arms)->message);
+  }
+  SEXP out = R_NilValue;
+  if (fail == NULL) {
+    progress_call call = {progress, env, 0, ""};
+    cart_trial_run_options options;
+    cart_trial_run_options_default(&options);
+    options.scenario_text = translateCharUTF8(STRING_ELT(as_run, 0));
+    options.force = LOGICAL(force)[0] == TRUE;
+    options.block_size = (size_t)REAL(block)[0];
+    options.n_threads = INTEGER(threads)[0];
+    options.progress = call_progress;
+    options.progress_data = &call;
+    const size_t n_arms = cart_arms_count(arms);
+    cart_trial_summary *summaries =
+        (cart_trial_summary *)R_alloc(n_arms, sizeof(cart_trial_summary));
+    status = cart_arms_run_file(arms, translateCharUTF8(STRING_ELT(path, 0)), &options,
+                                summaries, &err);
+    if (status != CART_OK && status != CART_ESTOPPED) {
+      fail = failure(status, err.message);
+    } else {
+      static const char *const fields[] = {"status", "interrupted", "message"};
+      out = named_list(3, fields);
+      SET_VECTOR_ELT(out, 0, ScalarInteger(status));
+      SET_VECTOR_ELT(out, 1, ScalarLogical(call.failed));
+      SET_VECTOR_ELT(out, 2, mkString(call.failed ? call.message
+                                      : status == CART_OK ? ""
+                                                          : err.message));
+    }
+  }
+  if (fail != NULL) {
+    out = PROTECT(fail);
+  }
+  if (held_table != NULL) {
+    release(held_table);
+  }
+  release(held_arms);
+  UNPROTECT(2 + (held_table != NULL ? 1 : 0));
+  return out;
+}
+
+/* ---- calibration --------------------------------------------------------------------------- */
+
+/* The fit's result: list(summary, targets, params, scenario). */
+static SEXP calibration_result(const cart_calibration *cal, const char *scenario_text)
+{
+  static const char *const fields[] = {"summary", "targets", "params", "scenario"};
+  static const char *const summary_fields[] = {"complete", "converged",  "objective",
+                                               "evaluations", "wall_seconds", "n_patients",
+                                               "seed", "variance_factor", "condition"};
+  static const char *const target_fields[] = {"name",      "observed", "lower", "upper",
+                                              "se_observed", "simulated", "mc_se", "in_range"};
+  static const char *const param_fields[] = {"name",  "is_cv", "lower",     "upper",
+                                             "start", "value", "se",        "identified"};
+  cart_calibration_summary summary;
+  cart_calibration_get_summary(cal, &summary);
+  SEXP out = named_list(4, fields);
+  SEXP sum = named_list(9, summary_fields);
+  SET_VECTOR_ELT(out, 0, sum);
+  UNPROTECT(1);
+  const double numbers[] = {summary.complete,         summary.converged,
+                            summary.objective,        (double)summary.evaluations,
+                            summary.wall_seconds,     (double)summary.n_patients,
+                            (double)summary.seed,     summary.variance_factor,
+                            summary.condition};
+  for (int i = 0; i < 9; i++) {
+    SET_VECTOR_ELT(sum, i, ScalarReal(numbers[i]));
+  }
+  char seed[32];
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)summary.seed);
+  SET_VECTOR_ELT(sum, 6, mkString(seed)); /* a uint64: exact as text */
+
+  SEXP targets = named_list(8, target_fields);
+  SET_VECTOR_ELT(out, 1, targets);
+  UNPROTECT(1);
+  SEXP params = named_list(8, param_fields);
+  SET_VECTOR_ELT(out, 2, params);
+  UNPROTECT(1);
+  for (int c = 0; c < 8; c++) {
+    const R_xlen_t nt = (R_xlen_t)summary.n_targets, np = (R_xlen_t)summary.n_free;
+    SET_VECTOR_ELT(targets, c, allocVector(c == 0 ? STRSXP : c == 7 ? LGLSXP : REALSXP, nt));
+    SET_VECTOR_ELT(params, c,
+                   allocVector(c == 0 ? STRSXP : c == 1 || c == 7 ? LGLSXP : REALSXP, np));
+  }
+  for (size_t i = 0; i < summary.n_targets; i++) {
+    cart_calibration_target t;
+    cart_calibration_get_target(cal, i, &t);
+    SET_STRING_ELT(VECTOR_ELT(targets, 0), (R_xlen_t)i, text_or_na(t.name));
+    const double v[] = {t.observed, t.lower, t.upper, t.se_observed, t.simulated, t.mc_se};
+    for (int c = 1; c < 7; c++) {
+      REAL(VECTOR_ELT(targets, c))[i] = v[c - 1];
+    }
+    LOGICAL(VECTOR_ELT(targets, 7))[i] = t.in_range != 0;
+  }
+  for (size_t i = 0; i < summary.n_free; i++) {
+    cart_calibration_param q;
+    cart_calibration_get_param(cal, i, &q);
+    SET_STRING_ELT(VECTOR_ELT(params, 0), (R_xlen_t)i, text_or_na(q.name));
+    LOGICAL(VECTOR_ELT(params, 1))[i] = q.is_cv != 0;
+    const double v[] = {q.lower, q.upper, q.start, q.value, q.se};
+    for (int c = 2; c < 7; c++) {
+      REAL(VECTOR_ELT(params, c))[i] = v[c - 2];
+    }
+    LOGICAL(VECTOR_ELT(params, 7))[i] = q.identified != 0;
+  }
+  size_t length = 0;
+  cart_calibration_scenario(cal, scenario_text, NULL, 0, &length);
+  char *buffer = R_alloc(length + 1, 1);
+  if (cart_calibration_scenario(cal, scenario_text, buffer, length + 1, &length) == CART_OK) {
+    SET_VECTOR_ELT(out, 3, ScalarString(mkCharLenCE(buffer, (int)length, CE_UTF8)));
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+/* Calibrates scenario `text` to the targets `targets_text` (cart_calibration_new, as `cart
+ * calibrate`): n, seed, max_evaluations NA / "" for the targets' own; progress NULL or an R
+ * function(evaluations, max_evaluations, best_objective). Returns list(result, interrupted),
+ * result as calibration_result; or a failure. */
+SEXP rcart_calibrate(SEXP text, SEXP source, SEXP targets_text, SEXP targets_source, SEXP n,
+                     SEXP seed, SEXP max_evaluations, SEXP threads, SEXP progress, SEXP env)
+{
+  static const char *const fields[] = {"result", "interrupted", "message"};
+  cart_error err;
+  const char *scenario = translateCharUTF8(STRING_ELT(text, 0));
+  cart_trial *trial =
+      cart_trial_new_from_scenario(scenario, translateCharUTF8(STRING_ELT(source, 0)), &err);
+  if (trial == NULL) {
+    return failure(err.code, err.message);
+  }
+  SEXP held_trial = hold(trial, HANDLE_TRIAL);
+  cart_targets *targets = cart_targets_new(translateCharUTF8(STRING_ELT(targets_text, 0)),
+                                           translateCharUTF8(STRING_ELT(targets_source, 0)),
+                                           &err);
+  if (targets == NULL) {
+    SEXP fail = PROTECT(failure(err.code, err.message));
+    release(held_trial);
+    UNPROTECT(2);
+    return fail;
+  }
+  SEXP held_targets = hold(targets, HANDLE_TARGETS);
+  cart_calibrate_settings settings;
+  cart_calibrate_settings_default(&settings);
+  cart_targets_settings(targets, &settings);
+  if (!ISNA(REAL(n)[0])) {
+    settings.n_patients = (size_t)REAL(n)[0];
+  }
+  const char *seed_text = translateCharUTF8(STRING_ELT(seed, 0));
+  if (seed_text[0] != '\0') {
+    settings.seed = strtoull(seed_text, NULL, 10);
+    settings.use_seed = 1;
+  }
+  if (!ISNA(REAL(max_evaluations)[0])) {
+    settings.max_evaluations = (size_t)REAL(max_evaluations)[0];
+  }
+  settings.n_threads = INTEGER(threads)[0];
+  progress_call call = {progress, env, 0, ""};
+  cart_calibration *cal = NULL;
+  const int status = cart_calibration_new(trial, targets, &settings, call_calibrate_progress,
+                                          &call, &cal, &err);
+  SEXP out;
+  if (status != CART_OK && status != CART_ESTOPPED) {
+    out = PROTECT(failure(status, err.message));
+  } else {
+    SEXP held_cal = hold(cal, HANDLE_CALIBRATION);
+    out = named_list(3, fields);
+    SET_VECTOR_ELT(out, 0, calibration_result(cal, scenario));
+    SET_VECTOR_ELT(out, 1, ScalarLogical(call.failed));
+    SET_VECTOR_ELT(out, 2, mkString(call.message));
+    release(held_cal);
+    UNPROTECT(2);
+    PROTECT(out);
+  }
+  release(held_targets);
+  release(held_trial);
+  UNPROTECT(3);
+  return out;
+}
+
+/* ---- registration -------------------------------------------------------------------------- */
+
+static const R_CallMethodDef call_methods[] = {
+    {"rcart_version", (DL_FUNC)&rcart_version, 0},
+    {"rcart_models", (DL_FUNC)&rcart_models, 0},
+    {"rcart_model_info", (DL_FUNC)&rcart_model_info, 1},
+    {"rcart_default_scenario", (DL_FUNC)&rcart_default_scenario, 0},
+    {"rcart_parse_times", (DL_FUNC)&rcart_parse_times, 1},
+    {"rcart_check_doses", (DL_FUNC)&rcart_check_doses, 4},
+    {"rcart_solve", (DL_FUNC)&rcart_solve, 14},
+    {"rcart_scenario_model", (DL_FUNC)&rcart_scenario_model, 2},
+    {"rcart_trial", (DL_FUNC)&rcart_trial, 13},
+    {"rcart_calibrate", (DL_FUNC)&rcart_calibrate, 10},
+    {NULL, NULL, 0}};
+
+void R_init_libcart(DllInfo *dll)
+{
+  R_registerRoutines(dll, NULL, call_methods, NULL, NULL);
+  R_useDynamicSymbols(dll, FALSE);
+  R_forceSymbols(dll, TRUE);
+}
