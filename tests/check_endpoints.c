@@ -315,7 +315,8 @@ static int recovery_jacobian(double t, const double *y, double *J, double *dfdt,
 #define F_FALL {"f_fall", "1", 0.2, 0, 1, 1, 0, "B below f_fall * B0 is depleted"}
 #define F_RETURN {"f_return", "1", 0.9, 0, 10, 1, 0, "B back above f_return * B0 has returned"}
 #define DAY_LATE 180.0
-enum { E_LOW_DAYS, E_HALF_DAYS, E_RETURN_DAY, E_AT_180, N_RECOVERY_ENDPOINTS };
+enum { E_LOW_DAYS, E_HALF_DAYS, E_RETURN_DAY, E_AT_180, E_FALL_DAY, E_LOW_180,
+       N_RECOVERY_ENDPOINTS };
 static const cartp_endpoint recovery_endpoints[N_RECOVERY_ENDPOINTS] = {
     [E_LOW_DAYS] = {{"b_low_days", "day", 0, "time with B below f_aplasia * B0"},
                     CARTP_REDUCE_TIME_BELOW, CARTP_SLOT(CART_ROLE_B), 0,
@@ -329,6 +330,12 @@ static const cartp_endpoint recovery_endpoints[N_RECOVERY_ENDPOINTS] = {
                       {{F_FALL, CART_LEVEL_PARAM, "B0"}, {F_RETURN, CART_LEVEL_PARAM, "B0"}}},
     [E_AT_180] = {{"b_at_180", "cells", 0, "B at day 180"}, CARTP_REDUCE_VALUE_AT,
                   CARTP_SLOT(CART_ROLE_B), DAY_LATE, CARTP_NO_LEVELS},
+    [E_FALL_DAY] = {{"b_fall_day", "day", 0, "first time B is below f_fall * B0"},
+                    CARTP_REDUCE_FIRST_BELOW, CARTP_SLOT(CART_ROLE_B), 0,
+                    {{F_FALL, CART_LEVEL_PARAM, "B0"}}},
+    [E_LOW_180] = {{"b_low_180", "1", 1, "B below f_return * B0 at day 180"},
+                   CARTP_REDUCE_BELOW_AT, CARTP_SLOT(CART_ROLE_B), DAY_LATE,
+                   {{F_RETURN, CART_LEVEL_PARAM, "B0"}}},
 };
 
 static const char *const recovery_outputs[] = {"B", NULL};
@@ -431,6 +438,15 @@ static void check_recovery(cart_trial *trial)
                     e[E_RETURN_DAY], want);
     }
     ck_assert_double_le(test_rel_diff(e[E_AT_180], recovery_b(p, DAY_LATE)), 10 * RTOL);
+    /* the first fall below f_fall * B0 (0 when B starts below), and whether B is below
+     * f_return * B0 at day 180 */
+    if (isnan(fall_down)) {
+      ck_assert_msg(isnan(e[E_FALL_DAY]), "b_fall_day %g, want NaN", e[E_FALL_DAY]);
+    } else {
+      ck_assert_msg(fabs(e[E_FALL_DAY] - fall_down) < TIME_TOL, "b_fall_day %.12g, want %.12g",
+                    e[E_FALL_DAY], fall_down);
+    }
+    ck_assert_double_eq(e[E_LOW_180], recovery_b(p, DAY_LATE) < f_return * p[R_B0]);
   }
   cart_trial_block_free(block);
 }

@@ -13,7 +13,7 @@
 START_TEST(test_registry)
 {
   cart_error err;
-  ck_assert_uint_eq(cart_model_count(), 5);
+  ck_assert_uint_eq(cart_model_count(), 6);
   const cart_model *cart = cart_model_find("cart", &err);
   const cart_model *stein = cart_model_find("stein", &err);
   ck_assert_ptr_nonnull(cart);
@@ -35,17 +35,20 @@ START_TEST(test_registry)
   ck_assert_uint_eq(cart_model_n_states(allo), 12);  /* cart's 9 + N, R, A52 */
   ck_assert_uint_eq(cart_model_n_params(allo), 63); /* cart's 47 + 16 (doc/models.md 3b) */
   ck_assert_uint_eq(cart_model_n_outputs(allo), 1);
+  const cart_model *lupus = cart_model_find("lupus", &err);
+  ck_assert_ptr_nonnull(lupus);
+  ck_assert_uint_eq(cart_model_n_states(lupus), 11);
   const cart_model *solid = cart_model_find("solid", &err);
   ck_assert_ptr_nonnull(solid);
   ck_assert_uint_eq(cart_model_n_states(solid), 13); /* doc/models.md, solid */
   ck_assert_uint_eq(cart_model_n_params(solid), 59);
-  ck_assert_ptr_null(cart_model_get(5));
+  ck_assert_ptr_null(cart_model_get(6));
 
   cart_error_clear(&err);
-  ck_assert_ptr_null(cart_model_find("lupus", &err));
+  ck_assert_ptr_null(cart_model_find("lupos", &err));
   ck_assert_int_eq(err.code, CART_EUNKNOWN_MODEL);
-  ck_assert_ptr_nonnull(strstr(err.message, "'lupus'"));
-  ck_assert_ptr_null(cart_model_find("lupus", NULL)); /* err is optional */
+  ck_assert_ptr_nonnull(strstr(err.message, "'lupos'"));
+  ck_assert_ptr_null(cart_model_find("lupos", NULL)); /* err is optional */
 }
 END_TEST
 
@@ -325,7 +328,8 @@ END_TEST
  * a tocilizumab bolus at day 1). */
 START_TEST(test_dose_state)
 {
-  const char *expected[][3] = {{"cart", "E", "D1"}, {"cart2", "E", "D1"}, {"stein", NULL, NULL}};
+  const char *expected[][3] = {{"cart", "E", "D1"}, {"cart2", "E", "D1"}, {"stein", NULL, NULL},
+                               {"lupus", "E", NULL}};
   for (size_t m = 0; m < sizeof expected / sizeof expected[0]; m++) {
     const cart_model *model = cart_model_find(expected[m][0], NULL);
     ck_assert_ptr_nonnull(model);
@@ -395,10 +399,16 @@ START_TEST(test_roles)
     ck_assert_int_eq(cartp_model_role(model, CART_ROLE_IL6S) < 0,
                      cartp_model_role(model, CART_ROLE_CRS) < 0);
   }
+  /* cart has every oncology role and no autoimmune one (lupus's autoantibody and activity) */
   const cart_model *cart = cart_model_find("cart", NULL);
-  for (int r = 0; r < CART_ROLE_CTUMOUR; r++) { /* every oncology role; the rest are solid's */
-    ck_assert_int_ge(cartp_model_role(cart, r), 0);
+  for (int r = 0; r < CART_N_ROLES; r++) {
+    ck_assert_int_eq(cartp_model_role(cart, r) >= 0, r < CART_ROLE_AUTOAB);
   }
+  const cart_model *lupus = cart_model_find("lupus", NULL);
+  ck_assert_int_eq(cartp_model_role(lupus, CART_ROLE_AUTOAB), cart_model_state_index(lupus, "Ab"));
+  ck_assert_int_ge(cartp_model_role(lupus, CART_ROLE_ACTIVITY), (int)lupus->n_states);
+  ck_assert_int_eq(cartp_model_role(lupus, CART_ROLE_TUMOUR), -1);
+  ck_assert_int_eq(cartp_model_toci_state(lupus), -1);
   ck_assert_int_eq(cartp_model_role(cart, CART_ROLE_B), cart_model_state_index(cart, "B"));
   ck_assert_int_eq(cartp_model_toci_state(cart), cart_model_state_index(cart, "D1"));
   ck_assert_int_eq(cartp_model_weight_param(cart), cart_model_param_index(cart, "WT"));
@@ -452,7 +462,8 @@ START_TEST(test_endpoint_tables)
                     model->name, name);
       const int integer = r == CARTP_REDUCE_GRADE || r == CARTP_REDUCE_RESPONSE ||
                           r == CARTP_REDUCE_RECIST ||
-                          r == CARTP_REDUCE_RELAPSE_NEGATIVE || r == CARTP_REDUCE_TOCI_DOSES;
+                          r == CARTP_REDUCE_RELAPSE_NEGATIVE || r == CARTP_REDUCE_TOCI_DOSES ||
+                          r == CARTP_REDUCE_BELOW_AT;
       ck_assert_msg(def->info.is_integer == integer, "%s: %s is_integer", model->name, name);
       const int role = def->input_slot - 1;
       if (r == CARTP_REDUCE_TOCI_DOSES) {
@@ -462,7 +473,7 @@ START_TEST(test_endpoint_tables)
       }
       ck_assert_msg(role >= 0 && role < CART_N_ROLES && cartp_model_role(model, role) >= 0,
                     "%s: %s reads role %d, which the model lacks", model->name, name, role);
-      if (r == CARTP_REDUCE_VALUE_AT) {
+      if (r == CARTP_REDUCE_VALUE_AT || r == CARTP_REDUCE_BELOW_AT) {
         ck_assert(isfinite(def->day) && def->day >= 0);
       }
       if (r == CARTP_REDUCE_RESPONSE || r == CARTP_REDUCE_RECIST ||

@@ -28,26 +28,6 @@ static double typical_value(cart_trial *trial, const char *name)
   return value;
 }
 
-/* Reads $CART_SRCDIR/examples/<name> (CART_SRCDIR unset: "."); the caller frees. */
-static char *read_example(const char *name)
-{
-  const char *dir = getenv("CART_SRCDIR");
-  char path[4096];
-  snprintf(path, sizeof path, "%s/examples/%s", dir && *dir ? dir : ".", name);
-  FILE *file = fopen(path, "rb");
-  ck_assert_msg(file != NULL, "cannot open %s (set CART_SRCDIR to the source directory)", path);
-  ck_assert_int_eq(fseek(file, 0, SEEK_END), 0);
-  const long size = ftell(file);
-  ck_assert_int_ge(size, 0);
-  rewind(file);
-  char *text = malloc((size_t)size + 1);
-  ck_assert_ptr_nonnull(text);
-  ck_assert_uint_eq(fread(text, 1, (size_t)size, file), (size_t)size);
-  text[size] = '\0';
-  fclose(file);
-  return text;
-}
-
 /* The rule in force is `expected` (enabled included); durations compared to rounding. */
 static void assert_rule(const cart_trial *trial, const cart_toci_rule *expected)
 {
@@ -161,7 +141,7 @@ START_TEST(test_example_files)
 {
   static const char *const names[] = {"lbcl_typical.ini", "dose_ranging.ini", "high_burden.ini"};
   for (size_t i = 0; i < 3; i++) {
-    char *text = read_example(names[i]);
+    char *text = test_read_example(names[i]);
     cart_error err;
     cart_trial *trial = cart_trial_new_from_scenario(text, names[i], &err);
     ck_assert_msg(trial != NULL, "%s: %s", names[i], err.message);

@@ -56,7 +56,7 @@ fi
   && ok || bad "tocilizumab"
 
 # Bad input: exit 2, one line naming the problem
-expect 2 "unknown model 'lupus'" run --model lupus
+expect 2 "unknown model 'lupos'" run --model lupos
 expect 2 "no parameter 'rhoo'" run --set rhoo=1
 expect 2 "'abc' is not a number" run --set rho=abc
 expect 2 "'rho'.*not a finite number" run --set rho=nan

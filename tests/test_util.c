@@ -214,3 +214,23 @@ void test_expect_arms_error(const char *text, int code, const char *wanted)
   ck_assert_msg(err.code == code, "code %d (%s), wanted %d", err.code, err.message, code);
   ck_assert_msg(strstr(err.message, wanted) != NULL, "'%s' lacks '%s'", err.message, wanted);
 }
+
+/* Reads $CART_SRCDIR/examples/<name> (CART_SRCDIR unset: "."); the caller frees. */
+char *test_read_example(const char *name)
+{
+  const char *dir = getenv("CART_SRCDIR");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/examples/%s", dir && *dir ? dir : ".", name);
+  FILE *file = fopen(path, "rb");
+  ck_assert_msg(file != NULL, "cannot open %s (set CART_SRCDIR to the source directory)", path);
+  ck_assert_int_eq(fseek(file, 0, SEEK_END), 0);
+  const long size = ftell(file);
+  ck_assert_int_ge(size, 0);
+  rewind(file);
+  char *text = malloc((size_t)size + 1);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_uint_eq(fread(text, 1, (size_t)size, file), (size_t)size);
+  text[size] = '\0';
+  fclose(file);
+  return text;
+}

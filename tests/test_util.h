@@ -53,6 +53,9 @@ int test_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
  * containing `wanted`. */
 void test_expect_arms_error(const char *text, int code, const char *wanted);
 
+/* Reads $CART_SRCDIR/examples/<name> (CART_SRCDIR unset: "."); the caller frees. */
+char *test_read_example(const char *name);
+
 /* Runs a suite and returns the process exit status (EXIT_SUCCESS when every test passed). */
 #include <check.h>
 int test_run(Suite *suite);

@@ -190,6 +190,8 @@ int cartp_reducer_n_levels(cartp_reducer reducer)
   case CARTP_REDUCE_TIME_BELOW:
   case CARTP_REDUCE_FIRST_ABOVE:
   case CARTP_REDUCE_LAST_ABOVE:
+  case CARTP_REDUCE_FIRST_BELOW:
+  case CARTP_REDUCE_BELOW_AT:
   case CARTP_REDUCE_FALL_AFTER_MAX: return 1;
   case CARTP_REDUCE_RESPONSE:
   case CARTP_REDUCE_RELAPSE_DAY:

@@ -27,6 +27,8 @@ typedef enum cart_role {
   CART_ROLE_IL6,        /* serum IL-6: il6_peak */
   CART_ROLE_IL6S,       /* IL-6 able to signal: il6s_peak */
   CART_ROLE_CRS,        /* the CRS severity signal: crs_grade, crs_onset and the tocilizumab rule */
+  CART_ROLE_AUTOAB,     /* an autoantibody titre (lupus: anti-dsDNA): autoab_d90, autoab_d180 */
+  CART_ROLE_ACTIVITY,   /* a disease-activity score (lupus: SLEDAI-like): activity_d180, remission */
   CART_ROLE_CTUMOUR,    /* CAR-T cells inside the tumour (solid: til_peak) */
   CART_ROLE_TISSUE,     /* healthy antigen-positive tissue, share left intact (solid:
                            tissue_nadir, on-target off-tumour toxicity) */
@@ -61,6 +63,10 @@ typedef enum cartp_reducer {
                                     returns */
   CARTP_REDUCE_LAST_ABOVE,       /* the last time the input is above level 0 (the horizon while it
                                     still is: a CAR-T population's persistence); NaN if never */
+  CARTP_REDUCE_FIRST_BELOW,      /* first time the input is below level 0 (deep B-cell aplasia's
+                                    onset; at t = 0 when it starts below); NaN if never */
+  CARTP_REDUCE_BELOW_AT,         /* 1 when the input at day `day` is below level 0, else 0 (a
+                                    remission); NaN when the horizon ends before */
   CARTP_REDUCE_RECIST,           /* RESPONSE with a partial response at a nadir <= level 2 (a
                                     fraction, pr_fraction) times the initial value instead of a
                                     half; levels 0 and 1 as RESPONSE's (solid) */
@@ -265,6 +271,7 @@ extern const cart_model cartp_model_stein;
 extern const cart_model cartp_model_cart;
 extern const cart_model cartp_model_cart2;
 extern const cart_model cartp_model_allo;
+extern const cart_model cartp_model_lupus;
 extern const cart_model cartp_model_solid;
 
 #endif /* CART_MODEL_IMPL_H */

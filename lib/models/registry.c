@@ -7,6 +7,7 @@ const cart_model *const cartp_model_registry[] = {
     &cartp_model_stein,
     &cartp_model_cart2,
     &cartp_model_allo,
+    &cartp_model_lupus,
     &cartp_model_solid,
 };
 

@@ -9,7 +9,7 @@
  * - maxima and the nadir take the sampled values; when a step's extreme sample is interior and
  *   beats the running extreme, it is refined on the interpolant by Brent's search
  *   (lib/util/search.h);
- * - threshold crossings (CR, relapse, aplasia, CRS onset, recovery) are located on the
+ * - threshold crossings (CR, relapse, aplasia and its onset, CRS onset, recovery) are located on the
  *   interpolant by safeguarded false position (search.h), to 1e-10 day;
  * - auc28 is the 3-point Gauss-Legendre rule on the interpolant over [t0, min(t1, 28)], exact for
  *   the polynomial of degree <= 5 that BDF's dense output is.
@@ -233,12 +233,15 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
           tr->value[e] += b0 < thr ? tc - t0 : t - tc;
         }
       }
-    } else if (def->reducer == CARTP_REDUCE_FIRST_ABOVE) {
-      /* CRS onset: the CRS signal first above crs_g1 (the row's level) */
+    } else if (def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
+               def->reducer == CARTP_REDUCE_FIRST_BELOW) {
+      /* CRS onset: the CRS signal first above crs_g1 (the row's level); deep aplasia's onset:
+       * the B cells first below theirs */
       const double s0 = v0[role], s1 = v[role], level = tr->level[e][0];
-      if (isnan(tr->value[e]) && s1 > level) {
+      const int above = def->reducer == CARTP_REDUCE_FIRST_ABOVE;
+      if (isnan(tr->value[e]) && (above ? s1 > level : s1 < level)) {
         tr->value[e] =
-            solver && s0 <= level ? crossing(tr, solver, role, level, t0, s0, t, s1) : t;
+            solver && (above ? s0 <= level : s0 >= level) ? crossing(tr, solver, role, level, t0, s0, t, s1) : t;
       }
     } else if (def->reducer == CARTP_REDUCE_RECOVERY_DAY) {
       recovery(tr, solver, e, role, t0, v0[role], t, v[role]);
@@ -289,10 +292,12 @@ static void on_segment_start(void *context, const cart_solver *solver, double t,
           tr->level[e][j] *= x;
         }
       }
-      if ((def->reducer == CARTP_REDUCE_FIRST_ABOVE || def->reducer == CARTP_REDUCE_LAST_ABOVE) &&
-          x > tr->level[e][0]) {
+      if (((def->reducer == CARTP_REDUCE_FIRST_ABOVE || def->reducer == CARTP_REDUCE_LAST_ABOVE) &&
+           x > tr->level[e][0]) ||
+          (def->reducer == CARTP_REDUCE_FIRST_BELOW && x < tr->level[e][0])) {
         tr->value[e] = t;
-      } else if (def->reducer == CARTP_REDUCE_VALUE_AT && t == def->day) {
+      } else if ((def->reducer == CARTP_REDUCE_VALUE_AT ||
+                  def->reducer == CARTP_REDUCE_BELOW_AT) && t == def->day) {
         tr->value[e] = x;
       }
     }
@@ -397,8 +402,8 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
     if (def->reducer == CARTP_REDUCE_INTEGRAL) {
       tr->value[e] += step_integral(tr, solver, role, t0, t1, tr->level[e][0],
                                     (const double (*)[CART_N_ROLES])v);
-    } else if (def->reducer == CARTP_REDUCE_VALUE_AT && t0 < def->day && def->day <= t1 &&
-               isnan(tr->value[e])) {
+    } else if ((def->reducer == CARTP_REDUCE_VALUE_AT || def->reducer == CARTP_REDUCE_BELOW_AT) &&
+               t0 < def->day && def->day <= t1 && isnan(tr->value[e])) {
       tr->value[e] = role_at(tr, solver, role, def->day);
     }
   }
@@ -449,17 +454,21 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
       const int k = plan->param[e][j];
       tracker->level[e][j] = k >= 0 ? plan->base[e][j] * p[k] : plan->base[e][j];
     }
-    if (def->reducer == CARTP_REDUCE_INTEGRAL || def->reducer == CARTP_REDUCE_VALUE_AT) {
+    if (def->reducer == CARTP_REDUCE_INTEGRAL || def->reducer == CARTP_REDUCE_VALUE_AT ||
+        def->reducer == CARTP_REDUCE_BELOW_AT) {
       tracker->per_step[tracker->n_per_step++] = (unsigned char)e;
     } else if (def->reducer == CARTP_REDUCE_TIME_BELOW ||
                def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
+               def->reducer == CARTP_REDUCE_FIRST_BELOW ||
                def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
                def->reducer == CARTP_REDUCE_LAST_ABOVE ||
                def->reducer == CARTP_REDUCE_FALL_AFTER_MAX) {
       tracker->per_sample[tracker->n_per_sample++] = (unsigned char)e;
     }
     const int undefined_until_seen = def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
+                                     def->reducer == CARTP_REDUCE_FIRST_BELOW ||
                                      def->reducer == CARTP_REDUCE_VALUE_AT ||
+                                     def->reducer == CARTP_REDUCE_BELOW_AT ||
                                      def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
                                      def->reducer == CARTP_REDUCE_LAST_ABOVE ||
                                      def->reducer == CARTP_REDUCE_FALL_AFTER_MAX;
@@ -515,8 +524,12 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
     case CARTP_REDUCE_INTEGRAL:
     case CARTP_REDUCE_VALUE_AT:
     case CARTP_REDUCE_FIRST_ABOVE:
+    case CARTP_REDUCE_FIRST_BELOW:
     case CARTP_REDUCE_RECOVERY_DAY:
     case CARTP_REDUCE_LAST_ABOVE: e[i] = tr->value[i]; break;
+    case CARTP_REDUCE_BELOW_AT:
+      e[i] = isnan(tr->value[i]) ? NAN : tr->value[i] < tr->level[i][0];
+      break;
     case CARTP_REDUCE_TIME_BELOW: e[i] = isnan(tr->level[i][0]) ? NAN : tr->value[i]; break;
     case CARTP_REDUCE_GRADE:
       for (int g = 0; g < 4; g++) {

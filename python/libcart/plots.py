@@ -607,13 +607,26 @@ def percentile_bands(trial_result, names=None, fig=None, axes=None, ncols=3, mar
     return _root(axes[0]) if axes else _root(fig)
 
 
-def endpoint_histograms(trial_result, names=("cmax", "tmax", "auc28"), fig=None, axes=None,
-                        bins=None):
+def _default_histograms(trial_result):
+    """cmax, tmax and auc28 where the model has them, else its first three real-valued endpoints
+    (a model with endpoints of its own: lupus); the first arm's for a trial of arms."""
+    arms = _arms(trial_result)
+    first = arms[0][2] if arms else trial_result  # whose endpoints name the panels
+    names = [n for n in ("cmax", "tmax", "auc28") if n in first.endpoints]
+    if len(names) < 3:
+        names += [n for n in first.endpoints if n not in names and
+                  str(first.endpoints[n].dtype) == "float64"][:3 - len(names)]
+    return names
+
+
+def endpoint_histograms(trial_result, names=None, fig=None, axes=None, bins=None):
     """Histograms of endpoints over the solved patients, the median marked.
 
-    cmax and auc28 (and other concentrations) get logarithmic bins and x axis when every
-    value is positive. `bins`: the number of bins (default about sqrt(N), 5 to 40)."""
-    names = list(names)
+    names: default cmax, tmax and auc28, or as many of them as the model has and then its first
+    other real-valued endpoints (lupus: cmax, tmax, bcell_return_day). cmax and auc28 (and
+    other concentrations) get logarithmic bins and x axis when every value is positive.
+    `bins`: the number of bins (default about sqrt(N), 5 to 40)."""
+    names = _default_histograms(trial_result) if names is None else list(names)
     if axes is None:
         fig = _new_figure(fig, (5.5 * max(len(names), 1), 3.8))
         axes = _band_axes(fig, len(names), max(len(names), 1))
@@ -720,9 +733,19 @@ def response_crs(trial_result, ax=None, fig=None):
     if ax is None:
         fig = _new_figure(fig, (7, 4.5))
         ax = fig.subplots()
-    x_response = np.arange(3)
-    x_crs = np.arange(len(CRS_GRADES)) + 4
     arms = _arms(trial_result)
+    first = arms[0][2] if arms else trial_result
+    # the groups the model has (lupus: CRS grade only; a group left out takes no room)
+    groups = [g for g in ("response", "crs_grade") if g in first.endpoints]
+    if not groups:
+        _empty_panel(ax, "the model has no response or CRS grade")
+        return _root(ax)
+    x_response = np.arange(3) if "response" in groups else np.zeros(0)
+    x_crs = np.arange(len(CRS_GRADES)) + (4 if "response" in groups else 0)
+    if "crs_grade" not in groups:
+        x_crs = np.zeros(0)
+    what = {2: "Response and CRS grade"}.get(
+        len(groups), "Response" if "response" in groups else "CRS grade")
     if arms:
         # grouped bars: one bar per arm at every category, the arm's colour, labelled with its
         # name (the containers' labels)
@@ -732,34 +755,43 @@ def response_crs(trial_result, ax=None, fig=None):
             solved = _solved(arm)
             solved_counts.append(int(np.count_nonzero(solved)))
             values = np.concatenate([
-                _percent(_column(arm, "response")[solved], (0, 1, 2)),
-                _percent(_column(arm, "crs_grade")[solved], CRS_GRADES)])
+                _percent(_column(arm, "response")[solved], (0, 1, 2)) if x_response.size
+                else np.zeros(0),
+                _percent(_column(arm, "crs_grade")[solved], CRS_GRADES) if x_crs.size
+                else np.zeros(0)])
             x = np.concatenate([x_response, x_crs]) + (k - (len(arms) - 1) / 2) * width
             bars = ax.bar(x, values, width=width, color=color, label=_arm_legend(name, arm_label))
             if len(arms) <= 3:
                 ax.bar_label(bars, fmt="%.0f", fontsize=6, padding=1)
         n_solved = "/".join(str(c) for c in solved_counts)
-        title = f"Response and CRS grade by arm ({n_solved} solved)"
+        title = f"{what} by arm ({n_solved} solved)"
     else:
         solved = _solved(trial_result)
         n_solved = int(np.count_nonzero(solved))
-        response = _percent(_column(trial_result, "response")[solved], (0, 1, 2))
-        crs = _percent(_column(trial_result, "crs_grade")[solved], CRS_GRADES)
-        bars_r = ax.bar(x_response, response, color="tab:green", label="response")
-        bars_c = ax.bar(x_crs, crs, color="tab:red", alpha=0.8, label="CRS grade")
-        for bars in (bars_r, bars_c):
+        drawn = []
+        if x_response.size:
+            response = _percent(_column(trial_result, "response")[solved], (0, 1, 2))
+            drawn.append(ax.bar(x_response, response, color="tab:green", label="response"))
+        if x_crs.size:
+            crs = _percent(_column(trial_result, "crs_grade")[solved], CRS_GRADES)
+            drawn.append(ax.bar(x_crs, crs, color="tab:red", alpha=0.8, label="CRS grade"))
+        for bars in drawn:
             ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=1)
-        title = f"Response and CRS grade ({n_solved} solved)"
+        title = f"{what} ({n_solved} solved)"
     ax.set_xticks(np.concatenate([x_response, x_crs]),
-                  list(RESPONSE_LABELS) + [f"G{g}" for g in CRS_GRADES])
+                  (list(RESPONSE_LABELS) if x_response.size else []) +
+                  ([f"G{g}" for g in CRS_GRADES] if x_crs.size else []))
     ax.set_ylim(0, 115)
     ax.set_ylabel("% of solved patients")
-    ax.set_xlabel("response (NR, PR, CR) | CRS grade (G0-G4, model convention)")
+    ax.set_xlabel(" | ".join(({"response": "response (NR, PR, CR)",
+                               "crs_grade": "CRS grade (G0-G4, model convention)"})[g]
+                             for g in groups))
     ax.set_title(title)
     ax.legend(fontsize=8, loc="upper center")
     ax.grid(True, axis="y", alpha=0.3)
-    ax.annotate(CRS_CAPTION, xy=(0.5, 0.0), xycoords=ax.xaxis.label, xytext=(0, -4),
-                textcoords="offset points", ha="center", va="top", fontsize=8, color="0.3")
+    if x_crs.size:
+        ax.annotate(CRS_CAPTION, xy=(0.5, 0.0), xycoords=ax.xaxis.label, xytext=(0, -4),
+                    textcoords="offset points", ha="center", va="top", fontsize=8, color="0.3")
     return _root(ax)
 
 
@@ -773,12 +805,9 @@ def report(trial_result, fig=None, ncols=3):
     names = _trajectory_names(trial_result)
     arms = _arms(trial_result)
     first = arms[0][2] if arms else trial_result  # whose endpoints name the panels
-    hist_names = [n for n in ("cmax", "tmax", "auc28") if n in first.endpoints]
-    if not hist_names:  # a model with endpoints of its own: its first real-valued ones
-        hist_names = [n for n in first.endpoints
-                      if str(first.endpoints[n].dtype) == "float64"][:3]
-    # the response and CRS bars need the oncology endpoints (a model without them: stein)
-    bars = int("response" in first.endpoints and "crs_grade" in first.endpoints)
+    hist_names = _default_histograms(trial_result)
+    # the response and CRS bars need one of those endpoints (stein has neither, lupus no response)
+    bars = int("response" in first.endpoints or "crs_grade" in first.endpoints)
     n_panels = len(names) + bars + len(hist_names)
     nrows = math.ceil(n_panels / ncols)
     if fig is None:

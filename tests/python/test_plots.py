@@ -326,3 +326,23 @@ def test_report_of_a_model_with_its_own_endpoints(tmp_path):
     fig = libcart.plots.report(stein)
     assert len(fig.axes) == len(stein.trajectories) + 3
     assert not any(ax.get_title().startswith("Response") for ax in fig.axes)
+
+
+def test_plots_of_lupus(tmp_path):
+    """lupus has CRS grades but no response, no auc28 and its own endpoints: every plot draws it
+    without being told (the CRS bars alone; histograms of cmax, tmax and its first own real
+    endpoint, the B-cell return day), and a patient's course has a panel per signal."""
+    lupus = libcart.trial("[trial]\nmodel = lupus\n[dosing]\ndose_per_kg = 1e6\n", n=6, seed=2,
+                          output=str(tmp_path / "lupus.h5"))
+    fig = libcart.plots.report(lupus)
+    assert len(fig.axes) == len(lupus.trajectories) + 1 + 3
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any(t.startswith("CRS grade (6 solved)") for t in titles)
+    assert not any(t.startswith("Response") for t in titles)
+    ax = libcart.plots.response_crs(lupus).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["G0", "G1", "G2", "G3", "G4"]
+    hist = libcart.plots.endpoint_histograms(lupus)
+    assert [a.get_xlabel().split(" (")[0] for a in hist.axes] == \
+        ["cmax", "tmax", "bcell_return_day"]
+    course = libcart.plots.patient_course(libcart.solve("lupus", times=range(0, 200, 5)))
+    assert len(course.axes) >= 3
