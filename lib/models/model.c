@@ -191,11 +191,13 @@ int cartp_reducer_n_levels(cartp_reducer reducer)
   case CARTP_REDUCE_FIRST_ABOVE:
   case CARTP_REDUCE_LAST_ABOVE:
   case CARTP_REDUCE_FIRST_BELOW:
-  case CARTP_REDUCE_BELOW_AT: return 1;
+  case CARTP_REDUCE_BELOW_AT:
+  case CARTP_REDUCE_FALL_AFTER_MAX: return 1;
   case CARTP_REDUCE_RESPONSE:
   case CARTP_REDUCE_RELAPSE_DAY:
   case CARTP_REDUCE_RELAPSE_NEGATIVE:
   case CARTP_REDUCE_RECOVERY_DAY: return 2;
+  case CARTP_REDUCE_RECIST: return 3;
   case CARTP_REDUCE_GRADE: return 4;
   default: return 0;
   }
@@ -346,6 +348,7 @@ int cartp_model_check_endpoints(const cart_model *model, cart_error *err)
       }
     }
     const int in_response = def->reducer == CARTP_REDUCE_RESPONSE ||
+                            def->reducer == CARTP_REDUCE_RECIST ||
                             def->reducer == CARTP_REDUCE_RELAPSE_DAY ||
                             def->reducer == CARTP_REDUCE_RELAPSE_NEGATIVE;
     if (in_response && response != NULL &&

@@ -29,6 +29,9 @@ typedef enum cart_role {
   CART_ROLE_CRS,        /* the CRS severity signal: crs_grade, crs_onset and the tocilizumab rule */
   CART_ROLE_AUTOAB,     /* an autoantibody titre (lupus: anti-dsDNA): autoab_d90, autoab_d180 */
   CART_ROLE_ACTIVITY,   /* a disease-activity score (lupus: SLEDAI-like): activity_d180, remission */
+  CART_ROLE_CTUMOUR,    /* CAR-T cells inside the tumour (solid: til_peak) */
+  CART_ROLE_TISSUE,     /* healthy antigen-positive tissue, share left intact (solid:
+                           tissue_nadir, on-target off-tumour toxicity) */
   CART_N_ROLES
 } cart_role;
 
@@ -64,6 +67,14 @@ typedef enum cartp_reducer {
                                     onset; at t = 0 when it starts below); NaN if never */
   CARTP_REDUCE_BELOW_AT,         /* 1 when the input at day `day` is below level 0, else 0 (a
                                     remission); NaN when the horizon ends before */
+  CARTP_REDUCE_RECIST,           /* RESPONSE with a partial response at a nadir <= level 2 (a
+                                    fraction, pr_fraction) times the initial value instead of a
+                                    half; levels 0 and 1 as RESPONSE's (solid) */
+  CARTP_REDUCE_FALL_AFTER_MAX,   /* the first time after the input's maximum that it falls
+                                    from above level 0 to it or below (persistence: a re-expansion
+                                    from a residue that stays below the first peak does not
+                                    count); the horizon when it is still above at the end; 0 when
+                                    it never is above */
   CARTP_N_REDUCERS
 } cartp_reducer;
 
@@ -261,5 +272,6 @@ extern const cart_model cartp_model_cart;
 extern const cart_model cartp_model_cart2;
 extern const cart_model cartp_model_allo;
 extern const cart_model cartp_model_lupus;
+extern const cart_model cartp_model_solid;
 
 #endif /* CART_MODEL_IMPL_H */

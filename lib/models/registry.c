@@ -8,6 +8,7 @@ const cart_model *const cartp_model_registry[] = {
     &cartp_model_cart2,
     &cartp_model_allo,
     &cartp_model_lupus,
+    &cartp_model_solid,
 };
 
 const size_t cartp_model_registry_size = sizeof cartp_model_registry / sizeof cartp_model_registry[0];

@@ -253,6 +253,16 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
       } else if (s0 > level) {
         tr->value[e] = solver ? crossing(tr, solver, role, level, t0, s0, t, s1) : t0;
       }
+    } else if (def->reducer == CARTP_REDUCE_FALL_AFTER_MAX) {
+      /* persistence: the first fall through the level after the running maximum; a new maximum
+       * starts the wait again */
+      const double c0 = v0[role], c1 = v[role], level = tr->level[e][0];
+      if (!(c1 <= tr->running_max[e])) {
+        tr->running_max[e] = c1;
+        tr->value[e] = NAN;
+      } else if (isnan(tr->value[e]) && c0 > level && c1 <= level) {
+        tr->value[e] = solver ? crossing(tr, solver, role, level, t0, c0, t, c1) : t;
+      }
     }
   }
   tr->t_last = t;
@@ -451,7 +461,8 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
                def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
                def->reducer == CARTP_REDUCE_FIRST_BELOW ||
                def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
-               def->reducer == CARTP_REDUCE_LAST_ABOVE) {
+               def->reducer == CARTP_REDUCE_LAST_ABOVE ||
+               def->reducer == CARTP_REDUCE_FALL_AFTER_MAX) {
       tracker->per_sample[tracker->n_per_sample++] = (unsigned char)e;
     }
     const int undefined_until_seen = def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
@@ -459,8 +470,10 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
                                      def->reducer == CARTP_REDUCE_VALUE_AT ||
                                      def->reducer == CARTP_REDUCE_BELOW_AT ||
                                      def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
-                                     def->reducer == CARTP_REDUCE_LAST_ABOVE;
+                                     def->reducer == CARTP_REDUCE_LAST_ABOVE ||
+                                     def->reducer == CARTP_REDUCE_FALL_AFTER_MAX;
     tracker->value[e] = undefined_until_seen ? NAN : 0.0;
+    tracker->running_max[e] = -INFINITY;
     switch (def->reducer) {
     case CARTP_REDUCE_MAX:
     case CARTP_REDUCE_TIME_OF_MAX:
@@ -471,6 +484,7 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
       tracker->extreme_of[e] = (signed char)extreme_for(tracker, role, -1.0);
       break;
     case CARTP_REDUCE_RESPONSE:
+    case CARTP_REDUCE_RECIST:
     case CARTP_REDUCE_RELAPSE_DAY:
     case CARTP_REDUCE_RELAPSE_NEGATIVE:
       tracker->tumour_role = role;
@@ -493,7 +507,6 @@ static double extreme_value(const cartp_endpoint_tracker *tr, int x, int want_ti
 void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int toci_doses,
                          double *e)
 {
-  (void)horizon;
   const int has_tumour = !isnan(tr->tumour0);
   const double nadir = extreme_value(tr, tr->tumour_min, 0);
   const cart_model *model = tr->model;
@@ -529,6 +542,17 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
              : !isnan(tr->cr_time)      ? 2
              : nadir <= 0.5 * tr->tumour0 ? 1
                                         : 0;
+      break;
+    case CARTP_REDUCE_RECIST: /* RECIST 1.1 best overall response (doc/models.md, solid) */
+      e[i] = !has_tumour                           ? NAN
+             : !isnan(tr->cr_time)                 ? 2
+             : nadir <= tr->level[i][2] * tr->tumour0 ? 1
+                                                   : 0;
+      break;
+    case CARTP_REDUCE_FALL_AFTER_MAX:
+      e[i] = !isnan(tr->value[i])                       ? tr->value[i]
+             : !(tr->running_max[i] > tr->level[i][0]) ? 0.0 /* never above the level */
+                                                        : horizon; /* still above at the end */
       break;
     case CARTP_REDUCE_RELAPSE_DAY: e[i] = tr->relapse_day; break;
     case CARTP_REDUCE_RELAPSE_NEGATIVE:

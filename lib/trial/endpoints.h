@@ -61,6 +61,9 @@ typedef struct cartp_endpoint_tracker {
   double value[CARTP_MAX_ENDPOINTS];
   /* per recovery endpoint (CARTP_REDUCE_RECOVERY_DAY): how far it is (endpoints.c) */
   unsigned char phase[CARTP_MAX_ENDPOINTS];
+  /* per fall-after-maximum endpoint (CARTP_REDUCE_FALL_AFTER_MAX): the running maximum of its
+   * input over the samples */
+  double running_max[CARTP_MAX_ENDPOINTS];
   /* the response machine (RESPONSE, RELAPSE_DAY, RELAPSE_NEGATIVE) over one tumour input; -1:
    * no endpoint needs it. Its levels (n_detect, t_resp) are those of row response_row (the rows
    * of the machine read the same ones: cartp_model_check_endpoints). */

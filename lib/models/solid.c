@@ -1,0 +1,518 @@
+/* solid.c: CAR-T in a solid tumour (doc/models.md, "solid"; issue 15; notes/models.md 2c).
+ *
+ * CAR-T cells live in blood and lymphoid tissue (Eb effector, Mb memory) and reach the tumour
+ * only through its perfusion: the entry rate per circulating cell is proportional to the
+ * perfused tumour mass [Brown 2021; mPBPK JPKPD 2022]. In the tumour, effectors (Et) expand on
+ * antigen (following cart's programme of expansion then contraction, t_prog) and kill
+ * antigen-positive cells (Tp), both damped by a lumped suppressive factor Z
+ * (TGF-beta and MDSC, made by the tumour) [Santurio 2024]; they exhaust (Xt) at a rate that
+ * PD-L1 raises unless an anti-PD-1 antibody (two-compartment PK, A1 and A2) occupies PD-1, and
+ * blockade reinvigorates exhausted cells. Antigen-negative cells (Tn) are present from the start
+ * (heterogeneous antigen) and die only as bystanders of killing nearby. An optional healthy
+ * antigen-positive tissue H (relative, 1 intact) is damaged by circulating effectors (on-target
+ * off-tumour toxicity [Santurio & Barros 2022]). IL-6 and tocilizumab are cart's (MODEL.md 2.2),
+ * from cart_common.h. Sources and units of every parameter: the table below and doc/models.md.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cart_common.h"
+
+enum { EB, MB, ET, XT, TP, TN, Z, H, IL6, D1, D2, A1, A2, N_STATES };
+
+enum {
+  P_DOSE, P_F_MEM, P_RHO, P_KS, P_RHO_LD, P_LD_TAU, P_OMEGA, P_DELTA_E, P_K_MEM, P_K_EXH,
+  P_PHI_PDL1, P_K_REV, P_DELTA_M, P_DELTA_X, P_GAMMA, P_KKILL, P_K_IN, P_K_OUT,
+  P_T0, P_F_NEG0, P_R_TUM, P_R_NEG, P_K_TUM, P_MU_LOSS, P_B_BY, P_Z_MAX, P_K_Z, P_D_Z,
+  P_DOSE_PD1, P_N_PD1, P_TAU_PD1, P_T_PD1, P_CL_PD1, P_V1_PD1, P_V2_PD1, P_Q_PD1, P_KD_PD1,
+  P_K_H, P_R_H, P_T_PROG, P_N_PROG,
+  P_IL6_0, P_K_IL6, P_K_REC, P_P_KILL, P_P_ACT, P_P_AMP, P_IL6_50, P_H, P_CL, P_V1, P_V2, P_Q,
+  P_VMAX, P_KM, P_KD_TOCI, P_WT, P_V_BLOOD, P_F_BLOOD, N_PARAMS
+};
+
+enum { DV_P0, DV_IL6_50_H, DV_H_IS_2, DV_KDV_PD1, N_DERIVED };
+_Static_assert(N_DERIVED <= CART_MAX_DERIVED, "derived block too small");
+
+/* Tumour cells per unit of the entry rate k_in (1/day per 1e10 tumour cells). */
+#define ENTRY_SCALE 1e10
+/* Circulating effectors per unit of the off-tumour damage rate k_H (1/day per 1e9 cells). */
+#define DAMAGE_SCALE 1e9
+/* The most anti-PD-1 doses (n_pd1): 26 doses q3w cover a year and a half. */
+#define MAX_PD1_DOSES 26
+
+static const cart_state_info states[N_STATES] = {
+    {"Eb", "cells", 1.0, "effector CAR-T cells in blood and lymphoid tissue"},
+    {"Mb", "cells", 1.0, "memory CAR-T cells in blood and lymphoid tissue"},
+    {"Et", "cells", 1.0, "effector CAR-T cells in the tumour"},
+    {"Xt", "cells", 1.0, "exhausted CAR-T cells in the tumour"},
+    {"Tp", "cells", 1.0, "antigen-positive tumour cells"},
+    {"Tn", "cells", 1.0, "antigen-negative tumour cells"},
+    {"Z", "1", 1e-9, "suppressive factor of the microenvironment (TGF-beta, MDSC), in units of its half-effect level"},
+    {"H", "1", 1e-9, "healthy antigen-positive tissue, share intact (on-target off-tumour)"},
+    {"IL6", "pg/mL", 1e-3, "serum IL-6"},
+    {"D1", "mg", 1e-6, "tocilizumab, central compartment"},
+    {"D2", "mg", 1e-6, "tocilizumab, peripheral compartment"},
+    {"A1", "mg", 1e-6, "anti-PD-1 antibody, central compartment"},
+    {"A2", "mg", 1e-6, "anti-PD-1 antibody, peripheral compartment"},
+};
+
+static const cart_state_info outputs[] = {
+    {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (Eb + Mb) / (V_blood 1e6)"},
+};
+
+/* name, unit, default, lower, upper, lower open, upper open, meaning [source]. The defaults are
+ * an unselected solid tumour, tuned to a low response (doc/models.md, "solid"). */
+static const cart_param_info params[N_PARAMS] = {
+    {"dose", "cells", 3e8, 0, 1e11, CLOSED, CLOSED, "CAR-T cells infused at t = 0 (solid-tumour trials give 1e8-5e8; CT041 2.5e8-5e8 [Qi 2022])"},
+    {"f_mem", "1", 0.2, 0, 1, CLOSED, CLOSED, "fraction of the product with memory phenotype (cart's)"},
+    {"rho", "1/day", 1.5, 0, 10, CLOSED, CLOSED, "maximal antigen-driven expansion in the tumour (chosen: a blood peak in 2-3 weeks; 0.9 in Santurio & Barros 2022 p_C)"},
+    {"KS", "cells", 1e10, 0, INF, OPEN, OPEN, "antigen-positive tumour of half-maximal stimulation [Santurio & Barros 2022 g_T]"},
+    {"rho_ld", "1/day", 0.3, 0, 10, CLOSED, CLOSED, "antigen-independent expansion right after lymphodepletion (half cart's: no antigen in blood)"},
+    {"ld_tau", "day", 7, 0, INF, OPEN, OPEN, "decay time of the lymphodepletion-driven expansion (cart's)"},
+    {"omega", "1/day", 0.2, 0, 10, CLOSED, CLOSED, "antigen-driven memory-to-effector conversion, at the tumour's stimulation (cart's)"},
+    {"delta_E", "1/day", 0.14, 0, 10, CLOSED, CLOSED, "effector death rate (lifespan 7 days [Santurio & Barros 2022 tau_C])"},
+    {"k_mem", "1/day", 0.02, 0, 1, CLOSED, CLOSED, "effector-to-memory conversion in blood (cart's)"},
+    {"k_exh", "1/day", 0.05, 0, 1, CLOSED, CLOSED, "stimulation-driven exhaustion without PD-L1 (cart's)"},
+    {"phi_pdl1", "1", 2, 0, 20, CLOSED, CLOSED, "extra exhaustion by PD-L1 on unblocked PD-1, relative to k_exh [notes 2c: 1-3]"},
+    {"k_rev", "1/day", 0.05, 0, 1, CLOSED, CLOSED, "reinvigoration of exhausted cells at full PD-1 occupancy (assumption)"},
+    {"delta_M", "1/day", 0.01, 0, 1, CLOSED, CLOSED, "memory death rate (sets persistence)"},
+    {"delta_X", "1/day", 0.1, 0, 10, CLOSED, CLOSED, "exhausted-cell death rate (cart's)"},
+    {"gamma", "1/day", 2.5, 0, 100, CLOSED, CLOSED, "targets killed per tumour effector per day at saturation (gamma/Kkill = 2.5e-10 /(cell day) [Santurio & Barros 2022 gamma_T])"},
+    {"Kkill", "cells", 1e10, 0, INF, OPEN, OPEN, "target load of half-saturated killing"},
+    {"k_in", "1/day per 1e10 cells", 0.01, 0, 10, CLOSED, CLOSED, "entry of circulating CAR-T into the tumour per 1e10 tumour cells (perfusion-limited [Brown 2021])"},
+    {"k_out", "1/day", 0.05, 0, 10, CLOSED, CLOSED, "return of tumour effectors to blood (assumption)"},
+    {"T0", "cells", 5e10, 0, 1e13, CLOSED, CLOSED, "tumour burden at infusion (measurable disease, ~50 g)"},
+    {"f_neg0", "1", 0.3, 0, 1, CLOSED, CLOSED, "antigen-negative share of the tumour at infusion [notes 2c: 0.1-0.5; Qi 2022 Table 1]"},
+    {"r_tum", "1/day", 0.012, 0, 2, CLOSED, CLOSED, "antigen-positive tumour growth rate [Santurio & Barros 2022 omega_T]"},
+    {"r_neg", "1/day", 0.012, 0, 2, CLOSED, CLOSED, "antigen-negative tumour growth rate"},
+    {"K_tum", "cells", 8.5e11, 0, INF, OPEN, OPEN, "tumour carrying capacity [Santurio & Barros 2022 k]"},
+    {"mu_loss", "1/day", 1e-6, 0, 1, CLOSED, CLOSED, "antigen-loss switching rate (assumption)"},
+    {"b_by", "1", 0.1, 0, 1, CLOSED, CLOSED, "bystander killing of antigen-negative cells relative to antigen-positive (assumption)"},
+    {"z_max", "1", 1.6, 0, 100, CLOSED, CLOSED, "suppressive factor of a large tumour, in units of its half-effect level"},
+    {"K_Z", "cells", 1e10, 0, INF, OPEN, OPEN, "tumour burden of half-maximal suppressive factor"},
+    {"d_Z", "1/day", 0.2, 0, 10, OPEN, CLOSED, "turnover of the suppressive factor (assumption)"},
+    {"dose_pd1", "mg", 0, 0, 2000, CLOSED, CLOSED, "anti-PD-1 dose (0: none; pembrolizumab 200 mg [label])"},
+    {"n_pd1", "1", 18, 0, MAX_PD1_DOSES, CLOSED, CLOSED, "number of anti-PD-1 doses (an integer)"},
+    {"tau_pd1", "day", 21, 1, 365, CLOSED, CLOSED, "anti-PD-1 dosing interval (q3w [label])"},
+    {"t_pd1", "day", 0, 0, 365, CLOSED, CLOSED, "first anti-PD-1 dose"},
+    {"CL_pd1", "L/day", 0.22, 0, INF, CLOSED, OPEN, "anti-PD-1 clearance [Ahamadi 2017, M]"},
+    {"V1_pd1", "L", 3.48, 0, INF, OPEN, OPEN, "anti-PD-1 central volume [Ahamadi 2017, M]"},
+    {"V2_pd1", "L", 4.06, 0, INF, OPEN, OPEN, "anti-PD-1 peripheral volume [Ahamadi 2017, M]"},
+    {"Q_pd1", "L/day", 0.795, 0, INF, CLOSED, OPEN, "anti-PD-1 inter-compartment clearance [Ahamadi 2017, M]"},
+    {"KD_pd1", "mg/L", 0.5, 0, INF, OPEN, OPEN, "serum anti-PD-1 of half PD-1 occupancy in the tumour [notes 2c, M]"},
+    {"k_H", "1/day per 1e9 cells", 0, 0, 100, CLOSED, CLOSED, "damage of healthy antigen-positive tissue per 1e9 circulating effectors (0: off)"},
+    {"r_H", "1/day", 0.05, 0, 10, OPEN, CLOSED, "repair of healthy tissue (assumption)"},
+    {"t_prog", "day", 21, 0, 365, CLOSED, CLOSED, "time at which antigen-driven proliferation has halved (programmed contraction, cart's; 0: off)"},
+    {"n_prog", "1", 4, 1, 20, CLOSED, CLOSED, "steepness of the programmed decline of proliferation (cart's)"},
+    CARTP_ROWS_IL6_TOCI_BLOOD
+};
+
+/* The IL-6 loop of cart_common.h with this model's parameters. */
+static inline double amplification(const double *p, const double *dv, double il6s)
+{
+  return cartp_amplification(p[P_P_AMP], dv[DV_IL6_50_H], p[P_H], dv[DV_H_IS_2] != 0.0, il6s);
+}
+
+static void prepare(const double *p, double *dv)
+{
+  dv[DV_H_IS_2] = p[P_H] == 2.0 ? 1.0 : 0.0;
+  dv[DV_IL6_50_H] = pow(p[P_IL6_50], p[P_H]);
+  /* p0 makes IL6 = il6_0 a steady state before treatment (MODEL.md 2.2). */
+  dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification(p, dv, p[P_IL6_0]);
+  dv[DV_KDV_PD1] = p[P_KD_PD1] * p[P_V1_PD1]; /* the amount in V1 of half occupancy, mg */
+}
+
+static int check(const double *p, char *message, size_t size)
+{
+  const double n = p[P_N_PD1];
+  if (n != floor(n)) {
+    snprintf(message, size, "model 'solid': n_pd1 must be a whole number of doses (got %g)", n);
+    return CART_ERULE;
+  }
+  double dv[CART_MAX_DERIVED];
+  prepare(p, dv);
+  return cartp_il6_rules("solid", p[P_P_AMP], p[P_IL6_50], p[P_H], p[P_K_IL6], p[P_K_REC],
+                         dv[DV_P0], message, size);
+}
+
+static int derived_value(const double *p, const char *name, double *value)
+{
+  double dv[CART_MAX_DERIVED];
+  prepare(p, dv);
+  return cartp_il6_derived_value(name, dv[DV_P0], p[P_P_AMP], p[P_IL6_50], p[P_H], value);
+}
+
+/* The suppressive factor's level for a tumour of N cells: z_max N / (N + K_Z). */
+static double z_target(const double *p, double n)
+{
+  return p[P_Z_MAX] * n / (n + p[P_K_Z]);
+}
+
+static void initial(const double *p, const double *dv, double *y, int *mode)
+{
+  (void)dv;
+  for (int i = 0; i < N_STATES; i++) {
+    y[i] = 0.0;
+  }
+  y[EB] = (1.0 - p[P_F_MEM]) * p[P_DOSE];
+  y[MB] = p[P_F_MEM] * p[P_DOSE];
+  y[TP] = (1.0 - p[P_F_NEG0]) * p[P_T0];
+  y[TN] = p[P_F_NEG0] * p[P_T0];
+  y[Z] = z_target(p, p[P_T0]); /* the tumour's microenvironment is established at infusion */
+  y[H] = 1.0;
+  y[IL6] = p[P_IL6_0];
+  *mode = 0;
+}
+
+static cartp_antibody_pk toci_pk(const double *p)
+{
+  return (cartp_antibody_pk){p[P_CL], p[P_V1], p[P_V2], p[P_Q], p[P_VMAX], p[P_KM]};
+}
+
+static cartp_antibody_pk pd1_pk(const double *p)
+{
+  return (cartp_antibody_pk){p[P_CL_PD1], p[P_V1_PD1], p[P_V2_PD1], p[P_Q_PD1], 0.0, 1.0};
+}
+
+/* The terms both rhs and jacobian need, from a state. */
+typedef struct terms {
+  double n, stim, dstim, sup, free_pd1, docc, exh, rev, infl, homeostatic, kill_den, kill_n_den;
+  double rho_prog, rho_prog_slope; /* rho P(t) and rho dP/dt (programmed contraction) */
+} terms;
+
+static terms terms_of(double t, const double *y, const double *p, const double *dv)
+{
+  terms s;
+  const double tp = y[TP], a1 = y[A1];
+  s.n = y[TP] + y[TN];
+  const double ks_sum = tp + p[P_KS];
+  s.stim = tp / ks_sum;                       /* S = Tp / (Tp + KS) */
+  s.dstim = p[P_KS] / (ks_sum * ks_sum);      /* dS/dTp */
+  s.sup = 1.0 / (1.0 + y[Z]);                 /* 1 / (1 + Z) */
+  const double kdv_sum = a1 + dv[DV_KDV_PD1];
+  s.free_pd1 = dv[DV_KDV_PD1] / kdv_sum;      /* 1 - occupancy */
+  s.docc = s.free_pd1 / kdv_sum;              /* d occupancy / dA1 */
+  s.exh = p[P_K_EXH] * s.stim * (1.0 + p[P_PHI_PDL1] * s.free_pd1);
+  s.rev = p[P_K_REV] * (1.0 - s.free_pd1);
+  s.infl = p[P_K_IN] * s.n / ENTRY_SCALE;
+  s.homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
+  s.kill_den = p[P_KKILL] + tp;
+  s.kill_n_den = p[P_KKILL] + y[TN];
+  double slope;
+  s.rho_prog = p[P_RHO] * cartp_programme(t, p[P_T_PROG], p[P_N_PROG], &slope);
+  s.rho_prog_slope = p[P_RHO] * slope;
+  return s;
+}
+
+static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
+{
+  const double *p = ev->p;
+  const double *dv = ev->derived;
+  const terms s = terms_of(t, y, p, dv);
+  const double eb = y[EB], mb = y[MB], et = y[ET], xt = y[XT], tp = y[TP], tn = y[TN];
+  const double kill = p[P_GAMMA] * s.sup * et * tp / s.kill_den;
+  const double kill_n = p[P_B_BY] * p[P_GAMMA] * s.sup * s.stim * et * tn / s.kill_n_den;
+  const double growth = 1.0 - s.n / p[P_K_TUM];
+  const double c1 = y[D1] / p[P_V1];
+  const double free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* IL-6R: 1 - RO */
+
+  f[EB] = (s.homeostatic - p[P_DELTA_E] - p[P_K_MEM] - s.infl) * eb + p[P_OMEGA] * s.stim * mb +
+          p[P_K_OUT] * et;
+  f[MB] = p[P_K_MEM] * eb - p[P_OMEGA] * s.stim * mb - p[P_DELTA_M] * mb;
+  f[ET] = s.infl * eb + (s.rho_prog * s.stim * s.sup - p[P_DELTA_E] - s.exh - p[P_K_OUT]) * et +
+          s.rev * xt;
+  f[XT] = s.exh * et - (p[P_DELTA_X] + s.rev) * xt;
+  f[TP] = p[P_R_TUM] * growth * tp - p[P_MU_LOSS] * tp - kill;
+  f[TN] = p[P_R_NEG] * growth * tn + p[P_MU_LOSS] * tp - kill_n;
+  f[Z] = p[P_D_Z] * (z_target(p, s.n) - y[Z]);
+  f[H] = p[P_R_H] * (1.0 - y[H]) - p[P_K_H] * (eb / DAMAGE_SCALE) * y[H];
+  f[IL6] = dv[DV_P0] + p[P_P_KILL] * (kill + kill_n) / 1e9 + p[P_P_ACT] * s.stim * et / 1e9 +
+           amplification(p, dv, y[IL6] * free_receptor) -
+           (p[P_K_IL6] + p[P_K_REC] * free_receptor) * y[IL6];
+  const cartp_antibody_pk toci = toci_pk(p), pd1 = pd1_pk(p);
+  cartp_antibody_rhs(&toci, y[D1], y[D2], &f[D1], &f[D2]);
+  cartp_antibody_rhs(&pd1, y[A1], y[A2], &f[A1], &f[A2]);
+  return 0;
+}
+
+static int jacobian(double t, const double *y, double *J, double *dfdt, const cart_model_eval *ev)
+{
+  const double *p = ev->p;
+  const double *dv = ev->derived;
+  const terms s = terms_of(t, y, p, dv);
+  const double eb = y[EB], mb = y[MB], et = y[ET], xt = y[XT], tp = y[TP], tn = y[TN];
+  const double g = p[P_GAMMA], k_tum = p[P_K_TUM];
+  const double dsup = -s.sup * s.sup;                  /* d sup / dZ */
+  const double dinfl = p[P_K_IN] / ENTRY_SCALE;        /* d infl / dTp = d infl / dTn */
+  /* d exh / dTp and d exh / dA1; d rev / dA1 */
+  const double exh_by_tp = p[P_K_EXH] * s.dstim * (1.0 + p[P_PHI_PDL1] * s.free_pd1);
+  const double exh_by_a1 = -p[P_K_EXH] * s.stim * p[P_PHI_PDL1] * s.docc;
+  const double rev_by_a1 = p[P_K_REV] * s.docc;
+  /* kill = g sup Et Tp / (Kkill + Tp); kill_n = b g sup S Et Tn / (Kkill + Tn) */
+  const double q = g * s.sup * tp / s.kill_den;                 /* kill / Et */
+  const double kill_by_tp = g * s.sup * et * p[P_KKILL] / (s.kill_den * s.kill_den);
+  const double kill_by_z = g * dsup * et * tp / s.kill_den;
+  const double bg = p[P_B_BY] * g;
+  const double qn = bg * s.sup * s.stim * tn / s.kill_n_den;    /* kill_n / Et */
+  const double kill_n_by_tn = bg * s.sup * s.stim * et * p[P_KKILL] / (s.kill_n_den * s.kill_n_den);
+  const double kill_n_by_tp = bg * s.sup * s.dstim * et * tn / s.kill_n_den;
+  const double kill_n_by_z = bg * dsup * s.stim * et * tn / s.kill_n_den;
+  const double growth = 1.0 - s.n / k_tum;
+  const double c1 = y[D1] / p[P_V1];
+  const double kd_sum = c1 + p[P_KD_TOCI];
+  const double free_receptor = p[P_KD_TOCI] / kd_sum;
+  const double dro_dd1 = p[P_KD_TOCI] / (kd_sum * kd_sum) / p[P_V1]; /* dRO/dD1 */
+  const double il6 = y[IL6];
+  const double amp_slope = cartp_amplification_slope(p[P_P_AMP], p[P_IL6_50], dv[DV_IL6_50_H],
+                                                     p[P_H], dv[DV_H_IS_2] != 0.0,
+                                                     il6 * free_receptor);
+
+  for (int i = 0; i < N_STATES * N_STATES; i++) {
+    J[i] = 0.0;
+  }
+#define JAC(i, j) J[(i) * N_STATES + (j)]
+  /* dEb/dt */
+  JAC(EB, EB) = s.homeostatic - p[P_DELTA_E] - p[P_K_MEM] - s.infl;
+  JAC(EB, MB) = p[P_OMEGA] * s.stim;
+  JAC(EB, ET) = p[P_K_OUT];
+  JAC(EB, TP) = -dinfl * eb + p[P_OMEGA] * s.dstim * mb;
+  JAC(EB, TN) = -dinfl * eb;
+  /* dMb/dt */
+  JAC(MB, EB) = p[P_K_MEM];
+  JAC(MB, MB) = -p[P_OMEGA] * s.stim - p[P_DELTA_M];
+  JAC(MB, TP) = -p[P_OMEGA] * s.dstim * mb;
+  /* dEt/dt */
+  JAC(ET, EB) = s.infl;
+  JAC(ET, ET) = s.rho_prog * s.stim * s.sup - p[P_DELTA_E] - s.exh - p[P_K_OUT];
+  JAC(ET, XT) = s.rev;
+  JAC(ET, TP) = dinfl * eb + (s.rho_prog * s.dstim * s.sup - exh_by_tp) * et;
+  JAC(ET, TN) = dinfl * eb;
+  JAC(ET, Z) = s.rho_prog * s.stim * dsup * et;
+  JAC(ET, A1) = -exh_by_a1 * et + rev_by_a1 * xt;
+  /* dXt/dt */
+  JAC(XT, ET) = s.exh;
+  JAC(XT, XT) = -(p[P_DELTA_X] + s.rev);
+  JAC(XT, TP) = exh_by_tp * et;
+  JAC(XT, A1) = exh_by_a1 * et - rev_by_a1 * xt;
+  /* dTp/dt */
+  JAC(TP, ET) = -q;
+  JAC(TP, TP) = p[P_R_TUM] * growth - p[P_R_TUM] * tp / k_tum - p[P_MU_LOSS] - kill_by_tp;
+  JAC(TP, TN) = -p[P_R_TUM] * tp / k_tum;
+  JAC(TP, Z) = -kill_by_z;
+  /* dTn/dt */
+  JAC(TN, ET) = -qn;
+  JAC(TN, TP) = -p[P_R_NEG] * tn / k_tum + p[P_MU_LOSS] - kill_n_by_tp;
+  JAC(TN, TN) = p[P_R_NEG] * growth - p[P_R_NEG] * tn / k_tum - kill_n_by_tn;
+  JAC(TN, Z) = -kill_n_by_z;
+  /* dZ/dt = d_Z (z_max N / (N + K_Z) - Z) */
+  const double nk = s.n + p[P_K_Z];
+  const double z_by_n = p[P_D_Z] * p[P_Z_MAX] * p[P_K_Z] / (nk * nk);
+  JAC(Z, TP) = z_by_n;
+  JAC(Z, TN) = z_by_n;
+  JAC(Z, Z) = -p[P_D_Z];
+  /* dH/dt */
+  JAC(H, EB) = -p[P_K_H] / DAMAGE_SCALE * y[H];
+  JAC(H, H) = -p[P_R_H] - p[P_K_H] * (eb / DAMAGE_SCALE);
+  /* dIL6/dt */
+  const double pk = p[P_P_KILL] / 1e9, pa = p[P_P_ACT] / 1e9;
+  JAC(IL6, ET) = pk * (q + qn) + pa * s.stim;
+  JAC(IL6, TP) = pk * (kill_by_tp + kill_n_by_tp) + pa * s.dstim * et;
+  JAC(IL6, TN) = pk * kill_n_by_tn;
+  JAC(IL6, Z) = pk * (kill_by_z + kill_n_by_z);
+  JAC(IL6, IL6) = amp_slope * free_receptor - (p[P_K_IL6] + p[P_K_REC] * free_receptor);
+  JAC(IL6, D1) = -amp_slope * il6 * dro_dd1 + p[P_K_REC] * dro_dd1 * il6;
+  /* the antibodies */
+  const cartp_antibody_pk toci = toci_pk(p), pd1 = pd1_pk(p);
+  double pkj[4];
+  cartp_antibody_jacobian(&toci, y[D1], pkj);
+  JAC(D1, D1) = pkj[0];
+  JAC(D1, D2) = pkj[1];
+  JAC(D2, D1) = pkj[2];
+  JAC(D2, D2) = pkj[3];
+  cartp_antibody_jacobian(&pd1, y[A1], pkj);
+  JAC(A1, A1) = pkj[0];
+  JAC(A1, A2) = pkj[1];
+  JAC(A2, A1) = pkj[2];
+  JAC(A2, A2) = pkj[3];
+#undef JAC
+  for (int i = 0; i < N_STATES; i++) {
+    dfdt[i] = 0.0;
+  }
+  /* the lymphodepletion term and the programme depend on t */
+  dfdt[EB] = -s.homeostatic / p[P_LD_TAU] * eb;
+  dfdt[ET] = s.rho_prog_slope * s.stim * s.sup * et;
+  return 0;
+}
+
+static void observe(double t, const double *y, const double *p, double *out)
+{
+  (void)t;
+  out[0] = p[P_F_BLOOD] * (y[EB] + y[MB]) / (p[P_V_BLOOD] * 1e6);
+}
+
+/* Anti-PD-1 doses: dose k (0, 1, ...) at t_pd1 + k tau_pd1 while k < n_pd1 and dose_pd1 > 0,
+ * each a bolus of dose_pd1 mg into A1 (model switches; a dose that is not given is at +inf). */
+static double pd1_dose_time(const double *p, int k)
+{
+  return p[P_DOSE_PD1] > 0.0 && k < p[P_N_PD1] ? p[P_T_PD1] + k * p[P_TAU_PD1] : INFINITY;
+}
+
+static void pd1_dose(const double *p, double *y, int *mode)
+{
+  (void)mode;
+  y[A1] += p[P_DOSE_PD1];
+}
+
+#define PD1_TIME(k)                                                                               \
+  static double pd1_time_##k(const double *p)                                                     \
+  {                                                                                               \
+    return pd1_dose_time(p, k);                                                                   \
+  }
+PD1_TIME(0) PD1_TIME(1) PD1_TIME(2) PD1_TIME(3) PD1_TIME(4) PD1_TIME(5) PD1_TIME(6)
+PD1_TIME(7) PD1_TIME(8) PD1_TIME(9) PD1_TIME(10) PD1_TIME(11) PD1_TIME(12) PD1_TIME(13)
+PD1_TIME(14) PD1_TIME(15) PD1_TIME(16) PD1_TIME(17) PD1_TIME(18) PD1_TIME(19) PD1_TIME(20)
+PD1_TIME(21) PD1_TIME(22) PD1_TIME(23) PD1_TIME(24) PD1_TIME(25)
+#undef PD1_TIME
+
+#define PD1_SWITCH(k) {pd1_time_##k, pd1_dose}
+static const cart_model_switch switches[MAX_PD1_DOSES] = {
+    PD1_SWITCH(0),  PD1_SWITCH(1),  PD1_SWITCH(2),  PD1_SWITCH(3),  PD1_SWITCH(4),
+    PD1_SWITCH(5),  PD1_SWITCH(6),  PD1_SWITCH(7),  PD1_SWITCH(8),  PD1_SWITCH(9),
+    PD1_SWITCH(10), PD1_SWITCH(11), PD1_SWITCH(12), PD1_SWITCH(13), PD1_SWITCH(14),
+    PD1_SWITCH(15), PD1_SWITCH(16), PD1_SWITCH(17), PD1_SWITCH(18), PD1_SWITCH(19),
+    PD1_SWITCH(20), PD1_SWITCH(21), PD1_SWITCH(22), PD1_SWITCH(23), PD1_SWITCH(24),
+    PD1_SWITCH(25),
+};
+#undef PD1_SWITCH
+
+/* Signals: Cblood, the tumour sum, CAR-T in the tumour, IL6s = IL6 (1 - RO) (the CRS signal, as
+ * cart2's) and anti-PD-1 occupancy. */
+static const cart_state_info signals[] = {
+    {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (Eb + Mb) / (V_blood 1e6)"},
+    {"tumour", "cells", 0.0, "tumour sum Tp + Tn"},
+    {"Ctumour", "cells", 0.0, "CAR-T cells in the tumour, Et + Xt"},
+    {"IL6s", "pg/mL", 0.0, "IL-6 able to signal: IL6 (1 - RO)"},
+    {"PD1occ", "1", 0.0, "PD-1 occupancy by the anti-PD-1 antibody: A1 / (A1 + KD_pd1 V1_pd1)"},
+};
+enum { SIG_CBLOOD = N_STATES, SIG_TUMOUR, SIG_CTUMOUR, SIG_IL6S, SIG_PD1OCC, SIG_END };
+_Static_assert(SIG_END - N_STATES <= CART_MAX_SIGNALS, "too many signals");
+static const char *const default_outputs[] = {"Cblood", "tumour", "Ctumour", "Tn", "Z", "IL6s",
+                                              "PD1occ", NULL};
+
+static void signal_values(const double *y, const double *p, double *out)
+{
+  observe(0.0, y, p, &out[0]);
+  out[1] = y[TP] + y[TN];
+  out[2] = y[ET] + y[XT];
+  const double c1 = y[D1] / p[P_V1];
+  out[3] = y[IL6] * (p[P_KD_TOCI] / (c1 + p[P_KD_TOCI])); /* as rhs() forms IL6s */
+  const double kdv = p[P_KD_PD1] * p[P_V1_PD1];
+  out[4] = y[A1] / (y[A1] + kdv);
+}
+
+static void add_cart_dose(double *y, double cells, double f_mem)
+{
+  y[EB] += (1.0 - f_mem) * cells;
+  y[MB] += f_mem * cells;
+}
+
+/* The endpoints (doc/models.md, "solid"): the blood kinetics of the oncology list, RECIST
+ * response, persistence, the tumour-infiltrating peak, CRS and off-tumour damage. */
+#define INPUT(role) CARTP_SLOT(CART_ROLE_##role)
+#define LEVEL(name) CARTP_TRIAL_LEVEL(name)
+static const cartp_endpoint endpoints[] = {
+    {{"cmax", "cells/uL", 0, "max of Cblood over the horizon"}, CARTP_REDUCE_MAX, INPUT(CBLOOD),
+     0, CARTP_NO_LEVELS},
+    {{"tmax", "day", 0, "time of cmax"}, CARTP_REDUCE_TIME_OF_MAX, INPUT(CBLOOD), 0,
+     CARTP_NO_LEVELS},
+    {{"auc28", "cells/uL*day", 0, "integral of Cblood from 0 to 28"}, CARTP_REDUCE_INTEGRAL,
+     INPUT(CBLOOD), 0, {LEVEL("auc_end")}},
+    {{"tumour_nadir", "cells", 0, "min of the tumour sum"}, CARTP_REDUCE_MIN, INPUT(TUMOUR), 0,
+     CARTP_NO_LEVELS},
+    {{"response", "1", 1,
+      "RECIST-like best response: 2 CR (tumour below n_detect before t_resp), 1 PR (nadir <= "
+      "pr_fraction * T0), 0 SD/PD"},
+     CARTP_REDUCE_RECIST, INPUT(TUMOUR), 0,
+     {LEVEL("n_detect"), LEVEL("t_resp"),
+      {{"pr_fraction", "1", 0.343, 0, 1, 1, 0,
+        "partial response: tumour volume at most this share of baseline (RECIST 30 % diameter "
+        "decrease: 0.7^3)"},
+       CART_LEVEL_ABSOLUTE, NULL}}},
+    {{"persistence", "day", 0,
+      "first time after its peak that Cblood falls to cblood_detect (the horizon if it does not)"},
+     CARTP_REDUCE_FALL_AFTER_MAX, INPUT(CBLOOD), 0,
+     {{{"cblood_detect", "cells/uL", 0.1, 0, INF, 1, 0,
+        "detection limit of CAR-T cells in blood (persistence)"},
+       CART_LEVEL_ABSOLUTE, NULL}}},
+    {{"til_peak", "cells", 0, "max of CAR-T cells in the tumour (Et + Xt)"}, CARTP_REDUCE_MAX,
+     INPUT(CTUMOUR), 0, CARTP_NO_LEVELS},
+    {{"il6_peak", "pg/mL", 0, "max serum IL6"}, CARTP_REDUCE_MAX, INPUT(IL6), 0,
+     CARTP_NO_LEVELS},
+    {{"crs_grade", "1", 1, "number of the thresholds crs_g1..crs_g4 that max IL6s exceeded"},
+     CARTP_REDUCE_GRADE, INPUT(CRS), 0,
+     {LEVEL("crs_g1"), LEVEL("crs_g2"), LEVEL("crs_g3"), LEVEL("crs_g4")}},
+    {{"crs_onset", "day", 0, "first time IL6s exceeds crs_g1; NaN if never"},
+     CARTP_REDUCE_FIRST_ABOVE, INPUT(CRS), 0, {LEVEL("crs_g1")}},
+    {{"toci_doses", "1", 1, "tocilizumab doses given"}, CARTP_REDUCE_TOCI_DOSES, 0, 0,
+     CARTP_NO_LEVELS},
+    {{"tissue_nadir", "1", 0,
+      "min share of the healthy antigen-positive tissue left intact (1 without k_H)"},
+     CARTP_REDUCE_MIN, INPUT(TISSUE), 0, CARTP_NO_LEVELS},
+};
+#undef LEVEL
+#undef INPUT
+
+/* Invariant zero groups (model_impl.h), each checked against rhs() and jacobian() above:
+ *  {Eb, Mb, Et, Xt}: every term of their equations has a factor from the group;
+ *  {Tp}: every term of f_Tp has the factor Tp; {Tp, Tn}: f_Tn adds mu_loss Tp;
+ *  {D1, D2}, {A1, A2}: linear (and Michaelis-Menten) in their own states. */
+static const int car_t_group[] = {EB, MB, ET, XT, -1};
+static const int tp_group[] = {TP, -1};
+static const int tumour_group[] = {TP, TN, -1};
+static const int toci_group[] = {D1, D2, -1};
+static const int pd1_group[] = {A1, A2, -1};
+static const int *const zero_groups[] = {car_t_group, tumour_group, tp_group, toci_group,
+                                         pd1_group, NULL};
+static const int extinct_states[] = {TP, TN, -1};
+
+const cart_model cartp_model_solid = {
+    .name = "solid",
+    .description = "CAR-T in a solid tumour: trafficking, suppressive microenvironment, PD-1 "
+                   "exhaustion and anti-PD-1, heterogeneous antigen (doc/models.md)",
+    .n_states = N_STATES,
+    .states = states,
+    .n_params = N_PARAMS,
+    .params = params,
+    .n_outputs = 1,
+    .outputs = outputs,
+    .check = check,
+    .derived_value = derived_value,
+    .prepare = prepare,
+    .initial = initial,
+    .rhs = rhs,
+    .jacobian = jacobian,
+    .observe = observe,
+    .add_cart_dose = add_cart_dose,
+    .toci_slot = CARTP_SLOT(D1),
+    .weight_slot = CARTP_SLOT(P_WT),
+    .f_mem_slot = CARTP_SLOT(P_F_MEM),
+    .n_switches = MAX_PD1_DOSES,
+    .switches = switches,
+    .n_signals = SIG_END - N_STATES,
+    .signals = signals,
+    .signal_values = signal_values,
+    .role_slots = {[CART_ROLE_CBLOOD] = CARTP_SLOT(SIG_CBLOOD),
+                   [CART_ROLE_TUMOUR] = CARTP_SLOT(SIG_TUMOUR),
+                   [CART_ROLE_TUMOUR_NEG] = CARTP_SLOT(TN),
+                   [CART_ROLE_IL6] = CARTP_SLOT(IL6),
+                   [CART_ROLE_IL6S] = CARTP_SLOT(SIG_IL6S),
+                   [CART_ROLE_CRS] = CARTP_SLOT(SIG_IL6S),
+                   [CART_ROLE_CTUMOUR] = CARTP_SLOT(SIG_CTUMOUR),
+                   [CART_ROLE_TISSUE] = CARTP_SLOT(H)},
+    .n_endpoints = sizeof endpoints / sizeof endpoints[0],
+    .endpoints = endpoints,
+    .default_outputs = default_outputs,
+    .extinct_states = extinct_states,
+    .zero_groups = zero_groups,
+};
