@@ -28,6 +28,14 @@ static cart_fit_data *parse_ok(const cart_model *m, const char *text)
   return d;
 }
 
+/* A parse refused with CART_EPARSE, no output, and a message holding `wanted`. */
+static void expect_refusal(int status, const void *out, const cart_error *e, const char *wanted)
+{
+  ck_assert_int_eq(status, CART_EPARSE);
+  ck_assert_ptr_null(out);
+  ck_assert_msg(strstr(e->message, wanted) != NULL, "got '%s', wanted '%s'", e->message, wanted);
+}
+
 START_TEST(test_data_long)
 {
   const cart_model *m = cart_model_find("stein", NULL);
@@ -206,11 +214,8 @@ START_TEST(test_nonmem_dose_errors)
   cart_fit_data **sets = NULL;
   size_t n = 0;
   cart_error e;
-  ck_assert_int_eq(cart_fit_data_parse_nonmem(m, bad_doses[_i].text, "nm.csv", &sets, &n, &e),
-                   CART_EPARSE);
-  ck_assert_ptr_null(sets);
-  ck_assert_msg(strstr(e.message, bad_doses[_i].message) != NULL, "got '%s', wanted '%s'",
-                e.message, bad_doses[_i].message);
+  expect_refusal(cart_fit_data_parse_nonmem(m, bad_doses[_i].text, "nm.csv", &sets, &n, &e),
+                 sets, &e, bad_doses[_i].message);
 }
 END_TEST
 
@@ -368,10 +373,8 @@ START_TEST(test_data_errors)
   const cart_model *m = cart_model_find("stein", NULL);
   cart_fit_data *d = NULL;
   cart_error e;
-  ck_assert_int_eq(cart_fit_data_parse(m, bad_data[_i].text, "d.csv", &d, &e), CART_EPARSE);
-  ck_assert_ptr_null(d);
-  ck_assert_msg(strstr(e.message, bad_data[_i].message) != NULL, "got '%s', wanted '%s'",
-                e.message, bad_data[_i].message);
+  expect_refusal(cart_fit_data_parse(m, bad_data[_i].text, "d.csv", &d, &e), d, &e,
+                 bad_data[_i].message);
 }
 END_TEST
 
