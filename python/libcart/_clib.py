@@ -591,6 +591,7 @@ _PROTOTYPES = {
                                          POINTER(c_size_t), ErrorP]),
     "cart_fit_data_free_all": (None, [POINTER(FitDataP), c_size_t]),
     "cart_fit_data_id": (c_char_p, [FitDataP]),
+    "cart_fit_data_dosing": (DosingP, [FitDataP]),
     "cart_fit_run_all": (c_int, [POINTER(FitP), c_size_t, c_int, POINTER(c_int)]),
     "cart_fit_data_size": (c_size_t, [FitDataP]),
     "cart_fit_data_get": (c_int, [FitDataP, c_size_t, DoubleP, POINTER(c_int), DoubleP,
