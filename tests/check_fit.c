@@ -163,14 +163,31 @@ START_TEST(test_nonmem_doses)
   cart_dosing_free(extra);
   cart_fit_free(fa);
   cart_fit_free(fb);
-  cart_params_free(p);
   cart_fit_data_free_all(sets, n);
+  /* a schedule set by the API is the data set's own, as a table's; NULL takes it away */
+  cart_fit_data *own = cart_fit_data_new(m, NULL);
+  ck_assert_int_eq(cart_fit_data_add(own, 1, 0, 1e6, 0, NAN, NULL), CART_OK);
+  cart_dosing *schedule = cart_dosing_new(NULL);
+  cart_dosing_add_cart(schedule, 0, 5e7, NAN);
+  ck_assert_int_eq(cart_fit_data_set_dosing(own, schedule, &e), CART_OK);
+  cart_dosing_free(schedule);
+  ck_assert_uint_eq(cart_dosing_n_cart(cart_fit_data_dosing(own)), 1);
+  fa = cart_fit_new(p, NULL, own, &e);
+  ck_assert_int_eq(cart_fit_add_param(fa, "dose", NAN, NAN, NAN), CART_OK);
+  cart_fit_initial_theta(fa, theta);
+  cart_fit_theta_to_values(fa, theta, values);
+  ck_assert_double_eq_tol(values[0], 5e7, 1);
+  cart_fit_free(fa);
+  ck_assert_int_eq(cart_fit_data_set_dosing(own, NULL, &e), CART_OK);
+  ck_assert_ptr_null(cart_fit_data_dosing(own));
+  cart_fit_data_free(own);
   /* without an AMT column, dose records are skipped as before: no schedule */
   ck_assert_int_eq(cart_fit_data_parse_nonmem(m, "ID,TIME,DV,CMT,EVID\n1,0,0,1,1\n1,1,2,1,0\n",
                                               "nm.csv", &sets, &n, &e),
                    CART_OK);
   ck_assert_ptr_null(cart_fit_data_dosing(sets[0]));
   cart_fit_data_free_all(sets, n);
+  cart_params_free(p);
 }
 END_TEST
 
@@ -338,6 +355,7 @@ START_TEST(test_data_petab)
   ck_assert_int_eq(cart_fit_data_parse_petab(m, text, "m.tsv", &sets, &n, &e), CART_OK);
   ck_assert_uint_eq(n, 2);
   ck_assert_str_eq(cart_fit_data_id(sets[0]), "c2"); /* conditions in the order of the file */
+  ck_assert_ptr_null(cart_fit_data_dosing(sets[0])); /* PEtab carries no doses */
   double t, v;
   int o;
   ck_assert_int_eq(cart_fit_data_get(sets[0], 0, &t, &o, &v, NULL, NULL), CART_OK);

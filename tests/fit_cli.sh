@@ -170,4 +170,26 @@ line=$(grep -n -- '-3e7' "$tmp/baddose.csv" | cut -d: -f1)
 sed 's/^b,7,\.,\.,E,3e7,1,1$/b,7,.,.,toci,8,4,1/' "$tmp/doses.csv" >"$tmp/baddose.csv"
 "$cart" fit "$tmp/baddose.csv" --nonmem --fit rho >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "baddose.csv:$line: EVID 4: a reset after ID b's first record" "$tmp/err" && ok || bad "EVID 4: $(cat "$tmp/err")"
+# a tocilizumab record (CMT toci, RATE in mg/kg per day: 1 h) as --toci gives it, and
+# --toci-rule kept; a scenario's doses replaced by the table's
+{
+  echo "ID,TIME,DV,OBS,CMT,AMT,RATE,EVID"
+  echo "c,0,.,.,cart,1e8,.,1"
+  echo "c,3,.,.,toci,8,192,1"
+  awk -F, '$1 == "a" && $7 == 0 { print "c," $2 "," $3 "," $4 ",.,.,.,0" }' "$tmp/doses.csv"
+} >"$tmp/toci.csv"
+awk -F, '$1 == "a" && $7 == 0 { print $2 "," $4 "," $3 }' "$tmp/doses.csv" | { echo "time,observable,value"; cat; } >"$tmp/alone.csv"
+"$cart" fit "$tmp/toci.csv" --nonmem --fit rho=0.6 --log --toci-rule on >"$tmp/toci.out" 2>"$tmp/err" \
+  || bad "toci record: $(cat "$tmp/err")"
+"$cart" fit "$tmp/alone.csv" --fit rho=0.6 --log --dose 0:1e8 --toci 3:8 --toci-rule on \
+  >"$tmp/alone.out" 2>"$tmp/err" || bad "toci alone: $(cat "$tmp/err")"
+[ "$(awk -F'\t' '$1 == "c" { print $2, $3, $4 }' "$tmp/toci.out")" = \
+  "$(awk -F'\t' '$1 == "1" { print $2, $3, $4 }' "$tmp/alone.out")" ] \
+  && grep -q "gradient by finite differences" "$tmp/toci.out" \
+  && ok || bad "toci record and --toci differ: $(cat "$tmp/toci.out" "$tmp/alone.out")"
+printf '[trial]\nmodel = cart\nn_patients = 10\n[dosing]\ncart = 0:3e7\ncart = 5:1e9\n' >"$tmp/cart.ini"
+"$cart" fit "$tmp/toci.csv" --nonmem --scenario "$tmp/cart.ini" --fit rho=0.6 --log --toci-rule on \
+  >"$tmp/scen.out" 2>"$tmp/err" || bad "scenario with dose records: $(cat "$tmp/err")"
+[ "$(grep -v '^#' "$tmp/scen.out")" = "$(grep -v '^#' "$tmp/toci.out")" ] && ok \
+  || bad "the scenario's doses were given: $(cat "$tmp/scen.out")"
 finish
