@@ -250,8 +250,8 @@ static int unknown_observable(const cart_model *model, const char *source, int l
                         cart_model_name(model), list);
 }
 
-/* A column that holds numbers, or (NONMEM's DV, CMT, AMT, RATE, II, ADDL, which may be '.' or
- * a name) text read here: its index among the number columns or the label columns, -1 in the
+/* A column that holds numbers, or (NONMEM's DV, CMT, AMT, RATE, II, ADDL, DUR, which may be '.'
+ * or a name) text read here: its index among the number columns or the label columns, -1 in the
  * other (both -1: the table has no such column). */
 typedef struct column {
   int number, label;
@@ -403,7 +403,9 @@ int cart_fit_data_parse(const cart_model *model, const char *text, const char *s
   c.observable_label = t->n_label_columns > 0 ? 0 : -1;
   if (c.time < 0 || c.value.number < 0 || c.observable_label < 0) {
     status = missing_column(t, source,
-                            c.time < 0 ? "time" : c.value.number < 0 ? "value" : "observable (or obs)",
+                            c.time < 0           ? "time"
+                            : c.value.number < 0 ? "value"
+                                                 : "observable (or obs)",
                             err);
     cart_table_free(t);
     return status;
@@ -665,11 +667,11 @@ static int add_dose(cart_fit_data *d, const cart_table *t, size_t r, const colum
   double amt, rate, dur, ii, addl;
   const char *text;
   const int got = cell(t, r, c->amt, &amt, &text);
-  if (got != CELL_NUMBER) {
-    return cartp_error_at(err, CART_EPARSE, source, line,
-                          got == CELL_TEXT ? "AMT '%.40s' is not a number"
-                                           : "a dose record (EVID 1) needs AMT%.0s",
-                          text);
+  if (got == CELL_TEXT) {
+    return cartp_error_at(err, CART_EPARSE, source, line, "AMT '%.40s' is not a number", text);
+  }
+  if (got == CELL_EMPTY) {
+    return cartp_error_at(err, CART_EPARSE, source, line, "a dose record (EVID 1) needs AMT");
   }
   if (amt < 0) {
     return cartp_error_at(err, CART_EPARSE, source, line, "AMT %g is negative", amt);
