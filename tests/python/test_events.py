@@ -215,3 +215,29 @@ def test_trial_to_frame_long(tmp_path):
     wide = result.to_frame(long=False)
     assert list(wide["patient"]) == list(written)
     assert list(wide.columns[:3]) == ["patient", "arm", "status"]
+
+
+def test_csv_through_c_python_and_the_command_line(tmp_path, cart_bin):
+    """One CSV, three readers, one reading (libcart's cart_parse_event_table): `cart run
+    --event-table` prints what solve(events=path) solves, and what the same doses given as
+    arguments give; R's cart_solve(events=path) is checked against `cart run --event-table` in
+    r/tests/testthat/test-events.R."""
+    path = tmp_path / "events.csv"
+    EVENTS.to_csv(path, index=False)
+    by_table = subprocess.run([cart_bin, "run", "--times", "0:30:1", "--event-table", str(path)],
+                              check=True, capture_output=True, text=True).stdout
+    by_options = subprocess.run([cart_bin, "run", "--times", "0:30:1"] + CLI, check=True,
+                                capture_output=True, text=True).stdout
+    assert by_table == by_options
+    sol = libcart.solve(events=path, times=TIMES)
+    for k, line in enumerate(by_table.splitlines()[1:]):
+        assert line.split("\t") == ["%.10g" % sol[key][k] for key in sol.keys()], k
+    # the same refusal, with the line, from the command line and from Python
+    EVENTS.assign(AMT=[2e8, 1e8, "x", 8]).to_csv(path, index=False)
+    run = subprocess.run([cart_bin, "run", "--event-table", str(path)], capture_output=True,
+                         text=True)
+    assert run.returncode == 2
+    with pytest.raises(ValueError) as python:
+        libcart.solve(events=str(path), times=[0, 1])
+    assert run.stderr.splitlines()[0] == "cart: --event-table: %s" % python.value.message
+    assert "events.csv line 4, column amt: 'x' is not a number" in python.value.message
