@@ -100,6 +100,15 @@ START_TEST(test_rate_fmem_observations_rows)
   ck_assert_str_eq(t->doses[0].where, "f row 0");
   cart_event_table_free(t);
 
+  /* a byte order mark, CRLF line ends and pandas' NULL as an empty cell */
+  ck_assert_int_eq(cart_parse_event_table("\xEF\xBB\xBFtime,amt,cmt,dur\r\n3,8,toci,NULL\r\n", "f",
+                                          model("cart"), -1, &t, &err),
+                   CART_OK);
+  ck_assert_uint_eq(t->n_doses, 1);
+  ck_assert_str_eq(t->doses[0].text, "3:8");
+  ck_assert_str_eq(t->doses[0].where, "f line 2");
+  cart_event_table_free(t);
+
   /* a header only: no doses */
   ck_assert_int_eq(cart_parse_event_table("time,amt,cmt\n", "f", model("cart"), 0, &t, &err),
                    CART_OK);

@@ -155,7 +155,9 @@ int cart_parse_sensitivity_range(const char *text, char *name, cart_sensitivity_
  *   cap_mg a tocilizumab dose's cap in mg (default 800)
  *   ss     only 0 or empty (steady state is not supported)
  *   id     one subject only (the schedule is every patient's)
- * Other columns (dv, mdv, covariates) are ignored; an empty cell is "", ".", NA, nan or NaN.
+ * Other columns (dv, mdv, covariates) are ignored; an empty cell is "", ".", NA, nan, NaN,
+ * -nan, N/A, n/a, NULL, null, None, <NA> or #N/A (pandas' and R's empty cells). Lines may end
+ * in CRLF; a UTF-8 byte order mark at the start is skipped.
  * Times need not be sorted (observation times are checked by the solver).
  *
  * Each dose is given in its text form (cart_parse_cart_dose's TIME:CELLS[:FMEM], or

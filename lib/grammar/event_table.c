@@ -126,7 +126,8 @@ static const char *cell(const reader *r, int column)
     return NULL;
   }
   const char *text = r->row.text[r->col[column]];
-  static const char *const empty[] = {"", ".", "NA", "nan", "NaN", NULL};
+  static const char *const empty[] = {"",     ".",    "NA",   "nan",  "NaN", "-nan", "N/A",
+                                      "n/a",  "NULL", "null", "None", "<NA>", "#N/A", NULL};
   for (size_t k = 0; empty[k] != NULL; k++) {
     if (strcmp(text, empty[k]) == 0) {
       return NULL;
@@ -479,6 +480,9 @@ static int parse(reader *r, const char *text, cart_event_table *table)
   char first_id[64] = "";
   int header_read = 0;
   const char *cursor = text;
+  if (strncmp(cursor, "\xEF\xBB\xBF", 3) == 0) {
+    cursor += 3; /* a UTF-8 byte order mark, as spreadsheets write it */
+  }
   r->line = 0;
   while (*cursor != '\0') {
     const char *start = cursor;
