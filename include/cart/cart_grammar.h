@@ -178,7 +178,7 @@ int cart_parse_sensitivity_range(const char *text, char *name, cart_sensitivity_
  * fmem on tocilizumab, cap_mg on CAR-T, a second id), the grammar's code (CART_EDOSE: fmem
  * outside [0, 1]) with "SOURCE row K: doses TEXT: ...", CART_ERANGE (more than
  * CART_EVENT_MAX_DOSES doses), CART_EINVAL (NULL text, model or table) or CART_ENOMEM. */
-#define CART_EVENT_MAX_DOSES 1000000
+#define CART_EVENT_MAX_DOSES 100000
 #define CART_EVENT_TEXT_SIZE 128
 #define CART_EVENT_WHERE_SIZE 192
 typedef struct cart_event_dose {
