@@ -439,6 +439,9 @@ START_TEST(test_value_at_closed_form)
   ck_assert_int_eq(cart_targets_get(t, 3, &info), CART_OK);
   ck_assert_str_eq(info.name, "mean(C@20)");
   ck_assert_str_eq(info.argument, "C");
+  ck_assert_double_eq(info.at, 20);
+  ck_assert_int_eq(cart_targets_get(t, 9, &info), CART_OK);
+  ck_assert(isnan(info.at)); /* mean(cmax) */
   double got[10];
   cart_error err;
   ck_assert_msg(cart_targets_simulate(t, trial, 1, got, NULL, &err) == CART_OK, "%s",

@@ -865,7 +865,8 @@ int cart_targets_get(const cart_targets *targets, size_t i, cart_target_info *in
   const cartp_target *t = &targets->targets[i];
   *info = (cart_target_info){t->name,     t->statistic,  t->is_rate, t->argument, t->day,
                              t->q,        t->comparison, t->threshold, t->observed, t->lower,
-                             t->upper,    t->se,         t->count,   t->total,    t->line};
+                             t->upper,    t->se,         t->count,   t->total,    t->line,
+                             t->at};
   return CART_OK;
 }
 
