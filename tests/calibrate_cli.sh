@@ -1,8 +1,8 @@
 #!/bin/sh
 # calibrate_cli.sh: `cart calibrate` end to end: bad targets files (exit 2, "FILE:LINE: " and the
 # name at fault, before any simulation), usage errors, --force, a small fit written and rerun by
-# `cart trial` to the same median cmax, the same file for 1 and 2 threads, Ctrl-C (SIGINT):
-# exit 1, "interrupted", nothing written.
+# `cart trial` to the same median cmax, the same file for 1 and 2 threads, a target on C at a
+# day (NAME@DAY), Ctrl-C (SIGINT): exit 1, "interrupted", nothing written.
 . "$(dirname "$0")/harness.sh"
 cart=${CART_BIN:-./src/cart}
 
@@ -59,6 +59,9 @@ targets 'orr = 1/2\n' 'rho = 0.1, 1\nrho = 0.2, 1\n';        expect_error 7 "rho
 targets '' 'rho = 0.1, 1\n';                                 expect_error 3 "no targets" "no targets"
 targets 'orr = 1/2\n' '';                                    expect_error 5 "no free parameters" "no free parameters"
 targets 'cr_tercile_diff(c0) = 0 [-1, 1]\n' 'rho = 0.1, 1\n'; expect_error 4 "needs endpoint 'response'" "tercile difference of stein"
+targets 'median(Cb@28) = 1 [0, 2]\n' 'rho = 0.1, 1\n';        expect_error 4 "no state or signal 'Cb' for Cb@DAY (its states and signals: CE, CM, C)" "unknown NAME of NAME@DAY"
+targets 'median(C@61) = 1 [0, 2]\n' 'rho = 0.1, 1\n';         expect_error 4 "day 61 is after the trial's horizon 60" "NAME@DAY after the horizon"
+targets 'median(C@d28) = 1 [0, 2]\n' 'rho = 0.1, 1\n';        expect_error 4 "'C@d28' is not NAME@DAY" "malformed NAME@DAY"
 
 # Usage: two files and -o are needed; files must exist; an existing output needs --force.
 "$cart" calibrate "$tmp/stein.ini" >/dev/null 2>"$tmp/err"
@@ -95,6 +98,12 @@ simulated=$(awk '$1 == "median(cmax)" { print $5 }' "$tmp/out1")
 rerun=$(awk '$1 == "cmax" && $4 == "median" { print $2 }' "$tmp/trial")
 [ -n "$simulated" ] && [ "$simulated" = "$rerun" ] && ok \
   || bad "rerun median cmax '$rerun' differs from the calibration's '$simulated'"
+
+# A target on a trajectory value: median C at day 28 (cart-targets(5), NAME@DAY).
+targets 'median(C@28) = 1000 [700, 1400]\n' 'rho = 0.3, 2\n'
+if "$cart" calibrate "$tmp/stein.ini" "$tmp/targets.ini" -o "$tmp/at.ini" --seed 3 \
+    >"$tmp/out" 2>"$tmp/err" && grep -q "^  median(C@28)  *1000 .* yes$" "$tmp/out"; then ok
+else bad "a target on C at day 28: $(cat "$tmp/out" "$tmp/err")"; fi
 
 # --force is needed to replace a file.
 "$cart" calibrate "$tmp/stein.ini" "$tmp/targets.ini" -o "$tmp/cal1.ini" >/dev/null 2>"$tmp/err"

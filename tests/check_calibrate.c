@@ -399,6 +399,198 @@ START_TEST(test_generic_statistics)
 }
 END_TEST
 
+/* ---- NAME@DAY: a state or signal of the model at a day ---- */
+
+/* stein's solution in closed form: C = CE + CM = c0 e^(rho t) up to tmax; then, with
+ * E = c0 e^(rho tmax), CE = (1 - fb) E e^(-alpha (t - tmax)) and CM = fb E e^(-beta (t - tmax)). */
+static const char stein_one[] = "[trial]\nmodel = stein\nn_patients = 1\n"
+                                "[times]\nhorizon = 60\nstep = 7\n"
+                                "[solver]\nrtol = 1e-10\natol.CE = 1e-12\natol.CM = 1e-12\n";
+
+static void stein_closed_form(double t, double *ce, double *cm)
+{
+  const double c0 = 6.15, rho = 0.889, tmax = 9.3, alpha = 0.16, beta = 0.0032, fb = 0.0079;
+  if (t <= tmax) { /* at tmax itself: before the switch, as a value at a day takes it */
+    *ce = c0 * exp(rho * t);
+    *cm = 0;
+    return;
+  }
+  const double e = c0 * exp(rho * tmax);
+  *ce = (1 - fb) * e * exp(-alpha * (t - tmax));
+  *cm = fb * e * exp(-beta * (t - tmax));
+}
+
+START_TEST(test_value_at_closed_form)
+{
+  cart_trial *trial = load(stein_one);
+  cart_targets *t = targets_ok("[targets]\n"
+                               "mean(C@0) = 1 [0, 2]\n"
+                               "mean(C@5.5) = 1 [0, 2]\n"
+                               "median(C@9.3) = 1 [0, 2]\n"
+                               "mean( C @ 20 ) = 1 [0, 2]\n"
+                               "mean(CE@20) = 1 [0, 2]\n"
+                               "quantile(CM@40.25, 0.5) = 1 [0, 2]\n"
+                               "mean(C@60) = 1 [0, 2]\n"
+                               "median(C@20) = 1 [0, 2]\n" /* the same value again */
+                               "fraction(C@20 < 1000) = 1/2\n"
+                               "mean(cmax) = 1 [0, 2]\n"
+                               "[free]\nrho = 0.1, 1\n");
+  cart_target_info info;
+  ck_assert_int_eq(cart_targets_get(t, 3, &info), CART_OK);
+  ck_assert_str_eq(info.name, "mean(C@20)");
+  ck_assert_str_eq(info.argument, "C");
+  ck_assert_double_eq(info.at, 20);
+  ck_assert_int_eq(cart_targets_get(t, 9, &info), CART_OK);
+  ck_assert(isnan(info.at)); /* mean(cmax) */
+  double got[10];
+  cart_error err;
+  ck_assert_msg(cart_targets_simulate(t, trial, 1, got, NULL, &err) == CART_OK, "%s",
+                err.message);
+  const double day[7] = {0, 5.5, 9.3, 20, 20, 40.25, 60};
+  const int which[7] = {0, 0, 0, 0, 1, 2, 0}; /* C, CE, CM */
+  for (size_t i = 0; i < 7; i++) {
+    double ce, cm;
+    stein_closed_form(day[i], &ce, &cm);
+    const double want = which[i] == 1 ? ce : which[i] == 2 ? cm : ce + cm;
+    ck_assert_msg(fabs(got[i] - want) <= 1e-6 * want, "target %zu (day %g): %.12g, closed form %.12g",
+                  i, day[i], got[i], want);
+  }
+  ck_assert(got[7] == got[3]);
+  double ce20, cm20;
+  stein_closed_form(20, &ce20, &cm20);
+  ck_assert_double_eq(got[8], ce20 + cm20 < 1000); /* the one patient's share */
+  double cmax_alone;
+  cart_targets *only_cmax = targets_ok("[targets]\nmean(cmax) = 1 [0, 2]\n[free]\nrho = 0.1, 1\n");
+  ck_assert_int_eq(cart_targets_simulate(only_cmax, trial, 1, &cmax_alone, NULL, NULL), CART_OK);
+  ck_assert(got[9] == cmax_alone); /* the values at days change no endpoint */
+  cart_targets_free(only_cmax);
+  cart_targets_free(t);
+  cart_trial_free(trial);
+}
+END_TEST
+
+/* Order statistic q (numpy's linear rule) of x[0..m), sorted here. */
+static int compare_double(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double sorted_quantile(double *x, size_t m, double q)
+{
+  qsort(x, m, sizeof *x, compare_double);
+  const double h = q * (double)(m - 1);
+  const size_t lo = (size_t)floor(h);
+  return lo + 1 < m ? x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]) : x[lo];
+}
+
+/* The statistics of values at output times against the same from the trial's trajectories (kept
+ * as floats), and bit-identical for 1 and 2 threads. */
+START_TEST(test_value_at_trajectories)
+{
+  cart_trial *trial = load(cart_scenario_default());
+  cart_trial_set_n_patients(trial, 24);
+  cart_trial_set_seed(trial, 11);
+  cart_targets *t = targets_ok("[targets]\n"
+                               "median(Cblood@28) = 1 [0, 2]\n"
+                               "mean(Cblood@28) = 1 [0, 2]\n"
+                               "quantile(IL6@7, 0.9) = 1 [0, 2]\n"
+                               "mean(tumour@91) = 1 [0, 2]\n"
+                               "median(cmax) = 1 [0, 2]\n"
+                               "[free]\nrho = 0.1, 1\n");
+  double one[5], two[5];
+  cart_error err;
+  ck_assert_msg(cart_targets_simulate(t, trial, 1, one, NULL, &err) == CART_OK, "%s", err.message);
+  ck_assert_int_eq(cart_targets_simulate(t, trial, 2, two, NULL, NULL), CART_OK);
+  ck_assert(memcmp(one, two, sizeof one) == 0);
+  cart_trial_block *block = run_all(trial);
+  ck_assert_uint_eq(block->n_values_at, 0); /* asked for by the statistics' run only */
+  size_t n_times;
+  const double *times = cart_trial_times(trial, &n_times);
+  const char *names[4] = {"Cblood", "Cblood", "IL6", "tumour"};
+  const double days[4] = {28, 28, 7, 91};
+  double x[24], cmax[24];
+  for (size_t s = 0; s < 4; s++) {
+    size_t o = 0, j = 0, m = 0;
+    const char *name = NULL;
+    while (cart_trial_output_info(trial, o, &name, NULL) == CART_OK && strcmp(name, names[s]) != 0) {
+      o++;
+    }
+    ck_assert_msg(o < cart_trial_n_outputs(trial), "no trajectory of %s", names[s]);
+    while (j < n_times && times[j] != days[s]) {
+      j++;
+    }
+    ck_assert_msg(j < n_times, "day %g is no output time", days[s]);
+    long double sum = 0;
+    for (size_t k = 0; k < block->count; k++) {
+      if (block->status[k] == CART_OK) {
+        x[m] = block->trajectories[(o * block->capacity + k) * n_times + j];
+        sum += x[m++];
+      }
+    }
+    ck_assert_uint_gt(m, 10);
+    const double want = s == 1 || s == 3 ? (double)(sum / (long double)m)
+                               : sorted_quantile(x, m, s == 2 ? 0.9 : 0.5);
+    ck_assert_msg(fabs(one[s] - want) <= 1e-6 * fabs(want) && want > 0,
+                  "target %zu: %.9g, from the trajectories %.9g", s, one[s], want);
+  }
+  size_t m = 0;
+  for (size_t k = 0; k < block->count; k++) {
+    if (block->status[k] == CART_OK) {
+      cmax[m++] = block->endpoints[k * block->n_endpoints + CART_ENDPOINT_CMAX];
+    }
+  }
+  ck_assert(one[4] == sorted_quantile(cmax, m, 0.5)); /* the endpoints as without them */
+  cart_trial_block_free(block);
+  cart_targets_free(t);
+  cart_trial_free(trial);
+}
+END_TEST
+
+/* A malformed NAME@DAY (parse), an unknown name or a day after the horizon (check). */
+START_TEST(test_value_at_errors)
+{
+  static const struct {
+    const char *key, *wanted;
+  } bad[] = {{"median(@28)", "'@28' is not NAME@DAY"},
+             {"median(Cblood@)", "'Cblood@' is not NAME@DAY"},
+             {"mean(Cblood@x)", "'Cblood@x' is not NAME@DAY"},
+             {"mean(Cblood@28@3)", "'Cblood@28@3' is not NAME@DAY"},
+             {"fraction(Cblood@ < 3)", "'Cblood@' is not NAME@DAY"},
+             {"mean(Cblood@-1)", "the day -1 must be >= 0"},
+             {"quantile(Cblood@inf, 0.5)", "'Cblood@inf' is not NAME@DAY"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char text[200];
+    snprintf(text, sizeof text, "[targets]\n%s = 1 [0, 2]\n[free]\nrho = 0.1, 1\n", bad[i].key);
+    cart_error err;
+    ck_assert_ptr_null(cart_targets_new(text, "t.ini", &err));
+    ck_assert_msg(strstr(err.message, bad[i].wanted) != NULL && strstr(err.message, "t.ini:2:"),
+                  "%s: '%s' lacks '%s'", bad[i].key, err.message, bad[i].wanted);
+  }
+  cart_trial *trial = load(cart_scenario_default());
+  cart_error err;
+  cart_targets *t = targets_ok("[targets]\nmedian(cmax) = 1 [0, 2]\nmedian(Cbloood@28) = 1 [0, 2]\n"
+                               "[free]\nrho = 0.1, 1\n");
+  ck_assert_int_eq(cart_targets_check(t, trial, &err), CART_EUNKNOWN_PARAM);
+  ck_assert_msg(strstr(err.message, "targets.ini:3: [targets] median(Cbloood@28): model 'cart' "
+                                    "has no state or signal 'Cbloood' for Cbloood@DAY (its "
+                                    "states and signals: E, M, X, Tp, Tn, B, IL6, D1, D2, "
+                                    "Cblood, tumour, IL6s, CRS)") != NULL,
+                "%s", err.message);
+  cart_targets_free(t);
+  t = targets_ok("[targets]\nfraction(tumour@400 < 1e9) = 1/2\n[free]\nrho = 0.1, 1\n");
+  ck_assert_int_eq(cart_targets_check(t, trial, &err), CART_ERANGE);
+  ck_assert_msg(strstr(err.message, "day 400 is after the trial's horizon 365") != NULL, "%s",
+                err.message);
+  cart_targets_free(t);
+  t = targets_ok("[targets]\nmedian(cmax@28) = 1 [0, 2]\n[free]\nrho = 0.1, 1\n"); /* no state */
+  ck_assert_int_eq(cart_targets_check(t, trial, &err), CART_EUNKNOWN_PARAM);
+  ck_assert(strstr(err.message, "no state or signal 'cmax'") != NULL);
+  cart_targets_free(t);
+  cart_trial_free(trial);
+}
+END_TEST
+
 /* Targets of the stein truth: the cmax quantiles 0.05, 0.5, 0.95 of a big truth trial (another
  * seed), each with the distribution-free 95 % interval an observed trial of N_OBSERVED patients
  * would have: the truth's quantiles at q -+ 1.96 sqrt(q (1 - q) / N_OBSERVED). */
@@ -721,6 +913,9 @@ static Suite *calibrate_suite(void)
   TCase *statistics = tcase_create("statistics");
   tcase_set_timeout(statistics, 60);
   tcase_add_test(statistics, test_generic_statistics);
+  tcase_add_test(statistics, test_value_at_closed_form);
+  tcase_add_test(statistics, test_value_at_trajectories);
+  tcase_add_test(statistics, test_value_at_errors);
   suite_add_tcase(s, statistics);
   TCase *fits = tcase_create("fits");
   tcase_set_timeout(fits, 120);

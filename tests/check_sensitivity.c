@@ -574,6 +574,50 @@ START_TEST(test_typical_patient)
 }
 END_TEST
 
+/* A statistic of a state at a day (NAME@DAY, cart-targets(5)): WT scales only the tocilizumab
+ * doses, and the equations of E, M and X (Cblood) read neither IL-6 nor tocilizumab, so Cblood at
+ * day 28 cannot depend on it: the rows that differ in WT alone give the same value (these
+ * patients get no tocilizumab, so not even the solver's steps move) and its indices are exactly
+ * 0, while rho's are not; the same for one typical patient, and for 1 and 2 threads. */
+START_TEST(test_trial_value_at)
+{
+  const cart_sensitivity_param params[] = {{"rho", CART_SENSITIVITY_UNIFORM, 0.2, 1.2, 0, 0},
+                                           {"WT", CART_SENSITIVITY_UNIFORM, 40, 120, 0, 0}};
+  cart_sensitivity_settings settings;
+  cart_sensitivity_settings_default(&settings);
+  settings.n = 8;
+  settings.n_bootstrap = 100;
+  for (int typical = 0; typical < 2; typical++) {
+    cart_trial *trial = test_trial_new(10);
+    if (typical) {
+      ck_assert_int_eq(cart_sensitivity_typical_patient(trial), CART_OK);
+    }
+    cart_sensitivity *one = cart_sensitivity_new(params, 2, &settings, NULL);
+    cart_sensitivity *two = cart_sensitivity_new(params, 2, &settings, NULL);
+    const char *statistic = typical ? "mean(Cblood@28)" : "median( Cblood @ 28 )";
+    ck_assert_int_eq(cart_sensitivity_run_trial(one, trial, statistic, 1, NULL, NULL), CART_OK);
+    ck_assert_int_eq(cart_sensitivity_run_trial(two, trial, statistic, 2, NULL, NULL), CART_OK);
+    ck_assert_str_eq(cart_sensitivity_statistic(one), typical ? "mean(Cblood@28)"
+                                                              : "median(Cblood@28)");
+    const size_t rows = cart_sensitivity_n_rows(one), n = 8;
+    const double *y = cart_sensitivity_outputs(one);
+    ck_assert(memcmp(y, cart_sensitivity_outputs(two), rows * sizeof(double)) == 0);
+    for (size_t j = 0; j < n; j++) { /* A_j and AB_WT,j differ in WT alone */
+      ck_assert(y[j] > 0 && isfinite(y[j]));
+      ck_assert(y[(2 + 1) * n + j] == y[j]);
+    }
+    cart_sensitivity_index rho, wt;
+    cart_sensitivity_get_index(one, 0, &rho);
+    cart_sensitivity_get_index(one, 1, &wt);
+    ck_assert(wt.total == 0 && wt.first == 0);
+    ck_assert_msg(rho.total > 0.1, "ST(rho) of %s: %g", statistic, rho.total);
+    cart_sensitivity_free(one);
+    cart_sensitivity_free(two);
+    cart_trial_free(trial);
+  }
+}
+END_TEST
+
 static int stop_at_three(size_t done, size_t total, void *data)
 {
   (void)total;
@@ -589,9 +633,22 @@ START_TEST(test_trial_errors)
   ck_assert_msg(strstr(cart_sensitivity_last_error(s)->message,
                        "statistic: unknown statistic 'crr' (statistics: orr, cr") != NULL,
                 "%s", cart_sensitivity_last_error(s)->message);
-  ck_assert_int_eq(cart_sensitivity_run_trial(s, trial, "median(cmaxx)", 1, NULL, NULL),
-                   CART_EUNKNOWN_PARAM);
-  ck_assert(strstr(cart_sensitivity_last_error(s)->message, "cmaxx") != NULL);
+  static const struct { /* an unknown endpoint; NAME@DAY's unknown name, late day, bad form */
+    const char *statistic, *wanted;
+    int code;
+  } bad[] = {{"median(cmaxx)", "cmaxx", CART_EUNKNOWN_PARAM},
+             {"median(Cblod@28)",
+              "statistic: median(Cblod@28): model 'cart' has no state or signal 'Cblod' for "
+              "Cblod@DAY (its states and signals: E, M, X,",
+              CART_EUNKNOWN_PARAM},
+             {"median(Cblood@366)", "day 366 is after the trial's horizon 365", CART_ERANGE},
+             {"median(Cblood@)", "'Cblood@' is not NAME@DAY", CART_EPARSE}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ck_assert_int_eq(cart_sensitivity_run_trial(s, trial, bad[i].statistic, 1, NULL, NULL),
+                     bad[i].code);
+    ck_assert_msg(strstr(cart_sensitivity_last_error(s)->message, bad[i].wanted) != NULL,
+                  "%s: '%s'", bad[i].statistic, cart_sensitivity_last_error(s)->message);
+  }
   size_t done = 0;
   ck_assert_int_eq(cart_sensitivity_run_trial(s, trial, "cr", 1, stop_at_three, &done),
                    CART_ESTOPPED);
@@ -669,6 +726,7 @@ static Suite *sensitivity_suite(void)
   tcase_add_test(trial, test_trial_inert_and_threads);
   tcase_add_test(trial, test_trial_errors);
   tcase_add_test(trial, test_typical_patient);
+  tcase_add_test(trial, test_trial_value_at);
   tcase_set_timeout(trial, 120);
   suite_add_tcase(s, trial);
   return s;

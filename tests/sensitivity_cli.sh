@@ -1,7 +1,7 @@
 #!/bin/sh
 # sensitivity_cli.sh: `cart sensitivity` end to end: bad input (exit 2, a message naming what is
 # wrong, nothing written), --help, a small Sobol and Morris analysis of the default scenario
-# (the table, the file), the same file for 1 and 2 threads, --force.
+# (the table, the file), the same file for 1 and 2 threads, --force, Cblood at a day (NAME@DAY).
 . "$(dirname "$0")/harness.sh"
 cart=${CART_BIN:-./src/cart}
 
@@ -35,6 +35,11 @@ expect_error "outside the bounds" "rho: the design's values" -p rho=1:20 -s cr -
 expect_error "unknown statistic" "statistic: unknown statistic 'crr' (statistics: orr, cr," \
   -p rho=0.2:1 -s crr -N 2 -n 2
 expect_error "unknown endpoint" "no endpoint 'cmx'" -p rho=0.2:1 -s "median(cmx)" -N 2 -n 2
+expect_error "unknown NAME of NAME@DAY" "no state or signal 'Cbl' for Cbl@DAY (its states and signals: E, M," \
+  -p rho=0.2:1 -s "median(Cbl@28)" -N 2 -n 2
+expect_error "NAME@DAY after the horizon" "day 400 is after the trial's horizon 365" \
+  -p rho=0.2:1 -s "median(Cblood@400)" -N 2 -n 2
+expect_error "malformed NAME@DAY" "'Cblood@28d' is not NAME@DAY" -p rho=0.2:1 -s "median(Cblood@28d)" -N 2 -n 2
 expect_error "N = 0" "-N: N must be at least 1" -p rho=0.2:1 -s cr -N 0
 expect_error "bad method" "--method 'fast': expected sobol or morris" -p rho=0.2:1 -s cr --method fast
 expect_error "odd levels" "Morris levels must be even" -p rho=0.2:1 -s cr --method morris --levels 3
@@ -118,6 +123,16 @@ if "$cart" sensitivity -p rho=0.3:1 -p V_blood=3:7 -s "mean(cmax)" --typical-pat
   ok
 else
   bad "--typical-patient: $(cat "$tmp/typical.txt" "$tmp/err")"
+fi
+
+# a state at a day: Cblood at day 28, which WT (tocilizumab doses only) cannot change
+if "$cart" sensitivity -p rho=0.3:1 -p WT=40:120 -s "median(Cblood@28)" -N 4 -n 8 --bootstrap 20 \
+    -o "$tmp/at.h5" -q >"$tmp/at.txt" 2>"$tmp/err" \
+    && grep -q "sensitivity of median(Cblood@28) (<default>, 8 virtual patients per trial)" "$tmp/at.txt" \
+    && grep -q "^  WT  *0.0000 .*0.0000" "$tmp/at.txt"; then
+  ok
+else
+  bad "median(Cblood@28): $(cat "$tmp/at.txt" "$tmp/err")"
 fi
 
 finish

@@ -98,7 +98,8 @@ typedef struct cart_target_info {
   const char *name;         /* the key as written, blanks removed: "median(cmax)" */
   cart_statistic statistic;
   int is_rate;              /* a share of patients, in [0, 1] */
-  const char *argument;     /* the endpoint or parameter inside the parentheses, or NULL */
+  const char *argument;     /* the endpoint or parameter inside the parentheses (NAME of a
+                               NAME@DAY), or NULL */
   double day;               /* D of relapse_cr(D), relapse_negative(D), durable_cr(D); else NaN */
   double q;                 /* quantile level (0.5 for median); else NaN */
   cart_comparison comparison; /* fraction's; CART_COMPARE_NONE for the others */
@@ -110,6 +111,8 @@ typedef struct cart_target_info {
                                for value [lo, hi]: (hi - lo) / (2 * 1.96) */
   size_t count, total;      /* n and N of n/N; 0 and 0 for value [lo, hi] */
   int line;                 /* line in the targets file */
+  double at;                /* DAY of an argument written NAME@DAY (a state or signal of the
+                               model at that day, cart-targets(5)); else NaN */
 } cart_target_info;
 
 /* One free parameter: a typical value ("rho") or a between-patient CV ("cv.rho"). */
@@ -142,12 +145,12 @@ void cart_calibrate_settings_default(cart_calibrate_settings *settings);
 
 /* Parses a targets file. `source` names it in messages ("zuma1.ini"). Returns NULL with *err
  * (may be NULL) set; every message starts with "SOURCE:LINE: " and names the key at fault:
- *   CART_EPARSE        syntax, unknown section or key, unknown statistic, malformed value, a
- *                      key given twice, a free parameter without "lower, upper", no targets,
- *                      no free parameters
+ *   CART_EPARSE        syntax, unknown section or key, unknown statistic, malformed NAME@DAY
+ *                      or value, a key given twice, a free parameter without "lower, upper",
+ *                      no targets, no free parameters
  *   CART_ERANGE        n > N or N <= 0, a rate outside [0, 1], an interval [lo, hi] that does
  *                      not contain the value or has lo >= hi, lower >= upper, a CV bound < 0, a
- *                      setting out of range
+ *                      setting out of range, the DAY of a NAME@DAY below 0
  *   CART_EINVAL        NULL text; CART_ENOMEM. */
 cart_targets *cart_targets_new(const char *text, const char *source, cart_error *err);
 void cart_targets_free(cart_targets *targets);
@@ -168,11 +171,13 @@ void cart_targets_settings(const cart_targets *targets, cart_calibrate_settings 
 
 /* Checks the targets against a trial's model and plan ("SOURCE:LINE: " messages):
  * CART_EUNKNOWN_PARAM for a free parameter or a cr_tercile_diff parameter the model lacks, an
- * endpoint the model lacks inside a statistic (the message lists the model's endpoints), or an
+ * endpoint the model lacks inside a statistic (the message lists the model's endpoints), the
+ * NAME of a NAME@DAY that is no state or signal of the model (the message lists them), or an
  * oncology statistic whose endpoints the model lacks (stein's orr: it has no response);
  * CART_ERANGE for typical-value bounds outside the parameter's own bounds (cart_model_param_info),
  * a CV free for a parameter whose typical value cannot vary (0 or on a bound), a
- * cr_tercile_diff parameter that does not vary, a day D after the trial's horizon. */
+ * cr_tercile_diff parameter that does not vary, a day D or the DAY of a NAME@DAY after the
+ * trial's horizon; CART_EINVAL for more than 16 distinct NAME@DAY. */
 int cart_targets_check(const cart_targets *targets, const cart_trial *trial, cart_error *err);
 
 /* Runs `trial` as it is (its N and seed) and computes each target's statistic into

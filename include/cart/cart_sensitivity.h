@@ -41,7 +41,8 @@
  * values as the trial's typical values, every other part of the plan as it is, the same seed
  * and so the same patients' random effects: common random numbers) and takes a summary
  * statistic of it, written as a calibration target's (cart-targets(5): `cr`, `crs_grade3`,
- * `median(cmax)`, `mean(auc28)`, `fraction(tmax > 10)` ...). A trial of one patient without
+ * `median(cmax)`, `mean(auc28)`, `fraction(tmax > 10)` ..., and a state or signal at a day
+ * inside them, `median(Cblood@28)`, `fraction(tumour@90 < 1e9)`). A trial of one patient without
  * variability (cart_sensitivity_typical_patient) gives that patient's endpoint (`mean(cmax)`).
  * cart_sensitivity_set_outputs takes
  * outputs computed elsewhere (Python, another program). Indices are then computed at once.
@@ -179,8 +180,9 @@ typedef int (*cart_sensitivity_progress_fn)(size_t done, size_t total, void *dat
  * typical values are restored (and it is prepared again) before the call returns.
  * Errors (message in cart_sensitivity_last_error): CART_EPARSE (a statistic that does not
  * parse, "statistic: ..."), CART_EUNKNOWN_PARAM (a design parameter the model lacks, listing
- * the model's parameters; an endpoint the model lacks), CART_ERANGE (a range outside the
- * parameter's bounds), CART_ESTOPPED (progress asked to stop: the outputs so far are kept, no
+ * the model's parameters; an endpoint the model lacks; the NAME of a NAME@DAY that is no state
+ * or signal, listing the model's), CART_ERANGE (a range outside the parameter's bounds; the DAY
+ * of a NAME@DAY after the trial's horizon), CART_ESTOPPED (progress asked to stop: the outputs so far are kept, no
  * indices), the trial's own errors, CART_EINVAL for NULL arguments. */
 int cart_sensitivity_run_trial(cart_sensitivity *sensitivity, cart_trial *trial,
                                const char *statistic, int n_threads,

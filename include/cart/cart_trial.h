@@ -151,6 +151,11 @@ typedef struct cart_trial_block {
                               the vein-to-vein time (the enrolment burden without one); for a
                               patient who dropped out, at the end of the wait; NaN when the
                               draw or the wait's solve failed, or for a model without tumour */
+  size_t n_values_at;      /* 0 for a trial of this API; the statistics of cart-targets(5) ask
+                              for states or signals at days (NAME@DAY) through the library's
+                              inside, one column each */
+  double *values_at;       /* count x n_values_at (NULL without them); NaN for a failed patient
+                              or a day after the horizon */
 } cart_trial_block;
 
 cart_trial *cart_trial_new(const cart_model *model, cart_error *err);

@@ -814,7 +814,7 @@ int cart_sensitivity_run_trial(cart_sensitivity *s, cart_trial *trial, const cha
     cart_params_get(typical, s->params[k].name, &saved[k]);
   }
   cartp_sim sim;
-  status = cartp_sim_init(&sim, cart_trial_n_patients(trial), model, err);
+  status = cartp_sim_init(&sim, cart_trial_n_patients(trial), targets, model, err);
   for (size_t r = 0; status == CART_OK && r < s->n_rows; r++) {
     int row_status = CART_OK;
     const char *why = NULL;

@@ -464,7 +464,7 @@ int cart_calibration_new(cart_trial *trial, const cart_targets *targets,
     status = cartp_error(err, CART_ENOMEM, "out of memory for a calibration");
     goto cleanup;
   }
-  status = cartp_sim_init(&f.sim, n, model, err);
+  status = cartp_sim_init(&f.sim, n, targets, model, err);
   if (status != CART_OK) {
     goto cleanup;
   }

@@ -18,6 +18,7 @@
 #include "../util/error.h"
 #include "../util/sum.h"
 #include "../util/text.h"
+#include "../trial/trial_impl.h" /* the extended vector and the trial's values at days */
 #include "calibrate_impl.h"
 
 /* ---- the statistics ---- */
@@ -64,7 +65,8 @@ static const statistic_row statistics[] = {
 static const char statistic_list[] =
     "orr, cr, pr, crs_any, crs_grade2, crs_grade3, toci, relapse_cr(DAY), relapse_negative(DAY), "
     "durable_cr(DAY), median(ENDPOINT), quantile(ENDPOINT, Q), cr_tercile_diff(PARAMETER), "
-    "median_ratio(ENDPOINT, NR/R), mean(ENDPOINT), fraction(ENDPOINT OP X)";
+    "median_ratio(ENDPOINT, NR/R), mean(ENDPOINT), fraction(ENDPOINT OP X); an ENDPOINT may be "
+    "NAME@DAY, a state or signal at a day (median(Cblood@28))";
 
 /* The endpoints (of cart's list) each oncology statistic reads, NULL-ended; the model of the trial
  * must have them all. */
@@ -259,6 +261,31 @@ static int parse_condition(loader *ld, const char *name, const char *syntax, car
   return 0;
 }
 
+/* An endpoint argument written NAME@DAY (a state or signal of the model at a day): the name stays
+ * in t->argument, the day goes to t->at. 0 (also without '@'), or -1 (error recorded). */
+static int parse_value_at(loader *ld, const char *name, cartp_target *t)
+{
+  char *at = strchr(t->argument, '@');
+  if (at == NULL) {
+    return 0;
+  }
+  const char *p = at + 1;
+  double day;
+  if (at == t->argument || take_number(&p, &day) != 0 || !at_end(p)) {
+    return fail(ld, CART_EPARSE, ld->line,
+                "[targets] %s: '%s' is not NAME@DAY (a state or signal of the model at a day, "
+                "as in median(Cblood@28))",
+                name, t->argument) - 1;
+  }
+  if (!(day >= 0) || !isfinite(day)) {
+    return fail(ld, CART_ERANGE, ld->line, "[targets] %s: the day %g must be >= 0", name, day) -
+           1;
+  }
+  *at = '\0';
+  t->at = day;
+  return 0;
+}
+
 /* Parses the statistic of key `name` (blanks removed) into *t. 0, or -1 (error recorded). */
 static int parse_statistic(loader *ld, const char *name, cartp_target *t)
 {
@@ -280,6 +307,7 @@ static int parse_statistic(loader *ld, const char *name, cartp_target *t)
   t->comparison = CART_COMPARE_NONE;
   t->threshold = NAN;
   t->day = NAN;
+  t->at = NAN;
   t->q = row->statistic == CART_STAT_QUANTILE ? 0.5 : NAN;
   const size_t length = strlen(name);
   if (row->argument == ARG_NONE) {
@@ -320,7 +348,10 @@ static int parse_statistic(loader *ld, const char *name, cartp_target *t)
     return fail(ld, CART_ENOMEM, ld->line, "out of memory") - 1;
   }
   if (row->argument == ARG_CONDITION) {
-    return parse_condition(ld, name, row->syntax, t);
+    return parse_condition(ld, name, row->syntax, t) != 0 ? -1 : parse_value_at(ld, name, t);
+  }
+  if (row->argument != ARG_PARAM && parse_value_at(ld, name, t) != 0) {
+    return -1;
   }
   /* a parameter or endpoint name: resolved against the model by cart_targets_check */
   if (row->argument == ARG_ENDPOINT_Q) {
@@ -834,7 +865,8 @@ int cart_targets_get(const cart_targets *targets, size_t i, cart_target_info *in
   const cartp_target *t = &targets->targets[i];
   *info = (cart_target_info){t->name,     t->statistic,  t->is_rate, t->argument, t->day,
                              t->q,        t->comparison, t->threshold, t->observed, t->lower,
-                             t->upper,    t->se,         t->count,   t->total,    t->line};
+                             t->upper,    t->se,         t->count,   t->total,    t->line,
+                             t->at};
   return CART_OK;
 }
 
@@ -932,13 +964,72 @@ static void endpoint_list(const cart_model *model, char *buffer, size_t size)
   cartp_join_names(buffer, size, cart_model_n_endpoints(model), endpoint_name, model);
 }
 
+static const char *extended_name(const void *model, size_t i)
+{
+  return cartp_trial_extended_info(model, (int)i)->name;
+}
+
+/* "E, M, ..., Cblood, tumour, ...": the model's states and signals, cut at the end of the
+ * buffer */
+static void extended_list(const cart_model *model, char *buffer, size_t size)
+{
+  cartp_join_names(buffer, size, model->n_states + model->n_signals, extended_name, model);
+}
+
+/* The column of target i's NAME@DAY among the targets' distinct ones (in the order of their first
+ * target), and whether target i is that first one; -1 when it has none. */
+static int value_at_column(const cart_targets *targets, size_t i, int *first)
+{
+  const cartp_target *t = &targets->targets[i];
+  if (isnan(t->at) || !names_endpoint(t->statistic)) {
+    return -1;
+  }
+  int column = 0;
+  for (size_t k = 0; k <= i; k++) {
+    const cartp_target *u = &targets->targets[k];
+    if (isnan(u->at) || !names_endpoint(u->statistic)) {
+      continue;
+    }
+    int earlier = -1; /* the first target of u's pair */
+    for (size_t m = 0; m < k && earlier < 0; m++) {
+      const cartp_target *v = &targets->targets[m];
+      if (!isnan(v->at) && names_endpoint(v->statistic) && v->at == u->at &&
+          strcmp(v->argument, u->argument) == 0) {
+        earlier = (int)m;
+      }
+    }
+    if (earlier >= 0) {
+      if (k == i) {
+        int dummy;
+        *first = 0;
+        return value_at_column(targets, (size_t)earlier, &dummy);
+      }
+      continue;
+    }
+    if (k == i) {
+      *first = 1;
+      return column;
+    }
+    column++;
+  }
+  return -1;
+}
+
 /* The endpoints a target reads: its argument, or those its oncology statistic needs, against the
  * model. CART_OK, or CART_EUNKNOWN_PARAM with a message listing the model's endpoints. */
 static int check_endpoints(const cart_targets *targets, const cartp_target *t,
                            const cart_model *model, cart_error *err)
 {
   char list[200];
-  if (names_endpoint(t->statistic) && cart_model_endpoint_index(model, t->argument) < 0) {
+  if (names_endpoint(t->statistic) && !isnan(t->at)) {
+    if (cartp_model_extended_index(model, t->argument) < 0) {
+      extended_list(model, list, sizeof list);
+      return check_error(err, targets, CART_EUNKNOWN_PARAM, t->line,
+                         "[targets] %s: model '%s' has no state or signal '%s' for %s@DAY (its "
+                         "states and signals: %s)",
+                         t->name, cart_model_name(model), t->argument, t->argument, list);
+    }
+  } else if (names_endpoint(t->statistic) && cart_model_endpoint_index(model, t->argument) < 0) {
     endpoint_list(model, list, sizeof list);
     return check_error(err, targets, CART_EUNKNOWN_PARAM, t->line,
                        "[targets] %s: model '%s' has no endpoint '%s' (its endpoints: %s)",
@@ -1030,6 +1121,18 @@ int cart_targets_check(const cart_targets *targets, const cart_trial *trial, car
                            t->name, t->argument, t->argument);
       }
     }
+    if (!isnan(t->at) && t->at > horizon) {
+      return check_error(err, targets, CART_ERANGE, t->line,
+                         "[targets] %s: day %g is after the trial's horizon %g (its last output "
+                         "time)",
+                         t->name, t->at, horizon);
+    }
+    int first;
+    if (value_at_column(targets, i, &first) >= CARTP_MAX_VALUES_AT) {
+      return check_error(err, targets, CART_EINVAL, t->line,
+                         "[targets] %s: more than %d distinct NAME@DAY values", t->name,
+                         CARTP_MAX_VALUES_AT);
+    }
     if (!isnan(t->day) && t->day > horizon) {
       return check_error(err, targets, CART_ERANGE, t->line,
                          "[targets] %s: day %g is after the scenario's horizon %g (its last "
@@ -1043,20 +1146,32 @@ int cart_targets_check(const cart_targets *targets, const cart_trial *trial, car
 
 /* ---- the statistics of a simulated trial ---- */
 
-int cartp_sim_init(cartp_sim *sim, size_t n, const cart_model *model, cart_error *err)
+int cartp_sim_init(cartp_sim *sim, size_t n, const cart_targets *targets, const cart_model *model,
+                   cart_error *err)
 {
   memset(sim, 0, sizeof *sim);
   const size_t n_params = cart_model_n_params(model);
   sim->n = n;
   sim->n_params = n_params;
   sim->n_endpoints = cart_model_n_endpoints(model);
+  for (size_t i = 0; targets != NULL && i < targets->n_targets; i++) {
+    const cartp_target *t = &targets->targets[i];
+    int first;
+    const int column = value_at_column(targets, i, &first);
+    if (column >= 0 && first && column < CARTP_MAX_VALUES_AT) {
+      sim->value_at_index[column] = cartp_model_extended_index(model, t->argument);
+      sim->value_at_day[column] = t->at;
+      sim->n_values_at = (size_t)column + 1;
+    }
+  }
+  sim->n_columns = sim->n_endpoints + sim->n_values_at;
   for (size_t e = 0; e < CART_N_ENDPOINTS; e++) {
     cart_endpoint_info info;
     cart_endpoint_get_info(e, &info);
     sim->oncology_column[e] = cart_model_endpoint_index(model, info.name);
   }
   sim->status = malloc(n * sizeof *sim->status);
-  sim->endpoints = malloc(n * (sim->n_endpoints ? sim->n_endpoints : 1) * sizeof *sim->endpoints);
+  sim->endpoints = malloc(n * (sim->n_columns ? sim->n_columns : 1) * sizeof *sim->endpoints);
   sim->params = malloc(n * (n_params ? n_params : 1) * sizeof *sim->params);
   sim->scratch = malloc(n * sizeof *sim->scratch);
   sim->scratch2 = malloc(2 * n * sizeof *sim->scratch2);
@@ -1086,10 +1201,17 @@ int cartp_sim_run(cartp_sim *sim, cart_trial *trial, int n_threads, cart_error *
   if (n != sim->n) {
     return cartp_error(err, CART_EINVAL, "statistics for %zu patients, trial of %zu", sim->n, n);
   }
-  /* the fit changed the population since the last run */
-  int status = cart_trial_prepare(trial);
+  /* the values at days, for this run only; then the fit changed the population since the last
+   * run */
+  int status = cartp_trial_set_values_at(trial, sim->n_values_at, sim->value_at_index,
+                                         sim->value_at_day);
+  if (status == CART_OK) {
+    status = cart_trial_prepare(trial);
+  }
   if (status != CART_OK) {
-    return cartp_error_copy(err, cart_trial_last_error(trial));
+    cartp_error_copy(err, cart_trial_last_error(trial));
+    cartp_trial_set_values_at(trial, 0, NULL, NULL);
+    return status;
   }
   const size_t capacity = n < SIM_BLOCK ? n : SIM_BLOCK;
   cart_trial_block *block = cart_trial_block_new(trial, capacity, err);
@@ -1097,6 +1219,7 @@ int cartp_sim_run(cartp_sim *sim, cart_trial *trial, int n_threads, cart_error *
       block != NULL ? cart_trial_workspace_new(trial, n_threads, err) : NULL;
   if (workspace == NULL) {
     cart_trial_block_free(block);
+    cartp_trial_set_values_at(trial, 0, NULL, NULL);
     return err != NULL ? err->code : CART_ENOMEM;
   }
   for (size_t first = 0; first < n && status == CART_OK; first += capacity) {
@@ -1107,13 +1230,22 @@ int cartp_sim_run(cartp_sim *sim, cart_trial *trial, int n_threads, cart_error *
       break;
     }
     memcpy(sim->status + first, block->status, count * sizeof *sim->status);
-    memcpy(sim->endpoints + first * sim->n_endpoints, block->endpoints,
-           count * sim->n_endpoints * sizeof *sim->endpoints);
+    for (size_t k = 0; k < count; k++) {
+      double *row = sim->endpoints + (first + k) * sim->n_columns;
+      memcpy(row, block->endpoints + k * sim->n_endpoints, sim->n_endpoints * sizeof *row);
+      if (sim->n_values_at > 0) {
+        memcpy(row + sim->n_endpoints, block->values_at + k * sim->n_values_at,
+               sim->n_values_at * sizeof *row);
+      }
+    }
     memcpy(sim->params + first * sim->n_params, block->params,
            count * sim->n_params * sizeof *sim->params);
   }
   cart_trial_workspace_free(workspace);
   cart_trial_block_free(block);
+  if (sim->n_values_at > 0) { /* the trial as the caller gave it (prepared again by the next run) */
+    cartp_trial_set_values_at(trial, 0, NULL, NULL);
+  }
   return status;
 }
 
@@ -1172,7 +1304,7 @@ static double rate(size_t k, size_t n, double *se)
 static double sim_value(const cartp_sim *sim, size_t i, int e)
 {
   const int column = sim->oncology_column[e];
-  return column < 0 ? NAN : sim->endpoints[i * sim->n_endpoints + (size_t)column];
+  return column < 0 ? NAN : sim->endpoints[i * sim->n_columns + (size_t)column];
 }
 
 /* Sorted values of the model's endpoint `column` of solved patients, NaN left out;
@@ -1182,7 +1314,7 @@ static size_t sorted_endpoint(const cartp_sim *sim, int column, int response_fil
   size_t m = 0;
   const int response_column = sim->oncology_column[CART_ENDPOINT_RESPONSE];
   for (size_t i = 0; column >= 0 && i < sim->n; i++) {
-    const double *row = sim->endpoints + i * sim->n_endpoints;
+    const double *row = sim->endpoints + i * sim->n_columns;
     if (sim->status[i] != CART_OK || isnan(row[column])) {
       continue;
     }
@@ -1216,7 +1348,7 @@ static double endpoint_mean(const cartp_sim *sim, int column, double *se)
   size_t m = 0;
   cartp_sum sum = {0, 0};
   for (size_t i = 0; i < sim->n; i++) {
-    const double x = sim->endpoints[i * sim->n_endpoints + (size_t)column];
+    const double x = sim->endpoints[i * sim->n_columns + (size_t)column];
     if (sim->status[i] != CART_OK || isnan(x)) {
       continue;
     }
@@ -1230,7 +1362,7 @@ static double endpoint_mean(const cartp_sim *sim, int column, double *se)
   const double mean = cartp_sum_value(&sum) / (double)m;
   double squares = 0;
   for (size_t i = 0; i < sim->n; i++) {
-    const double x = sim->endpoints[i * sim->n_endpoints + (size_t)column];
+    const double x = sim->endpoints[i * sim->n_columns + (size_t)column];
     if (sim->status[i] == CART_OK && !isnan(x)) {
       squares += (x - mean) * (x - mean);
     }
@@ -1316,7 +1448,7 @@ static double statistic(const cartp_target *t, int index, cartp_sim *sim, double
       break;
     case CART_STAT_DURABLE_CR: k += cr && !relapsed; break;
     case CART_STAT_FRACTION:
-      k += meets(sim->endpoints[i * sim->n_endpoints + (size_t)index], t->comparison,
+      k += meets(sim->endpoints[i * sim->n_columns + (size_t)index], t->comparison,
                  t->threshold);
       break;
     default: break;
@@ -1333,8 +1465,11 @@ void cartp_target_index(const cart_targets *targets, const cart_model *model, in
 {
   for (size_t i = 0; i < targets->n_targets; i++) {
     const cartp_target *t = &targets->targets[i];
+    int first;
+    const int value_at = value_at_column(targets, i, &first);
     index[i] = t->statistic == CART_STAT_CR_TERCILE_DIFF
                    ? cart_model_param_index(model, t->argument)
+               : value_at >= 0 ? (int)cart_model_n_endpoints(model) + value_at
                : names_endpoint(t->statistic) ? cart_model_endpoint_index(model, t->argument)
                                               : -1;
   }
@@ -1365,7 +1500,7 @@ int cart_targets_simulate(const cart_targets *targets, cart_trial *trial, int n_
   const cart_model *model = cart_trial_model(trial);
   int *index = malloc((targets->n_targets ? targets->n_targets : 1) * sizeof *index);
   cartp_sim sim;
-  status = index ? cartp_sim_init(&sim, cart_trial_n_patients(trial), model, err)
+  status = index ? cartp_sim_init(&sim, cart_trial_n_patients(trial), targets, model, err)
                  : cartp_error(err, CART_ENOMEM, "out of memory");
   if (status == CART_OK) {
     cartp_target_index(targets, model, index);

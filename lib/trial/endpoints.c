@@ -100,6 +100,19 @@ static double role_at(const cartp_endpoint_tracker *tr, const cart_solver *solve
   return v[role];
 }
 
+/* Entry i of the extended vector [states..., signals...] of state y (as a trajectory holds it:
+ * not clamped). */
+static double extended_value(const cartp_endpoint_tracker *tr, const double *y, int i)
+{
+  const cart_model *model = tr->model;
+  if ((size_t)i < model->n_states) {
+    return y[i];
+  }
+  double signals[CART_MAX_SIGNALS];
+  model->signal_values(y, tr->p, signals);
+  return signals[(size_t)i - model->n_states];
+}
+
 /* The searches' view of a role (search.h): sign * (value - level) at t. */
 typedef struct role_view {
   const cartp_endpoint_tracker *tr;
@@ -301,6 +314,11 @@ static void on_segment_start(void *context, const cart_solver *solver, double t,
         tr->value[e] = x;
       }
     }
+    for (size_t j = 0; j < tr->n_values_at; j++) {
+      if (t == tr->value_at_day[j]) {
+        tr->value_at[j] = extended_value(tr, y, tr->value_at_index[j]);
+      }
+    }
     if (tr->tumour_role >= 0) {
       tr->tumour0 = v[tr->tumour_role];
       if (v[tr->tumour_role] < tr->level[tr->response_row][0] &&
@@ -407,6 +425,14 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
       tr->value[e] = role_at(tr, solver, role, def->day);
     }
   }
+  for (size_t j = 0; j < tr->n_values_at; j++) {
+    const double day = tr->value_at_day[j];
+    if (t0 < day && day <= t1 && isnan(tr->value_at[j])) {
+      double y[CART_MAX_STATES_ENDPOINTS];
+      cartp_solver_interpolate(solver, day, y);
+      tr->value_at[j] = extended_value(tr, y, tr->value_at_index[j]);
+    }
+  }
   for (size_t x = 0; x < tr->n_extremes; x++) {
     step_extreme(tr, solver, &tr->extremes[x], t, (const double (*)[CART_N_ROLES])v);
   }
@@ -496,6 +522,17 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
     }
   }
   return (cartp_step_observer){on_segment_start, on_step, tracker};
+}
+
+void cartp_endpoints_values_at(cartp_endpoint_tracker *tracker, size_t n, const int *index,
+                               const double *day)
+{
+  tracker->n_values_at = n < CARTP_MAX_VALUES_AT ? n : CARTP_MAX_VALUES_AT;
+  for (size_t j = 0; j < tracker->n_values_at; j++) {
+    tracker->value_at_index[j] = index[j];
+    tracker->value_at_day[j] = day[j];
+    tracker->value_at[j] = NAN;
+  }
 }
 
 /* An extreme's value or time, NaN when the endpoint has none. */

@@ -12,6 +12,9 @@
 /* Distinct (input, direction) extremes a tracker follows: the maxima and minima its endpoints
  * read (cmax and tmax share one; cart2's CRS signal is IL6s, so crs_grade and il6s_peak do). */
 #define CARTP_MAX_EXTREMES 8
+/* The most values of the extended vector at a day (the statistics' NAME@DAY, cart-targets(5)) a
+ * trial follows besides its endpoints. */
+#define CARTP_MAX_VALUES_AT 16
 
 typedef struct cartp_extreme {
   int role;           /* its input */
@@ -72,11 +75,23 @@ typedef struct cartp_endpoint_tracker {
   int tumour_min; /* its extreme (the nadir) */
   double tumour0, cr_time, relapse_day;
   int relapse_negative;
+  /* values of the extended vector [states..., signals...] at days (cartp_endpoints_values_at):
+   * entry index[j] at day[j], taken as VALUE_AT takes its input (the dense output at that day,
+   * before an event's jump there); NaN until that day is reached */
+  size_t n_values_at;
+  int value_at_index[CARTP_MAX_VALUES_AT];
+  double value_at_day[CARTP_MAX_VALUES_AT];
+  double value_at[CARTP_MAX_VALUES_AT];
 } cartp_endpoint_tracker;
 
 /* Prepares the tracker for one patient and returns the observer to pass to the solver. */
 cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const cart_model *model,
                                           const cartp_level_plan *plan, const double *p);
+
+/* After cartp_endpoints_begin: also follow entry index[j] of the extended vector at day[j], j < n
+ * (n <= CARTP_MAX_VALUES_AT; the values in tracker->value_at when the solve is done). */
+void cartp_endpoints_values_at(cartp_endpoint_tracker *tracker, size_t n, const int *index,
+                               const double *day);
 
 /* Writes the model's n_endpoints values (horizon: the last output time; toci_doses given). */
 void cartp_endpoints_end(const cartp_endpoint_tracker *tracker, double horizon, int toci_doses,

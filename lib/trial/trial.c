@@ -38,7 +38,7 @@ const cart_state_info *cartp_trial_extended_info(const cart_model *model, int i)
                                                         : NULL;
 }
 
-static int extended_index(const cart_model *model, const char *name)
+int cartp_model_extended_index(const cart_model *model, const char *name)
 {
   const int state = cart_model_state_index(model, name);
   if (state >= 0) {
@@ -511,7 +511,7 @@ int cart_trial_add_output(cart_trial *trial, const char *name)
   if (trial == NULL || name == NULL) {
     return CART_EINVAL;
   }
-  const int index = extended_index(trial->model, name);
+  const int index = cartp_model_extended_index(trial->model, name);
   if (index < 0) {
     return cartp_error(&trial->error, CART_EUNKNOWN_PARAM,
                        "model '%s' has no state or signal '%s' to output", trial->model->name,
@@ -526,6 +526,26 @@ int cart_trial_add_output(cart_trial *trial, const char *name)
     return cartp_error(&trial->error, CART_EINVAL, "more than %d outputs", CART_MAX_OUTPUTS);
   }
   trial->outputs[trial->n_outputs++] = index;
+  trial->prepared = 0;
+  return CART_OK;
+}
+
+int cartp_trial_set_values_at(cart_trial *trial, size_t n, const int *index, const double *day)
+{
+  if (n > CARTP_MAX_VALUES_AT) {
+    return cartp_error(&trial->error, CART_EINVAL, "more than %d values at a day",
+                       CARTP_MAX_VALUES_AT);
+  }
+  const size_t n_extended = trial->model->n_states + trial->model->n_signals;
+  for (size_t j = 0; j < n; j++) {
+    if (index[j] < 0 || (size_t)index[j] >= n_extended || !(day[j] >= 0) || !isfinite(day[j])) {
+      return cartp_error(&trial->error, CART_EINVAL, "value at a day: index %d, day %g",
+                         index[j], day[j]);
+    }
+    trial->value_at_index[j] = index[j];
+    trial->value_at_day[j] = day[j];
+  }
+  trial->n_values_at = n;
   trial->prepared = 0;
   return CART_OK;
 }
@@ -647,8 +667,11 @@ cart_trial_block *cart_trial_block_new(const cart_trial *trial, size_t capacity,
   block->max_toci = max_toci;
   block->toci_times = malloc(toci_bytes);
   block->tumour_infusion = malloc(capacity * sizeof *block->tumour_infusion); /* <= params */
+  block->n_values_at = trial->n_values_at; /* <= CARTP_MAX_VALUES_AT columns: <= 16 x params */
+  block->values_at =
+      trial->n_values_at ? malloc(capacity * trial->n_values_at * sizeof(double)) : NULL;
   if (!block->params || !block->trajectories || !block->endpoints || !block->status ||
-      !block->toci_times || !block->tumour_infusion) {
+      !block->toci_times || !block->tumour_infusion || (trial->n_values_at && !block->values_at)) {
     cart_trial_block_free(block);
     cartp_error(err, CART_ENOMEM, "out of memory for a block of %zu patients", capacity);
     return NULL;
@@ -665,6 +688,7 @@ void cart_trial_block_free(cart_trial_block *block)
     free(block->status);
     free(block->toci_times);
     free(block->tumour_infusion);
+    free(block->values_at);
     free(block);
   }
 }
@@ -801,6 +825,8 @@ int cartp_trial_patient_begin(const cart_trial *trial, cartp_workspace *ws, size
     return status;
   }
   ws->observer = cartp_endpoints_begin(&ws->tracker, model, &trial->levels, ws->params->values);
+  cartp_endpoints_values_at(&ws->tracker, trial->n_values_at, trial->value_at_index,
+                            trial->value_at_day);
   /* without a wait, the model's own initial state (y0 is that state, but the path stays the one
    * of a plain solve) */
   return cartp_run_begin(ws->solver, ws->params, trial->dosing, 0.0,
@@ -817,9 +843,13 @@ void cartp_trial_patient_end(const cart_trial *trial, cartp_workspace *ws, int s
   double *endpoints = block->endpoints + k * model->n_endpoints;
   block->status[k] = status;
   double *toci_times = block->toci_times + k * block->max_toci;
+  double *values_at = block->n_values_at ? block->values_at + k * block->n_values_at : NULL;
   if (status != CART_OK) {
     for (size_t e = 0; e < model->n_endpoints; e++) {
       endpoints[e] = NAN;
+    }
+    for (size_t j = 0; j < block->n_values_at; j++) {
+      values_at[j] = NAN;
     }
     for (size_t i = 0; i < block->max_toci; i++) {
       toci_times[i] = NAN;
@@ -836,6 +866,9 @@ void cartp_trial_patient_end(const cart_trial *trial, cartp_workspace *ws, int s
   const int n_toci =
       cartp_toci_doses_given(trial->dosing, ws->solver, horizon, toci_times, block->max_toci);
   cartp_endpoints_end(&ws->tracker, horizon, n_toci, endpoints);
+  for (size_t j = 0; j < block->n_values_at; j++) {
+    values_at[j] = ws->tracker.value_at[j];
+  }
   for (size_t j = 0; j < n_times; j++) {
     const double *y = ws->states + j * n_states;
     double signals[CART_MAX_SIGNALS];

@@ -57,6 +57,11 @@ struct cart_trial {
    * (the trial-wide ones there are read from `endpoints`) */
   double endpoint_own[CARTP_MAX_ENDPOINT_SETTINGS];
   cartp_level_plan levels; /* the endpoints' levels, made by cart_trial_prepare */
+  /* values of the extended vector at days each patient's block row gets besides the endpoints
+   * (cartp_trial_set_values_at: the statistics' NAME@DAY); 0 for a trial of the public API */
+  size_t n_values_at;
+  int value_at_index[CARTP_MAX_VALUES_AT];
+  double value_at_day[CARTP_MAX_VALUES_AT];
   size_t n_outputs;
   int outputs[CART_MAX_OUTPUTS]; /* index into the extended vector [states..., signals...] */
   /* bumped by every change a workspace depends on (times, solver settings, lanes): a workspace
@@ -84,6 +89,17 @@ struct cart_trial_workspace {
 
 /* A change that workspaces depend on: bumps the generation and unprepares the trial. */
 void cartp_trial_changed(cart_trial *trial);
+
+/* The index of state or signal `name` in the model's extended vector [states..., signals...]
+ * (what cart_trial_add_output keeps), -1 for none. */
+int cartp_model_extended_index(const cart_model *model, const char *name);
+
+/* Each patient's entry index[j] of the extended vector at day[j] (0 <= day[j], finite), j < n,
+ * in block->values_at from the next cart_trial_block_new on, from the solve's dense output as
+ * the VALUE_AT endpoints take theirs: the values of the statistics' NAME@DAY (cart-targets(5)).
+ * n = 0 takes them away. Nothing else of the trial's results changes. CART_OK, or CART_EINVAL
+ * (n > CARTP_MAX_VALUES_AT, a bad index or day). Unprepares the trial. */
+int cartp_trial_set_values_at(cart_trial *trial, size_t n, const int *index, const double *day);
 
 /* Name and unit of extended-vector index i (a state or a signal). */
 const cart_state_info *cartp_trial_extended_info(const cart_model *model, int i);

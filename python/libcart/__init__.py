@@ -1091,8 +1091,9 @@ def sensitivity(params, statistic=None, function=None, scenario=None, method="so
                (log-uniform), "scenario" (the scenario's log- or logit-normal distribution of
                a varied parameter, truncated to its bounds; a statistic only), (lower, upper) or
                (lower, upper, "log")
-    statistic  a statistic of cart-targets(5) ("cr", "crs_grade3", "median(cmax)", ...): one
-               trial of the scenario per design point, the point's values as typical values
+    statistic  a statistic of cart-targets(5) ("cr", "crs_grade3", "median(cmax)", ..., a
+               state or signal at a day as "median(Cblood@28)"): one trial of the scenario
+               per design point, the point's values as typical values
     function   instead of statistic: f(x) -> float for x a 1-D array of the parameters' values
                (in params' order), called once per design point
     scenario   a scenario path or text (None: the built-in default); its seed gives every

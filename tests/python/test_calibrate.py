@@ -100,3 +100,20 @@ def test_calibrate_integers_out_of_range():
         with pytest.raises(ValueError) as caught:
             libcart.calibrate(SCENARIO, TARGETS, **{name: bad})
         assert name in str(caught.value) and allowed in str(caught.value), str(caught.value)
+
+
+def test_calibrate_target_at_a_day(tmp_path):
+    """A target on a trajectory value (NAME@DAY, cart-targets(5)): median C at day 28, an output
+    time, equals the median of the rerun's C trajectory there (stored as float32)."""
+    targets = TARGETS.replace("median(cmax) = 3000 [2000, 4000]\nquantile(cmax, 0.9) = 40000 [20000, 80000]",
+                              "median(C@28) = 1000 [700, 1400]").replace("cv.rho = 0.05, 1\n", "")
+    result = libcart.calibrate(SCENARIO, targets, threads=2)
+    assert list(result.targets.index) == ["median(C@28)"]
+    simulated = result.targets.loc["median(C@28)", "simulated"]
+    assert 700 <= simulated <= 1400
+    rerun = libcart.trial(result.scenario, n=100, seed=3, output=tmp_path / "r.h5")
+    day = list(rerun.time).index(28)
+    median = np.median(rerun.trajectories["C"][:, day].astype(float))
+    assert median == pytest.approx(simulated, rel=1e-6)
+    with pytest.raises(libcart.LibcartError, match="day 61 is after the trial's horizon 60"):
+        libcart.calibrate(SCENARIO, targets.replace("C@28", "C@61"))
