@@ -10,7 +10,7 @@ frame_text <- function(frame, sep = ",") {
     value <- frame[[name]]
     if (is.factor(value)) value <- as.character(value)
     if (is.logical(value)) value <- as.integer(value)
-    if (is.numeric(value)) return(ifelse(is.na(value), if (sep == ",") "" else "", sprintf("%.17g", value)))
+    if (is.numeric(value)) return(ifelse(is.na(value), "", sprintf("%.17g", value)))
     value <- as.character(value)
     if (sep == ",") sprintf("\"%s\"", gsub("\"", "\"\"", value, fixed = TRUE)) else value
   })
@@ -92,6 +92,8 @@ fit_priors <- function(priors) {
 # A fit problem (an external pointer to libcart's fits) and what it was made of.
 fit_problem <- function(data, model, scenario, fit, error_model, params, doses, toci, toci_rule,
                         events, priors, finite_differences, format) {
+  if (missing(data)) cart_stop("data is missing: a data frame of time, observable, value (or a CSV file)")
+  if (missing(fit)) cart_stop("fit is missing: name the parameters to fit (e.g. fit = c(\"rho\", \"alpha\"))")
   s <- if (!is.null(scenario)) scenario_text(scenario) else NULL
   check_string(model, "model")
   model_name <- if (is.null(s)) model else cart_result(.Call(C_rcart_scenario_model, s$text, s$source))
