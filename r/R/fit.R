@@ -147,7 +147,7 @@ fit_result <- function(problem, set, curve_times, profile, profile_points) {
 # `cart fit --curve-output` and Python's fit().
 curve_grid <- function(curve_times) if (is.null(curve_times)) numeric() else solve_times(curve_times)
 
-cart_fit <- function(data, model = "cart", fit, error_model = "additive", params = NULL,
+cart_fit <- function(model = "cart", data, fit, error_model = "additive", params = NULL,
                      doses = character(), toci = character(), toci_rule = NULL, events = NULL,
                      scenario = NULL, priors = NULL, profile = character(), profile_points = 11L,
                      curve_times = NULL, finite_differences = FALSE) {
@@ -162,7 +162,7 @@ cart_fit <- function(data, model = "cart", fit, error_model = "additive", params
   fit_result(problem, 1L, curve_grid(curve_times), profile, profile_points)
 }
 
-cart_fit_all <- function(data, model = "cart", fit, error_model = "additive", format = c("nonmem", "petab"),
+cart_fit_all <- function(model = "cart", data, fit, error_model = "additive", format = c("nonmem", "petab"),
                          threads = 0L, params = NULL, doses = character(), toci = character(),
                          toci_rule = NULL, events = NULL, scenario = NULL, priors = NULL,
                          curve_times = NULL, finite_differences = FALSE) {
@@ -191,7 +191,7 @@ cart_fit_all <- function(data, model = "cart", fit, error_model = "additive", fo
   structure(class = "cart_fit_all", list(results = results, fits = fits))
 }
 
-cart_fit_objective <- function(data, model = "cart", fit, error_model = "additive", params = NULL,
+cart_fit_objective <- function(model = "cart", data, fit, error_model = "additive", params = NULL,
                                doses = character(), toci = character(), toci_rule = NULL,
                                events = NULL, scenario = NULL, priors = NULL,
                                finite_differences = FALSE) {

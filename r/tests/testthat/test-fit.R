@@ -21,7 +21,7 @@ start <- stein_typical * c(0.75, 1.3, 0.75, 1.3, 0.75, 1.3)
 start[["tmax"]] <- 8.8
 
 test_that("cart_fit recovers Stein's typical values (tests/check_fit.c)", {
-  f <- cart_fit(stein_data(), "stein", fit = as.list(start),
+  f <- cart_fit("stein", stein_data(), fit = as.list(start),
                 error_model = list(kind = "additive", log = TRUE, sigma_add = 0.1, estimate = FALSE))
   expect_s3_class(f, "cart_fit")
   expect_identical(rownames(f$estimates), names(stein_typical))
@@ -89,22 +89,22 @@ test_that("cart_fit equals cart fit to the printed digits", {
   path <- tempfile(fileext = ".csv")
   writeLines(c("time,observable,value,blq,lloq",
                sprintf("%.17g,C,%.17g,%d,5", data$time, data$value, data$blq)), path)
-  f <- cart_fit(data, "stein", fit = list(rho = 0.8, alpha = 0.17, c0 = 6),
+  f <- cart_fit("stein", data, fit = list(rho = 0.8, alpha = 0.17, c0 = 6),
                 error_model = list(kind = "additive", log = TRUE))
   expect_identical(f$n_blq, 3)
   cli <- cli_fit_lines(c(path, "--model", "stein", "--fit", "rho=0.8", "--fit", "alpha=0.17",
                          "--fit", "c0=6", "--log"))
   expect_same_printed(ours_fit_lines(f), cli)
   # the file itself gives the same fit
-  expect_identical(cart_fit(path, "stein", fit = list(rho = 0.8, alpha = 0.17, c0 = 6),
+  expect_identical(cart_fit("stein", path, fit = list(rho = 0.8, alpha = 0.17, c0 = 6),
                             error_model = list(log = TRUE))$estimates, f$estimates)
 })
 
 test_that("optim (BFGS) on cart_fit_objective reaches cart_fit's optimum", {
   data <- stein_data(noise = 0.2)
   spec <- list(rho = 0.8, alpha = 0.17, c0 = 6)
-  f <- cart_fit(data, "stein", fit = spec, error_model = list(log = TRUE))
-  o <- cart_fit_objective(data, "stein", fit = spec, error_model = list(log = TRUE))
+  f <- cart_fit("stein", data, fit = spec, error_model = list(log = TRUE))
+  o <- cart_fit_objective("stein", data, fit = spec, error_model = list(log = TRUE))
   expect_identical(o$names, c("rho", "alpha", "c0", "sigma_add"))
   # the gradient is the objective's (central differences)
   g <- o$gr(o$par)
@@ -128,35 +128,35 @@ test_that("cart_fit_all fits every ID of a NONMEM table, the same for 1 and 2 th
   nm <- rbind(data.frame(ID = "p1", TIME = a$time, DV = a$value, OBS = "C"),
               data.frame(ID = "p2", TIME = b$time, DV = b$value, OBS = "C"))
   spec <- list(rho = 0.8, alpha = 0.17, c0 = 6)
-  all1 <- cart_fit_all(nm, "stein", fit = spec, error_model = list(log = TRUE), threads = 1)
-  all2 <- cart_fit_all(nm, "stein", fit = spec, error_model = list(log = TRUE), threads = 2)
+  all1 <- cart_fit_all("stein", nm, fit = spec, error_model = list(log = TRUE), threads = 1)
+  all2 <- cart_fit_all("stein", nm, fit = spec, error_model = list(log = TRUE), threads = 2)
   expect_s3_class(all1, "cart_fit_all")
   expect_identical(all1$results, all2$results)
   expect_identical(unique(all1$results$id), c("p1", "p2"))
   expect_identical(nrow(all1$results), 8L)
-  one <- cart_fit(a, "stein", fit = spec, error_model = list(log = TRUE))
+  one <- cart_fit("stein", a, fit = spec, error_model = list(log = TRUE))
   expect_identical(all1$fits$p1$estimates, one$estimates)
 })
 
 test_that("bad fit input raises a cart_error naming the problem", {
   catch <- function(expr) tryCatch(expr, cart_error = function(e) e)
   d <- stein_data()
-  e <- catch(cart_fit(d, "stein", fit = "rhoo"))
+  e <- catch(cart_fit("stein", d, fit = "rhoo"))
   expect_s3_class(e, "cart_error")
   expect_identical(e$name, "CART_EUNKNOWN_PARAM")
   expect_match(conditionMessage(e), "rhoo")
   bad <- d
   bad$observable[3] <- "Cx"
-  e <- catch(cart_fit(bad, "stein", fit = "rho"))
+  e <- catch(cart_fit("stein", bad, fit = "rho"))
   expect_identical(e$name, "CART_EPARSE")
   expect_match(conditionMessage(e), ":4: unknown observable 'Cx' \\(model stein has: CE, CM, C\\)")
   bad <- d[c(2, 1, 3:nrow(d)), ]
-  expect_match(conditionMessage(catch(cart_fit(bad, "stein", fit = "rho"))), "times are not sorted")
-  expect_match(conditionMessage(catch(cart_fit(d[c("time", "value")], "stein", fit = "rho"))),
+  expect_match(conditionMessage(catch(cart_fit("stein", bad, fit = "rho"))), "times are not sorted")
+  expect_match(conditionMessage(catch(cart_fit("stein", d[c("time", "value")], fit = "rho"))),
                "no column observable")
-  expect_match(conditionMessage(catch(cart_fit(d, "stein", fit = "rho", error_model = "multiplicative"))),
+  expect_match(conditionMessage(catch(cart_fit("stein", d, fit = "rho", error_model = "multiplicative"))),
                "error_model 'multiplicative'")
-  expect_match(conditionMessage(catch(cart_fit(d, "stein", fit = list(rho = c(5, 0.1, 2))))), "rho")
-  expect_match(conditionMessage(catch(cart_fit(d, "stein", fit = "rho", priors = "scenario"))),
+  expect_match(conditionMessage(catch(cart_fit("stein", d, fit = list(rho = c(5, 0.1, 2))))), "rho")
+  expect_match(conditionMessage(catch(cart_fit("stein", d, fit = "rho", priors = "scenario"))),
                "needs a scenario")
 })
