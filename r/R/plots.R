@@ -189,8 +189,8 @@ plot_morris <- function(sensitivity) {
   i <- sensitivity$indices
   ggplot2::ggplot(i, ggplot2::aes(mu_star, sigma)) +
     ggplot2::geom_abline(slope = 1, intercept = 0, linetype = "dashed", colour = "grey60") +
-    ggplot2::geom_errorbarh(ggplot2::aes(xmin = mu_star_lower, xmax = mu_star_upper), height = 0,
-                            colour = "grey50", na.rm = TRUE) +
+    ggplot2::geom_errorbar(ggplot2::aes(xmin = mu_star_lower, xmax = mu_star_upper), width = 0,
+                           orientation = "y", colour = "grey50", na.rm = TRUE) +
     ggplot2::geom_point(colour = "steelblue4", size = 2.5) +
     ggplot2::geom_text(ggplot2::aes(label = name), vjust = -0.9, size = 3.3) +
     ggplot2::labs(x = "mu* (mean absolute elementary effect)", y = "sigma (their standard deviation)",

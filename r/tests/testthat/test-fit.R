@@ -160,3 +160,57 @@ test_that("bad fit input raises a cart_error naming the problem", {
   expect_match(conditionMessage(catch(cart_fit("stein", d, fit = "rho", priors = "scenario"))),
                "needs a scenario")
 })
+
+test_that("profile likelihoods reach their minimum at the estimate", {
+  data <- stein_data(noise = 0.2)
+  f <- cart_fit("stein", data, fit = list(rho = 0.8, alpha = 0.17), error_model = list(log = TRUE),
+                profile = "rho", profile_points = 7)
+  p <- f$profiles
+  expect_identical(names(p), c("name", "value", "objective"))
+  expect_identical(p$name, rep("rho", 7))
+  expect_equal(p$value[4], f$fitted[["rho"]], tolerance = 1e-6)
+  expect_equal(min(p$objective), f$objective, tolerance = 1e-6)
+  expect_true(all(p$objective >= f$objective - 1e-6))
+  e <- tryCatch(cart_fit("stein", data, fit = "rho", profile = "alpha"), cart_error = function(e) e)
+  expect_match(conditionMessage(e), "profile alpha: not a fitted parameter")
+})
+
+test_that("fit figures are ggplot objects", {
+  skip_if_not_installed("ggplot2")
+  data <- stein_data(noise = 0.2)
+  data$blq <- as.integer(data$value < 100)
+  data$lloq <- 100
+  data$value[data$blq == 1] <- 100
+  f <- cart_fit("stein", data, fit = c("rho", "alpha"), error_model = list(log = TRUE))
+  expect_s3_class(plot_fit(f), "ggplot")
+  nm <- data.frame(ID = rep(c("a", "b"), each = nrow(data)), TIME = data$time, DV = data$value,
+                   OBS = "C", BLQ = data$blq, LLOQ = 100)
+  expect_s3_class(plot_fit(cart_fit_all("stein", nm, fit = c("rho", "alpha"), error_model = list(log = TRUE))),
+                  "ggplot")
+  s <- cart_sensitivity(params = list(a = c(0, 1), b = c(0, 1)), fun = function(x) sum(x), N = 16)
+  expect_s3_class(plot_sobol(s), "ggplot")
+  expect_error(plot_morris(s), class = "cart_error")
+  m <- cart_sensitivity(params = list(a = c(0, 1), b = c(0, 1)), fun = function(x) sum(x),
+                        method = "morris", N = 8)
+  expect_s3_class(plot_morris(m), "ggplot")
+  pdf(NULL)
+  on.exit(grDevices::dev.off())
+  expect_silent(print(plot_fit(f)))
+  expect_silent(print(plot_morris(m)))
+})
+
+test_that("cart_fit_all on a NONMEM CSV equals cart fit --nonmem to the printed digits", {
+  bin <- cart_bin()
+  a <- stein_data(noise = 0.2, seed = 3)
+  b <- stein_data(noise = 0.2, seed = 4)
+  path <- tempfile(fileext = ".csv")
+  writeLines(c("ID,TIME,DV,OBS", sprintf("p1,%.17g,%.17g,C", a$time, a$value),
+               sprintf("p2,%.17g,%.17g,C", b$time, b$value)), path)
+  all <- cart_fit_all("stein", path, fit = list(rho = 0.8, alpha = 0.17), error_model = list(log = TRUE))
+  ours <- unlist(lapply(seq_along(all$fits), function(k) {
+    lines <- ours_fit_lines(all$fits[[k]])[1:5] # the fit line, the header, three estimates
+    if (k > 1) lines[-2L] else lines
+  }), recursive = FALSE)
+  cli <- cli_fit_lines(c(path, "--nonmem", "--model", "stein", "--fit", "rho=0.8", "--fit", "alpha=0.17", "--log"))
+  expect_same_printed(ours, cli)
+})
