@@ -214,3 +214,16 @@ test_that("cart_fit_all on a NONMEM CSV equals cart fit --nonmem to the printed 
   cli <- cli_fit_lines(c(path, "--nonmem", "--model", "stein", "--fit", "rho=0.8", "--fit", "alpha=0.17", "--log"))
   expect_same_printed(ours, cli)
 })
+
+test_that("cart_fit_all reads a PEtab measurement table as it reads the NONMEM one", {
+  a <- stein_data(noise = 0.2, seed = 3)
+  b <- stein_data(noise = 0.2, seed = 4)
+  nm <- rbind(data.frame(ID = "c1", TIME = a$time, DV = a$value, OBS = "C"),
+              data.frame(ID = "c2", TIME = b$time, DV = b$value, OBS = "C"))
+  petab <- data.frame(observableId = nm$OBS, simulationConditionId = nm$ID, time = nm$TIME,
+                      measurement = nm$DV)
+  spec <- list(rho = 0.8, alpha = 0.17)
+  x <- cart_fit_all("stein", nm, fit = spec, error_model = list(log = TRUE))
+  y <- cart_fit_all("stein", petab, fit = spec, error_model = list(log = TRUE), format = "petab")
+  expect_identical(y$results, x$results)
+})
