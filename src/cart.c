@@ -1,7 +1,8 @@
 /* cart: the libcart command line.
  *
  *   cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]
- *            [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...] [--times A:B:STEP | --times T1,T2,...]
+ *            [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...] [--event-table FILE.csv]
+ *            [--times A:B:STEP | --times T1,T2,...]
  *            [--method rodas5p|gsl-bdf|rk8pd] [--rtol R] [--max-steps N]
  *            [--signals] [--endpoints] [--set-endpoint NAME=VALUE ...] [--events]
  *   cart trial ... | cart calibrate ... | cart sensitivity ... | cart export ... (trial.c,
@@ -29,12 +30,12 @@ static const cli_option run_option_table[] = {
     {"--times", NULL, 1}, {"--method", NULL, 1}, {"--rtol", NULL, 1}, {"--max-steps", NULL, 1},
     {"--n-ext", NULL, 1}, {"--toci-rule", NULL, 1}, {"--signals", NULL, 0},
     {"--endpoints", NULL, 0}, {"--set-endpoint", NULL, 1}, {"--events", NULL, 0},
-    {NULL, NULL, 0}};
+    {"--event-table", NULL, 1}, {NULL, NULL, 0}};
 
 const cli_command cli_run_command = {
     "run",
     "cart run [--model NAME] [--set NAME=VALUE ...] [--dose TIME:CELLS[:FMEM] ...]\n"
-    "                [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...]\n"
+    "                [--toci TIME:MG_PER_KG[:HOURS[:CAP_MG]] ...] [--event-table FILE.csv]\n"
     "                [--times A:B:STEP | --times T1,T2,...] [--method rodas5p|gsl-bdf|rk8pd]\n"
     "                [--rtol R] [--max-steps N] [--n-ext CELLS] [--toci-rule RULE]\n"
     "                [--signals] [--endpoints] [--set-endpoint NAME=VALUE ...] [--events]",
@@ -53,6 +54,10 @@ const cli_command cli_run_command = {
     "                     parameters dose (and f_mem); later doses add to E and M\n"
     "  --toci T:MGKG[:H[:CAP]]  tocilizumab MGKG mg/kg at day T, infused over H hours (default 1),\n"
     "                     capped at CAP mg (default 800)\n"
+    "  --event-table FILE.csv  the doses of an event table in the NONMEM/rxode2 layout (time,\n"
+    "                     amt, cmt, and optionally evid, dur or rate, ii, addl, fmem, cap_mg;\n"
+    "                     libcart(3) cart_parse_event_table), given as --dose and --toci give\n"
+    "                     theirs; no observation rows (evid 0): the output times are --times\n"
     "  --times A:B:STEP   output every STEP days from A to B; or a list T1,T2,...\n"
     "  --method M         rodas5p (Rosenbrock order 5, analytic Jacobian; default), gsl-bdf\n"
     "                     (GSL msbdf; also 'bdf') or rk8pd\n"

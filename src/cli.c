@@ -688,6 +688,47 @@ double *cli_parse_times(const char *option, const char *text, size_t *n_times)
   return times;
 }
 
+/* --event-table FILE: the doses of an event table (cart_parse_event_table), given as --dose and
+ * --toci give theirs; observation rows are refused (the output times are --times). */
+static int event_table_option(cart_params *params, cart_dosing *dosing, const char *path,
+                              int *initial_dose_set)
+{
+  char *text = cli_read_file(path, "event table");
+  if (text == NULL) {
+    return EXIT_BAD_INPUT;
+  }
+  cart_event_table *table = NULL;
+  cart_error err;
+  const int parsed =
+      cart_parse_event_table(text, path, cart_params_model(params), -1, &table, &err);
+  free(text);
+  if (parsed != CART_OK) {
+    return fail(EXIT_BAD_INPUT, "--event-table: %s", err.message);
+  }
+  int status = 0;
+  if (table->n_observations > 0) {
+    status = fail(EXIT_BAD_INPUT,
+                  "--event-table %s: observation rows (evid 0) are output times: leave them out "
+                  "and give --times",
+                  path);
+  }
+  for (size_t i = 0; status == 0 && i < table->n_doses; i++) {
+    const cart_event_dose *d = &table->doses[i];
+    if (d->kind == CART_DOSE_CART) {
+      if (cart_dose_give_cart(params, dosing, &d->cart, initial_dose_set, &err) != CART_OK) {
+        status = fail(EXIT_BAD_INPUT, "--event-table: %s: doses %s: %s", d->where, d->text,
+                      err.message);
+      }
+    } else if (cart_dosing_add_toci(dosing, d->toci.time, d->toci.mg_per_kg,
+                                    d->toci.duration_day, d->toci.cap_mg) != CART_OK) {
+      status = fail(EXIT_BAD_INPUT, "--event-table: %s: toci %s: %s", d->where, d->text,
+                    cart_dosing_last_error(dosing)->message);
+    }
+  }
+  cart_event_table_free(table);
+  return status;
+}
+
 int cli_patient_option(cart_params *params, cart_dosing *dosing, const char *name,
                        const char *arg, int *initial_dose_set)
 {
@@ -717,6 +758,8 @@ int cli_patient_option(cart_params *params, cart_dosing *dosing, const char *nam
                              dose.cap_mg) != CART_OK) {
       return fail(EXIT_BAD_INPUT, "--toci %s: %s", arg, cart_dosing_last_error(dosing)->message);
     }
+  } else if (strcmp(name, "--event-table") == 0) {
+    return event_table_option(params, dosing, arg, initial_dose_set);
   } else if (strcmp(name, "--toci-rule") == 0) {
     cart_toci_rule rule;
     if (cart_parse_toci_rule(arg, &rule, &err) != CART_OK) {

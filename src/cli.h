@@ -84,7 +84,7 @@ int cli_parse_assignment(const char *option, const char *arg, char *name, size_t
  * or NULL, with the message out (`option` names where TEXT came from). */
 double *cli_parse_times(const char *option, const char *text, size_t *n_times);
 /* The options that describe one patient, as `cart run` reads them: --set NAME=VALUE, --dose,
- * --toci, --toci-rule (the grammars of cart_grammar.h). 0 when applied, an exit status (message
+ * --toci, --toci-rule, --event-table FILE (the grammars of cart_grammar.h). 0 when applied, an exit status (message
  * printed) when refused, -1 when `name` is none of them. */
 int cli_patient_option(cart_params *params, cart_dosing *dosing, const char *name,
                        const char *arg, int *initial_dose_set);

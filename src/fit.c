@@ -43,9 +43,13 @@ const cli_command cli_fit_command = {
     "Cblood, IL6, B, tumour, ...; stein's C), value, optional blq (0/1) and lloq; with --nonmem a\n"
     "NONMEM-style table: ID, TIME, DV, OBS (a name) or CMT (a state, 1-based), optional BLQ,\n"
     "LLOQ, MDV, EVID; each ID is fitted (in parallel; the same results for any --threads) into\n"
-    "one table. With --petab a PEtab measurement table (tab-separated: observableId,\n"
-    "simulationConditionId, time, measurement; each condition fitted as an ID). Bad rows are\n"
-    "refused with the file and line.\n"
+    "one table. A NONMEM table with an AMT column carries each ID's doses: EVID 1 records with\n"
+    "AMT (cells for CAR-T, mg/kg for tocilizumab, as --dose and --toci), CMT the target (cart or\n"
+    "toci, or the number or name of the state dosed: E, D1), optional RATE or DUR (days), II and\n"
+    "ADDL (cart(1)); they replace the scenario's doses, and --dose or --toci is then an error.\n"
+    "With --petab a PEtab measurement table (tab-separated: observableId, simulationConditionId,\n"
+    "time, measurement; each condition fitted as an ID). Bad rows are refused with the file and\n"
+    "line.\n"
     "\n"
     "  --fit NAME[=INITIAL[:LOWER:UPPER]]  a parameter to fit (repeatable), from INITIAL (default\n"
     "                     its value) within LOWER..UPPER (default the model's bounds); fitted on\n"
@@ -547,13 +551,16 @@ int cli_fit(int argc, char **argv)
   int status = params && dosing ? 0 : fail(EXIT_SOLVE_FAILED, "out of memory");
   /* pass 2: the patient options, in order */
   int initial_dose_set = 0;
+  const char *dose_option = NULL; /* a --dose or --toci given */
   for (int i = 0; status == 0 && i < argc; i++) {
     const char *value = NULL;
     const int k = cli_next_option(&cli_fit_command, argc, argv, &i, &value);
     if (k >= 0) {
-      const int applied = cli_patient_option(params, dosing,
-                                             cli_option_at(&cli_fit_command, k)->name, value,
-                                             &initial_dose_set);
+      const char *name = cli_option_at(&cli_fit_command, k)->name;
+      if (strcmp(name, "--dose") == 0 || strcmp(name, "--toci") == 0) {
+        dose_option = name;
+      }
+      const int applied = cli_patient_option(params, dosing, name, value, &initial_dose_set);
       status = applied > 0 ? applied : 0;
     }
   }
@@ -575,6 +582,21 @@ int cli_fit(int argc, char **argv)
     }
     if (read != CART_OK) {
       status = fail(EXIT_BAD_INPUT, "%s", err.message);
+    }
+  }
+  /* a data set with dose records is the source of truth: its doses replace the scenario's,
+   * and doses on the command line are an error (the tocilizumab rule stays) */
+  if (status == 0 && n_sets > 0 && cart_fit_data_dosing(sets[0]) != NULL) {
+    if (dose_option != NULL) {
+      status = fail(EXIT_BAD_INPUT, "%s: the data set carries each patient's doses (dose "
+                    "records); %s is not taken with it", c.data_path, dose_option);
+    } else {
+      cart_toci_rule rule;
+      cart_dosing_get_toci_rule(dosing, &rule);
+      cart_dosing_clear(dosing); /* the doses, and the rule, which is set again */
+      if (rule.enabled) {
+        cart_dosing_set_toci_rule(dosing, &rule);
+      }
     }
   }
   cart_fit **fits = status == 0 ? calloc(n_sets, sizeof *fits) : NULL;

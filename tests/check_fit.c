@@ -28,6 +28,14 @@ static cart_fit_data *parse_ok(const cart_model *m, const char *text)
   return d;
 }
 
+/* A parse refused with CART_EPARSE, no output, and a message holding `wanted`. */
+static void expect_refusal(int status, const void *out, const cart_error *e, const char *wanted)
+{
+  ck_assert_int_eq(status, CART_EPARSE);
+  ck_assert_ptr_null(out);
+  ck_assert_msg(strstr(e->message, wanted) != NULL, "got '%s', wanted '%s'", e->message, wanted);
+}
+
 START_TEST(test_data_long)
 {
   const cart_model *m = cart_model_find("stein", NULL);
@@ -95,6 +103,244 @@ START_TEST(test_data_nonmem)
 }
 END_TEST
 
+/* A NONMEM table's dose records: each ID's schedule, '.' fields, RATE as a duration, ADDL. */
+START_TEST(test_nonmem_doses)
+{
+  const cart_model *m = cart_model_find("cart", NULL);
+  const char *text = "ID,TIME,DV,CMT,AMT,RATE,II,ADDL,EVID,MDV\n"
+                     "a,0,.,cart,1e8,.,.,.,1,1\n"
+                     "a,1,0.3,10,.,.,.,.,0,0\n" /* CMT 10 observed: cart has 9 states */
+                     "a,2,.,8,8,192,0.5,2,1,1\n" /* toci 8 mg/kg over 1 h, 3 times */
+                     "a,3,2,7,.,.,.,.,0,0\n"
+                     "a,40,.,E,2e7,0,.,.,1,1\n" /* after the last observation: fine */
+                     "b,0,.,.,.,.,.,.,2,1\n"    /* an other-type event: skipped */
+                     "b,1,5,7,0,.,.,.,0,0\n";
+  cart_fit_data **sets = NULL;
+  size_t n = 0;
+  cart_error e;
+  ck_assert_int_eq(cart_fit_data_parse_nonmem(m, text, "nm.csv", &sets, &n, &e), CART_EPARSE);
+  ck_assert_msg(strstr(e.message, "nm.csv:3: CMT 10 is not a state of model cart") != NULL, "%s",
+                e.message);
+  text = "ID,TIME,DV,CMT,AMT,RATE,II,ADDL,EVID,MDV\n"
+         "a,0,.,cart,1e8,.,.,.,1,1\n"
+         "a,1,0.3,1,.,.,.,.,0,0\n"
+         "a,2,.,8,8,192,0.5,2,1,1\n"
+         "a,3,2,7,.,.,.,.,0,0\n"
+         "a,40,.,E,2e7,0,.,.,1,1\n"
+         "b,0,.,.,.,.,.,.,2,1\n"
+         "b,1,5,7,0,.,.,.,0,0\n";
+  ck_assert_int_eq(cart_fit_data_parse_nonmem(m, text, "nm.csv", &sets, &n, &e), CART_OK);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_uint_eq(cart_fit_data_size(sets[0]), 2);
+  const cart_dosing *da = cart_fit_data_dosing(sets[0]), *db = cart_fit_data_dosing(sets[1]);
+  ck_assert_ptr_nonnull(da);
+  ck_assert_ptr_nonnull(db); /* a table with dose records: every ID has its schedule */
+  ck_assert_uint_eq(cart_dosing_n_cart(db) + cart_dosing_n_toci(db), 0);
+  ck_assert_uint_eq(cart_dosing_n_cart(da), 2);
+  ck_assert_uint_eq(cart_dosing_n_toci(da), 3);
+  cart_cart_dose cd;
+  cart_toci_dose td;
+  ck_assert_int_eq(cart_dosing_get_cart(da, 1, &cd), CART_OK);
+  ck_assert(cd.time == 40 && cd.cells == 2e7 && isnan(cd.f_mem));
+  ck_assert_int_eq(cart_dosing_get_toci(da, 2, &td), CART_OK);
+  ck_assert(td.time == 3 && td.mg_per_kg == 8 && fabs(td.duration_day - 1.0 / 24) < 1e-15 &&
+            td.cap_mg == CART_TOCI_CAP_MG_DEFAULT);
+  /* the fit gives them: the t = 0 dose is the parameter dose, and an ID without one gets 0 */
+  cart_params *p = cart_params_new(m, NULL);
+  cart_fit *fa = cart_fit_new(p, NULL, sets[0], &e), *fb = cart_fit_new(p, NULL, sets[1], &e);
+  ck_assert(fa != NULL && fb != NULL);
+  ck_assert_int_eq(cart_fit_add_param(fa, "dose", NAN, NAN, NAN), CART_OK);
+  double theta[4], values[4];
+  cart_fit_initial_theta(fa, theta);
+  cart_fit_theta_to_values(fa, theta, values);
+  ck_assert_double_eq_tol(values[0], 1e8, 1);
+  /* doses both from the data set and from the caller: refused */
+  cart_dosing *extra = cart_dosing_new(NULL);
+  cart_dosing_add_cart(extra, 5, 1e7, NAN);
+  ck_assert_ptr_null(cart_fit_new(p, extra, sets[0], &e));
+  ck_assert_int_eq(e.code, CART_EINVAL);
+  ck_assert_msg(strstr(e.message, "data set a carries its own doses") != NULL, "%s", e.message);
+  cart_dosing_free(extra);
+  cart_fit_free(fa);
+  cart_fit_free(fb);
+  cart_fit_data_free_all(sets, n);
+  /* a schedule set by the API is the data set's own, as a table's; NULL takes it away */
+  cart_fit_data *own = cart_fit_data_new(m, NULL);
+  ck_assert_int_eq(cart_fit_data_add(own, 1, 0, 1e6, 0, NAN, NULL), CART_OK);
+  cart_dosing *schedule = cart_dosing_new(NULL);
+  cart_dosing_add_cart(schedule, 0, 5e7, NAN);
+  ck_assert_int_eq(cart_fit_data_set_dosing(own, schedule, &e), CART_OK);
+  cart_dosing_free(schedule);
+  ck_assert_uint_eq(cart_dosing_n_cart(cart_fit_data_dosing(own)), 1);
+  fa = cart_fit_new(p, NULL, own, &e);
+  ck_assert_int_eq(cart_fit_add_param(fa, "dose", NAN, NAN, NAN), CART_OK);
+  cart_fit_initial_theta(fa, theta);
+  cart_fit_theta_to_values(fa, theta, values);
+  ck_assert_double_eq_tol(values[0], 5e7, 1);
+  cart_fit_free(fa);
+  ck_assert_int_eq(cart_fit_data_set_dosing(own, NULL, &e), CART_OK);
+  ck_assert_ptr_null(cart_fit_data_dosing(own));
+  cart_fit_data_free(own);
+  /* without an AMT column, dose records are skipped as before: no schedule */
+  ck_assert_int_eq(cart_fit_data_parse_nonmem(m, "ID,TIME,DV,CMT,EVID\n1,0,0,1,1\n1,1,2,1,0\n",
+                                              "nm.csv", &sets, &n, &e),
+                   CART_OK);
+  ck_assert_ptr_null(cart_fit_data_dosing(sets[0]));
+  cart_fit_data_free_all(sets, n);
+  cart_params_free(p);
+}
+END_TEST
+
+/* Bad dose records: refused with the file and line. */
+static const struct {
+  const char *text, *message;
+} bad_doses[] = {
+    {"ID,TIME,DV,CMT,AMT,EVID\n1,1,2,1,.,0\n1,2,.,1,-5,1\n", "nm.csv:3: AMT -5 is negative"},
+    {"ID,TIME,DV,CMT,AMT,EVID\n1,1,2,1,.,0\n1,2,.,3,5,1\n",
+     "nm.csv:3: CMT 3 is not a dose target of model cart (cart or 1 (E): CAR-T cells; toci or 8 "
+     "(D1): tocilizumab)"},
+    {"ID,TIME,DV,CMT,AMT,EVID\n1,1,2,1,.,0\n1,2,.,nope,5,1\n",
+     "nm.csv:3: CMT 'nope' is not a dose target of model cart"},
+    {"ID,TIME,DV,OBS,AMT,EVID\n1,1,2,Cblood,.,0\n1,2,.,.,5,1\n",
+     "nm.csv:3: a dose record needs CMT"},
+    {"ID,TIME,DV,CMT,AMT,EVID\n1,1,2,1,.,0\n1,2,.,1,.,1\n",
+     "nm.csv:3: a dose record (EVID 1) needs AMT"},
+    {"ID,TIME,DV,CMT,AMT,RATE,DUR,EVID\n1,1,2,1,.,.,0,0\n1,2,.,toci,8,24,0.1,1\n",
+     "nm.csv:3: RATE and DUR are both given"},
+    {"ID,TIME,DV,CMT,AMT,RATE,EVID\n1,1,2,1,.,.,0\n1,2,.,toci,8,-2,1\n",
+     "nm.csv:3: RATE -2 (a modelled rate or duration in NONMEM) is not supported"},
+    {"ID,TIME,DV,CMT,AMT,DUR,EVID\n1,1,2,1,.,0,0\n1,2,.,cart,1e7,0.5,1\n",
+     "nm.csv:3: CAR-T cells are given at once"},
+    {"ID,TIME,DV,CMT,AMT,II,ADDL,EVID\n1,1,2,1,.,.,.,0\n1,2,.,toci,8,.,2,1\n",
+     "nm.csv:3: ADDL 2 repeats need II > 0"},
+    {"ID,TIME,DV,CMT,AMT,SS,EVID\n1,1,2,1,.,0,0\n1,2,.,toci,8,1,1\n",
+     "nm.csv:3: SS 1: steady-state doses are not supported"},
+    {"ID,TIME,DV,CMT,AMT,EVID\n1,1,2,1,.,0\n1,2,.,1,.,3\n",
+     "nm.csv:3: EVID 3: a reset after ID 1's first record is not supported"},
+    {"ID,TIME,DV,CMT,AMT,EVID\n1,1,2,1,.,0\n1,2,.,1,5,5\n", "nm.csv:3: EVID 5 is not supported"},
+    {"ID,TIME,DV,CMT,AMT,EVID\n1,0,.,1,1e8,1\n1,1,2,1,.,0\n1,0,.,cart,1e8,1\n",
+     "nm.csv:4: ID 1: a second CAR-T dose at time 0"},
+    {"ID,TIME,DV,CMT,AMT,EVID\n1,1,.,1,.,0\n", "nm.csv:2: DV '.' is not a number"},
+    {"ID,TIME,DV,CMT,AMT,EVID\n1,1,2,1,.,0\n1,2,.,toci,1e9x,1\n",
+     "nm.csv:3: AMT '1e9x' is not a number"},
+};
+
+START_TEST(test_nonmem_dose_errors)
+{
+  const cart_model *m = cart_model_find("cart", NULL);
+  cart_fit_data **sets = NULL;
+  size_t n = 0;
+  cart_error e;
+  expect_refusal(cart_fit_data_parse_nonmem(m, bad_doses[_i].text, "nm.csv", &sets, &n, &e),
+                 sets, &e, bad_doses[_i].message);
+}
+END_TEST
+
+/* Two cart patients with different CAR-T doses (b's split in two, days 0 and 7) in one table,
+ * simulated from rho 0.8 and delta_E 0.25 with each one's doses: each fitted back within 2 SEs,
+ * and with the same estimates as fitting that patient alone with the doses given by the API. */
+START_TEST(test_nonmem_doses_fit)
+{
+  const cart_model *m = cart_model_find("cart", NULL);
+  const double times[] = {1, 2, 3, 5, 7, 10, 14, 21, 28};
+  const double first[2] = {1e8, 3e7}, second[2] = {0, 3e7};
+  const size_t ns = cart_model_n_states(m), no = cart_model_n_outputs(m);
+  const int il6 = cart_model_state_index(m, "IL6"), cb = cart_fit_observable_index(m, "Cblood");
+  char *text = malloc(8192);
+  size_t used = (size_t)snprintf(text, 8192, "ID,TIME,DV,OBS,CMT,AMT,EVID,MDV\n");
+  cart_fit_data *alone[2];
+  cart_params *params[2];
+  cart_dosing *dosing[2];
+  const char *set[] = {"rho=0.8"};
+  for (int id = 0; id < 2; id++) {
+    cart_params *truth = test_params("cart", set, 1);
+    params[id] = cart_params_new(m, NULL);
+    dosing[id] = cart_dosing_new(NULL);
+    cart_dosing *truth_dosing = cart_dosing_new(NULL);
+    const cart_cart_dose d0 = {0, first[id], NAN}, d7 = {7, second[id], NAN};
+    ck_assert_int_eq(cart_dose_give_cart(truth, truth_dosing, &d0, NULL, NULL), CART_OK);
+    ck_assert_int_eq(cart_dose_give_cart(params[id], dosing[id], &d0, NULL, NULL), CART_OK);
+    used += (size_t)snprintf(text + used, 8192 - used, "%c,0,.,.,cart,%g,1,1\n", 'a' + id,
+                             first[id]);
+    if (second[id] > 0) {
+      ck_assert_int_eq(cart_dose_give_cart(truth, truth_dosing, &d7, NULL, NULL), CART_OK);
+      ck_assert_int_eq(cart_dose_give_cart(params[id], dosing[id], &d7, NULL, NULL), CART_OK);
+    }
+    cart_solver *s = cart_solver_new(m, NULL);
+    double y[9 * 16], out[9 * 4];
+    ck_assert_int_eq(cart_solver_solve(s, truth, truth_dosing, times, 9, y, out), CART_OK);
+    alone[id] = cart_fit_data_new(m, NULL);
+    for (size_t i = 0; i < 9; i++) {
+      const double vc = out[i * no] * exp(0.1 * sin(3 * times[i] + id));
+      const double vi = y[i * ns + (size_t)il6] * exp(0.1 * cos(3 * times[i] + id));
+      ck_assert_int_eq(cart_fit_data_add(alone[id], times[i], cb, vc, 0, NAN, NULL), CART_OK);
+      ck_assert_int_eq(cart_fit_data_add(alone[id], times[i], il6, vi, 0, NAN, NULL), CART_OK);
+      used += (size_t)snprintf(text + used, 8192 - used,
+                               "%c,%.17g,%.17g,Cblood,.,.,0,0\n%c,%.17g,%.17g,IL6,.,.,0,0\n",
+                               'a' + id, times[i], vc, 'a' + id, times[i], vi);
+      if (times[i] == 5 && second[id] > 0) {
+        used += (size_t)snprintf(text + used, 8192 - used, "%c,7,.,.,1,%g,1,1\n", 'a' + id,
+                                 second[id]);
+      }
+    }
+    cart_solver_free(s);
+    cart_dosing_free(truth_dosing);
+    cart_params_free(truth);
+  }
+  cart_fit_data **sets = NULL;
+  size_t n = 0;
+  cart_error e;
+  ck_assert_msg(cart_fit_data_parse_nonmem(m, text, "two.csv", &sets, &n, &e) == CART_OK, "%s",
+                e.message);
+  ck_assert_uint_eq(n, 2);
+  cart_params *start = cart_params_new(m, NULL); /* its dose is not the patients' */
+  cart_fit *fits[4];
+  for (int k = 0; k < 4; k++) {
+    /* 0, 1: the table's IDs with their own doses; 2, 3: each alone with its doses given */
+    fits[k] = k < 2 ? cart_fit_new(start, NULL, sets[k], &e)
+                    : cart_fit_new(params[k - 2], dosing[k - 2], alone[k - 2], &e);
+    ck_assert_msg(fits[k] != NULL, "%s", e.message);
+    ck_assert_int_eq(cart_fit_add_param(fits[k], "rho", 0.6, NAN, NAN), CART_OK);
+    ck_assert_int_eq(cart_fit_add_param(fits[k], "delta_E", 0.3, NAN, NAN), CART_OK);
+    ck_assert_int_eq(cart_fit_set_error_model(fits[k], CART_FIT_ADDITIVE, 1, 0.3, 0, 1), CART_OK);
+  }
+  int statuses[4];
+  ck_assert_int_eq(cart_fit_run_all(fits, 4, 2, statuses), CART_OK);
+  const double want[] = {0.8, 0.25};
+  for (int id = 0; id < 2; id++) {
+    ck_assert_int_eq(statuses[id], CART_OK);
+    ck_assert_int_eq(statuses[id + 2], CART_OK);
+    for (size_t k = 0; k < 2; k++) {
+      cart_fit_estimate table, single;
+      cart_fit_get_estimate(fits[id], k, &table);
+      cart_fit_get_estimate(fits[id + 2], k, &single);
+      fprintf(stderr, "NONMEM doses: ID %c %-7s truth %-5g estimate %.6g +- %.3g (alone %.6g)\n",
+              'a' + id, table.name, want[k], table.value, table.se, single.value);
+      ck_assert_msg(fabs(table.value - want[k]) < 2 * table.se, "%s %g +- %g", table.name,
+                    table.value, table.se);
+      ck_assert_double_eq_tol(table.value, single.value, 1e-9 * single.value);
+      ck_assert_double_eq_tol(table.se, single.se, 1e-6 * single.se);
+    }
+  }
+  /* the two patients' estimates differ: each got its own doses */
+  cart_fit_estimate ra, rb;
+  cart_fit_get_estimate(fits[0], 0, &ra);
+  cart_fit_get_estimate(fits[1], 0, &rb);
+  ck_assert(ra.value != rb.value);
+  for (int k = 0; k < 4; k++) {
+    cart_fit_free(fits[k]);
+  }
+  for (int id = 0; id < 2; id++) {
+    cart_fit_data_free(alone[id]);
+    cart_params_free(params[id]);
+    cart_dosing_free(dosing[id]);
+  }
+  cart_params_free(start);
+  cart_fit_data_free_all(sets, n);
+  free(text);
+}
+END_TEST
+
 START_TEST(test_data_petab)
 {
   const cart_model *m = cart_model_find("stein", NULL);
@@ -109,6 +355,7 @@ START_TEST(test_data_petab)
   ck_assert_int_eq(cart_fit_data_parse_petab(m, text, "m.tsv", &sets, &n, &e), CART_OK);
   ck_assert_uint_eq(n, 2);
   ck_assert_str_eq(cart_fit_data_id(sets[0]), "c2"); /* conditions in the order of the file */
+  ck_assert_ptr_null(cart_fit_data_dosing(sets[0])); /* PEtab carries no doses */
   double t, v;
   int o;
   ck_assert_int_eq(cart_fit_data_get(sets[0], 0, &t, &o, &v, NULL, NULL), CART_OK);
@@ -144,10 +391,8 @@ START_TEST(test_data_errors)
   const cart_model *m = cart_model_find("stein", NULL);
   cart_fit_data *d = NULL;
   cart_error e;
-  ck_assert_int_eq(cart_fit_data_parse(m, bad_data[_i].text, "d.csv", &d, &e), CART_EPARSE);
-  ck_assert_ptr_null(d);
-  ck_assert_msg(strstr(e.message, bad_data[_i].message) != NULL, "got '%s', wanted '%s'",
-                e.message, bad_data[_i].message);
+  expect_refusal(cart_fit_data_parse(m, bad_data[_i].text, "d.csv", &d, &e), d, &e,
+                 bad_data[_i].message);
 }
 END_TEST
 
@@ -609,6 +854,9 @@ static Suite *fit_suite(void)
   tcase_add_test(data, test_data_long);
   tcase_add_test(data, test_data_nonmem);
   tcase_add_test(data, test_data_petab);
+  tcase_add_test(data, test_nonmem_doses);
+  tcase_add_loop_test(data, test_nonmem_dose_errors, 0,
+                      (int)(sizeof bad_doses / sizeof bad_doses[0]));
   tcase_add_loop_test(data, test_data_errors, 0, (int)(sizeof bad_data / sizeof bad_data[0]));
   tcase_add_test(data, test_data_file);
   tcase_add_test(data, test_api_errors);
@@ -628,6 +876,7 @@ static Suite *fit_suite(void)
   tcase_add_test(fits, test_profile_curve);
   tcase_add_test(fits, test_cart_recovery);
   tcase_add_test(fits, test_run_all_threads);
+  tcase_add_test(fits, test_nonmem_doses_fit);
   suite_add_tcase(s, fits);
   return s;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # fit_cli.sh: `cart fit` end to end: a stein patient simulated by `cart run` with known
 # parameters fitted back; bad data files (exit 2, "FILE:LINE: " and what is wrong); a NONMEM table
-# of two patients, the same table for 1 and 2 threads; the profile and the fitted curve.
+# of two patients, the same table for 1 and 2 threads; the profile and the fitted curve; a NONMEM
+# table's dose records as each patient's doses.
 . "$(dirname "$0")/harness.sh"
 cart=${CART_BIN:-./src/cart}
 
@@ -128,4 +129,67 @@ cmp -s "$tmp/nm.rows" "$tmp/petab.rows" && ok || bad "petab and nonmem differ: $
 printf 'observableId\tsimulationConditionId\ttime\tmeasurement\nC\tc1\t1\t-2\n' >"$tmp/bad.tsv"
 "$cart" fit "$tmp/bad.tsv" --petab --model stein --fit rho >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "bad.tsv:2: negative value -2 of C" "$tmp/err" && ok || bad "petab negative: $(cat "$tmp/err")"
+# NONMEM dose records: two cart patients with different CAR-T doses (b's split over days 0 and
+# 7), simulated at rho 0.8 with their own doses, in one table with '.' fields; each fitted back
+# (within 2 SEs) and with the same estimates as fitting it alone with --dose
+times=1,2,3,5,7,10,14,21,28
+"$cart" run --set rho=0.8 --dose 0:1e8 --times $times >"$tmp/da.run" || bad "cart run a"
+"$cart" run --set rho=0.8 --dose 0:3e7 --dose 7:3e7 --times $times >"$tmp/db.run" || bad "cart run b"
+observations() { # ID RUN: Cblood and IL6 rows with a fixed +-10 % pattern
+  awk -v id="$1" 'NR > 1 { printf "%s,%s,%.8g,Cblood,.,.,0,0\n%s,%s,%.8g,IL6,.,.,0,0\n", id, $1,
+    $11 * exp(0.1 * sin(3 * $1)), id, $1, $8 * exp(0.1 * cos(3 * $1)) }' "$2"
+}
+{
+  echo "ID,TIME,DV,OBS,CMT,AMT,EVID,MDV"
+  echo "a,0,.,.,cart,1e8,1,1"
+  observations a "$tmp/da.run"
+  echo "b,0,.,.,1,3e7,1,1"
+  observations b "$tmp/db.run" | awk -F, '$2 == 10 && !done { print "b,7,.,.,E,3e7,1,1"; done = 1 } { print }'
+} >"$tmp/doses.csv"
+"$cart" fit "$tmp/doses.csv" --nonmem --fit rho=0.6 --fit delta_E=0.3 --log >"$tmp/doses.out" \
+  2>"$tmp/err" || bad "dose records: $(cat "$tmp/err")"
+for id in a b; do
+  awk -F'\t' -v id=$id '$1 == id && ($2 == "rho" || $2 == "delta_E") {
+    truth = $2 == "rho" ? 0.8 : 0.25; d = $3 - truth; if (d < 0) d = -d; if (d >= 2 * $4) exit 1
+    n++ } END { exit n != 2 }' "$tmp/doses.out" && ok || bad "ID $id not fitted back: $(cat "$tmp/doses.out")"
+  { echo "time,observable,value"; awk -F, -v id=$id '$1 == id && $7 == 0 { print $2 "," $4 "," $3 }' "$tmp/doses.csv"; } >"$tmp/alone.csv"
+  if [ $id = a ]; then doses="--dose 0:1e8"; else doses="--dose 0:3e7 --dose 7:3e7"; fi
+  "$cart" fit "$tmp/alone.csv" --fit rho=0.6 --fit delta_E=0.3 --log $doses >"$tmp/alone.out" 2>"$tmp/err" \
+    || bad "alone $id: $(cat "$tmp/err")"
+  grep -v '^#' "$tmp/alone.out" | awk -F'\t' '$1 == "1" { print $2, $3, $4 }' >"$tmp/alone.rows"
+  awk -F'\t' -v id=$id '$1 == id { print $2, $3, $4 }' "$tmp/doses.out" >"$tmp/table.rows"
+  cmp -s "$tmp/alone.rows" "$tmp/table.rows" && ok || bad "ID $id: table and alone differ: $(diff "$tmp/table.rows" "$tmp/alone.rows")"
+done
+"$cart" fit "$tmp/doses.csv" --nonmem --fit rho --dose 0:1e8 >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "doses.csv: the data set carries each patient's doses (dose records); --dose is not taken" "$tmp/err" \
+  && ok || bad "--dose with dose records: $(cat "$tmp/err")"
+sed 's/^b,7,\.,\.,E,3e7,1,1$/b,7,.,.,E,-3e7,1,1/' "$tmp/doses.csv" >"$tmp/baddose.csv"
+line=$(grep -n -- '-3e7' "$tmp/baddose.csv" | cut -d: -f1)
+"$cart" fit "$tmp/baddose.csv" --nonmem --fit rho >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "baddose.csv:$line: AMT -3e+07 is negative" "$tmp/err" && ok || bad "negative AMT: $(cat "$tmp/err")"
+sed 's/^b,7,\.,\.,E,3e7,1,1$/b,7,.,.,toci,8,4,1/' "$tmp/doses.csv" >"$tmp/baddose.csv"
+"$cart" fit "$tmp/baddose.csv" --nonmem --fit rho >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "baddose.csv:$line: EVID 4: a reset after ID b's first record" "$tmp/err" && ok || bad "EVID 4: $(cat "$tmp/err")"
+# a tocilizumab record (CMT toci, RATE in mg/kg per day: 1 h) as --toci gives it, and
+# --toci-rule kept; a scenario's doses replaced by the table's
+{
+  echo "ID,TIME,DV,OBS,CMT,AMT,RATE,EVID"
+  echo "c,0,.,.,cart,1e8,.,1"
+  echo "c,3,.,.,toci,8,192,1"
+  awk -F, '$1 == "a" && $7 == 0 { print "c," $2 "," $3 "," $4 ",.,.,.,0" }' "$tmp/doses.csv"
+} >"$tmp/toci.csv"
+awk -F, '$1 == "a" && $7 == 0 { print $2 "," $4 "," $3 }' "$tmp/doses.csv" | { echo "time,observable,value"; cat; } >"$tmp/alone.csv"
+"$cart" fit "$tmp/toci.csv" --nonmem --fit rho=0.6 --log --toci-rule on >"$tmp/toci.out" 2>"$tmp/err" \
+  || bad "toci record: $(cat "$tmp/err")"
+"$cart" fit "$tmp/alone.csv" --fit rho=0.6 --log --dose 0:1e8 --toci 3:8 --toci-rule on \
+  >"$tmp/alone.out" 2>"$tmp/err" || bad "toci alone: $(cat "$tmp/err")"
+[ "$(awk -F'\t' '$1 == "c" { print $2, $3, $4 }' "$tmp/toci.out")" = \
+  "$(awk -F'\t' '$1 == "1" { print $2, $3, $4 }' "$tmp/alone.out")" ] \
+  && grep -q "gradient by finite differences" "$tmp/toci.out" \
+  && ok || bad "toci record and --toci differ: $(cat "$tmp/toci.out" "$tmp/alone.out")"
+printf '[trial]\nmodel = cart\nn_patients = 10\n[dosing]\ncart = 0:3e7\ncart = 5:1e9\n' >"$tmp/cart.ini"
+"$cart" fit "$tmp/toci.csv" --nonmem --scenario "$tmp/cart.ini" --fit rho=0.6 --log --toci-rule on \
+  >"$tmp/scen.out" 2>"$tmp/err" || bad "scenario with dose records: $(cat "$tmp/err")"
+[ "$(grep -v '^#' "$tmp/scen.out")" = "$(grep -v '^#' "$tmp/toci.out")" ] && ok \
+  || bad "the scenario's doses were given: $(cat "$tmp/scen.out")"
 finish

@@ -27,7 +27,7 @@ help() {
   done
 }
 help run --model --set --dose --toci --times --method --rtol --max-steps --n-ext --toci-rule \
-  --signals --endpoints --set-endpoint --events
+  --signals --endpoints --set-endpoint --events --event-table
 help trial --output --patients --seed --threads --force --block
 help calibrate --output --patients --seed --max-evaluations --threads --force --quiet
 help fit --fit --model --scenario --nonmem --set --dose --error --log --sigma-add --fix-sigma \

@@ -10,9 +10,29 @@
  *                a blq row without an lloq column takes its value as the LLOQ; with an lloq
  *                column and no blq column a value below its lloq is BLQ;
  *   NONMEM table columns ID, TIME, DV and OBS (an observable's name) or CMT (1-based index of a
- *                state), optionally BLQ, LLOQ, MDV and EVID; rows with MDV = 1 or EVID != 0 are
- *                skipped (doses come from the dose options, as for `cart run`); one data set per
- *                ID, in the order of first appearance;
+ *                state), optionally BLQ, LLOQ, MDV and EVID; one data set per ID, in the order of
+ *                first appearance. Without an AMT column, rows with MDV = 1 or EVID != 0 are
+ *                skipped (doses come from the caller, as for `cart run`). With one, the dose
+ *                records are each ID's doses (cart_fit_data_dosing; every ID of the table gets
+ *                a schedule, empty when it has no dose record), the data set being the source
+ *                of truth:
+ *                  EVID 1 (or, without EVID, AMT > 0) a dose: AMT in the units of `cart run`'s
+ *                    options, cells for CAR-T (--dose) and mg/kg of the weight WT for
+ *                    tocilizumab (--toci; capped at CART_TOCI_CAP_MG_DEFAULT mg); CMT its
+ *                    target: cart (car-t, cart_cells) or toci (tocilizumab), or the number
+ *                    (1-based) or name of the state the dose enters (cart_model_dose_state: E,
+ *                    D1); RATE (AMT per day) or DUR (days) a tocilizumab infusion's length,
+ *                    neither the library's default 1 h (not NONMEM's bolus; DUR 0 a bolus);
+ *                    CAR-T cells are given at once; II and ADDL repeat the dose ADDL more times
+ *                    every II days; DV and MDV are not read (DV may be '.'); a dose after the
+ *                    last observation is allowed. A CAR-T dose at t = 0 is the initial infusion
+ *                    (the parameter dose, cart_cart_dose_is_initial), at most one per ID.
+ *                  EVID 0 an observation unless MDV = 1; EVID 2 skipped; EVID 3 and 4 (resets)
+ *                    only on an ID's first record (as no reset, and 4 as a dose).
+ *                  Refused with "SOURCE:LINE: ...": a negative or missing AMT, an unknown CMT,
+ *                    RATE and DUR both, RATE < 0 (NONMEM's modelled rates), SS != 0, a CAR-T
+ *                    RATE or DUR, ADDL without II, a later reset, other EVIDs.
+ *                DV, CMT, AMT, RATE, II and ADDL may be '.' (NONMEM's no value; empty too);
  *   PEtab        a PEtab measurement table (tab-separated): observableId (an observable's name),
  *                simulationConditionId (one data set each, as an ID), time, measurement, and
  *                optionally preequilibrationConditionId, observableParameters, noiseParameters,
@@ -105,6 +125,13 @@ void cart_fit_data_free_all(cart_fit_data **data, size_t n);
 size_t cart_fit_data_size(const cart_fit_data *data);
 const char *cart_fit_data_id(const cart_fit_data *data); /* the NONMEM ID, "" otherwise */
 const cart_model *cart_fit_data_model(const cart_fit_data *data);
+/* The data set's own doses (a NONMEM table's dose records), or NULL when it has none (then the
+ * fit's doses are cart_fit_new's). A CAR-T dose at t = 0 is in the schedule as read; cart_fit_new
+ * gives it as the initial infusion. */
+const cart_dosing *cart_fit_data_dosing(const cart_fit_data *data);
+/* Sets (a copy of) `dosing` as the data set's own doses; NULL: none. CART_OK, CART_EINVAL,
+ * CART_ENOMEM. */
+int cart_fit_data_set_dosing(cart_fit_data *data, const cart_dosing *dosing, cart_error *err);
 /* Observation i: CART_OK or CART_EINVAL (out of range); any output pointer may be NULL. */
 int cart_fit_data_get(const cart_fit_data *data, size_t i, double *time, int *observable,
                       double *value, int *blq, double *lloq);
@@ -125,7 +152,11 @@ typedef struct cart_fit cart_fit;
 /* A fit of `params`' model (its values are the starting point and the values of the parameters
  * not fitted; copied) with these extra doses (NULL: none; copied) to `data` (borrowed: keep it
  * alive while the fit lives). Default error model: additive on the natural scale, sigma_add 1,
- * estimated. NULL with CART_EINVAL / CART_ENOMEM in *err. */
+ * estimated. When the data set has its own doses (cart_fit_data_dosing), they are the patient's:
+ * `dosing` may then hold no dose (CART_EINVAL otherwise), only its tocilizumab rule, which is
+ * kept; the CAR-T dose at t = 0 sets the parameters dose and f_mem (cart_dose_give_cart), and
+ * without one dose is 0 (the patient got no initial infusion). NULL with CART_EINVAL /
+ * CART_ENOMEM in *err. */
 cart_fit *cart_fit_new(const cart_params *params, const cart_dosing *dosing,
                        const cart_fit_data *data, cart_error *err);
 void cart_fit_free(cart_fit *fit);

@@ -13,6 +13,7 @@
  *   patients table      CSV: a header of names, then numbers    cart_parse_table
  *   observations        CSV or TSV as above, with label columns  cart_parse_table_labels
  *   sensitivity range   NAME=LOWER:UPPER[:log] | NAME=scenario  cart_parse_sensitivity_range
+ *   event table         CSV in the NONMEM/rxode2 layout         cart_parse_event_table
  *
  * Fields are decimal numbers (strtod's syntax) with optional blanks around them; every field must
  * be finite. A parse function checks the form and the defaults; the values themselves are checked
@@ -132,6 +133,72 @@ void cart_table_free(cart_table *table);
 #define CART_RANGE_NAME_SIZE 64
 int cart_parse_sensitivity_range(const char *text, char *name, cart_sensitivity_param *param,
                                  int *from_scenario, cart_error *err);
+
+/* An event table in the NONMEM/rxode2 layout, the doses of one subject: Python's and R's
+ * events= and `cart run --event-table` read it here, so that one table gives the same doses and
+ * a bad one the same message everywhere. Comma-separated values; lines that are blank or start
+ * with '#' are skipped; the first other line names the columns (any case; blanks and double
+ * quotes around a field dropped, a quoted field may hold commas, "" is a quote). Columns:
+ *   time   day of the event, a finite number >= 0
+ *   amt    the dose: cells for CAR-T; mg per kg of body weight (the parameter WT) for
+ *          tocilizumab; >= 0
+ *   cmt    the target: "cart" (also "car-t", "cart_cells") or "toci" (also "tocilizumab"), any
+ *          case, or the 1-based number or exact name of the state the dose enters
+ *          (cart_model_dose_state: E for CAR-T, D1 for tocilizumab)
+ *   evid   1 a dose; 0 an observation row, whose time goes to observations (an output time);
+ *          anything else is refused. Without the column (or empty) every row is a dose
+ *   dur    infusion duration in days (tocilizumab only; 0 a bolus), or
+ *   rate   infusion rate in amt per day (dur = amt / rate); neither, or empty: the library's
+ *          default 1 h infusion. CAR-T cells are given at once: dur and rate empty or 0
+ *   ii, addl  the dose repeated addl more times every ii days (time + k ii, k = 1..addl)
+ *   fmem   a CAR-T dose's memory fraction (default the parameter f_mem)
+ *   cap_mg a tocilizumab dose's cap in mg (default 800)
+ *   ss     only 0 or empty (steady state is not supported)
+ *   id     one subject only (the schedule is every patient's)
+ * Other columns (dv, mdv, covariates) are ignored; an empty cell is "", ".", NA, nan, NaN,
+ * -nan, N/A, n/a, NULL, null, None, <NA> or #N/A (pandas' and R's empty cells). Lines may end
+ * in CRLF; a UTF-8 byte order mark at the start is skipped.
+ * Times need not be sorted (observation times are checked by the solver).
+ *
+ * Each dose is given in its text form (cart_parse_cart_dose's TIME:CELLS[:FMEM], or
+ * cart_parse_toci_dose's TIME:MG_PER_KG[:HOURS[:CAP_MG]] with HOURS = dur x 24), numbers in the
+ * shortest form that reads back exactly, and as that text parses: a scenario's [dosing] line
+ * `cart = TEXT` / `toci = TEXT` gives the same dose. Doses are in row order, repeats after their
+ * row. The values are checked where they are used (cart_dose_give_cart, cart_dosing_add_toci),
+ * with `where` naming the row for the message.
+ *
+ * Rows are named in messages and in `where` as "SOURCE line N" (first_row < 0: N the line of
+ * the text, for a file) or "SOURCE row K" (first_row >= 0: K = first_row + the 0-based index of
+ * the data row, for a data frame: 0 in Python, 1 in R). source NULL is "events".
+ * Returns CART_OK with a new table in *table (free it with cart_event_table_free), or
+ * CART_EPARSE with "SOURCE row K, column C: ..." in *err (a missing or repeated column, a row
+ * with another number of fields than the header, an empty, non-numeric or non-finite number,
+ * a negative time, amt, dur, ii or addl, a fractional addl, an unknown or undosed target, evid
+ * other than 0 and 1, ss, a negative rate, both dur and rate, addl without ii, dur on CAR-T,
+ * fmem on tocilizumab, cap_mg on CAR-T, a second id), the grammar's code (CART_EDOSE: fmem
+ * outside [0, 1]) with "SOURCE row K: doses TEXT: ...", CART_ERANGE (more than
+ * CART_EVENT_MAX_DOSES doses), CART_EINVAL (NULL text, model or table) or CART_ENOMEM. */
+#define CART_EVENT_MAX_DOSES 100000
+#define CART_EVENT_TEXT_SIZE 128
+#define CART_EVENT_WHERE_SIZE 192
+typedef struct cart_event_dose {
+  int kind;            /* CART_DOSE_CART or CART_DOSE_TOCI */
+  cart_cart_dose cart; /* kind CART_DOSE_CART: the dose */
+  cart_toci_dose toci; /* kind CART_DOSE_TOCI: the dose */
+  char text[CART_EVENT_TEXT_SIZE];   /* its text form */
+  char where[CART_EVENT_WHERE_SIZE]; /* "SOURCE line N" or "SOURCE row K" */
+  int line;            /* the line of the text of its row (1-based) */
+  size_t row;          /* its row among the data rows (0-based) */
+} cart_event_dose;
+typedef struct cart_event_table {
+  size_t n_doses;
+  cart_event_dose *doses;
+  size_t n_observations;
+  double *observations; /* the times of the evid 0 rows, in row order */
+} cart_event_table;
+int cart_parse_event_table(const char *text, const char *source, const cart_model *model,
+                           long first_row, cart_event_table **table, cart_error *err);
+void cart_event_table_free(cart_event_table *table);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include <gsl/gsl_sf_erf.h>
 #include <gsl/gsl_vector.h>
 
+#include <cart/cart_grammar.h>
 #include <cart/cart_solver.h>
 
 #ifdef _OPENMP
@@ -178,6 +179,47 @@ int cart_fit_error_kind_from_name(const char *name, cart_fit_error_kind *kind)
   return CART_EINVAL;
 }
 
+/* The data set's own doses as fit's schedule and initial infusion (cart_fit_new), with the
+ * tocilizumab rule of `dosing` (which may hold no dose). */
+static int use_data_doses(cart_fit *fit, const cart_dosing *dosing, cart_error *err)
+{
+  const cart_fit_data *data = fit->data;
+  if (dosing != NULL && (cart_dosing_n_cart(dosing) > 0 || cart_dosing_n_toci(dosing) > 0)) {
+    return cartp_error(err, CART_EINVAL,
+                       "cart_fit_new: data set%s%s carries its own doses (dose records); give "
+                       "no other doses with it", data->id[0] ? " " : "", data->id);
+  }
+  if ((fit->dosing = cart_dosing_new(err)) == NULL) {
+    return CART_ENOMEM;
+  }
+  cart_toci_rule rule;
+  if (dosing != NULL) {
+    cart_dosing_get_toci_rule(dosing, &rule);
+    if (rule.enabled && cart_dosing_set_toci_rule(fit->dosing, &rule) != CART_OK) {
+      return cartp_error_copy(err, cart_dosing_last_error(fit->dosing));
+    }
+  }
+  int initial_given = 0, status = CART_OK;
+  for (size_t i = 0; status == CART_OK && i < cart_dosing_n_cart(data->dosing); i++) {
+    cart_cart_dose dose;
+    cart_dosing_get_cart(data->dosing, i, &dose);
+    status = cart_dose_give_cart(fit->params, fit->dosing, &dose, &initial_given, err);
+  }
+  for (size_t i = 0; status == CART_OK && i < cart_dosing_n_toci(data->dosing); i++) {
+    cart_toci_dose dose;
+    cart_dosing_get_toci(data->dosing, i, &dose);
+    if ((status = cart_dosing_add_toci(fit->dosing, dose.time, dose.mg_per_kg, dose.duration_day,
+                                       dose.cap_mg)) != CART_OK) {
+      cartp_error_copy(err, cart_dosing_last_error(fit->dosing));
+    }
+  }
+  if (status == CART_OK && !initial_given && cart_model_param_index(fit->model, "dose") >= 0 &&
+      cart_params_set(fit->params, "dose", 0.0) != CART_OK) {
+    status = cartp_error_copy(err, cart_params_last_error(fit->params));
+  }
+  return status;
+}
+
 cart_fit *cart_fit_new(const cart_params *params, const cart_dosing *dosing,
                        const cart_fit_data *data, cart_error *err)
 {
@@ -208,8 +250,7 @@ cart_fit *cart_fit_new(const cart_params *params, const cart_dosing *dosing,
   fit->estimate_sigma = 1;
   const size_t n = data->n, ns = fit->model->n_states;
   fit->params = cart_params_clone(params, err);
-  fit->work = fit->params ? cart_params_clone(params, err) : NULL;
-  fit->solver = fit->work ? cart_solver_new(fit->model, err) : NULL;
+  fit->solver = fit->params ? cart_solver_new(fit->model, err) : NULL;
   fit->times = malloc(n * sizeof *fit->times);
   fit->states = malloc(n * ns * sizeof *fit->states);
   fit->pred = malloc(n * sizeof *fit->pred);
@@ -217,7 +258,13 @@ cart_fit *cart_fit_new(const cart_params *params, const cart_dosing *dosing,
   fit->y_sens = malloc(n * ns * sizeof *fit->y_sens);
   fit->dydp = malloc(n * ns * FIT_MAX_THETA * sizeof *fit->dydp);
   int status = fit->solver ? CART_OK : CART_ENOMEM;
-  if (status == CART_OK && dosing != NULL && (fit->dosing = cart_dosing_clone(dosing, err)) == NULL) {
+  if (status == CART_OK && data->dosing != NULL) {
+    status = use_data_doses(fit, dosing, err);
+  } else if (status == CART_OK && dosing != NULL &&
+             (fit->dosing = cart_dosing_clone(dosing, err)) == NULL) {
+    status = CART_ENOMEM;
+  }
+  if (status == CART_OK && (fit->work = cart_params_clone(fit->params, err)) == NULL) {
     status = CART_ENOMEM;
   }
   if (status == CART_OK && (fit->times == NULL || fit->states == NULL || fit->pred == NULL ||

@@ -17,6 +17,9 @@ struct cart_fit_data {
   char id[64];
   cartp_fit_obs *obs;
   size_t n, cap, n_blq;
+  cart_dosing *dosing; /* the data set's own doses (NONMEM dose rows); NULL: none given */
+  size_t n_rows;       /* rows of the table read into it (a NONMEM ID's first record) */
+  int initial_cart;    /* a CAR-T dose at t = 0 was read */
 };
 
 /* The values of observable `o` at state y with parameters p (cart_fit_n_observables). */

@@ -445,7 +445,7 @@ def _event_doses(events, model_p):
     if events is None:
         return [], [], []
     from ._events import event_doses
-    cart, toci, observations = event_doses(events, model_p, _state_names(model_p))
+    cart, toci, observations = event_doses(events, model_p)
     return ([(text, "%s: doses" % row) for text, row in cart],
             [(text, "%s: toci" % row) for text, row in toci], observations)
 
@@ -547,8 +547,9 @@ def solve(model="cart", params=None, times=None, doses=(), toci=(), method="roda
     tocilizumab takes the library's default 1 h infusion, not a bolus. CAR-T cells are given
     at once (no dur or rate). ii/addl repeat a dose addl more times every ii days. A CAR-T dose
     at t = 0 is the initial infusion, as in `doses`. evid other than 0 and 1, ss != 0, rate < 0
-    and rows of more than one id are refused; every error names the row (the line of a CSV)
-    and the column. Other columns are ignored.
+    and rows of more than one id are refused; every error names the row (by position, 0-based;
+    the line of a CSV) and the column. Other columns are ignored. The table is read by libcart
+    (cart_parse_event_table, libcart(3)), as R's events= and `cart run --event-table` read it.
 
     Returns a Solution (see its docstring). Raises LibcartError (code, name, message from C)
     for every failure libcart reports, TypeError/ValueError for arguments of the wrong shape.

@@ -363,6 +363,24 @@ class Table(Structure):
                 ("lines", POINTER(c_int)), ("header_line", c_int)]
 
 
+CART_EVENT_TEXT_SIZE = 128  # cart_grammar.h
+CART_EVENT_WHERE_SIZE = 192
+
+
+class EventDose(Structure):
+    """cart_event_dose (cart_grammar.h): a dose of an event table, its text form and its row."""
+    _fields_ = [("kind", c_int), ("cart", CartDose), ("toci", TociDose),
+                ("text", ctypes.c_char * CART_EVENT_TEXT_SIZE),
+                ("where", ctypes.c_char * CART_EVENT_WHERE_SIZE), ("line", c_int),
+                ("row", c_size_t)]
+
+
+class EventTable(Structure):
+    """cart_event_table (cart_grammar.h)."""
+    _fields_ = [("n_doses", c_size_t), ("doses", POINTER(EventDose)),
+                ("n_observations", c_size_t), ("observations", POINTER(c_double))]
+
+
 class _FitData(Structure):
     pass
 
@@ -533,6 +551,9 @@ _PROTOTYPES = {
     "cart_population_last_error": (ErrorP, [PopulationP]),
     "cart_parse_table": (c_int, [c_char_p, c_char_p, POINTER(POINTER(Table)), ErrorP]),
     "cart_table_free": (None, [POINTER(Table)]),
+    "cart_parse_event_table": (c_int, [c_char_p, c_char_p, ModelP, ctypes.c_long,
+                                       POINTER(POINTER(EventTable)), ErrorP]),
+    "cart_event_table_free": (None, [POINTER(EventTable)]),
     "cart_trial_dosing": (DosingP, [TrialP]),
     "cart_trial_set_n_patients": (c_int, [TrialP, c_size_t]),
     "cart_trial_n_patients": (c_size_t, [TrialP]),
@@ -591,6 +612,7 @@ _PROTOTYPES = {
                                          POINTER(c_size_t), ErrorP]),
     "cart_fit_data_free_all": (None, [POINTER(FitDataP), c_size_t]),
     "cart_fit_data_id": (c_char_p, [FitDataP]),
+    "cart_fit_data_dosing": (DosingP, [FitDataP]),
     "cart_fit_run_all": (c_int, [POINTER(FitP), c_size_t, c_int, POINTER(c_int)]),
     "cart_fit_data_size": (c_size_t, [FitDataP]),
     "cart_fit_data_get": (c_int, [FitDataP, c_size_t, DoubleP, POINTER(c_int), DoubleP,

@@ -98,6 +98,10 @@ class FitProblem:
         try:
             self._data_p = data if isinstance(data, _clib.FitDataP) else _new_data(self.model_p,
                                                                                    data)
+            if doses and _lib.cart_fit_data_dosing(self._data_p):
+                raise ValueError("data set %r carries its own doses (a NONMEM table's dose "
+                                 "records): give no doses= with it"
+                                 % _clib.text(_lib.cart_fit_data_id(self._data_p)))
             self._params_p = _lib.cart_params_new(self.model_p, ctypes.byref(err))
             for name, value in (values or {}).items():
                 _clib.check(_lib.cart_params_set(self._params_p, name.encode(), float(value)),
@@ -324,6 +328,9 @@ def fit_all(path, model="cart", params=(), format="nonmem", threads=0, curve_tim
     BLQ, LLOQ, MDV, EVID) or of a PEtab measurement table (format "petab": each
     simulationConditionId a patient), in parallel on `threads` threads (0: OpenMP's default; the
     results do not depend on it), as `cart fit --nonmem` does. params and options as fit().
+    A NONMEM table with an AMT column carries each ID's doses (EVID 1 records: AMT in cells for
+    CAR-T, mg/kg for tocilizumab; CMT cart or toci, or the state dosed; RATE or DUR, II, ADDL;
+    cart_fit.h): they are that patient's doses, and doses= is then refused (ValueError).
     Returns {id: FitResult or LibcartError (a fit that failed)} in the order of the file."""
     readers = {"nonmem": _lib.cart_fit_data_read_nonmem, "petab": _lib.cart_fit_data_read_petab}
     if format not in readers:

@@ -395,6 +395,55 @@ SEXP rcart_check_doses(SEXP cart, SEXP cart_what, SEXP toci, SEXP toci_what)
   return fail != NULL ? fail : ScalarLogical(TRUE);
 }
 
+/* ---- event tables (cart_parse_event_table) -------------------------------------------------- */
+
+/* An event table's CSV text, read by libcart for model `model`: list(cart, cart_what, toci,
+ * toci_what, observations), the dose texts of each kind in row order with the row each comes
+ * from ("SOURCE row K", K from first_row; "SOURCE line N" when first_row < 0), and the times of
+ * the observation rows, or a failure with libcart's message. */
+SEXP rcart_event_table(SEXP text, SEXP source, SEXP model_name, SEXP first_row)
+{
+  cart_error err;
+  const cart_model *model = model_of(model_name, &err);
+  if (model == NULL) {
+    return failure(err.code, err.message);
+  }
+  cart_event_table *table = NULL;
+  const int status = cart_parse_event_table(
+      translateCharUTF8(STRING_ELT(text, 0)), translateCharUTF8(STRING_ELT(source, 0)), model,
+      (long)asInteger(first_row), &table, &err);
+  if (status != CART_OK) {
+    return failure(status, err.message);
+  }
+  R_xlen_t n_cart = 0;
+  for (size_t i = 0; i < table->n_doses; i++) {
+    n_cart += table->doses[i].kind == CART_DOSE_CART;
+  }
+  static const char *const names[] = {"cart", "cart_what", "toci", "toci_what", "observations"};
+  SEXP out = named_list(5, names);
+  SEXP vectors[4];
+  for (int k = 0; k < 4; k++) {
+    vectors[k] = allocVector(STRSXP, k < 2 ? n_cart : (R_xlen_t)table->n_doses - n_cart);
+    SET_VECTOR_ELT(out, k, vectors[k]);
+  }
+  R_xlen_t at[2] = {0, 0};
+  for (size_t i = 0; i < table->n_doses; i++) {
+    const cart_event_dose *dose = &table->doses[i];
+    const int k = dose->kind == CART_DOSE_CART ? 0 : 2;
+    const R_xlen_t j = at[k / 2]++;
+    SET_STRING_ELT(vectors[k], j, mkCharCE(dose->text, CE_UTF8));
+    SET_STRING_ELT(vectors[k + 1], j, mkCharCE(dose->where, CE_UTF8));
+  }
+  SEXP times = allocVector(REALSXP, (R_xlen_t)table->n_observations);
+  SET_VECTOR_ELT(out, 4, times);
+  for (size_t i = 0; i < table->n_observations; i++) {
+    REAL(times)[i] = table->observations[i];
+  }
+  cart_event_table_free(table);
+  UNPROTECT(1);
+  return out;
+}
+
 /* ---- one patient --------------------------------------------------------------------------- */
 
 /* Everything rcart_solve makes, so that one place frees it. */
@@ -1623,6 +1672,7 @@ static const R_CallMethodDef call_methods[] = {
     {"rcart_default_scenario", (DL_FUNC)&rcart_default_scenario, 0},
     {"rcart_parse_times", (DL_FUNC)&rcart_parse_times, 1},
     {"rcart_check_doses", (DL_FUNC)&rcart_check_doses, 4},
+    {"rcart_event_table", (DL_FUNC)&rcart_event_table, 4},
     {"rcart_solve", (DL_FUNC)&rcart_solve, 14},
     {"rcart_scenario_model", (DL_FUNC)&rcart_scenario_model, 2},
     {"rcart_trial", (DL_FUNC)&rcart_trial, 13},

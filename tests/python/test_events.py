@@ -104,7 +104,7 @@ def test_cart2_numbers_its_compartments():
 
 def test_events_after_the_arguments_keep_the_initial_rule():
     # a second t = 0 CAR-T dose is refused by the library's rule, whichever gives it
-    with pytest.raises(libcart.LibcartError, match="events row 0: doses 0.0:200000000.0: .*t = 0"):
+    with pytest.raises(libcart.LibcartError, match="events row 0: doses 0:200000000: .*t = 0"):
         libcart.solve(doses=[(0, 1e8)], events=EVENTS, times=[0, 1])
 
 
@@ -145,7 +145,7 @@ def test_bad_table_names_its_column(change, where, rest):
 
 def test_library_refusal_names_its_row():
     # the value's range is the library's rule (cart_grammar.h): its message, after the row
-    with pytest.raises(libcart.LibcartError, match="events row 0: doses 0.0:200000000.0:1.5: "
+    with pytest.raises(libcart.LibcartError, match="events row 0: doses 0:200000000:1.5: "
                                                    "f_mem 1.5 is outside"):
         libcart.solve(events=EVENTS.assign(FMEM=[1.5, np.nan, np.nan, np.nan]), times=[0, 1])
 
@@ -170,7 +170,7 @@ def test_trial_events_are_the_scenarios_dosing(tmp_path):
     by_text = libcart.trial(scenario, n=6, seed=4, output=tmp_path / "text.h5")
     by_events = libcart.trial(n=6, seed=4, output=tmp_path / "events.h5", events=EVENTS)
     plain = libcart.trial(n=6, seed=4, output=tmp_path / "plain.h5")
-    assert "toci = 5.0:8.0:2.0:600.0" in by_events.attrs["scenario"]
+    assert "toci = 5:8:2:600" in by_events.attrs["scenario"]
     with h5py.File(tmp_path / "text.h5") as a, h5py.File(tmp_path / "events.h5") as b, \
             h5py.File(tmp_path / "plain.h5") as c:
         names = ["params", "status", "events/toci_times"] + \
@@ -185,7 +185,7 @@ def test_trial_refuses_observations_and_names_rows(tmp_path):
     with pytest.raises(ValueError, match="observation rows"):
         libcart.trial(n=2, output=tmp_path / "x.h5",
                       events=EVENTS.assign(EVID=[1, 1, 1, 0]))
-    with pytest.raises(libcart.LibcartError, match="events row 0: doses 0.0:200000000.0:.*f_mem"):
+    with pytest.raises(libcart.LibcartError, match="events row 0: doses 0:200000000:.*f_mem"):
         libcart.trial(n=2, output=tmp_path / "x.h5", events=EVENTS.assign(FMEM=[2, np.nan,
                                                                               np.nan, np.nan]))
     assert not (tmp_path / "x.h5").exists()
@@ -215,3 +215,29 @@ def test_trial_to_frame_long(tmp_path):
     wide = result.to_frame(long=False)
     assert list(wide["patient"]) == list(written)
     assert list(wide.columns[:3]) == ["patient", "arm", "status"]
+
+
+def test_csv_through_c_python_and_the_command_line(tmp_path, cart_bin):
+    """One CSV, three readers, one reading (libcart's cart_parse_event_table): `cart run
+    --event-table` prints what solve(events=path) solves, and what the same doses given as
+    arguments give; R's cart_solve(events=path) is checked against `cart run --event-table` in
+    r/tests/testthat/test-events.R."""
+    path = tmp_path / "events.csv"
+    EVENTS.to_csv(path, index=False)
+    by_table = subprocess.run([cart_bin, "run", "--times", "0:30:1", "--event-table", str(path)],
+                              check=True, capture_output=True, text=True).stdout
+    by_options = subprocess.run([cart_bin, "run", "--times", "0:30:1"] + CLI, check=True,
+                                capture_output=True, text=True).stdout
+    assert by_table == by_options
+    sol = libcart.solve(events=path, times=TIMES)
+    for k, line in enumerate(by_table.splitlines()[1:]):
+        assert line.split("\t") == ["%.10g" % sol[key][k] for key in sol.keys()], k
+    # the same refusal, with the line, from the command line and from Python
+    EVENTS.assign(AMT=[2e8, 1e8, "x", 8]).to_csv(path, index=False)
+    run = subprocess.run([cart_bin, "run", "--event-table", str(path)], capture_output=True,
+                         text=True)
+    assert run.returncode == 2
+    with pytest.raises(ValueError) as python:
+        libcart.solve(events=str(path), times=[0, 1])
+    assert run.stderr.splitlines()[0] == "cart: --event-table: %s" % python.value.message
+    assert "events.csv line 4, column amt: 'x' is not a number" in python.value.message

@@ -100,3 +100,48 @@ def test_fit_all_nonmem_and_petab(tmp_path):
         assert one[key].id == key
     assert abs(one["a"].estimates["rho"]["estimate"] - 0.7) < 0.02
     assert abs(one["b"].estimates["rho"]["estimate"] - 0.6) < 0.02
+
+
+def test_fit_all_dose_records(tmp_path):
+    """A NONMEM table's dose records are each ID's doses: two cart patients with different CAR-T
+    doses, simulated with their own, give what fit() gives each one with doses=."""
+    times = [1, 2, 3, 5, 7, 10, 14, 21, 28]
+    doses = {"a": ["0:1e8"], "b": ["0:3e7", "7:3e7"]}
+    path = tmp_path / "nm.csv"
+    alone = {}
+    with open(path, "w") as f:
+        f.write("ID,TIME,DV,OBS,CMT,AMT,EVID,MDV\n")
+        for pid, given in doses.items():
+            sol = libcart.solve("cart", params={"rho": 0.8}, times=times, doses=given)
+            t = np.array(times, dtype=float)
+            data = {"time": times * 2, "observable": ["Cblood"] * 9 + ["IL6"] * 9,
+                    "value": list(sol.signals["Cblood"] * np.exp(0.1 * np.sin(3 * t))) +
+                             list(sol.states["IL6"] * np.exp(0.1 * np.cos(3 * t)))}
+            order = sorted(range(18), key=lambda i: data["time"][i])
+            data = {k: [v[i] for i in order] for k, v in data.items()}
+            alone[pid] = libcart.fit(data, "cart", {"rho": 0.6, "delta_E": 0.3}, log=True,
+                                     sigma_add=0.3, doses=given, curve_times=[1.0])
+            for d in given:
+                when, cells = d.split(":")
+                f.write("%s,%s,.,.,cart,%s,1,1\n" % (pid, when, cells))
+            for tt, obs, v in zip(data["time"], data["observable"], data["value"]):
+                f.write("%s,%g,%.17g,%s,.,.,0,0\n" % (pid, tt, v, obs))
+    results = libcart.fit_all(path, "cart", {"rho": 0.6, "delta_E": 0.3}, log=True,
+                              sigma_add=0.3, curve_times=[1.0])
+    assert list(results) == ["a", "b"]
+    for pid in results:
+        for name in ("rho", "delta_E"):
+            got, want = results[pid].estimates[name], alone[pid].estimates[name]
+            assert got["estimate"] == pytest.approx(want["estimate"], rel=1e-9)
+            assert got["se"] == pytest.approx(want["se"], rel=1e-6)
+        rho = results[pid].estimates["rho"]
+        assert abs(rho["estimate"] - 0.8) < 2 * rho["se"]
+    # doses both in the table and as doses=, and a bad dose record: refused
+    with pytest.raises(ValueError, match="'a' carries its own doses"):
+        libcart.fit_all(path, "cart", ["rho"], doses=["0:1e8"])
+    lines = open(path).read().splitlines()
+    lines[1] = lines[1].replace(",cart,1e8,", ",cart,-1e8,")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(libcart.LibcartError, match=r"bad\.csv:2: AMT -1e\+08 is negative"):
+        libcart.fit_all(bad, "cart", ["rho"])

@@ -59,3 +59,20 @@ test_that("a trial's event table equals the scenario's [dosing] lines", {
   expect_identical(a$endpoints, b$endpoints)
   expect_identical(a$trajectories, b$trajectories)
 })
+
+test_that("one CSV gives the same doses through cart run --event-table, R and Python's reader", {
+  # the three read the table with libcart's cart_parse_event_table; Python's side is
+  # tests/python/test_events.py::test_csv_through_c_python_and_the_command_line
+  path <- tempfile(fileext = ".csv")
+  exact <- as.data.frame(lapply(events, function(x) if (is.numeric(x)) ifelse(is.na(x), "", sprintf("%.17g", x)) else x))
+  utils::write.csv(exact, path, row.names = FALSE, quote = FALSE)
+  sol <- cart_solve(events = path, times = 0:30)
+  expect_same_as_cart_run(sol, c("--times", "0:30:1", "--event-table", path))
+  expect_same_as_cart_run(sol, c("--times", "0:30:1", cli))
+  # a bad table: libcart's message, naming the file's line and the column
+  exact$AMT[3] <- "x"
+  utils::write.csv(exact, path, row.names = FALSE, quote = FALSE)
+  e <- tryCatch(cart_solve(events = path, times = 0:1), cart_error = function(e) e)
+  expect_identical(e$name, "CART_EPARSE")
+  expect_identical(conditionMessage(e), sprintf("%s line 4, column amt: 'x' is not a number", path))
+})
