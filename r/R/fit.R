@@ -3,19 +3,16 @@
 # with gradients from the forward sensitivity equations. Data frames in, data frames out; the
 # data's text forms (long CSV, NONMEM, PEtab) are read by libcart's one reader.
 
-# A CSV (or, with sep = "\t", a TSV) text of a data frame as libcart's reader takes it: numbers
-# written with %.17g (each the double given), text quoted (not in a TSV).
-frame_text <- function(frame, sep = ",") {
-  columns <- lapply(names(frame), function(name) {
-    value <- frame[[name]]
-    if (is.factor(value)) value <- as.character(value)
-    if (is.logical(value)) value <- as.integer(value)
-    if (is.numeric(value)) return(ifelse(is.na(value), "", sprintf("%.17g", value)))
-    value <- as.character(value)
-    if (sep == ",") sprintf("\"%s\"", gsub("\"", "\"\"", value, fixed = TRUE)) else value
+# A PEtab measurement table's TSV text of a data frame: numbers written with %.17g (each the
+# double given), NA empty.
+petab_text <- function(frame) {
+  columns <- lapply(frame, function(x) {
+    out <- if (is.numeric(x)) sprintf("%.17g", as.double(x)) else as.character(x)
+    out[is.na(x)] <- ""
+    out
   })
-  rows <- if (nrow(frame)) do.call(paste, c(columns, sep = sep)) else character()
-  paste0(c(paste(names(frame), collapse = sep), rows), "\n", collapse = "")
+  rows <- if (nrow(frame)) do.call(paste, c(unname(columns), sep = "\t")) else character()
+  paste0(c(paste(names(frame), collapse = "\t"), rows), "\n", collapse = "")
 }
 
 # (text, source) of fit data: a data frame, a file's path, or CSV text.
@@ -29,7 +26,10 @@ fit_data_text <- function(data, format) {
                           missing[1L]), CART_EPARSE, "CART_EPARSE")
       }
     }
-    return(list(text = frame_text(data, if (format == "petab") "\t" else ","),
+    logical <- vapply(data, is.logical, TRUE)
+    data[logical] <- lapply(data[logical], as.integer) # blq: 0/1
+    # the CSV of an events table (events.R), read by libcart as a file is
+    return(list(text = if (format == "petab") petab_text(data) else events_csv(data),
                 source = "data (a data frame; line 1 is its header)"))
   }
   check_string(data, "data")

@@ -1180,6 +1180,27 @@ SEXP rcart_fit_new(SEXP model_name, SEXP scenario, SEXP scenario_source, SEXP pa
       fail = failure(CART_EPARSE, "data: no observations");
     }
   }
+  /* as `cart fit`: a data set with dose records is the source of truth; its doses replace the
+   * scenario's, and doses given besides are an error (the tocilizumab rule stays) */
+  if (fail == NULL && cart_fit_data_dosing(b->sets[0]) != NULL) {
+    if (XLENGTH(cart_doses) > 0 || XLENGTH(toci_doses) > 0) {
+      char message[CART_ERROR_MESSAGE_SIZE];
+      snprintf(message, sizeof message,
+               "%s: the data set carries each patient's doses (dose records); %s is not taken "
+               "with it",
+               translateCharUTF8(STRING_ELT(data_source, 0)),
+               XLENGTH(cart_doses) > 0 ? translateCharUTF8(STRING_ELT(cart_what, 0))
+                                       : translateCharUTF8(STRING_ELT(toci_what, 0)));
+      fail = failure(CART_EINVAL, message);
+    } else {
+      cart_toci_rule rule;
+      cart_dosing_get_toci_rule(b->dosing, &rule);
+      cart_dosing_clear(b->dosing);
+      if (rule.enabled) {
+        cart_dosing_set_toci_rule(b->dosing, &rule);
+      }
+    }
+  }
   if (fail == NULL) {
     fail = fit_setup(b, names, initial, lower, upper, error_kind, log_scale, sigma_add,
                      sigma_prop, estimate, prior_names, prior_typical, prior_cv,

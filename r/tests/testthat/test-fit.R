@@ -227,3 +227,20 @@ test_that("cart_fit_all reads a PEtab measurement table as it reads the NONMEM o
   y <- cart_fit_all("stein", petab, fit = spec, error_model = list(log = TRUE), format = "petab")
   expect_identical(y$results, x$results)
 })
+
+test_that("a NONMEM table's dose records are each patient's doses, as cart fit takes them", {
+  times <- c(1, 2, 4, 7, 10, 14, 21, 28)
+  sol <- cart_solve(params = c(rho = 0.8), doses = "0:1e8", times = times)
+  obs <- data.frame(time = rep(times, each = 2), observable = rep(c("Cblood", "IL6"), length(times)),
+                    value = as.vector(rbind(sol$Cblood * exp(0.1 * sin(3 * times)), sol$IL6 * exp(0.1 * cos(3 * times)))))
+  nm <- rbind(data.frame(ID = "a", TIME = 0, DV = NA, OBS = NA, CMT = "cart", AMT = 1e8, EVID = 1, MDV = 1),
+              data.frame(ID = "a", TIME = obs$time, DV = obs$value, OBS = obs$observable, CMT = NA,
+                         AMT = NA, EVID = 0, MDV = 0))
+  spec <- list(rho = 0.6, delta_E = 0.3)
+  table <- cart_fit_all("cart", nm, fit = spec, error_model = list(log = TRUE))
+  alone <- cart_fit("cart", obs, fit = spec, error_model = list(log = TRUE), doses = "0:1e8")
+  expect_identical(table$fits$a$estimates, alone$estimates)
+  e <- tryCatch(cart_fit_all("cart", nm, fit = spec, doses = "0:1e8"), cart_error = function(e) e)
+  expect_s3_class(e, "cart_error")
+  expect_match(conditionMessage(e), "carries each patient's doses \\(dose records\\); doses is not taken")
+})
