@@ -120,3 +120,81 @@ plot_response_table <- function(trial) {
     ggplot2::labs(x = "CRS grade (model convention)", y = "response", fill = "patients",
                   title = "Response by CRS grade")
 }
+
+utils::globalVariables(c("observable", "lloq", "blq", "kind", "lower", "upper", "mu_star",
+                         "mu_star_lower", "mu_star_upper", "sigma", "estimate", "index", "id"))
+
+# The fit's data and curve, each with an id column (one fit, or every fit of cart_fit_all).
+fit_frames <- function(fit) {
+  fits <- if (inherits(fit, "cart_fit_all")) Filter(function(f) inherits(f, "cart_fit"), fit$fits) else list(fit)
+  list(data = do.call(rbind, lapply(fits, function(f) cbind(id = f$id, f$data, stringsAsFactors = FALSE))),
+       curve = do.call(rbind, lapply(fits, function(f) cbind(id = f$id, f$curve, stringsAsFactors = FALSE))),
+       several = length(fits) > 1L, model = fits[[1L]]$model)
+}
+
+plot_fit <- function(fit, log = TRUE) {
+  need_ggplot2()
+  if (!inherits(fit, "cart_fit") && !inherits(fit, "cart_fit_all")) cart_stop("fit must be a result of cart_fit() or cart_fit_all()")
+  f <- fit_frames(fit)
+  data <- f$data
+  # a value below the LLOQ is drawn at its LLOQ, as an open triangle
+  data$value <- ifelse(data$blq, data$lloq, data$value)
+  data$kind <- factor(ifelse(data$blq, "below LLOQ (at the LLOQ)", "observed"),
+                      levels = c("observed", "below LLOQ (at the LLOQ)"))
+  curve <- f$curve
+  if (log) {
+    curve$value[curve$value <= 0] <- NA
+    data$value[data$value <= 0] <- NA
+  }
+  p <- ggplot2::ggplot(curve, ggplot2::aes(time, value)) +
+    ggplot2::geom_line(colour = "steelblue4", na.rm = TRUE) +
+    ggplot2::geom_point(data = data, ggplot2::aes(shape = kind), colour = "firebrick", na.rm = TRUE) +
+    ggplot2::scale_shape_manual(values = c(observed = 16, "below LLOQ (at the LLOQ)" = 2), drop = FALSE) +
+    ggplot2::labs(x = "day", y = NULL, shape = NULL,
+                  title = sprintf("Fit of model %s: the fitted curve and the data", f$model))
+  p <- p + if (f$several) ggplot2::facet_wrap(ggplot2::vars(id, observable), scales = "free_y")
+           else ggplot2::facet_wrap(~observable, scales = "free_y")
+  if (log) p <- p + ggplot2::scale_y_log10()
+  p
+}
+
+need_sensitivity <- function(x, method) {
+  if (!inherits(x, "cart_sensitivity")) cart_stop("the argument must be a result of cart_sensitivity()")
+  if (x$method != method) cart_stop(sprintf("this is a %s analysis; plot_%s needs cart_sensitivity(method = \"%s\")", x$method, method, method))
+}
+
+plot_sobol <- function(sensitivity) {
+  need_ggplot2()
+  need_sensitivity(sensitivity, "sobol")
+  i <- sensitivity$indices
+  long <- rbind(data.frame(name = i$name, index = "first order S1", estimate = i$first,
+                           lower = i$first_lower, upper = i$first_upper, stringsAsFactors = FALSE),
+                data.frame(name = i$name, index = "total ST", estimate = i$total,
+                           lower = i$total_lower, upper = i$total_upper, stringsAsFactors = FALSE))
+  long$name <- factor(long$name, levels = i$name[order(i$total, decreasing = TRUE)])
+  dodge <- ggplot2::position_dodge(width = 0.8)
+  ggplot2::ggplot(long, ggplot2::aes(name, estimate, fill = index)) +
+    ggplot2::geom_col(position = dodge, width = 0.75, na.rm = TRUE) +
+    ggplot2::geom_errorbar(ggplot2::aes(ymin = lower, ymax = upper), position = dodge, width = 0.25, na.rm = TRUE) +
+    ggplot2::scale_fill_manual(values = c("first order S1" = "steelblue", "total ST" = "grey55")) +
+    ggplot2::labs(x = NULL, y = "Sobol index", fill = NULL,
+                  title = sprintf("Sobol indices of %s (N = %g; %g %% bootstrap intervals)",
+                                  if (is.na(sensitivity$statistic)) "the function" else sensitivity$statistic,
+                                  sensitivity$N, 100 * sensitivity$confidence))
+}
+
+plot_morris <- function(sensitivity) {
+  need_ggplot2()
+  need_sensitivity(sensitivity, "morris")
+  i <- sensitivity$indices
+  ggplot2::ggplot(i, ggplot2::aes(mu_star, sigma)) +
+    ggplot2::geom_abline(slope = 1, intercept = 0, linetype = "dashed", colour = "grey60") +
+    ggplot2::geom_errorbar(ggplot2::aes(xmin = mu_star_lower, xmax = mu_star_upper), width = 0,
+                           orientation = "y", colour = "grey50", na.rm = TRUE) +
+    ggplot2::geom_point(colour = "steelblue4", size = 2.5) +
+    ggplot2::geom_text(ggplot2::aes(label = name), vjust = -0.9, size = 3.3) +
+    ggplot2::labs(x = "mu* (mean absolute elementary effect)", y = "sigma (their standard deviation)",
+                  title = sprintf("Morris screening of %s (r = %g)",
+                                  if (is.na(sensitivity$statistic)) "the function" else sensitivity$statistic,
+                                  sensitivity$N))
+}

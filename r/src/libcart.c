@@ -38,8 +38,15 @@ typedef enum handle_kind {
   HANDLE_TABLE,
   HANDLE_TRIAL,
   HANDLE_TARGETS,
-  HANDLE_CALIBRATION
+  HANDLE_CALIBRATION,
+  HANDLE_FIT,
+  HANDLE_SENSITIVITY
 } handle_kind;
+
+typedef struct fit_bundle fit_bundle;
+typedef struct sensitivity_bundle sensitivity_bundle;
+static void fit_bundle_free(fit_bundle *b);
+static void sensitivity_bundle_free(sensitivity_bundle *b);
 
 /* Frees the handle of external pointer `ptr` (once: the pointer is cleared). */
 static void release(SEXP ptr)
@@ -75,6 +82,12 @@ static void release(SEXP ptr)
     break;
   case HANDLE_CALIBRATION:
     cart_calibration_free(p);
+    break;
+  case HANDLE_FIT:
+    fit_bundle_free(p);
+    break;
+  case HANDLE_SENSITIVITY:
+    sensitivity_bundle_free(p);
     break;
   }
   R_ClearExternalPtr(ptr);
@@ -981,6 +994,696 @@ SEXP rcart_calibrate(SEXP text, SEXP source, SEXP targets_text, SEXP targets_sou
   return out;
 }
 
+/* ---- fitting ------------------------------------------------------------------------------- */
+
+/* A fit problem: the patient (parameters, doses), the data sets (one, or one per ID of a NONMEM
+ * or PEtab table) and a cart_fit for each. Held by one external pointer (HANDLE_FIT). */
+struct fit_bundle {
+  cart_params *params;
+  cart_dosing *dosing;
+  cart_fit_data **sets;
+  size_t n_sets;
+  cart_fit **fits;
+  int *statuses; /* of the last run; CART_ESTOPPED before one */
+};
+
+static void fit_bundle_free(fit_bundle *b)
+{
+  if (b == NULL) {
+    return;
+  }
+  for (size_t s = 0; b->fits != NULL && s < b->n_sets; s++) {
+    cart_fit_free(b->fits[s]);
+  }
+  free(b->fits);
+  free(b->statuses);
+  cart_fit_data_free_all(b->sets, b->n_sets);
+  cart_params_free(b->params);
+  cart_dosing_free(b->dosing);
+  free(b);
+}
+
+static fit_bundle *fit_of(SEXP ptr)
+{
+  fit_bundle *b = R_ExternalPtrAddr(ptr);
+  if (b == NULL) {
+    error("libcart: the fit problem was freed");
+  }
+  return b;
+}
+
+/* Sets up the fits of `b` as `cart fit` does (make_fit in src/fit.c). NULL, or a failure. */
+static SEXP fit_setup(fit_bundle *b, SEXP names, SEXP initial, SEXP lower, SEXP upper,
+                      SEXP error_kind, SEXP log_scale, SEXP sigma_add, SEXP sigma_prop,
+                      SEXP estimate, SEXP prior_names, SEXP prior_typical, SEXP prior_cv,
+                      cart_population *population, SEXP fd)
+{
+  cart_fit_error_kind kind;
+  const char *kind_name = translateCharUTF8(STRING_ELT(error_kind, 0));
+  if (cart_fit_error_kind_from_name(kind_name, &kind) != CART_OK) {
+    char message[CART_ERROR_MESSAGE_SIZE];
+    snprintf(message, sizeof message,
+             "error_model '%s': expected additive, proportional or combined", kind_name);
+    return failure(CART_EINVAL, message);
+  }
+  b->fits = calloc(b->n_sets ? b->n_sets : 1, sizeof *b->fits);
+  b->statuses = calloc(b->n_sets ? b->n_sets : 1, sizeof *b->statuses);
+  if (b->fits == NULL || b->statuses == NULL) {
+    return failure(CART_ENOMEM, "out of memory");
+  }
+  for (size_t s = 0; s < b->n_sets; s++) {
+    b->statuses[s] = CART_ESTOPPED;
+    cart_error err;
+    cart_fit *fit = b->fits[s] = cart_fit_new(b->params, b->dosing, b->sets[s], &err);
+    if (fit == NULL) {
+      return failure(err.code, err.message);
+    }
+    int status = CART_OK;
+    const char *what = "fit";
+    for (R_xlen_t k = 0; status == CART_OK && k < XLENGTH(names); k++) {
+      status = cart_fit_add_param(fit, translateCharUTF8(STRING_ELT(names, k)),
+                                  REAL(initial)[k], REAL(lower)[k], REAL(upper)[k]);
+    }
+    if (status == CART_OK) {
+      what = "error_model";
+      status = cart_fit_set_error_model(fit, kind, LOGICAL(log_scale)[0] == TRUE,
+                                        REAL(sigma_add)[0], REAL(sigma_prop)[0],
+                                        LOGICAL(estimate)[0] == TRUE);
+    }
+    if (status == CART_OK) {
+      what = "priors";
+    }
+    for (R_xlen_t k = 0; status == CART_OK && k < XLENGTH(prior_names); k++) {
+      status = cart_fit_set_prior(fit, translateCharUTF8(STRING_ELT(prior_names, k)),
+                                  REAL(prior_typical)[k], REAL(prior_cv)[k]);
+    }
+    if (status == CART_OK && population != NULL) {
+      status = cart_fit_set_priors_from_population(fit, population);
+    }
+    cart_fit_set_finite_differences(fit, LOGICAL(fd)[0] == TRUE);
+    if (status != CART_OK) {
+      return failure_at(status, what, cart_fit_last_error(fit)->message);
+    }
+  }
+  return NULL;
+}
+
+/* A fit problem (HANDLE_FIT) of model `model_name`, or of scenario `scenario` (NULL: none; its
+ * model, typical values and doses, its population for priors_scenario), with parameter values
+ * `params` (named doubles) and extra doses as rcart_solve takes them, to the data `data_text`
+ * read as `format` ("long", "nonmem", "petab") from `data_source`; the fitted parameters
+ * `names` with initial, lower, upper (NaN: the default); the error model; priors. Returns the
+ * pointer or a failure. */
+SEXP rcart_fit_new(SEXP model_name, SEXP scenario, SEXP scenario_source, SEXP params,
+                   SEXP cart_doses, SEXP cart_what, SEXP toci_doses, SEXP toci_what,
+                   SEXP toci_rule, SEXP format, SEXP data_text, SEXP data_source, SEXP names,
+                   SEXP initial, SEXP lower, SEXP upper, SEXP error_kind, SEXP log_scale,
+                   SEXP sigma_add, SEXP sigma_prop, SEXP estimate, SEXP prior_names,
+                   SEXP prior_typical, SEXP prior_cv, SEXP prior_scenario, SEXP fd)
+{
+  cart_error err;
+  fit_bundle *b = calloc(1, sizeof *b);
+  if (b == NULL) {
+    return failure(CART_ENOMEM, "out of memory");
+  }
+  SEXP held = hold(b, HANDLE_FIT);
+  int n_protected = 1;
+  SEXP fail = NULL;
+  SEXP held_trial = NULL;
+  cart_population *population = NULL;
+  const cart_model *model = NULL;
+  if (scenario != R_NilValue) {
+    cart_trial *trial = cart_trial_new_from_scenario(
+        translateCharUTF8(STRING_ELT(scenario, 0)),
+        translateCharUTF8(STRING_ELT(scenario_source, 0)), &err);
+    if (trial == NULL) {
+      fail = failure(err.code, err.message);
+    } else {
+      held_trial = hold(trial, HANDLE_TRIAL);
+      n_protected++;
+      population = cart_trial_edit_population(trial);
+      b->params = cart_params_clone(cart_population_typical(population), &err);
+      b->dosing = b->params ? cart_dosing_clone(cart_trial_dosing(trial), &err) : NULL;
+    }
+  } else if ((model = model_of(model_name, &err)) == NULL) {
+    fail = failure(err.code, err.message);
+  } else {
+    b->params = cart_params_new(model, &err);
+    b->dosing = b->params ? cart_dosing_new(&err) : NULL;
+  }
+  if (fail == NULL && (b->params == NULL || b->dosing == NULL)) {
+    fail = failure(err.code, err.message);
+  }
+  if (fail == NULL) {
+    model = cart_params_model(b->params);
+    SEXP param_names = getAttrib(params, R_NamesSymbol);
+    for (R_xlen_t i = 0; i < XLENGTH(params) && fail == NULL; i++) {
+      const int status = cart_params_set(b->params, translateCharUTF8(STRING_ELT(param_names, i)),
+                                         REAL(params)[i]);
+      if (status != CART_OK) {
+        fail = failure_at(status, "params", cart_params_last_error(b->params)->message);
+      }
+    }
+  }
+  if (fail == NULL) {
+    fail = give_doses(b->params, b->dosing, cart_doses, cart_what, toci_doses, toci_what);
+  }
+  if (fail == NULL && toci_rule != R_NilValue) {
+    cart_toci_rule rule;
+    const char *text = translateCharUTF8(STRING_ELT(toci_rule, 0));
+    int status = cart_parse_toci_rule(text, &rule, &err);
+    if (status != CART_OK) {
+      fail = failure_at(status, "toci_rule", err.message);
+    } else if ((status = cart_dosing_set_toci_rule(b->dosing, &rule)) != CART_OK) {
+      fail = failure_at(status, "toci_rule", cart_dosing_last_error(b->dosing)->message);
+    }
+  }
+  if (fail == NULL) {
+    const char *kind = translateCharUTF8(STRING_ELT(format, 0));
+    const char *text = translateCharUTF8(STRING_ELT(data_text, 0));
+    const char *source = translateCharUTF8(STRING_ELT(data_source, 0));
+    int status;
+    if (strcmp(kind, "nonmem") == 0) {
+      status = cart_fit_data_parse_nonmem(model, text, source, &b->sets, &b->n_sets, &err);
+    } else if (strcmp(kind, "petab") == 0) {
+      status = cart_fit_data_parse_petab(model, text, source, &b->sets, &b->n_sets, &err);
+    } else if ((b->sets = calloc(1, sizeof *b->sets)) == NULL) {
+      status = CART_ENOMEM;
+      snprintf(err.message, sizeof err.message, "out of memory");
+    } else {
+      b->n_sets = 1;
+      status = cart_fit_data_parse(model, text, source, &b->sets[0], &err);
+    }
+    if (status != CART_OK) {
+      fail = failure(status, err.message);
+    } else if (b->n_sets == 0) {
+      fail = failure(CART_EPARSE, "data: no observations");
+    }
+  }
+  /* as `cart fit`: a data set with dose records is the source of truth; its doses replace the
+   * scenario's, and doses given besides are an error (the tocilizumab rule stays) */
+  if (fail == NULL && cart_fit_data_dosing(b->sets[0]) != NULL) {
+    if (XLENGTH(cart_doses) > 0 || XLENGTH(toci_doses) > 0) {
+      char message[CART_ERROR_MESSAGE_SIZE];
+      snprintf(message, sizeof message,
+               "%s: the data set carries each patient's doses (dose records); %s is not taken "
+               "with it",
+               translateCharUTF8(STRING_ELT(data_source, 0)),
+               XLENGTH(cart_doses) > 0 ? translateCharUTF8(STRING_ELT(cart_what, 0))
+                                       : translateCharUTF8(STRING_ELT(toci_what, 0)));
+      fail = failure(CART_EINVAL, message);
+    } else {
+      cart_toci_rule rule;
+      cart_dosing_get_toci_rule(b->dosing, &rule);
+      cart_dosing_clear(b->dosing);
+      if (rule.enabled) {
+        cart_dosing_set_toci_rule(b->dosing, &rule);
+      }
+    }
+  }
+  if (fail == NULL) {
+    fail = fit_setup(b, names, initial, lower, upper, error_kind, log_scale, sigma_add,
+                     sigma_prop, estimate, prior_names, prior_typical, prior_cv,
+                     LOGICAL(prior_scenario)[0] == TRUE ? population : NULL, fd);
+  }
+  if (held_trial != NULL) {
+    release(held_trial);
+  }
+  if (fail != NULL) {
+    PROTECT(fail);
+    release(held);
+    UNPROTECT(n_protected + 1);
+    return fail;
+  }
+  UNPROTECT(n_protected);
+  return held;
+}
+
+/* list(names, theta0, ids) of a fit problem (theta of its first data set). */
+SEXP rcart_fit_info(SEXP ptr)
+{
+  static const char *const fields[] = {"names", "theta0", "ids", "model"};
+  fit_bundle *b = fit_of(ptr);
+  const size_t n = cart_fit_n_theta(b->fits[0]);
+  SEXP out = named_list(4, fields);
+  SEXP names = allocVector(STRSXP, (R_xlen_t)n);
+  SET_VECTOR_ELT(out, 0, names);
+  SEXP theta = allocVector(REALSXP, (R_xlen_t)n);
+  SET_VECTOR_ELT(out, 1, theta);
+  for (size_t k = 0; k < n; k++) {
+    SET_STRING_ELT(names, (R_xlen_t)k, mkChar(cart_fit_theta_name(b->fits[0], k)));
+  }
+  cart_fit_initial_theta(b->fits[0], REAL(theta));
+  SEXP ids = allocVector(STRSXP, (R_xlen_t)b->n_sets);
+  SET_VECTOR_ELT(out, 2, ids);
+  for (size_t s = 0; s < b->n_sets; s++) {
+    SET_STRING_ELT(ids, (R_xlen_t)s, mkCharCE(cart_fit_data_id(b->sets[s]), CE_UTF8));
+  }
+  SET_VECTOR_ELT(out, 3, mkString(cart_model_name(cart_params_model(b->params))));
+  UNPROTECT(1);
+  return out;
+}
+
+/* The objective at theta of data set `set` (1-based), with its gradient when `gradient` is TRUE:
+ * list(value, gradient) or a failure; predictions (and sensitivities) with `predict` TRUE. */
+SEXP rcart_fit_objective(SEXP ptr, SEXP set, SEXP theta, SEXP gradient, SEXP predict)
+{
+  fit_bundle *b = fit_of(ptr);
+  const int s = INTEGER(set)[0] - 1;
+  if (s < 0 || (size_t)s >= b->n_sets) {
+    return failure(CART_EINVAL, "set: out of range");
+  }
+  cart_fit *fit = b->fits[s];
+  const size_t n = cart_fit_n_theta(fit);
+  if ((size_t)XLENGTH(theta) != n) {
+    char message[CART_ERROR_MESSAGE_SIZE];
+    snprintf(message, sizeof message, "theta must have %zu entries, not %lld", n,
+             (long long)XLENGTH(theta));
+    return failure(CART_EINVAL, message);
+  }
+  static const char *const fields[] = {"value", "gradient", "values"};
+  SEXP out = named_list(3, fields);
+  SEXP values = allocVector(REALSXP, (R_xlen_t)n);
+  SET_VECTOR_ELT(out, 2, values);
+  cart_fit_theta_to_values(fit, REAL(theta), REAL(values));
+  int status;
+  if (LOGICAL(predict)[0] == TRUE) {
+    const size_t m = cart_fit_data_size(b->sets[s]);
+    SEXP pred = allocVector(REALSXP, (R_xlen_t)m);
+    SET_VECTOR_ELT(out, 0, pred);
+    SEXP sens = allocMatrix(REALSXP, (int)m, (int)n);
+    SET_VECTOR_ELT(out, 1, sens);
+    double *rows = (double *)R_alloc(m * n + 1, sizeof(double));
+    status = cart_fit_predict(fit, REAL(theta), REAL(pred), rows);
+    for (size_t i = 0; status == CART_OK && i < m; i++) {
+      for (size_t k = 0; k < n; k++) {
+        REAL(sens)[k * m + i] = rows[i * n + k];
+      }
+    }
+  } else {
+    SEXP value = allocVector(REALSXP, 1);
+    SET_VECTOR_ELT(out, 0, value);
+    SEXP grad = LOGICAL(gradient)[0] == TRUE ? allocVector(REALSXP, (R_xlen_t)n) : R_NilValue;
+    SET_VECTOR_ELT(out, 1, grad);
+    status = cart_fit_objective(fit, REAL(theta), REAL(value),
+                                grad != R_NilValue ? REAL(grad) : NULL);
+  }
+  if (status != CART_OK) {
+    SEXP fail = failure(status, cart_fit_last_error(fit)->message);
+    UNPROTECT(1);
+    return fail;
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+/* Runs every fit (cart_fit_run_all on `threads` threads): the statuses. */
+SEXP rcart_fit_run(SEXP ptr, SEXP threads)
+{
+  fit_bundle *b = fit_of(ptr);
+  const int status = cart_fit_run_all(b->fits, b->n_sets, INTEGER(threads)[0], b->statuses);
+  if (status != CART_OK) {
+    return failure(status, "cart_fit_run_all failed");
+  }
+  SEXP out = PROTECT(allocVector(INTSXP, (R_xlen_t)b->n_sets));
+  memcpy(INTEGER(out), b->statuses, b->n_sets * sizeof(int));
+  UNPROTECT(1);
+  return out;
+}
+
+/* The result of data set `set` (1-based) after a run: list(status, message, summary, estimates,
+ * correlation, report, data, curve, profiles); curve at `times` for every observable of the
+ * data; profiles of the theta entries `profile` (names) at `points` values. A failed fit: only
+ * status and message. */
+SEXP rcart_fit_result(SEXP ptr, SEXP set, SEXP times, SEXP profile, SEXP points)
+{
+  static const char *const fields[] = {"status", "message", "summary", "estimates",
+                                       "correlation", "report", "data", "curve", "profiles"};
+  static const char *const summary_fields[] = {"objective", "n_observations", "n_blq",
+                                               "identifiable", "iterations", "optimiser",
+                                               "gradient_method"};
+  static const char *const estimate_fields[] = {"name", "estimate", "se", "ci_lower",
+                                                "ci_upper", "theta", "se_theta", "identifiable"};
+  static const char *const data_fields[] = {"time", "observable", "value", "blq", "lloq"};
+  static const char *const curve_fields[] = {"time", "observable", "value"};
+  static const char *const profile_fields[] = {"name", "value", "objective"};
+  fit_bundle *b = fit_of(ptr);
+  const int s = INTEGER(set)[0] - 1;
+  if (s < 0 || (size_t)s >= b->n_sets) {
+    return failure(CART_EINVAL, "set: out of range");
+  }
+  cart_fit *fit = b->fits[s];
+  const cart_fit_data *data = b->sets[s];
+  const cart_model *model = cart_params_model(b->params);
+  SEXP out = named_list(9, fields);
+  SET_VECTOR_ELT(out, 0, ScalarInteger(b->statuses[s]));
+  SET_VECTOR_ELT(out, 1, ScalarString(mkCharCE(
+                             b->statuses[s] == CART_OK ? "" : cart_fit_last_error(fit)->message,
+                             CE_UTF8)));
+  cart_fit_result r;
+  if (b->statuses[s] != CART_OK || cart_fit_get_result(fit, &r) != CART_OK) {
+    UNPROTECT(1);
+    return out;
+  }
+  SEXP summary = named_list(7, summary_fields);
+  SET_VECTOR_ELT(out, 2, summary);
+  UNPROTECT(1);
+  SET_VECTOR_ELT(summary, 0, ScalarReal(r.objective));
+  SET_VECTOR_ELT(summary, 1, ScalarReal((double)r.n_observations));
+  SET_VECTOR_ELT(summary, 2, ScalarReal((double)r.n_blq));
+  SET_VECTOR_ELT(summary, 3, ScalarLogical(r.identifiable != 0));
+  SET_VECTOR_ELT(summary, 4, ScalarInteger(r.iterations));
+  SET_VECTOR_ELT(summary, 5, mkString(r.optimiser));
+  SET_VECTOR_ELT(summary, 6, mkString(r.gradient_method));
+
+  const size_t nt = r.n_theta;
+  SEXP est = named_list(8, estimate_fields);
+  SET_VECTOR_ELT(out, 3, est);
+  UNPROTECT(1);
+  for (int c = 0; c < 8; c++) {
+    SET_VECTOR_ELT(est, c, allocVector(c == 0 ? STRSXP : c == 7 ? LGLSXP : REALSXP,
+                                       (R_xlen_t)nt));
+  }
+  for (size_t k = 0; k < nt; k++) {
+    cart_fit_estimate e;
+    cart_fit_get_estimate(fit, k, &e);
+    SET_STRING_ELT(VECTOR_ELT(est, 0), (R_xlen_t)k, mkChar(e.name));
+    const double v[] = {e.value, e.se, e.ci_lower, e.ci_upper, e.theta, e.se_theta};
+    for (int c = 1; c < 7; c++) {
+      REAL(VECTOR_ELT(est, c))[k] = v[c - 1];
+    }
+    LOGICAL(VECTOR_ELT(est, 7))[k] = !(e.flags & CART_FIT_NOT_IDENTIFIABLE);
+  }
+  double *corr = (double *)R_alloc(nt * nt + 1, sizeof(double));
+  cart_fit_correlation(fit, corr);
+  SET_VECTOR_ELT(out, 4, matrix_from_rows(corr, nt, nt));
+  SET_VECTOR_ELT(out, 5, ScalarString(mkCharCE(cart_fit_identifiability_report(fit), CE_UTF8)));
+
+  const size_t m = cart_fit_data_size(data);
+  SEXP obs = named_list(5, data_fields);
+  SET_VECTOR_ELT(out, 6, obs);
+  UNPROTECT(1);
+  for (int c = 0; c < 5; c++) {
+    SET_VECTOR_ELT(obs, c, allocVector(c == 1 ? STRSXP : c == 3 ? LGLSXP : REALSXP, (R_xlen_t)m));
+  }
+  int *seen = (int *)R_alloc(cart_fit_n_observables(model) + 1, sizeof(int));
+  memset(seen, 0, (cart_fit_n_observables(model) + 1) * sizeof(int));
+  size_t n_seen = 0;
+  for (size_t i = 0; i < m; i++) {
+    double t, v, lloq;
+    int o, blq;
+    cart_fit_data_get(data, i, &t, &o, &v, &blq, &lloq);
+    REAL(VECTOR_ELT(obs, 0))[i] = t;
+    SET_STRING_ELT(VECTOR_ELT(obs, 1), (R_xlen_t)i, mkChar(cart_fit_observable_name(model, (size_t)o)));
+    REAL(VECTOR_ELT(obs, 2))[i] = v;
+    LOGICAL(VECTOR_ELT(obs, 3))[i] = blq != 0;
+    REAL(VECTOR_ELT(obs, 4))[i] = ISNAN(lloq) ? NA_REAL : lloq;
+    if (!seen[o]) {
+      seen[o] = (int)++n_seen; /* order of first appearance */
+    }
+  }
+  size_t n_times = (size_t)XLENGTH(times);
+  const double *tv = REAL(times);
+  if (n_times == 0) { /* as `cart fit --curve-output`: 0 to the last time, 200 steps */
+    double t_last = 0, *grid = (double *)R_alloc(201, sizeof(double));
+    cart_fit_data_get(data, m - 1, &t_last, NULL, NULL, NULL, NULL);
+    for (int j = 0; j <= 200; j++) {
+      grid[j] = (t_last > 0 ? t_last : 1) * j / 200.0;
+    }
+    tv = grid;
+    n_times = 201;
+  }
+  SEXP curve = named_list(3, curve_fields);
+  SET_VECTOR_ELT(out, 7, curve);
+  UNPROTECT(1);
+  SET_VECTOR_ELT(curve, 0, allocVector(REALSXP, (R_xlen_t)(n_times * n_seen)));
+  SET_VECTOR_ELT(curve, 1, allocVector(STRSXP, (R_xlen_t)(n_times * n_seen)));
+  SET_VECTOR_ELT(curve, 2, allocVector(REALSXP, (R_xlen_t)(n_times * n_seen)));
+  for (size_t o = 0; o < cart_fit_n_observables(model); o++) {
+    if (!seen[o]) {
+      continue;
+    }
+    const size_t at = (size_t)(seen[o] - 1) * n_times;
+    if (cart_fit_curve(fit, (int)o, tv, n_times, REAL(VECTOR_ELT(curve, 2)) + at) !=
+        CART_OK) {
+      SEXP fail = failure_at(cart_fit_last_error(fit)->code, "curve",
+                             cart_fit_last_error(fit)->message);
+      UNPROTECT(1);
+      return fail;
+    }
+    SEXP name = PROTECT(mkChar(cart_fit_observable_name(model, o)));
+    for (size_t j = 0; j < n_times; j++) {
+      REAL(VECTOR_ELT(curve, 0))[at + j] = tv[j];
+      SET_STRING_ELT(VECTOR_ELT(curve, 1), (R_xlen_t)(at + j), name);
+    }
+    UNPROTECT(1);
+  }
+
+  const size_t n_points = (size_t)INTEGER(points)[0], n_prof = (size_t)XLENGTH(profile);
+  SEXP prof = named_list(3, profile_fields);
+  SET_VECTOR_ELT(out, 8, prof);
+  UNPROTECT(1);
+  SET_VECTOR_ELT(prof, 0, allocVector(STRSXP, (R_xlen_t)(n_points * n_prof)));
+  SET_VECTOR_ELT(prof, 1, allocVector(REALSXP, (R_xlen_t)(n_points * n_prof)));
+  SET_VECTOR_ELT(prof, 2, allocVector(REALSXP, (R_xlen_t)(n_points * n_prof)));
+  for (size_t p = 0; p < n_prof; p++) {
+    const char *name = translateCharUTF8(STRING_ELT(profile, (R_xlen_t)p));
+    size_t k = 0;
+    while (k < nt && strcmp(cart_fit_theta_name(fit, k), name) != 0) {
+      k++;
+    }
+    if (k == nt) {
+      char message[CART_ERROR_MESSAGE_SIZE];
+      snprintf(message, sizeof message, "profile %s: not a fitted parameter or sigma", name);
+      UNPROTECT(1);
+      return failure(CART_EUNKNOWN_PARAM, message);
+    }
+    if (cart_fit_profile(fit, k, n_points, 3.0, REAL(VECTOR_ELT(prof, 1)) + p * n_points,
+                         REAL(VECTOR_ELT(prof, 2)) + p * n_points) != CART_OK) {
+      SEXP fail = failure_at(cart_fit_last_error(fit)->code, "profile",
+                             cart_fit_last_error(fit)->message);
+      UNPROTECT(1);
+      return fail;
+    }
+    for (size_t j = 0; j < n_points; j++) {
+      SET_STRING_ELT(VECTOR_ELT(prof, 0), (R_xlen_t)(p * n_points + j), mkChar(name));
+    }
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+/* ---- global sensitivity -------------------------------------------------------------------- */
+
+/* An analysis and the trial it runs (NULL for outputs computed in R). HANDLE_SENSITIVITY. */
+struct sensitivity_bundle {
+  cart_sensitivity *s;
+  cart_trial *trial;
+};
+
+static void sensitivity_bundle_free(sensitivity_bundle *b)
+{
+  if (b != NULL) {
+    cart_sensitivity_free(b->s);
+    cart_trial_free(b->trial);
+    free(b);
+  }
+}
+
+static sensitivity_bundle *sensitivity_of(SEXP ptr)
+{
+  sensitivity_bundle *b = R_ExternalPtrAddr(ptr);
+  if (b == NULL) {
+    error("libcart: the sensitivity analysis was freed");
+  }
+  return b;
+}
+
+/* A design (HANDLE_SENSITIVITY) over the ranges `ranges` ("NAME=RANGE", cart_grammar.h), with
+ * the trial of scenario `scenario` (NULL: none, for an R function), patients NA or a number,
+ * typical_patient; settings method ("sobol"/"morris"), n, levels, seed (decimal text),
+ * bootstrap, confidence. Returns the pointer or a failure. */
+SEXP rcart_sensitivity_new(SEXP scenario, SEXP source, SEXP ranges, SEXP patients,
+                           SEXP typical_patient, SEXP method, SEXP n, SEXP levels, SEXP seed,
+                           SEXP bootstrap, SEXP confidence)
+{
+  cart_error err;
+  sensitivity_bundle *b = calloc(1, sizeof *b);
+  if (b == NULL) {
+    return failure(CART_ENOMEM, "out of memory");
+  }
+  SEXP held = hold(b, HANDLE_SENSITIVITY);
+  SEXP fail = NULL;
+  if (scenario != R_NilValue) {
+    b->trial = cart_trial_new_from_scenario(translateCharUTF8(STRING_ELT(scenario, 0)),
+                                            translateCharUTF8(STRING_ELT(source, 0)), &err);
+    if (b->trial == NULL) {
+      fail = failure(err.code, err.message);
+    } else if (!ISNA(REAL(patients)[0]) &&
+               cart_trial_set_n_patients(b->trial, (size_t)REAL(patients)[0]) != CART_OK) {
+      fail = failure_at(cart_trial_last_error(b->trial)->code, "patients",
+                        cart_trial_last_error(b->trial)->message);
+    }
+  }
+  const R_xlen_t p = XLENGTH(ranges);
+  cart_sensitivity_param *params =
+      (cart_sensitivity_param *)R_alloc((size_t)p + 1, sizeof(cart_sensitivity_param));
+  char(*names)[CART_RANGE_NAME_SIZE] =
+      (char(*)[CART_RANGE_NAME_SIZE])R_alloc((size_t)p + 1, CART_RANGE_NAME_SIZE);
+  for (R_xlen_t k = 0; k < p && fail == NULL; k++) {
+    const char *text = translateCharUTF8(STRING_ELT(ranges, k));
+    int from_scenario = 0;
+    int status = cart_parse_sensitivity_range(text, names[k], &params[k], &from_scenario, &err);
+    if (status == CART_OK && from_scenario) {
+      if (b->trial == NULL) {
+        status = CART_EINVAL;
+        snprintf(err.message, sizeof err.message,
+                 "a 'scenario' range needs a statistic (a trial), not a function");
+      } else {
+        status = cart_sensitivity_scenario_param(b->trial, names[k], &params[k], &err);
+      }
+    }
+    if (status != CART_OK) {
+      char prefix[CART_ERROR_MESSAGE_SIZE];
+      snprintf(prefix, sizeof prefix, "params %s", text);
+      fail = failure_at(status, prefix, err.message);
+    }
+  }
+  if (fail == NULL && LOGICAL(typical_patient)[0] == TRUE &&
+      cart_sensitivity_typical_patient(b->trial) != CART_OK) {
+    const cart_error *e = cart_population_last_error(cart_trial_population(b->trial));
+    fail = failure_at(e->code, "typical_patient", e->message);
+  }
+  if (fail == NULL) {
+    cart_sensitivity_settings settings;
+    cart_sensitivity_settings_default(&settings);
+    settings.method = strcmp(translateCharUTF8(STRING_ELT(method, 0)), "morris") == 0
+                          ? CART_SENSITIVITY_MORRIS
+                          : CART_SENSITIVITY_SOBOL;
+    settings.n = (size_t)REAL(n)[0];
+    settings.levels = (size_t)REAL(levels)[0];
+    settings.seed = strtoull(translateCharUTF8(STRING_ELT(seed, 0)), NULL, 10);
+    settings.n_bootstrap = (size_t)REAL(bootstrap)[0];
+    settings.confidence = REAL(confidence)[0];
+    b->s = cart_sensitivity_new(params, (size_t)p, &settings, &err);
+    if (b->s == NULL) {
+      fail = failure(err.code, err.message);
+    }
+  }
+  if (fail != NULL) {
+    PROTECT(fail);
+    release(held);
+    UNPROTECT(2);
+    return fail;
+  }
+  UNPROTECT(1);
+  return held;
+}
+
+/* The design: list(unit, values) matrices (rows x parameters). */
+SEXP rcart_sensitivity_design(SEXP ptr)
+{
+  static const char *const fields[] = {"unit", "values", "n_patients"};
+  sensitivity_bundle *b = sensitivity_of(ptr);
+  const size_t rows = cart_sensitivity_n_rows(b->s), p = cart_sensitivity_n_params(b->s);
+  SEXP out = named_list(3, fields);
+  SET_VECTOR_ELT(out, 0, matrix_from_rows(cart_sensitivity_design_unit(b->s), rows, p));
+  SET_VECTOR_ELT(out, 1, matrix_from_rows(cart_sensitivity_design(b->s), rows, p));
+  SET_VECTOR_ELT(out, 2, ScalarReal(b->trial ? (double)cart_trial_n_patients(b->trial) : NA_REAL));
+  UNPROTECT(1);
+  return out;
+}
+
+/* Runs the trial analysis (statistic, threads, progress as rcart_trial's) or takes `outputs`
+ * (statistic NULL). Returns list(status, interrupted, message) or a failure. */
+SEXP rcart_sensitivity_run(SEXP ptr, SEXP statistic, SEXP outputs, SEXP threads, SEXP progress,
+                           SEXP env)
+{
+  static const char *const fields[] = {"status", "interrupted", "message"};
+  sensitivity_bundle *b = sensitivity_of(ptr);
+  progress_call call = {progress, env, 0, ""};
+  int status;
+  if (statistic != R_NilValue) {
+    status = cart_sensitivity_run_trial(b->s, b->trial, translateCharUTF8(STRING_ELT(statistic, 0)),
+                                        INTEGER(threads)[0], call_progress, &call);
+  } else if ((size_t)XLENGTH(outputs) != cart_sensitivity_n_rows(b->s)) {
+    return failure(CART_EINVAL, "outputs: one per design row");
+  } else {
+    status = cart_sensitivity_set_outputs(b->s, REAL(outputs));
+  }
+  if (status != CART_OK && status != CART_ESTOPPED) {
+    return failure(status, cart_sensitivity_last_error(b->s)->message);
+  }
+  SEXP out = named_list(3, fields);
+  SET_VECTOR_ELT(out, 0, ScalarInteger(status));
+  SET_VECTOR_ELT(out, 1, ScalarLogical(call.failed || status == CART_ESTOPPED));
+  SET_VECTOR_ELT(out, 2, mkString(call.failed ? call.message
+                                  : status == CART_OK ? ""
+                                                      : cart_sensitivity_last_error(b->s)->message));
+  UNPROTECT(1);
+  return out;
+}
+
+/* The indices and summary: list(indices, summary, outputs). */
+SEXP rcart_sensitivity_result(SEXP ptr)
+{
+  static const char *const fields[] = {"indices", "summary", "outputs"};
+  static const char *const index_fields[] = {
+      "name",  "first", "first_lower", "first_upper", "total", "total_lower",
+      "total_upper", "mu", "mu_star", "mu_star_lower", "mu_star_upper", "sigma"};
+  static const char *const summary_fields[] = {"n_rows", "n_valid", "mean", "variance",
+                                               "wall_seconds", "n_refused", "refusal",
+                                               "statistic"};
+  sensitivity_bundle *b = sensitivity_of(ptr);
+  const size_t p = cart_sensitivity_n_params(b->s), rows = cart_sensitivity_n_rows(b->s);
+  SEXP out = named_list(3, fields);
+  SEXP idx = named_list(12, index_fields);
+  SET_VECTOR_ELT(out, 0, idx);
+  UNPROTECT(1);
+  for (int c = 0; c < 12; c++) {
+    SET_VECTOR_ELT(idx, c, allocVector(c == 0 ? STRSXP : REALSXP, (R_xlen_t)p));
+  }
+  for (size_t i = 0; i < p; i++) {
+    cart_sensitivity_index x;
+    cart_sensitivity_get_index(b->s, i, &x);
+    SET_STRING_ELT(VECTOR_ELT(idx, 0), (R_xlen_t)i, mkChar(x.name));
+    const double v[] = {x.first, x.first_lower, x.first_upper, x.total, x.total_lower,
+                        x.total_upper, x.mu, x.mu_star, x.mu_star_lower, x.mu_star_upper,
+                        x.sigma};
+    for (int c = 1; c < 12; c++) {
+      REAL(VECTOR_ELT(idx, c))[i] = v[c - 1];
+    }
+  }
+  cart_sensitivity_summary sm;
+  cart_sensitivity_get_summary(b->s, &sm);
+  SEXP sum = named_list(8, summary_fields);
+  SET_VECTOR_ELT(out, 1, sum);
+  UNPROTECT(1);
+  SET_VECTOR_ELT(sum, 0, ScalarReal((double)sm.n_rows));
+  SET_VECTOR_ELT(sum, 1, ScalarReal((double)sm.n_valid));
+  SET_VECTOR_ELT(sum, 2, ScalarReal(sm.mean));
+  SET_VECTOR_ELT(sum, 3, ScalarReal(sm.variance));
+  SET_VECTOR_ELT(sum, 4, ScalarReal(sm.wall_seconds));
+  SET_VECTOR_ELT(sum, 5, ScalarReal((double)sm.n_refused));
+  SET_VECTOR_ELT(sum, 6, ScalarString(mkCharCE(cart_sensitivity_refusal(b->s), CE_UTF8)));
+  SET_VECTOR_ELT(sum, 7, ScalarString(mkCharCE(cart_sensitivity_statistic(b->s), CE_UTF8)));
+  SEXP y = allocVector(REALSXP, (R_xlen_t)rows);
+  SET_VECTOR_ELT(out, 2, y);
+  memcpy(REAL(y), cart_sensitivity_outputs(b->s), rows * sizeof(double));
+  UNPROTECT(1);
+  return out;
+}
+
+/* Writes the analysis to an HDF5 file (cart_sensitivity_write): TRUE or a failure. */
+SEXP rcart_sensitivity_write(SEXP ptr, SEXP path, SEXP force)
+{
+  sensitivity_bundle *b = sensitivity_of(ptr);
+  cart_error err;
+  const int status = cart_sensitivity_write(b->s, translateCharUTF8(STRING_ELT(path, 0)),
+                                            LOGICAL(force)[0] == TRUE, &err);
+  return status == CART_OK ? ScalarLogical(TRUE) : failure(status, err.message);
+}
+
 /* ---- registration -------------------------------------------------------------------------- */
 
 static const R_CallMethodDef call_methods[] = {
@@ -995,6 +1698,16 @@ static const R_CallMethodDef call_methods[] = {
     {"rcart_scenario_model", (DL_FUNC)&rcart_scenario_model, 2},
     {"rcart_trial", (DL_FUNC)&rcart_trial, 13},
     {"rcart_calibrate", (DL_FUNC)&rcart_calibrate, 10},
+    {"rcart_fit_new", (DL_FUNC)&rcart_fit_new, 26},
+    {"rcart_fit_info", (DL_FUNC)&rcart_fit_info, 1},
+    {"rcart_fit_objective", (DL_FUNC)&rcart_fit_objective, 5},
+    {"rcart_fit_run", (DL_FUNC)&rcart_fit_run, 2},
+    {"rcart_fit_result", (DL_FUNC)&rcart_fit_result, 5},
+    {"rcart_sensitivity_new", (DL_FUNC)&rcart_sensitivity_new, 11},
+    {"rcart_sensitivity_design", (DL_FUNC)&rcart_sensitivity_design, 1},
+    {"rcart_sensitivity_run", (DL_FUNC)&rcart_sensitivity_run, 6},
+    {"rcart_sensitivity_result", (DL_FUNC)&rcart_sensitivity_result, 1},
+    {"rcart_sensitivity_write", (DL_FUNC)&rcart_sensitivity_write, 3},
     {NULL, NULL, 0}};
 
 void R_init_libcart(DllInfo *dll)
