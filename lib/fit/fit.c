@@ -664,13 +664,12 @@ static int pred_sens(cart_fit *fit, const double *theta, const double *dp, doubl
   return set_theta(fit, theta, dq, &sa, &sb);
 }
 
-int cart_fit_predict(cart_fit *fit, const double *theta, double *pred, double *sens)
+/* set_theta, then the predictions into pred and, when sens is not NULL, their derivatives
+ * (pred_sens) into sens. */
+static int evaluate(cart_fit *fit, const double *theta, double *pred, double *sens, double *dp,
+                    double *sa, double *sb)
 {
-  if (fit == NULL || theta == NULL || pred == NULL) {
-    return CART_EINVAL;
-  }
-  double dp[FIT_MAX_THETA], sa, sb;
-  int status = set_theta(fit, theta, dp, &sa, &sb);
+  int status = set_theta(fit, theta, dp, sa, sb);
   if (status == CART_OK) {
     status = solve_pred(fit, pred);
   }
@@ -678,6 +677,15 @@ int cart_fit_predict(cart_fit *fit, const double *theta, double *pred, double *s
     status = pred_sens(fit, theta, dp, sens);
   }
   return status;
+}
+
+int cart_fit_predict(cart_fit *fit, const double *theta, double *pred, double *sens)
+{
+  if (fit == NULL || theta == NULL || pred == NULL) {
+    return CART_EINVAL;
+  }
+  double dp[FIT_MAX_THETA], sa, sb;
+  return evaluate(fit, theta, pred, sens, dp, &sa, &sb);
 }
 
 /* ---- the objective ---- */
@@ -789,13 +797,8 @@ int cart_fit_objective(cart_fit *fit, const double *theta, double *value, double
     return cartp_error(&fit->error, CART_EINVAL, "no fitted parameters");
   }
   double dp[FIT_MAX_THETA], sa, sb;
-  int status = set_theta(fit, theta, dp, &sa, &sb);
-  if (status == CART_OK) {
-    status = solve_pred(fit, fit->pred);
-  }
-  if (status == CART_OK && gradient != NULL) {
-    status = pred_sens(fit, theta, dp, fit->sens);
-  }
+  const int status =
+      evaluate(fit, theta, fit->pred, gradient != NULL ? fit->sens : NULL, dp, &sa, &sb);
   if (status != CART_OK) {
     return status;
   }
@@ -820,14 +823,7 @@ static int ls_residuals(const gsl_vector *x, void *params, gsl_vector *f, gsl_ma
     c->theta[k] = gsl_vector_get(x, k);
   }
   double dp[FIT_MAX_THETA], sa, sb;
-  int status = set_theta(fit, c->theta, dp, &sa, &sb);
-  if (status == CART_OK) {
-    status = solve_pred(fit, fit->pred);
-  }
-  if (status == CART_OK && J != NULL) {
-    status = pred_sens(fit, c->theta, dp, fit->sens);
-  }
-  if (status != CART_OK) {
+  if (evaluate(fit, c->theta, fit->pred, J != NULL ? fit->sens : NULL, dp, &sa, &sb) != CART_OK) {
     return GSL_EDOM;
   }
   size_t r = 0;
@@ -1039,13 +1035,7 @@ static int information(cart_fit *fit, const double *theta, gsl_matrix *I)
 {
   const size_t nt = cart_fit_n_theta(fit);
   double dp[FIT_MAX_THETA], sa, sb;
-  int status = set_theta(fit, theta, dp, &sa, &sb);
-  if (status == CART_OK) {
-    status = solve_pred(fit, fit->pred);
-  }
-  if (status == CART_OK) {
-    status = pred_sens(fit, theta, dp, fit->sens);
-  }
+  const int status = evaluate(fit, theta, fit->pred, fit->sens, dp, &sa, &sb);
   if (status != CART_OK) {
     return status;
   }
@@ -1204,7 +1194,7 @@ int cart_fit_run(cart_fit *fit)
        * weighted residuals at the initial sigmas */
       double ss = 0, sa, sb, dp[FIT_MAX_THETA];
       size_t n_obs = 0;
-      if (set_theta(fit, theta, dp, &sa, &sb) == CART_OK && solve_pred(fit, fit->pred) == CART_OK) {
+      if (evaluate(fit, theta, fit->pred, NULL, dp, &sa, &sb) == CART_OK) {
         for (size_t i = 0; i < fit->data->n; i++) {
           const cartp_fit_obs *o = &fit->data->obs[i];
           double dg, d1, d2, d3;
