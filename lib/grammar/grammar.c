@@ -354,20 +354,18 @@ int cart_parse_table_labels(const char *text, const char *source,
   /* Each named label column is the first column of its name; it does not count against the
    * limit. */
   int label_of[CAP]; /* the label slot of field f, -1 for a number column */
-  size_t n_labels = 0, label_field[CAP_LABELS];
+  size_t n_labels = 0, label_which[CAP_LABELS]; /* the name in label_columns of each slot */
   for (size_t f = 0; split == 0 && f < n_fields; f++) {
     size_t which = 0;
     label_of[f] = -1;
     if (is_label(starts[f], ends[f], label_columns, &which) && n_labels < CAP_LABELS) {
       int seen = 0;
       for (size_t l = 0; l < n_labels; l++) {
-        size_t other = 0;
-        is_label(starts[label_field[l]], ends[label_field[l]], label_columns, &other);
-        seen |= other == which;
+        seen |= label_which[l] == which;
       }
       if (!seen) {
         label_of[f] = (int)n_labels;
-        label_field[n_labels++] = f;
+        label_which[n_labels++] = which;
       }
     }
   }
