@@ -68,14 +68,11 @@ static void role_values(const cartp_endpoint_tracker *tr, const double *y, doubl
   const cart_model *model = tr->model;
   double signals[CART_MAX_SIGNALS];
   model->signal_values(y, tr->p, signals);
-  for (int r = 0; r < CART_N_ROLES; r++) {
-    const int i = cartp_model_role(model, r);
-    if (i < 0) {
-      v[r] = NAN;
-      continue;
-    }
-    const double x = (size_t)i < model->n_states ? y[i] : signals[(size_t)i - model->n_states];
-    v[r] = x < 0.0 ? 0.0 : x;
+  memcpy(v, tr->no_roles, sizeof tr->no_roles);
+  for (unsigned k = 0; k < tr->n_roles; k++) {
+    const size_t i = (size_t)tr->role_entry[k];
+    const double x = i < model->n_states ? y[i] : signals[i - model->n_states];
+    v[tr->role_list[k]] = x < 0.0 ? 0.0 : x;
   }
 }
 
@@ -83,11 +80,10 @@ static void role_values(const cartp_endpoint_tracker *tr, const double *y, doubl
 static void role_values_sample(const cartp_endpoint_tracker *tr, const cartp_samples *samples,
                                int i, double *v)
 {
-  const cart_model *model = tr->model;
-  for (int r = 0; r < CART_N_ROLES; r++) {
-    const int m = cartp_model_role(model, r);
-    const double x = m < 0 ? NAN : cartp_sample(samples, i, (size_t)m);
-    v[r] = m < 0 ? NAN : x < 0.0 ? 0.0 : x;
+  memcpy(v, tr->no_roles, sizeof tr->no_roles);
+  for (unsigned k = 0; k < tr->n_roles; k++) {
+    const double x = cartp_sample(samples, i, (size_t)tr->role_entry[k]);
+    v[tr->role_list[k]] = x < 0.0 ? 0.0 : x;
   }
 }
 
@@ -471,6 +467,14 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
   tracker->tumour0 = NAN;
   tracker->cr_time = NAN;
   tracker->relapse_day = NAN;
+  for (int r = 0; r < CART_N_ROLES; r++) {
+    const int m = cartp_model_role(model, r);
+    tracker->no_roles[r] = NAN;
+    if (m >= 0) {
+      tracker->role_list[tracker->n_roles] = (unsigned char)r;
+      tracker->role_entry[tracker->n_roles++] = m;
+    }
+  }
   for (size_t e = 0; e < model->n_endpoints && e < CARTP_MAX_ENDPOINTS; e++) {
     const cartp_endpoint *def = &model->endpoints[e];
     const int role = endpoint_role(def);

@@ -50,6 +50,12 @@ typedef struct cartp_endpoint_tracker {
   int started;
   double t_last;
   double v_last[CART_N_ROLES];
+  /* the roles the model has and their entries of the extended vector, listed once so that a
+   * sample reads only those (the others stay NaN) */
+  unsigned char n_roles;
+  unsigned char role_list[CART_N_ROLES];
+  int role_entry[CART_N_ROLES];
+  double no_roles[CART_N_ROLES]; /* NaN each: where a sample's role values start */
   size_t n_extremes;
   cartp_extreme extremes[CARTP_MAX_EXTREMES];
   signed char extreme_of[CARTP_MAX_ENDPOINTS]; /* endpoint -> its extreme, -1 for none */
