@@ -4,14 +4,7 @@
 cart_calibrate <- function(scenario = NULL, targets, threads = 0L, progress = interactive(),
                            n = NULL, seed = NULL, max_evaluations = NULL) {
   s <- scenario_text(scenario)
-  check_string(targets, "targets")
-  t <- if (file.exists(targets) && !dir.exists(targets)) {
-    list(text = read_text(targets), source = targets)
-  } else if (grepl("\n", targets, fixed = TRUE)) {
-    list(text = targets, source = "<targets>")
-  } else {
-    cart_stop(sprintf("targets file '%s' does not exist", targets))
-  }
+  t <- file_or_text(targets, "targets")
   n <- if (is.null(n)) NA_real_ else whole_number(n, "n", 1)
   max_evaluations <- if (is.null(max_evaluations)) NA_real_ else whole_number(max_evaluations, "max_evaluations", 1)
   threads <- as.integer(whole_number(threads, "threads", 0, 1024))

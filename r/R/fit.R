@@ -32,10 +32,7 @@ fit_data_text <- function(data, format) {
     return(list(text = if (format == "petab") petab_text(data) else events_csv(data),
                 source = "data (a data frame; line 1 is its header)"))
   }
-  check_string(data, "data")
-  if (file.exists(data) && !dir.exists(data)) return(list(text = read_text(data), source = data))
-  if (!grepl("\n", data, fixed = TRUE)) cart_stop(sprintf("data file '%s' does not exist", data))
-  list(text = data, source = "<data>")
+  file_or_text(data, "data")
 }
 
 # The fitted parameters: c("rho", "alpha"), c(rho = 0.8), or list(rho = c(initial, lower, upper)).

@@ -22,6 +22,15 @@ scenario_text <- function(scenario) {
   list(text = scenario, source = "<text>")
 }
 
+# (text, source) of an argument that is a file's path or the text itself (one with a line
+# break): `what` names it in the message and in the source ("<what>").
+file_or_text <- function(value, what) {
+  check_string(value, what)
+  if (file.exists(value) && !dir.exists(value)) return(list(text = read_text(value), source = value))
+  if (!grepl("\n", value, fixed = TRUE)) cart_stop(sprintf("%s file '%s' does not exist", what, value))
+  list(text = value, source = sprintf("<%s>", what))
+}
+
 with_newline <- function(text) if (nzchar(text) && !endsWith(text, "\n")) paste0(text, "\n") else text
 
 # [arm NAME] sections of a named list of arms, each a named vector or list of the arm's keys
