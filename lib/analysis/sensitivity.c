@@ -444,6 +444,20 @@ static void sobol_estimate(const cart_sensitivity *s, const size_t *rows, size_t
   }
 }
 
+/* The elementary effect of parameter i in trajectory t: along the step where only x_i changed;
+ * NaN if none did (never, for a Morris design). */
+static double elementary_effect(const cart_sensitivity *s, size_t t, size_t i)
+{
+  const size_t p = s->p, base = t * (p + 1);
+  for (size_t k = 0; k < p; k++) {
+    const double *a = s->unit + (base + k) * p, *b = a + p;
+    if (b[i] != a[i]) {
+      return (s->outputs[base + k + 1] - s->outputs[base + k]) / (b[i] - a[i]);
+    }
+  }
+  return NAN;
+}
+
 /* mu, mu*, sigma of every parameter over trajectories rows[0 .. m). */
 static void morris_estimate(const cart_sensitivity *s, const size_t *rows, size_t m, double *mu,
                             double *mu_star, double *sigma)
@@ -452,33 +466,17 @@ static void morris_estimate(const cart_sensitivity *s, const size_t *rows, size_
   for (size_t i = 0; i < p; i++) {
     cartp_sum sum = {0, 0}, sum_abs = {0, 0};
     for (size_t j = 0; j < m; j++) {
-      /* the effect of i in trajectory rows[j]: the step along which only x_i changed */
-      const size_t base = rows[j] * (p + 1);
-      for (size_t k = 0; k < p; k++) {
-        const double *a = s->unit + (base + k) * p, *b = a + p;
-        if (b[i] != a[i]) {
-          const double effect = (s->outputs[base + k + 1] - s->outputs[base + k]) / (b[i] - a[i]);
-          cartp_sum_add(&sum, effect);
-          cartp_sum_add(&sum_abs, fabs(effect));
-          break;
-        }
-      }
+      const double effect = elementary_effect(s, rows[j], i);
+      cartp_sum_add(&sum, effect);
+      cartp_sum_add(&sum_abs, fabs(effect));
     }
     mu[i] = cartp_sum_value(&sum) / (double)m;
     mu_star[i] = cartp_sum_value(&sum_abs) / (double)m;
     if (sigma != NULL) {
       cartp_sum squares = {0, 0};
       for (size_t j = 0; j < m; j++) {
-        const size_t base = rows[j] * (p + 1);
-        for (size_t k = 0; k < p; k++) {
-          const double *a = s->unit + (base + k) * p, *b = a + p;
-          if (b[i] != a[i]) {
-            const double d =
-                (s->outputs[base + k + 1] - s->outputs[base + k]) / (b[i] - a[i]) - mu[i];
-            cartp_sum_add(&squares, d * d);
-            break;
-          }
-        }
+        const double d = elementary_effect(s, rows[j], i) - mu[i];
+        cartp_sum_add(&squares, d * d);
       }
       sigma[i] = m > 1 ? sqrt(cartp_sum_value(&squares) / (double)(m - 1)) : NAN;
     }
@@ -846,9 +844,7 @@ int cart_sensitivity_run_trial(cart_sensitivity *s, cart_trial *trial, const cha
                            s->n_rows);
     }
   }
-  if (sim.status != NULL) {
-    cartp_sim_clear(&sim);
-  }
+  cartp_sim_clear(&sim); /* also after a failed cartp_sim_init, which leaves it cleared */
   for (size_t k = 0; k < s->p; k++) {
     cart_params_set(typical, s->params[k].name, saved[k]);
   }

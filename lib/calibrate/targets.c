@@ -976,6 +976,13 @@ static void extended_list(const cart_model *model, char *buffer, size_t size)
   cartp_join_names(buffer, size, model->n_states + model->n_signals, extended_name, model);
 }
 
+/* Whether targets u and v both read the same NAME@DAY. */
+static int same_value_at(const cartp_target *u, const cartp_target *v)
+{
+  return !isnan(u->at) && names_endpoint(u->statistic) && !isnan(v->at) &&
+         names_endpoint(v->statistic) && u->at == v->at && strcmp(u->argument, v->argument) == 0;
+}
+
 /* The column of target i's NAME@DAY among the targets' distinct ones (in the order of their first
  * target), and whether target i is that first one; -1 when it has none. */
 static int value_at_column(const cart_targets *targets, size_t i, int *first)
@@ -984,35 +991,19 @@ static int value_at_column(const cart_targets *targets, size_t i, int *first)
   if (isnan(t->at) || !names_endpoint(t->statistic)) {
     return -1;
   }
-  int column = 0;
-  for (size_t k = 0; k <= i; k++) {
+  int column = 0; /* the distinct NAME@DAY of targets[0 .. k) */
+  for (size_t k = 0;; k++) {
     const cartp_target *u = &targets->targets[k];
-    if (isnan(u->at) || !names_endpoint(u->statistic)) {
-      continue;
-    }
-    int earlier = -1; /* the first target of u's pair */
-    for (size_t m = 0; m < k && earlier < 0; m++) {
-      const cartp_target *v = &targets->targets[m];
-      if (!isnan(v->at) && names_endpoint(v->statistic) && v->at == u->at &&
-          strcmp(v->argument, u->argument) == 0) {
-        earlier = (int)m;
-      }
-    }
-    if (earlier >= 0) {
-      if (k == i) {
-        int dummy;
-        *first = 0;
-        return value_at_column(targets, (size_t)earlier, &dummy);
-      }
-      continue;
-    }
-    if (k == i) {
-      *first = 1;
+    if (same_value_at(u, t)) { /* the first target of t's NAME@DAY (k <= i) */
+      *first = k == i;
       return column;
     }
-    column++;
+    int earlier = 0;
+    for (size_t m = 0; m < k && !earlier; m++) {
+      earlier = same_value_at(&targets->targets[m], u);
+    }
+    column += !isnan(u->at) && names_endpoint(u->statistic) && !earlier;
   }
-  return -1;
 }
 
 /* The endpoints a target reads: its argument, or those its oncology statistic needs, against the
