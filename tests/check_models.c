@@ -458,26 +458,22 @@ START_TEST(test_endpoint_tables)
       ck_assert_int_eq(cart_model_endpoint_info(model, i, &info), CART_OK);
       ck_assert_str_eq(info.name, name);
       const cartp_reducer r = def->reducer;
-      ck_assert_msg(r > CARTP_REDUCE_NONE && r < CARTP_N_REDUCERS, "%s: %s has no reducer",
-                    model->name, name);
-      const int integer = r == CARTP_REDUCE_GRADE || r == CARTP_REDUCE_RESPONSE ||
-                          r == CARTP_REDUCE_RECIST ||
-                          r == CARTP_REDUCE_RELAPSE_NEGATIVE || r == CARTP_REDUCE_TOCI_DOSES ||
-                          r == CARTP_REDUCE_BELOW_AT;
-      ck_assert_msg(def->info.is_integer == integer, "%s: %s is_integer", model->name, name);
+      const cartp_reducer_info *reducer = cartp_reducer_get(r);
+      ck_assert_msg(reducer != NULL, "%s: %s has no reducer", model->name, name);
+      ck_assert_msg(def->info.is_integer == reducer->is_integer, "%s: %s is_integer", model->name,
+                    name);
       const int role = def->input_slot - 1;
-      if (r == CARTP_REDUCE_TOCI_DOSES) {
+      if (reducer->no_input) {
         ck_assert_msg(role == -1 && cartp_model_toci_state(model) >= 0,
                       "%s: %s counts doses of a drug the model does not take", model->name, name);
         continue;
       }
       ck_assert_msg(role >= 0 && role < CART_N_ROLES && cartp_model_role(model, role) >= 0,
                     "%s: %s reads role %d, which the model lacks", model->name, name, role);
-      if (r == CARTP_REDUCE_VALUE_AT || r == CARTP_REDUCE_BELOW_AT) {
+      if (reducer->reads_day) {
         ck_assert(isfinite(def->day) && def->day >= 0);
       }
-      if (r == CARTP_REDUCE_RESPONSE || r == CARTP_REDUCE_RECIST ||
-          r == CARTP_REDUCE_RELAPSE_DAY || r == CARTP_REDUCE_RELAPSE_NEGATIVE) {
+      if (reducer->response) {
         ck_assert_msg(tumour_input < 0 || tumour_input == role,
                       "%s: the response endpoints read one tumour", model->name);
         tumour_input = role;
@@ -486,14 +482,9 @@ START_TEST(test_endpoint_tables)
         ck_assert_int_ge(cartp_model_role(model, CART_ROLE_TUMOUR_NEG), 0);
       }
       /* the distinct extremes the tracker follows (endpoints.h) */
-      const int wants_max = r == CARTP_REDUCE_MAX || r == CARTP_REDUCE_TIME_OF_MAX ||
-                            r == CARTP_REDUCE_GRADE;
-      const int wants_min = r == CARTP_REDUCE_MIN || r == CARTP_REDUCE_RESPONSE ||
-                            r == CARTP_REDUCE_RECIST ||
-                            r == CARTP_REDUCE_RELAPSE_DAY || r == CARTP_REDUCE_RELAPSE_NEGATIVE;
-      if (wants_max || wants_min) {
+      if (reducer->extreme != 0) {
         const int index = cartp_model_role(model, role);
-        const double sign = wants_max ? 1.0 : -1.0;
+        const double sign = reducer->extreme;
         size_t x = 0;
         while (x < n_extremes && !(extreme_index[x] == index && extreme_sign[x] == sign)) {
           x++;
@@ -551,6 +542,74 @@ START_TEST(test_endpoint_tables)
 }
 END_TEST
 
+/* Every reducer has its row in model.c's table (cartp_reducer_get): a reducer added to the enum
+ * but not to the table would read as an all-zero row, which no reducer is (each reads a level,
+ * an extreme or no input). The rows agree with each other: what reads no input is read at the
+ * end and is no extreme; the response machine's rows read the tumour's minimum and two levels or
+ * more (n_detect, t_resp). */
+START_TEST(test_reducer_table)
+{
+  ck_assert_ptr_null(cartp_reducer_get(CARTP_REDUCE_NONE));
+  ck_assert_ptr_null(cartp_reducer_get(CARTP_N_REDUCERS));
+  ck_assert_int_eq(cartp_reducer_n_levels(CARTP_REDUCE_NONE), 0);
+  for (int r = CARTP_REDUCE_NONE + 1; r < CARTP_N_REDUCERS; r++) {
+    const cartp_reducer_info *info = cartp_reducer_get((cartp_reducer)r);
+    ck_assert_ptr_nonnull(info);
+    ck_assert_msg(info->n_levels > 0 || info->extreme != 0 || info->no_input ||
+                      info->reads_day,
+                  "reducer %d has no row in model.c's table", r);
+    ck_assert_int_le(info->n_levels, CARTP_MAX_LEVELS);
+    ck_assert_int_eq(cartp_reducer_n_levels((cartp_reducer)r), info->n_levels);
+    ck_assert(info->extreme >= -1 && info->extreme <= 1);
+    if (info->no_input) {
+      ck_assert(info->work == CARTP_WORK_END && info->extreme == 0 && info->n_levels == 0);
+    }
+    if (info->response) {
+      ck_assert(info->extreme == -1 && info->n_levels >= 2 && info->work == CARTP_WORK_END);
+    }
+    if (info->reads_day) {
+      ck_assert_int_eq(info->work, CARTP_WORK_PER_STEP);
+    }
+  }
+}
+END_TEST
+
+/* The table check refuses a row whose is_integer disagrees with its reducer, or whose day (a
+ * reducer that reads one) is not a day >= 0, naming the row. */
+START_TEST(test_endpoint_row_checks)
+{
+  static const cartp_endpoint real_remission[] = {
+      {{"remission", "1", 0, "below at day 180"}, CARTP_REDUCE_BELOW_AT,
+       CARTP_SLOT(CART_ROLE_ACTIVITY), 180,
+       {{{"remission_score", "1", 2, 0, 105, 1, 0, "activity below it is a remission"},
+         CART_LEVEL_ABSOLUTE, NULL}}}};
+  static const cartp_endpoint integer_cmax[] = {
+      {{"cmax", "cells/uL", 1, "max"}, CARTP_REDUCE_MAX, CARTP_SLOT(CART_ROLE_CBLOOD), 0,
+       CARTP_NO_LEVELS}};
+  static const cartp_endpoint negative_day[] = {
+      {{"ab", "1", 0, "at day -1"}, CARTP_REDUCE_VALUE_AT, CARTP_SLOT(CART_ROLE_AUTOAB), -1,
+       CARTP_NO_LEVELS}};
+  static const cartp_endpoint nan_day[] = {
+      {{"ab", "1", 0, "at day NaN"}, CARTP_REDUCE_VALUE_AT, CARTP_SLOT(CART_ROLE_AUTOAB), NAN,
+       CARTP_NO_LEVELS}};
+  const struct {
+    const cartp_endpoint *rows;
+    const char *message;
+  } cases[] = {{real_remission, "is_integer 0"}, {integer_cmax, "is_integer 1"},
+               {negative_day, "day -1"}, {nan_day, "day nan"}};
+  cart_model lupus = *cart_model_find("lupus", NULL);
+  lupus.n_endpoints = 1;
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    lupus.endpoints = cases[k].rows;
+    cart_error err;
+    ck_assert_int_eq(cartp_model_check_endpoints(&lupus, &err), CART_EINVAL);
+    ck_assert_msg(strstr(err.message, cases[k].message) != NULL &&
+                      strstr(err.message, cases[k].rows[0].info.name) != NULL,
+                  "%s", err.message);
+  }
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("models");
@@ -563,6 +622,8 @@ int main(void)
   tcase_add_test(tables, test_roles);
   tcase_add_test(tables, test_dose_state);
   tcase_add_test(tables, test_endpoint_tables);
+  tcase_add_test(tables, test_reducer_table);
+  tcase_add_test(tables, test_endpoint_row_checks);
   suite_add_tcase(suite, tables);
   TCase *jacobian = tcase_create("jacobian");
   tcase_add_test(jacobian, test_jacobian_every_model);

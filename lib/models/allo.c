@@ -32,9 +32,7 @@ static const cart_state_info states[N_STATES] = {
     {"A52", "mg", 1e-6, "anti-CD52 antibody in the body"},
 };
 
-static const cart_state_info outputs[] = {
-    {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"},
-};
+static const cart_state_info outputs[] = {CARTP_CART_OUTPUT_ROWS};
 
 /* cart's table (cart_parts.h), then the host's T cells and the anti-CD52 antibody. Sources and
  * assumptions: doc/models.md section 3b (marked there [M] where recalled and not checked). */
@@ -106,22 +104,18 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
 #include "model_lanes.h"
 
 static const cart_state_info signals[] = {CARTP_CART_SIGNAL_ROWS};
-enum { SIG_CBLOOD = N_STATES, SIG_TUMOUR, SIG_IL6S, SIG_CRS };
+enum { CARTP_CART_SIGNALS };
 static const char *const default_outputs[] = {"Cblood", "tumour", "B", "IL6", "IL6s", "N", "R",
                                               NULL};
 
-/* cart's groups (cart.c), and: {N, R}: no host T cells from none (every term of f_N and f_R
- * has a factor N or R); {A52}: no antibody without a dose. While {E, M, X} is 0 the competition
- * and rejection terms (factor E, M or X) and their derivatives by N and R vanish. */
-static const int car_t_group[] = {E, M, X, -1};
-static const int tumour_group[] = {TP, TN, -1};
-static const int toci_group[] = {D1, D2, -1};
-static const int tp_group[] = {TP, -1};
+/* cart's groups and extinct states (cart_parts.h), and: {N, R}: no host T cells from none
+ * (every term of f_N and f_R has a factor N or R); {A52}: no antibody without a dose. While
+ * {E, M, X} is 0 the competition and rejection terms (factor E, M or X) and their derivatives by
+ * N and R vanish. */
+CARTP_CART_ZERO_GROUP_ARRAYS
 static const int host_group[] = {NH, RA, -1};
 static const int cd52_group[] = {A52, -1};
-static const int *const zero_groups[] = {car_t_group, tumour_group, tp_group, toci_group,
-                                         host_group, cd52_group, NULL};
-static const int extinct_states[] = {TP, TN, -1};
+static const int *const zero_groups[] = {CARTP_CART_ZERO_GROUPS, host_group, cd52_group, NULL};
 /* cart's structure, with rejection coupling E, M and X to each other and to R, competition E to
  * N, R reading the CAR-T cells, N and the antibody. */
 static const char *const jacobian_pattern[N_STATES] = {

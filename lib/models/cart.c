@@ -19,9 +19,7 @@ _Static_assert(N_DERIVED <= CART_MAX_DERIVED, "derived block too small");
 
 static const cart_state_info states[N_STATES] = {CARTP_CART_STATE_ROWS};
 
-static const cart_state_info outputs[] = {
-    {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"},
-};
+static const cart_state_info outputs[] = {CARTP_CART_OUTPUT_ROWS};
 
 /* MODEL.md 2.2 parameter table (cart_parts.h): name, unit, default, lower, upper, lower open,
  * upper open, meaning; then the opt-in mechanisms (doc/models.md 2.8), each off at its default. */
@@ -75,19 +73,12 @@ static int jacobian(double t, const double *y, double *J, double *dfdt, const ca
 /* Signals: Cblood, the tumour sum Tp + Tn, IL6s = IL6 (1 - RO) and the CRS signal (MODEL.md
  * 2.2, doc/models.md 2.8). */
 static const cart_state_info signals[] = {CARTP_CART_SIGNAL_ROWS};
-enum { SIG_CBLOOD = N_STATES, SIG_TUMOUR, SIG_IL6S, SIG_CRS };
+enum { CARTP_CART_SIGNALS };
 static const char *const default_outputs[] = {"Cblood", "tumour", "B", "IL6", "IL6s", NULL};
 
-/* {E, M, X}: no CAR-T ever arises from none; {Tp, Tn}: no tumour from none; {D1, D2}: no
- * tocilizumab without an infusion. The ODE keeps each set at exactly 0 (every term of their
- * right-hand sides has a factor from the set), and no row of the set depends on a state outside
- * it while the set is 0; the solver uses this to keep roundoff from seeding them. */
-static const int car_t_group[] = {E, M, X, -1};
-static const int tumour_group[] = {TP, TN, -1};
-static const int toci_group[] = {D1, D2, -1};
-static const int tp_group[] = {TP, -1}; /* Tp alone: after its extinction while Tn lives */
-static const int *const zero_groups[] = {car_t_group, tumour_group, tp_group, toci_group, NULL};
-static const int extinct_states[] = {TP, TN, -1};
+/* {E, M, X}, {Tp, Tn}, {Tp} and {D1, D2} (cart_parts.h); Tp and Tn go extinct. */
+CARTP_CART_ZERO_GROUP_ARRAYS
+static const int *const zero_groups[] = {CARTP_CART_ZERO_GROUPS, NULL};
 /* The core {E, M, Tp, Tn, B} is one block; X and IL-6 only read it, {D1, D2} stands alone. */
 static const char *const jacobian_pattern[N_STATES] = {
     /* E M X Tp Tn B IL6 D1 D2 */

@@ -1,7 +1,9 @@
 /* cart_common.h: what the mechanistic models cart (MODEL.md 2.2) and cart2 (2.3) share
  * (internal): the parameter rows of the CAR-T cells and of the host (B cells, IL-6,
  * tocilizumab, blood), and the IL-6 amplification loop with its rules. Each model keeps its own
- * tumour rows and equations. */
+ * tumour rows and equations. The models after them take what they have of cart's: solid the IL-6,
+ * tocilizumab and body rows, the IL-6 loop, the programme and the antibody PK; lupus the body rows
+ * and the programme. */
 #ifndef CART_MODELS_CART_COMMON_H
 #define CART_MODELS_CART_COMMON_H
 
@@ -43,7 +45,8 @@
     {"b_ld", "1", 0.1, 0, 1, CLOSED, CLOSED, "share of the B-cell pool left after lymphodepletion"}, \
     {"delta_B", "1/day", 0.03, 0, 1, CLOSED, CLOSED, "B-cell turnover (sets reconstitution speed)"},
 /* IL-6, tocilizumab, weight and blood (the solid model has them without B cells): */
-#define CARTP_ROWS_IL6_TOCI_BLOOD \
+#define CARTP_ROWS_IL6_TOCI_BLOOD CARTP_ROWS_IL6_TOCI CARTP_ROWS_BODY
+#define CARTP_ROWS_IL6_TOCI \
     {"il6_0", "pg/mL", 3, 0, INF, OPEN, OPEN, "baseline serum IL-6"}, \
     {"k_il6", "1/day", 5, 0, INF, OPEN, OPEN, "non-receptor IL-6 elimination"}, \
     {"k_rec", "1/day", 15, 0, 1e3, CLOSED, CLOSED, "IL-6R-mediated IL-6 elimination"}, \
@@ -58,7 +61,10 @@
     {"Q", "L/day", 0.2, 0, INF, CLOSED, OPEN, "tocilizumab inter-compartment clearance [S8]"}, \
     {"Vmax", "mg/day", 7.5, 0, INF, CLOSED, OPEN, "tocilizumab saturable elimination [S8]"}, \
     {"Km", "mg/L", 2.7, 0, INF, OPEN, OPEN, "tocilizumab saturable elimination constant [S8]"}, \
-    {"KD_toci", "mg/L", 0.4, 0, INF, OPEN, OPEN, "tocilizumab concentration of half IL-6R occupancy (~2.5 nM)"}, \
+    {"KD_toci", "mg/L", 0.4, 0, INF, OPEN, OPEN, "tocilizumab concentration of half IL-6R occupancy (~2.5 nM)"},
+/* Weight and blood, the last rows of every table built on cart's (lupus has them without IL-6
+ * amplification and tocilizumab): */
+#define CARTP_ROWS_BODY \
     {"WT", "kg", 70, 0, 300, OPEN, CLOSED, "body weight (weight-based doses)"}, \
     {"V_blood", "L", 5, 0, INF, OPEN, OPEN, "blood volume, converts cells to cells/uL"}, \
     {"f_blood", "1", 0.005, 0, 1, OPEN, CLOSED, "share of CAR-T cells that circulate in blood"},

@@ -1,7 +1,8 @@
 /* cart_parts.h: model cart's tables (MODEL.md 2.2) as pieces that a model built on cart reuses
- * (internal): the index lists of its states, parameters and derived constants, and the rows of
- * its state, parameter and signal tables. cart.c is these pieces alone; allo.c puts its own
- * after them, so that cart_equations.h, which reads the names below, serves both.
+ * (internal): the index lists of its states, parameters, derived constants and signals, the rows
+ * of its state, output, parameter and signal tables, and its invariant zero groups. cart.c is
+ * these pieces alone; allo.c puts its own after them, so that cart_equations.h, which reads the
+ * names below, serves both.
  *
  * A model that includes this header declares, in this order,
  *   enum { CARTP_CART_STATES, <its own states>, N_STATES };
@@ -64,13 +65,33 @@
 #define CARTP_CART_PARAM_ROWS \
     CARTP_ROWS_CAR_T CARTP_ROWS_CART_TUMOUR CARTP_ROWS_HOST CARTP_ROWS_CART_MECHANISMS
 
+/* cart's one output, Cblood (cart_observe), which is also its first signal. */
+#define CARTP_CART_CBLOOD_ROW                                                                     \
+  {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"}
+#define CARTP_CART_OUTPUT_ROWS CARTP_CART_CBLOOD_ROW,
+
 /* cart's signals (cart_equations.h's signals), at N_STATES + 0 .. 3 of the extended vector. */
 #define CARTP_CART_SIGNAL_ROWS                                                                    \
-  {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"},       \
-      {"tumour", "cells", 0.0, "tumour sum Tp + Tn"},                                             \
+  CARTP_CART_CBLOOD_ROW, {"tumour", "cells", 0.0, "tumour sum Tp + Tn"},                          \
       {"IL6s", "pg/mL", 0.0, "IL-6 able to signal: IL6 (1 - RO)"},                                \
       {"CRS", "pg/mL", 0.0, "CRS severity signal: IL6s + q_ifn S E / 1e9 (IL6s when q_ifn = 0)"},
 #define CARTP_CART_N_SIGNALS 4
+/* Their indices in the extended vector, for the model's enum after N_STATES. */
+#define CARTP_CART_SIGNALS SIG_CBLOOD = N_STATES, SIG_TUMOUR, SIG_IL6S, SIG_CRS
+
+/* cart's invariant zero groups (model_impl.h) and extinct states, declared by the model after its
+ * enums: {E, M, X}: no CAR-T ever arises from none; {Tp, Tn}: no tumour from none; {Tp} alone:
+ * after its extinction while Tn lives; {D1, D2}: no tocilizumab without an infusion. The ODE
+ * keeps each set at exactly 0 (every term of their right-hand sides has a factor from the set),
+ * and no row of the set depends on a state outside it while the set is 0; the solver uses this
+ * to keep roundoff from seeding them. CARTP_CART_ZERO_GROUPS lists them in the model's groups. */
+#define CARTP_CART_ZERO_GROUP_ARRAYS                                                              \
+  static const int car_t_group[] = {E, M, X, -1};                                                 \
+  static const int tumour_group[] = {TP, TN, -1};                                                 \
+  static const int tp_group[] = {TP, -1};                                                         \
+  static const int toci_group[] = {D1, D2, -1};                                                   \
+  static const int extinct_states[] = {TP, TN, -1};
+#define CARTP_CART_ZERO_GROUPS car_t_group, tumour_group, tp_group, toci_group
 
 /* The fields of a cart_model table (model_impl.h) that cart and a model built on it fill alike,
  * from the names the model's file defines as cart.c does: outputs, check, prepare, initial, rhs,

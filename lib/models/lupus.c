@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model_impl.h"
+#include "cart_common.h"
 
 enum { E, M, X, P1, P2, B, BA, PB, L, AB, IL6, N_STATES };
 
@@ -53,10 +53,6 @@ static const cart_state_info states[N_STATES] = {
 static const cart_state_info outputs[] = {
     {"Cblood", "cells/uL", 0.0, "CAR-T cells in blood: f_blood (E + M + X) / (V_blood 1e6)"},
 };
-
-#define OPEN 1
-#define CLOSED 0
-#define INF INFINITY
 
 /* name, unit, default, lower, upper, lower open, upper open, meaning. Sources: doc/models.md. */
 static const cart_param_info params[N_PARAMS] = {
@@ -102,10 +98,8 @@ static const cart_param_info params[N_PARAMS] = {
     {"k_il6", "1/day", 20, 0, INF, OPEN, OPEN, "IL-6 elimination"},
     {"p_kill", "pg/mL/day per 1e9 cells/day", 50, 0, 1e4, CLOSED, CLOSED, "IL-6 from killed targets"},
     {"p_act", "pg/mL/day per 1e9 cells", 2750, 0, 1e5, CLOSED, CLOSED, "IL-6 from activated effectors"},
-    /* body */
-    {"WT", "kg", 70, 0, 300, OPEN, CLOSED, "body weight (weight-based doses)"},
-    {"V_blood", "L", 5, 0, INF, OPEN, OPEN, "blood volume, converts cells to cells/uL"},
-    {"f_blood", "1", 0.005, 0, 1, OPEN, CLOSED, "share of CAR-T cells that circulate in blood"},
+    /* body (cart's rows, cart_common.h) */
+    CARTP_ROWS_BODY
 };
 
 /* The pre-treatment steady state (no CAR-T): P1 = P2 = s_P / k_mat, B = B0 with
@@ -184,21 +178,6 @@ static void initial(const double *p, const double *dv, double *y, int *mode)
   *mode = 0;
 }
 
-/* Programmed decline of antigen-driven proliferation, 1 / (1 + (t / t_prog)^n_prog), and its
- * time derivative (cart's opt-in mechanism [Kaech 2001, Badovinac 2002]); 1 and 0 when off. */
-static double programme(const double *p, double t, double *slope)
-{
-  *slope = 0.0;
-  if (!(p[P_T_PROG] > 0.0) || !(t > 0.0)) {
-    return 1.0;
-  }
-  const double u = t / p[P_T_PROG];
-  const double un1 = pow(u, p[P_N_PROG] - 1.0);
-  const double share = 1.0 / (1.0 + un1 * u);
-  *slope = -share * share * p[P_N_PROG] * un1 / p[P_T_PROG];
-  return share;
-}
-
 /* What the right-hand side and the Jacobian share at a state. */
 typedef struct terms {
   double antigen;    /* A = a_m (P1 + P2) + B + Ba + Pb */
@@ -218,7 +197,8 @@ static void compute_terms(double t, const double *y, const double *p, const doub
   s->dstim = p[P_KS] * inv_ks * inv_ks;
   s->inv_den = 1.0 / (p[P_KKILL] + s->antigen);
   s->per_target = p[P_GAMMA] * y[E] * s->inv_den;
-  s->prog = programme(p, t, &s->prog_slope);
+  /* programmed decline of proliferation, cart's opt-in mechanism [Kaech 2001, Badovinac 2002] */
+  s->prog = cartp_programme(t, p[P_T_PROG], p[P_N_PROG], &s->prog_slope);
   s->homeostatic = p[P_RHO_LD] * exp(-t * dv[DV_INV_LD_TAU]);
 }
 

@@ -183,24 +183,44 @@ double *cartp_trial_setting_field(cart_endpoint_settings *settings, int i)
   return (double *)((char *)settings + cartp_trial_settings[i].offset);
 }
 
+/* Every reducer's row (model_impl.h, cartp_reducer_info); a field left out is 0. */
+static const cartp_reducer_info reducers[CARTP_N_REDUCERS] = {
+    [CARTP_REDUCE_MAX] = {.extreme = +1},
+    [CARTP_REDUCE_TIME_OF_MAX] = {.extreme = +1},
+    [CARTP_REDUCE_MIN] = {.extreme = -1},
+    [CARTP_REDUCE_INTEGRAL] = {.n_levels = 1, .work = CARTP_WORK_PER_STEP},
+    [CARTP_REDUCE_VALUE_AT] = {.reads_day = 1, .nan_until_seen = 1, .work = CARTP_WORK_PER_STEP},
+    [CARTP_REDUCE_TIME_BELOW] = {.n_levels = 1, .work = CARTP_WORK_PER_SAMPLE},
+    [CARTP_REDUCE_FIRST_ABOVE] = {.n_levels = 1, .nan_until_seen = 1,
+                                  .work = CARTP_WORK_PER_SAMPLE},
+    [CARTP_REDUCE_GRADE] = {.n_levels = 4, .extreme = +1, .is_integer = 1},
+    [CARTP_REDUCE_RESPONSE] = {.n_levels = 2, .extreme = -1, .response = 1, .is_integer = 1},
+    [CARTP_REDUCE_RELAPSE_DAY] = {.n_levels = 2, .extreme = -1, .response = 1},
+    [CARTP_REDUCE_RELAPSE_NEGATIVE] = {.n_levels = 2, .extreme = -1, .response = 1,
+                                       .is_integer = 1},
+    [CARTP_REDUCE_TOCI_DOSES] = {.is_integer = 1, .no_input = 1},
+    [CARTP_REDUCE_RECOVERY_DAY] = {.n_levels = 2, .nan_until_seen = 1,
+                                   .work = CARTP_WORK_PER_SAMPLE},
+    [CARTP_REDUCE_LAST_ABOVE] = {.n_levels = 1, .nan_until_seen = 1,
+                                 .work = CARTP_WORK_PER_SAMPLE},
+    [CARTP_REDUCE_FIRST_BELOW] = {.n_levels = 1, .nan_until_seen = 1,
+                                  .work = CARTP_WORK_PER_SAMPLE},
+    [CARTP_REDUCE_BELOW_AT] = {.n_levels = 1, .reads_day = 1, .is_integer = 1,
+                               .nan_until_seen = 1, .work = CARTP_WORK_PER_STEP},
+    [CARTP_REDUCE_RECIST] = {.n_levels = 3, .extreme = -1, .response = 1, .is_integer = 1},
+    [CARTP_REDUCE_FALL_AFTER_MAX] = {.n_levels = 1, .nan_until_seen = 1,
+                                     .work = CARTP_WORK_PER_SAMPLE},
+};
+
+const cartp_reducer_info *cartp_reducer_get(cartp_reducer reducer)
+{
+  return reducer > CARTP_REDUCE_NONE && reducer < CARTP_N_REDUCERS ? &reducers[reducer] : NULL;
+}
+
 int cartp_reducer_n_levels(cartp_reducer reducer)
 {
-  switch (reducer) {
-  case CARTP_REDUCE_INTEGRAL:
-  case CARTP_REDUCE_TIME_BELOW:
-  case CARTP_REDUCE_FIRST_ABOVE:
-  case CARTP_REDUCE_LAST_ABOVE:
-  case CARTP_REDUCE_FIRST_BELOW:
-  case CARTP_REDUCE_BELOW_AT:
-  case CARTP_REDUCE_FALL_AFTER_MAX: return 1;
-  case CARTP_REDUCE_RESPONSE:
-  case CARTP_REDUCE_RELAPSE_DAY:
-  case CARTP_REDUCE_RELAPSE_NEGATIVE:
-  case CARTP_REDUCE_RECOVERY_DAY: return 2;
-  case CARTP_REDUCE_RECIST: return 3;
-  case CARTP_REDUCE_GRADE: return 4;
-  default: return 0;
-  }
+  const cartp_reducer_info *info = cartp_reducer_get(reducer);
+  return info ? info->n_levels : 0;
 }
 
 /* The description of a level's setting: the row's own, or the trial-wide one. */
@@ -323,18 +343,29 @@ int cartp_model_check_endpoints(const cart_model *model, cart_error *err)
   for (size_t e = 0; e < model->n_endpoints; e++) {
     const cartp_endpoint *def = &model->endpoints[e];
     const char *name = def->info.name;
-    if (!(def->reducer > CARTP_REDUCE_NONE && def->reducer < CARTP_N_REDUCERS)) {
+    const cartp_reducer_info *reducer = cartp_reducer_get(def->reducer);
+    if (reducer == NULL) {
       return cartp_error(err, CART_EINVAL, "model '%s': endpoint %s has no reducer",
                               model->name, name);
     }
     const int role = def->input_slot - 1;
-    if (def->reducer != CARTP_REDUCE_TOCI_DOSES &&
+    if (!reducer->no_input &&
         !(role >= 0 && role < CART_N_ROLES && cartp_model_role(model, role) >= 0)) {
       return cartp_error(err, CART_EINVAL,
                               "model '%s': endpoint %s reads a role the model lacks", model->name,
                               name);
     }
-    const int wanted = cartp_reducer_n_levels(def->reducer);
+    if (reducer->reads_day && !(isfinite(def->day) && def->day >= 0.0)) {
+      return cartp_error(err, CART_EINVAL, "model '%s': endpoint %s: day %g is not a day >= 0",
+                         model->name, name, def->day);
+    }
+    if ((def->info.is_integer != 0) != (reducer->is_integer != 0)) {
+      return cartp_error(err, CART_EINVAL,
+                         "model '%s': endpoint %s: its reducer's value is %s, is_integer %d",
+                         model->name, name, reducer->is_integer ? "an integer" : "real",
+                         def->info.is_integer);
+    }
+    const int wanted = reducer->n_levels;
     for (int j = 0; j < CARTP_MAX_LEVELS; j++) {
       const cartp_level *level = &def->levels[j];
       if ((level->setting.name != NULL) != (j < wanted)) {
@@ -347,10 +378,7 @@ int cartp_model_check_endpoints(const cart_model *model, cart_error *err)
         return status;
       }
     }
-    const int in_response = def->reducer == CARTP_REDUCE_RESPONSE ||
-                            def->reducer == CARTP_REDUCE_RECIST ||
-                            def->reducer == CARTP_REDUCE_RELAPSE_DAY ||
-                            def->reducer == CARTP_REDUCE_RELAPSE_NEGATIVE;
+    const int in_response = reducer->response;
     if (in_response && response != NULL &&
         (response->input_slot != def->input_slot || !same_levels(response, def))) {
       /* one response machine per patient (endpoints.c): its rows read one tumour, one n_detect */

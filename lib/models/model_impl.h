@@ -115,7 +115,32 @@ typedef struct cartp_endpoint {
   cartp_level levels[CARTP_MAX_LEVELS]; /* as many as the reducer reads (cartp_reducer_n_levels) */
 } cartp_endpoint;
 
-/* The levels a reducer reads (the first that many of a row's levels must be given, no more). */
+/* What the table check (model.c), the tracker (lib/trial/endpoints.c) and the tests need to know
+ * of a reducer besides its own code in endpoints.c: one row of cartp_reducer_info per reducer
+ * (model.c), so that a new reducer is declared once instead of in every list that names it. */
+typedef enum cartp_reducer_work {
+  CARTP_WORK_END,        /* nothing while the patient is solved: read at the end (an extreme, the
+                            response machine, the doses) */
+  CARTP_WORK_PER_STEP,   /* at every accepted step (an integral, a value at a day) */
+  CARTP_WORK_PER_SAMPLE, /* between consecutive samples (a time below, a crossing) */
+} cartp_reducer_work;
+
+typedef struct cartp_reducer_info {
+  int n_levels;       /* the levels it reads: the first that many of a row's, no more */
+  int extreme;        /* +1: it reads the input's maximum, -1: its minimum (the tracker follows
+                         one per input and direction), 0: neither */
+  int response;       /* a row of the response machine: one tumour input, one set of levels */
+  int reads_day;      /* reads the row's day (a finite day >= 0) */
+  int is_integer;     /* its value is a code or count (cart_endpoint_info.is_integer) */
+  int nan_until_seen; /* NaN until what it waits for happens (else it starts at 0) */
+  int no_input;       /* reads no input role (tocilizumab doses) */
+  cartp_reducer_work work;
+} cartp_reducer_info;
+
+/* The reducer's row; NULL for CARTP_REDUCE_NONE and values outside the enum. */
+const cartp_reducer_info *cartp_reducer_get(cartp_reducer reducer);
+
+/* The levels a reducer reads (cartp_reducer_get's n_levels; 0 for none). */
 int cartp_reducer_n_levels(cartp_reducer reducer);
 
 /* The trial-wide settings: the fields of cart_endpoint_settings by name, with their descriptions
@@ -138,11 +163,12 @@ size_t cartp_model_endpoint_settings(const cart_model *model,
                                      cart_param_info settings[CARTP_MAX_ENDPOINT_SETTINGS],
                                      int own[CARTP_MAX_ENDPOINT_SETTINGS]);
 
-/* Checks a model's endpoint table: a reducer and input for every row, the number of levels the
- * reducer reads, levels naming a parameter of the model and, for a setting of the model's own, a
- * unit, a default inside its bounds, the same description wherever it is used and a name that is
- * not a trial-wide setting's; the response rows reading the same levels. CART_OK, or CART_EINVAL
- * with a message naming the row in *err (which may be NULL). */
+/* Checks a model's endpoint table against cartp_reducer_get's rows: a reducer and input for every
+ * row, a day >= 0 where the reducer reads one, is_integer as the reducer's value is, the number of
+ * levels the reducer reads, levels naming a parameter of the model and, for a setting of the
+ * model's own, a unit, a default inside its bounds, the same description wherever it is used and
+ * a name that is not a trial-wide setting's; the response rows reading the same levels. CART_OK,
+ * or CART_EINVAL with a message naming the row in *err (which may be NULL). */
 int cartp_model_check_endpoints(const cart_model *model, cart_error *err);
 
 /* Whether value lies inside the bounds of `info` (0 for NaN and infinities). */

@@ -9,8 +9,8 @@
  * - maxima and the nadir take the sampled values; when a step's extreme sample is interior and
  *   beats the running extreme, it is refined on the interpolant by Brent's search
  *   (lib/util/search.h);
- * - threshold crossings (CR, relapse, aplasia and its onset, CRS onset, recovery) are located on the
- *   interpolant by safeguarded false position (search.h), to 1e-10 day;
+ * - threshold crossings (CR, relapse, aplasia and its onset, CRS onset, recovery, persistence)
+ *   are located on the interpolant by safeguarded false position (search.h), to 1e-10 day;
  * - auc28 is the 3-point Gauss-Legendre rule on the interpolant over [t0, min(t1, 28)], exact for
  *   the polynomial of degree <= 5 that BDF's dense output is.
  * A crossing that happens and reverts between two samples of one step is not seen; the samples
@@ -301,12 +301,9 @@ static void on_segment_start(void *context, const cart_solver *solver, double t,
           tr->level[e][j] *= x;
         }
       }
-      if (((def->reducer == CARTP_REDUCE_FIRST_ABOVE || def->reducer == CARTP_REDUCE_LAST_ABOVE) &&
-           x > tr->level[e][0]) ||
-          (def->reducer == CARTP_REDUCE_FIRST_BELOW && x < tr->level[e][0])) {
-        tr->value[e] = t;
-      } else if ((def->reducer == CARTP_REDUCE_VALUE_AT ||
-                  def->reducer == CARTP_REDUCE_BELOW_AT) && t == def->day) {
+      /* a value at day 0 (a later day is the steps'); the crossings at t = 0 are advance()'s
+       * below, whose first point is this one */
+      if (cartp_reducer_get(def->reducer)->reads_day && t == def->day) {
         tr->value[e] = x;
       }
     }
@@ -416,8 +413,8 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
     if (def->reducer == CARTP_REDUCE_INTEGRAL) {
       tr->value[e] += step_integral(tr, solver, role, t0, t1, tr->level[e][0],
                                     (const double (*)[CART_N_ROLES])v);
-    } else if ((def->reducer == CARTP_REDUCE_VALUE_AT || def->reducer == CARTP_REDUCE_BELOW_AT) &&
-               t0 < def->day && def->day <= t1 && isnan(tr->value[e])) {
+    } else if (cartp_reducer_get(def->reducer)->reads_day && t0 < def->day && def->day <= t1 &&
+               isnan(tr->value[e])) {
       tr->value[e] = role_at(tr, solver, role, def->day);
     }
   }
@@ -484,45 +481,21 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
       const int k = plan->param[e][j];
       tracker->level[e][j] = k >= 0 ? plan->base[e][j] * p[k] : plan->base[e][j];
     }
-    if (def->reducer == CARTP_REDUCE_INTEGRAL || def->reducer == CARTP_REDUCE_VALUE_AT ||
-        def->reducer == CARTP_REDUCE_BELOW_AT) {
+    /* what the reducer needs while the patient is solved (model.c's table) */
+    const cartp_reducer_info *reducer = cartp_reducer_get(def->reducer);
+    if (reducer->work == CARTP_WORK_PER_STEP) {
       tracker->per_step[tracker->n_per_step++] = (unsigned char)e;
-    } else if (def->reducer == CARTP_REDUCE_TIME_BELOW ||
-               def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
-               def->reducer == CARTP_REDUCE_FIRST_BELOW ||
-               def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
-               def->reducer == CARTP_REDUCE_LAST_ABOVE ||
-               def->reducer == CARTP_REDUCE_FALL_AFTER_MAX) {
+    } else if (reducer->work == CARTP_WORK_PER_SAMPLE) {
       tracker->per_sample[tracker->n_per_sample++] = (unsigned char)e;
     }
-    const int undefined_until_seen = def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
-                                     def->reducer == CARTP_REDUCE_FIRST_BELOW ||
-                                     def->reducer == CARTP_REDUCE_VALUE_AT ||
-                                     def->reducer == CARTP_REDUCE_BELOW_AT ||
-                                     def->reducer == CARTP_REDUCE_RECOVERY_DAY ||
-                                     def->reducer == CARTP_REDUCE_LAST_ABOVE ||
-                                     def->reducer == CARTP_REDUCE_FALL_AFTER_MAX;
-    tracker->value[e] = undefined_until_seen ? NAN : 0.0;
+    tracker->value[e] = reducer->nan_until_seen ? NAN : 0.0;
     tracker->running_max[e] = -INFINITY;
-    switch (def->reducer) {
-    case CARTP_REDUCE_MAX:
-    case CARTP_REDUCE_TIME_OF_MAX:
-    case CARTP_REDUCE_GRADE:
-      tracker->extreme_of[e] = (signed char)extreme_for(tracker, role, 1.0);
-      break;
-    case CARTP_REDUCE_MIN:
-      tracker->extreme_of[e] = (signed char)extreme_for(tracker, role, -1.0);
-      break;
-    case CARTP_REDUCE_RESPONSE:
-    case CARTP_REDUCE_RECIST:
-    case CARTP_REDUCE_RELAPSE_DAY:
-    case CARTP_REDUCE_RELAPSE_NEGATIVE:
+    if (reducer->response) { /* the machine's tumour nadir */
       tracker->tumour_role = role;
       tracker->response_row = (int)e;
       tracker->tumour_min = extreme_for(tracker, role, -1.0);
-      break;
-    default:
-      break;
+    } else if (reducer->extreme != 0) {
+      tracker->extreme_of[e] = (signed char)extreme_for(tracker, role, reducer->extreme);
     }
   }
   return (cartp_step_observer){on_segment_start, on_step, tracker};
@@ -579,17 +552,11 @@ void cartp_endpoints_end(const cartp_endpoint_tracker *tr, double horizon, int t
       e[i] = isnan(extreme) ? NAN : grade;
       break;
     case CARTP_REDUCE_RESPONSE:
-      e[i] = !has_tumour                ? NAN
-             : !isnan(tr->cr_time)      ? 2
-             : nadir <= 0.5 * tr->tumour0 ? 1
-                                        : 0;
+    case CARTP_REDUCE_RECIST: { /* RECIST 1.1 best overall response: its own PR share (solid) */
+      const double pr = model->endpoints[i].reducer == CARTP_REDUCE_RECIST ? tr->level[i][2] : 0.5;
+      e[i] = !has_tumour ? NAN : !isnan(tr->cr_time) ? 2 : nadir <= pr * tr->tumour0 ? 1 : 0;
       break;
-    case CARTP_REDUCE_RECIST: /* RECIST 1.1 best overall response (doc/models.md, solid) */
-      e[i] = !has_tumour                           ? NAN
-             : !isnan(tr->cr_time)                 ? 2
-             : nadir <= tr->level[i][2] * tr->tumour0 ? 1
-                                                   : 0;
-      break;
+    }
     case CARTP_REDUCE_FALL_AFTER_MAX:
       e[i] = !isnan(tr->value[i])                       ? tr->value[i]
              : !(tr->running_max[i] > tr->level[i][0]) ? 0.0 /* never above the level */

@@ -65,8 +65,8 @@ typedef struct cartp_endpoint_tracker {
    * whole table */
   unsigned char n_per_step, n_per_sample;
   unsigned char per_step[CARTP_MAX_ENDPOINTS], per_sample[CARTP_MAX_ENDPOINTS];
-  /* per endpoint: the integral, time below, first crossing, value at a day or recovery day so
-   * far */
+  /* per endpoint: the integral, time below, crossing (first, last, after the maximum), value at
+   * a day or recovery day so far */
   double value[CARTP_MAX_ENDPOINTS];
   /* per recovery endpoint (CARTP_REDUCE_RECOVERY_DAY): how far it is (endpoints.c) */
   unsigned char phase[CARTP_MAX_ENDPOINTS];
@@ -90,7 +90,8 @@ typedef struct cartp_endpoint_tracker {
   double value_at[CARTP_MAX_VALUES_AT];
 } cartp_endpoint_tracker;
 
-/* Prepares the tracker for one patient and returns the observer to pass to the solver. */
+/* Prepares the tracker for one patient and returns the observer to pass to the solver. The
+ * model's table must have passed cartp_model_check_endpoints. */
 cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const cart_model *model,
                                           const cartp_level_plan *plan, const double *p);
 
