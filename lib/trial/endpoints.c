@@ -76,14 +76,24 @@ static void role_values(const cartp_endpoint_tracker *tr, const double *y, doubl
   }
 }
 
-/* The same from sample i of a step (extended vectors [states..., signals...]). */
-static void role_values_sample(const cartp_endpoint_tracker *tr, const cartp_samples *samples,
-                               int i, double *v)
+/* The same from a step's samples (extended vectors [states..., signals...]): the three nodes and
+ * the end into v[1..4]. Role by role, so that each entry's address is found once for the four
+ * samples (the samples may be strided SIMD lanes: the one-patient index arithmetic per value was
+ * a quarter of the tracker's time). */
+static void role_values_samples(const cartp_endpoint_tracker *tr, const cartp_samples *samples,
+                                double (*v)[CART_N_ROLES])
 {
-  memcpy(v, tr->no_roles, sizeof tr->no_roles);
+  for (int i = 1; i <= CARTP_STEP_SAMPLES + 1; i++) {
+    memcpy(v[i], tr->no_roles, sizeof tr->no_roles);
+  }
+  const size_t row = samples->row;
   for (unsigned k = 0; k < tr->n_roles; k++) {
-    const double x = cartp_sample(samples, i, (size_t)tr->role_entry[k]);
-    v[tr->role_list[k]] = x < 0.0 ? 0.0 : x;
+    const double *x = samples->x + (size_t)tr->role_entry[k] * samples->elem;
+    const int role = tr->role_list[k];
+    for (int i = 0; i <= CARTP_STEP_SAMPLES; i++) {
+      const double value = x[(size_t)i * row];
+      v[i + 1][role] = value < 0.0 ? 0.0 : value;
+    }
   }
 }
 
@@ -352,9 +362,12 @@ static void step_extreme(cartp_endpoint_tracker *tr, const cart_solver *solver, 
     return;
   }
   int best = 0;
+  double best_so_far = sign * v[0][role]; /* sign is +-1: sign * x is exact */
   for (int i = 1; i < 5; i++) {
-    if (sign * v[i][role] > sign * v[best][role]) {
+    const double candidate = sign * v[i][role];
+    if (candidate > best_so_far) {
       best = i;
+      best_so_far = candidate;
     }
   }
   /* The best sample at an end of the step: the extreme may still lie between it and the
@@ -400,9 +413,7 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
   double v[5][CART_N_ROLES];
   const double t[5] = {t0, samples.times[0], samples.times[1], samples.times[2], t1};
   memcpy(v[0], tr->v_last, sizeof v[0]);
-  for (int i = 1; i < 5; i++) { /* the nodes, then the end (y1) */
-    role_values_sample(tr, &samples, i - 1, v[i]);
-  }
+  role_values_samples(tr, &samples, v); /* the nodes, then the end (y1) */
   (void)y1; /* the end sample: the extended vector of y1 */
 
   const cart_model *model = tr->model;
