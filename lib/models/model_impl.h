@@ -271,6 +271,17 @@ static inline int cartp_model_toci_state(const cart_model *m)
 {
   return m->toci_slot - 1;
 }
+/* A zero group's states as bits (state i: bit i; the models have at most 32 states), so that
+ * cutting a group's columns asks "is this row in the group" once per entry, not once per
+ * member. */
+static inline unsigned long cartp_zero_group_members(const int *group)
+{
+  unsigned long members = 0;
+  for (const int *i = group; *i >= 0; i++) {
+    members |= 1UL << *i;
+  }
+  return members;
+}
 static inline int cartp_model_weight_param(const cart_model *m)
 {
   return m->weight_slot - 1;

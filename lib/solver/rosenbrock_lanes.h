@@ -79,13 +79,10 @@ static void LN(cut_zero_groups)(const cart_model *model, const R *y, const R toc
     if (!CARTP_ANY(all_zero)) {
       continue;
     }
+    const unsigned long members = cartp_zero_group_members(groups[g]);
     for (const int *col = groups[g]; *col >= 0; col++) {
       for (size_t row = 0; row < n; row++) {
-        int in_group = 0;
-        for (const int *k = groups[g]; *k >= 0; k++) {
-          in_group |= (size_t)*k == row;
-        }
-        if (!in_group) {
+        if (!(members >> row & 1)) {
           R *entry = &dfdy[row * n + (size_t)*col];
           *entry = CARTP_SEL(all_zero, CARTP_ZERO, *entry);
         }
