@@ -195,48 +195,74 @@ END_TEST
  * rates from no response to complete response (rho = 4: persisting to the horizon): response 2
  * where the tumour fell below n_detect (1e9) before day 90, else 1 where its nadir is at most
  * 0.343 T0 (30 % diameter decrease), else 0; persistence is the first day Cblood is at or below
- * 0.1 cells/uL after its peak (to a day). */
+ * 0.1 cells/uL after its peak (to a day), the peak taken after the infused cells' first dip:
+ * with fast entry into a large tumour (k_in 0.05, T0 1.6e11) Cblood falls from 0.3 through 0.1
+ * within days, and at rho 1.2 expands again to about 0.12, below the level at infusion, for
+ * three weeks (persistence about day 24, not the dip's day 2.6); at rho 1 it never comes back
+ * above 0.1 (the dip's day). */
 START_TEST(test_recist_and_persistence)
 {
   const cart_model *model = solid();
   const int response = cart_model_endpoint_index(model, "response");
   const int persistence = cart_model_endpoint_index(model, "persistence");
   const int til = cart_model_endpoint_index(model, "til_peak");
-  static const char *const rhos[] = {"rho=1", "rho=1.7", "rho=2.5", "rho=4"};
+  static const char *const cases[][5] = {
+      {"rho=1", "f_neg0=0.01", "b_by=1", "k_in=0.01", "T0=5e10"},
+      {"rho=1.7", "f_neg0=0.01", "b_by=1", "k_in=0.01", "T0=5e10"},
+      {"rho=2.5", "f_neg0=0.01", "b_by=1", "k_in=0.01", "T0=5e10"},
+      {"rho=4", "f_neg0=0.01", "b_by=1", "k_in=0.01", "T0=5e10"},
+      {"rho=1.2", "f_neg0=0.01", "b_by=1", "k_in=0.05", "T0=1.6e11"}, /* dip, then a low peak */
+      {"rho=1", "f_neg0=0.01", "b_by=1", "k_in=0.05", "T0=1.6e11"},   /* dip, no return */
+  };
+  enum { N_CASES = sizeof cases / sizeof cases[0] };
+  double persistence_of[N_CASES];
   int seen[3] = {0, 0, 0};
-  for (size_t i = 0; i < 4; i++) {
+  for (size_t i = 0; i < N_CASES; i++) {
     static double s[N_TIMES * NS], o[N_TIMES], e[32];
-    const char *const set[] = {rhos[i], "f_neg0=0.01", "b_by=1", "k_in=0.01"};
-    solve_days(test_params("solid", set, 4), s, o, e);
+    solve_days(test_params("solid", cases[i], 5), s, o, e);
     const double t0 = s[TP] + s[TN];
     double nadir = t0, til_max = 0.0;
     int cr = 0;
     double fall = NAN, running_max = -INFINITY;
+    int risen = 0;
     for (size_t d = 0; d < N_TIMES; d++) {
       const double *y = &s[d * NS];
       const double tum = y[TP] + y[TN];
       nadir = tum < nadir ? tum : nadir;
       cr |= d < 90 && tum < 1e9;
       til_max = y[ET] + y[XT] > til_max ? y[ET] + y[XT] : til_max;
-      if (o[d] > running_max) { /* persistence: the first fall below 0.1 after the peak */
+      /* persistence: the first fall to 0.1 after the peak; the maximum starts afresh at the
+       * first rise, and only a new maximum above 0.1 starts the wait again */
+      if (d > 0 && !risen && o[d] > o[d - 1]) {
+        risen = 1;
+        running_max = o[d - 1];
+      }
+      if (o[d] > running_max) {
         running_max = o[d];
-        fall = NAN;
+        if (o[d] > 0.1) {
+          fall = NAN;
+        }
       } else if (isnan(fall) && o[d - 1] > 0.1 && o[d] <= 0.1) {
         fall = (double)d;
       }
     }
     const int expected = cr ? 2 : nadir <= 0.343 * t0 ? 1 : 0;
-    ck_assert_msg(e[response] == expected, "%s: response %g, trajectory says %d", rhos[i],
+    ck_assert_msg(e[response] == expected, "%s: response %g, trajectory says %d", cases[i][0],
                   e[response], expected);
     seen[expected] = 1;
     const double expected_fall = isnan(fall) ? 365.0 : fall; /* the horizon: still above */
     ck_assert_msg(fabs(e[persistence] - expected_fall) <= 1.0,
-                  "%s: persistence %g, first day at or below 0.1 cells/uL after the peak %g",
-                  rhos[i], e[persistence], expected_fall);
+                  "%s, %s: persistence %g, first day at or below 0.1 cells/uL after the peak %g",
+                  cases[i][0], cases[i][3], e[persistence], expected_fall);
     ck_assert_double_ge(e[til], til_max * (1 - 1e-9));
+    persistence_of[i] = e[persistence];
   }
   ck_assert_msg(seen[0] && seen[1] && seen[2], "responses seen: NR %d PR %d CR %d", seen[0],
                 seen[1], seen[2]);
+  /* the two dips: the low second peak read (not the dip's first days), and no return read as
+   * the dip */
+  ck_assert_msg(persistence_of[4] > 20.0, "dip then low peak: persistence %g", persistence_of[4]);
+  ck_assert_msg(persistence_of[5] < 5.0, "dip without return: persistence %g", persistence_of[5]);
 }
 END_TEST
 

@@ -274,11 +274,21 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
       }
     } else if (def->reducer == CARTP_REDUCE_FALL_AFTER_MAX) {
       /* persistence: the first fall through the level after the running maximum; a new maximum
-       * starts the wait again */
+       * above the level starts the wait again. The infused cells' first fall, before they
+       * expand, is not the peak's: at the input's first rise (phase 0 -> 1) the maximum starts
+       * afresh from that dip's bottom, so that an expansion to a peak below the level at
+       * infusion is still a peak, and a dip through the level is read only when no expansion
+       * above the level follows it. */
       const double c0 = v0[role], c1 = v[role], level = tr->level[e][0];
+      if (tr->phase[e] == 0 && c1 > c0) {
+        tr->phase[e] = 1;
+        tr->running_max[e] = c0;
+      }
       if (!(c1 <= tr->running_max[e])) {
         tr->running_max[e] = c1;
-        tr->value[e] = NAN;
+        if (!(c1 <= level)) {
+          tr->value[e] = NAN;
+        }
       } else if (isnan(tr->value[e]) && c0 > level && c1 <= level) {
         tr->value[e] = solver ? crossing(tr, solver, role, level, t0, c0, t, c1) : t;
       }

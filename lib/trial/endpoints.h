@@ -68,7 +68,8 @@ typedef struct cartp_endpoint_tracker {
   /* per endpoint: the integral, time below, crossing (first, last, after the maximum), value at
    * a day or recovery day so far */
   double value[CARTP_MAX_ENDPOINTS];
-  /* per recovery endpoint (CARTP_REDUCE_RECOVERY_DAY): how far it is (endpoints.c) */
+  /* per recovery endpoint (CARTP_REDUCE_RECOVERY_DAY): how far it is; per fall-after-maximum
+   * endpoint: 1 once its input has first risen (endpoints.c) */
   unsigned char phase[CARTP_MAX_ENDPOINTS];
   /* per fall-after-maximum endpoint (CARTP_REDUCE_FALL_AFTER_MAX): the running maximum of its
    * input over the samples */
