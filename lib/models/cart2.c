@@ -7,6 +7,10 @@
  * recognised, Tb when b is, T0n never. B cells carry both antigens, so they are always targets.
  * Antigen loss is a phenotype switch per antigen (mu_a, mu_b); all four phenotypes grow at r_tum
  * under one logistic limit. CAR-T cells, B cells, IL-6 and tocilizumab are exactly as in cart.
+ *
+ * The right-hand side, Jacobian and signals are written once (cart2_equations.h) and compiled for
+ * one patient and for one patient per SIMD lane, so a trial solves cart2 in lanes
+ * (lib/solver/batch.c), bit for bit as one patient at a time.
  */
 #include <math.h>
 #include <stdio.h>
@@ -65,34 +69,19 @@ static const cart_param_info params[N_PARAMS] = {
     {"car_targets", "1", 3, 1, 3, CLOSED, CLOSED, "antigens the CAR recognises: 1 = a, 2 = b, 3 = both (OR gate)"},
 };
 
-/* Whether Ta and Tb are targets (MODEL.md 2.3: a cell is a target if it carries a recognised
- * antigen). A non-integer car_targets never reaches a solve: check() rejects it. */
-static void target_weights(const double *p, double *w_a, double *w_b)
-{
-  const double ct = p[P_CAR_TARGETS];
-  *w_a = ct == 1.0 || ct == 3.0 ? 1.0 : 0.0;
-  *w_b = ct == 2.0 || ct == 3.0 ? 1.0 : 0.0;
-}
-
-/* The IL-6 loop of cart_common.h with this model's parameters. */
-static inline double amplification(const double *p, const double *dv, double il6s)
-{
-  return cartp_amplification(p[P_P_AMP], dv[DV_IL6_50_H], p[P_H], dv[DV_H_IS_2] != 0.0, il6s);
-}
-
-static inline double amplification_slope(const double *p, const double *dv, double il6s)
-{
-  return cartp_amplification_slope(p[P_P_AMP], p[P_IL6_50], dv[DV_IL6_50_H], p[P_H],
-                                   dv[DV_H_IS_2] != 0.0, il6s);
-}
+/* The equations, written once (cart2_equations.h) and compiled here for one patient (the
+ * functions named _1) and below for one patient per SIMD lane. */
+#define CARTP_LANE_W 1
+#include "../util/lanes.h"
+#include "cart2_equations.h"
 
 static void prepare(const double *p, double *dv)
 {
   dv[DV_H_IS_2] = p[P_H] == 2.0 ? 1.0 : 0.0;
   dv[DV_IL6_50_H] = pow(p[P_IL6_50], p[P_H]);
   /* p0 makes IL6 = il6_0 a steady state before treatment (MODEL.md 2.2, kept by 2.3). */
-  dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification(p, dv, p[P_IL6_0]);
-  target_weights(p, &dv[DV_W_A], &dv[DV_W_B]);
+  dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification_1(p, dv, p[P_IL6_0]);
+  target_weights_1(p, &dv[DV_W_A], &dv[DV_W_B]);
 }
 
 static double loop_gain(const double *p)
@@ -158,162 +147,24 @@ static void initial(const double *p, const double *dv, double *y, int *mode)
   *mode = 0;
 }
 
-/* Net per-cell rate of dE/dt without the memory term: (rho - k_exh) S + H - delta_E - k_mem.
- * Where S is near 1 it is formed from 1 - S = KS/(A + KS), so no intermediate of size rho (or
- * rho E) carries the small change of S with the antigen load: that change is then resolved to
- * rounding of the rate itself, which is what the solver's Newton matrix and the finite-difference
- * Jacobian check (tests/check_models.c) both see. The same value either way, to rounding. */
-static inline double effector_rate(const double *p, double homeostatic, double antigen)
-{
-  const double net = p[P_RHO] - p[P_K_EXH];
-  const double fixed = homeostatic - p[P_DELTA_E] - p[P_K_MEM];
-  if (antigen > p[P_KS]) {
-    return (net + fixed) - net * (p[P_KS] / (antigen + p[P_KS]));
-  }
-  return net * (antigen / (antigen + p[P_KS])) + fixed;
-}
-
 static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
 {
-  const double *p = ev->p;
-  const double *dv = ev->derived;
-  const double w_a = dv[DV_W_A], w_b = dv[DV_W_B];
-  const double e = y[E], m = y[M], x = y[X], b = y[B], il6 = y[IL6], d1 = y[D1], d2 = y[D2];
-  const double tab = y[TAB], ta = y[TA], tb = y[TB], t0n = y[T0N];
-
-  /* MODEL.md 2.3: A is every target phenotype plus B; each target Y loses gamma E Y/(Kkill + A). */
-  const double antigen = tab + w_a * ta + w_b * tb + b;
-  const double stim = antigen / (antigen + p[P_KS]);
-  const double homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
-  const double kill_per_target = p[P_GAMMA] * e / (p[P_KKILL] + antigen);
-  const double c1 = d1 / p[P_V1];
-  const double free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* 1 - RO */
-  const double il6s = il6 * free_receptor;
-  const double growth = p[P_R_TUM] * (1.0 - (tab + ta + tb + t0n) / p[P_K_TUM]);
-  const double mu_a = p[P_MU_A], mu_b = p[P_MU_B];
-
-  f[E] = effector_rate(p, homeostatic, antigen) * e + p[P_OMEGA] * stim * m;
-  f[M] = p[P_K_MEM] * e - p[P_OMEGA] * stim * m - p[P_DELTA_M] * m;
-  f[X] = p[P_K_EXH] * stim * e - p[P_DELTA_X] * x;
-  /* Antigen loss: losing a turns Tab into Tb and Ta into T0n; losing b turns Tab into Ta and Tb
-   * into T0n. */
-  f[TAB] = growth * tab - (mu_a + mu_b) * tab - kill_per_target * tab;
-  f[TA] = growth * ta + mu_b * tab - mu_a * ta - kill_per_target * w_a * ta;
-  f[TB] = growth * tb + mu_a * tab - mu_b * tb - kill_per_target * w_b * tb;
-  f[T0N] = growth * t0n + mu_a * ta + mu_b * tb;
-  f[B] = p[P_DELTA_B] * p[P_B0] - p[P_DELTA_B] * b - kill_per_target * b;
-  /* IL-6 from killing counts every kill: tumour of each target phenotype and B cells. */
-  f[IL6] = dv[DV_P0] + p[P_P_KILL] * kill_per_target * antigen / 1e9 +
-           p[P_P_ACT] * stim * e / 1e9 + amplification(p, dv, il6s) -
-           (p[P_K_IL6] + p[P_K_REC] * free_receptor) * il6;
-  f[D1] = -(p[P_CL] / p[P_V1]) * d1 - p[P_VMAX] * c1 / (p[P_KM] + c1) - (p[P_Q] / p[P_V1]) * d1 +
-          (p[P_Q] / p[P_V2]) * d2;
-  f[D2] = (p[P_Q] / p[P_V1]) * d1 - (p[P_Q] / p[P_V2]) * d2;
+  rhs_1(t, y, f, ev->p, ev->derived);
   return 0;
 }
-
-/* The tumour phenotypes, in the order of the jacobian's per-phenotype arrays. */
-static const int tumour[4] = {TAB, TA, TB, T0N};
 
 static int jacobian(double t, const double *y, double *J, double *dfdt, const cart_model_eval *ev)
 {
-  const double *p = ev->p;
-  const double *dv = ev->derived;
-  const double e = y[E], m = y[M], b = y[B], il6 = y[IL6], d1 = y[D1];
-  const double w[4] = {1.0, dv[DV_W_A], dv[DV_W_B], 0.0}; /* weight of each phenotype in A */
-  const double mu_a = p[P_MU_A], mu_b = p[P_MU_B];
-  /* loss[i][k]: coefficient of phenotype k in the antigen-loss terms of phenotype i's equation */
-  const double loss[4][4] = {
-      {-(mu_a + mu_b), 0.0, 0.0, 0.0},
-      {mu_b, -mu_a, 0.0, 0.0},
-      {mu_a, 0.0, -mu_b, 0.0},
-      {0.0, mu_a, mu_b, 0.0},
-  };
-
-  double antigen = b, total = 0.0;
-  for (int k = 0; k < 4; k++) {
-    antigen += w[k] * y[tumour[k]];
-    total += y[tumour[k]];
-  }
-  const double ks_sum = antigen + p[P_KS];
-  const double stim = antigen / ks_sum;
-  const double dstim = p[P_KS] / (ks_sum * ks_sum); /* dS/dA */
-  const double homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
-  const double den = p[P_KKILL] + antigen;
-  const double g = p[P_GAMMA];
-  const double q = g * e / den;          /* kill per target */
-  const double dq = g * e / (den * den); /* -dq/dA */
-  const double c1 = d1 / p[P_V1];
-  const double kd_sum = c1 + p[P_KD_TOCI];
-  const double free_receptor = p[P_KD_TOCI] / kd_sum;
-  const double dro_dd1 = p[P_KD_TOCI] / (kd_sum * kd_sum) / p[P_V1]; /* dRO/dD1 */
-  const double il6s = il6 * free_receptor;
-  const double amp_slope = amplification_slope(p, dv, il6s);
-  const double r = p[P_R_TUM];
-  const double growth = r * (1.0 - total / p[P_K_TUM]);
-
-  for (int i = 0; i < N_STATES * N_STATES; i++) {
-    J[i] = 0.0;
-  }
-#define JAC(i, j) J[(i) * N_STATES + (j)]
-  /* Rows that see the antigen load A = sum w_k T_k + B: d/dT_k = w_k d/dA, d/dB = d/dA. */
-  const double e_by_a = (p[P_RHO] * e + p[P_OMEGA] * m - p[P_K_EXH] * e) * dstim;
-  const double m_by_a = -p[P_OMEGA] * m * dstim;
-  const double x_by_a = p[P_K_EXH] * e * dstim;
-  /* total kill = g E A / (Kkill + A): d/dA = g E Kkill / (Kkill + A)^2 */
-  const double il6_by_a = p[P_P_KILL] * dq * p[P_KKILL] / 1e9 + p[P_P_ACT] * e * dstim / 1e9;
-  const double b_by_a = b * dq; /* kill_B = q B */
-  for (int k = 0; k < 4; k++) {
-    const int j = tumour[k];
-    JAC(E, j) = e_by_a * w[k];
-    JAC(M, j) = m_by_a * w[k];
-    JAC(X, j) = x_by_a * w[k];
-    JAC(B, j) = b_by_a * w[k];
-    JAC(IL6, j) = il6_by_a * w[k];
-  }
-  JAC(E, B) = e_by_a;
-  JAC(M, B) = m_by_a;
-  JAC(X, B) = x_by_a;
-  JAC(IL6, B) = il6_by_a;
-  /* dE/dt, dM/dt, dX/dt */
-  JAC(E, E) = effector_rate(p, homeostatic, antigen);
-  JAC(E, M) = p[P_OMEGA] * stim;
-  JAC(M, E) = p[P_K_MEM];
-  JAC(M, M) = -p[P_OMEGA] * stim - p[P_DELTA_M];
-  JAC(X, E) = p[P_K_EXH] * stim;
-  JAC(X, X) = -p[P_DELTA_X];
-  /* Tumour phenotype i: growth(N) y_i + loss terms - w_i q y_i. */
-  for (int i = 0; i < 4; i++) {
-    const int row = tumour[i];
-    const double yi = y[row];
-    JAC(row, E) = -w[i] * g * yi / den;
-    for (int k = 0; k < 4; k++) {
-      JAC(row, tumour[k]) = -r * yi / p[P_K_TUM] + loss[i][k] + w[i] * yi * dq * w[k];
-    }
-    JAC(row, row) += growth - w[i] * q;
-    JAC(row, B) = w[i] * yi * dq;
-  }
-  /* dB/dt: delta_B (B0 - B) - q B */
-  JAC(B, E) = -g * b / den;
-  JAC(B, B) = -p[P_DELTA_B] - q + b_by_a;
-  /* dIL6/dt */
-  JAC(IL6, E) = p[P_P_KILL] * g * antigen / den / 1e9 + p[P_P_ACT] * stim / 1e9;
-  JAC(IL6, IL6) = amp_slope * free_receptor - (p[P_K_IL6] + p[P_K_REC] * free_receptor);
-  JAC(IL6, D1) = -amp_slope * il6 * dro_dd1 + p[P_K_REC] * dro_dd1 * il6;
-  /* tocilizumab PK */
-  const double km_sum = p[P_KM] + c1;
-  JAC(D1, D1) = -p[P_CL] / p[P_V1] - p[P_VMAX] * p[P_KM] / (km_sum * km_sum) / p[P_V1] -
-                p[P_Q] / p[P_V1];
-  JAC(D1, D2) = p[P_Q] / p[P_V2];
-  JAC(D2, D1) = p[P_Q] / p[P_V1];
-  JAC(D2, D2) = -p[P_Q] / p[P_V2];
-#undef JAC
-  for (int i = 0; i < N_STATES; i++) {
-    dfdt[i] = 0.0;
-  }
-  dfdt[E] = -homeostatic / p[P_LD_TAU] * e; /* only H(t) depends on t */
+  jacobian_1(t, y, J, dfdt, ev->p, ev->derived);
   return 0;
 }
+
+/* The same equations over lanes of 8 (AVX-512), 4 (AVX2) and 2 (SSE2) patients: `lanes`. */
+#define CARTP_MODEL_EQUATIONS "cart2_equations.h"
+#define CARTP_MODEL_RHS rhs
+#define CARTP_MODEL_JACOBIAN jacobian
+#define CARTP_MODEL_SIGNALS signals
+#include "model_lanes.h"
 
 static void observe(double t, const double *y, const double *p, double *out)
 {
@@ -334,13 +185,7 @@ static const char *const default_outputs[] = {"Cblood", "tumour", "Tesc", "B", "
 
 static void signal_values(const double *y, const double *p, double *out)
 {
-  double w_a, w_b;
-  target_weights(p, &w_a, &w_b);
-  observe(0.0, y, p, &out[0]);
-  out[1] = y[TAB] + y[TA] + y[TB] + y[T0N];
-  out[2] = (1.0 - w_a) * y[TA] + (1.0 - w_b) * y[TB] + y[T0N];
-  const double c1 = y[D1] / p[P_V1];
-  out[3] = y[IL6] * (p[P_KD_TOCI] / (c1 + p[P_KD_TOCI])); /* as rhs() forms IL6s */
+  signals_1(y, p, out); /* the same for one patient and for lanes */
 }
 
 static void add_cart_dose(double *y, double cells, double f_mem)
@@ -349,7 +194,7 @@ static void add_cart_dose(double *y, double cells, double f_mem)
   y[M] += f_mem * cells;
 }
 
-/* Invariant zero groups (model_impl.h), each checked against rhs() and jacobian() above:
+/* Invariant zero groups (model_impl.h), each checked against the equations (cart2_equations.h):
  *  {E, M, X}: every term of f_E, f_M, f_X has a factor E, M or X, and their derivatives by the
  *    tumour and B (through A) carry E or M: no CAR-T from none.
  *  {Tab}: every term of f_Tab has the factor Tab (growth, loss, kill), so its derivatives by
@@ -411,4 +256,5 @@ const cart_model cartp_model_cart2 = {
     .default_outputs = default_outputs,
     .extinct_states = extinct_states,
     .zero_groups = zero_groups,
+    .lanes = &lanes,
 };
