@@ -11,7 +11,9 @@
  * target; with the plasmablasts they make the autoantibody Ab (anti-dsDNA, 1 = before
  * treatment), whose disease-activity readout is phenomenological. IL-6 comes from killing and
  * from activated CAR-T (no myeloid amplification, no tocilizumab: CRS in lupus is mild).
- * Every value and its source is in doc/models.md; this file cites them briefly.
+ * Every value and its source is in doc/models.md; this file cites them briefly. The equations are
+ * in lupus_equations.h, written once for one patient and for one patient per SIMD lane (bit for
+ * bit the same, tests/check_lanes.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -178,130 +180,30 @@ static void initial(const double *p, const double *dv, double *y, int *mode)
   *mode = 0;
 }
 
-/* What the right-hand side and the Jacobian share at a state. */
-typedef struct terms {
-  double antigen;    /* A = a_m (P1 + P2) + B + Ba + Pb */
-  double stim;       /* S = A / (A + KS) */
-  double dstim;      /* dS/dA */
-  double per_target; /* kill rate per accessible target, gamma E / (Kkill + A) */
-  double inv_den;    /* 1 / (Kkill + A) */
-  double prog, prog_slope, homeostatic; /* P(t), dP/dt, H(t) */
-} terms;
-
-static void compute_terms(double t, const double *y, const double *p, const double *dv,
-                          terms *s)
-{
-  s->antigen = p[P_A_M] * (y[P1] + y[P2]) + y[B] + y[BA] + y[PB];
-  const double inv_ks = 1.0 / (s->antigen + p[P_KS]);
-  s->stim = s->antigen * inv_ks;
-  s->dstim = p[P_KS] * inv_ks * inv_ks;
-  s->inv_den = 1.0 / (p[P_KKILL] + s->antigen);
-  s->per_target = p[P_GAMMA] * y[E] * s->inv_den;
-  /* programmed decline of proliferation, cart's opt-in mechanism [Kaech 2001, Badovinac 2002] */
-  s->prog = cartp_programme(t, p[P_T_PROG], p[P_N_PROG], &s->prog_slope);
-  s->homeostatic = p[P_RHO_LD] * exp(-t * dv[DV_INV_LD_TAU]);
-}
+/* The right-hand side, Jacobian and signals, written once (lupus_equations.h) and compiled here
+ * for one patient (the functions named _1) and below for one patient per SIMD lane. */
+#define CARTP_LANE_W 1
+#include "../util/lanes.h"
+#include "lupus_equations.h"
 
 static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
 {
-  const double *p = ev->p, *dv = ev->derived;
-  terms s;
-  compute_terms(t, y, p, dv, &s);
-  const double e = y[E], m = y[M], k = s.per_target, am = p[P_A_M];
-  f[E] = (p[P_RHO] * s.prog * s.stim + s.homeostatic) * e + p[P_OMEGA] * s.stim * m -
-         (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * s.stim) * e;
-  f[M] = p[P_K_MEM] * e - p[P_OMEGA] * s.stim * m - p[P_DELTA_M] * m;
-  f[X] = p[P_K_EXH] * s.stim * e - p[P_DELTA_X] * y[X];
-  f[P1] = dv[DV_S_P] - p[P_K_MAT] * y[P1] - k * am * y[P1];
-  f[P2] = p[P_K_MAT] * (y[P1] - y[P2]) - k * am * y[P2];
-  f[B] = p[P_K_MAT] * y[P2] - (p[P_DELTA_B] + p[P_K_ACT]) * y[B] - k * y[B];
-  f[BA] = p[P_EPS] * p[P_K_ACT] * y[B] + p[P_R_A] * y[BA] * (1.0 - y[BA] * dv[DV_INV_K_A]) -
-          (p[P_DELTA_A] + p[P_K_PB]) * y[BA] - k * y[BA];
-  f[PB] = p[P_K_PB] * y[BA] - p[P_DELTA_PB] * y[PB] - k * y[PB];
-  f[L] = p[P_K_L] * y[PB] - p[P_DELTA_L] * y[L];
-  f[AB] = dv[DV_Q_PB] * y[PB] + dv[DV_Q_L] * y[L] - p[P_DELTA_AB] * y[AB];
-  f[IL6] = p[P_K_IL6] * p[P_IL6_0] + dv[DV_P_KILL_9] * k * s.antigen +
-           dv[DV_P_ACT_9] * s.stim * e - p[P_K_IL6] * y[IL6];
+  rhs_1(t, y, f, ev->p, ev->derived);
   return 0;
 }
 
 static int jacobian(double t, const double *y, double *J, double *dfdt, const cart_model_eval *ev)
 {
-  const double *p = ev->p, *dv = ev->derived;
-  terms s;
-  compute_terms(t, y, p, dv, &s);
-  const double e = y[E], m = y[M], k = s.per_target, am = p[P_A_M];
-  const double rho_prog = p[P_RHO] * s.prog;
-  /* dA/dy: the weight of each state in the antigen */
-  double w[N_STATES] = {0};
-  w[P1] = am, w[P2] = am, w[B] = 1.0, w[BA] = 1.0, w[PB] = 1.0;
-  for (int i = 0; i < N_STATES * N_STATES; i++) {
-    J[i] = 0.0;
-  }
-#define JAC(i, j) J[(i) * N_STATES + (j)]
-  /* the terms through A: d/dy_j = d/dA w_j */
-  const double dk_da = -k * s.inv_den; /* d per_target / dA */
-  const double dk_de = p[P_GAMMA] * s.inv_den;
-  const double de_da = (rho_prog * e + p[P_OMEGA] * m - p[P_K_EXH] * e) * s.dstim;
-  const double dm_da = -p[P_OMEGA] * m * s.dstim;
-  const double dx_da = p[P_K_EXH] * e * s.dstim;
-  /* killing of target Y (weight c_Y) is k c_Y Y: d/dA = dk_da c_Y Y */
-  const double da_kill[N_STATES] = {[P1] = -dk_da * am * y[P1], [P2] = -dk_da * am * y[P2],
-                                    [B] = -dk_da * y[B], [BA] = -dk_da * y[BA],
-                                    [PB] = -dk_da * y[PB]};
-  /* IL-6 from killing, p_kill9 k A = p_kill9 gamma E A / (Kkill + A), and from activation */
-  const double dil6_da =
-      dv[DV_P_KILL_9] * p[P_GAMMA] * e * p[P_KKILL] * s.inv_den * s.inv_den +
-      dv[DV_P_ACT_9] * e * s.dstim;
-  for (int j = 0; j < N_STATES; j++) {
-    if (w[j] == 0.0) {
-      continue;
-    }
-    JAC(E, j) = de_da * w[j];
-    JAC(M, j) = dm_da * w[j];
-    JAC(X, j) = dx_da * w[j];
-    for (int i = P1; i <= PB; i++) {
-      JAC(i, j) = da_kill[i] * w[j];
-    }
-    JAC(IL6, j) = dil6_da * w[j];
-  }
-  /* CAR-T */
-  JAC(E, E) = rho_prog * s.stim + s.homeostatic -
-              (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * s.stim);
-  JAC(E, M) = p[P_OMEGA] * s.stim;
-  JAC(M, E) = p[P_K_MEM];
-  JAC(M, M) += -p[P_OMEGA] * s.stim - p[P_DELTA_M];
-  JAC(X, E) = p[P_K_EXH] * s.stim;
-  JAC(X, X) = -p[P_DELTA_X];
-  /* the lineage: linear terms, the killing's own-state and E derivatives */
-  JAC(P1, E) = -dk_de * am * y[P1];
-  JAC(P1, P1) += -p[P_K_MAT] - k * am;
-  JAC(P2, E) = -dk_de * am * y[P2];
-  JAC(P2, P1) += p[P_K_MAT];
-  JAC(P2, P2) += -p[P_K_MAT] - k * am;
-  JAC(B, E) = -dk_de * y[B];
-  JAC(B, P2) += p[P_K_MAT];
-  JAC(B, B) += -(p[P_DELTA_B] + p[P_K_ACT]) - k;
-  JAC(BA, E) = -dk_de * y[BA];
-  JAC(BA, B) += p[P_EPS] * p[P_K_ACT];
-  JAC(BA, BA) += p[P_R_A] * (1.0 - 2.0 * y[BA] * dv[DV_INV_K_A]) - (p[P_DELTA_A] + p[P_K_PB]) - k;
-  JAC(PB, E) = -dk_de * y[PB];
-  JAC(PB, BA) += p[P_K_PB];
-  JAC(PB, PB) += -p[P_DELTA_PB] - k;
-  JAC(L, PB) = p[P_K_L];
-  JAC(L, L) = -p[P_DELTA_L];
-  JAC(AB, PB) = dv[DV_Q_PB];
-  JAC(AB, L) = dv[DV_Q_L];
-  JAC(AB, AB) = -p[P_DELTA_AB];
-  JAC(IL6, E) = dv[DV_P_KILL_9] * p[P_GAMMA] * s.antigen * s.inv_den + dv[DV_P_ACT_9] * s.stim;
-  JAC(IL6, IL6) = -p[P_K_IL6];
-#undef JAC
-  for (int i = 0; i < N_STATES; i++) {
-    dfdt[i] = 0.0;
-  }
-  dfdt[E] = (p[P_RHO] * s.prog_slope * s.stim - s.homeostatic * dv[DV_INV_LD_TAU]) * e;
+  jacobian_1(t, y, J, dfdt, ev->p, ev->derived);
   return 0;
 }
+
+/* The same equations over lanes of 8 (AVX-512), 4 (AVX2) and 2 (SSE2) patients: `lanes`. */
+#define CARTP_MODEL_EQUATIONS "lupus_equations.h"
+#define CARTP_MODEL_RHS rhs
+#define CARTP_MODEL_JACOBIAN jacobian
+#define CARTP_MODEL_SIGNALS signals
+#include "model_lanes.h"
 
 static void observe(double t, const double *y, const double *p, double *out)
 {
@@ -324,10 +226,7 @@ static const char *const default_outputs[] = {"Cblood", "Btotal", "P2", "Ba", "A
 
 static void signal_values(const double *y, const double *p, double *out)
 {
-  observe(0.0, y, p, out);
-  out[1] = y[B] + y[BA];
-  const double ab = y[AB] > 0.0 ? y[AB] : 0.0, k2 = p[P_AB_50] * p[P_AB_50];
-  out[2] = p[P_SLEDAI_0] * ab * ab * (1.0 + k2) / (k2 + ab * ab);
+  signals_1(y, p, out); /* the same for one patient and for lanes */
 }
 
 static void add_cart_dose(double *y, double cells, double f_mem)
@@ -420,5 +319,5 @@ const cart_model cartp_model_lupus = {
     .extinct_states = NULL,
     .zero_groups = zero_groups,
     .jacobian_pattern = NULL,
-    .lanes = NULL,
+    .lanes = &lanes,
 };
