@@ -12,6 +12,11 @@
  * antigen-positive tissue H (relative, 1 intact) is damaged by circulating effectors (on-target
  * off-tumour toxicity [Santurio & Barros 2022]). IL-6 and tocilizumab are cart's (MODEL.md 2.2),
  * from cart_common.h. Sources and units of every parameter: the table below and doc/models.md.
+ *
+ * The right-hand side, Jacobian and signals are written once, over SIMD lanes
+ * (solid_equations.h, which holds lane forms of cart_common.h's IL-6 loop, programme and antibody
+ * PK doing the same operations), so a trial solves its patients one per lane
+ * (lib/solver/batch.c), bit for bit what it computes one patient at a time.
  */
 #include <math.h>
 #include <stdio.h>
