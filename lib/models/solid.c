@@ -12,6 +12,11 @@
  * antigen-positive tissue H (relative, 1 intact) is damaged by circulating effectors (on-target
  * off-tumour toxicity [Santurio & Barros 2022]). IL-6 and tocilizumab are cart's (MODEL.md 2.2),
  * from cart_common.h. Sources and units of every parameter: the table below and doc/models.md.
+ *
+ * The right-hand side, Jacobian and signals are written once, over SIMD lanes
+ * (solid_equations.h, which holds lane forms of cart_common.h's IL-6 loop, programme and antibody
+ * PK doing the same operations), so a trial solves its patients one per lane
+ * (lib/solver/batch.c), bit for bit what it computes one patient at a time.
  */
 #include <math.h>
 #include <stdio.h>
@@ -108,18 +113,19 @@ static const cart_param_info params[N_PARAMS] = {
     CARTP_ROWS_IL6_TOCI_BLOOD
 };
 
-/* The IL-6 loop of cart_common.h with this model's parameters. */
-static inline double amplification(const double *p, const double *dv, double il6s)
-{
-  return cartp_amplification(p[P_P_AMP], dv[DV_IL6_50_H], p[P_H], dv[DV_H_IS_2] != 0.0, il6s);
-}
+/* The right-hand side, Jacobian and signals, written once (solid_equations.h) and compiled here
+ * for one patient (the functions named _1) and, after the model's functions, for one patient per
+ * SIMD lane (`lanes`). */
+#define CARTP_LANE_W 1
+#include "../util/lanes.h"
+#include "solid_equations.h"
 
 static void prepare(const double *p, double *dv)
 {
   dv[DV_H_IS_2] = p[P_H] == 2.0 ? 1.0 : 0.0;
   dv[DV_IL6_50_H] = pow(p[P_IL6_50], p[P_H]);
   /* p0 makes IL6 = il6_0 a steady state before treatment (MODEL.md 2.2). */
-  dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification(p, dv, p[P_IL6_0]);
+  dv[DV_P0] = (p[P_K_IL6] + p[P_K_REC]) * p[P_IL6_0] - amplification_1(p, dv, p[P_IL6_0]);
   dv[DV_KDV_PD1] = p[P_KD_PD1] * p[P_V1_PD1]; /* the amount in V1 of half occupancy, mg */
 }
 
@@ -143,12 +149,6 @@ static int derived_value(const double *p, const char *name, double *value)
   return cartp_il6_derived_value(name, dv[DV_P0], p[P_P_AMP], p[P_IL6_50], p[P_H], value);
 }
 
-/* The suppressive factor's level for a tumour of N cells: z_max N / (N + K_Z). */
-static double z_target(const double *p, double n)
-{
-  return p[P_Z_MAX] * n / (n + p[P_K_Z]);
-}
-
 static void initial(const double *p, const double *dv, double *y, int *mode)
 {
   (void)dv;
@@ -159,191 +159,32 @@ static void initial(const double *p, const double *dv, double *y, int *mode)
   y[MB] = p[P_F_MEM] * p[P_DOSE];
   y[TP] = (1.0 - p[P_F_NEG0]) * p[P_T0];
   y[TN] = p[P_F_NEG0] * p[P_T0];
-  y[Z] = z_target(p, p[P_T0]); /* the tumour's microenvironment is established at infusion */
+  y[Z] = z_target_1(p, p[P_T0]); /* the tumour's microenvironment is established at infusion */
   y[H] = 1.0;
   y[IL6] = p[P_IL6_0];
   *mode = 0;
 }
 
-static cartp_antibody_pk toci_pk(const double *p)
-{
-  return (cartp_antibody_pk){p[P_CL], p[P_V1], p[P_V2], p[P_Q], p[P_VMAX], p[P_KM]};
-}
-
-static cartp_antibody_pk pd1_pk(const double *p)
-{
-  return (cartp_antibody_pk){p[P_CL_PD1], p[P_V1_PD1], p[P_V2_PD1], p[P_Q_PD1], 0.0, 1.0};
-}
-
-/* The terms both rhs and jacobian need, from a state. */
-typedef struct terms {
-  double n, stim, dstim, sup, free_pd1, docc, exh, rev, infl, homeostatic, kill_den, kill_n_den;
-  double rho_prog, rho_prog_slope; /* rho P(t) and rho dP/dt (programmed contraction) */
-} terms;
-
-static terms terms_of(double t, const double *y, const double *p, const double *dv)
-{
-  terms s;
-  const double tp = y[TP], a1 = y[A1];
-  s.n = y[TP] + y[TN];
-  const double ks_sum = tp + p[P_KS];
-  s.stim = tp / ks_sum;                       /* S = Tp / (Tp + KS) */
-  s.dstim = p[P_KS] / (ks_sum * ks_sum);      /* dS/dTp */
-  s.sup = 1.0 / (1.0 + y[Z]);                 /* 1 / (1 + Z) */
-  const double kdv_sum = a1 + dv[DV_KDV_PD1];
-  s.free_pd1 = dv[DV_KDV_PD1] / kdv_sum;      /* 1 - occupancy */
-  s.docc = s.free_pd1 / kdv_sum;              /* d occupancy / dA1 */
-  s.exh = p[P_K_EXH] * s.stim * (1.0 + p[P_PHI_PDL1] * s.free_pd1);
-  s.rev = p[P_K_REV] * (1.0 - s.free_pd1);
-  s.infl = p[P_K_IN] * s.n / ENTRY_SCALE;
-  s.homeostatic = p[P_RHO_LD] * exp(-t / p[P_LD_TAU]);
-  s.kill_den = p[P_KKILL] + tp;
-  s.kill_n_den = p[P_KKILL] + y[TN];
-  double slope;
-  s.rho_prog = p[P_RHO] * cartp_programme(t, p[P_T_PROG], p[P_N_PROG], &slope);
-  s.rho_prog_slope = p[P_RHO] * slope;
-  return s;
-}
-
 static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
 {
-  const double *p = ev->p;
-  const double *dv = ev->derived;
-  const terms s = terms_of(t, y, p, dv);
-  const double eb = y[EB], mb = y[MB], et = y[ET], xt = y[XT], tp = y[TP], tn = y[TN];
-  const double kill = p[P_GAMMA] * s.sup * et * tp / s.kill_den;
-  const double kill_n = p[P_B_BY] * p[P_GAMMA] * s.sup * s.stim * et * tn / s.kill_n_den;
-  const double growth = 1.0 - s.n / p[P_K_TUM];
-  const double c1 = y[D1] / p[P_V1];
-  const double free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* IL-6R: 1 - RO */
-
-  f[EB] = (s.homeostatic - p[P_DELTA_E] - p[P_K_MEM] - s.infl) * eb + p[P_OMEGA] * s.stim * mb +
-          p[P_K_OUT] * et;
-  f[MB] = p[P_K_MEM] * eb - p[P_OMEGA] * s.stim * mb - p[P_DELTA_M] * mb;
-  f[ET] = s.infl * eb + (s.rho_prog * s.stim * s.sup - p[P_DELTA_E] - s.exh - p[P_K_OUT]) * et +
-          s.rev * xt;
-  f[XT] = s.exh * et - (p[P_DELTA_X] + s.rev) * xt;
-  f[TP] = p[P_R_TUM] * growth * tp - p[P_MU_LOSS] * tp - kill;
-  f[TN] = p[P_R_NEG] * growth * tn + p[P_MU_LOSS] * tp - kill_n;
-  f[Z] = p[P_D_Z] * (z_target(p, s.n) - y[Z]);
-  f[H] = p[P_R_H] * (1.0 - y[H]) - p[P_K_H] * (eb / DAMAGE_SCALE) * y[H];
-  f[IL6] = dv[DV_P0] + p[P_P_KILL] * (kill + kill_n) / 1e9 + p[P_P_ACT] * s.stim * et / 1e9 +
-           amplification(p, dv, y[IL6] * free_receptor) -
-           (p[P_K_IL6] + p[P_K_REC] * free_receptor) * y[IL6];
-  const cartp_antibody_pk toci = toci_pk(p), pd1 = pd1_pk(p);
-  cartp_antibody_rhs(&toci, y[D1], y[D2], &f[D1], &f[D2]);
-  cartp_antibody_rhs(&pd1, y[A1], y[A2], &f[A1], &f[A2]);
+  solid_rhs_1(t, y, f, ev->p, ev->derived);
   return 0;
 }
 
 static int jacobian(double t, const double *y, double *J, double *dfdt, const cart_model_eval *ev)
 {
-  const double *p = ev->p;
-  const double *dv = ev->derived;
-  const terms s = terms_of(t, y, p, dv);
-  const double eb = y[EB], mb = y[MB], et = y[ET], xt = y[XT], tp = y[TP], tn = y[TN];
-  const double g = p[P_GAMMA], k_tum = p[P_K_TUM];
-  const double dsup = -s.sup * s.sup;                  /* d sup / dZ */
-  const double dinfl = p[P_K_IN] / ENTRY_SCALE;        /* d infl / dTp = d infl / dTn */
-  /* d exh / dTp and d exh / dA1; d rev / dA1 */
-  const double exh_by_tp = p[P_K_EXH] * s.dstim * (1.0 + p[P_PHI_PDL1] * s.free_pd1);
-  const double exh_by_a1 = -p[P_K_EXH] * s.stim * p[P_PHI_PDL1] * s.docc;
-  const double rev_by_a1 = p[P_K_REV] * s.docc;
-  /* kill = g sup Et Tp / (Kkill + Tp); kill_n = b g sup S Et Tn / (Kkill + Tn) */
-  const double q = g * s.sup * tp / s.kill_den;                 /* kill / Et */
-  const double kill_by_tp = g * s.sup * et * p[P_KKILL] / (s.kill_den * s.kill_den);
-  const double kill_by_z = g * dsup * et * tp / s.kill_den;
-  const double bg = p[P_B_BY] * g;
-  const double qn = bg * s.sup * s.stim * tn / s.kill_n_den;    /* kill_n / Et */
-  const double kill_n_by_tn = bg * s.sup * s.stim * et * p[P_KKILL] / (s.kill_n_den * s.kill_n_den);
-  const double kill_n_by_tp = bg * s.sup * s.dstim * et * tn / s.kill_n_den;
-  const double kill_n_by_z = bg * dsup * s.stim * et * tn / s.kill_n_den;
-  const double growth = 1.0 - s.n / k_tum;
-  const double c1 = y[D1] / p[P_V1];
-  const double kd_sum = c1 + p[P_KD_TOCI];
-  const double free_receptor = p[P_KD_TOCI] / kd_sum;
-  const double dro_dd1 = p[P_KD_TOCI] / (kd_sum * kd_sum) / p[P_V1]; /* dRO/dD1 */
-  const double il6 = y[IL6];
-  const double amp_slope = cartp_amplification_slope(p[P_P_AMP], p[P_IL6_50], dv[DV_IL6_50_H],
-                                                     p[P_H], dv[DV_H_IS_2] != 0.0,
-                                                     il6 * free_receptor);
-
-  for (int i = 0; i < N_STATES * N_STATES; i++) {
-    J[i] = 0.0;
-  }
-#define JAC(i, j) J[(i) * N_STATES + (j)]
-  /* dEb/dt */
-  JAC(EB, EB) = s.homeostatic - p[P_DELTA_E] - p[P_K_MEM] - s.infl;
-  JAC(EB, MB) = p[P_OMEGA] * s.stim;
-  JAC(EB, ET) = p[P_K_OUT];
-  JAC(EB, TP) = -dinfl * eb + p[P_OMEGA] * s.dstim * mb;
-  JAC(EB, TN) = -dinfl * eb;
-  /* dMb/dt */
-  JAC(MB, EB) = p[P_K_MEM];
-  JAC(MB, MB) = -p[P_OMEGA] * s.stim - p[P_DELTA_M];
-  JAC(MB, TP) = -p[P_OMEGA] * s.dstim * mb;
-  /* dEt/dt */
-  JAC(ET, EB) = s.infl;
-  JAC(ET, ET) = s.rho_prog * s.stim * s.sup - p[P_DELTA_E] - s.exh - p[P_K_OUT];
-  JAC(ET, XT) = s.rev;
-  JAC(ET, TP) = dinfl * eb + (s.rho_prog * s.dstim * s.sup - exh_by_tp) * et;
-  JAC(ET, TN) = dinfl * eb;
-  JAC(ET, Z) = s.rho_prog * s.stim * dsup * et;
-  JAC(ET, A1) = -exh_by_a1 * et + rev_by_a1 * xt;
-  /* dXt/dt */
-  JAC(XT, ET) = s.exh;
-  JAC(XT, XT) = -(p[P_DELTA_X] + s.rev);
-  JAC(XT, TP) = exh_by_tp * et;
-  JAC(XT, A1) = exh_by_a1 * et - rev_by_a1 * xt;
-  /* dTp/dt */
-  JAC(TP, ET) = -q;
-  JAC(TP, TP) = p[P_R_TUM] * growth - p[P_R_TUM] * tp / k_tum - p[P_MU_LOSS] - kill_by_tp;
-  JAC(TP, TN) = -p[P_R_TUM] * tp / k_tum;
-  JAC(TP, Z) = -kill_by_z;
-  /* dTn/dt */
-  JAC(TN, ET) = -qn;
-  JAC(TN, TP) = -p[P_R_NEG] * tn / k_tum + p[P_MU_LOSS] - kill_n_by_tp;
-  JAC(TN, TN) = p[P_R_NEG] * growth - p[P_R_NEG] * tn / k_tum - kill_n_by_tn;
-  JAC(TN, Z) = -kill_n_by_z;
-  /* dZ/dt = d_Z (z_max N / (N + K_Z) - Z) */
-  const double nk = s.n + p[P_K_Z];
-  const double z_by_n = p[P_D_Z] * p[P_Z_MAX] * p[P_K_Z] / (nk * nk);
-  JAC(Z, TP) = z_by_n;
-  JAC(Z, TN) = z_by_n;
-  JAC(Z, Z) = -p[P_D_Z];
-  /* dH/dt */
-  JAC(H, EB) = -p[P_K_H] / DAMAGE_SCALE * y[H];
-  JAC(H, H) = -p[P_R_H] - p[P_K_H] * (eb / DAMAGE_SCALE);
-  /* dIL6/dt */
-  const double pk = p[P_P_KILL] / 1e9, pa = p[P_P_ACT] / 1e9;
-  JAC(IL6, ET) = pk * (q + qn) + pa * s.stim;
-  JAC(IL6, TP) = pk * (kill_by_tp + kill_n_by_tp) + pa * s.dstim * et;
-  JAC(IL6, TN) = pk * kill_n_by_tn;
-  JAC(IL6, Z) = pk * (kill_by_z + kill_n_by_z);
-  JAC(IL6, IL6) = amp_slope * free_receptor - (p[P_K_IL6] + p[P_K_REC] * free_receptor);
-  JAC(IL6, D1) = -amp_slope * il6 * dro_dd1 + p[P_K_REC] * dro_dd1 * il6;
-  /* the antibodies */
-  const cartp_antibody_pk toci = toci_pk(p), pd1 = pd1_pk(p);
-  double pkj[4];
-  cartp_antibody_jacobian(&toci, y[D1], pkj);
-  JAC(D1, D1) = pkj[0];
-  JAC(D1, D2) = pkj[1];
-  JAC(D2, D1) = pkj[2];
-  JAC(D2, D2) = pkj[3];
-  cartp_antibody_jacobian(&pd1, y[A1], pkj);
-  JAC(A1, A1) = pkj[0];
-  JAC(A1, A2) = pkj[1];
-  JAC(A2, A1) = pkj[2];
-  JAC(A2, A2) = pkj[3];
-#undef JAC
-  for (int i = 0; i < N_STATES; i++) {
-    dfdt[i] = 0.0;
-  }
-  /* the lymphodepletion term and the programme depend on t */
-  dfdt[EB] = -s.homeostatic / p[P_LD_TAU] * eb;
-  dfdt[ET] = s.rho_prog_slope * s.stim * s.sup * et;
+  solid_jacobian_1(t, y, J, dfdt, ev->p, ev->derived);
   return 0;
 }
+
+/* The same equations over lanes of 8 (AVX-512), 4 (AVX2) and 2 (SSE2) patients: `lanes`. The
+ * anti-PD-1 doses below are model switches, which the batch solve applies lane by lane with the
+ * one-patient code (lib/solver/batch.c), as it does cart's infusions and tocilizumab. */
+#define CARTP_MODEL_EQUATIONS "solid_equations.h"
+#define CARTP_MODEL_RHS solid_rhs
+#define CARTP_MODEL_JACOBIAN solid_jacobian
+#define CARTP_MODEL_SIGNALS solid_signals
+#include "model_lanes.h"
 
 static void observe(double t, const double *y, const double *p, double *out)
 {
@@ -402,13 +243,7 @@ static const char *const default_outputs[] = {"Cblood", "tumour", "Ctumour", "Tn
 
 static void signal_values(const double *y, const double *p, double *out)
 {
-  observe(0.0, y, p, &out[0]);
-  out[1] = y[TP] + y[TN];
-  out[2] = y[ET] + y[XT];
-  const double c1 = y[D1] / p[P_V1];
-  out[3] = y[IL6] * (p[P_KD_TOCI] / (c1 + p[P_KD_TOCI])); /* as rhs() forms IL6s */
-  const double kdv = p[P_KD_PD1] * p[P_V1_PD1];
-  out[4] = y[A1] / (y[A1] + kdv);
+  solid_signals_1(y, p, out); /* the same for one patient and for lanes */
 }
 
 static void add_cart_dose(double *y, double cells, double f_mem)
@@ -515,4 +350,5 @@ const cart_model cartp_model_solid = {
     .default_outputs = default_outputs,
     .extinct_states = extinct_states,
     .zero_groups = zero_groups,
+    .lanes = &lanes,
 };
