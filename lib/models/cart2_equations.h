@@ -8,58 +8,10 @@
  * code computes; a term only some lanes need (a Hill power by pow, one of effector_rate's two
  * forms) is computed only when some lane needs it. The scalar instantiation is the code cart2.c
  * had before, operation for operation, libm's exp included: the lanes call it lane by lane
- * (libm_exp below), so every lane is bit for bit the one-patient result. */
+ * (lane_terms.h's libm_exp), so every lane is bit for bit the one-patient result. */
 
-#ifndef CARTP_EQ
-#define CARTP_EQ_NAME_(name, w) name##_##w
-#define CARTP_EQ_NAME(name, w) CARTP_EQ_NAME_(name, w)
-#define CARTP_EQ(name) CARTP_EQ_NAME(name, CARTP_LANE_W)
-#endif
-
-/* e^x by libm's exp, lane by lane: the scalar code's own call, so each lane gets its bits.
- * (lanes.h's cartp_exp would be faster but moves results by rounding.) */
-static inline CARTP_R CARTP_EQ(libm_exp)(CARTP_R x)
-{
-#if CARTP_LANE_W == 1
-  return exp(x);
-#else
-  CARTP_R out;
-  for (int l = 0; l < CARTP_LANE_W; l++) {
-    out[l] = exp(x[l]);
-  }
-  return out;
-#endif
-}
-
-/* x^e lane by lane, as cart_common.h's cartp_power (the same as cart_equations.h's power):
- * binary powering for a whole e in 0..16 (on the vectors at once: each lane multiplies in the
- * same squares in the same order, the squarings past its own exponent unused), libm's pow for
- * any other e (lane by lane). */
-static inline CARTP_R CARTP_EQ(power)(CARTP_R x, CARTP_R e)
-{
-#if CARTP_LANE_W == 1
-  return cartp_power(x, e);
-#else
-  const CARTP_R two52 = CARTP_SPLAT(4503599627370496.0); /* e + 2^52 holds round(e) in its bits */
-  const CARTP_M whole = CARTP_AND(CARTP_AND(e >= 0.0, e <= 16.0), ((e + two52) - two52) == e);
-  if (CARTP_ANY(CARTP_NOT(whole))) {
-    CARTP_R out;
-    CARTP_LANEWISE(out, cartp_power, x, e);
-    return out;
-  }
-  const CARTP_M k = (CARTP_M)(e + two52) - (CARTP_M)two52;
-  long top = 0; /* the largest exponent: its bits are all the squarings any lane uses */
-  for (int l = 0; l < CARTP_LANE_W; l++) {
-    top |= k[l];
-  }
-  CARTP_R result = CARTP_SPLAT(1.0), square = x;
-  for (int bit = 0; (top >> bit) != 0; bit++) {
-    result = CARTP_SEL(((k >> bit) & 1) != 0, result * square, result);
-    square = square * square;
-  }
-  return result;
-#endif
-}
+#define CARTP_LANE_TERMS_IL6_LOOP
+#include "lane_terms.h"
 
 /* Whether Ta and Tb are targets (MODEL.md 2.3: a cell is a target if it carries a recognised
  * antigen): 1 or 0. A non-integer car_targets never reaches a solve: check() rejects it. */
@@ -68,35 +20,6 @@ static inline void CARTP_EQ(target_weights)(const CARTP_R *p, CARTP_R *w_a, CART
   const CARTP_R ct = p[P_CAR_TARGETS];
   *w_a = CARTP_SEL(CARTP_OR(ct == 1.0, ct == 3.0), CARTP_SPLAT(1.0), CARTP_ZERO);
   *w_b = CARTP_SEL(CARTP_OR(ct == 2.0, ct == 3.0), CARTP_SPLAT(1.0), CARTP_ZERO);
-}
-
-/* amp(x) of cart_common.h (cartp_amplification) with this model's parameters; x^h as x * x
- * where h = 2. */
-static inline CARTP_R CARTP_EQ(amplification)(const CARTP_R *p, const CARTP_R *dv, CARTP_R x)
-{
-  const CARTP_M h_is_2 = CARTP_MASK(dv[DV_H_IS_2] != 0.0);
-  CARTP_R xh = x * x;
-  if (CARTP_ANY(CARTP_NOT(h_is_2))) {
-    xh = CARTP_SEL(h_is_2, xh, CARTP_EQ(power)(x, p[P_H]));
-  }
-  return CARTP_SEL(x <= 0.0, CARTP_ZERO, p[P_P_AMP] * xh / (dv[DV_IL6_50_H] + xh));
-}
-
-/* d amp / d x (cartp_amplification_slope); 0 for x < 0, and at x = 0 the slope
- * p_amp / IL6_50 for h = 1 (else 0). */
-static inline CARTP_R CARTP_EQ(amplification_slope)(const CARTP_R *p, const CARTP_R *dv,
-                                                     CARTP_R x)
-{
-  const CARTP_M h_is_2 = CARTP_MASK(dv[DV_H_IS_2] != 0.0);
-  const CARTP_R h = p[P_H], k_h = dv[DV_IL6_50_H];
-  CARTP_R xh = x * x;
-  if (CARTP_ANY(CARTP_NOT(h_is_2))) {
-    xh = CARTP_SEL(h_is_2, xh, CARTP_EQ(power)(x, h));
-  }
-  const CARTP_R sum = k_h + xh;
-  const CARTP_R slope = p[P_P_AMP] * h * (xh / x) * k_h / (sum * sum);
-  const CARTP_R at_zero = CARTP_SEL(h == 1.0, p[P_P_AMP] / p[P_IL6_50], CARTP_ZERO);
-  return CARTP_SEL(x < 0.0, CARTP_ZERO, CARTP_SEL(x == 0.0, at_zero, slope));
 }
 
 /* Net per-cell rate of dE/dt without the memory term: (rho - k_exh) S + H - delta_E - k_mem.

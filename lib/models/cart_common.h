@@ -1,9 +1,10 @@
 /* cart_common.h: what the mechanistic models cart (MODEL.md 2.2) and cart2 (2.3) share
  * (internal): the parameter rows of the CAR-T cells and of the host (B cells, IL-6,
- * tocilizumab, blood), and the IL-6 amplification loop with its rules. Each model keeps its own
- * tumour rows and equations. The models after them take what they have of cart's: solid the IL-6,
- * tocilizumab and body rows, the IL-6 loop, the programme and the antibody PK; lupus the body rows
- * and the programme. */
+ * tocilizumab, blood), whole powers, and the IL-6 amplification loop's rules. Each model keeps
+ * its own tumour rows and equations. The models after them take what they have of cart's: solid
+ * the IL-6, tocilizumab and body rows and the loop's rules; lupus the body rows. The loop itself,
+ * the programme and the models' other terms are written over SIMD lanes, once for one patient
+ * and the lanes (lane_terms.h and each model's equations header). */
 #ifndef CART_MODELS_CART_COMMON_H
 #define CART_MODELS_CART_COMMON_H
 
@@ -86,37 +87,6 @@ static inline double cartp_power(double x, double e)
   return pow(x, e);
 }
 
-/* x^h for the Hill term; h = 2 (the default) as x * x. */
-static inline double cartp_hill_power(double x, double h, int h_is_2)
-{
-  return h_is_2 ? x * x : cartp_power(x, h);
-}
-
-/* amp(x) = p_amp x^h / (IL6_50^h + x^h), x = max(IL6s, 0) (MODEL.md 2.2); k_h = IL6_50^h. */
-static inline double cartp_amplification(double p_amp, double k_h, double h, int h_is_2, double x)
-{
-  if (x <= 0.0) {
-    return 0.0;
-  }
-  const double xh = cartp_hill_power(x, h, h_is_2);
-  return p_amp * xh / (k_h + xh);
-}
-
-/* d amp / d x; 0 for x < 0 where amp is the constant 0 (h = 1 has slope p_amp / IL6_50 at 0). */
-static inline double cartp_amplification_slope(double p_amp, double il6_50, double k_h, double h,
-                                               int h_is_2, double x)
-{
-  if (x < 0.0) {
-    return 0.0;
-  }
-  if (x == 0.0) {
-    return h == 1.0 ? p_amp / il6_50 : 0.0;
-  }
-  const double xh = cartp_hill_power(x, h, h_is_2);
-  const double sum = k_h + xh;
-  return p_amp * h * (xh / x) * k_h / (sum * sum);
-}
-
 /* Largest gain of the amplification loop, max over x of amp(x)/x: the maximum of
  * x^(h-1) / (K^h + x^h) is at x^h = (h - 1) K^h, giving (h-1)^((h-1)/h) / (h K); h = 1 gives
  * p_amp / K (the limit x -> 0). MODEL.md 2.2 quotes h = 2: p_amp / (2 IL6_50). */
@@ -153,22 +123,6 @@ static inline int cartp_il6_rules(const char *model, double p_amp, double il6_50
   return CART_OK;
 }
 
-/* Programmed expansion and contraction (cart's t_prog, n_prog; doc/models.md 2.8 [S11, S12]):
- * the share of antigen-driven proliferation left at time t, 1 / (1 + (t / t_prog)^n_prog), and
- * its derivative by t; exactly 1 and 0 where t_prog = 0 (off) or t <= 0. cart computes the same
- * over SIMD lanes (cart_equations.h); this is the one-patient form for the other models. */
-static inline double cartp_programme(double t, double t_prog, double n_prog, double *slope)
-{
-  if (!(t_prog > 0.0 && t > 0.0)) {
-    *slope = 0.0;
-    return 1.0;
-  }
-  const double u = t / t_prog;
-  const double share = 1.0 / (1.0 + cartp_power(u, n_prog));
-  *slope = -share * share * n_prog * cartp_power(u, n_prog - 1.0) / t_prog;
-  return share;
-}
-
 /* The IL-6 quantities a model derives from its parameters (derived_value): "p0", the baseline
  * production p0 (given), and "il6_loop_gain". CART_OK, or CART_EUNKNOWN_PARAM for another
  * name. */
@@ -184,34 +138,6 @@ static inline int cartp_il6_derived_value(const char *name, double p0, double p_
     return CART_OK;
   }
   return CART_EUNKNOWN_PARAM;
-}
-
-/* Two-compartment antibody PK with optional Michaelis-Menten elimination from the central
- * compartment (tocilizumab [S8]; vmax = 0 for an antibody cleared linearly, as anti-PD-1 in
- * solid.c): dA1/dt = -(CL/V1) A1 - Vmax c/(Km + c) - (Q/V1) A1 + (Q/V2) A2, c = A1/V1;
- * dA2/dt = (Q/V1) A1 - (Q/V2) A2 (amounts in mg). */
-typedef struct cartp_antibody_pk {
-  double cl, v1, v2, q, vmax, km;
-} cartp_antibody_pk;
-
-static inline void cartp_antibody_rhs(const cartp_antibody_pk *pk, double a1, double a2,
-                                      double *f1, double *f2)
-{
-  const double c1 = a1 / pk->v1;
-  const double mm = pk->vmax > 0.0 ? pk->vmax * c1 / (pk->km + c1) : 0.0;
-  *f1 = -(pk->cl / pk->v1) * a1 - mm - (pk->q / pk->v1) * a1 + (pk->q / pk->v2) * a2;
-  *f2 = (pk->q / pk->v1) * a1 - (pk->q / pk->v2) * a2;
-}
-
-/* Its Jacobian: j[0] = df1/dA1, j[1] = df1/dA2, j[2] = df2/dA1, j[3] = df2/dA2. */
-static inline void cartp_antibody_jacobian(const cartp_antibody_pk *pk, double a1, double *j)
-{
-  const double km_sum = pk->km + a1 / pk->v1;
-  const double mm = pk->vmax > 0.0 ? pk->vmax * pk->km / (km_sum * km_sum) / pk->v1 : 0.0;
-  j[0] = -pk->cl / pk->v1 - mm - pk->q / pk->v1;
-  j[1] = pk->q / pk->v2;
-  j[2] = pk->q / pk->v1;
-  j[3] = -pk->q / pk->v2;
 }
 
 #endif

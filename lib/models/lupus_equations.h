@@ -9,58 +9,9 @@
  * instantiation does the operations lupus.c did before, in the same order, so a lane and the
  * scalar path give the same bits (tests/check_lanes.c, test_every_model_with_lanes). */
 
-#ifndef CARTP_EQ
-#define CARTP_EQ_NAME_(name, w) name##_##w
-#define CARTP_EQ_NAME(name, w) CARTP_EQ_NAME_(name, w)
-#define CARTP_EQ(name) CARTP_EQ_NAME(name, CARTP_LANE_W)
-#endif
+#include "lane_terms.h"
 
-/* x^e lane by lane, as cart_common.h's cartp_power: binary powering for a whole e in 0..16, each
- * lane multiplying in the same squares in the same order (the squarings past its own exponent
- * unused); libm's pow for any other e, lane by lane. cart_equations.h's power, which lupus cannot
- * include (it holds cart's equations). */
-static inline CARTP_R CARTP_EQ(lupus_power)(CARTP_R x, CARTP_R e)
-{
-#if CARTP_LANE_W == 1
-  return cartp_power(x, e);
-#else
-  const CARTP_R two52 = CARTP_SPLAT(4503599627370496.0); /* e + 2^52 holds round(e) in its bits */
-  const CARTP_M whole = CARTP_AND(CARTP_AND(e >= 0.0, e <= 16.0), ((e + two52) - two52) == e);
-  if (CARTP_ANY(CARTP_NOT(whole))) {
-    CARTP_R out;
-    CARTP_LANEWISE(out, cartp_power, x, e);
-    return out;
-  }
-  const CARTP_M k = (CARTP_M)(e + two52) - (CARTP_M)two52;
-  long top = 0; /* the largest exponent: its bits are all the squarings any lane uses */
-  for (int l = 0; l < CARTP_LANE_W; l++) {
-    top |= k[l];
-  }
-  CARTP_R result = CARTP_SPLAT(1.0), square = x;
-  for (int bit = 0; (top >> bit) != 0; bit++) {
-    result = CARTP_SEL(((k >> bit) & 1) != 0, result * square, result);
-    square = square * square;
-  }
-  return result;
-#endif
-}
-
-/* libm's exp lane by lane: the homeostatic term keeps the bits lupus had before lanes (the
- * models' own exp, CARTP_EXP, would move them by rounding). */
-static inline CARTP_R CARTP_EQ(lupus_exp)(CARTP_R x)
-{
-#if CARTP_LANE_W == 1
-  return exp(x);
-#else
-  CARTP_R out;
-  for (int l = 0; l < CARTP_LANE_W; l++) {
-    out[l] = exp(x[l]);
-  }
-  return out;
-#endif
-}
-
-/* cart_common.h's cartp_programme over lanes: the share of antigen-driven proliferation left at
+/* Programmed expansion and contraction (cart's t_prog, n_prog; doc/models.md 2.8): the share of antigen-driven proliferation left at
  * time t, 1 / (1 + (t / t_prog)^n_prog), exactly 1 where t_prog = 0 (off) or t <= 0 [Kaech 2001,
  * Badovinac 2002]; and, where slope is not NULL, its derivative by t (0 where off). */
 static inline CARTP_R CARTP_EQ(lupus_programme)(const CARTP_R *p, CARTP_R t, CARTP_R *slope)
@@ -73,12 +24,12 @@ static inline CARTP_R CARTP_EQ(lupus_programme)(const CARTP_R *p, CARTP_R t, CAR
   if (CARTP_ANY(on)) {
     const CARTP_R t_prog = p[P_T_PROG], n_prog = p[P_N_PROG];
     const CARTP_R u = t / t_prog;
-    const CARTP_R on_share = 1.0 / (1.0 + CARTP_EQ(lupus_power)(u, n_prog));
+    const CARTP_R on_share = 1.0 / (1.0 + CARTP_EQ(power)(u, n_prog));
     share = CARTP_SEL(on, on_share, share);
     if (slope != NULL) {
       *slope = CARTP_SEL(on,
                          -on_share * on_share * n_prog *
-                             CARTP_EQ(lupus_power)(u, n_prog - 1.0) / t_prog,
+                             CARTP_EQ(power)(u, n_prog - 1.0) / t_prog,
                          *slope);
     }
   }
@@ -109,7 +60,7 @@ static inline void CARTP_EQ(lupus_compute_terms)(CARTP_R t, const CARTP_R *y, co
   /* programmed decline of proliferation, cart's opt-in mechanism [Kaech 2001, Badovinac 2002] */
   s->prog_slope = CARTP_ZERO;
   s->prog = CARTP_EQ(lupus_programme)(p, t, with_slope ? &s->prog_slope : NULL);
-  s->homeostatic = p[P_RHO_LD] * CARTP_EQ(lupus_exp)(-t * dv[DV_INV_LD_TAU]);
+  s->homeostatic = p[P_RHO_LD] * CARTP_EQ(libm_exp)(-t * dv[DV_INV_LD_TAU]);
 }
 
 static inline void CARTP_EQ(rhs)(CARTP_R t, const CARTP_R *y, CARTP_R *f, const CARTP_R *p,

@@ -8,85 +8,14 @@
  * exactly what the one-patient code computes; a term that costs a library call or a division
  * is computed only where some lane needs it. The scalar instantiation does the operations
  * solid.c did before its lanes, in the same order, so every result is bit for bit what it was:
- * in particular the lymphodepletion term keeps libm's exp, lane by lane (CARTP_LANEWISE), where
- * cart uses the models' own exp (CARTP_EXP) and its results moved by rounding when it did. */
+ * in particular the lymphodepletion term keeps libm's exp, lane by lane (lane_terms.h's
+ * libm_exp), where cart uses the models' own exp (CARTP_EXP) and its results moved by rounding
+ * when it did. */
 
-#ifndef CARTP_EQ
-#define CARTP_EQ_NAME_(name, w) name##_##w
-#define CARTP_EQ_NAME(name, w) CARTP_EQ_NAME_(name, w)
-#define CARTP_EQ(name) CARTP_EQ_NAME(name, CARTP_LANE_W)
-#endif
+#define CARTP_LANE_TERMS_IL6_LOOP
+#include "lane_terms.h"
 
-#ifndef CARTP_SOLID_ONCE
-#define CARTP_SOLID_ONCE
-/* libm's exp in CARTP_LANEWISE's two-argument form (the second unused). */
-static inline double solid_libm_exp(double x, double unused)
-{
-  (void)unused;
-  return exp(x);
-}
-#endif
-
-/* x^e lane by lane, as cart_common.h's cartp_power (cart_equations.h's power, which solid cannot
- * include: its equations name cart's states): binary powering for a whole e in 0..16 on the
- * vectors at once (each lane multiplies in the same squares in the same order as the scalar
- * loop; squarings past its own exponent go unused), libm's pow for any other e (lane by lane). */
-static inline CARTP_R CARTP_EQ(solid_power)(CARTP_R x, CARTP_R e)
-{
-#if CARTP_LANE_W == 1
-  return cartp_power(x, e);
-#else
-  const CARTP_R two52 = CARTP_SPLAT(4503599627370496.0); /* e + 2^52 holds round(e) in its bits */
-  const CARTP_M whole = CARTP_AND(CARTP_AND(e >= 0.0, e <= 16.0), ((e + two52) - two52) == e);
-  if (CARTP_ANY(CARTP_NOT(whole))) {
-    CARTP_R out;
-    CARTP_LANEWISE(out, cartp_power, x, e);
-    return out;
-  }
-  const CARTP_M k = (CARTP_M)(e + two52) - (CARTP_M)two52;
-  long top = 0; /* the largest exponent: its bits are all the squarings any lane uses */
-  for (int l = 0; l < CARTP_LANE_W; l++) {
-    top |= k[l];
-  }
-  CARTP_R result = CARTP_SPLAT(1.0), square = x;
-  for (int bit = 0; (top >> bit) != 0; bit++) {
-    result = CARTP_SEL(((k >> bit) & 1) != 0, result * square, result);
-    square = square * square;
-  }
-  return result;
-#endif
-}
-
-/* amp(x) of cart_common.h (cartp_amplification) with this model's parameters: 0 for x <= 0,
- * x^h as x * x where h = 2. */
-static inline CARTP_R CARTP_EQ(amplification)(const CARTP_R *p, const CARTP_R *dv, CARTP_R x)
-{
-  const CARTP_M h_is_2 = CARTP_MASK(dv[DV_H_IS_2] != 0.0);
-  CARTP_R xh = x * x;
-  if (CARTP_ANY(CARTP_NOT(h_is_2))) {
-    xh = CARTP_SEL(h_is_2, xh, CARTP_EQ(solid_power)(x, p[P_H]));
-  }
-  return CARTP_SEL(x <= 0.0, CARTP_ZERO, p[P_P_AMP] * xh / (dv[DV_IL6_50_H] + xh));
-}
-
-/* d amp / d x (cartp_amplification_slope); 0 for x < 0, and at x = 0 the slope p_amp / IL6_50
- * for h = 1 (else 0). */
-static inline CARTP_R CARTP_EQ(amplification_slope)(const CARTP_R *p, const CARTP_R *dv,
-                                                     CARTP_R x)
-{
-  const CARTP_M h_is_2 = CARTP_MASK(dv[DV_H_IS_2] != 0.0);
-  const CARTP_R h = p[P_H], k_h = dv[DV_IL6_50_H];
-  CARTP_R xh = x * x;
-  if (CARTP_ANY(CARTP_NOT(h_is_2))) {
-    xh = CARTP_SEL(h_is_2, xh, CARTP_EQ(solid_power)(x, h));
-  }
-  const CARTP_R sum = k_h + xh;
-  const CARTP_R slope = p[P_P_AMP] * h * (xh / x) * k_h / (sum * sum);
-  const CARTP_R at_zero = CARTP_SEL(h == 1.0, p[P_P_AMP] / p[P_IL6_50], CARTP_ZERO);
-  return CARTP_SEL(x < 0.0, CARTP_ZERO, CARTP_SEL(x == 0.0, at_zero, slope));
-}
-
-/* Programmed contraction (cart_common.h's cartp_programme [Kaech 2001, Badovinac 2002]): rho
+/* Programmed contraction (cart's t_prog, n_prog [Kaech 2001, Badovinac 2002]): rho
  * P(t) with P(t) = 1 / (1 + (t / t_prog)^n_prog), and, where slope is not NULL, rho dP/dt with
  * dP/dt = -P^2 n (t / t_prog)^(n-1) / t_prog; P = 1 and dP/dt = 0 where t_prog = 0 (off) or
  * t <= 0. */
@@ -96,12 +25,12 @@ static inline CARTP_R CARTP_EQ(rho_programme)(const CARTP_R *p, CARTP_R t, CARTP
   CARTP_R share = CARTP_SPLAT(1.0), share_slope = CARTP_ZERO;
   if (CARTP_ANY(on)) {
     const CARTP_R u = t / p[P_T_PROG];
-    const CARTP_R on_share = 1.0 / (1.0 + CARTP_EQ(solid_power)(u, p[P_N_PROG]));
+    const CARTP_R on_share = 1.0 / (1.0 + CARTP_EQ(power)(u, p[P_N_PROG]));
     share = CARTP_SEL(on, on_share, share);
     if (slope != NULL) {
       share_slope = CARTP_SEL(on,
                               -on_share * on_share * p[P_N_PROG] *
-                                  CARTP_EQ(solid_power)(u, p[P_N_PROG] - 1.0) / p[P_T_PROG],
+                                  CARTP_EQ(power)(u, p[P_N_PROG] - 1.0) / p[P_T_PROG],
                               share_slope);
     }
   }
@@ -111,7 +40,7 @@ static inline CARTP_R CARTP_EQ(rho_programme)(const CARTP_R *p, CARTP_R t, CARTP
   return p[P_RHO] * share;
 }
 
-/* Two-compartment antibody PK (cart_common.h's cartp_antibody_rhs): amounts a1, a2 (mg),
+/* Two-compartment antibody PK (cart's tocilizumab PK, MODEL.md 2.2): amounts a1, a2 (mg),
  * optional Michaelis-Menten elimination vmax c1 / (km + c1) from the central compartment where
  * vmax > 0 (tocilizumab; anti-PD-1 is cleared linearly: vmax = 0). */
 static inline void CARTP_EQ(antibody_rhs)(CARTP_R cl, CARTP_R v1, CARTP_R v2, CARTP_R q,
@@ -128,7 +57,7 @@ static inline void CARTP_EQ(antibody_rhs)(CARTP_R cl, CARTP_R v1, CARTP_R v2, CA
   *f2 = (q / v1) * a1 - (q / v2) * a2;
 }
 
-/* Its Jacobian (cartp_antibody_jacobian): j[0] = df1/dA1, j[1] = df1/dA2, j[2] = df2/dA1,
+/* Its Jacobian: j[0] = df1/dA1, j[1] = df1/dA2, j[2] = df2/dA1,
  * j[3] = df2/dA2. */
 static inline void CARTP_EQ(antibody_jacobian)(CARTP_R cl, CARTP_R v1, CARTP_R v2, CARTP_R q,
                                                CARTP_R vmax, CARTP_R km, CARTP_R a1, CARTP_R *j)
@@ -173,8 +102,8 @@ static inline CARTP_EQ(solid_terms) CARTP_EQ(terms_of)(CARTP_R t, const CARTP_R 
   s.exh = p[P_K_EXH] * s.stim * (1.0 + p[P_PHI_PDL1] * s.free_pd1);
   s.rev = p[P_K_REV] * (1.0 - s.free_pd1);
   s.infl = p[P_K_IN] * s.n / ENTRY_SCALE;
-  CARTP_R decay; /* libm's exp, as solid.c always had it (see the top of this file) */
-  CARTP_LANEWISE(decay, solid_libm_exp, -t / p[P_LD_TAU], CARTP_ZERO);
+  /* libm's exp, as solid.c always had it (see the top of this file) */
+  const CARTP_R decay = CARTP_EQ(libm_exp)(-t / p[P_LD_TAU]);
   s.homeostatic = p[P_RHO_LD] * decay;
   s.kill_den = p[P_KKILL] + tp;
   s.kill_n_den = p[P_KKILL] + y[TN];
