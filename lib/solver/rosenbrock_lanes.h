@@ -431,10 +431,11 @@ static void LN(roots_screen)(const cart_solver *lead, cart_solver *const *solver
   for (size_t r = 0; r < lead->n_roots && CARTP_ANY(quiet); r++) {
     const root_fn *root = &lead->roots[r];
     const double s = (double)root->direction; /* s g rises through 0 at a crossing */
-    R g[CARTP_STEP_SAMPLES + 2];
+    R g[CARTP_STEP_SAMPLES + 2], before = CARTP_ZERO; /* lane by lane into a whole vector */
     for (int l = 0; l < CARTP_LANE_W; l++) {
-      g[0][l] = quiet[l] ? solvers[l]->root_prev[r] : 0.0;
+      before[l] = quiet[l] ? solvers[l]->root_prev[r] : 0.0;
     }
+    g[0] = before;
     for (int j = 0; j <= CARTP_STEP_SAMPLES; j++) {
       g[j + 1] = w->sample[j][root->index] - root->level;
     }
