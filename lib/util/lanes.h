@@ -222,11 +222,14 @@ static inline CARTP_R CARTP_PASTE(cartp_exp, CARTP_LANE_W)(CARTP_R x)
                 nan = (CARTP_M)(x != x);
   const CARTP_R xc = CARTP_SEL(big | small | nan, CARTP_ZERO, x);
   const CARTP_R shift = CARTP_SPLAT(6755399441055744.0);
-  const CARTP_R k = (xc * 1.4426950408889634 + shift) - shift;
+  const CARTP_R shifted = xc * 1.4426950408889634 + shift; /* round(x / ln 2) in its low bits */
+  const CARTP_R k = shifted - shift;
   const CARTP_R r = (xc - k * CARTP_EXP_LN2_HI) - k * CARTP_EXP_LN2_LO;
   CARTP_R p;
   CARTP_EXP_POLY(CARTP_R, p, r);
-  const CARTP_M ki = __builtin_convertvector(k, CARTP_M), k1 = ki >> 1, k2 = ki - k1;
+  /* k as an integer from those bits (|k| < 1100), as the root's q below: AVX-512F and AVX2
+   * convert doubles to 64-bit integers only lane by lane */
+  const CARTP_M ki = (CARTP_M)shifted - 0x4338000000000000L, k1 = ki >> 1, k2 = ki - k1;
   const CARTP_R s1 = (CARTP_R)((k1 + 1023) << 52), s2 = (CARTP_R)((k2 + 1023) << 52);
   CARTP_R e = p * s1 * s2;
   e = CARTP_SEL(big, CARTP_SPLAT(INFINITY), e);
