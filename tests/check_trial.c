@@ -147,6 +147,74 @@ START_TEST(test_lanes_bit_identical)
 }
 END_TEST
 
+/* Every model with lanes in a trial with its events (the tocilizumab rule, a second CAR-T
+ * infusion, anti-PD-1 doses): the rows of one patient at a time, bit for bit, in SIMD lanes.
+ * Scenarios: examples/lupus.ini, examples/solid_gd2.ini, examples/solid.ini with anti-PD-1 at
+ * 200 mg every 3 weeks, and a cart2 trial against antigen a alone with a second infusion, a
+ * fixed tocilizumab dose and non-whole Hill powers (pow lane by lane). */
+static const char *const CART2_EVENTFUL =
+    "[trial]\nmodel = cart2\nn_patients = 40\nseed = 11\n"
+    "[times]\nhorizon = 365\nstep = 7\nearly_step = 1\nearly_until = 28\n"
+    "[parameters]\nrho = 0.58\ngamma = 60\nKkill = 1.16e11\nT0 = 1.08e11\nf_a0 = 3e-05\n"
+    "f_b0 = 3e-05\nf_n0 = 1e-9\nmu_a = 1e-5\nmu_b = 1e-5\ncar_targets = 1\nr_tum = 0.0315\n"
+    "p_act = 3.5\np_kill = 24\nf_blood = 0.015\n"
+    "[variability]\nrho = 0.1\ndelta_E = 0.32\ngamma = 1\nT0 = 0.77\nf_a0 = 3.8\nf_b0 = 3.8\n"
+    "r_tum = 0.48\np_act = 1\nh = 0.1\nld_tau = 0.3\nmu_a = 1\nWT = 0.2\n"
+    "[dosing]\ncart = 21:5e7:0.5\ntoci = 2:4\n"
+    "[tocilizumab]\nrule = on\ntrigger = 100\ninterval_h = 8\n";
+
+static void expect_lanes_equal_one_by_one(const char *text, const char *source,
+                                          const char *typical_set, double typical_value)
+{
+  cart_error err;
+  cart_trial *trial = cart_trial_new_from_scenario(text, source, &err);
+  ck_assert_msg(trial != NULL, "%s: %s", source, err.message);
+  if (typical_set != NULL) {
+    cart_params *typical = cart_population_typical(cart_trial_edit_population(trial));
+    ck_assert_int_eq(cart_params_set(typical, typical_set, typical_value), CART_OK);
+  }
+  const size_t n = 40;
+  ck_assert_int_eq(cart_trial_set_n_patients(trial, n), CART_OK);
+  cart_trial_block *one = cart_trial_block_new(trial, n, NULL);
+  cart_trial_block *many = cart_trial_block_new(trial, n, NULL);
+  ck_assert_int_eq(cartp_trial_set_lanes(trial, 1), CART_OK);
+  ck_assert_int_eq(test_run_block(trial, 0, n, 1, one), CART_OK);
+  ck_assert_int_eq(cartp_trial_set_lanes(trial, 0), CART_OK); /* the default: lanes */
+  ck_assert_int_eq(test_run_block(trial, 0, n, 1, many), CART_OK);
+  const size_t ne = one->n_endpoints, nt = one->n_times;
+  ck_assert_msg(memcmp(one->endpoints, many->endpoints, n * ne * sizeof(double)) == 0,
+                "%s: endpoints differ in lanes", source);
+  ck_assert_int_eq(memcmp(one->status, many->status, n * sizeof(int)), 0);
+  for (size_t o = 0; o < one->n_outputs; o++) {
+    ck_assert_msg(memcmp(one->trajectories + o * one->capacity * nt,
+                         many->trajectories + o * many->capacity * nt,
+                         n * nt * sizeof(float)) == 0,
+                  "%s: trajectory %zu differs in lanes", source, o);
+  }
+  ck_assert_int_eq(memcmp(one->toci_times, many->toci_times, n * one->max_toci * sizeof(double)),
+                   0);
+  size_t solved = 0;
+  for (size_t k = 0; k < n; k++) {
+    solved += one->status[k] == CART_OK;
+  }
+  ck_assert_uint_eq(solved, n);
+  cart_trial_block_free(one);
+  cart_trial_block_free(many);
+  cart_trial_free(trial);
+}
+
+START_TEST(test_every_model_lanes_in_trials)
+{
+  static const char *const examples[] = {"lupus.ini", "solid_gd2.ini", "solid.ini"};
+  for (size_t i = 0; i < 3; i++) {
+    char *text = test_read_example(examples[i]);
+    expect_lanes_equal_one_by_one(text, examples[i], i == 2 ? "dose_pd1" : NULL, 200.0);
+    free(text);
+  }
+  expect_lanes_equal_one_by_one(CART2_EVENTFUL, "cart2 (check_trial.c)", NULL, 0.0);
+}
+END_TEST
+
 START_TEST(test_patient_independent_of_n)
 {
   cart_trial *small = bench_trial(10), *large = bench_trial(1000);
@@ -663,6 +731,7 @@ int main(void)
   tcase_set_timeout(tc, 240);
   tcase_add_test(tc, test_threads_bit_identical);
   tcase_add_test(tc, test_lanes_bit_identical);
+  tcase_add_test(tc, test_every_model_lanes_in_trials);
   tcase_add_test(tc, test_patient_independent_of_n);
   tcase_add_test(tc, test_endpoints_against_fine_grid);
   tcase_add_test(tc, test_endpoints_against_reference);
