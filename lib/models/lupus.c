@@ -239,6 +239,25 @@ static void add_cart_dose(double *y, double cells, double f_mem)
 static const int car_t_group[] = {E, M, X, -1};
 static const int *const zero_groups[] = {car_t_group, NULL};
 
+/* The Jacobian's structure (model_impl.h): the CAR-T effectors and memory and the CD19+ cells
+ * they kill (P1, P2, B, Ba, Pb) feed each other through the antigen load and the kill (one
+ * block of 7); exhausted cells, the plasma cells, the antibody and IL-6 only read what comes
+ * before them, so the Rosenbrock solver factorises 7 + 1 + 1 + 1 + 1 rows instead of 11. */
+static const char *const jacobian_pattern[N_STATES] = {
+    /* E M X P1 P2 B Ba Pb L Ab IL6 */
+    "xx.xxxxx...", /* E */
+    "xx.xxxxx...", /* M */
+    "x.xxxxxx...", /* X */
+    "x..xxxxx...", /* P1 */
+    "x..xxxxx...", /* P2 */
+    "x..xxxxx...", /* B */
+    "x..xxxxx...", /* Ba */
+    "x..xxxxx...", /* Pb */
+    ".......xx..", /* L */
+    ".......xxx.", /* Ab */
+    "x..xxxxx..x", /* IL6 */
+};
+
 /* The model's own endpoint settings (model_impl.h), each described once. */
 #define F_DEEP {"f_deep", "1", 0.01, 0, 1, OPEN, CLOSED, "B + Ba below f_deep * B0 is deep B-cell aplasia"}
 #define F_RETURN \
@@ -318,6 +337,6 @@ const cart_model cartp_model_lupus = {
     .default_outputs = default_outputs,
     .extinct_states = NULL,
     .zero_groups = zero_groups,
-    .jacobian_pattern = NULL,
+    .jacobian_pattern = jacobian_pattern,
     .lanes = &lanes,
 };
