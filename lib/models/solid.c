@@ -311,6 +311,25 @@ static const int *const zero_groups[] = {car_t_group, tumour_group, tp_group, to
                                          pd1_group, NULL};
 static const int extinct_states[] = {TP, TN, -1};
 
+/* The core {Eb, Mb, Et, Xt, Tp, Tn, Z} is one block (trafficking, killing, suppression); H and
+ * IL-6 only read it, tocilizumab {D1, D2} stands alone and anti-PD-1 {A1, A2} only feeds it. */
+static const char *const jacobian_pattern[N_STATES] = {
+    /* Eb Mb Et Xt Tp Tn Z H IL6 D1 D2 A1 A2 */
+    "xxx.xx.......", /* Eb */
+    "xx..x........", /* Mb */
+    "x.xxxxx....x.", /* Et */
+    "..xxx......x.", /* Xt */
+    "..x.xxx......", /* Tp */
+    "..x.xxx......", /* Tn */
+    "....xxx......", /* Z */
+    "x......x.....", /* H */
+    "..x.xxx.xx...", /* IL6 */
+    ".........xx..", /* D1 */
+    ".........xx..", /* D2 */
+    "...........xx", /* A1 */
+    "...........xx", /* A2 */
+};
+
 const cart_model cartp_model_solid = {
     .name = "solid",
     .description = "CAR-T in a solid tumour: trafficking, suppressive microenvironment, PD-1 "
@@ -351,4 +370,5 @@ const cart_model cartp_model_solid = {
     .extinct_states = extinct_states,
     .zero_groups = zero_groups,
     .lanes = &lanes,
+    .jacobian_pattern = jacobian_pattern,
 };
