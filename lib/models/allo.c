@@ -85,18 +85,6 @@ static void initial(const double *p, const double *dv, double *y, int *mode)
   *mode = 0;
 }
 
-static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
-{
-  allo_rhs_1(t, y, f, ev->p, ev->derived);
-  return 0;
-}
-
-static int jacobian(double t, const double *y, double *J, double *dfdt, const cart_model_eval *ev)
-{
-  allo_jacobian_1(t, y, J, dfdt, ev->p, ev->derived);
-  return 0;
-}
-
 #define CARTP_MODEL_EQUATIONS "allo_equations.h"
 #define CARTP_MODEL_RHS allo_rhs
 #define CARTP_MODEL_JACOBIAN allo_jacobian

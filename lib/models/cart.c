@@ -51,18 +51,6 @@ static void initial(const double *p, const double *dv, double *y, int *mode)
   *mode = 0;
 }
 
-static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
-{
-  rhs_1(t, y, f, ev->p, ev->derived);
-  return 0;
-}
-
-static int jacobian(double t, const double *y, double *J, double *dfdt, const cart_model_eval *ev)
-{
-  jacobian_1(t, y, J, dfdt, ev->p, ev->derived);
-  return 0;
-}
-
 /* The same equations over lanes of 8 (AVX-512), 4 (AVX2) and 2 (SSE2) patients: `lanes`. */
 #define CARTP_MODEL_EQUATIONS "cart_equations.h"
 #define CARTP_MODEL_RHS rhs

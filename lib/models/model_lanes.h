@@ -8,7 +8,9 @@
  *   CARTP_MODEL_RHS, CARTP_MODEL_JACOBIAN, CARTP_MODEL_SIGNALS
  *                          the base names of its functions: the template defines NAME_W for
  *                          each width W (CARTP_EQ in cart_equations.h)
- * It leaves CARTP_LANE_W undefined. */
+ * It defines the model table's one-patient functions `rhs` and `jacobian` (the template at width
+ * 1, which the model has included before; a model with lanes never refuses a state, so they
+ * return 0), and leaves CARTP_LANE_W undefined. */
 #ifndef CART_MODELS_MODEL_LANES_H
 #define CART_MODELS_MODEL_LANES_H
 
@@ -32,6 +34,18 @@
   {                                                                                               \
     CARTP_LANES_FN(CARTP_MODEL_SIGNALS, W)(y, p, out);                                            \
   }
+
+static int rhs(double t, const double *y, double *f, const cart_model_eval *ev)
+{
+  CARTP_LANES_FN(CARTP_MODEL_RHS, 1)(t, y, f, ev->p, ev->derived);
+  return 0;
+}
+
+static int jacobian(double t, const double *y, double *J, double *dfdt, const cart_model_eval *ev)
+{
+  CARTP_LANES_FN(CARTP_MODEL_JACOBIAN, 1)(t, y, J, dfdt, ev->p, ev->derived);
+  return 0;
+}
 
 #pragma GCC push_options
 #if defined(__x86_64__)
