@@ -18,6 +18,7 @@ fi
 export OMP_TOOL_LIBRARIES="$ARCHER"
 export TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1 exitcode=66"
 export CART_SHARED_DIR="${CART_SHARED_DIR:-$SRCDIR/../shared}"
+export CART_SRCDIR="${CART_SRCDIR:-$SRCDIR}" # the suites read examples/ from there
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cart-tsan.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT INT TERM
 failed=0
