@@ -378,7 +378,8 @@ class EventDose(Structure):
 class EventTable(Structure):
     """cart_event_table (cart_grammar.h)."""
     _fields_ = [("n_doses", c_size_t), ("doses", POINTER(EventDose)),
-                ("n_observations", c_size_t), ("observations", POINTER(c_double))]
+                ("n_observations", c_size_t), ("observations", POINTER(c_double)),
+                ("first_observation", ctypes.c_char * CART_EVENT_WHERE_SIZE)]
 
 
 class _FitData(Structure):
