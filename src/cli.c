@@ -503,7 +503,11 @@ char *cli_scenario_with_event_table(const char *text, const char *source, const 
   char *with = NULL;
   cart_error err;
   if (cart_scenario_add_event_table(text, source, table, path, -1, &with, &err) != CART_OK) {
-    fail(EXIT_BAD_INPUT, "--event-table: %s", err.message);
+    /* the scenario's own errors as without a table ("SOURCE:LINE: ..."), the table's after the
+     * option */
+    const size_t n = strlen(source);
+    const int in_scenario = strncmp(err.message, source, n) == 0 && err.message[n] == ':';
+    fail(EXIT_BAD_INPUT, "%s%s", in_scenario ? "" : "--event-table: ", err.message);
   }
   free(table);
   return with;

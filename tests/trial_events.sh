@@ -57,6 +57,9 @@ refused "a bad row" 'time,amt,cmt\n0,2e8,cart\n1,x,cart\n' "$tmp/base.ini" "line
 printf '[trial]\nmodel = stein\nn_patients = 2\n[times]\nlist = 1,7\n' >"$tmp/stein.ini"
 refused "tocilizumab for stein" 'time,amt,cmt\n3,8,toci\n' "$tmp/stein.ini" \
   "line 2: toci 3:8: [dosing] toci: model 'stein' has no tocilizumab"
+printf '[trial]\nmodel = nope\n' >"$tmp/nope.ini"
+"$cart" trial "$tmp/nope.ini" --event-table "$tmp/events.csv" -o "$tmp/bad.h5" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && grep -q "^cart: $tmp/nope.ini:2: " "$tmp/err" && ok || bad "a bad scenario: $(cat "$tmp/err")"
 "$cart" trial "$tmp/base.ini" --event-table "$tmp/missing.csv" -o "$tmp/bad.h5" >/dev/null 2>"$tmp/err"
 [ $? = 2 ] && grep -q "missing.csv" "$tmp/err" && ok || bad "a missing table: $(cat "$tmp/err")"
 "$cart" trial "$tmp/base.ini" --event-table "$tmp/events.csv" --event-table "$tmp/later.csv" \
