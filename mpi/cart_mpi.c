@@ -90,6 +90,14 @@ static int read_command_line(const mpi_run *run, int argc, char **argv, cli_tria
       owned = cli_read_scenario(parsed.scenario_path);
       status = owned == NULL ? EXIT_BAD_INPUT : 0;
     }
+    if (status == 0 && parsed.event_table != NULL) {
+      char *with = cli_scenario_with_event_table(
+          owned ? owned : cart_scenario_default(),
+          parsed.scenario_path ? parsed.scenario_path : "<default scenario>", parsed.event_table);
+      free(owned);
+      owned = with;
+      status = owned == NULL ? EXIT_BAD_INPUT : 0;
+    }
   }
   MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
   if (status != 0) {

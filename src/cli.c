@@ -203,7 +203,7 @@ int cli_parse_count(const char *option, const char *text, unsigned long long *va
 static const cli_option trial_options[] = {
     {"--output", "-o", 1}, {"--patients", "-n", 1}, {"--seed", NULL, 1},
     {"--threads", NULL, 1}, {"--force", NULL, 0}, {"--block", NULL, 1},
-    {"--stop-after-blocks", NULL, 1}, {NULL, NULL, 0}};
+    {"--stop-after-blocks", NULL, 1}, {"--event-table", NULL, 1}, {NULL, NULL, 0}};
 /* cart-mpi's own (cli_trial_parse with mpi) */
 static const cli_option mpi_trial_options[] = {
     {"--timing", NULL, 0}, {"--fail-on-rank", NULL, 1}, {NULL, NULL, 0}};
@@ -211,7 +211,7 @@ static const cli_option mpi_trial_options[] = {
 const cli_command cli_trial_command = {
     "trial",
     CLI_NAME " trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force]\n"
-    "                  [--block B]",
+    "                  [--block B] [--event-table FILE.csv]",
     "\n"
     "Runs a virtual trial (the built-in default scenario, 1000 patients, or SCENARIO.ini; see\n"
     "cart-scenario(5)) into one HDF5 file, block by block, and prints its summary.\n"
@@ -223,6 +223,10 @@ const cli_command cli_trial_command = {
     "                        on it\n"
     "  --force               replace an existing FILE.h5\n"
     "  --block B             patients per block, written and flushed together (default 4096)\n"
+    "  --event-table FILE.csv  doses every patient of every arm gets besides the scenario's: an\n"
+    "                        event table in the NONMEM/rxode2 layout, as cart run takes it,\n"
+    "                        added to the scenario as [dosing] lines (kept in FILE.h5's\n"
+    "                        scenario); no observation rows: the output times are [times]\n"
     "  --stop-after-blocks K (testing) stop after K blocks, leaving the file incomplete\n"
     "  -h, --help            this help\n"
     "\n"
@@ -238,7 +242,8 @@ int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *o)
   if (mpi) {
     command.extra = mpi_trial_options;
     command.synopsis = CLI_NAME " trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] "
-                       "[--threads K] [--force]\n                      [--block B] [--timing]";
+                       "[--threads K] [--force]\n                      [--block B] "
+                       "[--event-table FILE.csv] [--timing]";
   }
   for (int i = 0; i < argc; i++) {
     const char *value = NULL;
@@ -289,6 +294,12 @@ int cli_trial_parse(int argc, char **argv, int mpi, cli_trial_options *o)
       if (status == 0 && o->block_size == 0) {
         status = fail(EXIT_BAD_INPUT, "--block: must be at least 1");
       }
+    } else if (strcmp(a, "--event-table") == 0) {
+      if (o->event_table != NULL) {
+        status = fail(EXIT_BAD_INPUT, "--event-table: given twice ('%s' and '%s')",
+                      o->event_table, value);
+      }
+      o->event_table = value;
     } else if (strcmp(a, "--stop-after-blocks") == 0) {
       /* testing: a run cut short */
       status = cli_parse_count(a, value, &o->stop_after_blocks);
@@ -481,6 +492,25 @@ cart_arms *cli_trial_load(const char *text, const char *source, const cli_trial_
     return NULL;
   }
   return arms;
+}
+
+char *cli_scenario_with_event_table(const char *text, const char *source, const char *path)
+{
+  char *table = cli_read_file(path, "event table");
+  if (table == NULL) {
+    return NULL;
+  }
+  char *with = NULL;
+  cart_error err;
+  if (cart_scenario_add_event_table(text, source, table, path, -1, &with, &err) != CART_OK) {
+    /* the scenario's own errors as without a table ("SOURCE:LINE: ..."), the table's after the
+     * option */
+    const size_t n = strlen(source);
+    const int in_scenario = strncmp(err.message, source, n) == 0 && err.message[n] == ':';
+    fail(EXIT_BAD_INPUT, "%s%s", in_scenario ? "" : "--event-table: ", err.message);
+  }
+  free(table);
+  return with;
 }
 
 char *cli_scenario_as_run(const char *text, const cart_trial *trial, const char *extra)

@@ -101,12 +101,13 @@ int cli_trial(int argc, char **argv);
 
 /* The options of `cart trial` and `cart-mpi trial`:
  *   [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force] [--block B]
- *   [--stop-after-blocks K] (testing)
+ *   [--event-table FILE.csv] [--stop-after-blocks K] (testing)
  * and cart-mpi's own: [--timing] [--fail-on-rank R] (testing: rank R fails after its first
  * block, to exercise the abort path). */
 typedef struct cli_trial_options {
   const char *scenario_path; /* NULL: the built-in default scenario */
   const char *output;        /* "cart-trial.h5" */
+  const char *event_table;   /* --event-table FILE.csv, or NULL */
   unsigned long long n_patients, seed, threads, block_size, stop_after_blocks, fail_rank;
   int have_n, have_seed, have_block, force, timing, have_fail_rank;
 } cli_trial_options;
@@ -140,6 +141,11 @@ void cli_progress_units(size_t done, size_t total, double elapsed, const char *u
  * sections) with the command line's -n and --seed, prepared; or NULL with *err saying why. */
 cart_arms *cli_trial_load(const char *text, const char *source, const cli_trial_options *options,
                           cart_error *err);
+
+/* --event-table: the scenario `text` (named `source`) with the doses of the event table at
+ * `path` added (cart_scenario_add_event_table), a string the caller frees; NULL when refused
+ * (the message printed; exit status EXIT_BAD_INPUT). */
+char *cli_scenario_with_event_table(const char *text, const char *source, const char *path);
 
 /* The scenario as run, stored in the file: the text, plus the command line's overrides as a
  * comment ("# CLI_NAME trial command line: n_patients = N, seed = S" and `extra`), in a string

@@ -1,6 +1,8 @@
-/* trial.c: `cart trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force]`.
+/* trial.c: `cart trial [SCENARIO.ini] [-o FILE.h5] [-n N] [--seed S] [--threads K] [--force]
+ * [--block B] [--event-table FILE.csv]`.
  *
- * Loads the scenario (or the built-in default) as its arms (one unnamed arm without [arm]
+ * Loads the scenario (or the built-in default; with --event-table, plus the table's doses:
+ * cart_scenario_add_event_table) as its arms (one unnamed arm without [arm]
  * sections), creates the HDF5 file before any solving (so a bad path or an existing file fails
  * at once), runs every arm's patients block by block, writing each finished block, and marks the
  * file complete only at the end. Progress on stderr: a bar when
@@ -56,13 +58,21 @@ int cli_trial(int argc, char **argv)
     return EXIT_BAD_INPUT;
   }
   const char *text = owned_text ? owned_text : cart_scenario_default();
+  const char *source = scenario_path ? scenario_path : "<default scenario>";
+  if (options.event_table != NULL) {
+    char *with = cli_scenario_with_event_table(text, source, options.event_table);
+    free(owned_text);
+    if (with == NULL) {
+      return EXIT_BAD_INPUT;
+    }
+    text = owned_text = with;
+  }
   cart_error err;
   cart_error_clear(&err);
   int exit_status = 0;
   char *as_run = NULL;
   cart_trial_summary *summaries = NULL;
-  cart_arms *arms =
-      cli_trial_load(text, scenario_path ? scenario_path : "<default scenario>", &options, &err);
+  cart_arms *arms = cli_trial_load(text, source, &options, &err);
   if (arms == NULL) {
     exit_status = fail(err.code == CART_ENOMEM ? EXIT_SOLVE_FAILED : EXIT_BAD_INPUT, "%s",
                        err.message);

@@ -1,6 +1,8 @@
 /* check_event_table.c: event tables in the NONMEM/rxode2 layout (cart_parse_event_table,
  * cart_grammar.h): the doses and observation times a table gives, their text forms as the
- * grammar reads them, and every refusal with the line (or row) and column it names. */
+ * grammar reads them, and every refusal with the line (or row) and column it names; a scenario
+ * plus a table (cart_scenario_add_event_table, cart_scenario.h) runs as the same [dosing] lines
+ * written by hand. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -91,6 +93,7 @@ START_TEST(test_rate_fmem_observations_rows)
   ck_assert_uint_eq(t->doses[2].row, 2);
   ck_assert_uint_eq(t->n_observations, 2);
   ck_assert(t->observations[0] == 0 && t->observations[1] == 1.5);
+  ck_assert_str_eq(t->first_observation, "events row 4");
   cart_event_table_free(t);
 
   ck_assert_int_eq(cart_parse_event_table("time,amt,cmt\n2,8,10\n", "f", model("cart2"), 0, &t,
@@ -113,6 +116,7 @@ START_TEST(test_rate_fmem_observations_rows)
   ck_assert_int_eq(cart_parse_event_table("time,amt,cmt\n", "f", model("cart"), 0, &t, &err),
                    CART_OK);
   ck_assert_uint_eq(t->n_doses + t->n_observations, 0);
+  ck_assert_str_eq(t->first_observation, "");
   cart_event_table_free(t);
 }
 END_TEST
@@ -216,6 +220,153 @@ START_TEST(test_bad_headers)
 }
 END_TEST
 
+/* ---- a scenario plus an event table (cart_scenario_add_event_table) ---- */
+
+static const char scenario_text[] = "[trial]\nmodel = cart\nn_patients = 6\nseed = 4\n"
+                                    "[times]\nhorizon = 28\nstep = 7\n"
+                                    "[variability]\nrho = 0.3\n";
+
+/* table_text's doses, written by hand */
+static const char table_dosing[] = "[dosing]\ncart = 0:2e8\ncart = 14:1e8\ntoci = 3:8\n"
+                                   "toci = 3.5:8\ntoci = 4:8\ntoci = 5:8:2:600\n";
+
+static char *joined(const char *a, const char *b)
+{
+  char *text = malloc(strlen(a) + strlen(b) + 1);
+  ck_assert_ptr_nonnull(text);
+  return strcat(strcpy(text, a), b);
+}
+
+/* Every arm of `a` runs as the same arm of `b`, bit for bit; returns the arms' count. */
+static size_t assert_same_runs(const char *a, const char *b)
+{
+  cart_error err;
+  cart_arms *arms[2] = {cart_arms_new_from_scenario(a, "a.ini", &err), NULL};
+  ck_assert_msg(arms[0] != NULL, "%s", err.message);
+  arms[1] = cart_arms_new_from_scenario(b, "b.ini", &err);
+  ck_assert_msg(arms[1] != NULL, "%s", err.message);
+  const size_t n_arms = cart_arms_count(arms[0]);
+  ck_assert_uint_eq(cart_arms_count(arms[1]), n_arms);
+  for (size_t k = 0; k < n_arms; k++) {
+    cart_trial_block *block[2];
+    for (int i = 0; i < 2; i++) {
+      cart_trial *trial = cart_arms_trial(arms[i], k);
+      block[i] = cart_trial_block_new(trial, 6, &err);
+      ck_assert_ptr_nonnull(block[i]);
+      ck_assert_int_eq(test_run_block(trial, 0, 6, 1, block[i]), CART_OK);
+    }
+    const cart_trial_block *x = block[0], *y = block[1];
+    ck_assert_uint_eq(x->n_endpoints, y->n_endpoints);
+    ck_assert_uint_eq(x->max_toci, y->max_toci);
+    ck_assert(memcmp(x->endpoints, y->endpoints, 6 * x->n_endpoints * sizeof *x->endpoints) == 0);
+    ck_assert(memcmp(x->status, y->status, 6 * sizeof *x->status) == 0);
+    ck_assert(memcmp(x->trajectories, y->trajectories,
+                     x->n_outputs * x->capacity * x->n_times * sizeof *x->trajectories) == 0);
+    for (size_t j = 0; j < 6 * x->max_toci; j++) {
+      ck_assert(memcmp(&x->toci_times[j], &y->toci_times[j], sizeof(double)) == 0 ||
+                (isnan(x->toci_times[j]) && isnan(y->toci_times[j])));
+    }
+    cart_trial_block_free(block[0]);
+    cart_trial_block_free(block[1]);
+  }
+  cart_arms_free(arms[0]);
+  cart_arms_free(arms[1]);
+  return n_arms;
+}
+
+/* The table's doses are the scenario's [dosing] lines, bit for bit, and the text holds them. */
+START_TEST(test_scenario_plus_table)
+{
+  char *out = NULL;
+  cart_error err;
+  ck_assert_int_eq(cart_scenario_add_event_table(scenario_text, "s.ini", table_text, "e.csv", -1,
+                                                 &out, &err),
+                   CART_OK);
+  ck_assert_int_eq(err.code, CART_OK);
+  ck_assert(strncmp(out, scenario_text, strlen(scenario_text)) == 0);
+  ck_assert_ptr_nonnull(strstr(out, "\n[dosing]\ncart = 0:200000000\ncart = 14:100000000\n"
+                                    "toci = 3:8\ntoci = 3.5:8\ntoci = 4:8\ntoci = 5:8:2:600\n"));
+  char *by_hand = joined(scenario_text, table_dosing);
+  ck_assert_uint_eq(assert_same_runs(out, by_hand), 1);
+  free(by_hand);
+  free(out);
+  /* a text without a last newline; err NULL */
+  const char *no_newline = "[trial]\nmodel = cart\nn_patients = 6\n[times]\nlist = 1,7";
+  ck_assert_int_eq(cart_scenario_add_event_table(no_newline, NULL, "time,amt,cmt\n7,1e8,cart\n",
+                                                 NULL, 0, &out, NULL),
+                   CART_OK);
+  ck_assert_ptr_nonnull(strstr(out, "list = 1,7\n# the doses of the event table events\n"
+                                    "[dosing]\ncart = 7:100000000\n"));
+  free(out);
+}
+END_TEST
+
+/* Every arm gets the table's doses: an arm with its own dosing.cart lines (which replace the
+ * base's) as more of them, the others through the base's [dosing]. */
+START_TEST(test_scenario_arms_plus_table)
+{
+  const char *arms = "[dosing]\ncart = 0:1e8\n"
+                     "[arm own]\ndosing.cart = 0:3e8\n"
+                     "[arm base]\nlabel = the base's doses\n";
+  const char *table = "time,amt,cmt\n14,2e8,cart\n3,8,toci\n";
+  char *scenario = joined(scenario_text, arms), *out = NULL;
+  cart_error err;
+  ck_assert_int_eq(cart_scenario_add_event_table(scenario, "s.ini", table, "e.csv", -1, &out,
+                                                 &err),
+                   CART_OK);
+  char *by_hand = joined(scenario, "[dosing]\ncart = 14:2e8\ntoci = 3:8\n"
+                                   "[arm own]\ndosing.cart = 14:2e8\n");
+  ck_assert_uint_eq(assert_same_runs(out, by_hand), 2);
+  free(by_hand);
+  free(out);
+  free(scenario);
+}
+END_TEST
+
+static void expect_refused(const char *scenario, const char *table, long first_row, int code,
+                           const char *message)
+{
+  char *out = (char *)&out;
+  cart_error err;
+  ck_assert_int_eq(cart_scenario_add_event_table(scenario, "s.ini", table, "e.csv", first_row,
+                                                 &out, &err),
+                   code);
+  ck_assert_int_eq(err.code, code);
+  ck_assert_ptr_null(out);
+  ck_assert_msg(strncmp(err.message, message, strlen(message)) == 0, "'%s', expected '%s...'",
+                err.message, message);
+}
+
+START_TEST(test_scenario_plus_bad_table)
+{
+  expect_refused(scenario_text, "time,amt,cmt,evid\n0,2e8,cart,1\n7,0,cart,0\n", -1, CART_EPARSE,
+                 "e.csv line 3: observation rows (evid 0) are output times");
+  expect_refused(scenario_text, "time,amt,cmt\n0,2e8,cart\n1,x,cart\n", 0, CART_EPARSE,
+                 "e.csv row 1, column amt: 'x' is not a number");
+  /* doses the scenario does not take, named by their row */
+  const char *stein = "[trial]\nmodel = stein\nn_patients = 2\n[times]\nlist = 1,7\n";
+  expect_refused(stein, "time,amt,cmt\n3,8,toci\n", 1, CART_EDOSE,
+                 "e.csv row 1: toci 3:8: [dosing] toci: model 'stein' has no tocilizumab");
+  char *twice = joined(scenario_text, "[dosing]\ncart = 0:1e8\n");
+  expect_refused(twice, "time,amt,cmt\n7,1e8,cart\n0,2e8,cart\n", -1, CART_EDOSE,
+                 "e.csv line 3: doses 0:200000000: [dosing] cart: a CAR-T dose at t = 0 was "
+                 "already given (line 11)");
+  free(twice);
+  /* a bad scenario: its own message */
+  expect_refused("[trial]\nmodel = nope\n", "time,amt,cmt\n", -1, CART_EUNKNOWN_MODEL, "s.ini:2:");
+  /* NULL arguments */
+  expect_refused(NULL, "time,amt,cmt\n", -1, CART_EINVAL,
+                 "cart_scenario_add_event_table: scenario_text is NULL");
+  expect_refused(scenario_text, NULL, -1, CART_EINVAL,
+                 "cart_scenario_add_event_table: table_text is NULL");
+  cart_error err;
+  ck_assert_int_eq(cart_scenario_add_event_table(scenario_text, NULL, "time,amt,cmt\n", NULL, -1,
+                                                 NULL, &err),
+                   CART_EINVAL);
+  ck_assert_str_eq(err.message, "cart_scenario_add_event_table: out_text is NULL");
+}
+END_TEST
+
 int main(void)
 {
   Suite *suite = suite_create("event_table");
@@ -224,6 +375,9 @@ int main(void)
   tcase_add_test(tc, test_rate_fmem_observations_rows);
   tcase_add_loop_test(tc, test_bad_tables, 0, (int)(sizeof bad / sizeof bad[0]));
   tcase_add_test(tc, test_bad_headers);
+  tcase_add_test(tc, test_scenario_plus_table);
+  tcase_add_test(tc, test_scenario_arms_plus_table);
+  tcase_add_test(tc, test_scenario_plus_bad_table);
   suite_add_tcase(suite, tc);
   return test_run(suite);
 }

@@ -28,7 +28,7 @@ help() {
 }
 help run --model --set --dose --toci --times --method --rtol --max-steps --n-ext --toci-rule \
   --signals --endpoints --set-endpoint --events --event-table
-help trial --output --patients --seed --threads --force --block
+help trial --output --patients --seed --threads --force --block --event-table
 help calibrate --output --patients --seed --max-evaluations --threads --force --quiet
 help fit --fit --model --scenario --nonmem --set --dose --error --log --sigma-add --fix-sigma \
   --prior --profile --curve-output --finite-differences --threads

@@ -133,6 +133,25 @@ for np in 1 2 3; do
   done
 done
 
+# --event-table: rank 0 adds the table's doses to the scenario as cart trial does; a refused table
+# stops every rank with status 2
+printf 'time,amt,cmt,ii,addl\n14,1e8,cart,,\n3,8,toci,0.5,1\n' >"$tmp/events.csv"
+"$cart" trial "$tmp/default.ini" -n 9 --block 3 --event-table "$tmp/events.csv" -o "$tmp/events-serial.h5" \
+  >/dev/null 2>&1 || bad "--event-table: serial run"
+if mpirun_bounded 120 2 trial "$tmp/default.ini" -n 9 --block 3 --event-table "$tmp/events.csv" \
+    -o "$tmp/events-mpi.h5" >/dev/null 2>"$tmp/err"; then
+  differ=$(differing "$tmp/events-serial.h5" "$tmp/events-mpi.h5" /params /status /events/toci_times \
+    /endpoints /trajectories)
+  [ -z "$differ" ] && ok || bad "--event-table, 2 ranks: differ from the serial run:$differ"
+else
+  bad "--event-table, 2 ranks: $(cat "$tmp/err")"
+fi
+printf 'time,amt,cmt,evid\n7,0,cart,0\n' >"$tmp/observations.csv"
+mpirun_bounded 120 2 trial "$tmp/default.ini" -n 9 --event-table "$tmp/observations.csv" \
+  -o "$tmp/events-bad.h5" >/dev/null 2>"$tmp/err"
+[ $? -ne 0 ] && grep -q "^cart-mpi: --event-table: .*observations.csv line 2: observation rows" "$tmp/err" \
+  && [ ! -e "$tmp/events-bad.h5" ] && ok || bad "--event-table with an observation row: $(cat "$tmp/err")"
+
 # The default block size: N / ranks, at most 4096 (every rank gets work); same datasets.
 mpirun_bounded 120 2 trial "$tmp/default.ini" -n 37 --seed 11 -o "$tmp/default_block.h5" >/dev/null 2>&1 \
   && h5diff -N "$tmp/serial.h5" "$tmp/default_block.h5" /params /params >/dev/null 2>&1 \

@@ -195,6 +195,7 @@ typedef struct cart_event_table {
   cart_event_dose *doses;
   size_t n_observations;
   double *observations; /* the times of the evid 0 rows, in row order */
+  char first_observation[CART_EVENT_WHERE_SIZE]; /* the first evid 0 row, as `where` ("": none) */
 } cart_event_table;
 int cart_parse_event_table(const char *text, const char *source, const cart_model *model,
                            long first_row, cart_event_table **table, cart_error *err);

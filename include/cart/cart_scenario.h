@@ -42,6 +42,38 @@ cart_trial *cart_trial_new_from_scenario(const char *text, const char *source, c
  * cart_arms_free. */
 cart_arms *cart_arms_new_from_scenario(const char *text, const char *source, cart_error *err);
 
+/* A scenario plus an event table: the one reading behind `cart trial --event-table`, Python's
+ * trial(events=) and R's cart_trial(events=).
+ *
+ * Loads scenario_text (named scenario_source in messages; NULL is "<scenario>") as its arms to
+ * learn its model (arms share one), reads table_text with cart_parse_event_table for that model
+ * (table_source and first_row as there: rows named "SOURCE line N" for a file, first_row < 0, or
+ * "SOURCE row K" for a data frame; NULL is "events"), and writes to *out_text a new scenario
+ * text: scenario_text, then a comment and a [dosing] section of `cart = TEXT` and `toci = TEXT`
+ * lines, one per dose of the table in row order (repeats after their row), so that loading it
+ * gives the scenario's doses and exactly the table's. Every arm gets the table's doses: an arm
+ * whose [arm NAME] section gives its own dosing.cart (dosing.toci) lines, which replace the
+ * base's, gets them as more such lines in a repeated [arm NAME] section.
+ *
+ * The result is loaded before it is returned, so that every dose is checked as the scenario
+ * gives it (cart_dose_give_cart, cart_dosing_add_toci, and whether the model takes the dose:
+ * stein has no tocilizumab); an error at a dose's line names its row instead,
+ * "WHERE: doses TEXT: MESSAGE" (toci for tocilizumab).
+ *
+ * Returns CART_OK with *out_text a new string (free it with free()), else NULL in *out_text and
+ * the code with its message in *err (which may be NULL):
+ *   CART_EINVAL  scenario_text, table_text or out_text NULL
+ *   the codes of cart_arms_new_from_scenario ("SOURCE:LINE: ..."): a bad scenario
+ *   the codes of cart_parse_event_table ("SOURCE row K, column C: ..."): a bad table
+ *   CART_EPARSE  an observation row (evid 0), named: a trial's output times are its [times]
+ *   the code of the load of the result (CART_EDOSE, CART_EINVAL, ...): a dose the scenario
+ *                does not take, named by its row as above
+ *   CART_ENOMEM
+ * Thread safety: reads its arguments only. */
+int cart_scenario_add_event_table(const char *scenario_text, const char *scenario_source,
+                                  const char *table_text, const char *table_source,
+                                  long first_row, char **out_text, cart_error *err);
+
 #ifdef __cplusplus
 }
 #endif

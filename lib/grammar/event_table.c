@@ -333,6 +333,9 @@ static int read_row(reader *r, cart_event_table *table, size_t *dose_capacity,
       table->observations = times;
       *observation_capacity = grown;
     }
+    if (table->n_observations == 0) {
+      snprintf(table->first_observation, sizeof table->first_observation, "%s", r->where);
+    }
     table->observations[table->n_observations++] = time;
     return CART_OK;
   }

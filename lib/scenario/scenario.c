@@ -2034,9 +2034,24 @@ cart_arms *cart_arms_new_from_scenario(const char *text, const char *source, car
 cart_arms *cartp_arms_new_from_scenario_with(const char *text, const char *source,
                                              cartp_model_finder find, cart_error *err)
 {
+  return cartp_arms_new_from_scenario_facts(text, source, find, NULL, err);
+}
+
+cart_arms *cartp_arms_new_from_scenario_facts(const char *text, const char *source,
+                                              cartp_model_finder find,
+                                              cartp_scenario_facts *facts, cart_error *err)
+{
   loader ld;
   read_scenario(&ld, text, source, "cart_arms_new_from_scenario");
   cart_arms *arms = ld.failed ? NULL : build_arms(&ld, find);
+  if (facts != NULL) {
+    memset(facts, 0, sizeof *facts);
+    facts->error_line = arms == NULL ? ld.error_line : 0;
+    for (size_t a = 0; arms != NULL && a < ld.n_arms && a < CART_MAX_ARMS; a++) {
+      facts->own_cart[a] = ld.arms[a].keys->cart_doses.count > 0;
+      facts->own_toci[a] = ld.arms[a].keys->toci_doses.count > 0;
+    }
+  }
   finish_load(&ld, arms != NULL, err);
   return arms;
 }

@@ -19,4 +19,17 @@ cart_trial *cartp_trial_new_from_scenario_with(const char *text, const char *sou
 cart_arms *cartp_arms_new_from_scenario_with(const char *text, const char *source,
                                              cartp_model_finder find, cart_error *err);
 
+/* What cart_scenario_add_event_table needs to know of a scenario besides its arms. */
+typedef struct cartp_scenario_facts {
+  int error_line; /* the line a failed load names (0: none) */
+  /* each arm's (in cart_arms order): its [arm NAME] section gives its own dosing.cart
+   * (dosing.toci) lines, which replace all of the base's */
+  unsigned char own_cart[CART_MAX_ARMS], own_toci[CART_MAX_ARMS];
+} cartp_scenario_facts;
+
+/* cartp_arms_new_from_scenario_with, and *facts (may be NULL) filled in, on failure too. */
+cart_arms *cartp_arms_new_from_scenario_facts(const char *text, const char *source,
+                                              cartp_model_finder find,
+                                              cartp_scenario_facts *facts, cart_error *err);
+
 #endif

@@ -451,44 +451,20 @@ def _event_doses(events, model_p):
 
 
 def _with_events(text, source, events):
-    """(text, source) of a scenario with an event table's doses appended as a [dosing] section
-    (cart-scenario(5)), so that libcart's scenario reader gives them exactly as it gives its
-    own, and the scenario stored in the trial file holds them."""
+    """(text, source) of a scenario with an event table's doses added by libcart
+    (cart_scenario_add_event_table, as `cart trial --event-table` adds them): a [dosing] section
+    (and the same lines in each arm that gives its own), so that libcart's scenario reader gives
+    them exactly as it gives its own, and the scenario stored in the trial file holds them."""
+    from ._events import table_text
+    table, table_source, first_row = table_text(events)
     err = _clib.new_error()
-    trial_p = _lib.cart_trial_new_from_scenario(text.encode("utf-8"), source.encode("utf-8"),
-                                                ctypes.byref(err))
-    if not trial_p:
-        raise _clib.error_from(err.code, err)
-    try:
-        cart, toci, observations = _event_doses(events, _lib.cart_trial_model(trial_p))
-    finally:
-        _lib.cart_trial_free(trial_p)
-    if observations:
-        raise ValueError("events: observation rows (evid 0) are output times, which a trial takes "
-                         "from the scenario's [times]; leave them out")
-    # each dose checked by the grammar and the schedule first, so that a bad one names its row
-    dosing_p = _lib.cart_dosing_new(ctypes.byref(err))
-    if not dosing_p:
-        raise _clib.error_from(err.code, err)
-    try:
-        for kind, doses in (("cart", cart), ("toci", toci)):
-            for dose_text, what in doses:
-                if kind == "cart":
-                    d = _parsed(_lib.cart_parse_cart_dose, dose_text, _clib.CartDose(), what)
-                    status = _lib.cart_dosing_add_cart(dosing_p, d.time, d.cells, d.f_mem)
-                else:
-                    d = _parsed(_lib.cart_parse_toci_dose, dose_text, _clib.TociDose(), what)
-                    status = _lib.cart_dosing_add_toci(dosing_p, d.time, d.mg_per_kg,
-                                                       d.duration_day, d.cap_mg)
-                if status != _clib.CART_OK:
-                    message = _clib.text(_lib.cart_dosing_last_error(dosing_p).contents.message)
-                    raise _clib.error(status, "%s %s: %s" % (what, dose_text, message))
-    finally:
-        _lib.cart_dosing_free(dosing_p)
-    lines = ["cart = %s\n" % t for t, _ in cart] + ["toci = %s\n" % t for t, _ in toci]
-    separator = "\n" if text and not text.endswith("\n") else ""
-    return ("%s%s# python trial(): the doses of the events table\n[dosing]\n%s"
-            % (text, separator, "".join(lines)), source + " + events")
+    out = ctypes.c_void_p()
+    status = _lib.cart_scenario_add_event_table(text.encode("utf-8"), source.encode("utf-8"),
+                                                table, table_source.encode("utf-8"), first_row,
+                                                ctypes.byref(out), ctypes.byref(err))
+    if status != _clib.CART_OK:
+        raise _clib.error_from(status, err)
+    return _clib.take_text(out), source + " + events"
 
 
 def solve(model="cart", params=None, times=None, doses=(), toci=(), method="rodas5p", rtol=None,
@@ -821,10 +797,13 @@ def trial(scenario=None, n=None, seed=None, threads=0, output=None, force=False,
               IncompleteTrialWarning). An exception raised by progress also stops the run; it
               is raised again from trial() once the file is closed.
     events    an event table (a DataFrame or a CSV path; see solve()), the doses every patient
-              gets in addition to the scenario's: appended to the scenario as a [dosing]
-              section (kept in the file's scenario), so that they are given exactly as the
-              scenario's cart = and toci = lines. Observation rows (evid 0) are refused: the
-              scenario's [times] are the output times
+              of every arm gets in addition to the scenario's: appended to the scenario as a
+              [dosing] section (kept in the file's scenario) by libcart
+              (cart_scenario_add_event_table, as `cart trial --event-table` appends them), so
+              that they are given exactly as the scenario's cart = and toci = lines; an arm
+              with its own dosing.cart (dosing.toci) lines gets them as more of those.
+              Observation rows (evid 0) are refused: the scenario's [times] are the output
+              times
     patients  a table of real patients instead of the scenario's [patients] file, if any: a
               pandas DataFrame or the path of a CSV file (cart-scenario(5) [patients]); one row
               a patient, columns named after parameters in the units of `cart models`, a column

@@ -378,7 +378,8 @@ class EventDose(Structure):
 class EventTable(Structure):
     """cart_event_table (cart_grammar.h)."""
     _fields_ = [("n_doses", c_size_t), ("doses", POINTER(EventDose)),
-                ("n_observations", c_size_t), ("observations", POINTER(c_double))]
+                ("n_observations", c_size_t), ("observations", POINTER(c_double)),
+                ("first_observation", ctypes.c_char * CART_EVENT_WHERE_SIZE)]
 
 
 class _FitData(Structure):
@@ -579,6 +580,8 @@ _PROTOTYPES = {
     # cart_scenario.h
     "cart_scenario_default": (c_char_p, []),
     "cart_arms_new_from_scenario": (ArmsP, [c_char_p, c_char_p, ErrorP]),
+    "cart_scenario_add_event_table": (c_int, [c_char_p, c_char_p, c_char_p, c_char_p,
+                                              ctypes.c_long, POINTER(c_void_p), ErrorP]),
     "cart_trial_new_from_scenario": (TrialP, [c_char_p, c_char_p, ErrorP]),
     "cart_trial_model": (ModelP, [TrialP]),
     # cart_calibrate.h
@@ -712,6 +715,20 @@ def check(code, last_error=None, handle=None, err=None):
     if err is not None:
         raise error_from(code, err)
     raise error(code)
+
+
+# free() of the C library libcart allocates with (the process's), for the strings it returns
+_libc = ctypes.CDLL(None)
+_libc.free.restype = None
+_libc.free.argtypes = [c_void_p]
+
+
+def take_text(pointer):
+    """The str of a C string that libcart allocated for the caller (a c_void_p), then freed."""
+    try:
+        return ctypes.string_at(pointer.value).decode("utf-8")
+    finally:
+        _libc.free(pointer)
 
 
 def new_error():

@@ -18,7 +18,7 @@ from . import _clib
 _lib = _clib.lib
 
 
-def _table_text(events):
+def table_text(events):
     """(CSV text, source, first_row) of an event table: a path or a pandas DataFrame."""
     import pandas as pd
     if isinstance(events, (str, bytes, os.PathLike)):
@@ -40,7 +40,7 @@ def event_doses(events, model_p):
     """(cart, toci, observations) of an event table for model model_p: lists of (text form,
     row name) of CAR-T and tocilizumab doses, in row order (repeats after their row), and the
     times of the observation rows (evid 0)."""
-    text, source, first_row = _table_text(events)
+    text, source, first_row = table_text(events)
     err = _clib.new_error()
     table_p = ctypes.POINTER(_clib.EventTable)()
     status = _lib.cart_parse_event_table(text, source.encode("utf-8"), model_p, first_row,

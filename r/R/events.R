@@ -34,10 +34,9 @@ events_csv <- function(events) {
   paste0(paste(c(paste(csv_field(names(events)), collapse = ","), rows), collapse = "\n"), "\n")
 }
 
-# list(cart, cart_what, toci, toci_what, observations) of an event table for the model described
-# by `info` (cart_model_info): dose texts in row order (repeats after their row), the row each
-# comes from, and the times of observation rows (evid 0).
-event_doses <- function(events, info) {
+# list(text, source, first_row) of an event table as libcart reads it: a CSV file as it is (rows
+# named "PATH line N"), a data frame as events_csv (rows "events row K", K from 1).
+event_table_text <- function(events) {
   if (is.character(events) && length(events) == 1L) {
     if (!file.exists(events) || dir.exists(events)) {
       cart_stop(sprintf("events file '%s': no such file", events))
@@ -52,5 +51,22 @@ event_doses <- function(events, info) {
   } else {
     cart_stop("events must be a data frame (or the path of a CSV file) in the NONMEM/rxode2 layout")
   }
-  cart_result(.Call(C_rcart_event_table, enc2utf8(text), enc2utf8(source), info$name, first_row))
+  list(text = enc2utf8(text), source = enc2utf8(source), first_row = first_row)
+}
+
+# list(cart, cart_what, toci, toci_what, observations) of an event table for the model described
+# by `info` (cart_model_info): dose texts in row order (repeats after their row), the row each
+# comes from, and the times of observation rows (evid 0).
+event_doses <- function(events, info) {
+  table <- event_table_text(events)
+  cart_result(.Call(C_rcart_event_table, table$text, table$source, info$name, table$first_row))
+}
+
+# The scenario text `text` (named `source`) with the doses of an event table added by libcart
+# (cart_scenario_add_event_table, as `cart trial --event-table` adds them): a [dosing] section,
+# and the same lines in every arm that gives its own dosing.cart (dosing.toci) lines.
+scenario_with_events <- function(text, source, events) {
+  table <- event_table_text(events)
+  cart_result(.Call(C_rcart_scenario_add_event_table, text, source, table$text, table$source,
+                    table$first_row))
 }

@@ -108,20 +108,12 @@ cart_trial <- function(scenario = NULL, n = NULL, seed = NULL, threads = 0L,
   s <- scenario_text(scenario)
   text <- with_newline(s$text)
   source <- s$source
+  text <- paste0(text, arm_sections(arms))
   if (!is.null(events)) {
-    model <- cart_result(.Call(C_rcart_scenario_model, text, source))
-    doses <- event_doses(events, cart_model_info(model))
-    if (length(doses$observations)) {
-      cart_stop("events: observation rows (evid 0) are output times, which a trial takes from the scenario's [times]; leave them out")
-    }
-    cart_result(.Call(C_rcart_check_doses, doses$cart, paste0(doses$cart_what, ": doses"),
-                      doses$toci, paste0(doses$toci_what, ": toci")))
-    text <- paste0(text, "# R cart_trial(): the doses of the events table\n[dosing]\n",
-                   paste0(c(sprintf("cart = %s\n", doses$cart), sprintf("toci = %s\n", doses$toci)),
-                          collapse = ""))
+    # after the arms, so that an arm with its own dosing.cart lines gets the table's doses too
+    text <- scenario_with_events(text, source, events)
     source <- paste(source, "+ events")
   }
-  text <- paste0(text, arm_sections(arms))
   table <- if (!is.null(patients)) patients_text(patients) else NULL
   n <- if (is.null(n)) NA_real_ else whole_number(n, "n", 1)
   seed <- seed_text(seed)

@@ -327,9 +327,9 @@ SEXP rcart_parse_times(SEXP text)
   return status == CART_OK ? out : failure_at(status, "times", err.message);
 }
 
-/* Gives one dose text (cart_grammar.h) as libcart reads it: a CAR-T dose (`is_cart`) or a
- * tocilizumab dose. With params NULL a t = 0 CAR-T dose is checked as a schedule's dose, not
- * given as the initial infusion. CART_OK, or the code with the message in *err. */
+/* Gives one dose text (cart_grammar.h) as libcart reads it: a CAR-T dose (`is_cart`, by
+ * cart_dose_give_cart: at t = 0 the initial infusion) or a tocilizumab dose. CART_OK, or the
+ * code with the message in *err. */
 static int give_dose(cart_params *params, cart_dosing *dosing, int is_cart, const char *text,
                      int *initial_given, cart_error *err)
 {
@@ -340,13 +340,11 @@ static int give_dose(cart_params *params, cart_dosing *dosing, int is_cart, cons
   if (status != CART_OK) {
     return status;
   }
-  if (is_cart && params != NULL) {
+  if (is_cart) {
     return cart_dose_give_cart(params, dosing, &cart_dose, initial_given, err);
   }
-  status = is_cart ? cart_dosing_add_cart(dosing, cart_dose.time, cart_dose.cells,
-                                          cart_dose.f_mem)
-                   : cart_dosing_add_toci(dosing, toci_dose.time, toci_dose.mg_per_kg,
-                                          toci_dose.duration_day, toci_dose.cap_mg);
+  status = cart_dosing_add_toci(dosing, toci_dose.time, toci_dose.mg_per_kg,
+                                toci_dose.duration_day, toci_dose.cap_mg);
   if (status != CART_OK) {
     *err = *cart_dosing_last_error(dosing);
   }
@@ -374,25 +372,6 @@ static SEXP give_doses(cart_params *params, cart_dosing *dosing, SEXP cart, SEXP
     }
   }
   return NULL;
-}
-
-/* Checks dose texts as a trial's [dosing] takes them (rcart_trial appends them there): TRUE or a
- * failure naming the dose. */
-SEXP rcart_check_doses(SEXP cart, SEXP cart_what, SEXP toci, SEXP toci_what)
-{
-  cart_error err;
-  cart_dosing *dosing = cart_dosing_new(&err);
-  if (dosing == NULL) {
-    return failure(err.code, err.message);
-  }
-  SEXP held = hold(dosing, HANDLE_DOSING);
-  SEXP fail = give_doses(NULL, dosing, cart, cart_what, toci, toci_what);
-  if (fail != NULL) {
-    PROTECT(fail);
-  }
-  release(held);
-  UNPROTECT(fail != NULL ? 2 : 1);
-  return fail != NULL ? fail : ScalarLogical(TRUE);
 }
 
 /* ---- event tables (cart_parse_event_table) -------------------------------------------------- */
@@ -440,6 +419,28 @@ SEXP rcart_event_table(SEXP text, SEXP source, SEXP model_name, SEXP first_row)
     REAL(times)[i] = table->observations[i];
   }
   cart_event_table_free(table);
+  UNPROTECT(1);
+  return out;
+}
+
+/* The scenario `text` (named `source`) with the doses of the event table `table_text` added
+ * (cart_scenario_add_event_table; rows named from first_row as in rcart_event_table): the new
+ * scenario text, or a failure with libcart's message. */
+SEXP rcart_scenario_add_event_table(SEXP text, SEXP source, SEXP table_text, SEXP table_source,
+                                    SEXP first_row)
+{
+  cart_error err;
+  char *with = NULL;
+  const int status = cart_scenario_add_event_table(
+      translateCharUTF8(STRING_ELT(text, 0)), translateCharUTF8(STRING_ELT(source, 0)),
+      translateCharUTF8(STRING_ELT(table_text, 0)), translateCharUTF8(STRING_ELT(table_source, 0)),
+      (long)asInteger(first_row), &with, &err);
+  if (status != CART_OK) {
+    return failure(status, err.message);
+  }
+  SEXP out = PROTECT(allocVector(STRSXP, 1));
+  SET_STRING_ELT(out, 0, mkCharCE(with, CE_UTF8));
+  free(with);
   UNPROTECT(1);
   return out;
 }
@@ -1692,8 +1693,8 @@ static const R_CallMethodDef call_methods[] = {
     {"rcart_model_info", (DL_FUNC)&rcart_model_info, 1},
     {"rcart_default_scenario", (DL_FUNC)&rcart_default_scenario, 0},
     {"rcart_parse_times", (DL_FUNC)&rcart_parse_times, 1},
-    {"rcart_check_doses", (DL_FUNC)&rcart_check_doses, 4},
     {"rcart_event_table", (DL_FUNC)&rcart_event_table, 4},
+    {"rcart_scenario_add_event_table", (DL_FUNC)&rcart_scenario_add_event_table, 5},
     {"rcart_solve", (DL_FUNC)&rcart_solve, 14},
     {"rcart_scenario_model", (DL_FUNC)&rcart_scenario_model, 2},
     {"rcart_trial", (DL_FUNC)&rcart_trial, 13},

@@ -182,13 +182,25 @@ def test_trial_events_are_the_scenarios_dosing(tmp_path):
 
 
 def test_trial_refuses_observations_and_names_rows(tmp_path):
-    with pytest.raises(ValueError, match="observation rows"):
+    with pytest.raises(ValueError, match="events row 3: observation rows"):
         libcart.trial(n=2, output=tmp_path / "x.h5",
                       events=EVENTS.assign(EVID=[1, 1, 1, 0]))
     with pytest.raises(libcart.LibcartError, match="events row 0: doses 0:200000000:.*f_mem"):
         libcart.trial(n=2, output=tmp_path / "x.h5", events=EVENTS.assign(FMEM=[2, np.nan,
                                                                               np.nan, np.nan]))
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_trial_events_reach_every_arm(tmp_path):
+    """With [arm] sections every arm gets the table's doses (libcart's
+    cart_scenario_add_event_table): an arm with its own dosing.cart lines as more of them."""
+    scenario = ("[trial]\nmodel = cart\nn_patients = 3\n[times]\nlist = 7,28\n"
+                "[dosing]\ncart = 0:1e8\n[arm own]\ndosing.cart = 0:3e8\n[arm base]\n")
+    events = pd.DataFrame({"time": [14.0], "amt": [1e8], "cmt": ["cart"]})
+    result = libcart.trial(scenario, output=tmp_path / "arms.h5", events=events)
+    assert sorted(result.arms) == ["base", "own"]
+    assert "cart = 14:100000000" in result.attrs["scenario"]
+    assert "[arm own]\ndosing.cart = 14:100000000" in result.attrs["scenario"]
 
 
 def test_trial_to_frame_long(tmp_path):

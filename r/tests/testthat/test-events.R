@@ -60,6 +60,22 @@ test_that("a trial's event table equals the scenario's [dosing] lines", {
   expect_identical(a$trajectories, b$trajectories)
 })
 
+test_that("a trial's event table reaches every arm, and its observation rows are refused by row", {
+  # libcart's cart_scenario_add_event_table: an arm with its own dosing.cart gets more of them
+  scenario <- "[trial]\nmodel = cart\nn_patients = 3\n[times]\nlist = 7,28\n[dosing]\ncart = 0:1e8\n"
+  arms <- list(own = c(dosing.cart = "0:3e8"), base = c(label = "the base doses"))
+  a <- cart_trial(scenario, arms = arms, events = events[2, ], output = tempfile(fileext = ".h5"),
+                  progress = FALSE)
+  expect_identical(sort(names(a$arms)), c("base", "own"))
+  expect_match(a$attrs$scenario, "[arm own]\ndosing.cart = 14:100000000", fixed = TRUE)
+  obs <- events
+  obs$EVID[3] <- 0
+  e <- tryCatch(cart_trial(scenario, events = obs, output = tempfile(fileext = ".h5"), progress = FALSE),
+                cart_error = function(e) e)
+  expect_identical(e$name, "CART_EPARSE")
+  expect_match(conditionMessage(e), "^events row 3: observation rows \\(evid 0\\)")
+})
+
 test_that("one CSV gives the same doses through cart run --event-table, R and Python's reader", {
   # the three read the table with libcart's cart_parse_event_table; Python's side is
   # tests/python/test_events.py::test_csv_through_c_python_and_the_command_line
