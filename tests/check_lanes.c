@@ -249,7 +249,6 @@ START_TEST(test_batch_failures_equal_scalar)
 }
 END_TEST
 
-/* The lane right-hand side and Jacobian are the scalar ones, bit for bit, lane by lane. */
 /* Distance in units in the last place between a and b (both finite, same sign). */
 static double ulps(double a, double b)
 {
@@ -351,18 +350,19 @@ START_TEST(test_root5_against_libm)
 }
 END_TEST
 
-START_TEST(test_lane_equations_equal_scalar)
+/* The lane right-hand side, Jacobian and signals of two patients (two lanes, the baseline width
+ * that runs everywhere; the batch tests cover the others), at states moved off their start, bit
+ * for bit the scalar ones. */
+static void expect_lane_equations(const cart_model *model, const double *const values[2],
+                                  unsigned long *rng)
 {
-  const cart_model *model = cart_model_find("cart", NULL);
   ck_assert_ptr_nonnull(model->lanes);
   const size_t n = cart_model_n_states(model), n_params = cart_model_n_params(model);
-  enum { W = 2 }; /* the baseline width runs everywhere; the batch test covers the others */
-  double values[W][64];
-  unsigned long rng = 99;
-  cartp_lane2 p[64] = {{0}}, dv[CART_MAX_DERIVED] = {{0}}, y[16], f[16], J[256], dfdt[16], t;
-  double ys[W][16], derived[W][CART_MAX_DERIVED];
-  for (int l = 0; l < W; l++) {
-    patient(model, (size_t)(l + 4), &rng, values[l]); /* k_imm on, then t_prog on */
+  ck_assert_uint_le(n, 16);
+  ck_assert_uint_le(n_params, 128);
+  cartp_lane2 p[128] = {{0}}, dv[CART_MAX_DERIVED] = {{0}}, y[16], f[16], J[256], dfdt[16], t;
+  double ys[2][16], derived[2][CART_MAX_DERIVED];
+  for (int l = 0; l < 2; l++) {
     memset(derived[l], 0, sizeof derived[l]);
     model->prepare(values[l], derived[l]);
     int mode;
@@ -373,8 +373,8 @@ START_TEST(test_lane_equations_equal_scalar)
     for (size_t j = 0; j < CART_MAX_DERIVED; j++) {
       dv[j][l] = derived[l][j];
     }
-    for (size_t j = 0; j < n; j++) {
-      ys[l][j] *= 0.5 + uniform(&rng);
+    for (size_t j = 0; j < n; j++) { /* off the start, zeros made positive */
+      ys[l][j] = (ys[l][j] + 1e3 * uniform(rng)) * (0.5 + uniform(rng));
       y[j][l] = ys[l][j];
     }
     t[l] = 3.0 + 10.0 * l;
@@ -383,25 +383,40 @@ START_TEST(test_lane_equations_equal_scalar)
   model->lanes->jacobian2(&t, y, J, dfdt, p, dv);
   cartp_lane2 signals[CART_MAX_SIGNALS];
   model->lanes->signals2(y, p, signals);
-  for (int l = 0; l < W; l++) {
+  for (int l = 0; l < 2; l++) {
     double fs[16], Js[256], dfdts[16], signals_s[CART_MAX_SIGNALS];
     const cart_model_eval ev = {values[l], derived[l], 0};
     ck_assert_int_eq(model->rhs(t[l], ys[l], fs, &ev), 0);
     ck_assert_int_eq(model->jacobian(t[l], ys[l], Js, dfdts, &ev), 0);
     model->signal_values(ys[l], values[l], signals_s);
     for (size_t i = 0; i < n; i++) {
-      ck_assert(same_bits(f[i][l], fs[i]));
-      ck_assert(same_bits(dfdt[i][l], dfdts[i]));
-    }
-    for (size_t i = 0; i < model->n_signals; i++) {
-      ck_assert_msg(same_bits(signals[i][l], signals_s[i]), "lane %d, signal %s: %.17g, scalar "
-                    "%.17g", l, model->signals[i].name, signals[i][l], signals_s[i]);
+      ck_assert_msg(same_bits(f[i][l], fs[i]), "model %s, lane %d, f[%zu]: %.17g, scalar %.17g",
+                    model->name, l, i, f[i][l], fs[i]);
+      ck_assert_msg(same_bits(dfdt[i][l], dfdts[i]), "model %s, lane %d, dfdt[%zu]",
+                    model->name, l, i);
     }
     for (size_t i = 0; i < n * n; i++) {
-      ck_assert_msg(same_bits(J[i][l], Js[i]), "lane %d, J[%zu]: %.17g, scalar %.17g", l, i,
-                    J[i][l], Js[i]);
+      ck_assert_msg(same_bits(J[i][l], Js[i]), "model %s, lane %d, J[%zu]: %.17g, scalar %.17g",
+                    model->name, l, i, J[i][l], Js[i]);
+    }
+    for (size_t i = 0; i < model->n_signals; i++) {
+      ck_assert_msg(same_bits(signals[i][l], signals_s[i]), "model %s, lane %d, signal %s: "
+                    "%.17g, scalar %.17g", model->name, l, model->signals[i].name,
+                    signals[i][l], signals_s[i]);
     }
   }
+}
+
+/* cart's opt-in mechanisms: k_imm on in one lane, t_prog in the other. */
+START_TEST(test_lane_equations_equal_scalar)
+{
+  const cart_model *model = cart_model_find("cart", NULL);
+  double values[2][64];
+  unsigned long rng = 99;
+  for (int l = 0; l < 2; l++) {
+    patient(model, (size_t)(l + 4), &rng, values[l]);
+  }
+  expect_lane_equations(model, (const double *const[2]){values[0], values[1]}, &rng);
 }
 END_TEST
 
@@ -468,51 +483,8 @@ START_TEST(test_every_model_with_lanes)
     compare_widths(solver, model, values, N_MODEL_PATIENTS, times, expected, results);
 
     /* the equations themselves, two lanes */
-    cartp_lane2 p[128] = {{0}}, dv[CART_MAX_DERIVED] = {{0}}, y[16], f[16], J[256], dfdt[16], t;
-    double ys[2][16], derived[2][CART_MAX_DERIVED];
-    for (int l = 0; l < 2; l++) {
-      const double *v = values + (size_t)l * n_params;
-      memset(derived[l], 0, sizeof derived[l]);
-      model->prepare(v, derived[l]);
-      int mode;
-      model->initial(v, derived[l], ys[l], &mode);
-      for (size_t j = 0; j < n_params; j++) {
-        p[j][l] = v[j];
-      }
-      for (size_t j = 0; j < CART_MAX_DERIVED; j++) {
-        dv[j][l] = derived[l][j];
-      }
-      for (size_t j = 0; j < n; j++) { /* states off their start, zeros made positive */
-        ys[l][j] = (ys[l][j] + 1e3 * uniform(&rng)) * (0.5 + uniform(&rng));
-        y[j][l] = ys[l][j];
-      }
-      t[l] = 2.0 + 17.0 * l;
-    }
-    model->lanes->rhs2(&t, y, f, p, dv);
-    model->lanes->jacobian2(&t, y, J, dfdt, p, dv);
-    cartp_lane2 signals[CART_MAX_SIGNALS];
-    model->lanes->signals2(y, p, signals);
-    for (int l = 0; l < 2; l++) {
-      double fs[16], Js[256], dfdts[16], signals_s[CART_MAX_SIGNALS];
-      const cart_model_eval ev = {values + (size_t)l * n_params, derived[l], 0};
-      ck_assert_int_eq(model->rhs(t[l], ys[l], fs, &ev), 0);
-      ck_assert_int_eq(model->jacobian(t[l], ys[l], Js, dfdts, &ev), 0);
-      model->signal_values(ys[l], ev.p, signals_s);
-      for (size_t i = 0; i < n; i++) {
-        ck_assert_msg(same_bits(f[i][l], fs[i]), "model %s, lane %d, f[%zu]: %.17g, scalar %.17g",
-                      model->name, l, i, f[i][l], fs[i]);
-        ck_assert_msg(same_bits(dfdt[i][l], dfdts[i]), "model %s, lane %d, dfdt[%zu]",
-                      model->name, l, i);
-      }
-      for (size_t i = 0; i < n * n; i++) {
-        ck_assert_msg(same_bits(J[i][l], Js[i]), "model %s, lane %d, J[%zu]: %.17g, scalar %.17g",
-                      model->name, l, i, J[i][l], Js[i]);
-      }
-      for (size_t i = 0; i < model->n_signals; i++) {
-        ck_assert_msg(same_bits(signals[i][l], signals_s[i]), "model %s, lane %d, signal %s",
-                      model->name, l, model->signals[i].name);
-      }
-    }
+    expect_lane_equations(model,
+                          (const double *const[2]){values, values + n_params}, &rng);
     cart_solver_free(solver);
     free(values);
     free(expected);
