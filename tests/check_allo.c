@@ -359,32 +359,13 @@ END_TEST
  * them the same steps. */
 START_TEST(test_trial_lanes_bit_identical)
 {
-  char path[4096];
-  const char *srcdir = getenv("CART_SRCDIR");
-  snprintf(path, sizeof path, "%s/examples/allo.ini", srcdir ? srcdir : ".");
-  FILE *file = fopen(path, "r");
-  ck_assert_msg(file != NULL, "cannot read %s", path);
-  static char text[1 << 16];
-  const size_t length = fread(text, 1, sizeof text - 1, file);
-  fclose(file);
-  text[length] = '\0';
+  char *text = test_read_example("allo.ini");
   cart_error err;
-  cart_trial *trial = cart_trial_new_from_scenario(text, path, &err);
+  cart_trial *trial = cart_trial_new_from_scenario(text, "allo.ini", &err);
   ck_assert_msg(trial != NULL, "%s", err.message);
   const size_t n = 60;
-  ck_assert_int_eq(cart_trial_set_n_patients(trial, n), CART_OK);
-  cart_trial_block *one = cart_trial_block_new(trial, n, NULL);
-  cart_trial_block *many = cart_trial_block_new(trial, n, NULL);
-  ck_assert_int_eq(cartp_trial_set_lanes(trial, 1), CART_OK);
-  ck_assert_int_eq(test_run_block(trial, 0, n, 1, one), CART_OK);
+  cart_trial_block *one = test_lanes_against_one_by_one(trial, n, "allo.ini");
   const size_t ne = one->n_endpoints;
-  static const size_t lane_counts[] = {7, 0}; /* a partial group of lanes, the default */
-  for (size_t c = 0; c < 2; c++) {
-    ck_assert_int_eq(cartp_trial_set_lanes(trial, lane_counts[c]), CART_OK);
-    ck_assert_int_eq(test_run_block(trial, 0, n, 1, many), CART_OK);
-    ck_assert_int_eq(memcmp(one->endpoints, many->endpoints, n * ne * sizeof(double)), 0);
-    ck_assert_int_eq(memcmp(one->status, many->status, n * sizeof(int)), 0);
-  }
   int failed = 0, responded = 0;
   for (size_t k = 0; k < n; k++) {
     failed += one->endpoints[k * ne + (size_t)cart_model_endpoint_index(
@@ -394,8 +375,8 @@ START_TEST(test_trial_lanes_bit_identical)
   ck_assert_int_gt(failed, 0); /* both kinds of patient were there */
   ck_assert_int_gt(responded, 0);
   cart_trial_block_free(one);
-  cart_trial_block_free(many);
   cart_trial_free(trial);
+  free(text);
 }
 END_TEST
 

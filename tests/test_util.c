@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/trial/trial_impl.h"
 #include "test_util.h"
 
 const char *test_shared_dir(void)
@@ -173,6 +174,35 @@ int test_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
   status = cart_trial_run_block(trial, workspace, first, count, block);
   cart_trial_workspace_free(workspace);
   return status;
+}
+
+cart_trial_block *test_lanes_against_one_by_one(cart_trial *trial, size_t n, const char *what)
+{
+  ck_assert_int_eq(cart_trial_set_n_patients(trial, n), CART_OK);
+  cart_trial_block *one = cart_trial_block_new(trial, n, NULL);
+  cart_trial_block *many = cart_trial_block_new(trial, n, NULL);
+  ck_assert(one != NULL && many != NULL);
+  ck_assert_int_eq(cartp_trial_set_lanes(trial, 1), CART_OK);
+  ck_assert_int_eq(test_run_block(trial, 0, n, 1, one), CART_OK);
+  static const size_t lane_counts[] = {7, 0}; /* a partial group of lanes, the default */
+  for (size_t c = 0; c < 2; c++) {
+    ck_assert_int_eq(cartp_trial_set_lanes(trial, lane_counts[c]), CART_OK);
+    ck_assert_int_eq(test_run_block(trial, 0, n, 1, many), CART_OK);
+    const size_t ne = one->n_endpoints, nt = one->n_times;
+    ck_assert_msg(memcmp(one->endpoints, many->endpoints, n * ne * sizeof(double)) == 0,
+                  "%s: endpoints differ in %zu lanes", what, lane_counts[c]);
+    ck_assert_int_eq(memcmp(one->status, many->status, n * sizeof(int)), 0);
+    for (size_t o = 0; o < one->n_outputs; o++) {
+      ck_assert_msg(memcmp(one->trajectories + o * one->capacity * nt,
+                           many->trajectories + o * many->capacity * nt,
+                           n * nt * sizeof(float)) == 0,
+                    "%s: trajectory %zu differs in %zu lanes", what, o, lane_counts[c]);
+    }
+    ck_assert_int_eq(
+        memcmp(one->toci_times, many->toci_times, n * one->max_toci * sizeof(double)), 0);
+  }
+  cart_trial_block_free(many);
+  return one;
 }
 
 int test_compare_doubles(const void *a, const void *b)

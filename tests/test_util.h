@@ -53,6 +53,12 @@ int test_run_block(cart_trial *trial, size_t first, size_t count, int n_threads,
  * containing `wanted`. */
 void test_expect_arms_error(const char *text, int code, const char *wanted);
 
+/* Runs the first n patients of `trial` (n_patients set to n) one at a time on the scalar path
+ * and in SIMD lanes (a partial group of 7 and the default), asserts that endpoints, statuses,
+ * trajectories and tocilizumab times are bit for bit the same, and returns the one-at-a-time
+ * block (the caller frees it). */
+cart_trial_block *test_lanes_against_one_by_one(cart_trial *trial, size_t n, const char *what);
+
 /* Reads $CART_SRCDIR/examples/<name> (CART_SRCDIR unset: "."); the caller frees. */
 char *test_read_example(const char *name);
 
