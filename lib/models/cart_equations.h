@@ -10,38 +10,8 @@
  * needs it. The scalar instantiation is the code cart.c had before, operation for operation. */
 
 #define CARTP_LANE_TERMS_IL6_LOOP
+#define CARTP_LANE_TERMS_PROGRAMME
 #include "lane_terms.h"
-
-/* Programmed expansion and contraction: the share of antigen-driven proliferation left at time
- * t, P(t) = 1 / (1 + (t / t_prog)^n_prog); exactly 1 where t_prog = 0 (off) or t <= 0. After
- * antigen encounter T cells run a program of expansion then contraction largely independent of
- * further antigen (Kaech & Ahmed, Nat Immunol 2001;2:415; Badovinac et al., Nat Immunol
- * 2002;3:619). */
-static inline CARTP_R CARTP_EQ(programme)(const CARTP_R *p, CARTP_R t)
-{
-  const CARTP_M on = CARTP_AND(p[P_T_PROG] > 0.0, t > 0.0);
-  CARTP_R prog = CARTP_SPLAT(1.0);
-  if (CARTP_ANY(on)) {
-    prog = CARTP_SEL(on, 1.0 / (1.0 + CARTP_EQ(power)(t / p[P_T_PROG], p[P_N_PROG])), prog);
-  }
-  return prog;
-}
-
-/* dP/dt = -P^2 n (t / t_prog)^(n-1) / t_prog; 0 when off. */
-static inline CARTP_R CARTP_EQ(programme_slope)(const CARTP_R *p, CARTP_R t)
-{
-  const CARTP_M on = CARTP_AND(p[P_T_PROG] > 0.0, t > 0.0);
-  CARTP_R slope = CARTP_ZERO;
-  if (CARTP_ANY(on)) {
-    const CARTP_R u = t / p[P_T_PROG];
-    const CARTP_R share = 1.0 / (1.0 + CARTP_EQ(power)(u, p[P_N_PROG]));
-    slope = CARTP_SEL(on,
-                      -share * share * p[P_N_PROG] * CARTP_EQ(power)(u, p[P_N_PROG] - 1.0) /
-                          p[P_T_PROG],
-                      slope);
-  }
-  return slope;
-}
 
 /* Immune control of small tumours: per-cell kill rate k_imm K_imm / (K_imm + Tp + Tn), so a
  * small clone dies at up to k_imm a day while a large tumour escapes (total kill saturates at
@@ -72,7 +42,7 @@ static inline void CARTP_EQ(rhs)(CARTP_R t, const CARTP_R *y, CARTP_R *f, const 
   const CARTP_R free_receptor = p[P_KD_TOCI] / (c1 + p[P_KD_TOCI]); /* 1 - RO */
   const CARTP_R il6s = il6 * free_receptor;
   const CARTP_R growth = 1.0 - (tp + tn) * dv[DV_INV_K_TUM];
-  const CARTP_R prog = CARTP_EQ(programme)(p, t);
+  const CARTP_R prog = CARTP_EQ(programme)(p, t, NULL);
 
   f[E] = (p[P_RHO] * stim * prog + homeostatic) * e + p[P_OMEGA] * stim * m -
          (p[P_DELTA_E] + p[P_K_MEM] + p[P_K_EXH] * stim) * e;
@@ -116,7 +86,8 @@ static inline void CARTP_EQ(jacobian)(CARTP_R t, const CARTP_R *y, CARTP_R *J, C
   const CARTP_R amp_slope = CARTP_EQ(amplification_slope)(p, dv, il6s);
   const CARTP_R inv_k = dv[DV_INV_K_TUM];
   const CARTP_R growth = 1.0 - (tp + tn) * inv_k;
-  const CARTP_R rho_prog = p[P_RHO] * CARTP_EQ(programme)(p, t); /* rho when the program is off */
+  CARTP_R prog_slope;
+  const CARTP_R rho_prog = p[P_RHO] * CARTP_EQ(programme)(p, t, &prog_slope); /* rho when off */
 
   for (int i = 0; i < N_STATES * N_STATES; i++) {
     J[i] = CARTP_ZERO;
@@ -196,7 +167,7 @@ static inline void CARTP_EQ(jacobian)(CARTP_R t, const CARTP_R *y, CARTP_R *J, C
   const CARTP_M prog_on = CARTP_MASK(p[P_T_PROG] > 0.0);
   if (CARTP_ANY(prog_on)) {
     dfdt[E] = CARTP_SEL(prog_on,
-                        dfdt[E] + p[P_RHO] * stim * CARTP_EQ(programme_slope)(p, t) * e, dfdt[E]);
+                        dfdt[E] + p[P_RHO] * stim * prog_slope * e, dfdt[E]);
   }
 }
 

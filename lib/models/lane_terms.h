@@ -9,6 +9,8 @@
  * and, where the including header defines CARTP_LANE_TERMS_IL6_LOOP first, the IL-6
  * amplification loop (MODEL.md 2.2: amp(x) = p_amp x^h / (IL6_50^h + x^h)) and its slope, read
  * from the including model's parameters P_H, P_P_AMP, P_IL6_50 and derived DV_H_IS_2, DV_IL6_50_H.
+ * and, where it defines CARTP_LANE_TERMS_PROGRAMME, cart's programmed expansion and contraction
+ * read from its parameters P_T_PROG and P_N_PROG.
  * Each function does, lane by lane, the operations of its one-patient form in the same order,
  * so lanes and one patient give the same bits (tests/check_lanes.c). */
 
@@ -75,6 +77,35 @@ static inline CARTP_R CARTP_EQ(libm_exp)(CARTP_R x)
   return out;
 #endif
 }
+
+#ifdef CARTP_LANE_TERMS_PROGRAMME
+/* Programmed expansion and contraction (cart's t_prog, n_prog; doc/models.md 2.8): the share of
+ * antigen-driven proliferation left at time t, P(t) = 1 / (1 + (t / t_prog)^n_prog), exactly 1
+ * where t_prog = 0 (off) or t <= 0; and, where slope is not NULL, dP/dt =
+ * -P^2 n (t / t_prog)^(n-1) / t_prog (0 where off). After antigen encounter T cells run a
+ * program of expansion then contraction largely independent of further antigen (Kaech & Ahmed,
+ * Nat Immunol 2001;2:415; Badovinac et al., Nat Immunol 2002;3:619). */
+static inline CARTP_R CARTP_EQ(programme)(const CARTP_R *p, CARTP_R t, CARTP_R *slope)
+{
+  const CARTP_M on = CARTP_AND(p[P_T_PROG] > 0.0, t > 0.0);
+  CARTP_R share = CARTP_SPLAT(1.0);
+  if (slope != NULL) {
+    *slope = CARTP_ZERO;
+  }
+  if (CARTP_ANY(on)) {
+    const CARTP_R t_prog = p[P_T_PROG], n_prog = p[P_N_PROG];
+    const CARTP_R u = t / t_prog;
+    const CARTP_R on_share = 1.0 / (1.0 + CARTP_EQ(power)(u, n_prog));
+    share = CARTP_SEL(on, on_share, share);
+    if (slope != NULL) {
+      *slope = CARTP_SEL(on, -on_share * on_share * n_prog * CARTP_EQ(power)(u, n_prog - 1.0) /
+                                 t_prog,
+                         *slope);
+    }
+  }
+  return share;
+}
+#endif
 
 #ifdef CARTP_LANE_TERMS_IL6_LOOP
 /* amp(x) = p_amp x^h / (IL6_50^h + x^h), x = max(IL6s, 0) (MODEL.md 2.2), with the model's

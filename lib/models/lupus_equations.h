@@ -9,32 +9,8 @@
  * instantiation does the operations lupus.c did before, in the same order, so a lane and the
  * scalar path give the same bits (tests/check_lanes.c, test_every_model_with_lanes). */
 
+#define CARTP_LANE_TERMS_PROGRAMME
 #include "lane_terms.h"
-
-/* Programmed expansion and contraction (cart's t_prog, n_prog; doc/models.md 2.8): the share of antigen-driven proliferation left at
- * time t, 1 / (1 + (t / t_prog)^n_prog), exactly 1 where t_prog = 0 (off) or t <= 0 [Kaech 2001,
- * Badovinac 2002]; and, where slope is not NULL, its derivative by t (0 where off). */
-static inline CARTP_R CARTP_EQ(lupus_programme)(const CARTP_R *p, CARTP_R t, CARTP_R *slope)
-{
-  const CARTP_M on = CARTP_AND(p[P_T_PROG] > 0.0, t > 0.0);
-  CARTP_R share = CARTP_SPLAT(1.0);
-  if (slope != NULL) {
-    *slope = CARTP_ZERO;
-  }
-  if (CARTP_ANY(on)) {
-    const CARTP_R t_prog = p[P_T_PROG], n_prog = p[P_N_PROG];
-    const CARTP_R u = t / t_prog;
-    const CARTP_R on_share = 1.0 / (1.0 + CARTP_EQ(power)(u, n_prog));
-    share = CARTP_SEL(on, on_share, share);
-    if (slope != NULL) {
-      *slope = CARTP_SEL(on,
-                         -on_share * on_share * n_prog *
-                             CARTP_EQ(power)(u, n_prog - 1.0) / t_prog,
-                         *slope);
-    }
-  }
-  return share;
-}
 
 /* What the right-hand side and the Jacobian share at a state. */
 typedef struct CARTP_EQ(lupus_terms) {
@@ -59,7 +35,7 @@ static inline void CARTP_EQ(lupus_compute_terms)(CARTP_R t, const CARTP_R *y, co
   s->per_target = p[P_GAMMA] * y[E] * s->inv_den;
   /* programmed decline of proliferation, cart's opt-in mechanism [Kaech 2001, Badovinac 2002] */
   s->prog_slope = CARTP_ZERO;
-  s->prog = CARTP_EQ(lupus_programme)(p, t, with_slope ? &s->prog_slope : NULL);
+  s->prog = CARTP_EQ(programme)(p, t, with_slope ? &s->prog_slope : NULL);
   s->homeostatic = p[P_RHO_LD] * CARTP_EQ(libm_exp)(-t * dv[DV_INV_LD_TAU]);
 }
 

@@ -13,32 +13,8 @@
  * when it did. */
 
 #define CARTP_LANE_TERMS_IL6_LOOP
+#define CARTP_LANE_TERMS_PROGRAMME
 #include "lane_terms.h"
-
-/* Programmed contraction (cart's t_prog, n_prog [Kaech 2001, Badovinac 2002]): rho
- * P(t) with P(t) = 1 / (1 + (t / t_prog)^n_prog), and, where slope is not NULL, rho dP/dt with
- * dP/dt = -P^2 n (t / t_prog)^(n-1) / t_prog; P = 1 and dP/dt = 0 where t_prog = 0 (off) or
- * t <= 0. */
-static inline CARTP_R CARTP_EQ(rho_programme)(const CARTP_R *p, CARTP_R t, CARTP_R *slope)
-{
-  const CARTP_M on = CARTP_AND(p[P_T_PROG] > 0.0, t > 0.0);
-  CARTP_R share = CARTP_SPLAT(1.0), share_slope = CARTP_ZERO;
-  if (CARTP_ANY(on)) {
-    const CARTP_R u = t / p[P_T_PROG];
-    const CARTP_R on_share = 1.0 / (1.0 + CARTP_EQ(power)(u, p[P_N_PROG]));
-    share = CARTP_SEL(on, on_share, share);
-    if (slope != NULL) {
-      share_slope = CARTP_SEL(on,
-                              -on_share * on_share * p[P_N_PROG] *
-                                  CARTP_EQ(power)(u, p[P_N_PROG] - 1.0) / p[P_T_PROG],
-                              share_slope);
-    }
-  }
-  if (slope != NULL) {
-    *slope = p[P_RHO] * share_slope;
-  }
-  return p[P_RHO] * share;
-}
 
 /* Two-compartment antibody PK (cart's tocilizumab PK, MODEL.md 2.2): amounts a1, a2 (mg),
  * optional Michaelis-Menten elimination vmax c1 / (km + c1) from the central compartment where
@@ -110,10 +86,12 @@ static inline CARTP_EQ(solid_terms) CARTP_EQ(terms_of)(CARTP_R t, const CARTP_R 
   if (jacobian) {
     s.dstim = p[P_KS] / (ks_sum * ks_sum);  /* dS/dTp */
     s.docc = s.free_pd1 / kdv_sum;          /* d occupancy / dA1 */
-    s.rho_prog = CARTP_EQ(rho_programme)(p, t, &s.rho_prog_slope);
+    CARTP_R prog_slope;
+    s.rho_prog = p[P_RHO] * CARTP_EQ(programme)(p, t, &prog_slope);
+    s.rho_prog_slope = p[P_RHO] * prog_slope;
   } else {
     s.dstim = s.docc = s.rho_prog_slope = CARTP_ZERO;
-    s.rho_prog = CARTP_EQ(rho_programme)(p, t, NULL);
+    s.rho_prog = p[P_RHO] * CARTP_EQ(programme)(p, t, NULL);
   }
   return s;
 }
