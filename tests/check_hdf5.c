@@ -642,6 +642,56 @@ START_TEST(test_chunk_larger_than_trial)
 }
 END_TEST
 
+/* Blocks of whole chunks are shuffled and deflated by libcart itself (lib/io/chunk_write.c) and
+ * stored as they are, with the datasets' pipeline declared as ever: HDF5 reads them back through
+ * its own filters. Chunks of 3 patients, written as blocks of 6 (two chunks), 3 and 1 (the
+ * dataset's last chunk, which reaches past its end). */
+START_TEST(test_whole_chunks)
+{
+  test_files files;
+  files_make(&files);
+  cart_trial *trial = trial_make();
+  cart_error err;
+  cart_h5_file *h5 = cart_h5_file_new(files.path, trial, scenario_text, 0, 3, &err);
+  ck_assert_msg(h5 != NULL, "%s", err.message);
+  cart_trial_block *block = cart_trial_block_new(trial, 6, &err);
+  ck_assert_msg(block != NULL, "%s", err.message);
+  static const size_t firsts[] = {0, 6, 9}, counts[] = {6, 3, 1};
+  for (size_t b = 0; b < sizeof firsts / sizeof firsts[0]; b++) {
+    block_fill(block, firsts[b], counts[b]);
+    ck_assert_msg(cart_h5_write_block(h5, block) == CART_OK, "%s",
+                  cart_h5_last_error(h5)->message);
+  }
+  cart_trial_block_free(block);
+  const cart_trial_summary summary = summary_make();
+  ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
+  ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
+
+  hid_t file = file_open(files.path);
+  assert_root(file, trial, scenario_text, 1);
+  assert_datasets(file, trial, N_PATIENTS, 3);
+  /* each chunk stored with every filter applied (mask 0): a zlib stream, not raw rows */
+  hid_t params = H5Dopen2(file, "/params", H5P_DEFAULT);
+  ck_assert_int_ge(params, 0);
+  for (hsize_t first = 0; first < N_PATIENTS; first += 3) {
+    const hsize_t offset[2] = {first, 0};
+    hsize_t stored = 0;
+    ck_assert_int_ge(H5Dget_chunk_storage_size(params, offset, &stored), 0);
+    unsigned char *raw = malloc(stored);
+    uint32_t mask = 1;
+    ck_assert_int_ge(H5Dread_chunk(params, H5P_DEFAULT, offset, &mask, raw), 0);
+    ck_assert_uint_eq(mask, 0);
+    ck_assert_uint_eq(raw[0] & 0x0f, 8); /* a zlib header: method deflate (RFC 1950) */
+    ck_assert_uint_eq(((unsigned)raw[0] << 8 | raw[1]) % 31, 0);
+    free(raw);
+  }
+  H5Dclose(params);
+  H5Fclose(file);
+  cart_trial_free(trial);
+  files_remove(&files);
+}
+END_TEST
+
 /* (1) an existing file is refused and left as it was; (2) force overwrites it. */
 START_TEST(test_exists_and_force)
 {
@@ -957,6 +1007,7 @@ int main(void)
   tcase_add_unchecked_fixture(tc, root_make, root_remove);
   tcase_add_test(tc, test_layout_and_values);
   tcase_add_test(tc, test_chunk_larger_than_trial);
+  tcase_add_test(tc, test_whole_chunks);
   tcase_add_test(tc, test_exists_and_force);
   tcase_add_test(tc, test_missing_directory);
   tcase_add_test(tc, test_not_a_regular_file);

@@ -24,6 +24,7 @@
 
 #include "../util/error.h"
 #include "../population/rng.h"
+#include "chunk_write.h"
 #include "layout.h"
 
 /* Fill values: what rows of patients not yet written read as (NaN in float datasets). int32 has
@@ -63,6 +64,8 @@ struct cart_h5_file {
   size_t n_table_rows;
   uint64_t seed;
   cartp_h5_access access; /* borrowed property lists: they outlive the handle */
+  /* a block's whole chunks, deflated here (chunk_write.h); NULL with a collective access */
+  cartp_chunk_writer *chunks;
   size_t n_patients, n_params, n_outputs, n_times;
   char *path;
   cart_error error;
@@ -311,6 +314,7 @@ static void handle_free(cart_h5_file *h5)
       free(h5->arms[a].endpoints);
     }
     free(h5->arms);
+    cartp_chunk_writer_free(h5->chunks);
     free(h5->output_name);
     free(h5->endpoint_info);
     free(h5->path);
@@ -334,8 +338,9 @@ static cart_h5_file *handle_alloc(const char *path, size_t n_outputs, const cart
   h5->output_name = calloc(n_outputs ? n_outputs : 1, sizeof *h5->output_name);
   h5->endpoint_info = calloc(h5->n_endpoints ? h5->n_endpoints : 1, sizeof *h5->endpoint_info);
   h5->arms = calloc(n_arms, sizeof *h5->arms);
+  h5->chunks = access->collective ? NULL : cartp_chunk_writer_new();
   if (h5->path == NULL || h5->output_name == NULL || h5->endpoint_info == NULL
-      || h5->arms == NULL) {
+      || h5->arms == NULL || (!access->collective && h5->chunks == NULL)) {
     handle_free(h5);
     return NULL;
   }
@@ -897,12 +902,27 @@ static int check_block(const cart_h5_file *h5, const cart_trial_block *block, ca
   return CART_OK;
 }
 
-/* One endpoint column of the block (count x n_endpoints doubles). */
-static int write_endpoint(cart_h5_file *h5, const cart_trial_block *block, size_t e,
-                          int32_t *codes)
+/* Rows [first, first + count) of one of the current arm's datasets from buf (contiguous rows of
+ * mem_type): as whole chunks deflated here where they are (a serial file, chunk_write.h), else
+ * through HDF5's filters. */
+static int block_rows_write(cart_h5_file *h5, hid_t dataset, hid_t mem_type, size_t first,
+                            size_t count, size_t columns, const void *buf)
+{
+  const int done = cartp_chunk_writer_write(h5->chunks, dataset, mem_type, first, count, buf);
+  if (done != 0) {
+    return done < 0 ? -1 : 0;
+  }
+  return rows_write(dataset, mem_type, first, count, columns, H5I_INVALID_HID, buf,
+                    h5->access.write_xfer);
+}
+
+/* One endpoint column of the block (count x n_endpoints doubles), through `column` (room for
+ * count doubles). */
+static int write_endpoint(cart_h5_file *h5, const cart_trial_block *block, size_t e, void *column)
 {
   const size_t first = block->first, count = block->count;
   if (h5->endpoint_info[e].is_integer) {
+    int32_t *codes = column;
     for (size_t k = 0; k < count; k++) {
       const double value = block->endpoints[k * h5->n_endpoints + e];
       /* Whole numbers by contract; NaN (failed patient) and anything int32 cannot hold read as
@@ -911,17 +931,25 @@ static int write_endpoint(cart_h5_file *h5, const cart_trial_block *block, size_
                      ? (int32_t)lround(value)
                      : INT_ENDPOINT_FILL;
     }
-    return rows_write(current_arm(h5)->endpoints[e], H5T_NATIVE_INT32, first, count, 0, H5I_INVALID_HID,
-                      codes, h5->access.write_xfer);
+    return block_rows_write(h5, current_arm(h5)->endpoints[e], H5T_NATIVE_INT32, first, count, 0,
+                            codes);
+  }
+  if (h5->chunks != NULL) { /* gathered, for whole chunks */
+    double *values = column;
+    for (size_t k = 0; k < count; k++) {
+      values[k] = block->endpoints[k * h5->n_endpoints + e];
+    }
+    return block_rows_write(h5, current_arm(h5)->endpoints[e], H5T_NATIVE_DOUBLE, first, count, 0,
+                            values);
   }
   /* Column e of the row-major table, selected in memory: no copy. */
   const hsize_t table[2] = {count, h5->n_endpoints};
   const hsize_t start[2] = {0, e};
-  const hsize_t column[2] = {count, 1};
+  const hsize_t one_column[2] = {count, 1};
   hid_t mem_space = H5Screate_simple(2, table, NULL);
   int status = -1;
   if (mem_space >= 0
-      && H5Sselect_hyperslab(mem_space, H5S_SELECT_SET, start, NULL, column, NULL) >= 0) {
+      && H5Sselect_hyperslab(mem_space, H5S_SELECT_SET, start, NULL, one_column, NULL) >= 0) {
     status = rows_write(current_arm(h5)->endpoints[e], H5T_NATIVE_DOUBLE, first, count, 0, mem_space,
                         block->endpoints, h5->access.write_xfer);
   }
@@ -947,38 +975,37 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
     return status;
   }
   const size_t first = block->first, count = block->count, last = first + count - 1;
-  int32_t *codes = malloc((count ? count : 1) * sizeof *codes);
-  if (any_failed(h5, codes == NULL)) {
-    free(codes);
+  void *column = malloc((count ? count : 1) * sizeof(double)); /* an endpoint's, or int32 codes */
+  if (any_failed(h5, column == NULL)) {
+    free(column);
     return cartp_error(err, CART_ENOMEM, "cannot write patients %zu-%zu of '%s': out of memory",
                        first, last, h5->path);
   }
   /* /status last: a row whose status is written is whole. A failed write (on any caller) stops
    * the block there; what it wrote of the block is not vouched for. */
   const char *group = "", *name = NULL;
-  const hid_t xfer = h5->access.write_xfer;
-  if (any_failed(h5, rows_write(current_arm(h5)->params, H5T_NATIVE_DOUBLE, first, count, h5->n_params,
-                                H5I_INVALID_HID, block->params, xfer) != 0)) {
+  if (any_failed(h5, block_rows_write(h5, current_arm(h5)->params, H5T_NATIVE_DOUBLE, first, count,
+                                      h5->n_params, block->params) != 0)) {
     name = "params";
   }
   for (size_t o = 0; name == NULL && o < h5->n_outputs; o++) {
     const float *rows = block->trajectories + o * block->capacity * h5->n_times;
-    if (any_failed(h5, rows_write(current_arm(h5)->trajectories[o], H5T_NATIVE_FLOAT, first, count,
-                                  h5->n_times, H5I_INVALID_HID, rows, xfer) != 0)) {
+    if (any_failed(h5, block_rows_write(h5, current_arm(h5)->trajectories[o], H5T_NATIVE_FLOAT,
+                                        first, count, h5->n_times, rows) != 0)) {
       group = "trajectories/";
       name = h5->output_name[o];
     }
   }
   for (size_t e = 0; name == NULL && e < h5->n_endpoints; e++) {
-    if (any_failed(h5, write_endpoint(h5, block, e, codes) != 0)) {
+    if (any_failed(h5, write_endpoint(h5, block, e, column) != 0)) {
       group = "endpoints/";
       name = h5->endpoint_info[e].name;
     }
   }
-  free(codes);
+  free(column);
   if (name == NULL && current_arm(h5)->max_toci > 0
-      && any_failed(h5, rows_write(current_arm(h5)->toci_times, H5T_NATIVE_DOUBLE, first, count,
-                                   current_arm(h5)->max_toci, H5I_INVALID_HID, block->toci_times, xfer) != 0)) {
+      && any_failed(h5, block_rows_write(h5, current_arm(h5)->toci_times, H5T_NATIVE_DOUBLE, first,
+                                         count, current_arm(h5)->max_toci, block->toci_times) != 0)) {
     group = "events/";
     name = "toci_times";
   }
@@ -987,20 +1014,20 @@ static int h5_write_block(cart_h5_file *h5, const cart_trial_block *block)
     for (size_t k = 0; rows != NULL && k < count; k++) {
       rows[k] = cartp_table_row(h5->n_table_rows, h5->seed, first + k);
     }
-    if (any_failed(h5, rows == NULL || rows_write(current_arm(h5)->table_row, H5T_NATIVE_LLONG, first, count,
-                                                  0, H5I_INVALID_HID, rows, xfer) != 0)) {
+    if (any_failed(h5, rows == NULL || block_rows_write(h5, current_arm(h5)->table_row,
+                                                        H5T_NATIVE_LLONG, first, count, 0, rows) != 0)) {
       group = "patients/";
       name = "row";
     }
     free(rows);
   }
   if (name == NULL && current_arm(h5)->tumour_infusion >= 0
-      && any_failed(h5, rows_write(current_arm(h5)->tumour_infusion, H5T_NATIVE_DOUBLE, first,
-                                   count, 0, H5I_INVALID_HID, block->tumour_infusion, xfer) != 0)) {
+      && any_failed(h5, block_rows_write(h5, current_arm(h5)->tumour_infusion, H5T_NATIVE_DOUBLE,
+                                         first, count, 0, block->tumour_infusion) != 0)) {
     name = "tumour_at_infusion";
   }
-  if (name == NULL && any_failed(h5, rows_write(current_arm(h5)->status, H5T_NATIVE_INT, first, count, 0,
-                                                H5I_INVALID_HID, block->status, xfer) != 0)) {
+  if (name == NULL && any_failed(h5, block_rows_write(h5, current_arm(h5)->status, H5T_NATIVE_INT,
+                                                      first, count, 0, block->status) != 0)) {
     name = "status";
   }
   if (name != NULL) {
