@@ -76,34 +76,47 @@ static void role_values(const cartp_endpoint_tracker *tr, const double *y, doubl
   }
 }
 
-/* The same from a step's samples (extended vectors [states..., signals...]): the three nodes and
- * the end into v[1..4]. Role by role, so that each entry's address is found once for the four
- * samples (the samples may be strided SIMD lanes: the one-patient index arithmetic per value was
- * a quarter of the tracker's time). */
-static void role_values_samples(const cartp_endpoint_tracker *tr, const cartp_samples *samples,
-                                double (*v)[CART_N_ROLES])
+/* The values of the roles the steps read at a step's points, role by role: x[role][0] the point
+ * before (tr->v_last), x[role][1..4] the three nodes and the end from the samples (extended
+ * vectors [states..., signals...]). Each entry's address is found once for the four samples (the
+ * samples may be strided SIMD lanes), and a role's points lie together for the reducers that walk
+ * them; the roles no step reads are left unset. */
+static void step_role_samples(const cartp_endpoint_tracker *tr, const cartp_samples *samples,
+                              double (*x)[CARTP_STEP_SAMPLES + 2])
 {
-  for (int i = 1; i <= CARTP_STEP_SAMPLES + 1; i++) {
-    memcpy(v[i], tr->no_roles, sizeof tr->no_roles);
-  }
   const size_t row = samples->row;
-  for (unsigned k = 0; k < tr->n_roles; k++) {
-    const double *x = samples->x + (size_t)tr->role_entry[k] * samples->elem;
-    const int role = tr->role_list[k];
+  for (unsigned k = 0; k < tr->n_step_roles; k++) {
+    const int role = tr->step_role[k];
+    const double *in = samples->x + (size_t)tr->entry_of_role[role] * samples->elem;
+    x[role][0] = tr->v_last[role];
     for (int i = 0; i <= CARTP_STEP_SAMPLES; i++) {
-      const double value = x[(size_t)i * row];
-      v[i + 1][role] = value < 0.0 ? 0.0 : value;
+      const double value = in[(size_t)i * row];
+      x[role][i + 1] = value < 0.0 ? 0.0 : value;
     }
   }
 }
 
+/* One role's value at t in the step (role_values' value of it; the signals only when the role is
+ * one). */
 static double role_at(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
                       double t)
 {
-  double y[CART_MAX_STATES_ENDPOINTS], v[CART_N_ROLES];
+  const int entry = tr->entry_of_role[role];
+  if (entry < 0) {
+    return NAN;
+  }
+  const cart_model *model = tr->model;
+  double y[CART_MAX_STATES_ENDPOINTS];
   cartp_solver_interpolate(solver, t, y);
-  role_values(tr, y, v);
-  return v[role];
+  double x;
+  if ((size_t)entry < model->n_states) {
+    x = y[entry];
+  } else {
+    double signals[CART_MAX_SIGNALS];
+    model->signal_values(y, tr->p, signals);
+    x = signals[(size_t)entry - model->n_states];
+  }
+  return x < 0.0 ? 0.0 : x;
 }
 
 /* Entry i of the extended vector [states..., signals...] of state y (as a trajectory holds it:
@@ -193,93 +206,178 @@ static void recovery(cartp_endpoint_tracker *tr, const cart_solver *solver, size
   }
 }
 
-/* One sampled point (t, v) after the previous one (tr->t_last, tr->v_last): extremes and the
- * threshold states between them. */
-static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, double t,
-                    const double *v)
+/* Whether any of x[0..n] is below `level` (above it: any_above); NaN is neither. The prechecks
+ * of the walks below: in most steps nothing crosses a level, and a few comparisons show it. */
+static int any_below(const double *x, int n, double level)
 {
-  const double t0 = tr->t_last;
-  const double *v0 = tr->v_last;
-  /* the extremes: a step's samples have set them already (step_extreme), an event's point is
-   * taken here */
-  for (size_t x = 0; solver == NULL && x < tr->n_extremes; x++) {
-    cartp_extreme *ex = &tr->extremes[x];
-    const double value = v[ex->role]; /* beyond the running extreme: as sign * value > ... */
-    if (ex->sign > 0 ? value > ex->value : value < ex->value) {
-      ex->value = value;
-      ex->time = t;
-    }
+  int any = 0;
+  for (int i = 0; i <= n; i++) {
+    any |= x[i] < level;
   }
-  /* Complete response: the tumour below n_detect before t_resp; then relapse above it. */
+  return any;
+}
+
+static int any_above(const double *x, int n, double level)
+{
+  int any = 0;
+  for (int i = 0; i <= n; i++) {
+    any |= x[i] > level;
+  }
+  return any;
+}
+
+/* Whether all of x[0..n] are below `level` (at or below it: all_at_or_below); not when one is
+ * NaN or the level is. */
+static int all_below(const double *x, int n, double level)
+{
+  int all = 1;
+  for (int i = 0; i <= n; i++) {
+    all &= x[i] < level;
+  }
+  return all;
+}
+
+static int all_at_or_below(const double *x, int n, double level)
+{
+  int all = 1;
+  for (int i = 0; i <= n; i++) {
+    all &= x[i] <= level;
+  }
+  return all;
+}
+
+/* The response machine over consecutive points (t[i], x[i]), i = 0..n, of its tumour input, the
+ * first the point before: the complete response below n_detect before t_resp, then the relapse
+ * above it. Between a step's samples (solver) the crossings are located on the interpolant; an
+ * event's jump (solver NULL, n = 1) happens at t[1], where v_jump holds the role values. */
+static void response_points(cartp_endpoint_tracker *tr, const cart_solver *solver,
+                            const double *t, const double *x, int n, const double *v_jump)
+{
+  if (!isnan(tr->relapse_day)) {
+    return; /* after the relapse (and so the response) nothing changes */
+  }
   const int tumour = tr->tumour_role;
-  if (tumour >= 0) {
-    const double tum0 = v0[tumour], tum1 = v[tumour];
-    const double n_detect = tr->level[tr->response_row][0];
+  const double n_detect = tr->level[tr->response_row][0];
+  /* the response needs a point after the first below n_detect, the relapse (after it) one
+   * above */
+  if (isnan(tr->cr_time) ? !any_below(x + 1, n - 1, n_detect)
+                         : !any_above(x + 1, n - 1, n_detect)) {
+    return;
+  }
+  for (int i = 1; i <= n; i++) {
+    const double t0 = t[i - 1], t1 = t[i], tum0 = x[i - 1], tum1 = x[i];
     if (isnan(tr->cr_time) && tum1 < n_detect && tum0 >= n_detect) {
-      const double tc = solver ? crossing(tr, solver, tumour, n_detect, t0, tum0, t, tum1) : t;
+      const double tc = solver ? crossing(tr, solver, tumour, n_detect, t0, tum0, t1, tum1) : t1;
       if (tc < tr->level[tr->response_row][1]) {
         tr->cr_time = tc;
       }
     } else if (!isnan(tr->cr_time) && isnan(tr->relapse_day) && tum1 > n_detect &&
                tum0 <= n_detect) {
       const double tr_day =
-          solver ? crossing(tr, solver, tumour, n_detect, t0, tum0, t, tum1) : t;
+          solver ? crossing(tr, solver, tumour, n_detect, t0, tum0, t1, tum1) : t1;
       tr->relapse_day = tr_day;
-      double y[CART_MAX_STATES_ENDPOINTS], vr[CART_N_ROLES];
+      double vr[CART_N_ROLES];
       if (solver) {
+        double y[CART_MAX_STATES_ENDPOINTS];
         cartp_solver_interpolate(solver, tr_day, y);
         role_values(tr, y, vr);
       } else {
-        memcpy(vr, v, sizeof vr);
+        memcpy(vr, v_jump, sizeof vr);
       }
       tr->relapse_negative = vr[CART_ROLE_TUMOUR_NEG] > 0.5 * vr[tumour];
     }
   }
-  const cart_model *model = tr->model;
-  for (size_t k = 0; k < tr->n_per_sample; k++) {
-    const size_t e = tr->per_sample[k];
-    const cartp_endpoint *def = &model->endpoints[e];
-    const int role = tr->role_of[e];
-    if (def->reducer == CARTP_REDUCE_TIME_BELOW) {
-      /* B-cell aplasia: time with B below f_aplasia B0 (the row's level) */
-      const double b0 = v0[role], b1 = v[role], thr = tr->level[e][0];
-      if (!isnan(thr) && t > t0) {
-        if (b0 < thr && b1 < thr) {
-          tr->value[e] += t - t0;
-        } else if ((b0 < thr) != (b1 < thr)) {
-          const double tc =
-              solver ? crossing(tr, solver, role, thr, t0, b0, t, b1) : 0.5 * (t0 + t);
-          tr->value[e] += b0 < thr ? tc - t0 : t - tc;
+}
+
+/* A per-sample endpoint (tr->per_sample) over consecutive points (t[i], x[i]), i = 0..n, of its
+ * input, the first the point before: a step's samples (solver: the crossings located on the
+ * interpolant) or an event's jump (solver NULL, n = 1). Each endpoint's state is its own, so a
+ * step's points are walked endpoint by endpoint; the walks stop where nothing more can change. */
+static void endpoint_points(cartp_endpoint_tracker *tr, const cart_solver *solver, size_t e,
+                            const double *t, const double *x, int n)
+{
+  const int role = tr->role_of[e];
+  const double level = tr->level[e][0];
+  switch (tr->reducer_of[e]) {
+  case CARTP_REDUCE_TIME_BELOW:
+    /* B-cell aplasia: time with B below f_aplasia B0 (the row's level), added interval by
+     * interval */
+    if (isnan(level) || !any_below(x, n, level)) {
+      break; /* never below: nothing to add */
+    }
+    if (all_below(x, n, level)) { /* below throughout: the intervals' lengths, in turn */
+      for (int i = 1; i <= n; i++) {
+        if (t[i] > t[i - 1]) {
+          tr->value[e] += t[i] - t[i - 1];
         }
       }
-    } else if (def->reducer == CARTP_REDUCE_FIRST_ABOVE ||
-               def->reducer == CARTP_REDUCE_FIRST_BELOW) {
-      /* CRS onset: the CRS signal first above crs_g1 (the row's level); deep aplasia's onset:
-       * the B cells first below theirs */
-      const double s0 = v0[role], s1 = v[role], level = tr->level[e][0];
-      const int above = def->reducer == CARTP_REDUCE_FIRST_ABOVE;
-      if (isnan(tr->value[e]) && (above ? s1 > level : s1 < level)) {
-        tr->value[e] =
-            solver && (above ? s0 <= level : s0 >= level) ? crossing(tr, solver, role, level, t0, s0, t, s1) : t;
+      break;
+    }
+    for (int i = 1; i <= n; i++) {
+      const double t0 = t[i - 1], t1 = t[i], b0 = x[i - 1], b1 = x[i];
+      if (t1 > t0) {
+        if (b0 < level && b1 < level) {
+          tr->value[e] += t1 - t0;
+        } else if ((b0 < level) != (b1 < level)) {
+          const double tc =
+              solver ? crossing(tr, solver, role, level, t0, b0, t1, b1) : 0.5 * (t0 + t1);
+          tr->value[e] += b0 < level ? tc - t0 : t1 - tc;
+        }
       }
-    } else if (def->reducer == CARTP_REDUCE_RECOVERY_DAY) {
-      recovery(tr, solver, e, role, t0, v0[role], t, v[role]);
-    } else if (def->reducer == CARTP_REDUCE_LAST_ABOVE) {
-      /* persistence: the latest time above the level, the crossing where it falls through */
-      const double s0 = v0[role], s1 = v[role], level = tr->level[e][0];
+    }
+    break;
+  case CARTP_REDUCE_FIRST_ABOVE:
+  case CARTP_REDUCE_FIRST_BELOW: {
+    /* CRS onset: the CRS signal first above crs_g1 (the row's level); deep aplasia's onset: the
+     * B cells first below theirs. Once seen it stays. */
+    const int above = tr->reducer_of[e] == CARTP_REDUCE_FIRST_ABOVE;
+    if (!isnan(tr->value[e]) ||
+        !(above ? any_above(x + 1, n - 1, level) : any_below(x + 1, n - 1, level))) {
+      break;
+    }
+    for (int i = 1; i <= n && isnan(tr->value[e]); i++) {
+      const double s0 = x[i - 1], s1 = x[i];
+      if (above ? s1 > level : s1 < level) {
+        tr->value[e] = solver && (above ? s0 <= level : s0 >= level)
+                           ? crossing(tr, solver, role, level, t[i - 1], s0, t[i], s1)
+                           : t[i];
+      }
+    }
+    break;
+  }
+  case CARTP_REDUCE_RECOVERY_DAY:
+    for (int i = 1; i <= n && tr->phase[e] != RECOVERY_DONE; i++) {
+      recovery(tr, solver, e, role, t[i - 1], x[i - 1], t[i], x[i]);
+    }
+    break;
+  case CARTP_REDUCE_LAST_ABOVE:
+    /* persistence: the latest time above the level, the crossing where it falls through */
+    if (!any_above(x, n, level)) {
+      break;
+    }
+    for (int i = 1; i <= n; i++) {
+      const double s0 = x[i - 1], s1 = x[i];
       if (s1 > level) {
-        tr->value[e] = t;
+        tr->value[e] = t[i];
       } else if (s0 > level) {
-        tr->value[e] = solver ? crossing(tr, solver, role, level, t0, s0, t, s1) : t0;
+        tr->value[e] =
+            solver ? crossing(tr, solver, role, level, t[i - 1], s0, t[i], s1) : t[i - 1];
       }
-    } else if (def->reducer == CARTP_REDUCE_FALL_AFTER_MAX) {
-      /* persistence: the first fall through the level after the running maximum; a new maximum
-       * above the level starts the wait again. The infused cells' first fall, before they
-       * expand, is not the peak's: at the input's first rise (phase 0 -> 1) the maximum starts
-       * afresh from that dip's bottom, so that an expansion to a peak below the level at
-       * infusion is still a peak, and a dip through the level is read only when no expansion
-       * above the level follows it. */
-      const double c0 = v0[role], c1 = v[role], level = tr->level[e][0];
+    }
+    break;
+  case CARTP_REDUCE_FALL_AFTER_MAX:
+    /* persistence: the first fall through the level after the running maximum; a new maximum
+     * above the level starts the wait again. The infused cells' first fall, before they expand,
+     * is not the peak's: at the input's first rise (phase 0 -> 1) the maximum starts afresh
+     * from that dip's bottom, so that an expansion to a peak below the level at infusion is
+     * still a peak, and a dip through the level is read only when no expansion above the level
+     * follows it. */
+    if (tr->phase[e] == 1 && !isnan(tr->value[e]) &&
+        all_at_or_below(x + 1, n - 1, tr->running_max[e])) {
+      break; /* fallen already, and no new maximum */
+    }
+    for (int i = 1; i <= n; i++) {
+      const double c0 = x[i - 1], c1 = x[i];
       if (tr->phase[e] == 0 && c1 > c0) {
         tr->phase[e] = 1;
         tr->running_max[e] = c0;
@@ -290,9 +388,35 @@ static void advance(cartp_endpoint_tracker *tr, const cart_solver *solver, doubl
           tr->value[e] = NAN;
         }
       } else if (isnan(tr->value[e]) && c0 > level && c1 <= level) {
-        tr->value[e] = solver ? crossing(tr, solver, role, level, t0, c0, t, c1) : t;
+        tr->value[e] = solver ? crossing(tr, solver, role, level, t[i - 1], c0, t[i], c1) : t[i];
       }
     }
+    break;
+  default: break;
+  }
+}
+
+/* An event's point (t, v) after the previous one (tr->t_last, tr->v_last): the jump happens at
+ * one instant, so the point is taken as it is (the extremes too: a step's are step_extreme's). */
+static void advance_jump(cartp_endpoint_tracker *tr, double t, const double *v)
+{
+  for (size_t x = 0; x < tr->n_extremes; x++) {
+    cartp_extreme *ex = &tr->extremes[x];
+    const double value = v[ex->role]; /* beyond the running extreme: as sign * value > ... */
+    if (ex->sign > 0 ? value > ex->value : value < ex->value) {
+      ex->value = value;
+      ex->time = t;
+    }
+  }
+  const double tj[2] = {tr->t_last, t};
+  if (tr->tumour_role >= 0) {
+    const double xj[2] = {tr->v_last[tr->tumour_role], v[tr->tumour_role]};
+    response_points(tr, NULL, tj, xj, 1, v);
+  }
+  for (size_t k = 0; k < tr->n_per_sample; k++) {
+    const size_t e = tr->per_sample[k];
+    const double xj[2] = {tr->v_last[tr->role_of[e]], v[tr->role_of[e]]};
+    endpoint_points(tr, NULL, e, tj, xj, 1);
   }
   tr->t_last = t;
   memcpy(tr->v_last, v, sizeof tr->v_last);
@@ -340,20 +464,19 @@ static void on_segment_start(void *context, const cart_solver *solver, double t,
       }
     }
   }
-  /* an event's jump happens at one instant: the point is taken as it is */
-  advance(tr, NULL, t, v);
+  advance_jump(tr, t, v);
 }
 
 /* The integral of role over [t0, min(t1, end)] (auc28), from the step's Gauss-Legendre samples
- * v[1..3] when the step ends by `end`. */
+ * x[1..3] of it when the step ends by `end`. */
 static double step_integral(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
-                            double t0, double t1, double end, const double (*v)[CART_N_ROLES])
+                            double t0, double t1, double end, const double *x)
 {
   if (!(t0 < end)) {
     return 0.0;
   }
   if (t1 <= end) {
-    return 0.5 * (t1 - t0) * (GL_W_OUTER * (v[1][role] + v[3][role]) + GL_W_MID * v[2][role]);
+    return 0.5 * (t1 - t0) * (GL_W_OUTER * (x[1] + x[3]) + GL_W_MID * x[2]);
   }
   const double m = 0.5 * (t0 + end), hh = 0.5 * (end - t0);
   return hh * (GL_W_OUTER * (role_at(tr, solver, role, m - GL_NODE * hh) +
@@ -361,20 +484,28 @@ static double step_integral(const cartp_endpoint_tracker *tr, const cart_solver 
                GL_W_MID * role_at(tr, solver, role, m));
 }
 
-/* An extreme over the step [t[0], t[4]] (samples v): the best sample when it beats the running
- * value, refined on the interpolant when the extreme may lie between samples. */
+/* An extreme over the step [t[0], t[4]] (its input's values x at the samples): the best sample
+ * when it beats the running value, refined on the interpolant when the extreme may lie between
+ * samples. */
 static void step_extreme(cartp_endpoint_tracker *tr, const cart_solver *solver, cartp_extreme *ex,
-                         const double *t, const double (*v)[CART_N_ROLES])
+                         const double *t, const double *x)
 {
   const int role = ex->role;
   const double sign = ex->sign;
-  if (isnan(v[0][role])) {
+  if (!ex->at_step_end) {
+    /* most steps: no sample beats the running value (sign is +-1, so sign * a > sign * b is
+     * a > b or a < b), and then nothing below changes the extreme or at_step_end */
+    if (sign > 0 ? !any_above(x, 4, ex->value) : !any_below(x, 4, ex->value)) {
+      return;
+    }
+  }
+  if (isnan(x[0])) {
     return;
   }
   int best = 0;
-  double best_so_far = sign * v[0][role]; /* sign is +-1: sign * x is exact */
+  double best_so_far = sign * x[0]; /* sign is +-1: sign * x is exact */
   for (int i = 1; i < 5; i++) {
-    const double candidate = sign * v[i][role];
+    const double candidate = sign * x[i];
     if (candidate > best_so_far) {
       best = i;
       best_so_far = candidate;
@@ -384,7 +515,7 @@ static void step_extreme(cartp_endpoint_tracker *tr, const cart_solver *solver, 
    * nearest node (a one-step method's interpolant is a polynomial per step, its slope not
    * continuous across steps: a running extreme set at the end of one step may rise further
    * just after the start of the next). */
-  const double best_value = sign * v[best][role], so_far = sign * ex->value;
+  const double best_value = sign * x[best], so_far = sign * ex->value;
   const int after_end = ex->at_step_end;
   const int beats = best_value > so_far;
   ex->at_step_end = best == 4 && beats;
@@ -396,13 +527,12 @@ static void step_extreme(cartp_endpoint_tracker *tr, const cart_solver *solver, 
    * linear in the states: the interpolant is a quartic) still clearly moves on at the end */
   const int turns_before_end =
       best == 4 && beats &&
-      !(sign * (SLOPE_END[0] * v[0][role] + SLOPE_END[1] * v[1][role] +
-                SLOPE_END[2] * v[2][role] + SLOPE_END[3] * v[3][role] +
-                SLOPE_END[4] * v[4][role]) > 1e-6 * fabs(v[4][role])) &&
+      !(sign * (SLOPE_END[0] * x[0] + SLOPE_END[1] * x[1] + SLOPE_END[2] * x[2] +
+                SLOPE_END[3] * x[3] + SLOPE_END[4] * x[4]) > 1e-6 * fabs(x[4])) &&
       sign * role_at(tr, solver, role, t[4] - 1e-6 * (t[4] - t[3])) > best_value;
   if ((best > 0 && best < 4 && beats) || turns_before_end ||
       (best == 0 && after_end && best_value >= so_far)) {
-    double t_best = t[best], v_best = v[best][role];
+    double t_best = t[best], v_best = x[best];
     refine_extreme(tr, solver, role, sign, t[best > 0 ? best - 1 : 0], t[best < 4 ? best + 1 : 4],
                    &t_best, &v_best);
     ex->value = v_best;
@@ -410,7 +540,7 @@ static void step_extreme(cartp_endpoint_tracker *tr, const cart_solver *solver, 
   } else if (beats) {
     /* the best sample, the first of equal ones: what taking the samples one by one in time
      * order against the running value leaves */
-    ex->value = v[best][role];
+    ex->value = x[best];
     ex->time = t[best];
   }
 }
@@ -420,23 +550,22 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
   cartp_endpoint_tracker *tr = context;
   cartp_samples samples; /* the step's Gauss-Legendre nodes and end, shared with the solver */
   cartp_solver_step_samples(solver, t0, t1, &samples);
-  double v[5][CART_N_ROLES];
   const double t[5] = {t0, samples.times[0], samples.times[1], samples.times[2], t1};
-  memcpy(v[0], tr->v_last, sizeof v[0]);
-  role_values_samples(tr, &samples, v); /* the nodes, then the end (y1) */
+  double x[CART_N_ROLES][CARTP_STEP_SAMPLES + 2]; /* x[role]: its values at t */
+  step_role_samples(tr, &samples, x); /* the nodes, then the end (y1) */
   (void)y1; /* the end sample: the extended vector of y1 */
 
   const cart_model *model = tr->model;
   for (size_t k = 0; k < tr->n_per_step; k++) {
     const size_t e = tr->per_step[k];
-    const cartp_endpoint *def = &model->endpoints[e];
     const int role = tr->role_of[e];
-    if (def->reducer == CARTP_REDUCE_INTEGRAL) {
-      tr->value[e] += step_integral(tr, solver, role, t0, t1, tr->level[e][0],
-                                    (const double (*)[CART_N_ROLES])v);
-    } else if (cartp_reducer_get(def->reducer)->reads_day && t0 < def->day && def->day <= t1 &&
-               isnan(tr->value[e])) {
-      tr->value[e] = role_at(tr, solver, role, def->day);
+    if (tr->reducer_of[e] == CARTP_REDUCE_INTEGRAL) {
+      tr->value[e] += step_integral(tr, solver, role, t0, t1, tr->level[e][0], x[role]);
+    } else if (tr->reads_day[e]) {
+      const double day = model->endpoints[e].day;
+      if (t0 < day && day <= t1 && isnan(tr->value[e])) {
+        tr->value[e] = role_at(tr, solver, role, day);
+      }
     }
   }
   for (size_t j = 0; j < tr->n_values_at; j++) {
@@ -447,11 +576,20 @@ static void on_step(void *context, const cart_solver *solver, double t0, double 
       tr->value_at[j] = extended_value(tr, y, tr->value_at_index[j]);
     }
   }
-  for (size_t x = 0; x < tr->n_extremes; x++) {
-    step_extreme(tr, solver, &tr->extremes[x], t, (const double (*)[CART_N_ROLES])v);
+  for (size_t k = 0; k < tr->n_extremes; k++) {
+    step_extreme(tr, solver, &tr->extremes[k], t, x[tr->extremes[k].role]);
   }
-  for (int i = 1; i < 5; i++) {
-    advance(tr, solver, t[i], v[i]);
+  /* the threshold states between consecutive samples */
+  if (tr->tumour_role >= 0) {
+    response_points(tr, solver, t, x[tr->tumour_role], 4, NULL);
+  }
+  for (size_t k = 0; k < tr->n_per_sample; k++) {
+    const size_t e = tr->per_sample[k];
+    endpoint_points(tr, solver, e, t, x[tr->role_of[e]], 4);
+  }
+  tr->t_last = t1;
+  for (unsigned k = 0; k < tr->n_step_roles; k++) {
+    tr->v_last[tr->step_role[k]] = x[tr->step_role[k]][4];
   }
 }
 
@@ -488,6 +626,7 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
   for (int r = 0; r < CART_N_ROLES; r++) {
     const int m = cartp_model_role(model, r);
     tracker->no_roles[r] = NAN;
+    tracker->entry_of_role[r] = m;
     if (m >= 0) {
       tracker->role_list[tracker->n_roles] = (unsigned char)r;
       tracker->role_entry[tracker->n_roles++] = m;
@@ -504,6 +643,8 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
     }
     /* what the reducer needs while the patient is solved (model.c's table) */
     const cartp_reducer_info *reducer = cartp_reducer_get(def->reducer);
+    tracker->reducer_of[e] = (unsigned char)def->reducer;
+    tracker->reads_day[e] = (unsigned char)reducer->reads_day;
     if (reducer->work == CARTP_WORK_PER_STEP) {
       tracker->per_step[tracker->n_per_step++] = (unsigned char)e;
     } else if (reducer->work == CARTP_WORK_PER_SAMPLE) {
@@ -517,6 +658,25 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
       tracker->tumour_min = extreme_for(tracker, role, -1.0);
     } else if (reducer->extreme != 0) {
       tracker->extreme_of[e] = (signed char)extreme_for(tracker, role, reducer->extreme);
+    }
+  }
+  /* the roles the steps read (each present: cartp_model_check_endpoints) */
+  unsigned char read[CART_N_ROLES] = {0};
+  for (size_t x = 0; x < tracker->n_extremes; x++) {
+    read[tracker->extremes[x].role] = 1;
+  }
+  for (size_t k = 0; k < tracker->n_per_step; k++) {
+    read[tracker->role_of[tracker->per_step[k]]] = 1;
+  }
+  for (size_t k = 0; k < tracker->n_per_sample; k++) {
+    read[tracker->role_of[tracker->per_sample[k]]] = 1;
+  }
+  if (tracker->tumour_role >= 0) {
+    read[tracker->tumour_role] = 1;
+  }
+  for (int r = 0; r < CART_N_ROLES; r++) {
+    if (read[r] && tracker->entry_of_role[r] >= 0) {
+      tracker->step_role[tracker->n_step_roles++] = (unsigned char)r;
     }
   }
   return (cartp_step_observer){on_segment_start, on_step, tracker};

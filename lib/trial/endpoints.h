@@ -56,6 +56,11 @@ typedef struct cartp_endpoint_tracker {
   unsigned char role_list[CART_N_ROLES];
   int role_entry[CART_N_ROLES];
   double no_roles[CART_N_ROLES]; /* NaN each: where a sample's role values start */
+  int entry_of_role[CART_N_ROLES]; /* each role's entry of the extended vector, -1 for none */
+  /* the roles the steps read (an extreme's, an endpoint's, the response machine's), listed once
+   * so that a step takes only those from its samples (v_last of the others is not kept) */
+  unsigned char n_step_roles;
+  unsigned char step_role[CART_N_ROLES];
   size_t n_extremes;
   cartp_extreme extremes[CARTP_MAX_EXTREMES];
   signed char extreme_of[CARTP_MAX_ENDPOINTS]; /* endpoint -> its extreme, -1 for none */
@@ -65,6 +70,10 @@ typedef struct cartp_endpoint_tracker {
    * whole table */
   unsigned char n_per_step, n_per_sample;
   unsigned char per_step[CARTP_MAX_ENDPOINTS], per_sample[CARTP_MAX_ENDPOINTS];
+  /* per endpoint: its reducer and whether it reads the row's day, looked up once (the steps
+   * branch on them) */
+  unsigned char reducer_of[CARTP_MAX_ENDPOINTS];
+  unsigned char reads_day[CARTP_MAX_ENDPOINTS];
   /* per endpoint: the integral, time below, crossing (first, last, after the maximum), value at
    * a day or recovery day so far */
   double value[CARTP_MAX_ENDPOINTS];
