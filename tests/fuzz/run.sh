@@ -27,8 +27,8 @@ fi
 # The library's sources, compiled with coverage for the fuzzer; a generated version header
 # comes from a configured tree (config.h is not needed by lib/).
 FLAGS="-g -O1 -fopenmp -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
--fno-omit-frame-pointer -I$BUILD/include -I$SRCDIR/include -I$SRCDIR/src $(pkg-config --cflags gsl hdf5 inih 2>/dev/null)"
-LIBS="$(pkg-config --libs gsl hdf5 inih 2>/dev/null) -lm -lpthread"
+-fno-omit-frame-pointer -I$BUILD/include -I$SRCDIR/include -I$SRCDIR/src $(pkg-config --cflags gsl hdf5 inih libdeflate 2>/dev/null)"
+LIBS="$(pkg-config --libs gsl hdf5 inih libdeflate 2>/dev/null) -lm -lpthread"
 [ -n "$(pkg-config --libs hdf5 2>/dev/null)" ] || LIBS="$LIBS -lhdf5_serial"
 LIBSRC=$(ls "$SRCDIR"/lib/*/*.c)
 for target in fuzz_scenario fuzz_cli; do
