@@ -49,6 +49,7 @@ static void make_rows(cartp_rosenbrock *r)
   r->n_rows = 0;
   for (size_t b = 0; b < r->n_blocks; b++) {
     const int s = r->block_start[b], e = r->block_start[b + 1];
+    r->block_rows[b] = (unsigned short)r->n_rows;
     for (int i = s; i < e; i++) {
       if (r->coupling_start[i] < r->coupling_start[i + 1]) {
         struct cartp_rosenbrock_row *row = add_row(r, i, 0, 0, n_terms);
@@ -60,6 +61,7 @@ static void make_rows(cartp_rosenbrock *r)
     if (e - s > 1) {
       add_row(r, s, e, 0, n_terms);
     }
+    r->block_lu_rows[b] = (unsigned short)r->n_rows;
     for (int i = s + 1; i < e; i++) {
       struct cartp_rosenbrock_row *row = add_row(r, i, 0, 0, n_terms);
       for (int q = s; q < i; q++) {
@@ -73,6 +75,7 @@ static void make_rows(cartp_rosenbrock *r)
       }
     }
   }
+  r->block_rows[r->n_blocks] = (unsigned short)r->n_rows;
 }
 
 void cartp_rosenbrock_init(cartp_rosenbrock *r, size_t n, double rtol, const double *atol)

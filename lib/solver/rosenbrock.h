@@ -65,6 +65,10 @@ typedef struct cartp_rosenbrock {
     unsigned short first_term, n_terms;
   } rows[3 * CARTP_ROSENBROCK_MAX + CARTP_ROSENBROCK_MAX];
   size_t n_rows;
+  /* where block b's rows start (its couplings, then its swaps) and where its L and U rows start
+   * (block_rows[b] <= block_lu_rows[b] <= block_rows[b + 1]): the lanes' substitution takes a
+   * small block's L and U unrolled (rosenbrock_lanes.h), the same operations in the same order */
+  unsigned short block_rows[CARTP_ROSENBROCK_MAX + 1], block_lu_rows[CARTP_ROSENBROCK_MAX];
   unsigned short term_lu[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX];
   unsigned char term_position[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX];
 

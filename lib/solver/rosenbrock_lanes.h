@@ -20,6 +20,17 @@
 #define MK CARTP_M
 /* a where m, else b, on masks */
 #define SELM(m, a, b) (((m) & (a)) | (~(m) & (b)))
+#ifndef CARTP_LANES_BLOCK_UNROLLED
+/* the largest diagonal block factorise and solve_pair unroll (a constant size: the block's
+ * loops unrolled, its values in registers) */
+#define CARTP_LANES_BLOCK_UNROLLED 8
+#define CARTP_EACH_UNROLLED_BLOCK(X) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8)
+/* the number of states the attempt is also compiled for as a constant (the stage loops, the
+ * factorisation's and substitution's indexing unrolled): model cart's, the default trial's and
+ * the baselines' model; other sizes take the same code with n read at run time. 4-5 % of the
+ * baselines' time in lanes (bench/RESULTS.md, the fifth pass). */
+#define CARTP_LANES_FIXED_N 9
+#endif
 
 /* The workspace of W patients: their parameters and derived blocks (lanes of the model's
  * table), states and the attempt's vectors. */
@@ -91,68 +102,104 @@ static void LN(cut_zero_groups)(const cart_model *model, const R *y, const R toc
   }
 }
 
-/* rosenbrock.c's factorise, lane by lane; lanes with a zero pivot are marked refused. */
-static void LN(factorise)(const cartp_rosenbrock *r, LN(lanes_work) *w)
+/* rosenbrock.c's factorise of one diagonal block, positions s .. s + K - 1, lane by lane (the
+ * couplings of its rows to earlier blocks copied as they are); lanes with a zero pivot join
+ * *singular. With K a constant (factorise below) the loops unroll. */
+static inline __attribute__((always_inline)) void
+LN(factorise_block)(const cartp_rosenbrock *r, LN(lanes_work) *w, const size_t n, const size_t s,
+                    const size_t K, const R diagonal, MK *singular)
 {
-  const size_t n = r->n;
-  const R diagonal = 1.0 / (w->h * GAMMA);
-  MK singular = (MK){0};
-  w->n_swaps = 0;
-  for (size_t b = 0; b < r->n_blocks; b++) {
-    const size_t s = (size_t)r->block_start[b], e = (size_t)r->block_start[b + 1];
-    for (size_t p = s; p < e; p++) {
-      const R *jrow = w->jac + (size_t)r->order[p] * n;
-      R *row = w->lu + p * n;
-      for (size_t q = s; q < e; q++) {
-        row[q] = -jrow[r->order[q]];
+  for (size_t a = 0; a < K; a++) {
+    const size_t p = s + a;
+    const R *jrow = w->jac + (size_t)r->order[p] * n;
+    R *row = w->lu + p * n;
+    for (size_t c = 0; c < K; c++) {
+      row[s + c] = -jrow[r->order[s + c]];
+    }
+    row[p] += diagonal;
+    for (int c = r->coupling_start[p]; c < r->coupling_start[p + 1]; c++) {
+      const int q = r->coupling_position[c];
+      row[q] = -jrow[r->order[q]];
+    }
+  }
+  R *lu = w->lu + s * n + s; /* the block's top left entry: lu[a * n + c], a, c < K */
+  for (size_t a = 0; a < K; a++) {
+    const size_t j = s + a;
+    MK best = (MK){0} + (long)j;
+    R largest = CARTP_FABS(lu[a * n + a]);
+    for (size_t b = a + 1; b < K; b++) {
+      const R v = CARTP_FABS(lu[b * n + a]);
+      const MK bigger = (MK)(v > largest);
+      largest = CARTP_SEL(bigger, v, largest);
+      best = SELM(bigger, (MK){0} + (long)(s + b), best);
+    }
+    *singular |= (MK)(largest == 0.0);
+    w->pivot[j] = best;
+    for (size_t b = a + 1; b < K; b++) {
+      const MK m = (MK)(best == (long)(s + b));
+      if (!CARTP_ANY(m)) {
+        continue;
       }
-      row[p] += diagonal;
-      for (int c = r->coupling_start[p]; c < r->coupling_start[p + 1]; c++) {
-        const int q = r->coupling_position[c];
-        row[q] = -jrow[r->order[q]];
+      w->swap_row[w->n_swaps][0] = (unsigned char)j;
+      w->swap_row[w->n_swaps][1] = (unsigned char)(s + b);
+      w->n_swaps++;
+      for (size_t c = 0; c < K; c++) {
+        const R x = lu[a * n + c], y = lu[b * n + c];
+        lu[a * n + c] = CARTP_SEL(m, y, x);
+        lu[b * n + c] = CARTP_SEL(m, x, y);
       }
     }
-    for (size_t j = s; j < e; j++) {
-      MK best = (MK){0} + (long)j;
-      R largest = CARTP_FABS(w->lu[j * n + j]);
-      for (size_t i = j + 1; i < e; i++) {
-        const R v = CARTP_FABS(w->lu[i * n + j]);
-        const MK bigger = (MK)(v > largest);
-        largest = CARTP_SEL(bigger, v, largest);
-        best = SELM(bigger, (MK){0} + (long)i, best);
-      }
-      singular |= (MK)(largest == 0.0);
-      w->pivot[j] = best;
-      for (size_t i = j + 1; i < e; i++) {
-        const MK m = (MK)(best == (long)i);
-        if (!CARTP_ANY(m)) {
-          continue;
-        }
-        w->swap_row[w->n_swaps][0] = (unsigned char)j;
-        w->swap_row[w->n_swaps][1] = (unsigned char)i;
-        w->n_swaps++;
-        for (size_t q = s; q < e; q++) {
-          const R a = w->lu[j * n + q], c = w->lu[i * n + q];
-          w->lu[j * n + q] = CARTP_SEL(m, c, a);
-          w->lu[i * n + q] = CARTP_SEL(m, a, c);
-        }
-      }
-      const R inverse = 1.0 / w->lu[j * n + j];
-      w->inv_diag[j] = inverse;
-      for (size_t i = j + 1; i < e; i++) {
-        R *row = w->lu + i * n;
-        const R l = row[j] * inverse;
-        row[j] = l;
-        const MK nonzero = (MK)(l != 0.0);
-        if (CARTP_ANY(nonzero)) {
-          for (size_t q = j + 1; q < e; q++) {
-            row[q] = CARTP_SEL(nonzero, row[q] - l * w->lu[j * n + q], row[q]);
-          }
+    const R inverse = 1.0 / lu[a * n + a];
+    w->inv_diag[j] = inverse;
+    for (size_t b = a + 1; b < K; b++) {
+      R *row = lu + b * n;
+      const R l = row[a] * inverse;
+      row[a] = l;
+      const MK nonzero = (MK)(l != 0.0);
+      if (CARTP_ANY(nonzero)) {
+        for (size_t c = a + 1; c < K; c++) {
+          row[c] = CARTP_SEL(nonzero, row[c] - l * lu[a * n + c], row[c]);
         }
       }
     }
   }
+}
+
+/* rosenbrock.c's factorise, lane by lane, for n states; lanes with a zero pivot are marked
+ * refused. */
+static inline __attribute__((always_inline)) void LN(factorise_n)(const cartp_rosenbrock *r,
+                                                                  const size_t n, LN(lanes_work) *w)
+{
+  const R diagonal = 1.0 / (w->h * GAMMA);
+  MK singular = (MK){0};
+  w->n_swaps = 0;
+  for (size_t b = 0; b < r->n_blocks; b++) {
+    const size_t s = (size_t)r->block_start[b];
+    switch (r->block_start[b + 1] - r->block_start[b]) {
+#define CARTP_BLOCK_CASE(K)                                                                        \
+  case K:                                                                                          \
+    LN(factorise_block)(r, w, n, s, K, diagonal, &singular);                                       \
+    break;
+      CARTP_EACH_UNROLLED_BLOCK(CARTP_BLOCK_CASE)
+#undef CARTP_BLOCK_CASE
+    default:
+      LN(factorise_block)(r, w, n, s, (size_t)(r->block_start[b + 1] - r->block_start[b]),
+                          diagonal, &singular);
+      break;
+    }
+  }
   w->refused = singular;
+}
+
+static void LN(factorise)(const cartp_rosenbrock *r, LN(lanes_work) *w)
+{
+  LN(factorise_n)(r, r->n, w);
+}
+
+/* the same for CARTP_LANES_FIXED_N states, n a constant */
+static void LN(factorise_fixed)(const cartp_rosenbrock *r, LN(lanes_work) *w)
+{
+  LN(factorise_n)(r, CARTP_LANES_FIXED_N, w);
 }
 
 /* The substitution's row swaps of positions i .. end - 1: z[j] <-> z[pivot[j]], each lane its
@@ -200,21 +247,13 @@ static void LN(solve)(const cartp_rosenbrock *r, const LN(lanes_work) *w, const 
   }
 }
 
-/* solve() of two workspaces at once (x may be b in each): the same row updates on both, so
- * that each index fetched serves two vectors and the two chains of dependent subtractions run
- * side by side. Each result is solve()'s bit for bit. */
-static void LN(solve_pair)(const cartp_rosenbrock *r, const LN(lanes_work) *wa, R *xa,
-                           const LN(lanes_work) *wb, R *xb)
+/* Rows [first, end) of the substitution's list (rosenbrock.h) on two workspaces at once. */
+static inline void LN(rows_pair)(const cartp_rosenbrock *r, const LN(lanes_work) *wa, R *za,
+                                 const LN(lanes_work) *wb, R *zb, size_t first, size_t end)
 {
-  const size_t n = r->n;
   const R *lua = wa->lu, *lub = wb->lu;
-  R za[CARTP_LANES_MAX], zb[CARTP_LANES_MAX];
-  for (size_t p = 0; p < n; p++) {
-    za[p] = xa[r->order[p]];
-    zb[p] = xb[r->order[p]];
-  }
-  for (const struct cartp_rosenbrock_row *row = r->rows, *end = r->rows + r->n_rows; row < end;
-       row++) {
+  for (const struct cartp_rosenbrock_row *row = r->rows + first, *last = r->rows + end;
+       row < last; row++) {
     const size_t i = row->i;
     if (row->swap_end > 0) {
       LN(swap_pivots)(wa, za, i, row->swap_end);
@@ -232,19 +271,99 @@ static void LN(solve_pair)(const cartp_rosenbrock *r, const LN(lanes_work) *wa, 
     za[i] = row->divide ? sa * wa->inv_diag[i] : sa;
     zb[i] = row->divide ? sb * wb->inv_diag[i] : sb;
   }
+}
+
+/* A diagonal block's L (unit diagonal) and U rows, positions s .. s + K - 1, on two workspaces
+ * at once, with K a constant: unrolled, the block's values held in registers instead of indexed
+ * through the list. The row updates of make_rows (rosenbrock.c) in their order, so each result is
+ * the list's bit for bit. */
+static inline __attribute__((always_inline)) void
+LN(block_pair)(size_t n, size_t s, const int K, const LN(lanes_work) *wa, R *za,
+               const LN(lanes_work) *wb, R *zb)
+{
+  R xa[CARTP_LANES_BLOCK_UNROLLED], xb[CARTP_LANES_BLOCK_UNROLLED];
+  for (int i = 0; i < K; i++) {
+    xa[i] = za[s + (size_t)i];
+    xb[i] = zb[s + (size_t)i];
+  }
+  const R *la = wa->lu + s * n + s, *lb = wb->lu + s * n + s;
+  for (int i = 1; i < K; i++) { /* L: z_i -= l_iq z_q, q = 0 .. i - 1 */
+    R sa = xa[i], sb = xb[i];
+    for (int q = 0; q < i; q++) {
+      sa -= la[(size_t)i * n + (size_t)q] * xa[q];
+      sb -= lb[(size_t)i * n + (size_t)q] * xb[q];
+    }
+    xa[i] = sa;
+    xb[i] = sb;
+  }
+  for (int i = K - 1; i >= 0; i--) { /* U from the bottom: (z_i - u_iq z_q, q > i) / u_ii */
+    R sa = xa[i], sb = xb[i];
+    for (int q = i + 1; q < K; q++) {
+      sa -= la[(size_t)i * n + (size_t)q] * xa[q];
+      sb -= lb[(size_t)i * n + (size_t)q] * xb[q];
+    }
+    xa[i] = sa * wa->inv_diag[s + (size_t)i];
+    xb[i] = sb * wb->inv_diag[s + (size_t)i];
+  }
+  for (int i = 0; i < K; i++) {
+    za[s + (size_t)i] = xa[i];
+    zb[s + (size_t)i] = xb[i];
+  }
+}
+
+/* solve() of two workspaces at once (x may be b in each): the same row updates on both, so
+ * that each index fetched serves two vectors and the two chains of dependent subtractions run
+ * side by side; a block of up to CARTP_LANES_BLOCK_UNROLLED states unrolled (block_pair). Each
+ * result is solve()'s bit for bit. */
+static inline __attribute__((always_inline)) void
+LN(solve_pair_n)(const cartp_rosenbrock *r, const size_t n, const LN(lanes_work) *wa, R *xa,
+                 const LN(lanes_work) *wb, R *xb)
+{
+  R za[CARTP_LANES_MAX], zb[CARTP_LANES_MAX];
+  for (size_t p = 0; p < n; p++) {
+    za[p] = xa[r->order[p]];
+    zb[p] = xb[r->order[p]];
+  }
+  for (size_t b = 0; b < r->n_blocks; b++) {
+    /* the couplings to earlier blocks and the pivots' swaps, then L and U */
+    LN(rows_pair)(r, wa, za, wb, zb, r->block_rows[b], r->block_lu_rows[b]);
+    const size_t s = (size_t)r->block_start[b];
+    switch (r->block_start[b + 1] - r->block_start[b]) {
+#define CARTP_BLOCK_CASE(K)                                                                        \
+  case K:                                                                                          \
+    LN(block_pair)(n, s, K, wa, za, wb, zb);                                                       \
+    break;
+      CARTP_EACH_UNROLLED_BLOCK(CARTP_BLOCK_CASE)
+#undef CARTP_BLOCK_CASE
+    default:
+      LN(rows_pair)(r, wa, za, wb, zb, r->block_lu_rows[b], r->block_rows[b + 1]);
+      break;
+    }
+  }
   for (size_t p = 0; p < n; p++) {
     xa[r->order[p]] = za[p];
     xb[r->order[p]] = zb[p];
   }
 }
 
-/* rosenbrock.c's stage_k over the lanes up to its linear system: k_i holds the system's
- * right-hand side (stage_k below solves it). */
-static inline __attribute__((always_inline)) void
-LN(stage_rhs)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w, const int i,
-            R inv_h)
+static void LN(solve_pair)(const cartp_rosenbrock *r, const LN(lanes_work) *wa, R *xa,
+                           const LN(lanes_work) *wb, R *xb)
 {
-  const size_t n = r->n;
+  LN(solve_pair_n)(r, r->n, wa, xa, wb, xb);
+}
+
+/* the same for CARTP_LANES_FIXED_N states, n a constant */
+static void LN(solve_pair_fixed)(const cartp_rosenbrock *r, const LN(lanes_work) *wa, R *xa,
+                                 const LN(lanes_work) *wb, R *xb)
+{
+  LN(solve_pair_n)(r, CARTP_LANES_FIXED_N, wa, xa, wb, xb);
+}
+
+/* rosenbrock.c's stage_k over the lanes up to its linear system, for n states: k_i holds the
+ * system's right-hand side (stage_k below solves it). */
+static inline __attribute__((always_inline)) void
+LN(stage_rhs_n)(const size_t n, const cart_model *model, LN(lanes_work) *w, const int i, R inv_h)
+{
   R *stage = w->stage;
   const R t = w->t, h = w->h;
   if (i > 0) {
@@ -280,6 +399,14 @@ LN(stage_rhs)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work)
   }
 }
 
+/* the same for r's states */
+static inline __attribute__((always_inline)) void
+LN(stage_rhs)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w, const int i,
+            R inv_h)
+{
+  LN(stage_rhs_n)(r->n, model, w, i, inv_h);
+}
+
 /* rosenbrock.c's stage_k over the lanes. */
 static inline __attribute__((always_inline)) void
 LN(stage_k)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *w, const int i,
@@ -298,15 +425,15 @@ LN(attempt_begin)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_w
   model->lanes->CARTP_LN(jacobian, CARTP_LANE_W)(&w->t, w->y, w->jac, w->dfdt, w->p,
                                                  w->derived);
   LN(cut_zero_groups)(model, w->y, w->toci_rate, w->jac);
-  LN(factorise)(r, w);
+  (r->n == CARTP_LANES_FIXED_N ? LN(factorise_fixed) : LN(factorise))(r, w);
 }
 
 /* The step's end and rosenbrock.c's error norm of every lane. */
-static inline __attribute__((always_inline)) void LN(attempt_end)(const cartp_rosenbrock *r,
-                                                                  LN(lanes_work) *w)
+static inline __attribute__((always_inline)) void
+LN(attempt_end_n)(const cartp_rosenbrock *r, const size_t n, LN(lanes_work) *w)
 {
   R worst = CARTP_ZERO;
-  for (size_t m = 0; m < r->n; m++) {
+  for (size_t m = 0; m < n; m++) {
     w->y_new[m] = w->stage[m] + w->k[7][m];
     const R a = CARTP_FABS(w->y[m]), b = CARTP_FABS(w->y_new[m]);
     const R scale = r->atol[m] + r->rtol * CARTP_SEL(a > b, a, b);
@@ -315,6 +442,12 @@ static inline __attribute__((always_inline)) void LN(attempt_end)(const cartp_ro
   }
   w->err = worst;
   w->err_root = CARTP_PASTE(cartp_root5_, CARTP_LANE_W)(worst);
+}
+
+static inline __attribute__((always_inline)) void LN(attempt_end)(const cartp_rosenbrock *r,
+                                                                  LN(lanes_work) *w)
+{
+  LN(attempt_end_n)(r, r->n, w);
 }
 
 /* rosenbrock.c's attempt over the lanes: one step of size w->h from (w->t, w->y): y_new, the
@@ -339,16 +472,17 @@ static void LN(attempt)(const cartp_rosenbrock *r, const cart_model *model, LN(l
  * operations (right-hand side, substitution) too short to keep the vector units busy, and the
  * other's, independent of it, fills the gaps (instruction-level parallelism). Each workspace's
  * results are those of attempt() on it alone. */
-static void LN(attempt_pair)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *a,
-                             LN(lanes_work) *b)
+static inline __attribute__((always_inline)) void
+LN(attempt_pair_n)(const cartp_rosenbrock *r, const size_t n, const cart_model *model,
+                   LN(lanes_work) *a, LN(lanes_work) *b)
 {
   LN(attempt_begin)(r, model, a);
   LN(attempt_begin)(r, model, b);
   const R inv_ha = 1.0 / a->h, inv_hb = 1.0 / b->h;
 #define CARTP_STAGE_PAIR(i)                                                                       \
-  LN(stage_rhs)(r, model, a, i, inv_ha);                                                          \
-  LN(stage_rhs)(r, model, b, i, inv_hb);                                                          \
-  LN(solve_pair)(r, a, a->k[i], b, b->k[i])
+  LN(stage_rhs_n)(n, model, a, i, inv_ha);                                                        \
+  LN(stage_rhs_n)(n, model, b, i, inv_hb);                                                        \
+  (n == CARTP_LANES_FIXED_N ? LN(solve_pair_fixed) : LN(solve_pair))(r, a, a->k[i], b, b->k[i])
   CARTP_STAGE_PAIR(0);
   CARTP_STAGE_PAIR(1);
   CARTP_STAGE_PAIR(2);
@@ -358,8 +492,19 @@ static void LN(attempt_pair)(const cartp_rosenbrock *r, const cart_model *model,
   CARTP_STAGE_PAIR(6);
   CARTP_STAGE_PAIR(7);
 #undef CARTP_STAGE_PAIR
-  LN(attempt_end)(r, a);
-  LN(attempt_end)(r, b);
+  LN(attempt_end_n)(r, n, a);
+  LN(attempt_end_n)(r, n, b);
+}
+
+/* attempt_pair_n, with the number of states a constant when it is CARTP_LANES_FIXED_N. */
+static void LN(attempt_pair)(const cartp_rosenbrock *r, const cart_model *model, LN(lanes_work) *a,
+                             LN(lanes_work) *b)
+{
+  if (r->n == CARTP_LANES_FIXED_N) {
+    LN(attempt_pair_n)(r, CARTP_LANES_FIXED_N, model, a, b);
+  } else {
+    LN(attempt_pair_n)(r, r->n, model, a, b);
+  }
 }
 
 /* rosenbrock.c's keep_dense: the interpolant's three vectors of every lane's step. */
