@@ -513,7 +513,7 @@ int cartp_rosenbrock_evolve(cartp_rosenbrock *r, const cartp_rosenbrock_system *
   }
 }
 
-void cartp_rosenbrock_dense(const cartp_rosenbrock *r, double t, double *y)
+CARTP_CLONES void cartp_rosenbrock_dense(const cartp_rosenbrock *r, double t, double *y)
 {
   const size_t n = r->n;
   if (t == r->t1) {
@@ -521,21 +521,7 @@ void cartp_rosenbrock_dense(const cartp_rosenbrock *r, double t, double *y)
     return;
   }
   const double theta = (t - r->t0) * r->inv_dt, theta1 = 1.0 - theta;
-  /* two states at a time as an SSE2 vector (the same operations on each element, so the same
-   * bits as one at a time; outputs at every day make this a tenth of the baselines' time) */
-  typedef double pair __attribute__((vector_size(16)));
-  size_t m = 0;
-  for (; m + 2 <= n; m += 2) {
-    pair y0, y1, d0, d1, d2;
-    memcpy(&y0, r->y0 + m, sizeof y0);
-    memcpy(&y1, r->y1 + m, sizeof y1);
-    memcpy(&d0, r->dense[0] + m, sizeof d0);
-    memcpy(&d1, r->dense[1] + m, sizeof d1);
-    memcpy(&d2, r->dense[2] + m, sizeof d2);
-    const pair v = theta1 * y0 + theta * (y1 + theta1 * (d0 + theta * (d1 + theta * d2)));
-    memcpy(y + m, &v, sizeof v);
-  }
-  for (; m < n; m++) {
+  for (size_t m = 0; m < n; m++) {
     y[m] = theta1 * r->y0[m] +
            theta * (r->y1[m] +
                     theta1 * (r->dense[0][m] + theta * (r->dense[1][m] + theta * r->dense[2][m])));

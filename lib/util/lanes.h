@@ -39,6 +39,17 @@ typedef struct cartp_model_lanes {
   CARTP_LANE_FUNCTIONS(2);
 } cartp_model_lanes;
 
+/* A one-patient function that runs once per patient and step or more (the dense output at the
+ * output times): compiled also for AVX-512 and AVX2 and chosen when the library loads (GCC's
+ * target_clones, an ifunc), so that its loops over the states take 8 or 4 at a time; the same
+ * operations on each element, so the same bits. Clang builds (fuzzing, ThreadSanitizer) keep one
+ * version. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define CARTP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CARTP_CLONES
+#endif
+
 #endif
 
 /* ---- the template macros: defined anew at each inclusion with CARTP_LANE_W set ---- */
