@@ -9,7 +9,10 @@
  *     pivot (the first largest |entry|, as the scalar loop), rows are swapped by select, and
  *     the scalar's "skip a zero multiplier" becomes a select that keeps the row as it was;
  *   - a lane whose W is singular is refused like the scalar's factorise() returning 1 (its
- *     stages are computed anyway and ignored).
+ *     stages are computed anyway and ignored);
+ *   - a diagonal block of up to CARTP_LANES_BLOCK_UNROLLED states is factorised and substituted
+ *     with its size a constant, and the attempt is also compiled for CARTP_LANES_FIXED_N states:
+ *     loops unrolled, the operations and their order unchanged.
  * The step-size controller and the solve loop's bookkeeping (batch.c) are the scalar code run
  * lane by lane on the lanes' own errors, steps and times. */
 
