@@ -194,20 +194,19 @@ static cart_trial_summary summary_make(void)
   return s;
 }
 
-/* Creates `path` for `trial` and writes patients 0-5, then (if both) 6-9, from a block of
- * capacity 6 (so the second block has count < capacity). */
+/* Creates `path` for `trial` and writes patients 0, 1, ... in consecutive blocks of counts[0],
+ * counts[1], ... (n_blocks of them) from one block of capacity 6 (so a later block may have
+ * count < capacity). */
 static cart_h5_file *file_write(const char *path, cart_trial *trial, size_t chunk_patients,
-                                int both_blocks)
+                                const size_t *counts, size_t n_blocks)
 {
   cart_error err;
   cart_h5_file *h5 = cart_h5_file_new(path, trial, scenario_text, 0, chunk_patients, &err);
   ck_assert_msg(h5 != NULL, "%s", err.message);
   cart_trial_block *block = cart_trial_block_new(trial, 6, &err);
   ck_assert_msg(block != NULL, "%s", err.message);
-  block_fill(block, 0, 6);
-  ck_assert_int_eq(cart_h5_write_block(h5, block), CART_OK);
-  if (both_blocks) {
-    block_fill(block, 6, 4);
+  for (size_t b = 0, first = 0; b < n_blocks; first += counts[b++]) {
+    block_fill(block, first, counts[b]);
     ck_assert_msg(cart_h5_write_block(h5, block) == CART_OK, "%s",
                   cart_h5_last_error(h5)->message);
   }
@@ -547,7 +546,8 @@ START_TEST(test_layout_and_values)
   files_make(&files);
   cart_trial *trial = trial_make();
   /* chunks of 4 patients: blocks of 6 and 4 do not line up with them */
-  cart_h5_file *h5 = file_write(files.path, trial, 4, 1);
+  static const size_t counts[] = {6, 4};
+  cart_h5_file *h5 = file_write(files.path, trial, 4, counts, 2);
   const cart_trial_summary summary = summary_make();
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
   ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
@@ -651,18 +651,8 @@ START_TEST(test_whole_chunks)
   test_files files;
   files_make(&files);
   cart_trial *trial = trial_make();
-  cart_error err;
-  cart_h5_file *h5 = cart_h5_file_new(files.path, trial, scenario_text, 0, 3, &err);
-  ck_assert_msg(h5 != NULL, "%s", err.message);
-  cart_trial_block *block = cart_trial_block_new(trial, 6, &err);
-  ck_assert_msg(block != NULL, "%s", err.message);
-  static const size_t firsts[] = {0, 6, 9}, counts[] = {6, 3, 1};
-  for (size_t b = 0; b < sizeof firsts / sizeof firsts[0]; b++) {
-    block_fill(block, firsts[b], counts[b]);
-    ck_assert_msg(cart_h5_write_block(h5, block) == CART_OK, "%s",
-                  cart_h5_last_error(h5)->message);
-  }
-  cart_trial_block_free(block);
+  static const size_t counts[] = {6, 3, 1};
+  cart_h5_file *h5 = file_write(files.path, trial, 3, counts, 3);
   const cart_trial_summary summary = summary_make();
   ck_assert_int_eq(cart_h5_finish(h5, &summary), CART_OK);
   ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
@@ -863,7 +853,8 @@ START_TEST(test_incomplete_run)
   test_files files;
   files_make(&files);
   cart_trial *trial = trial_make();
-  cart_h5_file *h5 = file_write(files.path, trial, 6, 0);
+  static const size_t first_block[] = {6};
+  cart_h5_file *h5 = file_write(files.path, trial, 6, first_block, 1);
   ck_assert_int_eq(cart_h5_file_free(h5), CART_OK);
 
   hid_t file = file_open(files.path);

@@ -68,11 +68,15 @@ static void role_values(const cartp_endpoint_tracker *tr, const double *y, doubl
   const cart_model *model = tr->model;
   double signals[CART_MAX_SIGNALS];
   model->signal_values(y, tr->p, signals);
-  memcpy(v, tr->no_roles, sizeof tr->no_roles);
-  for (unsigned k = 0; k < tr->n_roles; k++) {
-    const size_t i = (size_t)tr->role_entry[k];
+  for (int r = 0; r < CART_N_ROLES; r++) {
+    const int entry = tr->entry_of_role[r];
+    if (entry < 0) {
+      v[r] = NAN;
+      continue;
+    }
+    const size_t i = (size_t)entry;
     const double x = i < model->n_states ? y[i] : signals[i - model->n_states];
-    v[tr->role_list[k]] = x < 0.0 ? 0.0 : x;
+    v[r] = x < 0.0 ? 0.0 : x;
   }
 }
 
@@ -624,13 +628,7 @@ cartp_step_observer cartp_endpoints_begin(cartp_endpoint_tracker *tracker, const
   tracker->cr_time = NAN;
   tracker->relapse_day = NAN;
   for (int r = 0; r < CART_N_ROLES; r++) {
-    const int m = cartp_model_role(model, r);
-    tracker->no_roles[r] = NAN;
-    tracker->entry_of_role[r] = m;
-    if (m >= 0) {
-      tracker->role_list[tracker->n_roles] = (unsigned char)r;
-      tracker->role_entry[tracker->n_roles++] = m;
-    }
+    tracker->entry_of_role[r] = cartp_model_role(model, r);
   }
   for (size_t e = 0; e < model->n_endpoints && e < CARTP_MAX_ENDPOINTS; e++) {
     const cartp_endpoint *def = &model->endpoints[e];

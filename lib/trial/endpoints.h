@@ -50,12 +50,6 @@ typedef struct cartp_endpoint_tracker {
   int started;
   double t_last;
   double v_last[CART_N_ROLES];
-  /* the roles the model has and their entries of the extended vector, listed once so that a
-   * sample reads only those (the others stay NaN) */
-  unsigned char n_roles;
-  unsigned char role_list[CART_N_ROLES];
-  int role_entry[CART_N_ROLES];
-  double no_roles[CART_N_ROLES]; /* NaN each: where a sample's role values start */
   int entry_of_role[CART_N_ROLES]; /* each role's entry of the extended vector, -1 for none */
   /* the roles the steps read (an extreme's, an endpoint's, the response machine's), listed once
    * so that a step takes only those from its samples (v_last of the others is not kept) */
