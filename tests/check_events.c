@@ -626,11 +626,28 @@ static double quartic_peak(void *context, double t)
   return 5.0 - u * u * (1.0 + 0.5 * u * u) + 0.1 * u * u * u;
 }
 
+static double flat_peak(void *context, double t)
+{
+  counted *c = context;
+  c->calls++;
+  const double u = t - c->shift;
+  return 1e6 - 1e-3 * u * u;
+}
+
 static double rising(void *context, double t)
 {
   counted *c = context;
   c->calls++;
   return t * t;
+}
+
+/* cartp_search_maximum_near from f's samples at a, x and b; c->calls counts the search's own. */
+static double search_from_samples(cartp_search_fn f, counted *c, double a, double x, double b,
+                                  double *f_max)
+{
+  const double fa = f(c, a), fx = f(c, x), fb = f(c, b);
+  c->calls = 0;
+  return cartp_search_maximum_near(f, c, a, fa, x, fx, b, fb, 0.25e-9, f_max);
 }
 
 START_TEST(test_search_maximum)
@@ -643,6 +660,30 @@ START_TEST(test_search_maximum)
   ck_assert_double_le(fabs(t - 0.37), 1e-8);
   ck_assert_double_eq_tol(f, 5.0, 1e-15);
   ck_assert_int_le(c.calls, 40); /* golden section alone needs 45 for this tolerance */
+  /* from three samples around the peak, as an endpoint's step gives them: a peak as above, and
+   * one flat to rounding over far more than tol (1e6 - 1e-3 u^2 is within an ulp of 1e6 for
+   * |u| < 3.4e-4), where the probes end the search instead of golden sections that cannot
+   * choose */
+  const struct {
+    cartp_search_fn fn;
+    const char *name;
+    double peak, t_tol, f_tol;
+    int most_calls;
+  } peaks[] = {{quartic_peak, "a peak", 5.0, 1e-8, 1e-15, 10},
+               {flat_peak, "a flat peak", 1e6, 3.4e-4, 1e-9, 12}};
+  for (size_t k = 0; k < sizeof peaks / sizeof peaks[0]; k++) {
+    c = (counted){0, 0.37};
+    const double near = search_from_samples(peaks[k].fn, &c, 0.2, 0.45, 0.7, &f);
+    printf("search: %s from three samples in %d evaluations\n", peaks[k].name, c.calls);
+    ck_assert_double_le(fabs(near - 0.37), peaks[k].t_tol);
+    ck_assert_double_eq_tol(f, peaks[k].peak, peaks[k].f_tol);
+    ck_assert_int_le(c.calls, peaks[k].most_calls);
+  }
+  /* not a peak between the samples: as cartp_search_maximum */
+  c = (counted){0, 0.0};
+  const double end_near = cartp_search_maximum_near(rising, &c, 1.0, 1.0, 1.5, 2.25, 2.0, 4.0,
+                                                    1e-9, &f);
+  ck_assert_double_le(2.0 - end_near, 1e-8);
   c = (counted){0, 0.0};
   const double end = cartp_search_maximum(rising, &c, 1.0, 2.0, 1e-9, &f);
   ck_assert_double_le(2.0 - end, 1e-8); /* at the interval's end when the function only rises */

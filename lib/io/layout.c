@@ -32,7 +32,10 @@
  * (whose endpoints are NaN in the block). */
 #define INT_ENDPOINT_FILL INT32_MIN
 #define STATUS_FILL INT32_MIN /* not -1: that is CART_EINVAL */
-#define DEFLATE_LEVEL 4
+/* Deflate level 1: on a trial file's shuffled chunks libdeflate's level 4 took 1.4-1.6 times as
+ * long as level 1 for files 1.7 % smaller (30,000 patients of the default trial, bench/RESULTS.md
+ * "The sixth pass"), and deflating is a fifth of a written trial's CPU time. */
+#define DEFLATE_LEVEL 1
 /* HDF5 refuses chunks of 4 GiB or more; keep a margin. */
 #define MAX_CHUNK_BYTES ((size_t)1 << 31)
 

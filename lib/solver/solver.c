@@ -370,7 +370,8 @@ static int invalid_state_error(cart_solver *solver, int i, double t)
                      solver->atol[i]);
 }
 
-/* Writes `y` (negative noise above -atol reported as 0) and its derived outputs into row k. */
+/* Writes `y` (negative noise above -atol reported as 0) and its derived outputs into row k; y may
+ * be that row itself. */
 static void record(const cart_solver *solver, double t, const double *y, size_t k, double *states,
                    double *outputs)
 {
@@ -603,9 +604,10 @@ int cartp_run_after_step(cart_solver *solver, int step_status)
   /* Outputs strictly inside the step (one at its end is recorded exactly, after any event due
    * there). */
   while (run->next_output < run->n_times && run->times[run->next_output] < run->t) {
-    double y_out[CART_MAX_STATES];
-    cartp_solver_interpolate(solver, run->times[run->next_output], y_out);
-    record(solver, run->times[run->next_output], y_out, run->next_output, run->states,
+    /* interpolated into the output row itself, which record then clamps in place */
+    double *row = run->states + run->next_output * n;
+    cartp_solver_interpolate(solver, run->times[run->next_output], row);
+    record(solver, run->times[run->next_output], row, run->next_output, run->states,
            run->outputs);
     run->next_output++;
   }

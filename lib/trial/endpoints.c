@@ -15,6 +15,7 @@
  *   the polynomial of degree <= 5 that BDF's dense output is.
  * A crossing that happens and reverts between two samples of one step is not seen; the samples
  * are at most a fifth of a step apart. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -166,16 +167,37 @@ static double crossing(const cartp_endpoint_tracker *tr, const cart_solver *solv
   return 0.5 * (lo + hi);
 }
 
-/* The extreme of role on [a, b] (sign +1: max, -1: min; search.h), kept if it beats *v_best. */
+/* The extreme of role (sign +1: max, -1: min; search.h) between the samples t[lo] and t[hi] of a
+ * step (values x), around its best one t[best], kept if it beats *v_best. Inside (hi = lo + 2),
+ * the search starts from the parabola through the three samples. At an end of the step (the
+ * extreme may lie just inside it), a probe 2 tol inside the end decides first: no higher, and
+ * the end holds the extreme to within the search's tolerance; higher, and the search starts
+ * from the end, the probe and the other sample. */
 static void refine_extreme(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
-                           double sign, double a, double b, double *t_best, double *v_best)
+                           double sign, const double *t, const double *x, int lo, int best, int hi,
+                           double *t_best, double *v_best)
 {
   role_view view = {tr, solver, role, sign, 0.0};
-  double f;
-  const double t = cartp_search_maximum(role_value, &view, a, b, 0.25e-9 * (1.0 + fabs(b)), &f);
+  const double tol = 0.25e-9 * (1.0 + fabs(t[hi]));
+  const double f_lo = sign * x[lo], f_best = sign * x[best], f_hi = sign * x[hi];
+  double f, t_found;
+  if (lo < best && best < hi) {
+    t_found = cartp_search_maximum_near(role_value, &view, t[lo], f_lo, t[best], f_best, t[hi],
+                                        f_hi, tol, &f);
+  } else if (!(t[hi] - t[lo] > 8.0 * tol)) {
+    t_found = cartp_search_maximum(role_value, &view, t[lo], t[hi], tol, &f);
+  } else {
+    const double probe = best == lo ? t[lo] + 1.9 * tol : t[hi] - 1.9 * tol;
+    const double f_probe = role_value(&view, probe);
+    if (!(f_probe - f_best > 4.0 * DBL_EPSILON * fabs(f_best))) {
+      return; /* the end's sample is the extreme */
+    }
+    t_found = cartp_search_maximum_near(role_value, &view, t[lo], f_lo, probe, f_probe, t[hi],
+                                        f_hi, tol, &f);
+  }
   if (f > sign * *v_best) { /* f is sign * value already: a minimum is kept only when lower */
     *v_best = sign * f;
-    *t_best = t;
+    *t_best = t_found;
   }
 }
 
@@ -537,8 +559,8 @@ static void step_extreme(cartp_endpoint_tracker *tr, const cart_solver *solver, 
   if ((best > 0 && best < 4 && beats) || turns_before_end ||
       (best == 0 && after_end && best_value >= so_far)) {
     double t_best = t[best], v_best = x[best];
-    refine_extreme(tr, solver, role, sign, t[best > 0 ? best - 1 : 0], t[best < 4 ? best + 1 : 4],
-                   &t_best, &v_best);
+    refine_extreme(tr, solver, role, sign, t, x, best > 0 ? best - 1 : 0, best,
+                   best < 4 ? best + 1 : 4, &t_best, &v_best);
     ex->value = v_best;
     ex->time = t_best;
   } else if (beats) {

@@ -1,4 +1,5 @@
 /* search.c: crossings and extremes of a function of time (search.h). */
+#include <float.h>
 #include <math.h>
 
 #include "search.h"
@@ -35,21 +36,30 @@ void cartp_search_crossing(cartp_search_fn h, void *context, double a, double fa
   *hi = b;
 }
 
-double cartp_search_maximum(cartp_search_fn f, void *context, double a, double b, double tol,
-                            double *f_max)
+/* Brent's search from the best point x and the two before it, w and v (all in [a, b]), with
+ * `moved` the size of the last two steps (0: the first step is golden section; a parabolic step
+ * must move less than half the step before last).
+ *
+ * One change to Brent's rules, for peaks flat to rounding over more than tol (f'' dt^2 / 2 below
+ * an ulp of f): once the parabola's vertex lies within tol of x, or a new value lies within f's
+ * rounding of f(x), the search probes each side of the bracket still wider than 2 tol just
+ * inside 2 tol of x. A probe not clearly higher closes that side; a clearly higher one moves x
+ * and the search goes on. Brent would close such a side by golden sections, a score of
+ * evaluations whose values cannot choose. */
+static double maximum_from(cartp_search_fn f, void *context, double a, double b, double tol,
+                           double x, double fx, double w, double fw, double v, double fv,
+                           double moved, double *f_max)
 {
   const double golden = 0.3819660112501051; /* (3 - sqrt 5) / 2 */
-  /* x the best point so far, w the second best, v the one before w */
-  double x = a + golden * (b - a), w = x, v = x;
-  double fx = f(context, x), fw = fx, fv = fx;
-  double step = 0.0, step_before = 0.0;
+  double step = moved, step_before = moved;
+  int converged = 0;
   for (int i = 0; i < 100; i++) {
     const double mid = 0.5 * (a + b), tol2 = 2.0 * tol;
     if (fabs(x - mid) <= tol2 - 0.5 * (b - a)) {
       break;
     }
     int parabolic = 0;
-    if (fabs(step_before) > tol) { /* a parabola through x, w, v: its vertex */
+    if (!converged && fabs(step_before) > tol) { /* a parabola through x, w, v: its vertex */
       const double r = (x - w) * (fx - fv), q0 = (x - v) * (fx - fw);
       double p = (x - v) * q0 - (x - w) * r, q = 2.0 * (q0 - r);
       if (q > 0) {
@@ -58,22 +68,35 @@ double cartp_search_maximum(cartp_search_fn f, void *context, double a, double b
       q = fabs(q);
       /* taken only if it falls inside and moves less than half the step before last */
       if (fabs(p) < fabs(0.5 * q * step_before) && p > q * (a - x) && p < q * (b - x)) {
-        step_before = step;
-        step = p / q;
-        parabolic = 1;
-        const double u = x + step;
-        if (u - a < tol2 || b - u < tol2) {
-          step = x < mid ? tol : -tol;
+        if (fabs(p) < q * tol) {
+          converged = 1;
+        } else {
+          step_before = step;
+          step = p / q;
+          parabolic = 1;
+          const double u = x + step;
+          if (u - a < tol2 || b - u < tol2) {
+            step = x < mid ? tol : -tol;
+          }
         }
       }
     }
-    if (!parabolic) { /* golden section into the larger part */
+    if (converged) { /* probe the wider side just inside 2 tol of x */
+      step_before = step;
+      step = (x < mid ? 0.95 : -0.95) * tol2;
+    } else if (!parabolic) { /* golden section into the larger part */
       step_before = x < mid ? b - x : a - x;
       step = golden * step_before;
     }
     const double u = fabs(step) >= tol ? x + step : x + (step > 0 ? tol : -tol);
     const double fu = f(context, u);
-    if (fu >= fx) {
+    /* within f's rounding of f(x) (a few ulp): the values no longer say where the peak is, so
+     * the probes close the bracket; a probe moves x only when clearly higher (else the probes
+     * could creep along a peak flat to rounding, one 2 tol at a time) */
+    const int level = fabs(fu - fx) <= 4.0 * DBL_EPSILON * fabs(fx);
+    const int higher = converged ? fu > fx && !level : fu > fx;
+    converged |= level;
+    if (higher) {
       if (u < x) {
         b = x;
       } else {
@@ -82,6 +105,7 @@ double cartp_search_maximum(cartp_search_fn f, void *context, double a, double b
       v = w, fv = fw;
       w = x, fw = fx;
       x = u, fx = fu;
+      converged = level;
     } else {
       if (u < x) {
         a = u;
@@ -98,4 +122,23 @@ double cartp_search_maximum(cartp_search_fn f, void *context, double a, double b
   }
   *f_max = fx;
   return x;
+}
+
+double cartp_search_maximum(cartp_search_fn f, void *context, double a, double b, double tol,
+                            double *f_max)
+{
+  const double x = a + 0.3819660112501051 * (b - a), fx = f(context, x);
+  return maximum_from(f, context, a, b, tol, x, fx, x, fx, x, fx, 0.0, f_max);
+}
+
+double cartp_search_maximum_near(cartp_search_fn f, void *context, double a, double fa, double x,
+                                 double fx, double b, double fb, double tol, double *f_max)
+{
+  if (!(a < x && x < b) || !(fx >= fa && fx >= fb)) {
+    return cartp_search_maximum(f, context, a, b, tol, f_max);
+  }
+  /* the parabola through the three points is the first step (allowed up to half the bracket) */
+  const int a_second = fa >= fb;
+  return maximum_from(f, context, a, b, tol, x, fx, a_second ? a : b, a_second ? fa : fb,
+                      a_second ? b : a, a_second ? fb : fa, b - a, f_max);
 }
