@@ -119,6 +119,18 @@ void cartp_solver_interpolate(const cart_solver *solver, double t, double *y)
   polynomial(solver, t, y);
 }
 
+void cartp_solver_interpolate_output(const cart_solver *solver, double t, double *row)
+{
+  if (solver->method == CART_METHOD_RODAS5P && solver->history_count >= 2) {
+    cartp_rosenbrock_dense_output(&solver->rosenbrock, t, row); /* the clamp in the same pass */
+    return;
+  }
+  cartp_solver_interpolate(solver, t, row);
+  for (size_t i = 0; i < solver->model->n_states; i++) {
+    row[i] = row[i] < 0.0 ? 0.0 : row[i];
+  }
+}
+
 _Static_assert(CARTP_SAMPLE_STRIDE == CART_MAX_STATES, "sample rows are CART_MAX_STATES long");
 
 void cartp_solver_step_samples(const cart_solver *solver, double t0, double t1,

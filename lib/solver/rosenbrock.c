@@ -513,17 +513,33 @@ int cartp_rosenbrock_evolve(cartp_rosenbrock *r, const cartp_rosenbrock_system *
   }
 }
 
-CARTP_CLONES void cartp_rosenbrock_dense(const cartp_rosenbrock *r, double t, double *y)
+/* The interpolant at t into y, each value below 0 written as 0 when `clamp` (a constant in each
+ * caller: an output row takes the values as record() in solver.c reports them). */
+static inline void dense_at(const cartp_rosenbrock *r, double t, double *y, int clamp)
 {
   const size_t n = r->n;
   if (t == r->t1) {
-    memcpy(y, r->y1, n * sizeof *y);
+    for (size_t m = 0; m < n; m++) {
+      y[m] = clamp && r->y1[m] < 0.0 ? 0.0 : r->y1[m];
+    }
     return;
   }
   const double theta = (t - r->t0) * r->inv_dt, theta1 = 1.0 - theta;
   for (size_t m = 0; m < n; m++) {
-    y[m] = theta1 * r->y0[m] +
-           theta * (r->y1[m] +
-                    theta1 * (r->dense[0][m] + theta * (r->dense[1][m] + theta * r->dense[2][m])));
+    const double v =
+        theta1 * r->y0[m] +
+        theta * (r->y1[m] +
+                 theta1 * (r->dense[0][m] + theta * (r->dense[1][m] + theta * r->dense[2][m])));
+    y[m] = clamp && v < 0.0 ? 0.0 : v;
   }
+}
+
+CARTP_CLONES void cartp_rosenbrock_dense(const cartp_rosenbrock *r, double t, double *y)
+{
+  dense_at(r, t, y, 0);
+}
+
+CARTP_CLONES void cartp_rosenbrock_dense_output(const cartp_rosenbrock *r, double t, double *y)
+{
+  dense_at(r, t, y, 1);
 }

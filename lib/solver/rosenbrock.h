@@ -143,4 +143,7 @@ static inline double cartp_rosenbrock_next_size(int last, double h_next, double 
 /* The last accepted step's interpolant at t (in [t0, t1]; order 4). */
 void cartp_rosenbrock_dense(const cartp_rosenbrock *r, double t, double *y);
 
+/* The same, each value below 0 written as 0 (an output row: solver.c's record()). */
+void cartp_rosenbrock_dense_output(const cartp_rosenbrock *r, double t, double *y);
+
 #endif

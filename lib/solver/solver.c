@@ -370,20 +370,27 @@ static int invalid_state_error(cart_solver *solver, int i, double t)
                      solver->atol[i]);
 }
 
-/* Writes `y` (negative noise above -atol reported as 0) and its derived outputs into row k; y may
- * be that row itself. */
+/* The model's outputs of output row k (already written) into row k of outputs, if any. */
+static void observe_row(const cart_solver *solver, double t, size_t k, const double *states,
+                        double *outputs)
+{
+  const cart_model *model = solver->model;
+  if (outputs != NULL && model->n_outputs > 0) {
+    model->observe(t, states + k * model->n_states, solver->eval.p,
+                   outputs + k * model->n_outputs);
+  }
+}
+
+/* Writes `y` (negative noise above -atol reported as 0) and its derived outputs into row k. */
 static void record(const cart_solver *solver, double t, const double *y, size_t k, double *states,
                    double *outputs)
 {
-  const cart_model *model = solver->model;
-  const size_t n = model->n_states;
+  const size_t n = solver->model->n_states;
   double *row = states + k * n;
   for (size_t i = 0; i < n; i++) {
     row[i] = y[i] < 0.0 ? 0.0 : y[i];
   }
-  if (outputs != NULL && model->n_outputs > 0) {
-    model->observe(t, row, solver->eval.p, outputs + k * model->n_outputs);
-  }
+  observe_row(solver, t, k, states, outputs);
 }
 
 static int step_failure(cart_solver *solver, int gsl_status, double t, double h)
@@ -604,11 +611,10 @@ int cartp_run_after_step(cart_solver *solver, int step_status)
   /* Outputs strictly inside the step (one at its end is recorded exactly, after any event due
    * there). */
   while (run->next_output < run->n_times && run->times[run->next_output] < run->t) {
-    /* interpolated into the output row itself, which record then clamps in place */
-    double *row = run->states + run->next_output * n;
-    cartp_solver_interpolate(solver, run->times[run->next_output], row);
-    record(solver, run->times[run->next_output], row, run->next_output, run->states,
-           run->outputs);
+    /* interpolated straight into the output row, as record() writes one */
+    const double t_out = run->times[run->next_output];
+    cartp_solver_interpolate_output(solver, t_out, run->states + run->next_output * n);
+    observe_row(solver, t_out, run->next_output, run->states, run->outputs);
     run->next_output++;
   }
   if (event_found || !(run->t < run->target)) {

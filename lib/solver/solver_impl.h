@@ -36,6 +36,9 @@ int cartp_solver_advance(cart_solver *solver);
 /* The state at t within the last accepted step (dense output). */
 void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
 
+/* The same for an output row: each value below 0 (noise above -atol, MODEL.md 6) written as 0. */
+void cartp_solver_interpolate_output(const cart_solver *solver, double t, double *row);
+
 /* The 3-point Gauss-Legendre nodes of [t0, t1] (inside the last accepted step) and the extended
  * vector at each (the states, then the model's signals), row i of *states holding node i (rows
  * CARTP_SAMPLE_STRIDE doubles apart), then in row CARTP_STEP_SAMPLES the extended vector of the
