@@ -25,6 +25,10 @@
 /* The largest system the integrator takes (CART_MAX_STATES, solver_struct.h). */
 #define CARTP_ROSENBROCK_MAX 32
 #define CARTP_ROSENBROCK_STAGES 8
+/* The number of states the hot code is also compiled for as a constant (its loops unrolled):
+ * model cart's, the default trial's and the baselines' model; other sizes take the same code with
+ * n read at run time. The lanes' attempt (rosenbrock_lanes.h) and the dense output use it. */
+#define CARTP_ROSENBROCK_FIXED_N 9
 
 /* The system: f and J (row-major, dfdy[i * n + j] = d f_i / d y_j) and d f / d t. Each returns 0,
  * > 0 to ask for a smaller step (a trial state the model refuses), < 0 to give up. */

@@ -28,11 +28,10 @@
  * loops unrolled, its values in registers) */
 #define CARTP_LANES_BLOCK_UNROLLED 8
 #define CARTP_EACH_UNROLLED_BLOCK(X) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8)
-/* the number of states the attempt is also compiled for as a constant (the stage loops, the
- * factorisation's and substitution's indexing unrolled): model cart's, the default trial's and
- * the baselines' model; other sizes take the same code with n read at run time. 4-5 % of the
- * baselines' time in lanes (bench/RESULTS.md, the fifth pass). */
-#define CARTP_LANES_FIXED_N 9
+/* the number of states the attempt is also compiled for as a constant (rosenbrock.h; the stage
+ * loops, the factorisation's and substitution's indexing unrolled): 4-5 % of the baselines' time
+ * in lanes (bench/RESULTS.md, the fifth pass). */
+#define CARTP_LANES_FIXED_N CARTP_ROSENBROCK_FIXED_N
 #endif
 
 /* The workspace of W patients: their parameters and derived blocks (lanes of the model's
