@@ -421,8 +421,8 @@ START_TEST(test_acc_memory_and_reader)
     cart_summary_acc *reader_tiny =
         cart_summary_acc_new_reader(cart_trial_model(trial), n, read_block, block, NULL);
     ck_assert(memory && reader && memory_tiny && reader_tiny);
-    cartp_summary_acc_set_limits(memory_tiny, &tiny);
-    cartp_summary_acc_set_limits(reader_tiny, &tiny);
+    cartp_summary_acc_set_limits(memory_tiny, &tiny, 0);
+    cartp_summary_acc_set_limits(reader_tiny, &tiny, 0); /* every pass reads the reader */
     /* added in two blocks, as a run would */
     const size_t half = n / 2;
     cart_summary_acc *all[4] = {memory, reader, memory_tiny, reader_tiny};

@@ -25,6 +25,13 @@ static const char *const percentile_name[N_PCT] = {"cmax", "tmax", "auc28", "apl
 static const double endpoint_q[] = {5, 25, 50, 75, 95};
 #define N_Q (sizeof endpoint_q / sizeof endpoint_q[0])
 
+/* A column read back through the reader that has at most this many values is read once and held
+ * while its percentiles are selected (16 MiB at most, 8 MiB at 1e6 patients): the selection reads
+ * its column several times, and each read through the reader inflates it again from the file
+ * (4 s of a million patients' 69 s, one thread). Longer columns are read again, pass by pass, in
+ * bounded memory (select.h). */
+#define HELD_MAX ((size_t)1 << 21)
+
 /* A running sum of one endpoint, compensated and in patient order (the mean does not depend on
  * the blocks or threads). */
 typedef struct endpoint_acc {
@@ -48,6 +55,7 @@ struct cart_summary_acc {
   cart_endpoint_reader reader;
   void *reader_data;
   cartp_select_limits limits;
+  size_t held_max; /* the longest column read back that is held (HELD_MAX) */
 };
 
 static cart_summary_acc *acc_alloc(const cart_model *model, size_t n_patients, cart_error *err)
@@ -70,6 +78,7 @@ static cart_summary_acc *acc_alloc(const cart_model *model, size_t n_patients, c
   acc->n_endpoints = n_endpoints;
   acc->limits.chunk = CARTP_SELECT_CHUNK;
   acc->limits.max_candidates = CARTP_SELECT_MAX_CANDIDATES;
+  acc->held_max = HELD_MAX;
   for (int c = 0; c < N_COLS; c++) {
     acc->col[c] = cart_model_endpoint_index(model, column_name[c]);
   }
@@ -122,9 +131,11 @@ cart_summary_acc *cart_summary_acc_new_reader(const cart_model *model, size_t n_
   return acc;
 }
 
-void cartp_summary_acc_set_limits(cart_summary_acc *acc, const cartp_select_limits *limits)
+void cartp_summary_acc_set_limits(cart_summary_acc *acc, const cartp_select_limits *limits,
+                                  size_t held_max)
 {
   acc->limits = *limits;
+  acc->held_max = held_max;
 }
 
 void cart_summary_acc_free(cart_summary_acc *acc)
@@ -196,22 +207,43 @@ int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block)
   return CART_OK;
 }
 
-/* Where the percentiles read an endpoint's column from: the acc's own array, or its reader. */
+
+/* Where the percentiles read an endpoint's column from: the values held (the acc's own array,
+ * or the column read once), or the reader. */
 typedef struct column_source {
   const cart_summary_acc *acc;
   size_t endpoint;
+  const double *held; /* the column's values, or NULL: the reader */
 } column_source;
 
 static int read_column(void *data, size_t first, size_t count, double *values)
 {
   const column_source *source = data;
   const cart_summary_acc *acc = source->acc;
-  if (acc->reader != NULL) {
+  if (source->held == NULL) {
     return acc->reader(acc->reader_data, source->endpoint, first, count, values);
   }
-  memcpy(values, acc->kept + source->endpoint * acc->n_patients + first,
-         count * sizeof *values);
+  memcpy(values, source->held + first, count * sizeof *values);
   return CART_OK;
+}
+
+/* Endpoint e's column of `rows` values read through the reader into a new array, or NULL (longer
+ * than held_max, no memory, or the read failed: the selection then reads it itself and reports
+ * any error). */
+static double *column_held(const cart_summary_acc *acc, size_t e, size_t rows)
+{
+  double *values = rows > 0 && rows <= acc->held_max && acc->limits.chunk > 0
+                       ? malloc(rows * sizeof *values)
+                       : NULL;
+  /* in the selection's pieces, so that the reader's own buffers stay as small as for it */
+  for (size_t first = 0; values != NULL && first < rows; first += acc->limits.chunk) {
+    const size_t count = rows - first < acc->limits.chunk ? rows - first : acc->limits.chunk;
+    if (acc->reader(acc->reader_data, e, first, count, values + first) != CART_OK) {
+      free(values);
+      values = NULL;
+    }
+  }
+  return values;
 }
 
 static double ratio(size_t a, size_t b)
@@ -230,10 +262,13 @@ static int endpoint_summary(const cart_summary_acc *acc, size_t e, cart_endpoint
   /* A reader gives every patient added (NaN for those not solved); the kept arrays only the
    * solved ones. Either way the numbers are the same, and so are the percentiles. */
   const size_t rows = acc->reader != NULL ? acc->n_added : acc->n_solved;
-  column_source source = {acc, e};
+  double *held = acc->reader != NULL ? column_held(acc, e, rows) : NULL;
+  column_source source = {acc, e,
+                          acc->reader != NULL ? held : acc->kept + e * acc->n_patients};
   double values[N_Q];
   const int code =
       cartp_percentiles(read_column, &source, rows, endpoint_q, N_Q, &acc->limits, values);
+  free(held);
   double *fields[N_Q] = {&out->p5, &out->p25, &out->p50, &out->p75, &out->p95};
   for (size_t j = 0; j < N_Q; j++) {
     *fields[j] = code == CART_OK ? values[j] : NAN; /* never a number that is not exact */
