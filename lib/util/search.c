@@ -4,6 +4,9 @@
 
 #include "search.h"
 
+/* Golden section's fraction, (3 - sqrt 5) / 2. */
+#define GOLDEN 0.3819660112501051
+
 void cartp_search_crossing(cartp_search_fn h, void *context, double a, double fa, double b,
                            double fb, double tol, double *lo, double *hi)
 {
@@ -50,7 +53,6 @@ static double maximum_from(cartp_search_fn f, void *context, double a, double b,
                            double x, double fx, double w, double fw, double v, double fv,
                            double moved, double *f_max)
 {
-  const double golden = 0.3819660112501051; /* (3 - sqrt 5) / 2 */
   double step = moved, step_before = moved;
   int converged = 0;
   for (int i = 0; i < 100; i++) {
@@ -86,7 +88,7 @@ static double maximum_from(cartp_search_fn f, void *context, double a, double b,
       step = (x < mid ? 0.95 : -0.95) * tol2;
     } else if (!parabolic) { /* golden section into the larger part */
       step_before = x < mid ? b - x : a - x;
-      step = golden * step_before;
+      step = GOLDEN * step_before;
     }
     const double u = fabs(step) >= tol ? x + step : x + (step > 0 ? tol : -tol);
     const double fu = f(context, u);
@@ -127,7 +129,7 @@ static double maximum_from(cartp_search_fn f, void *context, double a, double b,
 double cartp_search_maximum(cartp_search_fn f, void *context, double a, double b, double tol,
                             double *f_max)
 {
-  const double x = a + 0.3819660112501051 * (b - a), fx = f(context, x);
+  const double x = a + GOLDEN * (b - a), fx = f(context, x);
   return maximum_from(f, context, a, b, tol, x, fx, x, fx, x, fx, 0.0, f_max);
 }
 
