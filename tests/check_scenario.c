@@ -804,6 +804,23 @@ START_TEST(test_parse_table)
   ck_assert_int_eq(cart_parse_table(wide, "p.csv", &t, &err), CART_OK);
   ck_assert_uint_eq(t->n_columns, CART_TABLE_MAX_COLUMNS);
   cart_table_free(t);
+  /* label columns (cart_parse_table_labels): at most 8, those of the names listed first when the
+   * header has more (here all nine, in the reverse order), kept in the header's order; a name's
+   * second column is a number column */
+  static const char *const nine[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", NULL};
+  ck_assert_int_eq(cart_parse_table_labels("I,H,G,F,E,D,C,B,A,a,x\n9,h,g,f,e,d,c,b,a,1,2\n",
+                                           "l.csv", nine, ',', &t, &err),
+                   CART_OK);
+  ck_assert_uint_eq(t->n_label_columns, 8);
+  ck_assert_str_eq(t->label_names[0], "H");
+  ck_assert_str_eq(t->label_names[7], "A");
+  ck_assert_str_eq(t->labels[0], "h");
+  ck_assert_uint_eq(t->n_columns, 3);
+  ck_assert_str_eq(t->names[0], "I");
+  ck_assert_str_eq(t->names[1], "a");
+  ck_assert_double_eq(t->values[0], 9);
+  ck_assert_double_eq(t->values[1], 1);
+  cart_table_free(t);
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     t = (cart_table *)&err; /* must be reset to NULL */
     ck_assert_int_eq(cart_parse_table(bad[i].text, "p.csv", &t, &err), bad[i].code);

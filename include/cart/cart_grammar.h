@@ -111,7 +111,8 @@ typedef struct cart_table {
 } cart_table;
 int cart_parse_table(const char *text, const char *source, cart_table **table, cart_error *err);
 /* As cart_parse_table, with the columns named in label_columns (a NULL-terminated list, any
- * case, at most 8; the first column of each name) holding labels instead of `id`, and fields
+ * case; the first column of each name, at most 8 of them: when the header has more, those of the
+ * names listed first, the others number columns) holding labels instead of `id`, and fields
  * separated by `separator` (',', or '\t' for a TSV): the long tables of observations of
  * cart_fit.h (an observable's name, a patient's ID, a PEtab condition). */
 int cart_parse_table_labels(const char *text, const char *source,

@@ -500,68 +500,11 @@ typedef struct grouped_form {
 } grouped_form;
 
 /* NONMEM's text columns: the ID, an observable's name, and those that may be '.' (or, CMT, a
- * dose target's name), in this order of priority: cart_parse_table_labels takes at most
- * NONMEM_MAX_LABELS, so the list given it holds those the header has (nonmem_label_list). */
-enum { NONMEM_MAX_LABELS = 8 };
+ * dose target's name), in this order of priority (cart_parse_table_labels takes at most 8, the
+ * names listed first). */
 static const char *const nonmem_labels[] = {"id",   "obs", "dv", "cmt",  "amt",
                                             "rate", "ii",  "addl", "dur", NULL};
 
-/* Whether the header (the first line that is not blank or a '#' comment) of `text` has a column
- * `name` (any case, blanks and double quotes around it ignored). */
-static int header_has(const char *text, const char *name)
-{
-  const char *line = text;
-  for (;;) {
-    const char *p = line;
-    while (*p == ' ' || *p == '\t' || *p == '\r') {
-      p++;
-    }
-    if (*p != '\n' && *p != '#' && *p != '\0') {
-      break;
-    }
-    const char *newline = strchr(line, '\n');
-    if (newline == NULL) {
-      return 0;
-    }
-    line = newline + 1;
-  }
-  const char *end = strchr(line, '\n');
-  end = end ? end : line + strlen(line);
-  const size_t length = strlen(name);
-  for (const char *field = line; field < end;) {
-    const char *comma = memchr(field, ',', (size_t)(end - field));
-    const char *a = field, *b = comma ? comma : end;
-    cartp_trim(&a, &b);
-    if (b - a >= 2 && *a == '"' && b[-1] == '"') {
-      a++;
-      b--;
-    }
-    if ((size_t)(b - a) == length) {
-      size_t i = 0;
-      while (i < length && (a[i] | 0x20) == (name[i] | 0x20)) {
-        i++;
-      }
-      if (i == length) {
-        return 1;
-      }
-    }
-    field = comma ? comma + 1 : end;
-  }
-  return 0;
-}
-
-/* The label columns to ask for: id and obs, then those of nonmem_labels the header has, at most
- * NONMEM_MAX_LABELS in all (a later one, when the table has them all, stays a number column). */
-static void nonmem_label_list(const char *text, const char **list)
-{
-  size_t n = 0;
-  for (size_t k = 0; nonmem_labels[k] != NULL && n < NONMEM_MAX_LABELS; k++) {
-    if (k < 2 || header_has(text, nonmem_labels[k])) {
-      list[n++] = nonmem_labels[k];
-    }
-  }
-  list[n] = NULL;
-}
 static const grouped_form nonmem_form = {nonmem_labels, ',', "id", "time", "dv", "obs", "cmt",
                                          "blq", "lloq", "mdv", "evid",
                                          "OBS (an observable's name) or CMT", 0,
@@ -761,13 +704,7 @@ static int parse_grouped(const cart_model *model, const char *text, const char *
   *n = 0;
   source = source ? source : "<data>";
   cart_table *t = NULL;
-  const char *labels[NONMEM_MAX_LABELS + 1];
-  if (form->labels == nonmem_labels) {
-    nonmem_label_list(text, labels);
-  }
-  int status = cart_parse_table_labels(text, source,
-                                       form->labels == nonmem_labels ? labels : form->labels,
-                                       form->separator, &t, err);
+  int status = cart_parse_table_labels(text, source, form->labels, form->separator, &t, err);
   if (status != CART_OK) {
     return status;
   }

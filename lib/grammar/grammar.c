@@ -292,22 +292,16 @@ static int split_fields(const char *line, const char *line_end, char separator,
   return 0;
 }
 
-/* Whether [a, b) is one of the NULL-terminated names (any case); its index in *which. */
-static int is_label(const char *a, const char *b, const char *const *names, size_t *which)
+/* Whether [a, b) is `name` (any case). */
+static int is_name(const char *a, const char *b, const char *name)
 {
-  for (size_t k = 0; names != NULL && names[k] != NULL; k++) {
-    const size_t length = strlen(names[k]);
-    size_t i = 0;
-    while (i < length && (ptrdiff_t)i < b - a &&
-           tolower((unsigned char)a[i]) == tolower((unsigned char)names[k][i])) {
-      i++;
-    }
-    if (i == length && (ptrdiff_t)length == b - a) {
-      *which = k;
-      return 1;
-    }
+  const size_t length = strlen(name);
+  size_t i = 0;
+  while (i < length && (ptrdiff_t)i < b - a &&
+         tolower((unsigned char)a[i]) == tolower((unsigned char)name[i])) {
+    i++;
   }
-  return 0;
+  return i == length && (ptrdiff_t)length == b - a;
 }
 
 /* A copy of [a, b) as a string, or NULL. */
@@ -351,22 +345,28 @@ int cart_parse_table_labels(const char *text, const char *source,
   const char *starts[CAP], *ends[CAP];
   size_t n_fields = 0;
   const int split = split_fields(line, end, separator, starts, ends, CAP, &n_fields);
-  /* Each named label column is the first column of its name; it does not count against the
-   * limit. */
+  /* The label columns: the first column of each name of label_columns, at most CAP_LABELS of
+   * them, the names listed first when the header has more (a later one stays a number column);
+   * they do not count against the limit, and keep the header's order. */
   int label_of[CAP]; /* the label slot of field f, -1 for a number column */
-  size_t n_labels = 0, label_which[CAP_LABELS]; /* the name in label_columns of each slot */
+  size_t n_labels = 0;
   for (size_t f = 0; split == 0 && f < n_fields; f++) {
-    size_t which = 0;
     label_of[f] = -1;
-    if (is_label(starts[f], ends[f], label_columns, &which) && n_labels < CAP_LABELS) {
-      int seen = 0;
-      for (size_t l = 0; l < n_labels; l++) {
-        seen |= label_which[l] == which;
+  }
+  for (size_t k = 0; split == 0 && label_columns != NULL && label_columns[k] != NULL &&
+                     n_labels < CAP_LABELS;
+       k++) {
+    for (size_t f = 0; f < n_fields; f++) {
+      if (label_of[f] < 0 && is_name(starts[f], ends[f], label_columns[k])) {
+        label_of[f] = 0; /* chosen; its slot below */
+        n_labels++;
+        break;
       }
-      if (!seen) {
-        label_of[f] = (int)n_labels;
-        label_which[n_labels++] = which;
-      }
+    }
+  }
+  for (size_t f = 0, slot = 0; split == 0 && f < n_fields; f++) {
+    if (label_of[f] >= 0) {
+      label_of[f] = (int)slot++;
     }
   }
   if (split != 0 || n_fields - n_labels > CART_TABLE_MAX_COLUMNS) {
