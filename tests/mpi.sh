@@ -227,10 +227,12 @@ status=$?
 
 # A rank killed mid-run (SIGKILL once the file holds a block): mpirun ends the job with a
 # non-zero status (not the timeout's 124), and the file opens with h5py, complete = 0, its
-# finished rows in whole blocks as in the serial run (check_incomplete, harness.sh).
+# finished rows in whole blocks as in the serial run (check_incomplete, harness.sh). 100,000
+# patients, about 20 s on two ranks here, so that the run outlasts the wait for its first block
+# under distcheck's load (20,000 once ended, in 9 s, before h5dump had read a block).
 "$cart" trial "$tmp/default.ini" -n 100 --seed 3 --block 20 -o "$tmp/ref3.h5" >/dev/null 2>&1 || bad "reference run"
 timeout 120 mpirun --allow-run-as-root --oversubscribe -np 2 "$cart_mpi" trial "$tmp/default.ini" \
-  -n 20000 --seed 3 --block 20 -o "$tmp/killed.h5" >/dev/null 2>"$tmp/killed.err" &
+  -n 100000 --seed 3 --block 20 -o "$tmp/killed.h5" >/dev/null 2>"$tmp/killed.err" &
 timeout_pid=$!
 # the writer holds no lock (MPI-IO), so h5dump may read the file as it grows
 wait_first_block "$tmp/killed.h5"
