@@ -1446,6 +1446,20 @@ def read_trial(path):
 
 
 def _read_trial(path, stacklevel):
+    try:
+        return _read_trial_file(path, stacklevel + 1)
+    except OSError as error:
+        if "addr overflow" not in str(error):
+            raise
+        # a run killed inside the flush that ends a block: the new chunk index is on disk, the
+        # superblock's end of allocation (written last) is not (cart(1), TRIAL FILES)
+        raise OSError("trial file '%s': HDF5 cannot read some of its chunks (%s): its run was "
+                      "killed while it flushed a block; `h5clear --increment=0 %s` (hdf5-tools) "
+                      "repairs it, then every finished block reads back"
+                      % (os.fspath(path), error, os.fspath(path))) from error
+
+
+def _read_trial_file(path, stacklevel):
     import h5py
     pd = _pandas()
     path = os.fspath(path)

@@ -488,6 +488,31 @@ def test_trial_reads_every_dataset(tmp_dir):
     assert result.endpoint_units["cmax"] == "cells/uL"
 
 
+def test_read_trial_killed_inside_a_flush(cart_bin, repo_dir, tmp_dir):
+    """A run killed inside a block's flush (tests/kill_in_flush.c ends cart just before its 6th
+    superblock write): read_trial names the repair, and after h5clear --increment=0 the file
+    reads with its finished blocks (cart(1), TRIAL FILES)."""
+    if os.environ.get("CART_SANITIZERS"):
+        pytest.skip("a preloaded library under the sanitizers")
+    shim = os.path.join(tmp_dir, "kill_in_flush.so")
+    if subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-o", shim,
+                       os.path.join(repo_dir, "tests", "kill_in_flush.c"), "-ldl"]).returncode:
+        pytest.skip("no C compiler for tests/kill_in_flush.c")
+    path = os.path.join(tmp_dir, "flush.h5")
+    env = dict(os.environ, LD_PRELOAD=shim, KILL_AT_SUPERBLOCK="6")
+    run = subprocess.run([cart_bin, "trial", "-n", "400", "--seed", "11", "--block", "20",
+                          "--threads", "1", "-o", path], env=env, capture_output=True)
+    assert run.returncode == 137
+    with pytest.raises(OSError) as caught:
+        libcart.read_trial(path)
+    assert "h5clear --increment=0 %s" % path in str(caught.value)
+    if subprocess.run(["h5clear", "--increment=0", path]).returncode:
+        pytest.skip("no h5clear (Debian: hdf5-tools)")
+    with pytest.warns(libcart.IncompleteTrialWarning):
+        repaired = libcart.read_trial(path)
+    assert (repaired.status[:80] == 0).all() and (repaired.status[80:] == -2147483648).all()
+
+
 def test_trial_progress_stop_and_exists(tmp_dir):
     path = os.path.join(tmp_dir, "stop.h5")
     calls = []
