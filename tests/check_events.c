@@ -634,6 +634,13 @@ static double flat_peak(void *context, double t)
   return 1e6 - 1e-3 * u * u;
 }
 
+static double falling(void *context, double t)
+{
+  counted *c = context;
+  c->calls++;
+  return -t;
+}
+
 static double rising(void *context, double t)
 {
   counted *c = context;
@@ -679,6 +686,20 @@ START_TEST(test_search_maximum)
     ck_assert_double_eq_tol(f, peaks[k].peak, peaks[k].f_tol);
     ck_assert_int_le(c.calls, peaks[k].most_calls);
   }
+  /* the best sample at an end: a probe by it decides. A peak 1e-4 inside the end is found (to the
+   * ~7e-8 within which 5 - u^2 is 5 to rounding); a function falling from the end costs the
+   * probe alone, and the end is its maximum */
+  c = (counted){0, 0.2 + 1e-4};
+  const double f_end = quartic_peak(&c, 0.2), f_other = quartic_peak(&c, 0.45);
+  const double just_inside =
+      cartp_search_maximum_at_end(quartic_peak, &c, 0.2, f_end, 0.45, f_other, 1, 0.25e-9, &f);
+  ck_assert_double_le(fabs(just_inside - (0.2 + 1e-4)), 1e-7);
+  ck_assert_double_eq_tol(f, 5.0, 1e-15);
+  c = (counted){0, 0.0};
+  ck_assert_double_eq(cartp_search_maximum_at_end(falling, &c, 1.0, -1.0, 2.0, -2.0, 1, 1e-9, &f),
+                      1.0);
+  ck_assert_double_eq(f, -1.0);
+  ck_assert_int_eq(c.calls, 1);
   /* not a peak between the samples: as cartp_search_maximum */
   c = (counted){0, 0.0};
   const double end_near = cartp_search_maximum_near(rising, &c, 1.0, 1.0, 1.5, 2.25, 2.0, 4.0,

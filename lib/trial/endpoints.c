@@ -15,7 +15,6 @@
  *   the polynomial of degree <= 5 that BDF's dense output is.
  * A crossing that happens and reverts between two samples of one step is not seen; the samples
  * are at most a fifth of a step apart. */
-#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -169,31 +168,22 @@ static double crossing(const cartp_endpoint_tracker *tr, const cart_solver *solv
 
 /* The extreme of role (sign +1: max, -1: min; search.h) between the samples t[lo] and t[hi] of a
  * step (values x), around its best one t[best], kept if it beats *v_best. Inside (hi = lo + 2),
- * the search starts from the parabola through the three samples. At an end of the step (the
- * extreme may lie just inside it), a probe 2 tol inside the end decides first: no higher, and
- * the end holds the extreme to within the search's tolerance; higher, and the search starts
- * from the end, the probe and the other sample. */
+ * the search starts from the parabola through the three samples; at an end of the step (the
+ * extreme may lie just inside it), a probe by the end decides first (search.h). */
 static void refine_extreme(const cartp_endpoint_tracker *tr, const cart_solver *solver, int role,
                            double sign, const double *t, const double *x, int lo, int best, int hi,
                            double *t_best, double *v_best)
 {
   role_view view = {tr, solver, role, sign, 0.0};
   const double tol = 0.25e-9 * (1.0 + fabs(t[hi]));
-  const double f_lo = sign * x[lo], f_best = sign * x[best], f_hi = sign * x[hi];
+  const double f_lo = sign * x[lo], f_hi = sign * x[hi];
   double f, t_found;
   if (lo < best && best < hi) {
-    t_found = cartp_search_maximum_near(role_value, &view, t[lo], f_lo, t[best], f_best, t[hi],
-                                        f_hi, tol, &f);
-  } else if (!(t[hi] - t[lo] > 8.0 * tol)) {
-    t_found = cartp_search_maximum(role_value, &view, t[lo], t[hi], tol, &f);
+    t_found = cartp_search_maximum_near(role_value, &view, t[lo], f_lo, t[best], sign * x[best],
+                                        t[hi], f_hi, tol, &f);
   } else {
-    const double probe = best == lo ? t[lo] + 1.9 * tol : t[hi] - 1.9 * tol;
-    const double f_probe = role_value(&view, probe);
-    if (!(f_probe - f_best > 4.0 * DBL_EPSILON * fabs(f_best))) {
-      return; /* the end's sample is the extreme */
-    }
-    t_found = cartp_search_maximum_near(role_value, &view, t[lo], f_lo, probe, f_probe, t[hi],
-                                        f_hi, tol, &f);
+    t_found = cartp_search_maximum_at_end(role_value, &view, t[lo], f_lo, t[hi], f_hi, best == lo,
+                                          tol, &f);
   }
   if (f > sign * *v_best) { /* f is sign * value already: a minimum is kept only when lower */
     *v_best = sign * f;

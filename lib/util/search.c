@@ -6,6 +6,21 @@
 
 /* Golden section's fraction, (3 - sqrt 5) / 2. */
 #define GOLDEN 0.3819660112501051
+/* A probe goes this share of 2 tol from x (just inside the bracket Brent's test closes). */
+#define PROBE 0.95
+
+/* Whether fu is within f's rounding of fx (a few ulp): such values no longer say where a peak
+ * is. */
+static int within_rounding(double fu, double fx)
+{
+  return fabs(fu - fx) <= 4.0 * DBL_EPSILON * fabs(fx);
+}
+
+/* Whether fu is higher than fx by more than their rounding. */
+static int clearly_higher(double fu, double fx)
+{
+  return fu > fx && !within_rounding(fu, fx);
+}
 
 void cartp_search_crossing(cartp_search_fn h, void *context, double a, double fa, double b,
                            double fb, double tol, double *lo, double *hi)
@@ -85,7 +100,7 @@ static double maximum_from(cartp_search_fn f, void *context, double a, double b,
     }
     if (converged) { /* probe the wider side just inside 2 tol of x */
       step_before = step;
-      step = (x < mid ? 0.95 : -0.95) * tol2;
+      step = (x < mid ? PROBE : -PROBE) * tol2;
     } else if (!parabolic) { /* golden section into the larger part */
       step_before = x < mid ? b - x : a - x;
       step = GOLDEN * step_before;
@@ -95,8 +110,8 @@ static double maximum_from(cartp_search_fn f, void *context, double a, double b,
     /* within f's rounding of f(x) (a few ulp): the values no longer say where the peak is, so
      * the probes close the bracket; a probe moves x only when clearly higher (else the probes
      * could creep along a peak flat to rounding, one 2 tol at a time) */
-    const int level = fabs(fu - fx) <= 4.0 * DBL_EPSILON * fabs(fx);
-    const int higher = converged ? fu > fx && !level : fu > fx;
+    const int level = within_rounding(fu, fx);
+    const int higher = converged ? clearly_higher(fu, fx) : fu > fx;
     converged |= level;
     if (higher) {
       if (u < x) {
@@ -143,4 +158,20 @@ double cartp_search_maximum_near(cartp_search_fn f, void *context, double a, dou
   const int a_second = fa >= fb;
   return maximum_from(f, context, a, b, tol, x, fx, a_second ? a : b, a_second ? fa : fb,
                       a_second ? b : a, a_second ? fb : fa, b - a, f_max);
+}
+
+double cartp_search_maximum_at_end(cartp_search_fn f, void *context, double a, double fa, double b,
+                                   double fb, int at_a, double tol, double *f_max)
+{
+  if (!(b - a > 8.0 * tol)) { /* no room for a probe and a search beside it */
+    return cartp_search_maximum(f, context, a, b, tol, f_max);
+  }
+  const double end = at_a ? a : b, f_end = at_a ? fa : fb;
+  const double probe = at_a ? a + PROBE * (2.0 * tol) : b - PROBE * (2.0 * tol);
+  const double f_probe = f(context, probe);
+  if (!clearly_higher(f_probe, f_end)) {
+    *f_max = f_end;
+    return end;
+  }
+  return cartp_search_maximum_near(f, context, a, fa, probe, f_probe, b, fb, tol, f_max);
 }

@@ -32,4 +32,11 @@ double cartp_search_maximum(cartp_search_fn f, void *context, double a, double b
 double cartp_search_maximum_near(cartp_search_fn f, void *context, double a, double fa, double x,
                                  double fx, double b, double fb, double tol, double *f_max);
 
+/* The same when the best value known is at an end, a (at_a) or b: a probe just inside 2 tol of
+ * that end decides. Not clearly higher than the end (within rounding), and the end is the maximum
+ * to within tol (returned, *f_max its given value); higher, and the search starts from the end,
+ * the probe and the other end. A bracket of at most 8 tol is searched as cartp_search_maximum. */
+double cartp_search_maximum_at_end(cartp_search_fn f, void *context, double a, double fa, double b,
+                                   double fb, int at_a, double tol, double *f_max);
+
 #endif
