@@ -126,9 +126,7 @@ void cartp_solver_interpolate_output(const cart_solver *solver, double t, double
     return;
   }
   cartp_solver_interpolate(solver, t, row);
-  for (size_t i = 0; i < solver->model->n_states; i++) {
-    row[i] = row[i] < 0.0 ? 0.0 : row[i];
-  }
+  cartp_output_row(row, row, solver->model->n_states);
 }
 
 _Static_assert(CARTP_SAMPLE_STRIDE == CART_MAX_STATES, "sample rows are CART_MAX_STATES long");

@@ -386,10 +386,7 @@ static void record(const cart_solver *solver, double t, const double *y, size_t 
                    double *outputs)
 {
   const size_t n = solver->model->n_states;
-  double *row = states + k * n;
-  for (size_t i = 0; i < n; i++) {
-    row[i] = y[i] < 0.0 ? 0.0 : y[i];
-  }
+  cartp_output_row(states + k * n, y, n);
   observe_row(solver, t, k, states, outputs);
 }
 

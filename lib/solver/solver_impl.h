@@ -39,6 +39,15 @@ void cartp_solver_interpolate(const cart_solver *solver, double t, double *y);
 /* The same for an output row: each value below 0 (noise above -atol, MODEL.md 6) written as 0. */
 void cartp_solver_interpolate_output(const cart_solver *solver, double t, double *row);
 
+/* An output row from state y (row may be y): each value below 0 written as 0, as above (Rodas5P's
+ * dense output does the same in its own pass: cartp_rosenbrock_dense_output). */
+static inline void cartp_output_row(double *row, const double *y, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    row[i] = y[i] < 0.0 ? 0.0 : y[i];
+  }
+}
+
 /* The 3-point Gauss-Legendre nodes of [t0, t1] (inside the last accepted step) and the extended
  * vector at each (the states, then the model's signals), row i of *states holding node i (rows
  * CARTP_SAMPLE_STRIDE doubles apart), then in row CARTP_STEP_SAMPLES the extended vector of the
