@@ -38,4 +38,4 @@ if ! PKG_CONFIG_PATH="$CART_BUILDDIR" R CMD INSTALL --no-test-load -l "$work/lib
   exit 1
 fi
 cd "$work/r/tests" || exit 1
-R_LIBS="$work/lib${R_LIBS:+:$R_LIBS}" CART_BIN="$CART_BIN" Rscript testthat.R
+R_LIBS="$work/lib${R_LIBS:+:$R_LIBS}" CART_BIN="$CART_BIN" CART_SRCDIR="$CART_SRCDIR" Rscript testthat.R

@@ -5,6 +5,7 @@
 # The status codes of cart_errno.h that the R code raises itself (the C library's own failures
 # come with their code from C).
 CART_EINVAL <- -1L
+CART_EIO <- -15L
 CART_EPARSE <- -17L
 CART_ESTOPPED <- -18L
 

@@ -111,10 +111,33 @@ cart_trajectories_long <- function(trial) {
   trial$trajectories_long
 }
 
+# Whether the file at path is longer than the end of allocation (EOA) its superblock records: a
+# run killed inside the flush that ends a block wrote the new chunk index but not the superblock,
+# which HDF5 writes last (cart(1), TRIAL FILES). Read from the superblock itself (versions 2 and
+# 3, 8-byte addresses: what libcart writes; HDF5 file format specification, "Superblock"),
+# because hdf5r cuts HDF5's error stack before its last entry ("addr overflow").
+beyond_eoa <- function(path) {
+  head <- readBin(path, "raw", 36L)
+  if (length(head) < 36L || !identical(head[1:8], as.raw(c(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a))) ||
+      !(as.integer(head[9]) %in% c(2L, 3L)) || as.integer(head[10]) != 8L) {
+    return(FALSE)
+  }
+  eoa <- sum(as.numeric(head[29:36]) * 256^(0:7))
+  file.size(path) > eoa
+}
+
 cart_read_trial <- function(path) {
   check_string(path, "path")
   path <- path.expand(path)
-  if (!file.exists(path)) cart_stop(sprintf("trial file '%s' does not exist", path), -15L, "CART_EIO")
+  if (!file.exists(path)) cart_stop(sprintf("trial file '%s' does not exist", path), CART_EIO, "CART_EIO")
+  tryCatch(read_trial_file(path), error = function(e) {
+    if (inherits(e, "cart_error") || !beyond_eoa(path)) stop(e)
+    cart_stop(sprintf("trial file '%s': HDF5 cannot read some of its chunks: its run was killed while it flushed a block; `h5clear --increment=0 %s` (hdf5-tools) repairs it, then every finished block reads back",
+                      path, path), CART_EIO, "CART_EIO")
+  })
+}
+
+read_trial_file <- function(path) {
   f <- hdf5r::H5File$new(path, mode = "r")
   on.exit(f$close_all(), add = TRUE)
   attrs <- h5_attrs(f)

@@ -104,3 +104,28 @@ test_that("figures are ggplot objects", {
   on.exit(dev.off())
   print(plot_bands(tr))
 })
+
+test_that("cart_read_trial names the repair of a file killed inside a block's flush", {
+  # tests/kill_in_flush.c (CART_SRCDIR, set by tests/r.sh) ends `cart trial` just before its
+  # 6th superblock write: the chunk index of the 5th block is on disk, the superblock's end of
+  # allocation is not (cart(1), TRIAL FILES)
+  bin <- cart_bin()
+  shim_source <- file.path(Sys.getenv("CART_SRCDIR"), "tests", "kill_in_flush.c")
+  if (!file.exists(shim_source)) skip("CART_SRCDIR is not set to the source tree (tests/r.sh sets it)")
+  shim <- tempfile(fileext = ".so")
+  cc <- Sys.getenv("CC", "cc")
+  if (system2(cc, c("-shared", "-fPIC", "-o", shim, shim_source, "-ldl")) != 0L) skip("no C compiler for tests/kill_in_flush.c")
+  path <- tempfile(fileext = ".h5")
+  status <- system2(bin, c("trial", "-n", "400", "--seed", "11", "--block", "20", "--threads", "1", "-o", path),
+                    stdout = FALSE, stderr = FALSE,
+                    env = c(paste0("LD_PRELOAD=", shim), "KILL_AT_SUPERBLOCK=6"))
+  expect_identical(status, 137L)
+  e <- tryCatch(cart_read_trial(path), cart_error = function(e) e)
+  expect_s3_class(e, "cart_error")
+  expect_identical(e$name, "CART_EIO")
+  expect_match(conditionMessage(e), paste0("h5clear --increment=0 ", path), fixed = TRUE)
+  if (Sys.which("h5clear") == "" || system2("h5clear", c("--increment=0", path)) != 0L) skip("no h5clear (Debian: hdf5-tools)")
+  expect_warning(repaired <- cart_read_trial(path), "incomplete")
+  expect_identical(sum(repaired$status == 0L, na.rm = TRUE), 80L)
+  expect_true(all(is.na(repaired$status[81:400])))
+})
