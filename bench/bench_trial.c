@@ -3,9 +3,11 @@
  * the endpoints per patient, Rodas5P at rtol 1e-6), run in blocks of 4096 patients with
  * cart_trial_run_block (OpenMP inside the library). Nothing is written: no HDF5, no summary.
  *
- * Usage: bench_trial N THREADS [REPEATS [LANES]]
+ * Usage: bench_trial N THREADS [REPEATS [LANES [RTOL]]]
  * LANES: patients in flight per thread (the library's default 0: the processor's SIMD width; 1:
- * one patient at a time, the scalar path), through the trial's internal setting.
+ * one patient at a time, the scalar path), through the trial's internal setting. RTOL: the
+ * solver's relative tolerance instead of the scenario's 1e-6 (Rodas5P, MODEL.md's atol), for the
+ * trade-off of bench/RESULTS.md; 0: the scenario's.
  * Each repeat runs all N patients; the clock (CLOCK_MONOTONIC) covers the cart_trial_run_block
  * calls only. The trial and its block are made once; the first repeat also makes the per-thread
  * workspaces (a few kB each). Prints the median over repeats: tool, N, threads, repeats, wall
@@ -33,15 +35,16 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
   if (argc < 3) {
-    fprintf(stderr, "usage: %s N THREADS [REPEATS]\n", argv[0]);
+    fprintf(stderr, "usage: %s N THREADS [REPEATS [LANES [RTOL]]]\n", argv[0]);
     return 2;
   }
   const double n_arg = atof(argv[1]); /* accepts 1e5 */
   const int threads = atoi(argv[2]);
   const int repeats = argc > 3 ? atoi(argv[3]) : 1;
   const int lanes = argc > 4 ? atoi(argv[4]) : 0;
-  if (!(n_arg >= 1) || threads < 1 || repeats < 1 || repeats > MAX_REPEATS) {
-    fprintf(stderr, "N >= 1, THREADS >= 1, 1 <= REPEATS <= %d\n", MAX_REPEATS);
+  const double rtol = argc > 5 ? atof(argv[5]) : 0.0;
+  if (!(n_arg >= 1) || threads < 1 || repeats < 1 || repeats > MAX_REPEATS || !(rtol >= 0.0)) {
+    fprintf(stderr, "N >= 1, THREADS >= 1, 1 <= REPEATS <= %d, RTOL >= 0\n", MAX_REPEATS);
     return 2;
   }
   const size_t n = (size_t)n_arg;
@@ -53,6 +56,8 @@ int main(int argc, char **argv)
     return 2;
   }
   if (cart_trial_set_n_patients(trial, n) != CART_OK || lanes < 0 ||
+      (rtol > 0.0 &&
+       cart_trial_set_solver(trial, CART_METHOD_RODAS5P, rtol, NULL, 100000) != CART_OK) ||
       cartp_trial_set_lanes(trial, (size_t)lanes) != CART_OK || cart_trial_prepare(trial) != CART_OK) {
     fprintf(stderr, "%s\n", cart_trial_last_error(trial)->message);
     return 2;
@@ -96,9 +101,13 @@ int main(int argc, char **argv)
                                   : 0.5 * (walls[repeats / 2 - 1] + walls[repeats / 2]);
   size_t n_times = 0;
   cart_trial_times(trial, &n_times);
-  printf("tool=libcart-trial%s N=%zu threads=%d repeats=%d wall_s=%.3f patients_per_s=%.1f "
+  char rtol_field[32] = "";
+  if (rtol > 0.0) {
+    snprintf(rtol_field, sizeof rtol_field, " rtol=%g", rtol);
+  }
+  printf("tool=libcart-trial%s N=%zu threads=%d repeats=%d%s wall_s=%.3f patients_per_s=%.1f "
          "per_thread=%.1f failures=%zu checksum=%.10e n_times=%zu n_outputs=%zu\n",
-         lanes == 1 ? "-scalar" : "", n, threads, repeats, wall, (double)n / wall,
+         lanes == 1 ? "-scalar" : "", n, threads, repeats, rtol_field, wall, (double)n / wall,
          (double)n / wall / threads, failures,
          checksum, n_times, cart_trial_n_outputs(trial));
   cart_trial_workspace_free(workspace);
