@@ -115,9 +115,10 @@ cart_trajectories_long <- function(trial) {
 # run killed inside the flush that ends a block wrote the new chunk index but not the superblock,
 # which HDF5 writes last (cart(1), TRIAL FILES). Read from the superblock itself (versions 2 and
 # 3, 8-byte addresses: what libcart writes; HDF5 file format specification, "Superblock"),
-# because hdf5r cuts HDF5's error stack before its last entry ("addr overflow").
+# because hdf5r cuts HDF5's error stack before its last entry ("addr overflow"); Python's
+# read_trial() tells such a file the same way.
 beyond_eoa <- function(path) {
-  head <- readBin(path, "raw", 36L)
+  head <- tryCatch(readBin(path, "raw", 36L), error = function(e) raw())
   if (length(head) < 36L || !identical(head[1:8], as.raw(c(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a))) ||
       !(as.integer(head[9]) %in% c(2L, 3L)) || as.integer(head[10]) != 8L) {
     return(FALSE)
