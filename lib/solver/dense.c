@@ -98,35 +98,32 @@ static void polynomial(const cart_solver *solver, double t, double *y)
   }
 }
 
-void cartp_solver_interpolate(const cart_solver *solver, double t, double *y)
+/* The dense output at t into y; with `clamp` an output row, each value below 0 written as 0
+ * (Rodas5P's interpolant does it in its own pass). */
+static void interpolate(const cart_solver *solver, double t, double *y, int clamp)
 {
   if (solver->history_count < 2) { /* no step since the restart: the one point there is */
     memcpy(y, solver->history_y[0], solver->model->n_states * sizeof *y);
+  } else if (solver->method == CART_METHOD_RODAS5P) {
+    (clamp ? cartp_rosenbrock_dense_output : cartp_rosenbrock_dense)(&solver->rosenbrock, t, y);
     return;
+  } else if (solver->method != CART_METHOD_RK8PD || restep(solver, t, y) != 0) {
+    /* BDF, or rk8pd's right-hand side refused the state: the polynomial */
+    polynomial(solver, t, y);
   }
-  switch (solver->method) {
-  case CART_METHOD_RODAS5P:
-    cartp_rosenbrock_dense(&solver->rosenbrock, t, y);
-    return;
-  case CART_METHOD_RK8PD:
-    if (restep(solver, t, y) == 0) {
-      return;
-    }
-    break; /* the right-hand side refused the state: fall back to the polynomial */
-  case CART_METHOD_BDF:
-    break;
+  if (clamp) {
+    cartp_output_row(y, y, solver->model->n_states);
   }
-  polynomial(solver, t, y);
+}
+
+void cartp_solver_interpolate(const cart_solver *solver, double t, double *y)
+{
+  interpolate(solver, t, y, 0);
 }
 
 void cartp_solver_interpolate_output(const cart_solver *solver, double t, double *row)
 {
-  if (solver->method == CART_METHOD_RODAS5P && solver->history_count >= 2) {
-    cartp_rosenbrock_dense_output(&solver->rosenbrock, t, row); /* the clamp in the same pass */
-    return;
-  }
-  cartp_solver_interpolate(solver, t, row);
-  cartp_output_row(row, row, solver->model->n_states);
+  interpolate(solver, t, row, 1);
 }
 
 _Static_assert(CARTP_SAMPLE_STRIDE == CART_MAX_STATES, "sample rows are CART_MAX_STATES long");

@@ -207,7 +207,6 @@ int cart_summary_acc_add(cart_summary_acc *acc, const cart_trial_block *block)
   return CART_OK;
 }
 
-
 /* Where the percentiles read an endpoint's column from: the values held (the acc's own array,
  * or the column read once), or the reader. */
 typedef struct column_source {
