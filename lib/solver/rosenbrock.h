@@ -50,6 +50,19 @@ typedef struct cartp_rosenbrock {
   double rtol;
   double atol[CARTP_ROSENBROCK_MAX];
 
+  /* First what each step reads and writes (a patient in SIMD lanes touches only these of its
+   * own integrator; solver_struct.h). The step-size controller's memory (Gustafsson's
+   * predictive controller, as Hairer and Wanner's RODAS): the last accepted step and its error,
+   * whether the last attempt failed. */
+  double h_accepted, err_accepted_root; /* (max(1e-2, err))^(1/5) of the accepted step */
+  int have_accepted, last_rejected;
+  unsigned long rejected; /* error-test failures and refused trial states, since the last reset */
+
+  /* The last accepted step [t0, t1]: its ends and the three vectors of its interpolant. */
+  double t0, t1, inv_dt; /* inv_dt = 1 / (t1 - t0): the dense output multiplies */
+  double y0[CARTP_ROSENBROCK_MAX], y1[CARTP_ROSENBROCK_MAX];
+  double dense[3][CARTP_ROSENBROCK_MAX];
+
   /* The state order and its diagonal blocks: order[] lists the states so that the Jacobian,
    * permuted symmetrically, is block lower-triangular; block_start[b] .. block_start[b + 1] - 1
    * are the positions of block b. One block of size n when no structure is declared. */
@@ -76,16 +89,6 @@ typedef struct cartp_rosenbrock {
   unsigned short term_lu[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX];
   unsigned char term_position[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX];
 
-  /* The step-size controller's memory (Gustafsson's predictive controller, as Hairer and
-   * Wanner's RODAS): the last accepted step and its error, whether the last attempt failed. */
-  double h_accepted, err_accepted_root; /* (max(1e-2, err))^(1/5) of the accepted step */
-  int have_accepted, last_rejected;
-  unsigned long rejected; /* error-test failures and refused trial states, since the last reset */
-
-  /* The last accepted step [t0, t1]: its ends and the three vectors of its interpolant. */
-  double t0, t1, inv_dt; /* inv_dt = 1 / (t1 - t0): the dense output multiplies */
-  double y0[CARTP_ROSENBROCK_MAX], y1[CARTP_ROSENBROCK_MAX];
-  double dense[3][CARTP_ROSENBROCK_MAX];
 
   /* Workspace of an attempt. */
   double k[CARTP_ROSENBROCK_STAGES][CARTP_ROSENBROCK_MAX];

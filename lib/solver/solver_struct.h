@@ -75,63 +75,12 @@ struct cart_solver {
   double atol[CART_MAX_STATES];
   unsigned long max_steps;
 
-  gsl_odeiv2_system system;
-  gsl_odeiv2_driver *driver; /* owns step, control and evolve (the GSL methods) */
-  cartp_rosenbrock_system rosenbrock_system;
-  cartp_rosenbrock rosenbrock; /* the integrator and dense output of CART_METHOD_RODAS5P */
-
-  /* The patient being solved. */
-  cart_model_eval eval;
-  double derived[CART_MAX_DERIVED];
-  double toci_rate; /* mg/day into the model's tocilizumab state, sum of running infusions */
-  double y[CART_MAX_STATES];
-
-  timed_event *events;
-  size_t events_capacity;
-
-  /* Root-found events and the rule (events.c). */
-  double n_ext;
-  root_fn roots[CART_MAX_ROOTS];
-  size_t n_roots;
-  double root_prev[CART_MAX_ROOTS];  /* g at the last accepted point */
-  /* set by SIMD lanes whose screen of a step found no root function near a crossing there: the
-   * step count the solver will have once it has taken it (cartp_roots_search then only moves
-   * root_prev on) */
-  unsigned long roots_quiet_for_step;
-  int root_pending[CART_MAX_ROOTS];  /* fired at the current event time */
-  rule_state rule;
-  cart_event_record log[CART_EVENT_LOG_MAX];
-  size_t n_log, n_log_dropped;
-
-  /* rk8pd's dense output: one rk8pd step from the start of the last step to the time wanted (a
-   * shorter step than the accepted one, so at least as accurate). Reached through a pointer so
-   * that it can serve a const solver. */
-  struct dense_restep {
-    gsl_odeiv2_step *step;
-    double y[CART_MAX_STATES], yerr[CART_MAX_STATES];
-    /* The state at the 3 Gauss-Legendre nodes of the step [t0, t1] and at its end, shared by
-     * the root search and the endpoints (cartp_solver_step_samples). */
-    double sample_t0, sample_t1;
-    /* set by SIMD lanes that made the samples of the step they took: the step count the solver
-     * will have once it has taken it (cartp_dense_push keeps them for that step only) */
-    unsigned long samples_for_step;
-    double sample_t[CARTP_STEP_SAMPLES];
-    double sample_y[CARTP_STEP_SAMPLES + 1][CART_MAX_STATES]; /* and the step's end */
-    /* where the samples are read (cartp_samples): sample_y, or the SIMD lanes' workspace that
-     * made them, valid while that lane's step is taken (batch.c forgets it after) */
-    const double *sample_x;
-    size_t sample_row, sample_elem;
-  } *restep;
-
-  /* Accepted points since the last restart, newest last (ring of HISTORY). */
-  double history_t[HISTORY];
-  double history_y[HISTORY][CART_MAX_STATES];
-  size_t history_count; /* points stored since the restart */
-  /* Barycentric weights 1 / prod_{m != j} (t_j - t_m) of the stored points, remade at every
-   * push, so that each interpolation costs one division per point (Berrut and Trefethen 2004). */
-  double history_w[HISTORY];
-
-  /* The solve in progress (solver.c's resumable machine). */
+  /* What each step reads and writes comes first, together, ahead of the large workspaces
+   * (Rodas5P's, whose own per-step fields are at its head, the GSL drivers', the event log and
+   * the BDF history), so that a patient in SIMD lanes touches about 3.5 kB of its 32 kB solver
+   * a step, in one or two pages: the default trial about 3 % faster than with these fields
+   * spread over 28 kB (bench/RESULTS.md, the eighth pass). The solve in progress (solver.c's
+   * resumable machine): */
   struct cartp_run {
     const cart_dosing *dosing;
     const double *times;
@@ -154,6 +103,63 @@ struct cart_solver {
 
   double time_reached;
   cart_solver_stats stats;
+  size_t history_count; /* dense output points stored since the restart */
+  /* The step's samples and rk8pd's dense output, reached through a pointer so that they can
+   * serve a const solver. */
+  struct dense_restep {
+    /* The state at the 3 Gauss-Legendre nodes of the step [t0, t1] and at its end, shared by
+     * the root search and the endpoints (cartp_solver_step_samples). */
+    double sample_t0, sample_t1;
+    /* set by SIMD lanes that made the samples of the step they took: the step count the solver
+     * will have once it has taken it (cartp_dense_push keeps them for that step only) */
+    unsigned long samples_for_step;
+    double sample_t[CARTP_STEP_SAMPLES];
+    /* where the samples are read (cartp_samples): sample_y, or the SIMD lanes' workspace that
+     * made them, valid while that lane's step is taken (batch.c forgets it after) */
+    const double *sample_x;
+    size_t sample_row, sample_elem;
+    double sample_y[CARTP_STEP_SAMPLES + 1][CART_MAX_STATES]; /* and the step's end */
+    /* rk8pd's dense output: one rk8pd step from the start of the last step to the time wanted
+     * (a shorter step than the accepted one, so at least as accurate) */
+    gsl_odeiv2_step *step;
+    double y[CART_MAX_STATES], yerr[CART_MAX_STATES];
+  } *restep;
+
+  /* The patient being solved. */
+  cart_model_eval eval;
+  double derived[CART_MAX_DERIVED];
+  double toci_rate; /* mg/day into the model's tocilizumab state, sum of running infusions */
+  double y[CART_MAX_STATES];
+
+  /* Root-found events and the rule (events.c). */
+  double n_ext;
+  root_fn roots[CART_MAX_ROOTS];
+  size_t n_roots;
+  double root_prev[CART_MAX_ROOTS];  /* g at the last accepted point */
+  /* set by SIMD lanes whose screen of a step found no root function near a crossing there: the
+   * step count the solver will have once it has taken it (cartp_roots_search then only moves
+   * root_prev on) */
+  unsigned long roots_quiet_for_step;
+  int root_pending[CART_MAX_ROOTS];  /* fired at the current event time */
+  rule_state rule;
+
+  gsl_odeiv2_system system;
+  gsl_odeiv2_driver *driver; /* owns step, control and evolve (the GSL methods) */
+  cartp_rosenbrock_system rosenbrock_system;
+  cartp_rosenbrock rosenbrock; /* the integrator and dense output of CART_METHOD_RODAS5P */
+
+  timed_event *events;
+  size_t events_capacity;
+  cart_event_record log[CART_EVENT_LOG_MAX];
+  size_t n_log, n_log_dropped;
+
+  /* Accepted points since the last restart, newest last (ring of HISTORY). */
+  double history_t[HISTORY];
+  double history_y[HISTORY][CART_MAX_STATES];
+  /* Barycentric weights 1 / prod_{m != j} (t_j - t_m) of the stored points, remade at every
+   * push, so that each interpolation costs one division per point (Berrut and Trefethen 2004). */
+  double history_w[HISTORY];
+
   cart_error error;
 };
 
