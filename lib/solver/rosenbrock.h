@@ -89,7 +89,6 @@ typedef struct cartp_rosenbrock {
   unsigned short term_lu[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX];
   unsigned char term_position[CARTP_ROSENBROCK_MAX * CARTP_ROSENBROCK_MAX];
 
-
   /* Workspace of an attempt. */
   double k[CARTP_ROSENBROCK_STAGES][CARTP_ROSENBROCK_MAX];
   double y_new[CARTP_ROSENBROCK_MAX], stage[CARTP_ROSENBROCK_MAX], f[CARTP_ROSENBROCK_MAX];
